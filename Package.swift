@@ -1,0 +1,116 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Every target compiles in Swift 6 language mode; these keep the strictness STYLE.md asks for.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "IOC",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "iocd", targets: ["iocd"]),
+        .executable(name: "ioc", targets: ["ioc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C boundaries: system libraries through pkg-config, with typed shims for variadic calls.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        .target(
+            name: "IOCCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(name: "IOCHTTP", dependencies: ["IOCCore", "CCurl"], swiftSettings: strict),
+        .target(name: "IOCProbe", dependencies: ["IOCCore", "IOCHTTP"], swiftSettings: strict),
+        .target(name: "IOCStore", dependencies: ["IOCCore", "CSQLite"], swiftSettings: strict),
+        .target(name: "IOCQuery", dependencies: ["IOCCore"], swiftSettings: strict),
+        .target(
+            name: "IOCAlert",
+            dependencies: ["IOCCore", "IOCQuery", "IOCStore", "IOCHTTP"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IOCDashboard",
+            dependencies: ["IOCCore", "IOCQuery", "IOCStore"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IOCSimulator",
+            dependencies: [
+                "IOCCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IOCDaemon",
+            dependencies: [
+                "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "iocd",
+            dependencies: [
+                "IOCDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ioc",
+            dependencies: [
+                "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCDashboard",
+                "IOCSimulator", "IOCDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "IOCCoreTests", dependencies: ["IOCCore"], swiftSettings: strict),
+        .testTarget(name: "IOCHTTPTests", dependencies: ["IOCHTTP", "IOCSimulator"], swiftSettings: strict),
+        .testTarget(
+            name: "IOCProbeTests",
+            dependencies: ["IOCProbe", "IOCSimulator", "IOCHTTP"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "IOCStoreTests", dependencies: ["IOCStore"], swiftSettings: strict),
+        .testTarget(name: "IOCQueryTests", dependencies: ["IOCQuery"], swiftSettings: strict),
+        .testTarget(name: "IOCAlertTests", dependencies: ["IOCAlert"], swiftSettings: strict),
+        .testTarget(
+            name: "IOCDashboardTests",
+            dependencies: ["IOCDashboard", "IOCStore", "IOCQuery"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "IOCSimulatorTests", dependencies: ["IOCSimulator"], swiftSettings: strict),
+        .testTarget(
+            name: "IOCDaemonTests",
+            dependencies: ["IOCDaemon", "IOCStore", "IOCSimulator"],
+            swiftSettings: strict
+        ),
+    ]
+)

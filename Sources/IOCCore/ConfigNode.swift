@@ -1,0 +1,215 @@
+import Yams
+
+/// A YAML document as configuration loaders read it: every node knows where it came from, so every
+/// error names file, line and column. Loaders read mappings strictly: an unknown key is an error.
+public struct ConfigNode: Sendable {
+    public enum Value: Sendable {
+        case null
+        case scalar(String)
+        case mapping([ConfigEntry])
+        case sequence([ConfigNode])
+    }
+
+    public let value: Value
+    public let location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+
+    /// Parses one YAML document. An empty document is a null node.
+    public static func parse(yaml text: String, file: String) throws(ConfigError) -> ConfigNode {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigNode.translate(error, file: file)
+        } catch {
+            throw ConfigError(file: file, "cannot parse YAML: \(error)")
+        }
+        guard let node else { return ConfigNode(.null, at: SourceLocation(file: file, line: 1, column: 1)) }
+        return try ConfigNode(yams: node, file: file)
+    }
+
+    private init(yams node: Node, file: String) throws(ConfigError) {
+        let mark = node.mark
+        let location = SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        switch node {
+        case .scalar(let scalar):
+            let isNull =
+                scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+            self.init(isNull ? .null : .scalar(scalar.string), at: location)
+        case .mapping(let mapping):
+            var entries: [ConfigEntry] = []
+            for (key, value) in mapping {
+                let keyLocation = SourceLocation(
+                    file: file, line: key.mark?.line ?? location.line, column: key.mark?.column ?? location.column)
+                guard case .scalar(let keyScalar) = key else {
+                    throw ConfigError(at: keyLocation, "a mapping key must be a plain string")
+                }
+                entries.append(
+                    ConfigEntry(key: keyScalar.string, keyLocation: keyLocation, value: try ConfigNode(yams: value, file: file)))
+            }
+            self.init(.mapping(entries), at: location)
+        case .sequence(let sequence):
+            var items: [ConfigNode] = []
+            for item in sequence { items.append(try ConfigNode(yams: item, file: file)) }
+            self.init(.sequence(items), at: location)
+        case .alias:
+            throw ConfigError(at: location, "YAML aliases are not supported in configuration files")
+        }
+    }
+
+    private static func translate(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return ConfigError(at: SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(
+                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in mapping")
+        default:
+            return ConfigError(file: file, "invalid YAML: \(error)")
+        }
+    }
+
+    public func error(_ message: String) -> ConfigError { ConfigError(at: location, message) }
+
+    /// What kind of node this is, for error messages.
+    public var kindName: String {
+        switch value {
+        case .null: "nothing"
+        case .scalar(let text): "'\(text)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        }
+    }
+
+    /// Reads this node as a mapping whose keys must all be in `allowedKeys`.
+    /// `what` names the mapping in errors ("target", "storage").
+    public func mapping(of what: String, allowedKeys: [String]) throws(ConfigError) -> ConfigMapping {
+        guard case .mapping(let entries) = value else {
+            throw error("expected \(what) as a mapping of keys, found \(kindName)")
+        }
+        for entry in entries where !allowedKeys.contains(entry.key) {
+            var message = "unknown key '\(entry.key)' in \(what)"
+            if let suggestion = ConfigNode.closest(to: entry.key, among: allowedKeys) {
+                message += " (did you mean '\(suggestion)'?)"
+            }
+            message += "; expected one of: \(allowedKeys.joined(separator: ", "))"
+            throw ConfigError(at: entry.keyLocation, message)
+        }
+        return ConfigMapping(node: self, what: what, entries: entries)
+    }
+
+    /// Reads a list; a null node is an empty list.
+    public func sequence(of what: String) throws(ConfigError) -> [ConfigNode] {
+        switch value {
+        case .null: return []
+        case .sequence(let items): return items
+        default: throw error("expected \(what) as a list, found \(kindName)")
+        }
+    }
+
+    public func string(_ what: String) throws(ConfigError) -> String {
+        guard case .scalar(let text) = value else { throw error("expected \(what) as a string, found \(kindName)") }
+        return text
+    }
+
+    public func duration(_ what: String) throws(ConfigError) -> Duration {
+        let text = try string(what)
+        guard let duration = Duration(prometheus: text) else {
+            throw error("'\(text)' is not a duration for \(what); expected a number with a unit, like 15s, 5m or 1h30m")
+        }
+        return duration
+    }
+
+    public func int(_ what: String) throws(ConfigError) -> Int {
+        let text = try string(what)
+        guard let number = Int(text) else { throw error("'\(text)' is not a whole number for \(what)") }
+        return number
+    }
+
+    public func bool(_ what: String) throws(ConfigError) -> Bool {
+        switch try string(what) {
+        case "true", "True", "TRUE", "yes": return true
+        case "false", "False", "FALSE", "no": return false
+        case let text: throw error("'\(text)' is not true or false for \(what)")
+        }
+    }
+
+    /// Reads a mapping of label names to values, checking names against Prometheus' label-name syntax.
+    public func labels(_ what: String) throws(ConfigError) -> [(String, String)] {
+        guard case .mapping(let entries) = value else {
+            if case .null = value { return [] }
+            throw error("expected \(what) as a mapping of label names to values, found \(kindName)")
+        }
+        var pairs: [(String, String)] = []
+        for entry in entries {
+            guard ConfigNode.isValidLabelName(entry.key) else {
+                throw ConfigError(
+                    at: entry.keyLocation,
+                    "'\(entry.key)' is not a valid label name; expected letters, digits and '_', not starting with a digit")
+            }
+            pairs.append((entry.key, try entry.value.string("the value of label '\(entry.key)'")))
+        }
+        return pairs
+    }
+
+    public static func isValidLabelName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !name.hasPrefix("__") else { return false }
+        let allowed = { (scalar: Unicode.Scalar) in
+            scalar.isASCII && (scalar.properties.isAlphabetic || scalar == "_" || ("0"..."9").contains(scalar))
+        }
+        return allowed(first) && !("0"..."9").contains(first) && name.unicodeScalars.allSatisfy(allowed)
+    }
+
+    /// The allowed key nearest to a misspelt one, if it is near enough to be a likely typo.
+    static func closest(to key: String, among candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, editDistance(key, $0)) }.min { $0.1 < $1.1 }
+        guard let (candidate, distance) = scored, distance <= max(1, key.count / 3) else { return nil }
+        return candidate
+    }
+
+    static func editDistance(_ left: String, _ right: String) -> Int {
+        let a = Array(left)
+        let b = Array(right)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+}
+
+/// One key of a mapping with where the key was written.
+public struct ConfigEntry: Sendable {
+    public let key: String
+    public let keyLocation: SourceLocation
+    public let value: ConfigNode
+}
+
+/// A mapping whose keys have been checked; values are looked up by key.
+public struct ConfigMapping: Sendable {
+    public let node: ConfigNode
+    public let what: String
+    public let entries: [ConfigEntry]
+
+    /// The value of `key`, or nil when the key is absent or its value is null.
+    public subscript(key: String) -> ConfigNode? {
+        guard let entry = entries.first(where: { $0.key == key }) else { return nil }
+        if case .null = entry.value.value { return nil }
+        return entry.value
+    }
+
+    public func required(_ key: String) throws(ConfigError) -> ConfigNode {
+        guard let value = self[key] else { throw node.error("\(what) is missing the required key '\(key)'") }
+        return value
+    }
+}

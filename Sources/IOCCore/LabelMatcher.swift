@@ -1,0 +1,88 @@
+import Foundation
+
+/// A condition on one label, as in a PromQL selector: `name="v"`, `name!="v"`, `name=~"re"`, `name!~"re"`.
+/// A missing label matches as the empty string, as in Prometheus.
+public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
+    public enum Operator: String, Sendable, Hashable {
+        case equal = "="
+        case notEqual = "!="
+        case matchesRegex = "=~"
+        case doesNotMatchRegex = "!~"
+    }
+
+    public let name: String
+    public let op: Operator
+    public let value: String
+    private let regex: AnchoredRegex?
+
+    /// Builds a matcher; regular expressions are anchored at both ends, as PromQL's are.
+    /// Throws `LabelMatcher.InvalidRegex` for a pattern that does not compile.
+    public init(_ name: String, _ op: Operator, _ value: String) throws {
+        self.name = name
+        self.op = op
+        self.value = value
+        switch op {
+        case .equal, .notEqual: regex = nil
+        case .matchesRegex, .doesNotMatchRegex: regex = try AnchoredRegex(value)
+        }
+    }
+
+    public func matches(_ labelValue: String?) -> Bool {
+        let text = labelValue ?? ""
+        switch op {
+        case .equal: return text == value
+        case .notEqual: return text != value
+        case .matchesRegex: return regex?.matches(text) ?? false
+        case .doesNotMatchRegex: return !(regex?.matches(text) ?? false)
+        }
+    }
+
+    public func matches(_ labels: Labels) -> Bool { matches(labels[name]) }
+
+    /// Whether the matcher also matches series that lack the label entirely.
+    public var matchesEmpty: Bool { matches(nil as String?) }
+
+    public var description: String { "\(name)\(op.rawValue)\"\(Labels.escape(value))\"" }
+
+    public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
+        lhs.name == rhs.name && lhs.op == rhs.op && lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(op)
+        hasher.combine(value)
+    }
+
+    /// A regular expression in a matcher that does not compile.
+    public struct InvalidRegex: Error, CustomStringConvertible {
+        public let pattern: String
+        public let reason: String
+        public var description: String { "invalid regular expression \"\(pattern)\": \(reason)" }
+    }
+}
+
+/// A compiled, fully anchored regular expression. NSRegularExpression is immutable and documented
+/// thread-safe, which is what makes this wrapper Sendable.
+struct AnchoredRegex: @unchecked Sendable {
+    private let expression: NSRegularExpression
+
+    init(_ pattern: String) throws {
+        do {
+            expression = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [])
+        } catch {
+            throw LabelMatcher.InvalidRegex(pattern: pattern, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    func matches(_ text: String) -> Bool {
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        return expression.firstMatch(in: text, options: [], range: range) != nil
+    }
+}
+
+/// A source of stored series: the store implements it, and so can a remote Prometheus-compatible API.
+public protocol SeriesSource {
+    /// Series matching all `matchers`, each with its samples in the closed range `start...end` (ms).
+    func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series]
+}

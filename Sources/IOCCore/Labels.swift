@@ -1,0 +1,115 @@
+/// A set of label pairs identifying a series, kept sorted by name so that equal sets compare and
+/// hash equal. The metric name is the label `__name__`, as in Prometheus.
+public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The label that carries the metric name.
+    public static let metricName = "__name__"
+
+    /// The pairs, sorted by name, names unique, no empty values (an empty value means "absent").
+    public private(set) var pairs: [(name: String, value: String)]
+
+    public init() { pairs = [] }
+
+    /// Builds a label set; later pairs win over earlier ones with the same name, empty values are dropped.
+    public init(_ pairs: [(String, String)]) {
+        var byName: [String: String] = [:]
+        for (name, value) in pairs { byName[name] = value }
+        self.pairs = byName.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    public init(_ dictionary: [String: String]) {
+        self.init(dictionary.map { ($0.key, $0.value) })
+    }
+
+    /// The metric name, or nil for a label set without one.
+    public var metric: String? { self[Labels.metricName] }
+
+    public subscript(name: String) -> String? {
+        get {
+            var low = 0
+            var high = pairs.count
+            while low < high {
+                let mid = (low + high) / 2
+                if pairs[mid].name < name { low = mid + 1 } else { high = mid }
+            }
+            return low < pairs.count && pairs[low].name == name ? pairs[low].value : nil
+        }
+        set {
+            var byName = Dictionary(uniqueKeysWithValues: pairs.map { ($0.name, $0.value) })
+            byName[name] = newValue
+            self = Labels(byName.map { ($0.key, $0.value) })
+        }
+    }
+
+    /// A copy with `other`'s pairs added, replacing pairs of the same name.
+    public func merging(_ other: Labels) -> Labels {
+        Labels(pairs + other.pairs)
+    }
+
+    /// A copy without the metric name, as Prometheus drops it from the result of most functions.
+    public func droppingMetricName() -> Labels {
+        var copy = self
+        copy.pairs.removeAll { $0.name == Labels.metricName }
+        return copy
+    }
+
+    /// Prometheus' text form: `metric{a="x",b="y"}`, values escaped as in the exposition format.
+    /// It is also the canonical key of a series in the store.
+    public var description: String {
+        var text = metric ?? ""
+        let rest = pairs.filter { $0.name != Labels.metricName }
+        if rest.isEmpty && !text.isEmpty { return text }
+        text += "{"
+        text += rest.map { "\($0.name)=\"\(Labels.escape($0.value))\"" }.joined(separator: ",")
+        text += "}"
+        return text
+    }
+
+    /// Escapes backslash, double quote and newline, as the Prometheus text format does.
+    public static func escape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    public static func == (lhs: Labels, rhs: Labels) -> Bool {
+        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for pair in pairs {
+            hasher.combine(pair.name)
+            hasher.combine(pair.value)
+        }
+    }
+
+    public static func < (lhs: Labels, rhs: Labels) -> Bool {
+        for (left, right) in zip(lhs.pairs, rhs.pairs) {
+            if left.name != right.name { return left.name < right.name }
+            if left.value != right.value { return left.value < right.value }
+        }
+        return lhs.pairs.count < rhs.pairs.count
+    }
+
+    /// A 64-bit FNV-1a hash of the canonical form: stable across processes and runs, unlike `Hasher`.
+    public var stableHash: UInt64 { StableHash.fnv1a(description) }
+}
+
+/// Hashes that stay the same across processes, for on-disk keys and schedule offsets.
+public enum StableHash {
+    public static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

@@ -1,0 +1,49 @@
+/// One observation of a series: a time in milliseconds since the Unix epoch and a value.
+public struct Sample: Sendable, Hashable {
+    public var timestamp: Int64
+    public var value: Double
+
+    public init(timestamp: Int64, value: Double) {
+        self.timestamp = timestamp
+        self.value = value
+    }
+
+    /// Prometheus' staleness marker: a NaN with this exact bit pattern ends a series.
+    public static let staleNaNBits: UInt64 = 0x7ff0_0000_0000_0002
+    public static var staleNaN: Double { Double(bitPattern: staleNaNBits) }
+
+    /// Whether the value is the staleness marker (and not any other NaN).
+    public var isStale: Bool { value.bitPattern == Sample.staleNaNBits }
+
+    /// Samples compare by bits, so that NaN payloads and the stale marker survive equality checks.
+    public static func == (lhs: Sample, rhs: Sample) -> Bool {
+        lhs.timestamp == rhs.timestamp && lhs.value.bitPattern == rhs.value.bitPattern
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(timestamp)
+        hasher.combine(value.bitPattern)
+    }
+}
+
+/// A sample with the labels of the series it belongs to: the unit that probes hand to the store.
+public struct LabeledSample: Sendable, Equatable {
+    public var labels: Labels
+    public var sample: Sample
+
+    public init(labels: Labels, sample: Sample) {
+        self.labels = labels
+        self.sample = sample
+    }
+}
+
+/// A series with the samples of some time range, oldest first.
+public struct Series: Sendable, Equatable {
+    public var labels: Labels
+    public var samples: [Sample]
+
+    public init(labels: Labels, samples: [Sample]) {
+        self.labels = labels
+        self.samples = samples
+    }
+}
