@@ -1,0 +1,101 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The simulator's HTTP server: serves a `SimulatedWorld` on a loopback (or any) address.
+public final class Simulator: Sendable {
+    public let world: SimulatedWorld
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+
+    /// The port the server is bound to (useful when started on port 0).
+    public let port: Int
+    public let host: String
+
+    /// Binds and starts serving; port 0 picks a free port.
+    public init(world: SimulatedWorld, host: String = "127.0.0.1", port: Int = 0) async throws {
+        self.world = world
+        self.host = host
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.group = group
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        try channel.pipeline.syncOperations.addHandler(SimulatorHandler(world: world))
+                    }
+                }
+                .bind(host: host, port: port)
+                .get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        self.port = channel.localAddress?.port ?? port
+    }
+
+    /// The base URL of the server, e.g. `http://127.0.0.1:17000`.
+    public var baseURL: String {
+        host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+    }
+
+    /// Stops accepting connections and shuts the event loop down.
+    public func stop() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Answers each request from the world, after the response's simulated latency.
+private final class SimulatorHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let world: SimulatedWorld
+    private var head: HTTPRequestHead?
+
+    init(world: SimulatedWorld) { self.world = world }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let response = world.respond(to: head.uri)
+            let keepAlive = head.isKeepAlive
+            let version = head.version
+            if response.delayMilliseconds > 0 {
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
+                    self.send(response, version: version, keepAlive: keepAlive, context: context)
+                }
+            } else {
+                send(response, version: version, keepAlive: keepAlive, context: context)
+            }
+        }
+    }
+
+    private func send(_ response: SimulatedResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        var buffer = context.channel.allocator.buffer(capacity: response.body.utf8.count)
+        buffer.writeString(response.body)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(buffer.readableBytes))
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            done.whenComplete { _ in loopContext.value.close(promise: nil) }
+        }
+    }
+}
