@@ -1,0 +1,64 @@
+public import IOCCore
+
+/// One element of an instant vector: a series' labels and its value at the evaluation time.
+public struct InstantSample: Sendable, Equatable {
+    public var labels: Labels
+    public var sample: Sample
+
+    public init(labels: Labels, sample: Sample) {
+        self.labels = labels
+        self.sample = sample
+    }
+}
+
+/// Evaluates a selector at one instant, with Prometheus' semantics: each series contributes its latest
+/// sample in the left-open window (t − lookback, t], unless that sample is a staleness marker.
+public struct InstantQuery: Sendable {
+    public var selector: Selector
+    public var lookback: Duration
+
+    public init(_ selector: Selector, lookback: Duration = .seconds(300)) {
+        self.selector = selector
+        self.lookback = lookback
+    }
+
+    /// Parses and prepares `text`.
+    public init(parsing text: String, lookback: Duration = .seconds(300)) throws(QueryError) {
+        self.init(try Selector(parsing: text), lookback: lookback)
+    }
+
+    /// The result at `time` (ms since the epoch), sorted by labels.
+    public func evaluate(at time: Int64, on source: any SeriesSource) throws -> [InstantSample] {
+        let start = time - lookback.inMilliseconds + 1
+        return try source.select(selector.matchers, from: start, through: time).compactMap { series in
+            guard let last = series.samples.last(where: { $0.timestamp <= time }), !last.isStale else { return nil }
+            return InstantSample(labels: series.labels, sample: last)
+        }
+        .sorted { $0.labels < $1.labels }
+    }
+}
+
+extension InstantSample: CustomStringConvertible {
+    /// promtool's style: `metric{labels} => value @[seconds]`.
+    public var description: String {
+        "\(labels) => \(PrometheusNumber.format(sample.value)) @[\(PrometheusNumber.formatTimestamp(sample.timestamp))]"
+    }
+}
+
+/// Numbers as Prometheus prints them: `+Inf`, `-Inf`, `NaN`, integers without a decimal point.
+public enum PrometheusNumber {
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    /// Milliseconds as seconds with three decimals.
+    public static func formatTimestamp(_ milliseconds: Int64) -> String {
+        let sign = milliseconds < 0 ? "-" : ""
+        let magnitude = milliseconds.magnitude
+        let fraction = String(magnitude % 1000)
+        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}

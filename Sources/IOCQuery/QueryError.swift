@@ -1,0 +1,27 @@
+/// A query the engine cannot run: a syntax error with its position, or a failure while evaluating.
+public struct QueryError: Error, Sendable, CustomStringConvertible {
+    public var query: String
+    /// Offset of the problem in characters from the start of the query; nil for evaluation errors.
+    public var position: Int?
+    public var message: String
+
+    public init(query: String, position: Int?, _ message: String) {
+        self.query = query
+        self.position = position
+        self.message = message
+    }
+
+    /// The message, and for syntax errors the query with a caret under the problem.
+    public var description: String {
+        guard let position else { return message }
+        let line = query.replacingControlCharacters()
+        return "parse error at character \(position + 1): \(message)\n  \(line)\n  \(String(repeating: " ", count: position))^"
+    }
+}
+
+extension String {
+    /// The query as one line: control characters (a pasted newline, a tab) shown as spaces.
+    fileprivate func replacingControlCharacters() -> String {
+        String(map { $0.isNewline || $0 == "\t" ? " " : $0 })
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+public import IOCCore
+import Synchronization
+
+/// The store's one writer. Producers hand it samples through a bounded buffer and never wait on disk;
+/// a dedicated thread commits the buffer in one transaction about once per `flushInterval`.
+/// When the buffer is full (the disk is slow or failing) new samples are dropped and counted.
+///
+/// `@unchecked Sendable`: the database connection and the series cache are used only by the writer
+/// thread; everything producers touch is behind the mutex.
+public final class SampleWriter: @unchecked Sendable {
+    /// Counters an operator can watch (they become self-metrics).
+    public struct Statistics: Sendable, Equatable {
+        public var written = 0
+        public var dropped = 0
+        public var failedCommits = 0
+        public var series = 0
+    }
+
+    private struct Buffer {
+        var samples: [LabeledSample] = []
+        var statistics = Statistics()
+        var closing = false
+        var flushRequests: [DispatchSemaphore] = []
+        var lastError: StoreError?
+    }
+
+    public let path: String
+    private let capacity: Int
+    private let flushInterval: Duration
+    private let buffer = Mutex(Buffer())
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+
+    // Writer-thread state.
+    private let database: Database
+    private let insertSample: Statement
+    private let insertSeries: Statement
+    private let insertPosting: Statement
+    private let findSeries: Statement
+    private var seriesIDs: [Labels: Int64] = [:]
+
+    /// Opens (creating if needed) the store at `path` for writing and starts the writer thread.
+    public init(path: String, capacity: Int = 100_000, flushInterval: Duration = .seconds(1)) throws(StoreError) {
+        self.path = path
+        self.capacity = capacity
+        self.flushInterval = flushInterval
+        database = try Database(path: path, readOnly: false)
+        try StoreSchema.prepareForWriting(database)
+        insertSample = try database.prepare("INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?, ?, ?)")
+        insertSeries = try database.prepare("INSERT INTO series (labels, metric, pairs) VALUES (?, ?, ?)")
+        insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
+        findSeries = try database.prepare("SELECT id FROM series WHERE labels = ?")
+        let thread = Thread { [self] in self.run() }
+        thread.name = "ioc-store-writer"
+        thread.start()
+    }
+
+    /// Queues samples for the next commit. Returns how many were accepted; the rest were dropped.
+    @discardableResult
+    public func append(_ samples: [LabeledSample]) -> Int {
+        buffer.withLock { buffer in
+            guard !buffer.closing else {
+                buffer.statistics.dropped += samples.count
+                return 0
+            }
+            let room = max(0, capacity - buffer.samples.count)
+            let accepted = min(room, samples.count)
+            buffer.samples.append(contentsOf: samples.prefix(accepted))
+            buffer.statistics.dropped += samples.count - accepted
+            return accepted
+        }
+    }
+
+    public var statistics: Statistics { buffer.withLock { $0.statistics } }
+
+    /// The last commit's error, if the last commit failed.
+    public var lastError: StoreError? { buffer.withLock { $0.lastError } }
+
+    /// Commits everything queued so far and returns when it is on disk (or the commit failed).
+    public func flush() {
+        let done = DispatchSemaphore(value: 0)
+        let running = buffer.withLock { buffer -> Bool in
+            guard !buffer.closing else { return false }
+            buffer.flushRequests.append(done)
+            return true
+        }
+        guard running else { return }
+        wake.signal()
+        done.wait()
+    }
+
+    /// Commits what is queued and stops the writer thread. Later appends are dropped and counted.
+    public func close() {
+        let first = buffer.withLock { buffer -> Bool in
+            defer { buffer.closing = true }
+            return !buffer.closing
+        }
+        guard first else { return }
+        wake.signal()
+        stopped.wait()
+    }
+
+    private func run() {
+        while true {
+            _ = wake.wait(timeout: .now() + .milliseconds(Int(flushInterval.inMilliseconds)))
+            let (batch, requests, closing) = buffer.withLock { buffer in
+                defer {
+                    buffer.samples.removeAll(keepingCapacity: true)
+                    buffer.flushRequests.removeAll()
+                }
+                return (buffer.samples, buffer.flushRequests, buffer.closing)
+            }
+            if !batch.isEmpty { commit(batch) }
+            requests.forEach { $0.signal() }
+            if closing { break }
+        }
+        stopped.signal()
+    }
+
+    private func commit(_ batch: [LabeledSample]) {
+        do {
+            let newSeries = try database.transaction { () throws(StoreError) -> Int in
+                var created = 0
+                for item in batch {
+                    let (id, isNew) = try seriesID(for: item.labels)
+                    if isNew { created += 1 }
+                    insertSample.bind(1, id)
+                    insertSample.bind(2, item.sample.timestamp)
+                    // Stored as the bit pattern: SQLite turns a NaN REAL into NULL, losing stale markers.
+                    insertSample.bind(3, Int64(bitPattern: item.sample.value.bitPattern))
+                    try insertSample.run()
+                }
+                return created
+            }
+            buffer.withLock {
+                $0.statistics.written += batch.count
+                $0.statistics.series += newSeries
+                $0.lastError = nil
+            }
+        } catch {
+            // The transaction rolled back: forget series ids it may have assigned.
+            seriesIDs.removeAll()
+            buffer.withLock {
+                $0.statistics.failedCommits += 1
+                $0.statistics.dropped += batch.count
+                $0.lastError = error
+            }
+        }
+    }
+
+    private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool) {
+        if let id = seriesIDs[labels] { return (id, false) }
+        let key = labels.description
+        findSeries.bind(1, key)
+        defer { findSeries.reset() }
+        if try findSeries.step() {
+            let id = findSeries.int64(0)
+            seriesIDs[labels] = id
+            return (id, false)
+        }
+        insertSeries.bind(1, key)
+        insertSeries.bind(2, labels.metric ?? "")
+        insertSeries.bind(3, StoreSchema.encode(labels))
+        try insertSeries.run()
+        let id = database.lastInsertRowID
+        for pair in labels.pairs {
+            insertPosting.bind(1, pair.name)
+            insertPosting.bind(2, pair.value)
+            insertPosting.bind(3, id)
+            try insertPosting.run()
+        }
+        seriesIDs[labels] = id
+        return (id, true)
+    }
+}

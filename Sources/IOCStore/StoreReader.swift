@@ -1,0 +1,74 @@
+public import IOCCore
+
+/// A read-only view of a store file, for the query engine, the CLI and the dashboard (in this or any
+/// other process). It sees what the writer has committed, at most about a second behind.
+/// Not thread-safe: use one reader per thread.
+public final class StoreReader: SeriesSource {
+    public let path: String
+    private let database: Database
+    private let seriesByPosting: Statement
+    private let allSeries: Statement
+    private let samplesInRange: Statement
+
+    /// Opens an existing store; a missing file is an error, never created.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        database = try Database(path: path, readOnly: true)
+        try StoreSchema.checkForReading(database)
+        seriesByPosting = try database.prepare(
+            "SELECT s.id, s.pairs FROM postings p JOIN series s ON s.id = p.series_id WHERE p.name = ? AND p.value = ?")
+        allSeries = try database.prepare("SELECT id, pairs FROM series")
+        samplesInRange = try database.prepare(
+            "SELECT ts, value FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? ORDER BY ts")
+    }
+
+    /// Series whose labels satisfy every matcher. An equality matcher with a value narrows the search
+    /// through the label index; the other matchers filter what it found.
+    public func series(matching matchers: [LabelMatcher]) throws(StoreError) -> [(id: Int64, labels: Labels)] {
+        let candidates: [(Int64, Labels)]
+        if let anchor = matchers.first(where: { $0.op == .equal && !$0.value.isEmpty }) {
+            seriesByPosting.bind(1, anchor.name)
+            seriesByPosting.bind(2, anchor.value)
+            candidates = try rows(of: seriesByPosting)
+        } else {
+            candidates = try rows(of: allSeries)
+        }
+        return candidates.filter { _, labels in matchers.allSatisfy { $0.matches(labels) } }
+            .sorted { $0.1 < $1.1 }
+            .map { (id: $0.0, labels: $0.1) }
+    }
+
+    public func samples(ofSeries id: Int64, from start: Int64, through end: Int64) throws(StoreError) -> [Sample] {
+        samplesInRange.bind(1, id)
+        samplesInRange.bind(2, start)
+        samplesInRange.bind(3, end)
+        defer { samplesInRange.reset() }
+        var samples: [Sample] = []
+        while try samplesInRange.step() {
+            samples.append(
+                Sample(
+                    timestamp: samplesInRange.int64(0),
+                    value: Double(bitPattern: UInt64(bitPattern: samplesInRange.int64(1)))))
+        }
+        return samples
+    }
+
+    public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
+        try series(matching: matchers).map { id, labels throws(StoreError) in
+            Series(labels: labels, samples: try samples(ofSeries: id, from: start, through: end))
+        }
+    }
+
+    private func rows(of statement: Statement) throws(StoreError) -> [(Int64, Labels)] {
+        defer { statement.reset() }
+        var rows: [(Int64, Labels)] = []
+        while try statement.step() {
+            let id = statement.int64(0)
+            guard let labels = statement.withBlob(1, StoreSchema.decode) else {
+                throw StoreError(path: path, "series \(id) has damaged labels")
+            }
+            rows.append((id, labels))
+        }
+        return rows
+    }
+}

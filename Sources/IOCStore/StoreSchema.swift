@@ -1,0 +1,102 @@
+import IOCCore
+
+/// The store's tables and their version. The file says which version wrote it (`PRAGMA user_version`);
+/// older files are migrated forward, files from a newer IOC are refused and never modified.
+enum StoreSchema {
+    /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
+    static let applicationID: Int64 = 0x494F_4331
+    static let version: Int64 = 1
+
+    static let tables = """
+        CREATE TABLE IF NOT EXISTS series (
+            id INTEGER PRIMARY KEY,
+            labels TEXT NOT NULL UNIQUE,
+            metric TEXT NOT NULL,
+            pairs BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS postings (
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            series_id INTEGER NOT NULL,
+            PRIMARY KEY (name, value, series_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS samples (
+            series_id INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            value INTEGER NOT NULL,
+            PRIMARY KEY (series_id, ts)
+        ) WITHOUT ROWID;
+        """
+
+    /// Sets the connection up for writing and brings the file to the current schema.
+    static func prepareForWriting(_ database: Database) throws(StoreError) {
+        // Set explicitly: distributions build SQLite with different defaults.
+        try database.execute("PRAGMA journal_mode = WAL")
+        try database.execute("PRAGMA synchronous = NORMAL")
+        try database.execute("PRAGMA secure_delete = OFF")
+        try database.execute("PRAGMA foreign_keys = OFF")
+        try database.transaction { () throws(StoreError) in
+            let found = try database.scalarInt("PRAGMA user_version")
+            let application = try database.scalarInt("PRAGMA application_id")
+            let isEmpty = try database.scalarInt("SELECT count(*) FROM sqlite_master") == 0
+            if !isEmpty {
+                try check(database, version: found, application: application)
+            }
+            try database.execute(tables)
+            try database.execute("PRAGMA user_version = \(version)")
+            try database.execute("PRAGMA application_id = \(applicationID)")
+        }
+    }
+
+    /// Checks that a file opened for reading is an IOC store this version understands.
+    static func checkForReading(_ database: Database) throws(StoreError) {
+        try check(
+            database, version: try database.scalarInt("PRAGMA user_version"),
+            application: try database.scalarInt("PRAGMA application_id"))
+    }
+
+    private static func check(_ database: Database, version found: Int64, application: Int64) throws(StoreError) {
+        guard application == applicationID else {
+            throw StoreError(path: database.path, "not an IOC store (SQLite application_id is \(application))")
+        }
+        guard found <= version else {
+            throw StoreError(
+                path: database.path,
+                "written by a newer IOC (schema version \(found), this one reads up to \(version)); "
+                    + "upgrade IOC, the file was not modified")
+        }
+    }
+
+    /// Label pairs as a blob: for each pair, name and value as UInt32 little-endian length plus UTF-8.
+    static func encode(_ labels: Labels) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func append(_ text: String) {
+            let utf8 = Array(text.utf8)
+            withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: utf8)
+        }
+        for pair in labels.pairs {
+            append(pair.name)
+            append(pair.value)
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer) -> Labels? {
+        var offset = 0
+        func next() -> String? {
+            guard offset + 4 <= bytes.count else { return nil }
+            let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            offset += 4
+            guard offset + length <= bytes.count else { return nil }
+            defer { offset += length }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
+        }
+        var pairs: [(String, String)] = []
+        while offset < bytes.count {
+            guard let name = next(), let value = next() else { return nil }
+            pairs.append((name, value))
+        }
+        return Labels(pairs)
+    }
+}
