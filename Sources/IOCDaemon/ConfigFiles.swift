@@ -1,0 +1,89 @@
+import Foundation
+public import IOCCore
+public import IOCProbe
+
+/// Everything the daemon runs on, read and checked in full before anything starts: a configuration
+/// either loads completely or not at all.
+public struct Configuration: Sendable {
+    public var daemon: DaemonConfig
+    public var targets: [ProbeTarget]
+    /// The probe files that were read, in order.
+    public var probeFiles: [String]
+}
+
+/// Reading configuration files from disk: `iocd.yaml`, then the probe files it names.
+public enum ConfigFiles {
+    /// Loads and validates `iocd.yaml` and every file it includes. Throws the first problem found,
+    /// naming file, line and key; nothing is opened or written on the way.
+    public static func load(_ path: String) throws(ConfigError) -> Configuration {
+        let daemon = try DaemonConfig(from: try parse(path), file: path)
+        var targets: [ProbeTarget] = []
+        var files: [String] = []
+        for pattern in daemon.probeFiles {
+            for file in try expand(pattern, from: daemon.file) {
+                targets += try ProbeFile.targets(from: try parse(file))
+                files.append(file)
+            }
+        }
+        try ProbeFile.checkUnique(targets)
+        return Configuration(daemon: daemon, targets: targets, probeFiles: files)
+    }
+
+    /// Reads and parses one YAML file.
+    public static func parse(_ path: String) throws(ConfigError) -> ConfigNode {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ConfigError(file: path, "not UTF-8 text")
+            }
+            text = decoded
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(file: path, "cannot read: \(Self.reason(error))")
+        }
+        return try ConfigNode.parse(yaml: text, file: path)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError {
+            return "no such file"
+        }
+        return nsError.localizedDescription
+    }
+
+    /// Files matching a glob pattern, sorted. A pattern without wildcards must name an existing file;
+    /// a wildcard pattern may match nothing (an empty `probes/` is a valid start).
+    static func expand(_ pattern: String, from configFile: String) throws(ConfigError) -> [String] {
+        let hasWildcard = pattern.contains { "*?[".contains($0) }
+        var result = glob_t()
+        defer { globfree(&result) }
+        let code = glob(pattern, 0, nil, &result)
+        if code == GLOB_NOMATCH || (code == 0 && result.gl_pathc == 0) {
+            if hasWildcard { return [] }
+            throw ConfigError(file: configFile, "probe file '\(pattern)' does not exist")
+        }
+        guard code == 0 else { throw ConfigError(file: configFile, "cannot expand '\(pattern)'") }
+        var paths: [String] = []
+        for index in 0..<Int(result.gl_pathc) {
+            if let path = result.gl_pathv[index] { paths.append(String(cString: path)) }
+        }
+        return paths.sorted()
+    }
+
+    /// The folder that holds `file`, for resolving paths written relative to it.
+    public static func directory(of file: String) -> String {
+        let url = URL(fileURLWithPath: file)
+        return url.deletingLastPathComponent().path
+    }
+
+    /// `path` made absolute against `base` unless it already is.
+    public static func resolve(_ path: String, against base: String) -> String {
+        path.hasPrefix("/") ? path : (base.hasSuffix("/") ? base + path : base + "/" + path)
+    }
+}

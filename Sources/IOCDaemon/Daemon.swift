@@ -1,0 +1,116 @@
+import IOCCore
+import IOCHTTP
+import IOCProbe
+import IOCStore
+public import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Why the daemon stopped with a failure, and the exit status that says so to systemd and scripts.
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public var exitCode: Int32
+
+    /// EX_CONFIG from sysexits.h: the configuration is wrong; restarting will not help.
+    public static let configurationExitCode: Int32 = 78
+
+    public init(_ description: String, exitCode: Int32) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+}
+
+/// `iocd`: loads the configuration, opens the store, and probes until SIGTERM or SIGINT, then lets the
+/// probes in flight finish and flushes the store before returning.
+public struct Daemon: Sendable {
+    public var configPath: String
+    public var logger: Logger
+
+    public init(configPath: String, logger: Logger) {
+        self.configPath = configPath
+        self.logger = logger
+    }
+
+    public func run() async throws(DaemonError) {
+        // Everything is read and checked before the store is touched.
+        let configuration: Configuration
+        do {
+            configuration = try ConfigFiles.load(configPath)
+        } catch {
+            throw DaemonError("\(error)", exitCode: DaemonError.configurationExitCode)
+        }
+        let writer: SampleWriter
+        do {
+            writer = try SampleWriter(path: configuration.daemon.storePath)
+        } catch {
+            throw DaemonError("cannot open the store: \(error)", exitCode: 1)
+        }
+        logger.info(
+            "iocd started",
+            metadata: [
+                "config": "\(configPath)", "store": "\(writer.path)", "targets": "\(configuration.targets.count)",
+                "probe_files": "\(configuration.probeFiles.count)",
+            ])
+
+        let client = HTTPClient()
+        let health = TargetHealthLog(logger: logger)
+        let scheduler = ProbeScheduler(targets: configuration.targets, prober: HTTPProber(client: client)) {
+            target, result in
+            writer.append(result.samples(for: target))
+            health.record(target, result)
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [ProbeService(scheduler: scheduler)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopping after an error: \(error)")
+        }
+        client.shutdown()
+        writer.close()
+        let statistics = writer.statistics
+        logger.info(
+            "iocd stopped",
+            metadata: ["samples_written": "\(statistics.written)", "samples_dropped": "\(statistics.dropped)"])
+    }
+}
+
+/// The probe loop as a service: it runs until the group shuts down gracefully.
+struct ProbeService: Service {
+    let scheduler: ProbeScheduler
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await scheduler.run()
+        }
+    }
+}
+
+/// Logs when a target changes between up and down (and its first result), not on every probe.
+final class TargetHealthLog: Sendable {
+    private let logger: Logger
+    private let last = Mutex<[Labels: Bool]>([:])
+
+    init(logger: Logger) { self.logger = logger }
+
+    func record(_ target: ProbeTarget, _ result: ProbeResult) {
+        let previous = last.withLock { states in
+            defer { states[target.labels] = result.success }
+            return states[target.labels]
+        }
+        guard previous != result.success else { return }
+        if result.success {
+            logger.info("target up", metadata: ["job": "\(target.job)", "instance": "\(target.instance)"])
+        } else {
+            logger.warning(
+                "target down",
+                metadata: [
+                    "job": "\(target.job)", "instance": "\(target.instance)",
+                    "reason": "\(result.failureReason ?? "unknown")", "detail": "\(result.failureMessage ?? "")",
+                ])
+        }
+    }
+}

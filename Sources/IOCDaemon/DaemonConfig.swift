@@ -1,0 +1,55 @@
+public import IOCCore
+
+/// `iocd.yaml`: where the store lives and which probe files to load. Relative paths are relative
+/// to the folder of `iocd.yaml`.
+///
+/// ```yaml
+/// storage:
+///   path: /var/lib/iocd/ioc.db
+/// probe_files:
+///   - probes/*.yaml
+/// ```
+public struct DaemonConfig: Sendable, Equatable {
+    public static let defaultPath = "/etc/iocd/iocd.yaml"
+    public static let defaultStorePath = "/var/lib/iocd/ioc.db"
+
+    /// The configuration file this was read from.
+    public var file: String
+    public var storePath: String
+    /// Glob patterns, already made absolute or relative to the working directory.
+    public var probeFiles: [String]
+
+    public init(file: String, storePath: String, probeFiles: [String]) {
+        self.file = file
+        self.storePath = storePath
+        self.probeFiles = probeFiles
+    }
+
+    /// Reads the parsed `iocd.yaml` at `file`.
+    public init(from root: ConfigNode, file: String) throws(ConfigError) {
+        self.file = file
+        let base = ConfigFiles.directory(of: file)
+        if case .null = root.value {
+            storePath = DaemonConfig.defaultStorePath
+            probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
+            return
+        }
+        let top = try root.mapping(of: "iocd.yaml", allowedKeys: ["storage", "probe_files"])
+        if let storageNode = top["storage"] {
+            let storage = try storageNode.mapping(of: "'storage'", allowedKeys: ["path"])
+            let pathNode = try storage.required("path")
+            let path = try pathNode.string("the store path")
+            guard !path.isEmpty else { throw pathNode.error("the store path must not be empty") }
+            storePath = ConfigFiles.resolve(path, against: base)
+        } else {
+            storePath = DaemonConfig.defaultStorePath
+        }
+        if let patterns = top["probe_files"] {
+            probeFiles = try patterns.sequence(of: "'probe_files'").map { node throws(ConfigError) in
+                ConfigFiles.resolve(try node.string("a probe file pattern"), against: base)
+            }
+        } else {
+            probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Which store file an `ioc` command uses: `--db`, else `$IOC_DB`, else the store of the daemon's
+/// configuration (if it can be read), else `/var/lib/iocd/ioc.db`.
+public enum StoreLocation {
+    public static func resolve(db: String?, config: String?, environment: [String: String]? = nil)
+        -> String
+    {
+        if let db, !db.isEmpty { return db }
+        if let fromEnvironment = (environment ?? ProcessInfo.processInfo.environment)["IOC_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+        let configPath = config ?? DaemonConfig.defaultPath
+        if let root = try? ConfigFiles.parse(configPath), let daemon = try? DaemonConfig(from: root, file: configPath) {
+            return daemon.storePath
+        }
+        return DaemonConfig.defaultStorePath
+    }
+}

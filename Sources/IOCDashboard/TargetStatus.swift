@@ -1,0 +1,68 @@
+public import IOCCore
+
+/// The state of one probed target as the dashboard shows it.
+public struct TargetStatus: Sendable, Equatable {
+    public enum State: String, Sendable, Comparable {
+        case down = "DOWN"
+        case stale = "STALE"
+        case up = "UP"
+
+        /// Down first, then stale, then up: what needs attention comes first.
+        public static func < (lhs: State, rhs: State) -> Bool { lhs.rank < rhs.rank }
+        private var rank: Int {
+            switch self {
+            case .down: 0
+            case .stale: 1
+            case .up: 2
+            }
+        }
+    }
+
+    public var labels: Labels
+    public var state: State
+    public var latencySeconds: Double?
+    public var statusCode: Int?
+    /// Milliseconds since the last probe result.
+    public var ageMilliseconds: Int64
+
+    public var province: String { labels["province"] ?? "" }
+    public var service: String { labels["service"] ?? "" }
+    public var instance: String { labels["instance"] ?? "" }
+    public var job: String { labels["job"] ?? "" }
+
+    /// How far back the dashboard looks for probe results; older targets are not listed.
+    public static let window: Int64 = 15 * 60 * 1000
+
+    /// Reads the latest probe result of every target from `source`. A target whose last result is
+    /// older than three of its intervals (and at least 30 s) is stale: shown, never silently green.
+    public static func load(from source: any SeriesSource, now: Int64) throws -> [TargetStatus] {
+        let start = now - window
+        let successes = try source.select(
+            [try LabelMatcher(Labels.metricName, .equal, "probe_success")], from: start, through: now)
+        let durations = try source.select(
+            [try LabelMatcher(Labels.metricName, .equal, "probe_duration_seconds")], from: start, through: now)
+        let codes = try source.select(
+            [try LabelMatcher(Labels.metricName, .equal, "probe_http_status_code")], from: start, through: now)
+        func latest(_ series: [Series]) -> [Labels: Sample] {
+            Dictionary(
+                series.compactMap { item in item.samples.last.map { (item.labels.droppingMetricName(), $0) } },
+                uniquingKeysWith: { first, _ in first })
+        }
+        let latency = latest(durations)
+        let status = latest(codes)
+        return successes.compactMap { series -> TargetStatus? in
+            guard let last = series.samples.last else { return nil }
+            let labels = series.labels.droppingMetricName()
+            let age = now - last.timestamp
+            let count = series.samples.count
+            let interval = count >= 2 ? last.timestamp - series.samples[count - 2].timestamp : 15_000
+            let state: State =
+                last.isStale || age > max(30_000, 3 * interval) ? .stale : (last.value == 1 ? .up : .down)
+            return TargetStatus(
+                labels: labels, state: state, latencySeconds: latency[labels]?.value,
+                statusCode: status[labels].map { Int($0.value) }.flatMap { $0 > 0 ? $0 : nil },
+                ageMilliseconds: age)
+        }
+        .sorted { ($0.state, $0.province, $0.service, $0.instance) < ($1.state, $1.province, $1.service, $1.instance) }
+    }
+}

@@ -1,0 +1,64 @@
+import Glibc
+
+/// The controlling terminal in the dashboard's mode: raw input, alternate screen, hidden cursor.
+/// `restore()` undoes all of it, and every exit path of the dashboard calls it.
+final class Terminal {
+    private var original = termios()
+    private var active = false
+
+    /// Whether standard input and output are both a terminal.
+    static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
+
+    /// Switches to raw mode and the alternate screen.
+    func enter() throws(DashboardError) {
+        guard tcgetattr(STDIN_FILENO, &original) == 0 else {
+            throw DashboardError("cannot read the terminal's settings: \(String(cString: strerror(errno)))")
+        }
+        var raw = original
+        cfmakeraw(&raw)
+        // Keep output post-processing off (cfmakeraw) but let reads return on every byte.
+        raw.c_cc.6 = 1  // VMIN
+        raw.c_cc.5 = 0  // VTIME
+        guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0 else {
+            throw DashboardError("cannot put the terminal in raw mode: \(String(cString: strerror(errno)))")
+        }
+        active = true
+        write("\u{1B}[?1049h\u{1B}[?25l\u{1B}[2J")
+    }
+
+    /// Leaves the alternate screen, shows the cursor and restores the settings found at `enter()`.
+    func restore() {
+        guard active else { return }
+        active = false
+        write("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l")
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+    }
+
+    /// Columns and rows, or 80×24 when the terminal does not say.
+    func size() -> (width: Int, height: Int) {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else {
+            return (80, 24)
+        }
+        return (Int(size.ws_col), Int(size.ws_row))
+    }
+
+    /// Writes all of `text`, retrying short writes and EINTR.
+    func write(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}
+
+/// A problem that stops the dashboard, with words an operator can act on.
+public struct DashboardError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

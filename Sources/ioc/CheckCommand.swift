@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import IOCDaemon
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check iocd.yaml and the probe files it names, without starting anything.",
+        discussion: "Exits 0 when the configuration would load; otherwise prints file:line:column and what is wrong.")
+
+    @Option(name: .shortAndLong, help: "The daemon's configuration file.")
+    var config = DaemonConfig.defaultPath
+
+    func run() throws {
+        do {
+            let configuration = try ConfigFiles.load(config)
+            print(
+                "\(config): ok: \(configuration.targets.count) targets in \(configuration.probeFiles.count) probe files; "
+                    + "store \(configuration.daemon.storePath)")
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(DaemonError.configurationExitCode)
+        }
+    }
+}

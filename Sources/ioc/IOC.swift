@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct IOC: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ioc",
+        abstract: "The operator's command line for IOC, the Intelligent Operations Centre daemon.",
+        subcommands: [DashboardCommand.self, QueryCommand.self, CheckCommand.self, SimulateCommand.self])
+}
+
+/// Which store file to read: the same rule for every command that reads or writes the store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The store file. Default: $IOC_DB, else the store of --config, else /var/lib/iocd/ioc.db.")
+    var db: String?
+
+    @Option(help: "The daemon's configuration, used to find the store when --db and $IOC_DB are not set.")
+    var config: String?
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import IOCDaemon
+import IOCSimulator
+
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve synthetic provincial endpoints over HTTP, for demos and tests.",
+        discussion: """
+            Serves /PROVINCE/SERVICE/health for several provinces (one failing, one slow), \
+            /feeds/dossiers.json, /test/delay/MS and /test/status/CODE. Runs until SIGINT or SIGTERM.
+            """)
+
+    @Option(help: "Address to listen on, HOST:PORT; port 0 picks a free one.")
+    var listen = "127.0.0.1:17000"
+
+    @Option(help: "Seed for latencies and feed values; the same seed gives the same run.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Write a probe file for the simulator's endpoints here once it is listening.")
+    var probesOut: String?
+
+    func validate() throws {
+        guard Self.address(listen) != nil else {
+            throw ValidationError("'\(listen)' is not HOST:PORT (e.g. 127.0.0.1:17000 or [::1]:0)")
+        }
+    }
+
+    static func address(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    func run() async throws {
+        guard let (host, port) = Self.address(listen) else { throw ExitCode.validationFailure }
+        let simulator = try await Simulator(world: .demo(seed: seed), host: host, port: port)
+        if let probesOut {
+            let text = simulator.world.probeFile(baseURL: simulator.baseURL)
+            let temporary = probesOut + ".tmp"
+            // Written whole and renamed, so a watcher never reads half a file.
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, probesOut) == 0 else {
+                throw ValidationError("cannot write \(probesOut): \(String(cString: strerror(errno)))")
+            }
+        }
+        print("ioc simulate: serving \(simulator.world.provinces.count) provinces on \(simulator.baseURL)")
+        fflush(nil)
+        await TerminationSignal.wait()
+        await simulator.stop()
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import IOCDaemon
+import Logging
+
+@main
+struct IOCD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "iocd",
+        abstract: "The IOC monitoring daemon: probes endpoints, stores time series, evaluates alerts.",
+        discussion: """
+            Reads iocd.yaml and the probe files it names, checks all of them, then probes every target on \
+            its interval and writes the results to the SQLite store. SIGTERM or SIGINT stops it cleanly. \
+            A configuration error is reported as file:line:column and exits with status 78 without touching \
+            the store.
+            """)
+
+    @Option(name: .shortAndLong, help: "The daemon's configuration file.")
+    var config = DaemonConfig.defaultPath
+
+    @Option(help: "Lowest level to log: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("'\(logLevel)' is not a log level; use trace, debug, info, notice, warning, error or critical")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "iocd")
+        do {
+            try await Daemon(configPath: config, logger: logger).run()
+        } catch {
+            logger.critical("\(error.description)")
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
