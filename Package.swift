@@ -91,25 +91,28 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Test-only helpers: temporary directories, waiting with deadlines, child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "IOCCoreTests", dependencies: ["IOCCore"], swiftSettings: strict),
-        .testTarget(name: "IOCHTTPTests", dependencies: ["IOCHTTP", "IOCSimulator"], swiftSettings: strict),
+        .testTarget(
+            name: "IOCHTTPTests", dependencies: ["IOCHTTP", "IOCSimulator", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "IOCProbeTests",
-            dependencies: ["IOCProbe", "IOCSimulator", "IOCHTTP"],
+            dependencies: ["IOCProbe", "IOCSimulator", "IOCHTTP", "TestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "IOCStoreTests", dependencies: ["IOCStore"], swiftSettings: strict),
+        .testTarget(name: "IOCStoreTests", dependencies: ["IOCStore", "CSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "IOCQueryTests", dependencies: ["IOCQuery"], swiftSettings: strict),
         .testTarget(name: "IOCAlertTests", dependencies: ["IOCAlert"], swiftSettings: strict),
         .testTarget(
             name: "IOCDashboardTests",
-            dependencies: ["IOCDashboard", "IOCStore", "IOCQuery"],
+            dependencies: ["IOCDashboard", "IOCStore", "IOCQuery", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "IOCSimulatorTests", dependencies: ["IOCSimulator"], swiftSettings: strict),
         .testTarget(
             name: "IOCDaemonTests",
-            dependencies: ["IOCDaemon", "IOCStore", "IOCSimulator"],
+            dependencies: ["IOCDaemon", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport"],
             swiftSettings: strict
         ),
     ]

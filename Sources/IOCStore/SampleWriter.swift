@@ -5,10 +5,8 @@ import Synchronization
 /// The store's one writer. Producers hand it samples through a bounded buffer and never wait on disk;
 /// a dedicated thread commits the buffer in one transaction about once per `flushInterval`.
 /// When the buffer is full (the disk is slow or failing) new samples are dropped and counted.
-///
-/// `@unchecked Sendable`: the database connection and the series cache are used only by the writer
-/// thread; everything producers touch is behind the mutex.
-public final class SampleWriter: @unchecked Sendable {
+/// After `close()` returns, the file is closed.
+public final class SampleWriter: Sendable {
     /// Counters an operator can watch (they become self-metrics).
     public struct Statistics: Sendable, Equatable {
         public var written = 0
@@ -32,26 +30,14 @@ public final class SampleWriter: @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
 
-    // Writer-thread state.
-    private let database: Database
-    private let insertSample: Statement
-    private let insertSeries: Statement
-    private let insertPosting: Statement
-    private let findSeries: Statement
-    private var seriesIDs: [Labels: Int64] = [:]
-
     /// Opens (creating if needed) the store at `path` for writing and starts the writer thread.
     public init(path: String, capacity: Int = 100_000, flushInterval: Duration = .seconds(1)) throws(StoreError) {
         self.path = path
         self.capacity = capacity
         self.flushInterval = flushInterval
-        database = try Database(path: path, readOnly: false)
-        try StoreSchema.prepareForWriting(database)
-        insertSample = try database.prepare("INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?, ?, ?)")
-        insertSeries = try database.prepare("INSERT INTO series (labels, metric, pairs) VALUES (?, ?, ?)")
-        insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
-        findSeries = try database.prepare("SELECT id FROM series WHERE labels = ?")
-        let thread = Thread { [self] in self.run() }
+        // Opened here so that a bad file is reported to the caller; from now on only the thread uses it.
+        let connection = WriterConnection.Handoff(try WriterConnection(path: path))
+        let thread = Thread { [self] in self.run(connection) }
         thread.name = "ioc-store-writer"
         thread.start()
     }
@@ -101,7 +87,13 @@ public final class SampleWriter: @unchecked Sendable {
         stopped.wait()
     }
 
-    private func run() {
+    private func run(_ handoff: WriterConnection.Handoff) {
+        // The connection is released, closing the file and checkpointing the WAL, before `close()` returns.
+        if let connection = handoff.take() { loop(connection) }
+        stopped.signal()
+    }
+
+    private func loop(_ connection: WriterConnection) {
         while true {
             _ = wake.wait(timeout: .now() + .milliseconds(Int(flushInterval.inMilliseconds)))
             let (batch, requests, closing) = buffer.withLock { buffer in
@@ -111,16 +103,63 @@ public final class SampleWriter: @unchecked Sendable {
                 }
                 return (buffer.samples, buffer.flushRequests, buffer.closing)
             }
-            if !batch.isEmpty { commit(batch) }
+            if !batch.isEmpty { commit(batch, on: connection) }
             requests.forEach { $0.signal() }
-            if closing { break }
+            if closing { return }
         }
-        stopped.signal()
     }
 
-    private func commit(_ batch: [LabeledSample]) {
+    private func commit(_ batch: [LabeledSample], on connection: WriterConnection) {
         do {
-            let newSeries = try database.transaction { () throws(StoreError) -> Int in
+            let newSeries = try connection.write(batch)
+            buffer.withLock {
+                $0.statistics.written += batch.count
+                $0.statistics.series += newSeries
+                $0.lastError = nil
+            }
+        } catch {
+            buffer.withLock {
+                $0.statistics.failedCommits += 1
+                $0.statistics.dropped += batch.count
+                $0.lastError = error
+            }
+        }
+    }
+}
+
+/// The writer thread's connection, its prepared statements and its cache of series ids.
+final class WriterConnection {
+    private let database: Database
+    private let insertSample: Statement
+    private let insertSeries: Statement
+    private let insertPosting: Statement
+    private let findSeries: Statement
+    private var seriesIDs: [Labels: Int64] = [:]
+
+    init(path: String) throws(StoreError) {
+        database = try Database(path: path, readOnly: false)
+        try StoreSchema.prepareForWriting(database)
+        insertSample = try database.prepare("INSERT OR IGNORE INTO samples (series_id, ts, value) VALUES (?, ?, ?)")
+        insertSeries = try database.prepare("INSERT INTO series (labels, metric, pairs) VALUES (?, ?, ?)")
+        insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
+        findSeries = try database.prepare("SELECT id FROM series WHERE labels = ?")
+    }
+
+    /// Hands a connection from the opening thread to the writer thread exactly once.
+    /// `@unchecked Sendable`: the connection is touched by no one between `init` and `take`.
+    final class Handoff: @unchecked Sendable {
+        private var connection: WriterConnection?
+        init(_ connection: WriterConnection) { self.connection = connection }
+        func take() -> WriterConnection? {
+            defer { connection = nil }
+            return connection
+        }
+    }
+
+    /// Writes a batch in one transaction; returns how many series it created.
+    func write(_ batch: [LabeledSample]) throws(StoreError) -> Int {
+        do {
+            return try database.transaction { () throws(StoreError) -> Int in
                 var created = 0
                 for item in batch {
                     let (id, isNew) = try seriesID(for: item.labels)
@@ -133,19 +172,10 @@ public final class SampleWriter: @unchecked Sendable {
                 }
                 return created
             }
-            buffer.withLock {
-                $0.statistics.written += batch.count
-                $0.statistics.series += newSeries
-                $0.lastError = nil
-            }
         } catch {
             // The transaction rolled back: forget series ids it may have assigned.
             seriesIDs.removeAll()
-            buffer.withLock {
-                $0.statistics.failedCommits += 1
-                $0.statistics.dropped += batch.count
-                $0.lastError = error
-            }
+            throw error
         }
     }
 

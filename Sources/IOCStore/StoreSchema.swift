@@ -50,6 +50,9 @@ enum StoreSchema {
 
     /// Checks that a file opened for reading is an IOC store this version understands.
     static func checkForReading(_ database: Database) throws(StoreError) {
+        if try database.scalarInt("SELECT count(*) FROM sqlite_master") == 0 {
+            throw StoreError(path: database.path, "the store is empty: iocd has not initialised it yet")
+        }
         try check(
             database, version: try database.scalarInt("PRAGMA user_version"),
             application: try database.scalarInt("PRAGMA application_id"))

@@ -1,0 +1,64 @@
+import IOCCore
+import Testing
+
+@Suite struct LabelsTests {
+    @Test func sortsByNameAndDropsEmptyValues() {
+        let labels = Labels([("service", "dvc"), ("__name__", "probe_success"), ("job", "hue"), ("empty", "")])
+        #expect(labels.pairs.map(\.name) == ["__name__", "job", "service"])
+        #expect(labels.metric == "probe_success")
+        #expect(labels["empty"] == nil)
+        #expect(labels.description == #"probe_success{job="hue",service="dvc"}"#)
+    }
+
+    @Test func laterPairsWinAndOrderDoesNotMatter() {
+        let first = Labels([("a", "1"), ("b", "2"), ("a", "3")])
+        let second = Labels(["b": "2", "a": "3"])
+        #expect(first == second)
+        #expect(first.hashValue == second.hashValue)
+        #expect(first.stableHash == second.stableHash)
+    }
+
+    @Test func escapesValuesAsTheTextFormatDoes() {
+        let labels = Labels([("__name__", "m"), ("path", "C:\\x \"y\"\nz"), ("province", "Huế")])
+        #expect(labels.description == #"m{path="C:\\x \"y\"\nz",province="Huế"}"#)
+    }
+
+    @Test func settingALabelKeepsTheSetSorted() {
+        var labels = Labels([("job", "hue")])
+        labels[Labels.metricName] = "up"
+        labels["zone"] = "a"
+        #expect(labels.pairs.map(\.name) == ["__name__", "job", "zone"])
+        #expect(labels.droppingMetricName() == Labels([("job", "hue"), ("zone", "a")]))
+    }
+
+    @Test func staleMarkerIsOneSpecificNaN() {
+        #expect(Sample(timestamp: 0, value: Sample.staleNaN).isStale)
+        #expect(!Sample(timestamp: 0, value: .nan).isStale)
+        #expect(Sample(timestamp: 1, value: .nan) == Sample(timestamp: 1, value: .nan))
+        #expect(Sample(timestamp: 1, value: .nan) != Sample(timestamp: 1, value: Sample.staleNaN))
+    }
+}
+
+@Suite struct LabelMatcherTests {
+    @Test func equalityAndInequalityTreatAMissingLabelAsEmpty() throws {
+        let labels = Labels([("province", "Huế")])
+        #expect(try LabelMatcher("province", .equal, "Huế").matches(labels))
+        #expect(try !LabelMatcher("province", .notEqual, "Huế").matches(labels))
+        #expect(try LabelMatcher("service", .equal, "").matches(labels))
+        #expect(try LabelMatcher("service", .notEqual, "dvc").matches(labels))
+    }
+
+    @Test func regularExpressionsAreAnchoredAtBothEnds() throws {
+        let matcher = try LabelMatcher("service", .matchesRegex, "dvc|lgsp")
+        #expect(matcher.matches("dvc"))
+        #expect(matcher.matches("lgsp"))
+        #expect(!matcher.matches("dvc2"))
+        #expect(!matcher.matches("xdvc"))
+        #expect(try LabelMatcher("service", .doesNotMatchRegex, "d.*").matches("lgsp"))
+        #expect(try LabelMatcher("province", .matchesRegex, "H.*").matches("Huế"))
+    }
+
+    @Test func anInvalidRegularExpressionIsAnError() {
+        #expect(throws: LabelMatcher.InvalidRegex.self) { try LabelMatcher("a", .matchesRegex, "(") }
+    }
+}

@@ -1,0 +1,69 @@
+import IOCCore
+import IOCDaemon
+import IOCProbe
+import IOCSimulator
+import TestSupport
+import Testing
+
+@Suite struct ConfigFilesTests {
+    @Test func loadsTheDaemonConfigAndItsProbeFilesRelativeToIt() throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("etc/iocd.yaml", "storage:\n  path: state/ioc.db\nprobe_files:\n  - probes/*.yaml\n")
+        try directory.write("etc/probes/a.yaml", "groups:\n  - name: a\n    targets:\n      - url: http://a/\n")
+        try directory.write("etc/probes/b.yaml", "groups:\n  - name: b\n    targets:\n      - url: http://b/\n      - url: http://c/\n")
+        try directory.write("etc/probes/ignored.txt", "not yaml: [")
+        let loaded = try ConfigFiles.load(config)
+        #expect(loaded.daemon.storePath == directory.file("etc/state/ioc.db"))
+        #expect(loaded.probeFiles == [directory.file("etc/probes/a.yaml"), directory.file("etc/probes/b.yaml")])
+        #expect(loaded.targets.map(\.url) == ["http://a/", "http://b/", "http://c/"])
+    }
+
+    @Test func aMisspeltKeyInAProbeFileNamesFileLineAndKey() throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
+        let probes = try directory.write(
+            "probes/x.yaml",
+            "# Huế\ngroups:\n  - name: hue\n    targets:\n      - url: http://a/\n        labels: { service: dvc }\n        intervl: 5s\n")
+        let error = #expect(throws: ConfigError.self) { try ConfigFiles.load(config) }
+        #expect(error?.description.hasPrefix("\(probes):7:9: unknown key 'intervl'") == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: [
+        ("storage:\n  pth: x.db\n", ":2:3: unknown key 'pth' in 'storage' (did you mean 'path'?)"),
+        ("probe_files: probes/*.yaml\n", ":1:14: expected 'probe_files' as a list"),
+        ("probe_files:\n  - missing.yaml\n", ": probe file '"),
+        ("storage: [\n", ":2:1: invalid YAML"),
+    ])
+    func badDaemonConfigsAreRefusedWithTheirLocation(yaml: String, expected: String) throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", yaml)
+        let error = #expect(throws: ConfigError.self) { try ConfigFiles.load(config) }
+        #expect(error?.description.hasPrefix(config + expected) == true, "\(String(describing: error))")
+    }
+
+    @Test func aMissingConfigFileSaysSo() throws {
+        let directory = try TemporaryDirectory()
+        let error = #expect(throws: ConfigError.self) { try ConfigFiles.load(directory.file("nope.yaml")) }
+        #expect(error?.description == "\(directory.file("nope.yaml")): cannot read: no such file")
+    }
+
+    @Test func theSimulatorsProbeFileLoads() throws {
+        let world = SimulatedWorld.demo()
+        let node = try ConfigNode.parse(yaml: world.probeFile(baseURL: "http://127.0.0.1:1234"), file: "sim.yaml")
+        let targets = try ProbeFile.targets(from: node)
+        #expect(targets.count == world.provinces.count * world.services.count)
+        #expect(targets.contains { $0.labels["province"] == "Hồ Chí Minh" && $0.labels["service"] == "motcua" })
+        #expect(targets.allSatisfy { $0.interval == .seconds(5) && $0.timeout == .seconds(2) })
+    }
+
+    @Test func theStoreIsFoundFromDbThenEnvironmentThenConfigThenDefault() throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: data/ioc.db\n")
+        #expect(StoreLocation.resolve(db: "/x.db", config: config, environment: ["IOC_DB": "/env.db"]) == "/x.db")
+        #expect(StoreLocation.resolve(db: nil, config: config, environment: ["IOC_DB": "/env.db"]) == "/env.db")
+        #expect(StoreLocation.resolve(db: nil, config: config, environment: [:]) == directory.file("data/ioc.db"))
+        #expect(
+            StoreLocation.resolve(db: nil, config: directory.file("absent.yaml"), environment: [:])
+                == "/var/lib/iocd/ioc.db")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import IOCCore
+import IOCQuery
+import IOCSimulator
+import IOCStore
+import TestSupport
+import Testing
+
+/// The built `iocd` and `ioc` binaries against the simulator on loopback, with a real store file.
+@Suite struct DaemonEndToEndTests {
+    /// The latest samples for `selector`; none while the daemon has not created the store yet.
+    func latest(_ path: String, _ selector: String) throws -> [InstantSample] {
+        guard let reader = try? StoreReader(path: path) else { return [] }
+        return try InstantQuery(parsing: selector).evaluate(at: WallClock.nowMilliseconds(), on: reader)
+    }
+
+    @Test func aBadConfigExitsWithAClearErrorAndNeverTouchesTheStore() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
+        try directory.write(
+            "probes/x.yaml", "groups:\n  - name: a\n    targets:\n      - url: http://127.0.0.1:1/\n        intervl: 5s\n")
+        let result = try await ChildProcess.run(try BuiltProduct.path("iocd"), ["--config", config])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("\(directory.file("probes/x.yaml")):5:9: unknown key 'intervl'"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("ioc.db")))
+
+        let check = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["check", "--config", config])
+        #expect(check.status == 78)
+        #expect(check.stderr.contains("x.yaml:5:9: unknown key 'intervl'"))
+    }
+
+    @Test func theDaemonProbesTheSimulatorAndIocQueriesTheResult() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\nprobe_files:\n  - probes/*.yaml\n")
+        try directory.write("probes/simulator.yaml", simulator.world.probeFile(baseURL: simulator.baseURL, interval: "2s", timeout: "1500ms"))
+        // An unreachable target is data, not a crash.
+        try directory.write(
+            "probes/unreachable.yaml",
+            "groups:\n  - name: gone\n    interval: 1s\n    timeout: 500ms\n    targets:\n      - url: http://127.0.0.1:\(refusedPort())/\n")
+        let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+        let store = directory.file("ioc.db")
+
+        let targetCount = simulator.world.provinces.count * simulator.world.services.count + 1
+        let complete = try await waitUntil(timeout: .seconds(20)) {
+            try latest(store, "probe_success").count == targetCount
+        }
+        #expect(complete, "iocd output: \(daemon.standardError)")
+        let results = try latest(store, "probe_success")
+        let down = results.filter { $0.sample.value == 0 }.map { $0.labels["job"] ?? "" }.sorted()
+        #expect(down == ["can-tho", "gone"])
+        #expect(daemon.isRunning)
+
+        let query = try await ChildProcess.run(
+            try BuiltProduct.path("ioc"), ["query", #"probe_success{province="Huế"}"#], environment: ["IOC_DB": store])
+        #expect(query.status == 0)
+        let lines = query.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.allSatisfy { $0.hasPrefix("probe_success{") && $0.contains(#"province="Huế""#) && $0.contains("=> 1 @[") })
+
+        let snapshot = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["dashboard", "--db", store, "--snapshot", "120x30"])
+        #expect(snapshot.status == 0)
+        #expect(snapshot.stdout.contains("\(targetCount) targets"))
+        #expect(snapshot.stdout.contains("Hồ Chí Minh"))
+
+        daemon.signal(SIGTERM)
+        #expect(await daemon.exitStatus() == 0)
+        #expect(daemon.standardError.contains("iocd stopped"))
+        await simulator.stop()
+    }
+
+    @Test func iocQueryExplainsABadSelector() async throws {
+        let result = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["query", "--db", "/nonexistent.db", "up{job}"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("expected '=', '!=', '=~' or '!~'"))
+        #expect(result.stderr.contains("^"))
+    }
+}

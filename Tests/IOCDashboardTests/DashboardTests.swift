@@ -1,0 +1,108 @@
+import Foundation
+import IOCCore
+import IOCDashboard
+import IOCStore
+import TestSupport
+import Testing
+
+/// The dashboard over a real store file.
+@Suite struct DashboardTests {
+    let now: Int64 = 1_795_924_300_000
+
+    func probe(
+        _ province: String, _ service: String, success: Double, latency: Double, age: Int64, code: Double = 200,
+        now: Int64
+    ) -> [LabeledSample] {
+        let base = Labels(["job": province, "instance": "http://sim/\(service)", "province": province, "service": service])
+        func sample(_ metric: String, _ value: Double, _ time: Int64) -> LabeledSample {
+            var labels = base
+            labels[Labels.metricName] = metric
+            return LabeledSample(labels: labels, sample: Sample(timestamp: time, value: value))
+        }
+        let last = now - age
+        return [
+            sample("probe_success", success, last - 5_000), sample("probe_success", success, last),
+            sample("probe_duration_seconds", latency, last), sample("probe_http_status_code", code, last),
+        ]
+    }
+
+    /// A store with five targets whose last results are `now` minus a few seconds.
+    func store(_ directory: TemporaryDirectory, now: Int64) throws -> String {
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        writer.append(probe("Huế", "dvc", success: 1, latency: 0.042, age: 1_000, now: now))
+        writer.append(probe("Cần Thơ", "lgsp", success: 0, latency: 0.021, age: 2_000, code: 500, now: now))
+        writer.append(probe("Hồ Chí Minh", "motcua", success: 1, latency: 1.25, age: 3_000, now: now))
+        // Last seen two minutes ago with a 5 s interval: stale, whatever its last value.
+        writer.append(probe("Đà Nẵng", "dvc", success: 1, latency: 0.03, age: 120_000, now: now))
+        // A hostile label value must not reach the terminal as an escape sequence.
+        writer.append(probe("Hà Nội\u{1B}]0;pwned\u{07}", "dvc", success: 1, latency: 0.01, age: 500, now: now))
+        writer.close()
+        return path
+    }
+
+    @Test func aSnapshotListsTargetsWithWhatNeedsAttentionFirst() throws {
+        let directory = try TemporaryDirectory()
+        let path = try store(directory, now: now)
+        let text = Dashboard(storePath: path).snapshot(width: 100, height: 12, now: now)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 12)
+        #expect(lines[0].contains("5 targets"))
+        #expect(lines[0].contains("▲ 3 up"))
+        #expect(lines[0].contains("▼ 1 down"))
+        #expect(lines[0].contains("? 1 stale"))
+        #expect(lines[0].contains("2026-11-29 03:51:40 UTC"))
+        #expect(lines[2].contains("STATE") && lines[2].contains("LATENCY"))
+        #expect(lines[3].hasPrefix(" DOWN    Cần Thơ"))
+        #expect(lines[3].contains("21 ms") && lines[3].contains("500"))
+        #expect(lines[4].hasPrefix(" STALE   Đà Nẵng"))
+        #expect(lines[4].contains("2m"))
+        #expect(lines.contains { $0.contains("Hồ Chí Minh") && $0.contains("1.3 s") })
+        #expect(!text.contains("\u{1B}"))
+        #expect(!text.contains("\u{07}"))
+        #expect(text.contains("Hà Nội") && !text.contains("pwned"))
+        for line in lines { #expect(TerminalText.width(of: line) <= 100) }
+    }
+
+    @Test func aMissingStoreIsShownNotFatal() throws {
+        let directory = try TemporaryDirectory()
+        let text = Dashboard(storePath: directory.file("none.db")).snapshot(width: 80, height: 8, now: now)
+        #expect(text.contains("Waiting for the store"))
+        #expect(text.contains("0 targets"))
+    }
+
+    /// The live dashboard in a real terminal (tmux): it shows the targets, and `q` restores the terminal.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
+    func theLiveDashboardRunsInATerminalAndQuitsOnQ() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try store(directory, now: WallClock.nowMilliseconds())
+        let ioc = try BuiltProduct.path("ioc")
+        let session = "ioc-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let socket = directory.file("tmux.sock")
+        func tmux(_ arguments: [String]) async throws -> String {
+            try await ChildProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
+        }
+        // A shell runs the dashboard and then prints a marker, so that we see the terminal after it exits.
+        let script = try directory.write("run.sh", "\(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
+        _ = try await tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "20", "/bin/sh \(script)"])
+        // The server outlives this test unless killed, whichever way the test ends.
+        let server = try #require(pid_t(try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(server, SIGTERM) }
+        let shown = try await waitUntil(timeout: .seconds(15)) {
+            let screen = try await tmux(["capture-pane", "-p", "-t", session])
+            return screen.contains("Cần Thơ") && screen.contains("DOWN")
+        }
+        #expect(shown)
+        let alternate = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on}"])
+        #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        _ = try await tmux(["send-keys", "-t", session, "q"])
+        let exited = try await waitUntil(timeout: .seconds(10)) {
+            try await tmux(["capture-pane", "-p", "-t", session]).contains("EXITED:0")
+        }
+        #expect(exited)
+        let screen = try await tmux(["capture-pane", "-p", "-t", session])
+        #expect(!screen.contains("STATE"))
+        let restored = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}"])
+        #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
+    }
+}

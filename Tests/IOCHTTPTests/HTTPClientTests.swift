@@ -1,0 +1,99 @@
+import IOCHTTP
+import IOCSimulator
+import TestSupport
+import Testing
+
+/// Real libcurl transfers to the simulator on loopback.
+@Suite struct HTTPClientTests {
+    @Test func fetchesABodyWithItsTimings() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let response = await client.perform(HTTPRequest(url: "\(simulator.baseURL)/hue/dvc/health", timeout: .seconds(5)))
+        #expect(response.failure == nil)
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self).contains(#""province":"Huế""#))
+        let timings = response.timings
+        #expect(timings.total > 0)
+        // The health endpoint waits at least half its base latency (40 ms) before answering.
+        #expect(timings.processing >= 0.015)
+        #expect(timings.resolve + timings.connect + timings.tls + timings.processing + timings.transfer <= timings.total + 1e-6)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aClosedPortIsAConnectFailure() async {
+        let client = HTTPClient()
+        let response = await client.perform(HTTPRequest(url: "http://127.0.0.1:\(refusedPort())/", timeout: .seconds(5)))
+        #expect(response.status == nil)
+        #expect(response.failure?.kind == .connect)
+        client.shutdown()
+    }
+
+    @Test func anErrorStatusIsAResponseNotAFailure() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let response = await client.perform(HTTPRequest(url: "\(simulator.baseURL)/test/status/500"))
+        #expect(response.failure == nil)
+        #expect(response.status == 500)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aTimeoutEndsTheTransferBeforeTheSlowAnswer() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let response = await client.perform(
+            HTTPRequest(url: "\(simulator.baseURL)/test/delay/5000", timeout: .milliseconds(300)))
+        let elapsed = clock.now - start
+        #expect(response.failure?.kind == .timeout)
+        #expect(response.status == nil)
+        // The answer would come after 5 s; the transfer must have ended on its own timeout, well before.
+        #expect(elapsed >= .milliseconds(290))
+        #expect(elapsed < .seconds(4))
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aBodyOverTheLimitIsCut() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let response = await client.perform(HTTPRequest(url: "\(simulator.baseURL)/feeds/dossiers.json", maxBodyBytes: 64))
+        #expect(response.failure?.kind == .bodyTooLarge)
+        #expect(response.body.count <= 64)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aMalformedURLIsReportedNotCrashed() async {
+        let client = HTTPClient()
+        let response = await client.perform(HTTPRequest(url: "http://[::1"))
+        #expect(response.failure?.kind == .invalidRequest)
+        client.shutdown()
+    }
+
+    @Test func manyConcurrentTransfersAllComplete() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient(maxInFlight: 8)
+        let statuses = await withTaskGroup(of: Int?.self) { group in
+            for index in 0..<60 {
+                let path = index % 2 == 0 ? "/test/status/204" : "/test/delay/20"
+                group.addTask { await client.perform(HTTPRequest(url: simulator.baseURL + path)).status }
+            }
+            return await group.reduce(into: [Int?]()) { $0.append($1) }
+        }
+        #expect(statuses.count == 60)
+        #expect(statuses.filter { $0 == 204 }.count == 30)
+        #expect(statuses.filter { $0 == 200 }.count == 30)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aShutDownClientAnswersWithAFailure() async {
+        let client = HTTPClient()
+        client.shutdown()
+        let response = await client.perform(HTTPRequest(url: "http://127.0.0.1:1/"))
+        #expect(response.failure != nil)
+    }
+}

@@ -1,0 +1,152 @@
+import CSQLite
+import Glibc
+import IOCCore
+import IOCStore
+import TestSupport
+import Testing
+
+/// The store on real SQLite files in a temporary directory.
+@Suite struct StoreTests {
+    func labels(_ metric: String, _ pairs: [String: String]) -> Labels {
+        var labels = Labels(pairs)
+        labels[Labels.metricName] = metric
+        return labels
+    }
+
+    @Test func samplesRoundTripExactlyThroughTheFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let hue = labels("probe_duration_seconds", ["province": "Huế", "service": "dvc"])
+        let hanoi = labels("probe_duration_seconds", ["province": "Hà Nội", "service": "dvc"])
+        let values: [Double] = [0.123456, .nan, .infinity, -.infinity, Sample.staleNaN, -0.0, 1e-300, 42]
+        let written = values.enumerated().map { index, value in
+            LabeledSample(labels: hue, sample: Sample(timestamp: 1_000 + Int64(index) * 15_000, value: value))
+        }
+        let writer = try SampleWriter(path: path)
+        #expect(writer.append(written) == written.count)
+        writer.append([LabeledSample(labels: hanoi, sample: Sample(timestamp: 1_000, value: 7))])
+        writer.close()
+        #expect(writer.statistics.written == written.count + 1)
+        #expect(writer.statistics.series == 2)
+
+        let reader = try StoreReader(path: path)
+        let series = try reader.select([try LabelMatcher("province", .equal, "Huế")], from: 0, through: .max)
+        #expect(series.count == 1)
+        #expect(series.first?.labels == hue)
+        // Sample equality compares bits: NaN payloads and the stale marker must come back unchanged.
+        #expect(series.first?.samples == written.map(\.sample))
+        #expect(series.first?.samples[4].isStale == true)
+    }
+
+    @Test func matchersFindSeriesThroughTheIndex() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        for province in ["Huế", "Hà Nội", "Cần Thơ"] {
+            for service in ["dvc", "lgsp"] {
+                writer.append([
+                    LabeledSample(
+                        labels: labels("probe_success", ["province": province, "service": service]),
+                        sample: Sample(timestamp: 1, value: 1))
+                ])
+            }
+        }
+        writer.append([LabeledSample(labels: labels("up", ["job": "feed"]), sample: Sample(timestamp: 1, value: 1))])
+        writer.close()
+        let reader = try StoreReader(path: path)
+        func count(_ matchers: [LabelMatcher]) throws -> Int { try reader.series(matching: matchers).count }
+        let name = try LabelMatcher(Labels.metricName, .equal, "probe_success")
+        #expect(try count([name]) == 6)
+        #expect(try count([name, try LabelMatcher("service", .equal, "lgsp")]) == 3)
+        #expect(try count([name, try LabelMatcher("province", .notEqual, "Huế")]) == 4)
+        #expect(try count([try LabelMatcher("province", .matchesRegex, "H.*")]) == 4)
+        #expect(try count([name, try LabelMatcher("province", .doesNotMatchRegex, "H.*|C.*")]) == 0)
+        #expect(try count([try LabelMatcher("job", .equal, "feed")]) == 1)
+        #expect(try count([try LabelMatcher(Labels.metricName, .equal, "nothing")]) == 0)
+    }
+
+    @Test func aRangeSelectsOnlyItsSamplesAndDataSurvivesReopening() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let series = labels("probe_success", ["job": "a"])
+        for round in 0..<2 {
+            let writer = try SampleWriter(path: path)
+            writer.append((0..<10).map {
+                LabeledSample(labels: series, sample: Sample(timestamp: Int64(round * 10 + $0) * 1000, value: Double($0)))
+            })
+            writer.close()
+        }
+        let reader = try StoreReader(path: path)
+        let found = try reader.select([try LabelMatcher("job", .equal, "a")], from: 5_000, through: 14_000)
+        #expect(found.first?.samples.map(\.timestamp) == (5...14).map { Int64($0) * 1000 })
+        #expect(try reader.series(matching: [try LabelMatcher("job", .equal, "a")]).count == 1)
+    }
+
+    @Test func flushMakesSamplesVisibleToAnotherConnection() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path, flushInterval: .seconds(60))
+        let reader = try StoreReader(path: path)
+        writer.append([LabeledSample(labels: labels("up", ["job": "x"]), sample: Sample(timestamp: 5, value: 1))])
+        writer.flush()
+        #expect(try reader.select([try LabelMatcher("job", .equal, "x")], from: 0, through: 10).first?.samples.count == 1)
+        writer.close()
+    }
+
+    @Test func aFullBufferDropsAndCounts() throws {
+        let directory = try TemporaryDirectory()
+        // A long flush interval keeps the writer from draining the buffer during the test.
+        let writer = try SampleWriter(path: directory.file("ioc.db"), capacity: 10, flushInterval: .seconds(60))
+        let batch = (0..<25).map {
+            LabeledSample(labels: labels("up", ["job": "x"]), sample: Sample(timestamp: Int64($0), value: 1))
+        }
+        #expect(writer.append(batch) == 10)
+        #expect(writer.statistics.dropped == 15)
+        writer.close()
+        #expect(writer.statistics.written == 10)
+        #expect(writer.append(batch) == 0)
+        #expect(writer.statistics.dropped == 40)
+    }
+
+    @Test func aMissingFileIsAnErrorAndIsNotCreated() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("missing.db")
+        #expect(throws: StoreError.self) { try StoreReader(path: path) }
+        #expect(access(path, F_OK) != 0)
+    }
+
+    @Test func aFileFromANewerVersionIsRefusedAndLeftAlone() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        try SampleWriter(path: path).close()
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, "PRAGMA user_version = 99", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(handle)
+
+        let writeError = #expect(throws: StoreError.self) { try SampleWriter(path: path) }
+        #expect(writeError?.message.contains("newer IOC") == true)
+        #expect(throws: StoreError.self) { try StoreReader(path: path) }
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &statement, nil)
+        sqlite3_step(statement)
+        #expect(sqlite3_column_int(statement, 0) == 99)
+        sqlite3_finalize(statement)
+        sqlite3_close(handle)
+    }
+
+    @Test func anEmptyFileIsNotYetAStore() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("empty.db", "")
+        let error = #expect(throws: StoreError.self) { try StoreReader(path: path) }
+        #expect(error?.message.contains("has not initialised it yet") == true)
+    }
+
+    @Test func aFileThatIsNotAStoreIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let text = try directory.write("notes.db", "these are not the samples you are looking for\n")
+        #expect(throws: StoreError.self) { try SampleWriter(path: text) }
+        #expect(throws: StoreError.self) { try StoreReader(path: text) }
+    }
+}

@@ -1,0 +1,173 @@
+public import Foundation
+import Glibc
+
+/// A fresh directory under the system's temporary folder, removed with everything in it on deinit.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
+
+    public init(_ prefix: String = "ioc-test") throws {
+        var template = Array("\(NSTemporaryDirectory())/\(prefix)-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        path = String(cString: made)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// `name` inside the directory.
+    public func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Writes `text` to `name` (creating folders on the way) and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String {
+        let target = file(name)
+        try FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: target))
+        return target
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held. For waiting on
+/// things that happen in another thread or process, instead of sleeping for a guessed time.
+public func waitUntil(
+    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(25),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
+
+/// A loopback port that nothing listens on: bound to get a free number from the kernel, then closed.
+public func refusedPort() -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The built `iocd` and `ioc` executables, found beside the test bundle (`swift build` puts them there;
+/// `make test` builds them before testing).
+public enum BuiltProduct {
+    public static func path(_ name: String) throws -> String {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        // The test binary lives either directly in the build folder or inside a .xctest bundle there.
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw BuiltProductMissing(name: name)
+    }
+
+    public struct BuiltProductMissing: Error, CustomStringConvertible {
+        public let name: String
+        public var description: String { "'\(name)' is not built beside the tests; run 'swift build' first (make test does)" }
+    }
+}
+
+/// A child process started with posix_spawn, its output going to files that can be read at any time.
+/// (Foundation's Process is not used: on Linux it waits for every descendant that inherited its
+/// monitoring socket, so a child that starts a daemon, like tmux, never looks finished.)
+/// Killed on deinit if still running.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let outputDirectory: TemporaryDirectory
+    private let lock = NSLock()
+    private var status: Int32?
+
+    public init(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        outputDirectory = try TemporaryDirectory("ioc-child")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputDirectory.file("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, outputDirectory.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let variables = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }.map { "\($0.key)=\($0.value)" }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        // The test runner's threads block and ignore signals; the child starts with a clean slate, as from a shell.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var child: pid_t = 0
+        let code = posix_spawn(&child, path, &actions, &attributes, argv, envp)
+        guard code == 0 else { throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO) }
+        pid = child
+    }
+
+    deinit {
+        if exitStatusIfEnded() == nil {
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            waitpid(pid, &raw, 0)
+        }
+    }
+
+    public var standardOutput: String { read("stdout") }
+    public var standardError: String { read("stderr") }
+
+    private func read(_ name: String) -> String {
+        (try? String(contentsOfFile: outputDirectory.file(name), encoding: .utf8)) ?? ""
+    }
+
+    public var isRunning: Bool { exitStatusIfEnded() == nil }
+
+    public func signal(_ number: Int32) { kill(pid, number) }
+
+    /// The exit status (128 + signal number for a killed process) if the process has ended.
+    private func exitStatusIfEnded() -> Int32? {
+        lock.withLock {
+            if let status { return status }
+            var raw: Int32 = 0
+            guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+            let signal = raw & 0x7f
+            status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+            return status
+        }
+    }
+
+    /// Waits for the process to end, up to `timeout`; returns its exit status, or nil if still running.
+    public func exitStatus(within timeout: Duration = .seconds(20)) async -> Int32? {
+        _ = await waitUntil(timeout: timeout) { exitStatusIfEnded() != nil }
+        return exitStatusIfEnded()
+    }
+
+    /// Runs a command to completion and returns its status and output.
+    public static func run(
+        _ path: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(30)
+    ) async throws -> (status: Int32?, stdout: String, stderr: String) {
+        let child = try ChildProcess(path, arguments, environment: environment)
+        let status = await child.exitStatus(within: timeout)
+        return (status, child.standardOutput, child.standardError)
+    }
+}
