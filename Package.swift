@@ -101,7 +101,8 @@ let package = Package(
             dependencies: ["IOCProbe", "IOCSimulator", "IOCHTTP", "TestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "IOCStoreTests", dependencies: ["IOCStore", "CSQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "IOCStoreTests", dependencies: ["IOCStore", "CSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "IOCQueryTests", dependencies: ["IOCQuery"], swiftSettings: strict),
         .testTarget(name: "IOCAlertTests", dependencies: ["IOCAlert"], swiftSettings: strict),
         .testTarget(

@@ -49,7 +49,9 @@ public struct ConfigNode: Sendable {
                     throw ConfigError(at: keyLocation, "a mapping key must be a plain string")
                 }
                 entries.append(
-                    ConfigEntry(key: keyScalar.string, keyLocation: keyLocation, value: try ConfigNode(yams: value, file: file)))
+                    ConfigEntry(
+                        key: keyScalar.string, keyLocation: keyLocation, value: try ConfigNode(yams: value, file: file))
+                )
             }
             self.init(.mapping(entries), at: location)
         case .sequence(let sequence):
@@ -65,7 +67,8 @@ public struct ConfigNode: Sendable {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
-            return ConfigError(at: SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(problem)")
+            return ConfigError(
+                at: SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigError(
                 at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
@@ -151,7 +154,8 @@ public struct ConfigNode: Sendable {
             guard ConfigNode.isValidLabelName(entry.key) else {
                 throw ConfigError(
                     at: entry.keyLocation,
-                    "'\(entry.key)' is not a valid label name; expected letters, digits and '_', not starting with a digit")
+                    "'\(entry.key)' is not a valid label name; expected letters, digits and '_', not starting with a digit"
+                )
             }
             pairs.append((entry.key, try entry.value.string("the value of label '\(entry.key)'")))
         }

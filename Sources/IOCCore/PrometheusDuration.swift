@@ -22,7 +22,8 @@ extension Duration {
                 index >= nextUnit
             else { return nil }
             rest = rest.dropFirst(unitText.count)
-            let (product, overflow) = number.multipliedReportingOverflow(by: Duration.prometheusUnits[index].milliseconds)
+            let (product, overflow) = number.multipliedReportingOverflow(
+                by: Duration.prometheusUnits[index].milliseconds)
             guard !overflow else { return nil }
             total += product
             nextUnit = index + 1

@@ -7,7 +7,11 @@ public enum StoreLocation {
         -> String
     {
         if let db, !db.isEmpty { return db }
-        if let fromEnvironment = (environment ?? ProcessInfo.processInfo.environment)["IOC_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+        if let fromEnvironment = (environment ?? ProcessInfo.processInfo.environment)["IOC_DB"],
+            !fromEnvironment.isEmpty
+        {
+            return fromEnvironment
+        }
         let configPath = config ?? DaemonConfig.defaultPath
         if let root = try? ConfigFiles.parse(configPath), let daemon = try? DaemonConfig(from: root, file: configPath) {
             return daemon.storePath

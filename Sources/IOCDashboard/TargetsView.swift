@@ -15,10 +15,12 @@ public struct TargetsView: Sendable {
         let up = targets.count { $0.state == .up }
         let down = targets.count { $0.state == .down }
         let stale = targets.count { $0.state == .stale }
-        var x = canvas.write(" \(title) ", x: 0, y: 0, style: CellStyle(foreground: .black, background: .cyan, bold: true))
+        var x = canvas.write(
+            " \(title) ", x: 0, y: 0, style: CellStyle(foreground: .black, background: .cyan, bold: true))
         x = canvas.write(" \(targets.count) targets  ", x: x, y: 0, style: bar)
         x = canvas.write("▲ \(up) up  ", x: x, y: 0, style: CellStyle(foreground: .black, background: .green))
-        x = canvas.write(" ▼ \(down) down ", x: x + 1, y: 0, style: CellStyle(foreground: .white, background: .red, bold: down > 0))
+        x = canvas.write(
+            " ▼ \(down) down ", x: x + 1, y: 0, style: CellStyle(foreground: .white, background: .red, bold: down > 0))
         canvas.write(" ? \(stale) stale ", x: x + 1, y: 0, style: CellStyle(foreground: .black, background: .yellow))
         let clock = Self.formatTime(now)
         canvas.write(clock, x: max(0, canvas.width - TerminalText.width(of: clock) - 1), y: 0, style: bar)
@@ -62,7 +64,8 @@ public struct TargetsView: Sendable {
         if targets.count > visible {
             canvas.write("… \(targets.count - visible) more", x: 1, y: canvas.height - 2, style: CellStyle(dim: true))
         }
-        canvas.write(" q quit · refreshed every second · \(storePath)", x: 0, y: canvas.height - 1, style: CellStyle(dim: true))
+        canvas.write(
+            " q quit · refreshed every second · \(storePath)", x: 0, y: canvas.height - 1, style: CellStyle(dim: true))
     }
 
     static func formatLatency(_ seconds: Double) -> String {

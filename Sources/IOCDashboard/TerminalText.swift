@@ -36,7 +36,8 @@ public enum TerminalText {
     }
 
     /// Skips a CSI body up to its final byte, or a string sequence (OSC, DCS, ...) up to BEL or ST.
-    private static func skipSequenceBody(introducer: Unicode.Scalar, _ scalars: inout String.UnicodeScalarView.Iterator) {
+    private static func skipSequenceBody(introducer: Unicode.Scalar, _ scalars: inout String.UnicodeScalarView.Iterator)
+    {
         if introducer == "[" {
             while let scalar = scalars.next() {
                 if (0x40...0x7E).contains(scalar.value) { return }

@@ -59,7 +59,11 @@ final class Transfer: @unchecked Sendable {
         if let body = request.body, !body.isEmpty {
             // COPYPOSTFIELDS makes libcurl keep its own copy, so no Swift buffer has to outlive this call.
             codes.append(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
-            codes.append(body.withUnsafeBytes { ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress)) })
+            codes.append(
+                body.withUnsafeBytes {
+                    ccurl_easy_setopt_pointer(
+                        easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress))
+                })
         }
         codes.append(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
         codes.append(ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, transferWriteCallback))

@@ -62,7 +62,8 @@ public enum ProbeFile {
         guard timeout < interval else {
             let place = target["timeout"] ?? target["interval"] ?? node
             throw place.error(
-                "'timeout' (\(timeout.prometheusString)) must be shorter than 'interval' (\(interval.prometheusString))")
+                "'timeout' (\(timeout.prometheusString)) must be shorter than 'interval' (\(interval.prometheusString))"
+            )
         }
         let targetLabels = try target["labels"]?.labels("target labels") ?? []
         let labels = Labels([("job", job), ("instance", url)] + groupLabels + targetLabels)

@@ -13,7 +13,8 @@ public struct ProbeSchedule: Sendable {
     public init(targets: [ProbeTarget], now: Int64) {
         intervals = targets.map { max(1, $0.interval.inMilliseconds) }
         due = zip(targets, intervals).map { target, interval in
-            ProbeSchedule.nextSlot(after: now - 1, interval: interval, offset: ProbeSchedule.offset(of: target, interval: interval))
+            ProbeSchedule.nextSlot(
+                after: now - 1, interval: interval, offset: ProbeSchedule.offset(of: target, interval: interval))
         }
     }
 

@@ -6,7 +6,9 @@ public struct ProbeScheduler: Sendable {
     private let prober: HTTPProber
     private let sink: @Sendable (ProbeTarget, ProbeResult) -> Void
 
-    public init(targets: [ProbeTarget], prober: HTTPProber, sink: @escaping @Sendable (ProbeTarget, ProbeResult) -> Void) {
+    public init(
+        targets: [ProbeTarget], prober: HTTPProber, sink: @escaping @Sendable (ProbeTarget, ProbeResult) -> Void
+    ) {
         self.targets = targets
         self.prober = prober
         self.sink = sink

@@ -15,7 +15,8 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         guard let position else { return message }
         let line = query.replacingControlCharacters()
-        return "parse error at character \(position + 1): \(message)\n  \(line)\n  \(String(repeating: " ", count: position))^"
+        return
+            "parse error at character \(position + 1): \(message)\n  \(line)\n  \(String(repeating: " ", count: position))^"
     }
 }
 

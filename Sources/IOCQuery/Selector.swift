@@ -45,7 +45,9 @@ struct SelectorParser {
         }
         skipSpace()
         guard position == characters.count else {
-            throw error(matchers.isEmpty ? "expected a metric name or '{'" : "unexpected '\(characters[position])' after the selector")
+            throw error(
+                matchers.isEmpty
+                    ? "expected a metric name or '{'" : "unexpected '\(characters[position])' after the selector")
         }
         guard !matchers.isEmpty else { throw error("expected a metric name or '{'") }
         guard matchers.contains(where: { !$0.matchesEmpty }) else {
@@ -68,7 +70,9 @@ struct SelectorParser {
                 throw error(peek == nil ? "unclosed '{': expected a label name or '}'" : "expected a label name")
             }
             skipSpace()
-            guard let op = labelOperator() else { throw error("expected '=', '!=', '=~' or '!~' after label name '\(name)'") }
+            guard let op = labelOperator() else {
+                throw error("expected '=', '!=', '=~' or '!~' after label name '\(name)'")
+            }
             skipSpace()
             let valueStart = position
             let value = try stringLiteral()
@@ -82,7 +86,8 @@ struct SelectorParser {
         }
     }
 
-    private func matcher(_ name: String, _ op: LabelMatcher.Operator, _ value: String, at offset: Int) throws(QueryError)
+    private func matcher(_ name: String, _ op: LabelMatcher.Operator, _ value: String, at offset: Int)
+        throws(QueryError)
         -> LabelMatcher
     {
         do {

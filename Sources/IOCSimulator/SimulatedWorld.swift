@@ -81,7 +81,8 @@ public final class SimulatedWorld: Sendable {
             return .json(200, dossierFeed())
         case 3 where parts[0] == "test" && parts[1] == "delay":
             guard let milliseconds = Int(parts[2]), (0...60_000).contains(milliseconds) else { return .notFound }
-            return SimulatedResponse(status: 200, body: "{\"delayed_ms\":\(milliseconds)}", delayMilliseconds: milliseconds)
+            return SimulatedResponse(
+                status: 200, body: "{\"delayed_ms\":\(milliseconds)}", delayMilliseconds: milliseconds)
         case 3 where parts[0] == "test" && parts[1] == "status":
             guard let status = Int(parts[2]), (100...599).contains(status) else { return .notFound }
             return .json(status, "{\"status\":\(status)}")

@@ -81,7 +81,9 @@ private final class SimulatorHandler: ChannelInboundHandler {
         }
     }
 
-    private func send(_ response: SimulatedResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func send(
+        _ response: SimulatedResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext
+    ) {
         guard context.channel.isActive else { return }
         var buffer = context.channel.allocator.buffer(capacity: response.body.utf8.count)
         buffer.writeString(response.body)
@@ -89,7 +91,8 @@ private final class SimulatorHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(buffer.readableBytes))
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        let head = HTTPResponseHead(
+            version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))

@@ -14,8 +14,9 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         do {
             let configuration = try ConfigFiles.load(config)
+            let files = configuration.probeFiles.count
             print(
-                "\(config): ok: \(configuration.targets.count) targets in \(configuration.probeFiles.count) probe files; "
+                "\(config): ok: \(configuration.targets.count) targets in \(files) probe file\(files == 1 ? "" : "s"); "
                     + "store \(configuration.daemon.storePath)")
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -23,7 +23,8 @@ struct IOCD: AsyncParsableCommand {
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("'\(logLevel)' is not a log level; use trace, debug, info, notice, warning, error or critical")
+            throw ValidationError(
+                "'\(logLevel)' is not a log level; use trace, debug, info, notice, warning, error or critical")
         }
     }
 

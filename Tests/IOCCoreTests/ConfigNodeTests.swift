@@ -38,10 +38,14 @@ import Testing
     }
 
     @Test func syntaxErrorsAndDuplicateKeysHaveLocations() {
-        let syntax = #expect(throws: ConfigError.self) { try ConfigNode.parse(yaml: "a: [1, 2\nb: 3\n", file: "bad.yaml") }
+        let syntax = #expect(throws: ConfigError.self) {
+            try ConfigNode.parse(yaml: "a: [1, 2\nb: 3\n", file: "bad.yaml")
+        }
         #expect(syntax?.location?.file == "bad.yaml")
         #expect(syntax?.location != nil)
-        let duplicate = #expect(throws: ConfigError.self) { try ConfigNode.parse(yaml: "a: 1\na: 2\n", file: "dup.yaml") }
+        let duplicate = #expect(throws: ConfigError.self) {
+            try ConfigNode.parse(yaml: "a: 1\na: 2\n", file: "dup.yaml")
+        }
         #expect(duplicate?.description.contains("duplicate key 'a'") == true)
     }
 

@@ -15,7 +15,9 @@ import Testing
         #expect(Duration(prometheus: text) == nil)
     }
 
-    @Test(arguments: [(Int64(5_400_000), "1h30m"), (500, "500ms"), (0, "0s"), (90_500, "1m30s500ms"), (86_400_000, "1d")])
+    @Test(arguments: [
+        (Int64(5_400_000), "1h30m"), (500, "500ms"), (0, "0s"), (90_500, "1m30s500ms"), (86_400_000, "1d"),
+    ])
     func formatsTheShortestSpelling(milliseconds: Int64, text: String) {
         #expect(Duration.milliseconds(milliseconds).prometheusString == text)
         #expect(Duration(prometheus: text)?.inMilliseconds == milliseconds)

@@ -1,3 +1,4 @@
+import Foundation
 import IOCCore
 import IOCDaemon
 import IOCProbe
@@ -8,9 +9,11 @@ import Testing
 @Suite struct ConfigFilesTests {
     @Test func loadsTheDaemonConfigAndItsProbeFilesRelativeToIt() throws {
         let directory = try TemporaryDirectory()
-        let config = try directory.write("etc/iocd.yaml", "storage:\n  path: state/ioc.db\nprobe_files:\n  - probes/*.yaml\n")
+        let config = try directory.write(
+            "etc/iocd.yaml", "storage:\n  path: state/ioc.db\nprobe_files:\n  - probes/*.yaml\n")
         try directory.write("etc/probes/a.yaml", "groups:\n  - name: a\n    targets:\n      - url: http://a/\n")
-        try directory.write("etc/probes/b.yaml", "groups:\n  - name: b\n    targets:\n      - url: http://b/\n      - url: http://c/\n")
+        try directory.write(
+            "etc/probes/b.yaml", "groups:\n  - name: b\n    targets:\n      - url: http://b/\n      - url: http://c/\n")
         try directory.write("etc/probes/ignored.txt", "not yaml: [")
         let loaded = try ConfigFiles.load(config)
         #expect(loaded.daemon.storePath == directory.file("etc/state/ioc.db"))
@@ -23,9 +26,12 @@ import Testing
         let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
         let probes = try directory.write(
             "probes/x.yaml",
-            "# Huế\ngroups:\n  - name: hue\n    targets:\n      - url: http://a/\n        labels: { service: dvc }\n        intervl: 5s\n")
+            "# Huế\ngroups:\n  - name: hue\n    targets:\n      - url: http://a/\n        labels: { service: dvc }\n        intervl: 5s\n"
+        )
         let error = #expect(throws: ConfigError.self) { try ConfigFiles.load(config) }
-        #expect(error?.description.hasPrefix("\(probes):7:9: unknown key 'intervl'") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.hasPrefix("\(probes):7:9: unknown key 'intervl'") == true, "\(String(describing: error))"
+        )
     }
 
     @Test(arguments: [
@@ -54,6 +60,16 @@ import Testing
         #expect(targets.count == world.provinces.count * world.services.count)
         #expect(targets.contains { $0.labels["province"] == "Hồ Chí Minh" && $0.labels["service"] == "motcua" })
         #expect(targets.allSatisfy { $0.interval == .seconds(5) && $0.timeout == .seconds(2) })
+    }
+
+    /// The example configuration in the repository is what administrators copy: it must load.
+    @Test func theShippedConfigurationLoads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let loaded = try ConfigFiles.load(root.appendingPathComponent("iocd.yaml").path)
+        #expect(loaded.daemon.storePath == "/var/lib/iocd/ioc.db")
+        #expect(loaded.probeFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.contains("example.yaml"))
+        #expect(loaded.targets.contains { $0.labels["province"] == "Huế" && $0.interval == .seconds(30) })
     }
 
     @Test func theStoreIsFoundFromDbThenEnvironmentThenConfigThenDefault() throws {

@@ -18,10 +18,12 @@ import Testing
         let directory = try TemporaryDirectory()
         let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
         try directory.write(
-            "probes/x.yaml", "groups:\n  - name: a\n    targets:\n      - url: http://127.0.0.1:1/\n        intervl: 5s\n")
+            "probes/x.yaml",
+            "groups:\n  - name: a\n    targets:\n      - url: http://127.0.0.1:1/\n        intervl: 5s\n")
         let result = try await ChildProcess.run(try BuiltProduct.path("iocd"), ["--config", config])
         #expect(result.status == 78)
-        #expect(result.stderr.contains("\(directory.file("probes/x.yaml")):5:9: unknown key 'intervl'"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("\(directory.file("probes/x.yaml")):5:9: unknown key 'intervl'"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("ioc.db")))
 
         let check = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["check", "--config", config])
@@ -33,11 +35,14 @@ import Testing
         let simulator = try await Simulator(world: .demo())
         let directory = try TemporaryDirectory()
         let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\nprobe_files:\n  - probes/*.yaml\n")
-        try directory.write("probes/simulator.yaml", simulator.world.probeFile(baseURL: simulator.baseURL, interval: "2s", timeout: "1500ms"))
+        try directory.write(
+            "probes/simulator.yaml",
+            simulator.world.probeFile(baseURL: simulator.baseURL, interval: "2s", timeout: "1500ms"))
         // An unreachable target is data, not a crash.
         try directory.write(
             "probes/unreachable.yaml",
-            "groups:\n  - name: gone\n    interval: 1s\n    timeout: 500ms\n    targets:\n      - url: http://127.0.0.1:\(refusedPort())/\n")
+            "groups:\n  - name: gone\n    interval: 1s\n    timeout: 500ms\n    targets:\n      - url: http://127.0.0.1:\(refusedPort())/\n"
+        )
         let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
         let store = directory.file("ioc.db")
 
@@ -56,9 +61,13 @@ import Testing
         #expect(query.status == 0)
         let lines = query.stdout.split(separator: "\n")
         #expect(lines.count == 3)
-        #expect(lines.allSatisfy { $0.hasPrefix("probe_success{") && $0.contains(#"province="Huế""#) && $0.contains("=> 1 @[") })
+        #expect(
+            lines.allSatisfy {
+                $0.hasPrefix("probe_success{") && $0.contains(#"province="Huế""#) && $0.contains("=> 1 @[")
+            })
 
-        let snapshot = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["dashboard", "--db", store, "--snapshot", "120x30"])
+        let snapshot = try await ChildProcess.run(
+            try BuiltProduct.path("ioc"), ["dashboard", "--db", store, "--snapshot", "120x30"])
         #expect(snapshot.status == 0)
         #expect(snapshot.stdout.contains("\(targetCount) targets"))
         #expect(snapshot.stdout.contains("Hồ Chí Minh"))
@@ -70,7 +79,8 @@ import Testing
     }
 
     @Test func iocQueryExplainsABadSelector() async throws {
-        let result = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["query", "--db", "/nonexistent.db", "up{job}"])
+        let result = try await ChildProcess.run(
+            try BuiltProduct.path("ioc"), ["query", "--db", "/nonexistent.db", "up{job}"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("expected '=', '!=', '=~' or '!~'"))
         #expect(result.stderr.contains("^"))

@@ -13,7 +13,9 @@ import Testing
         _ province: String, _ service: String, success: Double, latency: Double, age: Int64, code: Double = 200,
         now: Int64
     ) -> [LabeledSample] {
-        let base = Labels(["job": province, "instance": "http://sim/\(service)", "province": province, "service": service])
+        let base = Labels([
+            "job": province, "instance": "http://sim/\(service)", "province": province, "service": service,
+        ])
         func sample(_ metric: String, _ value: Double, _ time: Int64) -> LabeledSample {
             var labels = base
             labels[Labels.metricName] = metric
@@ -86,7 +88,8 @@ import Testing
         let script = try directory.write("run.sh", "\(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
         _ = try await tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "20", "/bin/sh \(script)"])
         // The server outlives this test unless killed, whichever way the test ends.
-        let server = try #require(pid_t(try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let server = try #require(
+            pid_t(try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
         defer { kill(server, SIGTERM) }
         let shown = try await waitUntil(timeout: .seconds(15)) {
             let screen = try await tmux(["capture-pane", "-p", "-t", session])

@@ -8,7 +8,8 @@ import Testing
     @Test func fetchesABodyWithItsTimings() async throws {
         let simulator = try await Simulator(world: .demo())
         let client = HTTPClient()
-        let response = await client.perform(HTTPRequest(url: "\(simulator.baseURL)/hue/dvc/health", timeout: .seconds(5)))
+        let response = await client.perform(
+            HTTPRequest(url: "\(simulator.baseURL)/hue/dvc/health", timeout: .seconds(5)))
         #expect(response.failure == nil)
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self).contains(#""province":"Huế""#))
@@ -16,14 +17,17 @@ import Testing
         #expect(timings.total > 0)
         // The health endpoint waits at least half its base latency (40 ms) before answering.
         #expect(timings.processing >= 0.015)
-        #expect(timings.resolve + timings.connect + timings.tls + timings.processing + timings.transfer <= timings.total + 1e-6)
+        #expect(
+            timings.resolve + timings.connect + timings.tls + timings.processing + timings.transfer <= timings.total
+                + 1e-6)
         client.shutdown()
         await simulator.stop()
     }
 
     @Test func aClosedPortIsAConnectFailure() async {
         let client = HTTPClient()
-        let response = await client.perform(HTTPRequest(url: "http://127.0.0.1:\(refusedPort())/", timeout: .seconds(5)))
+        let response = await client.perform(
+            HTTPRequest(url: "http://127.0.0.1:\(refusedPort())/", timeout: .seconds(5)))
         #expect(response.status == nil)
         #expect(response.failure?.kind == .connect)
         client.shutdown()
@@ -59,7 +63,8 @@ import Testing
     @Test func aBodyOverTheLimitIsCut() async throws {
         let simulator = try await Simulator(world: .demo())
         let client = HTTPClient()
-        let response = await client.perform(HTTPRequest(url: "\(simulator.baseURL)/feeds/dossiers.json", maxBodyBytes: 64))
+        let response = await client.perform(
+            HTTPRequest(url: "\(simulator.baseURL)/feeds/dossiers.json", maxBodyBytes: 64))
         #expect(response.failure?.kind == .bodyTooLarge)
         #expect(response.body.count <= 64)
         client.shutdown()

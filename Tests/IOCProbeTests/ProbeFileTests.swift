@@ -22,7 +22,11 @@ import Testing
                     labels: { service: lgsp }
             """)
         #expect(loaded.count == 2)
-        #expect(loaded[0].labels == Labels(["job": "hue", "instance": "https://dichvucong.hue.gov.vn/", "province": "Huế", "service": "portal"]))
+        #expect(
+            loaded[0].labels
+                == Labels([
+                    "job": "hue", "instance": "https://dichvucong.hue.gov.vn/", "province": "Huế", "service": "portal",
+                ]))
         #expect(loaded[0].interval == .seconds(30))
         #expect(loaded[0].timeout == .seconds(10))
         #expect(loaded[1].labels["service"] == "lgsp")
@@ -45,7 +49,10 @@ import Testing
             "groups:\n  - name: a\n    interval: 15s\n    targets:\n      - url: http://h/\n        timeout: 20s\n",
             "probes/x.yaml:6:18: 'timeout' (20s) must be shorter than 'interval' (15s)"
         ),
-        ("groups:\n  - name: a\n    targets:\n      - url: ftp://h/\n", "probes/x.yaml:4:14: 'ftp://h/' is not an http:// or https:// URL"),
+        (
+            "groups:\n  - name: a\n    targets:\n      - url: ftp://h/\n",
+            "probes/x.yaml:4:14: 'ftp://h/' is not an http:// or https:// URL"
+        ),
         ("groups:\n  - targets: []\n", "probes/x.yaml:2:5: a probe group is missing the required key 'name'"),
         ("groups:\n  - name: a\n    interval: often\n", "probes/x.yaml:3:15: 'often' is not a duration"),
         ("groupz: []\n", "probes/x.yaml:1:1: unknown key 'groupz' in a probe file (did you mean 'groups'?)"),
@@ -59,7 +66,9 @@ import Testing
         let first = try targets("groups:\n  - name: a\n    targets:\n      - url: http://h/\n", file: "one.yaml")
         let second = try targets("groups:\n  - name: a\n    targets:\n      - url: http://h/\n", file: "two.yaml")
         let error = #expect(throws: ConfigError.self) { try ProbeFile.checkUnique(first + second) }
-        #expect(error?.description.hasPrefix("two.yaml:4:9: target http://h/ in job 'a' is already defined at one.yaml:4:9") == true)
+        #expect(
+            error?.description.hasPrefix("two.yaml:4:9: target http://h/ in job 'a' is already defined at one.yaml:4:9")
+                == true)
     }
 
     @Test func anEmptyFileHasNoTargets() throws {

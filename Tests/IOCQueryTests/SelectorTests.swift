@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct SelectorTests {
     @Test func parsesANameWithMatchers() throws {
-        let selector = try Selector(parsing: #"probe_success{province="Huế", service=~"dvc|lgsp", job!="x",instance!~'.*:9'}"#)
+        let selector = try Selector(
+            parsing: #"probe_success{province="Huế", service=~"dvc|lgsp", job!="x",instance!~'.*:9'}"#)
         #expect(
             selector.matchers == [
                 try LabelMatcher("__name__", .equal, "probe_success"), try LabelMatcher("province", .equal, "Huế"),
@@ -86,7 +87,8 @@ struct FixedSource: SeriesSource {
 
     @Test func printsLikePromtool() {
         let sample = InstantSample(
-            labels: Labels(["__name__": "probe_success", "province": "Huế"]), sample: Sample(timestamp: 1_764_400_000_005, value: 1))
+            labels: Labels(["__name__": "probe_success", "province": "Huế"]),
+            sample: Sample(timestamp: 1_764_400_000_005, value: 1))
         #expect(sample.description == #"probe_success{province="Huế"} => 1 @[1764400000.005]"#)
         #expect(PrometheusNumber.format(0.25) == "0.25")
         #expect(PrometheusNumber.format(.infinity) == "+Inf")

@@ -17,7 +17,9 @@ import Testing
         #expect(SimulatedWorld.demo().respond(to: "/can-tho/lgsp/health").status == 500)
     }
 
-    @Test(arguments: ["/nowhere/dvc/health", "/hue/nothing/health", "/x", "/test/delay/abc", "/test/status/700", "/test/delay/999999"])
+    @Test(arguments: [
+        "/nowhere/dvc/health", "/hue/nothing/health", "/x", "/test/delay/abc", "/test/status/700", "/test/delay/999999",
+    ])
     func unknownPathsAre404(path: String) {
         #expect(SimulatedWorld.demo().respond(to: path).status == 404)
     }

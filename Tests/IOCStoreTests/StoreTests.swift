@@ -71,9 +71,11 @@ import Testing
         let series = labels("probe_success", ["job": "a"])
         for round in 0..<2 {
             let writer = try SampleWriter(path: path)
-            writer.append((0..<10).map {
-                LabeledSample(labels: series, sample: Sample(timestamp: Int64(round * 10 + $0) * 1000, value: Double($0)))
-            })
+            writer.append(
+                (0..<10).map {
+                    LabeledSample(
+                        labels: series, sample: Sample(timestamp: Int64(round * 10 + $0) * 1000, value: Double($0)))
+                })
             writer.close()
         }
         let reader = try StoreReader(path: path)
@@ -89,7 +91,8 @@ import Testing
         let reader = try StoreReader(path: path)
         writer.append([LabeledSample(labels: labels("up", ["job": "x"]), sample: Sample(timestamp: 5, value: 1))])
         writer.flush()
-        #expect(try reader.select([try LabelMatcher("job", .equal, "x")], from: 0, through: 10).first?.samples.count == 1)
+        #expect(
+            try reader.select([try LabelMatcher("job", .equal, "x")], from: 0, through: 10).first?.samples.count == 1)
         writer.close()
     }
 

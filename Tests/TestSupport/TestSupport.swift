@@ -79,7 +79,9 @@ public enum BuiltProduct {
 
     public struct BuiltProductMissing: Error, CustomStringConvertible {
         public let name: String
-        public var description: String { "'\(name)' is not built beside the tests; run 'swift build' first (make test does)" }
+        public var description: String {
+            "'\(name)' is not built beside the tests; run 'swift build' first (make test does)"
+        }
     }
 }
 
@@ -99,9 +101,13 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputDirectory.file("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, outputDirectory.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let variables = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }.map { "\($0.key)=\($0.value)" }
+        posix_spawn_file_actions_addopen(
+            &actions, 1, outputDirectory.file("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 2, outputDirectory.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let variables = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }.map {
+            "\($0.key)=\($0.value)"
+        }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup($0) } + [nil]
         defer {

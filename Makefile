@@ -1,0 +1,39 @@
+# IOC: the two commands of the README, and the pieces they are made of.
+#   make demo   installs what is missing, builds, runs simulator + daemon + dashboard
+#   make test   installs what is missing, builds, runs the whole test suite
+
+SWIFT ?= swift
+# Needed to build: pkg-config finds libcurl and SQLite for the C modules.
+BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev
+# Needed by the tests: tmux is the real terminal the dashboard tests drive.
+TEST_PACKAGES := tmux
+
+.PHONY: all build test demo deps test-deps format lint clean
+
+all: build
+
+deps:
+	@scripts/install-packages.sh $(BUILD_PACKAGES)
+
+test-deps:
+	@scripts/install-packages.sh $(BUILD_PACKAGES) $(TEST_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+# The executables are built first: the end-to-end tests run them.
+test: test-deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+demo: build
+	@scripts/demo.sh
+
+format:
+	$(SWIFT) format -i -r Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint -r --strict Sources Tests Package.swift
+
+clean:
+	rm -rf .build

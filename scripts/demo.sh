@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# make demo: the simulator of provincial endpoints, the daemon probing it, and the dashboard,
+# all on a temporary state directory that is removed afterwards. Quitting the dashboard (q)
+# stops everything. Without a terminal it prints a snapshot every few seconds for
+# IOC_DEMO_SECONDS (default 30) seconds instead.
+set -euo pipefail
+
+# `swift build` links .build/debug to the folder of the host triple.
+bin=${IOC_BIN:-$(cd "$(dirname "$0")/.." && pwd)/.build/debug}
+state=$(mktemp -d "${TMPDIR:-/tmp}/ioc-demo.XXXXXX")
+pids=()
+
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -n "${IOC_DEMO_KEEP:-}" ]; then
+        echo "Demo state kept in $state (store, probe file, logs)."
+    else
+        rm -rf "$state"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits up to $1 tenths of a second for the file $2 to exist.
+wait_for_file() {
+    local tries=$1 file=$2
+    while [ ! -s "$file" ] && [ "$tries" -gt 0 ]; do
+        sleep 0.1
+        tries=$((tries - 1))
+    done
+    [ -s "$file" ]
+}
+
+mkdir -p "$state/probes"
+"$bin/ioc" simulate --listen 127.0.0.1:0 --probes-out "$state/probes/simulator.yaml" >"$state/simulator.log" 2>&1 &
+pids+=($!)
+if ! wait_for_file 100 "$state/probes/simulator.yaml"; then
+    echo "The simulator did not start:" >&2
+    cat "$state/simulator.log" >&2
+    exit 1
+fi
+head -n 1 "$state/simulator.log"
+
+cat >"$state/iocd.yaml" <<YAML
+storage:
+  path: ioc.db
+probe_files:
+  - probes/*.yaml
+YAML
+"$bin/iocd" --config "$state/iocd.yaml" 2>"$state/iocd.log" &
+pids+=($!)
+if ! wait_for_file 100 "$state/ioc.db"; then
+    echo "iocd did not start:" >&2
+    cat "$state/iocd.log" >&2
+    exit 1
+fi
+echo "iocd is probing $(grep -c 'url:' "$state/probes/simulator.yaml") endpoints; store: $state/ioc.db"
+
+if [ -t 0 ] && [ -t 1 ]; then
+    "$bin/ioc" dashboard --db "$state/ioc.db"
+else
+    seconds=${IOC_DEMO_SECONDS:-30}
+    echo "No terminal: printing a snapshot every 5 seconds for $seconds seconds."
+    end=$((SECONDS + seconds))
+    while [ "$SECONDS" -lt "$end" ]; do
+        sleep 5
+        "$bin/ioc" dashboard --db "$state/ioc.db" --snapshot 110x24
+        echo
+    done
+fi
