@@ -45,7 +45,7 @@ final class Transfer: @unchecked Sendable {
             ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2),
             ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"),
             ccurl_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"),
-            ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, "ioc/0.1 (+libcurl)"),
+            ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, "ioc/\(IOCVersion.current)"),
             // Proxies come from configuration only, never silently from the environment.
             ccurl_easy_setopt_string(easy, CURLOPT_PROXY, ""),
             ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""),

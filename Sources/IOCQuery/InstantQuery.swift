@@ -1,16 +1,5 @@
 public import IOCCore
 
-/// One element of an instant vector: a series' labels and its value at the evaluation time.
-public struct InstantSample: Sendable, Equatable {
-    public var labels: Labels
-    public var sample: Sample
-
-    public init(labels: Labels, sample: Sample) {
-        self.labels = labels
-        self.sample = sample
-    }
-}
-
 /// Evaluates a selector at one instant, with Prometheus' semantics: each series contributes its latest
 /// sample in the left-open window (t − lookback, t], unless that sample is a staleness marker.
 public struct InstantQuery: Sendable {
@@ -27,20 +16,20 @@ public struct InstantQuery: Sendable {
         self.init(try Selector(parsing: text), lookback: lookback)
     }
 
-    /// The result at `time` (ms since the epoch), sorted by labels.
-    public func evaluate(at time: Int64, on source: any SeriesSource) throws -> [InstantSample] {
+    /// The result at `time` (ms since the epoch), an instant vector sorted by labels.
+    public func evaluate(at time: Int64, on source: any SeriesSource) throws -> [LabeledSample] {
         let start = time - lookback.inMilliseconds + 1
         return try source.select(selector.matchers, from: start, through: time).compactMap { series in
             guard let last = series.samples.last(where: { $0.timestamp <= time }), !last.isStale else { return nil }
-            return InstantSample(labels: series.labels, sample: last)
+            return LabeledSample(labels: series.labels, sample: last)
         }
         .sorted { $0.labels < $1.labels }
     }
 }
 
-extension InstantSample: CustomStringConvertible {
-    /// promtool's style: `metric{labels} => value @[seconds]`.
-    public var description: String {
+extension LabeledSample {
+    /// One line in promtool's style: `metric{labels} => value @[seconds]`.
+    public var promtoolLine: String {
         "\(labels) => \(PrometheusNumber.format(sample.value)) @[\(PrometheusNumber.formatTimestamp(sample.timestamp))]"
     }
 }

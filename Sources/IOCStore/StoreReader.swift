@@ -1,3 +1,4 @@
+import Glibc
 public import IOCCore
 
 /// A read-only view of a store file, for the query engine, the CLI and the dashboard (in this or any
@@ -13,6 +14,9 @@ public final class StoreReader: SeriesSource {
     /// Opens an existing store; a missing file is an error, never created.
     public init(path: String) throws(StoreError) {
         self.path = path
+        guard access(path, F_OK) == 0 else {
+            throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
+        }
         database = try Database(path: path, readOnly: true)
         try StoreSchema.checkForReading(database)
         seriesByPosting = try database.prepare(

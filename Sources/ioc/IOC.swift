@@ -1,10 +1,12 @@
 import ArgumentParser
+import IOCCore
 
 @main
 struct IOC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ioc",
         abstract: "The operator's command line for IOC, the Intelligent Operations Centre daemon.",
+        version: IOCVersion.current,
         subcommands: [DashboardCommand.self, QueryCommand.self, CheckCommand.self, SimulateCommand.self])
 }
 

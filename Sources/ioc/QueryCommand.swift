@@ -35,7 +35,7 @@ struct QueryCommand: ParsableCommand {
         do {
             let reader = try StoreReader(path: path)
             for sample in try query.evaluate(at: at, on: reader) {
-                print(sample)
+                print(sample.promtoolLine)
             }
         } catch {
             FileHandle.standardError.write(Data("ioc query: \(error)\n".utf8))

@@ -1,5 +1,7 @@
 import ArgumentParser
+
 import Foundation
+import IOCCore
 import IOCDaemon
 import Logging
 
@@ -7,13 +9,14 @@ import Logging
 struct IOCD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iocd",
-        abstract: "The IOC monitoring daemon: probes endpoints, stores time series, evaluates alerts.",
+        abstract: "The IOC monitoring daemon: probes public-service endpoints and stores the results as time series.",
         discussion: """
             Reads iocd.yaml and the probe files it names, checks all of them, then probes every target on \
             its interval and writes the results to the SQLite store. SIGTERM or SIGINT stops it cleanly. \
             A configuration error is reported as file:line:column and exits with status 78 without touching \
             the store.
-            """)
+            """,
+        version: IOCVersion.current)
 
     @Option(name: .shortAndLong, help: "The daemon's configuration file.")
     var config = DaemonConfig.defaultPath

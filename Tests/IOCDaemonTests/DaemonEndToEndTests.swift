@@ -9,7 +9,7 @@ import Testing
 /// The built `iocd` and `ioc` binaries against the simulator on loopback, with a real store file.
 @Suite struct DaemonEndToEndTests {
     /// The latest samples for `selector`; none while the daemon has not created the store yet.
-    func latest(_ path: String, _ selector: String) throws -> [InstantSample] {
+    func latest(_ path: String, _ selector: String) throws -> [LabeledSample] {
         guard let reader = try? StoreReader(path: path) else { return [] }
         return try InstantQuery(parsing: selector).evaluate(at: WallClock.nowMilliseconds(), on: reader)
     }

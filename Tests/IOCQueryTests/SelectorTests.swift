@@ -86,10 +86,10 @@ struct FixedSource: SeriesSource {
     }
 
     @Test func printsLikePromtool() {
-        let sample = InstantSample(
+        let sample = LabeledSample(
             labels: Labels(["__name__": "probe_success", "province": "Huế"]),
             sample: Sample(timestamp: 1_764_400_000_005, value: 1))
-        #expect(sample.description == #"probe_success{province="Huế"} => 1 @[1764400000.005]"#)
+        #expect(sample.promtoolLine == #"probe_success{province="Huế"} => 1 @[1764400000.005]"#)
         #expect(PrometheusNumber.format(0.25) == "0.25")
         #expect(PrometheusNumber.format(.infinity) == "+Inf")
         #expect(PrometheusNumber.format(.nan) == "NaN")

@@ -114,7 +114,10 @@ import Testing
     @Test func aMissingFileIsAnErrorAndIsNotCreated() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("missing.db")
-        #expect(throws: StoreError.self) { try StoreReader(path: path) }
+        let error = #expect(throws: StoreError.self) { try StoreReader(path: path) }
+        #expect(
+            error?.description
+                == "store \(path): no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
         #expect(access(path, F_OK) != 0)
     }
 
