@@ -40,6 +40,23 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// A copy with the metric name set: one binary-search insertion, no re-sorting, for the probe hot path.
+    public func withMetricName(_ name: String) -> Labels {
+        var copy = self
+        var low = 0
+        var high = copy.pairs.count
+        while low < high {
+            let mid = (low + high) / 2
+            if copy.pairs[mid].name < Labels.metricName { low = mid + 1 } else { high = mid }
+        }
+        if low < copy.pairs.count && copy.pairs[low].name == Labels.metricName {
+            copy.pairs[low].value = name
+        } else {
+            copy.pairs.insert((Labels.metricName, name), at: low)
+        }
+        return copy
+    }
+
     /// A copy with `other`'s pairs added, replacing pairs of the same name.
     public func merging(_ other: Labels) -> Labels {
         Labels(pairs + other.pairs)

@@ -54,9 +54,10 @@ public struct Daemon: Sendable {
 
         let client = HTTPClient()
         let health = TargetHealthLog(logger: logger)
-        let scheduler = ProbeScheduler(targets: configuration.targets, prober: HTTPProber(client: client)) {
-            target, result in
-            writer.append(result.samples(for: target))
+        let series = ProbeSeriesWriter()
+        let scheduler = ProbeScheduler(targets: configuration.targets, prober: Prober(client: client)) {
+            target, result, _ in
+            writer.append(series.samples(for: target, result))
             health.record(target, result)
         }
         let group = ServiceGroup(
@@ -109,7 +110,7 @@ final class TargetHealthLog: Sendable {
                 "target down",
                 metadata: [
                     "job": "\(target.job)", "instance": "\(target.instance)",
-                    "reason": "\(result.failureReason ?? "unknown")", "detail": "\(result.failureMessage ?? "")",
+                    "reason": "\(result.failure?.reason ?? "unknown")", "detail": "\(result.failure?.message ?? "")",
                 ])
         }
     }

@@ -41,8 +41,6 @@ final class Transfer: @unchecked Sendable {
             ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(milliseconds)),
             ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0),
             ccurl_easy_setopt_long(easy, CURLOPT_MAXREDIRS, request.maxRedirects),
-            ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1),
-            ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2),
             ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"),
             ccurl_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"),
             ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, "ioc/\(IOCVersion.current)"),
@@ -52,6 +50,17 @@ final class Transfer: @unchecked Sendable {
             ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method == "GET" ? nil : request.method),
             ccurl_easy_setopt_long(easy, CURLOPT_NOBODY, request.method == "HEAD" ? 1 : 0),
         ]
+        if request.freshConnection {
+            codes.append(ccurl_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1))
+            codes.append(ccurl_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1))
+        }
+        if request.connectOnly { codes.append(ccurl_easy_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)) }
+        switch request.ipVersion {
+        case .any: break
+        case .v4: codes.append(ccurl_easy_setopt_long(easy, CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V4)))
+        case .v6: codes.append(ccurl_easy_setopt_long(easy, CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V6)))
+        }
+        codes += configureTLS(easy, request.tls)
         for header in request.headers {
             headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
@@ -76,6 +85,30 @@ final class Transfer: @unchecked Sendable {
         return nil
     }
 
+    private func configureTLS(_ easy: UnsafeMutableRawPointer, _ tls: TLSOptions) -> [CURLcode] {
+        var codes = [
+            ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1 : 0),
+            ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2 : 0),
+            ccurl_easy_setopt_long(easy, CURLOPT_CERTINFO, tls.collectCertificates ? 1 : 0),
+        ]
+        if let caFile = tls.caFile { codes.append(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile)) }
+        if let certificate = tls.certificateFile {
+            codes.append(ccurl_easy_setopt_string(easy, CURLOPT_SSLCERT, certificate))
+        }
+        if let key = tls.keyFile { codes.append(ccurl_easy_setopt_string(easy, CURLOPT_SSLKEY, key)) }
+        if let minimum = tls.minimumVersion {
+            let version: Int =
+                switch minimum {
+                case .tls10: CURL_SSLVERSION_TLSv1_0
+                case .tls11: CURL_SSLVERSION_TLSv1_1
+                case .tls12: CURL_SSLVERSION_TLSv1_2
+                case .tls13: CURL_SSLVERSION_TLSv1_3
+                }
+            codes.append(ccurl_easy_setopt_long(easy, CURLOPT_SSLVERSION, version))
+        }
+        return codes
+    }
+
     func complete(failure: HTTPFailure) {
         continuation.resume(
             returning: HTTPResponse(status: nil, body: [], timings: HTTPTimings(), redirects: 0, failure: failure))
@@ -89,14 +122,47 @@ final class Transfer: @unchecked Sendable {
         var redirects = 0
         _ = ccurl_easy_getinfo_long(easy, CURLINFO_REDIRECT_COUNT, &redirects)
         let timings = readTimings(easy)
-        var failure: HTTPFailure?
-        if code != CURLE_OK {
-            failure = classify(code)
+        var response = HTTPResponse(
+            status: status > 0 ? status : nil, body: body, timings: timings, redirects: redirects,
+            failure: code == CURLE_OK ? nil : classify(code))
+        var length: curl_off_t = -1
+        if ccurl_easy_getinfo_off_t(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK, length >= 0 {
+            response.contentLength = Int64(length)
         }
-        continuation.resume(
-            returning: HTTPResponse(
-                status: status > 0 ? status : nil, body: body, timings: timings, redirects: redirects,
-                failure: failure))
+        var version = 0
+        _ = ccurl_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
+        response.httpVersion =
+            switch version {
+            case CURL_HTTP_VERSION_1_0: 1.0
+            case CURL_HTTP_VERSION_1_1: 1.1
+            case CURL_HTTP_VERSION_2_0: 2
+            case CURL_HTTP_VERSION_3: 3
+            default: 0
+            }
+        response.usedTLS = timings.tls > 0 || request.url.lowercased().hasPrefix("https:")
+        if request.tls.collectCertificates { response.certificateExpiries = certificateExpiries(easy) }
+        continuation.resume(returning: response)
+    }
+
+    /// The "Expire date" of every certificate libcurl saw in the peer's chain.
+    private func certificateExpiries(_ easy: UnsafeMutableRawPointer) -> [Int64] {
+        var pointer: UnsafeMutableRawPointer?
+        guard ccurl_easy_getinfo_pointer(easy, CURLINFO_CERTINFO, &pointer) == CURLE_OK, let pointer else { return [] }
+        let info = pointer.assumingMemoryBound(to: curl_certinfo.self).pointee
+        guard info.num_of_certs > 0, let chain = info.certinfo else { return [] }
+        var expiries: [Int64] = []
+        for index in 0..<Int(info.num_of_certs) {
+            var item = chain[index]
+            while let entry = item {
+                let text = String(cString: entry.pointee.data)
+                if text.hasPrefix("Expire date:") {
+                    let date = curl_getdate(String(text.dropFirst("Expire date:".count)), nil)
+                    if date > 0 { expiries.append(Int64(date)) }
+                }
+                item = entry.pointee.next
+            }
+        }
+        return expiries
     }
 
     private func readTimings(_ easy: UnsafeMutableRawPointer) -> HTTPTimings {

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A provincial-level unit as the simulator presents it.
@@ -73,10 +74,18 @@ public final class SimulatedWorld: Sendable {
 
     /// A response to a GET of `path`, with the delay before it should be sent.
     public func respond(to path: String) -> SimulatedResponse {
+        respond(to: SimulatedRequest(method: "GET", path: path))
+    }
+
+    /// A response to `request`, with the delay before it should be sent.
+    public func respond(to request: SimulatedRequest) -> SimulatedResponse {
+        let path = request.path
         let parts = path.split(separator: "?", maxSplits: 1).first.map { $0.split(separator: "/") } ?? []
         switch parts.count {
         case 0:
             return .json(200, index())
+        case 2 where parts[0] == "test" && parts[1] == "echo":
+            return .json(200, echo(request))
         case 2 where parts[0] == "feeds" && parts[1] == "dossiers.json":
             return .json(200, dossierFeed())
         case 3 where parts[0] == "test" && parts[1] == "delay":
@@ -106,6 +115,26 @@ public final class SimulatedWorld: Sendable {
         let body =
             "{\"status\":\"\(up ? "UP" : "DOWN")\",\"province\":\"\(province.name)\",\"service\":\"\(service.name)\"}"
         return SimulatedResponse(status: up ? 200 : 500, body: body, delayMilliseconds: latency)
+    }
+
+    /// The request as JSON, so that tests see what a probe really sent.
+    private func echo(_ request: SimulatedRequest) -> String {
+        func quoted(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case let control where control.value < 0x20: out += String(format: "\\u%04x", control.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        let headers = request.headers.map { "\(quoted($0.name.lowercased())):\(quoted($0.value))" }.joined(
+            separator: ",")
+        return "{\"method\":\(quoted(request.method)),\"path\":\(quoted(request.path)),\"headers\":{\(headers)},"
+            + "\"body\":\(quoted(request.body))}"
     }
 
     private func index() -> String {
@@ -141,6 +170,21 @@ public final class SimulatedWorld: Sendable {
             }
         }
         return text
+    }
+}
+
+/// An HTTP request as the simulator sees it.
+public struct SimulatedRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var headers: [(name: String, value: String)]
+    public var body: String
+
+    public init(method: String, path: String, headers: [(name: String, value: String)] = [], body: String = "") {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
     }
 }
 

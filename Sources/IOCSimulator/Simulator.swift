@@ -56,6 +56,9 @@ private final class SimulatorHandler: ChannelInboundHandler {
 
     private let world: SimulatedWorld
     private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    /// Request bodies beyond this are not kept (the echo endpoint is for small test bodies).
+    private let maxBody = 64 * 1024
 
     init(world: SimulatedWorld) { self.world = world }
 
@@ -63,12 +66,17 @@ private final class SimulatorHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
-        case .body:
-            break
+            body.clear()
+        case .body(var part):
+            if body.readableBytes + part.readableBytes <= maxBody { body.writeBuffer(&part) }
         case .end:
             guard let head else { return }
             self.head = nil
-            let response = world.respond(to: head.uri)
+            let request = SimulatedRequest(
+                method: head.method.rawValue, path: head.uri,
+                headers: head.headers.map { (name: $0.name, value: $0.value) },
+                body: body.readString(length: body.readableBytes) ?? "")
+            let response = world.respond(to: request)
             let keepAlive = head.isKeepAlive
             let version = head.version
             if response.delayMilliseconds > 0 {

@@ -18,7 +18,7 @@ import Testing
         let loaded = try ConfigFiles.load(config)
         #expect(loaded.daemon.storePath == directory.file("etc/state/ioc.db"))
         #expect(loaded.probeFiles == [directory.file("etc/probes/a.yaml"), directory.file("etc/probes/b.yaml")])
-        #expect(loaded.targets.map(\.url) == ["http://a/", "http://b/", "http://c/"])
+        #expect(loaded.targets.map(\.address) == ["http://a/", "http://b/", "http://c/"])
     }
 
     @Test func aMisspeltKeyInAProbeFileNamesFileLineAndKey() throws {

@@ -1,5 +1,6 @@
 import IOCCore
 import IOCProbe
+import TestSupport
 import Testing
 
 @Suite struct ProbeFileTests {
@@ -74,5 +75,142 @@ import Testing
     @Test func anEmptyFileHasNoTargets() throws {
         #expect(try targets("").isEmpty)
         #expect(try targets("# nothing yet\n").isEmpty)
+    }
+}
+
+@Suite struct ProbeFileSettingsTests {
+    func targets(_ yaml: String) throws -> [ProbeTarget] {
+        try ProbeFile.targets(from: try ConfigNode.parse(yaml: yaml, file: "p.yaml"))
+    }
+
+    func http(_ target: ProbeTarget) throws -> HTTPProbe {
+        guard case .http(let probe) = target.kind else { throw ConfigError(file: "test", "not an HTTP target") }
+        return probe
+    }
+
+    @Test func targetsInheritGroupSettingsAndOverrideThem() throws {
+        let loaded = try targets(
+            """
+            groups:
+              - name: lgsp
+                method: POST
+                headers: { X-Client: ioc }
+                follow_redirects: false
+                ip_version: "4"
+                expect:
+                  - status: [200, 3xx]
+                  - json: '$.status == "UP"'
+                    severity: warning
+                  - max_latency: 2s
+                targets:
+                  - url: https://lgsp.example.vn/health
+                  - url: https://lgsp.example.vn/other
+                    method: HEAD
+                    expect: [{ status: 204 }]
+            """)
+        let first = try http(loaded[0])
+        #expect(first.method == "POST")
+        #expect(first.headers.map(\.name) == ["X-Client"])
+        #expect(!first.followRedirects)
+        #expect(first.ipVersion == .v4)
+        #expect(first.expectations.count == 3)
+        #expect(first.expectations.map(\.severity) == [.critical, .warning, .critical])
+        #expect(first.expectations[0].description == "status in 200, 300-399")
+        #expect(first.effectiveExpectations.count == 3)
+        let second = try http(loaded[1])
+        #expect(second.method == "HEAD")
+        #expect(second.headers.map(\.name) == ["X-Client"])
+        #expect(second.expectations.map(\.description) == ["status in 204"])
+    }
+
+    @Test func secretsComeFromFilesOrTheEnvironmentAndNeverPrint() throws {
+        let directory = try TemporaryDirectory()
+        let file = try directory.write("token", "t0ken\n")
+        let loaded = try targets(
+            """
+            groups:
+              - name: a
+                targets:
+                  - url: http://a/
+                    bearer_token: { file: \(file) }
+                  - url: http://b/
+                    basic_auth: { username: ioc, password_env: PATH }
+            """)
+        guard case .bearer(let token) = try http(loaded[0]).authorization else {
+            throw ConfigError(file: "t", "no token")
+        }
+        #expect(token.value == "t0ken")
+        #expect("\(token)" == "<secret>")
+        guard case .basic(let username, let password) = try http(loaded[1]).authorization else {
+            throw ConfigError(file: "t", "no basic auth")
+        }
+        #expect(username == "ioc")
+        #expect(!password.value.isEmpty)
+        #expect(String(reflecting: password) == "<secret>")
+    }
+
+    @Test func tcpTargetsTakeOnlyTheSettingsThatApply() throws {
+        let loaded = try targets(
+            """
+            groups:
+              - name: mail
+                targets:
+                  - tcp: mail.hue.gov.vn:25
+                  - tcp: "[2001:db8::1]:465"
+                    tcp_tls: true
+                    expect: [{ min_cert_days: 14, severity: warning }]
+            """)
+        #expect(loaded.map(\.instance) == ["mail.hue.gov.vn:25", "[2001:db8::1]:465"])
+        guard case .tcp(let second) = loaded[1].kind else { throw ConfigError(file: "t", "not tcp") }
+        #expect(second.host == "2001:db8::1" && second.port == 465 && second.useTLS)
+        #expect(second.expectations.count == 1)
+    }
+
+    @Test(arguments: [
+        (
+            "      - url: http://a/\n        basic_auth: { username: u, password: p }\n",
+            "p.yaml:5:36: unknown key 'password' in 'basic_auth'"
+        ),
+        (
+            "      - url: http://a/\n        basic_auth: { username: u }\n",
+            "p.yaml:5:21: 'basic_auth' needs 'password_file' or 'password_env'"
+        ),
+        (
+            "      - url: http://a/\n        bearer_token: { env: IOC_TEST_UNSET_VARIABLE }\n",
+            "p.yaml:5:30: the environment variable 'IOC_TEST_UNSET_VARIABLE'"
+        ),
+        (
+            "      - url: http://a/\n        bearer_token: { file: /nonexistent/token }\n",
+            "p.yaml:5:31: cannot read the bearer token file"
+        ),
+        ("      - url: http://a/\n        expect: [{ status: 299x }]\n", "p.yaml:5:28: '299x' is not a status"),
+        ("      - url: http://a/\n        expect: [{ json: '$.a = 1' }]\n", "p.yaml:5:26: expected an operator"),
+        (
+            "      - url: http://a/\n        expect: [{ max_latency: 1s, status: 200 }]\n",
+            "p.yaml:5:18: an expectation has exactly one of"
+        ),
+        (
+            "      - url: http://a/\n        expect: [{ status: 200, severity: fatal }]\n",
+            "p.yaml:5:43: 'fatal' is not a severity"
+        ),
+        (
+            "      - url: http://a/\n        tls: { ca_file: /nonexistent/ca.pem }\n",
+            "p.yaml:5:25: cannot read '/nonexistent/ca.pem'"
+        ),
+        ("      - url: http://a/\n        tls: { min_version: \"1.4\" }\n", "p.yaml:5:29: '1.4' is not a TLS version"),
+        ("      - tcp: host:25\n        method: POST\n", "p.yaml:5:17: 'method' applies to HTTP targets only"),
+        (
+            "      - tcp: host:25\n        expect: [{ status: 200 }]\n",
+            "p.yaml:5:17: 'status in 200' cannot be checked on a tcp target"
+        ),
+        ("      - tcp: host\n", "p.yaml:4:14: 'host' is not HOST:PORT"),
+        ("      - url: http://a/\n        tcp: a:1\n", "p.yaml:4:9: a target has either 'url' (HTTP) or 'tcp'"),
+        ("      - labels: { a: b }\n", "p.yaml:4:9: a target is missing the required key 'url'"),
+        ("      - url: http://a/\n        method: FETCH\n", "p.yaml:5:17: 'FETCH' is not an HTTP method"),
+    ])
+    func badSettingsAreReportedWhereTheyAre(target: String, expected: String) {
+        let yaml = "groups:\n  - name: a\n    targets:\n" + target
+        let error = #expect(throws: ConfigError.self) { try targets(yaml) }
+        #expect(error?.description.hasPrefix(expected) == true, "got: \(String(describing: error))")
     }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import IOCCore
+
+/// A credential read from a file or an environment variable. It prints as `<secret>`, so that no log
+/// line or error message can show it.
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    public let value: String
+
+    public init(_ value: String) { self.value = value }
+
+    public var description: String { "<secret>" }
+    public var debugDescription: String { "<secret>" }
+
+    /// Reads a secret from a configuration mapping that offers `<prefix>file` and `<prefix>env` keys
+    /// (`password_file`, `password_env`; `file`, `env`). Inline secrets are refused: configuration files
+    /// are copied, committed and shown around more than secrets should be.
+    static func read(from mapping: ConfigMapping, prefix: String, what: String) throws(ConfigError) -> Secret {
+        if let fileNode = mapping[prefix + "file"] {
+            let path = try fileNode.string("\(prefix)file")
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw fileNode.error("cannot read the \(what) file '\(path)'")
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.last?.isNewline == true { text.removeLast() }
+            return Secret(text)
+        }
+        if let envNode = mapping[prefix + "env"] {
+            let name = try envNode.string("\(prefix)env")
+            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+                throw envNode.error("the environment variable '\(name)' for the \(what) is not set")
+            }
+            return Secret(value)
+        }
+        throw mapping.node.error(
+            "\(mapping.what) needs '\(prefix)file' or '\(prefix)env': secrets are read from a file or the environment, never written inline"
+        )
+    }
+}

@@ -1,0 +1,264 @@
+import IOCCore
+import IOCHTTP
+import IOCProbe
+import IOCSimulator
+import Synchronization
+import TestSupport
+import Testing
+
+/// Probes over real libcurl against the simulator on loopback.
+@Suite struct ProberTests {
+    func target(_ url: String, timeout: Duration = .seconds(2), interval: Duration = .seconds(5)) -> ProbeTarget {
+        ProbeTarget(
+            labels: Labels(["job": "test", "instance": url, "province": "Huế", "service": "dvc"]), url: url,
+            interval: interval, timeout: timeout, location: SourceLocation(file: "t.yaml", line: 1, column: 1))
+    }
+
+    func value(_ name: String, in samples: [LabeledSample]) -> Double? {
+        samples.first { $0.labels.metric == name }?.sample.value
+    }
+
+    @Test func aHealthyEndpointIsUp() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let probeTarget = target("\(simulator.baseURL)/hue/dvc/health")
+        let result = await Prober(client: client).probe(probeTarget)
+        let samples = result.samples(for: probeTarget)
+        #expect(result.success)
+        #expect(result.failure == nil)
+        #expect(value("probe_success", in: samples) == 1)
+        #expect(value("probe_http_status_code", in: samples) == 200)
+        let duration = try #require(value("probe_duration_seconds", in: samples))
+        #expect(duration > 0 && duration < 2)
+        let labels = try #require(samples.first?.labels)
+        #expect(labels["province"] == "Huế" && labels["service"] == "dvc" && labels["job"] == "test")
+        #expect(labels["instance"] == probeTarget.address)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aRefusedConnectionIsDownWithItsReason() async {
+        let client = HTTPClient()
+        let probeTarget = target("http://127.0.0.1:\(refusedPort())/health")
+        let result = await Prober(client: client).probe(probeTarget)
+        #expect(!result.success)
+        #expect(result.failure?.reason == "connect")
+        #expect(value("probe_success", in: result.samples(for: probeTarget)) == 0)
+        #expect(value("probe_http_status_code", in: result.samples(for: probeTarget)) == 0)
+        client.shutdown()
+    }
+
+    @Test func anHTTP500IsDown() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let probeTarget = target("\(simulator.baseURL)/can-tho/lgsp/health")
+        let result = await Prober(client: client).probe(probeTarget)
+        #expect(!result.success)
+        #expect(result.failure?.reason == "status")
+        #expect(result.response?.status == 500)
+        #expect(value("probe_http_status_code", in: result.samples(for: probeTarget)) == 500)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aTimeoutShorterThanTheEndpointsDelayIsDown() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let probeTarget = target("\(simulator.baseURL)/test/delay/3000", timeout: .milliseconds(400))
+        let result = await Prober(client: client).probe(probeTarget)
+        #expect(!result.success)
+        #expect(result.failure?.reason == "timeout")
+        #expect(result.durationSeconds >= 0.39)
+        #expect(result.durationSeconds < 2.5)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func theSchedulerProbesEachTargetRepeatedly() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let targets = ["hue/dvc", "ha-noi/lgsp", "can-tho/lgsp"].map {
+            target("\(simulator.baseURL)/\($0)/health", timeout: .milliseconds(150), interval: .milliseconds(200))
+        }
+        let results = Mutex<[String: [Bool]]>([:])
+        let scheduler = ProbeScheduler(targets: targets, prober: Prober(client: client)) { target, result, _ in
+            results.withLock { $0[target.address, default: []].append(result.success) }
+        }
+        let task = Task { await scheduler.run() }
+        let enough = await waitUntil(timeout: .seconds(10)) {
+            results.withLock { all in targets.allSatisfy { (all[$0.address]?.count ?? 0) >= 3 } }
+        }
+        task.cancel()
+        await task.value
+        #expect(enough)
+        let final = results.withLock { $0 }
+        #expect(final["\(simulator.baseURL)/hue/dvc/health"]?.allSatisfy { $0 } == true)
+        #expect(final["\(simulator.baseURL)/can-tho/lgsp/health"]?.allSatisfy { !$0 } == true)
+        client.shutdown()
+        await simulator.stop()
+    }
+}
+
+/// Expectations, request settings and TCP probes, over real libcurl against the simulator.
+@Suite struct ProbeSettingsTests {
+    func target(_ kind: ProbeTarget.Kind, timeout: Duration = .seconds(3)) -> ProbeTarget {
+        ProbeTarget(
+            labels: Labels(["job": "test", "instance": "x"]), kind: kind, interval: .seconds(10), timeout: timeout,
+            location: SourceLocation(file: "t.yaml", line: 1, column: 1))
+    }
+
+    func http(_ url: String, _ change: (inout HTTPProbe) throws -> Void = { _ in }) rethrows -> ProbeTarget.Kind {
+        var probe = HTTPProbe(url: url)
+        try change(&probe)
+        return .http(probe)
+    }
+
+    @Test func bodyAndJSONExpectationsAreChecked() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let prober = Prober(client: client)
+        let url = "\(simulator.baseURL)/hue/dvc/health"
+        let passing = await prober.probe(
+            target(
+                try http(url) {
+                    $0.expectations = [
+                        Expectation(.bodyMatches(try BodyPattern("\"status\":\"UP\""))),
+                        Expectation(.json(try JSONCondition(parsing: #"$.province == "Huế""#))),
+                        Expectation(.bodyDoesNotMatch(try BodyPattern("DOWN"))),
+                    ]
+                }))
+        #expect(passing.success && !passing.degraded)
+        #expect(passing.outcomes.count == 4)
+        #expect(passing.outcomes.allSatisfy { $0.failure == nil })
+
+        let failing = await prober.probe(
+            target(
+                try http(url) {
+                    $0.expectations = [Expectation(.json(try JSONCondition(parsing: #"$.status == "DOWN""#)))]
+                }))
+        #expect(!failing.success)
+        #expect(failing.failure?.reason == "json")
+        #expect(failing.failure?.message.contains(#"found "UP""#) == true)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aFailedWarningExpectationDegradesButDoesNotFail() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let probeTarget = target(
+            http("\(simulator.baseURL)/test/delay/150") {
+                $0.expectations = [Expectation(.maxLatency(.milliseconds(50)), severity: .warning)]
+            })
+        let result = await Prober(client: client).probe(probeTarget)
+        #expect(result.success)
+        #expect(result.degraded)
+        #expect(result.failure?.reason == "latency")
+        #expect(result.failure?.severity == .warning)
+        let samples = result.samples(for: probeTarget)
+        #expect(samples.first { $0.labels.metric == "probe_degraded" }?.sample.value == 1)
+        #expect(samples.first { $0.labels.metric == "probe_success" }?.sample.value == 1)
+        #expect(samples.contains { $0.labels.metric == "probe_failed_due_to" && $0.labels["reason"] == "latency" })
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func anAcceptedStatusListReplacesTheDefault2xx() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let result = await Prober(client: client).probe(
+            target(
+                http("\(simulator.baseURL)/test/status/503") { $0.expectations = [Expectation(.status([500...599]))] }))
+        #expect(result.success)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func methodHeadersBodyAndCredentialsAreSent() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let result = await Prober(client: client).probe(
+            target(
+                try http("\(simulator.baseURL)/test/echo") {
+                    $0.method = "POST"
+                    $0.headers = [(name: "X-Province", value: "Huế")]
+                    $0.body = #"{"ping":1}"#
+                    $0.authorization = .basic(username: "ioc", password: Secret("s3cret"))
+                    $0.expectations = [
+                        Expectation(.json(try JSONCondition(parsing: #"$.method == "POST""#))),
+                        Expectation(.json(try JSONCondition(parsing: #"$.headers['x-province'] == "Huế""#))),
+                        // base64("ioc:s3cret")
+                        Expectation(
+                            .json(try JSONCondition(parsing: #"$.headers.authorization == "Basic aW9jOnMzY3JldA==""#))),
+                        Expectation(.json(try JSONCondition(parsing: #"$.body == "{\"ping\":1}""#))),
+                    ]
+                }))
+        #expect(result.success, "\(String(describing: result.failure))")
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func theSeriesCarryPhasesStatusAndSizes() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let probeTarget = target(try http("\(simulator.baseURL)/hue/lgsp/health"))
+        let result = await Prober(client: client).probe(probeTarget)
+        let samples = result.samples(for: probeTarget)
+        func value(_ name: String, phase: String? = nil) -> Double? {
+            samples.first { $0.labels.metric == name && $0.labels["phase"] == phase }?.sample.value
+        }
+        for phase in ["resolve", "connect", "tls", "processing", "transfer"] {
+            #expect(value("probe_http_duration_seconds", phase: phase) != nil, "phase \(phase)")
+        }
+        #expect(try #require(value("probe_http_duration_seconds", phase: "processing")) > 0.005)
+        #expect(value("probe_http_status_code") == 200)
+        let length = try #require(value("probe_http_content_length"))
+        #expect(length > 20)
+        #expect(value("probe_http_uncompressed_body_length") == length)
+        #expect(value("probe_http_ssl") == 0)
+        #expect(value("probe_http_version") == 1.1)
+        #expect(value("probe_http_redirects") == 0)
+        #expect(value("probe_ssl_earliest_cert_expiry") == nil)
+        #expect(!samples.contains { $0.labels.metric == "probe_failed_due_to" })
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aTCPProbeConnectsOrSaysWhyNot() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let prober = Prober(client: client)
+        let open = await prober.probe(target(.tcp(TCPProbe(host: "127.0.0.1", port: simulator.port))))
+        #expect(open.success)
+        #expect(open.durationSeconds > 0)
+        let closed = await prober.probe(target(.tcp(TCPProbe(host: "127.0.0.1", port: refusedPort()))))
+        #expect(!closed.success)
+        #expect(closed.failure?.reason == "connect")
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func anEndedFailureReasonGetsAStalenessMarker() throws {
+        let probeTarget = target(try http("http://x/"))
+        let writer = ProbeSeriesWriter()
+        func result(_ reason: String?, at time: Int64) -> ProbeResult {
+            ProbeResult(
+                timestamp: time, durationSeconds: 0.1, success: reason == nil, degraded: false,
+                failure: reason.map { ProbeFailure(reason: $0, message: "", severity: .critical) }, response: nil,
+                outcomes: [])
+        }
+        func reasons(_ samples: [LabeledSample]) -> [String: Bool] {
+            Dictionary(
+                samples.filter { $0.labels.metric == "probe_failed_due_to" }.map {
+                    ($0.labels["reason"] ?? "", $0.sample.isStale)
+                },
+                uniquingKeysWith: { $1 })
+        }
+        #expect(reasons(writer.samples(for: probeTarget, result("connect", at: 1))) == ["connect": false])
+        #expect(reasons(writer.samples(for: probeTarget, result("connect", at: 2))) == ["connect": false])
+        #expect(
+            reasons(writer.samples(for: probeTarget, result("timeout", at: 3))) == ["timeout": false, "connect": true])
+        #expect(reasons(writer.samples(for: probeTarget, result(nil, at: 4))) == ["timeout": true])
+        #expect(reasons(writer.samples(for: probeTarget, result(nil, at: 5))).isEmpty)
+    }
+}
