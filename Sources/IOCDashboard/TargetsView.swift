@@ -1,3 +1,5 @@
+import IOCCore
+
 /// The first dashboard: a title bar with counts, then one line per target, what needs attention first.
 public struct TargetsView: Sendable {
     public var title: String
@@ -22,7 +24,7 @@ public struct TargetsView: Sendable {
         x = canvas.write(
             " ▼ \(down) down ", x: x + 1, y: 0, style: CellStyle(foreground: .white, background: .red, bold: down > 0))
         canvas.write(" ? \(stale) stale ", x: x + 1, y: 0, style: CellStyle(foreground: .black, background: .yellow))
-        let clock = Self.formatTime(now)
+        let clock = UTCTime.format(now)
         canvas.write(clock, x: max(0, canvas.width - TerminalText.width(of: clock) - 1), y: 0, style: bar)
 
         let columns: [(title: String, width: Int, right: Bool)] = [
@@ -82,22 +84,4 @@ public struct TargetsView: Sendable {
         return "\(seconds / 3600)h"
     }
 
-    /// UTC wall-clock time, `2026-11-29 03:44:40 UTC`, without depending on the locale.
-    static func formatTime(_ milliseconds: Int64) -> String {
-        let seconds = milliseconds / 1000
-        let days = Int(seconds / 86_400)
-        let rest = Int(seconds % 86_400)
-        // Civil date from days since the epoch (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day)) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) UTC"
-    }
 }

@@ -11,25 +11,35 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     public var description: String { "<secret>" }
     public var debugDescription: String { "<secret>" }
 
+    /// Reads a secret from a file (a trailing newline is dropped); nil if the file cannot be read.
+    public static func fromFile(_ path: String) -> Secret? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var text = String(decoding: data, as: UTF8.self)
+        while text.last?.isNewline == true { text.removeLast() }
+        return Secret(text)
+    }
+
+    /// Reads a secret from an environment variable; nil if it is unset or empty.
+    public static func fromEnvironment(_ name: String) -> Secret? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return Secret(value)
+    }
+
     /// Reads a secret from a configuration mapping that offers `<prefix>file` and `<prefix>env` keys
     /// (`password_file`, `password_env`; `file`, `env`). Inline secrets are refused: configuration files
     /// are copied, committed and shown around more than secrets should be.
     static func read(from mapping: ConfigMapping, prefix: String, what: String) throws(ConfigError) -> Secret {
         if let fileNode = mapping[prefix + "file"] {
             let path = try fileNode.string("\(prefix)file")
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw fileNode.error("cannot read the \(what) file '\(path)'")
-            }
-            var text = String(decoding: data, as: UTF8.self)
-            while text.last?.isNewline == true { text.removeLast() }
-            return Secret(text)
+            guard let secret = fromFile(path) else { throw fileNode.error("cannot read the \(what) file '\(path)'") }
+            return secret
         }
         if let envNode = mapping[prefix + "env"] {
             let name = try envNode.string("\(prefix)env")
-            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            guard let secret = fromEnvironment(name) else {
                 throw envNode.error("the environment variable '\(name)' for the \(what) is not set")
             }
-            return Secret(value)
+            return secret
         }
         throw mapping.node.error(
             "\(mapping.what) needs '\(prefix)file' or '\(prefix)env': secrets are read from a file or the environment, never written inline"

@@ -7,7 +7,9 @@ struct IOC: AsyncParsableCommand {
         commandName: "ioc",
         abstract: "The operator's command line for IOC, the Intelligent Operations Centre daemon.",
         version: IOCVersion.current,
-        subcommands: [DashboardCommand.self, QueryCommand.self, CheckCommand.self, SimulateCommand.self])
+        subcommands: [
+            DashboardCommand.self, QueryCommand.self, ProbeCommand.self, CheckCommand.self, SimulateCommand.self,
+        ])
 }
 
 /// Which store file to read: the same rule for every command that reads or writes the store.

@@ -1,0 +1,304 @@
+import ArgumentParser
+import Foundation
+import IOCCore
+import IOCDashboard
+import IOCHTTP
+import IOCProbe
+
+struct ProbeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Probe one URL (or, with --tcp, one HOST:PORT) now and explain the result.",
+        discussion: """
+            Prints the status, the time of each phase, the certificate expiry, which expectations held and, \
+            on failure, the reason. Exits 0 when the probe succeeds (also when only warning expectations \
+            failed: degraded), 1 when it fails. The options are those of the probe files. An expectation \
+            value prefixed with 'warning:' is a warning: --max-latency warning:1s.
+            Example: ioc probe https://dichvucong.gov.vn/ --expect-body 'Cổng Dịch vụ công' --min-cert-days 14
+            """)
+
+    @Argument(help: "The URL to probe, or HOST:PORT with --tcp.")
+    var target: String
+
+    @Flag(help: "Probe a TCP port: connect (and with --tls, complete a TLS handshake).")
+    var tcp = false
+
+    @Flag(help: "With --tcp: complete a TLS handshake after connecting.")
+    var tls = false
+
+    @Option(help: "How long the whole probe may take.")
+    var timeout = "10s"
+
+    @Option(name: [.customShort("X"), .long], help: "HTTP method.")
+    var method = "GET"
+
+    @Option(name: [.customShort("H"), .customLong("header")], help: "A request header, 'Name: value' (repeatable).")
+    var headers: [String] = []
+
+    @Option(help: "Request body.")
+    var data: String?
+
+    @Option(help: "Basic authentication user name (the password from --password-file or --password-env).")
+    var user: String?
+
+    @Option(help: "File holding the basic-authentication password.")
+    var passwordFile: String?
+
+    @Option(help: "Environment variable holding the basic-authentication password.")
+    var passwordEnv: String?
+
+    @Option(help: "File holding a bearer token.")
+    var bearerTokenFile: String?
+
+    @Option(help: "Environment variable holding a bearer token.")
+    var bearerTokenEnv: String?
+
+    @Flag(help: "Do not follow redirects.")
+    var noFollow = false
+
+    @Option(help: "Follow at most this many redirects.")
+    var maxRedirects = 10
+
+    @Option(help: "IP version: any, 4 or 6.")
+    var ip = "any"
+
+    @Option(help: "PEM bundle of CAs to trust instead of the system's.")
+    var caFile: String?
+
+    @Option(help: "Client certificate (PEM) for mutual TLS.")
+    var certFile: String?
+
+    @Option(help: "Client key (PEM) for mutual TLS.")
+    var keyFile: String?
+
+    @Option(help: "Minimum TLS version: 1.0, 1.1, 1.2 or 1.3.")
+    var tlsMin: String?
+
+    @Flag(help: "Do not verify the server's certificate (never the default).")
+    var insecure = false
+
+    @Option(help: "Accepted status: 200, 2xx or 200-299 (repeatable; default 2xx).")
+    var expectStatus: [String] = []
+
+    @Option(help: "A regular expression the body must match.")
+    var expectBody: String?
+
+    @Option(help: "A regular expression the body must not match.")
+    var expectNoBody: String?
+
+    @Option(help: "A JSON condition, e.g. '$.status == \"UP\"' (repeatable).")
+    var expectJson: [String] = []
+
+    @Option(help: "The most the probe may take, e.g. 2s.")
+    var maxLatency: String?
+
+    @Option(help: "Days the earliest certificate must still be valid.")
+    var minCertDays: String?
+
+    func validate() throws {
+        _ = try makeTarget()
+    }
+
+    func run() async throws {
+        let probeTarget = try makeTarget()
+        let client = HTTPClient(maxInFlight: 1)
+        let result = await Prober(client: client).probe(probeTarget)
+        client.shutdown()
+        print(ProbeReport(target: probeTarget, result: result).text)
+        if !result.success { throw ExitCode.failure }
+    }
+
+    private func makeTarget() throws -> ProbeTarget {
+        guard let timeoutValue = Duration(prometheus: timeout), timeoutValue > .zero else {
+            throw ValidationError("'\(timeout)' is not a duration for --timeout (e.g. 5s, 500ms)")
+        }
+        guard let ipVersion = IPVersion(rawValue: ip) else { throw ValidationError("--ip is any, 4 or 6, not '\(ip)'") }
+        var tlsOptions = TLSOptions(caFile: caFile, certificateFile: certFile, keyFile: keyFile, verify: !insecure)
+        if let tlsMin {
+            guard let version = TLSVersion(rawValue: tlsMin) else {
+                throw ValidationError("--tls-min is 1.0, 1.1, 1.2 or 1.3")
+            }
+            tlsOptions.minimumVersion = version
+        }
+        if (certFile == nil) != (keyFile == nil) {
+            throw ValidationError("a client certificate needs --cert-file and --key-file")
+        }
+        let expectations = try makeExpectations()
+        let kind: ProbeTarget.Kind
+        if tcp {
+            guard let (host, port) = ProbeFile.parseAddress(target) else {
+                throw ValidationError("'\(target)' is not HOST:PORT")
+            }
+            var probe = TCPProbe(host: host, port: port)
+            probe.useTLS = tls
+            probe.ipVersion = ipVersion
+            probe.tls = tlsOptions
+            for expectation in expectations {
+                switch expectation.check {
+                case .maxLatency, .minCertificateDays: continue
+                default: throw ValidationError("'\(expectation)' cannot be checked on a TCP port")
+                }
+            }
+            probe.expectations = expectations
+            kind = .tcp(probe)
+        } else {
+            let lowered = target.lowercased()
+            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+                throw ValidationError("'\(target)' is not an http:// or https:// URL (use --tcp for HOST:PORT)")
+            }
+            var probe = HTTPProbe(url: target)
+            probe.method = method.uppercased()
+            probe.headers = try headers.map { line in
+                guard let colon = line.firstIndex(of: ":") else {
+                    throw ValidationError("a header is 'Name: value', not '\(line)'")
+                }
+                return (
+                    name: String(line[..<colon]).trimmingCharacters(in: .whitespaces),
+                    value: String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+                )
+            }
+            probe.body = data
+            probe.authorization = try makeAuthorization()
+            probe.followRedirects = !noFollow
+            probe.maxRedirects = maxRedirects
+            probe.ipVersion = ipVersion
+            probe.tls = tlsOptions
+            probe.expectations = expectations
+            kind = .http(probe)
+        }
+        return ProbeTarget(
+            labels: Labels(["job": "ioc-probe", "instance": target]), kind: kind, interval: timeoutValue + .seconds(1),
+            timeout: timeoutValue, location: SourceLocation(file: "command line", line: 1, column: 1))
+    }
+
+    private func makeAuthorization() throws -> HTTPProbe.Authorization? {
+        if let bearerTokenFile {
+            guard let token = Secret.fromFile(bearerTokenFile) else {
+                throw ValidationError("cannot read \(bearerTokenFile)")
+            }
+            return .bearer(token)
+        }
+        if let bearerTokenEnv {
+            guard let token = Secret.fromEnvironment(bearerTokenEnv) else {
+                throw ValidationError("\(bearerTokenEnv) is not set")
+            }
+            return .bearer(token)
+        }
+        guard let user else { return nil }
+        if let passwordFile, let password = Secret.fromFile(passwordFile) {
+            return .basic(username: user, password: password)
+        }
+        if let passwordEnv, let password = Secret.fromEnvironment(passwordEnv) {
+            return .basic(username: user, password: password)
+        }
+        throw ValidationError("--user needs a readable --password-file or a set --password-env")
+    }
+
+    /// Splits an optional `warning:` prefix off an expectation value.
+    private func severity(_ text: String) -> (Expectation.Severity, String) {
+        text.hasPrefix("warning:") ? (.warning, String(text.dropFirst("warning:".count))) : (.critical, text)
+    }
+
+    private func makeExpectations() throws -> [Expectation] {
+        var expectations: [Expectation] = []
+        if !expectStatus.isEmpty {
+            let (level, _) = severity(expectStatus[0])
+            let ranges = try expectStatus.map { text in
+                guard let range = Expectation.statusRange(severity(text).1) else {
+                    throw ValidationError("'\(text)' is not a status")
+                }
+                return range
+            }
+            expectations.append(Expectation(.status(ranges), severity: level))
+        }
+        for (text, matches) in [(expectBody, true), (expectNoBody, false)] {
+            guard let text else { continue }
+            let (level, pattern) = severity(text)
+            guard let compiled = try? BodyPattern(pattern) else {
+                throw ValidationError("'\(pattern)' is not a regular expression")
+            }
+            expectations.append(
+                Expectation(matches ? .bodyMatches(compiled) : .bodyDoesNotMatch(compiled), severity: level))
+        }
+        for text in expectJson {
+            let (level, condition) = severity(text)
+            do {
+                expectations.append(Expectation(.json(try JSONCondition(parsing: condition)), severity: level))
+            } catch {
+                throw ValidationError("--expect-json: \(error)")
+            }
+        }
+        if let maxLatency {
+            let (level, text) = severity(maxLatency)
+            guard let limit = Duration(prometheus: text) else { throw ValidationError("'\(text)' is not a duration") }
+            expectations.append(Expectation(.maxLatency(limit), severity: level))
+        }
+        if let minCertDays {
+            let (level, text) = severity(minCertDays)
+            guard let days = Int(text), days >= 0 else { throw ValidationError("'\(text)' is not a number of days") }
+            expectations.append(Expectation(.minCertificateDays(days), severity: level))
+        }
+        return expectations
+    }
+}
+
+/// The human-readable account of one probe. Everything that came from the network is sanitised.
+struct ProbeReport {
+    let target: ProbeTarget
+    let result: ProbeResult
+
+    var text: String {
+        var lines = ["PROBE \(TerminalText.sanitize(target.address))"]
+        func line(_ name: String, _ value: String) {
+            lines.append("  " + name.padding(toLength: 13, withPad: " ", startingAt: 0) + TerminalText.sanitize(value))
+        }
+        func milliseconds(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+        if let response = result.response {
+            if case .http = target.kind, let status = response.status {
+                let version =
+                    response.httpVersion == 2 || response.httpVersion == 3
+                    ? "\(Int(response.httpVersion))" : "\(response.httpVersion)"
+                line(
+                    "status",
+                    "\(status) (HTTP/\(version)), \(response.body.count) bytes, \(response.redirects) redirects")
+            }
+            let timings = response.timings
+            var phases = [
+                "resolve \(milliseconds(timings.resolve))", "connect \(milliseconds(timings.connect))",
+                "tls " + (response.usedTLS ? milliseconds(timings.tls) : "-"),
+            ]
+            if case .http = target.kind {
+                phases += [
+                    "processing \(milliseconds(timings.processing))", "transfer \(milliseconds(timings.transfer))",
+                ]
+            }
+            phases.append("total \(milliseconds(result.durationSeconds))")
+            line("phases", phases.joined(separator: " · "))
+        }
+        if let expiry = result.earliestCertificateExpiry {
+            let days = Double(expiry * 1000 - result.timestamp) / 86_400_000
+            line(
+                "certificate", "earliest expiry \(UTCTime.format(expiry * 1000)) (\(String(format: "%.1f", days)) days)"
+            )
+        }
+        if !result.outcomes.isEmpty {
+            lines.append("  expectations")
+            for outcome in result.outcomes {
+                let mark = outcome.failure == nil ? "✓" : (outcome.expectation.severity == .warning ? "!" : "✗")
+                let level = outcome.expectation.severity == .warning ? " (warning)" : ""
+                let detail = outcome.failure.map { ": \($0)" } ?? ""
+                lines.append("    \(mark) \(TerminalText.sanitize("\(outcome.expectation)\(level)\(detail)"))")
+            }
+        }
+        let verdict: String
+        if !result.success {
+            verdict = "DOWN (\(result.failure?.reason ?? "unknown")): \(result.failure?.message ?? "")"
+        } else if result.degraded {
+            verdict = "DEGRADED (\(result.failure?.reason ?? "unknown")): \(result.failure?.message ?? "")"
+        } else {
+            verdict = "UP"
+        }
+        line("result", verdict)
+        return lines.joined(separator: "\n")
+    }
+}
