@@ -93,20 +93,71 @@ private final class SimulatorHandler: ChannelInboundHandler {
         _ response: SimulatedResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext
     ) {
         guard context.channel.isActive else { return }
-        var buffer = context.channel.allocator.buffer(capacity: response.body.utf8.count)
-        buffer.writeString(response.body)
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        headers.add(name: "Content-Length", value: String(buffer.readableBytes))
+        headers.add(name: "Content-Type", value: response.contentType)
+        var keepAlive = keepAlive
+        switch response.body {
+        case .hang:
+            // Headers are never sent; the connection stays open until the client gives up.
+            return
+        case .text(let text):
+            headers.add(name: "Content-Length", value: String(text.utf8.count))
+        case .drip, .chunks:
+            // Streamed bodies end with the connection, so a client never waits for another response.
+            keepAlive = false
+        }
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         let head = HTTPResponseHead(
             version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        switch response.body {
+        case .hang:
+            return
+        case .text(let text):
+            var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+            buffer.writeString(text)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            finish(keepAlive: keepAlive, context: context)
+        case .drip(let every, let maxBytes):
+            context.flush()
+            drip(remaining: maxBytes, every: every, context: context)
+        case .chunks(let count, let chunk):
+            stream(index: 0, count: count, chunk: chunk, context: context)
+        }
+    }
+
+    private func finish(keepAlive: Bool, context: ChannelHandlerContext) {
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {
             let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
             done.whenComplete { _ in loopContext.value.close(promise: nil) }
+        }
+    }
+
+    /// Writes one byte, then schedules the next, until the client leaves or `remaining` runs out.
+    private func drip(remaining: Int, every milliseconds: Int, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        guard remaining > 0 else { return finish(keepAlive: false, context: context) }
+        var buffer = context.channel.allocator.buffer(capacity: 1)
+        buffer.writeString("x")
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+            self.drip(remaining: remaining - 1, every: milliseconds, context: context)
+        }
+    }
+
+    /// Writes chunk after chunk, each once the previous one is flushed, so memory stays bounded however
+    /// large the body.
+    private func stream(
+        index: Int, count: Int, chunk: @escaping @Sendable (Int) -> String, context: ChannelHandlerContext
+    ) {
+        guard context.channel.isActive else { return }
+        guard index < count else { return finish(keepAlive: false, context: context) }
+        let text = chunk(index)
+        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer)))).assumeIsolated().whenSuccess {
+            self.stream(index: index + 1, count: count, chunk: chunk, context: context)
         }
     }
 }

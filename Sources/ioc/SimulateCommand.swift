@@ -8,20 +8,30 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Serve synthetic provincial endpoints over HTTP, for demos and tests.",
         discussion: """
-            Serves /PROVINCE/SERVICE/health for several provinces (one failing, one slow), \
-            /feeds/dossiers.json, /test/delay/MS and /test/status/CODE. Runs until SIGINT or SIGTERM.
+            Serves /PROVINCE/SERVICE/health for the 34 provinces and five services each (dvc, motcua, lgsp, \
+            egov, mail), with heavy-tailed latency, occasional errors, one failing endpoint, slow ones and \
+            recurring outages (one of them hanging), all drawn from --seed; the dossier statistics feeds \
+            /feeds/dossiers.json and /feeds/metrics (Prometheus text); and /test/... endpoints (delay/MS, \
+            status/CODE, echo, hang, drip, endless, bytes/N, feed/NAME). --scenario demo serves the small, \
+            predictable world of the tests instead. Runs until SIGINT or SIGTERM.
             """)
 
     @Option(help: "Address to listen on, HOST:PORT; port 0 picks a free one.")
     var listen = "127.0.0.1:17000"
 
-    @Option(help: "Seed for latencies and feed values; the same seed gives the same run.")
+    @Option(help: "Seed for the scenario, latencies and feed values; the same seed gives the same run.")
     var seed: UInt64 = 1
+
+    @Option(help: "national (34 provinces, the default) or demo (5 provinces, nothing random but latency).")
+    var scenario = "national"
 
     @Option(help: "Write a probe file for the simulator's endpoints here once it is listening.")
     var probesOut: String?
 
     func validate() throws {
+        guard ["national", "demo"].contains(scenario) else {
+            throw ValidationError("'\(scenario)' is not a scenario; use national or demo")
+        }
         guard Self.address(listen) != nil else {
             throw ValidationError("'\(listen)' is not HOST:PORT (e.g. 127.0.0.1:17000 or [::1]:0)")
         }
@@ -38,7 +48,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let (host, port) = Self.address(listen) else { throw ExitCode.validationFailure }
-        let simulator = try await Simulator(world: .demo(seed: seed), host: host, port: port)
+        let world: SimulatedWorld = scenario == "demo" ? .demo(seed: seed) : .national(seed: seed)
+        let simulator = try await Simulator(world: world, host: host, port: port)
         if let probesOut {
             let text = simulator.world.probeFile(baseURL: simulator.baseURL)
             let temporary = probesOut + ".tmp"

@@ -1,8 +1,8 @@
 import IOCCore
+import Synchronization
 import IOCHTTP
 import IOCProbe
 import IOCSimulator
-import Synchronization
 import TestSupport
 import Testing
 
@@ -260,5 +260,75 @@ import Testing
             reasons(writer.samples(for: probeTarget, result("timeout", at: 3))) == ["timeout": false, "connect": true])
         #expect(reasons(writer.samples(for: probeTarget, result(nil, at: 4))) == ["timeout": true])
         #expect(reasons(writer.samples(for: probeTarget, result(nil, at: 5))).isEmpty)
+    }
+}
+
+/// Hanging, dripping and endless endpoints cost at most their timeout or size limit, and never delay
+/// other targets.
+@Suite struct TimeoutTests {
+    func target(_ url: String, timeout: Duration, interval: Duration = .seconds(5), maxBody: Int = 1 << 20)
+        -> ProbeTarget
+    {
+        var http = HTTPProbe(url: url)
+        http.maxBodyBytes = maxBody
+        return ProbeTarget(
+            labels: Labels(["job": "t", "instance": url]), kind: .http(http), interval: interval, timeout: timeout,
+            location: SourceLocation(file: "t", line: 1, column: 1))
+    }
+
+    @Test func aHangingEndpointCostsItsTimeout() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let result = await Prober(client: client).probe(
+            target("\(simulator.baseURL)/test/hang", timeout: .milliseconds(600)))
+        #expect(result.failure?.reason == "timeout")
+        #expect(result.durationSeconds >= 0.6)
+        #expect(result.durationSeconds < 1.6)
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func aSlowDripIsCutByTheTimeoutAndAnEndlessBodyBySize() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let drip = await Prober(client: client).probe(
+            target("\(simulator.baseURL)/test/drip", timeout: .milliseconds(500)))
+        #expect(drip.failure?.reason == "timeout")
+        #expect(drip.durationSeconds < 1.5)
+        let endless = await Prober(client: client).probe(
+            target("\(simulator.baseURL)/test/endless", timeout: .seconds(20), maxBody: 256 * 1024))
+        #expect(endless.failure?.reason == "body_too_large")
+        #expect((endless.response?.body.count ?? .max) <= 256 * 1024)
+        let exact = await Prober(client: client).probe(
+            target("\(simulator.baseURL)/test/bytes/\(256 * 1024)", timeout: .seconds(5), maxBody: 256 * 1024))
+        #expect(exact.success, "a body of exactly the limit is accepted: \(String(describing: exact.failure))")
+        client.shutdown()
+        await simulator.stop()
+    }
+
+    @Test func slowTargetsDoNotDelayTheOthers() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient(maxInFlight: 64)
+        let bad = ["test/hang", "test/drip", "test/endless", "test/hang?2", "test/drip?2"].map {
+            target("\(simulator.baseURL)/\($0)", timeout: .milliseconds(900), interval: .seconds(1), maxBody: 1 << 30)
+        }
+        let good = (0..<5).map {
+            target(
+                "\(simulator.baseURL)/test/status/204?\($0)", timeout: .milliseconds(200), interval: .milliseconds(250))
+        }
+        let lateness = Mutex<[Int64]>([])
+        let scheduler = ProbeScheduler(targets: bad + good, prober: Prober(client: client)) { target, result, due in
+            if target.address.contains("/204") { lateness.withLock { $0.append(result.timestamp - due) } }
+        }
+        let task = Task { await scheduler.run() }
+        let enough = await waitUntil(timeout: .seconds(20)) { lateness.withLock { $0.count } >= 40 }
+        task.cancel()
+        await task.value
+        #expect(enough)
+        let worst = lateness.withLock { $0.max() ?? 0 }
+        // Probes of the healthy targets start on time while the bad ones hold connections for 900 ms.
+        #expect(worst < 200, "worst lateness \(worst) ms")
+        client.shutdown()
+        await simulator.stop()
     }
 }
