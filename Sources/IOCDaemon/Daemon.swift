@@ -73,9 +73,16 @@ public struct Daemon: Sendable {
         client.shutdown()
         writer.close()
         let statistics = writer.statistics
+        let probing = series.statistics
         logger.info(
             "iocd stopped",
-            metadata: ["samples_written": "\(statistics.written)", "samples_dropped": "\(statistics.dropped)"])
+            metadata: [
+                "samples_written": "\(statistics.written)", "samples_dropped": "\(statistics.dropped)",
+                "probes": "\(probing.probes)", "probes_failed": "\(probing.probesFailed)",
+                "scrapes": "\(probing.scrapes)",
+                "scrapes_failed": "\(probing.scrapesFailed)",
+                "probe_slots_skipped": "\(scheduler.statistics.skippedBusy)",
+            ])
     }
 }
 

@@ -139,6 +139,8 @@ public struct HTTPResponse: Sendable {
     public var certificateExpiries: [Int64] = []
     /// The HTTP version of the response: 1.0, 1.1, 2 or 3; 0 when there was none.
     public var httpVersion: Double = 0
+    /// The response's Content-Type header, if any.
+    public var contentType: String? = nil
     public var body: [UInt8]
     public var timings: HTTPTimings
     public var redirects: Int

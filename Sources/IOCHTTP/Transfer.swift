@@ -139,6 +139,10 @@ final class Transfer: @unchecked Sendable {
             case CURL_HTTP_VERSION_3: 3
             default: 0
             }
+        var type: UnsafeMutablePointer<CChar>?
+        if ccurl_easy_getinfo_string(easy, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK, let type {
+            response.contentType = String(cString: type)
+        }
         response.usedTLS = timings.tls > 0 || request.url.lowercased().hasPrefix("https:")
         if request.tls.collectCertificates { response.certificateExpiries = certificateExpiries(easy) }
         continuation.resume(returning: response)

@@ -3,11 +3,6 @@ import Foundation
 /// A condition on a JSON response: a path, an operator and a value, e.g. `$.status == "UP"` or
 /// `$.queue.length < 100`. Paths are a JSONPath subset: `$`, `.name`, `['name']`, `[index]`.
 public struct JSONCondition: Sendable, Equatable, CustomStringConvertible {
-    public enum Step: Sendable, Equatable {
-        case key(String)
-        case index(Int)
-    }
-
     public enum Operator: String, Sendable, CaseIterable {
         case equal = "=="
         case notEqual = "!="
@@ -35,7 +30,7 @@ public struct JSONCondition: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public let path: [Step]
+    public let path: JSONPath
     public let op: Operator
     public let value: Value
     public let description: String
@@ -72,8 +67,11 @@ public struct JSONCondition: Sendable, Equatable, CustomStringConvertible {
         guard let (op, range) = found else {
             throw JSONConditionError("expected an operator (==, !=, <, <=, >, >=) after the path in '\(text)'")
         }
-        self.path = try JSONCondition.parsePath(
-            String(trimmed[..<range.lowerBound]).trimmingCharacters(in: .whitespaces))
+        let path = try JSONPath(parsing: String(trimmed[..<range.lowerBound]).trimmingCharacters(in: .whitespaces))
+        guard !path.hasWildcard else {
+            throw JSONConditionError("a condition needs one value: '[*]' is for feed mappings")
+        }
+        self.path = path
         self.op = op
         self.value = try JSONCondition.parseValue(
             String(trimmed[range.upperBound...]).trimmingCharacters(in: .whitespaces))
@@ -82,39 +80,6 @@ public struct JSONCondition: Sendable, Equatable, CustomStringConvertible {
             throw JSONConditionError("'\(op.rawValue)' compares numbers; '\(value)' is not a number")
         }
         self.description = trimmed
-    }
-
-    private static func parsePath(_ text: String) throws(JSONConditionError) -> [Step] {
-        var steps: [Step] = []
-        var rest = Substring(text.dropFirst())
-        while !rest.isEmpty {
-            if rest.hasPrefix(".") {
-                rest = rest.dropFirst()
-                let name = rest.prefix { $0 != "." && $0 != "[" }
-                guard !name.isEmpty else { throw JSONConditionError("empty name after '.' in the path '\(text)'") }
-                steps.append(.key(String(name)))
-                rest = rest.dropFirst(name.count)
-            } else if rest.hasPrefix("['") || rest.hasPrefix("[\"") {
-                let quote = rest.dropFirst().first ?? "'"
-                let body = rest.dropFirst(2)
-                guard let end = body.firstIndex(of: quote), body[body.index(after: end)...].hasPrefix("]") else {
-                    throw JSONConditionError("unclosed ['name'] in the path '\(text)'")
-                }
-                steps.append(.key(String(body[..<end])))
-                rest = body[body.index(end, offsetBy: 2)...]
-            } else if rest.hasPrefix("[") {
-                guard let end = rest.firstIndex(of: "]"),
-                    let number = Int(rest[rest.index(after: rest.startIndex)..<end]),
-                    number >= 0
-                else { throw JSONConditionError("expected [index] with a number in the path '\(text)'") }
-                steps.append(.index(number))
-                rest = rest[rest.index(after: end)...]
-            } else {
-                throw JSONConditionError(
-                    "unexpected '\(rest.prefix(1))' in the path '\(text)'; expected '.name' or '[...]'")
-            }
-        }
-        return steps
     }
 
     private static func parseValue(_ text: String) throws(JSONConditionError) -> Value {
@@ -140,15 +105,7 @@ public struct JSONCondition: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether the condition holds for a parsed JSON document, and if not, what was found instead.
     public func evaluate(_ document: Any) -> (holds: Bool, found: String) {
-        var node: Any? = document
-        for step in path {
-            switch (step, node) {
-            case (.key(let key), let object as [String: Any]): node = object[key]
-            case (.index(let index), let array as [Any]): node = index < array.count ? array[index] : nil
-            default: node = nil
-            }
-            if node == nil { return (false, "nothing at that path") }
-        }
+        guard let node = path.select(in: document).first else { return (false, "nothing at that path") }
         let actual: Value
         switch node {
         case let text as String: actual = .string(text)

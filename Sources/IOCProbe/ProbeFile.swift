@@ -58,21 +58,36 @@ public enum ProbeFile {
 
     private static func target(_ node: ConfigNode, _ group: GroupDefaults) throws(ConfigError) -> ProbeTarget {
         let target = try node.mapping(
-            of: "a target", allowedKeys: ["url", "tcp", "interval", "timeout", "labels"] + ProbeSettings.keys)
+            of: "a target",
+            allowedKeys: ["url", "tcp", "feed", "interval", "timeout", "labels"] + feedKeys + ProbeSettings.keys)
         let settings = group.settings.overridden(by: try ProbeSettings(from: target))
+        let kinds = ["url", "tcp", "feed"].filter { target[$0] != nil }
+        guard kinds.count == 1 else {
+            throw node.error(
+                kinds.isEmpty
+                    ? "a target is missing the required key 'url' (or 'tcp' for a TCP port, 'feed' for a metrics feed)"
+                    : "a target has one of 'url' (HTTP), 'tcp' (a TCP port) or 'feed' (a metrics feed), not "
+                        + kinds.joined(separator: " and "))
+        }
+        if target["feed"] == nil, let key = feedKeys.first(where: { target[$0] != nil }), let place = target[key] {
+            throw place.error("'\(key)' applies to feed targets only")
+        }
         let kind: ProbeTarget.Kind
         let instance: String
         switch (target["url"], target["tcp"]) {
         case (let urlNode?, nil):
-            let url = try urlNode.string("'url'")
-            let lowered = url.lowercased()
-            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.count > 8, !url.contains(" ")
-            else {
-                throw urlNode.error("'\(url)' is not an http:// or https:// URL")
-            }
+            let url = try httpURL(urlNode, "'url'")
             var probe = HTTPProbe(url: url)
             try settings.apply(to: &probe)
             kind = .http(probe)
+            instance = url
+        case (nil, nil):
+            let feedNode = try target.required("feed")
+            let url = try httpURL(feedNode, "'feed'")
+            var feed = FeedProbe(url: url)
+            try settings.apply(to: &feed)
+            try readFeedSettings(target, into: &feed)
+            kind = .feed(feed)
             instance = url
         case (nil, let tcpNode?):
             let text = try tcpNode.string("'tcp'")
@@ -84,9 +99,7 @@ public enum ProbeFile {
             kind = .tcp(probe)
             instance = text
         case (.some, .some):
-            throw node.error("a target has either 'url' (HTTP) or 'tcp' (a TCP port), not both")
-        case (nil, nil):
-            throw node.error("a target is missing the required key 'url' (or 'tcp' for a TCP port)")
+            preconditionFailure("checked above: a target has exactly one kind")
         }
         let interval = try positive(target["interval"], "'interval'") ?? group.interval
         // Without a timeout, a probe may take most of its interval, and never more than 10 s.
@@ -102,6 +115,72 @@ public enum ProbeFile {
         let targetLabels = try target["labels"]?.labels("target labels") ?? []
         let labels = Labels([("job", group.job), ("instance", instance)] + group.labels + targetLabels)
         return ProbeTarget(labels: labels, kind: kind, interval: interval, timeout: timeout, location: node.location)
+    }
+
+    static let feedKeys = ["format", "json", "sample_limit"]
+
+    private static func httpURL(_ node: ConfigNode, _ what: String) throws(ConfigError) -> String {
+        let url = try node.string(what)
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.count > 8, !url.contains(" ") else {
+            throw node.error("'\(url)' is not an http:// or https:// URL")
+        }
+        return url
+    }
+
+    private static func readFeedSettings(_ target: ConfigMapping, into feed: inout FeedProbe) throws(ConfigError) {
+        if let formatNode = target["format"] {
+            let text = try formatNode.string("'format'")
+            guard let format = FeedProbe.Format(rawValue: text) else {
+                throw formatNode.error("'\(text)' is not a feed format; expected auto, prometheus, openmetrics or json")
+            }
+            feed.format = format
+        }
+        if let limitNode = target["sample_limit"] {
+            let limit = try limitNode.int("'sample_limit'")
+            guard limit > 0 else { throw limitNode.error("'sample_limit' must be positive") }
+            feed.sampleLimit = limit
+        }
+        if let jsonNode = target["json"] {
+            let json = try jsonNode.mapping(of: "'json'", allowedKeys: ["items", "labels", "metrics"])
+            func path(_ node: ConfigNode, _ what: String) throws(ConfigError) -> JSONPath {
+                do {
+                    return try JSONPath(parsing: try node.string(what))
+                } catch let error as JSONConditionError {
+                    throw node.error(error.description)
+                } catch {
+                    throw error as? ConfigError ?? node.error("\(error)")
+                }
+            }
+            func paths(_ key: String, metricNames: Bool) throws(ConfigError) -> [(name: String, path: JSONPath)] {
+                guard let mappingNode = json[key] else { return [] }
+                guard case .mapping(let entries) = mappingNode.value else {
+                    throw mappingNode.error("expected '\(key)' as a mapping of names to JSON paths")
+                }
+                var result: [(name: String, path: JSONPath)] = []
+                for entry in entries {
+                    let valid =
+                        metricNames ? LineScanner.isMetricName(entry.key) : ConfigNode.isValidLabelName(entry.key)
+                    guard valid else {
+                        throw ConfigError(
+                            at: entry.keyLocation,
+                            "'\(entry.key)' is not a valid \(metricNames ? "metric" : "label") name")
+                    }
+                    result.append((entry.key, try path(entry.value, "a JSON path")))
+                }
+                return result
+            }
+            let metrics = try paths("metrics", metricNames: true)
+            guard !metrics.isEmpty else {
+                throw jsonNode.error("'json' needs 'metrics': names of series and the paths of their values")
+            }
+            feed.json = JSONFeedMapping(
+                items: try json["items"].map { node throws(ConfigError) in try path(node, "'items'") },
+                labels: try paths("labels", metricNames: false), metrics: metrics)
+            if feed.format == .auto { feed.format = .json }
+        } else if feed.format == .json, let formatNode = target["format"] {
+            throw formatNode.error("format json needs a 'json' mapping of fields to series")
+        }
     }
 
     /// `host:port` or `[v6address]:port`.

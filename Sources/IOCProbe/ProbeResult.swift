@@ -38,6 +38,8 @@ public struct ProbeResult: Sendable {
     /// The transfer's outcome: status, timings, certificates (also for TCP probes, without a status).
     public var response: HTTPResponse?
     public var outcomes: [ExpectationOutcome]
+    /// For feeds: the samples scraped, with the feed's own names and labels.
+    public var feedSamples: [LabeledSample] = []
 
     public init(
         timestamp: Int64, durationSeconds: Double, success: Bool, degraded: Bool, failure: ProbeFailure?,
@@ -66,9 +68,20 @@ public struct ProbeResult: Sendable {
                     labels: (labels ?? target.labels).withMetricName(name),
                     sample: Sample(timestamp: timestamp, value: value)))
         }
-        add("probe_success", success ? 1 : 0)
-        add("probe_duration_seconds", durationSeconds)
-        add("probe_degraded", degraded ? 1 : 0)
+        if case .feed = target.kind {
+            add("up", success ? 1 : 0)
+            add("scrape_duration_seconds", durationSeconds)
+            add("scrape_samples_scraped", Double(feedSamples.count))
+            for scraped in feedSamples {
+                samples.append(
+                    LabeledSample(labels: ProbeResult.attach(target.labels, to: scraped.labels), sample: scraped.sample)
+                )
+            }
+        } else {
+            add("probe_success", success ? 1 : 0)
+            add("probe_duration_seconds", durationSeconds)
+            add("probe_degraded", degraded ? 1 : 0)
+        }
         if case .http = target.kind {
             let timings = response?.timings ?? HTTPTimings()
             for (phase, seconds) in [
@@ -96,28 +109,80 @@ public struct ProbeResult: Sendable {
     }
 }
 
-/// Turns results into samples, ending a `probe_failed_due_to{reason}` series with a staleness marker
-/// when its reason no longer applies, so that queries do not see an old reason for five more minutes.
+extension ProbeResult {
+    /// A scraped series' labels with the target's added. Where both have a label, the target's wins
+    /// and the feed's is kept as `exported_<name>`, as Prometheus does without `honor_labels`.
+    static func attach(_ target: Labels, to scraped: Labels) -> Labels {
+        var pairs = scraped.pairs
+        for index in pairs.indices where pairs[index].name != Labels.metricName && target[pairs[index].name] != nil {
+            pairs[index].name = "exported_" + pairs[index].name
+        }
+        return Labels(pairs.map { ($0.name, $0.value) } + target.pairs.map { ($0.name, $0.value) })
+    }
+}
+
+/// Turns results into samples, and ends series that stopped with a staleness marker, as Prometheus
+/// does, so that queries do not see them for five more minutes: a `probe_failed_due_to{reason}` whose
+/// reason no longer applies, and a feed's series that its latest scrape no longer has (all of them
+/// when the scrape failed). It also counts failures for the daemon's own metrics.
 public final class ProbeSeriesWriter: Sendable {
-    private let lastReason = Mutex<[Labels: String]>([:])
+    /// Counts since start.
+    public struct Statistics: Sendable, Equatable {
+        public var probes = 0
+        public var probesFailed = 0
+        public var scrapes = 0
+        public var scrapesFailed = 0
+    }
+
+    private struct State {
+        var lastReason: [Labels: String] = [:]
+        var lastFeedSeries: [Labels: Set<Labels>] = [:]
+        var statistics = Statistics()
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
 
     public func samples(for target: ProbeTarget, _ result: ProbeResult) -> [LabeledSample] {
         var samples = result.samples(for: target)
         let current = result.failure?.reason
-        let previous = lastReason.withLock { reasons in
-            defer { reasons[target.labels] = current }
-            return reasons[target.labels]
+        let isFeed: Bool
+        if case .feed = target.kind { isFeed = true } else { isFeed = false }
+        let scraped: Set<Labels>? =
+            isFeed
+            ? Set(
+                samples.lazy.filter { !ProbeSeriesWriter.scrapeSeries.contains($0.labels.metric ?? "") }.map(\.labels))
+            : nil
+        let (previousReason, vanished) = state.withLock { state -> (String?, [Labels]) in
+            if isFeed {
+                state.statistics.scrapes += 1
+                if !result.success { state.statistics.scrapesFailed += 1 }
+            } else {
+                state.statistics.probes += 1
+                if !result.success { state.statistics.probesFailed += 1 }
+            }
+            let previous = state.lastReason[target.labels]
+            state.lastReason[target.labels] = current
+            guard let scraped else { return (previous, []) }
+            let before = state.lastFeedSeries[target.labels] ?? []
+            state.lastFeedSeries[target.labels] = scraped
+            return (previous, before.subtracting(scraped).sorted())
         }
-        if let previous, previous != current {
+        let stale = Sample(timestamp: result.timestamp, value: Sample.staleNaN)
+        if let previousReason, previousReason != current {
             var labels = target.labels
-            labels["reason"] = previous
-            samples.append(
-                LabeledSample(
-                    labels: labels.withMetricName("probe_failed_due_to"),
-                    sample: Sample(timestamp: result.timestamp, value: Sample.staleNaN)))
+            labels["reason"] = previousReason
+            samples.append(LabeledSample(labels: labels.withMetricName("probe_failed_due_to"), sample: stale))
         }
+        samples += vanished.map { LabeledSample(labels: $0, sample: stale) }
         return samples
     }
+
+    /// The series every scrape writes about itself, which never go stale while the feed is configured.
+    static let scrapeSeries: Set<String> = [
+        "up", "scrape_duration_seconds", "scrape_samples_scraped", "probe_failed_due_to",
+    ]
 }

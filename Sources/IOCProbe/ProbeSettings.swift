@@ -116,6 +116,19 @@ struct ProbeSettings {
         if let maxBodyBytes { probe.maxBodyBytes = maxBodyBytes }
     }
 
+    func apply(to feed: inout FeedProbe) throws(ConfigError) {
+        for key in ["method", "body", "expect", "tcp_tls"] {
+            if let node = written[key] { throw node.error("'\(key)' does not apply to feeds") }
+        }
+        if let headers { feed.http.headers += headers }
+        feed.http.authorization = authorization
+        if let followRedirects { feed.http.followRedirects = followRedirects }
+        if let maxRedirects { feed.http.maxRedirects = maxRedirects }
+        if let ipVersion { feed.http.ipVersion = ipVersion }
+        if let tls { feed.http.tls = tls }
+        if let maxBodyBytes { feed.http.maxBodyBytes = maxBodyBytes }
+    }
+
     func apply(to probe: inout TCPProbe) throws(ConfigError) {
         for key in ProbeSettings.httpOnlyKeys {
             if let node = written[key] { throw node.error("'\(key)' applies to HTTP targets only, not to tcp targets") }

@@ -7,6 +7,7 @@ public struct ProbeTarget: Sendable {
     public enum Kind: Sendable {
         case http(HTTPProbe)
         case tcp(TCPProbe)
+        case feed(FeedProbe)
     }
 
     /// The labels every series of this target carries: `job`, `instance`, and the configured ones.
@@ -39,6 +40,7 @@ public struct ProbeTarget: Sendable {
         switch kind {
         case .http(let http): http.url
         case .tcp(let tcp): tcp.address
+        case .feed(let feed): feed.http.url
         }
     }
 }

@@ -128,6 +128,24 @@ public final class SimulatedWorld: Sendable {
                 text += "        labels: { service: \(service.id) }\n"
             }
         }
+        text += """
+              - name: feeds
+                interval: \(interval)
+                timeout: \(timeout)
+                targets:
+                  - feed: \(baseURL)/feeds/metrics
+                  - feed: \(baseURL)/feeds/dossiers.json
+                    json:
+                      items: '$.provinces[*]'
+                      labels: { province: '$.province', province_code: '$.province_code' }
+                      metrics:
+                        ioc_dossiers_received: '$.received'
+                        ioc_dossiers_processed_on_time: '$.processed_on_time'
+                        ioc_dossiers_processed_late: '$.processed_late'
+                        ioc_dossiers_submitted_online: '$.submitted_online'
+                        ioc_dossiers_paid_online: '$.paid_online'
+
+            """
         return text
     }
 }

@@ -57,9 +57,15 @@ import Testing
         let world = SimulatedWorld.demo()
         let node = try ConfigNode.parse(yaml: world.probeFile(baseURL: "http://127.0.0.1:1234"), file: "sim.yaml")
         let targets = try ProbeFile.targets(from: node)
-        #expect(targets.count == world.provinces.count * world.services.count)
-        #expect(targets.contains { $0.labels["province"] == "Hồ Chí Minh" && $0.labels["service"] == "motcua" })
-        #expect(targets.allSatisfy { $0.interval == .seconds(5) && $0.timeout == .seconds(2) })
+        let health = targets.filter { $0.job != "feeds" }
+        #expect(health.count == world.provinces.count * world.services.count)
+        #expect(health.contains { $0.labels["province"] == "Hồ Chí Minh" && $0.labels["service"] == "motcua" })
+        #expect(health.allSatisfy { $0.interval == .seconds(5) && $0.timeout == .seconds(2) })
+        let feeds = targets.filter { $0.job == "feeds" }
+        #expect(
+            feeds.map(\.address) == [
+                "http://127.0.0.1:1234/feeds/metrics", "http://127.0.0.1:1234/feeds/dossiers.json",
+            ])
     }
 
     /// The example configuration in the repository is what administrators copy: it must load.

@@ -55,6 +55,15 @@ import Testing
         let down = results.filter { $0.sample.value == 0 }.map { $0.labels["job"] ?? "" }.sorted()
         #expect(down == ["can-tho", "gone"])
         #expect(daemon.isRunning)
+        // The feeds: both scraped, the JSON one mapped to one series per province.
+        let fed = try await waitUntil(timeout: .seconds(10)) {
+            try latest(store, #"up{job="feeds"}"#).filter { $0.sample.value == 1 }.count == 2
+                && latest(store, #"ioc_dossiers_received{province="Huế"}"#).count == 1
+        }
+        #expect(fed)
+        #expect(
+            try latest(store, #"ioc_sim_dossiers_received_total{job="feeds"}"#).count == simulator.world.provinces.count
+        )
 
         let query = try await ChildProcess.run(
             try BuiltProduct.path("ioc"), ["query", #"probe_success{province="Huế"}"#], environment: ["IOC_DB": store])

@@ -204,13 +204,74 @@ import Testing
             "p.yaml:5:17: 'status in 200' cannot be checked on a tcp target"
         ),
         ("      - tcp: host\n", "p.yaml:4:14: 'host' is not HOST:PORT"),
-        ("      - url: http://a/\n        tcp: a:1\n", "p.yaml:4:9: a target has either 'url' (HTTP) or 'tcp'"),
+        (
+            "      - url: http://a/\n        tcp: a:1\n",
+            "p.yaml:4:9: a target has one of 'url' (HTTP), 'tcp' (a TCP port) or 'feed' (a metrics feed), not url and tcp"
+        ),
         ("      - labels: { a: b }\n", "p.yaml:4:9: a target is missing the required key 'url'"),
         ("      - url: http://a/\n        method: FETCH\n", "p.yaml:5:17: 'FETCH' is not an HTTP method"),
     ])
     func badSettingsAreReportedWhereTheyAre(target: String, expected: String) {
         let yaml = "groups:\n  - name: a\n    targets:\n" + target
         let error = #expect(throws: ConfigError.self) { try targets(yaml) }
+        #expect(error?.description.hasPrefix(expected) == true, "got: \(String(describing: error))")
+    }
+}
+
+@Suite struct FeedFileTests {
+    func targets(_ yaml: String) throws -> [ProbeTarget] {
+        try ProbeFile.targets(from: try ConfigNode.parse(yaml: yaml, file: "f.yaml"))
+    }
+
+    @Test func feedTargetsTakeAFormatAndAMapping() throws {
+        let loaded = try targets(
+            """
+            groups:
+              - name: feeds
+                bearer_token: { env: PATH }
+                targets:
+                  - feed: http://stats.example.vn/metrics
+                    sample_limit: 1000
+                  - feed: http://stats.example.vn/dossiers.json
+                    json:
+                      items: '$.provinces[*]'
+                      labels: { province: '$.province' }
+                      metrics: { dossiers_received: '$.received' }
+            """)
+        guard case .feed(let text) = loaded[0].kind, case .feed(let json) = loaded[1].kind else {
+            throw ConfigError(file: "t", "not feeds")
+        }
+        #expect(text.format == .auto)
+        #expect(text.sampleLimit == 1000)
+        #expect(text.http.authorization != nil)
+        #expect(json.format == .json)
+        #expect(json.json?.metrics.map(\.name) == ["dossiers_received"])
+        #expect(json.json?.items?.hasWildcard == true)
+    }
+
+    @Test(arguments: [
+        ("      - feed: http://a/\n        format: xml\n", "f.yaml:5:17: 'xml' is not a feed format"),
+        ("      - feed: http://a/\n        format: json\n", "f.yaml:5:17: format json needs a 'json' mapping"),
+        ("      - feed: http://a/\n        json: { labels: { a: '$.a' } }\n", "f.yaml:5:15: 'json' needs 'metrics'"),
+        (
+            "      - feed: http://a/\n        json: { metrics: { 'bad name': '$.a' } }\n",
+            "f.yaml:5:28: 'bad name' is not a valid metric name"
+        ),
+        (
+            "      - feed: http://a/\n        json: { metrics: { m: 'a.b' } }\n",
+            "f.yaml:5:31: a JSON path starts with '$'"
+        ),
+        (
+            "      - feed: http://a/\n        expect: [{ status: 200 }]\n",
+            "f.yaml:5:17: 'expect' does not apply to feeds"
+        ),
+        (
+            "      - url: http://a/\n        sample_limit: 5\n",
+            "f.yaml:5:23: 'sample_limit' applies to feed targets only"
+        ),
+    ])
+    func badFeedSettingsAreReported(target: String, expected: String) {
+        let error = #expect(throws: ConfigError.self) { try targets("groups:\n  - name: a\n    targets:\n" + target) }
         #expect(error?.description.hasPrefix(expected) == true, "got: \(String(describing: error))")
     }
 }

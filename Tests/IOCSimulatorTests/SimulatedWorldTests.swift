@@ -47,10 +47,11 @@ import Testing
 
     @Test func theSameSeedGivesTheSameRun() {
         let paths = ["/hue/dvc/health", "/ha-noi/lgsp/health", "/feeds/dossiers.json", "/da-nang/motcua/health"]
-        let first = SimulatedWorld.demo(seed: 7)
-        let second = SimulatedWorld.demo(seed: 7)
+        let clock: @Sendable () -> Int64 = { 1_800_000_000_000 }
+        let first = SimulatedWorld(scenario: .demo, seed: 7, clock: clock)
+        let second = SimulatedWorld(scenario: .demo, seed: 7, clock: clock)
         #expect(paths.map(first.respond) == paths.map(second.respond))
-        let other = SimulatedWorld.demo(seed: 8)
+        let other = SimulatedWorld(scenario: .demo, seed: 8, clock: clock)
         #expect(paths.map(first.respond) != paths.map(other.respond))
     }
 }

@@ -1,0 +1,297 @@
+public import IOCCore
+
+/// Parses the Prometheus text exposition format (0.0.4) and OpenMetrics text (1.0): samples with
+/// labels, optional timestamps, and the `# HELP`, `# TYPE` and `# UNIT` metadata. Anything malformed
+/// is an error with its line number; the parser stops at `sampleLimit` samples rather than growing.
+public struct ExpositionParser {
+    public enum Format: String, Sendable, CaseIterable {
+        case prometheus
+        case openMetrics = "openmetrics"
+    }
+
+    /// What a metric family's `# HELP`, `# TYPE` and `# UNIT` lines said.
+    public struct Metadata: Sendable, Equatable {
+        public var type: String?
+        public var help: String?
+        public var unit: String?
+    }
+
+    public struct Result: Sendable {
+        public var samples: [LabeledSample]
+        public var metadata: [String: Metadata]
+    }
+
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public let format: Format
+    public let sampleLimit: Int
+
+    public init(format: Format, sampleLimit: Int = 50_000) {
+        self.format = format
+        self.sampleLimit = sampleLimit
+    }
+
+    /// Parses `body`. Samples without a timestamp get `defaultTimestamp` (ms).
+    public func parse(_ body: [UInt8], defaultTimestamp: Int64) throws(ParseError) -> Result {
+        guard let text = String(validating: body, as: UTF8.self) else {
+            throw ParseError(line: ExpositionParser.lineOfFirstInvalidByte(body), message: "not UTF-8 text")
+        }
+        var samples: [LabeledSample] = []
+        var metadata: [String: Metadata] = [:]
+        var seen = Set<Labels>()
+        var sawEOF = false
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if sawEOF {
+                if line.isEmpty { continue }
+                throw ParseError(line: lineNumber, message: "content after '# EOF'")
+            }
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            if line.hasPrefix("#") {
+                if line == "# EOF" {
+                    sawEOF = true
+                    continue
+                }
+                try comment(line, into: &metadata, line: lineNumber)
+                continue
+            }
+            guard samples.count < sampleLimit else {
+                throw ParseError(
+                    line: lineNumber, message: "more than \(sampleLimit) samples (the feed's sample_limit)")
+            }
+            var scanner = LineScanner(line: line, number: lineNumber)
+            let labeled = try scanner.sample(openMetrics: format == .openMetrics, defaultTimestamp: defaultTimestamp)
+            guard seen.insert(labeled.labels).inserted else {
+                throw ParseError(line: lineNumber, message: "duplicate series \(labeled.labels)")
+            }
+            samples.append(labeled)
+        }
+        if format == .openMetrics && !sawEOF {
+            throw ParseError(line: lineNumber, message: "OpenMetrics text must end with '# EOF' (truncated?)")
+        }
+        return Result(samples: samples, metadata: metadata)
+    }
+
+    private func comment(_ line: Substring, into metadata: inout [String: Metadata], line number: Int)
+        throws(ParseError)
+    {
+        let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+        guard parts.count >= 3, ["HELP", "TYPE", "UNIT"].contains(parts[1]) else { return }  // a plain comment
+        let name = String(parts[2])
+        guard LineScanner.isMetricName(name) else {
+            throw ParseError(line: number, message: "'\(name)' is not a metric name")
+        }
+        let value = parts.count > 3 ? String(parts[3]) : ""
+        switch parts[1] {
+        case "HELP":
+            metadata[name, default: Metadata()].help = LineScanner.unescapeHelp(value)
+        case "TYPE":
+            let known =
+                format == .openMetrics
+                ? ["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown"]
+                : ["counter", "gauge", "histogram", "summary", "untyped"]
+            guard known.contains(value) else {
+                throw ParseError(line: number, message: "'\(value)' is not a metric type of this format")
+            }
+            metadata[name, default: Metadata()].type = value
+        default:
+            metadata[name, default: Metadata()].unit = value
+        }
+    }
+
+    static func lineOfFirstInvalidByte(_ body: [UInt8]) -> Int {
+        var line = 1
+        var start = 0
+        for (index, byte) in body.enumerated() where byte == UInt8(ascii: "\n") {
+            if String(validating: body[start..<index], as: UTF8.self) == nil { return line }
+            line += 1
+            start = index + 1
+        }
+        return line
+    }
+}
+
+/// Reads one sample line: `name{label="value",...} value [timestamp] [# exemplar]`.
+struct LineScanner {
+    private let characters: [Unicode.Scalar]
+    private var position = 0
+    let number: Int
+
+    init(line: Substring, number: Int) {
+        characters = Array(line.unicodeScalars)
+        self.number = number
+    }
+
+    private var peek: Unicode.Scalar? { position < characters.count ? characters[position] : nil }
+
+    private func error(_ message: String) -> ExpositionParser.ParseError {
+        ExpositionParser.ParseError(line: number, message: message)
+    }
+
+    mutating func sample(openMetrics: Bool, defaultTimestamp: Int64) throws(ExpositionParser.ParseError)
+        -> LabeledSample
+    {
+        let name = identifier(metric: true)
+        guard !name.isEmpty else { throw error("expected a metric name") }
+        var pairs: [(String, String)] = [(Labels.metricName, name)]
+        var names: Set<String> = []
+        if peek == "{" {
+            position += 1
+            while true {
+                skipSpaces()
+                if peek == "}" {
+                    position += 1
+                    break
+                }
+                let label = identifier(metric: false)
+                guard !label.isEmpty else {
+                    throw error(
+                        peek == nil
+                            ? "the line ends inside the labels (truncated?)"
+                            : "expected a label name or '}' in \(name){...}")
+                }
+                guard names.insert(label).inserted else { throw error("label '\(label)' appears twice") }
+                skipSpaces()
+                guard peek == "=" else {
+                    throw error(
+                        peek == nil
+                            ? "the line ends inside the labels (truncated?)" : "expected '=' after label '\(label)'")
+                }
+                position += 1
+                skipSpaces()
+                pairs.append((label, try quoted()))
+                skipSpaces()
+                if peek == "," {
+                    position += 1
+                } else if peek != "}" {
+                    throw error(
+                        peek == nil
+                            ? "the line ends inside the labels (truncated?)" : "expected ',' or '}' after a label")
+                }
+            }
+        }
+        guard peek == " " || peek == "\t" else {
+            throw error(peek == nil ? "no value after \(name) (truncated?)" : "expected a space before the value")
+        }
+        skipSpaces()
+        let valueText = token()
+        guard let value = LineScanner.number(valueText) else { throw error("'\(valueText)' is not a value") }
+        skipSpaces()
+        var timestamp = defaultTimestamp
+        if let next = peek, next != "#" {
+            let text = token()
+            if openMetrics {
+                guard let seconds = Double(text), seconds.isFinite else {
+                    throw error("'\(text)' is not a timestamp in seconds")
+                }
+                timestamp = Int64((seconds * 1000).rounded())
+            } else {
+                guard let milliseconds = Int64(text) else {
+                    throw error("'\(text)' is not a timestamp in milliseconds")
+                }
+                timestamp = milliseconds
+            }
+            skipSpaces()
+        }
+        // What follows '#' on a sample line is an OpenMetrics exemplar, which IOC does not keep.
+        if let next = peek, next != "#" { throw error("unexpected text after the value") }
+        return LabeledSample(labels: Labels(pairs), sample: Sample(timestamp: timestamp, value: value))
+    }
+
+    private mutating func skipSpaces() {
+        while peek == " " || peek == "\t" { position += 1 }
+    }
+
+    private mutating func token() -> String {
+        var text = String.UnicodeScalarView()
+        while let scalar = peek, scalar != " ", scalar != "\t" {
+            text.append(scalar)
+            position += 1
+        }
+        return String(text)
+    }
+
+    private mutating func identifier(metric: Bool) -> String {
+        var text = String.UnicodeScalarView()
+        while let scalar = peek, LineScanner.isNameScalar(scalar, first: text.isEmpty, metric: metric) {
+            text.append(scalar)
+            position += 1
+        }
+        return String(text)
+    }
+
+    private mutating func quoted() throws(ExpositionParser.ParseError) -> String {
+        guard peek == "\"" else { throw error("expected a quoted label value") }
+        position += 1
+        var text = String.UnicodeScalarView()
+        while let scalar = peek {
+            position += 1
+            switch scalar {
+            case "\"":
+                return String(text)
+            case "\\":
+                guard let escaped = peek else { throw error("the line ends inside a label value (truncated?)") }
+                position += 1
+                switch escaped {
+                case "\\": text.append("\\")
+                case "\"": text.append("\"")
+                case "n": text.append("\n")
+                default: throw error("bad escape '\\\(escaped)' in a label value; only \\\\, \\\" and \\n are allowed")
+                }
+            default:
+                text.append(scalar)
+            }
+        }
+        throw error("the line ends inside a label value (truncated?)")
+    }
+
+    static func isNameScalar(_ scalar: Unicode.Scalar, first: Bool, metric: Bool) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "_": return true
+        case ":": return metric
+        case "0"..."9": return !first
+        default: return false
+        }
+    }
+
+    static func isMetricName(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.unicodeScalars.enumerated().allSatisfy { isNameScalar($1, first: $0 == 0, metric: true) }
+    }
+
+    /// A sample value: a decimal or hexadecimal float, or NaN, +Inf, -Inf.
+    static func number(_ text: String) -> Double? {
+        switch text {
+        case "NaN": return .nan
+        case "+Inf", "Inf": return .infinity
+        case "-Inf": return -.infinity
+        default:
+            guard let first = text.unicodeScalars.first,
+                first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
+            else { return nil }
+            return Double(text)
+        }
+    }
+
+    static func unescapeHelp(_ text: String) -> String {
+        var out = ""
+        var escaping = false
+        for character in text {
+            if escaping {
+                out.append(character == "n" ? "\n" : character)
+                escaping = false
+            } else if character == "\\" {
+                escaping = true
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+}
