@@ -9,7 +9,7 @@ BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev
 # server of the TLS probe tests, with certificates made by openssl.
 TEST_PACKAGES := tmux nginx openssl
 
-.PHONY: all build test demo deps test-deps format lint clean
+.PHONY: all build test demo bench deps test-deps format lint clean
 
 all: build
 
@@ -29,6 +29,14 @@ test: test-deps
 
 demo: build
 	@scripts/demo.sh
+
+# The probe engine's figures (BENCHMARKS.md): a release build, each run in a fresh process, medians
+# of BENCH_RUNS runs of BENCH_SECONDS each. About ten minutes with the defaults.
+BENCH_RUNS ?= 3
+BENCH_SECONDS ?= 30
+bench: deps
+	$(SWIFT) build -c release --product ioc-bench
+	"$$($(SWIFT) build -c release --show-bin-path)/ioc-bench" all --runs $(BENCH_RUNS) --duration $(BENCH_SECONDS)
 
 format:
 	$(SWIFT) format -i -r Sources Tests Package.swift

@@ -91,6 +91,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // `make bench`: the probe engine's figures (BENCHMARKS.md), built in release mode.
+        .executableTarget(
+            name: "ioc-bench",
+            dependencies: ["IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCSimulator"],
+            path: "Benchmarks/ProbeBenchmark",
+            swiftSettings: strict
+        ),
         // Test-only helpers: temporary directories, waiting with deadlines, child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "IOCCoreTests", dependencies: ["IOCCore"], swiftSettings: strict),

@@ -5,6 +5,24 @@
 
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+// The multi-socket loop that drives libcurl waits in epoll and is woken through an eventfd.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+typedef int (*ccurl_socket_callback)(CURL *easy, curl_socket_t socket, int what, void *userdata, void *socketdata);
+typedef int (*ccurl_timer_callback)(CURLM *multi, long timeout_ms, void *userdata);
+
+static inline CURLMcode ccurl_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+static inline CURLMcode ccurl_multi_setopt_socket_function(CURLM *multi, ccurl_socket_callback callback) {
+    return curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, callback);
+}
+
+static inline CURLMcode ccurl_multi_setopt_timer_function(CURLM *multi, ccurl_timer_callback callback) {
+    return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback);
+}
 
 typedef size_t (*ccurl_write_callback)(char *data, size_t size, size_t count, void *userdata);
 

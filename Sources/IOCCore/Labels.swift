@@ -25,35 +25,36 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public subscript(name: String) -> String? {
         get {
-            var low = 0
-            var high = pairs.count
-            while low < high {
-                let mid = (low + high) / 2
-                if pairs[mid].name < name { low = mid + 1 } else { high = mid }
-            }
-            return low < pairs.count && pairs[low].name == name ? pairs[low].value : nil
+            let index = insertionIndex(of: name)
+            return index < pairs.count && pairs[index].name == name ? pairs[index].value : nil
         }
         set {
-            var byName = Dictionary(uniqueKeysWithValues: pairs.map { ($0.name, $0.value) })
-            byName[name] = newValue
-            self = Labels(byName.map { ($0.key, $0.value) })
+            let index = insertionIndex(of: name)
+            let present = index < pairs.count && pairs[index].name == name
+            switch (newValue, present) {
+            case (let value?, true) where !value.isEmpty: pairs[index].value = value
+            case (let value?, false) where !value.isEmpty: pairs.insert((name, value), at: index)
+            case (_, true): pairs.remove(at: index)
+            default: break
+            }
         }
     }
 
-    /// A copy with the metric name set: one binary-search insertion, no re-sorting, for the probe hot path.
-    public func withMetricName(_ name: String) -> Labels {
-        var copy = self
+    /// Where `name` is or would be inserted in the sorted pairs.
+    private func insertionIndex(of name: String) -> Int {
         var low = 0
-        var high = copy.pairs.count
+        var high = pairs.count
         while low < high {
             let mid = (low + high) / 2
-            if copy.pairs[mid].name < Labels.metricName { low = mid + 1 } else { high = mid }
+            if pairs[mid].name < name { low = mid + 1 } else { high = mid }
         }
-        if low < copy.pairs.count && copy.pairs[low].name == Labels.metricName {
-            copy.pairs[low].value = name
-        } else {
-            copy.pairs.insert((Labels.metricName, name), at: low)
-        }
+        return low
+    }
+
+    /// A copy with the metric name set (one binary-search insertion, no re-sorting).
+    public func withMetricName(_ name: String) -> Labels {
+        var copy = self
+        copy[Labels.metricName] = name
         return copy
     }
 
@@ -117,6 +118,33 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// A 64-bit FNV-1a hash of the canonical form: stable across processes and runs, unlike `Hasher`.
     public var stableHash: UInt64 { StableHash.fnv1a(description) }
+
+    /// Two independent 64-bit hashes of the pairs, computed without building any string: a compact key
+    /// for in-memory maps of many series (a collision of both would take some 10^19 series).
+    public var fingerprint: Fingerprint {
+        var first: UInt64 = 0xcbf2_9ce4_8422_2325
+        var second: UInt64 = 0x9E37_79B9_7F4A_7C15
+        @inline(__always) func mix(_ byte: UInt8) {
+            first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            second = (second ^ UInt64(byte)) &* 0xff51_afd7_ed55_8ccd
+            second ^= second >> 29
+        }
+        for pair in pairs {
+            for byte in pair.name.utf8 { mix(byte) }
+            mix(0xFF)
+            for byte in pair.value.utf8 { mix(byte) }
+            mix(0xFE)
+        }
+        return Fingerprint(first: first, second: second)
+    }
+}
+
+/// A 128-bit digest of a label set, see `Labels.fingerprint`.
+public struct Fingerprint: Hashable, Sendable {
+    public let first: UInt64
+    public let second: UInt64
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(first) }
 }
 
 /// Hashes that stay the same across processes, for on-disk keys and schedule offsets.

@@ -3,31 +3,35 @@ import Foundation
 import Synchronization
 
 /// The project's one HTTP client: a libcurl multi handle driven by a dedicated thread, so that no
-/// blocking C call ever runs on Swift's cooperative pool. Callers `await` a transfer; the only
-/// cross-thread call into libcurl is `curl_multi_wakeup`.
+/// blocking C call ever runs on Swift's cooperative pool. The thread uses libcurl's multi-socket API
+/// with epoll: each wake-up handles just the sockets that are ready, however many transfers are in
+/// flight. Other threads only queue transfers and write to an eventfd to wake it.
 ///
-/// `@unchecked Sendable`: the multi handle is used only by the transfer thread, except for
-/// `curl_multi_wakeup` (documented as callable from any thread) and `curl_multi_cleanup`, which runs
-/// after the thread has ended. Everything else shared is behind the mutex.
+/// `@unchecked Sendable`: the multi handle is used only by the transfer thread, and freed after that
+/// thread has ended. Everything else shared is behind the mutex or is the eventfd.
 public final class HTTPClient: @unchecked Sendable {
     private struct Queue {
         var pending: [Transfer] = []
         var closed = false
-        var waitingForSlot: [CheckedContinuation<Void, Never>] = []
     }
 
     private let multi: UnsafeMutableRawPointer
+    /// Written to wake the transfer thread (an eventfd: any thread may write it).
+    private let wakeDescriptor: Int32
     private let queue = Mutex(Queue())
     private let finished = DispatchSemaphore(value: 0)
-    private let slots: Semaphore
+    /// Transfers beyond this many wait in `pending`, in order, until one finishes.
+    private let maxInFlight: Int
 
     /// Starts the transfer thread. At most `maxInFlight` transfers run at once; more wait their turn.
     public init(maxInFlight: Int = 256) {
         HTTPClient.globalInit
         guard let multi = curl_multi_init() else { preconditionFailure("curl_multi_init failed: out of memory") }
         self.multi = multi
-        self.slots = Semaphore(maxInFlight)
-        // Unmanaged is not needed: the thread's closure holds `self` strongly until `shutdown` ends it.
+        self.maxInFlight = max(1, maxInFlight)
+        wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        precondition(wakeDescriptor >= 0, "eventfd failed: \(errno)")
+        // The thread's closure holds `self` strongly until `shutdown` ends the loop.
         let thread = Thread { [self] in self.run() }
         thread.name = "ioc-http"
         thread.start()
@@ -40,113 +44,189 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// Performs one transfer. Never throws: a failed transfer is a response with `failure` set.
     public func perform(_ request: HTTPRequest) async -> HTTPResponse {
-        await slots.acquire()
-        defer { slots.release() }
-        return await withCheckedContinuation { continuation in
-            let transfer = Transfer(request: request, continuation: continuation)
-            let accepted = queue.withLock { queue -> Bool in
-                guard !queue.closed else { return false }
-                queue.pending.append(transfer)
-                return true
-            }
-            if accepted {
-                curl_multi_wakeup(multi)
-            } else {
-                continuation.resume(
-                    returning: HTTPResponse(
-                        status: nil, body: [], timings: HTTPTimings(), redirects: 0,
-                        failure: HTTPFailure(kind: .other, message: "the HTTP client is shut down")))
-            }
+        await withCheckedContinuation { continuation in
+            start(request) { continuation.resume(returning: $0) }
         }
     }
 
-    /// Ends the transfer thread after the transfers in flight finish, and frees libcurl's handles.
+    /// Starts one transfer and calls `completion` with its response. The completion runs on the
+    /// transfer thread: it must be quick and must not block (hand heavy work to another queue).
+    /// This is the probe engine's path: no task and no thread hop per transfer.
+    public func start(_ request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let transfer = Transfer(request: request, completion: completion)
+        let accepted = queue.withLock { queue -> Bool in
+            guard !queue.closed else { return false }
+            queue.pending.append(transfer)
+            return true
+        }
+        if accepted {
+            wake()
+        } else {
+            transfer.complete(failure: HTTPFailure(kind: .other, message: "the HTTP client is shut down"))
+        }
+    }
+
+    /// Ends the transfer thread after the transfers in flight and queued finish, and frees libcurl's handles.
     public func shutdown() {
         let first = queue.withLock { queue -> Bool in
             defer { queue.closed = true }
             return !queue.closed
         }
         guard first else { return }
-        curl_multi_wakeup(multi)
+        wake()
         finished.wait()
         curl_multi_cleanup(multi)
+        close(wakeDescriptor)
     }
 
-    /// The transfer thread's loop: add new transfers, drive libcurl, complete finished ones, sleep in poll.
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeDescriptor, &one, 8)
+    }
+
+    /// The transfer thread's loop: add queued transfers while there is room, wait in epoll for ready
+    /// sockets, the wake-up eventfd or libcurl's next timeout, let libcurl act on what is ready, and
+    /// complete finished transfers.
     private func run() {
+        let loop = SocketLoop(wakeDescriptor: wakeDescriptor)
+        // Not retained: `loop` outlives every callback, which libcurl only makes from calls below.
+        let context = Unmanaged.passUnretained(loop).toOpaque()
+        _ = ccurl_multi_setopt_socket_function(multi, socketCallback)
+        _ = ccurl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, context)
+        _ = ccurl_multi_setopt_timer_function(multi, timerCallback)
+        _ = ccurl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, context)
         var running: Int32 = 0
+        var inFlight = 0
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
         while true {
-            let (newTransfers, closed) = queue.withLock { queue in
-                defer { queue.pending.removeAll() }
-                return (queue.pending, queue.closed)
+            let room = maxInFlight - inFlight
+            let (newTransfers, closed, waiting) = queue.withLock { queue in
+                let taken = Array(queue.pending.prefix(room))
+                queue.pending.removeFirst(taken.count)
+                return (taken, queue.closed, queue.pending.count)
             }
             for transfer in newTransfers {
                 if let failure = transfer.configure() {
                     transfer.complete(failure: failure)
                 } else {
                     curl_multi_add_handle(multi, transfer.easy)
+                    inFlight += 1
                 }
             }
-            curl_multi_perform(multi, &running)
-            collectFinished()
-            if closed && running == 0 {
-                let stillPending = queue.withLock { $0.pending.isEmpty }
-                if stillPending { break }
+            inFlight -= collectFinished()
+            if closed && inFlight == 0 && waiting == 0 && newTransfers.isEmpty { break }
+            let timeout = (waiting > 0 && inFlight < maxInFlight) ? 0 : loop.millisecondsUntilTimer(cap: 1000)
+            let count = events.withUnsafeMutableBufferPointer {
+                epoll_wait(loop.epoll, $0.baseAddress, Int32($0.count), timeout)
             }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            for event in events.prefix(Int(max(0, count))) {
+                let descriptor = event.data.fd
+                if descriptor == wakeDescriptor {
+                    var value: UInt64 = 0
+                    _ = read(wakeDescriptor, &value, 8)
+                    continue
+                }
+                var mask: Int32 = 0
+                if event.events & EPOLLIN.rawValue != 0 { mask |= CURL_CSELECT_IN }
+                if event.events & EPOLLOUT.rawValue != 0 { mask |= CURL_CSELECT_OUT }
+                if event.events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { mask |= CURL_CSELECT_ERR }
+                curl_multi_socket_action(multi, descriptor, mask, &running)
+            }
+            if loop.timerExpired() {
+                curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+            }
         }
+        close(loop.epoll)
         finished.signal()
     }
 
-    private func collectFinished() {
+    /// Completes the transfers libcurl has finished; returns how many.
+    private func collectFinished() -> Int {
         var remaining: Int32 = 0
+        var count = 0
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             let code = message.pointee.data.result
             var privateData: UnsafeMutableRawPointer?
             _ = ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &privateData)
             curl_multi_remove_handle(multi, easy)
+            count += 1
             guard let privateData else { continue }
             // Balances the passRetained in `Transfer.configure`.
             let transfer = Unmanaged<Transfer>.fromOpaque(privateData).takeRetainedValue()
             transfer.finish(code: code)
         }
+        return count
     }
 }
 
-/// A counting semaphore for async callers, bounding the transfers in flight.
-final class Semaphore: Sendable {
-    private struct State {
-        var available: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
+/// The transfer thread's epoll set and libcurl's timer, touched only on that thread (by the loop and
+/// by libcurl's callbacks, which run inside the loop's calls into libcurl).
+private final class SocketLoop {
+    let epoll: Int32
+    private var watched = Set<Int32>()
+    /// When libcurl wants `CURL_SOCKET_TIMEOUT` handled, on the monotonic clock in ms; nil for never.
+    private var timerDeadline: UInt64?
+
+    init(wakeDescriptor: Int32) {
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        precondition(epoll >= 0, "epoll_create1 failed: \(errno)")
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeDescriptor
+        epoll_ctl(epoll, EPOLL_CTL_ADD, wakeDescriptor, &event)
     }
 
-    private let state: Mutex<State>
-
-    init(_ count: Int) { state = Mutex(State(available: max(1, count))) }
-
-    func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.available > 0 {
-                    state.available -= 1
-                    return true
-                }
-                state.waiters.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
+    /// libcurl's socket callback: watch `socket` for what libcurl asks, or stop watching it.
+    func watch(_ socket: Int32, what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            if watched.remove(socket) != nil { epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil) }
+            return
+        }
+        var event = epoll_event()
+        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { event.events |= EPOLLIN.rawValue }
+        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { event.events |= EPOLLOUT.rawValue }
+        event.data.fd = socket
+        let operation = watched.insert(socket).inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
+        if epoll_ctl(epoll, operation, socket, &event) != 0 && operation == EPOLL_CTL_ADD {
+            // A descriptor number reused by the kernel before libcurl told us to forget it.
+            epoll_ctl(epoll, EPOLL_CTL_MOD, socket, &event)
         }
     }
 
-    func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiters.isEmpty {
-                state.available += 1
-                return nil
-            }
-            return state.waiters.removeFirst()
-        }
-        next?.resume()
+    /// libcurl's timer callback: -1 cancels the timer, 0 asks for an immediate call.
+    func setTimer(milliseconds: Int) {
+        timerDeadline = milliseconds < 0 ? nil : SocketLoop.now() + UInt64(milliseconds)
     }
+
+    func millisecondsUntilTimer(cap: Int32) -> Int32 {
+        guard let deadline = timerDeadline else { return cap }
+        let now = SocketLoop.now()
+        return deadline <= now ? 0 : Int32(min(UInt64(cap), deadline - now))
+    }
+
+    /// Whether the timer is due; if so it is cleared (libcurl sets it again as it needs).
+    func timerExpired() -> Bool {
+        guard let deadline = timerDeadline, deadline <= SocketLoop.now() else { return false }
+        timerDeadline = nil
+        return true
+    }
+
+    private static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+private let socketCallback: ccurl_socket_callback = { _, socket, what, userdata, _ in
+    guard let userdata else { return 0 }
+    Unmanaged<SocketLoop>.fromOpaque(userdata).takeUnretainedValue().watch(socket, what: what)
+    return 0
+}
+
+private let timerCallback: ccurl_timer_callback = { _, milliseconds, userdata in
+    guard let userdata else { return 0 }
+    Unmanaged<SocketLoop>.fromOpaque(userdata).takeUnretainedValue().setTimer(milliseconds: milliseconds)
+    return 0
 }

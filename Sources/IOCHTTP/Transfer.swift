@@ -4,10 +4,10 @@ import IOCCore
 
 /// One easy handle and what it collects. Invariant that makes it `@unchecked Sendable`: it is created
 /// on the caller's thread and, once queued, touched only by the client's transfer thread (libcurl's
-/// callbacks run there too) until `finish` hands the result back through the continuation.
+/// callbacks run there too) until `finish` hands the result to the completion.
 final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
-    private let continuation: CheckedContinuation<HTTPResponse, Never>
+    private let completion: @Sendable (HTTPResponse) -> Void
     private(set) var easy: UnsafeMutableRawPointer?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl writes its detailed error message here; it must outlive the handle, hence a raw allocation.
@@ -15,9 +15,9 @@ final class Transfer: @unchecked Sendable {
     fileprivate var body: [UInt8] = []
     fileprivate var bodyTooLarge = false
 
-    init(request: HTTPRequest, continuation: CheckedContinuation<HTTPResponse, Never>) {
+    init(request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
         self.request = request
-        self.continuation = continuation
+        self.completion = completion
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
@@ -110,8 +110,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     func complete(failure: HTTPFailure) {
-        continuation.resume(
-            returning: HTTPResponse(status: nil, body: [], timings: HTTPTimings(), redirects: 0, failure: failure))
+        completion(HTTPResponse(status: nil, body: [], timings: HTTPTimings(), redirects: 0, failure: failure))
     }
 
     /// Reads the outcome and timings off the handle and resumes the waiting caller.
@@ -145,7 +144,7 @@ final class Transfer: @unchecked Sendable {
         }
         response.usedTLS = timings.tls > 0 || request.url.lowercased().hasPrefix("https:")
         if request.tls.collectCertificates { response.certificateExpiries = certificateExpiries(easy) }
-        continuation.resume(returning: response)
+        completion(response)
     }
 
     /// The "Expire date" of every certificate libcurl saw in the peer's chain.

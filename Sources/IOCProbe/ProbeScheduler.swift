@@ -31,16 +31,22 @@ public struct ProbeScheduler: Sendable {
     public let targets: [ProbeTarget]
     public let statistics: Statistics
     private let prober: Prober
+    private let batchWindow: Int64
     private let sink: @Sendable (_ target: ProbeTarget, _ result: ProbeResult, _ due: Int64) -> Void
 
     /// `sink` receives each result with the time (ms) the probe was due, from which lateness follows.
+    /// It is called on the HTTP client's transfer thread (or a worker queue): it must be quick.
+    /// `batchWindow` is the shortest time between two wake-ups of the scheduler: probes due within it
+    /// start together, which saves a timer and a thread wake-up per probe at the cost of that much lateness.
     public init(
         targets: [ProbeTarget], prober: Prober, statistics: Statistics = Statistics(),
+        batchWindow: Duration = .milliseconds(10),
         sink: @escaping @Sendable (_ target: ProbeTarget, _ result: ProbeResult, _ due: Int64) -> Void
     ) {
         self.targets = targets
         self.prober = prober
         self.statistics = statistics
+        self.batchWindow = max(0, batchWindow.inMilliseconds)
         self.sink = sink
     }
 
@@ -48,40 +54,62 @@ public struct ProbeScheduler: Sendable {
     public func run() async {
         var schedule = ProbeSchedule(targets: targets, now: WallClock.nowMilliseconds())
         let busy = BusyTargets()
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let due = schedule.takeDue(now: WallClock.nowMilliseconds())
-                var started = 0
-                for (index, dueTime) in due {
-                    let free = busy.claim(index)
-                    guard free else { continue }
-                    started += 1
-                    let target = targets[index]
-                    group.addTask {
-                        let result = await prober.probe(target)
-                        busy.release(index)
-                        sink(target, result, dueTime)
-                    }
+        while !Task.isCancelled {
+            let now = WallClock.nowMilliseconds()
+            let due = schedule.takeDue(now: now)
+            var started = 0
+            for (index, dueTime) in due where busy.claim(index) {
+                started += 1
+                let target = targets[index]
+                prober.start(target) { [sink] result in
+                    sink(target, result, dueTime)
+                    busy.release(index)
                 }
-                statistics.record(started: started, skipped: due.count - started)
-                guard let next = schedule.nextDue else {
-                    // No targets: idle until cancelled.
-                    try? await Task.sleep(for: .seconds(3600))
-                    continue
-                }
-                let wait = next - WallClock.nowMilliseconds()
-                if wait > 0 { try? await Task.sleep(for: .milliseconds(wait)) }
             }
+            statistics.record(started: started, skipped: due.count - started)
+            guard let next = schedule.nextDue else {
+                // No targets: idle until cancelled.
+                try? await Task.sleep(for: .seconds(3600))
+                continue
+            }
+            let wait = max(next, now + batchWindow) - WallClock.nowMilliseconds()
+            if wait > 0 { try? await Task.sleep(for: .milliseconds(wait)) }
         }
+        await busy.waitUntilIdle()
     }
 }
 
-/// The targets whose probe is running, shared between the scheduling loop and the probe tasks.
+/// The targets whose probe is running, shared between the scheduling loop and the probe completions.
 private final class BusyTargets: Sendable {
-    private let running = Mutex(Set<Int>())
+    private struct State {
+        var running = Set<Int>()
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     /// Marks `index` running; false if it already was.
-    func claim(_ index: Int) -> Bool { running.withLock { $0.insert(index).inserted } }
+    func claim(_ index: Int) -> Bool { state.withLock { $0.running.insert(index).inserted } }
 
-    func release(_ index: Int) { running.withLock { _ = $0.remove(index) } }
+    func release(_ index: Int) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.running.remove(index)
+            guard state.running.isEmpty else { return [] }
+            defer { state.idleWaiters.removeAll() }
+            return state.idleWaiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns once no probe is running.
+    func waitUntilIdle() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
+                if state.running.isEmpty { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
 }

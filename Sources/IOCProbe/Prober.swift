@@ -10,27 +10,71 @@ public struct Prober: Sendable {
 
     /// Runs one probe. Never throws: an unreachable or broken target is a result with a reason.
     public func probe(_ target: ProbeTarget) async -> ProbeResult {
-        if case .feed(let feed) = target.kind { return await scrape(feed, timeout: target.timeout) }
+        await withCheckedContinuation { continuation in
+            start(target) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Bodies above this size are examined (regular expressions, JSON, feed parsing) on a worker queue
+    /// rather than on the transfer thread, so that one large answer never holds up the other transfers.
+    static let inlineBodyLimit = 64 * 1024
+
+    /// Starts one probe and calls `completion` with its result, without a task or a thread hop for the
+    /// common case: the result of an HTTP or TCP probe is worked out on the transfer thread as the
+    /// transfer ends. Feeds, and bodies too large to examine there, move to a worker queue.
+    public func start(_ target: ProbeTarget, completion: @escaping @Sendable (ProbeResult) -> Void) {
         let started = WallClock.nowMilliseconds()
         let clock = ContinuousClock()
         let start = clock.now
-        let request: HTTPRequest
-        let expectations: [Expectation]
         switch target.kind {
+        case .feed(let feed):
+            client.start(Prober.request(for: feed.http, timeout: target.timeout)) { response in
+                let finish: @Sendable () -> Void = {
+                    var result = Prober.scrapeResult(feed, response: response, started: started)
+                    result.durationSeconds = (clock.now - start).inSeconds
+                    completion(result)
+                }
+                if response.failure == nil && !response.body.isEmpty {
+                    DispatchQueue.global().async(execute: finish)
+                } else {
+                    finish()
+                }
+            }
         case .http(let http):
-            request = Prober.request(for: http, timeout: target.timeout)
-            expectations = http.effectiveExpectations
+            let expectations = http.effectiveExpectations
+            let examinesBody = expectations.contains {
+                switch $0.check {
+                case .bodyMatches, .bodyDoesNotMatch, .json: return true
+                default: return false
+                }
+            }
+            client.start(Prober.request(for: http, timeout: target.timeout)) { response in
+                let elapsed = (clock.now - start).inSeconds
+                let finish: @Sendable () -> Void = {
+                    completion(Prober.result(response, expectations: expectations, started: started, elapsed: elapsed))
+                }
+                if examinesBody && response.body.count > Prober.inlineBodyLimit {
+                    DispatchQueue.global().async(execute: finish)
+                } else {
+                    finish()
+                }
+            }
         case .tcp(let tcp):
-            request = HTTPRequest(
+            let request = HTTPRequest(
                 url: "\(tcp.useTLS ? "https" : "http")://\(tcp.address)/", timeout: target.timeout,
                 freshConnection: true,
                 connectOnly: true, ipVersion: tcp.ipVersion, tls: tcp.tls)
-            expectations = tcp.expectations
-        case .feed:
-            preconditionFailure("feeds are scraped above")
+            client.start(request) { response in
+                let elapsed = (clock.now - start).inSeconds
+                completion(Prober.result(response, expectations: tcp.expectations, started: started, elapsed: elapsed))
+            }
         }
-        let response = await client.perform(request)
-        let elapsed = (clock.now - start).inSeconds
+    }
+
+    /// The verdict on an HTTP or TCP transfer: a transfer failure, or the expectations checked in order.
+    static func result(_ response: HTTPResponse, expectations: [Expectation], started: Int64, elapsed: Double)
+        -> ProbeResult
+    {
         let duration = response.timings.total > 0 ? response.timings.total : elapsed
         var result = ProbeResult(
             timestamp: started, durationSeconds: duration, success: false, degraded: false, failure: nil,
@@ -39,21 +83,30 @@ public struct Prober: Sendable {
             result.failure = ProbeFailure(reason: failure.kind.rawValue, message: failure.message, severity: .critical)
             return result
         }
-        let body = response.body.isEmpty ? "" : String(decoding: response.body, as: UTF8.self)
-        let needsJSON = expectations.contains {
-            if case .json = $0.check { return true }
-            return false
+        var body: String?
+        var json: Any?
+        var outcomes: [ExpectationOutcome] = []
+        outcomes.reserveCapacity(expectations.count)
+        for expectation in expectations {
+            switch expectation.check {
+            case .bodyMatches, .bodyDoesNotMatch:
+                if body == nil { body = String(decoding: response.body, as: UTF8.self) }
+            case .json:
+                if json == nil {
+                    json = try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed])
+                }
+            default:
+                break
+            }
+            outcomes.append(
+                ExpectationOutcome(
+                    expectation: expectation,
+                    failure: expectation.failure(
+                        response: response, body: body, json: json, duration: duration, now: started)))
         }
-        let json =
-            needsJSON ? try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]) : nil
-        result.outcomes = expectations.map {
-            ExpectationOutcome(
-                expectation: $0,
-                failure: $0.failure(response: response, body: body, json: json, duration: duration, now: started))
-        }
-        let failed = result.outcomes.filter { $0.failure != nil }
-        let critical = failed.first { $0.expectation.severity == .critical }
-        let worst = critical ?? failed.first
+        result.outcomes = outcomes
+        let critical = outcomes.first { $0.failure != nil && $0.expectation.severity == .critical }
+        let worst = critical ?? outcomes.first { $0.failure != nil }
         if let worst, let message = worst.failure {
             result.failure = ProbeFailure(
                 reason: worst.expectation.reason, message: message, severity: worst.expectation.severity)
@@ -63,12 +116,8 @@ public struct Prober: Sendable {
         return result
     }
 
-    /// Scrapes a feed: `up 1` and its samples when it parses, `up 0` and the reason when anything fails.
-    private func scrape(_ feed: FeedProbe, timeout: Duration) async -> ProbeResult {
-        let started = WallClock.nowMilliseconds()
-        let clock = ContinuousClock()
-        let start = clock.now
-        let response = await client.perform(Prober.request(for: feed.http, timeout: timeout))
+    /// The verdict on a feed: `up 1` and its samples when it parses, `up 0` and the reason otherwise.
+    static func scrapeResult(_ feed: FeedProbe, response: HTTPResponse, started: Int64) -> ProbeResult {
         var result = ProbeResult(
             timestamp: started, durationSeconds: 0, success: false, degraded: false, failure: nil, response: response,
             outcomes: [])
@@ -84,7 +133,6 @@ public struct Prober: Sendable {
                 result.failure = ProbeFailure(reason: "parse", message: error.description, severity: .critical)
             }
         }
-        result.durationSeconds = (clock.now - start).inSeconds
         return result
     }
 

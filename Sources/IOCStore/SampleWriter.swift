@@ -134,7 +134,8 @@ final class WriterConnection {
     private let insertSeries: Statement
     private let insertPosting: Statement
     private let findSeries: Statement
-    private var seriesIDs: [Labels: Int64] = [:]
+    /// Series ids by the labels' 128-bit fingerprint: a few dozen bytes per series instead of the labels.
+    private var seriesIDs: [Fingerprint: Int64] = [:]
 
     init(path: String) throws(StoreError) {
         database = try Database(path: path, readOnly: false)
@@ -161,13 +162,20 @@ final class WriterConnection {
         do {
             return try database.transaction { () throws(StoreError) -> Int in
                 var created = 0
+                var rows: [(id: Int64, sample: Sample)] = []
+                rows.reserveCapacity(batch.count)
                 for item in batch {
                     let (id, isNew) = try seriesID(for: item.labels)
                     if isNew { created += 1 }
-                    insertSample.bind(1, id)
-                    insertSample.bind(2, item.sample.timestamp)
+                    rows.append((id, item.sample))
+                }
+                // In key order, each insert lands next to the previous one in the table's B-tree.
+                rows.sort { ($0.id, $0.sample.timestamp) < ($1.id, $1.sample.timestamp) }
+                for row in rows {
+                    insertSample.bind(1, row.id)
+                    insertSample.bind(2, row.sample.timestamp)
                     // Stored as the bit pattern: SQLite turns a NaN REAL into NULL, losing stale markers.
-                    insertSample.bind(3, Int64(bitPattern: item.sample.value.bitPattern))
+                    insertSample.bind(3, Int64(bitPattern: row.sample.value.bitPattern))
                     try insertSample.run()
                 }
                 return created
@@ -180,13 +188,14 @@ final class WriterConnection {
     }
 
     private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool) {
-        if let id = seriesIDs[labels] { return (id, false) }
+        let fingerprint = labels.fingerprint
+        if let id = seriesIDs[fingerprint] { return (id, false) }
         let key = labels.description
         findSeries.bind(1, key)
         defer { findSeries.reset() }
         if try findSeries.step() {
             let id = findSeries.int64(0)
-            seriesIDs[labels] = id
+            seriesIDs[fingerprint] = id
             return (id, false)
         }
         insertSeries.bind(1, key)
@@ -200,7 +209,7 @@ final class WriterConnection {
             insertPosting.bind(3, id)
             try insertPosting.run()
         }
-        seriesIDs[labels] = id
+        seriesIDs[fingerprint] = id
         return (id, true)
     }
 }

@@ -1,0 +1,265 @@
+// ioc-bench: the probe engine's figures for BENCHMARKS.md. `make bench` runs `ioc-bench all`.
+//
+//   ioc-bench all [--runs 3] [--duration 30]    every figure, each run in a fresh process, medians
+//   ioc-bench probes --url BASE --targets N --interval 5 --duration 30 --warmup 6
+//   ioc-bench client --url BASE --transfers N --concurrency C
+//   ioc-bench serve                               the simulator, until standard input closes
+//
+// CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
+// not counted; it includes libcurl, the scheduler, the probe results and the store's writer thread.
+import Foundation
+import Glibc
+import IOCCore
+import IOCHTTP
+import IOCProbe
+import IOCSimulator
+import IOCStore
+import Synchronization
+
+func option(_ name: String, _ fallback: String) -> String {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return fallback }
+    return arguments[index + 1]
+}
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+        + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func percentile(_ sorted: [Int64], _ fraction: Double) -> Int64 {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+}
+
+/// Serves the demo world until standard input reaches end of file (the parent went away).
+func serve() async throws {
+    let simulator = try await Simulator(world: .demo(), host: "127.0.0.1", port: 0)
+    print(simulator.port)
+    fflush(nil)
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while read(STDIN_FILENO, &byte, 1) > 0 {}
+            done.resume()
+        }
+    }
+    await simulator.stop()
+}
+
+/// libcurl and the client's thread alone: fresh-connection transfers, `concurrency` at a time.
+func client() async {
+    let base = option("url", "")
+    let transfers = Int(option("transfers", "20000")) ?? 20_000
+    let concurrency = Int(option("concurrency", "20")) ?? 20
+    // As for the probes: --paths status (answering at once, the default) or health (after 12-90 ms).
+    let paths =
+        option("paths", "status") == "status"
+        ? ["test/status/200"]
+        : [
+            "hue/dvc/health", "ha-noi/lgsp/health", "da-nang/motcua/health", "ho-chi-minh/dvc/health",
+            "can-tho/dvc/health",
+        ]
+    let client = HTTPClient(maxInFlight: concurrency)
+    @Sendable func transfer(_ index: Int) async -> Bool {
+        let url = "\(base)/\(paths[index % paths.count])?\(index)"
+        return await client.perform(HTTPRequest(url: url, freshConnection: true)).failure != nil
+    }
+    func batch(_ count: Int) async -> Int {
+        await withTaskGroup(of: Bool.self) { group in
+            var started = 0
+            var failed = 0
+            while started < min(concurrency, count) {
+                let index = started
+                group.addTask { await transfer(index) }
+                started += 1
+            }
+            while let result = await group.next() {
+                if result { failed += 1 }
+                if started < count {
+                    let index = started
+                    group.addTask { await transfer(index) }
+                    started += 1
+                }
+            }
+            return failed
+        }
+    }
+    _ = await batch(500)
+    let before = cpuSeconds()
+    let failed = await batch(transfers)
+    let cpu = cpuSeconds() - before
+    client.shutdown()
+    print(
+        "{\"mode\":\"client\",\"transfers\":\(transfers),\"failed\":\(failed),"
+            + "\"cpu_us_per_transfer\":\(String(format: "%.1f", cpu / Double(transfers) * 1e6))}")
+}
+
+/// The whole pipeline: scheduler, probes over libcurl, results into samples, samples into the store.
+func probes() async throws {
+    let base = option("url", "")
+    let count = Int(option("targets", "2000")) ?? 2000
+    let interval = Int(option("interval", "5")) ?? 5
+    let duration = Double(option("duration", "30")) ?? 30
+    let warmup = Double(option("warmup", "6")) ?? 6
+    // --paths status: endpoints that answer at once (as in the reference figures for libcurl and
+    // blackbox_exporter); health: the simulator's health endpoints, answering after 12-90 ms.
+    let paths =
+        option("paths", "status") == "status"
+        ? ["test/status/200"]
+        : [
+            "hue/dvc/health", "ha-noi/lgsp/health", "da-nang/motcua/health", "ho-chi-minh/dvc/health",
+            "can-tho/dvc/health",
+        ]
+    let targets = (0..<count).map { index in
+        let url = "\(base)/\(paths[index % paths.count])?target=\(index)"
+        return ProbeTarget(
+            labels: Labels(["job": "bench", "instance": url, "province": "Huế", "service": "dvc"]), url: url,
+            interval: .seconds(interval), timeout: .seconds(2),
+            location: SourceLocation(file: "bench", line: index + 1, column: 1))
+    }
+    let directory = NSTemporaryDirectory() + "/ioc-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let writer = try SampleWriter(path: directory + "/ioc.db")
+    let client = HTTPClient(maxInFlight: 512)
+    let series = ProbeSeriesWriter()
+    struct Window {
+        var measuring = false
+        var probes = 0
+        var failed = 0
+        var lateness: [Int64] = []
+    }
+    let window = Mutex(Window())
+    // --sink: store (the daemon's path), samples (results made into samples, not stored), none.
+    let sink = option("sink", "store")
+    let scheduler = ProbeScheduler(targets: targets, prober: Prober(client: client)) { target, result, due in
+        if sink != "none" {
+            let samples = series.samples(for: target, result)
+            if sink == "store" { writer.append(samples) }
+        }
+        window.withLock { window in
+            guard window.measuring else { return }
+            window.probes += 1
+            if !result.success { window.failed += 1 }
+            window.lateness.append(result.timestamp - due)
+        }
+    }
+    let task = Task { await scheduler.run() }
+    try await Task.sleep(for: .seconds(warmup))
+    let before = cpuSeconds()
+    window.withLock { $0.measuring = true }
+    try await Task.sleep(for: .seconds(duration))
+    window.withLock { $0.measuring = false }
+    let cpu = cpuSeconds() - before
+    task.cancel()
+    await task.value
+    client.shutdown()
+    writer.close()
+    let measured = window.withLock { $0 }
+    let lateness = measured.lateness.sorted()
+    let statistics = writer.statistics
+    print(
+        "{\"mode\":\"probes\",\"targets\":\(count),\"interval_s\":\(interval),\"probes\":\(measured.probes),"
+            + "\"failed\":\(measured.failed),"
+            + "\"cpu_us_per_probe\":\(String(format: "%.1f", cpu / Double(max(1, measured.probes)) * 1e6)),"
+            + "\"lateness_p50_ms\":\(percentile(lateness, 0.5)),\"lateness_p99_ms\":\(percentile(lateness, 0.99)),"
+            + "\"lateness_max_ms\":\(lateness.last ?? 0),\"peak_rss_mib\":\(String(format: "%.1f", peakRSSMiB())),"
+            + "\"samples_written\":\(statistics.written),\"samples_dropped\":\(statistics.dropped),"
+            + "\"skipped_busy\":\(scheduler.statistics.skippedBusy)}")
+}
+
+/// Runs `arguments` in a fresh process of this program and returns its last output line as JSON.
+func child(_ arguments: [String]) throws -> [String: Any] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    return (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? ["error": line]
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+}
+
+func all() throws {
+    let runs = Int(option("runs", "3")) ?? 3
+    let duration = option("duration", "30")
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    server.arguments = ["serve"]
+    let serverInput = Pipe()
+    let serverOutput = Pipe()
+    server.standardInput = serverInput
+    server.standardOutput = serverOutput
+    try server.run()
+    let portLine = serverOutput.fileHandleForReading.availableData
+    guard let port = Int(String(decoding: portLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    else {
+        throw BenchmarkError(description: "the simulator did not start")
+    }
+    let base = "http://127.0.0.1:\(port)"
+    print("Simulator (demo world) in a child process at \(base); \(runs) runs of each, medians shown.\n")
+    func report(_ title: String, _ arguments: [String], _ keys: [String]) throws {
+        var values: [String: [Double]] = [:]
+        for run in 1...runs {
+            let result = try child(arguments + ["--url", base])
+            let line = keys.map { "\($0)=\(result[$0].map { "\($0)" } ?? "?")" }.joined(separator: " ")
+            print("  run \(run): \(line)")
+            fflush(nil)
+            for key in keys {
+                if let number = result[key] as? NSNumber { values[key, default: []].append(number.doubleValue) }
+            }
+        }
+        print(
+            "\(title)\n  median: "
+                + keys.map { "\($0)=\(String(format: "%.1f", median(values[$0] ?? [])))" }.joined(separator: " ")
+                + "\n")
+        fflush(nil)
+    }
+    let probeKeys = [
+        "cpu_us_per_probe", "lateness_p50_ms", "lateness_p99_ms", "lateness_max_ms", "peak_rss_mib", "probes", "failed",
+        "samples_dropped",
+    ]
+    for (paths, what) in [
+        ("status", "endpoints answering at once"), ("health", "health endpoints answering after 12-90 ms"),
+    ] {
+        try report(
+            "baseline, \(what): libcurl transfers through HTTPClient alone, 20 at a time, fresh connection each",
+            ["client", "--transfers", "20000", "--concurrency", "20", "--paths", paths],
+            ["cpu_us_per_transfer", "failed"])
+        for targets in ["2000", "5000"] {
+            try report(
+                "\(targets) targets at 5 s for \(duration) s, \(what), probes written to the store",
+                ["probes", "--targets", targets, "--interval", "5", "--duration", duration, "--paths", paths], probeKeys
+            )
+        }
+    }
+    serverInput.fileHandleForWriting.closeFile()
+    server.waitUntilExit()
+}
+
+switch CommandLine.arguments.dropFirst().first ?? "all" {
+case "serve": try await serve()
+case "client": await client()
+case "probes": try await probes()
+default: try all()
+}
