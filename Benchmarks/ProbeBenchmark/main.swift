@@ -141,7 +141,9 @@ func probes() async throws {
     let window = Mutex(Window())
     // --sink: store (the daemon's path), samples (results made into samples, not stored), none.
     let sink = option("sink", "store")
-    let scheduler = ProbeScheduler(targets: targets, prober: Prober(client: client)) { target, result, due in
+    let batch = Int(option("batch-ms", "")).map { Duration.milliseconds($0) } ?? ProbeScheduler.defaultBatchWindow
+    let scheduler = ProbeScheduler(targets: targets, prober: Prober(client: client), batchWindow: batch) {
+        target, result, due in
         if sink != "none" {
             let samples = series.samples(for: target, result)
             if sink == "store" { writer.append(samples) }

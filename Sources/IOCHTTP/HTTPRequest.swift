@@ -111,6 +111,7 @@ public struct HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case tls
         case timeout
         case bodyTooLarge = "body_too_large"
+        case tooManyRedirects = "redirects"
         case invalidRequest = "invalid_request"
         case other
     }

@@ -207,6 +207,7 @@ final class Transfer: @unchecked Sendable {
             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE:
             kind = .tls
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: kind = .invalidRequest
+        case CURLE_TOO_MANY_REDIRECTS: kind = .tooManyRedirects
         default: kind = .other
         }
         return HTTPFailure(kind: kind, message: message)

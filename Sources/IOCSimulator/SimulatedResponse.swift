@@ -32,15 +32,18 @@ public struct SimulatedResponse: Sendable, Equatable {
     public var contentType: String
     public var body: SimulatedBody
     public var delayMilliseconds: Int
+    /// A Location header, for redirects.
+    public var location: String?
 
     public init(
         status: Int, contentType: String = "application/json; charset=utf-8", body: SimulatedBody,
-        delayMilliseconds: Int = 0
+        delayMilliseconds: Int = 0, location: String? = nil
     ) {
         self.status = status
         self.contentType = contentType
         self.body = body
         self.delayMilliseconds = delayMilliseconds
+        self.location = location
     }
 
     /// The body when it is plain text.
@@ -58,7 +61,7 @@ public struct SimulatedResponse: Sendable, Equatable {
     /// Responses compare by status, type, delay and text; streamed bodies compare by kind only.
     public static func == (lhs: SimulatedResponse, rhs: SimulatedResponse) -> Bool {
         guard lhs.status == rhs.status, lhs.contentType == rhs.contentType,
-            lhs.delayMilliseconds == rhs.delayMilliseconds
+            lhs.delayMilliseconds == rhs.delayMilliseconds, lhs.location == rhs.location
         else { return false }
         switch (lhs.body, rhs.body) {
         case (.text(let left), .text(let right)): return left == right

@@ -162,6 +162,12 @@ enum TestEndpoints {
             return .json(status, "{\"status\":\(status)}")
         case ("echo", 1):
             return .json(200, echo(request))
+        case ("redirect", 2):
+            // /test/redirect/N answers 302 to /test/redirect/N-1, and /test/redirect/0 answers 200.
+            guard let hops = Int(parts[1]), (0...50).contains(hops) else { return .notFound }
+            if hops == 0 { return .json(200, "{\"redirected\":true}") }
+            return SimulatedResponse(
+                status: 302, body: .text(""), delayMilliseconds: 0, location: "/test/redirect/\(hops - 1)")
         case ("hang", 1):
             return SimulatedResponse(status: 200, body: .hang)
         case ("drip", 1):

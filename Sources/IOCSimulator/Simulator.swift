@@ -95,6 +95,7 @@ private final class SimulatorHandler: ChannelInboundHandler {
         guard context.channel.isActive else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
+        if let location = response.location { headers.add(name: "Location", value: location) }
         var keepAlive = keepAlive
         switch response.body {
         case .hang:

@@ -43,6 +43,11 @@ import Testing
             "probes/unreachable.yaml",
             "groups:\n  - name: gone\n    interval: 1s\n    timeout: 500ms\n    targets:\n      - url: http://127.0.0.1:\(refusedPort())/\n"
         )
+        // A malformed feed is a counted, logged scrape error, not a crash.
+        try directory.write(
+            "probes/broken.yaml",
+            "groups:\n  - name: broken-feed\n    interval: 1s\n    timeout: 500ms\n    targets:\n"
+                + "      - feed: \(simulator.baseURL)/test/feed/bad-escape\n")
         let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
         let store = directory.file("ioc.db")
 
@@ -61,6 +66,11 @@ import Testing
                 && latest(store, #"ioc_dossiers_received{province="Huế"}"#).count == 1
         }
         #expect(fed)
+        #expect(try latest(store, #"up{job="broken-feed"}"#).map(\.sample.value) == [0])
+        let logged = await waitUntil(timeout: .seconds(5)) {
+            daemon.standardError.contains("reason=parse") && daemon.standardError.contains("bad escape")
+        }
+        #expect(logged, "\(daemon.standardError)")
         #expect(
             try latest(store, #"ioc_sim_dossiers_received_total{job="feeds"}"#).count == simulator.world.provinces.count
         )
@@ -84,6 +94,7 @@ import Testing
         daemon.signal(SIGTERM)
         #expect(await daemon.exitStatus() == 0)
         #expect(daemon.standardError.contains("iocd stopped"))
+        #expect(daemon.standardError.contains("scrapes_failed="))
         await simulator.stop()
     }
 

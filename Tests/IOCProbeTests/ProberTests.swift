@@ -198,6 +198,28 @@ import Testing
         await simulator.stop()
     }
 
+    @Test func redirectsAreFollowedUpToTheLimitOrNotAtAll() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient()
+        let prober = Prober(client: client)
+        let url = "\(simulator.baseURL)/test/redirect/2"
+        let followed = await prober.probe(target(try http(url)))
+        #expect(followed.success)
+        #expect(followed.response?.redirects == 2)
+        let samples = followed.samples(for: target(try http(url)))
+        #expect(samples.first { $0.labels.metric == "probe_http_redirects" }?.sample.value == 2)
+        let notFollowed = await prober.probe(target(http(url) { $0.followRedirects = false }))
+        #expect(!notFollowed.success)
+        #expect(notFollowed.response?.status == 302)
+        #expect(notFollowed.failure?.reason == "status")
+        let tooMany = await prober.probe(target(http(url) { $0.maxRedirects = 1 }))
+        #expect(!tooMany.success)
+        #expect(tooMany.failure?.reason == "redirects")
+        #expect(tooMany.failure?.message.contains("redirect") == true, "\(String(describing: tooMany.failure))")
+        client.shutdown()
+        await simulator.stop()
+    }
+
     @Test func theSeriesCarryPhasesStatusAndSizes() async throws {
         let simulator = try await Simulator(world: .demo())
         let client = HTTPClient()
