@@ -28,6 +28,14 @@ public struct Expectation: Sendable, CustomStringConvertible {
         self.severity = severity
     }
 
+    /// Whether a TCP probe, which has no HTTP answer, can check it: only latency and certificate days.
+    public var appliesToTCP: Bool {
+        switch check {
+        case .maxLatency, .minCertificateDays: true
+        case .status, .bodyMatches, .bodyDoesNotMatch, .json: false
+        }
+    }
+
     /// The failure reason this expectation reports, as in `probe_failed_due_to{reason=...}`.
     public var reason: String {
         switch check {

@@ -137,13 +137,9 @@ struct ProbeSettings {
         if let tls { probe.tls = tls }
         if let tcpTLS { probe.useTLS = tcpTLS }
         if let expectations, let place = written["expect"] {
-            for expectation in expectations {
-                switch expectation.check {
-                case .maxLatency, .minCertificateDays: continue
-                default:
-                    throw place.error(
-                        "'\(expectation)' cannot be checked on a tcp target; only max_latency and min_cert_days can")
-                }
+            if let unfit = expectations.first(where: { !$0.appliesToTCP }) {
+                throw place.error(
+                    "'\(unfit)' cannot be checked on a tcp target; only max_latency and min_cert_days can")
             }
             probe.expectations = expectations
         }

@@ -133,11 +133,8 @@ struct ProbeCommand: AsyncParsableCommand {
             probe.useTLS = tls
             probe.ipVersion = ipVersion
             probe.tls = tlsOptions
-            for expectation in expectations {
-                switch expectation.check {
-                case .maxLatency, .minCertificateDays: continue
-                default: throw ValidationError("'\(expectation)' cannot be checked on a TCP port")
-                }
+            if let unfit = expectations.first(where: { !$0.appliesToTCP }) {
+                throw ValidationError("'\(unfit)' cannot be checked on a TCP port")
             }
             probe.expectations = expectations
             kind = .tcp(probe)
