@@ -52,7 +52,7 @@ public struct Daemon: Sendable {
                 "probe_files": "\(configuration.probeFiles.count)",
             ])
 
-        let client = HTTPClient()
+        let client = HTTPClient(maxInFlight: configuration.daemon.maxProbesInFlight)
         let health = TargetHealthLog(logger: logger)
         let series = ProbeSeriesWriter()
         let scheduler = ProbeScheduler(targets: configuration.targets, prober: Prober(client: client)) {

@@ -8,6 +8,7 @@ public import IOCCore
 ///   path: /var/lib/iocd/ioc.db
 /// probe_files:
 ///   - probes/*.yaml
+/// max_probes_in_flight: 256
 /// ```
 public struct DaemonConfig: Sendable, Equatable {
     public static let defaultPath = "/etc/iocd/iocd.yaml"
@@ -18,6 +19,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var storePath: String
     /// Glob patterns, already made absolute or relative to the working directory.
     public var probeFiles: [String]
+    /// At most this many probes run at once; more wait their turn (and count as late).
+    public var maxProbesInFlight = 256
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -34,7 +37,14 @@ public struct DaemonConfig: Sendable, Equatable {
             probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
             return
         }
-        let top = try root.mapping(of: "iocd.yaml", allowedKeys: ["storage", "probe_files"])
+        let top = try root.mapping(of: "iocd.yaml", allowedKeys: ["storage", "probe_files", "max_probes_in_flight"])
+        if let capNode = top["max_probes_in_flight"] {
+            let cap = try capNode.int("'max_probes_in_flight'")
+            guard (1...100_000).contains(cap) else {
+                throw capNode.error("'max_probes_in_flight' must be between 1 and 100000, not \(cap)")
+            }
+            maxProbesInFlight = cap
+        }
         if let storageNode = top["storage"] {
             let storage = try storageNode.mapping(of: "'storage'", allowedKeys: ["path"])
             let pathNode = try storage.required("path")

@@ -5,15 +5,18 @@ public struct TargetStatus: Sendable, Equatable {
     public enum State: String, Sendable, Comparable {
         case down = "DOWN"
         case stale = "STALE"
+        /// Up, but a warning expectation failed (`probe_degraded 1`).
+        case degraded = "DEGRADED"
         case up = "UP"
 
-        /// Down first, then stale, then up: what needs attention comes first.
+        /// Down first, then stale, degraded, up: what needs attention comes first.
         public static func < (lhs: State, rhs: State) -> Bool { lhs.rank < rhs.rank }
         private var rank: Int {
             switch self {
             case .down: 0
             case .stale: 1
-            case .up: 2
+            case .degraded: 2
+            case .up: 3
             }
         }
     }
@@ -43,6 +46,8 @@ public struct TargetStatus: Sendable, Equatable {
             [try LabelMatcher(Labels.metricName, .equal, "probe_duration_seconds")], from: start, through: now)
         let codes = try source.select(
             [try LabelMatcher(Labels.metricName, .equal, "probe_http_status_code")], from: start, through: now)
+        let degradations = try source.select(
+            [try LabelMatcher(Labels.metricName, .equal, "probe_degraded")], from: start, through: now)
         func latest(_ series: [Series]) -> [Labels: Sample] {
             Dictionary(
                 series.compactMap { item in item.samples.last.map { (item.labels.droppingMetricName(), $0) } },
@@ -50,14 +55,21 @@ public struct TargetStatus: Sendable, Equatable {
         }
         let latency = latest(durations)
         let status = latest(codes)
+        let degraded = latest(degradations)
         return successes.compactMap { series -> TargetStatus? in
             guard let last = series.samples.last else { return nil }
             let labels = series.labels.droppingMetricName()
             let age = now - last.timestamp
             let count = series.samples.count
             let interval = count >= 2 ? last.timestamp - series.samples[count - 2].timestamp : 15_000
-            let state: State =
-                last.isStale || age > max(30_000, 3 * interval) ? .stale : (last.value == 1 ? .up : .down)
+            let state: State
+            if last.isStale || age > max(30_000, 3 * interval) {
+                state = .stale
+            } else if last.value != 1 {
+                state = .down
+            } else {
+                state = degraded[labels]?.value == 1 ? .degraded : .up
+            }
             return TargetStatus(
                 labels: labels, state: state, latencySeconds: latency[labels]?.value,
                 statusCode: status[labels].map { Int($0.value) }.flatMap { $0 > 0 ? $0 : nil },

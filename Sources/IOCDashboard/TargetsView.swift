@@ -17,18 +17,21 @@ public struct TargetsView: Sendable {
         let up = targets.count { $0.state == .up }
         let down = targets.count { $0.state == .down }
         let stale = targets.count { $0.state == .stale }
+        let degraded = targets.count { $0.state == .degraded }
         var x = canvas.write(
             " \(title) ", x: 0, y: 0, style: CellStyle(foreground: .black, background: .cyan, bold: true))
         x = canvas.write(" \(targets.count) targets  ", x: x, y: 0, style: bar)
         x = canvas.write("▲ \(up) up  ", x: x, y: 0, style: CellStyle(foreground: .black, background: .green))
         x = canvas.write(
             " ▼ \(down) down ", x: x + 1, y: 0, style: CellStyle(foreground: .white, background: .red, bold: down > 0))
+        x = canvas.write(
+            " ◆ \(degraded) degraded ", x: x + 1, y: 0, style: CellStyle(foreground: .white, background: .magenta))
         canvas.write(" ? \(stale) stale ", x: x + 1, y: 0, style: CellStyle(foreground: .black, background: .yellow))
         let clock = UTCTime.format(now)
         canvas.write(clock, x: max(0, canvas.width - TerminalText.width(of: clock) - 1), y: 0, style: bar)
 
         let columns: [(title: String, width: Int, right: Bool)] = [
-            ("STATE", 6, false), ("PROVINCE", 16, false), ("SERVICE", 10, false), ("LATENCY", 9, true),
+            ("STATE", 8, false), ("PROVINCE", 16, false), ("SERVICE", 10, false), ("LATENCY", 9, true),
             ("CODE", 4, true), ("AGE", 6, true), ("INSTANCE", 0, false),
         ]
         func row(_ values: [String], y: Int, style: CellStyle, stateStyle: CellStyle? = nil) {
@@ -54,6 +57,7 @@ public struct TargetsView: Sendable {
                 case .up: .green
                 case .down: .red
                 case .stale: .yellow
+                case .degraded: .magenta
                 }
             row(
                 [

@@ -39,6 +39,7 @@ import Testing
         ("probe_files: probes/*.yaml\n", ":1:14: expected 'probe_files' as a list"),
         ("probe_files:\n  - missing.yaml\n", ": probe file '"),
         ("storage: [\n", ":2:1: invalid YAML"),
+        ("max_probes_in_flight: 0\n", ":1:23: 'max_probes_in_flight' must be between 1 and 100000, not 0"),
     ])
     func badDaemonConfigsAreRefusedWithTheirLocation(yaml: String, expected: String) throws {
         let directory = try TemporaryDirectory()
@@ -74,6 +75,7 @@ import Testing
             .deletingLastPathComponent()
         let loaded = try ConfigFiles.load(root.appendingPathComponent("iocd.yaml").path)
         #expect(loaded.daemon.storePath == "/var/lib/iocd/ioc.db")
+        #expect(loaded.daemon.maxProbesInFlight == 256)
         #expect(loaded.probeFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.contains("example.yaml"))
         #expect(loaded.targets.contains { $0.labels["province"] == "Huế" && $0.interval == .seconds(30) })
     }

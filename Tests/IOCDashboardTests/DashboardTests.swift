@@ -11,7 +11,7 @@ import Testing
 
     func probe(
         _ province: String, _ service: String, success: Double, latency: Double, age: Int64, code: Double = 200,
-        now: Int64
+        degraded: Double = 0, now: Int64
     ) -> [LabeledSample] {
         let base = Labels([
             "job": province, "instance": "http://sim/\(service)", "province": province, "service": service,
@@ -25,6 +25,7 @@ import Testing
         return [
             sample("probe_success", success, last - 5_000), sample("probe_success", success, last),
             sample("probe_duration_seconds", latency, last), sample("probe_http_status_code", code, last),
+            sample("probe_degraded", degraded, last),
         ]
     }
 
@@ -34,7 +35,7 @@ import Testing
         let writer = try SampleWriter(path: path)
         writer.append(probe("Huế", "dvc", success: 1, latency: 0.042, age: 1_000, now: now))
         writer.append(probe("Cần Thơ", "lgsp", success: 0, latency: 0.021, age: 2_000, code: 500, now: now))
-        writer.append(probe("Hồ Chí Minh", "motcua", success: 1, latency: 1.25, age: 3_000, now: now))
+        writer.append(probe("Hồ Chí Minh", "motcua", success: 1, latency: 1.25, age: 3_000, degraded: 1, now: now))
         // Last seen two minutes ago with a 5 s interval: stale, whatever its last value.
         writer.append(probe("Đà Nẵng", "dvc", success: 1, latency: 0.03, age: 120_000, now: now))
         // A hostile label value must not reach the terminal as an escape sequence.
@@ -50,16 +51,17 @@ import Testing
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.count == 12)
         #expect(lines[0].contains("5 targets"))
-        #expect(lines[0].contains("▲ 3 up"))
+        #expect(lines[0].contains("▲ 2 up"))
+        #expect(lines[0].contains("◆ 1 degraded"))
         #expect(lines[0].contains("▼ 1 down"))
         #expect(lines[0].contains("? 1 stale"))
         #expect(lines[0].contains("2026-11-29 03:51:40 UTC"))
         #expect(lines[2].contains("STATE") && lines[2].contains("LATENCY"))
-        #expect(lines[3].hasPrefix(" DOWN    Cần Thơ"))
+        #expect(lines[3].hasPrefix(" DOWN      Cần Thơ"))
         #expect(lines[3].contains("21 ms") && lines[3].contains("500"))
-        #expect(lines[4].hasPrefix(" STALE   Đà Nẵng"))
+        #expect(lines[4].hasPrefix(" STALE     Đà Nẵng"))
         #expect(lines[4].contains("2m"))
-        #expect(lines.contains { $0.contains("Hồ Chí Minh") && $0.contains("1.3 s") })
+        #expect(lines[5].hasPrefix(" DEGRADED  Hồ Chí Minh") && lines[5].contains("1.3 s"))
         #expect(!text.contains("\u{1B}"))
         #expect(!text.contains("\u{07}"))
         #expect(text.contains("Hà Nội") && !text.contains("pwned"))
