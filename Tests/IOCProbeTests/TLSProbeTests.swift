@@ -74,6 +74,17 @@ import Testing
         #expect(skipped.success)
     }
 
+    @Test func aMinimumTLSVersionIsEnforced() async throws {
+        let server = try await TLSServer()
+        let (twelve, _) = await probe(server, .tls12Only) { $0.tls.minimumVersion = .tls12 }
+        #expect(twelve.success, "\(String(describing: twelve.failure))")
+        let (thirteen, _) = await probe(server, .tls12Only) { $0.tls.minimumVersion = .tls13 }
+        #expect(!thirteen.success)
+        #expect(thirteen.failure?.reason == "tls")
+        let (modern, _) = await probe(server, .valid) { $0.tls.minimumVersion = .tls13 }
+        #expect(modern.success, "\(String(describing: modern.failure))")
+    }
+
     @Test func certificateDaysAreAnExpectation() async throws {
         let server = try await TLSServer()
         let (enough, _) = await probe(server, .valid) { $0.expectations = [Expectation(.minCertificateDays(20))] }

@@ -15,6 +15,8 @@ public final class TLSServer: @unchecked Sendable {
         case wrongHost
         /// The valid certificate, and a client certificate signed by the test CA is required.
         case clientCertificateRequired
+        /// The valid certificate, over TLS 1.2 only.
+        case tls12Only
     }
 
     public let directory: TemporaryDirectory
@@ -128,6 +130,8 @@ public final class TLSServer: @unchecked Sendable {
             events { worker_connections 64; }
             http {
                 access_log off;
+                # nginx 1.22 leaves TLS 1.3 out of its default; servers below may narrow this.
+                ssl_protocols TLSv1.2 TLSv1.3;
                 client_body_temp_path \(dir)/tmp/body;
                 proxy_temp_path \(dir)/tmp/proxy;
                 fastcgi_temp_path \(dir)/tmp/fastcgi;
@@ -138,6 +142,7 @@ public final class TLSServer: @unchecked Sendable {
             \(server(.selfSigned, certificate: "self"))\
             \(server(.wrongHost, certificate: "wrong"))\
             \(server(.clientCertificateRequired, certificate: "valid", extra: "ssl_client_certificate \(ca); ssl_verify_client on;"))\
+            \(server(.tls12Only, certificate: "valid", extra: "ssl_protocols TLSv1.2;"))\
             }
 
             """
