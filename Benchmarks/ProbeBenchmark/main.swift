@@ -4,6 +4,7 @@
 //   ioc-bench probes --url BASE --targets N --interval 5 --duration 30 --warmup 6
 //   ioc-bench client --url BASE --transfers N --concurrency C
 //   ioc-bench serve                               the simulator, until standard input closes
+//   ioc-bench chunks [--series 1000] [--samples 480]   bytes per sample of the chunk codec
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
 // not counted; it includes libcurl, the scheduler, the probe results and the store's writer thread.
@@ -259,7 +260,44 @@ func all() throws {
     server.waitUntilExit()
 }
 
+/// Bytes per sample of the chunk codec alone (no index, no SQLite pages) on probe-like data: 2-hour
+/// chunks of samples every 15 s with a few ms of jitter, for the series an HTTP probe writes.
+func chunks() {
+    var random = SystemRandomNumberGenerator()
+    let series = Int(option("series", "1000")) ?? 1000
+    let perChunk = Int(option("samples", "480")) ?? 480
+    var kinds: [String: (bytes: Int, samples: Int)] = [:]
+    for index in 0..<series {
+        let times = (0..<perChunk).map {
+            1_795_000_000_000 + Int64($0) * 15_000 + Int64.random(in: -4...4, using: &random)
+        }
+        let base = Double.random(in: 0.02...0.4, using: &random)
+        let values: [(String, [Double])] = [
+            // libcurl reports durations in whole microseconds.
+            (
+                "probe_duration_seconds",
+                times.map { _ in (base * Double.random(in: 0.7...1.6, using: &random) * 1e6).rounded() / 1e6 }
+            ),
+            ("probe_http_status_code", times.map { _ in Int.random(in: 0..<1000, using: &random) == 0 ? 503 : 200 }),
+            ("probe_success", times.map { _ in Int.random(in: 0..<1000, using: &random) == 0 ? 0 : 1 }),
+            ("probe_http_content_length", times.map { _ in Double(1200 + index % 7) }),
+        ]
+        for (kind, series) in values {
+            let chunk = ChunkCodec.encode(zip(times, series).map { Sample(timestamp: $0, value: $1) })
+            kinds[kind, default: (0, 0)].bytes += chunk.count
+            kinds[kind, default: (0, 0)].samples += perChunk
+        }
+    }
+    for (kind, total) in kinds.sorted(by: { $0.key < $1.key }) {
+        print("\(kind): \(String(format: "%.3f", Double(total.bytes) / Double(total.samples))) bytes/sample")
+    }
+    let bytes = kinds.values.reduce(0) { $0 + $1.bytes }
+    let samples = kinds.values.reduce(0) { $0 + $1.samples }
+    print("all: \(String(format: "%.3f", Double(bytes) / Double(samples))) bytes/sample over \(samples) samples")
+}
+
 switch CommandLine.arguments.dropFirst().first ?? "all" {
+case "chunks": chunks()
 case "serve": try await serve()
 case "client": await client()
 case "probes": try await probes()

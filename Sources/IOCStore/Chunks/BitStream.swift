@@ -1,0 +1,96 @@
+/// Bits appended most-significant first into bytes, for the chunk encodings.
+struct BitWriter {
+    private(set) var bytes: [UInt8] = []
+    /// Free bits in the last byte (0 when a new byte is needed).
+    private var free = 0
+
+    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+    mutating func write(bit: Bool) { write(bit ? 1 : 0, count: 1) }
+
+    /// Appends the low `count` bits of `value` (count in 0...64), most significant first.
+    mutating func write(_ value: UInt64, count: Int) {
+        var remaining = count
+        while remaining > 0 {
+            if free == 0 {
+                bytes.append(0)
+                free = 8
+            }
+            let take = min(free, remaining)
+            let shift = remaining - take
+            let chunk = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & ((1 << UInt64(take)) - 1))
+            bytes[bytes.count - 1] |= chunk << UInt8(free - take)
+            free -= take
+            remaining -= take
+        }
+    }
+
+    /// Appends an unsigned LEB128 varint, byte-aligned.
+    mutating func writeVarint(_ value: UInt64) {
+        free = 0
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(rest & 0x7F) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+}
+
+/// Reads what `BitWriter` wrote. Reading past the end is an error, never a crash.
+struct BitReader {
+    private let bytes: [UInt8]
+    private var position = 0  // in bits
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func readBit() throws(ChunkError) -> Bool { try read(count: 1) == 1 }
+
+    mutating func read(count: Int) throws(ChunkError) -> UInt64 {
+        guard position + count <= bytes.count * 8 else { throw ChunkError.truncated }
+        var value: UInt64 = 0
+        var remaining = count
+        while remaining > 0 {
+            let byte = bytes[position >> 3]
+            let offset = position & 7
+            let take = min(8 - offset, remaining)
+            let bits = (UInt64(byte) >> UInt64(8 - offset - take)) & ((1 << UInt64(take)) - 1)
+            value = (value << UInt64(take)) | bits
+            position += take
+            remaining -= take
+        }
+        return value
+    }
+
+    mutating func readVarint() throws(ChunkError) -> UInt64 {
+        position = (position + 7) & ~7
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard position / 8 < bytes.count, shift < 64 else { throw ChunkError.truncated }
+            let byte = bytes[position / 8]
+            position += 8
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
+}
+
+/// A chunk that cannot be decoded.
+public enum ChunkError: Error, Sendable, Equatable, CustomStringConvertible {
+    case truncated
+    case unknownEncoding(UInt8)
+
+    public var description: String {
+        switch self {
+        case .truncated: "the chunk ends too early"
+        case .unknownEncoding(let code): "unknown chunk encoding \(code)"
+        }
+    }
+}
+
+@inline(__always) func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+@inline(__always) func unzigzag(_ value: UInt64) -> Int64 {
+    Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+}

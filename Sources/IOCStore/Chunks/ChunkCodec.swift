@@ -1,0 +1,217 @@
+public import IOCCore
+
+/// Compressed blocks of one series' samples, as Prometheus and the Gorilla paper store them:
+/// timestamps as delta-of-delta, values XOR-encoded against the previous one, or, when every value
+/// of the chunk is a decimal with few digits (probe durations, status codes), as scaled integers
+/// whose deltas take a few bits. The encoder tries both value encodings and keeps the smaller.
+/// Every value comes back bit for bit: NaN payloads, the stale marker, ±Inf and -0.0 included.
+public enum ChunkCodec {
+    /// The value encoding of a chunk, its first byte.
+    public enum Encoding: UInt8, Sendable {
+        case xor = 1
+        case scaledInteger = 2
+    }
+
+    /// Encodes samples (timestamps in any order the caller keeps; the store keeps them increasing).
+    public static func encode(_ samples: [Sample]) -> [UInt8] {
+        let xor = encode(samples, encoding: .xor)
+        guard let scaled = scaledIntegers(samples) else { return xor }
+        let integer = encode(samples, encoding: .scaledInteger, scale: scaled)
+        return integer.count < xor.count ? integer : xor
+    }
+
+    /// The encoding a chunk was written with.
+    public static func encoding(of chunk: [UInt8]) -> Encoding? { chunk.first.flatMap(Encoding.init(rawValue:)) }
+
+    public static func decode(_ chunk: [UInt8]) throws(ChunkError) -> [Sample] {
+        guard let first = chunk.first else { throw ChunkError.truncated }
+        guard let encoding = Encoding(rawValue: first) else { throw ChunkError.unknownEncoding(first) }
+        var reader = BitReader(Array(chunk.dropFirst()))
+        let count = Int(try reader.readVarint())
+        guard count > 0 else { return [] }
+        var decimals = 0
+        if encoding == .scaledInteger { decimals = Int(try reader.readVarint()) }
+        guard decimals < powersOfTen.count else { throw ChunkError.truncated }
+        var samples: [Sample] = []
+        samples.reserveCapacity(count)
+        var timestamp = unzigzag(try reader.readVarint())
+        var delta: Int64 = 0
+        var value = Values(encoding: encoding, decimals: decimals)
+        for index in 0..<count {
+            if index == 1 {
+                delta = unzigzag(try reader.readVarint())
+                timestamp &+= delta
+            } else if index > 1 {
+                delta &+= try readDeltaOfDelta(&reader)
+                timestamp &+= delta
+            }
+            samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: index == 0)))
+        }
+        return samples
+    }
+
+    static let powersOfTen: [Double] = (0...9).map { exponent in (0..<exponent).reduce(1.0) { value, _ in value * 10 } }
+
+    /// The number of decimals (0-9) at which every value is an exact integer multiple of 10^-d, so
+    /// that `Double(integer) / 10^d` gives back the same bits; nil if there is none.
+    static func scaledIntegers(_ samples: [Sample]) -> Int? {
+        var decimals = 0
+        for sample in samples {
+            let value = sample.value
+            guard value.isFinite, !(value == 0 && value.sign == .minus) else { return nil }
+            while decimals < powersOfTen.count && !isExact(value, decimals: decimals) { decimals += 1 }
+            guard decimals < powersOfTen.count else { return nil }
+        }
+        // A larger scale chosen for a later value must still hold for the earlier ones.
+        return samples.allSatisfy { isExact($0.value, decimals: decimals) } ? decimals : nil
+    }
+
+    @inline(__always) static func isExact(_ value: Double, decimals: Int) -> Bool {
+        let scaled = (value * powersOfTen[decimals]).rounded()
+        guard abs(scaled) < 9.007_199_254_740_992e15 else { return false }
+        return (scaled / powersOfTen[decimals]).bitPattern == value.bitPattern
+    }
+
+    static func encode(_ samples: [Sample], encoding: Encoding, scale: Int = 0) -> [UInt8] {
+        var writer = BitWriter(capacity: samples.count * 2 + 16)
+        writer.writeVarint(UInt64(samples.count))
+        guard let first = samples.first else { return [encoding.rawValue] + writer.bytes }
+        if encoding == .scaledInteger { writer.writeVarint(UInt64(scale)) }
+        writer.writeVarint(zigzag(first.timestamp))
+        var previousTimestamp = first.timestamp
+        var delta: Int64 = 0
+        var value = Values(encoding: encoding, decimals: scale)
+        value.write(first.value, &writer, first: true)
+        for (index, sample) in samples.enumerated().dropFirst() {
+            let newDelta = sample.timestamp &- previousTimestamp
+            if index == 1 {
+                writer.writeVarint(zigzag(newDelta))
+            } else {
+                writeDeltaOfDelta(newDelta &- delta, &writer)
+            }
+            delta = newDelta
+            previousTimestamp = sample.timestamp
+            value.write(sample.value, &writer, first: false)
+        }
+        return [encoding.rawValue] + writer.bytes
+    }
+
+    /// Buckets in the manner of Prometheus': `0` for an unchanged interval, then 7, 14 or 20 bits, or
+    /// the full 64. The 7-bit bucket (Prometheus starts at 14) holds the few milliseconds of jitter
+    /// that probe start times have, which makes them cost 9 bits instead of 16.
+    private static func writeDeltaOfDelta(_ dod: Int64, _ writer: inout BitWriter) {
+        switch dod {
+        case 0: writer.write(0, count: 1)
+        case -63...64: writer.write(0b10, count: 2); writer.write(UInt64(bitPattern: dod), count: 7)
+        case -8191...8192: writer.write(0b110, count: 3); writer.write(UInt64(bitPattern: dod), count: 14)
+        case -524_287...524_288: writer.write(0b1110, count: 4); writer.write(UInt64(bitPattern: dod), count: 20)
+        default: writer.write(0b1111, count: 4); writer.write(UInt64(bitPattern: dod), count: 64)
+        }
+    }
+
+    private static func readDeltaOfDelta(_ reader: inout BitReader) throws(ChunkError) -> Int64 {
+        var prefix = 0
+        while prefix < 4, try reader.readBit() { prefix += 1 }
+        let width = [0, 7, 14, 20, 64][prefix]
+        guard width > 0 else { return 0 }
+        let raw = try reader.read(count: width)
+        // Sign-extend the `width`-bit two's complement number.
+        return width == 64 ? Int64(bitPattern: raw) : Int64(bitPattern: raw << UInt64(64 - width)) >> Int64(64 - width)
+    }
+}
+
+/// The value half of a chunk: XOR against the previous value (Gorilla), or zigzag deltas of scaled
+/// integers in the same kind of buckets as the timestamps.
+private struct Values {
+    let encoding: ChunkCodec.Encoding
+    let decimals: Int
+    private var previousBits: UInt64 = 0
+    private var leading = 0xFF
+    private var trailing = 0
+    private var previousInteger: Int64 = 0
+
+    init(encoding: ChunkCodec.Encoding, decimals: Int) {
+        self.encoding = encoding
+        self.decimals = decimals
+    }
+
+    mutating func write(_ value: Double, _ writer: inout BitWriter, first: Bool) {
+        switch encoding {
+        case .scaledInteger:
+            let integer = Int64((value * ChunkCodec.powersOfTen[decimals]).rounded())
+            if first {
+                writer.writeVarint(zigzag(integer))
+            } else {
+                let delta = zigzag(integer &- previousInteger)
+                switch delta {
+                case 0: writer.write(0, count: 1)
+                case 1..<(1 << 6): writer.write(0b10, count: 2); writer.write(delta, count: 6)
+                case (1 << 6)..<(1 << 13): writer.write(0b110, count: 3); writer.write(delta, count: 13)
+                case (1 << 13)..<(1 << 20): writer.write(0b1110, count: 4); writer.write(delta, count: 20)
+                default: writer.write(0b1111, count: 4); writer.write(delta, count: 64)
+                }
+            }
+            previousInteger = integer
+        case .xor:
+            let bits = value.bitPattern
+            if first {
+                writer.write(bits, count: 64)
+            } else {
+                let xor = bits ^ previousBits
+                if xor == 0 {
+                    writer.write(0, count: 1)
+                } else {
+                    writer.write(1, count: 1)
+                    let newLeading = min(31, xor.leadingZeroBitCount)
+                    let newTrailing = xor.trailingZeroBitCount
+                    if leading != 0xFF && newLeading >= leading && newTrailing >= trailing {
+                        // The meaningful bits fit the previous window.
+                        writer.write(0, count: 1)
+                        writer.write(xor >> UInt64(trailing), count: 64 - leading - trailing)
+                    } else {
+                        leading = newLeading
+                        trailing = newTrailing
+                        let significant = 64 - leading - trailing
+                        writer.write(1, count: 1)
+                        writer.write(UInt64(leading), count: 5)
+                        // 64 significant bits are written as 0: it cannot otherwise occur.
+                        writer.write(UInt64(significant & 63), count: 6)
+                        writer.write(xor >> UInt64(trailing), count: significant)
+                    }
+                }
+            }
+            previousBits = bits
+        }
+    }
+
+    mutating func read(_ reader: inout BitReader, first: Bool) throws(ChunkError) -> Double {
+        switch encoding {
+        case .scaledInteger:
+            if first {
+                previousInteger = unzigzag(try reader.readVarint())
+            } else {
+                var prefix = 0
+                while prefix < 4, try reader.readBit() { prefix += 1 }
+                let width = [0, 6, 13, 20, 64][prefix]
+                if width > 0 { previousInteger &+= unzigzag(try reader.read(count: width)) }
+            }
+            return Double(previousInteger) / ChunkCodec.powersOfTen[decimals]
+        case .xor:
+            if first {
+                previousBits = try reader.read(count: 64)
+            } else if try reader.readBit() {
+                if try reader.readBit() {
+                    leading = Int(try reader.read(count: 5))
+                    var significant = Int(try reader.read(count: 6))
+                    if significant == 0 { significant = 64 }
+                    trailing = 64 - leading - significant
+                    guard trailing >= 0 else { throw ChunkError.truncated }
+                }
+                guard leading != 0xFF else { throw ChunkError.truncated }
+                let significant = 64 - leading - trailing
+                previousBits ^= try reader.read(count: significant) << UInt64(trailing)
+            }
+            return Double(bitPattern: previousBits)
+        }
+    }
+}

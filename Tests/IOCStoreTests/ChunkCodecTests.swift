@@ -1,0 +1,96 @@
+import IOCCore
+@testable import IOCStore
+import Testing
+
+@Suite struct ChunkCodecTests {
+    /// Scheduler-aligned timestamps every 15 s with a few milliseconds of jitter.
+    func timestamps(_ count: Int, seed: UInt64) -> [Int64] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { 1_795_000_000_000 + Int64($0) * 15_000 + Int64.random(in: -3...3, using: &generator) }
+    }
+
+    func roundTrip(_ samples: [Sample]) throws -> [UInt8] {
+        let chunk = ChunkCodec.encode(samples)
+        let decoded = try ChunkCodec.decode(chunk)
+        // Sample equality is by bits: NaN payloads, the stale marker and -0.0 must come back.
+        #expect(decoded == samples)
+        return chunk
+    }
+
+    @Test(arguments: [1, 2, 3, 120, 1000])
+    func randomDoublesComeBackBitForBit(count: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(count))
+        let samples = zip(timestamps(count, seed: 7), (0..<count).map { _ in Double(bitPattern: generator.next()) })
+            .map { Sample(timestamp: $0, value: $1) }
+        let chunk = try roundTrip(samples)
+        #expect(ChunkCodec.encoding(of: chunk) == .xor)
+    }
+
+    @Test func specialValuesComeBackBitForBit() throws {
+        let values: [Double] = [
+            0, -0.0, .nan, Double(bitPattern: 0x7FF8_0000_DEAD_BEEF), Sample.staleNaN, .infinity, -.infinity,
+            .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1, 1, 1, 0.1, 0.2, 0.30000000000000004,
+        ]
+        let samples = values.enumerated().map { Sample(timestamp: Int64($0.offset) * 1000, value: $0.element) }
+        _ = try roundTrip(samples)
+        #expect(try ChunkCodec.decode(ChunkCodec.encode(samples))[4].isStale)
+    }
+
+    @Test func irregularAndDecreasingTimestampsRoundTrip() throws {
+        let times: [Int64] = [0, 1, 1, 5_000_000, 4_999_999, -7, .max / 4, .min / 4, 12]
+        _ = try roundTrip(times.map { Sample(timestamp: $0, value: 1) })
+        _ = try roundTrip([])
+    }
+
+    @Test func probeDurationsUseScaledIntegersAndTakeFewBytes() throws {
+        var generator = SeededGenerator(seed: 42)
+        // Durations in seconds with microsecond resolution, as libcurl reports them.
+        let durations = (0..<120).map { _ in Double(Int.random(in: 20_000...90_000, using: &generator)) / 1e6 }
+        let samples = zip(timestamps(120, seed: 1), durations).map { Sample(timestamp: $0, value: $1) }
+        let chunk = try roundTrip(samples)
+        #expect(ChunkCodec.encoding(of: chunk) == .scaledInteger)
+        let xorOnly = ChunkCodec.encode(samples, encoding: .xor).count
+        #expect(chunk.count < xorOnly, "scaled \(chunk.count) bytes, XOR \(xorOnly) bytes")
+    }
+
+    @Test func constantSeriesCostAboutABitOrTwoPerSample() throws {
+        let samples = timestamps(120, seed: 3).map { Sample(timestamp: $0, value: 200) }
+        let chunk = try roundTrip(samples)
+        // Timestamps with a few ms of jitter (9 bits each) and an unchanged value (1 bit): 1.25 bytes.
+        #expect(chunk.count <= 120 * 3 / 2, "\(chunk.count) bytes for 120 samples")
+    }
+
+    @Test func valuesThatAreNotShortDecimalsFallBackToXOR() throws {
+        let samples = [0.1, 1.0 / 3.0, 2.5].enumerated().map { Sample(timestamp: Int64($0.offset), value: $0.element) }
+        #expect(ChunkCodec.encoding(of: try roundTrip(samples)) == .xor)
+    }
+
+    @Test func aDamagedChunkIsAnErrorNotACrash() throws {
+        let chunk = ChunkCodec.encode(timestamps(50, seed: 9).map { Sample(timestamp: $0, value: 0.25) })
+        // Every byte holds bits of the samples that follow, so every shorter prefix is incomplete.
+        for length in 0..<chunk.count {
+            #expect(throws: ChunkError.self) { try ChunkCodec.decode(Array(chunk.prefix(length))) }
+        }
+        #expect(throws: ChunkError.unknownEncoding(99)) { try ChunkCodec.decode([99, 1]) }
+        var generator = SeededGenerator(seed: 5)
+        for _ in 0..<200 {
+            let garbage = (0..<Int.random(in: 1...64, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
+            _ = try? ChunkCodec.decode(garbage)
+        }
+    }
+}
+
+/// A small seeded generator, so that the random data of a test is the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
