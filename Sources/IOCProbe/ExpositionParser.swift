@@ -29,10 +29,14 @@ public struct ExpositionParser {
 
     public let format: Format
     public let sampleLimit: Int
+    /// A scrape has one sample per series; a history file (`ioc import`) has many, each series'
+    /// timestamps increasing. With this set, a series may repeat with a later timestamp.
+    public let history: Bool
 
-    public init(format: Format, sampleLimit: Int = 50_000) {
+    public init(format: Format, sampleLimit: Int = 50_000, history: Bool = false) {
         self.format = format
         self.sampleLimit = sampleLimit
+        self.history = history
     }
 
     /// Parses `body`. Samples without a timestamp get `defaultTimestamp` (ms).
@@ -43,6 +47,7 @@ public struct ExpositionParser {
         var samples: [LabeledSample] = []
         var metadata: [String: Metadata] = [:]
         var seen = Set<Labels>()
+        var lastTimestamp: [Labels: Int64] = [:]
         var sawEOF = false
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -67,7 +72,16 @@ public struct ExpositionParser {
             }
             var scanner = LineScanner(line: line, number: lineNumber)
             let labeled = try scanner.sample(openMetrics: format == .openMetrics, defaultTimestamp: defaultTimestamp)
-            guard seen.insert(labeled.labels).inserted else {
+            if history {
+                if let previous = lastTimestamp[labeled.labels], previous >= labeled.sample.timestamp {
+                    throw ParseError(
+                        line: lineNumber,
+                        message:
+                            "the timestamps of \(labeled.labels) do not increase (\(previous) then \(labeled.sample.timestamp))"
+                    )
+                }
+                lastTimestamp[labeled.labels] = labeled.sample.timestamp
+            } else if !seen.insert(labeled.labels).inserted {
                 throw ParseError(line: lineNumber, message: "duplicate series \(labeled.labels)")
             }
             samples.append(labeled)

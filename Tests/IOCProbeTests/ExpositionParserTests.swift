@@ -96,3 +96,22 @@ import Testing
         #expect(error?.message.contains("more than 50 samples") == true)
     }
 }
+
+@Suite struct HistoryParsingTests {
+    @Test func aHistoryFileRepeatsSeriesWithIncreasingTimestamps() throws {
+        let text = "# TYPE up unknown\nup{job=\"a\"} 1 1.000\nup{job=\"a\"} 0 2.000\nup{job=\"b\"} 1 1.500\n# EOF\n"
+        let result = try ExpositionParser(format: .openMetrics, history: true).parse(
+            Array(text.utf8), defaultTimestamp: 0)
+        #expect(
+            result.samples.map(\.sample) == [
+                Sample(timestamp: 1_000, value: 1), Sample(timestamp: 2_000, value: 0),
+                Sample(timestamp: 1_500, value: 1),
+            ])
+        let backwards = "up 1 2.000\nup 1 2.000\n# EOF\n"
+        let error = #expect(throws: ExpositionParser.ParseError.self) {
+            try ExpositionParser(format: .openMetrics, history: true).parse(Array(backwards.utf8), defaultTimestamp: 0)
+        }
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("do not increase") == true)
+    }
+}

@@ -156,3 +156,30 @@ import Testing
         #expect(throws: StoreError.self) { try StoreReader(path: text) }
     }
 }
+
+@Suite struct OpenMetricsExportTests {
+    @Test func writesGroupedSeriesWithTimestampsAndEOF() {
+        var text = ""
+        let count = OpenMetricsExport.write([
+            Series(
+                labels: Labels(["__name__": "up", "job": "b"]),
+                samples: [Sample(timestamp: 1_000, value: 1), Sample(timestamp: 2_500, value: Sample.staleNaN)]),
+            Series(
+                labels: Labels(["__name__": "probe_duration_seconds", "province": "Huế", "note": "a \"b\"\nc"]),
+                samples: [Sample(timestamp: -5, value: 0.042), Sample(timestamp: 15_005, value: .infinity)]),
+            Series(labels: Labels(["__name__": "up", "job": "a"]), samples: [Sample(timestamp: 1_000, value: .nan)]),
+        ]) { text += $0 }
+        #expect(count == 4)
+        #expect(
+            text == """
+                # TYPE probe_duration_seconds unknown
+                probe_duration_seconds{note="a \\"b\\"\\nc",province="Huế"} 0.042 -0.005
+                probe_duration_seconds{note="a \\"b\\"\\nc",province="Huế"} +Inf 15.005
+                # TYPE up unknown
+                up{job="a"} NaN 1.000
+                up{job="b"} 1 1.000
+                # EOF
+
+                """)
+    }
+}

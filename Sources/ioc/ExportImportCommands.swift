@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import IOCCore
+import IOCDaemon
+import IOCProbe
+import IOCQuery
+import IOCStore
+
+/// Times on the command line: Unix seconds (decimals allowed) or RFC 3339.
+enum CommandLineTime {
+    static func milliseconds(_ text: String) -> Int64? {
+        if let seconds = Double(text), seconds.isFinite { return Int64((seconds * 1000).rounded()) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the samples of matching series as OpenMetrics text with timestamps.",
+        discussion: """
+            The output is what `promtool tsdb create-blocks-from openmetrics` reads, so history can move to \\
+            Prometheus, and what `ioc import` reads back. Staleness markers are left out.
+            Example: ioc export 'probe_success{province="Huế"}' --start 2026-11-01T00:00:00Z > hue.om
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "A selector, e.g. probe_success{job=\"hue\"} or {province=\"Huế\"}.")
+    var selector: String
+
+    @Option(help: "Earliest sample, as Unix seconds or RFC 3339. Default: the beginning.")
+    var start: String?
+
+    @Option(help: "Latest sample, as Unix seconds or RFC 3339. Default: now.")
+    var end: String?
+
+    func validate() throws {
+        for (name, value) in [("--start", start), ("--end", end)] {
+            if let value, CommandLineTime.milliseconds(value) == nil {
+                throw ValidationError("\(name) '\(value)' is not Unix seconds or an RFC 3339 time")
+            }
+        }
+    }
+
+    func run() throws {
+        let parsed: Selector
+        do {
+            parsed = try Selector(parsing: selector)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let from = start.flatMap(CommandLineTime.milliseconds) ?? .min
+        let through = end.flatMap(CommandLineTime.milliseconds) ?? WallClock.nowMilliseconds()
+        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        do {
+            let reader = try StoreReader(path: path)
+            let output = FileHandle.standardOutput
+            let count = OpenMetricsExport.write(try reader.select(parsed.matchers, from: from, through: through)) {
+                output.write(Data($0.utf8))
+            }
+            FileHandle.standardError.write(Data("ioc export: \(count) samples\n".utf8))
+        } catch {
+            FileHandle.standardError.write(Data("ioc export: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add the samples of an OpenMetrics file (as `ioc export` writes) to the store.",
+        discussion: """
+            The file must end with '# EOF'; each series' timestamps must increase. Nothing is written \\
+            unless the whole file parses. Samples the store already has are kept as they are.
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The OpenMetrics file, or - for standard input.")
+    var file: String
+
+    func run() throws {
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                FileHandle.standardError.write(Data("ioc import: cannot read \(file)\n".utf8))
+                throw ExitCode.failure
+            }
+            data = contents
+        }
+        let parsed: ExpositionParser.Result
+        do {
+            parsed = try ExpositionParser(format: .openMetrics, sampleLimit: .max, history: true)
+                .parse(Array(data), defaultTimestamp: WallClock.nowMilliseconds())
+        } catch {
+            FileHandle.standardError.write(Data("ioc import: \(file): \(error)\n".utf8))
+            throw ExitCode(65)  // EX_DATAERR
+        }
+        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        do {
+            let writer = try SampleWriter(path: path, capacity: max(1, parsed.samples.count))
+            writer.append(parsed.samples)
+            writer.close()
+            if let error = writer.lastError { throw error }
+            print("ioc import: \(parsed.samples.count) samples into \(path)")
+        } catch {
+            FileHandle.standardError.write(Data("ioc import: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
