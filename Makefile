@@ -6,8 +6,9 @@ SWIFT ?= swift
 # Needed to build: pkg-config finds libcurl and SQLite for the C modules.
 BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev
 # Needed by the tests: tmux is the real terminal the dashboard tests drive; nginx is the real TLS
-# server of the TLS probe tests, with certificates made by openssl.
-TEST_PACKAGES := tmux nginx openssl
+# server of the TLS probe tests, with certificates made by openssl; prometheus brings promtool,
+# which must read what `ioc export` writes.
+TEST_PACKAGES := tmux nginx openssl prometheus
 
 .PHONY: all build test demo bench deps test-deps format lint clean
 

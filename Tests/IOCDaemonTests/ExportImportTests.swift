@@ -43,6 +43,21 @@ import Testing
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("1200 samples"))
 
+        // Prometheus' own tool reads the export: the history can move to Prometheus.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            let blocks = directory.file("blocks")
+            let promtool = try await ChildProcess.run(
+                "/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", file, blocks])
+            #expect(promtool.status == 0, "\(promtool.stderr)")
+            // One line per block written: ULID, min time, max time, duration, samples, chunks, series, size.
+            let rows = promtool.stdout.split(separator: "\n").map {
+                $0.split(separator: " ", omittingEmptySubsequences: true)
+            }
+            .filter { $0.count >= 8 && Int($0[1]) != nil }
+            #expect(rows.reduce(0) { $0 + (Int($1[4]) ?? 0) } == 1200, "\(promtool.stdout)")
+            #expect(rows.reduce(0) { $0 + (Int($1[6]) ?? 0) } >= 6)
+        }
+
         let reader = try StoreReader(path: target)
         let series = try reader.select([try LabelMatcher("job", .equal, "j")], from: .min, through: .max)
         #expect(series.count == 6)
