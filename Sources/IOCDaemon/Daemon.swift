@@ -58,6 +58,7 @@ public struct Daemon: Sendable {
         let scheduler = ProbeScheduler(targets: configuration.targets, prober: Prober(client: client)) {
             target, result, _ in
             writer.append(series.samples(for: target, result))
+            writer.record(metadata: result.feedMetadata)
             health.record(target, result)
         }
         let group = ServiceGroup(

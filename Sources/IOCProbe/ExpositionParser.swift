@@ -9,12 +9,7 @@ public struct ExpositionParser {
         case openMetrics = "openmetrics"
     }
 
-    /// What a metric family's `# HELP`, `# TYPE` and `# UNIT` lines said.
-    public struct Metadata: Sendable, Equatable {
-        public var type: String?
-        public var help: String?
-        public var unit: String?
-    }
+    public typealias Metadata = MetricMetadata
 
     public struct Result: Sendable {
         public var samples: [LabeledSample]

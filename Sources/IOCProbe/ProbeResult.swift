@@ -40,6 +40,8 @@ public struct ProbeResult: Sendable {
     public var outcomes: [ExpectationOutcome]
     /// For feeds: the samples scraped, with the feed's own names and labels.
     public var feedSamples: [LabeledSample] = []
+    /// For feeds: the HELP, TYPE and UNIT of the metric families scraped.
+    public var feedMetadata: [String: MetricMetadata] = [:]
 
     public init(
         timestamp: Int64, durationSeconds: Double, success: Bool, degraded: Bool, failure: ProbeFailure?,

@@ -127,7 +127,8 @@ public struct Prober: Sendable {
             result.failure = ProbeFailure(reason: "status", message: "HTTP status \(status)", severity: .critical)
         } else {
             do {
-                result.feedSamples = try Prober.parse(feed, response: response, timestamp: started)
+                (result.feedSamples, result.feedMetadata) = try Prober.parse(
+                    feed, response: response, timestamp: started)
                 result.success = true
             } catch {
                 result.failure = ProbeFailure(reason: "parse", message: error.description, severity: .critical)
@@ -136,8 +137,10 @@ public struct Prober: Sendable {
         return result
     }
 
-    static func parse(_ feed: FeedProbe, response: HTTPResponse, timestamp: Int64) throws(FeedError) -> [LabeledSample]
-    {
+    /// The feed's samples and metric metadata, in the format it declares or the response shows.
+    static func parse(_ feed: FeedProbe, response: HTTPResponse, timestamp: Int64) throws(FeedError) -> (
+        samples: [LabeledSample], metadata: [String: MetricMetadata]
+    ) {
         var format = feed.format
         if format == .auto {
             let type = (response.contentType ?? "").lowercased()
@@ -156,12 +159,13 @@ public struct Prober: Sendable {
                 let document = try? JSONSerialization.jsonObject(
                     with: Data(response.body), options: [.fragmentsAllowed])
             else { throw FeedError("the body is not JSON") }
-            return try mapping.samples(from: document, timestamp: timestamp, sampleLimit: feed.sampleLimit)
+            return (try mapping.samples(from: document, timestamp: timestamp, sampleLimit: feed.sampleLimit), [:])
         case .openMetrics, .prometheus, .auto:
             let parser = ExpositionParser(
                 format: format == .openMetrics ? .openMetrics : .prometheus, sampleLimit: feed.sampleLimit)
             do {
-                return try parser.parse(response.body, defaultTimestamp: timestamp).samples
+                let result = try parser.parse(response.body, defaultTimestamp: timestamp)
+                return (result.samples, result.metadata)
             } catch {
                 throw FeedError("\(format == .openMetrics ? "OpenMetrics" : "Prometheus text") \(error)")
             }

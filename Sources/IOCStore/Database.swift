@@ -104,6 +104,16 @@ final class Statement {
         sqlite3_bind_text(statement, index, value, -1, csqlite_transient())
     }
 
+    /// Binds text, or NULL for nil.
+    func bind(_ index: Int32, _ value: String?) {
+        if let value { bind(index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    /// A text column, nil when NULL.
+    func optionalString(_ column: Int32) -> String? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : string(column)
+    }
+
     /// Advances to the next row: true when there is one, false when the statement is done.
     func step() throws(StoreError) -> Bool {
         switch sqlite3_step(statement) {

@@ -5,15 +5,24 @@ public import IOCCore
 /// Staleness markers are left out: OpenMetrics has no way to write them.
 public enum OpenMetricsExport {
     /// Writes `series` (grouped by metric name, as OpenMetrics requires) through `write`, a piece at
-    /// a time, ending with `# EOF`. Returns the number of samples written.
+    /// a time, ending with `# EOF`. Returns the number of samples written. Every family is written as
+    /// type `unknown` (OpenMetrics ties counter and unit names to suffixes that Prometheus-text
+    /// feeds do not follow), with its HELP when `metadata` has one.
     @discardableResult
-    public static func write(_ series: [Series], to write: (String) -> Void) -> Int {
+    public static func write(
+        _ series: [Series], metadata: [String: MetricMetadata] = [:], to write: (String) -> Void
+    ) -> Int {
         var count = 0
         var currentName: String?
         for item in series.sorted(by: { $0.labels < $1.labels }) {
             let name = item.labels.metric ?? ""
             if name != currentName {
                 write("# TYPE \(name) unknown\n")
+                if let help = metadata[name]?.help {
+                    write(
+                        "# HELP \(name) \(help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))\n"
+                    )
+                }
                 currentName = name
             }
             let labels = labelText(item.labels)

@@ -17,6 +17,7 @@ public final class SampleWriter: Sendable {
 
     private struct Buffer {
         var samples: [LabeledSample] = []
+        var metadata: [String: MetricMetadata] = [:]
         var statistics = Statistics()
         var closing = false
         var flushRequests: [DispatchSemaphore] = []
@@ -60,6 +61,16 @@ public final class SampleWriter: Sendable {
 
     public var statistics: Statistics { buffer.withLock { $0.statistics } }
 
+    /// Queues the HELP, TYPE and UNIT of metric families for the next commit; only what differs from
+    /// what the store has is written.
+    public func record(metadata: [String: MetricMetadata]) {
+        guard !metadata.isEmpty else { return }
+        buffer.withLock { buffer in
+            guard !buffer.closing else { return }
+            buffer.metadata.merge(metadata) { $1 }
+        }
+    }
+
     /// The last commit's error, if the last commit failed.
     public var lastError: StoreError? { buffer.withLock { $0.lastError } }
 
@@ -96,22 +107,23 @@ public final class SampleWriter: Sendable {
     private func loop(_ connection: WriterConnection) {
         while true {
             _ = wake.wait(timeout: .now() + .milliseconds(Int(flushInterval.inMilliseconds)))
-            let (batch, requests, closing) = buffer.withLock { buffer in
+            let (batch, metadata, requests, closing) = buffer.withLock { buffer in
                 defer {
                     buffer.samples.removeAll(keepingCapacity: true)
+                    buffer.metadata.removeAll()
                     buffer.flushRequests.removeAll()
                 }
-                return (buffer.samples, buffer.flushRequests, buffer.closing)
+                return (buffer.samples, buffer.metadata, buffer.flushRequests, buffer.closing)
             }
-            if !batch.isEmpty { commit(batch, on: connection) }
+            if !batch.isEmpty || !metadata.isEmpty { commit(batch, metadata: metadata, on: connection) }
             requests.forEach { $0.signal() }
             if closing { return }
         }
     }
 
-    private func commit(_ batch: [LabeledSample], on connection: WriterConnection) {
+    private func commit(_ batch: [LabeledSample], metadata: [String: MetricMetadata], on connection: WriterConnection) {
         do {
-            let newSeries = try connection.write(batch)
+            let newSeries = try connection.write(batch, metadata: metadata)
             buffer.withLock {
                 $0.statistics.written += batch.count
                 $0.statistics.series += newSeries
@@ -134,6 +146,9 @@ final class WriterConnection {
     private let insertSeries: Statement
     private let insertPosting: Statement
     private let findSeries: Statement
+    private let upsertMetadata: Statement
+    /// The metadata the file has, so that unchanged metadata is not written again.
+    private var storedMetadata: [String: MetricMetadata] = [:]
     /// Series ids by the labels' 128-bit fingerprint: a few dozen bytes per series instead of the labels.
     private var seriesIDs: [Fingerprint: Int64] = [:]
 
@@ -144,6 +159,11 @@ final class WriterConnection {
         insertSeries = try database.prepare("INSERT INTO series (labels, metric, pairs) VALUES (?, ?, ?)")
         insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
         findSeries = try database.prepare("SELECT id FROM series WHERE labels = ?")
+        upsertMetadata = try database.prepare(
+            "INSERT INTO metadata (metric, type, help, unit) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (metric) DO UPDATE SET type = coalesce(excluded.type, type), "
+                + "help = coalesce(excluded.help, help), unit = coalesce(excluded.unit, unit)")
+        storedMetadata = try StoreSchema.readMetadata(database)
     }
 
     /// Hands a connection from the opening thread to the writer thread exactly once.
@@ -157,10 +177,22 @@ final class WriterConnection {
         }
     }
 
-    /// Writes a batch in one transaction; returns how many series it created.
-    func write(_ batch: [LabeledSample]) throws(StoreError) -> Int {
+    /// Writes a batch (and changed metadata) in one transaction; returns how many series it created.
+    func write(_ batch: [LabeledSample], metadata: [String: MetricMetadata] = [:]) throws(StoreError) -> Int {
+        let changed = metadata.filter { storedMetadata[$0.key] != $0.value }
         do {
             return try database.transaction { () throws(StoreError) -> Int in
+                for (metric, value) in changed {
+                    upsertMetadata.bind(1, metric)
+                    upsertMetadata.bind(2, value.type)
+                    upsertMetadata.bind(3, value.help)
+                    upsertMetadata.bind(4, value.unit)
+                    try upsertMetadata.run()
+                    // What the file now holds: the new fields, and the old where the new are missing.
+                    let old = storedMetadata[metric]
+                    storedMetadata[metric] = MetricMetadata(
+                        type: value.type ?? old?.type, help: value.help ?? old?.help, unit: value.unit ?? old?.unit)
+                }
                 var created = 0
                 var rows: [(id: Int64, sample: Sample)] = []
                 rows.reserveCapacity(batch.count)
@@ -181,8 +213,9 @@ final class WriterConnection {
                 return created
             }
         } catch {
-            // The transaction rolled back: forget series ids it may have assigned.
+            // The transaction rolled back: forget series ids it may have assigned, and metadata it wrote.
             seriesIDs.removeAll()
+            storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
             throw error
         }
     }

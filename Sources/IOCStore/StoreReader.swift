@@ -63,6 +63,11 @@ public final class StoreReader: SeriesSource {
         }
     }
 
+    /// The HELP, TYPE and UNIT that feeds gave for each metric family.
+    public func metadata() throws(StoreError) -> [String: MetricMetadata] {
+        try StoreSchema.readMetadata(database)
+    }
+
     private func rows(of statement: Statement) throws(StoreError) -> [(Int64, Labels)] {
         defer { statement.reset() }
         var rows: [(Int64, Labels)] = []

@@ -2,10 +2,12 @@ import IOCCore
 
 /// The store's tables and their version. The file says which version wrote it (`PRAGMA user_version`);
 /// older files are migrated forward, files from a newer IOC are refused and never modified.
+///
+/// Versions: 1, series, label index and samples; 2, metric metadata (HELP, TYPE, UNIT).
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 1
+    static let version: Int64 = 2
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS series (
@@ -25,6 +27,12 @@ enum StoreSchema {
             ts INTEGER NOT NULL,
             value INTEGER NOT NULL,
             PRIMARY KEY (series_id, ts)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS metadata (
+            metric TEXT PRIMARY KEY,
+            type TEXT,
+            help TEXT,
+            unit TEXT
         ) WITHOUT ROWID;
         """
 
@@ -68,6 +76,18 @@ enum StoreSchema {
                 "written by a newer IOC (schema version \(found), this one reads up to \(version)); "
                     + "upgrade IOC, the file was not modified")
         }
+    }
+
+    /// Every metric's metadata; none for a file from before version 2.
+    static func readMetadata(_ database: Database) throws(StoreError) -> [String: MetricMetadata] {
+        guard try database.scalarInt("PRAGMA user_version") >= 2 else { return [:] }
+        let statement = try database.prepare("SELECT metric, type, help, unit FROM metadata")
+        var result: [String: MetricMetadata] = [:]
+        while try statement.step() {
+            result[statement.string(0)] = MetricMetadata(
+                type: statement.optionalString(1), help: statement.optionalString(2), unit: statement.optionalString(3))
+        }
+        return result
     }
 
     /// Label pairs as a blob: for each pair, name and value as UInt32 little-endian length plus UTF-8.

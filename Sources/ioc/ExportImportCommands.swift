@@ -60,9 +60,8 @@ struct ExportCommand: ParsableCommand {
         do {
             let reader = try StoreReader(path: path)
             let output = FileHandle.standardOutput
-            let count = OpenMetricsExport.write(try reader.select(parsed.matchers, from: from, through: through)) {
-                output.write(Data($0.utf8))
-            }
+            let series = try reader.select(parsed.matchers, from: from, through: through)
+            let count = OpenMetricsExport.write(series, metadata: try reader.metadata()) { output.write(Data($0.utf8)) }
             FileHandle.standardError.write(Data("ioc export: \(count) samples\n".utf8))
         } catch {
             FileHandle.standardError.write(Data("ioc export: \(error)\n".utf8))
@@ -108,6 +107,11 @@ struct ImportCommand: ParsableCommand {
         do {
             let writer = try SampleWriter(path: path, capacity: max(1, parsed.samples.count))
             writer.append(parsed.samples)
+            // `ioc export` writes every family as `unknown`: that says nothing about the real type.
+            writer.record(
+                metadata: parsed.metadata.mapValues {
+                    MetricMetadata(type: $0.type == "unknown" ? nil : $0.type, help: $0.help, unit: $0.unit)
+                })
             writer.close()
             if let error = writer.lastError { throw error }
             print("ioc import: \(parsed.samples.count) samples into \(path)")

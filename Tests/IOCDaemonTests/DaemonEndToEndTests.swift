@@ -66,6 +66,11 @@ import Testing
                 && latest(store, #"ioc_dossiers_received{province="Huế"}"#).count == 1
         }
         #expect(fed)
+        // The feed's metadata is kept with its series.
+        let described = try await waitUntil(timeout: .seconds(5)) {
+            try StoreReader(path: store).metadata()["ioc_sim_dossiers_received_total"]?.type == "counter"
+        }
+        #expect(described)
         #expect(try latest(store, #"up{job="broken-feed"}"#).map(\.sample.value) == [0])
         let logged = await waitUntil(timeout: .seconds(5)) {
             daemon.standardError.contains("reason=parse") && daemon.standardError.contains("bad escape")

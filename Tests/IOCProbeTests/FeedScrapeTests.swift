@@ -48,6 +48,8 @@ import Testing
         #expect(received.labels["exported_province"] == "Huế")
         #expect(received.labels["job"] == "feeds")
         #expect(received.sample.value > 0)
+        #expect(result.feedMetadata["ioc_sim_dossiers_received_total"]?.type == "counter")
+        #expect(result.feedMetadata["ioc_sim_dossiers_received_total"]?.help == "Dossiers received since 1 July 2025.")
         client.shutdown()
         await simulator.stop()
     }

@@ -160,15 +160,18 @@ import Testing
 @Suite struct OpenMetricsExportTests {
     @Test func writesGroupedSeriesWithTimestampsAndEOF() {
         var text = ""
-        let count = OpenMetricsExport.write([
-            Series(
-                labels: Labels(["__name__": "up", "job": "b"]),
-                samples: [Sample(timestamp: 1_000, value: 1), Sample(timestamp: 2_500, value: Sample.staleNaN)]),
-            Series(
-                labels: Labels(["__name__": "probe_duration_seconds", "province": "Huế", "note": "a \"b\"\nc"]),
-                samples: [Sample(timestamp: -5, value: 0.042), Sample(timestamp: 15_005, value: .infinity)]),
-            Series(labels: Labels(["__name__": "up", "job": "a"]), samples: [Sample(timestamp: 1_000, value: .nan)]),
-        ]) { text += $0 }
+        let count = OpenMetricsExport.write(
+            [
+                Series(
+                    labels: Labels(["__name__": "up", "job": "b"]),
+                    samples: [Sample(timestamp: 1_000, value: 1), Sample(timestamp: 2_500, value: Sample.staleNaN)]),
+                Series(
+                    labels: Labels(["__name__": "probe_duration_seconds", "province": "Huế", "note": "a \"b\"\nc"]),
+                    samples: [Sample(timestamp: -5, value: 0.042), Sample(timestamp: 15_005, value: .infinity)]),
+                Series(
+                    labels: Labels(["__name__": "up", "job": "a"]), samples: [Sample(timestamp: 1_000, value: .nan)]),
+            ], metadata: ["up": MetricMetadata(type: "gauge", help: "Whether the\nfeed answered.")]
+        ) { text += $0 }
         #expect(count == 4)
         #expect(
             text == """
@@ -176,10 +179,59 @@ import Testing
                 probe_duration_seconds{note="a \\"b\\"\\nc",province="Huế"} 0.042 -0.005
                 probe_duration_seconds{note="a \\"b\\"\\nc",province="Huế"} +Inf 15.005
                 # TYPE up unknown
+                # HELP up Whether the\\nfeed answered.
                 up{job="a"} NaN 1.000
                 up{job="b"} 1 1.000
                 # EOF
 
                 """)
+    }
+}
+
+@Suite struct StoreMetadataAndMigrationTests {
+    @Test func metadataIsKeptAndMissingFieldsDoNotEraseKnownOnes() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        writer.record(metadata: ["http_requests_total": MetricMetadata(type: "counter", help: "Requests.", unit: nil)])
+        writer.flush()
+        writer.record(metadata: [
+            "http_requests_total": MetricMetadata(type: nil, help: "Requests served.", unit: "requests")
+        ])
+        writer.close()
+        let stored = try StoreReader(path: path).metadata()
+        #expect(
+            stored["http_requests_total"] == MetricMetadata(type: "counter", help: "Requests served.", unit: "requests")
+        )
+    }
+
+    @Test func aVersion1FileIsMigratedForwardWithItsData() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let labels = Labels(["__name__": "up", "job": "old"])
+        let writer = try SampleWriter(path: path)
+        writer.append([LabeledSample(labels: labels, sample: Sample(timestamp: 7, value: 1))])
+        writer.close()
+        // Make it look as version 1 wrote it.
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, "DROP TABLE metadata; PRAGMA user_version = 1", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(handle)
+
+        #expect(try StoreReader(path: path).metadata().isEmpty)
+        let migrated = try SampleWriter(path: path)
+        migrated.record(metadata: ["up": MetricMetadata(type: "gauge")])
+        migrated.close()
+        let reader = try StoreReader(path: path)
+        #expect(try reader.metadata()["up"]?.type == "gauge")
+        #expect(
+            try reader.select([try LabelMatcher("job", .equal, "old")], from: 0, through: 10).first?.samples.count == 1)
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &statement, nil)
+        sqlite3_step(statement)
+        #expect(sqlite3_column_int(statement, 0) == 2)
+        sqlite3_finalize(statement)
+        sqlite3_close(handle)
     }
 }
