@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "IOCSimulatorTests", dependencies: ["IOCSimulator"], swiftSettings: strict),
         .testTarget(
             name: "IOCDaemonTests",
-            dependencies: ["IOCDaemon", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport"],
+            dependencies: ["IOCDaemon", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite"],
             swiftSettings: strict
         ),
     ]

@@ -41,7 +41,10 @@ public struct Daemon: Sendable {
         }
         let writer: SampleWriter
         do {
-            writer = try SampleWriter(path: configuration.daemon.storePath)
+            writer = try SampleWriter(
+                path: configuration.daemon.storePath,
+                retention: SampleWriter.Retention(
+                    maxAge: configuration.daemon.retention, maxBytes: configuration.daemon.maxStoreBytes))
         } catch {
             throw DaemonError("cannot open the store: \(error)", exitCode: 1)
         }

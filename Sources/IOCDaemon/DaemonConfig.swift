@@ -1,3 +1,4 @@
+import Foundation
 public import IOCCore
 
 /// `iocd.yaml`: where the store lives and which probe files to load. Relative paths are relative
@@ -6,6 +7,8 @@ public import IOCCore
 /// ```yaml
 /// storage:
 ///   path: /var/lib/iocd/ioc.db
+///   retention: 90d      # history older than this is dropped, a day at a time
+///   max_size: 10GiB     # and the oldest days beyond this size
 /// probe_files:
 ///   - probes/*.yaml
 /// max_probes_in_flight: 256
@@ -19,6 +22,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var storePath: String
     /// Glob patterns, already made absolute or relative to the working directory.
     public var probeFiles: [String]
+    /// How long history is kept (default 90 days), and optionally how much of it.
+    public var retention: Duration? = .seconds(90 * 86_400)
+    public var maxStoreBytes: Int64?
     /// At most this many probes run at once; more wait their turn (and count as late).
     public var maxProbesInFlight = 256
 
@@ -46,7 +52,22 @@ public struct DaemonConfig: Sendable, Equatable {
             maxProbesInFlight = cap
         }
         if let storageNode = top["storage"] {
-            let storage = try storageNode.mapping(of: "'storage'", allowedKeys: ["path"])
+            let storage = try storageNode.mapping(of: "'storage'", allowedKeys: ["path", "retention", "max_size"])
+            if let retentionNode = storage["retention"] {
+                let duration = try retentionNode.duration("'retention'")
+                guard duration >= .seconds(86_400) else {
+                    throw retentionNode.error("'retention' must be at least 1d: history is dropped a day at a time")
+                }
+                retention = duration
+            }
+            if let sizeNode = storage["max_size"] {
+                let text = try sizeNode.string("'max_size'")
+                guard let bytes = DaemonConfig.bytes(text), bytes > 0 else {
+                    throw sizeNode.error(
+                        "'\(text)' is not a size; expected a number of bytes with KB, MB, GB, KiB, MiB or GiB")
+                }
+                maxStoreBytes = bytes
+            }
             let pathNode = try storage.required("path")
             let path = try pathNode.string("the store path")
             guard !path.isEmpty else { throw pathNode.error("the store path must not be empty") }
@@ -61,5 +82,19 @@ public struct DaemonConfig: Sendable, Equatable {
         } else {
             probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
         }
+    }
+
+    /// `500MB`, `10GiB`, `1048576`: a size in bytes.
+    static func bytes(_ text: String) -> Int64? {
+        let units: [(String, Int64)] = [
+            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("KB", 1_000), ("MB", 1_000_000),
+            ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1),
+        ]
+        for (unit, factor) in units where text.hasSuffix(unit) {
+            guard let number = Double(text.dropLast(unit.count).trimmingCharacters(in: .whitespaces)), number >= 0
+            else { return nil }
+            return Int64(number * Double(factor))
+        }
+        return Int64(text)
     }
 }

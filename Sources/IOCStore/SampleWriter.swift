@@ -13,6 +13,25 @@ public final class SampleWriter: Sendable {
         public var dropped = 0
         public var failedCommits = 0
         public var series = 0
+        /// Samples refused because their series already had one at that time.
+        public var duplicates = 0
+        /// Samples refused because their series already had a later one.
+        public var outOfOrder = 0
+        /// Chunks closed into partitions.
+        public var chunks = 0
+        /// Partitions dropped by retention.
+        public var partitionsDropped = 0
+    }
+
+    /// How long and how much history the store keeps; enforced by dropping whole daily partitions.
+    public struct Retention: Sendable, Equatable {
+        public var maxAge: Duration?
+        public var maxBytes: Int64?
+
+        public init(maxAge: Duration? = nil, maxBytes: Int64? = nil) {
+            self.maxAge = maxAge
+            self.maxBytes = maxBytes
+        }
     }
 
     private struct Buffer {
@@ -21,6 +40,7 @@ public final class SampleWriter: Sendable {
         var statistics = Statistics()
         var closing = false
         var flushRequests: [DispatchSemaphore] = []
+        var maintenanceRequests: [DispatchSemaphore] = []
         var lastError: StoreError?
     }
 
@@ -30,12 +50,20 @@ public final class SampleWriter: Sendable {
     private let buffer = Mutex(Buffer())
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
+    private let retention: Retention
+    private let clock: @Sendable () -> Int64
 
     /// Opens (creating if needed) the store at `path` for writing and starts the writer thread.
-    public init(path: String, capacity: Int = 100_000, flushInterval: Duration = .seconds(1)) throws(StoreError) {
+    public init(
+        path: String, capacity: Int = 100_000, flushInterval: Duration = .seconds(1),
+        retention: Retention = Retention(),
+        clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds
+    ) throws(StoreError) {
         self.path = path
         self.capacity = capacity
         self.flushInterval = flushInterval
+        self.retention = retention
+        self.clock = clock
         // Opened here so that a bad file is reported to the caller; from now on only the thread uses it.
         let connection = WriterConnection.Handoff(try WriterConnection(path: path))
         let thread = Thread { [self] in self.run(connection) }
@@ -105,28 +133,68 @@ public final class SampleWriter: Sendable {
     }
 
     private func loop(_ connection: WriterConnection) {
+        var nextMaintenance: Int64 = 0
         while true {
+            let now = clock()
+            if now >= nextMaintenance {
+                maintain(connection, now: now)
+                nextMaintenance = now + 60_000
+            }
             _ = wake.wait(timeout: .now() + .milliseconds(Int(flushInterval.inMilliseconds)))
-            let (batch, metadata, requests, closing) = buffer.withLock { buffer in
+            let (batch, metadata, requests, maintenance, closing) = buffer.withLock { buffer in
                 defer {
                     buffer.samples.removeAll(keepingCapacity: true)
                     buffer.metadata.removeAll()
                     buffer.flushRequests.removeAll()
+                    buffer.maintenanceRequests.removeAll()
                 }
-                return (buffer.samples, buffer.metadata, buffer.flushRequests, buffer.closing)
+                return (
+                    buffer.samples, buffer.metadata, buffer.flushRequests, buffer.maintenanceRequests, buffer.closing
+                )
             }
             if !batch.isEmpty || !metadata.isEmpty { commit(batch, metadata: metadata, on: connection) }
+            if !maintenance.isEmpty {
+                maintain(connection, now: clock())
+                maintenance.forEach { $0.signal() }
+            }
             requests.forEach { $0.signal() }
             if closing { return }
         }
     }
 
+    /// Closes chunks that stopped growing and applies retention; runs on start and every minute.
+    private func maintain(_ connection: WriterConnection, now: Int64) {
+        do {
+            let (chunks, dropped) = try connection.maintain(now: now, retention: retention)
+            buffer.withLock {
+                $0.statistics.chunks += chunks
+                $0.statistics.partitionsDropped += dropped
+            }
+        } catch {
+            buffer.withLock {
+                $0.statistics.failedCommits += 1
+                $0.lastError = error
+            }
+        }
+    }
+
+    /// Drops partitions beyond the retention now rather than at the next minute (for tests and tools).
+    public func applyRetentionNow() {
+        let done = DispatchSemaphore(value: 0)
+        buffer.withLock { $0.maintenanceRequests.append(done) }
+        wake.signal()
+        done.wait()
+    }
+
     private func commit(_ batch: [LabeledSample], metadata: [String: MetricMetadata], on connection: WriterConnection) {
         do {
-            let newSeries = try connection.write(batch, metadata: metadata)
+            let outcome = try connection.write(batch, metadata: metadata)
             buffer.withLock {
-                $0.statistics.written += batch.count
-                $0.statistics.series += newSeries
+                $0.statistics.written += outcome.written
+                $0.statistics.series += outcome.newSeries
+                $0.statistics.duplicates += outcome.duplicates
+                $0.statistics.outOfOrder += outcome.outOfOrder
+                $0.statistics.chunks += outcome.chunks
                 $0.lastError = nil
             }
         } catch {
@@ -147,6 +215,11 @@ final class WriterConnection {
     private let insertPosting: Statement
     private let findSeries: Statement
     private let upsertMetadata: Statement
+    private let deleteLogged: Statement
+    private var chunkInserts: [String: Statement] = [:]
+    /// Each series' open chunk: its samples since its last closed chunk, also in the `samples` log.
+    private var heads: [Int64: [Sample]] = [:]
+    private var lastTimestamps: [Int64: Int64] = [:]
     /// The metadata the file has, so that unchanged metadata is not written again.
     private var storedMetadata: [String: MetricMetadata] = [:]
     /// Series ids by the labels' 128-bit fingerprint: a few dozen bytes per series instead of the labels.
@@ -163,7 +236,9 @@ final class WriterConnection {
             "INSERT INTO metadata (metric, type, help, unit) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (metric) DO UPDATE SET type = coalesce(excluded.type, type), "
                 + "help = coalesce(excluded.help, help), unit = coalesce(excluded.unit, unit)")
+        deleteLogged = try database.prepare("DELETE FROM samples WHERE series_id = ? AND ts <= ?")
         storedMetadata = try StoreSchema.readMetadata(database)
+        try loadHeads()
     }
 
     /// Hands a connection from the opening thread to the writer thread exactly once.
@@ -177,11 +252,26 @@ final class WriterConnection {
         }
     }
 
-    /// Writes a batch (and changed metadata) in one transaction; returns how many series it created.
-    func write(_ batch: [LabeledSample], metadata: [String: MetricMetadata] = [:]) throws(StoreError) -> Int {
+    /// What one commit did.
+    struct WriteOutcome {
+        var written = 0
+        var newSeries = 0
+        var duplicates = 0
+        var outOfOrder = 0
+        var chunks = 0
+    }
+
+    /// Samples a chunk holds before it is closed (about 30 minutes at 15 s; 10 at 5 s).
+    static let chunkSamples = 120
+    /// An open chunk older than this is closed by maintenance even if it is not full.
+    static let chunkMaxAge: Int64 = 2 * 3_600_000
+
+    /// Writes a batch (and changed metadata) in one transaction. A sample at or before its series'
+    /// latest is refused and counted, never reordered: answers never change behind a reader's back.
+    func write(_ batch: [LabeledSample], metadata: [String: MetricMetadata] = [:]) throws(StoreError) -> WriteOutcome {
         let changed = metadata.filter { storedMetadata[$0.key] != $0.value }
         do {
-            return try database.transaction { () throws(StoreError) -> Int in
+            return try database.transaction { () throws(StoreError) -> WriteOutcome in
                 for (metric, value) in changed {
                     upsertMetadata.bind(1, metric)
                     upsertMetadata.bind(2, value.type)
@@ -193,31 +283,161 @@ final class WriterConnection {
                     storedMetadata[metric] = MetricMetadata(
                         type: value.type ?? old?.type, help: value.help ?? old?.help, unit: value.unit ?? old?.unit)
                 }
-                var created = 0
-                var rows: [(id: Int64, sample: Sample)] = []
+                var outcome = WriteOutcome()
+                var rows: [(id: Int64, sample: Sample, arrival: Int)] = []
                 rows.reserveCapacity(batch.count)
-                for item in batch {
+                for (arrival, item) in batch.enumerated() {
                     let (id, isNew) = try seriesID(for: item.labels)
-                    if isNew { created += 1 }
-                    rows.append((id, item.sample))
+                    if isNew { outcome.newSeries += 1 }
+                    rows.append((id, item.sample, arrival))
                 }
-                // In key order, each insert lands next to the previous one in the table's B-tree.
-                rows.sort { ($0.id, $0.sample.timestamp) < ($1.id, $1.sample.timestamp) }
+                // In key order, each insert lands next to the previous one in the table's B-tree. Within
+                // one batch (about a second) a late sample takes its place: that is the window in which
+                // out-of-order samples are accepted; of two at the same time, the first to arrive wins.
+                rows.sort { ($0.id, $0.sample.timestamp, $0.arrival) < ($1.id, $1.sample.timestamp, $1.arrival) }
                 for row in rows {
+                    if let last = try lastTimestamp(of: row.id), row.sample.timestamp <= last {
+                        if row.sample.timestamp == last { outcome.duplicates += 1 } else { outcome.outOfOrder += 1 }
+                        continue
+                    }
+                    // A chunk never spans two daily partitions.
+                    if let first = heads[row.id]?.first,
+                        Partitions.day(of: first.timestamp) != Partitions.day(of: row.sample.timestamp)
+                    {
+                        try closeHead(of: row.id)
+                        outcome.chunks += 1
+                    }
                     insertSample.bind(1, row.id)
                     insertSample.bind(2, row.sample.timestamp)
                     // Stored as the bit pattern: SQLite turns a NaN REAL into NULL, losing stale markers.
                     insertSample.bind(3, Int64(bitPattern: row.sample.value.bitPattern))
                     try insertSample.run()
+                    heads[row.id, default: []].append(row.sample)
+                    lastTimestamps[row.id] = row.sample.timestamp
+                    outcome.written += 1
+                    if heads[row.id]?.count ?? 0 >= WriterConnection.chunkSamples {
+                        try closeHead(of: row.id)
+                        outcome.chunks += 1
+                    }
                 }
-                return created
+                return outcome
             }
         } catch {
-            // The transaction rolled back: forget series ids it may have assigned, and metadata it wrote.
-            seriesIDs.removeAll()
-            storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
+            // The transaction rolled back: forget what memory says about series, heads and metadata.
+            forgetAfterRollback()
             throw error
         }
+    }
+
+    /// Closes chunks that stopped growing, then drops partitions beyond the retention. Returns the
+    /// number of chunks closed and of partitions dropped.
+    func maintain(now: Int64, retention: SampleWriter.Retention) throws(StoreError) -> (Int, Int) {
+        do {
+            return try database.transaction { () throws(StoreError) -> (Int, Int) in
+                var closed = 0
+                for (id, head) in heads where (head.first?.timestamp ?? .max) < now - WriterConnection.chunkMaxAge {
+                    try closeHead(of: id)
+                    closed += 1
+                }
+                var dropped = 0
+                let all = try Partitions.overlapping(from: .min, through: .max, in: database)
+                let today = Partitions.name(ofDay: Partitions.day(of: now))
+                var remaining = all
+                if let maxAge = retention.maxAge {
+                    let cutoff = now - maxAge.inMilliseconds
+                    for name in all where name != today {
+                        let end = try database.scalarInt("SELECT end_ts FROM partitions WHERE name = '\(name)'")
+                        if end < cutoff {
+                            try drop(name)
+                            remaining.removeAll { $0 == name }
+                            dropped += 1
+                        }
+                    }
+                }
+                if let maxBytes = retention.maxBytes {
+                    while remaining.count > 1, remaining[0] != today, try usedBytes() > maxBytes {
+                        try drop(remaining.removeFirst())
+                        dropped += 1
+                    }
+                }
+                return (closed, dropped)
+            }
+        } catch {
+            forgetAfterRollback()
+            throw error
+        }
+    }
+
+    private func drop(_ partition: String) throws(StoreError) {
+        try database.execute("DROP TABLE IF EXISTS \(partition); DELETE FROM partitions WHERE name = '\(partition)'")
+        // Latest timestamps may have come from the dropped partition.
+        lastTimestamps = lastTimestamps.filter { heads[$0.key] != nil }
+    }
+
+    /// Pages in use (the file size less its free pages): what dropping a partition makes room in.
+    private func usedBytes() throws(StoreError) -> Int64 {
+        let pages = try database.scalarInt("PRAGMA page_count") - database.scalarInt("PRAGMA freelist_count")
+        return pages * (try database.scalarInt("PRAGMA page_size"))
+    }
+
+    /// Encodes a series' open chunk into its day's partition and removes its samples from the log.
+    private func closeHead(of id: Int64) throws(StoreError) {
+        guard let head = heads[id], let first = head.first, let last = head.last else { return }
+        let table = try Partitions.ensure(day: Partitions.day(of: first.timestamp), in: database)
+        let insert = try chunkInsert(table)
+        insert.bind(1, id)
+        insert.bind(2, first.timestamp)
+        insert.bind(3, last.timestamp)
+        insert.bind(4, Int64(head.count))
+        insert.bind(5, ChunkCodec.encode(head))
+        try insert.run()
+        deleteLogged.bind(1, id)
+        deleteLogged.bind(2, last.timestamp)
+        try deleteLogged.run()
+        heads[id] = nil
+    }
+
+    private func chunkInsert(_ table: String) throws(StoreError) -> Statement {
+        if let statement = chunkInserts[table] { return statement }
+        let statement = try database.prepare(
+            "INSERT OR REPLACE INTO \(table) (series_id, min_ts, max_ts, count, data) VALUES (?, ?, ?, ?, ?)")
+        chunkInserts[table] = statement
+        return statement
+    }
+
+    /// The latest timestamp a series has: its open chunk's last, else its newest closed chunk's end.
+    private func lastTimestamp(of id: Int64) throws(StoreError) -> Int64? {
+        if let known = lastTimestamps[id] { return known }
+        for partition in try Partitions.overlapping(from: .min, through: .max, in: database).reversed() {
+            let statement = try database.prepare("SELECT max(max_ts), count(*) FROM \(partition) WHERE series_id = ?")
+            statement.bind(1, id)
+            if try statement.step(), statement.int64(1) > 0 {
+                lastTimestamps[id] = statement.int64(0)
+                return statement.int64(0)
+            }
+        }
+        return nil
+    }
+
+    /// Loads the open chunks from the log: the replay on start (and after a rolled-back commit).
+    private func loadHeads() throws(StoreError) {
+        heads = [:]
+        lastTimestamps = [:]
+        let statement = try database.prepare("SELECT series_id, ts, value FROM samples ORDER BY series_id, ts")
+        while try statement.step() {
+            let id = statement.int64(0)
+            let sample = Sample(
+                timestamp: statement.int64(1), value: Double(bitPattern: UInt64(bitPattern: statement.int64(2))))
+            heads[id, default: []].append(sample)
+            lastTimestamps[id] = sample.timestamp
+        }
+    }
+
+    private func forgetAfterRollback() {
+        seriesIDs.removeAll()
+        chunkInserts.removeAll()
+        storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
+        try? loadHeads()
     }
 
     private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool) {

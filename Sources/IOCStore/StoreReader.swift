@@ -10,6 +10,9 @@ public final class StoreReader: SeriesSource {
     private let seriesByPosting: Statement
     private let allSeries: Statement
     private let samplesInRange: Statement
+    private var chunkQueries: [String: Statement] = [:]
+    /// Files from before schema version 3 have no partitions.
+    private let hasPartitions: Bool
 
     /// Opens an existing store; a missing file is an error, never created.
     public init(path: String) throws(StoreError) {
@@ -24,6 +27,7 @@ public final class StoreReader: SeriesSource {
         allSeries = try database.prepare("SELECT id, pairs FROM series")
         samplesInRange = try database.prepare(
             "SELECT ts, value FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? ORDER BY ts")
+        hasPartitions = try database.scalarInt("PRAGMA user_version") >= 3
     }
 
     /// Series whose labels satisfy every matcher. An equality matcher with a value narrows the search
@@ -42,7 +46,42 @@ public final class StoreReader: SeriesSource {
             .map { (id: $0.0, labels: $0.1) }
     }
 
+    /// A series' samples in `start...end`: from the closed chunks of the partitions that overlap the
+    /// range, then from the log of open chunks.
     public func samples(ofSeries id: Int64, from start: Int64, through end: Int64) throws(StoreError) -> [Sample] {
+        var samples: [Sample] = []
+        if hasPartitions {
+            for partition in try Partitions.overlapping(from: start, through: end, in: database) {
+                // A partition dropped by retention since the catalog was read is simply not there.
+                guard let statement = try? chunkQuery(partition) else { continue }
+                statement.bind(1, id)
+                statement.bind(2, start)
+                statement.bind(3, end)
+                defer { statement.reset() }
+                while try statement.step() {
+                    let chunk = statement.withBlob(0) { Array($0) }
+                    do {
+                        let decoded = try ChunkCodec.decode(chunk)
+                        samples += decoded.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
+                    } catch {
+                        throw StoreError(path: path, "a chunk of series \(id) in \(partition) is damaged: \(error)")
+                    }
+                }
+            }
+        }
+        return samples + (try loggedSamples(ofSeries: id, from: start, through: end))
+    }
+
+    private func chunkQuery(_ partition: String) throws(StoreError) -> Statement {
+        if let statement = chunkQueries[partition] { return statement }
+        let statement = try database.prepare(
+            "SELECT data FROM \(partition) WHERE series_id = ? AND max_ts >= ? AND min_ts <= ? ORDER BY min_ts")
+        chunkQueries[partition] = statement
+        return statement
+    }
+
+    private func loggedSamples(ofSeries id: Int64, from start: Int64, through end: Int64) throws(StoreError) -> [Sample]
+    {
         samplesInRange.bind(1, id)
         samplesInRange.bind(2, start)
         samplesInRange.bind(3, end)
@@ -58,7 +97,11 @@ public final class StoreReader: SeriesSource {
     }
 
     public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
-        try series(matching: matchers).map { id, labels throws(StoreError) in
+        // One read transaction: a snapshot, so that a chunk closed meanwhile (moved from the log to a
+        // partition) is seen in exactly one of the two places.
+        try database.execute("BEGIN")
+        defer { try? database.execute("COMMIT") }
+        return try series(matching: matchers).map { id, labels throws(StoreError) in
             Series(labels: labels, samples: try samples(ofSeries: id, from: start, through: end))
         }
     }

@@ -3,11 +3,13 @@ import IOCCore
 /// The store's tables and their version. The file says which version wrote it (`PRAGMA user_version`);
 /// older files are migrated forward, files from a newer IOC are refused and never modified.
 ///
-/// Versions: 1, series, label index and samples; 2, metric metadata (HELP, TYPE, UNIT).
+/// Versions: 1, series, label index and samples; 2, metric metadata (HELP, TYPE, UNIT); 3, closed
+/// chunks in daily partition tables listed in `partitions`, while `samples` keeps only the open
+/// chunks' samples (the log that is committed about once a second and replayed on start).
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 2
+    static let version: Int64 = 3
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS series (
@@ -27,6 +29,11 @@ enum StoreSchema {
             ts INTEGER NOT NULL,
             value INTEGER NOT NULL,
             PRIMARY KEY (series_id, ts)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS partitions (
+            name TEXT PRIMARY KEY,
+            start_ts INTEGER NOT NULL,
+            end_ts INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS metadata (
             metric TEXT PRIMARY KEY,

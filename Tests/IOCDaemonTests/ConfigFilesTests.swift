@@ -40,12 +40,23 @@ import Testing
         ("probe_files:\n  - missing.yaml\n", ": probe file '"),
         ("storage: [\n", ":2:1: invalid YAML"),
         ("max_probes_in_flight: 0\n", ":1:23: 'max_probes_in_flight' must be between 1 and 100000, not 0"),
+        ("storage:\n  path: a.db\n  retention: 12h\n", ":3:14: 'retention' must be at least 1d"),
+        ("storage:\n  path: a.db\n  max_size: lots\n", ":3:13: 'lots' is not a size"),
     ])
     func badDaemonConfigsAreRefusedWithTheirLocation(yaml: String, expected: String) throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write("iocd.yaml", yaml)
         let error = #expect(throws: ConfigError.self) { try ConfigFiles.load(config) }
         #expect(error?.description.hasPrefix(config + expected) == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: [("10GiB", Int64(10) << 30), ("500MB", 500_000_000), ("1048576", 1_048_576), ("1.5KiB", 1536)])
+    func sizesReadWithTheirUnits(text: String, bytes: Int64) throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: a.db\n  retention: 30d\n  max_size: \(text)\n")
+        let loaded = try ConfigFiles.load(config)
+        #expect(loaded.daemon.maxStoreBytes == bytes)
+        #expect(loaded.daemon.retention == .seconds(30 * 86_400))
     }
 
     @Test func aMissingConfigFileSaysSo() throws {
@@ -76,6 +87,8 @@ import Testing
         let loaded = try ConfigFiles.load(root.appendingPathComponent("iocd.yaml").path)
         #expect(loaded.daemon.storePath == "/var/lib/iocd/ioc.db")
         #expect(loaded.daemon.maxProbesInFlight == 256)
+        #expect(loaded.daemon.retention == .seconds(90 * 86_400))
+        #expect(loaded.daemon.maxStoreBytes == nil)
         #expect(loaded.probeFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.contains("example.yaml"))
         #expect(loaded.targets.contains { $0.labels["province"] == "Huế" && $0.interval == .seconds(30) })
     }

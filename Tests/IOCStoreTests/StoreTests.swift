@@ -230,7 +230,7 @@ import Testing
         var statement: OpaquePointer?
         sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &statement, nil)
         sqlite3_step(statement)
-        #expect(sqlite3_column_int(statement, 0) == 2)
+        #expect(sqlite3_column_int(statement, 0) == 3)
         sqlite3_finalize(statement)
         sqlite3_close(handle)
     }

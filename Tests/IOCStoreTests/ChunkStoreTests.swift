@@ -1,0 +1,145 @@
+import CSQLite
+import IOCCore
+import IOCStore
+import TestSupport
+import Testing
+
+/// The store's chunks and partitions through real SQLite files.
+@Suite struct ChunkStoreTests {
+    let day: Int64 = 86_400_000
+
+    func tableNames(_ path: String) -> [String] {
+        var handle: OpaquePointer?
+        guard sqlite3_open(path, &handle) == SQLITE_OK else { return [] }
+        defer { sqlite3_close(handle) }
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(
+            handle, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'chunks_%' ORDER BY name", -1,
+            &statement, nil)
+        defer { sqlite3_finalize(statement) }
+        var names: [String] = []
+        while sqlite3_step(statement) == SQLITE_ROW { names.append(String(cString: sqlite3_column_text(statement, 0))) }
+        return names
+    }
+
+    func integrity(_ path: String) -> String {
+        var handle: OpaquePointer?
+        guard sqlite3_open(path, &handle) == SQLITE_OK else { return "cannot open" }
+        defer { sqlite3_close(handle) }
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil)
+        defer { sqlite3_finalize(statement) }
+        return sqlite3_step(statement) == SQLITE_ROW ? String(cString: sqlite3_column_text(statement, 0)) : "no answer"
+    }
+
+    @Test func samplesRoundTripAcrossChunksPartitionsAndReopening() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        var generator = SystemRandomNumberGenerator()
+        // Three days at 10 minutes, in three sessions of the writer: chunks close (120 samples), cross
+        // day partitions, and open chunks are replayed from the log on each reopening.
+        let labels = (0..<4).map { Labels(["__name__": "probe_duration_seconds", "target": "t\($0)"]) }
+        var expected: [Labels: [Sample]] = [:]
+        let start: Int64 = 20_000 * day + 3_600_000
+        for session in 0..<3 {
+            let writer = try SampleWriter(path: path, clock: { start })
+            for step in (session * 144)..<((session + 1) * 144) {
+                let batch = labels.map { labels in
+                    let value: Double =
+                        step % 97 == 0
+                        ? .nan
+                        : (step % 89 == 0
+                            ? Sample.staleNaN : Double(Int.random(in: 1...900_000, using: &generator)) / 1e6)
+                    return LabeledSample(
+                        labels: labels, sample: Sample(timestamp: start + Int64(step) * 600_000, value: value))
+                }
+                batch.forEach { expected[$0.labels, default: []].append($0.sample) }
+                writer.append(batch)
+                if step % 50 == 0 { writer.flush() }
+            }
+            writer.close()
+            #expect(writer.statistics.written == 4 * 144)
+            #expect(writer.statistics.chunks >= 4)
+        }
+        #expect(tableNames(path).count >= 3)
+        let reader = try StoreReader(path: path)
+        for series in try reader.select([try LabelMatcher("target", .matchesRegex, "t.")], from: .min, through: .max) {
+            let same = series.samples == expected[series.labels]
+            #expect(same, "\(series.labels): \(series.samples.count) of \(expected[series.labels]?.count ?? 0)")
+        }
+        // A range that starts and ends inside chunks gets exactly the samples in it.
+        let from = start + 100 * 600_000 + 1
+        let through = start + 300 * 600_000
+        let middle = try reader.select([try LabelMatcher("target", .equal, "t0")], from: from, through: through)
+        let wanted = expected[labels[0]]?.filter { $0.timestamp >= from && $0.timestamp <= through }
+        #expect(middle.first?.samples == wanted)
+        #expect(integrity(path) == "ok")
+    }
+
+    @Test func lateSamplesAreTakenWithinABatchAndRefusedAfterIt() throws {
+        let directory = try TemporaryDirectory()
+        let writer = try SampleWriter(path: directory.file("ioc.db"), flushInterval: .seconds(60))
+        let labels = Labels(["__name__": "up", "job": "a"])
+        func samples(_ points: [(Int64, Double)]) -> [LabeledSample] {
+            points.map { LabeledSample(labels: labels, sample: Sample(timestamp: $0.0, value: $0.1)) }
+        }
+        // One batch: the late 1.5 s sample takes its place; the repeated 2 s sample keeps the first value.
+        writer.append(samples([(1_000, 1), (2_000, 2), (2_000, 99), (1_500, 3), (3_000, 4)]))
+        writer.flush()
+        // A later batch: anything at or before 3 s is refused and counted.
+        writer.append(samples([(2_500, 5), (3_000, 6), (4_000, 7)]))
+        writer.close()
+        #expect(writer.statistics.written == 5)
+        #expect(writer.statistics.duplicates == 2)
+        #expect(writer.statistics.outOfOrder == 1)
+        let stored = try StoreReader(path: directory.file("ioc.db")).select(
+            [try LabelMatcher("job", .equal, "a")], from: 0, through: 10_000)
+        #expect(
+            stored.first?.samples
+                == [(1_000, 1), (1_500, 3), (2_000, 2), (3_000, 4), (4_000, 7)].map {
+                    Sample(timestamp: $0.0, value: $0.1)
+                })
+    }
+
+    @Test func retentionDropsWholePartitionsByAgeAndBySize() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let first: Int64 = 20_100 * day
+        let labels = Labels(["__name__": "m", "job": "a"])
+        // Ten days of samples every minute; chunks close as they fill.
+        var writer = try SampleWriter(path: path, clock: { first })
+        for minute in 0..<(10 * 1440) {
+            writer.append([
+                LabeledSample(
+                    labels: labels, sample: Sample(timestamp: first + Int64(minute) * 60_000, value: Double(minute)))
+            ])
+            if minute % 1000 == 0 { writer.flush() }
+        }
+        writer.close()
+        #expect(tableNames(path).count == 10)
+
+        let now = first + 10 * day
+        writer = try SampleWriter(
+            path: path, retention: SampleWriter.Retention(maxAge: .seconds(3 * 86_400)), clock: { now })
+        writer.applyRetentionNow()
+        writer.close()
+        #expect(writer.statistics.partitionsDropped == 7)
+        #expect(tableNames(path).count == 3)
+        var reader = try StoreReader(path: path)
+        let kept =
+            try reader.select([try LabelMatcher("job", .equal, "a")], from: .min, through: .max).first?.samples ?? []
+        #expect(kept.first?.timestamp == first + 7 * day)
+        #expect(kept.last?.timestamp == first + 10 * day - 60_000)
+
+        writer = try SampleWriter(path: path, retention: SampleWriter.Retention(maxBytes: 1), clock: { now })
+        writer.applyRetentionNow()
+        writer.close()
+        // Size retention keeps at least the newest partition.
+        #expect(tableNames(path).count == 1)
+        reader = try StoreReader(path: path)
+        #expect(
+            try reader.select([try LabelMatcher("job", .equal, "a")], from: .min, through: .max).first?.samples.first?
+                .timestamp == first + 9 * day)
+        #expect(integrity(path) == "ok")
+    }
+}
