@@ -217,8 +217,16 @@ final class WriterConnection {
     private let upsertMetadata: Statement
     private let deleteLogged: Statement
     private var chunkInserts: [String: Statement] = [:]
-    /// Each series' open chunk: its samples since its last closed chunk, also in the `samples` log.
-    private var heads: [Int64: [Sample]] = [:]
+    /// Each series' open chunk, whose samples are in the `samples` log: how many, and the first's time.
+    /// Only this is kept in memory (the samples are read back when the chunk closes), so memory does not
+    /// grow with the chunk length.
+    private struct Head {
+        var count: Int
+        var first: Int64
+    }
+
+    private var heads: [Int64: Head] = [:]
+    private let loggedSamples: Statement
     private var lastTimestamps: [Int64: Int64] = [:]
     /// The metadata the file has, so that unchanged metadata is not written again.
     private var storedMetadata: [String: MetricMetadata] = [:]
@@ -237,6 +245,7 @@ final class WriterConnection {
                 + "ON CONFLICT (metric) DO UPDATE SET type = coalesce(excluded.type, type), "
                 + "help = coalesce(excluded.help, help), unit = coalesce(excluded.unit, unit)")
         deleteLogged = try database.prepare("DELETE FROM samples WHERE series_id = ? AND ts <= ?")
+        loggedSamples = try database.prepare("SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts")
         storedMetadata = try StoreSchema.readMetadata(database)
         try loadHeads()
     }
@@ -302,7 +311,7 @@ final class WriterConnection {
                     }
                     // A chunk never spans two daily partitions.
                     if let first = heads[row.id]?.first,
-                        Partitions.day(of: first.timestamp) != Partitions.day(of: row.sample.timestamp)
+                        Partitions.day(of: first) != Partitions.day(of: row.sample.timestamp)
                     {
                         try closeHead(of: row.id)
                         outcome.chunks += 1
@@ -312,7 +321,7 @@ final class WriterConnection {
                     // Stored as the bit pattern: SQLite turns a NaN REAL into NULL, losing stale markers.
                     insertSample.bind(3, Int64(bitPattern: row.sample.value.bitPattern))
                     try insertSample.run()
-                    heads[row.id, default: []].append(row.sample)
+                    heads[row.id, default: Head(count: 0, first: row.sample.timestamp)].count += 1
                     lastTimestamps[row.id] = row.sample.timestamp
                     outcome.written += 1
                     if heads[row.id]?.count ?? 0 >= WriterConnection.chunkSamples {
@@ -335,7 +344,7 @@ final class WriterConnection {
         do {
             return try database.transaction { () throws(StoreError) -> (Int, Int) in
                 var closed = 0
-                for (id, head) in heads where (head.first?.timestamp ?? .max) < now - WriterConnection.chunkMaxAge {
+                for (id, head) in heads where head.first < now - WriterConnection.chunkMaxAge {
                     try closeHead(of: id)
                     closed += 1
                 }
@@ -382,7 +391,22 @@ final class WriterConnection {
 
     /// Encodes a series' open chunk into its day's partition and removes its samples from the log.
     private func closeHead(of id: Int64) throws(StoreError) {
-        guard let head = heads[id], let first = head.first, let last = head.last else { return }
+        guard heads[id] != nil else { return }
+        loggedSamples.bind(1, id)
+        var head: [Sample] = []
+        do {
+            defer { loggedSamples.reset() }
+            while try loggedSamples.step() {
+                head.append(
+                    Sample(
+                        timestamp: loggedSamples.int64(0),
+                        value: Double(bitPattern: UInt64(bitPattern: loggedSamples.int64(1)))))
+            }
+        }
+        guard let first = head.first, let last = head.last else {
+            heads[id] = nil
+            return
+        }
         let table = try Partitions.ensure(day: Partitions.day(of: first.timestamp), in: database)
         let insert = try chunkInsert(table)
         insert.bind(1, id)
@@ -423,13 +447,12 @@ final class WriterConnection {
     private func loadHeads() throws(StoreError) {
         heads = [:]
         lastTimestamps = [:]
-        let statement = try database.prepare("SELECT series_id, ts, value FROM samples ORDER BY series_id, ts")
+        let statement = try database.prepare(
+            "SELECT series_id, count(*), min(ts), max(ts) FROM samples GROUP BY series_id")
         while try statement.step() {
             let id = statement.int64(0)
-            let sample = Sample(
-                timestamp: statement.int64(1), value: Double(bitPattern: UInt64(bitPattern: statement.int64(2))))
-            heads[id, default: []].append(sample)
-            lastTimestamps[id] = sample.timestamp
+            heads[id] = Head(count: Int(statement.int64(1)), first: statement.int64(2))
+            lastTimestamps[id] = statement.int64(3)
         }
     }
 
