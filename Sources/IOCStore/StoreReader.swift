@@ -106,6 +106,23 @@ public final class StoreReader: SeriesSource {
         }
     }
 
+    /// Every label name in the store (`__name__` included), sorted: from the label index, no scan.
+    public func labelNames() throws(StoreError) -> [String] {
+        let statement = try database.prepare("SELECT DISTINCT name FROM postings ORDER BY name")
+        var names: [String] = []
+        while try statement.step() { names.append(statement.string(0)) }
+        return names
+    }
+
+    /// Every value label `name` takes, sorted.
+    public func labelValues(_ name: String) throws(StoreError) -> [String] {
+        let statement = try database.prepare("SELECT DISTINCT value FROM postings WHERE name = ? ORDER BY value")
+        statement.bind(1, name)
+        var values: [String] = []
+        while try statement.step() { values.append(statement.string(0)) }
+        return values
+    }
+
     /// The HELP, TYPE and UNIT that feeds gave for each metric family.
     public func metadata() throws(StoreError) -> [String: MetricMetadata] {
         try StoreSchema.readMetadata(database)

@@ -8,7 +8,8 @@ struct IOC: AsyncParsableCommand {
         abstract: "The operator's command line for IOC, the Intelligent Operations Centre daemon.",
         version: IOCVersion.current,
         subcommands: [
-            DashboardCommand.self, QueryCommand.self, ProbeCommand.self, CheckCommand.self, ExportCommand.self,
+            DashboardCommand.self, QueryCommand.self, LabelsCommand.self, ProbeCommand.self, CheckCommand.self,
+            ExportCommand.self,
             ImportCommand.self, SimulateCommand.self,
         ])
 }

@@ -91,6 +91,10 @@ import Testing
                 $0.hasPrefix("probe_success{") && $0.contains(#"province="Huế""#) && $0.contains("=> 1 @[")
             })
 
+        let labels = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["labels", "province", "--db", store])
+        #expect(labels.status == 0)
+        #expect(labels.stdout.split(separator: "\n").map(String.init) == simulator.world.provinces.map(\.name).sorted())
+
         let snapshot = try await ChildProcess.run(
             try BuiltProduct.path("ioc"), ["dashboard", "--db", store, "--snapshot", "120x30"])
         #expect(snapshot.status == 0)

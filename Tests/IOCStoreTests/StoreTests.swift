@@ -65,6 +65,24 @@ import Testing
         #expect(try count([try LabelMatcher(Labels.metricName, .equal, "nothing")]) == 0)
     }
 
+    @Test func labelNamesAndValuesComeFromTheIndex() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        for (metric, province) in [("up", "Huế"), ("up", "Cần Thơ"), ("probe_success", "Huế")] {
+            writer.append([
+                LabeledSample(labels: labels(metric, ["province": province]), sample: Sample(timestamp: 1, value: 1))
+            ])
+        }
+        writer.append([LabeledSample(labels: labels("up", ["job": "feeds"]), sample: Sample(timestamp: 1, value: 1))])
+        writer.close()
+        let reader = try StoreReader(path: path)
+        #expect(try reader.labelNames() == ["__name__", "job", "province"])
+        #expect(try reader.labelValues("province") == ["Cần Thơ", "Huế"])
+        #expect(try reader.labelValues("__name__") == ["probe_success", "up"])
+        #expect(try reader.labelValues("nothing").isEmpty)
+    }
+
     @Test func aRangeSelectsOnlyItsSamplesAndDataSurvivesReopening() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import IOCDaemon
+import IOCDashboard
+import IOCStore
+
+struct LabelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "labels",
+        abstract: "List the label names in the store, or the values of one label.",
+        discussion: "Examples: ioc labels   ·   ioc labels province   ·   ioc labels __name__ (the metric names)")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "A label name whose values to list.")
+    var name: String?
+
+    func run() throws {
+        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        do {
+            let reader = try StoreReader(path: path)
+            let lines = try name.map { try reader.labelValues($0) } ?? reader.labelNames()
+            // Label values come from feeds and probe files: never let them act on the terminal.
+            for line in lines { print(TerminalText.sanitize(line)) }
+        } catch {
+            FileHandle.standardError.write(Data("ioc labels: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
