@@ -217,6 +217,7 @@ final class WriterConnection {
     private let upsertMetadata: Statement
     private let deleteLogged: Statement
     private var chunkInserts: [String: Statement] = [:]
+    private var rollupStatementCache: [String: (Statement, Statement)] = [:]
     /// Each series' open chunk, whose samples are in the `samples` log: how many, and the first's time.
     /// Only this is kept in memory (the samples are read back when the chunk closes), so memory does not
     /// grow with the chunk length.
@@ -378,7 +379,11 @@ final class WriterConnection {
     }
 
     private func drop(_ partition: String) throws(StoreError) {
-        try database.execute("DROP TABLE IF EXISTS \(partition); DELETE FROM partitions WHERE name = '\(partition)'")
+        try database.execute(
+            "DROP TABLE IF EXISTS \(partition); DROP TABLE IF EXISTS \(Partitions.rollupTable(of: partition)); "
+                + "DELETE FROM partitions WHERE name = '\(partition)'")
+        chunkInserts[partition] = nil
+        rollupStatementCache[Partitions.rollupTable(of: partition)] = nil
         // Latest timestamps may have come from the dropped partition.
         lastTimestamps = lastTimestamps.filter { heads[$0.key] != nil }
     }
@@ -415,10 +420,44 @@ final class WriterConnection {
         insert.bind(4, Int64(head.count))
         insert.bind(5, ChunkCodec.encode(head))
         try insert.run()
+        try writeRollups(of: head, series: id, table: Partitions.rollupTable(of: table))
         deleteLogged.bind(1, id)
         deleteLogged.bind(2, last.timestamp)
         try deleteLogged.run()
         heads[id] = nil
+    }
+
+    /// Folds a closed chunk into its day's 5-minute and hourly buckets. A bucket that began in the
+    /// previous chunk is merged with it (buckets never cross a day, so both are in the same table).
+    private func writeRollups(of samples: [Sample], series id: Int64, table: String) throws(StoreError) {
+        let (find, upsert) = try rollupStatements(table)
+        for resolution in Rollup.resolutions {
+            for var rollup in Rollup.summarise(samples, resolution: resolution) {
+                find.bind(1, id)
+                find.bind(2, resolution)
+                find.bind(3, rollup.start)
+                if try find.step() {
+                    rollup = RollupRow.read(find, start: rollup.start).merged(with: rollup)
+                }
+                find.reset()
+                upsert.bind(1, id)
+                upsert.bind(2, resolution)
+                RollupRow.bind(rollup, to: upsert, from: 3)
+                try upsert.run()
+            }
+        }
+    }
+
+    private func rollupStatements(_ table: String) throws(StoreError) -> (Statement, Statement) {
+        if let statements = rollupStatementCache[table] { return statements }
+        let find = try database.prepare(
+            "SELECT min, max, sum, count, last_ts, last FROM \(table) WHERE series_id = ? AND resolution = ? AND start_ts = ?"
+        )
+        let upsert = try database.prepare(
+            "INSERT OR REPLACE INTO \(table) (series_id, resolution, start_ts, min, max, sum, count, last_ts, last) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        rollupStatementCache[table] = (find, upsert)
+        return (find, upsert)
     }
 
     private func chunkInsert(_ table: String) throws(StoreError) -> Statement {
@@ -459,6 +498,7 @@ final class WriterConnection {
     private func forgetAfterRollback() {
         seriesIDs.removeAll()
         chunkInserts.removeAll()
+        rollupStatementCache.removeAll()
         storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
         try? loadHeads()
     }
@@ -487,5 +527,28 @@ final class WriterConnection {
         }
         seriesIDs[fingerprint] = id
         return (id, true)
+    }
+}
+
+/// A rollup as a row: doubles as their bit patterns, so that NaN survives (SQLite stores a NaN
+/// REAL as NULL).
+enum RollupRow {
+    static func read(_ statement: Statement, start: Int64, from column: Int32 = 0) -> Rollup {
+        func double(_ index: Int32) -> Double { Double(bitPattern: UInt64(bitPattern: statement.int64(index))) }
+        return Rollup(
+            start: start, min: double(column), max: double(column + 1), sum: double(column + 2),
+            count: statement.int64(column + 3),
+            last: Sample(timestamp: statement.int64(column + 4), value: double(column + 5)))
+    }
+
+    static func bind(_ rollup: Rollup, to statement: Statement, from index: Int32) {
+        func bits(_ value: Double) -> Int64 { Int64(bitPattern: value.bitPattern) }
+        statement.bind(index, rollup.start)
+        statement.bind(index + 1, bits(rollup.min))
+        statement.bind(index + 2, bits(rollup.max))
+        statement.bind(index + 3, bits(rollup.sum))
+        statement.bind(index + 4, rollup.count)
+        statement.bind(index + 5, rollup.last.timestamp)
+        statement.bind(index + 6, bits(rollup.last.value))
     }
 }

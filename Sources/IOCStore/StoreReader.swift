@@ -72,6 +72,50 @@ public final class StoreReader: SeriesSource {
         return samples + (try loggedSamples(ofSeries: id, from: start, through: end))
     }
 
+    /// A series' buckets of `resolution` ms (one of `Rollup.resolutions`) that start in
+    /// `start...end`: from the rollups of closed chunks, with the open chunk's samples summarised and
+    /// folded in. For dashboards over long ranges: a month of a series is about 720 hourly rows.
+    public func rollups(ofSeries id: Int64, resolution: Int64, from start: Int64, through end: Int64) throws(StoreError)
+        -> [Rollup]
+    {
+        guard Rollup.resolutions.contains(resolution) else {
+            throw StoreError(path: path, "no rollups at \(resolution) ms; they are kept at \(Rollup.resolutions) ms")
+        }
+        try database.execute("BEGIN")
+        defer { try? database.execute("COMMIT") }
+        var rollups: [Rollup] = []
+        if hasPartitions {
+            for partition in try Partitions.overlapping(from: start, through: end, in: database) {
+                let table = Partitions.rollupTable(of: partition)
+                guard
+                    let statement = try? database.prepare(
+                        "SELECT start_ts, min, max, sum, count, last_ts, last FROM \(table) "
+                            + "WHERE series_id = ? AND resolution = ? AND start_ts >= ? AND start_ts <= ? ORDER BY start_ts"
+                    )
+                else { continue }
+                statement.bind(1, id)
+                statement.bind(2, resolution)
+                statement.bind(3, start)
+                statement.bind(4, end)
+                while try statement.step() {
+                    rollups.append(RollupRow.read(statement, start: statement.int64(0), from: 1))
+                }
+            }
+        }
+        // The open chunk's samples in the buckets that start in the range (to the end of the last one).
+        let (bucketsEnd, overflow) = end.addingReportingOverflow(resolution - 1)
+        let open = try loggedSamples(ofSeries: id, from: start, through: overflow ? .max : bucketsEnd)
+        for rollup in Rollup.summarise(open, resolution: resolution) where rollup.start >= start && rollup.start <= end
+        {
+            if let previous = rollups.last, previous.start == rollup.start {
+                rollups[rollups.count - 1] = previous.merged(with: rollup)
+            } else {
+                rollups.append(rollup)
+            }
+        }
+        return rollups
+    }
+
     private func chunkQuery(_ partition: String) throws(StoreError) -> Statement {
         if let statement = chunkQueries[partition] { return statement }
         let statement = try database.prepare(

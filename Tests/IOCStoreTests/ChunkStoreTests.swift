@@ -1,6 +1,6 @@
 import CSQLite
 import IOCCore
-import IOCStore
+@testable import IOCStore
 import TestSupport
 import Testing
 
@@ -141,5 +141,74 @@ import Testing
             try reader.select([try LabelMatcher("job", .equal, "a")], from: .min, through: .max).first?.samples.first?
                 .timestamp == first + 9 * day)
         #expect(integrity(path) == "ok")
+    }
+}
+
+@Suite struct RollupTests {
+    @Test func rollupsEqualTheBucketsOfTheRawSamples() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let start: Int64 = 20_200 * 86_400_000 + 7 * 60_000
+        let labels = Labels(["__name__": "probe_duration_seconds", "job": "a"])
+        var generator = SystemRandomNumberGenerator()
+        // Two and a half days at 47 s: chunks of 120 close inside buckets, across hours and days; the
+        // last samples stay in the open chunk.
+        let writer = try SampleWriter(path: path, clock: { start })
+        for step in 0..<4_600 {
+            let value: Double =
+                step % 331 == 0
+                ? .nan : (step % 211 == 0 ? Sample.staleNaN : Double(Int.random(in: 1...500, using: &generator)) / 1000)
+            writer.append([
+                LabeledSample(labels: labels, sample: Sample(timestamp: start + Int64(step) * 47_000, value: value))
+            ])
+            if step % 500 == 0 { writer.flush() }
+        }
+        writer.close()
+
+        let reader = try StoreReader(path: path)
+        let id = try #require(try reader.series(matching: [try LabelMatcher("job", .equal, "a")]).first?.id)
+        let raw = try reader.samples(ofSeries: id, from: .min, through: .max)
+        #expect(raw.count == 4_600)
+        for resolution in Rollup.resolutions {
+            let expected = Rollup.summarise(raw, resolution: resolution)
+            let stored = try reader.rollups(ofSeries: id, resolution: resolution, from: .min, through: .max)
+            #expect(stored.count == expected.count, "resolution \(resolution)")
+            // Sums of partial sums may differ from one running sum in the last bits; all else is exact.
+            func alike(_ a: Rollup, _ b: Rollup) -> Bool {
+                let sums = a.sum.isNaN ? b.sum.isNaN : abs(a.sum - b.sum) <= 1e-9 * max(1, abs(b.sum))
+                var c = a
+                c.sum = b.sum
+                return sums && c == b
+            }
+            let same = stored.count == expected.count && zip(stored, expected).allSatisfy(alike)
+            #expect(
+                same,
+                "resolution \(resolution): the first difference at \(String(describing: zip(stored, expected).first { !alike($0, $1) }))"
+            )
+            // A sub-range gives the buckets that start in it.
+            let from = start + 86_400_000
+            let through = start + 2 * 86_400_000
+            let part = try reader.rollups(ofSeries: id, resolution: resolution, from: from, through: through)
+            let wanted = expected.filter { $0.start >= from && $0.start <= through }
+            #expect(part.count == wanted.count && zip(part, wanted).allSatisfy(alike))
+        }
+        #expect(throws: StoreError.self) { try reader.rollups(ofSeries: id, resolution: 60_000, from: 0, through: 1) }
+    }
+
+    @Test func aBucketSummarisesWithPrometheusSemantics() {
+        let samples = [
+            Sample(timestamp: 0, value: .nan), Sample(timestamp: 1, value: 3),
+            Sample(timestamp: 2, value: Sample.staleNaN),
+            Sample(timestamp: 3, value: -1), Sample(timestamp: 300_000, value: 7),
+        ]
+        let buckets = Rollup.summarise(samples, resolution: 300_000)
+        #expect(buckets.count == 2)
+        #expect(buckets[0].min == -1 && buckets[0].max == 3)
+        #expect(buckets[0].sum.isNaN)
+        #expect(buckets[0].count == 3)
+        #expect(buckets[0].last == Sample(timestamp: 3, value: -1))
+        #expect(
+            buckets[1]
+                == Rollup(start: 300_000, min: 7, max: 7, sum: 7, count: 1, last: Sample(timestamp: 300_000, value: 7)))
     }
 }

@@ -11,6 +11,9 @@ enum Partitions {
 
     static func name(ofDay day: Int64) -> String { day >= 0 ? "chunks_\(day)" : "chunks_m\(-day)" }
 
+    /// The day's rollup table, dropped with its chunk table.
+    static func rollupTable(of partition: String) -> String { "rollups_" + partition.dropFirst("chunks_".count) }
+
     /// Creates the day's table if needed and lists it in the catalog.
     static func ensure(day: Int64, in database: Database) throws(StoreError) -> String {
         let table = name(ofDay: day)
@@ -23,6 +26,18 @@ enum Partitions {
                 count INTEGER NOT NULL,
                 data BLOB NOT NULL,
                 PRIMARY KEY (series_id, min_ts)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS \(rollupTable(of: table)) (
+                series_id INTEGER NOT NULL,
+                resolution INTEGER NOT NULL,
+                start_ts INTEGER NOT NULL,
+                min INTEGER NOT NULL,
+                max INTEGER NOT NULL,
+                sum INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                last_ts INTEGER NOT NULL,
+                last INTEGER NOT NULL,
+                PRIMARY KEY (series_id, resolution, start_ts)
             ) WITHOUT ROWID;
             INSERT OR IGNORE INTO partitions (name, start_ts, end_ts)
                 VALUES ('\(table)', \(day * dayMilliseconds), \(day * dayMilliseconds + dayMilliseconds - 1));
