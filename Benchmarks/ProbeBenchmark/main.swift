@@ -5,6 +5,7 @@
 //   ioc-bench client --url BASE --transfers N --concurrency C
 //   ioc-bench serve                               the simulator, until standard input closes
 //   ioc-bench chunks [--series 1000] [--samples 480]   bytes per sample of the chunk codec
+//   ioc-bench ingest [--series 10000] [--hours 2]      the store alone: ingest rate, bytes per sample
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
 // not counted; it includes libcurl, the scheduler, the probe results and the store's writer thread.
@@ -296,7 +297,54 @@ func chunks() {
     print("all: \(String(format: "%.3f", Double(bytes) / Double(samples))) bytes/sample over \(samples) samples")
 }
 
+/// The store alone: `series` probe-like series, `hours` of samples at 15 s, appended a scheduler
+/// interval at a time; samples per second of CPU, and the file's bytes per sample at the end.
+func ingest() throws {
+    let seriesCount = Int(option("series", "10000")) ?? 10_000
+    let hours = Int(option("hours", "2")) ?? 2
+    let directory = NSTemporaryDirectory() + "/ioc-ingest-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/ioc.db"
+    let start: Int64 = 1_795_000_000_000
+    let writer = try SampleWriter(
+        path: path, capacity: seriesCount * 2, flushInterval: .seconds(3600), clock: { start })
+    let labels = (0..<seriesCount).map { index in
+        Labels([
+            ("__name__", index % 4 == 0 ? "probe_success" : "probe_duration_seconds"), ("job", "bench"),
+            ("instance", "https://dichvucong.example.vn/\(index / 4)"), ("series", String(index % 4)),
+        ])
+    }
+    var random = SystemRandomNumberGenerator()
+    let steps = hours * 240
+    let cpuBefore = cpuSeconds()
+    for step in 0..<steps {
+        let time = start + Int64(step) * 15_000
+        writer.append(
+            labels.enumerated().map { index, labels in
+                let value = index % 4 == 0 ? 1 : Double(Int.random(in: 20_000...400_000, using: &random)) / 1e6
+                return LabeledSample(
+                    labels: labels,
+                    sample: Sample(timestamp: time + Int64.random(in: -3...3, using: &random), value: value))
+            })
+        writer.flush()
+    }
+    writer.close()
+    let cpu = cpuSeconds() - cpuBefore
+    let samples = seriesCount * steps
+    var size: Int64 = 0
+    for name in ["ioc.db", "ioc.db-wal"] {
+        size += ((try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.size] as? Int64) ?? 0
+    }
+    print(
+        "{\"mode\":\"ingest\",\"series\":\(seriesCount),\"samples\":\(samples),"
+            + "\"samples_per_cpu_second\":\(Int(Double(samples) / cpu)),"
+            + "\"bytes_per_sample\":\(String(format: "%.2f", Double(size) / Double(samples))),"
+            + "\"chunks\":\(writer.statistics.chunks),\"peak_rss_mib\":\(String(format: "%.1f", peakRSSMiB()))}")
+}
+
 switch CommandLine.arguments.dropFirst().first ?? "all" {
+case "ingest": try ingest()
 case "chunks": chunks()
 case "serve": try await serve()
 case "client": await client()
