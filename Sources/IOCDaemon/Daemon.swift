@@ -41,10 +41,18 @@ public struct Daemon: Sendable {
         }
         let writer: SampleWriter
         do {
+            let log = logger
             writer = try SampleWriter(
                 path: configuration.daemon.storePath,
                 retention: SampleWriter.Retention(
-                    maxAge: configuration.daemon.retention, maxBytes: configuration.daemon.maxStoreBytes))
+                    maxAge: configuration.daemon.retention, maxBytes: configuration.daemon.maxStoreBytes),
+                onHealthChange: { error in
+                    if let error {
+                        log.error("cannot write the store; probing goes on, samples are dropped and counted: \(error)")
+                    } else {
+                        log.notice("the store is written again")
+                    }
+                })
         } catch {
             throw DaemonError("cannot open the store: \(error)", exitCode: 1)
         }
@@ -82,6 +90,7 @@ public struct Daemon: Sendable {
             "iocd stopped",
             metadata: [
                 "samples_written": "\(statistics.written)", "samples_dropped": "\(statistics.dropped)",
+                "failed_commits": "\(statistics.failedCommits)",
                 "probes": "\(probing.probes)", "probes_failed": "\(probing.probesFailed)",
                 "scrapes": "\(probing.scrapes)",
                 "scrapes_failed": "\(probing.scrapesFailed)",

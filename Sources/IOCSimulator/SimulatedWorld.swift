@@ -32,6 +32,9 @@ public final class SimulatedWorld: Sendable {
     }
 
     public var provinces: [Province] { scenario.provinces }
+
+    /// Health requests answered so far, over all endpoints.
+    public var healthRequests: UInt64 { requestCounts.withLock { $0.values.reduce(0, +) } }
     public var services: [SimulatedService] { scenario.services }
 
     /// A response to a GET of `path`, with the delay before it should be sent.

@@ -52,14 +52,19 @@ public final class SampleWriter: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private let retention: Retention
     private let clock: @Sendable () -> Int64
+    /// Told, on the writer thread, when commits start failing (with the error) and when they recover
+    /// (nil): once per change, not once per commit, so a full disk makes one log line, not thousands.
+    private let onHealthChange: @Sendable (StoreError?) -> Void
 
     /// Opens (creating if needed) the store at `path` for writing and starts the writer thread.
     public init(
         path: String, capacity: Int = 100_000, flushInterval: Duration = .seconds(1),
         retention: Retention = Retention(),
-        clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds
+        clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
+        onHealthChange: @escaping @Sendable (_ error: StoreError?) -> Void = { _ in }
     ) throws(StoreError) {
         self.path = path
+        self.onHealthChange = onHealthChange
         self.capacity = capacity
         self.flushInterval = flushInterval
         self.retention = retention
@@ -195,14 +200,20 @@ public final class SampleWriter: Sendable {
                 $0.statistics.duplicates += outcome.duplicates
                 $0.statistics.outOfOrder += outcome.outOfOrder
                 $0.statistics.chunks += outcome.chunks
-                $0.lastError = nil
             }
+            let recovered = buffer.withLock { buffer -> Bool in
+                defer { buffer.lastError = nil }
+                return buffer.lastError != nil
+            }
+            if recovered { onHealthChange(nil) }
         } catch {
-            buffer.withLock {
-                $0.statistics.failedCommits += 1
-                $0.statistics.dropped += batch.count
-                $0.lastError = error
+            let first = buffer.withLock { buffer -> Bool in
+                defer { buffer.lastError = error }
+                buffer.statistics.failedCommits += 1
+                buffer.statistics.dropped += batch.count
+                return buffer.lastError == nil
             }
+            if first { onHealthChange(error) }
         }
     }
 }

@@ -161,4 +161,41 @@ import Testing
         }
         await simulator.stop()
     }
+
+    /// A full disk (here a file-size limit, as `ulimit -f` sets it): one clear error in the log, probing
+    /// goes on, what cannot be stored is dropped and counted, and the file stays sound.
+    @Test func aFullDiskIsLoggedCountedAndSurvived() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
+        try directory.write(
+            "probes/simulator.yaml",
+            simulator.world.probeFile(baseURL: simulator.baseURL, interval: "1s", timeout: "900ms"))
+        // 400 blocks of 512 bytes: room for the schema and a few commits, then writes fail with EFBIG.
+        let daemon = try ChildProcess(
+            "/bin/sh",
+            ["-c", "ulimit -f 400; trap '' XFSZ; exec '\(try BuiltProduct.path("iocd"))' --config '\(config)'"])
+        let failing = await waitUntil(timeout: .seconds(30)) { daemon.standardError.contains("cannot write the store") }
+        #expect(failing, "\(daemon.standardError)")
+        // It goes on probing: two more rounds of every target after the store failed.
+        let before = simulator.world.healthRequests
+        let probing = await waitUntil(timeout: .seconds(10)) { simulator.world.healthRequests >= before + 30 }
+        #expect(probing)
+        #expect(daemon.isRunning)
+        daemon.signal(SIGTERM)
+        #expect(await daemon.exitStatus() == 0)
+        let log = daemon.standardError
+        #expect(log.components(separatedBy: "cannot write the store").count == 2, "one error line, not one per commit")
+        #expect(log.contains("failed_commits=") && !log.contains("failed_commits=0 "))
+        #expect(!log.contains("samples_dropped=0 "))
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(directory.file("ioc.db"), &handle) == SQLITE_OK)
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil)
+        #expect(sqlite3_step(statement) == SQLITE_ROW)
+        #expect(String(cString: sqlite3_column_text(statement, 0)) == "ok")
+        sqlite3_finalize(statement)
+        sqlite3_close(handle)
+        await simulator.stop()
+    }
 }
