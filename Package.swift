@@ -99,7 +99,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Test-only helpers: temporary directories, waiting with deadlines, child processes.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "IOCCoreTests", dependencies: ["IOCCore"], swiftSettings: strict),
         .testTarget(
             name: "IOCHTTPTests", dependencies: ["IOCHTTP", "IOCSimulator", "TestSupport"], swiftSettings: strict),

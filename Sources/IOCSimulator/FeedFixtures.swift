@@ -1,3 +1,5 @@
+import IOCCore
+
 /// Feeds at `/test/feed/NAME`: well-formed ones in each format, and the malformed ones a scraper must
 /// survive (truncated lines, bad escapes, duplicate series, a million series, binary garbage).
 enum FeedFixtures {

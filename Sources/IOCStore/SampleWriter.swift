@@ -229,6 +229,8 @@ final class WriterConnection {
     private let deleteLogged: Statement
     private var chunkInserts: [String: Statement] = [:]
     private var rollupStatementCache: [String: (Statement, Statement)] = [:]
+    /// Partition tables known to exist, so that closing a chunk does not run CREATE TABLE each time.
+    private var ensuredPartitions: [Int64: String] = [:]
     /// Each series' open chunk, whose samples are in the `samples` log: how many, and the first's time.
     /// Only this is kept in memory (the samples are read back when the chunk closes), so memory does not
     /// grow with the chunk length.
@@ -330,8 +332,7 @@ final class WriterConnection {
                     }
                     insertSample.bind(1, row.id)
                     insertSample.bind(2, row.sample.timestamp)
-                    // Stored as the bit pattern: SQLite turns a NaN REAL into NULL, losing stale markers.
-                    insertSample.bind(3, Int64(bitPattern: row.sample.value.bitPattern))
+                    insertSample.bind(3, bitsOf: row.sample.value)
                     try insertSample.run()
                     heads[row.id, default: Head(count: 0, first: row.sample.timestamp)].count += 1
                     lastTimestamps[row.id] = row.sample.timestamp
@@ -395,6 +396,7 @@ final class WriterConnection {
                 + "DELETE FROM partitions WHERE name = '\(partition)'")
         chunkInserts[partition] = nil
         rollupStatementCache[Partitions.rollupTable(of: partition)] = nil
+        ensuredPartitions = ensuredPartitions.filter { $0.value != partition }
         // Latest timestamps may have come from the dropped partition.
         lastTimestamps = lastTimestamps.filter { heads[$0.key] != nil }
     }
@@ -414,16 +416,21 @@ final class WriterConnection {
             defer { loggedSamples.reset() }
             while try loggedSamples.step() {
                 head.append(
-                    Sample(
-                        timestamp: loggedSamples.int64(0),
-                        value: Double(bitPattern: UInt64(bitPattern: loggedSamples.int64(1)))))
+                    Sample(timestamp: loggedSamples.int64(0), value: loggedSamples.doubleFromBits(1)))
             }
         }
         guard let first = head.first, let last = head.last else {
             heads[id] = nil
             return
         }
-        let table = try Partitions.ensure(day: Partitions.day(of: first.timestamp), in: database)
+        let day = Partitions.day(of: first.timestamp)
+        let table: String
+        if let known = ensuredPartitions[day] {
+            table = known
+        } else {
+            table = try Partitions.ensure(day: day, in: database)
+            ensuredPartitions[day] = table
+        }
         let insert = try chunkInsert(table)
         insert.bind(1, id)
         insert.bind(2, first.timestamp)
@@ -510,6 +517,7 @@ final class WriterConnection {
         seriesIDs.removeAll()
         chunkInserts.removeAll()
         rollupStatementCache.removeAll()
+        ensuredPartitions.removeAll()
         storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
         try? loadHeads()
     }
@@ -541,25 +549,22 @@ final class WriterConnection {
     }
 }
 
-/// A rollup as a row: doubles as their bit patterns, so that NaN survives (SQLite stores a NaN
-/// REAL as NULL).
+/// A rollup as a row, its doubles as bit patterns.
 enum RollupRow {
     static func read(_ statement: Statement, start: Int64, from column: Int32 = 0) -> Rollup {
-        func double(_ index: Int32) -> Double { Double(bitPattern: UInt64(bitPattern: statement.int64(index))) }
-        return Rollup(
-            start: start, min: double(column), max: double(column + 1), sum: double(column + 2),
-            count: statement.int64(column + 3),
-            last: Sample(timestamp: statement.int64(column + 4), value: double(column + 5)))
+        Rollup(
+            start: start, min: statement.doubleFromBits(column), max: statement.doubleFromBits(column + 1),
+            sum: statement.doubleFromBits(column + 2), count: statement.int64(column + 3),
+            last: Sample(timestamp: statement.int64(column + 4), value: statement.doubleFromBits(column + 5)))
     }
 
     static func bind(_ rollup: Rollup, to statement: Statement, from index: Int32) {
-        func bits(_ value: Double) -> Int64 { Int64(bitPattern: value.bitPattern) }
         statement.bind(index, rollup.start)
-        statement.bind(index + 1, bits(rollup.min))
-        statement.bind(index + 2, bits(rollup.max))
-        statement.bind(index + 3, bits(rollup.sum))
+        statement.bind(index + 1, bitsOf: rollup.min)
+        statement.bind(index + 2, bitsOf: rollup.max)
+        statement.bind(index + 3, bitsOf: rollup.sum)
         statement.bind(index + 4, rollup.count)
         statement.bind(index + 5, rollup.last.timestamp)
-        statement.bind(index + 6, bits(rollup.last.value))
+        statement.bind(index + 6, bitsOf: rollup.last.value)
     }
 }

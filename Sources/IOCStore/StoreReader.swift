@@ -49,23 +49,32 @@ public final class StoreReader: SeriesSource {
     /// A series' samples in `start...end`: from the closed chunks of the partitions that overlap the
     /// range, then from the log of open chunks.
     public func samples(ofSeries id: Int64, from start: Int64, through end: Int64) throws(StoreError) -> [Sample] {
+        try samples(ofSeries: id, from: start, through: end, partitions: try partitions(from: start, through: end))
+    }
+
+    private func partitions(from start: Int64, through end: Int64) throws(StoreError) -> [String] {
+        hasPartitions ? try Partitions.overlapping(from: start, through: end, in: database) : []
+    }
+
+    /// As above, with the overlapping partitions looked up once by the caller for many series.
+    private func samples(ofSeries id: Int64, from start: Int64, through end: Int64, partitions: [String])
+        throws(StoreError) -> [Sample]
+    {
         var samples: [Sample] = []
-        if hasPartitions {
-            for partition in try Partitions.overlapping(from: start, through: end, in: database) {
-                // A partition dropped by retention since the catalog was read is simply not there.
-                guard let statement = try? chunkQuery(partition) else { continue }
-                statement.bind(1, id)
-                statement.bind(2, start)
-                statement.bind(3, end)
-                defer { statement.reset() }
-                while try statement.step() {
-                    let chunk = statement.withBlob(0) { Array($0) }
-                    do {
-                        let decoded = try ChunkCodec.decode(chunk)
-                        samples += decoded.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
-                    } catch {
-                        throw StoreError(path: path, "a chunk of series \(id) in \(partition) is damaged: \(error)")
-                    }
+        for partition in partitions {
+            // A partition dropped by retention since the catalog was read is simply not there.
+            guard let statement = try? chunkQuery(partition) else { continue }
+            statement.bind(1, id)
+            statement.bind(2, start)
+            statement.bind(3, end)
+            defer { statement.reset() }
+            while try statement.step() {
+                let chunk = statement.withBlob(0) { Array($0) }
+                do {
+                    let decoded = try ChunkCodec.decode(chunk)
+                    samples += decoded.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
+                } catch {
+                    throw StoreError(path: path, "a chunk of series \(id) in \(partition) is damaged: \(error)")
                 }
             }
         }
@@ -84,22 +93,20 @@ public final class StoreReader: SeriesSource {
         try database.execute("BEGIN")
         defer { try? database.execute("COMMIT") }
         var rollups: [Rollup] = []
-        if hasPartitions {
-            for partition in try Partitions.overlapping(from: start, through: end, in: database) {
-                let table = Partitions.rollupTable(of: partition)
-                guard
-                    let statement = try? database.prepare(
-                        "SELECT start_ts, min, max, sum, count, last_ts, last FROM \(table) "
-                            + "WHERE series_id = ? AND resolution = ? AND start_ts >= ? AND start_ts <= ? ORDER BY start_ts"
-                    )
-                else { continue }
-                statement.bind(1, id)
-                statement.bind(2, resolution)
-                statement.bind(3, start)
-                statement.bind(4, end)
-                while try statement.step() {
-                    rollups.append(RollupRow.read(statement, start: statement.int64(0), from: 1))
-                }
+        for partition in try partitions(from: start, through: end) {
+            let table = Partitions.rollupTable(of: partition)
+            guard
+                let statement = try? database.prepare(
+                    "SELECT start_ts, min, max, sum, count, last_ts, last FROM \(table) "
+                        + "WHERE series_id = ? AND resolution = ? AND start_ts >= ? AND start_ts <= ? ORDER BY start_ts"
+                )
+            else { continue }
+            statement.bind(1, id)
+            statement.bind(2, resolution)
+            statement.bind(3, start)
+            statement.bind(4, end)
+            while try statement.step() {
+                rollups.append(RollupRow.read(statement, start: statement.int64(0), from: 1))
             }
         }
         // The open chunk's samples in the buckets that start in the range (to the end of the last one).
@@ -135,7 +142,7 @@ public final class StoreReader: SeriesSource {
             samples.append(
                 Sample(
                     timestamp: samplesInRange.int64(0),
-                    value: Double(bitPattern: UInt64(bitPattern: samplesInRange.int64(1)))))
+                    value: samplesInRange.doubleFromBits(1)))
         }
         return samples
     }
@@ -145,8 +152,10 @@ public final class StoreReader: SeriesSource {
         // partition) is seen in exactly one of the two places.
         try database.execute("BEGIN")
         defer { try? database.execute("COMMIT") }
+        let overlapping = try partitions(from: start, through: end)
         return try series(matching: matchers).map { id, labels throws(StoreError) in
-            Series(labels: labels, samples: try samples(ofSeries: id, from: start, through: end))
+            Series(
+                labels: labels, samples: try samples(ofSeries: id, from: start, through: end, partitions: overlapping))
         }
     }
 

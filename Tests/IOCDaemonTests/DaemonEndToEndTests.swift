@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 import IOCCore
 import IOCQuery
@@ -13,6 +12,18 @@ import Testing
     func latest(_ path: String, _ selector: String) throws -> [LabeledSample] {
         guard let reader = try? StoreReader(path: path) else { return [] }
         return try InstantQuery(parsing: selector).evaluate(at: WallClock.nowMilliseconds(), on: reader)
+    }
+
+    /// A configuration directory whose probe file points at `simulator`'s endpoints and feeds.
+    func daemonDirectory(probing simulator: Simulator, interval: String, timeout: String) throws
+        -> (directory: TemporaryDirectory, config: String)
+    {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\nprobe_files:\n  - probes/*.yaml\n")
+        try directory.write(
+            "probes/simulator.yaml",
+            simulator.world.probeFile(baseURL: simulator.baseURL, interval: interval, timeout: timeout))
+        return (directory, config)
     }
 
     @Test func aBadConfigExitsWithAClearErrorAndNeverTouchesTheStore() async throws {
@@ -34,11 +45,7 @@ import Testing
 
     @Test func theDaemonProbesTheSimulatorAndIocQueriesTheResult() async throws {
         let simulator = try await Simulator(world: .demo())
-        let directory = try TemporaryDirectory()
-        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\nprobe_files:\n  - probes/*.yaml\n")
-        try directory.write(
-            "probes/simulator.yaml",
-            simulator.world.probeFile(baseURL: simulator.baseURL, interval: "2s", timeout: "1500ms"))
+        let (directory, config) = try daemonDirectory(probing: simulator, interval: "2s", timeout: "1500ms")
         // An unreachable target is data, not a crash.
         try directory.write(
             "probes/unreachable.yaml",
@@ -120,11 +127,7 @@ import Testing
     /// every sample a reader saw before the kill is still there.
     @Test func aKilledDaemonLosesNothingThatWasCommitted() async throws {
         let simulator = try await Simulator(world: .demo())
-        let directory = try TemporaryDirectory()
-        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
-        try directory.write(
-            "probes/simulator.yaml",
-            simulator.world.probeFile(baseURL: simulator.baseURL, interval: "1s", timeout: "900ms"))
+        let (directory, config) = try daemonDirectory(probing: simulator, interval: "1s", timeout: "900ms")
         let store = directory.file("ioc.db")
         func seen() throws -> [Labels: [Sample]] {
             guard let reader = try? StoreReader(path: store) else { return [:] }
@@ -143,14 +146,7 @@ import Testing
             let committed = try seen()
             daemon.signal(SIGKILL)
             _ = await daemon.exitStatus()
-            var handle: OpaquePointer?
-            #expect(sqlite3_open(store, &handle) == SQLITE_OK)
-            var statement: OpaquePointer?
-            sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil)
-            #expect(sqlite3_step(statement) == SQLITE_ROW)
-            #expect(String(cString: sqlite3_column_text(statement, 0)) == "ok")
-            sqlite3_finalize(statement)
-            sqlite3_close(handle)
+            #expect(sqliteIntegrityCheck(store) == "ok")
             let after = try seen()
             for (labels, samples) in committed {
                 let kept = after[labels] ?? []
@@ -166,11 +162,7 @@ import Testing
     /// goes on, what cannot be stored is dropped and counted, and the file stays sound.
     @Test func aFullDiskIsLoggedCountedAndSurvived() async throws {
         let simulator = try await Simulator(world: .demo())
-        let directory = try TemporaryDirectory()
-        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
-        try directory.write(
-            "probes/simulator.yaml",
-            simulator.world.probeFile(baseURL: simulator.baseURL, interval: "1s", timeout: "900ms"))
+        let (directory, config) = try daemonDirectory(probing: simulator, interval: "1s", timeout: "900ms")
         // 400 blocks of 512 bytes: room for the schema and a few commits, then writes fail with EFBIG.
         let daemon = try ChildProcess(
             "/bin/sh",
@@ -188,14 +180,7 @@ import Testing
         #expect(log.components(separatedBy: "cannot write the store").count == 2, "one error line, not one per commit")
         #expect(log.contains("failed_commits=") && !log.contains("failed_commits=0 "))
         #expect(!log.contains("samples_dropped=0 "))
-        var handle: OpaquePointer?
-        #expect(sqlite3_open(directory.file("ioc.db"), &handle) == SQLITE_OK)
-        var statement: OpaquePointer?
-        sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil)
-        #expect(sqlite3_step(statement) == SQLITE_ROW)
-        #expect(String(cString: sqlite3_column_text(statement, 0)) == "ok")
-        sqlite3_finalize(statement)
-        sqlite3_close(handle)
+        #expect(sqliteIntegrityCheck(directory.file("ioc.db")) == "ok")
         await simulator.stop()
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct ChunkCodecTests {
     /// Scheduler-aligned timestamps every 15 s with a few milliseconds of jitter.
     func timestamps(_ count: Int, seed: UInt64) -> [Int64] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { 1_795_000_000_000 + Int64($0) * 15_000 + Int64.random(in: -3...3, using: &generator) }
     }
 
@@ -19,7 +19,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 120, 1000])
     func randomDoublesComeBackBitForBit(count: Int) throws {
-        var generator = SeededGenerator(seed: UInt64(count))
+        var generator = SplitMix64(seed: UInt64(count))
         let samples = zip(timestamps(count, seed: 7), (0..<count).map { _ in Double(bitPattern: generator.next()) })
             .map { Sample(timestamp: $0, value: $1) }
         let chunk = try roundTrip(samples)
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func probeDurationsUseScaledIntegersAndTakeFewBytes() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         // Durations in seconds with microsecond resolution, as libcurl reports them.
         let durations = (0..<120).map { _ in Double(Int.random(in: 20_000...90_000, using: &generator)) / 1e6 }
         let samples = zip(timestamps(120, seed: 1), durations).map { Sample(timestamp: $0, value: $1) }
@@ -72,25 +72,12 @@ import Testing
             #expect(throws: ChunkError.self) { try ChunkCodec.decode(Array(chunk.prefix(length))) }
         }
         #expect(throws: ChunkError.unknownEncoding(99)) { try ChunkCodec.decode([99, 1]) }
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         for _ in 0..<200 {
             let garbage = (0..<Int.random(in: 1...64, using: &generator)).map { _ in
                 UInt8.random(in: 0...255, using: &generator)
             }
             _ = try? ChunkCodec.decode(garbage)
         }
-    }
-}
-
-/// A small seeded generator, so that the random data of a test is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

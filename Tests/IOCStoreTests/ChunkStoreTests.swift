@@ -22,16 +22,6 @@ import Testing
         return names
     }
 
-    func integrity(_ path: String) -> String {
-        var handle: OpaquePointer?
-        guard sqlite3_open(path, &handle) == SQLITE_OK else { return "cannot open" }
-        defer { sqlite3_close(handle) }
-        var statement: OpaquePointer?
-        sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil)
-        defer { sqlite3_finalize(statement) }
-        return sqlite3_step(statement) == SQLITE_ROW ? String(cString: sqlite3_column_text(statement, 0)) : "no answer"
-    }
-
     @Test func samplesRoundTripAcrossChunksPartitionsAndReopening() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
@@ -73,7 +63,7 @@ import Testing
         let middle = try reader.select([try LabelMatcher("target", .equal, "t0")], from: from, through: through)
         let wanted = expected[labels[0]]?.filter { $0.timestamp >= from && $0.timestamp <= through }
         #expect(middle.first?.samples == wanted)
-        #expect(integrity(path) == "ok")
+        #expect(sqliteIntegrityCheck(path) == "ok")
     }
 
     @Test func lateSamplesAreTakenWithinABatchAndRefusedAfterIt() throws {
@@ -140,7 +130,7 @@ import Testing
         #expect(
             try reader.select([try LabelMatcher("job", .equal, "a")], from: .min, through: .max).first?.samples.first?
                 .timestamp == first + 9 * day)
-        #expect(integrity(path) == "ok")
+        #expect(sqliteIntegrityCheck(path) == "ok")
     }
 }
 

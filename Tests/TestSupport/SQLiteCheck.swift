@@ -1,0 +1,18 @@
+import CSQLite
+
+/// SQLite's own verdict on a file, `ok` when sound: what crash and disk-full tests must find.
+public func sqliteIntegrityCheck(_ path: String) -> String {
+    var handle: OpaquePointer?
+    guard sqlite3_open(path, &handle) == SQLITE_OK else {
+        sqlite3_close(handle)
+        return "cannot open \(path)"
+    }
+    defer { sqlite3_close(handle) }
+    var statement: OpaquePointer?
+    sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil)
+    defer { sqlite3_finalize(statement) }
+    guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else {
+        return "no answer"
+    }
+    return String(cString: text)
+}
