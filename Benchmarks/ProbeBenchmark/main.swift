@@ -5,7 +5,8 @@
 //   ioc-bench client --url BASE --transfers N --concurrency C
 //   ioc-bench serve                               the simulator, until standard input closes
 //   ioc-bench chunks [--series 1000] [--samples 480]   bytes per sample of the chunk codec
-//   ioc-bench ingest [--series 10000] [--hours 2]      the store alone: ingest rate, bytes per sample
+//   ioc-bench ingest [--series 10000] [--hours 26]     the store alone: ingest, bytes, queries
+//   ioc-bench history [--series 100] [--days 90]       the store after months: restart, 30-day queries
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
 // not counted; it includes libcurl, the scheduler, the probe results and the store's writer thread.
@@ -297,54 +298,220 @@ func chunks() {
     print("all: \(String(format: "%.3f", Double(bytes) / Double(samples))) bytes/sample over \(samples) samples")
 }
 
-/// The store alone: `series` probe-like series, `hours` of samples at 15 s, appended a scheduler
-/// interval at a time; samples per second of CPU, and the file's bytes per sample at the end.
+/// What the kernel counted this process writing: `wchar` (every write call, page cache included)
+/// and `write_bytes` (what reached the block layer), from /proc/self/io.
+func writtenBytes() -> (calls: Int64, device: Int64) {
+    guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return (0, 0) }
+    var fields: [String: Int64] = [:]
+    for line in text.split(separator: "\n") {
+        let parts = line.split(separator: ":")
+        if parts.count == 2 { fields[String(parts[0])] = Int64(parts[1].trimmingCharacters(in: .whitespaces)) }
+    }
+    return (fields["wchar"] ?? 0, fields["write_bytes"] ?? 0)
+}
+
+/// The resident set now, from /proc/self/statm.
+func residentMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return fields.count > 1 ? (Double(fields[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576 : 0
+}
+
+/// The store file's pages in use (the file less its free pages), WAL included.
+func storeBytes(_ path: String) -> Int64 {
+    var size: Int64 = 0
+    for name in [path, path + "-wal"] {
+        size += ((try? FileManager.default.attributesOfItem(atPath: name))?[.size] as? Int64) ?? 0
+    }
+    return size
+}
+
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
+}
+
+/// Probe-like data as a daemon makes it: per target four series (a latency in whole microseconds
+/// with noise around the target's own base, a status code that is almost always 200, success that
+/// is almost always 1, a constant content length), every 15 s at the target's fixed offset in the
+/// interval.
+struct ProbeLikeData {
+    let targets: Int
+    let labels: [[Labels]]
+    let base: [Double]
+    var random = SplitMix64(seed: 766)
+
+    init(series: Int) {
+        targets = max(1, series / 4)
+        labels = (0..<targets).map { target in
+            let instance = "https://dvc.province\(target % 34).example.vn/service/\(target)"
+            return ["probe_duration_seconds", "probe_http_status_code", "probe_success", "probe_http_content_length"]
+                .map { Labels([("__name__", $0), ("instance", instance), ("job", "bench")]) }
+        }
+        var random = SplitMix64(seed: 34)
+        base = (0..<targets).map { _ in 0.02 + Double(random.next() % 380) / 1000 }
+    }
+
+    /// The samples of the targets due in the second that starts at `second` (ms since `start`).
+    mutating func samples(at time: Int64, since start: Int64, into batch: inout [LabeledSample]) {
+        let slot = Int(((time - start) / 1000) % 15)
+        for target in (slot * targets / 15)..<((slot + 1) * targets / 15) {
+            // Aligned to the schedule (as the daemon stamps a probe that starts within 50 ms of its
+            // time), except the one probe in a hundred that started later than that.
+            let late = random.next() % 100 == 0 ? 50 + Int64(random.next() % 200) : 0
+            let timestamp = time + Int64(target * 15_000 / targets % 1000) + late
+            let roll = random.next() % 1000
+            let latency = (base[target] * (0.7 + Double(random.next() % 900) / 1000) * 1e6).rounded() / 1e6
+            let values: [Double] = [latency, roll == 0 ? 503 : 200, roll == 0 ? 0 : 1, Double(1200 + target % 7)]
+            for (labels, value) in zip(labels[target], values) {
+                batch.append(LabeledSample(labels: labels, sample: Sample(timestamp: timestamp, value: value)))
+            }
+        }
+    }
+}
+
+/// The store alone, as the daemon drives it: `series` probe-like series for `hours`, each second's
+/// samples appended and committed (about 667 per commit at 10,000 series), the writer's clock
+/// following the data. Then queries through a reader in the same process (open chunks from
+/// memory, as the daemon's rules and API read) and through a reader of the file alone (as
+/// `ioc query` and the dashboard read), medians of `--runs`.
 func ingest() throws {
     let seriesCount = Int(option("series", "10000")) ?? 10_000
-    let hours = Int(option("hours", "2")) ?? 2
+    let hours = Int(option("hours", "26")) ?? 26
+    let runs = Int(option("runs", "9")) ?? 9
     let directory = NSTemporaryDirectory() + "/ioc-ingest-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let keep = CommandLine.arguments.contains("--keep")
+    defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
+    let path = directory + "/ioc.db"
+    let start: Int64 = 1_795_046_400_000  // a UTC midnight
+    let clock = Atomic<Int64>(start)
+    let writer = try SampleWriter(
+        path: path, capacity: seriesCount * 2, flushInterval: .seconds(3600), clock: { clock.load(ordering: .relaxed) })
+    var data = ProbeLikeData(series: seriesCount)
+    var batch: [LabeledSample] = []
+    batch.reserveCapacity(seriesCount)
+    let residentBefore = residentMiB()
+    let cpuBefore = cpuSeconds()
+    let writtenBefore = writtenBytes()
+    let end = start + Int64(hours) * 3_600_000
+    for time in stride(from: start, to: end, by: 1000) {
+        clock.store(time, ordering: .relaxed)
+        batch.removeAll(keepingCapacity: true)
+        data.samples(at: time, since: start, into: &batch)
+        writer.append(batch)
+        writer.flush()
+    }
+    let cpu = cpuSeconds() - cpuBefore
+    let written = writtenBytes()
+    let samples = writer.statistics.written
+    let resident = peakRSSMiB()
+    let storeResident = residentMiB() - residentBefore
+
+    let live = try writer.makeReader()
+    let file = try StoreReader(path: path)
+    let all = [try LabelMatcher("job", .equal, "bench")]
+    let one = [try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""), try LabelMatcher("__name__", .equal, "probe_duration_seconds")]
+    var figures: [(String, Double)] = []
+    let readers = option("readers", "memory,file").split(separator: ",")
+    for (name, reader) in [("memory", live), ("file", file)] where readers.contains(Substring(name)) {
+        var last5 = [Double]()
+        var day = [Double]()
+        var dayRollups = [Double]()
+        var lookup = [Double]()
+        var count = 0
+        let id = try reader.series(matching: one)[0].id
+        for _ in 0..<runs {
+            lookup.append(try milliseconds { _ = try reader.series(matching: all) })
+            last5.append(try milliseconds { count = try reader.select(all, from: end - 300_000, through: end).reduce(0) { $0 + $1.samples.count } })
+            day.append(try milliseconds { _ = try reader.select(one, from: end - 86_400_000, through: end) })
+            dayRollups.append(try milliseconds { _ = try reader.rollups(ofSeries: id, resolution: 3_600_000, from: end - 86_400_000, through: end) })
+        }
+        figures += [
+            ("\(name)_last_5m_all_series_ms", median(last5)), ("\(name)_all_series_lookup_ms", median(lookup)), ("\(name)_last_5m_samples", Double(count)),
+            ("\(name)_one_series_24h_ms", median(day)), ("\(name)_one_series_24h_hourly_rollups_ms", median(dayRollups)),
+        ]
+    }
+    writer.close()
+    let size = storeBytes(path)
+    func format(_ value: Double) -> String { String(format: "%.3f", value) }
+    print(
+        "{\"mode\":\"ingest\",\"series\":\(seriesCount),\"hours\":\(hours),\"samples\":\(samples),"
+            + "\"samples_per_cpu_second\":\(Int(Double(samples) / cpu)),"
+            + "\"bytes_per_sample_on_disk\":\(format(Double(size) / Double(samples))),"
+            + "\"bytes_written_per_sample\":\(format(Double(written.calls - writtenBefore.calls) / Double(samples))),"
+            + "\"device_bytes_written_per_sample\":\(format(Double(written.device - writtenBefore.device) / Double(samples))),"
+            + "\"chunks\":\(writer.statistics.chunks),\"peak_rss_mib\":\(format(resident)),"
+            + "\"store_rss_mib\":\(format(storeResident)),"
+            + figures.map { "\"\($0.0)\":\(format($0.1))" }.joined(separator: ",") + "}")
+}
+
+/// Months of history for a few series, backfilled an hour at a time; then the restart (opening the
+/// writer, which replays its log, until a first query is answered) and queries over 30 days.
+func history() throws {
+    let seriesCount = Int(option("series", "100")) ?? 100
+    let days = Int(option("days", "90")) ?? 90
+    let runs = Int(option("runs", "9")) ?? 9
+    let directory = NSTemporaryDirectory() + "/ioc-history-\(getpid())"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = directory + "/ioc.db"
-    let start: Int64 = 1_795_000_000_000
-    let writer = try SampleWriter(
-        path: path, capacity: seriesCount * 2, flushInterval: .seconds(3600), clock: { start })
-    let labels = (0..<seriesCount).map { index in
-        Labels([
-            ("__name__", index % 4 == 0 ? "probe_success" : "probe_duration_seconds"), ("job", "bench"),
-            ("instance", "https://dichvucong.example.vn/\(index / 4)"), ("series", String(index % 4)),
-        ])
-    }
-    var random = SystemRandomNumberGenerator()
-    let steps = hours * 240
+    let start: Int64 = 1_795_046_400_000
+    let end = start + Int64(days) * 86_400_000 - 1_800_000  // the last hour half full: an open chunk
+    let clock = Atomic<Int64>(start)
+    var data = ProbeLikeData(series: seriesCount)
+    var writer: SampleWriter? = try SampleWriter(
+        path: path, capacity: seriesCount * 4 * 240, flushInterval: .seconds(3600), clock: { clock.load(ordering: .relaxed) })
+    var batch: [LabeledSample] = []
     let cpuBefore = cpuSeconds()
-    for step in 0..<steps {
-        let time = start + Int64(step) * 15_000
-        writer.append(
-            labels.enumerated().map { index, labels in
-                let value = index % 4 == 0 ? 1 : Double(Int.random(in: 20_000...400_000, using: &random)) / 1e6
-                return LabeledSample(
-                    labels: labels,
-                    sample: Sample(timestamp: time + Int64.random(in: -3...3, using: &random), value: value))
-            })
-        writer.flush()
+    for hour in stride(from: start, to: end, by: 3_600_000) {
+        batch.removeAll(keepingCapacity: true)
+        for time in stride(from: hour, to: min(hour + 3_600_000, end), by: 1000) {
+            data.samples(at: time, since: start, into: &batch)
+        }
+        clock.store(min(hour + 3_600_000, end), ordering: .relaxed)
+        writer?.append(batch)
+        writer?.flush()
     }
-    writer.close()
     let cpu = cpuSeconds() - cpuBefore
-    let samples = seriesCount * steps
-    var size: Int64 = 0
-    for name in ["ioc.db", "ioc.db-wal"] {
-        size += ((try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.size] as? Int64) ?? 0
+    let samples = writer?.statistics.written ?? 0
+    writer?.close()
+    writer = nil
+    let size = storeBytes(path)
+    let one = [try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""), try LabelMatcher("__name__", .equal, "probe_duration_seconds")]
+    var reopened: SampleWriter?
+    var answered = 0
+    let restart = try milliseconds {
+        reopened = try SampleWriter(path: path, clock: { clock.load(ordering: .relaxed) })
+        answered = try reopened!.makeReader().select(one, from: end - 300_000, through: end).first?.samples.count ?? 0
     }
+    guard let reopened, answered > 0 else { throw BenchmarkError(description: "nothing answered after the restart") }
+    var figures: [(String, Double)] = [("restart_until_queryable_ms", restart)]
+    for (name, reader) in [("memory", try reopened.makeReader()), ("file", try StoreReader(path: path))] {
+        let id = try reader.series(matching: one)[0].id
+        var raw = [Double]()
+        var hourly = [Double]()
+        var count = 0
+        for _ in 0..<runs {
+            raw.append(try milliseconds { count = try reader.select(one, from: end - 30 * 86_400_000, through: end)[0].samples.count })
+            hourly.append(try milliseconds { _ = try reader.rollups(ofSeries: id, resolution: 3_600_000, from: end - 30 * 86_400_000, through: end) })
+        }
+        figures += [("\(name)_one_series_30d_ms", median(raw)), ("\(name)_one_series_30d_samples", Double(count)), ("\(name)_one_series_30d_hourly_rollups_ms", median(hourly))]
+    }
+    reopened.close()
+    func format(_ value: Double) -> String { String(format: "%.3f", value) }
     print(
-        "{\"mode\":\"ingest\",\"series\":\(seriesCount),\"samples\":\(samples),"
+        "{\"mode\":\"history\",\"series\":\(seriesCount),\"days\":\(days),\"samples\":\(samples),"
             + "\"samples_per_cpu_second\":\(Int(Double(samples) / cpu)),"
-            + "\"bytes_per_sample\":\(String(format: "%.2f", Double(size) / Double(samples))),"
-            + "\"chunks\":\(writer.statistics.chunks),\"peak_rss_mib\":\(String(format: "%.1f", peakRSSMiB()))}")
+            + "\"bytes_per_sample_on_disk\":\(format(Double(size) / Double(samples))),"
+            + figures.map { "\"\($0.0)\":\(format($0.1))" }.joined(separator: ",") + "}")
 }
 
 switch CommandLine.arguments.dropFirst().first ?? "all" {
 case "ingest": try ingest()
+case "history": try history()
 case "chunks": chunks()
 case "serve": try await serve()
 case "client": await client()

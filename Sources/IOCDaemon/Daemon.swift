@@ -67,7 +67,8 @@ public struct Daemon: Sendable {
         let health = TargetHealthLog(logger: logger)
         let series = ProbeSeriesWriter()
         let scheduler = ProbeScheduler(targets: configuration.targets, prober: Prober(client: client)) {
-            target, result, _ in
+            target, result, due in
+            let result = result.aligned(to: due)
             writer.append(series.samples(for: target, result))
             writer.record(metadata: result.feedMetadata)
             health.record(target, result)

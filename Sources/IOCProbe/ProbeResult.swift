@@ -56,6 +56,24 @@ public struct ProbeResult: Sendable {
         self.outcomes = outcomes
     }
 
+    /// How far from the time it was due a probe may start and still have its samples stamped with
+    /// that time. Prometheus does the same for scrapes (`--scrape.timestamp-tolerance`): timestamps
+    /// at exact intervals cost a bit each in a chunk, jittered ones a byte or more. Ours is the
+    /// scheduler's batch window plus a margin: a probe starts up to 25 ms late by design.
+    public static let timestampTolerance: Int64 = 50
+
+    /// This result with its time, and that of feed samples that carried it, moved to `due` when the
+    /// probe started within `timestampTolerance` of it.
+    public func aligned(to due: Int64) -> ProbeResult {
+        guard timestamp != due, abs(timestamp - due) <= ProbeResult.timestampTolerance else { return self }
+        var result = self
+        result.timestamp = due
+        for index in result.feedSamples.indices where result.feedSamples[index].sample.timestamp == timestamp {
+            result.feedSamples[index].sample.timestamp = due
+        }
+        return result
+    }
+
     /// The earliest expiry in the peer's certificate chain, seconds since the epoch.
     public var earliestCertificateExpiry: Int64? { response?.certificateExpiries.min() }
 

@@ -151,9 +151,9 @@ extension Statement {
     }
 
     /// Calls `body` with the bytes of a blob column; they are valid only during the call.
-    func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+    func withBlob<T, E: Error>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
         let count = Int(sqlite3_column_bytes(statement, column))
-        return body(UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, column), count: count))
+        return try body(UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, column), count: count))
     }
 }
 

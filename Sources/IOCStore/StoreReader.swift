@@ -7,156 +7,245 @@ public import IOCCore
 public final class StoreReader: SeriesSource {
     public let path: String
     private let database: Database
-    private let seriesByPosting: Statement
-    private let allSeries: Statement
-    private let samplesInRange: Statement
+    private let newSeries: Statement
+    /// The series read so far (they are never changed or deleted, so only new ones are read again),
+    /// with a label index in memory and each one's rank in label order.
+    private var index = SeriesIndex()
+    private let logInRange: Statement
     private var chunkQueries: [String: Statement] = [:]
-    /// Files from before schema version 3 have no partitions.
-    private let hasPartitions: Bool
+    private var summaryQueries: [String: Statement] = [:]
+    /// The writer's open chunks, when the reader is in the writer's process.
+    private let heads: HeadTable?
 
     /// Opens an existing store; a missing file is an error, never created.
-    public init(path: String) throws(StoreError) {
+    public convenience init(path: String) throws(StoreError) { try self.init(path: path, heads: nil) }
+
+    init(path: String, heads: HeadTable?) throws(StoreError) {
         self.path = path
+        self.heads = heads
         guard access(path, F_OK) == 0 else {
             throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
         }
         database = try Database(path: path, readOnly: true)
         try StoreSchema.checkForReading(database)
-        seriesByPosting = try database.prepare(
-            "SELECT s.id, s.pairs FROM postings p JOIN series s ON s.id = p.series_id WHERE p.name = ? AND p.value = ?")
-        allSeries = try database.prepare("SELECT id, pairs FROM series")
-        samplesInRange = try database.prepare(
-            "SELECT ts, value FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? ORDER BY ts")
-        hasPartitions = try database.scalarInt("PRAGMA user_version") >= 3
-    }
-
-    /// Series whose labels satisfy every matcher. An equality matcher with a value narrows the search
-    /// through the label index; the other matchers filter what it found.
-    public func series(matching matchers: [LabelMatcher]) throws(StoreError) -> [(id: Int64, labels: Labels)] {
-        let candidates: [(Int64, Labels)]
-        if let anchor = matchers.first(where: { $0.op == .equal && !$0.value.isEmpty }) {
-            seriesByPosting.bind(1, anchor.name)
-            seriesByPosting.bind(2, anchor.value)
-            candidates = try rows(of: seriesByPosting)
-        } else {
-            candidates = try rows(of: allSeries)
+        guard try database.scalarInt("PRAGMA user_version") >= 4 else {
+            throw StoreError(
+                path: path, "written by an older IOC; start iocd once (or `ioc import`) to bring it up to date")
         }
-        return candidates.filter { _, labels in matchers.allSatisfy { $0.matches(labels) } }
-            .sorted { $0.1 < $1.1 }
-            .map { (id: $0.0, labels: $0.1) }
+        newSeries = try database.prepare("SELECT id, pairs FROM series WHERE id > ? ORDER BY id")
+        logInRange = try database.prepare("SELECT data FROM log WHERE max_ts >= ? AND min_ts <= ? ORDER BY seq")
     }
 
-    /// A series' samples in `start...end`: from the closed chunks of the partitions that overlap the
-    /// range, then from the log of open chunks.
+    /// Series whose labels satisfy every matcher, in label order. An equality matcher with a value
+    /// narrows the search through the label index; the other matchers filter what it found.
+    public func series(matching matchers: [LabelMatcher]) throws(StoreError) -> [(id: Int64, labels: Labels)] {
+        try readNewSeries()
+        return index.series(matching: matchers)
+    }
+
+    private func readNewSeries() throws(StoreError) {
+        newSeries.bind(1, index.newest)
+        defer { newSeries.reset() }
+        var added: [(Int64, Labels)] = []
+        while try newSeries.step() {
+            let id = newSeries.int64(0)
+            guard let labels = newSeries.withBlob(1, StoreSchema.decode) else {
+                throw StoreError(path: path, "series \(id) has damaged labels")
+            }
+            added.append((id, labels))
+        }
+        index.add(added)
+    }
+
+    /// A series' samples in `start...end`.
     public func samples(ofSeries id: Int64, from start: Int64, through end: Int64) throws(StoreError) -> [Sample] {
-        try samples(ofSeries: id, from: start, through: end, partitions: try partitions(from: start, through: end))
+        try samples(of: [id], from: start, through: end)[0]
     }
 
-    private func partitions(from start: Int64, through end: Int64) throws(StoreError) -> [String] {
-        hasPartitions ? try Partitions.overlapping(from: start, through: end, in: database) : []
+    public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
+        let found = try series(matching: matchers)
+        let samples = try samples(of: found.map(\.id), from: start, through: end)
+        return zip(found, samples).map { Series(labels: $0.labels, samples: $1) }
     }
 
-    /// As above, with the overlapping partitions looked up once by the caller for many series.
-    private func samples(ofSeries id: Int64, from start: Int64, through end: Int64, partitions: [String])
-        throws(StoreError) -> [Sample]
-    {
-        var samples: [Sample] = []
-        for partition in partitions {
-            // A partition dropped by retention since the catalog was read is simply not there.
-            guard let statement = try? chunkQuery(partition) else { continue }
-            statement.bind(1, id)
-            statement.bind(2, start)
-            statement.bind(3, end)
-            defer { statement.reset() }
-            while try statement.step() {
-                let chunk = statement.withBlob(0) { Array($0) }
+    /// Each series' samples in `start...end`: the closed chunks of the hours before what memory holds,
+    /// then the open chunks, from the writer's memory or else from the saved heads and the log.
+    /// Memory is read first and the file in one read transaction after it, so a chunk closed in
+    /// between is found in one place or both (and then taken once), never in neither.
+    private func samples(of ids: [Int64], from start: Int64, through end: Int64) throws(StoreError) -> [[Sample]] {
+        let memory = heads?.samples(of: ids, from: start, through: end) ?? []
+        try database.execute("BEGIN")
+        defer { try? database.execute("COMMIT") }
+        let partitions = try Partitions.overlapping(from: start, through: end, in: database)
+        var result: [[Sample]] = []
+        result.reserveCapacity(ids.count)
+        for (position, id) in ids.enumerated() {
+            let open = position < memory.count ? memory[position] : nil
+            if let open, open.since <= start {
+                // Everything in the range is in memory.
+                result.append(open.samples)
+                continue
+            }
+            var samples: [Sample] = []
+            let before = open?.since ?? .max
+            try forEachChunk(of: id, from: start, through: min(end, before &- 1), in: partitions, query: chunkQuery) {
+                statement, _ throws(StoreError) in
+                let chunk = statement.withBlob(1) { Array($0) }
                 do {
-                    let decoded = try ChunkCodec.decode(chunk)
-                    samples += decoded.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
+                    samples += try ChunkCodec.decode(chunk).lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
                 } catch {
-                    throw StoreError(path: path, "a chunk of series \(id) in \(partition) is damaged: \(error)")
+                    throw StoreError(path: path, "a chunk of series \(id) is damaged: \(error)")
+                }
+            }
+            if let open {
+                let after = samples.last?.timestamp ?? .min
+                samples += open.samples.lazy.filter { $0.timestamp > after }
+            }
+            result.append(samples)
+        }
+        if heads == nil { try addOpenChunks(of: ids, from: start, through: end, to: &result) }
+        return result
+    }
+
+    /// Calls `body` for each stored chunk row of series `id` whose hour overlaps `start...end`.
+    private func forEachChunk(
+        of id: Int64, from start: Int64, through end: Int64, in partitions: [(name: String, start: Int64)],
+        query: (String) throws(StoreError) -> Statement,
+        _ body: (Statement, _ hour: Int64) throws(StoreError) -> Void
+    ) throws(StoreError) {
+        guard start <= end else { return }
+        for partition in partitions {
+            let dayEnd = partition.start + Partitions.dayMilliseconds - 1
+            let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
+            let first = start <= partition.start ? 0 : (start - partition.start) / Partitions.blockMilliseconds
+            let last = end >= dayEnd ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
+            guard first <= last else { continue }
+            // A partition dropped by retention since the catalog was read is simply not there.
+            guard let statement = try? query(partition.name) else { continue }
+            for hour in first...last {
+                statement.bind(1, hour << 48 | id)
+                defer { statement.reset() }
+                while try statement.step() {
+                    try body(statement, partition.start + hour * Partitions.blockMilliseconds)
                 }
             }
         }
-        return samples + (try loggedSamples(ofSeries: id, from: start, through: end))
+    }
+
+    /// Adds the open chunks' samples from the file: the heads saved when hours last closed, then the
+    /// log records since.
+    private func addOpenChunks(of ids: [Int64], from start: Int64, through end: Int64, to result: inout [[Sample]])
+        throws(StoreError)
+    {
+        var index: [Int64: Int] = [:]
+        for (position, id) in ids.enumerated() { index[id] = position }
+        let saved = try database.prepare("SELECT series_id, block, count, data FROM heads ORDER BY series_id, block")
+        while try saved.step() {
+            guard let position = index[saved.int64(0)] else { continue }
+            try saved.withBlob(3) { bytes throws(StoreError) in
+                do {
+                    try CompactSamples.decode(
+                        bytes, count: Int(saved.int64(2)), base: saved.int64(1), from: start, through: end,
+                        into: &result[position])
+                } catch {
+                    throw StoreError(path: path, "the saved open chunk of series \(saved.int64(0)) is damaged: \(error)")
+                }
+            }
+        }
+        logInRange.bind(1, start)
+        logInRange.bind(2, end)
+        defer { logInRange.reset() }
+        while try logInRange.step() {
+            try logInRange.withBlob(0) { record throws(StoreError) in
+                do {
+                    try LogRecord.sections(record, where: { index[$0] != nil }) {
+                        id, base, count, bytes throws(ChunkError) in
+                        try CompactSamples.decode(
+                            bytes, count: count, base: base, from: start, through: end, into: &result[index[id]!])
+                    }
+                } catch {
+                    throw StoreError(path: path, "a log record is damaged: \(error)")
+                }
+            }
+        }
     }
 
     /// A series' buckets of `resolution` ms (one of `Rollup.resolutions`) that start in
-    /// `start...end`: from the rollups of closed chunks, with the open chunk's samples summarised and
-    /// folded in. For dashboards over long ranges: a month of a series is about 720 hourly rows.
+    /// `start...end`. Hourly buckets come from the summaries stored with each closed chunk, so a month
+    /// of a series is about 720 small rows; 5-minute buckets are computed from the samples.
     public func rollups(ofSeries id: Int64, resolution: Int64, from start: Int64, through end: Int64) throws(StoreError)
         -> [Rollup]
     {
         guard Rollup.resolutions.contains(resolution) else {
             throw StoreError(path: path, "no rollups at \(resolution) ms; they are kept at \(Rollup.resolutions) ms")
         }
-        try database.execute("BEGIN")
-        defer { try? database.execute("COMMIT") }
-        var rollups: [Rollup] = []
-        for partition in try partitions(from: start, through: end) {
-            let table = Partitions.rollupTable(of: partition)
-            guard
-                let statement = try? database.prepare(
-                    "SELECT start_ts, min, max, sum, count, last_ts, last FROM \(table) "
-                        + "WHERE series_id = ? AND resolution = ? AND start_ts >= ? AND start_ts <= ? ORDER BY start_ts"
-                )
-            else { continue }
-            statement.bind(1, id)
-            statement.bind(2, resolution)
-            statement.bind(3, start)
-            statement.bind(4, end)
-            while try statement.step() {
-                rollups.append(RollupRow.read(statement, start: statement.int64(0), from: 1))
-            }
-        }
-        // The open chunk's samples in the buckets that start in the range (to the end of the last one).
+        // The samples of the buckets that start in the range run to the end of the last bucket.
         let (bucketsEnd, overflow) = end.addingReportingOverflow(resolution - 1)
-        let open = try loggedSamples(ofSeries: id, from: start, through: overflow ? .max : bucketsEnd)
-        for rollup in Rollup.summarise(open, resolution: resolution) where rollup.start >= start && rollup.start <= end
-        {
-            if let previous = rollups.last, previous.start == rollup.start {
-                rollups[rollups.count - 1] = previous.merged(with: rollup)
-            } else {
-                rollups.append(rollup)
+        let through = overflow ? Int64.max : bucketsEnd
+        guard start <= end, start <= Int64.max - resolution else { return [] }
+        // From the first bucket that starts in the range.
+        let from =
+            start <= Int64.min + resolution
+            ? Int64.min : Rollup.bucket(of: start + resolution - 1, resolution: resolution)
+        guard resolution == Partitions.blockMilliseconds else {
+            return Rollup.summarise(try samples(ofSeries: id, from: from, through: through), resolution: resolution)
+                .filter { $0.start >= start && $0.start <= end }
+        }
+        let memory = heads?.samples(of: [id], from: from, through: through).first ?? nil
+        var rollups: [Rollup] = []
+        try database.execute("BEGIN")
+        do {
+            defer { try? database.execute("COMMIT") }
+            let partitions = try Partitions.overlapping(from: from, through: through, in: database)
+            let before = memory?.since ?? .max
+            try forEachChunk(of: id, from: from, through: min(through, before &- 1), in: partitions, query: summaryQuery) {
+                statement, hour throws(StoreError) in
+                let summary: Rollup?
+                do {
+                    summary = try statement.withBlob(1) { bytes throws(ChunkError) in try ChunkSummary.decode(bytes, hour: hour) }
+                } catch {
+                    throw StoreError(path: path, "a chunk summary of series \(id) is damaged: \(error)")
+                }
+                if let summary { Self.fold(summary, into: &rollups) }
             }
         }
-        return rollups
+        let open: [Sample]
+        if let memory {
+            let after = rollups.last?.last.timestamp ?? .min
+            open = memory.samples.filter { $0.timestamp > after }
+        } else {
+            var result: [[Sample]] = [[]]
+            try database.execute("BEGIN")
+            defer { try? database.execute("COMMIT") }
+            try addOpenChunks(of: [id], from: from, through: through, to: &result)
+            open = result[0]
+        }
+        for rollup in Rollup.summarise(open, resolution: resolution) { Self.fold(rollup, into: &rollups) }
+        return rollups.filter { $0.start >= start && $0.start <= end }
+    }
+
+    private static func fold(_ rollup: Rollup, into rollups: inout [Rollup]) {
+        if let previous = rollups.last, previous.start == rollup.start {
+            rollups[rollups.count - 1] = previous.merged(with: rollup)
+        } else {
+            rollups.append(rollup)
+        }
     }
 
     private func chunkQuery(_ partition: String) throws(StoreError) -> Statement {
         if let statement = chunkQueries[partition] { return statement }
         let statement = try database.prepare(
-            "SELECT data FROM \(partition) WHERE series_id = ? AND max_ts >= ? AND min_ts <= ? ORDER BY min_ts")
+            "SELECT key, data FROM \(partition) WHERE key = ?")
         chunkQueries[partition] = statement
         return statement
     }
 
-    private func loggedSamples(ofSeries id: Int64, from start: Int64, through end: Int64) throws(StoreError) -> [Sample]
-    {
-        samplesInRange.bind(1, id)
-        samplesInRange.bind(2, start)
-        samplesInRange.bind(3, end)
-        defer { samplesInRange.reset() }
-        var samples: [Sample] = []
-        while try samplesInRange.step() {
-            samples.append(
-                Sample(
-                    timestamp: samplesInRange.int64(0),
-                    value: samplesInRange.doubleFromBits(1)))
-        }
-        return samples
-    }
-
-    public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
-        // One read transaction: a snapshot, so that a chunk closed meanwhile (moved from the log to a
-        // partition) is seen in exactly one of the two places.
-        try database.execute("BEGIN")
-        defer { try? database.execute("COMMIT") }
-        let overlapping = try partitions(from: start, through: end)
-        return try series(matching: matchers).map { id, labels throws(StoreError) in
-            Series(
-                labels: labels, samples: try samples(ofSeries: id, from: start, through: end, partitions: overlapping))
-        }
+    private func summaryQuery(_ partition: String) throws(StoreError) -> Statement {
+        if let statement = summaryQueries[partition] { return statement }
+        let statement = try database.prepare(
+            "SELECT key, summary FROM \(partition) WHERE key = ?")
+        summaryQueries[partition] = statement
+        return statement
     }
 
     /// Every label name in the store (`__name__` included), sorted: from the label index, no scan.
@@ -181,16 +270,4 @@ public final class StoreReader: SeriesSource {
         try StoreSchema.readMetadata(database)
     }
 
-    private func rows(of statement: Statement) throws(StoreError) -> [(Int64, Labels)] {
-        defer { statement.reset() }
-        var rows: [(Int64, Labels)] = []
-        while try statement.step() {
-            let id = statement.int64(0)
-            guard let labels = statement.withBlob(1, StoreSchema.decode) else {
-                throw StoreError(path: path, "series \(id) has damaged labels")
-            }
-            rows.append((id, labels))
-        }
-        return rows
-    }
 }

@@ -3,13 +3,15 @@ import IOCCore
 /// The store's tables and their version. The file says which version wrote it (`PRAGMA user_version`);
 /// older files are migrated forward, files from a newer IOC are refused and never modified.
 ///
-/// Versions: 1, series, label index and samples; 2, metric metadata (HELP, TYPE, UNIT); 3, closed
-/// chunks in daily partition tables listed in `partitions`, while `samples` keeps only the open
-/// chunks' samples (the log that is committed about once a second and replayed on start).
+/// Versions: 1, series, label index and samples (a row each); 2, metric metadata (HELP, TYPE,
+/// UNIT); 3, closed chunks in daily partition tables listed in `partitions`, with `samples` keeping
+/// the open chunks' samples; 4, chunks of an hour each with its summary, the open chunks in
+/// memory made durable by `log` (a record per commit) and `heads` (saved when hours close), and
+/// each series' latest timestamp in `watermarks`. Versions 1 to 3 are migrated by `StoreMigration`.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 3
+    static let version: Int64 = 4
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS series (
@@ -24,12 +26,23 @@ enum StoreSchema {
             series_id INTEGER NOT NULL,
             PRIMARY KEY (name, value, series_id)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS samples (
+        CREATE TABLE IF NOT EXISTS log (
+            seq INTEGER PRIMARY KEY,
+            min_ts INTEGER NOT NULL,
+            max_ts INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS heads (
             series_id INTEGER NOT NULL,
-            ts INTEGER NOT NULL,
-            value INTEGER NOT NULL,
-            PRIMARY KEY (series_id, ts)
+            block INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (series_id, block)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS watermarks (
+            series_id INTEGER PRIMARY KEY,
+            last_ts INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS partitions (
             name TEXT PRIMARY KEY,
             start_ts INTEGER NOT NULL,
@@ -46,6 +59,10 @@ enum StoreSchema {
     /// Sets the connection up for writing and brings the file to the current schema.
     static func prepareForWriting(_ database: Database) throws(StoreError) {
         // Set explicitly: distributions build SQLite with different defaults.
+        // Before WAL mode, so that it applies to a new file. Each commit writes a log record of a few
+        // KB and the B-tree pages above it, whole pages each: 2 KB pages write a quarter less per
+        // sample than 4 KB ones (`ioc-bench ingest`, BENCHMARKS.md).
+        try database.execute("PRAGMA page_size = 2048")
         try database.execute("PRAGMA journal_mode = WAL")
         try database.execute("PRAGMA synchronous = NORMAL")
         try database.execute("PRAGMA secure_delete = OFF")
@@ -57,7 +74,9 @@ enum StoreSchema {
             if !isEmpty {
                 try check(database, version: found, application: application)
             }
+            let legacy = isEmpty || found >= 4 ? nil : try StoreMigration.readLegacy(database, version: found)
             try database.execute(tables)
+            if let legacy { try StoreMigration.write(legacy, to: database) }
             try database.execute("PRAGMA user_version = \(version)")
             try database.execute("PRAGMA application_id = \(applicationID)")
         }

@@ -52,4 +52,23 @@ import Testing
         #expect(schedule.nextDue == nil)
         #expect(schedule.takeDue(now: 1_000_000).isEmpty)
     }
+
+    /// As Prometheus' `--scrape.timestamp-tolerance`: a probe that starts close to its time is stamped
+    /// with that time (regular timestamps cost a bit each in the store), one that starts late keeps
+    /// its own, and so do feed samples that carried their own timestamps.
+    @Test func resultsThatStartNearTheirTimeAreStampedWithIt() {
+        var result = ProbeResult(
+            timestamp: 1_000_020, durationSeconds: 0.1, success: true, degraded: false, failure: nil, response: nil,
+            outcomes: [])
+        let labels = Labels(["__name__": "m"])
+        result.feedSamples = [
+            LabeledSample(labels: labels, sample: Sample(timestamp: 1_000_020, value: 1)),
+            LabeledSample(labels: labels, sample: Sample(timestamp: 900_000, value: 2)),
+        ]
+        let aligned = result.aligned(to: 1_000_000)
+        #expect(aligned.timestamp == 1_000_000)
+        #expect(aligned.feedSamples.map(\.sample.timestamp) == [1_000_000, 900_000])
+        #expect(result.aligned(to: 1_000_020 - ProbeResult.timestampTolerance - 1).timestamp == 1_000_020)
+        #expect(result.aligned(to: 1_000_020 + ProbeResult.timestampTolerance).timestamp == 1_000_020 + ProbeResult.timestampTolerance)
+    }
 }

@@ -26,14 +26,16 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
         var generator = SystemRandomNumberGenerator()
-        // Three days at 10 minutes, in three sessions of the writer: chunks close (120 samples), cross
-        // day partitions, and open chunks are replayed from the log on each reopening.
+        // Three days at 10 minutes, in three sessions of the writer: hours close into chunks in day
+        // partitions, and open chunks are replayed from the log on each reopening.
         let labels = (0..<4).map { Labels(["__name__": "probe_duration_seconds", "target": "t\($0)"]) }
         var expected: [Labels: [Sample]] = [:]
         let start: Int64 = 20_000 * day + 3_600_000
+        let clock = ManualClock(start)
         for session in 0..<3 {
-            let writer = try SampleWriter(path: path, clock: { start })
+            let writer = try SampleWriter(path: path, clock: clock.function)
             for step in (session * 144)..<((session + 1) * 144) {
+                clock.set(start + Int64(step) * 600_000)
                 let batch = labels.map { labels in
                     let value: Double =
                         step % 97 == 0
@@ -46,6 +48,16 @@ import Testing
                 batch.forEach { expected[$0.labels, default: []].append($0.sample) }
                 writer.append(batch)
                 if step % 50 == 0 { writer.flush() }
+                if step % 37 == 0 {
+                    // A reader in the writer's process (open chunks from memory) and one of the file
+                    // alone (open chunks from the log) see the same, whatever hours have closed.
+                    writer.flush()
+                    let all = [try LabelMatcher("target", .matchesRegex, "t.")]
+                    let live = try writer.makeReader().select(all, from: .min, through: .max)
+                    let file = try StoreReader(path: path).select(all, from: .min, through: .max)
+                    #expect(live == file, "step \(step)")
+                    #expect(live.map(\.samples) == live.map { expected[$0.labels] ?? [] }, "step \(step)")
+                }
             }
             writer.close()
             #expect(writer.statistics.written == 4 * 144)
@@ -96,9 +108,11 @@ import Testing
         let path = directory.file("ioc.db")
         let first: Int64 = 20_100 * day
         let labels = Labels(["__name__": "m", "job": "a"])
-        // Ten days of samples every minute; chunks close as they fill.
-        var writer = try SampleWriter(path: path, clock: { first })
+        // Ten days of samples every minute; hours close as the clock passes them.
+        let clock = ManualClock(first)
+        var writer = try SampleWriter(path: path, clock: clock.function)
         for minute in 0..<(10 * 1440) {
+            clock.set(first + Int64(minute) * 60_000)
             writer.append([
                 LabeledSample(
                     labels: labels, sample: Sample(timestamp: first + Int64(minute) * 60_000, value: Double(minute)))
@@ -141,10 +155,12 @@ import Testing
         let start: Int64 = 20_200 * 86_400_000 + 7 * 60_000
         let labels = Labels(["__name__": "probe_duration_seconds", "job": "a"])
         var generator = SystemRandomNumberGenerator()
-        // Two and a half days at 47 s: chunks of 120 close inside buckets, across hours and days; the
-        // last samples stay in the open chunk.
-        let writer = try SampleWriter(path: path, clock: { start })
+        // Two and a half days at 47 s: hours close into chunks with their summaries, across days; the
+        // last hour stays open.
+        let clock = ManualClock(start)
+        let writer = try SampleWriter(path: path, clock: clock.function)
         for step in 0..<4_600 {
+            clock.set(start + Int64(step) * 47_000)
             let value: Double =
                 step % 331 == 0
                 ? .nan : (step % 211 == 0 ? Sample.staleNaN : Double(Int.random(in: 1...500, using: &generator)) / 1000)

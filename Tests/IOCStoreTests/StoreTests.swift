@@ -1,7 +1,7 @@
 import CSQLite
 import Glibc
 import IOCCore
-import IOCStore
+@testable import IOCStore
 import TestSupport
 import Testing
 
@@ -223,33 +223,107 @@ import Testing
         )
     }
 
+    /// The tables of schema version 1 (and, with `chunks_*`, of version 3), as those versions made them.
+    static let oldTables = """
+        CREATE TABLE series (id INTEGER PRIMARY KEY, labels TEXT NOT NULL UNIQUE, metric TEXT NOT NULL,
+            pairs BLOB NOT NULL);
+        CREATE TABLE postings (name TEXT NOT NULL, value TEXT NOT NULL, series_id INTEGER NOT NULL,
+            PRIMARY KEY (name, value, series_id)) WITHOUT ROWID;
+        CREATE TABLE samples (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, value INTEGER NOT NULL,
+            PRIMARY KEY (series_id, ts)) WITHOUT ROWID;
+        """
+
+    func execute(_ path: String, _ sql: String) {
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &message)
+        #expect(status == SQLITE_OK, "\(message.map { String(cString: $0) } ?? "")")
+        sqlite3_close(handle)
+    }
+
+    func userVersion(_ path: String) -> Int32 {
+        var handle: OpaquePointer?
+        guard sqlite3_open(path, &handle) == SQLITE_OK else { return -1 }
+        defer { sqlite3_close(handle) }
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &statement, nil)
+        defer { sqlite3_finalize(statement) }
+        sqlite3_step(statement)
+        return sqlite3_column_int(statement, 0)
+    }
+
+    func seriesRow(_ id: Int, _ labels: Labels) -> String {
+        let hex = StoreSchema.encode(labels).map { String(format: "%02X", $0) }.joined()
+        let postings = labels.pairs.map { "INSERT INTO postings VALUES ('\($0.name)', '\($0.value)', \(id));" }
+        return "INSERT INTO series VALUES (\(id), '\(labels.description)', '\(labels.metric ?? "")', X'\(hex)');"
+            + postings.joined()
+    }
+
     @Test func aVersion1FileIsMigratedForwardWithItsData() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
         let labels = Labels(["__name__": "up", "job": "old"])
-        let writer = try SampleWriter(path: path)
-        writer.append([LabeledSample(labels: labels, sample: Sample(timestamp: 7, value: 1))])
-        writer.close()
-        // Make it look as version 1 wrote it.
-        var handle: OpaquePointer?
-        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
-        #expect(sqlite3_exec(handle, "DROP TABLE metadata; PRAGMA user_version = 1", nil, nil, nil) == SQLITE_OK)
-        sqlite3_close(handle)
+        // Samples a row each, over two hours, as version 1 kept them.
+        let samples = (0..<300).map { Sample(timestamp: 1_790_000_000_000 + Int64($0) * 30_000, value: Double($0 % 3)) }
+        let rows = samples.map { "INSERT INTO samples VALUES (1, \($0.timestamp), \(Int64(bitPattern: $0.value.bitPattern)));" }
+        execute(
+            path,
+            StoreMetadataAndMigrationTests.oldTables + seriesRow(1, labels) + rows.joined()
+                + "PRAGMA application_id = \(0x494F_4331); PRAGMA user_version = 1;")
 
-        #expect(try StoreReader(path: path).metadata().isEmpty)
+        // A reader does not migrate: it says what to do and leaves the file alone.
+        let refusal = #expect(throws: StoreError.self) { try StoreReader(path: path) }
+        #expect(refusal?.message.contains("older IOC") == true)
+        #expect(userVersion(path) == 1)
+
         let migrated = try SampleWriter(path: path)
         migrated.record(metadata: ["up": MetricMetadata(type: "gauge")])
+        // The migrated series keeps refusing samples at or before its last one.
+        migrated.append([LabeledSample(labels: labels, sample: samples[10])])
         migrated.close()
+        #expect(migrated.statistics.outOfOrder == 1)
+        #expect(userVersion(path) == Int32(StoreSchema.version))
         let reader = try StoreReader(path: path)
         #expect(try reader.metadata()["up"]?.type == "gauge")
-        #expect(
-            try reader.select([try LabelMatcher("job", .equal, "old")], from: 0, through: 10).first?.samples.count == 1)
-        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
-        var statement: OpaquePointer?
-        sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &statement, nil)
-        sqlite3_step(statement)
-        #expect(sqlite3_column_int(statement, 0) == 3)
-        sqlite3_finalize(statement)
-        sqlite3_close(handle)
+        #expect(try reader.select([try LabelMatcher("job", .equal, "old")], from: .min, through: .max).first?.samples == samples)
+        #expect(sqliteIntegrityCheck(path) == "ok")
+    }
+
+    @Test func aVersion3FileIsMigratedWithItsChunksAndOpenSamples() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let labels = Labels(["__name__": "probe_duration_seconds", "job": "v3"])
+        let samples = (0..<200).map {
+            Sample(timestamp: 1_790_000_000_000 + Int64($0) * 15_000, value: Double($0 * 7 % 1000) / 1000)
+        }
+        let chunk = ChunkCodec.encode(Array(samples[0..<120])).map { String(format: "%02X", $0) }.joined()
+        let open = samples[120...].map {
+            "INSERT INTO samples VALUES (1, \($0.timestamp), \(Int64(bitPattern: $0.value.bitPattern)));"
+        }
+        let day = samples[0].timestamp / 86_400_000
+        execute(
+            path,
+            StoreMetadataAndMigrationTests.oldTables + seriesRow(1, labels)
+                + """
+                CREATE TABLE partitions (name TEXT PRIMARY KEY, start_ts INTEGER NOT NULL, end_ts INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE metadata (metric TEXT PRIMARY KEY, type TEXT, help TEXT, unit TEXT) WITHOUT ROWID;
+                CREATE TABLE chunks_\(day) (series_id INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL,
+                    count INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series_id, min_ts)) WITHOUT ROWID;
+                CREATE TABLE rollups_\(day) (series_id INTEGER NOT NULL, resolution INTEGER NOT NULL, start_ts INTEGER NOT NULL,
+                    min INTEGER NOT NULL, max INTEGER NOT NULL, sum INTEGER NOT NULL, count INTEGER NOT NULL,
+                    last_ts INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (series_id, resolution, start_ts)) WITHOUT ROWID;
+                INSERT INTO partitions VALUES ('chunks_\(day)', \(day * 86_400_000), \(day * 86_400_000 + 86_399_999));
+                INSERT INTO chunks_\(day) VALUES (1, \(samples[0].timestamp), \(samples[119].timestamp), 120, X'\(chunk)');
+                INSERT INTO metadata VALUES ('probe_duration_seconds', 'gauge', 'How long the probe took.', 'seconds');
+                """
+                + open.joined() + "PRAGMA application_id = \(0x494F_4331); PRAGMA user_version = 3;")
+
+        try SampleWriter(path: path).close()
+        #expect(userVersion(path) == Int32(StoreSchema.version))
+        let reader = try StoreReader(path: path)
+        #expect(try reader.select([try LabelMatcher("job", .equal, "v3")], from: .min, through: .max).first?.samples == samples)
+        #expect(try reader.metadata()["probe_duration_seconds"]?.unit == "seconds")
+        #expect(sqliteIntegrityCheck(path) == "ok")
     }
 }

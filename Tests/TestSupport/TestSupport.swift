@@ -1,5 +1,6 @@
 public import Foundation
 import Glibc
+import Synchronization
 
 /// A fresh directory under the system's temporary folder, removed with everything in it on deinit.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -191,4 +192,18 @@ public func acceptsConnections(port: Int) -> Bool {
             connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
         }
     }
+}
+
+/// A clock in Unix milliseconds that a test moves by hand, for the store's writer and its hours.
+public final class ManualClock: Sendable {
+    private let time: Mutex<Int64>
+
+    public init(_ start: Int64) { time = Mutex(start) }
+
+    public var now: Int64 { time.withLock { $0 } }
+
+    public func set(_ milliseconds: Int64) { time.withLock { $0 = milliseconds } }
+
+    /// The clock as the writer takes it.
+    public var function: @Sendable () -> Int64 { { self.now } }
 }

@@ -2,17 +2,33 @@ import IOCCore
 
 /// Closed chunks live in one table per UTC day, `chunks_<days since the epoch>`, listed in the
 /// `partitions` table; retention drops whole tables, never rows.
+///
+/// A chunk holds one series' samples of one hour (a block), one chunk per series and hour. Rows are
+/// keyed by hour first, then series (`key` is `hour << 48 | series id`): the chunks of a block,
+/// closed together, are appended at the end of the table's B-tree in one sweep rather than
+/// scattered over every page of it. A rowid table rather than WITHOUT ROWID: its rows keep up to
+/// 4 KB on the leaf page, where an index B-tree spills anything over 1 KB to an overflow page of its
+/// own. Each row carries the hour's summary (a `Rollup`), so that long ranges are answered without
+/// decoding chunks.
 enum Partitions {
     static let dayMilliseconds: Int64 = 86_400_000
+    static let blockMilliseconds: Int64 = 3_600_000
 
-    static func day(of timestamp: Int64) -> Int64 {
-        timestamp >= 0 ? timestamp / dayMilliseconds : (timestamp + 1) / dayMilliseconds - 1
+    static func day(of timestamp: Int64) -> Int64 { floorDivide(timestamp, dayMilliseconds) }
+
+    /// The start of the hour block that holds `timestamp`.
+    static func block(of timestamp: Int64) -> Int64 { floorDivide(timestamp, blockMilliseconds) * blockMilliseconds }
+
+    static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        value >= 0 ? value / divisor : (value + 1) / divisor - 1
+    }
+
+    /// The row key of series `id`'s chunk of the hour that starts at `block`.
+    static func key(block: Int64, series id: Int64) -> Int64 {
+        ((block - day(of: block) * dayMilliseconds) / blockMilliseconds) << 48 | id
     }
 
     static func name(ofDay day: Int64) -> String { day >= 0 ? "chunks_\(day)" : "chunks_m\(-day)" }
-
-    /// The day's rollup table, dropped with its chunk table.
-    static func rollupTable(of partition: String) -> String { "rollups_" + partition.dropFirst("chunks_".count) }
 
     /// Creates the day's table if needed and lists it in the catalog.
     static func ensure(day: Int64, in database: Database) throws(StoreError) -> String {
@@ -20,40 +36,53 @@ enum Partitions {
         try database.execute(
             """
             CREATE TABLE IF NOT EXISTS \(table) (
-                series_id INTEGER NOT NULL,
-                min_ts INTEGER NOT NULL,
-                max_ts INTEGER NOT NULL,
-                count INTEGER NOT NULL,
+                key INTEGER PRIMARY KEY,
                 data BLOB NOT NULL,
-                PRIMARY KEY (series_id, min_ts)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS \(rollupTable(of: table)) (
-                series_id INTEGER NOT NULL,
-                resolution INTEGER NOT NULL,
-                start_ts INTEGER NOT NULL,
-                min INTEGER NOT NULL,
-                max INTEGER NOT NULL,
-                sum INTEGER NOT NULL,
-                count INTEGER NOT NULL,
-                last_ts INTEGER NOT NULL,
-                last INTEGER NOT NULL,
-                PRIMARY KEY (series_id, resolution, start_ts)
-            ) WITHOUT ROWID;
+                summary BLOB NOT NULL
+            );
             INSERT OR IGNORE INTO partitions (name, start_ts, end_ts)
                 VALUES ('\(table)', \(day * dayMilliseconds), \(day * dayMilliseconds + dayMilliseconds - 1));
             """)
         return table
     }
 
-    /// Partition tables overlapping `start...end`, oldest first.
-    static func overlapping(from start: Int64, through end: Int64, in database: Database) throws(StoreError) -> [String]
+    /// Partition tables overlapping `start...end`, oldest first, with the start of their day.
+    static func overlapping(from start: Int64, through end: Int64, in database: Database) throws(StoreError)
+        -> [(name: String, start: Int64)]
     {
         let statement = try database.prepare(
-            "SELECT name FROM partitions WHERE end_ts >= ? AND start_ts <= ? ORDER BY start_ts")
+            "SELECT name, start_ts FROM partitions WHERE end_ts >= ? AND start_ts <= ? ORDER BY start_ts")
         statement.bind(1, start)
         statement.bind(2, end)
-        var names: [String] = []
-        while try statement.step() { names.append(statement.string(0)) }
+        var names: [(String, Int64)] = []
+        while try statement.step() { names.append((statement.string(0), statement.int64(1))) }
         return names
+    }
+}
+
+/// A closed hour's summary as stored with its chunk: the sample count, then min, max, sum and the
+/// last sample as `CompactSamples` based at the hour's start. Empty when the hour had only
+/// staleness markers.
+enum ChunkSummary {
+    static func encode(_ rollup: Rollup?) -> [UInt8] {
+        guard let rollup else { return [] }
+        var header = CompactSamplesHeader()
+        header.varint(UInt64(rollup.count))
+        var values = CompactSamples(base: rollup.start)
+        for value in [rollup.min, rollup.max, rollup.sum] { values.append(Sample(timestamp: rollup.start, value: value)) }
+        values.append(rollup.last)
+        return header.bytes + values.bytes
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, hour: Int64) throws(ChunkError) -> Rollup? {
+        guard !bytes.isEmpty else { return nil }
+        var cursor = ByteCursor(bytes)
+        let count = Int64(try cursor.varint())
+        var values: [Sample] = []
+        try CompactSamples.decode(
+            try cursor.take(bytes.count - cursor.offset), count: 4, base: hour, into: &values)
+        return Rollup(
+            start: hour, min: values[0].value, max: values[1].value, sum: values[2].value, count: count,
+            last: values[3])
     }
 }

@@ -1,0 +1,45 @@
+import IOCCore
+
+/// The series of a store in memory for a reader: labels by id, an inverted index from label pairs
+/// to ids, and each series' rank in label order so that results sort by an integer. Ids are SQLite
+/// row ids, dense from 1, so the per-series tables are arrays indexed by id.
+struct SeriesIndex {
+    private var labels: [Labels?] = []
+    private var postings: [String: [String: [Int64]]] = [:]
+    private var rank: [Int] = []
+    private(set) var newest: Int64 = 0
+
+    mutating func add(_ series: [(Int64, Labels)]) {
+        guard !series.isEmpty else { return }
+        for (id, labels) in series {
+            if id >= self.labels.count {
+                self.labels.append(contentsOf: repeatElement(nil, count: Int(id) + 1 - self.labels.count))
+            }
+            self.labels[Int(id)] = labels
+            for pair in labels.pairs { postings[pair.name, default: [:]][pair.value, default: []].append(id) }
+            newest = max(newest, id)
+        }
+        rank = Array(repeating: 0, count: labels.count)
+        let ordered = labels.indices.filter { labels[$0] != nil }.sorted { labels[$0]! < labels[$1]! }
+        for (position, id) in ordered.enumerated() { rank[id] = position }
+    }
+
+    func series(matching matchers: [LabelMatcher]) -> [(id: Int64, labels: Labels)] {
+        var found: [(rank: Int, id: Int64)] = []
+        let anchor = matchers.firstIndex { $0.op == .equal && !$0.value.isEmpty }
+        // The anchor holds for every series its posting list names.
+        let rest = matchers.indices.filter { $0 != anchor }.map { matchers[$0] }
+        func consider(_ id: Int64) {
+            guard id >= 0, id < labels.count, let labels = labels[Int(id)] else { return }
+            guard rest.allSatisfy({ $0.matches(labels) }) else { return }
+            found.append((rank[Int(id)], id))
+        }
+        if let anchor {
+            for id in postings[matchers[anchor].name]?[matchers[anchor].value] ?? [] { consider(id) }
+        } else {
+            for id in labels.indices where labels[id] != nil { consider(Int64(id)) }
+        }
+        found.sort { $0.rank < $1.rank }
+        return found.map { ($0.id, labels[Int($0.id)]!) }
+    }
+}

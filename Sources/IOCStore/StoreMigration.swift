@@ -1,0 +1,111 @@
+import IOCCore
+
+/// Brings a file written by schema versions 1 to 3 to the current one, inside the transaction that
+/// `StoreSchema.prepareForWriting` opened: the old sample tables are read, dropped, and their samples
+/// written again as closed chunks. It holds the samples in memory; those versions never left
+/// development, where files are small.
+enum StoreMigration {
+    /// Every series' samples in the old tables, which are dropped.
+    static func readLegacy(_ database: Database, version: Int64) throws(StoreError) -> [Int64: [Sample]] {
+        var samples: [Int64: [Sample]] = [:]
+        let tables = try names(in: database, "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if version >= 3 {
+            for table in tables where table.hasPrefix("chunks_") {
+                let statement = try database.prepare("SELECT series_id, data FROM \(table) ORDER BY series_id, min_ts")
+                while try statement.step() {
+                    let id = statement.int64(0)
+                    let chunk = statement.withBlob(1) { Array($0) }
+                    do {
+                        samples[id, default: []] += try ChunkCodec.decode(chunk)
+                    } catch {
+                        throw StoreError(path: database.path, "cannot migrate: a chunk in \(table) is damaged: \(error)")
+                    }
+                }
+            }
+        }
+        if tables.contains("samples") {
+            let statement = try database.prepare("SELECT series_id, ts, value FROM samples ORDER BY series_id, ts")
+            while try statement.step() {
+                samples[statement.int64(0), default: []].append(
+                    Sample(timestamp: statement.int64(1), value: statement.doubleFromBits(2)))
+            }
+        }
+        for table in tables where table == "samples" || table.hasPrefix("chunks_") || table.hasPrefix("rollups_") {
+            try database.execute("DROP TABLE \(table)")
+        }
+        if tables.contains("partitions") { try database.execute("DELETE FROM partitions") }
+        return samples
+    }
+
+    /// Writes migrated samples as closed chunks, an hour each, and the series' watermarks.
+    static func write(_ samples: [Int64: [Sample]], to database: Database) throws(StoreError) {
+        let watermark = try database.prepare("INSERT OR REPLACE INTO watermarks (series_id, last_ts) VALUES (?, ?)")
+        var inserts: [Int64: ClosedChunk] = [:]
+        for (id, series) in samples.sorted(by: { $0.key < $1.key }) {
+            // Chunks hold increasing times; the old tables never held anything else, but make sure.
+            let ordered = series.sorted { $0.timestamp < $1.timestamp }
+            var start = ordered.startIndex
+            while start < ordered.endIndex {
+                let block = Partitions.block(of: ordered[start].timestamp)
+                var end = start
+                while end < ordered.endIndex && Partitions.block(of: ordered[end].timestamp) == block { end += 1 }
+                let day = Partitions.day(of: block)
+                if inserts[day] == nil {
+                    let table = try Partitions.ensure(day: day, in: database)
+                    inserts[day] = try ClosedChunk(table, in: database)
+                }
+                try inserts[day]!.write(Array(ordered[start..<end]), series: id, block: block)
+                start = end
+            }
+            if let last = ordered.last {
+                watermark.bind(1, id)
+                watermark.bind(2, last.timestamp)
+                try watermark.run()
+            }
+        }
+    }
+
+    private static func names(in database: Database, _ query: String) throws(StoreError) -> [String] {
+        let statement = try database.prepare(query)
+        var names: [String] = []
+        while try statement.step() { names.append(statement.string(0)) }
+        return names
+    }
+}
+
+/// Writing one closed chunk: a series' samples of one hour, in time order. A series has one chunk
+/// per hour: samples that arrive for an hour already closed (a series that resumes after a long
+/// silence within the same hour) are merged into its chunk.
+struct ClosedChunk {
+    private let find: Statement
+    private let insert: Statement
+    private let path: String
+
+    init(_ table: String, in database: Database) throws(StoreError) {
+        path = database.path
+        find = try database.prepare("SELECT data FROM \(table) WHERE key = ?")
+        insert = try database.prepare("INSERT OR REPLACE INTO \(table) (key, data, summary) VALUES (?, ?, ?)")
+    }
+
+    func write(_ samples: [Sample], series id: Int64, block: Int64) throws(StoreError) {
+        guard !samples.isEmpty else { return }
+        let key = Partitions.key(block: block, series: id)
+        var all = samples
+        find.bind(1, key)
+        if try find.step() {
+            let existing = find.withBlob(0) { Array($0) }
+            find.reset()
+            do {
+                all = try ChunkCodec.decode(existing) + samples
+            } catch {
+                throw StoreError(path: path, "a chunk of series \(id) is damaged: \(error)")
+            }
+        } else {
+            find.reset()
+        }
+        insert.bind(1, key)
+        insert.bind(2, ChunkCodec.encode(all))
+        insert.bind(3, ChunkSummary.encode(Rollup.summarise(all, resolution: Partitions.blockMilliseconds).first))
+        try insert.run()
+    }
+}

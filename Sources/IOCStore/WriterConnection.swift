@@ -1,0 +1,394 @@
+import IOCCore
+
+/// The writer thread's connection: its prepared statements, its cache of series ids, and the open
+/// chunks it keeps in memory.
+///
+/// A commit appends one record to the `log` table holding every sample it accepted (a few bytes
+/// each), then adds the samples to the open chunks in memory. When an hour has passed (plus a grace
+/// period for late samples), its chunks are encoded and closed into the day's partition in one
+/// sweep, the open chunks that remain are saved to the `heads` table, and the log is emptied, all
+/// in one transaction. On start the saved heads and the log are replayed.
+final class WriterConnection {
+    private let database: Database
+    let heads: HeadTable
+    private let insertSeries: Statement
+    private let insertPosting: Statement
+    private let findSeries: Statement
+    private let upsertMetadata: Statement
+    private let insertLog: Statement
+    private let upsertWatermark: Statement
+    private let insertHead: Statement
+    private var chunkInserts: [String: ClosedChunk] = [:]
+    /// Partition tables known to exist, so that closing chunks does not run CREATE TABLE each time.
+    private var ensuredPartitions: [Int64: String] = [:]
+    /// Each series' latest timestamp: a sample at or before it is refused.
+    private var lastTimestamps: [Int64: Int64] = [:]
+    /// The latest time the data has reached; hours that ended a grace period before it are closed.
+    private(set) var highWater: Int64 = .min
+    /// The oldest block among the unsealed heads, so that most commits need not look for work.
+    private var oldestOpenBlock: Int64 = .max
+    /// The metadata the file has, so that unchanged metadata is not written again.
+    private var storedMetadata: [String: MetricMetadata] = [:]
+    /// Series ids by the labels' 128-bit fingerprint: a few dozen bytes per series instead of the labels.
+    private var seriesIDs: [Fingerprint: Int64] = [:]
+
+    /// How long after an hour ends its chunks stay open for samples that arrive late.
+    static let grace: Int64 = 120_000
+    /// How long after its hour ends a series' open chunk is closed even though it has not moved on.
+    static let idle: Int64 = 6 * Partitions.blockMilliseconds
+    /// How long closed chunks stay in memory for this process's readers.
+    static let keptInMemory: Int64 = 2 * Partitions.blockMilliseconds
+    /// How far ahead of the clock a sample may move the high-water mark (a feed with a wrong clock
+    /// must not close the current hour early).
+    static let aheadOfClock: Int64 = 600_000
+
+    init(path: String, heads: HeadTable = HeadTable()) throws(StoreError) {
+        database = try Database(path: path, readOnly: false)
+        self.heads = heads
+        try StoreSchema.prepareForWriting(database)
+        insertSeries = try database.prepare("INSERT INTO series (labels, metric, pairs) VALUES (?, ?, ?)")
+        insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
+        findSeries = try database.prepare("SELECT id FROM series WHERE labels = ?")
+        upsertMetadata = try database.prepare(
+            "INSERT INTO metadata (metric, type, help, unit) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (metric) DO UPDATE SET type = coalesce(excluded.type, type), "
+                + "help = coalesce(excluded.help, help), unit = coalesce(excluded.unit, unit)")
+        insertLog = try database.prepare("INSERT INTO log (min_ts, max_ts, data) VALUES (?, ?, ?)")
+        upsertWatermark = try database.prepare("INSERT OR REPLACE INTO watermarks (series_id, last_ts) VALUES (?, ?)")
+        insertHead = try database.prepare("INSERT INTO heads (series_id, block, count, data) VALUES (?, ?, ?, ?)")
+        storedMetadata = try StoreSchema.readMetadata(database)
+        try replay()
+    }
+
+    /// Hands a connection from the opening thread to the writer thread exactly once.
+    /// `@unchecked Sendable`: the connection is touched by no one between `init` and `take`.
+    final class Handoff: @unchecked Sendable {
+        private var connection: WriterConnection?
+        init(_ connection: WriterConnection) { self.connection = connection }
+        func take() -> WriterConnection? {
+            defer { connection = nil }
+            return connection
+        }
+    }
+
+    /// What one commit did.
+    struct WriteOutcome {
+        var written = 0
+        var newSeries = 0
+        var duplicates = 0
+        var outOfOrder = 0
+    }
+
+    /// Writes a batch (and changed metadata) in one transaction. A sample at or before its series'
+    /// latest is refused and counted, never reordered: answers never change behind a reader's back.
+    /// Within one batch (about a second) a late sample takes its place: that is the window in which
+    /// out-of-order samples are accepted; of two at the same time, the first to arrive wins.
+    func write(_ batch: [LabeledSample], metadata: [String: MetricMetadata] = [:], now: Int64) throws(StoreError)
+        -> WriteOutcome
+    {
+        let changed = metadata.filter { storedMetadata[$0.key] != $0.value }
+        var outcome = WriteOutcome()
+        var accepted: [(id: Int64, sample: Sample)] = []
+        do {
+            try database.transaction { () throws(StoreError) in
+                for (metric, value) in changed {
+                    upsertMetadata.bind(1, metric)
+                    upsertMetadata.bind(2, value.type)
+                    upsertMetadata.bind(3, value.help)
+                    upsertMetadata.bind(4, value.unit)
+                    try upsertMetadata.run()
+                }
+                var rows: [(id: Int64, sample: Sample, arrival: Int)] = []
+                rows.reserveCapacity(batch.count)
+                for (arrival, item) in batch.enumerated() {
+                    let (id, isNew) = try seriesID(for: item.labels)
+                    if isNew { outcome.newSeries += 1 }
+                    rows.append((id, item.sample, arrival))
+                }
+                rows.sort { ($0.id, $0.sample.timestamp, $0.arrival) < ($1.id, $1.sample.timestamp, $1.arrival) }
+                accepted.reserveCapacity(rows.count)
+                var current: (id: Int64, last: Int64?) = (-1, nil)
+                for row in rows {
+                    if row.id != current.id { current = (row.id, lastTimestamps[row.id]) }
+                    if let last = current.last, row.sample.timestamp <= last {
+                        if row.sample.timestamp == last { outcome.duplicates += 1 } else { outcome.outOfOrder += 1 }
+                        continue
+                    }
+                    current.last = row.sample.timestamp
+                    accepted.append((row.id, row.sample))
+                }
+                guard let record = WriterConnection.logRecord(accepted) else { return }
+                insertLog.bind(1, record.min)
+                insertLog.bind(2, record.max)
+                insertLog.bind(3, record.bytes)
+                try insertLog.run()
+            }
+        } catch {
+            // The transaction rolled back: forget what memory says about series and tables.
+            forgetAfterRollback()
+            throw error
+        }
+        for (metric, value) in changed {
+            // What the file now holds: the new fields, and the old where the new are missing.
+            let old = storedMetadata[metric]
+            storedMetadata[metric] = MetricMetadata(
+                type: value.type ?? old?.type, help: value.help ?? old?.help, unit: value.unit ?? old?.unit)
+        }
+        apply(accepted)
+        outcome.written = accepted.count
+        if let newest = accepted.lazy.map(\.sample.timestamp).max() {
+            advance(to: min(newest, now &+ WriterConnection.aheadOfClock))
+        }
+        return outcome
+    }
+
+    func advance(to time: Int64) { highWater = max(highWater, time) }
+
+    /// One log record for samples grouped by series: its bytes and time range; nil for none.
+    private static func logRecord(_ samples: [(id: Int64, sample: Sample)]) -> (bytes: [UInt8], min: Int64, max: Int64)? {
+        guard !samples.isEmpty else { return nil }
+        var low = Int64.max
+        var high = Int64.min
+        for item in samples {
+            low = min(low, item.sample.timestamp)
+            high = max(high, item.sample.timestamp)
+        }
+        var sections: [(id: Int64, samples: CompactSamples)] = []
+        for item in samples { LogRecord.add(item.sample, of: item.id, to: &sections) }
+        return (LogRecord.encode(sections), low, high)
+    }
+
+    /// Adds committed samples (grouped by series, in time order) to the open chunks.
+    private func apply(_ samples: [(id: Int64, sample: Sample)]) {
+        guard !samples.isEmpty else { return }
+        heads.state.withLock { state in
+            var index = samples.startIndex
+            while index < samples.endIndex {
+                let id = samples[index].id
+                var end = index
+                while end < samples.endIndex && samples[end].id == id { end += 1 }
+                state.modify(id) { WriterConnection.append(samples[index..<end].lazy.map(\.sample), to: &$0) }
+                lastTimestamps[id] = samples[end - 1].sample.timestamp
+                index = end
+            }
+        }
+        for item in samples { oldestOpenBlock = min(oldestOpenBlock, Partitions.block(of: item.sample.timestamp)) }
+    }
+
+    private static func append(_ samples: some Sequence<Sample>, to heads: inout [Head]) {
+        for sample in samples {
+            let block = Partitions.block(of: sample.timestamp)
+            if let last = heads.indices.last, heads[last].block == block, !heads[last].sealed {
+                heads[last].samples.append(sample)
+            } else {
+                var head = Head(block: block)
+                head.samples.append(sample)
+                heads.append(head)
+            }
+        }
+    }
+
+    /// Closes the hours that ended a grace period before the high-water mark: their chunks go to the
+    /// partitions, the other open chunks to `heads`, and the log is emptied, in one transaction.
+    /// Returns the number of chunks closed.
+    func seal() throws(StoreError) -> Int {
+        let cutoff = highWater &- WriterConnection.grace
+        guard oldestOpenBlock != .max, oldestOpenBlock &+ Partitions.blockMilliseconds <= cutoff else {
+            return 0
+        }
+        var closing: [(block: Int64, id: Int64, samples: [Sample])] = []
+        var remaining: [(id: Int64, block: Int64, samples: CompactSamples)] = []
+        heads.state.withLock { state in
+            for (id, list) in state.all {
+                for (index, head) in list.enumerated() where !head.sealed {
+                    // An hour closes when the series has moved on to a later one, or has been silent
+                    // (or lagging) for long; a feed whose samples come hours late keeps its hour open.
+                    let end = head.block + Partitions.blockMilliseconds
+                    if (index < list.count - 1 && end <= cutoff) || end + WriterConnection.idle <= highWater {
+                        closing.append((head.block, id, head.samples.samples()))
+                    } else {
+                        remaining.append((id, head.block, head.samples))
+                    }
+                }
+            }
+        }
+        closing.sort { ($0.block, $0.id) < ($1.block, $1.id) }
+        do {
+            try database.transaction { () throws(StoreError) in
+                for chunk in closing {
+                    guard let last = chunk.samples.last else { continue }
+                    try chunkInsert(day: Partitions.day(of: chunk.block))
+                        .write(chunk.samples, series: chunk.id, block: chunk.block)
+                    upsertWatermark.bind(1, chunk.id)
+                    upsertWatermark.bind(2, last.timestamp)
+                    try upsertWatermark.run()
+                }
+                try database.execute("DELETE FROM heads")
+                for head in remaining {
+                    insertHead.bind(1, head.id)
+                    insertHead.bind(2, head.block)
+                    insertHead.bind(3, Int64(head.samples.count))
+                    insertHead.bind(4, head.samples.bytes)
+                    try insertHead.run()
+                }
+                try database.execute("DELETE FROM log")
+            }
+        } catch {
+            forgetAfterRollback()
+            throw error
+        }
+        let sealed = Set(closing.lazy.map { SealedKey(id: $0.id, block: $0.block) })
+        heads.state.withLock { state in
+            for (id, list) in Array(state.all) {
+                var kept = list
+                for index in kept.indices where sealed.contains(SealedKey(id: id, block: kept[index].block)) {
+                    kept[index].sealed = true
+                }
+                kept.removeAll { $0.sealed && $0.block + WriterConnection.keptInMemory <= highWater }
+                state[id] = kept
+            }
+        }
+        oldestOpenBlock = remaining.lazy.map(\.block).min() ?? .max
+        return closing.count
+    }
+
+    private struct SealedKey: Hashable {
+        var id: Int64
+        var block: Int64
+    }
+
+    /// Closes what is due and drops partitions beyond the retention. Returns the number of chunks
+    /// closed and of partitions dropped.
+    func maintain(now: Int64, retention: SampleWriter.Retention) throws(StoreError) -> (Int, Int) {
+        advance(to: now)
+        let closed = try seal()
+        do {
+            let dropped = try database.transaction { () throws(StoreError) -> Int in
+                var dropped = 0
+                let today = Partitions.day(of: now) * Partitions.dayMilliseconds
+                var remaining = try Partitions.overlapping(from: .min, through: .max, in: database)
+                if let maxAge = retention.maxAge {
+                    let cutoff = now - maxAge.inMilliseconds
+                    for partition in remaining where partition.start != today
+                        && partition.start + Partitions.dayMilliseconds - 1 < cutoff
+                    {
+                        try drop(partition.name)
+                        dropped += 1
+                    }
+                    remaining.removeAll { $0.start != today && $0.start + Partitions.dayMilliseconds - 1 < cutoff }
+                }
+                if let maxBytes = retention.maxBytes {
+                    while remaining.count > 1, remaining[0].start != today, try usedBytes() > maxBytes {
+                        try drop(remaining.removeFirst().name)
+                        dropped += 1
+                    }
+                }
+                return dropped
+            }
+            return (closed, dropped)
+        } catch {
+            forgetAfterRollback()
+            throw error
+        }
+    }
+
+    private func drop(_ partition: String) throws(StoreError) {
+        try database.execute("DROP TABLE IF EXISTS \(partition); DELETE FROM partitions WHERE name = '\(partition)'")
+        chunkInserts[partition] = nil
+        ensuredPartitions = ensuredPartitions.filter { $0.value != partition }
+    }
+
+    /// Pages in use (the file size less its free pages): what dropping a partition makes room in.
+    private func usedBytes() throws(StoreError) -> Int64 {
+        let pages = try database.scalarInt("PRAGMA page_count") - database.scalarInt("PRAGMA freelist_count")
+        return pages * (try database.scalarInt("PRAGMA page_size"))
+    }
+
+    private func chunkInsert(day: Int64) throws(StoreError) -> ClosedChunk {
+        let table: String
+        if let known = ensuredPartitions[day] {
+            table = known
+        } else {
+            table = try Partitions.ensure(day: day, in: database)
+            ensuredPartitions[day] = table
+        }
+        if let statement = chunkInserts[table] { return statement }
+        let statement = try ClosedChunk(table, in: database)
+        chunkInserts[table] = statement
+        return statement
+    }
+
+    /// Rebuilds memory from the file: the latest timestamps, the saved open chunks and the log.
+    private func replay() throws(StoreError) {
+        lastTimestamps = [:]
+        heads.state.withLock { $0.removeAll() }
+        oldestOpenBlock = .max
+        let watermarks = try database.prepare("SELECT series_id, last_ts FROM watermarks")
+        while try watermarks.step() { lastTimestamps[watermarks.int64(0)] = watermarks.int64(1) }
+        var samples: [(id: Int64, sample: Sample)] = []
+        let saved = try database.prepare("SELECT series_id, block, count, data FROM heads ORDER BY series_id, block")
+        while try saved.step() {
+            let id = saved.int64(0)
+            var decoded: [Sample] = []
+            try saved.withBlob(3) { bytes throws(StoreError) in
+                do {
+                    try CompactSamples.decode(bytes, count: Int(saved.int64(2)), base: saved.int64(1), into: &decoded)
+                } catch {
+                    throw StoreError(path: database.path, "the saved open chunk of series \(id) is damaged: \(error)")
+                }
+            }
+            samples += decoded.map { (id, $0) }
+        }
+        apply(samples)
+        let log = try database.prepare("SELECT seq, data FROM log ORDER BY seq")
+        while try log.step() {
+            var record: [(id: Int64, sample: Sample)] = []
+            try log.withBlob(1) { bytes throws(StoreError) in
+                do {
+                    try LogRecord.sections(bytes, where: { _ in true }) { id, base, count, section throws(ChunkError) in
+                        var decoded: [Sample] = []
+                        try CompactSamples.decode(section, count: count, base: base, into: &decoded)
+                        record += decoded.map { (id, $0) }
+                    }
+                } catch {
+                    throw StoreError(path: database.path, "log record \(log.int64(0)) is damaged: \(error)")
+                }
+            }
+            apply(record)
+        }
+        highWater = lastTimestamps.values.max() ?? .min
+    }
+
+    private func forgetAfterRollback() {
+        seriesIDs.removeAll()
+        chunkInserts.removeAll()
+        ensuredPartitions.removeAll()
+        storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
+    }
+
+    private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool) {
+        let fingerprint = labels.fingerprint
+        if let id = seriesIDs[fingerprint] { return (id, false) }
+        let key = labels.description
+        findSeries.bind(1, key)
+        defer { findSeries.reset() }
+        if try findSeries.step() {
+            let id = findSeries.int64(0)
+            seriesIDs[fingerprint] = id
+            return (id, false)
+        }
+        insertSeries.bind(1, key)
+        insertSeries.bind(2, labels.metric ?? "")
+        insertSeries.bind(3, StoreSchema.encode(labels))
+        try insertSeries.run()
+        let id = database.lastInsertRowID
+        for pair in labels.pairs {
+            insertPosting.bind(1, pair.name)
+            insertPosting.bind(2, pair.value)
+            insertPosting.bind(3, id)
+            try insertPosting.run()
+        }
+        seriesIDs[fingerprint] = id
+        return (id, true)
+    }
+}
