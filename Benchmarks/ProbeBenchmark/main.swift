@@ -436,10 +436,21 @@ func ingest() throws {
     }
     writer.close()
     let size = storeBytes(path)
+    // A restart with the last hour in the log: open, replay, answer.
+    var answered = 0
+    let restart = try milliseconds {
+        let reopened = try SampleWriter(path: path, clock: { clock.load(ordering: .relaxed) })
+        answered = try reopened.makeReader().select(one, from: end - 300_000, through: end).first?.samples.count ?? 0
+        figures.append(("restart_until_queryable_ms", 0))
+        reopened.close()
+    }
+    figures[figures.count - 1].1 = restart
+    guard answered > 0 else { throw BenchmarkError(description: "nothing answered after the restart") }
     func format(_ value: Double) -> String { String(format: "%.3f", value) }
     print(
         "{\"mode\":\"ingest\",\"series\":\(seriesCount),\"hours\":\(hours),\"samples\":\(samples),"
             + "\"samples_per_cpu_second\":\(Int(Double(samples) / cpu)),"
+            + "\"writer_samples_per_cpu_second\":\(Int(Double(samples) / writer.statistics.cpuSeconds)),"
             + "\"bytes_per_sample_on_disk\":\(format(Double(size) / Double(samples))),"
             + "\"bytes_written_per_sample\":\(format(Double(written.calls - writtenBefore.calls) / Double(samples))),"
             + "\"device_bytes_written_per_sample\":\(format(Double(written.device - writtenBefore.device) / Double(samples))),"

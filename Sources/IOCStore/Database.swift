@@ -36,6 +36,11 @@ final class Database {
         }
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, 5000)
+        // SQLite quietly opens a file it may not write read-only; a writer must know at once.
+        if !readOnly && sqlite3_db_readonly(handle, "main") == 1 {
+            throw StoreError(
+                path: path, "the file is read-only (its permissions, or a read-only file system); iocd must write it")
+        }
     }
 
     deinit { sqlite3_close_v2(handle) }

@@ -21,6 +21,8 @@ public final class SampleWriter: Sendable {
         public var chunks = 0
         /// Partitions dropped by retention.
         public var partitionsDropped = 0
+        /// CPU time the writer thread has spent, in seconds.
+        public var cpuSeconds = 0.0
     }
 
     /// How long and how much history the store keeps; enforced by dropping whole daily partitions.
@@ -163,7 +165,12 @@ public final class SampleWriter: Sendable {
                     buffer.samples, buffer.metadata, buffer.flushRequests, buffer.maintenanceRequests, buffer.closing
                 )
             }
-            if !batch.isEmpty || !metadata.isEmpty { commit(batch, metadata: metadata, on: connection) }
+            if !batch.isEmpty || !metadata.isEmpty {
+                let before = SampleWriter.threadCPUSeconds()
+                commit(batch, metadata: metadata, on: connection)
+                let spent = SampleWriter.threadCPUSeconds() - before
+                buffer.withLock { $0.statistics.cpuSeconds += spent }
+            }
             if !maintenance.isEmpty {
                 maintain(connection, now: clock())
                 maintenance.forEach { $0.signal() }
@@ -184,6 +191,12 @@ public final class SampleWriter: Sendable {
         } catch {
             failed(error)
         }
+    }
+
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Drops partitions beyond the retention now rather than at the next minute (for tests and tools).

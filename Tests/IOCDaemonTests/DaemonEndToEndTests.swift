@@ -158,6 +158,30 @@ import Testing
         await simulator.stop()
     }
 
+    /// A store the daemon may not write (a file and directory without write permission, and for root
+    /// no CAP_DAC_OVERRIDE to pass over that): a clear error at start, and the file left as it was.
+    @Test func aReadOnlyStoreIsAClearErrorAndIsLeftAlone() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
+        let store = directory.file("ioc.db")
+        let writer = try SampleWriter(path: store)
+        writer.append([LabeledSample(labels: Labels(["__name__": "up", "job": "a"]), sample: Sample(timestamp: 1, value: 1))])
+        writer.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: store))
+        #expect(chmod(store, 0o444) == 0 && chmod(directory.path, 0o555) == 0)
+        defer { chmod(directory.path, 0o755) }
+        let iocd = try BuiltProduct.path("iocd")
+        let result =
+            geteuid() == 0
+            ? try await ChildProcess.run(
+                "/usr/bin/setpriv", ["--bounding-set=-dac_override,-fowner", "--inh-caps=-all", iocd, "--config", config])
+            : try await ChildProcess.run(iocd, ["--config", config])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("read-only"), "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == before)
+        #expect(!FileManager.default.fileExists(atPath: store + "-wal"))
+    }
+
     /// A full disk (here a file-size limit, as `ulimit -f` sets it): one clear error in the log, probing
     /// goes on, what cannot be stored is dropped and counted, and the file stays sound.
     @Test func aFullDiskIsLoggedCountedAndSurvived() async throws {

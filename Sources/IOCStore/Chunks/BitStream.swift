@@ -46,8 +46,37 @@ struct BitReader {
 
     mutating func readBit() throws(ChunkError) -> Bool { try read(count: 1) == 1 }
 
+    /// The number of 1 bits before the first 0, at most `limit` (≤ 8), consumed with that 0 (the 0
+    /// is not consumed when `limit` ones were read): the bucket prefixes of the chunk encodings.
+    mutating func readOnes(limit: Int) throws(ChunkError) -> Int {
+        let byteIndex = position >> 3
+        if byteIndex + 2 <= bytes.count {
+            let pair = bytes.withUnsafeBytes {
+                UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: byteIndex, as: UInt16.self))
+            }
+            // The next `limit` bits at the top of a byte, then the count of leading ones.
+            let window = UInt8(truncatingIfNeeded: (pair << UInt16(position & 7)) >> 8)
+            let ones = min(limit, (~window).leadingZeroBitCount)
+            position += ones == limit ? ones : ones + 1
+            return ones
+        }
+        var ones = 0
+        while ones < limit, try readBit() { ones += 1 }
+        return ones
+    }
+
     mutating func read(count: Int) throws(ChunkError) -> UInt64 {
         guard position + count <= bytes.count * 8 else { throw ChunkError.truncated }
+        let byteIndex = position >> 3
+        if count > 0 && count <= 56 && byteIndex + 8 <= bytes.count {
+            // One unaligned 8-byte load holds the bits wanted (at most 7 + 56 of them).
+            let word = bytes.withUnsafeBytes {
+                UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: byteIndex, as: UInt64.self))
+            }
+            let value = (word << UInt64(position & 7)) >> UInt64(64 - count)
+            position += count
+            return value
+        }
         var value: UInt64 = 0
         var remaining = count
         while remaining > 0 {

@@ -110,8 +110,7 @@ public enum ChunkCodec {
     }
 
     private static func readDeltaOfDelta(_ reader: inout BitReader) throws(ChunkError) -> Int64 {
-        var prefix = 0
-        while prefix < 4, try reader.readBit() { prefix += 1 }
+        let prefix = try reader.readOnes(limit: 4)
         let width = [0, 7, 14, 20, 64][prefix]
         guard width > 0 else { return 0 }
         let raw = try reader.read(count: width)
@@ -190,8 +189,7 @@ private struct Values {
             if first {
                 previousInteger = unzigzag(try reader.readVarint())
             } else {
-                var prefix = 0
-                while prefix < 4, try reader.readBit() { prefix += 1 }
+                let prefix = try reader.readOnes(limit: 4)
                 let width = [0, 6, 13, 20, 64][prefix]
                 if width > 0 { previousInteger &+= unzigzag(try reader.read(count: width)) }
             }
