@@ -79,14 +79,7 @@ struct CompactSamples: Sendable {
         return nil
     }
 
-    private mutating func writeVarint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
-    }
+    private mutating func writeVarint(_ value: UInt64) { appendVarint(value, to: &bytes) }
 
     private static func firstTimestamp(_ bytes: [UInt8], base: Int64) -> Int64? {
         bytes.withUnsafeBytes { buffer in
@@ -230,23 +223,23 @@ struct ByteCursor {
 /// byte.
 enum LogRecord {
     static func encode(_ sections: [(id: Int64, samples: CompactSamples)]) -> [UInt8] {
-        var header = CompactSamplesHeader()
-        header.varint(UInt64(sections.count))
+        var header: [UInt8] = []
+        appendVarint(UInt64(sections.count), to: &header)
         var previous: Int64 = 0
         var size = 0
         for section in sections {
-            header.varint(UInt64(bitPattern: section.id &- previous))
+            appendVarint(UInt64(bitPattern: section.id &- previous), to: &header)
             let length = UInt64(section.samples.bytes.count) << 1
             if section.samples.count == 1 {
-                header.varint(length | 1)
+                appendVarint(length | 1, to: &header)
             } else {
-                header.varint(length)
-                header.varint(UInt64(section.samples.count))
+                appendVarint(length, to: &header)
+                appendVarint(UInt64(section.samples.count), to: &header)
             }
             previous = section.id
             size += section.samples.bytes.count
         }
-        var bytes = header.bytes
+        var bytes = header
         bytes.reserveCapacity(bytes.count + size)
         for section in sections { bytes.append(contentsOf: section.samples.bytes) }
         return bytes
@@ -287,16 +280,12 @@ enum LogRecord {
     }
 }
 
-/// Varints appended to bytes, for record headers.
-struct CompactSamplesHeader {
-    var bytes: [UInt8] = []
-
-    mutating func varint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
+/// Appends an unsigned LEB128 varint.
+func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+    var rest = value
+    while rest >= 0x80 {
+        bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+        rest >>= 7
     }
+    bytes.append(UInt8(rest))
 }

@@ -66,12 +66,12 @@ enum Partitions {
 enum ChunkSummary {
     static func encode(_ rollup: Rollup?) -> [UInt8] {
         guard let rollup else { return [] }
-        var header = CompactSamplesHeader()
-        header.varint(UInt64(rollup.count))
+        var header: [UInt8] = []
+        appendVarint(UInt64(rollup.count), to: &header)
         var values = CompactSamples(base: rollup.start)
         for value in [rollup.min, rollup.max, rollup.sum] { values.append(Sample(timestamp: rollup.start, value: value)) }
         values.append(rollup.last)
-        return header.bytes + values.bytes
+        return header + values.bytes
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, hour: Int64) throws(ChunkError) -> Rollup? {
