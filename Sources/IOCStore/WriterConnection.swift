@@ -25,8 +25,9 @@ final class WriterConnection {
     private var lastTimestamps: [Int64: Int64] = [:]
     /// The latest time the data has reached; hours that ended a grace period before it are closed.
     private(set) var highWater: Int64 = .min
-    /// The oldest block among the unsealed heads, so that most commits need not look for work.
-    private var oldestOpenBlock: Int64 = .max
+    /// The earliest high-water mark at which an open chunk may close, so that commits look for work
+    /// only when there may be some.
+    private var nextDue: Int64 = .max
     /// The metadata the file has, so that unchanged metadata is not written again.
     private var storedMetadata: [String: MetricMetadata] = [:]
     /// Series ids by the labels' 128-bit fingerprint: a few dozen bytes per series instead of the labels.
@@ -167,51 +168,67 @@ final class WriterConnection {
                 let id = samples[index].id
                 var end = index
                 while end < samples.endIndex && samples[end].id == id { end += 1 }
-                state.modify(id) { WriterConnection.append(samples[index..<end].lazy.map(\.sample), to: &$0) }
+                state.modify(id) {
+                    nextDue = min(nextDue, WriterConnection.append(samples[index..<end].lazy.map(\.sample), to: &$0))
+                }
                 lastTimestamps[id] = samples[end - 1].sample.timestamp
                 index = end
             }
         }
-        for item in samples { oldestOpenBlock = min(oldestOpenBlock, Partitions.block(of: item.sample.timestamp)) }
+
     }
 
-    private static func append(_ samples: some Sequence<Sample>, to heads: inout [Head]) {
+    /// Appends samples in time order to a series' heads; returns the earliest time at which one of
+    /// the heads it started (or the one it moved on from) may close.
+    private static func append(_ samples: some Sequence<Sample>, to heads: inout [Head]) -> Int64 {
+        var due = Int64.max
         for sample in samples {
             let block = Partitions.block(of: sample.timestamp)
             if let last = heads.indices.last, heads[last].block == block, !heads[last].sealed {
                 heads[last].samples.append(sample)
             } else {
+                if let last = heads.indices.last, !heads[last].sealed {
+                    due = min(due, dueTime(of: heads[last].block, movedOn: true))
+                }
                 var head = Head(block: block)
                 head.samples.append(sample)
                 heads.append(head)
+                due = min(due, dueTime(of: block, movedOn: false))
             }
         }
+        return due
+    }
+
+    /// When an open hour closes: once the series has moved on to a later hour and the grace period
+    /// has passed, or after a long silence (or lag); a feed whose samples come hours late keeps its
+    /// hour open rather than making a chunk per sample.
+    private static func dueTime(of block: Int64, movedOn: Bool) -> Int64 {
+        block + Partitions.blockMilliseconds + (movedOn ? grace : idle)
     }
 
     /// Closes the hours that ended a grace period before the high-water mark: their chunks go to the
     /// partitions, the other open chunks to `heads`, and the log is emptied, in one transaction.
     /// Returns the number of chunks closed.
     func seal() throws(StoreError) -> Int {
-        let cutoff = highWater &- WriterConnection.grace
-        guard oldestOpenBlock != .max, oldestOpenBlock &+ Partitions.blockMilliseconds <= cutoff else {
-            return 0
-        }
+        guard highWater >= nextDue else { return 0 }
         var closing: [(block: Int64, id: Int64, samples: [Sample])] = []
         var remaining: [(id: Int64, block: Int64, samples: CompactSamples)] = []
+        var due = Int64.max
         heads.state.withLock { state in
             for (id, list) in state.all {
                 for (index, head) in list.enumerated() where !head.sealed {
-                    // An hour closes when the series has moved on to a later one, or has been silent
-                    // (or lagging) for long; a feed whose samples come hours late keeps its hour open.
-                    let end = head.block + Partitions.blockMilliseconds
-                    if (index < list.count - 1 && end <= cutoff) || end + WriterConnection.idle <= highWater {
+                    let time = WriterConnection.dueTime(of: head.block, movedOn: index < list.count - 1)
+                    if time <= highWater {
                         closing.append((head.block, id, head.samples.samples()))
                     } else {
                         remaining.append((id, head.block, head.samples))
+                        due = min(due, time)
                     }
                 }
             }
         }
+        nextDue = due
+        guard !closing.isEmpty else { return 0 }
         closing.sort { ($0.block, $0.id) < ($1.block, $1.id) }
         do {
             try database.transaction { () throws(StoreError) in
@@ -235,6 +252,8 @@ final class WriterConnection {
             }
         } catch {
             forgetAfterRollback()
+            // Nothing closed: look again after the next commit.
+            nextDue = .min
             throw error
         }
         let sealed = Set(closing.lazy.map { SealedKey(id: $0.id, block: $0.block) })
@@ -248,7 +267,6 @@ final class WriterConnection {
                 state[id] = kept
             }
         }
-        oldestOpenBlock = remaining.lazy.map(\.block).min() ?? .max
         return closing.count
     }
 
@@ -322,7 +340,7 @@ final class WriterConnection {
     private func replay() throws(StoreError) {
         lastTimestamps = [:]
         heads.state.withLock { $0.removeAll() }
-        oldestOpenBlock = .max
+        nextDue = .max
         let watermarks = try database.prepare("SELECT series_id, last_ts FROM watermarks")
         while try watermarks.step() { lastTimestamps[watermarks.int64(0)] = watermarks.int64(1) }
         var samples: [(id: Int64, sample: Sample)] = []

@@ -103,6 +103,45 @@ import Testing
                 })
     }
 
+    /// An hour closes when its series moves on (after a grace period) or after a long silence: a
+    /// feed that lags hours behind keeps its hour open instead of closing a chunk per sample, and a
+    /// series that went quiet does not hold the others back.
+    @Test func quietAndLaggingSeriesCloseTheirHoursOnceEach() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let start: Int64 = 20_300 * day
+        let clock = ManualClock(start)
+        let writer = try SampleWriter(path: path, clock: clock.function)
+        func labels(_ job: String) -> Labels { Labels(["__name__": "up", "job": job]) }
+        var expected: [Labels: [Sample]] = [:]
+        func add(_ job: String, _ timestamp: Int64, _ value: Double) -> LabeledSample {
+            let sample = LabeledSample(labels: labels(job), sample: Sample(timestamp: timestamp, value: value))
+            expected[sample.labels, default: []].append(sample.sample)
+            return sample
+        }
+        writer.append([add("quiet", start, 1)])
+        // Five hours: "active" every minute, "lagging" a third as fast (it reaches 1 h 40 min).
+        for minute in 0..<300 {
+            clock.set(start + Int64(minute) * 60_000)
+            writer.append([
+                add("active", start + Int64(minute) * 60_000, Double(minute)),
+                add("lagging", start + Int64(minute) * 20_000, Double(minute)),
+            ])
+            writer.flush()
+        }
+        // Active's hours 0-3 and lagging's hour 0; quiet's hour waits for six idle hours.
+        #expect(writer.statistics.chunks == 5)
+        clock.set(start + 8 * 3_600_000)
+        writer.applyRetentionNow()
+        // Quiet's hour and lagging's hour 1 are now idle long enough; active's hour 4 is not.
+        #expect(writer.statistics.chunks == 7)
+        writer.close()
+        let stored = try StoreReader(path: path).select([try LabelMatcher("__name__", .equal, "up")], from: .min, through: .max)
+        #expect(stored.count == 3)
+        for series in stored { #expect(series.samples == expected[series.labels], "\(series.labels)") }
+        #expect(sqliteIntegrityCheck(path) == "ok")
+    }
+
     @Test func retentionDropsWholePartitionsByAgeAndBySize() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
