@@ -413,7 +413,10 @@ func ingest() throws {
     let live = try writer.makeReader()
     let file = try StoreReader(path: path)
     let all = [try LabelMatcher("job", .equal, "bench")]
-    let one = [try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""), try LabelMatcher("__name__", .equal, "probe_duration_seconds")]
+    let one = [
+        try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""),
+        try LabelMatcher("__name__", .equal, "probe_duration_seconds"),
+    ]
     var figures: [(String, Double)] = []
     let readers = option("readers", "memory,file").split(separator: ",")
     for (name, reader) in [("memory", live), ("file", file)] where readers.contains(Substring(name)) {
@@ -425,13 +428,23 @@ func ingest() throws {
         let id = try reader.series(matching: one)[0].id
         for _ in 0..<runs {
             lookup.append(try milliseconds { _ = try reader.series(matching: all) })
-            last5.append(try milliseconds { count = try reader.select(all, from: end - 300_000, through: end).reduce(0) { $0 + $1.samples.count } })
+            last5.append(
+                try milliseconds {
+                    count = try reader.select(all, from: end - 300_000, through: end).reduce(0) {
+                        $0 + $1.samples.count
+                    }
+                })
             day.append(try milliseconds { _ = try reader.select(one, from: end - 86_400_000, through: end) })
-            dayRollups.append(try milliseconds { _ = try reader.rollups(ofSeries: id, resolution: 3_600_000, from: end - 86_400_000, through: end) })
+            dayRollups.append(
+                try milliseconds {
+                    _ = try reader.rollups(ofSeries: id, resolution: 3_600_000, from: end - 86_400_000, through: end)
+                })
         }
         figures += [
-            ("\(name)_last_5m_all_series_ms", median(last5)), ("\(name)_all_series_lookup_ms", median(lookup)), ("\(name)_last_5m_samples", Double(count)),
-            ("\(name)_one_series_24h_ms", median(day)), ("\(name)_one_series_24h_hourly_rollups_ms", median(dayRollups)),
+            ("\(name)_last_5m_all_series_ms", median(last5)), ("\(name)_all_series_lookup_ms", median(lookup)),
+            ("\(name)_last_5m_samples", Double(count)),
+            ("\(name)_one_series_24h_ms", median(day)),
+            ("\(name)_one_series_24h_hourly_rollups_ms", median(dayRollups)),
         ]
     }
     writer.close()
@@ -474,7 +487,8 @@ func history() throws {
     let clock = Atomic<Int64>(start)
     var data = ProbeLikeData(series: seriesCount)
     var writer: SampleWriter? = try SampleWriter(
-        path: path, capacity: seriesCount * 4 * 240, flushInterval: .seconds(3600), clock: { clock.load(ordering: .relaxed) })
+        path: path, capacity: seriesCount * 4 * 240, flushInterval: .seconds(3600),
+        clock: { clock.load(ordering: .relaxed) })
     var batch: [LabeledSample] = []
     let cpuBefore = cpuSeconds()
     for hour in stride(from: start, to: end, by: 3_600_000) {
@@ -491,7 +505,10 @@ func history() throws {
     writer?.close()
     writer = nil
     let size = storeBytes(path)
-    let one = [try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""), try LabelMatcher("__name__", .equal, "probe_duration_seconds")]
+    let one = [
+        try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""),
+        try LabelMatcher("__name__", .equal, "probe_duration_seconds"),
+    ]
     var reopened: SampleWriter?
     var answered = 0
     let restart = try milliseconds {
@@ -506,10 +523,20 @@ func history() throws {
         var hourly = [Double]()
         var count = 0
         for _ in 0..<runs {
-            raw.append(try milliseconds { count = try reader.select(one, from: end - 30 * 86_400_000, through: end)[0].samples.count })
-            hourly.append(try milliseconds { _ = try reader.rollups(ofSeries: id, resolution: 3_600_000, from: end - 30 * 86_400_000, through: end) })
+            raw.append(
+                try milliseconds {
+                    count = try reader.select(one, from: end - 30 * 86_400_000, through: end)[0].samples.count
+                })
+            hourly.append(
+                try milliseconds {
+                    _ = try reader.rollups(
+                        ofSeries: id, resolution: 3_600_000, from: end - 30 * 86_400_000, through: end)
+                })
         }
-        figures += [("\(name)_one_series_30d_ms", median(raw)), ("\(name)_one_series_30d_samples", Double(count)), ("\(name)_one_series_30d_hourly_rollups_ms", median(hourly))]
+        figures += [
+            ("\(name)_one_series_30d_ms", median(raw)), ("\(name)_one_series_30d_samples", Double(count)),
+            ("\(name)_one_series_30d_hourly_rollups_ms", median(hourly)),
+        ]
     }
     reopened.close()
     func format(_ value: Double) -> String { String(format: "%.3f", value) }

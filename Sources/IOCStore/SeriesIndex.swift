@@ -20,19 +20,19 @@ struct SeriesIndex {
             newest = max(newest, id)
         }
         rank = Array(repeating: 0, count: labels.count)
-        let ordered = labels.indices.filter { labels[$0] != nil }.sorted { labels[$0]! < labels[$1]! }
-        for (position, id) in ordered.enumerated() { rank[id] = position }
+        let ordered = labels.indices.compactMap { id in labels[id].map { (id, $0) } }.sorted { $0.1 < $1.1 }
+        for (position, entry) in ordered.enumerated() { rank[entry.0] = position }
     }
 
     func series(matching matchers: [LabelMatcher]) -> [(id: Int64, labels: Labels)] {
-        var found: [(rank: Int, id: Int64)] = []
+        var found: [(rank: Int, id: Int64, labels: Labels)] = []
         let anchor = matchers.firstIndex { $0.op == .equal && !$0.value.isEmpty }
         // The anchor holds for every series its posting list names.
         let rest = matchers.indices.filter { $0 != anchor }.map { matchers[$0] }
         func consider(_ id: Int64) {
             guard id >= 0, id < labels.count, let labels = labels[Int(id)] else { return }
             guard rest.allSatisfy({ $0.matches(labels) }) else { return }
-            found.append((rank[Int(id)], id))
+            found.append((rank[Int(id)], id, labels))
         }
         if let anchor {
             for id in postings[matchers[anchor].name]?[matchers[anchor].value] ?? [] { consider(id) }
@@ -40,6 +40,6 @@ struct SeriesIndex {
             for id in labels.indices where labels[id] != nil { consider(Int64(id)) }
         }
         found.sort { $0.rank < $1.rank }
-        return found.map { ($0.id, labels[Int($0.id)]!) }
+        return found.map { ($0.id, $0.labels) }
     }
 }

@@ -18,7 +18,8 @@ enum StoreMigration {
                     do {
                         samples[id, default: []] += try ChunkCodec.decode(chunk)
                     } catch {
-                        throw StoreError(path: database.path, "cannot migrate: a chunk in \(table) is damaged: \(error)")
+                        throw StoreError(
+                            path: database.path, "cannot migrate: a chunk in \(table) is damaged: \(error)")
                     }
                 }
             }
@@ -50,11 +51,14 @@ enum StoreMigration {
                 var end = start
                 while end < ordered.endIndex && Partitions.block(of: ordered[end].timestamp) == block { end += 1 }
                 let day = Partitions.day(of: block)
-                if inserts[day] == nil {
-                    let table = try Partitions.ensure(day: day, in: database)
-                    inserts[day] = try ClosedChunk(table, in: database)
+                let chunks: ClosedChunk
+                if let known = inserts[day] {
+                    chunks = known
+                } else {
+                    chunks = try ClosedChunk(try Partitions.ensure(day: day, in: database), in: database)
+                    inserts[day] = chunks
                 }
-                try inserts[day]!.write(Array(ordered[start..<end]), series: id, block: block)
+                try chunks.write(Array(ordered[start..<end]), series: id, block: block)
                 start = end
             }
             if let last = ordered.last {

@@ -12,8 +12,7 @@ public final class StoreReader: SeriesSource {
     /// with a label index in memory and each one's rank in label order.
     private var index = SeriesIndex()
     private let logInRange: Statement
-    private var chunkQueries: [String: Statement] = [:]
-    private var summaryQueries: [String: Statement] = [:]
+    private var lookups: [String: Statement] = [:]
     /// The writer's open chunks, when the reader is in the writer's process.
     private let heads: HeadTable?
 
@@ -88,7 +87,7 @@ public final class StoreReader: SeriesSource {
             }
             var samples: [Sample] = []
             let before = open?.since ?? .max
-            try forEachChunk(of: id, from: start, through: min(end, before &- 1), in: partitions, query: chunkQuery) {
+            try forEachChunk(of: id, from: start, through: min(end, before &- 1), in: partitions, column: "data") {
                 statement, _ throws(StoreError) in
                 let chunk = statement.withBlob(1) { Array($0) }
                 do {
@@ -107,10 +106,11 @@ public final class StoreReader: SeriesSource {
         return result
     }
 
-    /// Calls `body` for each stored chunk row of series `id` whose hour overlaps `start...end`.
+    /// Calls `body` for each stored chunk row of series `id` whose hour overlaps `start...end`, with
+    /// the row's key and `column` selected.
     private func forEachChunk(
         of id: Int64, from start: Int64, through end: Int64, in partitions: [(name: String, start: Int64)],
-        query: (String) throws(StoreError) -> Statement,
+        column: String,
         _ body: (Statement, _ hour: Int64) throws(StoreError) -> Void
     ) throws(StoreError) {
         guard start <= end else { return }
@@ -118,10 +118,11 @@ public final class StoreReader: SeriesSource {
             let dayEnd = partition.start + Partitions.dayMilliseconds - 1
             let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
             let first = start <= partition.start ? 0 : (start - partition.start) / Partitions.blockMilliseconds
-            let last = end >= dayEnd ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
+            let last =
+                end >= dayEnd ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
             guard first <= last else { continue }
             // A partition dropped by retention since the catalog was read is simply not there.
-            guard let statement = try? query(partition.name) else { continue }
+            guard let statement = try? lookup(column, in: partition.name) else { continue }
             for hour in first...last {
                 statement.bind(1, hour << 48 | id)
                 defer { statement.reset() }
@@ -148,7 +149,8 @@ public final class StoreReader: SeriesSource {
                         bytes, count: Int(saved.int64(2)), base: saved.int64(1), from: start, through: end,
                         into: &result[position])
                 } catch {
-                    throw StoreError(path: path, "the saved open chunk of series \(saved.int64(0)) is damaged: \(error)")
+                    throw StoreError(
+                        path: path, "the saved open chunk of series \(saved.int64(0)) is damaged: \(error)")
                 }
             }
         }
@@ -160,8 +162,9 @@ public final class StoreReader: SeriesSource {
                 do {
                     try LogRecord.sections(record, where: { index[$0] != nil }) {
                         id, base, count, bytes throws(ChunkError) in
+                        guard let position = index[id] else { return }
                         try CompactSamples.decode(
-                            bytes, count: count, base: base, from: start, through: end, into: &result[index[id]!])
+                            bytes, count: count, base: base, from: start, through: end, into: &result[position])
                     }
                 } catch {
                     throw StoreError(path: path, "a log record is damaged: \(error)")
@@ -198,11 +201,14 @@ public final class StoreReader: SeriesSource {
             defer { try? database.execute("COMMIT") }
             let partitions = try Partitions.overlapping(from: from, through: through, in: database)
             let before = memory?.since ?? .max
-            try forEachChunk(of: id, from: from, through: min(through, before &- 1), in: partitions, query: summaryQuery) {
+            try forEachChunk(of: id, from: from, through: min(through, before &- 1), in: partitions, column: "summary")
+            {
                 statement, hour throws(StoreError) in
                 let summary: Rollup?
                 do {
-                    summary = try statement.withBlob(1) { bytes throws(ChunkError) in try ChunkSummary.decode(bytes, hour: hour) }
+                    summary = try statement.withBlob(1) { bytes throws(ChunkError) in
+                        try ChunkSummary.decode(bytes, hour: hour)
+                    }
                 } catch {
                     throw StoreError(path: path, "a chunk summary of series \(id) is damaged: \(error)")
                 }
@@ -232,19 +238,12 @@ public final class StoreReader: SeriesSource {
         }
     }
 
-    private func chunkQuery(_ partition: String) throws(StoreError) -> Statement {
-        if let statement = chunkQueries[partition] { return statement }
-        let statement = try database.prepare(
-            "SELECT key, data FROM \(partition) WHERE key = ?")
-        chunkQueries[partition] = statement
-        return statement
-    }
-
-    private func summaryQuery(_ partition: String) throws(StoreError) -> Statement {
-        if let statement = summaryQueries[partition] { return statement }
-        let statement = try database.prepare(
-            "SELECT key, summary FROM \(partition) WHERE key = ?")
-        summaryQueries[partition] = statement
+    /// The prepared point lookup of a chunk row's `column` (`data` or `summary`) in a partition.
+    private func lookup(_ column: String, in partition: String) throws(StoreError) -> Statement {
+        let key = column + " " + partition
+        if let statement = lookups[key] { return statement }
+        let statement = try database.prepare("SELECT key, \(column) FROM \(partition) WHERE key = ?")
+        lookups[key] = statement
         return statement
     }
 

@@ -146,7 +146,8 @@ final class WriterConnection {
     func advance(to time: Int64) { highWater = max(highWater, time) }
 
     /// One log record for samples grouped by series: its bytes and time range; nil for none.
-    private static func logRecord(_ samples: [(id: Int64, sample: Sample)]) -> (bytes: [UInt8], min: Int64, max: Int64)? {
+    private static func logRecord(_ samples: [(id: Int64, sample: Sample)]) -> (bytes: [UInt8], min: Int64, max: Int64)?
+    {
         guard !samples.isEmpty else { return nil }
         var low = Int64.max
         var high = Int64.min
@@ -287,7 +288,8 @@ final class WriterConnection {
                 var remaining = try Partitions.overlapping(from: .min, through: .max, in: database)
                 if let maxAge = retention.maxAge {
                     let cutoff = now - maxAge.inMilliseconds
-                    for partition in remaining where partition.start != today
+                    for partition in remaining
+                    where partition.start != today
                         && partition.start + Partitions.dayMilliseconds - 1 < cutoff
                     {
                         try drop(partition.name)

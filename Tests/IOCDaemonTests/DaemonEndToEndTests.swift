@@ -165,7 +165,9 @@ import Testing
         let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")
         let store = directory.file("ioc.db")
         let writer = try SampleWriter(path: store)
-        writer.append([LabeledSample(labels: Labels(["__name__": "up", "job": "a"]), sample: Sample(timestamp: 1, value: 1))])
+        writer.append([
+            LabeledSample(labels: Labels(["__name__": "up", "job": "a"]), sample: Sample(timestamp: 1, value: 1))
+        ])
         writer.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: store))
         #expect(chmod(store, 0o444) == 0 && chmod(directory.path, 0o555) == 0)
@@ -174,7 +176,8 @@ import Testing
         let result =
             geteuid() == 0
             ? try await ChildProcess.run(
-                "/usr/bin/setpriv", ["--bounding-set=-dac_override,-fowner", "--inh-caps=-all", iocd, "--config", config])
+                "/usr/bin/setpriv",
+                ["--bounding-set=-dac_override,-fowner", "--inh-caps=-all", iocd, "--config", config])
             : try await ChildProcess.run(iocd, ["--config", config])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("read-only"), "\(result.stderr)")

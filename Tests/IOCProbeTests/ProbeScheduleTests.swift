@@ -69,6 +69,8 @@ import Testing
         #expect(aligned.timestamp == 1_000_000)
         #expect(aligned.feedSamples.map(\.sample.timestamp) == [1_000_000, 900_000])
         #expect(result.aligned(to: 1_000_020 - ProbeResult.timestampTolerance - 1).timestamp == 1_000_020)
-        #expect(result.aligned(to: 1_000_020 + ProbeResult.timestampTolerance).timestamp == 1_000_020 + ProbeResult.timestampTolerance)
+        #expect(
+            result.aligned(to: 1_000_020 + ProbeResult.timestampTolerance).timestamp == 1_000_020
+                + ProbeResult.timestampTolerance)
     }
 }

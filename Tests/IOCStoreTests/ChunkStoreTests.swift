@@ -136,7 +136,8 @@ import Testing
         // Quiet's hour and lagging's hour 1 are now idle long enough; active's hour 4 is not.
         #expect(writer.statistics.chunks == 7)
         writer.close()
-        let stored = try StoreReader(path: path).select([try LabelMatcher("__name__", .equal, "up")], from: .min, through: .max)
+        let stored = try StoreReader(path: path).select(
+            [try LabelMatcher("__name__", .equal, "up")], from: .min, through: .max)
         #expect(stored.count == 3)
         for series in stored { #expect(series.samples == expected[series.labels], "\(series.labels)") }
         #expect(sqliteIntegrityCheck(path) == "ok")

@@ -266,7 +266,9 @@ import Testing
         let labels = Labels(["__name__": "up", "job": "old"])
         // Samples a row each, over two hours, as version 1 kept them.
         let samples = (0..<300).map { Sample(timestamp: 1_790_000_000_000 + Int64($0) * 30_000, value: Double($0 % 3)) }
-        let rows = samples.map { "INSERT INTO samples VALUES (1, \($0.timestamp), \(Int64(bitPattern: $0.value.bitPattern)));" }
+        let rows = samples.map {
+            "INSERT INTO samples VALUES (1, \($0.timestamp), \(Int64(bitPattern: $0.value.bitPattern)));"
+        }
         execute(
             path,
             StoreMetadataAndMigrationTests.oldTables + seriesRow(1, labels) + rows.joined()
@@ -286,7 +288,9 @@ import Testing
         #expect(userVersion(path) == Int32(StoreSchema.version))
         let reader = try StoreReader(path: path)
         #expect(try reader.metadata()["up"]?.type == "gauge")
-        #expect(try reader.select([try LabelMatcher("job", .equal, "old")], from: .min, through: .max).first?.samples == samples)
+        #expect(
+            try reader.select([try LabelMatcher("job", .equal, "old")], from: .min, through: .max).first?.samples
+                == samples)
         #expect(sqliteIntegrityCheck(path) == "ok")
     }
 
@@ -322,7 +326,9 @@ import Testing
         try SampleWriter(path: path).close()
         #expect(userVersion(path) == Int32(StoreSchema.version))
         let reader = try StoreReader(path: path)
-        #expect(try reader.select([try LabelMatcher("job", .equal, "v3")], from: .min, through: .max).first?.samples == samples)
+        #expect(
+            try reader.select([try LabelMatcher("job", .equal, "v3")], from: .min, through: .max).first?.samples
+                == samples)
         #expect(try reader.metadata()["probe_duration_seconds"]?.unit == "seconds")
         #expect(sqliteIntegrityCheck(path) == "ok")
     }

@@ -69,7 +69,9 @@ enum ChunkSummary {
         var header: [UInt8] = []
         appendVarint(UInt64(rollup.count), to: &header)
         var values = CompactSamples(base: rollup.start)
-        for value in [rollup.min, rollup.max, rollup.sum] { values.append(Sample(timestamp: rollup.start, value: value)) }
+        for value in [rollup.min, rollup.max, rollup.sum] {
+            values.append(Sample(timestamp: rollup.start, value: value))
+        }
         values.append(rollup.last)
         return header + values.bytes
     }
