@@ -372,6 +372,40 @@ struct ProbeLikeData {
     }
 }
 
+/// The matchers of the first target's latency series, the "one series" of the store's queries.
+func oneSeries(_ data: ProbeLikeData) throws -> [LabelMatcher] {
+    [
+        try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""),
+        try LabelMatcher("__name__", .equal, "probe_duration_seconds"),
+    ]
+}
+
+/// Opens the store again (replaying its log) and times it until a query is answered.
+func restart(
+    _ path: String, clock: @escaping @Sendable () -> Int64, answering one: [LabelMatcher], at end: Int64
+) throws
+    -> (milliseconds: Double, writer: SampleWriter)
+{
+    var reopened: SampleWriter?
+    var answered = 0
+    let elapsed = try milliseconds {
+        let writer = try SampleWriter(path: path, clock: clock)
+        answered = try writer.makeReader().select(one, from: end - 300_000, through: end).first?.samples.count ?? 0
+        reopened = writer
+    }
+    guard let reopened, answered > 0 else { throw BenchmarkError(description: "nothing answered after the restart") }
+    return (elapsed, reopened)
+}
+
+/// One line of JSON: the mode, then each figure (whole numbers as such, others to 3 decimals).
+func printFigures(_ mode: String, _ figures: [(String, Double)]) {
+    let fields = figures.map { name, value in
+        "\"\(name)\":"
+            + (value == value.rounded() && abs(value) < 1e15 ? "\(Int64(value))" : String(format: "%.3f", value))
+    }
+    print("{\"mode\":\"\(mode)\"," + fields.joined(separator: ",") + "}")
+}
+
 /// The store alone, as the daemon drives it: `series` probe-like series for `hours`, each second's
 /// samples appended and committed (about 667 per commit at 10,000 series), the writer's clock
 /// following the data. Then queries through a reader in the same process (open chunks from
@@ -413,10 +447,7 @@ func ingest() throws {
     let live = try writer.makeReader()
     let file = try StoreReader(path: path)
     let all = [try LabelMatcher("job", .equal, "bench")]
-    let one = [
-        try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""),
-        try LabelMatcher("__name__", .equal, "probe_duration_seconds"),
-    ]
+    let one = try oneSeries(data)
     var figures: [(String, Double)] = []
     let readers = option("readers", "memory,file").split(separator: ",")
     for (name, reader) in [("memory", live), ("file", file)] where readers.contains(Substring(name)) {
@@ -450,26 +481,17 @@ func ingest() throws {
     writer.close()
     let size = storeBytes(path)
     // A restart with the last hour in the log: open, replay, answer.
-    var answered = 0
-    let restart = try milliseconds {
-        let reopened = try SampleWriter(path: path, clock: { clock.load(ordering: .relaxed) })
-        answered = try reopened.makeReader().select(one, from: end - 300_000, through: end).first?.samples.count ?? 0
-        figures.append(("restart_until_queryable_ms", 0))
-        reopened.close()
-    }
-    figures[figures.count - 1].1 = restart
-    guard answered > 0 else { throw BenchmarkError(description: "nothing answered after the restart") }
-    func format(_ value: Double) -> String { String(format: "%.3f", value) }
-    print(
-        "{\"mode\":\"ingest\",\"series\":\(seriesCount),\"hours\":\(hours),\"samples\":\(samples),"
-            + "\"samples_per_cpu_second\":\(Int(Double(samples) / cpu)),"
-            + "\"writer_samples_per_cpu_second\":\(Int(Double(samples) / writer.statistics.cpuSeconds)),"
-            + "\"bytes_per_sample_on_disk\":\(format(Double(size) / Double(samples))),"
-            + "\"bytes_written_per_sample\":\(format(Double(written.calls - writtenBefore.calls) / Double(samples))),"
-            + "\"device_bytes_written_per_sample\":\(format(Double(written.device - writtenBefore.device) / Double(samples))),"
-            + "\"chunks\":\(writer.statistics.chunks),\"peak_rss_mib\":\(format(resident)),"
-            + "\"store_rss_mib\":\(format(storeResident)),"
-            + figures.map { "\"\($0.0)\":\(format($0.1))" }.joined(separator: ",") + "}")
+    let restarted = try restart(path, clock: { clock.load(ordering: .relaxed) }, answering: one, at: end)
+    restarted.writer.close()
+    let total = Double(samples)
+    var results: [(String, Double)] = [("series", Double(seriesCount)), ("hours", Double(hours)), ("samples", total)]
+    results.append(("samples_per_cpu_second", total / cpu))
+    results.append(("writer_samples_per_cpu_second", total / writer.statistics.cpuSeconds))
+    results.append(("bytes_per_sample_on_disk", Double(size) / total))
+    results.append(("bytes_written_per_sample", Double(written.calls - writtenBefore.calls) / total))
+    results.append(("device_bytes_written_per_sample", Double(written.device - writtenBefore.device) / total))
+    results += [("chunks", Double(writer.statistics.chunks)), ("peak_rss_mib", resident), ("store_rss_mib", storeResident)]
+    printFigures("ingest", results + figures + [("restart_until_queryable_ms", restarted.milliseconds)])
 }
 
 /// Months of history for a few series, backfilled an hour at a time; then the restart (opening the
@@ -505,18 +527,9 @@ func history() throws {
     writer?.close()
     writer = nil
     let size = storeBytes(path)
-    let one = [
-        try LabelMatcher("instance", .equal, data.labels[0][0]["instance"] ?? ""),
-        try LabelMatcher("__name__", .equal, "probe_duration_seconds"),
-    ]
-    var reopened: SampleWriter?
-    var answered = 0
-    let restart = try milliseconds {
-        reopened = try SampleWriter(path: path, clock: { clock.load(ordering: .relaxed) })
-        answered = try reopened!.makeReader().select(one, from: end - 300_000, through: end).first?.samples.count ?? 0
-    }
-    guard let reopened, answered > 0 else { throw BenchmarkError(description: "nothing answered after the restart") }
-    var figures: [(String, Double)] = [("restart_until_queryable_ms", restart)]
+    let one = try oneSeries(data)
+    let (restartMilliseconds, reopened) = try restart(path, clock: { clock.load(ordering: .relaxed) }, answering: one, at: end)
+    var figures: [(String, Double)] = [("restart_until_queryable_ms", restartMilliseconds)]
     for (name, reader) in [("memory", try reopened.makeReader()), ("file", try StoreReader(path: path))] {
         let id = try reader.series(matching: one)[0].id
         var raw = [Double]()
@@ -539,12 +552,13 @@ func history() throws {
         ]
     }
     reopened.close()
-    func format(_ value: Double) -> String { String(format: "%.3f", value) }
-    print(
-        "{\"mode\":\"history\",\"series\":\(seriesCount),\"days\":\(days),\"samples\":\(samples),"
-            + "\"samples_per_cpu_second\":\(Int(Double(samples) / cpu)),"
-            + "\"bytes_per_sample_on_disk\":\(format(Double(size) / Double(samples))),"
-            + figures.map { "\"\($0.0)\":\(format($0.1))" }.joined(separator: ",") + "}")
+    printFigures(
+        "history",
+        [
+            ("series", Double(seriesCount)), ("days", Double(days)), ("samples", Double(samples)),
+            ("samples_per_cpu_second", Double(samples) / cpu),
+            ("bytes_per_sample_on_disk", Double(size) / Double(samples)),
+        ] + figures)
 }
 
 switch CommandLine.arguments.dropFirst().first ?? "all" {

@@ -136,12 +136,9 @@ final class Statement {
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
 
-    /// Doubles are stored as their bit patterns in INTEGER columns: SQLite turns a NaN REAL into
-    /// NULL, which would lose NaN payloads and the staleness marker.
-    func bind(_ index: Int32, bitsOf value: Double) { bind(index, Int64(bitPattern: value.bitPattern)) }
-
+    /// A double kept as its bit pattern in an INTEGER column, as schema versions 1-3 kept samples:
+    /// SQLite turns a NaN REAL into NULL, which would lose NaN payloads and the staleness marker.
     func doubleFromBits(_ column: Int32) -> Double { Double(bitPattern: UInt64(bitPattern: int64(column))) }
-    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
     func string(_ column: Int32) -> String {
         guard let text = sqlite3_column_text(statement, column) else { return "" }
         return String(cString: text)

@@ -196,37 +196,31 @@ public final class StoreReader: SeriesSource {
         }
         let memory = heads?.samples(of: [id], from: from, through: through).first ?? nil
         var rollups: [Rollup] = []
+        // One read transaction for the summaries and the open chunks, as for samples.
         try database.execute("BEGIN")
-        do {
-            defer { try? database.execute("COMMIT") }
-            let partitions = try Partitions.overlapping(from: from, through: through, in: database)
-            let before = memory?.since ?? .max
-            try forEachChunk(of: id, from: from, through: min(through, before &- 1), in: partitions, column: "summary")
-            {
-                statement, hour throws(StoreError) in
-                let summary: Rollup?
-                do {
-                    summary = try statement.withBlob(1) { bytes throws(ChunkError) in
-                        try ChunkSummary.decode(bytes, hour: hour)
-                    }
-                } catch {
-                    throw StoreError(path: path, "a chunk summary of series \(id) is damaged: \(error)")
+        defer { try? database.execute("COMMIT") }
+        let partitions = try Partitions.overlapping(from: from, through: through, in: database)
+        let before = memory?.since ?? .max
+        try forEachChunk(of: id, from: from, through: min(through, before &- 1), in: partitions, column: "summary") {
+            statement, hour throws(StoreError) in
+            let summary: Rollup?
+            do {
+                summary = try statement.withBlob(1) { bytes throws(ChunkError) in
+                    try ChunkSummary.decode(bytes, hour: hour)
                 }
-                if let summary { Self.fold(summary, into: &rollups) }
+            } catch {
+                throw StoreError(path: path, "a chunk summary of series \(id) is damaged: \(error)")
             }
+            if let summary { Self.fold(summary, into: &rollups) }
         }
-        let open: [Sample]
+        var open: [[Sample]] = [[]]
         if let memory {
             let after = rollups.last?.last.timestamp ?? .min
-            open = memory.samples.filter { $0.timestamp > after }
+            open[0] = memory.samples.filter { $0.timestamp > after }
         } else {
-            var result: [[Sample]] = [[]]
-            try database.execute("BEGIN")
-            defer { try? database.execute("COMMIT") }
-            try addOpenChunks(of: [id], from: from, through: through, to: &result)
-            open = result[0]
+            try addOpenChunks(of: [id], from: from, through: through, to: &open)
         }
-        for rollup in Rollup.summarise(open, resolution: resolution) { Self.fold(rollup, into: &rollups) }
+        for rollup in Rollup.summarise(open[0], resolution: resolution) { Self.fold(rollup, into: &rollups) }
         return rollups.filter { $0.start >= start && $0.start <= end }
     }
 

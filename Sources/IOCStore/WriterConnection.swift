@@ -90,6 +90,7 @@ final class WriterConnection {
         let changed = metadata.filter { storedMetadata[$0.key] != $0.value }
         var outcome = WriteOutcome()
         var accepted: [(id: Int64, sample: Sample)] = []
+        var newest: Int64?
         do {
             try database.transaction { () throws(StoreError) in
                 for (metric, value) in changed {
@@ -123,6 +124,7 @@ final class WriterConnection {
                 insertLog.bind(2, record.max)
                 insertLog.bind(3, record.bytes)
                 try insertLog.run()
+                newest = record.max
             }
         } catch {
             // The transaction rolled back: forget what memory says about series and tables.
@@ -137,9 +139,7 @@ final class WriterConnection {
         }
         apply(accepted)
         outcome.written = accepted.count
-        if let newest = accepted.lazy.map(\.sample.timestamp).max() {
-            advance(to: min(newest, now &+ WriterConnection.aheadOfClock))
-        }
+        if let newest { advance(to: min(newest, now &+ WriterConnection.aheadOfClock)) }
         return outcome
     }
 
@@ -176,7 +176,6 @@ final class WriterConnection {
                 index = end
             }
         }
-
     }
 
     /// Appends samples in time order to a series' heads; returns the earliest time at which one of
@@ -207,8 +206,8 @@ final class WriterConnection {
         block + Partitions.blockMilliseconds + (movedOn ? grace : idle)
     }
 
-    /// Closes the hours that ended a grace period before the high-water mark: their chunks go to the
-    /// partitions, the other open chunks to `heads`, and the log is emptied, in one transaction.
+    /// Closes the open hours that are due (see `dueTime`) by the high-water mark: their chunks go to
+    /// the partitions, the other open chunks to `heads`, and the log is emptied, in one transaction.
     /// Returns the number of chunks closed.
     func seal() throws(StoreError) -> Int {
         guard highWater >= nextDue else { return 0 }

@@ -3,10 +3,14 @@ import IOCProbe
 import Testing
 
 @Suite struct JSONConditionTests {
-    let document = try! JSONSerialization.jsonObject(
-        with: Data(
-            #"{"status":"UP","queue":42,"ok":true,"none":null,"items":[{"name":"Huế"},{"name":"Hà Nội"}],"a b":1}"#.utf8
-        ))
+    let document: Any
+
+    init() throws {
+        document = try JSONSerialization.jsonObject(
+            with: Data(
+                #"{"status":"UP","queue":42,"ok":true,"none":null,"items":[{"name":"Huế"},{"name":"Hà Nội"}],"a b":1}"#
+                    .utf8))
+    }
 
     @Test(arguments: [
         (#"$.status == "UP""#, true), (#"$.status != "UP""#, false), ("$.queue < 100", true), ("$.queue >= 42", true),

@@ -173,8 +173,6 @@ struct ByteCursor {
 
     init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
 
-    var isAtEnd: Bool { offset >= buffer.count }
-
     @inline(__always) mutating func byte() throws(ChunkError) -> UInt8 {
         guard offset < buffer.count else { throw ChunkError.truncated }
         defer { offset += 1 }

@@ -88,3 +88,40 @@ enum ChunkSummary {
             last: values[3])
     }
 }
+
+/// Writing one closed chunk: a series' samples of one hour, in time order. A series has one chunk
+/// per hour: samples that arrive for an hour already closed (a series that resumes after a long
+/// silence within the same hour) are merged into its chunk.
+struct ClosedChunk {
+    private let find: Statement
+    private let insert: Statement
+    private let path: String
+
+    init(_ table: String, in database: Database) throws(StoreError) {
+        path = database.path
+        find = try database.prepare("SELECT data FROM \(table) WHERE key = ?")
+        insert = try database.prepare("INSERT OR REPLACE INTO \(table) (key, data, summary) VALUES (?, ?, ?)")
+    }
+
+    func write(_ samples: [Sample], series id: Int64, block: Int64) throws(StoreError) {
+        guard !samples.isEmpty else { return }
+        let key = Partitions.key(block: block, series: id)
+        var all = samples
+        find.bind(1, key)
+        if try find.step() {
+            let existing = find.withBlob(0) { Array($0) }
+            find.reset()
+            do {
+                all = try ChunkCodec.decode(existing) + samples
+            } catch {
+                throw StoreError(path: path, "a chunk of series \(id) is damaged: \(error)")
+            }
+        } else {
+            find.reset()
+        }
+        insert.bind(1, key)
+        insert.bind(2, ChunkCodec.encode(all))
+        insert.bind(3, ChunkSummary.encode(Rollup.summarise(all, resolution: Partitions.blockMilliseconds).first))
+        try insert.run()
+    }
+}
