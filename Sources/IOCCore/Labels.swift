@@ -122,20 +122,43 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Two independent 64-bit hashes of the pairs, computed without building any string: a compact key
     /// for in-memory maps of many series (a collision of both would take some 10^19 series).
     public var fingerprint: Fingerprint {
-        var first: UInt64 = 0xcbf2_9ce4_8422_2325
-        var second: UInt64 = 0x9E37_79B9_7F4A_7C15
-        @inline(__always) func mix(_ byte: UInt8) {
-            first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            second = (second ^ UInt64(byte)) &* 0xff51_afd7_ed55_8ccd
-            second ^= second >> 29
-        }
+        var digest = FingerprintDigest()
         for pair in pairs {
-            for byte in pair.name.utf8 { mix(byte) }
-            mix(0xFF)
-            for byte in pair.value.utf8 { mix(byte) }
-            mix(0xFE)
+            digest.add(pair.name, kind: 0xFF)
+            digest.add(pair.value, kind: 0xFE)
         }
-        return Fingerprint(first: first, second: second)
+        return Fingerprint(first: digest.first, second: digest.second)
+    }
+}
+
+/// Eight bytes at a time into two lanes with different multipliers and shifts; each string's length
+/// and kind close it, so that ("ab", "c") and ("a", "bc") differ. A struct with mutating methods, not
+/// closures over local variables, which would cost a dynamic exclusivity check per word.
+private struct FingerprintDigest {
+    var first: UInt64 = 0xcbf2_9ce4_8422_2325
+    var second: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    @inline(__always) mutating func mix(_ word: UInt64) {
+        first = (first ^ word) &* 0x9E37_79B9_7F4A_7C15
+        first ^= first >> 32
+        second = (second &+ word) &* 0xff51_afd7_ed55_8ccd
+        second ^= second >> 29
+    }
+
+    mutating func add(_ text: String, kind: UInt64) {
+        var text = text
+        text.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var offset = 0
+            while offset + 8 <= bytes.count {
+                mix(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                offset += 8
+            }
+            var tail: UInt64 = 0
+            for index in offset..<bytes.count { tail |= UInt64(bytes[index]) << UInt64(8 * (index - offset)) }
+            mix(tail)
+            mix(UInt64(bytes.count) | kind << 56)
+        }
     }
 }
 

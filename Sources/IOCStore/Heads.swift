@@ -38,24 +38,89 @@ final class HeadTable: Sendable {
             }
         }
 
-        mutating func modify(_ id: Int64, _ body: (inout [Head]) -> Void) {
-            if id >= heads.count { heads.append(contentsOf: repeatElement([], count: Int(id) + 1 - heads.count)) }
-            body(&heads[Int(id)])
+        /// Appends a sample (later than the series' others) to the head of its hour, starting one if
+        /// needed, and to the series' ring. Returns the block of the head it started, if it did, and
+        /// the block of the open head the series moved on from, if any.
+        mutating func append(_ sample: Sample, of id: Int64) -> (started: Int64?, left: Int64?) {
+            let series = Int(id)
+            if series >= heads.count { heads.append(contentsOf: repeatElement([], count: series + 1 - heads.count)) }
+            remember(sample, of: series)
+            let block = Partitions.block(of: sample.timestamp)
+            if let last = heads[series].indices.last, heads[series][last].block == block, !heads[series][last].sealed {
+                heads[series][last].samples.append(sample)
+                return (nil, nil)
+            }
+            var left: Int64?
+            if let last = heads[series].last, !last.sealed { left = last.block }
+            var head = Head(block: block)
+            head.samples.append(sample)
+            heads[series].append(head)
+            return (block, left)
         }
 
-        mutating func removeAll() { heads.removeAll() }
+        /// Each series' latest `recentCapacity` samples, decoded, in one flat ring per series laid
+        /// out by id: a query of every series' last minutes reads them in one sweep through memory
+        /// instead of following each series' chunk and decoding it (5 MB at 10,000 series).
+        private var recent: [Sample] = []
+        /// How many samples each series has put in its ring, ever.
+        private var recentCount: [Int] = []
+        /// A power of two.
+        static let recentCapacity = 32
+
+        private mutating func remember(_ sample: Sample, of series: Int) {
+            if series >= recentCount.count {
+                let count = max(series + 1, recentCount.count * 2)
+                recentCount.append(contentsOf: repeatElement(0, count: count - recentCount.count))
+                recent.append(
+                    contentsOf: repeatElement(
+                        Sample(timestamp: 0, value: 0), count: count * State.recentCapacity - recent.count))
+            }
+            recent[series * State.recentCapacity + recentCount[series] % State.recentCapacity] = sample
+            recentCount[series] += 1
+        }
+
+        /// Appends the samples of series `id` in `start...end` from its ring, if the ring holds all
+        /// of them (its oldest sample is at or before `start`); false if it does not.
+        func recall(_ id: Int64, from start: Int64, through end: Int64, into samples: inout [Sample]) -> Bool {
+            let series = Int(id)
+            guard series >= 0, series < recentCount.count, recentCount[series] > 0 else { return false }
+            let total = recentCount[series]
+            let first = total - min(total, State.recentCapacity)
+            let base = series * State.recentCapacity
+            return recent.withUnsafeBufferPointer { all in
+                let ring = UnsafeBufferPointer(rebasing: all[base..<base + State.recentCapacity])
+                func at(_ index: Int) -> Sample { ring[index & (State.recentCapacity - 1)] }
+                guard at(first).timestamp <= start else { return false }
+                var low = first
+                while low < total && at(low).timestamp < start { low += 1 }
+                var high = low
+                while high < total && at(high).timestamp <= end { high += 1 }
+                samples.reserveCapacity(samples.count + high - low)
+                for index in low..<high { samples.append(at(index)) }
+                return true
+            }
+        }
+
+        mutating func removeAll() {
+            heads.removeAll()
+            recent.removeAll()
+            recentCount.removeAll()
+        }
     }
 
     let state = Mutex(State())
 
-    /// For each of `ids`, the samples in `start...end` held in memory and the earliest block held
-    /// (older data is in the partitions); nil for a series with nothing in memory.
+    /// For each of `ids`, the samples in `start...end` held in memory and the earliest time from
+    /// which memory holds them all (the earliest block held; older data is in the partitions); nil
+    /// for a series with nothing in memory.
     func samples(of ids: [Int64], from start: Int64, through end: Int64) -> [(samples: [Sample], since: Int64)?] {
         state.withLock { state in
             ids.map { id in
+                var samples: [Sample] = []
+                // Everything in the range is in the ring: nothing older is needed.
+                if state.recall(id, from: start, through: end, into: &samples) { return (samples, .min) }
                 let heads = state[id]
                 guard let oldest = heads.first?.block else { return nil }
-                var samples: [Sample] = []
                 for index in heads.indices
                 where heads[index].block + Partitions.blockMilliseconds > start && heads[index].block <= end {
                     heads[index].samples.decode(from: start, through: end, into: &samples)

@@ -22,7 +22,7 @@ final class WriterConnection {
     /// Partition tables known to exist, so that closing chunks does not run CREATE TABLE each time.
     private var ensuredPartitions: [Int64: String] = [:]
     /// Each series' latest timestamp: a sample at or before it is refused.
-    private var lastTimestamps: [Int64: Int64] = [:]
+    private var lastTimestamps = LatestTimestamps()
     /// The latest time the data has reached; hours that ended a grace period before it are closed.
     private(set) var highWater: Int64 = .min
     /// The earliest high-water mark at which an open chunk may close, so that commits look for work
@@ -110,8 +110,9 @@ final class WriterConnection {
                 rows.sort { ($0.id, $0.sample.timestamp, $0.arrival) < ($1.id, $1.sample.timestamp, $1.arrival) }
                 accepted.reserveCapacity(rows.count)
                 var current: (id: Int64, last: Int64?) = (-1, nil)
+                let latest = lastTimestamps
                 for row in rows {
-                    if row.id != current.id { current = (row.id, lastTimestamps[row.id]) }
+                    if row.id != current.id { current = (row.id, latest[row.id]) }
                     if let last = current.last, row.sample.timestamp <= last {
                         if row.sample.timestamp == last { outcome.duplicates += 1 } else { outcome.outOfOrder += 1 }
                         continue
@@ -160,43 +161,24 @@ final class WriterConnection {
         return (LogRecord.encode(sections), low, high)
     }
 
-    /// Adds committed samples (grouped by series, in time order) to the open chunks.
+    /// Adds committed samples (in time order within each series) to the open chunks.
     private func apply(_ samples: [(id: Int64, sample: Sample)]) {
         guard !samples.isEmpty else { return }
+        // Locals, not properties, in the loop: a class's properties touched in a closure cost a
+        // dynamic exclusivity check each time.
+        var due = nextDue
+        var latest = lastTimestamps
+        lastTimestamps = LatestTimestamps()
         heads.state.withLock { state in
-            var index = samples.startIndex
-            while index < samples.endIndex {
-                let id = samples[index].id
-                var end = index
-                while end < samples.endIndex && samples[end].id == id { end += 1 }
-                state.modify(id) {
-                    nextDue = min(nextDue, WriterConnection.append(samples[index..<end].lazy.map(\.sample), to: &$0))
-                }
-                lastTimestamps[id] = samples[end - 1].sample.timestamp
-                index = end
+            for item in samples {
+                let (started, left) = state.append(item.sample, of: item.id)
+                if let started { due = min(due, WriterConnection.dueTime(of: started, movedOn: false)) }
+                if let left { due = min(due, WriterConnection.dueTime(of: left, movedOn: true)) }
+                latest[item.id] = item.sample.timestamp
             }
         }
-    }
-
-    /// Appends samples in time order to a series' heads; returns the earliest time at which one of
-    /// the heads it started (or the one it moved on from) may close.
-    private static func append(_ samples: some Sequence<Sample>, to heads: inout [Head]) -> Int64 {
-        var due = Int64.max
-        for sample in samples {
-            let block = Partitions.block(of: sample.timestamp)
-            if let last = heads.indices.last, heads[last].block == block, !heads[last].sealed {
-                heads[last].samples.append(sample)
-            } else {
-                if let last = heads.indices.last, !heads[last].sealed {
-                    due = min(due, dueTime(of: heads[last].block, movedOn: true))
-                }
-                var head = Head(block: block)
-                head.samples.append(sample)
-                heads.append(head)
-                due = min(due, dueTime(of: block, movedOn: false))
-            }
-        }
-        return due
+        lastTimestamps = latest
+        nextDue = due
     }
 
     /// When an open hour closes: once the series has moved on to a later hour and the grace period
@@ -339,7 +321,7 @@ final class WriterConnection {
 
     /// Rebuilds memory from the file: the latest timestamps, the saved open chunks and the log.
     private func replay() throws(StoreError) {
-        lastTimestamps = [:]
+        lastTimestamps = LatestTimestamps()
         heads.state.withLock { $0.removeAll() }
         nextDue = .max
         let watermarks = try database.prepare("SELECT series_id, last_ts FROM watermarks")
@@ -375,7 +357,7 @@ final class WriterConnection {
             }
             apply(record)
         }
-        highWater = lastTimestamps.values.max() ?? .min
+        highWater = lastTimestamps.newest
     }
 
     private func forgetAfterRollback() {
@@ -410,4 +392,27 @@ final class WriterConnection {
         seriesIDs[fingerprint] = id
         return (id, true)
     }
+}
+
+/// Each series' latest timestamp, by id (ids are dense from 1).
+struct LatestTimestamps {
+    private var values: [Int64] = []
+    private static let none = Int64.min
+
+    subscript(id: Int64) -> Int64? {
+        get {
+            guard id >= 0, id < values.count, values[Int(id)] != LatestTimestamps.none else { return nil }
+            return values[Int(id)]
+        }
+        set {
+            if id >= values.count {
+                values.append(
+                    contentsOf: repeatElement(
+                        LatestTimestamps.none, count: max(Int(id) + 1, values.count * 2) - values.count))
+            }
+            values[Int(id)] = newValue ?? LatestTimestamps.none
+        }
+    }
+
+    var newest: Int64 { values.max() ?? .min }
 }

@@ -61,4 +61,25 @@ import Testing
     @Test func anInvalidRegularExpressionIsAnError() {
         #expect(throws: LabelMatcher.InvalidRegex.self) { try LabelMatcher("a", .matchesRegex, "(") }
     }
+
+    /// The writer's series cache keys on the fingerprint: label sets that differ only in where a
+    /// string ends, in a byte past the eighth, or in pair order of equal bytes must not collide.
+    @Test func fingerprintsTellApartLabelSetsThatShareTheirBytes() {
+        let sets: [Labels] = [
+            Labels([("a", "bc")]), Labels([("ab", "c")]), Labels([("abc", "d")]), Labels([("ab", "cd")]),
+            Labels([("instance", "https://dvc.example.vn/service/1")]),
+            Labels([("instance", "https://dvc.example.vn/service/2")]),
+            Labels([("instance", "https://dvc.example.vn/service/10")]),
+            Labels([("a", "b"), ("c", "d")]), Labels([("a", "b"), ("cd", "e")]), Labels([("a", "bc"), ("d", "e")]),
+            Labels([("province", "Huế")]), Labels([("province", "Hue\u{301}")]),
+        ]
+        let prints = sets.map(\.fingerprint)
+        #expect(Set(prints.map { "\($0.first)-\($0.second)" }).count == sets.count)
+        // The same labels, built separately, give the same fingerprint.
+        #expect(Labels([("instance", "https://dvc.example.vn/" + "service/1")]).fingerprint == prints[4])
+        // Over many similar series, no two collide in either half.
+        let many = (0..<50_000).map { Labels([("__name__", "probe_success"), ("instance", "t\($0)")]).fingerprint }
+        #expect(Set(many.map(\.first)).count == many.count)
+        #expect(Set(many.map(\.second)).count == many.count)
+    }
 }
