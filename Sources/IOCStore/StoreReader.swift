@@ -87,7 +87,7 @@ public final class StoreReader: SeriesSource {
             }
             var samples: [Sample] = []
             let before = open?.since ?? .max
-            try forEachChunk(of: id, from: start, through: min(end, before &- 1), in: partitions, column: "data") {
+            try forEachChunk(of: id, from: start, through: min(end, before - 1), in: partitions, column: "data") {
                 statement, _ throws(StoreError) in
                 let chunk = statement.withBlob(1) { Array($0) }
                 do {
@@ -200,18 +200,21 @@ public final class StoreReader: SeriesSource {
         try database.execute("BEGIN")
         defer { try? database.execute("COMMIT") }
         let partitions = try Partitions.overlapping(from: from, through: through, in: database)
+        // Memory holds everything from `since` on (`.min`: everything in the range).
         let before = memory?.since ?? .max
-        try forEachChunk(of: id, from: from, through: min(through, before &- 1), in: partitions, column: "summary") {
-            statement, hour throws(StoreError) in
-            let summary: Rollup?
-            do {
-                summary = try statement.withBlob(1) { bytes throws(ChunkError) in
-                    try ChunkSummary.decode(bytes, hour: hour)
+        if before != .min {
+            try forEachChunk(of: id, from: from, through: min(through, before - 1), in: partitions, column: "summary") {
+                statement, hour throws(StoreError) in
+                let summary: Rollup?
+                do {
+                    summary = try statement.withBlob(1) { bytes throws(ChunkError) in
+                        try ChunkSummary.decode(bytes, hour: hour)
+                    }
+                } catch {
+                    throw StoreError(path: path, "a chunk summary of series \(id) is damaged: \(error)")
                 }
-            } catch {
-                throw StoreError(path: path, "a chunk summary of series \(id) is damaged: \(error)")
+                if let summary { Self.fold(summary, into: &rollups) }
             }
-            if let summary { Self.fold(summary, into: &rollups) }
         }
         var open: [[Sample]] = [[]]
         if let memory {

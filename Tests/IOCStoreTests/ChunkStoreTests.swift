@@ -209,9 +209,29 @@ import Testing
             ])
             if step % 500 == 0 { writer.flush() }
         }
+        writer.flush()
+        // The writer's own reader (open hours and the latest samples from memory) answers alike,
+        // over everything and over the last few buckets, which its ring of recent samples holds.
+        let live = try writer.makeReader()
+        let liveID = try #require(try live.series(matching: [try LabelMatcher("job", .equal, "a")]).first?.id)
+        let last = start + 4_599 * 47_000
+        var liveRollups: [[Rollup]] = []
+        for resolution in Rollup.resolutions {
+            liveRollups.append(try live.rollups(ofSeries: liveID, resolution: resolution, from: .min, through: .max))
+            liveRollups.append(
+                try live.rollups(ofSeries: liveID, resolution: resolution, from: last - 600_000, through: last))
+        }
         writer.close()
 
         let reader = try StoreReader(path: path)
+        var fileRollups: [[Rollup]] = []
+        for resolution in Rollup.resolutions {
+            fileRollups.append(try reader.rollups(ofSeries: liveID, resolution: resolution, from: .min, through: .max))
+            fileRollups.append(
+                try reader.rollups(ofSeries: liveID, resolution: resolution, from: last - 600_000, through: last))
+        }
+        #expect(liveRollups == fileRollups)
+        #expect(liveRollups[1].count >= 2 && liveRollups[3].count == 1)
         let id = try #require(try reader.series(matching: [try LabelMatcher("job", .equal, "a")]).first?.id)
         let raw = try reader.samples(ofSeries: id, from: .min, through: .max)
         #expect(raw.count == 4_600)
