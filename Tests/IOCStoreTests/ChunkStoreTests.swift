@@ -37,11 +37,17 @@ import Testing
             for step in (session * 144)..<((session + 1) * 144) {
                 clock.set(start + Int64(step) * 600_000)
                 let batch = labels.map { labels in
+                    // Mostly probe-like decimals; every seventh step any 64 bits at all (NaNs with
+                    // payloads, infinities, subnormals, -0.0 among them), which chunks and the log
+                    // must give back bit for bit.
                     let value: Double =
                         step % 97 == 0
                         ? .nan
-                        : (step % 89 == 0
-                            ? Sample.staleNaN : Double(Int.random(in: 1...900_000, using: &generator)) / 1e6)
+                        : step % 89 == 0
+                            ? Sample.staleNaN
+                            : step % 7 == 0
+                                ? Double(bitPattern: UInt64.random(in: .min ... .max, using: &generator))
+                                : Double(Int.random(in: 1...900_000, using: &generator)) / 1e6
                     return LabeledSample(
                         labels: labels, sample: Sample(timestamp: start + Int64(step) * 600_000, value: value))
                 }
