@@ -7,6 +7,7 @@
 //   ioc-bench chunks [--series 1000] [--samples 480]   bytes per sample of the chunk codec
 //   ioc-bench ingest [--series 10000] [--hours 26]     the store alone: ingest, bytes, queries
 //   ioc-bench history [--series 100] [--days 90]       the store after months: restart, 30-day queries
+//   ioc-bench crashload --path P [--series 200] [--start MS]   writes until killed (for a test)
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
 // not counted; it includes libcurl, the scheduler, the probe results and the store's writer thread.
@@ -490,7 +491,9 @@ func ingest() throws {
     results.append(("bytes_per_sample_on_disk", Double(size) / total))
     results.append(("bytes_written_per_sample", Double(written.calls - writtenBefore.calls) / total))
     results.append(("device_bytes_written_per_sample", Double(written.device - writtenBefore.device) / total))
-    results += [("chunks", Double(writer.statistics.chunks)), ("peak_rss_mib", resident), ("store_rss_mib", storeResident)]
+    results += [
+        ("chunks", Double(writer.statistics.chunks)), ("peak_rss_mib", resident), ("store_rss_mib", storeResident),
+    ]
     printFigures("ingest", results + figures + [("restart_until_queryable_ms", restarted.milliseconds)])
 }
 
@@ -528,7 +531,8 @@ func history() throws {
     writer = nil
     let size = storeBytes(path)
     let one = try oneSeries(data)
-    let (restartMilliseconds, reopened) = try restart(path, clock: { clock.load(ordering: .relaxed) }, answering: one, at: end)
+    let (restartMilliseconds, reopened) = try restart(
+        path, clock: { clock.load(ordering: .relaxed) }, answering: one, at: end)
     var figures: [(String, Double)] = [("restart_until_queryable_ms", restartMilliseconds)]
     for (name, reader) in [("memory", try reopened.makeReader()), ("file", try StoreReader(path: path))] {
         let id = try reader.series(matching: one)[0].id
@@ -561,9 +565,33 @@ func history() throws {
         ] + figures)
 }
 
+/// For the crash test: writes `series` series at an interval of 15 s of data time per commit,
+/// from `start` for up to 48 hours of data (about 4 seconds of it per wall-clock second at most),
+/// so that hours close every few seconds; it is meant to be killed.
+func crashload() throws {
+    let path = option("path", "ioc.db")
+    let seriesCount = Int(option("series", "200")) ?? 200
+    let start = Int64(option("start", "1795046400000")) ?? 1_795_046_400_000
+    let clock = Atomic<Int64>(start)
+    let writer = try SampleWriter(path: path, capacity: seriesCount * 4, clock: { clock.load(ordering: .relaxed) })
+    let labels = (0..<seriesCount).map { Labels([("__name__", "crash_load"), ("series", String($0))]) }
+    var random = SplitMix64(seed: UInt64(start))
+    for time in stride(from: start, to: start + 48 * 3_600_000, by: 15_000) {
+        clock.store(time, ordering: .relaxed)
+        writer.append(
+            labels.map {
+                LabeledSample(
+                    labels: $0, sample: Sample(timestamp: time, value: Double(random.next() % 100_000) / 1000))
+            })
+        writer.flush()
+    }
+    writer.close()
+}
+
 switch CommandLine.arguments.dropFirst().first ?? "all" {
 case "ingest": try ingest()
 case "history": try history()
+case "crashload": try crashload()
 case "chunks": chunks()
 case "serve": try await serve()
 case "client": await client()
