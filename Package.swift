@@ -110,7 +110,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IOCStoreTests", dependencies: ["IOCStore", "CSQLite", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "IOCQueryTests", dependencies: ["IOCQuery"], swiftSettings: strict),
+        .testTarget(
+            name: "IOCQueryTests", dependencies: ["IOCQuery"], exclude: ["promql"], swiftSettings: strict),
         .testTarget(name: "IOCAlertTests", dependencies: ["IOCAlert"], swiftSettings: strict),
         .testTarget(
             name: "IOCDashboardTests",

@@ -1,29 +1,27 @@
 public import IOCCore
 
-/// Evaluates a selector at one instant, with Prometheus' semantics: each series contributes its latest
-/// sample in the left-open window (t − lookback, t], unless that sample is a staleness marker.
+/// A PromQL query evaluated at one instant, returning an instant vector: the convenience the CLI's
+/// tests and tools use when they want samples rather than a `QueryValue`.
 public struct InstantQuery: Sendable {
-    public var selector: Selector
-    public var lookback: Duration
+    public var query: Query
+    public var engine: Engine
 
-    public init(_ selector: Selector, lookback: Duration = .seconds(300)) {
-        self.selector = selector
-        self.lookback = lookback
-    }
-
-    /// Parses and prepares `text`.
     public init(parsing text: String, lookback: Duration = .seconds(300)) throws(QueryError) {
-        self.init(try Selector(parsing: text), lookback: lookback)
+        query = try Query(parsing: text)
+        engine = Engine(lookback: lookback.inMilliseconds)
     }
 
-    /// The result at `time` (ms since the epoch), an instant vector sorted by labels.
+    /// The result at `time` (ms since the epoch), sorted by labels; each element carries the time of
+    /// the sample it came from. A scalar result is one element without labels.
     public func evaluate(at time: Int64, on source: any SeriesSource) throws -> [LabeledSample] {
-        let start = time - lookback.inMilliseconds + 1
-        return try source.select(selector.matchers, from: start, through: time).compactMap { series in
-            guard let last = series.samples.last(where: { $0.timestamp <= time }), !last.isStale else { return nil }
-            return LabeledSample(labels: series.labels, sample: last)
+        switch try engine.instant(query, at: time, source: source) {
+        case .vector(let elements):
+            return elements.map {
+                LabeledSample(labels: $0.labels, sample: Sample(timestamp: $0.timestamp, value: $0.value))
+            }
+        case .scalar(let value): return [LabeledSample(labels: Labels(), sample: Sample(timestamp: time, value: value))]
+        default: throw QueryError(query: query.text, position: nil, "the query does not give an instant vector")
         }
-        .sorted { $0.labels < $1.labels }
     }
 }
 

@@ -8,38 +8,166 @@ import IOCStore
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Evaluate a selector at one instant and print each matching series' value.",
+        abstract: "Evaluate a PromQL expression at one instant, or over a range of time.",
         discussion: """
-            Prints one line per series, as promtool does: metric{labels} => value @[unix seconds]. \
-            Each series shows its latest sample at most 5 minutes before --time (Prometheus' lookback).
-            Example: ioc query 'probe_success{province="Huế"}'
+            An instant query prints one line per series, as promtool does: metric{labels} => value \
+            @[unix seconds]. A range query (--start, --end, --step) prints each series followed by its \
+            points. --json prints the `data` field of Prometheus' /api/v1/query or query_range answer.
+            Times are Unix seconds (decimals allowed) or RFC 3339; steps are durations such as 60s or \
+            seconds.
+            Examples:
+              ioc query 'probe_success{province="Huế"}'
+              ioc query 'sum by (province) (rate(probe_http_duration_seconds_count[5m]))' --time 2026-11-29T10:00:00Z
+              ioc query 'avg(probe_duration_seconds)' --start 2026-11-29T00:00:00Z --end 2026-11-29T06:00:00Z --step 5m
             """)
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "A selector, e.g. probe_success{province=\"Huế\"}.")
+    @Argument(help: "A PromQL expression.")
     var expression: String
 
-    @Option(help: "Evaluation time as Unix seconds (decimals allowed). Default: now.")
-    var time: Double?
+    @Option(help: "Evaluation time of an instant query. Default: now.")
+    var time: String?
+
+    @Option(help: "Start of a range query.")
+    var start: String?
+
+    @Option(help: "End of a range query. Default: now.")
+    var end: String?
+
+    @Option(help: "Step of a range query. Default: 60s.")
+    var step: String?
+
+    @Flag(help: "Print Prometheus' JSON (the `data` field of the HTTP API's answer).")
+    var json = false
 
     func run() throws {
-        let query: InstantQuery
+        let query: Query
         do {
-            query = try InstantQuery(parsing: expression)
+            query = try Query(parsing: expression)
         } catch {
             throw ValidationError("\(error)")
         }
+        let now = WallClock.nowMilliseconds()
+        let isRange = start != nil || end != nil || step != nil
+        if isRange && time != nil {
+            throw ValidationError("--time is for instant queries; give --start and --end instead")
+        }
         let path = StoreLocation.resolve(db: store.db, config: store.config)
-        let at = time.map { Int64(($0 * 1000).rounded()) } ?? WallClock.nowMilliseconds()
+        let engine = Engine()
         do {
             let reader = try StoreReader(path: path)
-            for sample in try query.evaluate(at: at, on: reader) {
-                print(sample.promtoolLine)
+            if isRange {
+                guard let start else { throw ValidationError("a range query needs --start") }
+                let from = try QueryCommand.time(start, "--start")
+                let through = try end.map { try QueryCommand.time($0, "--end") } ?? now
+                let resolution = try step.map { try QueryCommand.step($0) } ?? 60_000
+                let series = try engine.range(query, start: from, end: through, step: resolution, source: reader)
+                print(json ? QueryOutput.json(series) : QueryOutput.text(series), terminator: "")
+            } else {
+                let at = try time.map { try QueryCommand.time($0, "--time") } ?? now
+                let value = try engine.instant(query, at: at, source: reader)
+                print(json ? QueryOutput.json(value, at: at) : QueryOutput.text(value, at: at), terminator: "")
             }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             FileHandle.standardError.write(Data("ioc query: \(error)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// Unix seconds with decimals, or RFC 3339, to milliseconds.
+    static func time(_ text: String, _ option: String) throws -> Int64 {
+        if let seconds = Double(text), seconds.isFinite { return Int64((seconds * 1000).rounded()) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        throw ValidationError(
+            "\(option) '\(text)': expected Unix seconds or an RFC 3339 time such as 2026-11-29T10:00:00Z")
+    }
+
+    /// A duration (`60s`, `5m`, `1h30m`) or seconds, to milliseconds.
+    static func step(_ text: String) throws -> Int64 {
+        if let seconds = Double(text), seconds > 0 { return Int64((seconds * 1000).rounded()) }
+        if let duration = Duration(prometheus: text), duration > .zero { return duration.inMilliseconds }
+        throw ValidationError("--step '\(text)': expected a duration such as 60s or 5m")
+    }
+}
+
+/// How `ioc query` prints results: promtool's text, or Prometheus' API JSON.
+enum QueryOutput {
+    static func text(_ value: QueryValue, at time: Int64) -> String {
+        let stamp = PrometheusNumber.formatTimestamp(time)
+        switch value {
+        case .scalar(let number): return "scalar: \(PrometheusNumber.format(number)) @[\(stamp)]\n"
+        case .string(let text): return "string: \(text) @[\(stamp)]\n"
+        case .vector(let elements):
+            return elements.map {
+                "\($0.labels) => \(PrometheusNumber.format($0.value)) @[\(PrometheusNumber.formatTimestamp($0.timestamp))]\n"
+            }.joined()
+        case .matrix(let series): return text(series)
+        }
+    }
+
+    static func text(_ series: [Series]) -> String {
+        series.map { item in
+            "\(item.labels) =>\n"
+                + item.samples.map {
+                    "\(PrometheusNumber.format($0.value)) @[\(PrometheusNumber.formatTimestamp($0.timestamp))]\n"
+                }.joined()
+        }.joined()
+    }
+
+    static func json(_ value: QueryValue, at time: Int64) -> String {
+        let body: String
+        switch value {
+        case .scalar(let number): body = #"{"resultType":"scalar","result":\#(point(time, number))}"#
+        case .string(let text): body = #"{"resultType":"string","result":[\#(seconds(time)),\#(quote(text))]}"#
+        case .vector(let elements):
+            body =
+                #"{"resultType":"vector","result":["#
+                + elements.map { #"{"metric":\#(metric($0.labels)),"value":\#(point(time, $0.value))}"# }
+                .joined(separator: ",") + "]}"
+        case .matrix(let series): return json(series)
+        }
+        return body + "\n"
+    }
+
+    static func json(_ series: [Series]) -> String {
+        #"{"resultType":"matrix","result":["#
+            + series.map { item in
+                #"{"metric":\#(metric(item.labels)),"values":["#
+                    + item.samples.map { point($0.timestamp, $0.value) }.joined(separator: ",") + "]}"
+            }.joined(separator: ",") + "]}\n"
+    }
+
+    private static func metric(_ labels: Labels) -> String {
+        "{" + labels.pairs.map { "\(quote($0.name)):\(quote($0.value))" }.joined(separator: ",") + "}"
+    }
+
+    private static func point(_ time: Int64, _ value: Double) -> String {
+        "[\(seconds(time)),\(quote(PrometheusNumber.format(value)))]"
+    }
+
+    /// Unix seconds as Prometheus writes them: a number with up to three decimals.
+    private static func seconds(_ time: Int64) -> String { PrometheusNumber.formatTimestamp(time) }
+
+    private static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
     }
 }

@@ -348,8 +348,10 @@ import Testing
         await task.value
         #expect(enough)
         let worst = lateness.withLock { $0.max() ?? 0 }
-        // Probes of the healthy targets start on time while the bad ones hold connections for 900 ms.
-        #expect(worst < 200, "worst lateness \(worst) ms")
+        // Probes of the healthy targets start on time while the bad ones hold connections for 900 ms:
+        // waiting for one would make a probe at least that late. The margin is for a loaded machine
+        // running the whole suite in parallel (225 ms was seen once).
+        #expect(worst < 450, "worst lateness \(worst) ms")
         client.shutdown()
         await simulator.stop()
     }

@@ -32,10 +32,11 @@ import Testing
         (#"up{a="b""#, 8, "unclosed '{'"),
         (#"up{a="b}"#, 5, "unterminated string"),
         (#"up{a=b}"#, 5, "expected a quoted string"),
-        ("", 0, "expected a metric name or '{'"),
-        (#"{a=""}"#, 0, "at least one matcher that does not match the empty string"),
+        ("", 0, "empty query"),
+        (#"{a=""}"#, 0, "vector selector must contain at least one non-empty matcher"),
         (#"up{a=~"("}"#, 6, "invalid regular expression"),
-        ("up down", 3, "unexpected 'd' after the selector"),
+        ("up down", 3, "unexpected 'down', expected an operator or the end of the query"),
+        ("rate(up[5m])", 0, "expected a selector"),
     ])
     func syntaxErrorsPointAtTheProblem(text: String, position: Int, message: String) {
         let error = #expect(throws: QueryError.self) { try Selector(parsing: text) }

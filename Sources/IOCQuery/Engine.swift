@@ -1,0 +1,301 @@
+public import IOCCore
+
+/// One element of an instant vector.
+public struct VectorElement: Sendable, Equatable {
+    public var labels: Labels
+    public var value: Double
+    /// The time of the sample it came from (`timestamp()` returns it), ms.
+    public var timestamp: Int64
+
+    public init(labels: Labels, value: Double, timestamp: Int64) {
+        self.labels = labels
+        self.value = value
+        self.timestamp = timestamp
+    }
+
+    public static func == (lhs: VectorElement, rhs: VectorElement) -> Bool {
+        lhs.labels == rhs.labels && lhs.value.bitPattern == rhs.value.bitPattern
+    }
+}
+
+/// What an expression evaluates to at one instant.
+public enum QueryValue: Sendable {
+    case scalar(Double)
+    case string(String)
+    case vector([VectorElement])
+    case matrix([Series])
+}
+
+/// Evaluates PromQL with Prometheus' semantics (Prometheus 3 where versions differ: windows open on
+/// the left). The data each selector needs over the whole query is loaded once, then every step is
+/// evaluated in memory.
+public struct Engine: Sendable {
+    /// How far back an instant selector looks for a sample.
+    public var lookback: Int64
+    /// A query that would load more samples than this fails instead of exhausting memory.
+    public var maxSamples: Int
+    /// The step of a subquery that does not give one.
+    public var defaultSubqueryStep: Int64
+
+    public init(lookback: Int64 = 300_000, maxSamples: Int = 50_000_000, defaultSubqueryStep: Int64 = 60_000) {
+        self.lookback = lookback
+        self.maxSamples = maxSamples
+        self.defaultSubqueryStep = defaultSubqueryStep
+    }
+
+    /// The value of `query` at `time` (ms since the epoch).
+    public func instant(_ query: Query, at time: Int64, source: any SeriesSource) throws -> QueryValue {
+        let evaluation = try Evaluation(engine: self, query: query, from: time, through: time, source: source)
+        let value = try evaluation.evaluate(query.expression, at: time)
+        if case .vector(let elements) = value, !Evaluation.keepsOrder(query.expression) {
+            return .vector(elements.sorted { $0.labels < $1.labels })
+        }
+        return value
+    }
+
+    /// The value of `query` at every step from `start` through `end`: series of the points where they
+    /// have a value (scalars become a series without labels), sorted by labels.
+    public func range(_ query: Query, start: Int64, end: Int64, step: Int64, source: any SeriesSource) throws
+        -> [Series]
+    {
+        let type = query.expression.type
+        guard type == .scalar || type == .vector else {
+            throw QueryError(
+                query: query.text, position: nil,
+                "invalid expression type \"\(type.rawValue)\" for range query, must be scalar or instant vector")
+        }
+        guard step > 0 else {
+            throw QueryError(
+                query: query.text, position: nil, "zero or negative query resolution step widths are not accepted")
+        }
+        guard end >= start else {
+            throw QueryError(query: query.text, position: nil, "end timestamp must not be before start time")
+        }
+        guard (end - start) / step < 11_000 else {
+            throw QueryError(
+                query: query.text, position: nil,
+                "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"
+            )
+        }
+        let evaluation = try Evaluation(engine: self, query: query, from: start, through: end, source: source)
+        var series: [Labels: [Sample]] = [:]
+        for time in stride(from: start, through: end, by: Int(step)) {
+            switch try evaluation.evaluate(query.expression, at: time) {
+            case .scalar(let value): series[Labels(), default: []].append(Sample(timestamp: time, value: value))
+            case .vector(let elements):
+                for element in elements {
+                    series[element.labels, default: []].append(Sample(timestamp: time, value: element.value))
+                }
+            default: break
+            }
+        }
+        return series.map { Series(labels: $0.key, samples: $0.value) }.sorted { $0.labels < $1.labels }
+    }
+}
+
+/// One query's evaluation: the data loaded for its selectors, and the evaluator.
+final class Evaluation {
+    let engine: Engine
+    let query: Query
+    /// Per selector index, its series over the window the query needs, samples in time order.
+    private var data: [[Series]]
+
+    init(engine: Engine, query: Query, from start: Int64, through end: Int64, source: any SeriesSource) throws {
+        self.engine = engine
+        self.query = query
+        var windows = [(Int64, Int64)?](repeating: nil, count: query.selectorCount)
+        var selectors = [VectorSelector?](repeating: nil, count: query.selectorCount)
+        Evaluation.collect(
+            query.expression, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+        data = Array(repeating: [], count: query.selectorCount)
+        var loaded = 0
+        for index in 0..<query.selectorCount {
+            guard let selector = selectors[index], let window = windows[index] else { continue }
+            let series = try source.select(selector.matchers, from: window.0, through: window.1)
+            loaded += series.reduce(0) { $0 + $1.samples.count }
+            if loaded > engine.maxSamples {
+                throw QueryError(
+                    query: query.text, position: nil,
+                    "query processing would load too many samples into memory (more than \(engine.maxSamples))")
+            }
+            data[index] = series
+        }
+    }
+
+    /// Widens each selector's window to what evaluating `expression` at every time in
+    /// `start...end` reads.
+    private static func collect(
+        _ expression: Expression, from start: Int64, through end: Int64, engine: Engine,
+        windows: inout [(Int64, Int64)?], selectors: inout [VectorSelector?]
+    ) {
+        func widen(_ selector: VectorSelector, back: Int64) {
+            let low = start - selector.offset - back
+            let high = end - selector.offset
+            let current = windows[selector.index]
+            windows[selector.index] = (min(current?.0 ?? low, low), max(current?.1 ?? high, high))
+            selectors[selector.index] = selector
+        }
+        switch expression {
+        case .number, .string: break
+        case .vector(let selector): widen(selector, back: engine.lookback)
+        case .matrix(let selector, let range): widen(selector, back: range)
+        case .subquery(let inner, let range, _, let offset):
+            collect(
+                inner, from: start - offset - range, through: end - offset, engine: engine, windows: &windows,
+                selectors: &selectors)
+        case .parenthesis(let inner), .negation(let inner):
+            collect(inner, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+        case .binary(_, let left, let right, _):
+            collect(left, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+            collect(right, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+        case .aggregation(_, let inner, let parameter, _):
+            collect(inner, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+            if let parameter {
+                collect(parameter, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+            }
+        case .call(_, let arguments):
+            for argument in arguments {
+                collect(argument, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+            }
+        }
+    }
+
+    /// Whether the result's order is the expression's own (sort, sort_desc, topk...): not re-sorted.
+    static func keepsOrder(_ expression: Expression) -> Bool {
+        switch expression {
+        case .parenthesis(let inner): keepsOrder(inner)
+        case .call(let function, _): function.name == "sort" || function.name == "sort_desc"
+        case .aggregation(let aggregation, _, _, _): aggregation == .topk || aggregation == .bottomk
+        default: false
+        }
+    }
+
+    /// Prometheus' check on every result: dropping metric names must not leave two elements with the
+    /// same labels. Only possible when the input held more than one metric name.
+    func checkDistinct(_ elements: [VectorElement], input: [VectorElement]) throws {
+        guard let first = input.first?.labels.metric, input.contains(where: { $0.labels.metric != first }) else {
+            return
+        }
+        var seen: Set<Labels> = []
+        for element in elements where !seen.insert(element.labels).inserted {
+            throw fail("vector cannot contain metrics with the same labelset")
+        }
+    }
+
+    func fail(_ message: String) -> QueryError { QueryError(query: query.text, position: nil, message) }
+
+    // MARK: Evaluation
+
+    func evaluate(_ expression: Expression, at time: Int64) throws -> QueryValue {
+        switch expression {
+        case .number(let value): return .scalar(value)
+        case .string(let value): return .string(value)
+        case .parenthesis(let inner): return try evaluate(inner, at: time)
+        case .negation(let inner):
+            switch try evaluate(inner, at: time) {
+            case .scalar(let value): return .scalar(-value)
+            case .vector(let elements):
+                let negated = elements.map {
+                    VectorElement(labels: $0.labels.droppingMetricName(), value: -$0.value, timestamp: $0.timestamp)
+                }
+                try checkDistinct(negated, input: elements)
+                return .vector(negated)
+            default: throw fail("unary minus needs a scalar or an instant vector")
+            }
+        case .vector(let selector): return .vector(instantSamples(selector, at: time))
+        case .matrix(let selector, let range): return .matrix(rangeSamples(selector, range: range, at: time))
+        case .subquery(let inner, let range, let step, let offset):
+            return .matrix(
+                try subquery(inner, range: range, step: step ?? engine.defaultSubqueryStep, offset: offset, at: time))
+        case .binary(let op, let left, let right, let matching):
+            return try binary(op, try evaluate(left, at: time), try evaluate(right, at: time), matching, at: time)
+        case .aggregation(let aggregation, let inner, let parameter, let grouping):
+            guard case .vector(let elements) = try evaluate(inner, at: time) else {
+                throw fail("aggregation needs an instant vector")
+            }
+            let argument = try parameter.map { try evaluate($0, at: time) }
+            return .vector(try aggregate(aggregation, elements, parameter: argument, grouping, at: time))
+        case .call(let function, let arguments):
+            return try call(function, arguments, at: time)
+        }
+    }
+
+    /// Each series' latest sample in (t − offset − lookback, t − offset], unless it is a staleness marker.
+    func instantSamples(_ selector: VectorSelector, at time: Int64) -> [VectorElement] {
+        let reference = time - selector.offset
+        let earliest = reference - engine.lookback
+        var result: [VectorElement] = []
+        result.reserveCapacity(data[selector.index].count)
+        for series in data[selector.index] {
+            let samples = series.samples
+            let end = Evaluation.upperBound(samples, reference)
+            guard end > 0 else { continue }
+            let sample = samples[end - 1]
+            guard sample.timestamp > earliest, !sample.isStale else { continue }
+            result.append(VectorElement(labels: series.labels, value: sample.value, timestamp: sample.timestamp))
+        }
+        return result
+    }
+
+    /// Each series' samples in (t − offset − range, t − offset], staleness markers left out; series
+    /// without any are left out.
+    func rangeSamples(_ selector: VectorSelector, range: Int64, at time: Int64) -> [Series] {
+        let reference = time - selector.offset
+        var result: [Series] = []
+        for series in data[selector.index] {
+            let samples = series.samples
+            let low = Evaluation.upperBound(samples, reference - range)
+            let high = Evaluation.upperBound(samples, reference)
+            guard low < high else { continue }
+            let window = samples[low..<high].filter { !$0.isStale }
+            guard !window.isEmpty else { continue }
+            result.append(Series(labels: series.labels, samples: window))
+        }
+        return result
+    }
+
+    /// The index of the first sample after `time`.
+    static func upperBound(_ samples: [Sample], _ time: Int64) -> Int {
+        var low = 0
+        var high = samples.count
+        while low < high {
+            let middle = (low + high) / 2
+            if samples[middle].timestamp <= time { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The inner expression at every multiple of `step` in (t − offset − range, t − offset].
+    private func subquery(_ inner: Expression, range: Int64, step: Int64, offset: Int64, at time: Int64) throws
+        -> [Series]
+    {
+        let end = time - offset
+        let start = end - range
+        // The first multiple of the step after the (open) start.
+        var first = Partitions.floorDivide(start, step) * step
+        if first <= start { first += step }
+        var series: [Labels: [Sample]] = [:]
+        var order: [Labels] = []
+        for point in stride(from: first, through: end, by: Int(step)) {
+            switch try evaluate(inner, at: point) {
+            case .vector(let elements):
+                for element in elements {
+                    if series[element.labels] == nil { order.append(element.labels) }
+                    series[element.labels, default: []].append(Sample(timestamp: point, value: element.value))
+                }
+            case .scalar(let value):
+                if series[Labels()] == nil { order.append(Labels()) }
+                series[Labels(), default: []].append(Sample(timestamp: point, value: value))
+            default: throw fail("subquery needs an instant vector")
+            }
+        }
+        return order.map { Series(labels: $0, samples: series[$0] ?? []) }
+    }
+}
+
+/// Floor division for the engine's time arithmetic.
+enum Partitions {
+    static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        value >= 0 ? value / divisor : (value + 1) / divisor - 1
+    }
+}

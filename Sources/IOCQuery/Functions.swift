@@ -1,0 +1,478 @@
+import Foundation
+import IOCCore
+
+/// The functions, as Prometheus defines them.
+extension Evaluation {
+    func call(_ function: Function, _ arguments: [Expression], at time: Int64) throws -> QueryValue {
+        let name = function.name
+        switch name {
+        case "time": return .scalar(Double(time) / 1000)
+        case "vector":
+            guard case .scalar(let value) = try evaluate(arguments[0], at: time) else {
+                throw fail("vector needs a scalar")
+            }
+            return .vector([VectorElement(labels: Labels(), value: value, timestamp: time)])
+        case "scalar":
+            let elements = try vector(arguments[0], at: time)
+            return .scalar(elements.count == 1 ? elements[0].value : .nan)
+        case "absent":
+            guard try vector(arguments[0], at: time).isEmpty else { return .vector([]) }
+            return .vector([VectorElement(labels: Evaluation.absentLabels(arguments[0]), value: 1, timestamp: time)])
+        case "absent_over_time":
+            guard try matrix(arguments[0], at: time).isEmpty else { return .vector([]) }
+            return .vector([VectorElement(labels: Evaluation.absentLabels(arguments[0]), value: 1, timestamp: time)])
+        case "sort", "sort_desc":
+            let descending = name == "sort_desc"
+            return .vector(
+                try vector(arguments[0], at: time).sorted { a, b in
+                    if a.value.isNaN { return false }
+                    if b.value.isNaN { return true }
+                    return descending ? a.value > b.value : a.value < b.value
+                })
+        case "timestamp":
+            return .vector(
+                try vector(arguments[0], at: time).map {
+                    VectorElement(
+                        labels: $0.labels.droppingMetricName(), value: Double($0.timestamp) / 1000, timestamp: time)
+                })
+        case "label_replace": return .vector(try labelReplace(arguments, at: time))
+        case "label_join": return .vector(try labelJoin(arguments, at: time))
+        case "histogram_quantile":
+            return .vector(
+                try histogramQuantile(try scalar(arguments[0], at: time), try vector(arguments[1], at: time)))
+        case "round":
+            let nearest = arguments.count > 1 ? try scalar(arguments[1], at: time) : 1
+            let inverse = 1 / nearest
+            return .vector(try mapValues(arguments[0], at: time) { ($0 * inverse + 0.5).rounded(.down) / inverse })
+        case "clamp":
+            let low = try scalar(arguments[1], at: time)
+            let high = try scalar(arguments[2], at: time)
+            guard low <= high || low.isNaN || high.isNaN else { return .vector([]) }
+            return .vector(try mapValues(arguments[0], at: time) { Swift.max(low, Swift.min(high, $0)) })
+        case "clamp_min":
+            let low = try scalar(arguments[1], at: time)
+            return .vector(try mapValues(arguments[0], at: time) { Swift.max(low, $0) })
+        case "clamp_max":
+            let high = try scalar(arguments[1], at: time)
+            return .vector(try mapValues(arguments[0], at: time) { Swift.min(high, $0) })
+        default: break
+        }
+        if let math = Evaluation.mathFunctions[name] { return .vector(try mapValues(arguments[0], at: time, math)) }
+        if let part = Evaluation.dateFunctions[name] {
+            let elements =
+                arguments.isEmpty
+                ? [VectorElement(labels: Labels(), value: Double(time) / 1000, timestamp: time)]
+                : try vector(arguments[0], at: time)
+            return .vector(
+                elements.map {
+                    VectorElement(
+                        labels: $0.labels.droppingMetricName(), value: Evaluation.datePart(part, $0.value),
+                        timestamp: time)
+                })
+        }
+        // Functions of a range vector.
+        var parameter = Double.nan
+        var rangeArgument = arguments[0]
+        if name == "quantile_over_time" {
+            parameter = try scalar(arguments[0], at: time)
+            rangeArgument = arguments[1]
+        } else if name == "predict_linear" {
+            parameter = try scalar(arguments[1], at: time)
+        }
+        let range = Evaluation.rangeOf(rangeArgument, engine: engine)
+        var result: [VectorElement] = []
+        var seen: Set<Labels> = []
+        for series in try matrix(rangeArgument, at: time) {
+            guard
+                let value = Evaluation.overRange(
+                    name, series.samples, range: range, at: time - Evaluation.offsetOf(rangeArgument),
+                    parameter: parameter)
+            else { continue }
+            let labels = name == "last_over_time" ? series.labels : series.labels.droppingMetricName()
+            guard seen.insert(labels).inserted else {
+                throw fail("vector cannot contain metrics with the same labelset")
+            }
+            result.append(VectorElement(labels: labels, value: value, timestamp: time))
+        }
+        return .vector(result)
+    }
+
+    private func vector(_ expression: Expression, at time: Int64) throws -> [VectorElement] {
+        guard case .vector(let elements) = try evaluate(expression, at: time) else {
+            throw fail("expected an instant vector")
+        }
+        return elements
+    }
+
+    private func matrix(_ expression: Expression, at time: Int64) throws -> [Series] {
+        guard case .matrix(let series) = try evaluate(expression, at: time) else {
+            throw fail("expected a range vector")
+        }
+        return series
+    }
+
+    private func scalar(_ expression: Expression, at time: Int64) throws -> Double {
+        guard case .scalar(let value) = try evaluate(expression, at: time) else { throw fail("expected a scalar") }
+        return value
+    }
+
+    private func mapValues(_ expression: Expression, at time: Int64, _ transform: (Double) -> Double) throws
+        -> [VectorElement]
+    {
+        let input = try vector(expression, at: time)
+        let output = input.map {
+            VectorElement(labels: $0.labels.droppingMetricName(), value: transform($0.value), timestamp: time)
+        }
+        try checkDistinct(output, input: input)
+        return output
+    }
+
+    static let mathFunctions: [String: @Sendable (Double) -> Double] = [
+        "abs": { Swift.abs($0) }, "ceil": { $0.rounded(.up) }, "floor": { $0.rounded(.down) },
+        "sqrt": { $0.squareRoot() }, "exp": { Foundation.exp($0) }, "ln": { Foundation.log($0) },
+        "log2": { Foundation.log2($0) }, "log10": { Foundation.log10($0) },
+    ]
+
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        return calendar
+    }()
+
+    /// Parts of the UTC date of a Unix time.
+    static let dateFunctions: [String: @Sendable (Date) -> Double] = [
+        "day_of_week": { Double(utc.component(.weekday, from: $0) - 1) },
+        "day_of_month": { Double(utc.component(.day, from: $0)) },
+        "day_of_year": { Double(utc.ordinality(of: .day, in: .year, for: $0) ?? 0) },
+        "days_in_month": { Double(utc.range(of: .day, in: .month, for: $0)?.count ?? 0) },
+        "hour": { Double(utc.component(.hour, from: $0)) },
+        "minute": { Double(utc.component(.minute, from: $0)) },
+        "month": { Double(utc.component(.month, from: $0)) },
+        "year": { Double(utc.component(.year, from: $0)) },
+    ]
+
+    static func datePart(_ part: (Date) -> Double, _ seconds: Double) -> Double {
+        guard seconds.isFinite else { return .nan }
+        return part(Date(timeIntervalSince1970: seconds.rounded(.down)))
+    }
+
+    /// The labels `absent` gives: those of the selector's equality matchers, the metric name aside.
+    static func absentLabels(_ expression: Expression) -> Labels {
+        let selector: VectorSelector
+        switch expression {
+        case .vector(let found), .matrix(let found, _): selector = found
+        case .parenthesis(let inner): return absentLabels(inner)
+        default: return Labels()
+        }
+        var labels = Labels()
+        var names: [String: Int] = [:]
+        for matcher in selector.matchers where matcher.name != Labels.metricName {
+            names[matcher.name, default: 0] += 1
+            if matcher.op == .equal { labels[matcher.name] = matcher.value }
+        }
+        // A label matched twice gives no value (Prometheus leaves it out).
+        for (name, count) in names where count > 1 { labels[name] = nil }
+        return labels
+    }
+
+    static func rangeOf(_ expression: Expression, engine: Engine) -> Int64 {
+        switch expression {
+        case .matrix(_, let range), .subquery(_, let range, _, _): range
+        case .parenthesis(let inner): rangeOf(inner, engine: engine)
+        default: 0
+        }
+    }
+
+    static func offsetOf(_ expression: Expression) -> Int64 {
+        switch expression {
+        case .matrix(let selector, _): selector.offset
+        case .subquery(_, _, _, let offset): offset
+        case .parenthesis(let inner): offsetOf(inner)
+        default: 0
+        }
+    }
+
+    // MARK: Range-vector functions
+
+    /// A function of one series' samples in (t − range, t]; nil leaves the series out.
+    static func overRange(_ name: String, _ samples: [Sample], range: Int64, at time: Int64, parameter: Double)
+        -> Double?
+    {
+        let values = samples.map(\.value)
+        switch name {
+        case "rate": return extrapolatedRate(samples, range: range, at: time, counter: true, rate: true)
+        case "increase": return extrapolatedRate(samples, range: range, at: time, counter: true, rate: false)
+        case "delta": return extrapolatedRate(samples, range: range, at: time, counter: false, rate: false)
+        case "irate", "idelta":
+            guard samples.count >= 2 else { return nil }
+            let last = samples[samples.count - 1]
+            let previous = samples[samples.count - 2]
+            var difference = last.value - previous.value
+            if name == "idelta" { return difference }
+            if last.value < previous.value { difference = last.value }  // a counter reset
+            let seconds = Double(last.timestamp - previous.timestamp) / 1000
+            guard seconds > 0 else { return nil }
+            return difference / seconds
+        case "deriv":
+            guard samples.count >= 2 else { return nil }
+            return linearRegression(samples, interceptTime: samples[0].timestamp).slope
+        case "predict_linear":
+            guard samples.count >= 2 else { return nil }
+            let (slope, intercept) = linearRegression(samples, interceptTime: time)
+            return slope * parameter + intercept
+        case "resets":
+            var count = 0
+            for index in values.indices.dropFirst() where values[index] < values[index - 1] { count += 1 }
+            return Double(count)
+        case "changes":
+            var count = 0
+            for index in values.indices.dropFirst() {
+                let (a, b) = (values[index - 1], values[index])
+                if a != b && !(a.isNaN && b.isNaN) { count += 1 }
+            }
+            return Double(count)
+        case "avg_over_time": return mean(values)
+        case "sum_over_time": return kahanSum(values)
+        case "min_over_time": return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
+        case "max_over_time": return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
+        case "count_over_time": return Double(values.count)
+        case "last_over_time": return values.last
+        case "present_over_time": return 1
+        case "stddev_over_time": return variance(values).squareRoot()
+        case "stdvar_over_time": return variance(values)
+        case "quantile_over_time": return quantile(parameter, values)
+        default: return nil
+        }
+    }
+
+    /// `rate`, `increase` and `delta`, extrapolated to the edges of the range as Prometheus does.
+    static func extrapolatedRate(_ samples: [Sample], range: Int64, at time: Int64, counter: Bool, rate: Bool)
+        -> Double?
+    {
+        guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
+        let rangeStart = time - range
+        var result = last.value - first.value
+        if counter {
+            var previous = first.value
+            for sample in samples.dropFirst() {
+                if sample.value < previous { result += previous }
+                previous = sample.value
+            }
+        }
+        var durationToStart = Double(first.timestamp - rangeStart) / 1000
+        let durationToEnd = Double(time - last.timestamp) / 1000
+        let sampledInterval = Double(last.timestamp - first.timestamp) / 1000
+        let averageInterval = sampledInterval / Double(samples.count - 1)
+        if counter && result > 0 && first.value >= 0 {
+            // A counter does not go below zero: extrapolate no further back than where it would be 0.
+            let durationToZero = sampledInterval * (first.value / result)
+            if durationToZero < durationToStart { durationToStart = durationToZero }
+        }
+        let threshold = averageInterval * 1.1
+        var extrapolateTo = sampledInterval
+        extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2
+        extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2
+        var factor = extrapolateTo / sampledInterval
+        if rate { factor /= Double(range) / 1000 }
+        return result * factor
+    }
+
+    /// Least squares over (seconds since `interceptTime`, value), with Kahan sums as Prometheus.
+    static func linearRegression(_ samples: [Sample], interceptTime: Int64) -> (slope: Double, intercept: Double) {
+        var n = 0.0
+        var sumX = 0.0
+        var sumY = 0.0
+        var sumXY = 0.0
+        var sumX2 = 0.0
+        let constantY = samples.allSatisfy { $0.value == samples[0].value }
+        for sample in samples {
+            let x = Double(sample.timestamp - interceptTime) / 1000
+            n += 1
+            sumX += x
+            sumY += sample.value
+            sumXY += x * sample.value
+            sumX2 += x * x
+        }
+        if constantY && samples[0].value.isFinite { return (0, samples[0].value) }
+        let covariance = sumXY - sumX * sumY / n
+        let varianceX = sumX2 - sumX * sumX / n
+        let slope = covariance / varianceX
+        let intercept = sumY / n - slope * sumX / n
+        return (slope, intercept)
+    }
+
+    // MARK: Labels
+
+    private func labelReplace(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
+        let elements = try vector(arguments[0], at: time)
+        var strings: [String] = []
+        for argument in arguments.dropFirst() {
+            guard case .string(let text) = try evaluate(argument, at: time) else { throw fail("expected a string") }
+            strings.append(text)
+        }
+        let (destination, replacement, source, pattern) = (strings[0], strings[1], strings[2], strings[3])
+        guard Evaluation.isValidLabelName(destination) else {
+            throw fail("invalid destination label name in label_replace(): \(destination)")
+        }
+        let regex: NSRegularExpression
+        do {
+            regex = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.dotMatchesLineSeparators])
+        } catch {
+            throw fail("invalid regular expression in label_replace(): \(pattern)")
+        }
+        var seen: Set<Labels> = []
+        var result: [VectorElement] = []
+        for element in elements {
+            var labels = element.labels
+            let value = element.labels[source] ?? ""
+            let whole = NSRange(value.startIndex..., in: value)
+            if let match = regex.firstMatch(in: value, range: whole) {
+                let expanded = Evaluation.expand(replacement, match: match, in: value)
+                labels[destination] = expanded
+            }
+            guard seen.insert(labels).inserted else {
+                throw fail("vector cannot contain metrics with the same labelset")
+            }
+            result.append(VectorElement(labels: labels, value: element.value, timestamp: element.timestamp))
+        }
+        return result
+    }
+
+    /// Go's regexp Expand: `$1`, `${1}`, `$name`, `${name}`; `$$` is a dollar.
+    static func expand(_ template: String, match: NSTextCheckingResult, in text: String) -> String {
+        var result = ""
+        var characters = Array(template)[...]
+        func group(_ number: Int) -> String {
+            guard number < match.numberOfRanges, let range = Range(match.range(at: number), in: text) else { return "" }
+            return String(text[range])
+        }
+        while let character = characters.first {
+            characters = characters.dropFirst()
+            guard character == "$" else {
+                result.append(character)
+                continue
+            }
+            if characters.first == "$" {
+                result.append("$")
+                characters = characters.dropFirst()
+                continue
+            }
+            var name = ""
+            if characters.first == "{" {
+                guard let close = characters.firstIndex(of: "}") else {
+                    result.append("$")
+                    continue
+                }
+                name = String(characters[characters.index(after: characters.startIndex)..<close])
+                characters = characters[characters.index(after: close)...]
+            } else {
+                while let next = characters.first, next.isLetter || next.isNumber || next == "_" {
+                    name.append(next)
+                    characters = characters.dropFirst()
+                }
+            }
+            if let number = Int(name) {
+                result += group(number)
+            } else if !name.isEmpty {
+                if let range = Range(match.range(withName: name), in: text) { result += text[range] }
+            }
+        }
+        return result
+    }
+
+    private func labelJoin(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
+        let elements = try vector(arguments[0], at: time)
+        var strings: [String] = []
+        for argument in arguments.dropFirst() {
+            guard case .string(let text) = try evaluate(argument, at: time) else { throw fail("expected a string") }
+            strings.append(text)
+        }
+        let destination = strings[0]
+        let separator = strings[1]
+        guard Evaluation.isValidLabelName(destination) else {
+            throw fail("invalid destination label name in label_join(): \(destination)")
+        }
+        var seen: Set<Labels> = []
+        var result: [VectorElement] = []
+        for element in elements {
+            var labels = element.labels
+            labels[destination] = strings.dropFirst(2).map { element.labels[$0] ?? "" }.joined(separator: separator)
+            guard seen.insert(labels).inserted else {
+                throw fail("vector cannot contain metrics with the same labelset")
+            }
+            result.append(VectorElement(labels: labels, value: element.value, timestamp: element.timestamp))
+        }
+        return result
+    }
+
+    static func isValidLabelName(_ name: String) -> Bool {
+        guard let first = name.first, first.isASCII, first.isLetter || first == "_" else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    // MARK: Histograms
+
+    /// `histogram_quantile` over classic buckets (`le` labels), as Prometheus computes it.
+    private func histogramQuantile(_ phi: Double, _ elements: [VectorElement]) throws -> [VectorElement] {
+        var groups: [Labels: [(upper: Double, count: Double)]] = [:]
+        var order: [Labels] = []
+        for element in elements {
+            guard let le = element.labels["le"], let upper = Evaluation.parseBound(le) else { continue }
+            var labels = element.labels.droppingMetricName()
+            labels["le"] = nil
+            if groups[labels] == nil { order.append(labels) }
+            groups[labels, default: []].append((upper, element.value))
+        }
+        return order.map { labels in
+            VectorElement(labels: labels, value: Evaluation.bucketQuantile(phi, groups[labels] ?? []), timestamp: 0)
+        }
+    }
+
+    static func parseBound(_ text: String) -> Double? {
+        switch text.lowercased() {
+        case "+inf", "inf": return .infinity
+        case "-inf": return -.infinity
+        case "nan": return .nan
+        default: return Double(text)
+        }
+    }
+
+    static func bucketQuantile(_ phi: Double, _ unsorted: [(upper: Double, count: Double)]) -> Double {
+        if phi.isNaN { return .nan }
+        if phi < 0 { return -.infinity }
+        if phi > 1 { return .infinity }
+        var buckets = unsorted.sorted { $0.upper < $1.upper }
+        guard buckets.count >= 2, buckets[buckets.count - 1].upper == .infinity else { return .nan }
+        // Merge buckets of the same bound, then make counts monotonic.
+        var merged: [(upper: Double, count: Double)] = []
+        for bucket in buckets {
+            if let last = merged.last, last.upper == bucket.upper {
+                merged[merged.count - 1].count += bucket.count
+            } else {
+                merged.append(bucket)
+            }
+        }
+        buckets = merged
+        var maximum = -Double.infinity
+        for index in buckets.indices {
+            if buckets[index].count > maximum { maximum = buckets[index].count } else { buckets[index].count = maximum }
+        }
+        guard buckets.count >= 2 else { return .nan }
+        let observations = buckets[buckets.count - 1].count
+        guard observations > 0 else { return .nan }
+        var rank = phi * observations
+        var index = buckets.firstIndex { $0.count >= rank } ?? buckets.count - 1
+        if index == buckets.count - 1 { return buckets[buckets.count - 2].upper }
+        if index == 0 && buckets[0].upper <= 0 { return buckets[0].upper }
+        var start = 0.0
+        let end = buckets[index].upper
+        var count = buckets[index].count
+        if index > 0 {
+            start = buckets[index - 1].upper
+            count -= buckets[index - 1].count
+            rank -= buckets[index - 1].count
+        }
+        index += 0
+        return start + (end - start) * (rank / count)
+    }
+}

@@ -1,0 +1,244 @@
+/// A PromQL token and where it starts (an offset in characters).
+struct Token: Equatable {
+    enum Kind: Equatable {
+        case identifier(String)
+        case number(Double)
+        /// A duration literal such as `5m` or `1h30m`, in milliseconds.
+        case duration(Int64)
+        case string(String)
+        /// `+ - * / % ^ == != > < >= <= = =~ !~`
+        case symbol(String)
+        case leftParen, rightParen, leftBrace, rightBrace, leftBracket, rightBracket, comma, colon, at
+        case end
+    }
+
+    var kind: Kind
+    var position: Int
+
+    var describe: String {
+        switch kind {
+        case .identifier(let name): "'\(name)'"
+        case .number: "a number"
+        case .duration: "a duration"
+        case .string: "a string"
+        case .symbol(let symbol): "'\(symbol)'"
+        case .leftParen: "'('"
+        case .rightParen: "')'"
+        case .leftBrace: "'{'"
+        case .rightBrace: "'}'"
+        case .leftBracket: "'['"
+        case .rightBracket: "']'"
+        case .comma: "','"
+        case .colon: "':'"
+        case .at: "'@'"
+        case .end: "end of query"
+        }
+    }
+}
+
+/// Splits a query into tokens, as Prometheus' lexer does: numbers (decimal, hexadecimal, with
+/// exponents, `Inf` and `NaN`), durations (`1h30m`, `500ms`), strings in double or single quotes
+/// with Go's escapes or in backticks without, identifiers (metric names may hold colons), and
+/// operators. `#` starts a comment to the end of the line.
+struct Lexer {
+    private let query: String
+    private let characters: [Character]
+    private var position = 0
+
+    init(_ query: String) {
+        self.query = query
+        characters = Array(query)
+    }
+
+    static func tokens(_ query: String) throws(QueryError) -> [Token] {
+        var lexer = Lexer(query)
+        var tokens: [Token] = []
+        while true {
+            let token = try lexer.next()
+            tokens.append(token)
+            if token.kind == .end { return tokens }
+        }
+    }
+
+    private var peek: Character? { position < characters.count ? characters[position] : nil }
+    private func peek(_ offset: Int) -> Character? {
+        position + offset < characters.count ? characters[position + offset] : nil
+    }
+
+    private mutating func next() throws(QueryError) -> Token {
+        while let character = peek {
+            if character.isWhitespace {
+                position += 1
+            } else if character == "#" {
+                while let next = peek, !next.isNewline { position += 1 }
+            } else {
+                break
+            }
+        }
+        let start = position
+        guard let character = peek else { return Token(kind: .end, position: start) }
+        func single(_ kind: Token.Kind) -> Token {
+            position += 1
+            return Token(kind: kind, position: start)
+        }
+        switch character {
+        case "(": return single(.leftParen)
+        case ")": return single(.rightParen)
+        case "{": return single(.leftBrace)
+        case "}": return single(.rightBrace)
+        case "[": return single(.leftBracket)
+        case "]": return single(.rightBracket)
+        case ",": return single(.comma)
+        case ":": return single(.colon)
+        case "@": return single(.at)
+        case "\"", "'", "`": return Token(kind: .string(try string()), position: start)
+        case "+", "-", "*", "/", "%", "^": return single(.symbol(String(character)))
+        case "=":
+            if peek(1) == "=" || peek(1) == "~" {
+                position += 2
+                return Token(kind: .symbol("=" + String(characters[start + 1])), position: start)
+            }
+            return single(.symbol("="))
+        case "!":
+            if peek(1) == "=" || peek(1) == "~" {
+                position += 2
+                return Token(kind: .symbol("!" + String(characters[start + 1])), position: start)
+            }
+            throw QueryError(query: query, position: start, "unexpected '!': expected '!=' or '!~'")
+        case "<", ">":
+            if peek(1) == "=" {
+                position += 2
+                return Token(kind: .symbol(String(character) + "="), position: start)
+            }
+            return single(.symbol(String(character)))
+        default:
+            break
+        }
+        if character.isASCII && (character.isNumber || (character == "." && peek(1)?.isNumber == true)) {
+            return try numberOrDuration()
+        }
+        if character.isASCII && (character.isLetter || character == "_" || character == ":") {
+            while let next = peek, next.isASCII, next.isLetter || next.isNumber || next == "_" || next == ":" {
+                position += 1
+            }
+            let word = String(characters[start..<position])
+            switch word.lowercased() {
+            case "inf": return Token(kind: .number(.infinity), position: start)
+            case "nan": return Token(kind: .number(.nan), position: start)
+            default: return Token(kind: .identifier(word), position: start)
+            }
+        }
+        throw QueryError(query: query, position: start, "unexpected character '\(character)'")
+    }
+
+    private mutating func numberOrDuration() throws(QueryError) -> Token {
+        let start = position
+        if peek == "0", peek(1) == "x" || peek(1) == "X" {
+            position += 2
+            while let next = peek, next.isHexDigit { position += 1 }
+            guard let value = UInt64(String(characters[(start + 2)..<position]), radix: 16) else {
+                throw QueryError(query: query, position: start, "bad hexadecimal number")
+            }
+            return Token(kind: .number(Double(value)), position: start)
+        }
+        // A duration is digits followed by a unit, repeated: 1h30m, 500ms.
+        if let duration = durationLiteral() { return Token(kind: .duration(duration), position: start) }
+        position = start
+        while let next = peek, next.isNumber || next == "." { position += 1 }
+        if peek == "e" || peek == "E" {
+            let mark = position
+            position += 1
+            if peek == "+" || peek == "-" { position += 1 }
+            if peek?.isNumber == true {
+                while let next = peek, next.isNumber { position += 1 }
+            } else {
+                position = mark
+            }
+        }
+        if let next = peek, next.isLetter || next == "_" {
+            throw QueryError(query: query, position: position, "bad number or duration: unexpected '\(next)'")
+        }
+        guard let value = Double(String(characters[start..<position])) else {
+            throw QueryError(query: query, position: start, "bad number '\(String(characters[start..<position]))'")
+        }
+        return Token(kind: .number(value), position: start)
+    }
+
+    private static let units: [(String, Int64)] = [
+        ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000),
+        ("y", 31_536_000_000),
+    ]
+
+    /// Reads a duration if the text here is one; otherwise leaves the position where it found it.
+    private mutating func durationLiteral() -> Int64? {
+        let start = position
+        var total: Int64 = 0
+        var parts = 0
+        while let first = peek, first.isNumber {
+            var digits = ""
+            while let next = peek, next.isNumber {
+                digits.append(next)
+                position += 1
+            }
+            guard let amount = Int64(digits),
+                let unit = Lexer.units.first(where: { unit in
+                    unit.0.enumerated().allSatisfy { peek($0.offset) == Character(String($0.element)) }
+                        && !(unit.0 == "m" && peek(1) == "s")
+                })
+            else {
+                position = start
+                return nil
+            }
+            position += unit.0.count
+            total += amount * unit.1
+            parts += 1
+        }
+        if parts == 0 || peek?.isLetter == true || peek == "." {
+            position = start
+            return nil
+        }
+        return total
+    }
+
+    /// A string in double quotes, single quotes or backticks, with Go's escapes (none in backticks).
+    private mutating func string() throws(QueryError) -> String {
+        let start = position
+        guard let quote = peek else { throw QueryError(query: query, position: start, "expected a string") }
+        position += 1
+        var value = ""
+        while let character = peek {
+            position += 1
+            if character == quote { return value }
+            if character == "\\" && quote != "`" {
+                guard let escaped = peek else { break }
+                position += 1
+                switch escaped {
+                case "n": value.append("\n")
+                case "t": value.append("\t")
+                case "r": value.append("\r")
+                case "a": value.append("\u{07}")
+                case "b": value.append("\u{08}")
+                case "f": value.append("\u{0C}")
+                case "v": value.append("\u{0B}")
+                case "\\", "\"", "'": value.append(escaped)
+                case "x", "u", "U":
+                    let count = escaped == "x" ? 2 : escaped == "u" ? 4 : 8
+                    let digits = (0..<count).compactMap { peek($0) }
+                    guard digits.count == count, let code = UInt32(String(digits), radix: 16),
+                        let scalar = Unicode.Scalar(code)
+                    else {
+                        throw QueryError(query: query, position: position - 2, "bad escape sequence '\\\(escaped)'")
+                    }
+                    position += count
+                    value.unicodeScalars.append(scalar)
+                default:
+                    throw QueryError(query: query, position: position - 2, "unknown escape sequence '\\\(escaped)'")
+                }
+            } else {
+                if character.isNewline && quote != "`" { break }
+                value.append(character)
+            }
+        }
+        throw QueryError(query: query, position: start, "unterminated string")
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import IOCCore
+
+/// Binary operators and aggregations, as Prometheus defines them.
+extension Evaluation {
+    func binary(
+        _ op: BinaryOperator, _ left: QueryValue, _ right: QueryValue, _ matching: VectorMatching, at time: Int64
+    )
+        throws -> QueryValue
+    {
+        switch (left, right) {
+        case (.scalar(let a), .scalar(let b)):
+            let (value, keep) = Evaluation.apply(op, a, b)
+            return .scalar(op.isComparison ? (keep ? 1 : 0) : value)
+        case (.vector(let elements), .scalar(let b)):
+            let result = scalarOperation(op, elements, b, scalarOnLeft: false, matching.returnBool)
+            try checkDistinct(result, input: elements)
+            return .vector(result)
+        case (.scalar(let a), .vector(let elements)):
+            let result = scalarOperation(op, elements, a, scalarOnLeft: true, matching.returnBool)
+            try checkDistinct(result, input: elements)
+            return .vector(result)
+        case (.vector(let lhs), .vector(let rhs)):
+            switch op {
+            case .and, .or, .unless: return .vector(setOperation(op, lhs, rhs, matching))
+            default: return .vector(try vectorOperation(op, lhs, rhs, matching))
+            }
+        default:
+            throw fail("operator \(op.rawValue) needs scalars or instant vectors")
+        }
+    }
+
+    /// The arithmetic result, and for comparisons whether it holds.
+    static func apply(_ op: BinaryOperator, _ a: Double, _ b: Double) -> (Double, Bool) {
+        switch op {
+        case .add: return (a + b, true)
+        case .subtract: return (a - b, true)
+        case .multiply: return (a * b, true)
+        case .divide: return (a / b, true)
+        case .modulo: return (fmod(a, b), true)
+        case .power: return (pow(a, b), true)
+        case .atan2: return (Foundation.atan2(a, b), true)
+        case .equal: return (a, a == b)
+        case .notEqual: return (a, a != b)
+        case .greater: return (a, a > b)
+        case .less: return (a, a < b)
+        case .greaterOrEqual: return (a, a >= b)
+        case .lessOrEqual: return (a, a <= b)
+        case .and, .or, .unless: return (a, true)
+        }
+    }
+
+    private func scalarOperation(
+        _ op: BinaryOperator, _ elements: [VectorElement], _ scalar: Double, scalarOnLeft: Bool, _ returnBool: Bool
+    ) -> [VectorElement] {
+        var result: [VectorElement] = []
+        result.reserveCapacity(elements.count)
+        for element in elements {
+            let (a, b) = scalarOnLeft ? (scalar, element.value) : (element.value, scalar)
+            var (value, keep) = Evaluation.apply(op, a, b)
+            var labels = element.labels
+            if op.isComparison {
+                if returnBool {
+                    value = keep ? 1 : 0
+                    keep = true
+                    labels = labels.droppingMetricName()
+                } else {
+                    // A comparison filters; the vector's own value is kept.
+                    value = element.value
+                }
+            } else {
+                labels = labels.droppingMetricName()
+            }
+            if keep { result.append(VectorElement(labels: labels, value: value, timestamp: element.timestamp)) }
+        }
+        return result
+    }
+
+    /// The labels on which two elements match.
+    static func signature(_ labels: Labels, _ matching: VectorMatching) -> Labels {
+        if matching.on {
+            return Labels(labels.pairs.filter { matching.labels.contains($0.name) }.map { ($0.name, $0.value) })
+        }
+        return Labels(
+            labels.pairs.filter { $0.name != Labels.metricName && !matching.labels.contains($0.name) }
+                .map { ($0.name, $0.value) })
+    }
+
+    private func setOperation(
+        _ op: BinaryOperator, _ lhs: [VectorElement], _ rhs: [VectorElement], _ matching: VectorMatching
+    ) -> [VectorElement] {
+        let right = Set(rhs.map { Evaluation.signature($0.labels, matching) })
+        switch op {
+        case .and: return lhs.filter { right.contains(Evaluation.signature($0.labels, matching)) }
+        case .unless: return lhs.filter { !right.contains(Evaluation.signature($0.labels, matching)) }
+        default:
+            let left = Set(lhs.map { Evaluation.signature($0.labels, matching) })
+            return lhs + rhs.filter { !left.contains(Evaluation.signature($0.labels, matching)) }
+        }
+    }
+
+    private func vectorOperation(
+        _ op: BinaryOperator, _ lhs: [VectorElement], _ rhs: [VectorElement], _ matching: VectorMatching
+    ) throws -> [VectorElement] {
+        // The "one" side, by signature; group_right swaps the sides' roles.
+        let swapped = matching.cardinality == .oneToMany
+        let (many, one) = swapped ? (rhs, lhs) : (lhs, rhs)
+        var oneSide: [Labels: VectorElement] = [:]
+        for element in one {
+            let signature = Evaluation.signature(element.labels, matching)
+            if oneSide[signature] != nil {
+                throw fail(
+                    "found duplicate series for the match group \(signature) on the \(swapped ? "left" : "right") hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
+                )
+            }
+            oneSide[signature] = element
+        }
+        var matchedOnce: Set<Labels> = []
+        var result: [VectorElement] = []
+        var seen: Set<Labels> = []
+        for element in many {
+            let signature = Evaluation.signature(element.labels, matching)
+            guard let partner = oneSide[signature] else { continue }
+            if matching.cardinality == .oneToOne {
+                guard matchedOnce.insert(signature).inserted else {
+                    throw fail(
+                        "found duplicate series for the match group \(signature) on the left hand-side of the operation: many-to-one matching must be explicit (group_left/group_right)"
+                    )
+                }
+            }
+            let (a, b) = swapped ? (partner.value, element.value) : (element.value, partner.value)
+            var (value, keep) = Evaluation.apply(op, a, b)
+            if op.isComparison {
+                if matching.returnBool {
+                    value = keep ? 1 : 0
+                    keep = true
+                } else {
+                    value = a
+                }
+            }
+            guard keep else { continue }
+            let labels = resultLabels(element.labels, partner.labels, op, matching)
+            guard seen.insert(labels).inserted else {
+                throw fail("multiple matches for labels: grouping labels must ensure unique matches")
+            }
+            // A filtering comparison keeps the left side's sample as it was.
+            let timestamp = swapped ? partner.timestamp : element.timestamp
+            result.append(VectorElement(labels: labels, value: value, timestamp: timestamp))
+        }
+        return result
+    }
+
+    private func resultLabels(_ many: Labels, _ one: Labels, _ op: BinaryOperator, _ matching: VectorMatching) -> Labels
+    {
+        var labels = many
+        if !op.isComparison || matching.returnBool { labels = labels.droppingMetricName() }
+        if matching.cardinality == .oneToOne {
+            if matching.on {
+                labels = Labels(labels.pairs.filter { matching.labels.contains($0.name) }.map { ($0.name, $0.value) })
+            } else {
+                for name in matching.labels { labels[name] = nil }
+            }
+        }
+        for name in matching.include { labels[name] = one[name] }
+        return labels
+    }
+
+    // MARK: Aggregations
+
+    func aggregate(
+        _ aggregation: Aggregation, _ elements: [VectorElement], parameter: QueryValue?, _ grouping: Grouping,
+        at time: Int64
+    ) throws -> [VectorElement] {
+        func key(_ labels: Labels) -> Labels {
+            if grouping.without {
+                return Labels(
+                    labels.pairs.filter { $0.name != Labels.metricName && !grouping.labels.contains($0.name) }
+                        .map { ($0.name, $0.value) })
+            }
+            return Labels(labels.pairs.filter { grouping.labels.contains($0.name) }.map { ($0.name, $0.value) })
+        }
+        var groups: [Labels: [VectorElement]] = [:]
+        var order: [Labels] = []
+        for element in elements {
+            let group = key(element.labels)
+            if groups[group] == nil { order.append(group) }
+            groups[group, default: []].append(element)
+        }
+        var scalarParameter = Double.nan
+        if case .scalar(let value) = parameter { scalarParameter = value }
+        switch aggregation {
+        case .topk, .bottomk:
+            guard scalarParameter.isFinite || scalarParameter.isNaN else {
+                throw fail("scalar value \(scalarParameter) overflows int64")
+            }
+            let k = scalarParameter.isNaN ? 0 : Int(max(0, min(scalarParameter, 1e9)))
+            var result: [VectorElement] = []
+            for group in order {
+                let members = groups[group] ?? []
+                // NaN sorts last either way, as in Prometheus.
+                let sorted = members.sorted { a, b in
+                    if a.value.isNaN { return false }
+                    if b.value.isNaN { return true }
+                    return aggregation == .topk ? a.value > b.value : a.value < b.value
+                }
+                result += sorted.prefix(k)
+            }
+            return result
+        case .countValues:
+            guard case .string(let label) = parameter, !label.isEmpty else {
+                throw fail("invalid label name for count_values")
+            }
+            var counts: [Labels: Double] = [:]
+            var valueOrder: [Labels] = []
+            for group in order {
+                for element in groups[group] ?? [] {
+                    var labels = group
+                    labels[label] = PrometheusNumber.format(element.value)
+                    if counts[labels] == nil { valueOrder.append(labels) }
+                    counts[labels, default: 0] += 1
+                }
+            }
+            return valueOrder.map { VectorElement(labels: $0, value: counts[$0] ?? 0, timestamp: time) }
+        default:
+            return order.map { group in
+                let values = (groups[group] ?? []).map(\.value)
+                return VectorElement(
+                    labels: group, value: Evaluation.fold(aggregation, values, parameter: scalarParameter),
+                    timestamp: time)
+            }
+        }
+    }
+
+    /// A group's values folded into one.
+    static func fold(_ aggregation: Aggregation, _ values: [Double], parameter: Double) -> Double {
+        switch aggregation {
+        case .sum: return kahanSum(values)
+        case .avg: return mean(values)
+        case .min: return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
+        case .max: return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
+        case .count: return Double(values.count)
+        case .group: return 1
+        case .stddev: return variance(values).squareRoot()
+        case .stdvar: return variance(values)
+        case .quantile: return quantile(parameter, values)
+        default: return .nan
+        }
+    }
+
+    static func kahanSum(_ values: [Double]) -> Double {
+        var sum = 0.0
+        var compensation = 0.0
+        for value in values {
+            let t = sum + value
+            if abs(sum) >= abs(value) {
+                compensation += (sum - t) + value
+            } else {
+                compensation += (value - t) + sum
+            }
+            sum = t
+        }
+        // Infinities make the compensation NaN; the plain sum is then the answer.
+        return compensation.isFinite ? sum + compensation : sum
+    }
+
+    static func mean(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sum = kahanSum(values)
+        if sum.isFinite || values.contains(where: { $0.isNaN || $0.isInfinite }) {
+            return sum / Double(values.count)
+        }
+        // The sum overflowed: an incremental mean does not.
+        var mean = 0.0
+        for (index, value) in values.enumerated() {
+            let count = Double(index + 1)
+            mean += value / count - mean / count
+        }
+        return mean
+    }
+
+    /// The population variance (Welford).
+    static func variance(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        var count = 0.0
+        var mean = 0.0
+        var squares = 0.0
+        for value in values {
+            count += 1
+            let delta = value - mean
+            mean += delta / count
+            squares += delta * (value - mean)
+        }
+        return squares / count
+    }
+
+    /// Prometheus' quantile: linear interpolation between the closest ranks; φ below 0 is −Inf, above
+    /// 1 is +Inf.
+    static func quantile(_ phi: Double, _ values: [Double]) -> Double {
+        guard !values.isEmpty, !phi.isNaN else { return .nan }
+        if phi < 0 { return -.infinity }
+        if phi > 1 { return .infinity }
+        let sorted = values.sorted { a, b in a.isNaN ? false : (b.isNaN ? true : a < b) }
+        let rank = phi * Double(sorted.count - 1)
+        let lower = max(0, Int(rank.rounded(.down)))
+        let upper = min(sorted.count - 1, lower + 1)
+        let weight = rank - rank.rounded(.down)
+        return sorted[lower] * (1 - weight) + sorted[upper] * weight
+    }
+}

@@ -1,0 +1,460 @@
+import IOCCore
+
+/// A parsed query: the expression and the text it came from.
+public struct Query: Sendable {
+    public let text: String
+    public let expression: Expression
+    /// How many vector selectors the expression holds (their `index` runs from 0).
+    let selectorCount: Int
+
+    /// Parses PromQL; a syntax error names the position with a caret and says what was expected, and
+    /// constructs IOC does not evaluate are refused by name.
+    public init(parsing text: String) throws(QueryError) {
+        var parser = try Parser(text)
+        expression = try parser.parseQuery()
+        selectorCount = parser.selectorCount
+        self.text = text
+    }
+}
+
+/// A precedence-climbing parser over the lexer's tokens, with the type checks Prometheus' parser
+/// makes.
+struct Parser {
+    private let text: String
+    private let tokens: [Token]
+    private var index = 0
+    private(set) var selectorCount = 0
+
+    init(_ text: String) throws(QueryError) {
+        self.text = text
+        tokens = try Lexer.tokens(text)
+    }
+
+    private var token: Token { tokens[index] }
+
+    private func peekKind(_ offset: Int = 1) -> Token.Kind {
+        index + offset < tokens.count ? tokens[index + offset].kind : .end
+    }
+
+    private mutating func advance() -> Token {
+        defer { if index < tokens.count - 1 { index += 1 } }
+        return token
+    }
+
+    private func fail(_ message: String, at position: Int? = nil) -> QueryError {
+        QueryError(query: text, position: position ?? token.position, message)
+    }
+
+    private func unexpected(_ expected: String) -> QueryError {
+        fail("unexpected \(token.describe), expected \(expected)")
+    }
+
+    private mutating func expect(_ kind: Token.Kind, _ what: String) throws(QueryError) {
+        guard token.kind == kind else { throw unexpected(what) }
+        _ = advance()
+    }
+
+    private func isKeyword(_ word: String) -> Bool {
+        if case .identifier(let name) = token.kind { return name.lowercased() == word }
+        return false
+    }
+
+    mutating func parseQuery() throws(QueryError) -> Expression {
+        guard token.kind != .end else { throw fail("empty query: expected an expression") }
+        let expression = try parseBinary(minimum: 1)
+        guard token.kind == .end else { throw unexpected("an operator or the end of the query") }
+        return expression
+    }
+
+    // MARK: Binary operators
+
+    private func binaryOperator() -> BinaryOperator? {
+        switch token.kind {
+        case .symbol(let symbol): return symbol == "=" ? nil : BinaryOperator(rawValue: symbol)
+        case .identifier(let name):
+            switch name.lowercased() {
+            case "and": return .and
+            case "or": return .or
+            case "unless": return .unless
+            case "atan2": return .atan2
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    private mutating func parseBinary(minimum: Int) throws(QueryError) -> Expression {
+        var left = try parseUnary()
+        while let op = binaryOperator(), op.precedence >= minimum {
+            let position = advance().position
+            var matching = VectorMatching()
+            if isKeyword("bool") {
+                guard op.isComparison else { throw fail("bool modifier can only be used on comparison operators") }
+                _ = advance()
+                matching.returnBool = true
+            }
+            if isKeyword("on") || isKeyword("ignoring") {
+                matching.on = isKeyword("on")
+                _ = advance()
+                matching.labels = try labelList()
+                if isKeyword("group_left") || isKeyword("group_right") {
+                    let groupPosition = token.position
+                    guard !op.isSetOperator else {
+                        throw fail("no grouping allowed for \"\(op.rawValue)\" operation", at: groupPosition)
+                    }
+                    matching.cardinality = isKeyword("group_left") ? .manyToOne : .oneToMany
+                    _ = advance()
+                    if token.kind == .leftParen { matching.include = try labelList() }
+                    if matching.on, let both = matching.include.first(where: matching.labels.contains) {
+                        throw fail(
+                            "label \"\(both)\" must not occur in ON and GROUP clause at once", at: groupPosition)
+                    }
+                }
+            } else if isKeyword("group_left") || isKeyword("group_right") {
+                throw fail("group_left and group_right need on(...) or ignoring(...) before them")
+            }
+            if op.isSetOperator { matching.cardinality = .manyToMany }
+            // `^` is right-associative: 2 ^ 3 ^ 2 is 2 ^ 9.
+            let right = try parseBinary(minimum: op == .power ? op.precedence : op.precedence + 1)
+            left = try checkedBinary(op, left, right, matching, at: position)
+        }
+        return left
+    }
+
+    private func checkedBinary(
+        _ op: BinaryOperator, _ left: Expression, _ right: Expression, _ matching: VectorMatching, at position: Int
+    ) throws(QueryError) -> Expression {
+        let types = (left.type, right.type)
+        for type in [types.0, types.1] where type != .scalar && type != .vector {
+            throw fail(
+                "binary expression must contain only scalar and instant vector types, found \(type.rawValue)",
+                at: position)
+        }
+        let bothScalar = types.0 == .scalar && types.1 == .scalar
+        if op.isSetOperator && (types.0 != .vector || types.1 != .vector) {
+            throw fail("set operator \"\(op.rawValue)\" not allowed in binary scalar expression", at: position)
+        }
+        if op.isComparison && bothScalar && !matching.returnBool {
+            throw fail("comparisons between scalars must use BOOL modifier", at: position)
+        }
+        if (!matching.labels.isEmpty || matching.on || matching.cardinality == .manyToOne
+            || matching.cardinality == .oneToMany) && (types.0 != .vector || types.1 != .vector)
+        {
+            throw fail("vector matching only allowed between instant vectors", at: position)
+        }
+        return .binary(op, left, right, matching)
+    }
+
+    private mutating func parseUnary() throws(QueryError) -> Expression {
+        if case .symbol(let symbol) = token.kind, symbol == "-" || symbol == "+" {
+            let position = advance().position
+            // Only `^` binds tighter than a sign: -2 ^ 2 is -(2 ^ 2).
+            let operand = try parseBinary(minimum: BinaryOperator.power.precedence)
+            guard operand.type == .scalar || operand.type == .vector else {
+                throw fail(
+                    "unary expression only allowed on expressions of type scalar or instant vector", at: position)
+            }
+            if symbol == "+" { return operand }
+            if case .number(let value) = operand { return .number(-value) }
+            return .negation(operand)
+        }
+        return try parsePostfix(try parsePrimary())
+    }
+
+    // MARK: Ranges, subqueries, offsets
+
+    private mutating func parsePostfix(_ primary: Expression) throws(QueryError) -> Expression {
+        var expression = primary
+        while true {
+            if token.kind == .leftBracket {
+                let position = advance().position
+                let range = try durationValue("a range duration such as 5m")
+                if token.kind == .colon {
+                    _ = advance()
+                    var step: Int64?
+                    if token.kind != .rightBracket { step = try durationValue("a step duration or ']'") }
+                    try expect(.rightBracket, "']'")
+                    guard expression.type == .vector else {
+                        throw fail(
+                            "subquery is only allowed on instant vector, got \(expression.type.rawValue)", at: position)
+                    }
+                    if step == 0 { throw fail("zero step in a subquery", at: position) }
+                    expression = .subquery(expression, range: range, step: step, offset: 0)
+                } else {
+                    try expect(.rightBracket, "']' or ':'")
+                    guard case .vector(let selector) = expression else {
+                        throw fail("ranges only allowed for vector selectors", at: position)
+                    }
+                    guard range > 0 else { throw fail("a range must be greater than zero", at: position) }
+                    expression = .matrix(selector, range: range)
+                }
+            } else if isKeyword("offset") {
+                let position = advance().position
+                var sign: Int64 = 1
+                if case .symbol("-") = token.kind {
+                    sign = -1
+                    _ = advance()
+                }
+                let offset = sign * (try durationValue("a duration after offset"))
+                switch expression {
+                case .vector(var selector) where selector.offset == 0:
+                    selector.offset = offset
+                    expression = .vector(selector)
+                case .matrix(var selector, let range) where selector.offset == 0:
+                    selector.offset = offset
+                    expression = .matrix(selector, range: range)
+                case .subquery(let inner, let range, let step, 0):
+                    expression = .subquery(inner, range: range, step: step, offset: offset)
+                case .vector, .matrix, .subquery:
+                    throw fail("offset may not be set multiple times", at: position)
+                default:
+                    throw fail(
+                        "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
+                        at: position)
+                }
+            } else if token.kind == .at {
+                throw fail("the @ modifier is not supported by IOC")
+            } else {
+                return expression
+            }
+        }
+    }
+
+    private mutating func durationValue(_ what: String) throws(QueryError) -> Int64 {
+        switch token.kind {
+        case .duration(let milliseconds):
+            _ = advance()
+            return milliseconds
+        case .number(let seconds) where seconds.isFinite && seconds == seconds.rounded():
+            // Prometheus reads a bare number in a range as seconds.
+            _ = advance()
+            return Int64(seconds * 1000)
+        default:
+            throw unexpected(what)
+        }
+    }
+
+    // MARK: Primaries
+
+    private mutating func parsePrimary() throws(QueryError) -> Expression {
+        let start = token
+        switch start.kind {
+        case .number(let value):
+            _ = advance()
+            return .number(value)
+        case .string(let value):
+            _ = advance()
+            return .string(value)
+        case .leftParen:
+            _ = advance()
+            let inner = try parseBinary(minimum: 1)
+            try expect(.rightParen, "')'")
+            return .parenthesis(inner)
+        case .leftBrace:
+            return .vector(try parseSelector(name: nil))
+        case .duration:
+            throw fail("unexpected duration: durations go in [...] ranges and after offset")
+        case .identifier(let name):
+            if let aggregation = Aggregation(rawValue: name.lowercased()),
+                peekKind() == .leftParen || isAggregationModifier(peekKind())
+            {
+                _ = advance()
+                return try parseAggregation(aggregation, at: start.position)
+            }
+            if ["limitk", "limit_ratio"].contains(name.lowercased()) {
+                throw fail("aggregation \(name) is not supported by IOC")
+            }
+            if peekKind() == .leftParen {
+                _ = advance()
+                return try parseCall(name, at: start.position)
+            }
+            if ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset"].contains(
+                name.lowercased())
+            {
+                throw unexpected("an expression")
+            }
+            _ = advance()
+            return .vector(try parseSelector(name: name))
+        default:
+            throw unexpected("an expression")
+        }
+    }
+
+    private func isAggregationModifier(_ kind: Token.Kind) -> Bool {
+        if case .identifier(let word) = kind { return ["by", "without"].contains(word.lowercased()) }
+        return false
+    }
+
+    private mutating func parseSelector(name: String?) throws(QueryError) -> VectorSelector {
+        let start = token.position
+        var matchers: [LabelMatcher] = []
+        if let name { matchers.append(try matcher(Labels.metricName, .equal, name, at: start)) }
+        if token.kind == .leftBrace {
+            _ = advance()
+            while token.kind != .rightBrace {
+                let labelPosition = token.position
+                let label: String
+                switch token.kind {
+                case .identifier(let word): label = word
+                case .string(let quoted) where name == nil && matchers.isEmpty && peekKind() != .symbol("="):
+                    // Prometheus 3's quoted metric name: {"metric.name", job="a"}.
+                    label = Labels.metricName
+                    _ = advance()
+                    matchers.append(try matcher(label, .equal, quoted, at: labelPosition))
+                    if token.kind == .comma {
+                        _ = advance()
+                    } else if token.kind != .rightBrace {
+                        throw unexpected("',' or '}'")
+                    }
+                    continue
+                case .string(let quoted): label = quoted
+                case .end: throw fail("unclosed '{': expected a label name or '}'")
+                default: throw unexpected("a label name")
+                }
+                _ = advance()
+                let op: LabelMatcher.Operator
+                switch token.kind {
+                case .symbol("="): op = .equal
+                case .symbol("!="): op = .notEqual
+                case .symbol("=~"): op = .matchesRegex
+                case .symbol("!~"): op = .doesNotMatchRegex
+                default: throw unexpected("'=', '!=', '=~' or '!~' after label name '\(label)'")
+                }
+                _ = advance()
+                let valuePosition = token.position
+                guard case .string(let value) = token.kind else { throw unexpected("a quoted string") }
+                _ = advance()
+                matchers.append(try matcher(label, op, value, at: valuePosition))
+                if token.kind == .comma {
+                    _ = advance()
+                } else if token.kind != .rightBrace {
+                    throw token.kind == .end ? fail("unclosed '{': expected ',' or '}'") : unexpected("',' or '}'")
+                }
+            }
+            _ = advance()
+        }
+        if matchers.filter({ $0.name == Labels.metricName }).count > 1 && name != nil {
+            throw fail("metric name must not be set twice", at: start)
+        }
+        guard matchers.contains(where: { !$0.matchesEmpty }) else {
+            throw fail(
+                "vector selector must contain at least one non-empty matcher", at: start)
+        }
+        defer { selectorCount += 1 }
+        return VectorSelector(matchers: matchers, offset: 0, index: selectorCount)
+    }
+
+    private func matcher(_ name: String, _ op: LabelMatcher.Operator, _ value: String, at position: Int)
+        throws(QueryError) -> LabelMatcher
+    {
+        do {
+            return try LabelMatcher(name, op, value)
+        } catch {
+            throw QueryError(query: text, position: position, "\(error)")
+        }
+    }
+
+    private mutating func labelList() throws(QueryError) -> [String] {
+        try expect(.leftParen, "'('")
+        var labels: [String] = []
+        while token.kind != .rightParen {
+            switch token.kind {
+            case .identifier(let name): labels.append(name)
+            case .string(let name): labels.append(name)
+            default: throw unexpected("a label name or ')'")
+            }
+            _ = advance()
+            if token.kind == .comma {
+                _ = advance()
+            } else if token.kind != .rightParen {
+                throw unexpected("',' or ')'")
+            }
+        }
+        _ = advance()
+        return labels
+    }
+
+    private mutating func parseGrouping() throws(QueryError) -> Grouping? {
+        guard isKeyword("by") || isKeyword("without") else { return nil }
+        let without = isKeyword("without")
+        _ = advance()
+        return Grouping(without: without, labels: try labelList())
+    }
+
+    private mutating func parseAggregation(_ aggregation: Aggregation, at position: Int) throws(QueryError)
+        -> Expression
+    {
+        var grouping = try parseGrouping()
+        try expect(.leftParen, "'(' after \(aggregation.rawValue)")
+        var arguments: [Expression] = []
+        while token.kind != .rightParen {
+            arguments.append(try parseBinary(minimum: 1))
+            if token.kind == .comma {
+                _ = advance()
+            } else if token.kind != .rightParen {
+                throw unexpected("',' or ')'")
+            }
+        }
+        _ = advance()
+        if let after = try parseGrouping() {
+            guard grouping == nil else { throw fail("grouping given twice for \(aggregation.rawValue)", at: position) }
+            grouping = after
+        }
+        let expected = aggregation.parameter == nil ? 1 : 2
+        guard arguments.count == expected else {
+            throw fail(
+                "wrong number of arguments for aggregate expression provided, expected \(expected), got \(arguments.count)",
+                at: position)
+        }
+        let vector = arguments[arguments.count - 1]
+        guard vector.type == .vector else {
+            throw fail(
+                "expected type instant vector in aggregation expression, got \(vector.type.rawValue)", at: position)
+        }
+        var parameter: Expression?
+        if let type = aggregation.parameter {
+            parameter = arguments[0]
+            guard arguments[0].type == type else {
+                throw fail(
+                    "expected type \(type.rawValue) in aggregation parameter, got \(arguments[0].type.rawValue)",
+                    at: position)
+            }
+        }
+        return .aggregation(aggregation, vector, parameter: parameter, grouping ?? Grouping())
+    }
+
+    private mutating func parseCall(_ name: String, at position: Int) throws(QueryError) -> Expression {
+        guard let function = Function.all[name] else {
+            throw fail(
+                Function.unsupported.contains(name)
+                    ? "function \"\(name)\" is not supported by IOC" : "unknown function with name \"\(name)\"",
+                at: position)
+        }
+        try expect(.leftParen, "'('")
+        var arguments: [Expression] = []
+        while token.kind != .rightParen {
+            arguments.append(try parseBinary(minimum: 1))
+            if token.kind == .comma {
+                _ = advance()
+            } else if token.kind != .rightParen {
+                throw unexpected("',' or ')'")
+            }
+        }
+        _ = advance()
+        let least = function.arguments.count - function.optional
+        if arguments.count < least || (!function.variadic && arguments.count > function.arguments.count) {
+            throw fail(
+                "expected \(function.optional > 0 ? "\(least) to \(function.arguments.count)" : "\(least)") argument(s) in call to \"\(name)\", got \(arguments.count)",
+                at: position)
+        }
+        for (offset, argument) in arguments.enumerated() {
+            let expected = function.arguments[min(offset, function.arguments.count - 1)]
+            guard argument.type == expected else {
+                throw fail(
+                    "expected type \(expected.rawValue) in call to function \"\(name)\", got \(argument.type.rawValue)",
+                    at: position)
+            }
+        }
+        return .call(function, arguments)
+    }
+}

@@ -1,0 +1,71 @@
+import IOCCore
+@testable import IOCQuery
+import Testing
+
+@Suite struct ParserTests {
+    /// The tree as text, parentheses showing how operators bound.
+    func shape(_ expression: Expression) -> String {
+        switch expression {
+        case .number(let value): return PrometheusNumber.format(value)
+        case .string(let text): return "\"\(text)\""
+        case .vector(let selector): return selector.matchers.first?.value ?? "{}"
+        case .matrix(let selector, let range): return "\(selector.matchers.first?.value ?? "{}")[\(range)]"
+        case .subquery(let inner, let range, let step, _):
+            return "\(shape(inner))[\(range):\(step.map(String.init) ?? "")]"
+        case .parenthesis(let inner): return shape(inner)
+        case .negation(let inner): return "-(\(shape(inner)))"
+        case .binary(let op, let left, let right, _): return "(\(shape(left)) \(op.rawValue) \(shape(right)))"
+        case .aggregation(let aggregation, let inner, _, let grouping):
+            return "\(aggregation.rawValue) \(grouping.without ? "without" : "by") \(grouping.labels) (\(shape(inner)))"
+        case .call(let function, let arguments):
+            return "\(function.name)(\(arguments.map(shape).joined(separator: ", ")))"
+        }
+    }
+
+    @Test(arguments: [
+        ("1 + 2 * 3", "(1 + (2 * 3))"),
+        ("1 * 2 + 3", "((1 * 2) + 3)"),
+        ("2 ^ 3 ^ 2", "(2 ^ (3 ^ 2))"),
+        ("-2 ^ 2", "-((2 ^ 2))"),
+        ("-a * b", "(-(a) * b)"),
+        ("a or b and c", "(a or (b and c))"),
+        ("a and b unless c", "((a and b) unless c)"),
+        ("a + b > bool c", "((a + b) > c)"),
+        ("a - b - c", "((a - b) - c)"),
+        ("a / b atan2 c", "((a / b) atan2 c)"),
+        ("sum by (job) (rate(x[5m]))", "sum by [\"job\"] (rate(x[300000]))"),
+        ("sum(rate(x[5m])) without (instance)", "sum without [\"instance\"] (rate(x[300000]))"),
+        ("max_over_time(rate(x[1m])[1h:5m])", "max_over_time(rate(x[60000])[3600000:300000])"),
+        ("x[1h30m]", "x[5400000]"),
+        ("0x1F + 1e3 + .5 + Inf", "(((31 + 1000) + 0.5) + +Inf)"),
+    ])
+    func operatorsBindAsInPrometheus(text: String, expected: String) throws {
+        #expect(shape(try Query(parsing: text).expression) == expected)
+    }
+
+    @Test(arguments: [
+        ("sum(rate(x[5m])", 15, "unexpected end of query, expected ',' or ')'"),
+        ("rate(x)", 0, #"expected type range vector in call to function "rate", got instant vector"#),
+        ("x[5m] + 1", 6, "binary expression must contain only scalar and instant vector types, found range vector"),
+        ("1 +", 3, "unexpected end of query, expected an expression"),
+        ("x offset 5m offset 1m", 12, "offset may not be set multiple times"),
+        ("x @ 100", 2, "the @ modifier is not supported by IOC"),
+        ("sum by (a) (x) by (b)", 0, "grouping given twice"),
+        ("sum(x) by (a) by (b)", 14, "unexpected 'by', expected an operator or the end of the query"),
+        ("1 == 1", 2, "comparisons between scalars must use BOOL modifier"),
+        ("a + on(x) group_left(x) b", 10, "must not occur in ON and GROUP clause at once"),
+        ("a + bool b", 4, "bool modifier can only be used on comparison operators"),
+        ("topk(x)", 0, "wrong number of arguments for aggregate expression provided, expected 2, got 1"),
+        ("histogram_fraction(0, 1, x)", 0, #"function "histogram_fraction" is not supported by IOC"#),
+        ("x{a=\"b\" c=\"d\"}", 8, "unexpected 'c', expected ',' or '}'"),
+        ("5m", 0, "unexpected duration"),
+        ("x[0s]", 1, "a range must be greater than zero"),
+        ("x ! y", 2, "unexpected '!'"),
+    ])
+    func errorsNameThePositionAndWhatWasExpected(text: String, position: Int, message: String) {
+        let error = #expect(throws: QueryError.self) { try Query(parsing: text) }
+        #expect(error?.position == position, "\(String(describing: error))")
+        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        #expect(error?.description.contains("^") == true)
+    }
+}
