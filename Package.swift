@@ -91,10 +91,10 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // `make bench`: the probe engine's figures (BENCHMARKS.md), built in release mode.
+        // `make bench`: the figures of BENCHMARKS.md (probe engine, store, query engine), built in release mode.
         .executableTarget(
             name: "ioc-bench",
-            dependencies: ["IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCSimulator"],
+            dependencies: ["IOCCore", "IOCHTTP", "IOCProbe", "IOCQuery", "IOCStore", "IOCSimulator"],
             path: "Benchmarks/ProbeBenchmark",
             swiftSettings: strict
         ),

@@ -7,6 +7,7 @@
 //   ioc-bench chunks [--series 1000] [--samples 480]   bytes per sample of the chunk codec
 //   ioc-bench ingest [--series 10000] [--hours 26]     the store alone: ingest, bytes, queries
 //   ioc-bench history [--series 100] [--days 90]       the store after months: restart, 30-day queries
+//   ioc-bench promql [--runs 9]                        the query engine: the issue 5 queries over the store
 //   ioc-bench crashload --path P [--series 200] [--start MS]   writes until killed (for a test)
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
@@ -16,6 +17,7 @@ import Glibc
 import IOCCore
 import IOCHTTP
 import IOCProbe
+import IOCQuery
 import IOCSimulator
 import IOCStore
 import Synchronization
@@ -565,6 +567,89 @@ func history() throws {
         ] + figures)
 }
 
+/// The query engine over the store, through the daemon's reader: 10,000 counters (34 provinces)
+/// for 2 hours and 300 latency gauges for 25 hours, at 15 s; the issue's three queries, medians of
+/// `--runs`.
+func promql() throws {
+    let runs = Int(option("runs", "9")) ?? 9
+    let directory = NSTemporaryDirectory() + "/ioc-promql-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/ioc.db"
+    let start: Int64 = 1_795_046_400_000
+    let end = start + 25 * 3_600_000
+    let clock = Atomic<Int64>(start)
+    let writer = try SampleWriter(path: path, capacity: 3_000_000, clock: { clock.load(ordering: .relaxed) })
+    var random = SplitMix64(seed: 5)
+    let counters = (0..<10_000).map { index in
+        Labels([
+            ("__name__", "dossiers_total"),
+            ("province", ProvinceCatalogue.current[index % ProvinceCatalogue.current.count].name),
+            ("instance", "service-\(index)"),
+        ])
+    }
+    let gauges = (0..<300).map { index in
+        Labels([
+            ("__name__", "latency_seconds"),
+            ("province", ProvinceCatalogue.current[index % ProvinceCatalogue.current.count].name),
+            ("instance", "portal-\(index)"),
+        ])
+    }
+    var totals = [Double](repeating: 0, count: counters.count)
+    var batch: [LabeledSample] = []
+    for hour in stride(from: start, to: end, by: 3_600_000) {
+        batch.removeAll(keepingCapacity: true)
+        for time in stride(from: hour, to: hour + 3_600_000, by: 15_000) {
+            for (index, labels) in gauges.enumerated() {
+                let value = Double(20_000 + Int(random.next() % 400_000) + index) / 1e6
+                batch.append(LabeledSample(labels: labels, sample: Sample(timestamp: time, value: value)))
+            }
+            guard time >= end - 2 * 3_600_000 else { continue }
+            for (index, labels) in counters.enumerated() {
+                totals[index] += Double(random.next() % 10)
+                batch.append(LabeledSample(labels: labels, sample: Sample(timestamp: time, value: totals[index])))
+            }
+        }
+        clock.store(hour + 3_600_000, ordering: .relaxed)
+        writer.append(batch)
+        writer.flush()
+    }
+    let reader = try writer.makeReader()
+    let engine = Engine()
+    let last = end - 15_000
+    func measure(_ text: String, range: Bool = false) throws -> (Double, Int) {
+        let query = try Query(parsing: text)
+        var times: [Double] = []
+        var count = 0
+        for _ in 0..<runs {
+            times.append(
+                try milliseconds {
+                    if range {
+                        count = try engine.range(
+                            query, start: last - 86_400_000, end: last, step: 60_000, source: reader
+                        )
+                        .reduce(0) { $0 + $1.samples.count }
+                    } else if case .vector(let elements) = try engine.instant(query, at: last, source: reader) {
+                        count = elements.count
+                    }
+                })
+        }
+        return (median(times), count)
+    }
+    var figures: [(String, Double)] = []
+    for (name, text, range) in [
+        ("sum_by_province_rate_5m", "sum by (province) (rate(dossiers_total[5m]))", false),
+        ("avg_over_time_1h_all_series", "avg_over_time(dossiers_total[1h])", false),
+        ("range_24h_1m_rate_300_series", "rate(latency_seconds[5m])", true),
+        ("range_24h_1m_avg_by_province_300_series", "avg by (province) (latency_seconds)", true),
+    ] {
+        let (time, count) = try measure(text, range: range)
+        figures += [("\(name)_ms", time), ("\(name)_points", Double(count))]
+    }
+    writer.close()
+    printFigures("promql", figures)
+}
+
 /// For the crash test: writes `series` series at an interval of 15 s of data time per commit,
 /// from `start` for up to 48 hours of data (about 4 seconds of it per wall-clock second at most),
 /// so that hours close every few seconds; it is meant to be killed.
@@ -592,6 +677,7 @@ switch CommandLine.arguments.dropFirst().first ?? "all" {
 case "ingest": try ingest()
 case "history": try history()
 case "crashload": try crashload()
+case "promql": try promql()
 case "chunks": chunks()
 case "serve": try await serve()
 case "client": await client()

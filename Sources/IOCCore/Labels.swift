@@ -121,9 +121,13 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Two independent 64-bit hashes of the pairs, computed without building any string: a compact key
     /// for in-memory maps of many series (a collision of both would take some 10^19 series).
-    public var fingerprint: Fingerprint {
+    public var fingerprint: Fingerprint { fingerprint { _ in true } }
+
+    /// The fingerprint of the pairs whose names `keep` accepts, without building those labels:
+    /// grouping and matching keys for the query engine.
+    public func fingerprint(keeping keep: (String) -> Bool) -> Fingerprint {
         var digest = FingerprintDigest()
-        for pair in pairs {
+        for pair in pairs where keep(pair.name) {
             digest.add(pair.name, kind: 0xFF)
             digest.add(pair.value, kind: 0xFE)
         }

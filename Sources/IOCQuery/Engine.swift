@@ -18,12 +18,29 @@ public struct VectorElement: Sendable, Equatable {
     }
 }
 
+/// One series of a range vector: a window onto the samples the engine loaded, not a copy.
+public struct RangeSeries: Sendable {
+    public var labels: Labels
+    /// The labels without `__name__`, worked out once per series rather than once per step.
+    var withoutName: Labels
+    public var samples: ArraySlice<Sample>
+
+    /// As a series of its own.
+    public var series: Series { Series(labels: labels, samples: Array(samples)) }
+
+    init(labels: Labels, withoutName: Labels? = nil, samples: ArraySlice<Sample>) {
+        self.labels = labels
+        self.withoutName = withoutName ?? labels.droppingMetricName()
+        self.samples = samples
+    }
+}
+
 /// What an expression evaluates to at one instant.
 public enum QueryValue: Sendable {
     case scalar(Double)
     case string(String)
     case vector([VectorElement])
-    case matrix([Series])
+    case matrix([RangeSeries])
 }
 
 /// Evaluates PromQL with Prometheus' semantics (Prometheus 3 where versions differ: windows open on
@@ -36,6 +53,9 @@ public struct Engine: Sendable {
     public var maxSamples: Int
     /// The step of a subquery that does not give one.
     public var defaultSubqueryStep: Int64
+    /// Whether range queries of the shapes that allow it are evaluated a series at a time (tests turn
+    /// it off to compare both paths).
+    public var fastPath = true
 
     public init(lookback: Int64 = 300_000, maxSamples: Int = 50_000_000, defaultSubqueryStep: Int64 = 60_000) {
         self.lookback = lookback
@@ -78,18 +98,38 @@ public struct Engine: Sendable {
             )
         }
         let evaluation = try Evaluation(engine: self, query: query, from: start, through: end, source: source)
-        var series: [Labels: [Sample]] = [:]
-        for time in stride(from: start, through: end, by: Int(step)) {
+        let steps = Array(stride(from: start, through: end, by: Int(step)))
+        if fastPath, let fast = try evaluation.fastRange(query.expression, steps: steps) {
+            return fast.map { item in
+                Series(
+                    labels: item.labels,
+                    samples: zip(steps, item.values).compactMap { time, value in
+                        value.map { Sample(timestamp: time, value: $0) }
+                    })
+            }
+            .sorted { $0.labels < $1.labels }
+        }
+        // Series by the fingerprint of their labels: hashing Labels would normalise every string.
+        var positions: [Fingerprint: Int] = [:]
+        var series: [Series] = []
+        func add(_ labels: Labels, _ sample: Sample) {
+            let key = labels.fingerprint
+            if let position = positions[key] {
+                series[position].samples.append(sample)
+            } else {
+                positions[key] = series.count
+                series.append(Series(labels: labels, samples: [sample]))
+            }
+        }
+        for time in steps {
             switch try evaluation.evaluate(query.expression, at: time) {
-            case .scalar(let value): series[Labels(), default: []].append(Sample(timestamp: time, value: value))
+            case .scalar(let value): add(Labels(), Sample(timestamp: time, value: value))
             case .vector(let elements):
-                for element in elements {
-                    series[element.labels, default: []].append(Sample(timestamp: time, value: element.value))
-                }
+                for element in elements { add(element.labels, Sample(timestamp: time, value: element.value)) }
             default: break
             }
         }
-        return series.map { Series(labels: $0.key, samples: $0.value) }.sorted { $0.labels < $1.labels }
+        return series.sorted { $0.labels < $1.labels }
     }
 }
 
@@ -97,8 +137,17 @@ public struct Engine: Sendable {
 final class Evaluation {
     let engine: Engine
     let query: Query
+    /// A series loaded for a selector: all its samples (for instant selectors, which must see
+    /// staleness markers) and those that are not markers (for ranges, which leave them out).
+    struct Loaded {
+        var labels: Labels
+        var withoutName: Labels
+        var all: [Sample]
+        var ranged: [Sample]
+    }
+
     /// Per selector index, its series over the window the query needs, samples in time order.
-    private var data: [[Series]]
+    private(set) var data: [[Loaded]]
 
     init(engine: Engine, query: Query, from start: Int64, through end: Int64, source: any SeriesSource) throws {
         self.engine = engine
@@ -118,7 +167,12 @@ final class Evaluation {
                     query: query.text, position: nil,
                     "query processing would load too many samples into memory (more than \(engine.maxSamples))")
             }
-            data[index] = series
+            data[index] = series.map { item in
+                Loaded(
+                    labels: item.labels, withoutName: item.labels.droppingMetricName(), all: item.samples,
+                    ranged: item.samples.contains(where: \.isStale) ? item.samples.filter { !$0.isStale } : item.samples
+                )
+            }
         }
     }
 
@@ -173,11 +227,17 @@ final class Evaluation {
     /// Prometheus' check on every result: dropping metric names must not leave two elements with the
     /// same labels. Only possible when the input held more than one metric name.
     func checkDistinct(_ elements: [VectorElement], input: [VectorElement]) throws {
-        guard let first = input.first?.labels.metric, input.contains(where: { $0.labels.metric != first }) else {
-            return
-        }
-        var seen: Set<Labels> = []
-        for element in elements where !seen.insert(element.labels).inserted {
+        try checkDistinct(elements, names: input.lazy.map(\.labels))
+    }
+
+    func checkDistinct(_ elements: [VectorElement], names: some Sequence<Labels>) throws {
+        var iterator = names.makeIterator()
+        guard let first = iterator.next()?.metric else { return }
+        var several = false
+        while !several, let next = iterator.next() { several = next.metric != first }
+        guard several else { return }
+        var seen: Set<Fingerprint> = []
+        for element in elements where !seen.insert(element.labels.fingerprint).inserted {
             throw fail("vector cannot contain metrics with the same labelset")
         }
     }
@@ -227,7 +287,7 @@ final class Evaluation {
         var result: [VectorElement] = []
         result.reserveCapacity(data[selector.index].count)
         for series in data[selector.index] {
-            let samples = series.samples
+            let samples = series.all
             let end = Evaluation.upperBound(samples, reference)
             guard end > 0 else { continue }
             let sample = samples[end - 1]
@@ -239,17 +299,16 @@ final class Evaluation {
 
     /// Each series' samples in (t − offset − range, t − offset], staleness markers left out; series
     /// without any are left out.
-    func rangeSamples(_ selector: VectorSelector, range: Int64, at time: Int64) -> [Series] {
+    func rangeSamples(_ selector: VectorSelector, range: Int64, at time: Int64) -> [RangeSeries] {
         let reference = time - selector.offset
-        var result: [Series] = []
+        var result: [RangeSeries] = []
         for series in data[selector.index] {
-            let samples = series.samples
+            let samples = series.ranged
             let low = Evaluation.upperBound(samples, reference - range)
             let high = Evaluation.upperBound(samples, reference)
             guard low < high else { continue }
-            let window = samples[low..<high].filter { !$0.isStale }
-            guard !window.isEmpty else { continue }
-            result.append(Series(labels: series.labels, samples: window))
+            result.append(
+                RangeSeries(labels: series.labels, withoutName: series.withoutName, samples: samples[low..<high]))
         }
         return result
     }
@@ -267,29 +326,35 @@ final class Evaluation {
 
     /// The inner expression at every multiple of `step` in (t − offset − range, t − offset].
     private func subquery(_ inner: Expression, range: Int64, step: Int64, offset: Int64, at time: Int64) throws
-        -> [Series]
+        -> [RangeSeries]
     {
         let end = time - offset
         let start = end - range
         // The first multiple of the step after the (open) start.
         var first = Partitions.floorDivide(start, step) * step
         if first <= start { first += step }
-        var series: [Labels: [Sample]] = [:]
-        var order: [Labels] = []
+        var positions: [Fingerprint: Int] = [:]
+        var labels: [Labels] = []
+        var samples: [[Sample]] = []
+        func add(_ item: Labels, _ sample: Sample) {
+            let key = item.fingerprint
+            if let position = positions[key] {
+                samples[position].append(sample)
+            } else {
+                positions[key] = labels.count
+                labels.append(item)
+                samples.append([sample])
+            }
+        }
         for point in stride(from: first, through: end, by: Int(step)) {
             switch try evaluate(inner, at: point) {
             case .vector(let elements):
-                for element in elements {
-                    if series[element.labels] == nil { order.append(element.labels) }
-                    series[element.labels, default: []].append(Sample(timestamp: point, value: element.value))
-                }
-            case .scalar(let value):
-                if series[Labels()] == nil { order.append(Labels()) }
-                series[Labels(), default: []].append(Sample(timestamp: point, value: value))
+                for element in elements { add(element.labels, Sample(timestamp: point, value: element.value)) }
+            case .scalar(let value): add(Labels(), Sample(timestamp: point, value: value))
             default: throw fail("subquery needs an instant vector")
             }
         }
-        return order.map { Series(labels: $0, samples: series[$0] ?? []) }
+        return zip(labels, samples).map { RangeSeries(labels: $0, samples: ArraySlice($1)) }
     }
 }
 

@@ -81,19 +81,18 @@ extension Evaluation {
         }
         let range = Evaluation.rangeOf(rangeArgument, engine: engine)
         var result: [VectorElement] = []
-        var seen: Set<Labels> = []
-        for series in try matrix(rangeArgument, at: time) {
+        let input = try matrix(rangeArgument, at: time)
+        result.reserveCapacity(input.count)
+        let reference = time - Evaluation.offsetOf(rangeArgument)
+        for series in input {
             guard
                 let value = Evaluation.overRange(
-                    name, series.samples, range: range, at: time - Evaluation.offsetOf(rangeArgument),
-                    parameter: parameter)
+                    name, series.samples, range: range, at: reference, parameter: parameter)
             else { continue }
-            let labels = name == "last_over_time" ? series.labels : series.labels.droppingMetricName()
-            guard seen.insert(labels).inserted else {
-                throw fail("vector cannot contain metrics with the same labelset")
-            }
+            let labels = name == "last_over_time" ? series.labels : series.withoutName
             result.append(VectorElement(labels: labels, value: value, timestamp: time))
         }
+        if name != "last_over_time" { try checkDistinct(result, names: input.lazy.map(\.labels)) }
         return .vector(result)
     }
 
@@ -104,7 +103,7 @@ extension Evaluation {
         return elements
     }
 
-    private func matrix(_ expression: Expression, at time: Int64) throws -> [Series] {
+    private func matrix(_ expression: Expression, at time: Int64) throws -> [RangeSeries] {
         guard case .matrix(let series) = try evaluate(expression, at: time) else {
             throw fail("expected a range vector")
         }
@@ -195,18 +194,17 @@ extension Evaluation {
     // MARK: Range-vector functions
 
     /// A function of one series' samples in (t − range, t]; nil leaves the series out.
-    static func overRange(_ name: String, _ samples: [Sample], range: Int64, at time: Int64, parameter: Double)
-        -> Double?
-    {
-        let values = samples.map(\.value)
+    static func overRange(
+        _ name: String, _ samples: ArraySlice<Sample>, range: Int64, at time: Int64, parameter: Double
+    ) -> Double? {
         switch name {
         case "rate": return extrapolatedRate(samples, range: range, at: time, counter: true, rate: true)
         case "increase": return extrapolatedRate(samples, range: range, at: time, counter: true, rate: false)
         case "delta": return extrapolatedRate(samples, range: range, at: time, counter: false, rate: false)
         case "irate", "idelta":
             guard samples.count >= 2 else { return nil }
-            let last = samples[samples.count - 1]
-            let previous = samples[samples.count - 2]
+            let last = samples[samples.endIndex - 1]
+            let previous = samples[samples.endIndex - 2]
             var difference = last.value - previous.value
             if name == "idelta" { return difference }
             if last.value < previous.value { difference = last.value }  // a counter reset
@@ -215,11 +213,15 @@ extension Evaluation {
             return difference / seconds
         case "deriv":
             guard samples.count >= 2 else { return nil }
-            return linearRegression(samples, interceptTime: samples[0].timestamp).slope
+            return linearRegression(samples, interceptTime: samples[samples.startIndex].timestamp).slope
         case "predict_linear":
             guard samples.count >= 2 else { return nil }
             let (slope, intercept) = linearRegression(samples, interceptTime: time)
             return slope * parameter + intercept
+        default: break
+        }
+        let values = samples.map(\.value)
+        switch name {
         case "resets":
             var count = 0
             for index in values.indices.dropFirst() where values[index] < values[index - 1] { count += 1 }
@@ -246,7 +248,9 @@ extension Evaluation {
     }
 
     /// `rate`, `increase` and `delta`, extrapolated to the edges of the range as Prometheus does.
-    static func extrapolatedRate(_ samples: [Sample], range: Int64, at time: Int64, counter: Bool, rate: Bool)
+    static func extrapolatedRate(
+        _ samples: ArraySlice<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool
+    )
         -> Double?
     {
         guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
@@ -278,13 +282,16 @@ extension Evaluation {
     }
 
     /// Least squares over (seconds since `interceptTime`, value), with Kahan sums as Prometheus.
-    static func linearRegression(_ samples: [Sample], interceptTime: Int64) -> (slope: Double, intercept: Double) {
+    static func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Int64) -> (
+        slope: Double, intercept: Double
+    ) {
         var n = 0.0
         var sumX = 0.0
         var sumY = 0.0
         var sumXY = 0.0
         var sumX2 = 0.0
-        let constantY = samples.allSatisfy { $0.value == samples[0].value }
+        let firstValue = samples[samples.startIndex].value
+        let constantY = samples.allSatisfy { $0.value == firstValue }
         for sample in samples {
             let x = Double(sample.timestamp - interceptTime) / 1000
             n += 1
@@ -293,7 +300,7 @@ extension Evaluation {
             sumXY += x * sample.value
             sumX2 += x * x
         }
-        if constantY && samples[0].value.isFinite { return (0, samples[0].value) }
+        if constantY && firstValue.isFinite { return (0, firstValue) }
         let covariance = sumXY - sumX * sumY / n
         let varianceX = sumX2 - sumX * sumX / n
         let slope = covariance / varianceX
@@ -320,7 +327,7 @@ extension Evaluation {
         } catch {
             throw fail("invalid regular expression in label_replace(): \(pattern)")
         }
-        var seen: Set<Labels> = []
+        var seen: Set<Fingerprint> = []
         var result: [VectorElement] = []
         for element in elements {
             var labels = element.labels
@@ -330,7 +337,7 @@ extension Evaluation {
                 let expanded = Evaluation.expand(replacement, match: match, in: value)
                 labels[destination] = expanded
             }
-            guard seen.insert(labels).inserted else {
+            guard seen.insert(labels.fingerprint).inserted else {
                 throw fail("vector cannot contain metrics with the same labelset")
             }
             result.append(VectorElement(labels: labels, value: element.value, timestamp: element.timestamp))
@@ -392,12 +399,12 @@ extension Evaluation {
         guard Evaluation.isValidLabelName(destination) else {
             throw fail("invalid destination label name in label_join(): \(destination)")
         }
-        var seen: Set<Labels> = []
+        var seen: Set<Fingerprint> = []
         var result: [VectorElement] = []
         for element in elements {
             var labels = element.labels
             labels[destination] = strings.dropFirst(2).map { element.labels[$0] ?? "" }.joined(separator: separator)
-            guard seen.insert(labels).inserted else {
+            guard seen.insert(labels.fingerprint).inserted else {
                 throw fail("vector cannot contain metrics with the same labelset")
             }
             result.append(VectorElement(labels: labels, value: element.value, timestamp: element.timestamp))

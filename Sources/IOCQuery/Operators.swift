@@ -78,24 +78,28 @@ extension Evaluation {
 
     /// The labels on which two elements match.
     static func signature(_ labels: Labels, _ matching: VectorMatching) -> Labels {
-        if matching.on {
-            return Labels(labels.pairs.filter { matching.labels.contains($0.name) }.map { ($0.name, $0.value) })
-        }
-        return Labels(
-            labels.pairs.filter { $0.name != Labels.metricName && !matching.labels.contains($0.name) }
-                .map { ($0.name, $0.value) })
+        Labels(labels.pairs.filter { matches($0.name, matching) }.map { ($0.name, $0.value) })
+    }
+
+    /// The fingerprint of the signature, without building it.
+    static func signatureKey(_ labels: Labels, _ matching: VectorMatching) -> Fingerprint {
+        labels.fingerprint { matches($0, matching) }
+    }
+
+    private static func matches(_ name: String, _ matching: VectorMatching) -> Bool {
+        matching.on ? matching.labels.contains(name) : name != Labels.metricName && !matching.labels.contains(name)
     }
 
     private func setOperation(
         _ op: BinaryOperator, _ lhs: [VectorElement], _ rhs: [VectorElement], _ matching: VectorMatching
     ) -> [VectorElement] {
-        let right = Set(rhs.map { Evaluation.signature($0.labels, matching) })
+        let right = Set(rhs.map { Evaluation.signatureKey($0.labels, matching) })
         switch op {
-        case .and: return lhs.filter { right.contains(Evaluation.signature($0.labels, matching)) }
-        case .unless: return lhs.filter { !right.contains(Evaluation.signature($0.labels, matching)) }
+        case .and: return lhs.filter { right.contains(Evaluation.signatureKey($0.labels, matching)) }
+        case .unless: return lhs.filter { !right.contains(Evaluation.signatureKey($0.labels, matching)) }
         default:
-            let left = Set(lhs.map { Evaluation.signature($0.labels, matching) })
-            return lhs + rhs.filter { !left.contains(Evaluation.signature($0.labels, matching)) }
+            let left = Set(lhs.map { Evaluation.signatureKey($0.labels, matching) })
+            return lhs + rhs.filter { !left.contains(Evaluation.signatureKey($0.labels, matching)) }
         }
     }
 
@@ -105,26 +109,26 @@ extension Evaluation {
         // The "one" side, by signature; group_right swaps the sides' roles.
         let swapped = matching.cardinality == .oneToMany
         let (many, one) = swapped ? (rhs, lhs) : (lhs, rhs)
-        var oneSide: [Labels: VectorElement] = [:]
+        var oneSide: [Fingerprint: VectorElement] = [:]
         for element in one {
-            let signature = Evaluation.signature(element.labels, matching)
-            if oneSide[signature] != nil {
+            let key = Evaluation.signatureKey(element.labels, matching)
+            if oneSide[key] != nil {
                 throw fail(
-                    "found duplicate series for the match group \(signature) on the \(swapped ? "left" : "right") hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
+                    "found duplicate series for the match group \(Evaluation.signature(element.labels, matching)) on the \(swapped ? "left" : "right") hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
                 )
             }
-            oneSide[signature] = element
+            oneSide[key] = element
         }
-        var matchedOnce: Set<Labels> = []
+        var matchedOnce: Set<Fingerprint> = []
         var result: [VectorElement] = []
-        var seen: Set<Labels> = []
+        var seen: Set<Fingerprint> = []
         for element in many {
-            let signature = Evaluation.signature(element.labels, matching)
-            guard let partner = oneSide[signature] else { continue }
+            let key = Evaluation.signatureKey(element.labels, matching)
+            guard let partner = oneSide[key] else { continue }
             if matching.cardinality == .oneToOne {
-                guard matchedOnce.insert(signature).inserted else {
+                guard matchedOnce.insert(key).inserted else {
                     throw fail(
-                        "found duplicate series for the match group \(signature) on the left hand-side of the operation: many-to-one matching must be explicit (group_left/group_right)"
+                        "found duplicate series for the match group \(Evaluation.signature(element.labels, matching)) on the left hand-side of the operation: many-to-one matching must be explicit (group_left/group_right)"
                     )
                 }
             }
@@ -140,7 +144,7 @@ extension Evaluation {
             }
             guard keep else { continue }
             let labels = resultLabels(element.labels, partner.labels, op, matching)
-            guard seen.insert(labels).inserted else {
+            guard seen.insert(labels.fingerprint).inserted else {
                 throw fail("multiple matches for labels: grouping labels must ensure unique matches")
             }
             // A filtering comparison keeps the left side's sample as it was.
@@ -171,20 +175,23 @@ extension Evaluation {
         _ aggregation: Aggregation, _ elements: [VectorElement], parameter: QueryValue?, _ grouping: Grouping,
         at time: Int64
     ) throws -> [VectorElement] {
-        func key(_ labels: Labels) -> Labels {
-            if grouping.without {
-                return Labels(
-                    labels.pairs.filter { $0.name != Labels.metricName && !grouping.labels.contains($0.name) }
-                        .map { ($0.name, $0.value) })
-            }
-            return Labels(labels.pairs.filter { grouping.labels.contains($0.name) }.map { ($0.name, $0.value) })
+        func keeps(_ name: String) -> Bool {
+            grouping.without
+                ? name != Labels.metricName && !grouping.labels.contains(name) : grouping.labels.contains(name)
         }
-        var groups: [Labels: [VectorElement]] = [:]
-        var order: [Labels] = []
+        // Groups by the fingerprint of their labels; the labels are built once per group.
+        var positions: [Fingerprint: Int] = [:]
+        var keys: [Labels] = []
+        var members: [[VectorElement]] = []
         for element in elements {
-            let group = key(element.labels)
-            if groups[group] == nil { order.append(group) }
-            groups[group, default: []].append(element)
+            let fingerprint = element.labels.fingerprint(keeping: keeps)
+            if let position = positions[fingerprint] {
+                members[position].append(element)
+            } else {
+                positions[fingerprint] = keys.count
+                keys.append(Labels(element.labels.pairs.filter { keeps($0.name) }.map { ($0.name, $0.value) }))
+                members.append([element])
+            }
         }
         var scalarParameter = Double.nan
         if case .scalar(let value) = parameter { scalarParameter = value }
@@ -195,8 +202,8 @@ extension Evaluation {
             }
             let k = scalarParameter.isNaN ? 0 : Int(max(0, min(scalarParameter, 1e9)))
             var result: [VectorElement] = []
-            for group in order {
-                let members = groups[group] ?? []
+            for index in keys.indices {
+                let members = members[index]
                 // NaN sorts last either way, as in Prometheus.
                 let sorted = members.sorted { a, b in
                     if a.value.isNaN { return false }
@@ -212,8 +219,8 @@ extension Evaluation {
             }
             var counts: [Labels: Double] = [:]
             var valueOrder: [Labels] = []
-            for group in order {
-                for element in groups[group] ?? [] {
+            for (index, group) in keys.enumerated() {
+                for element in members[index] {
                     var labels = group
                     labels[label] = PrometheusNumber.format(element.value)
                     if counts[labels] == nil { valueOrder.append(labels) }
@@ -222,8 +229,8 @@ extension Evaluation {
             }
             return valueOrder.map { VectorElement(labels: $0, value: counts[$0] ?? 0, timestamp: time) }
         default:
-            return order.map { group in
-                let values = (groups[group] ?? []).map(\.value)
+            return keys.enumerated().map { index, group in
+                let values = members[index].map(\.value)
                 return VectorElement(
                     labels: group, value: Evaluation.fold(aggregation, values, parameter: scalarParameter),
                     timestamp: time)

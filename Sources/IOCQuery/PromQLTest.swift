@@ -276,7 +276,8 @@ public struct PromQLTest {
             times = Array(stride(from: start, through: end, by: Int(max(step, 1))))
             result = Result {
                 .matrix(
-                    try engine.range(try Query(parsing: parts[6]), start: start, end: end, step: step, source: source))
+                    try engine.range(try Query(parsing: parts[6]), start: start, end: end, step: step, source: source)
+                        .map { RangeSeries(labels: $0.labels, samples: ArraySlice($0.samples)) })
             }
         } else {
             return "expected 'instant' or 'range' after \(words.first ?? "eval")"

@@ -108,7 +108,7 @@ enum QueryOutput {
             return elements.map {
                 "\($0.labels) => \(PrometheusNumber.format($0.value)) @[\(PrometheusNumber.formatTimestamp($0.timestamp))]\n"
             }.joined()
-        case .matrix(let series): return text(series)
+        case .matrix(let series): return text(series.map(\.series))
         }
     }
 
@@ -131,7 +131,7 @@ enum QueryOutput {
                 #"{"resultType":"vector","result":["#
                 + elements.map { #"{"metric":\#(metric($0.labels)),"value":\#(point(time, $0.value))}"# }
                 .joined(separator: ",") + "]}"
-        case .matrix(let series): return json(series)
+        case .matrix(let series): return json(series.map(\.series))
         }
         return body + "\n"
     }

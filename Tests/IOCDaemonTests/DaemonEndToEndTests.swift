@@ -44,12 +44,14 @@ import Testing
     }
 
     @Test func theDaemonProbesTheSimulatorAndIocQueriesTheResult() async throws {
+        let closed = ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
         let simulator = try await Simulator(world: .demo())
         let (directory, config) = try daemonDirectory(probing: simulator, interval: "2s", timeout: "1500ms")
         // An unreachable target is data, not a crash.
         try directory.write(
             "probes/unreachable.yaml",
-            "groups:\n  - name: gone\n    interval: 1s\n    timeout: 500ms\n    targets:\n      - url: http://127.0.0.1:\(refusedPort())/\n"
+            "groups:\n  - name: gone\n    interval: 1s\n    timeout: 500ms\n    targets:\n      - url: http://127.0.0.1:\(closed.number)/\n"
         )
         // A malformed feed is a counted, logged scrape error, not a crash.
         try directory.write(

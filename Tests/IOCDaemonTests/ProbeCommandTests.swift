@@ -35,7 +35,9 @@ import Testing
         #expect(timeout.status == 1)
         #expect(timeout.stdout.contains("DOWN (timeout)"))
 
-        let refused = try await ioc(["--tcp", "127.0.0.1:\(refusedPort())"])
+        let closed = ClosedPort()
+        let refused = try await ioc(["--tcp", "127.0.0.1:\(closed.number)"])
+        withExtendedLifetime(closed) {}
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("DOWN (connect)"))
 

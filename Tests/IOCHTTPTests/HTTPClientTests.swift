@@ -25,9 +25,11 @@ import Testing
     }
 
     @Test func aClosedPortIsAConnectFailure() async {
+        let closed = ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
         let client = HTTPClient()
         let response = await client.perform(
-            HTTPRequest(url: "http://127.0.0.1:\(refusedPort())/", timeout: .seconds(5)))
+            HTTPRequest(url: "http://127.0.0.1:\(closed.number)/", timeout: .seconds(5)))
         #expect(response.status == nil)
         #expect(response.failure?.kind == .connect)
         client.shutdown()

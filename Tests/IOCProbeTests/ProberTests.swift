@@ -38,8 +38,10 @@ import Testing
     }
 
     @Test func aRefusedConnectionIsDownWithItsReason() async {
+        let closed = ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
         let client = HTTPClient()
-        let probeTarget = target("http://127.0.0.1:\(refusedPort())/health")
+        let probeTarget = target("http://127.0.0.1:\(closed.number)/health")
         let result = await Prober(client: client).probe(probeTarget)
         #expect(!result.success)
         #expect(result.failure?.reason == "connect")
@@ -253,7 +255,9 @@ import Testing
         let open = await prober.probe(target(.tcp(TCPProbe(host: "127.0.0.1", port: simulator.port))))
         #expect(open.success)
         #expect(open.durationSeconds > 0)
-        let closed = await prober.probe(target(.tcp(TCPProbe(host: "127.0.0.1", port: refusedPort()))))
+        let port = ClosedPort()
+        let closed = await prober.probe(target(.tcp(TCPProbe(host: "127.0.0.1", port: port.number))))
+        withExtendedLifetime(port) {}
         #expect(!closed.success)
         #expect(closed.failure?.reason == "connect")
         client.shutdown()

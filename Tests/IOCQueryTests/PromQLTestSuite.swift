@@ -1,5 +1,6 @@
 import Foundation
-import IOCQuery
+import IOCCore
+@testable import IOCQuery
 import Testing
 
 /// Runs every promqltest script in `promql/` (and, for checking the engine against other files,
@@ -23,11 +24,50 @@ import Testing
         #expect(PromQLTestSuite.files.count >= 5)
     }
 
-    @Test(arguments: PromQLTestSuite.files)
-    func script(_ file: URL) throws {
+    @Test(arguments: PromQLTestSuite.files, [true, false])
+    func script(_ file: URL, fastPath: Bool) throws {
         let text = try String(contentsOf: file, encoding: .utf8)
-        for failure in PromQLTest().run(text) {
-            Issue.record("\(file.lastPathComponent):\(failure)")
+        var engine = Engine()
+        engine.fastPath = fastPath
+        for failure in PromQLTest(engine: engine).run(text) {
+            Issue.record("\(file.lastPathComponent)\(fastPath ? "" : " (step by step)"):\(failure)")
+        }
+    }
+
+    /// Range queries a series at a time and step by step give the same series and values, on random
+    /// data with gaps, staleness markers and counter resets.
+    @Test(arguments: [
+        "m", "rate(m[5m])", "increase(m[3m] offset 2m)", "avg_over_time(m[10m])", "quantile_over_time(0.3, m[7m])",
+        "predict_linear(m[5m], 60)", "last_over_time(m[2m])", "sum by (a) (irate(m[4m]))", "avg(m)",
+        "max without (b) (deriv(m[6m]))", "count by (b) (changes(m[5m]))", "stddev(m)",
+    ])
+    func bothRangePathsAgree(expression: String) throws {
+        var random = SplitMix64(seed: 42)
+        let source = MemorySeriesSource()
+        for a in 0..<3 {
+            for b in 0..<4 {
+                var value = 0.0
+                var samples: [Sample] = []
+                for step in 0..<200 where random.next() % 7 != 0 {
+                    let roll = random.next() % 50
+                    value = roll == 0 ? 0 : value + Double(random.next() % 100) / 10
+                    samples.append(Sample(timestamp: Int64(step) * 30_000, value: roll == 1 ? Sample.staleNaN : value))
+                }
+                source.add(Labels(["__name__": "m", "a": "\(a)", "b": "\(b)"]), samples)
+            }
+        }
+        let query = try Query(parsing: expression)
+        var slow = Engine()
+        slow.fastPath = false
+        let fast = try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+        let general = try slow.range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+        #expect(fast.count == general.count)
+        #expect(!fast.isEmpty)
+        for (one, other) in zip(fast, general) {
+            #expect(one.labels == other.labels)
+            #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp))
+            let same = zip(one.samples, other.samples).allSatisfy { PromQLTest.almostEqual($0.value, $1.value) }
+            #expect(same, "\(one.labels)")
         }
     }
 

@@ -46,6 +46,32 @@ public func waitUntil(
 }
 
 /// A loopback port that nothing listens on: bound to get a free number from the kernel, then closed.
+/// A loopback port that refuses connections for as long as this object lives: it is bound but not
+/// listening, so no other test can take it meanwhile (a port merely found free could be).
+public final class ClosedPort: @unchecked Sendable {
+    private let descriptor: Int32
+    public let number: Int
+
+    public init() {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        number = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// A loopback port that was free a moment ago, for a server the test starts on it.
 public func refusedPort() -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
