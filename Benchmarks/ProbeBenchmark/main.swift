@@ -636,7 +636,25 @@ func promql() throws {
         }
         return (median(times), count)
     }
-    var figures: [(String, Double)] = []
+    // The loading alone, for reading the figures: 24 hours of the 300 gauges, 1 hour of the counters.
+    let gauges24h = [try LabelMatcher("__name__", .equal, "latency_seconds")]
+    let counters1h = [try LabelMatcher("__name__", .equal, "dossiers_total")]
+    var figures: [(String, Double)] = [
+        (
+            "select_24h_300_series_ms",
+            median(
+                try (0..<runs).map { _ in
+                    try milliseconds { _ = try reader.select(gauges24h, from: last - 86_700_000, through: last) }
+                })
+        ),
+        (
+            "select_1h_10000_series_ms",
+            median(
+                try (0..<runs).map { _ in
+                    try milliseconds { _ = try reader.select(counters1h, from: last - 3_600_000, through: last) }
+                })
+        ),
+    ]
     for (name, text, range) in [
         ("sum_by_province_rate_5m", "sum by (province) (rate(dossiers_total[5m]))", false),
         ("avg_over_time_1h_all_series", "avg_over_time(dossiers_total[1h])", false),

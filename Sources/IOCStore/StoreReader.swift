@@ -76,34 +76,92 @@ public final class StoreReader: SeriesSource {
         try database.execute("BEGIN")
         defer { try? database.execute("COMMIT") }
         let partitions = try Partitions.overlapping(from: start, through: end, in: database)
-        var result: [[Sample]] = []
-        result.reserveCapacity(ids.count)
-        for (position, id) in ids.enumerated() {
+        // Each series' chunks up to the hour where memory takes over.
+        var limits: [Int64] = []
+        limits.reserveCapacity(ids.count)
+        for position in ids.indices {
             let open = position < memory.count ? memory[position] : nil
-            if let open, open.since <= start {
-                // Everything in the range is in memory.
-                result.append(open.samples)
-                continue
+            let since = open?.since ?? .max
+            limits.append(since <= start ? .min : min(end, since - 1))
+        }
+        var result = try chunkSamples(of: ids, through: limits, from: start, through: end, in: partitions)
+        for position in ids.indices {
+            guard position < memory.count, let open = memory[position] else { continue }
+            let after = result[position].last?.timestamp ?? .min
+            if after == .min {
+                result[position] = open.samples
+            } else {
+                result[position] += open.samples.lazy.filter { $0.timestamp > after }
             }
-            var samples: [Sample] = []
-            let before = open?.since ?? .max
-            try forEachChunk(of: id, from: start, through: min(end, before - 1), in: partitions, column: "data") {
-                statement, _ throws(StoreError) in
-                let chunk = statement.withBlob(1) { Array($0) }
-                do {
-                    samples += try ChunkCodec.decode(chunk).lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
-                } catch {
-                    throw StoreError(path: path, "a chunk of series \(id) is damaged: \(error)")
-                }
-            }
-            if let open {
-                let after = samples.last?.timestamp ?? .min
-                samples += open.samples.lazy.filter { $0.timestamp > after }
-            }
-            result.append(samples)
         }
         if heads == nil { try addOpenChunks(of: ids, from: start, through: end, to: &result) }
         return result
+    }
+
+    /// The samples in `start...end` of each series' closed chunks whose hours start by its limit.
+    /// Series created together have neighbouring ids, so their chunks of an hour are neighbouring
+    /// rows: when the ids asked for are dense, each hour is one range scan rather than a lookup per
+    /// series.
+    private func chunkSamples(
+        of ids: [Int64], through limits: [Int64], from start: Int64, through end: Int64,
+        in partitions: [(name: String, start: Int64)]
+    ) throws(StoreError) -> [[Sample]] {
+        var result = [[Sample]](repeating: [], count: ids.count)
+        var positions: [Int64: Int] = [:]
+        for (position, id) in ids.enumerated() where limits[position] >= start { positions[id] = position }
+        guard let low = positions.keys.min(), let high = positions.keys.max() else { return result }
+        func append(_ statement: Statement, to position: Int) throws(StoreError) {
+            try statement.withBlob(1) { bytes throws(StoreError) in
+                do {
+                    let samples = try ChunkCodec.decode(Array(bytes))
+                    if let first = samples.first, let last = samples.last, first.timestamp >= start,
+                        last.timestamp <= end
+                    {
+                        result[position] += samples
+                    } else {
+                        result[position] += samples.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
+                    }
+                } catch {
+                    throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
+                }
+            }
+        }
+        guard positions.count >= 8, high - low < 4 * Int64(positions.count) else {
+            for (id, position) in positions {
+                try forEachChunk(of: id, from: start, through: limits[position], in: partitions, column: "data") {
+                    statement, _ throws(StoreError) in try append(statement, to: position)
+                }
+            }
+            return result
+        }
+        for partition in partitions {
+            let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
+            let first = start <= partition.start ? 0 : (start - partition.start) / Partitions.blockMilliseconds
+            let dayEnd = partition.start + Partitions.dayMilliseconds - 1
+            let last =
+                end >= dayEnd ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
+            guard first <= last, let statement = try? scan(partition.name) else { continue }
+            for hour in first...last {
+                let block = partition.start + hour * Partitions.blockMilliseconds
+                statement.bind(1, hour << 48 | low)
+                statement.bind(2, hour << 48 | high)
+                defer { statement.reset() }
+                while try statement.step() {
+                    guard let position = positions[statement.int64(0) & (1 << 48 - 1)], block <= limits[position]
+                    else { continue }
+                    try append(statement, to: position)
+                }
+            }
+        }
+        return result
+    }
+
+    private func scan(_ partition: String) throws(StoreError) -> Statement {
+        let key = "scan " + partition
+        if let statement = lookups[key] { return statement }
+        let statement = try database.prepare("SELECT key, data FROM \(partition) WHERE key BETWEEN ? AND ?")
+        lookups[key] = statement
+        return statement
     }
 
     /// Calls `body` for each stored chunk row of series `id` whose hour overlaps `start...end`, with

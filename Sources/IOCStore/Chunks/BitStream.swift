@@ -42,7 +42,10 @@ struct BitReader {
     private let bytes: [UInt8]
     private var position = 0  // in bits
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], fromByte start: Int = 0) {
+        self.bytes = bytes
+        position = start * 8
+    }
 
     mutating func readBit() throws(ChunkError) -> Bool { try read(count: 1) == 1 }
 

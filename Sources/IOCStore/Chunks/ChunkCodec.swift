@@ -26,7 +26,7 @@ public enum ChunkCodec {
     public static func decode(_ chunk: [UInt8]) throws(ChunkError) -> [Sample] {
         guard let first = chunk.first else { throw ChunkError.truncated }
         guard let encoding = Encoding(rawValue: first) else { throw ChunkError.unknownEncoding(first) }
-        var reader = BitReader(Array(chunk.dropFirst()))
+        var reader = BitReader(chunk, fromByte: 1)
         let count = Int(try reader.readVarint())
         guard count > 0 else { return [] }
         var decimals = 0
@@ -111,7 +111,14 @@ public enum ChunkCodec {
 
     private static func readDeltaOfDelta(_ reader: inout BitReader) throws(ChunkError) -> Int64 {
         let prefix = try reader.readOnes(limit: 4)
-        let width = [0, 7, 14, 20, 64][prefix]
+        let width: Int
+        switch prefix {
+        case 0: return 0
+        case 1: width = 7
+        case 2: width = 14
+        case 3: width = 20
+        default: width = 64
+        }
         guard width > 0 else { return 0 }
         let raw = try reader.read(count: width)
         // Sign-extend the `width`-bit two's complement number.
@@ -124,6 +131,8 @@ public enum ChunkCodec {
 private struct Values {
     let encoding: ChunkCodec.Encoding
     let decimals: Int
+    /// 10^decimals, looked up once rather than per value.
+    private let scale: Double
     private var previousBits: UInt64 = 0
     private var leading = 0xFF
     private var trailing = 0
@@ -132,12 +141,13 @@ private struct Values {
     init(encoding: ChunkCodec.Encoding, decimals: Int) {
         self.encoding = encoding
         self.decimals = decimals
+        scale = ChunkCodec.powersOfTen[decimals]
     }
 
     mutating func write(_ value: Double, _ writer: inout BitWriter, first: Bool) {
         switch encoding {
         case .scaledInteger:
-            let integer = Int64((value * ChunkCodec.powersOfTen[decimals]).rounded())
+            let integer = Int64((value * scale).rounded())
             if first {
                 writer.writeVarint(zigzag(integer))
             } else {
@@ -190,10 +200,17 @@ private struct Values {
                 previousInteger = unzigzag(try reader.readVarint())
             } else {
                 let prefix = try reader.readOnes(limit: 4)
-                let width = [0, 6, 13, 20, 64][prefix]
+                let width: Int
+                switch prefix {
+                case 0: width = 0
+                case 1: width = 6
+                case 2: width = 13
+                case 3: width = 20
+                default: width = 64
+                }
                 if width > 0 { previousInteger &+= unzigzag(try reader.read(count: width)) }
             }
-            return Double(previousInteger) / ChunkCodec.powersOfTen[decimals]
+            return Double(previousInteger) / scale
         case .xor:
             if first {
                 previousBits = try reader.read(count: 64)

@@ -116,6 +116,7 @@ struct CompactSamples: Sendable {
         var timestamp = state.timestamp
         var delta = state.delta
         var bits = state.bits
+        let powers = ChunkCodec.powersOfTen
         for index in state.index..<count {
             let encoded = unzigzag(try cursor.varint())
             delta = index == 0 ? encoded : delta &+ encoded
@@ -130,9 +131,9 @@ struct CompactSamples: Sendable {
             case smallIntegers...:
                 bits = Double(tag - smallIntegers).bitPattern
             default:
-                guard Int(tag) < ChunkCodec.powersOfTen.count else { throw ChunkError.unknownEncoding(tag) }
+                guard Int(tag) < powers.count else { throw ChunkError.unknownEncoding(tag) }
                 let integer = unzigzag(try cursor.varint())
-                bits = (Double(integer) / ChunkCodec.powersOfTen[Int(tag)]).bitPattern
+                bits = (Double(integer) / powers[Int(tag)]).bitPattern
             }
             if timestamp >= start {
                 samples.append(Sample(timestamp: timestamp, value: Double(bitPattern: bits)))
