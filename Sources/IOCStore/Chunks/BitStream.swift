@@ -37,70 +37,62 @@ struct BitWriter {
     }
 }
 
-/// Reads what `BitWriter` wrote. Reading past the end is an error, never a crash.
+/// Reads what `BitWriter` wrote, from a buffer that has at least 8 bytes after the data (so that
+/// every read is one unaligned 8-byte load). Reading past the data is an error, never a crash.
 struct BitReader {
-    private let bytes: [UInt8]
-    private var position = 0  // in bits
+    private let bytes: UnsafeRawBufferPointer
+    private let limit: Int  // in bits
+    private var position: Int  // in bits
 
-    init(_ bytes: [UInt8], fromByte start: Int = 0) {
+    /// `bytes` holds `count` bytes of data followed by at least 8 more.
+    init(_ bytes: UnsafeRawBufferPointer, count: Int, fromByte start: Int = 0) {
+        precondition(bytes.count >= count + 8, "a BitReader's buffer needs 8 bytes of padding")
         self.bytes = bytes
+        limit = count * 8
         position = start * 8
+    }
+
+    /// The next 57 or more bits at the top of a word.
+    @inline(__always) private func window() -> UInt64 {
+        UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: position >> 3, as: UInt64.self)) << UInt64(position & 7)
     }
 
     mutating func readBit() throws(ChunkError) -> Bool { try read(count: 1) == 1 }
 
     /// The number of 1 bits before the first 0, at most `limit` (≤ 8), consumed with that 0 (the 0
     /// is not consumed when `limit` ones were read): the bucket prefixes of the chunk encodings.
-    mutating func readOnes(limit: Int) throws(ChunkError) -> Int {
-        let byteIndex = position >> 3
-        if byteIndex + 2 <= bytes.count {
-            let pair = bytes.withUnsafeBytes {
-                UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: byteIndex, as: UInt16.self))
-            }
-            // The next `limit` bits at the top of a byte, then the count of leading ones.
-            let window = UInt8(truncatingIfNeeded: (pair << UInt16(position & 7)) >> 8)
-            let ones = min(limit, (~window).leadingZeroBitCount)
-            position += ones == limit ? ones : ones + 1
-            return ones
-        }
-        var ones = 0
-        while ones < limit, try readBit() { ones += 1 }
-        return ones
+    @inline(__always) mutating func readOnes(limit ones: Int) throws(ChunkError) -> Int {
+        let count = min(ones, (~window()).leadingZeroBitCount)
+        let consumed = count == ones ? count : count + 1
+        guard position + consumed <= limit else { throw ChunkError.truncated }
+        position += consumed
+        return count
     }
 
-    mutating func read(count: Int) throws(ChunkError) -> UInt64 {
-        guard position + count <= bytes.count * 8 else { throw ChunkError.truncated }
-        let byteIndex = position >> 3
-        if count > 0 && count <= 56 && byteIndex + 8 <= bytes.count {
-            // One unaligned 8-byte load holds the bits wanted (at most 7 + 56 of them).
-            let word = bytes.withUnsafeBytes {
-                UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: byteIndex, as: UInt64.self))
-            }
-            let value = (word << UInt64(position & 7)) >> UInt64(64 - count)
+    /// The next `count` bits (0...64), most significant first.
+    @inline(__always) mutating func read(count: Int) throws(ChunkError) -> UInt64 {
+        guard count > 0 else { return 0 }
+        guard position + count <= limit else { throw ChunkError.truncated }
+        if count <= 56 {
+            let value = window() >> UInt64(64 - count)
             position += count
             return value
         }
-        var value: UInt64 = 0
-        var remaining = count
-        while remaining > 0 {
-            let byte = bytes[position >> 3]
-            let offset = position & 7
-            let take = min(8 - offset, remaining)
-            let bits = (UInt64(byte) >> UInt64(8 - offset - take)) & ((1 << UInt64(take)) - 1)
-            value = (value << UInt64(take)) | bits
-            position += take
-            remaining -= take
-        }
-        return value
+        let high = window() >> UInt64(64 - 32)
+        position += 32
+        let low = window() >> UInt64(64 - (count - 32))
+        position += count - 32
+        return high << UInt64(count - 32) | low
     }
 
+    /// An unsigned LEB128 varint, starting at the next byte boundary.
     mutating func readVarint() throws(ChunkError) -> UInt64 {
         position = (position + 7) & ~7
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard position / 8 < bytes.count, shift < 64 else { throw ChunkError.truncated }
-            let byte = bytes[position / 8]
+            guard position < limit, shift < 64 else { throw ChunkError.truncated }
+            let byte = bytes[position >> 3]
             position += 8
             value |= UInt64(byte & 0x7F) << shift
             if byte < 0x80 { return value }

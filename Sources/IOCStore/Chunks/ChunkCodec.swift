@@ -26,26 +26,48 @@ public enum ChunkCodec {
     public static func decode(_ chunk: [UInt8]) throws(ChunkError) -> [Sample] {
         guard let first = chunk.first else { throw ChunkError.truncated }
         guard let encoding = Encoding(rawValue: first) else { throw ChunkError.unknownEncoding(first) }
-        var reader = BitReader(chunk, fromByte: 1)
+        // Eight bytes of padding let the reader load a word wherever it stands.
+        let padded = chunk + [0, 0, 0, 0, 0, 0, 0, 0]
+        let decoded: Result<[Sample], ChunkError> = padded.withUnsafeBytes { bytes in
+            Result { () throws(ChunkError) -> [Sample] in try decode(bytes, count: chunk.count, encoding: encoding) }
+        }
+        return try decoded.get()
+    }
+
+    private static func decode(_ bytes: UnsafeRawBufferPointer, count chunkCount: Int, encoding: Encoding)
+        throws(ChunkError) -> [Sample]
+    {
+        var reader = BitReader(bytes, count: chunkCount, fromByte: 1)
         let count = Int(try reader.readVarint())
         guard count > 0 else { return [] }
         var decimals = 0
         if encoding == .scaledInteger { decimals = Int(try reader.readVarint()) }
-        guard decimals < powersOfTen.count else { throw ChunkError.truncated }
+        guard decimals < powersOfTen.count, count <= chunkCount * 8 else { throw ChunkError.truncated }
         var samples: [Sample] = []
         samples.reserveCapacity(count)
         var timestamp = unzigzag(try reader.readVarint())
-        var delta: Int64 = 0
         var value = Values(encoding: encoding, decimals: decimals)
-        for index in 0..<count {
-            if index == 1 {
-                delta = unzigzag(try reader.readVarint())
-                timestamp &+= delta
-            } else if index > 1 {
+        samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: true)))
+        guard count > 1 else { return samples }
+        var delta = unzigzag(try reader.readVarint())
+        timestamp &+= delta
+        samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: false)))
+        // The loop of every chunk: one per encoding, so that nothing is decided per sample.
+        if encoding == .scaledInteger {
+            var integer = value.previousInteger
+            let scale = ChunkCodec.powersOfTen[decimals]
+            for _ in 2..<count {
                 delta &+= try readDeltaOfDelta(&reader)
                 timestamp &+= delta
+                integer &+= try readScaledDelta(&reader)
+                samples.append(Sample(timestamp: timestamp, value: Double(integer) / scale))
             }
-            samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: index == 0)))
+        } else {
+            for _ in 2..<count {
+                delta &+= try readDeltaOfDelta(&reader)
+                timestamp &+= delta
+                samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: false)))
+            }
         }
         return samples
     }
@@ -109,7 +131,7 @@ public enum ChunkCodec {
         }
     }
 
-    private static func readDeltaOfDelta(_ reader: inout BitReader) throws(ChunkError) -> Int64 {
+    @inline(__always) private static func readDeltaOfDelta(_ reader: inout BitReader) throws(ChunkError) -> Int64 {
         let prefix = try reader.readOnes(limit: 4)
         let width: Int
         switch prefix {
@@ -126,6 +148,19 @@ public enum ChunkCodec {
     }
 }
 
+extension ChunkCodec {
+    /// A scaled integer's change: zigzag in 0, 6, 13, 20 or 64 bits after a unary prefix.
+    @inline(__always) static func readScaledDelta(_ reader: inout BitReader) throws(ChunkError) -> Int64 {
+        switch try reader.readOnes(limit: 4) {
+        case 0: return 0
+        case 1: return unzigzag(try reader.read(count: 6))
+        case 2: return unzigzag(try reader.read(count: 13))
+        case 3: return unzigzag(try reader.read(count: 20))
+        default: return unzigzag(try reader.read(count: 64))
+        }
+    }
+}
+
 /// The value half of a chunk: XOR against the previous value (Gorilla), or zigzag deltas of scaled
 /// integers in the same kind of buckets as the timestamps.
 private struct Values {
@@ -136,7 +171,7 @@ private struct Values {
     private var previousBits: UInt64 = 0
     private var leading = 0xFF
     private var trailing = 0
-    private var previousInteger: Int64 = 0
+    private(set) var previousInteger: Int64 = 0
 
     init(encoding: ChunkCodec.Encoding, decimals: Int) {
         self.encoding = encoding
@@ -199,16 +234,7 @@ private struct Values {
             if first {
                 previousInteger = unzigzag(try reader.readVarint())
             } else {
-                let prefix = try reader.readOnes(limit: 4)
-                let width: Int
-                switch prefix {
-                case 0: width = 0
-                case 1: width = 6
-                case 2: width = 13
-                case 3: width = 20
-                default: width = 64
-                }
-                if width > 0 { previousInteger &+= unzigzag(try reader.read(count: width)) }
+                previousInteger &+= try ChunkCodec.readScaledDelta(&reader)
             }
             return Double(previousInteger) / scale
         case .xor:
