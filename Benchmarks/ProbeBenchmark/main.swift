@@ -272,6 +272,7 @@ func chunks() {
     let series = Int(option("series", "1000")) ?? 1000
     let perChunk = Int(option("samples", "480")) ?? 480
     var kinds: [String: (bytes: Int, samples: Int)] = [:]
+    var encoded: [[UInt8]] = []
     for index in 0..<series {
         let times = (0..<perChunk).map {
             1_795_000_000_000 + Int64($0) * 15_000 + Int64.random(in: -4...4, using: &random)
@@ -291,6 +292,7 @@ func chunks() {
             let chunk = ChunkCodec.encode(zip(times, series).map { Sample(timestamp: $0, value: $1) })
             kinds[kind, default: (0, 0)].bytes += chunk.count
             kinds[kind, default: (0, 0)].samples += perChunk
+            encoded.append(chunk)
         }
     }
     for (kind, total) in kinds.sorted(by: { $0.key < $1.key }) {
@@ -299,6 +301,22 @@ func chunks() {
     let bytes = kinds.values.reduce(0) { $0 + $1.bytes }
     let samples = kinds.values.reduce(0) { $0 + $1.samples }
     print("all: \(String(format: "%.3f", Double(bytes) / Double(samples))) bytes/sample over \(samples) samples")
+    // Decoding speed, the best of 5 passes over every chunk.
+    var best = Double.infinity
+    var decoded = 0
+    for _ in 0..<5 {
+        var buffer: [Sample] = []
+        best = min(
+            best,
+            milliseconds {
+                for chunk in encoded {
+                    buffer.removeAll(keepingCapacity: true)
+                    try? ChunkCodec.decode(padded: chunk + [0, 0, 0, 0, 0, 0, 0, 0], count: chunk.count, into: &buffer)
+                    decoded = buffer.count
+                }
+            })
+    }
+    print("decode: \(String(format: "%.1f", best * 1e6 / Double(samples))) ns/sample (\(decoded) per chunk)")
 }
 
 /// What the kernel counted this process writing: `wchar` (every write call, page cache included)

@@ -85,10 +85,10 @@ extension Evaluation {
         result.reserveCapacity(input.count)
         let reference = time - Evaluation.offsetOf(rangeArgument)
         for series in input {
-            guard
-                let value = Evaluation.overRange(
-                    name, series.samples, range: range, at: reference, parameter: parameter)
-            else { continue }
+            let computed = series.samples.withUnsafeBufferPointer {
+                Evaluation.overRange(name, $0, range: range, at: reference, parameter: parameter)
+            }
+            guard let value = computed else { continue }
             let labels = name == "last_over_time" ? series.labels : series.withoutName
             result.append(VectorElement(labels: labels, value: value, timestamp: time))
         }
@@ -195,7 +195,7 @@ extension Evaluation {
 
     /// A function of one series' samples in (t − range, t]; nil leaves the series out.
     static func overRange(
-        _ name: String, _ samples: ArraySlice<Sample>, range: Int64, at time: Int64, parameter: Double
+        _ name: String, _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, parameter: Double
     ) -> Double? {
         switch name {
         case "rate": return extrapolatedRate(samples, range: range, at: time, counter: true, rate: true)
@@ -249,7 +249,7 @@ extension Evaluation {
 
     /// `rate`, `increase` and `delta`, extrapolated to the edges of the range as Prometheus does.
     static func extrapolatedRate(
-        _ samples: ArraySlice<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool
+        _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool
     )
         -> Double?
     {
@@ -282,7 +282,7 @@ extension Evaluation {
     }
 
     /// Least squares over (seconds since `interceptTime`, value), with Kahan sums as Prometheus.
-    static func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Int64) -> (
+    static func linearRegression(_ samples: UnsafeBufferPointer<Sample>, interceptTime: Int64) -> (
         slope: Double, intercept: Double
     ) {
         var n = 0.0

@@ -95,14 +95,18 @@ extension Evaluation {
         _ name: String, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64, parameter: Double
     ) -> [Double?] {
         var values = [Double?](repeating: nil, count: steps.count)
-        var low = 0
-        var high = 0
-        for (position, time) in steps.enumerated() {
-            let reference = time - offset
-            while high < samples.count && samples[high].timestamp <= reference { high += 1 }
-            while low < high && samples[low].timestamp <= reference - range { low += 1 }
-            guard low < high else { continue }
-            values[position] = overRange(name, samples[low..<high], range: range, at: reference, parameter: parameter)
+        samples.withUnsafeBufferPointer { samples in
+            var low = 0
+            var high = 0
+            for (position, time) in steps.enumerated() {
+                let reference = time - offset
+                while high < samples.count && samples[high].timestamp <= reference { high += 1 }
+                while low < high && samples[low].timestamp <= reference - range { low += 1 }
+                guard low < high else { continue }
+                values[position] = overRange(
+                    name, UnsafeBufferPointer(rebasing: samples[low..<high]), range: range, at: reference,
+                    parameter: parameter)
+            }
         }
         return values
     }

@@ -13,6 +13,9 @@ public final class StoreReader: SeriesSource {
     private var index = SeriesIndex()
     private let logInRange: Statement
     private var lookups: [String: Statement] = [:]
+    /// A chunk copied out of SQLite with the padding the decoder needs, reused for every chunk.
+    private var scratch: [UInt8] = []
+    private static let padding = [UInt8](repeating: 0, count: 8)
     /// The writer's open chunks, when the reader is in the writer's process.
     private let heads: HeadTable?
 
@@ -111,19 +114,16 @@ public final class StoreReader: SeriesSource {
         for (position, id) in ids.enumerated() where limits[position] >= start { positions[id] = position }
         guard let low = positions.keys.min(), let high = positions.keys.max() else { return result }
         func append(_ statement: Statement, to position: Int) throws(StoreError) {
-            try statement.withBlob(1) { bytes throws(StoreError) in
-                do {
-                    let samples = try ChunkCodec.decode(Array(bytes))
-                    if let first = samples.first, let last = samples.last, first.timestamp >= start,
-                        last.timestamp <= end
-                    {
-                        result[position] += samples
-                    } else {
-                        result[position] += samples.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
-                    }
-                } catch {
-                    throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
-                }
+            let count = statement.withBlob(1) { bytes in
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(contentsOf: bytes)
+                scratch.append(contentsOf: StoreReader.padding)
+                return bytes.count
+            }
+            do {
+                try ChunkCodec.decode(padded: scratch, count: count, from: start, through: end, into: &result[position])
+            } catch {
+                throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
             }
         }
         guard positions.count >= 8, high - low < 4 * Int64(positions.count) else {

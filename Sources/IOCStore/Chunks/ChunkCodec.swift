@@ -24,34 +24,48 @@ public enum ChunkCodec {
     public static func encoding(of chunk: [UInt8]) -> Encoding? { chunk.first.flatMap(Encoding.init(rawValue:)) }
 
     public static func decode(_ chunk: [UInt8]) throws(ChunkError) -> [Sample] {
-        guard let first = chunk.first else { throw ChunkError.truncated }
-        guard let encoding = Encoding(rawValue: first) else { throw ChunkError.unknownEncoding(first) }
-        // Eight bytes of padding let the reader load a word wherever it stands.
-        let padded = chunk + [0, 0, 0, 0, 0, 0, 0, 0]
-        let decoded: Result<[Sample], ChunkError> = padded.withUnsafeBytes { bytes in
-            Result { () throws(ChunkError) -> [Sample] in try decode(bytes, count: chunk.count, encoding: encoding) }
-        }
-        return try decoded.get()
+        var samples: [Sample] = []
+        try decode(padded: chunk + [0, 0, 0, 0, 0, 0, 0, 0], count: chunk.count, into: &samples)
+        return samples
     }
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer, count chunkCount: Int, encoding: Encoding)
-        throws(ChunkError) -> [Sample]
-    {
+    /// Appends a chunk's samples in `start...end` to `samples`. The chunk is the first `count` bytes
+    /// of `padded`, which has at least eight more after them so that the reader can load a word
+    /// wherever it stands (readers keep one such buffer and refill it for each chunk).
+    public static func decode(
+        padded: [UInt8], count chunkCount: Int, from start: Int64 = .min, through end: Int64 = .max,
+        into samples: inout [Sample]
+    ) throws(ChunkError) {
+        guard chunkCount > 0 else { throw ChunkError.truncated }
+        guard let encoding = Encoding(rawValue: padded[0]) else { throw ChunkError.unknownEncoding(padded[0]) }
+        let outcome: Result<Void, ChunkError> = padded.withUnsafeBytes { bytes in
+            Result { () throws(ChunkError) in
+                try decode(bytes, count: chunkCount, encoding: encoding, from: start, through: end, into: &samples)
+            }
+        }
+        try outcome.get()
+    }
+
+    private static func decode(
+        _ bytes: UnsafeRawBufferPointer, count chunkCount: Int, encoding: Encoding, from start: Int64,
+        through end: Int64, into samples: inout [Sample]
+    ) throws(ChunkError) {
         var reader = BitReader(bytes, count: chunkCount, fromByte: 1)
         let count = Int(try reader.readVarint())
-        guard count > 0 else { return [] }
+        guard count > 0 else { return }
         var decimals = 0
         if encoding == .scaledInteger { decimals = Int(try reader.readVarint()) }
         guard decimals < powersOfTen.count, count <= chunkCount * 8 else { throw ChunkError.truncated }
-        var samples: [Sample] = []
-        samples.reserveCapacity(count)
+        @inline(__always) func add(_ timestamp: Int64, _ value: Double) {
+            if timestamp >= start && timestamp <= end { samples.append(Sample(timestamp: timestamp, value: value)) }
+        }
         var timestamp = unzigzag(try reader.readVarint())
         var value = Values(encoding: encoding, decimals: decimals)
-        samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: true)))
-        guard count > 1 else { return samples }
+        add(timestamp, try value.read(&reader, first: true))
+        guard count > 1 else { return }
         var delta = unzigzag(try reader.readVarint())
         timestamp &+= delta
-        samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: false)))
+        add(timestamp, try value.read(&reader, first: false))
         // The loop of every chunk: one per encoding, so that nothing is decided per sample.
         if encoding == .scaledInteger {
             var integer = value.previousInteger
@@ -60,16 +74,15 @@ public enum ChunkCodec {
                 delta &+= try readDeltaOfDelta(&reader)
                 timestamp &+= delta
                 integer &+= try readScaledDelta(&reader)
-                samples.append(Sample(timestamp: timestamp, value: Double(integer) / scale))
+                add(timestamp, Double(integer) / scale)
             }
         } else {
             for _ in 2..<count {
                 delta &+= try readDeltaOfDelta(&reader)
                 timestamp &+= delta
-                samples.append(Sample(timestamp: timestamp, value: try value.read(&reader, first: false)))
+                add(timestamp, try value.read(&reader, first: false))
             }
         }
-        return samples
     }
 
     static let powersOfTen: [Double] = (0...9).map { exponent in (0..<exponent).reduce(1.0) { value, _ in value * 10 } }
