@@ -331,7 +331,8 @@ final class Evaluation {
         let end = time - offset
         let start = end - range
         // The first multiple of the step after the (open) start.
-        var first = Partitions.floorDivide(start, step) * step
+        // Floor division, also for times before the epoch.
+        var first = (start >= 0 ? start / step : (start + 1) / step - 1) * step
         if first <= start { first += step }
         var positions: [Fingerprint: Int] = [:]
         var labels: [Labels] = []
@@ -355,12 +356,5 @@ final class Evaluation {
             }
         }
         return zip(labels, samples).map { RangeSeries(labels: $0, samples: ArraySlice($1)) }
-    }
-}
-
-/// Floor division for the engine's time arithmetic.
-enum Partitions {
-    static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
-        value >= 0 ? value / divisor : (value + 1) / divisor - 1
     }
 }

@@ -79,7 +79,7 @@ extension Evaluation {
         } else if name == "predict_linear" {
             parameter = try scalar(arguments[1], at: time)
         }
-        let range = Evaluation.rangeOf(rangeArgument, engine: engine)
+        let range = Evaluation.rangeOf(rangeArgument)
         var result: [VectorElement] = []
         let input = try matrix(rangeArgument, at: time)
         result.reserveCapacity(input.count)
@@ -174,10 +174,10 @@ extension Evaluation {
         return labels
     }
 
-    static func rangeOf(_ expression: Expression, engine: Engine) -> Int64 {
+    static func rangeOf(_ expression: Expression) -> Int64 {
         switch expression {
         case .matrix(_, let range), .subquery(_, let range, _, _): range
-        case .parenthesis(let inner): rangeOf(inner, engine: engine)
+        case .parenthesis(let inner): rangeOf(inner)
         default: 0
         }
     }
