@@ -69,3 +69,28 @@ import Testing
         #expect(error?.description.contains("^") == true)
     }
 }
+
+@Suite struct EngineLimitTests {
+    /// A query that would load more samples than the engine allows fails with a clear error
+    /// instead of exhausting memory; a smaller one runs.
+    @Test func tooManySamplesIsAnError() throws {
+        let source = MemorySeriesSource()
+        for index in 0..<10 {
+            source.add(
+                Labels(["__name__": "m", "i": "\(index)"]),
+                (0..<100).map { Sample(timestamp: Int64($0) * 15_000, value: Double($0)) })
+        }
+        let query = try Query(parsing: "sum(rate(m[10m]))")
+        let strict = Engine(maxSamples: 300)
+        let error = #expect(throws: QueryError.self) { try strict.instant(query, at: 1_485_000, source: source) }
+        #expect(error?.message.contains("would load too many samples into memory (more than 300)") == true)
+        let roomy = Engine(maxSamples: 10_000)
+        guard case .vector(let result) = try roomy.instant(query, at: 1_485_000, source: source) else {
+            Issue.record("expected a vector")
+            return
+        }
+        #expect(result.count == 1)
+        // Ten counters rising by 1 every 15 s.
+        #expect(PromQLTest.almostEqual(result[0].value, 10.0 / 15))
+    }
+}
