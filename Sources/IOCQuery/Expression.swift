@@ -81,6 +81,30 @@ public struct VectorMatching: Sendable, Equatable {
 public struct Grouping: Sendable, Equatable {
     public var without = false
     public var labels: [String] = []
+
+    /// Whether label `name` is part of a group's labels.
+    func keeps(_ name: String) -> Bool {
+        without ? name != Labels.metricName && !labels.contains(name) : labels.contains(name)
+    }
+
+    /// The groups of `items`, in order of first appearance: each group's labels and the positions
+    /// of its members. Found by the fingerprint of the kept labels, which are built once per group.
+    func assign(_ items: some Sequence<Labels>) -> (keys: [Labels], members: [[Int]]) {
+        var positions: [Fingerprint: Int] = [:]
+        var keys: [Labels] = []
+        var members: [[Int]] = []
+        for (index, labels) in items.enumerated() {
+            let fingerprint = labels.fingerprint(keeping: keeps)
+            if let position = positions[fingerprint] {
+                members[position].append(index)
+            } else {
+                positions[fingerprint] = keys.count
+                keys.append(Labels(labels.pairs.filter { keeps($0.name) }.map { ($0.name, $0.value) }))
+                members.append([index])
+            }
+        }
+        return (keys, members)
+    }
 }
 
 public enum Aggregation: String, Sendable, CaseIterable {

@@ -312,10 +312,9 @@ extension Evaluation {
 
     private func labelReplace(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
         let elements = try vector(arguments[0], at: time)
-        var strings: [String] = []
-        for argument in arguments.dropFirst() {
+        let strings = try arguments.dropFirst().map { argument in
             guard case .string(let text) = try evaluate(argument, at: time) else { throw fail("expected a string") }
-            strings.append(text)
+            return text
         }
         let (destination, replacement, source, pattern) = (strings[0], strings[1], strings[2], strings[3])
         guard Evaluation.isValidLabelName(destination) else {
@@ -389,10 +388,9 @@ extension Evaluation {
 
     private func labelJoin(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
         let elements = try vector(arguments[0], at: time)
-        var strings: [String] = []
-        for argument in arguments.dropFirst() {
+        let strings = try arguments.dropFirst().map { argument in
             guard case .string(let text) = try evaluate(argument, at: time) else { throw fail("expected a string") }
-            strings.append(text)
+            return text
         }
         let destination = strings[0]
         let separator = strings[1]
@@ -424,7 +422,7 @@ extension Evaluation {
         var groups: [Labels: [(upper: Double, count: Double)]] = [:]
         var order: [Labels] = []
         for element in elements {
-            guard let le = element.labels["le"], let upper = Evaluation.parseBound(le) else { continue }
+            guard let le = element.labels["le"], let upper = PromQLTest.number(le) else { continue }
             var labels = element.labels.droppingMetricName()
             labels["le"] = nil
             if groups[labels] == nil { order.append(labels) }
@@ -432,15 +430,6 @@ extension Evaluation {
         }
         return order.map { labels in
             VectorElement(labels: labels, value: Evaluation.bucketQuantile(phi, groups[labels] ?? []), timestamp: 0)
-        }
-    }
-
-    static func parseBound(_ text: String) -> Double? {
-        switch text.lowercased() {
-        case "+inf", "inf": return .infinity
-        case "-inf": return -.infinity
-        case "nan": return .nan
-        default: return Double(text)
         }
     }
 

@@ -175,24 +175,8 @@ extension Evaluation {
         _ aggregation: Aggregation, _ elements: [VectorElement], parameter: QueryValue?, _ grouping: Grouping,
         at time: Int64
     ) throws -> [VectorElement] {
-        func keeps(_ name: String) -> Bool {
-            grouping.without
-                ? name != Labels.metricName && !grouping.labels.contains(name) : grouping.labels.contains(name)
-        }
-        // Groups by the fingerprint of their labels; the labels are built once per group.
-        var positions: [Fingerprint: Int] = [:]
-        var keys: [Labels] = []
-        var members: [[VectorElement]] = []
-        for element in elements {
-            let fingerprint = element.labels.fingerprint(keeping: keeps)
-            if let position = positions[fingerprint] {
-                members[position].append(element)
-            } else {
-                positions[fingerprint] = keys.count
-                keys.append(Labels(element.labels.pairs.filter { keeps($0.name) }.map { ($0.name, $0.value) }))
-                members.append([element])
-            }
-        }
+        let (keys, positions) = grouping.assign(elements.lazy.map(\.labels))
+        let members = positions.map { $0.map { elements[$0] } }
         var scalarParameter = Double.nan
         if case .scalar(let value) = parameter { scalarParameter = value }
         switch aggregation {

@@ -381,11 +381,8 @@ struct Parser {
         return Grouping(without: without, labels: try labelList())
     }
 
-    private mutating func parseAggregation(_ aggregation: Aggregation, at position: Int) throws(QueryError)
-        -> Expression
-    {
-        var grouping = try parseGrouping()
-        try expect(.leftParen, "'(' after \(aggregation.rawValue)")
+    /// Expressions separated by commas up to and including ')'.
+    private mutating func parseArguments() throws(QueryError) -> [Expression] {
         var arguments: [Expression] = []
         while token.kind != .rightParen {
             arguments.append(try parseBinary(minimum: 1))
@@ -396,6 +393,15 @@ struct Parser {
             }
         }
         _ = advance()
+        return arguments
+    }
+
+    private mutating func parseAggregation(_ aggregation: Aggregation, at position: Int) throws(QueryError)
+        -> Expression
+    {
+        var grouping = try parseGrouping()
+        try expect(.leftParen, "'(' after \(aggregation.rawValue)")
+        let arguments = try parseArguments()
         if let after = try parseGrouping() {
             guard grouping == nil else { throw fail("grouping given twice for \(aggregation.rawValue)", at: position) }
             grouping = after
@@ -431,16 +437,7 @@ struct Parser {
                 at: position)
         }
         try expect(.leftParen, "'('")
-        var arguments: [Expression] = []
-        while token.kind != .rightParen {
-            arguments.append(try parseBinary(minimum: 1))
-            if token.kind == .comma {
-                _ = advance()
-            } else if token.kind != .rightParen {
-                throw unexpected("',' or ')'")
-            }
-        }
-        _ = advance()
+        let arguments = try parseArguments()
         let least = function.arguments.count - function.optional
         if arguments.count < least || (!function.variadic && arguments.count > function.arguments.count) {
             throw fail(

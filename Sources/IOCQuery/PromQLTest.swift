@@ -194,6 +194,7 @@ public struct PromQLTest {
         return [value]
     }
 
+    /// A number as promqltest and `le` labels write them: also `Inf`, `+Inf`, `-Inf`, `NaN`.
     static func number(_ text: String) -> Double? {
         switch text.lowercased() {
         case "inf", "+inf": return .infinity

@@ -115,23 +115,7 @@ extension Evaluation {
     private func aggregate(_ aggregation: Aggregation, _ series: [StepSeries], _ grouping: Grouping, steps: Int)
         -> [StepSeries]
     {
-        func keeps(_ name: String) -> Bool {
-            grouping.without
-                ? name != Labels.metricName && !grouping.labels.contains(name) : grouping.labels.contains(name)
-        }
-        var positions: [Fingerprint: Int] = [:]
-        var keys: [Labels] = []
-        var members: [[Int]] = []
-        for (index, item) in series.enumerated() {
-            let fingerprint = item.labels.fingerprint(keeping: keeps)
-            if let position = positions[fingerprint] {
-                members[position].append(index)
-            } else {
-                positions[fingerprint] = keys.count
-                keys.append(Labels(item.labels.pairs.filter { keeps($0.name) }.map { ($0.name, $0.value) }))
-                members.append([index])
-            }
-        }
+        let (keys, members) = grouping.assign(series.lazy.map(\.labels))
         var values: [Double] = []
         return keys.indices.compactMap { group in
             var folded = [Double?](repeating: nil, count: steps)
