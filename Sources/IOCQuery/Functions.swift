@@ -220,29 +220,35 @@ extension Evaluation {
             return slope * parameter + intercept
         default: break
         }
-        let values = samples.map(\.value)
+        // Values read in place; only the quantile needs a copy (to sort).
+        let values = samples.lazy.map { $0.value }
         switch name {
         case "resets":
             var count = 0
-            for index in values.indices.dropFirst() where values[index] < values[index - 1] { count += 1 }
+            var previous = Double.nan
+            for value in values {
+                if value < previous { count += 1 }
+                previous = value
+            }
             return Double(count)
         case "changes":
             var count = 0
-            for index in values.indices.dropFirst() {
-                let (a, b) = (values[index - 1], values[index])
-                if a != b && !(a.isNaN && b.isNaN) { count += 1 }
+            var previous: Double?
+            for value in values {
+                if let a = previous, a != value && !(a.isNaN && value.isNaN) { count += 1 }
+                previous = value
             }
             return Double(count)
         case "avg_over_time": return mean(values)
         case "sum_over_time": return kahanSum(values)
         case "min_over_time": return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
         case "max_over_time": return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
-        case "count_over_time": return Double(values.count)
-        case "last_over_time": return values.last
+        case "count_over_time": return Double(samples.count)
+        case "last_over_time": return samples.last?.value
         case "present_over_time": return 1
         case "stddev_over_time": return variance(values).squareRoot()
         case "stdvar_over_time": return variance(values)
-        case "quantile_over_time": return quantile(parameter, values)
+        case "quantile_over_time": return quantile(parameter, Array(values))
         default: return nil
         }
     }

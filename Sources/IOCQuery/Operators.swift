@@ -238,7 +238,7 @@ extension Evaluation {
         }
     }
 
-    static func kahanSum(_ values: [Double]) -> Double {
+    static func kahanSum(_ values: some Collection<Double>) -> Double {
         var sum = 0.0
         var compensation = 0.0
         for value in values {
@@ -254,7 +254,7 @@ extension Evaluation {
         return compensation.isFinite ? sum + compensation : sum
     }
 
-    static func mean(_ values: [Double]) -> Double {
+    static func mean(_ values: some Collection<Double>) -> Double {
         guard !values.isEmpty else { return .nan }
         let sum = kahanSum(values)
         if sum.isFinite || values.contains(where: { $0.isNaN || $0.isInfinite }) {
@@ -270,7 +270,7 @@ extension Evaluation {
     }
 
     /// The population variance (Welford).
-    static func variance(_ values: [Double]) -> Double {
+    static func variance(_ values: some Collection<Double>) -> Double {
         guard !values.isEmpty else { return .nan }
         var count = 0.0
         var mean = 0.0
