@@ -80,15 +80,17 @@ extension Evaluation {
             parameter = try scalar(arguments[1], at: time)
         }
         let range = Evaluation.rangeOf(rangeArgument)
-        var result: [VectorElement] = []
         let input = try matrix(rangeArgument, at: time)
-        result.reserveCapacity(input.count)
         let reference = time - Evaluation.offsetOf(rangeArgument)
-        for series in input {
-            let computed = series.samples.withUnsafeBufferPointer {
+        let computed = ParallelWork.map(input.count, minimum: Evaluation.seriesPerTask) { index in
+            input[index].samples.withUnsafeBufferPointer {
                 Evaluation.overRange(name, $0, range: range, at: reference, parameter: parameter)
             }
-            guard let value = computed else { continue }
+        }
+        var result: [VectorElement] = []
+        result.reserveCapacity(input.count)
+        for (series, value) in zip(input, computed) {
+            guard let value else { continue }
             let labels = name == "last_over_time" ? series.labels : series.withoutName
             result.append(VectorElement(labels: labels, value: value, timestamp: time))
         }
@@ -125,6 +127,10 @@ extension Evaluation {
         try checkDistinct(output, input: input)
         return output
     }
+
+    /// Series of an instant query's range function that one thread takes at least: a window of a
+    /// few hundred samples each is enough work to be worth a thread's start.
+    static let seriesPerTask = 256
 
     static let mathFunctions: [String: @Sendable (Double) -> Double] = [
         "abs": { Swift.abs($0) }, "ceil": { $0.rounded(.up) }, "floor": { $0.rounded(.down) },
@@ -263,9 +269,12 @@ extension Evaluation {
         let rangeStart = time - range
         var result = last.value - first.value
         if counter {
+            // A reset adds the value before it, in Prometheus' order; chosen without a branch, which a
+            // gauge's ups and downs would mispredict half the time.
             var previous = first.value
             for sample in samples.dropFirst() {
-                if sample.value < previous { result += previous }
+                let withReset = result + previous
+                result = sample.value < previous ? withReset : result
                 previous = sample.value
             }
         }

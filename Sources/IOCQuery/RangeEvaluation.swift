@@ -55,13 +55,17 @@ extension Evaluation {
             }
             guard case .matrix(let selector, let range) = rangeArgument else { return nil }
             let keepName = function.name == "last_over_time"
-            let result: [StepSeries] = data[selector.index].compactMap { series in
+            let input = data[selector.index]
+            // Each series' steps are independent of the others': worked out on every core.
+            let result: [StepSeries] = ParallelWork.map(input.count, minimum: 8) { index -> StepSeries? in
+                let series = input[index]
                 let values = Evaluation.rangeValues(
                     function.name, series.ranged, steps: steps, offset: selector.offset, range: range,
                     parameter: parameter)
                 guard values.contains(where: { $0 != nil }) else { return nil }
                 return StepSeries(labels: keepName ? series.labels : series.withoutName, values: values)
             }
+            .compactMap { $0 }
             if !keepName { try checkDistinct(result.map(\.labels)) }
             return result
         default:

@@ -115,7 +115,11 @@ final class HeadTable: Sendable {
     /// for a series with nothing in memory.
     func samples(of ids: [Int64], from start: Int64, through end: Int64) -> [(samples: [Sample], since: Int64)?] {
         state.withLock { state in
-            ids.map { id in
+            // Decoded on every core while the lock is held; the copy shares the state's storage and
+            // is gone before the writer can change it.
+            let state = state
+            return ParallelWork.map(ids.count, minimum: 512) { position in
+                let id = ids[position]
                 var samples: [Sample] = []
                 // Everything in the range is in the ring: nothing older is needed.
                 if state.recall(id, from: start, through: end, into: &samples) { return (samples, .min) }

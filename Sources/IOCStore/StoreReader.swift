@@ -13,9 +13,6 @@ public final class StoreReader: SeriesSource {
     private var index = SeriesIndex()
     private let logInRange: Statement
     private var lookups: [String: Statement] = [:]
-    /// A chunk copied out of SQLite with the padding the decoder needs, reused for every chunk.
-    private var scratch: [UInt8] = []
-    private static let padding = [UInt8](repeating: 0, count: 8)
     /// The writer's open chunks, when the reader is in the writer's process.
     private let heads: HeadTable?
 
@@ -109,48 +106,50 @@ public final class StoreReader: SeriesSource {
         of ids: [Int64], through limits: [Int64], from start: Int64, through end: Int64,
         in partitions: [(name: String, start: Int64)]
     ) throws(StoreError) -> [[Sample]] {
-        var result = [[Sample]](repeating: [], count: ids.count)
         var positions: [Int64: Int] = [:]
         for (position, id) in ids.enumerated() where limits[position] >= start { positions[id] = position }
-        guard let low = positions.keys.min(), let high = positions.keys.max() else { return result }
-        func append(_ statement: Statement, to position: Int) throws(StoreError) {
-            let count = statement.withBlob(1) { bytes in
-                scratch.removeAll(keepingCapacity: true)
-                scratch.append(contentsOf: bytes)
-                scratch.append(contentsOf: StoreReader.padding)
-                return bytes.count
-            }
-            do {
-                try ChunkCodec.decode(padded: scratch, count: count, from: start, through: end, into: &result[position])
-            } catch {
-                throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
-            }
+        guard let low = positions.keys.min(), let high = positions.keys.max() else {
+            return [[Sample]](repeating: [], count: ids.count)
         }
-        guard positions.count >= 8, high - low < 4 * Int64(positions.count) else {
+        // The chunks are copied out of SQLite first, each with the padding the decoder needs, and
+        // decoded afterwards, series by series on every core.
+        var chunks = CopiedChunks(series: ids.count)
+        if positions.count >= 8, high - low < 4 * Int64(positions.count) {
+            for partition in partitions {
+                let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
+                let first = start <= partition.start ? 0 : (start - partition.start) / Partitions.blockMilliseconds
+                let dayEnd = partition.start + Partitions.dayMilliseconds - 1
+                let last =
+                    end >= dayEnd
+                    ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
+                guard first <= last, let statement = try? scan(partition.name) else { continue }
+                for hour in first...last {
+                    let block = partition.start + hour * Partitions.blockMilliseconds
+                    statement.bind(1, hour << 48 | low)
+                    statement.bind(2, hour << 48 | high)
+                    defer { statement.reset() }
+                    while try statement.step() {
+                        guard let position = positions[statement.int64(0) & (1 << 48 - 1)], block <= limits[position]
+                        else { continue }
+                        chunks.add(statement, column: 1, of: position)
+                    }
+                }
+            }
+        } else {
             for (id, position) in positions {
                 try forEachChunk(of: id, from: start, through: limits[position], in: partitions, column: "data") {
-                    statement, _ throws(StoreError) in try append(statement, to: position)
+                    statement, _ throws(StoreError) in chunks.add(statement, column: 1, of: position)
                 }
             }
-            return result
         }
-        for partition in partitions {
-            let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
-            let first = start <= partition.start ? 0 : (start - partition.start) / Partitions.blockMilliseconds
-            let dayEnd = partition.start + Partitions.dayMilliseconds - 1
-            let last =
-                end >= dayEnd ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
-            guard first <= last, let statement = try? scan(partition.name) else { continue }
-            for hour in first...last {
-                let block = partition.start + hour * Partitions.blockMilliseconds
-                statement.bind(1, hour << 48 | low)
-                statement.bind(2, hour << 48 | high)
-                defer { statement.reset() }
-                while try statement.step() {
-                    guard let position = positions[statement.int64(0) & (1 << 48 - 1)], block <= limits[position]
-                    else { continue }
-                    try append(statement, to: position)
-                }
+        let decoded = chunks.decode(from: start, through: end)
+        var result: [[Sample]] = []
+        result.reserveCapacity(ids.count)
+        for (position, outcome) in decoded.enumerated() {
+            switch outcome {
+            case .success(let samples): result.append(samples)
+            case .failure(let error):
+                throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
             }
         }
         return result
@@ -324,4 +323,50 @@ public final class StoreReader: SeriesSource {
         try StoreSchema.readMetadata(database)
     }
 
+}
+
+/// Closed chunks copied out of SQLite into one buffer, each followed by the padding the decoder
+/// needs, listed per series in the order read (hour order), to be decoded after the read.
+private struct CopiedChunks {
+    private var bytes: [UInt8] = []
+    /// Per series, its chunks' (offset in `bytes`, length).
+    private var chunks: [[(offset: Int, count: Int)]]
+    private static let padding = [UInt8](repeating: 0, count: 8)
+
+    init(series: Int) { chunks = Array(repeating: [], count: series) }
+
+    mutating func add(_ statement: Statement, column: Int32, of position: Int) {
+        statement.withBlob(column) { blob in
+            chunks[position].append((bytes.count, blob.count))
+            bytes.append(contentsOf: blob)
+            bytes.append(contentsOf: CopiedChunks.padding)
+        }
+    }
+
+    /// Each series' samples in `start...end`, decoded on every core.
+    func decode(from start: Int64, through end: Int64) -> [Result<[Sample], ChunkError>] {
+        bytes.withUnsafeBytes { buffer in
+            ParallelWork.map(chunks.count, minimum: 16) { position in
+                var samples: [Sample] = []
+                // Room for every sample of the chunks at once (each counts its samples after the
+                // encoding byte), rather than growing by doubling and copying.
+                samples.reserveCapacity(
+                    chunks[position].reduce(0) { total, chunk in
+                        var reader = BitReader(
+                            UnsafeRawBufferPointer(rebasing: buffer[chunk.offset..<chunk.offset + chunk.count + 8]),
+                            count: chunk.count, fromByte: 1)
+                        return total + Int((try? reader.readVarint()) ?? 0)
+                    })
+                for chunk in chunks[position] {
+                    let padded = UnsafeRawBufferPointer(rebasing: buffer[chunk.offset..<chunk.offset + chunk.count + 8])
+                    do throws(ChunkError) {
+                        try ChunkCodec.decode(padded, count: chunk.count, from: start, through: end, into: &samples)
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                return .success(samples)
+            }
+        }
+    }
 }

@@ -46,6 +46,16 @@ public enum ChunkCodec {
         try outcome.get()
     }
 
+    /// `decode(padded:count:from:through:into:)` of a chunk in memory the caller holds.
+    static func decode(
+        _ padded: UnsafeRawBufferPointer, count chunkCount: Int, from start: Int64, through end: Int64,
+        into samples: inout [Sample]
+    ) throws(ChunkError) {
+        guard chunkCount > 0, padded.count >= chunkCount + 8 else { throw ChunkError.truncated }
+        guard let encoding = Encoding(rawValue: padded[0]) else { throw ChunkError.unknownEncoding(padded[0]) }
+        try decode(padded, count: chunkCount, encoding: encoding, from: start, through: end, into: &samples)
+    }
+
     private static func decode(
         _ bytes: UnsafeRawBufferPointer, count chunkCount: Int, encoding: Encoding, from start: Int64,
         through end: Int64, into samples: inout [Sample]

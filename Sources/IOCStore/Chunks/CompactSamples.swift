@@ -1,4 +1,4 @@
-import IOCCore
+package import IOCCore
 
 /// A run of one series' samples in a byte-aligned form that is cheap to append to and to skip:
 /// the open chunks in memory and the sections of the log use it. Closed chunks use the denser
@@ -9,7 +9,7 @@ import IOCCore
 /// (a decimal with `tag` digits after the point, as probe durations and status codes are) or the
 /// 8 bytes of the bit pattern; or the tag is itself a small non-negative integer. Every value comes
 /// back bit for bit.
-struct CompactSamples: Sendable {
+package struct CompactSamples: Sendable {
     private(set) var bytes: [UInt8] = []
     private(set) var count = 0
     let base: Int64
@@ -33,14 +33,14 @@ struct CompactSamples: Sendable {
         return smallIntegers + UInt8(value)
     }
 
-    init(base: Int64) {
+    package init(base: Int64) {
         self.base = base
         lastTimestamp = base
     }
 
     var first: Int64? { count == 0 ? nil : CompactSamples.firstTimestamp(bytes, base: base) }
 
-    mutating func append(_ sample: Sample) {
+    package mutating func append(_ sample: Sample) {
         if count > 0 && count % CompactSamples.markInterval == 0 {
             marks.append(
                 DecoderState(offset: bytes.count, index: count, timestamp: lastTimestamp, delta: delta, bits: lastBits))
@@ -142,7 +142,7 @@ struct CompactSamples: Sendable {
     }
 
     /// The samples in `start...end`, decoded from the last mark before `start`.
-    func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
+    package func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
         guard count > 0, lastTimestamp >= start else { return }
         var state = DecoderState(offset: 0, index: 0, timestamp: base, delta: 0, bits: 0)
         var low = 0
