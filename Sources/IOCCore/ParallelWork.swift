@@ -39,9 +39,9 @@ public enum ParallelWork {
     /// `transform` of every index in `0..<count`, computed in parallel as `forEachRange` splits it.
     public static func map<T>(_ count: Int, minimum: Int, _ transform: (Int) -> T) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            nonisolated(unsafe) let base = buffer.baseAddress
+            nonisolated(unsafe) let buffer = buffer
             forEachRange(count, minimum: minimum) { range in
-                for index in range { (base! + index).initialize(to: transform(index)) }
+                for index in range { buffer.initializeElement(at: index, to: transform(index)) }
             }
             initialized = count
         }
