@@ -53,6 +53,35 @@ import Testing
         #expect(chunk.count < xorOnly, "scaled \(chunk.count) bytes, XOR \(xorOnly) bytes")
     }
 
+    /// Long chunks whose intervals and values change by amounts of every bucket, the widest
+    /// included, in both encodings: the decoders' fast loops cut several fields from one word.
+    @Test(arguments: [ChunkCodec.Encoding.scaledInteger, .xor])
+    func changesOfEveryBucketComeBack(encoding: ChunkCodec.Encoding) throws {
+        var generator = SplitMix64(seed: 11)
+        let intervalChanges: [ClosedRange<Int64>] = [0...0, -60...60, -8000...8000, -500_000...500_000, 1...1 << 40]
+        let valueChanges: [ClosedRange<Int64>] = [0...0, -30...30, -4000...4000, -500_000...500_000, 1...1 << 50]
+        var time: Int64 = 1_795_000_000_000
+        var interval: Int64 = 15_000
+        var value: Int64 = 0
+        var samples: [Sample] = []
+        for _ in 0..<3000 {
+            interval += Int64.random(in: intervalChanges.randomElement(using: &generator)!, using: &generator)
+            time += interval
+            value += Int64.random(in: valueChanges.randomElement(using: &generator)!, using: &generator)
+            // Below 2^45 thousandths, every value is exactly its scaled integer.
+            samples.append(Sample(timestamp: time, value: Double(value % (1 << 45)) / 1000))
+        }
+        #expect(ChunkCodec.scaledIntegers(samples) == 3)
+        let chunk = ChunkCodec.encode(samples, encoding: encoding, scale: 3)
+        #expect(try ChunkCodec.decode(chunk) == samples)
+        // And from a window in the middle of it.
+        var window: [Sample] = []
+        try ChunkCodec.decode(
+            padded: chunk + [UInt8](repeating: 0, count: 8), count: chunk.count, from: samples[1000].timestamp,
+            through: samples[1999].timestamp, into: &window)
+        #expect(window == Array(samples[1000..<2000]))
+    }
+
     @Test func constantSeriesCostAboutABitOrTwoPerSample() throws {
         let samples = timestamps(120, seed: 3).map { Sample(timestamp: $0, value: 200) }
         let chunk = try roundTrip(samples)

@@ -41,8 +41,8 @@ struct BitWriter {
 /// every read is one unaligned 8-byte load). Reading past the data is an error, never a crash.
 struct BitReader {
     private let bytes: UnsafeRawBufferPointer
-    private let limit: Int  // in bits
-    private var position: Int  // in bits
+    let limit: Int  // in bits
+    var position: Int  // in bits
 
     /// `bytes` holds `count` bytes of data followed by at least 8 more.
     init(_ bytes: UnsafeRawBufferPointer, count: Int, fromByte start: Int = 0) {

@@ -76,11 +76,19 @@ public enum ChunkCodec {
         var delta = unzigzag(try reader.readVarint())
         timestamp &+= delta
         add(timestamp, try value.read(&reader, first: false))
-        // The loop of every chunk: one per encoding, so that nothing is decided per sample.
+        // The loop of every chunk: one per encoding, so that nothing is decided per sample; scaled
+        // integers first through the unchecked loop, then checked for the last samples.
         if encoding == .scaledInteger {
             var integer = value.previousInteger
             let scale = ChunkCodec.powersOfTen[decimals]
-            for _ in 2..<count {
+            var remaining = count - 2
+            // The padded buffer has at least 8 bytes, so it has an address.
+            if let base = bytes.baseAddress {
+                Window(start: start, end: end).scaledIntegers(
+                    base, &reader.position, upTo: reader.limit - 160, &remaining, &timestamp, &delta, &integer, scale,
+                    &samples)
+            }
+            for _ in 0..<remaining {
                 delta &+= try readDeltaOfDelta(&reader)
                 timestamp &+= delta
                 integer &+= try readScaledDelta(&reader)
@@ -91,6 +99,79 @@ public enum ChunkCodec {
                 delta &+= try readDeltaOfDelta(&reader)
                 timestamp &+= delta
                 add(timestamp, try value.read(&reader, first: false))
+            }
+        }
+    }
+
+    /// The time range a decoder keeps samples of, and the decoders' unchecked loops.
+    private struct Window {
+        let start: Int64
+        let end: Int64
+
+        /// Scaled-integer samples while even the longest (145 bits) ends inside the data, without
+        /// bounds checks: one word is loaded per sample and both halves are cut from it when they
+        /// fit (a steady interval and a change of up to 20 bits take at most 25), so that the next
+        /// sample's position waits on one load, not four. A function of its own, small enough for
+        /// the optimiser to keep everything in registers.
+        @inline(never)
+        func scaledIntegers(
+            _ base: UnsafeRawPointer, _ position: inout Int, upTo safeEnd: Int, _ remaining: inout Int,
+            _ timestamp: inout Int64, _ delta: inout Int64, _ integer: inout Int64, _ scale: Double,
+            _ samples: inout [Sample]
+        ) {
+            @inline(__always) func word(_ at: Int) -> UInt64 {
+                UInt64(bigEndian: (base + (at >> 3)).loadUnaligned(as: UInt64.self)) << UInt64(at & 7)
+            }
+            @inline(__always) func word64(_ at: Int) -> UInt64 { word(at) & ~0xFF | word(at + 56) >> 56 }
+            var at = position
+            var time = timestamp
+            var step = delta
+            var current = integer
+            var left = remaining
+            defer {
+                position = at
+                timestamp = time
+                delta = step
+                integer = current
+                remaining = left
+            }
+            while left > 0 && at <= safeEnd {
+                let bits = word(at)
+                var used: UInt64
+                let ones = min(4, (~bits).leadingZeroBitCount)
+                switch ones {
+                case 0: used = 1
+                case 4:
+                    step &+= Int64(bitPattern: word64(at + 4))
+                    at += 68
+                    used = 0
+                default:
+                    let width: UInt64 = ones == 1 ? 7 : ones == 2 ? 14 : 20
+                    let prefix = UInt64(ones + 1)
+                    step &+= Int64(bitPattern: bits << prefix) >> Int64(64 - width)
+                    used = prefix + width
+                }
+                time &+= step
+                let rest = used == 0 ? word(at) : bits << used
+                let valueOnes = min(4, (~rest).leadingZeroBitCount)
+                switch valueOnes {
+                case 0: used += 1
+                case 4:
+                    at += Int(used)
+                    current &+= unzigzag(word64(at + 4))
+                    at += 68
+                    used = 0
+                default:
+                    let width: UInt64 = valueOnes == 1 ? 6 : valueOnes == 2 ? 13 : 20
+                    let prefix = UInt64(valueOnes + 1)
+                    current &+= unzigzag((rest << prefix) >> (64 - width))
+                    used += prefix + width
+                }
+                at += Int(used)
+                if time >= start && time <= end {
+                    samples.append(Sample(timestamp: time, value: Double(current) / scale))
+                }
+                left -= 1
             }
         }
     }
