@@ -122,6 +122,7 @@ let package = Package(
         .testTarget(
             name: "IOCDaemonTests",
             dependencies: ["IOCDaemon", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ]

@@ -1,55 +1,153 @@
-import IOCCore
+public import IOCCore
 
-/// The life of one alert instance: inactive → pending → firing → inactive (resolved), with Prometheus'
-/// `for`. A plain value: the rule evaluator feeds it "is the condition active now?" and acts on the
-/// transition it returns, so it is tested without clocks or I/O.
-public struct AlertStateMachine: Sendable, Equatable {
-    public enum State: Sendable, Equatable {
-        case inactive
-        /// The condition has held since this time (ms), not yet for long enough.
-        case pending(since: Int64)
-        /// Firing since this time (ms); `activeSince` is when the condition started to hold.
-        case firing(since: Int64, activeSince: Int64)
+/// One alert instance of an alerting rule: its identifying labels (with `alertname`), what it says,
+/// and where it stands.
+public struct ActiveAlert: Sendable, Equatable {
+    public enum State: String, Sendable, Codable {
+        case pending, firing, inactive
     }
 
-    /// What changed at an evaluation, for the notifier and the alert history.
-    public enum Transition: Sendable, Equatable {
-        case becamePending
-        case fired
+    public var labels: Labels
+    public var annotations: Labels
+    public var state: State
+    /// When the condition started to hold (ms).
+    public var activeAt: Int64
+    public var firedAt: Int64?
+    /// When it stopped firing; kept for a while so that the resolution is sent.
+    public var resolvedAt: Int64?
+    /// When the condition stopped holding while `keep_firing_for` keeps it firing.
+    public var keepFiringSince: Int64?
+    /// The expression's value at the last evaluation that produced it.
+    public var value: Double
+
+    public init(
+        labels: Labels, annotations: Labels, state: State, activeAt: Int64, firedAt: Int64? = nil,
+        resolvedAt: Int64? = nil, keepFiringSince: Int64? = nil, value: Double
+    ) {
+        self.labels = labels
+        self.annotations = annotations
+        self.state = state
+        self.activeAt = activeAt
+        self.firedAt = firedAt
+        self.resolvedAt = resolvedAt
+        self.keepFiringSince = keepFiringSince
+        self.value = value
+    }
+
+    public static func == (lhs: ActiveAlert, rhs: ActiveAlert) -> Bool {
+        lhs.labels == rhs.labels && lhs.annotations == rhs.annotations && lhs.state == rhs.state
+            && lhs.activeAt == rhs.activeAt && lhs.firedAt == rhs.firedAt && lhs.resolvedAt == rhs.resolvedAt
+            && lhs.keepFiringSince == rhs.keepFiringSince && lhs.value.bitPattern == rhs.value.bitPattern
+    }
+}
+
+/// A change of an alert at an evaluation: what the history records and the notifier acts on.
+public struct AlertTransition: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// The condition started to hold; `for` has not yet elapsed.
+        case pending
+        case firing
+        /// It was firing and no longer is.
         case resolved
         /// The condition stopped holding before `for` elapsed: nothing was ever sent.
         case cancelled
     }
 
-    public let holdFor: Duration
-    public private(set) var state: State = .inactive
+    public var kind: Kind
+    public var alert: ActiveAlert
+    public var time: Int64
+}
 
-    public init(holdFor: Duration) { self.holdFor = holdFor }
+/// The alerts of one alerting rule through its evaluations, with Prometheus' semantics: an alert
+/// is pending from the first evaluation whose result holds it until `for` has elapsed, then firing;
+/// when the result no longer holds it, a pending alert is dropped and a firing one resolves, unless
+/// `keep_firing_for` keeps it firing that much longer; a resolved alert is kept 15 minutes so that
+/// its resolution is sent. A plain value: the evaluator feeds it each evaluation's result and acts
+/// on the transitions it returns, so it is tested without clocks or I/O.
+public struct AlertStateMachine: Sendable, Equatable {
+    public let holdFor: Int64
+    public let keepFiringFor: Int64
+    /// The alerts by the fingerprint of their labels.
+    public private(set) var alerts: [Fingerprint: ActiveAlert] = [:]
+    /// How long a resolved alert is kept, as Prometheus' `resolvedRetention`.
+    public static let resolvedRetention: Int64 = 15 * 60_000
 
-    /// Records one evaluation at `time` (ms) and returns what changed, if anything.
-    public mutating func evaluate(active: Bool, at time: Int64) -> Transition? {
-        switch (state, active) {
-        case (.inactive, false):
-            return nil
-        case (.inactive, true):
-            if holdFor <= .zero {
-                state = .firing(since: time, activeSince: time)
-                return .fired
-            }
-            state = .pending(since: time)
-            return .becamePending
-        case (.pending(let since), true):
-            guard time - since >= holdFor.inMilliseconds else { return nil }
-            state = .firing(since: time, activeSince: since)
-            return .fired
-        case (.pending, false):
-            state = .inactive
-            return .cancelled
-        case (.firing, true):
-            return nil
-        case (.firing, false):
-            state = .inactive
-            return .resolved
-        }
+    public init(holdFor: Duration, keepFiringFor: Duration = .zero) {
+        self.holdFor = holdFor.inMilliseconds
+        self.keepFiringFor = keepFiringFor.inMilliseconds
     }
+
+    /// Restores alerts saved before a restart.
+    public init(holdFor: Duration, keepFiringFor: Duration, restoring saved: [ActiveAlert]) {
+        self.init(holdFor: holdFor, keepFiringFor: keepFiringFor)
+        for alert in saved { alerts[alert.labels.fingerprint] = alert }
+    }
+
+    /// One evaluation at `time` (ms): the alerts the expression gives now (labels with `alertname`,
+    /// expanded annotations, value). Returns what changed.
+    public mutating func evaluate(_ results: [(labels: Labels, annotations: Labels, value: Double)], at time: Int64)
+        -> [AlertTransition]
+    {
+        var transitions: [AlertTransition] = []
+        var present: Set<Fingerprint> = []
+        for result in results {
+            let key = result.labels.fingerprint
+            present.insert(key)
+            if var alert = alerts[key], alert.state != .inactive {
+                alert.value = result.value
+                alert.annotations = result.annotations
+                alerts[key] = alert
+                continue
+            }
+            let alert = ActiveAlert(
+                labels: result.labels, annotations: result.annotations, state: .pending, activeAt: time,
+                value: result.value)
+            alerts[key] = alert
+            if holdFor > 0 { transitions.append(AlertTransition(kind: .pending, alert: alert, time: time)) }
+        }
+        for key in Array(alerts.keys) {
+            guard var alert = alerts[key] else { continue }
+            if !present.contains(key) {
+                var keepFiring = false
+                if alert.state == .firing && keepFiringFor > 0 {
+                    let since = alert.keepFiringSince ?? time
+                    alert.keepFiringSince = since
+                    keepFiring = time - since < keepFiringFor
+                }
+                if alert.state == .pending
+                    || (alert.resolvedAt.map { time - $0 > AlertStateMachine.resolvedRetention } ?? false)
+                {
+                    alerts[key] = nil
+                    if alert.state == .pending {
+                        alert.state = .inactive
+                        transitions.append(AlertTransition(kind: .cancelled, alert: alert, time: time))
+                    }
+                    continue
+                }
+                if alert.state != .inactive && !keepFiring {
+                    alert.state = .inactive
+                    alert.resolvedAt = time
+                    transitions.append(AlertTransition(kind: .resolved, alert: alert, time: time))
+                }
+                alerts[key] = alert
+                continue
+            }
+            alert.keepFiringSince = nil
+            if alert.state == .pending && time - alert.activeAt >= holdFor {
+                alert.state = .firing
+                alert.firedAt = time
+                transitions.append(AlertTransition(kind: .firing, alert: alert, time: time))
+            }
+            alerts[key] = alert
+        }
+        return transitions
+    }
+
+    /// The pending and firing alerts (resolved ones still kept are left out), in label order.
+    public var active: [ActiveAlert] {
+        alerts.values.filter { $0.state != .inactive }.sorted { $0.labels < $1.labels }
+    }
+
+    /// Every alert held, resolved ones included, in label order.
+    public var all: [ActiveAlert] { alerts.values.sorted { $0.labels < $1.labels } }
 }

@@ -114,7 +114,7 @@ public struct PromQLTest {
     }
 
     /// `metric{a="b"} 1 2+3x4 _ stale`: the labels and a value per step (nil where omitted).
-    static func seriesLine(_ text: String, line: Int) throws -> (Labels, [Double?]) {
+    package static func seriesLine(_ text: String, line: Int) throws -> (Labels, [Double?]) {
         // The labels end at the closing brace, or at the first space when there are none.
         let labelsEnd: String.Index
         if let brace = text.firstIndex(of: "{") {
@@ -148,7 +148,7 @@ public struct PromQLTest {
         return (labels, values)
     }
 
-    static func labels(_ text: String, line: Int) throws -> Labels {
+    package static func labels(_ text: String, line: Int) throws -> Labels {
         if text == "{}" || text.isEmpty { return Labels() }
         let query: Query
         do {
@@ -195,7 +195,7 @@ public struct PromQLTest {
     }
 
     /// A number as promqltest and `le` labels write them: also `Inf`, `+Inf`, `-Inf`, `NaN`.
-    static func number(_ text: String) -> Double? {
+    package static func number(_ text: String) -> Double? {
         switch text.lowercased() {
         case "inf", "+inf": return .infinity
         case "-inf": return -.infinity
@@ -379,7 +379,7 @@ public struct PromQLTest {
     }
 
     /// promqltest's tolerance: equal, both NaN, or within a relative 1e-6.
-    static func almostEqual(_ a: Double, _ b: Double) -> Bool {
+    package static func almostEqual(_ a: Double, _ b: Double) -> Bool {
         if a.isNaN && b.isNaN { return true }
         if a == b { return true }
         let difference = abs(a - b)

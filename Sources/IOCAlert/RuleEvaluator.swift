@@ -1,0 +1,225 @@
+public import IOCCore
+public import IOCQuery
+
+/// What the rules of a deployment know about where they run: Prometheus' external labels and URL.
+public struct RuleContext: Sendable {
+    public var externalLabels: [String: String]
+    public var externalURL: String
+
+    public init(externalLabels: [String: String] = [:], externalURL: String = "") {
+        self.externalLabels = externalLabels
+        self.externalURL = externalURL
+    }
+}
+
+/// A rule that could not be evaluated, and why.
+public struct RuleFailure: Sendable, Equatable, CustomStringConvertible {
+    public var group: String
+    public var rule: String
+    public var message: String
+    public var description: String { "group \(group), rule \(rule): \(message)" }
+}
+
+/// The outcome of evaluating a group once.
+public struct GroupOutcome: Sendable {
+    /// Recorded series, `ALERTS` and `ALERTS_FOR_STATE`, and staleness markers for series that ended.
+    public var samples: [LabeledSample] = []
+    public var transitions: [AlertTransition] = []
+    public var failures: [RuleFailure] = []
+}
+
+/// Evaluates one rule group as Prometheus does: the rules in order, each seeing what the rules
+/// before it recorded in the same evaluation; recording rules give series named after them with the
+/// rule's labels; alerting rules drive each alert's state (`for`, `keep_firing_for`) and give the
+/// `ALERTS` and `ALERTS_FOR_STATE` series; a series a rule gave last time and not this time gets a
+/// staleness marker. Not thread-safe: one evaluator per group, used from one thread.
+public final class GroupEvaluator {
+    public let group: RuleGroup
+    public let engine: Engine
+    public let context: RuleContext
+    /// Per alerting rule (by index), its alerts.
+    public private(set) var alertStates: [Int: AlertStateMachine] = [:]
+    /// Per rule, the label sets of the series it gave at the last evaluation.
+    private var previous: [Int: Set<Labels>] = [:]
+    /// Per rule, the last error; nil when the last evaluation went well.
+    public private(set) var lastErrors: [Int: String] = [:]
+
+    public init(group: RuleGroup, engine: Engine = Engine(), context: RuleContext = RuleContext()) {
+        self.group = group
+        self.engine = engine
+        self.context = context
+        for (index, rule) in group.rules.enumerated() {
+            if case .alerting(let holdFor, let keepFiringFor, _) = rule.kind {
+                alertStates[index] = AlertStateMachine(holdFor: holdFor, keepFiringFor: keepFiringFor)
+            }
+        }
+    }
+
+    /// Puts back alerts saved before a restart (matched to rules by name; alerts of a rule that no
+    /// longer exists are dropped).
+    public func restore(_ saved: [String: [ActiveAlert]]) {
+        for (index, rule) in group.rules.enumerated() {
+            guard case .alerting(let holdFor, let keepFiringFor, _) = rule.kind, let alerts = saved[rule.name] else {
+                continue
+            }
+            alertStates[index] = AlertStateMachine(holdFor: holdFor, keepFiringFor: keepFiringFor, restoring: alerts)
+        }
+    }
+
+    /// Evaluates every rule at `time` (ms) over `source`.
+    public func evaluate(at time: Int64, source: any SeriesSource) -> GroupOutcome {
+        var outcome = GroupOutcome()
+        let recent = MemorySeriesSource()
+        let layered = LayeredSource(base: source, top: recent)
+        let queryTime = time - group.queryOffset.inMilliseconds
+        for (index, rule) in group.rules.enumerated() {
+            let produced: [LabeledSample]
+            do {
+                let value = try engine.instant(rule.expression, at: queryTime, source: layered)
+                switch rule.kind {
+                case .recording:
+                    produced = try record(rule, value, at: time)
+                case .alerting(_, _, let annotations):
+                    produced = try alert(index, rule, annotations, value, at: time, transitions: &outcome.transitions)
+                }
+                lastErrors[index] = nil
+            } catch {
+                lastErrors[index] = "\(error)"
+                outcome.failures.append(RuleFailure(group: group.name, rule: rule.name, message: "\(error)"))
+                continue
+            }
+            // Series the rule gave last time and not now end with a staleness marker.
+            let now = Set(produced.map(\.labels))
+            for ended in previous[index, default: []].subtracting(now).sorted() {
+                outcome.samples.append(
+                    LabeledSample(labels: ended, sample: Sample(timestamp: time, value: Sample.staleNaN)))
+            }
+            previous[index] = now
+            outcome.samples += produced
+            for item in produced { recent.add(item.labels, [item.sample]) }
+        }
+        return outcome
+    }
+
+    private func record(_ rule: Rule, _ value: QueryValue, at time: Int64) throws -> [LabeledSample] {
+        let elements: [(Labels, Double)]
+        switch value {
+        case .scalar(let number): elements = [(Labels(), number)]
+        case .vector(let vector): elements = vector.map { ($0.labels, $0.value) }
+        default: throw RuleError("the expression gave neither an instant vector nor a scalar")
+        }
+        var seen: Set<Labels> = []
+        var result: [LabeledSample] = []
+        for (labels, number) in elements {
+            var pairs = labels.pairs.filter { pair in
+                pair.name != Labels.metricName && !rule.labels.contains { $0.0 == pair.name }
+            }
+            .map { ($0.name, $0.value) }
+            pairs += rule.labels.compactMap { name, template in template.source.isEmpty ? nil : (name, template.source)
+            }
+            pairs.append((Labels.metricName, rule.name))
+            let output = Labels(pairs)
+            guard seen.insert(output).inserted else {
+                throw RuleError("vector contains metrics with the same labelset after applying rule labels")
+            }
+            result.append(LabeledSample(labels: output, sample: Sample(timestamp: time, value: number)))
+        }
+        if group.limit > 0 && result.count > group.limit {
+            throw RuleError("exceeded limit of \(group.limit) with \(result.count) series")
+        }
+        return result
+    }
+
+    private func alert(
+        _ index: Int, _ rule: Rule, _ annotations: [(String, AlertTemplate)], _ value: QueryValue, at time: Int64,
+        transitions: inout [AlertTransition]
+    ) throws -> [LabeledSample] {
+        let elements: [(Labels, Double)]
+        switch value {
+        case .scalar(let number): elements = [(Labels(), number)]
+        case .vector(let vector): elements = vector.map { ($0.labels, $0.value) }
+        default: throw RuleError("the expression gave neither an instant vector nor a scalar")
+        }
+        var results: [(labels: Labels, annotations: Labels, value: Double)] = []
+        var seen: Set<Labels> = []
+        for (labels, number) in elements {
+            let data = TemplateData(
+                labels: Dictionary(labels.pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                value: number, externalLabels: context.externalLabels, externalURL: context.externalURL)
+            var pairs = labels.pairs.filter { $0.name != Labels.metricName }.map { ($0.name, $0.value) }
+            for (name, template) in rule.labels {
+                let expanded = expand(template, data)
+                pairs.removeAll { $0.0 == name }
+                if !expanded.isEmpty { pairs.append((name, expanded)) }
+            }
+            pairs.removeAll { $0.0 == "alertname" }
+            pairs.append(("alertname", rule.name))
+            let alertLabels = Labels(pairs)
+            guard seen.insert(alertLabels).inserted else {
+                throw RuleError("vector contains metrics with the same labelset after applying alert labels")
+            }
+            let notes = Labels(annotations.map { ($0.0, expand($0.1, data)) })
+            results.append((alertLabels, notes, number))
+        }
+        var state = alertStates[index] ?? AlertStateMachine(holdFor: .zero)
+        transitions += state.evaluate(results, at: time)
+        let active = state.active
+        if group.limit > 0 && active.count > group.limit {
+            alertStates[index] = AlertStateMachine(
+                holdFor: .milliseconds(state.holdFor), keepFiringFor: .milliseconds(state.keepFiringFor))
+            throw RuleError("exceeded limit of \(group.limit) with \(active.count) alerts")
+        }
+        alertStates[index] = state
+        var samples: [LabeledSample] = []
+        for alert in active {
+            let base = alert.labels.pairs.map { ($0.name, $0.value) }
+            samples.append(
+                LabeledSample(
+                    labels: Labels(base + [(Labels.metricName, "ALERTS"), ("alertstate", alert.state.rawValue)]),
+                    sample: Sample(timestamp: time, value: 1)))
+            samples.append(
+                LabeledSample(
+                    labels: Labels(base + [(Labels.metricName, "ALERTS_FOR_STATE")]),
+                    sample: Sample(timestamp: time, value: Double(alert.activeAt / 1000))))
+        }
+        return samples
+    }
+
+    /// A template's text for one alert; an error at this point (a function given a value it cannot
+    /// take) is shown in the text, as Prometheus does, rather than losing the alert.
+    private func expand(_ template: AlertTemplate, _ data: TemplateData) -> String {
+        do {
+            return try template.expand(data)
+        } catch {
+            return "<error expanding template: \(error)>"
+        }
+    }
+}
+
+/// An error of one rule at one evaluation.
+struct RuleError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The store with the series recorded earlier in the same evaluation on top, so that a rule sees
+/// what the rules before it in its group recorded, before the writer has committed it.
+struct LayeredSource: SeriesSource {
+    let base: any SeriesSource
+    let top: MemorySeriesSource
+
+    func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
+        let lower = try base.select(matchers, from: start, through: end)
+        let upper = try top.select(matchers, from: start, through: end)
+        guard !upper.isEmpty else { return lower }
+        var merged: [Labels: [Sample]] = [:]
+        for series in lower { merged[series.labels, default: []] += series.samples }
+        for series in upper {
+            var samples = merged[series.labels, default: []]
+            let replaced = Set(series.samples.map(\.timestamp))
+            samples.removeAll { replaced.contains($0.timestamp) }
+            merged[series.labels] = (samples + series.samples).sorted { $0.timestamp < $1.timestamp }
+        }
+        return merged.map { Series(labels: $0.key, samples: $0.value) }.sorted { $0.labels < $1.labels }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import IOCAlert
+
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Check rule files, and run their unit tests, as promtool does.",
+        subcommands: [Check.self, Test.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check rule files in Prometheus' format (like `promtool check rules`).",
+            discussion: """
+                Reads each file, parses every expression and template, and reports the first problem of \
+                each file as file:line:column. Exits 1 when any file has a problem.
+                """)
+
+        @Argument(help: "Rule files.")
+        var files: [String]
+
+        func run() throws {
+            var failed = false
+            for file in files {
+                print("Checking \(file)")
+                do {
+                    let groups = try RuleFile.load(file)
+                    let count = groups.reduce(0) { $0 + $1.rules.count }
+                    print("  SUCCESS: \(count) rules found\n")
+                } catch {
+                    failed = true
+                    print("  FAILED:")
+                    print("\(error)\n")
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run rule unit tests in promtool's format (like `promtool test rules`).",
+            discussion: """
+                Each file names its rule files (relative to itself), input series in the `0+10x100` \
+                notation, and the alerts and query results expected at given times. Exits 1 when any test \
+                fails.
+                """)
+
+        @Argument(help: "Test files.")
+        var files: [String]
+
+        func run() throws {
+            var failed = false
+            for file in files {
+                let report = RuleUnitTest.run(file)
+                print(report.text)
+                if !report.passed { failed = true }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}
