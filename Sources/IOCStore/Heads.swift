@@ -118,7 +118,7 @@ final class HeadTable: Sendable {
             // Decoded on every core while the lock is held; the copy shares the state's storage and
             // is gone before the writer can change it.
             let state = state
-            return ParallelWork.map(ids.count, minimum: 512) { position in
+            return ParallelWork.map(ids.count, minimum: 64) { position in
                 let id = ids[position]
                 var samples: [Sample] = []
                 // Everything in the range is in the ring: nothing older is needed.

@@ -15,13 +15,16 @@ public final class StoreReader: SeriesSource {
     private var lookups: [String: Statement] = [:]
     /// The writer's open chunks, when the reader is in the writer's process.
     private let heads: HeadTable?
+    /// Closed chunks decoded by this process's readers, when the reader is in the writer's process.
+    private let cache: DecodedChunkCache?
 
     /// Opens an existing store; a missing file is an error, never created.
-    public convenience init(path: String) throws(StoreError) { try self.init(path: path, heads: nil) }
+    public convenience init(path: String) throws(StoreError) { try self.init(path: path, heads: nil, cache: nil) }
 
-    init(path: String, heads: HeadTable?) throws(StoreError) {
+    init(path: String, heads: HeadTable?, cache: DecodedChunkCache?) throws(StoreError) {
         self.path = path
         self.heads = heads
+        self.cache = cache
         guard access(path, F_OK) == 0 else {
             throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
         }
@@ -113,7 +116,7 @@ public final class StoreReader: SeriesSource {
         }
         // The chunks are copied out of SQLite first, each with the padding the decoder needs, and
         // decoded afterwards, series by series on every core.
-        var chunks = CopiedChunks(series: ids.count)
+        var chunks = CopiedChunks(series: ids.count, cache: cache)
         if positions.count >= 8, high - low < 4 * Int64(positions.count) {
             for partition in partitions {
                 let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
@@ -131,14 +134,17 @@ public final class StoreReader: SeriesSource {
                     while try statement.step() {
                         guard let position = positions[statement.int64(0) & (1 << 48 - 1)], block <= limits[position]
                         else { continue }
-                        chunks.add(statement, column: 1, of: position)
+                        chunks.add(
+                            statement, column: 1, of: position, partition: partition.start, row: statement.int64(0))
                     }
                 }
             }
         } else {
             for (id, position) in positions {
                 try forEachChunk(of: id, from: start, through: limits[position], in: partitions, column: "data") {
-                    statement, _ throws(StoreError) in chunks.add(statement, column: 1, of: position)
+                    statement, block throws(StoreError) in
+                    let day = Partitions.floorDivide(block, Partitions.dayMilliseconds) * Partitions.dayMilliseconds
+                    chunks.add(statement, column: 1, of: position, partition: day, row: statement.int64(0))
                 }
             }
         }
@@ -326,47 +332,113 @@ public final class StoreReader: SeriesSource {
 }
 
 /// Closed chunks copied out of SQLite into one buffer, each followed by the padding the decoder
-/// needs, listed per series in the order read (hour order), to be decoded after the read.
+/// needs, listed per series in the order read (hour order), to be decoded after the read; chunks the
+/// cache holds are taken from it instead.
 private struct CopiedChunks {
+    enum Chunk {
+        case bytes(offset: Int, count: Int, key: DecodedChunkCache.Key?)
+        case decoded([Sample])
+    }
+
     private var bytes: [UInt8] = []
-    /// Per series, its chunks' (offset in `bytes`, length).
-    private var chunks: [[(offset: Int, count: Int)]]
+    /// Per series, its chunks.
+    private var chunks: [[Chunk]]
+    private let cache: DecodedChunkCache?
     private static let padding = [UInt8](repeating: 0, count: 8)
 
-    init(series: Int) { chunks = Array(repeating: [], count: series) }
+    init(series: Int, cache: DecodedChunkCache?) {
+        chunks = Array(repeating: [], count: series)
+        self.cache = cache
+    }
 
-    mutating func add(_ statement: Statement, column: Int32, of position: Int) {
+    mutating func add(_ statement: Statement, column: Int32, of position: Int, partition: Int64, row: Int64) {
         statement.withBlob(column) { blob in
-            chunks[position].append((bytes.count, blob.count))
+            let key = cache.map { _ in DecodedChunkCache.Key(partition: partition, row: row) }
+            if let key, let samples = cache?.samples(key, length: blob.count) {
+                chunks[position].append(.decoded(samples))
+                return
+            }
+            chunks[position].append(.bytes(offset: bytes.count, count: blob.count, key: key))
             bytes.append(contentsOf: blob)
             bytes.append(contentsOf: CopiedChunks.padding)
         }
     }
 
-    /// Each series' samples in `start...end`, decoded on every core.
+    /// Each series' samples in `start...end`, decoded on every core. Chunks that go to the cache are
+    /// decoded whole; a read of more than half the cache's size does not go to it, so that one large
+    /// query does not push out what the dashboards keep reading.
     func decode(from start: Int64, through end: Int64) -> [Result<[Sample], ChunkError>] {
         bytes.withUnsafeBytes { buffer in
-            ParallelWork.map(chunks.count, minimum: 16) { position in
+            var missed = 0
+            for list in chunks {
+                for case .bytes(let offset, let count, _) in list {
+                    var reader = BitReader(
+                        UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count,
+                        fromByte: 1)
+                    missed += Int((try? reader.readVarint()) ?? 0)
+                }
+            }
+            let cache = missed <= (self.cache?.capacity ?? 0) / 2 ? self.cache : nil
+            return ParallelWork.map(chunks.count, minimum: 16) { position in
                 var samples: [Sample] = []
                 // Room for every sample of the chunks at once (each counts its samples after the
                 // encoding byte), rather than growing by doubling and copying.
                 samples.reserveCapacity(
                     chunks[position].reduce(0) { total, chunk in
-                        var reader = BitReader(
-                            UnsafeRawBufferPointer(rebasing: buffer[chunk.offset..<chunk.offset + chunk.count + 8]),
-                            count: chunk.count, fromByte: 1)
-                        return total + Int((try? reader.readVarint()) ?? 0)
+                        switch chunk {
+                        case .decoded(let decoded): return total + decoded.count
+                        case .bytes(let offset, let count, _):
+                            var reader = BitReader(
+                                UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count,
+                                fromByte: 1)
+                            return total + Int((try? reader.readVarint()) ?? 0)
+                        }
                     })
                 for chunk in chunks[position] {
-                    let padded = UnsafeRawBufferPointer(rebasing: buffer[chunk.offset..<chunk.offset + chunk.count + 8])
-                    do throws(ChunkError) {
-                        try ChunkCodec.decode(padded, count: chunk.count, from: start, through: end, into: &samples)
-                    } catch {
-                        return .failure(error)
+                    switch chunk {
+                    case .decoded(let decoded):
+                        samples += CopiedChunks.window(decoded, from: start, through: end)
+                    case .bytes(let offset, let count, let key):
+                        let padded = UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8])
+                        do throws(ChunkError) {
+                            if let key, let cache {
+                                var whole: [Sample] = []
+                                try ChunkCodec.decode(padded, count: count, from: .min, through: .max, into: &whole)
+                                cache.insert(key, length: count, samples: whole)
+                                samples += CopiedChunks.window(whole, from: start, through: end)
+                            } else {
+                                try ChunkCodec.decode(padded, count: count, from: start, through: end, into: &samples)
+                            }
+                        } catch {
+                            return .failure(error)
+                        }
                     }
                 }
                 return .success(samples)
             }
         }
+    }
+
+    /// The samples of a decoded chunk in `start...end`.
+    static func window(_ samples: [Sample], from start: Int64, through end: Int64) -> ArraySlice<Sample> {
+        if let first = samples.first, let last = samples.last, first.timestamp >= start, last.timestamp <= end {
+            return samples[...]
+        }
+        let low = samples.partitioningIndex { $0.timestamp >= start }
+        let high = samples.partitioningIndex { $0.timestamp > end }
+        return samples[low..<max(low, high)]
+    }
+}
+
+extension Array where Element == Sample {
+    /// The first index whose element satisfies `predicate`, which holds for a suffix of the array.
+    fileprivate func partitioningIndex(where predicate: (Sample) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }

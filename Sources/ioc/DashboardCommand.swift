@@ -36,6 +36,7 @@ struct DashboardCommand: ParsableCommand {
     }
 
     func run() throws {
+        ProcessMemory.keepFreedMemoryForReuse()
         let dashboard = Dashboard(
             storePath: StoreLocation.resolve(db: store.db, config: store.config),
             refresh: Duration(prometheus: refresh) ?? .seconds(1))

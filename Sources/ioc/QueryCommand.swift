@@ -42,6 +42,7 @@ struct QueryCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        ProcessMemory.keepFreedMemoryForReuse()
         let query: Query
         do {
             query = try Query(parsing: expression)

@@ -31,6 +31,7 @@ struct IOCD: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ProcessMemory.keepFreedMemoryForReuse()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -63,6 +63,13 @@ import Testing
                     let file = try StoreReader(path: path).select(all, from: .min, through: .max)
                     #expect(live == file, "step \(step)")
                     #expect(live.map(\.samples) == live.map { expected[$0.labels] ?? [] }, "step \(step)")
+                    // A window that begins and ends inside hours, from the decoded chunks the query
+                    // above left in the process's cache, and from the file.
+                    let from = start + Int64(step / 3) * 600_000 + 1
+                    let through = start + Int64(step) * 600_000 - 1
+                    let cached = try writer.makeReader().select(all, from: from, through: through)
+                    let read = try StoreReader(path: path).select(all, from: from, through: through)
+                    #expect(cached == read, "step \(step)")
                 }
             }
             writer.close()

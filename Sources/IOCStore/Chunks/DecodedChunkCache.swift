@@ -1,0 +1,69 @@
+import IOCCore
+import Synchronization
+
+/// Closed chunks already decoded, shared by the daemon's readers: a dashboard that redraws a 24-hour
+/// chart, or a rule that looks back an hour every 15 seconds, reads the same closed hours again and
+/// again, and decoding them is most of a query's work. Closed chunks do not change once written
+/// (later samples of an hour are refused), and an entry is used only when the row read from the
+/// file has the length it had when it was decoded, so a row rewritten by some future tool is decoded
+/// afresh. Bounded by a number of samples; the least recently used hours go first.
+final class DecodedChunkCache: Sendable {
+    struct Key: Hashable {
+        /// The start of the partition's day, and the row's key there (hour << 48 | series id).
+        var partition: Int64
+        var row: Int64
+    }
+
+    private struct Entry {
+        var samples: [Sample]
+        var length: Int
+        var lastUse: UInt64
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var held = 0
+        var clock: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    /// At most this many samples are held (16 bytes each).
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// The decoded samples of a chunk row, if held and the row still has `length` bytes.
+    func samples(_ key: Key, length: Int) -> [Sample]? {
+        state.withLock { state in
+            guard var entry = state.entries[key], entry.length == length else { return nil }
+            state.clock += 1
+            entry.lastUse = state.clock
+            state.entries[key] = entry
+            return entry.samples
+        }
+    }
+
+    func insert(_ key: Key, length: Int, samples: [Sample]) {
+        guard samples.count <= capacity / 4 else { return }
+        state.withLock { state in
+            state.clock += 1
+            if let old = state.entries.updateValue(
+                Entry(samples: samples, length: length, lastUse: state.clock), forKey: key)
+            {
+                state.held -= old.samples.count
+            }
+            state.held += samples.count
+            guard state.held > capacity else { return }
+            // Down to three quarters at once, oldest first, so that eviction is not paid per insert.
+            let target = capacity / 4 * 3
+            for (key, entry) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+                guard state.held > target else { break }
+                state.entries[key] = nil
+                state.held -= entry.samples.count
+            }
+        }
+    }
+
+    /// How many samples are held, for tests and self-metrics.
+    var held: Int { state.withLock { $0.held } }
+}
