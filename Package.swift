@@ -45,7 +45,9 @@ let package = Package(
         .target(name: "IOCQuery", dependencies: ["IOCCore"], swiftSettings: strict),
         .target(
             name: "IOCAlert",
-            dependencies: ["IOCCore", "IOCQuery", "IOCStore", "IOCHTTP"],
+            dependencies: [
+                "IOCCore", "IOCQuery", "IOCStore", "IOCHTTP", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(

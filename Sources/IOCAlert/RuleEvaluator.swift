@@ -25,6 +25,8 @@ public struct GroupOutcome: Sendable {
     /// Recorded series, `ALERTS` and `ALERTS_FOR_STATE`, and staleness markers for series that ended.
     public var samples: [LabeledSample] = []
     public var transitions: [AlertTransition] = []
+    /// For each transition, the index of its rule in the group.
+    public var transitionRules: [Int] = []
     public var failures: [RuleFailure] = []
 }
 
@@ -55,11 +57,22 @@ public final class GroupEvaluator {
         }
     }
 
-    /// Puts back alerts saved before a restart (matched to rules by name; alerts of a rule that no
-    /// longer exists are dropped).
+    /// Each rule's key in the store: the group, the rule's name, and which of the group's rules of
+    /// that name it is (a group may have several alerts of one name, at different thresholds).
+    public var ruleKeys: [String] {
+        var seen: [String: Int] = [:]
+        return group.rules.map { rule in
+            let ordinal = seen[rule.name, default: 0]
+            seen[rule.name] = ordinal + 1
+            return "\(group.name)/\(rule.name)/\(ordinal)"
+        }
+    }
+
+    /// Puts back alerts saved before a restart, by rule key; those of rules that no longer exist are
+    /// dropped.
     public func restore(_ saved: [String: [ActiveAlert]]) {
-        for (index, rule) in group.rules.enumerated() {
-            guard case .alerting(let holdFor, let keepFiringFor, _) = rule.kind, let alerts = saved[rule.name] else {
+        for (index, (rule, key)) in zip(group.rules, ruleKeys).enumerated() {
+            guard case .alerting(let holdFor, let keepFiringFor, _) = rule.kind, let alerts = saved[key] else {
                 continue
             }
             alertStates[index] = AlertStateMachine(holdFor: holdFor, keepFiringFor: keepFiringFor, restoring: alerts)
@@ -80,7 +93,9 @@ public final class GroupEvaluator {
                 case .recording:
                     produced = try record(rule, value, at: time)
                 case .alerting(_, _, let annotations):
+                    let before = outcome.transitions.count
                     produced = try alert(index, rule, annotations, value, at: time, transitions: &outcome.transitions)
+                    outcome.transitionRules += repeatElement(index, count: outcome.transitions.count - before)
                 }
                 lastErrors[index] = nil
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+public import IOCAlert
 public import IOCCore
 public import IOCProbe
 
@@ -9,6 +10,9 @@ public struct Configuration: Sendable {
     public var targets: [ProbeTarget]
     /// The probe files that were read, in order.
     public var probeFiles: [String]
+    public var ruleGroups: [RuleGroup] = []
+    /// The rule files that were read, in order.
+    public var ruleFiles: [String] = []
 }
 
 /// Reading configuration files from disk: `iocd.yaml`, then the probe files it names.
@@ -26,7 +30,17 @@ public enum ConfigFiles {
             }
         }
         try ProbeFile.checkUnique(targets)
-        return Configuration(daemon: daemon, targets: targets, probeFiles: files)
+        var configuration = Configuration(daemon: daemon, targets: targets, probeFiles: files)
+        for pattern in daemon.ruleFiles {
+            // A wildcard skips rule unit tests (`*.test.yaml`), which live beside the rules.
+            let hasWildcard = pattern.contains { "*?[".contains($0) }
+            for file in try expand(pattern, from: daemon.file, what: "rule file")
+            where !(hasWildcard && file.hasSuffix(".test.yaml")) {
+                configuration.ruleGroups += try RuleFile.load(file)
+                configuration.ruleFiles.append(file)
+            }
+        }
+        return configuration
     }
 
     /// Reads and parses one YAML file.
@@ -60,14 +74,16 @@ public enum ConfigFiles {
 
     /// Files matching a glob pattern, sorted. A pattern without wildcards must name an existing file;
     /// a wildcard pattern may match nothing (an empty `probes/` is a valid start).
-    static func expand(_ pattern: String, from configFile: String) throws(ConfigError) -> [String] {
+    static func expand(_ pattern: String, from configFile: String, what: String = "probe file") throws(ConfigError)
+        -> [String]
+    {
         let hasWildcard = pattern.contains { "*?[".contains($0) }
         var result = glob_t()
         defer { globfree(&result) }
         let code = glob(pattern, 0, nil, &result)
         if code == GLOB_NOMATCH || (code == 0 && result.gl_pathc == 0) {
             if hasWildcard { return [] }
-            throw ConfigError(file: configFile, "probe file '\(pattern)' does not exist")
+            throw ConfigError(file: configFile, "\(what) '\(pattern)' does not exist")
         }
         guard code == 0 else { throw ConfigError(file: configFile, "cannot expand '\(pattern)'") }
         var paths: [String] = []

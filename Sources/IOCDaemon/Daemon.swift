@@ -1,3 +1,4 @@
+import IOCAlert
 import IOCCore
 import IOCHTTP
 import IOCProbe
@@ -20,8 +21,9 @@ public struct DaemonError: Error, CustomStringConvertible {
     }
 }
 
-/// `iocd`: loads the configuration, opens the store, and probes until SIGTERM or SIGINT, then lets the
-/// probes in flight finish and flushes the store before returning.
+/// `iocd`: loads the configuration, opens the store, probes and evaluates the rules until SIGTERM or
+/// SIGINT, then lets the probes in flight and the rule evaluation finish and flushes the store before
+/// returning.
 public struct Daemon: Sendable {
     public var configPath: String
     public var logger: Logger
@@ -61,7 +63,14 @@ public struct Daemon: Sendable {
             metadata: [
                 "config": "\(configPath)", "store": "\(writer.path)", "targets": "\(configuration.targets.count)",
                 "probe_files": "\(configuration.probeFiles.count)",
+                "rules": "\(configuration.ruleGroups.reduce(0) { $0 + $1.rules.count })",
             ])
+        let rules = RuleScheduler(
+            groups: configuration.ruleGroups, defaultInterval: configuration.daemon.evaluationInterval, writer: writer,
+            context: RuleContext(
+                externalLabels: configuration.daemon.externalLabels, externalURL: configuration.daemon.externalURL),
+            logger: logger)
+        if !configuration.ruleGroups.isEmpty { rules.start() }
 
         let client = HTTPClient(maxInFlight: configuration.daemon.maxProbesInFlight)
         let health = TargetHealthLog(logger: logger)
@@ -84,6 +93,7 @@ public struct Daemon: Sendable {
             logger.error("stopping after an error: \(error)")
         }
         client.shutdown()
+        if !configuration.ruleGroups.isEmpty { rules.shutdown() }
         writer.close()
         let statistics = writer.statistics
         let probing = series.statistics

@@ -11,6 +11,10 @@ public import IOCCore
 ///   max_size: 10GiB     # and the oldest days beyond this size
 /// probe_files:
 ///   - probes/*.yaml
+/// rule_files:            # Prometheus rule files; *.test.yaml (their unit tests) are skipped
+///   - rules/*.yaml
+/// evaluation_interval: 15s
+/// external_labels: {centre: ioc-hue}
 /// max_probes_in_flight: 256
 /// ```
 public struct DaemonConfig: Sendable, Equatable {
@@ -27,6 +31,14 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxStoreBytes: Int64?
     /// At most this many probes run at once; more wait their turn (and count as late).
     public var maxProbesInFlight = 256
+    /// Glob patterns of rule files, made absolute or relative to the working directory.
+    public var ruleFiles: [String] = []
+    /// How often a rule group without an interval of its own is evaluated.
+    public var evaluationInterval: Duration = .seconds(15)
+    /// Labels that name this centre to the outside (alerts sent elsewhere, templates).
+    public var externalLabels: [String: String] = [:]
+    /// This centre's address for people, in templates as `$externalURL`.
+    public var externalURL = ""
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -38,12 +50,35 @@ public struct DaemonConfig: Sendable, Equatable {
     public init(from root: ConfigNode, file: String) throws(ConfigError) {
         self.file = file
         let base = ConfigFiles.directory(of: file)
+        ruleFiles = [ConfigFiles.resolve("rules/*.yaml", against: base)]
         if case .null = root.value {
             storePath = DaemonConfig.defaultStorePath
             probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
             return
         }
-        let top = try root.mapping(of: "iocd.yaml", allowedKeys: ["storage", "probe_files", "max_probes_in_flight"])
+        let top = try root.mapping(
+            of: "iocd.yaml",
+            allowedKeys: [
+                "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
+                "max_probes_in_flight",
+            ])
+        if let patterns = top["rule_files"] {
+            ruleFiles = try patterns.sequence(of: "'rule_files'").map { node throws(ConfigError) in
+                ConfigFiles.resolve(try node.string("a rule file pattern"), against: base)
+            }
+        }
+        if let intervalNode = top["evaluation_interval"] {
+            let interval = try intervalNode.duration("'evaluation_interval'")
+            guard interval >= .seconds(1) else {
+                throw intervalNode.error("'evaluation_interval' must be at least 1s")
+            }
+            evaluationInterval = interval
+        }
+        if let labelsNode = top["external_labels"] {
+            externalLabels = Dictionary(
+                try labelsNode.labels("'external_labels'"), uniquingKeysWith: { _, last in last })
+        }
+        externalURL = try top["external_url"]?.string("'external_url'") ?? ""
         if let capNode = top["max_probes_in_flight"] {
             let cap = try capNode.int("'max_probes_in_flight'")
             guard (1...100_000).contains(cap) else {

@@ -114,6 +114,16 @@ final class Statement {
         if let value { bind(index, value) } else { sqlite3_bind_null(statement, index) }
     }
 
+    /// Binds an integer, or NULL for nil.
+    func bind(_ index: Int32, _ value: Int64?) {
+        if let value { bind(index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    /// An integer column, nil when NULL.
+    func optionalInt64(_ column: Int32) -> Int64? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : int64(column)
+    }
+
     /// A text column, nil when NULL.
     func optionalString(_ column: Int32) -> String? {
         sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : string(column)

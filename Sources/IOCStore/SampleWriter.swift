@@ -39,6 +39,7 @@ public final class SampleWriter: Sendable {
     private struct Buffer {
         var samples: [LabeledSample] = []
         var metadata: [String: MetricMetadata] = [:]
+        var alerts = AlertRecords()
         var statistics = Statistics()
         var closing = false
         var flushRequests: [DispatchSemaphore] = []
@@ -120,6 +121,16 @@ public final class SampleWriter: Sendable {
         }
     }
 
+    /// Queues the alerts of rules as they now stand (each rule's list replaces what the store had for
+    /// it) and their changes, for the next commit.
+    public func record(alerts: [String: [StoredAlert]], history: [AlertHistoryEntry]) {
+        guard !alerts.isEmpty || !history.isEmpty else { return }
+        buffer.withLock { buffer in
+            guard !buffer.closing else { return }
+            buffer.alerts.merge(AlertRecords(rules: alerts, history: history))
+        }
+    }
+
     /// The last commit's error, if the last commit failed.
     public var lastError: StoreError? { buffer.withLock { $0.lastError } }
 
@@ -162,15 +173,17 @@ public final class SampleWriter: Sendable {
                 nextMaintenance = now + 60_000
             }
             _ = wake.wait(timeout: .now() + .milliseconds(Int(flushInterval.inMilliseconds)))
-            let (batch, metadata, requests, maintenance, closing) = buffer.withLock { buffer in
+            let (batch, metadata, alerts, requests, maintenance, closing) = buffer.withLock { buffer in
                 defer {
                     buffer.samples.removeAll(keepingCapacity: true)
                     buffer.metadata.removeAll()
+                    buffer.alerts = AlertRecords()
                     buffer.flushRequests.removeAll()
                     buffer.maintenanceRequests.removeAll()
                 }
                 return (
-                    buffer.samples, buffer.metadata, buffer.flushRequests, buffer.maintenanceRequests, buffer.closing
+                    buffer.samples, buffer.metadata, buffer.alerts, buffer.flushRequests, buffer.maintenanceRequests,
+                    buffer.closing
                 )
             }
             if !batch.isEmpty || !metadata.isEmpty {
@@ -178,6 +191,19 @@ public final class SampleWriter: Sendable {
                 commit(batch, metadata: metadata, on: connection)
                 let spent = SampleWriter.threadCPUSeconds() - before
                 buffer.withLock { $0.statistics.cpuSeconds += spent }
+            }
+            if !alerts.isEmpty {
+                do {
+                    try connection.write(alerts)
+                } catch {
+                    // Kept for the next commit: the alert state must not be lost to a passing failure.
+                    buffer.withLock { buffer in
+                        var kept = alerts
+                        kept.merge(buffer.alerts)
+                        buffer.alerts = kept
+                    }
+                    failed(error)
+                }
             }
             if !maintenance.isEmpty {
                 maintain(connection, now: clock())

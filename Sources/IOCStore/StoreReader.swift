@@ -6,7 +6,7 @@ public import IOCCore
 /// Not thread-safe: use one reader per thread.
 public final class StoreReader: SeriesSource {
     public let path: String
-    private let database: Database
+    let database: Database
     private let newSeries: Statement
     /// The series read so far (they are never changed or deleted, so only new ones are read again),
     /// with a label index in memory and each one's rank in label order.

@@ -7,11 +7,13 @@ import IOCCore
 /// UNIT); 3, closed chunks in daily partition tables listed in `partitions`, with `samples` keeping
 /// the open chunks' samples; 4, chunks of an hour each with its summary, the open chunks in
 /// memory made durable by `log` (a record per commit) and `heads` (saved when hours close), and
-/// each series' latest timestamp in `watermarks`. Versions 1 to 3 are migrated by `StoreMigration`.
+/// each series' latest timestamp in `watermarks`; 5, the alerts of the alerting rules (`alerts`) and
+/// every change of them (`alert_history`). Versions 1 to 3 are migrated by `StoreMigration`; a
+/// version 4 file gains the alert tables when it is next opened for writing.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 4
+    static let version: Int64 = 5
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS series (
@@ -54,6 +56,29 @@ enum StoreSchema {
             help TEXT,
             unit TEXT
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS alerts (
+            rule TEXT NOT NULL,
+            labels BLOB NOT NULL,
+            annotations BLOB NOT NULL,
+            state TEXT NOT NULL,
+            active_at INTEGER NOT NULL,
+            fired_at INTEGER,
+            resolved_at INTEGER,
+            keep_firing_since INTEGER,
+            value INTEGER NOT NULL,
+            PRIMARY KEY (rule, labels)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS alert_history (
+            id INTEGER PRIMARY KEY,
+            time INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            labels BLOB NOT NULL,
+            annotations BLOB NOT NULL,
+            value INTEGER NOT NULL,
+            active_at INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS alert_history_by_time ON alert_history (time);
         """
 
     /// Sets the connection up for writing and brings the file to the current schema.

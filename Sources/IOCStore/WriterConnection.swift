@@ -9,7 +9,7 @@ import IOCCore
 /// sweep, the open chunks that remain are saved to the `heads` table, and the log is emptied, all
 /// in one transaction. On start the saved heads and the log are replayed.
 final class WriterConnection {
-    private let database: Database
+    let database: Database
     let heads: HeadTable
     private let insertSeries: Statement
     private let insertPosting: Statement

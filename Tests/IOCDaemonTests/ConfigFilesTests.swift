@@ -21,6 +21,29 @@ import Testing
         #expect(loaded.targets.map(\.address) == ["http://a/", "http://b/", "http://c/"])
     }
 
+    @Test func ruleFilesLoadBesideTheirTestsAndAnErrorInOneNamesFileAndLine() throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write(
+            "iocd.yaml", "storage:\n  path: ioc.db\nevaluation_interval: 30s\nexternal_labels: {centre: hue}\n")
+        try directory.write(
+            "rules/a.yaml", "groups:\n  - name: a\n    rules:\n      - alert: Down\n        expr: probe_success == 0\n")
+        // Unit tests in promtool's format live beside the rules and are not rule files.
+        try directory.write("rules/a.test.yaml", "rule_files: [a.yaml]\ntests: []\n")
+        let loaded = try ConfigFiles.load(config)
+        #expect(loaded.ruleFiles == [directory.file("rules/a.yaml")])
+        #expect(loaded.ruleGroups.map(\.name) == ["a"])
+        #expect(loaded.daemon.evaluationInterval == .seconds(30))
+        #expect(loaded.daemon.externalLabels == ["centre": "hue"])
+
+        let broken = try directory.write(
+            "rules/b.yaml", "groups:\n  - name: b\n    rules:\n      - alert: Slow\n        expr: avg(\n")
+        #expect {
+            _ = try ConfigFiles.load(config)
+        } throws: { error in
+            "\(error)".hasPrefix("\(broken):5:15: could not parse expression")
+        }
+    }
+
     @Test func aMisspeltKeyInAProbeFileNamesFileLineAndKey() throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\n")

@@ -1,0 +1,184 @@
+import Foundation
+public import IOCCore
+import IOCQuery
+public import IOCStore
+public import Logging
+import Synchronization
+
+/// Evaluates the rule groups on their intervals, on a thread of its own (the query engine reads
+/// SQLite, which must not block Swift's cooperative pool). Recorded series and `ALERTS` go to the
+/// store's writer; each alert's state and every change of it are written to the store, and read back
+/// at start, so that a restart neither sends a firing alert again nor restarts a pending timer.
+public final class RuleScheduler: Sendable {
+    /// Counters for self-metrics and tests.
+    public struct Statistics: Sendable, Equatable {
+        public var evaluations = 0
+        public var failures = 0
+        /// Seconds spent evaluating, in all.
+        public var seconds = 0.0
+        /// Time of the last evaluation of any group (ms), for the watchdog.
+        public var lastEvaluation: Int64 = 0
+    }
+
+    private let groups: [RuleGroup]
+    private let defaultInterval: Duration
+    private let writer: SampleWriter
+    private let context: RuleContext
+    private let logger: Logger
+    private let clock: @Sendable () -> Int64
+    private let stop = Mutex(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let counters = Mutex(Statistics())
+    /// Called with the transitions of each evaluation, on the scheduler's thread (the notifier's way in).
+    private let onTransitions: @Sendable ([AlertTransition]) -> Void
+
+    public init(
+        groups: [RuleGroup], defaultInterval: Duration, writer: SampleWriter, context: RuleContext = RuleContext(),
+        logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
+        onTransitions: @escaping @Sendable ([AlertTransition]) -> Void = { _ in }
+    ) {
+        self.groups = groups
+        self.defaultInterval = defaultInterval
+        self.writer = writer
+        self.context = context
+        self.logger = logger
+        self.clock = clock
+        self.onTransitions = onTransitions
+    }
+
+    public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Starts the thread. Returns at once.
+    public func start() {
+        let thread = Thread { [self] in
+            self.loop()
+            self.stopped.signal()
+        }
+        thread.name = "ioc-rules"
+        thread.start()
+    }
+
+    /// Stops after the evaluation in progress, if any; returns when the thread has ended.
+    public func shutdown() {
+        stop.withLock { $0 = true }
+        wake.signal()
+        stopped.wait()
+    }
+
+    private func loop() {
+        let evaluators = groups.map { GroupEvaluator(group: $0, context: context) }
+        let reader: StoreReader
+        do {
+            reader = try writer.makeReader()
+            try restore(evaluators, from: reader)
+        } catch {
+            logger.error("rules are not evaluated: cannot read the store: \(error)")
+            return
+        }
+        var persisted: [String: [ActiveAlert]] = [:]
+        for evaluator in evaluators {
+            for (index, key) in evaluator.ruleKeys.enumerated() {
+                persisted[key] = evaluator.alertStates[index]?.all ?? []
+            }
+        }
+        // Each group starts at a point of its interval given by its name, as Prometheus spreads them,
+        // so that many groups do not all run at the same instant.
+        let intervals = groups.map { ($0.interval ?? defaultInterval).inMilliseconds }
+        var next = zip(groups, intervals).map { group, interval in
+            let now = clock()
+            let offset = Int64(StableHash.fnv1a(group.file + "/" + group.name) % UInt64(interval))
+            let slot = now - now % interval + offset
+            return slot <= now ? slot + interval : slot
+        }
+        while !stop.withLock({ $0 }) {
+            guard let soonest = next.indices.min(by: { next[$0] < next[$1] }) else { return }
+            let wait = next[soonest] - clock()
+            if wait > 0 {
+                _ = wake.wait(timeout: .now() + .milliseconds(Int(min(wait, 1_000))))
+                continue
+            }
+            let due = next[soonest]
+            evaluate(evaluators[soonest], at: due, reader: reader, persisted: &persisted)
+            // A group that fell behind skips the slots it missed rather than running them in a burst.
+            let interval = intervals[soonest]
+            next[soonest] = due + interval * max(1, (clock() - due) / interval + 1)
+        }
+    }
+
+    private func restore(_ evaluators: [GroupEvaluator], from reader: StoreReader) throws {
+        var saved: [String: [ActiveAlert]] = [:]
+        for stored in try reader.alerts() {
+            guard let state = ActiveAlert.State(rawValue: stored.state) else { continue }
+            saved[stored.rule, default: []].append(
+                ActiveAlert(
+                    labels: stored.labels, annotations: stored.annotations, state: state, activeAt: stored.activeAt,
+                    firedAt: stored.firedAt, resolvedAt: stored.resolvedAt, keepFiringSince: stored.keepFiringSince,
+                    value: stored.value))
+        }
+        for evaluator in evaluators { evaluator.restore(saved) }
+        let restored = saved.values.reduce(0) { $0 + $1.filter { $0.state != .inactive }.count }
+        if restored > 0 { logger.info("alerts restored from the store", metadata: ["alerts": "\(restored)"]) }
+    }
+
+    private func evaluate(
+        _ evaluator: GroupEvaluator, at time: Int64, reader: StoreReader, persisted: inout [String: [ActiveAlert]]
+    ) {
+        let started = ContinuousClock.now
+        let outcome = evaluator.evaluate(at: time, source: reader)
+        let elapsed = ContinuousClock.now - started
+        writer.append(outcome.samples)
+        for failure in outcome.failures {
+            logger.warning(
+                "rule evaluation failed",
+                metadata: ["group": "\(failure.group)", "rule": "\(failure.rule)", "error": "\(failure.message)"])
+        }
+        // Each rule's alerts are written when anything but their values changed.
+        let keys = evaluator.ruleKeys
+        var changed: [String: [StoredAlert]] = [:]
+        for (index, state) in evaluator.alertStates {
+            let now = state.all
+            let before = persisted[keys[index]] ?? []
+            let same =
+                now.count == before.count
+                && zip(now, before).allSatisfy { a, b in
+                    var a = a
+                    a.value = b.value
+                    a.annotations = b.annotations
+                    return a == b
+                }
+            guard !same else { continue }
+            persisted[keys[index]] = now
+            changed[keys[index]] = now.map { alert in
+                StoredAlert(
+                    rule: keys[index], labels: alert.labels, annotations: alert.annotations,
+                    state: alert.state.rawValue, activeAt: alert.activeAt, firedAt: alert.firedAt,
+                    resolvedAt: alert.resolvedAt, keepFiringSince: alert.keepFiringSince, value: alert.value)
+            }
+        }
+        var history: [AlertHistoryEntry] = []
+        for (transition, index) in zip(outcome.transitions, outcome.transitionRules) {
+            let alert = transition.alert
+            history.append(
+                AlertHistoryEntry(
+                    time: transition.time, kind: transition.kind.rawValue, rule: keys[index], labels: alert.labels,
+                    annotations: alert.annotations, value: alert.value, activeAt: alert.activeAt))
+            let metadata: Logger.Metadata = [
+                "alert": "\(alert.labels)", "summary": "\(alert.annotations["summary"] ?? "")",
+            ]
+            switch transition.kind {
+            case .firing: logger.warning("alert firing", metadata: metadata)
+            case .resolved: logger.notice("alert resolved", metadata: metadata)
+            case .pending, .cancelled: logger.debug("alert \(transition.kind.rawValue)", metadata: metadata)
+            }
+        }
+        writer.record(alerts: changed, history: history)
+        if !outcome.transitions.isEmpty { onTransitions(outcome.transitions) }
+        counters.withLock {
+            $0.evaluations += 1
+            $0.failures += outcome.failures.count
+            $0.seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            $0.lastEvaluation = time
+        }
+    }
+}
