@@ -96,7 +96,7 @@ let package = Package(
         // `make bench`: the figures of BENCHMARKS.md (probe engine, store, query engine), built in release mode.
         .executableTarget(
             name: "ioc-bench",
-            dependencies: ["IOCCore", "IOCHTTP", "IOCProbe", "IOCQuery", "IOCStore", "IOCSimulator"],
+            dependencies: ["IOCCore", "IOCHTTP", "IOCProbe", "IOCQuery", "IOCStore", "IOCSimulator", "IOCAlert"],
             path: "Benchmarks/ProbeBenchmark",
             swiftSettings: strict
         ),

@@ -8,12 +8,14 @@
 //   ioc-bench ingest [--series 10000] [--hours 26]     the store alone: ingest, bytes, queries
 //   ioc-bench history [--series 100] [--days 90]       the store after months: restart, 30-day queries
 //   ioc-bench promql [--runs 9] [--only NAME]          the query engine: the issue 5 queries over the store
+//   ioc-bench rules [--cycles 20]                      1,000 alert rules over 10,000 series, per cycle
 //   ioc-bench crashload --path P [--series 200] [--start MS]   writes until killed (for a test)
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
 // not counted; it includes libcurl, the scheduler, the probe results and the store's writer thread.
 import Foundation
 import Glibc
+import IOCAlert
 import IOCCore
 import IOCHTTP
 import IOCProbe
@@ -742,11 +744,119 @@ func crashload() throws {
     writer.close()
 }
 
+/// The rule evaluator over the store, through the daemon's reader: 10,000 series (5,000 probe
+/// results and 5,000 durations of 500 services × 10 instances, an hour at 15 s), 1,000 alerting rules
+/// in 20 groups (500 `probe_success{service=...} == 0` and 500 `avg_over_time(...[5m]) > 0.5`, about
+/// a tenth of them firing). Each cycle evaluates every group once, as the scheduler would, a cycle
+/// 15 s of data time after the one before; the median and the slowest cycle of `--cycles`.
+func rules() throws {
+    ProcessMemory.keepFreedMemoryForReuse()
+    let cycles = Int(option("cycles", "20")) ?? 20
+    let directory = NSTemporaryDirectory() + "/ioc-rules-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let start: Int64 = 1_795_046_400_000
+    let clock = Atomic<Int64>(start)
+    let writer = try SampleWriter(
+        path: directory + "/ioc.db", capacity: 1_000_000, clock: { clock.load(ordering: .relaxed) })
+    var random = SplitMix64(seed: 9)
+    let services = 500
+    func labels(_ name: String, _ service: Int, _ instance: Int) -> Labels {
+        Labels([
+            ("__name__", name), ("job", "portal"), ("service", "svc-\(service)"),
+            ("instance", "https://svc-\(service)-\(instance).example/"),
+            ("province", ProvinceCatalogue.current[service % ProvinceCatalogue.current.count].name),
+        ])
+    }
+    func write(until end: Int64, from begin: Int64) {
+        var batch: [LabeledSample] = []
+        for time in stride(from: begin, to: end, by: 15_000) {
+            for service in 0..<services {
+                // A tenth of the services fail; a tenth of the others are slow.
+                let down = service % 10 == 3
+                let slow = service % 10 == 7
+                for instance in 0..<10 {
+                    batch.append(
+                        LabeledSample(
+                            labels: labels("probe_success", service, instance),
+                            sample: Sample(timestamp: time, value: down ? 0 : 1)))
+                    let duration = Double(Int(random.next() % 200_000) + (slow ? 600_000 : 20_000)) / 1e6
+                    batch.append(
+                        LabeledSample(
+                            labels: labels("probe_duration_seconds", service, instance),
+                            sample: Sample(timestamp: time, value: duration)))
+                }
+            }
+            if batch.count >= 500_000 {
+                clock.store(time, ordering: .relaxed)
+                writer.append(batch)
+                writer.flush()
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        clock.store(end, ordering: .relaxed)
+        writer.append(batch)
+        writer.flush()
+    }
+    var now = start + 3_600_000
+    write(until: now, from: start)
+    var text = "groups:\n"
+    for group in 0..<20 {
+        text += "  - name: group-\(group)\n    rules:\n"
+        for rule in 0..<50 {
+            let service = group * 25 + rule / 2
+            if rule % 2 == 0 {
+                text += "      - alert: ServiceDown\n"
+                text += "        expr: probe_success{service=\"svc-\(service)\"} == 0\n"
+                text += "        for: 1m\n        labels: {severity: critical}\n"
+                text += "        annotations: {summary: '{{ $labels.instance }} of {{ $labels.province }} is down'}\n"
+            } else {
+                text += "      - alert: ServiceSlow\n"
+                text += "        expr: avg_over_time(probe_duration_seconds{service=\"svc-\(service)\"}[5m]) > 0.5\n"
+                text += "        for: 2m\n        labels: {severity: warning}\n"
+                text += "        annotations: {summary: '{{ $labels.instance }} answers in {{ $value | humanizeDuration }}'}\n"
+            }
+        }
+    }
+    let groups = try RuleFile.groups(from: try ConfigNode.parse(yaml: text, file: "bench.yaml"), file: "bench.yaml")
+    let evaluators = groups.map { GroupEvaluator(group: $0) }
+    let reader = try writer.makeReader()
+    var times: [Double] = []
+    var firing = 0
+    var samples = 0
+    for _ in 0..<cycles {
+        write(until: now + 15_000, from: now)
+        now += 15_000
+        var produced = 0
+        times.append(
+            milliseconds {
+                for evaluator in evaluators {
+                    let outcome = evaluator.evaluate(at: now, source: reader)
+                    produced += outcome.samples.count
+                    writer.append(outcome.samples)
+                }
+            })
+        samples = produced
+        firing = evaluators.reduce(0) { total, evaluator in
+            total + evaluator.alertStates.values.reduce(0) { $0 + $1.active.filter { $0.state == .firing }.count }
+        }
+    }
+    writer.close()
+    printFigures(
+        "rules",
+        [
+            ("rules", 1_000), ("series", 10_000), ("cycle_median_ms", median(times)),
+            ("cycle_max_ms", times.max() ?? 0), ("firing_alerts", Double(firing)),
+            ("samples_per_cycle", Double(samples)),
+        ])
+}
+
 switch CommandLine.arguments.dropFirst().first ?? "all" {
 case "ingest": try ingest()
 case "history": try history()
 case "crashload": try crashload()
 case "promql": try promql()
+case "rules": try rules()
 case "chunks": chunks()
 case "serve": try await serve()
 case "client": await client()

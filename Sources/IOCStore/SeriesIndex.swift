@@ -26,8 +26,13 @@ struct SeriesIndex {
 
     func series(matching matchers: [LabelMatcher]) -> [(id: Int64, labels: Labels)] {
         var found: [(rank: Int, id: Int64, labels: Labels)] = []
-        let anchor = matchers.firstIndex { $0.op == .equal && !$0.value.isEmpty }
-        // The anchor holds for every series its posting list names.
+        // The anchor is the equality matcher with the shortest posting list (`service="x"` rather
+        // than the metric name shared by thousands); it holds for every series that list names.
+        let anchor = matchers.indices.filter { matchers[$0].op == .equal && !matchers[$0].value.isEmpty }
+            .min {
+                postings[matchers[$0].name]?[matchers[$0].value]?.count ?? 0
+                    < postings[matchers[$1].name]?[matchers[$1].value]?.count ?? 0
+            }
         let rest = matchers.indices.filter { $0 != anchor }.map { matchers[$0] }
         func consider(_ id: Int64) {
             guard id >= 0, id < labels.count, let labels = labels[Int(id)] else { return }
