@@ -7,8 +7,10 @@ SWIFT ?= swift
 BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev
 # Needed by the tests: tmux is the real terminal the dashboard tests drive; nginx is the real TLS
 # server of the TLS probe tests, with certificates made by openssl; prometheus brings promtool,
-# which must read what `ioc export` writes.
-TEST_PACKAGES := tmux nginx openssl prometheus
+# which must read what `ioc export` writes and give the rule unit tests the same verdicts;
+# rsyslog and prometheus-alertmanager receive the alerts of the notification tests (curl asks
+# Alertmanager what it got).
+TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl
 
 .PHONY: all build test demo bench deps test-deps format lint clean
 

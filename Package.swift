@@ -114,7 +114,8 @@ let package = Package(
             name: "IOCStoreTests", dependencies: ["IOCStore", "CSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "IOCQueryTests", dependencies: ["IOCQuery"], exclude: ["promql"], swiftSettings: strict),
-        .testTarget(name: "IOCAlertTests", dependencies: ["IOCAlert"], swiftSettings: strict),
+        .testTarget(
+            name: "IOCAlertTests", dependencies: ["IOCAlert", "IOCHTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "IOCDashboardTests",
             dependencies: ["IOCDashboard", "IOCStore", "IOCQuery", "TestSupport"],

@@ -30,13 +30,14 @@ public final class RuleScheduler: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
     private let counters = Mutex(Statistics())
-    /// Called with the transitions of each evaluation, on the scheduler's thread (the notifier's way in).
-    private let onTransitions: @Sendable ([AlertTransition]) -> Void
+    /// Called after each group's evaluation with its rules' alerts by rule key, on the scheduler's
+    /// thread: the notifier's way in.
+    private let onAlerts: @Sendable ([String: [ActiveAlert]], Int64) -> Void
 
     public init(
         groups: [RuleGroup], defaultInterval: Duration, writer: SampleWriter, context: RuleContext = RuleContext(),
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
-        onTransitions: @escaping @Sendable ([AlertTransition]) -> Void = { _ in }
+        onAlerts: @escaping @Sendable ([String: [ActiveAlert]], Int64) -> Void = { _, _ in }
     ) {
         self.groups = groups
         self.defaultInterval = defaultInterval
@@ -44,7 +45,7 @@ public final class RuleScheduler: Sendable {
         self.context = context
         self.logger = logger
         self.clock = clock
-        self.onTransitions = onTransitions
+        self.onAlerts = onAlerts
     }
 
     public var statistics: Statistics { counters.withLock { $0 } }
@@ -173,7 +174,9 @@ public final class RuleScheduler: Sendable {
             }
         }
         writer.record(alerts: changed, history: history)
-        if !outcome.transitions.isEmpty { onTransitions(outcome.transitions) }
+        var current: [String: [ActiveAlert]] = [:]
+        for (index, state) in evaluator.alertStates { current[keys[index]] = state.all }
+        onAlerts(current, time)
         counters.withLock {
             $0.evaluations += 1
             $0.failures += outcome.failures.count

@@ -65,14 +65,27 @@ public struct Daemon: Sendable {
                 "probe_files": "\(configuration.probeFiles.count)",
                 "rules": "\(configuration.ruleGroups.reduce(0) { $0 + $1.rules.count })",
             ])
+        let client = HTTPClient(maxInFlight: configuration.daemon.maxProbesInFlight)
+        let notifier = NotificationService(
+            config: configuration.daemon.notifications, writer: writer,
+            delivery: NotificationDelivery(client: client, externalURL: configuration.daemon.externalURL),
+            logger: logger)
+        let notifying = !configuration.daemon.notifications.isEmpty
+        if notifying {
+            do {
+                try notifier.start()
+            } catch {
+                throw DaemonError("cannot read the notification queue: \(error)", exitCode: 1)
+            }
+        }
         let rules = RuleScheduler(
             groups: configuration.ruleGroups, defaultInterval: configuration.daemon.evaluationInterval, writer: writer,
             context: RuleContext(
                 externalLabels: configuration.daemon.externalLabels, externalURL: configuration.daemon.externalURL),
-            logger: logger)
+            logger: logger,
+            onAlerts: { alerts, time in if notifying { notifier.update(alerts, at: time) } })
         if !configuration.ruleGroups.isEmpty { rules.start() }
 
-        let client = HTTPClient(maxInFlight: configuration.daemon.maxProbesInFlight)
         let health = TargetHealthLog(logger: logger)
         let series = ProbeSeriesWriter()
         let scheduler = ProbeScheduler(targets: configuration.targets, prober: Prober(client: client)) {
@@ -92,8 +105,9 @@ public struct Daemon: Sendable {
         } catch {
             logger.error("stopping after an error: \(error)")
         }
-        client.shutdown()
         if !configuration.ruleGroups.isEmpty { rules.shutdown() }
+        if notifying { notifier.shutdown() }
+        client.shutdown()
         writer.close()
         let statistics = writer.statistics
         let probing = series.statistics

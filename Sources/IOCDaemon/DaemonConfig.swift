@@ -1,4 +1,5 @@
 import Foundation
+public import IOCAlert
 public import IOCCore
 
 /// `iocd.yaml`: where the store lives and which probe files to load. Relative paths are relative
@@ -17,7 +18,7 @@ public import IOCCore
 /// external_labels: {centre: ioc-hue}
 /// max_probes_in_flight: 256
 /// ```
-public struct DaemonConfig: Sendable, Equatable {
+public struct DaemonConfig: Sendable {
     public static let defaultPath = "/etc/iocd/iocd.yaml"
     public static let defaultStorePath = "/var/lib/iocd/ioc.db"
 
@@ -39,6 +40,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var externalLabels: [String: String] = [:]
     /// This centre's address for people, in templates as `$externalURL`.
     public var externalURL = ""
+    /// Where alerts are sent; none: alerts are only logged and kept in the store.
+    public var notifications = NotifierConfig.none
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -60,8 +63,9 @@ public struct DaemonConfig: Sendable, Equatable {
             of: "iocd.yaml",
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
-                "max_probes_in_flight",
+                "notifications", "max_probes_in_flight",
             ])
+        if let notificationsNode = top["notifications"] { notifications = try NotifierConfig(from: notificationsNode) }
         if let patterns = top["rule_files"] {
             ruleFiles = try patterns.sequence(of: "'rule_files'").map { node throws(ConfigError) in
                 ConfigFiles.resolve(try node.string("a rule file pattern"), against: base)

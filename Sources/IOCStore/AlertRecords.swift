@@ -1,3 +1,4 @@
+import Glibc
 public import IOCCore
 
 /// An alert as the store keeps it between evaluations, so that a restarted daemon neither sends a
@@ -180,5 +181,192 @@ extension StoreReader {
 
     private func hasAlertTables() throws(StoreError) -> Bool {
         try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'alerts'") > 0
+    }
+}
+
+/// A silence as stored: its matchers as text (`{severity="critical",province="Huế"}`), parsed by
+/// whoever uses them.
+public struct StoredSilence: Sendable, Equatable {
+    public var id: String
+    public var matchers: String
+    public var startsAt: Int64
+    public var endsAt: Int64
+    public var createdBy: String
+    public var comment: String
+
+    public init(id: String, matchers: String, startsAt: Int64, endsAt: Int64, createdBy: String, comment: String) {
+        self.id = id
+        self.matchers = matchers
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.createdBy = createdBy
+        self.comment = comment
+    }
+}
+
+/// A notification waiting to be delivered through one integration of a receiver.
+public struct QueuedNotification: Sendable, Equatable {
+    public var id: Int64
+    public var receiver: String
+    public var integration: Int
+    public var payload: [UInt8]
+    public var attempts: Int
+    public var nextAttempt: Int64
+    public var createdAt: Int64
+
+    public init(
+        id: Int64, receiver: String, integration: Int, payload: [UInt8], attempts: Int, nextAttempt: Int64,
+        createdAt: Int64
+    ) {
+        self.id = id
+        self.receiver = receiver
+        self.integration = integration
+        self.payload = payload
+        self.attempts = attempts
+        self.nextAttempt = nextAttempt
+        self.createdAt = createdAt
+    }
+}
+
+/// Silences are written by `ioc silence` (another process) on a connection of its own; SQLite
+/// serialises it with the daemon's writer.
+public final class SilenceStore {
+    private let database: Database
+
+    public init(path: String) throws(StoreError) {
+        guard access(path, F_OK) == 0 else {
+            throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
+        }
+        database = try Database(path: path, readOnly: false)
+        try StoreSchema.checkForReading(database)
+        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'silences'") > 0 else {
+            throw StoreError(path: path, "written by an older IOC; start iocd once to bring it up to date")
+        }
+    }
+
+    public func add(_ silence: StoredSilence) throws(StoreError) {
+        let statement = try database.prepare(
+            "INSERT INTO silences (id, matchers, starts_at, ends_at, created_by, comment) VALUES (?, ?, ?, ?, ?, ?)")
+        statement.bind(1, silence.id)
+        statement.bind(2, silence.matchers)
+        statement.bind(3, silence.startsAt)
+        statement.bind(4, silence.endsAt)
+        statement.bind(5, silence.createdBy)
+        statement.bind(6, silence.comment)
+        try statement.run()
+    }
+
+    /// Ends a silence now; false when there is no such silence or it had already ended.
+    public func expire(_ id: String, at time: Int64) throws(StoreError) -> Bool {
+        let statement = try database.prepare("UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?")
+        statement.bind(1, time)
+        statement.bind(2, id)
+        statement.bind(3, time)
+        try statement.run()
+        return try database.scalarInt("SELECT changes()") > 0
+    }
+}
+
+extension WriterConnection {
+    func write(log entries: [NotificationLogRecord], queued: [QueuedNotification], delivered: [Int64])
+        throws(StoreError)
+    {
+        guard !entries.isEmpty || !queued.isEmpty || !delivered.isEmpty else { return }
+        try database.transaction { () throws(StoreError) in
+            let log = try database.prepare(
+                "INSERT OR REPLACE INTO notification_log (key, firing, sent_at) VALUES (?, ?, ?)")
+            for entry in entries {
+                log.bind(1, entry.key)
+                log.bind(2, entry.firing)
+                log.bind(3, entry.sentAt)
+                try log.run()
+            }
+            let upsert = try database.prepare(
+                """
+                INSERT OR REPLACE INTO notification_queue (id, receiver, integration, payload, attempts, next_attempt,
+                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for item in queued {
+                upsert.bind(1, item.id)
+                upsert.bind(2, item.receiver)
+                upsert.bind(3, Int64(item.integration))
+                upsert.bind(4, item.payload)
+                upsert.bind(5, Int64(item.attempts))
+                upsert.bind(6, item.nextAttempt)
+                upsert.bind(7, item.createdAt)
+                try upsert.run()
+            }
+            let delete = try database.prepare("DELETE FROM notification_queue WHERE id = ?")
+            for id in delivered {
+                delete.bind(1, id)
+                try delete.run()
+            }
+        }
+    }
+}
+
+/// A notification log entry as stored: the fingerprints as text.
+public struct NotificationLogRecord: Sendable, Equatable {
+    public var key: String
+    /// Hexadecimal fingerprints separated by commas.
+    public var firing: String
+    public var sentAt: Int64
+
+    public init(key: String, firing: String, sentAt: Int64) {
+        self.key = key
+        self.firing = firing
+        self.sentAt = sentAt
+    }
+}
+
+extension StoreReader {
+    public func silences() throws(StoreError) -> [StoredSilence] {
+        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'silences'") > 0 else {
+            return []
+        }
+        let statement = try database.prepare(
+            "SELECT id, matchers, starts_at, ends_at, created_by, comment FROM silences ORDER BY starts_at, id")
+        var result: [StoredSilence] = []
+        while try statement.step() {
+            result.append(
+                StoredSilence(
+                    id: statement.string(0), matchers: statement.string(1), startsAt: statement.int64(2),
+                    endsAt: statement.int64(3), createdBy: statement.string(4), comment: statement.string(5)))
+        }
+        return result
+    }
+
+    public func notificationLog() throws(StoreError) -> [NotificationLogRecord] {
+        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'notification_log'") > 0 else {
+            return []
+        }
+        let statement = try database.prepare("SELECT key, firing, sent_at FROM notification_log")
+        var result: [NotificationLogRecord] = []
+        while try statement.step() {
+            result.append(
+                NotificationLogRecord(key: statement.string(0), firing: statement.string(1), sentAt: statement.int64(2))
+            )
+        }
+        return result
+    }
+
+    public func notificationQueue() throws(StoreError) -> [QueuedNotification] {
+        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'notification_queue'") > 0 else {
+            return []
+        }
+        let statement = try database.prepare(
+            """
+            SELECT id, receiver, integration, payload, attempts, next_attempt, created_at FROM notification_queue
+            ORDER BY id
+            """)
+        var result: [QueuedNotification] = []
+        while try statement.step() {
+            result.append(
+                QueuedNotification(
+                    id: statement.int64(0), receiver: statement.string(1), integration: Int(statement.int64(2)),
+                    payload: statement.withBlob(3) { Array($0) }, attempts: Int(statement.int64(4)),
+                    nextAttempt: statement.int64(5), createdAt: statement.int64(6)))
+        }
+        return result
     }
 }

@@ -40,6 +40,9 @@ public final class SampleWriter: Sendable {
         var samples: [LabeledSample] = []
         var metadata: [String: MetricMetadata] = [:]
         var alerts = AlertRecords()
+        var notificationLog: [String: NotificationLogRecord] = [:]
+        var queued: [Int64: QueuedNotification] = [:]
+        var delivered: Set<Int64> = []
         var statistics = Statistics()
         var closing = false
         var flushRequests: [DispatchSemaphore] = []
@@ -131,6 +134,22 @@ public final class SampleWriter: Sendable {
         }
     }
 
+    /// Queues notification records for the next commit: log entries (replacing by key), queued or
+    /// retried notifications (replacing by id) and delivered ones (deleted).
+    public func record(
+        notificationLog: [NotificationLogRecord] = [], queued: [QueuedNotification] = [], delivered: [Int64] = []
+    ) {
+        buffer.withLock { buffer in
+            guard !buffer.closing else { return }
+            for entry in notificationLog { buffer.notificationLog[entry.key] = entry }
+            for item in queued where !buffer.delivered.contains(item.id) { buffer.queued[item.id] = item }
+            for id in delivered {
+                buffer.queued[id] = nil
+                buffer.delivered.insert(id)
+            }
+        }
+    }
+
     /// The last commit's error, if the last commit failed.
     public var lastError: StoreError? { buffer.withLock { $0.lastError } }
 
@@ -191,6 +210,28 @@ public final class SampleWriter: Sendable {
                 commit(batch, metadata: metadata, on: connection)
                 let spent = SampleWriter.threadCPUSeconds() - before
                 buffer.withLock { $0.statistics.cpuSeconds += spent }
+            }
+            let (log, queued, delivered) = buffer.withLock { buffer in
+                defer {
+                    buffer.notificationLog = [:]
+                    buffer.queued = [:]
+                    buffer.delivered = []
+                }
+                return (Array(buffer.notificationLog.values), Array(buffer.queued.values), Array(buffer.delivered))
+            }
+            do {
+                try connection.write(log: log, queued: queued, delivered: delivered)
+            } catch {
+                buffer.withLock { buffer in
+                    for entry in log where buffer.notificationLog[entry.key] == nil {
+                        buffer.notificationLog[entry.key] = entry
+                    }
+                    for item in queued where buffer.queued[item.id] == nil && !buffer.delivered.contains(item.id) {
+                        buffer.queued[item.id] = item
+                    }
+                    buffer.delivered.formUnion(delivered)
+                }
+                failed(error)
             }
             if !alerts.isEmpty {
                 do {

@@ -8,7 +8,8 @@ import IOCCore
 /// the open chunks' samples; 4, chunks of an hour each with its summary, the open chunks in
 /// memory made durable by `log` (a record per commit) and `heads` (saved when hours close), and
 /// each series' latest timestamp in `watermarks`; 5, the alerts of the alerting rules (`alerts`) and
-/// every change of them (`alert_history`). Versions 1 to 3 are migrated by `StoreMigration`; a
+/// every change of them (`alert_history`), silences, what each notification group last sent
+/// (`notification_log`) and the notifications not yet delivered (`notification_queue`). Versions 1 to 3 are migrated by `StoreMigration`; a
 /// version 4 file gains the alert tables when it is next opened for writing.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
@@ -79,6 +80,28 @@ enum StoreSchema {
             active_at INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS alert_history_by_time ON alert_history (time);
+        CREATE TABLE IF NOT EXISTS silences (
+            id TEXT PRIMARY KEY,
+            matchers TEXT NOT NULL,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            comment TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS notification_log (
+            key TEXT PRIMARY KEY,
+            firing TEXT NOT NULL,
+            sent_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS notification_queue (
+            id INTEGER PRIMARY KEY,
+            receiver TEXT NOT NULL,
+            integration INTEGER NOT NULL,
+            payload BLOB NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
         """
 
     /// Sets the connection up for writing and brings the file to the current schema.

@@ -9,7 +9,7 @@ struct IOC: AsyncParsableCommand {
         version: IOCVersion.current,
         subcommands: [
             DashboardCommand.self, QueryCommand.self, LabelsCommand.self, ProbeCommand.self, CheckCommand.self,
-            RulesCommand.self, AlertsCommand.self,
+            RulesCommand.self, AlertsCommand.self, SilenceCommand.self,
             ExportCommand.self,
             ImportCommand.self, SimulateCommand.self,
         ])

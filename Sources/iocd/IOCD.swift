@@ -32,6 +32,8 @@ struct IOCD: AsyncParsableCommand {
 
     func run() async throws {
         ProcessMemory.keepFreedMemoryForReuse()
+        // Writing to a hook or socket that closed is an error to handle (EPIPE), not the daemon's end.
+        signal(SIGPIPE, SIG_IGN)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -1,0 +1,218 @@
+import Foundation
+import Glibc
+import IOCCore
+public import IOCHTTP
+import Synchronization
+
+/// A delivery that did not happen; the queue tries again later.
+public struct DeliveryError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Sends one notification through one integration, blocking: it runs on the notification sender's
+/// own thread, never on Swift's cooperative pool.
+public struct NotificationDelivery: Sendable {
+    public let client: HTTPClient
+    public let externalURL: String
+
+    public init(client: HTTPClient, externalURL: String) {
+        self.client = client
+        self.externalURL = externalURL
+    }
+
+    public func deliver(_ notification: Notification, via integration: NotifierConfig.Integration) throws(DeliveryError)
+    {
+        switch integration {
+        case .syslog(let target): try syslog(notification, target)
+        case .exec(let command, let timeout): try exec(notification, command, timeout)
+        case .webhook(let url, let timeout, let token):
+            var headers = [(name: "Content-Type", value: "application/json")]
+            if let token { headers.append((name: "Authorization", value: "Bearer \(token)")) }
+            try post(url, NotificationPayload.webhook(notification, externalURL: externalURL), headers, timeout)
+        case .alertmanager(let url, let timeout):
+            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+            try post(
+                base + "/api/v2/alerts", NotificationPayload.alertmanager(notification, externalURL: externalURL),
+                [(name: "Content-Type", value: "application/json")], timeout)
+        }
+    }
+
+    private func post(
+        _ url: String, _ body: [UInt8], _ headers: [(name: String, value: String)], _ timeout: Duration
+    ) throws(DeliveryError) {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<HTTPResponse?>(nil)
+        client.start(
+            HTTPRequest(
+                url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false)
+        ) { response in
+            result.withLock { $0 = response }
+            done.signal()
+        }
+        done.wait()
+        guard let response = result.withLock({ $0 }) else { throw DeliveryError("no answer from \(url)") }
+        guard let status = response.status else {
+            throw DeliveryError("\(url): \(response.failure.map { "\($0)" } ?? "no answer")")
+        }
+        guard (200..<300).contains(status) else { throw DeliveryError("\(url) answered HTTP \(status)") }
+    }
+
+    // MARK: syslog
+
+    private func syslog(_ notification: Notification, _ target: NotifierConfig.SyslogTarget) throws(DeliveryError) {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let hostname = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let messages = NotificationPayload.syslog(
+            notification, facility: target.facility, appName: target.appName, hostname: hostname,
+            processID: getpid())
+        switch target.transport {
+        case .unix(let path):
+            let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            guard socket >= 0 else { throw DeliveryError("syslog: cannot open a socket: \(errnoText())") }
+            defer { close(socket) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+                throw DeliveryError("syslog: socket path too long")
+            }
+            withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+                buffer.copyBytes(from: bytes)
+                buffer[bytes.count] = 0
+            }
+            for message in messages {
+                let data = Array(message.utf8)
+                let sent = withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(socket, data, data.count, 0, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+                guard sent == data.count else { throw DeliveryError("syslog: cannot send to \(path): \(errnoText())") }
+            }
+        case .udp(let host, let port):
+            let (socket, address, length) = try connectedSocket(host, port, type: SOCK_DGRAM)
+            defer { close(socket) }
+            _ = address
+            _ = length
+            for message in messages {
+                let data = Array(message.utf8)
+                guard send(socket, data, data.count, 0) == data.count else {
+                    throw DeliveryError("syslog: cannot send to udp://\(host):\(port): \(errnoText())")
+                }
+            }
+        case .tcp(let host, let port):
+            let (socket, _, _) = try connectedSocket(host, port, type: SOCK_STREAM)
+            defer { close(socket) }
+            // RFC 6587 octet counting: each message preceded by its length, so newlines cannot split it.
+            var frame: [UInt8] = []
+            for message in messages {
+                let data = Array(message.utf8)
+                frame += Array("\(data.count) ".utf8) + data
+            }
+            var offset = 0
+            while offset < frame.count {
+                let written = frame[offset...].withUnsafeBytes {
+                    send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+                guard written > 0 else {
+                    throw DeliveryError("syslog: cannot send to tcp://\(host):\(port): \(errnoText())")
+                }
+                offset += written
+            }
+        }
+    }
+
+    private func connectedSocket(_ host: String, _ port: Int, type: __socket_type) throws(DeliveryError)
+        -> (Int32, Int, Int)
+    {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(type.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            throw DeliveryError("syslog: cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(list) }
+        let socket = Glibc.socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        guard socket >= 0 else { throw DeliveryError("syslog: cannot open a socket: \(errnoText())") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard connect(socket, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
+            let reason = errnoText()
+            close(socket)
+            throw DeliveryError("syslog: cannot connect to \(host):\(port): \(reason)")
+        }
+        return (socket, 0, 0)
+    }
+
+    private func errnoText() -> String { String(cString: strerror(errno)) }
+
+    // MARK: exec
+
+    /// Runs the command (no shell) with the webhook JSON on its standard input and `IOC_ALERT_*`
+    /// variables; alert data never becomes an argument. Killed at the timeout.
+    private func exec(_ notification: Notification, _ command: [String], _ timeout: Duration) throws(DeliveryError) {
+        // A hook that does not read its input closes the pipe: the write must fail, not kill iocd.
+        NotificationDelivery.ignoreBrokenPipes()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.environment = NotificationDelivery.environment(for: notification)
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let ended = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in ended.signal() }
+        do {
+            try process.run()
+        } catch {
+            throw DeliveryError("exec \(command[0]): cannot start: \(error.localizedDescription)")
+        }
+        let body = Data(NotificationPayload.webhook(notification, externalURL: externalURL))
+        // A command that does not read its input must not block the sender: written on another thread.
+        let writer = Thread {
+            try? input.fileHandleForWriting.write(contentsOf: body)
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        if ended.wait(timeout: .now() + .milliseconds(Int(timeout.inMilliseconds))) == .timedOut {
+            kill(process.processIdentifier, SIGTERM)
+            if ended.wait(timeout: .now() + .seconds(2)) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                ended.wait()
+            }
+            throw DeliveryError("exec \(command[0]): killed after \(timeout.prometheusString)")
+        }
+        guard process.terminationStatus == 0, process.terminationReason == .exit else {
+            throw DeliveryError("exec \(command[0]): exited with status \(process.terminationStatus)")
+        }
+    }
+
+    /// SIGPIPE ignored for the process, once: as every server does, so that writing to a closed pipe
+    /// or socket is an error (EPIPE), not the end of the daemon.
+    static func ignoreBrokenPipes() { _ = ignoredBrokenPipes }
+    private static let ignoredBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// `IOC_ALERT_STATUS`, `IOC_ALERT_RECEIVER`, `IOC_ALERT_COUNT`, `IOC_ALERT_GROUP_KEY` and one
+    /// `IOC_ALERT_LABEL_<NAME>` per group label (names upper-cased; values as they are: the
+    /// environment is data, never parsed by a shell here).
+    static func environment(for notification: Notification) -> [String: String] {
+        var environment = [
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "IOC_ALERT_STATUS": notification.isFiring ? "firing" : "resolved",
+            "IOC_ALERT_RECEIVER": notification.receiver,
+            "IOC_ALERT_COUNT": String(notification.alerts.count),
+            "IOC_ALERT_GROUP_KEY": notification.groupKey,
+        ]
+        for pair in notification.groupLabels.pairs {
+            let name = String(
+                pair.name.uppercased().unicodeScalars.map {
+                    ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "_"
+                })
+            environment["IOC_ALERT_LABEL_" + name] = pair.value.replacingOccurrences(of: "\0", with: "")
+        }
+        return environment.mapValues { $0.replacingOccurrences(of: "\0", with: "") }
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import IOCCore
+import IOCDaemon
+import IOCQuery
+import IOCStore
+
+struct SilenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "silence",
+        abstract: "Silence alerts for a while (a known outage), list silences, end one.",
+        subcommands: [Add.self, List.self, Expire.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a silence: alerts whose labels match every matcher are not sent.",
+            discussion: """
+                Matchers as in Alertmanager and PromQL: 'province="Huế"', 'service=~"dvc|lgsp"', \
+                'severity!="critical"'. A silenced alert that was already sent still sends its resolution. \
+                Prints the silence's id.
+                Example: ioc silence add 'province="Huế"' 'service="lgsp"' --for 2h --comment "LGSP upgrade" --author an
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "Matchers, all of which an alert must satisfy.")
+        var matchers: [String]
+
+        @Option(name: .customLong("for"), help: "How long, as a duration (2h, 30m, 1d). Default: 1h.")
+        var duration = "1h"
+
+        @Option(help: "Why, for the other operators.")
+        var comment: String
+
+        @Option(help: "Who. Default: $SUDO_USER or $USER.")
+        var author: String?
+
+        func validate() throws {
+            guard !matchers.isEmpty else { throw ValidationError("give at least one matcher, like 'province=\"Huế\"'") }
+            guard let length = Duration(prometheus: duration), length > .zero else {
+                throw ValidationError("--for '\(duration)' is not a duration like 2h")
+            }
+            guard !comment.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--comment must say why")
+            }
+        }
+
+        func run() throws {
+            let text = "{" + matchers.joined(separator: ",") + "}"
+            do {
+                let query = try Query(parsing: text)
+                guard case .vector(let selector) = query.expression, !selector.matchers.isEmpty else {
+                    throw ValidationError("'\(matchers.joined(separator: " "))' are not label matchers")
+                }
+                guard !selector.matchers.allSatisfy(\.matchesEmpty) else {
+                    throw ValidationError("these matchers would silence every alert; name at least one label value")
+                }
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let environment = ProcessInfo.processInfo.environment
+            let who = author ?? environment["SUDO_USER"] ?? environment["USER"] ?? "unknown"
+            let now = WallClock.nowMilliseconds()
+            let length = Duration(prometheus: duration)?.inMilliseconds ?? 3_600_000
+            let id = UUID().uuidString.lowercased()
+            let path = StoreLocation.resolve(db: store.db, config: store.config)
+            do {
+                try SilenceStore(path: path).add(
+                    StoredSilence(
+                        id: id, matchers: text, startsAt: now, endsAt: now + length, createdBy: who, comment: comment))
+            } catch {
+                FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            print(id)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List active silences (--all: ended ones too).")
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Include silences that have ended.")
+        var all = false
+
+        func run() throws {
+            let path = StoreLocation.resolve(db: store.db, config: store.config)
+            let now = WallClock.nowMilliseconds()
+            do {
+                let silences = try StoreReader(path: path).silences().filter { all || $0.endsAt > now }
+                if silences.isEmpty {
+                    print(all ? "no silences" : "no active silences")
+                    return
+                }
+                let rows = silences.map { silence in
+                    [
+                        silence.id, silence.endsAt > now ? "active" : "ended", AlertsCommand.rfc3339(silence.endsAt),
+                        silence.matchers, silence.createdBy, silence.comment,
+                    ]
+                }
+                AlertsCommand.printTable(["ID", "STATE", "ENDS", "MATCHERS", "BY", "COMMENT"], rows)
+            } catch {
+                FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Expire: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "End a silence now.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The silence's id (from `ioc silence list`).")
+        var id: String
+
+        func run() throws {
+            let path = StoreLocation.resolve(db: store.db, config: store.config)
+            let ended: Bool
+            do {
+                ended = try SilenceStore(path: path).expire(id, at: WallClock.nowMilliseconds())
+            } catch {
+                FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            guard ended else {
+                FileHandle.standardError.write(Data("ioc silence: no active silence \(id)\n".utf8))
+                throw ExitCode.failure
+            }
+            print("silence \(id) ended")
+        }
+    }
+}

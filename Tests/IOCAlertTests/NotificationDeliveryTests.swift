@@ -1,0 +1,84 @@
+import Foundation
+@testable import IOCAlert
+import IOCCore
+import IOCHTTP
+import TestSupport
+import Testing
+
+@Suite struct NotificationDeliveryTests {
+    let notification = Notification(
+        receiver: "ops", groupKey: "0:{alertname=\"ServiceDown\"}", groupLabels: Labels([("alertname", "ServiceDown")]),
+        alerts: [
+            NotifiableAlert(
+                labels: Labels([("alertname", "ServiceDown"), ("province", "Huế"), ("note", "a]\"\\\nb\u{1b}[2J")]),
+                annotations: Labels([("summary", "line one\nline two")]), startsAt: 1_795_911_000_000),
+            NotifiableAlert(
+                labels: Labels([("alertname", "ServiceDown"), ("province", "Huế"), ("service", "lgsp")]),
+                annotations: Labels(), startsAt: 1_795_911_000_000, endsAt: 1_795_911_060_000),
+        ], time: 1_795_911_075_250)
+
+    @Test func theWebhookBodyIsAlertmanagersVersion4() throws {
+        let object = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(NotificationPayload.webhook(notification, externalURL: "http://ioc/")))
+                as? [String: Any])
+        #expect(object["version"] as? String == "4")
+        #expect(object["status"] as? String == "firing")
+        #expect(object["receiver"] as? String == "ops")
+        #expect(object["commonLabels"] as? [String: String] == ["alertname": "ServiceDown", "province": "Huế"])
+        let alerts = try #require(object["alerts"] as? [[String: Any]])
+        #expect(alerts.map { $0["status"] as? String } == ["firing", "resolved"])
+        #expect(alerts[0]["endsAt"] as? String == "0001-01-01T00:00:00Z")
+        #expect(alerts[1]["endsAt"] as? String == "2026-11-29T00:11:00.000Z")
+        #expect(alerts[0]["startsAt"] as? String == "2026-11-29T00:10:00.000Z")
+        #expect((alerts[0]["fingerprint"] as? String)?.count == 16)
+    }
+
+    @Test func syslogMessagesAreOneLineWithEscapedStructuredData() {
+        let messages = NotificationPayload.syslog(
+            notification, facility: 16, appName: "iocd", hostname: "ioc host", processID: 42)
+        #expect(messages.count == 2)
+        #expect(
+            messages[0].hasPrefix(
+                "<132>1 2026-11-29T00:11:15.250Z iochost iocd 42 firing [alert@32473 status=\"firing\""))
+        #expect(messages[0].contains(#"note="a\]\"\\\nb\u001b[2J""#), "\(messages[0])")
+        #expect(messages[0].hasSuffix(#"ServiceDown firing: line one\nline two"#))
+        #expect(messages.allSatisfy { !$0.contains("\n") && !$0.contains("\u{1b}") })
+        // A resolution is informational: local0 (16) × 8 + 6.
+        #expect(messages[1].hasPrefix("<134>1 "))
+    }
+
+    @Test func aHookThatHangsIsKilledAtItsTimeout() throws {
+        let delivery = NotificationDelivery(client: HTTPClient(maxInFlight: 1), externalURL: "")
+        let started = ContinuousClock.now
+        #expect {
+            try delivery.deliver(notification, via: .exec(command: ["/bin/sleep", "30"], timeout: .milliseconds(300)))
+        } throws: { "\($0)".contains("killed after") }
+        // SIGTERM ends sleep at once: well before its 30 seconds.
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test func aHookThatFailsIsAnErrorAndOneThatSucceedsIsNot() throws {
+        let delivery = NotificationDelivery(client: HTTPClient(maxInFlight: 1), externalURL: "")
+        #expect(throws: DeliveryError.self) {
+            try delivery.deliver(notification, via: .exec(command: ["/bin/false"], timeout: .seconds(5)))
+        }
+        try delivery.deliver(notification, via: .exec(command: ["/bin/true"], timeout: .seconds(5)))
+    }
+
+    @Test func aWebhookThatIsDownIsAnErrorToRetry() {
+        let delivery = NotificationDelivery(client: HTTPClient(maxInFlight: 1), externalURL: "")
+        #expect(throws: DeliveryError.self) {
+            try delivery.deliver(
+                notification,
+                via: .webhook(url: "http://127.0.0.1:\(refusedPort())/", timeout: .seconds(2), bearerToken: nil))
+        }
+    }
+
+    @Test func hookEnvironmentVariablesAreNamedSafely() {
+        let environment = NotificationDelivery.environment(for: notification)
+        #expect(environment["IOC_ALERT_LABEL_ALERTNAME"] == "ServiceDown")
+        #expect(environment["IOC_ALERT_STATUS"] == "firing")
+        #expect(environment["IOC_ALERT_COUNT"] == "2")
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// A loopback UDP port that was free a moment ago, for a server the test starts on it.
+public func freeUDPPort() -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A minimal HTTP server on 127.0.0.1 that answers every request 200 and keeps the bodies: the other
+/// end of a webhook. Started on a given port, so that a test can start it after the daemon that
+/// posts to it (a receiver that comes back). `stop()` ends it (its thread holds it until then).
+public final class WebhookSink: @unchecked Sendable {
+    public let port: Int
+    private let listener: Int32
+    private let received = Mutex<[(path: String, body: String)]>([])
+    private let running = Atomic<Bool>(true)
+
+    public init(port: Int) throws {
+        self.port = port
+        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(listener, 16) == 0 else {
+            close(listener)
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EADDRINUSE)
+        }
+        let thread = Thread { [self] in self.serve() }
+        thread.start()
+    }
+
+    public func stop() {
+        guard running.exchange(false, ordering: .relaxed) else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    /// The requests received so far: path and body.
+    public var requests: [(path: String, body: String)] { received.withLock { $0 } }
+
+    private func serve() {
+        while running.load(ordering: .relaxed) {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            var data: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            while true {
+                let count = read(connection, &buffer, buffer.count)
+                if count <= 0 { break }
+                data += buffer[0..<count]
+                let text = String(decoding: data, as: UTF8.self)
+                guard let end = text.range(of: "\r\n\r\n") else { continue }
+                let head = text[..<end.lowerBound]
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                let bodyStart = text.utf8.distance(from: text.startIndex, to: end.upperBound)
+                if data.count - bodyStart >= length {
+                    let path = head.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+                    let body = String(decoding: data[bodyStart..<(bodyStart + length)], as: UTF8.self)
+                    received.withLock { $0.append((path, body)) }
+                    break
+                }
+            }
+            let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+            _ = write(connection, answer, answer.count)
+            close(connection)
+        }
+    }
+}
