@@ -66,25 +66,30 @@ public struct Daemon: Sendable {
                 "rules": "\(configuration.ruleGroups.reduce(0) { $0 + $1.rules.count })",
             ])
         let client = HTTPClient(maxInFlight: configuration.daemon.maxProbesInFlight)
-        let notifier = NotificationService(
-            config: configuration.daemon.notifications, writer: writer,
-            delivery: NotificationDelivery(client: client, externalURL: configuration.daemon.externalURL),
-            logger: logger)
-        let notifying = !configuration.daemon.notifications.isEmpty
-        if notifying {
+        let alerting = AlertingRuntime(writer: writer, client: client, logger: logger)
+        do {
+            try alerting.apply(configuration)
+        } catch {
+            throw DaemonError("cannot read the alert state from the store: \(error)", exitCode: 1)
+        }
+        let targets = configuration.targets
+        let log = logger
+        let reload = ReloadService(configPath: configPath, logger: logger) { reloaded in
             do {
-                try notifier.start()
+                try alerting.apply(reloaded)
+                log.notice(
+                    "configuration reloaded",
+                    metadata: [
+                        "rules": "\(reloaded.ruleGroups.reduce(0) { $0 + $1.rules.count })",
+                        "receivers": "\(reloaded.daemon.notifications.receivers.count)",
+                    ])
+                if reloaded.targets.map(\.labels) != targets.map(\.labels) {
+                    log.notice("changed probe targets take effect when iocd restarts")
+                }
             } catch {
-                throw DaemonError("cannot read the notification queue: \(error)", exitCode: 1)
+                log.error("configuration reloaded but the alert state could not be read: \(error)")
             }
         }
-        let rules = RuleScheduler(
-            groups: configuration.ruleGroups, defaultInterval: configuration.daemon.evaluationInterval, writer: writer,
-            context: RuleContext(
-                externalLabels: configuration.daemon.externalLabels, externalURL: configuration.daemon.externalURL),
-            logger: logger,
-            onAlerts: { alerts, time in if notifying { notifier.update(alerts, at: time) } })
-        if !configuration.ruleGroups.isEmpty { rules.start() }
 
         let health = TargetHealthLog(logger: logger)
         let series = ProbeSeriesWriter()
@@ -97,7 +102,7 @@ public struct Daemon: Sendable {
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [ProbeService(scheduler: scheduler)],
+                services: [ProbeService(scheduler: scheduler), reload],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
@@ -105,8 +110,7 @@ public struct Daemon: Sendable {
         } catch {
             logger.error("stopping after an error: \(error)")
         }
-        if !configuration.ruleGroups.isEmpty { rules.shutdown() }
-        if notifying { notifier.shutdown() }
+        alerting.stop()
         client.shutdown()
         writer.close()
         let statistics = writer.statistics

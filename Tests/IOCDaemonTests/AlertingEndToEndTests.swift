@@ -96,4 +96,54 @@ import Testing
         daemon.signal(SIGTERM)
         #expect(await daemon.exitStatus() == 0)
     }
+
+    @Test func aReloadWithABadRuleFileKeepsTheOldRulesAndAGoodOneTakesEffect() async throws {
+        let closed = ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
+        let directory = try TemporaryDirectory()
+        let config = try directory.write(
+            "iocd.yaml",
+            "storage:\n  path: ioc.db\nprobe_files: [probes.yaml]\nrule_files: [rules.yaml]\nevaluation_interval: 1s\n")
+        try directory.write(
+            "probes.yaml",
+            "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    targets:\n"
+                + "      - url: http://127.0.0.1:\(closed.number)/\n")
+        let rules = try directory.write(
+            "rules.yaml", "groups:\n  - name: g\n    rules:\n      - alert: OldRule\n        expr: probe_success == 0\n"
+        )
+        let store = directory.file("ioc.db")
+        let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+        defer { daemon.signal(SIGTERM) }
+        func firing(_ name: String) -> Bool {
+            alerts(store).contains { $0.labels["alertname"] == name && $0.state == "firing" }
+        }
+        #expect(await waitUntil(timeout: .seconds(20)) { firing("OldRule") }, "\(daemon.standardError)")
+
+        // A broken file: refused with file, line and reason; the old rule goes on being evaluated.
+        try directory.write(
+            "rules.yaml", "groups:\n  - name: g\n    rules:\n      - alert: NewRule\n        expr: probe_success ==\n")
+        daemon.signal(SIGHUP)
+        let refused = await waitUntil(timeout: .seconds(10)) {
+            daemon.standardError.contains("configuration not reloaded")
+        }
+        #expect(refused, "\(daemon.standardError)")
+        #expect(daemon.standardError.contains("\(rules):5:15: could not parse expression"), "\(daemon.standardError)")
+        let refusedAt = WallClock.nowMilliseconds()
+        let stillEvaluated = try await waitUntil(timeout: .seconds(10)) {
+            let series = try StoreReader(path: store).select(
+                [try LabelMatcher("__name__", .equal, "ALERTS"), try LabelMatcher("alertname", .equal, "OldRule")],
+                from: refusedAt + 1_000, through: .max)
+            return series.contains { !$0.samples.isEmpty }
+        }
+        #expect(stillEvaluated)
+        #expect(daemon.isRunning)
+
+        // A good file: the new rule takes over.
+        try directory.write(
+            "rules.yaml", "groups:\n  - name: g\n    rules:\n      - alert: NewRule\n        expr: probe_success == 0\n"
+        )
+        daemon.signal(SIGHUP)
+        #expect(await waitUntil(timeout: .seconds(20)) { firing("NewRule") }, "\(daemon.standardError)")
+        #expect(daemon.standardError.contains("configuration reloaded"))
+    }
 }
