@@ -42,11 +42,15 @@ if ! wait_for_file 100 "$state/probes/simulator.yaml"; then
 fi
 head -n 1 "$state/simulator.log"
 
+repo=$(cd "$(dirname "$0")/.." && pwd)
 cat >"$state/iocd.yaml" <<YAML
 storage:
   path: ioc.db
 probe_files:
   - probes/*.yaml
+# The shipped rules; alerts are logged to iocd.log and listed by \`ioc alerts\`.
+rule_files:
+  - $repo/rules/*.yaml
 YAML
 "$bin/iocd" --config "$state/iocd.yaml" 2>"$state/iocd.log" &
 pids+=($!)
@@ -68,4 +72,6 @@ else
         "$bin/ioc" dashboard --db "$state/ioc.db" --snapshot 110x24
         echo
     done
+    echo "Alerts (ioc alerts):"
+    "$bin/ioc" alerts --db "$state/ioc.db"
 fi
