@@ -11,13 +11,15 @@ import Testing
     static let rsyslogd = "/usr/sbin/rsyslogd"
     static let alertmanager = "/usr/bin/prometheus-alertmanager"
 
-    func startRsyslog(in directory: TemporaryDirectory, udpPort: Int) throws -> ChildProcess {
+    func startRsyslog(in directory: TemporaryDirectory, udpPort: Int, tcpPort: Int) throws -> ChildProcess {
         let config = try directory.write(
             "rsyslog.conf",
             """
             global(workDirectory="\(directory.path)")
             module(load="imudp")
             input(type="imudp" address="127.0.0.1" port="\(udpPort)")
+            module(load="imtcp")
+            input(type="imtcp" address="127.0.0.1" port="\(tcpPort)")
             module(load="imuxsock" SysSock.Use="off")
             input(type="imuxsock" Socket="\(directory.file("log.sock"))" UseSpecialParser="off" ParseHostname="on")
             template(name="fields" type="string"
@@ -46,7 +48,8 @@ import Testing
     @Test func alertsReachSyslogAlertmanagerAHookAndAWebhookThatComesBack() async throws {
         let directory = try TemporaryDirectory()
         let udpPort = freeUDPPort()
-        let rsyslog = try startRsyslog(in: directory, udpPort: udpPort)
+        let tcpPort = refusedPort()
+        let rsyslog = try startRsyslog(in: directory, udpPort: udpPort, tcpPort: tcpPort)
         defer { rsyslog.signal(SIGTERM) }
         let amPort = refusedPort()
         let manager = try startAlertmanager(in: directory, port: amPort)
@@ -87,6 +90,9 @@ import Testing
                     receiver: local
                     continue: true
                   - matchers: ['alertname="ServiceDown"']
+                    receiver: collector
+                    continue: true
+                  - matchers: ['alertname="ServiceDown"']
                     receiver: central
               receivers:
                 - name: everyone
@@ -95,6 +101,8 @@ import Testing
                   webhook: {url: 'http://127.0.0.1:\(webhookPort)/hook'}
                 - name: local
                   syslog: {address: '\(directory.file("log.sock"))', app_name: iocd-local}
+                - name: collector
+                  syslog: {address: 'tcp://127.0.0.1:\(tcpPort)', app_name: iocd-tcp}
                 - name: central
                   alertmanager: {url: 'http://127.0.0.1:\(amPort)'}
             """)
@@ -129,7 +137,6 @@ import Testing
         let logged = await waitUntil(timeout: .seconds(30)) { lines(syslogOut).contains { $0.contains("ServiceDown") } }
         #expect(logged, "iocd: \(daemon.standardError)\nrsyslog: \(rsyslog.standardError)")
         let message = try #require(lines(syslogOut).first { $0.contains("ServiceDown") && $0.contains("|iocd|") })
-        // And the same alert through the local socket.
         let local = await waitUntil(timeout: .seconds(10)) {
             lines(syslogOut).contains { $0.contains("|iocd-local|firing|") }
         }
@@ -188,8 +195,8 @@ import Testing
         // The restart sent nothing twice: still one syslog message per receiver for the incident.
         let evaluated = await waitUntil(timeout: .seconds(10)) { daemon.standardError.contains("alerts restored") }
         #expect(evaluated, "\(daemon.standardError)")
-        _ = await waitUntil(timeout: .seconds(4)) { lines(syslogOut).filter { $0.contains("ServiceDown") }.count > 2 }
-        #expect(lines(syslogOut).filter { $0.contains("ServiceDown") }.count == 2, "\(lines(syslogOut))")
+        _ = await waitUntil(timeout: .seconds(4)) { lines(syslogOut).filter { $0.contains("ServiceDown") }.count > 3 }
+        #expect(lines(syslogOut).filter { $0.contains("ServiceDown") }.count == 3, "\(lines(syslogOut))")
     }
 
     /// A GET with the daemon's own HTTP client would hide a client bug; curl is the reference.
