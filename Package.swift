@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "IOCDaemon",
             dependencies: [
-                "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert",
+                "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert", "IOCDashboard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -119,6 +119,7 @@ let package = Package(
         .testTarget(
             name: "IOCDashboardTests",
             dependencies: ["IOCDashboard", "IOCStore", "IOCQuery", "TestSupport"],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(name: "IOCSimulatorTests", dependencies: ["IOCSimulator"], swiftSettings: strict),

@@ -62,14 +62,14 @@ fi
 echo "iocd is probing $(grep -c 'url:' "$state/probes/simulator.yaml") endpoints; store: $state/ioc.db"
 
 if [ -t 0 ] && [ -t 1 ]; then
-    "$bin/ioc" dashboard --db "$state/ioc.db"
+    "$bin/ioc" dashboard --db "$state/ioc.db" --dashboards "$repo/dashboards/*.yaml"
 else
     seconds=${IOC_DEMO_SECONDS:-30}
     echo "No terminal: printing a snapshot every 5 seconds for $seconds seconds."
     end=$((SECONDS + seconds))
     while [ "$SECONDS" -lt "$end" ]; do
         sleep 5
-        "$bin/ioc" dashboard --db "$state/ioc.db" --snapshot 110x24
+        "$bin/ioc" dashboard --db "$state/ioc.db" --dashboards "$repo/dashboards/*.yaml" --snapshot 110x30
         echo
     done
     echo "Alerts (ioc alerts):"

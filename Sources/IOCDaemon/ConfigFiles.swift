@@ -1,6 +1,7 @@
 import Foundation
 public import IOCAlert
 public import IOCCore
+public import IOCDashboard
 public import IOCProbe
 
 /// Everything the daemon runs on, read and checked in full before anything starts: a configuration
@@ -13,6 +14,7 @@ public struct Configuration: Sendable {
     public var ruleGroups: [RuleGroup] = []
     /// The rule files that were read, in order.
     public var ruleFiles: [String] = []
+    public var dashboards: [DashboardFile] = []
 }
 
 /// Reading configuration files from disk: `iocd.yaml`, then the probe files it names.
@@ -40,6 +42,11 @@ public enum ConfigFiles {
                 configuration.ruleFiles.append(file)
             }
         }
+        var dashboardPaths: [String] = []
+        for pattern in daemon.dashboardFiles {
+            dashboardPaths += try expand(pattern, from: daemon.file, what: "dashboard file")
+        }
+        configuration.dashboards = try DashboardFile.loadAll(dashboardPaths)
         return configuration
     }
 

@@ -34,6 +34,8 @@ public struct DaemonConfig: Sendable {
     public var maxProbesInFlight = 256
     /// Glob patterns of rule files, made absolute or relative to the working directory.
     public var ruleFiles: [String] = []
+    /// Glob patterns of dashboard files (`ioc dashboard`, `ioc check`).
+    public var dashboardFiles: [String] = []
     /// How often a rule group without an interval of its own is evaluated.
     public var evaluationInterval: Duration = .seconds(15)
     /// Labels that name this centre to the outside (alerts sent elsewhere, templates).
@@ -54,6 +56,7 @@ public struct DaemonConfig: Sendable {
         self.file = file
         let base = ConfigFiles.directory(of: file)
         ruleFiles = [ConfigFiles.resolve("rules/*.yaml", against: base)]
+        dashboardFiles = [ConfigFiles.resolve("dashboards/*.yaml", against: base)]
         if case .null = root.value {
             storePath = DaemonConfig.defaultStorePath
             probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
@@ -63,8 +66,13 @@ public struct DaemonConfig: Sendable {
             of: "iocd.yaml",
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
-                "notifications", "max_probes_in_flight",
+                "notifications", "dashboard_files", "max_probes_in_flight",
             ])
+        if let patterns = top["dashboard_files"] {
+            dashboardFiles = try patterns.sequence(of: "'dashboard_files'").map { node throws(ConfigError) in
+                ConfigFiles.resolve(try node.string("a dashboard file pattern"), against: base)
+            }
+        }
         if let notificationsNode = top["notifications"] { notifications = try NotifierConfig(from: notificationsNode) }
         if let patterns = top["rule_files"] {
             ruleFiles = try patterns.sequence(of: "'rule_files'").map { node throws(ConfigError) in

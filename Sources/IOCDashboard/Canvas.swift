@@ -73,6 +73,23 @@ public struct Canvas: Sendable, Equatable {
         for column in max(0, x)..<width { cells[y * width + column] = Cell(text: " ", style: style) }
     }
 
+    /// The canvas as text with colours (SGR sequences, reset at each line's end), for `--ansi`.
+    public var ansiText: String {
+        (0..<height).map { y in
+            var line = ""
+            var current = CellStyle.plain
+            for x in 0..<width {
+                let cell = self[x, y]
+                if cell.style != current {
+                    line += Renderer.sgr(cell.style)
+                    current = cell.style
+                }
+                line += cell.text
+            }
+            return line + "\u{1B}[0m"
+        }.joined(separator: "\n")
+    }
+
     /// The canvas as plain text, one line per row, trailing spaces removed.
     public var plainText: String {
         (0..<height).map { y in

@@ -9,16 +9,56 @@ import Synchronization
 public struct Dashboard: Sendable {
     public var storePath: String
     public var refresh: Duration
+    /// Dashboards from files; without any, the built-in list of targets.
+    public var dashboards: [DashboardFile]
+    /// The one to show first (by name); the first otherwise.
+    public var selected: String?
 
-    public init(storePath: String, refresh: Duration = .seconds(1)) {
+    public init(
+        storePath: String, refresh: Duration = .seconds(1), dashboards: [DashboardFile] = [], selected: String? = nil
+    ) {
         self.storePath = storePath
         self.refresh = refresh
+        self.dashboards = dashboards
+        self.selected = selected
     }
 
-    /// One frame as plain text, `width` × `height`, at time `now`.
-    public func snapshot(width: Int, height: Int, now: Int64 = WallClock.nowMilliseconds()) -> String {
+    /// One frame, `width` × `height`, at time `now`: plain text, or with colours as SGR sequences.
+    public func snapshot(width: Int, height: Int, now: Int64 = WallClock.nowMilliseconds(), ansi: Bool = false)
+        -> String
+    {
         var reader: StoreReader?
-        return frame(width: width, height: height, now: now, reader: &reader).plainText
+        var screens = dashboards.map { DashboardScreen(dashboard: $0, source: storePath) }
+        let index = selected.flatMap { name in dashboards.firstIndex { $0.name == name } } ?? 0
+        let canvas =
+            screens.isEmpty
+            ? frame(width: width, height: height, now: now, reader: &reader)
+            : frame(&screens[index], width: width, height: height, now: now, reader: &reader)
+        return ansi ? canvas.ansiText : canvas.plainText
+    }
+
+    /// A frame of a dashboard from a file.
+    func frame(_ screen: inout DashboardScreen, width: Int, height: Int, now: Int64, reader: inout StoreReader?)
+        -> Canvas
+    {
+        var canvas = Canvas(width: width, height: height)
+        do {
+            if reader == nil { reader = try StoreReader(path: storePath) }
+        } catch {
+            reader = nil
+        }
+        guard let reader else {
+            screen.draw([], newest: nil, now: now, into: &canvas)
+            return canvas
+        }
+        let data = screen.load(from: reader, now: now)
+        let silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence).filter {
+            $0.active(at: now)
+        }
+        screen.draw(
+            data, newest: DashboardScreen.newest(from: reader, now: now), now: now, into: &canvas,
+            silenced: { labels in silences.contains { $0.matches(labels) } })
+        return canvas
     }
 
     private func frame(width: Int, height: Int, now: Int64, reader: inout StoreReader?) -> Canvas {

@@ -28,7 +28,7 @@ public struct Renderer: Sendable {
                 }
                 if cursor.map({ $0.x != x || $0.y != y }) ?? true { out += "\u{1B}[\(y + 1);\(x + 1)H" }
                 if colors && currentStyle != cell.style {
-                    out += sgr(cell.style)
+                    out += Renderer.sgr(cell.style)
                     currentStyle = cell.style
                 }
                 out += cell.text
@@ -44,7 +44,7 @@ public struct Renderer: Sendable {
         return out
     }
 
-    private func sgr(_ style: CellStyle) -> String {
+    static func sgr(_ style: CellStyle) -> String {
         var codes = ["0"]
         if style.bold { codes.append("1") }
         if style.dim { codes.append("2") }

