@@ -106,45 +106,137 @@ public struct Dashboard: Sendable {
         input.start()
         defer { input.stop() }
 
-        let noColor = getenv("NO_COLOR").map { String(cString: $0) }.map { !$0.isEmpty } ?? false
-        var renderer = Renderer(colors: !noColor)
+        var renderer = Renderer(depth: .from(ProcessInfo.processInfo.environment))
+        if dashboards.isEmpty {
+            try runTargets(terminal: terminal, events: events, renderer: &renderer)
+        } else {
+            try runDashboards(terminal: terminal, events: events, renderer: &renderer)
+        }
+    }
+
+    /// The built-in list of targets, when there are no dashboard files.
+    private func runTargets(terminal: Terminal, events: DashboardEvents, renderer: inout Renderer)
+        throws(DashboardError)
+    {
         var reader: StoreReader?
         let refreshMilliseconds = Int(max(100, refresh.inMilliseconds))
         while true {
             let (width, height) = terminal.size()
             let canvas = frame(width: width, height: height, now: WallClock.nowMilliseconds(), reader: &reader)
             terminal.write(renderer.render(canvas))
-            let happened = events.wait(timeoutMilliseconds: refreshMilliseconds)
-            if happened.contains(.quit) { return }
-            if happened.contains(.suspend) {
-                terminal.restore()
-                // Stop like any job would on Ctrl-Z; SIGCONT brings us back here.
-                kill(getpid(), SIGSTOP)
-                try terminal.enter()
-                renderer.invalidate()
+            for event in events.wait(timeoutMilliseconds: refreshMilliseconds) {
+                switch event {
+                case .quit, .key(.character("q")), .key(.control("c")): return
+                case .suspend, .key(.control("z")): try suspend(terminal, &renderer)
+                case .resize, .resume, .key(.control("l")): renderer.invalidate()
+                default: break
+                }
             }
-            if happened.contains(.resize) || happened.contains(.resume) { renderer.invalidate() }
+        }
+    }
+
+    private func suspend(_ terminal: Terminal, _ renderer: inout Renderer) throws(DashboardError) {
+        terminal.restore()
+        // Stop like any job would on Ctrl-Z; SIGCONT brings us back here.
+        kill(getpid(), SIGSTOP)
+        try terminal.enter()
+        renderer.invalidate()
+    }
+
+    /// The dashboards from files: data loaded every `refresh` (not while paused), the screen drawn
+    /// when something changed, only the cells that changed written.
+    private func runDashboards(terminal: Terminal, events: DashboardEvents, renderer: inout Renderer)
+        throws(DashboardError)
+    {
+        var app = DashboardApp(
+            screens: dashboards.map { DashboardScreen(dashboard: $0, source: storePath) }, selected: selected)
+        var reader: StoreReader?
+        var newest: Int64?
+        var silences: [DashboardScreen.ActiveSilence] = []
+        var loadedAt = Int64.min
+        var needLoad = true
+        let refreshMilliseconds = Int64(max(100, refresh.inMilliseconds))
+        while true {
+            let now = WallClock.nowMilliseconds()
+            if needLoad || (!app.shown.paused && now - loadedAt >= refreshMilliseconds) {
+                if reader == nil { reader = try? StoreReader(path: storePath) }
+                if let reader {
+                    app.data = app.shown.load(from: reader, now: now)
+                    newest = DashboardScreen.newest(from: reader, now: now)
+                    silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence)
+                        .filter { $0.active(at: now) }
+                } else {
+                    app.data = []
+                    newest = nil
+                }
+                loadedAt = now
+                needLoad = false
+            }
+            let (width, height) = terminal.size()
+            var canvas = Canvas(width: width, height: height)
+            app.draw(
+                &canvas, newest: newest, now: now, silenced: { labels in silences.contains { $0.matches(labels) } })
+            terminal.write(renderer.render(canvas))
+            let wait =
+                app.shown.paused ? 60_000 : Int(max(10, loadedAt + refreshMilliseconds - WallClock.nowMilliseconds()))
+            for event in events.wait(timeoutMilliseconds: wait) {
+                switch event {
+                case .quit: return
+                case .suspend: try suspend(terminal, &renderer)
+                case .resize, .resume: renderer.invalidate()
+                case .key(let key):
+                    for action in app.handle(key) {
+                        switch action {
+                        case .quit: return
+                        case .suspend: try suspend(terminal, &renderer)
+                        case .redraw: if key == .control("l") { renderer.invalidate() }
+                        case .refresh: needLoad = true
+                        case .silence(let matchers, let duration, let comment):
+                            app.message = addSilence(matchers, duration: duration, comment: comment)
+                            needLoad = true
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds a silence from the prompt; returns what to tell the operator.
+    private func addSilence(_ matchers: String, duration: Duration, comment: String) -> String {
+        let now = WallClock.nowMilliseconds()
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            try SilenceStore(path: storePath).add(
+                StoredSilence(
+                    id: UUID().uuidString.lowercased(), matchers: matchers, startsAt: now,
+                    endsAt: now + duration.inMilliseconds,
+                    createdBy: environment["SUDO_USER"] ?? environment["USER"] ?? "dashboard",
+                    comment: comment))
+            return "silenced for \(duration.prometheusString): \(matchers)"
+        } catch {
+            return "cannot add the silence: \(error)"
         }
     }
 }
 
-enum DashboardEvent: Sendable, Hashable {
+enum DashboardEvent: Sendable, Equatable {
     case quit, resize, suspend, resume
+    case key(Key)
 }
 
-/// Events from signal handlers and the input thread, waited for by the render loop.
+/// Events from signal handlers and the input thread, in order, waited for by the render loop.
 final class DashboardEvents: Sendable {
-    private let pending = Mutex(Set<DashboardEvent>())
+    private let pending = Mutex([DashboardEvent]())
     private let signal = DispatchSemaphore(value: 0)
 
     func post(_ event: DashboardEvent) {
-        pending.withLock { _ = $0.insert(event) }
+        pending.withLock { $0.append(event) }
         signal.signal()
     }
 
     /// Waits until something happens or the timeout passes, and takes what happened.
-    func wait(timeoutMilliseconds: Int) -> Set<DashboardEvent> {
-        _ = signal.wait(timeout: .now() + .milliseconds(timeoutMilliseconds))
+    func wait(timeoutMilliseconds: Int) -> [DashboardEvent] {
+        _ = signal.wait(timeout: .now() + .milliseconds(max(0, timeoutMilliseconds)))
         return pending.withLock { events in
             defer { events.removeAll() }
             return events
@@ -173,25 +265,23 @@ final class InputReader: Sendable {
     }
 
     private func loop() {
-        var buffer = [UInt8](repeating: 0, count: 64)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        var decoder = KeyDecoder()
         while running.load(ordering: .sequentiallyConsistent) {
             var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-            // Poll with a timeout so that `stop()` is noticed without closing standard input.
-            guard poll(&descriptor, 1, 100) > 0 else { continue }
+            // Poll with a timeout so that `stop()` is noticed without closing standard input; a
+            // sequence cut short (a lone ESC) is waited for 50 ms before it counts as a key.
+            guard poll(&descriptor, 1, decoder.isWaiting ? 50 : 100) > 0 else {
+                for key in decoder.flush() { events.post(.key(key)) }
+                continue
+            }
             let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
             if count == 0 {
                 events.post(.quit)
                 break
             }
             guard count > 0 else { continue }
-            for byte in buffer[0..<count] {
-                switch byte {
-                case UInt8(ascii: "q"), UInt8(ascii: "Q"), 0x03: events.post(.quit)
-                case 0x1A: events.post(.suspend)
-                case 0x0C: events.post(.resize)  // Ctrl-L redraws, as in less
-                default: break
-                }
-            }
+            for key in decoder.decode(Array(buffer[0..<count])) { events.post(.key(key)) }
         }
         stopped.signal()
     }

@@ -77,6 +77,14 @@ public struct DashboardFile: Sendable {
     public var rows: [Row]
     public var file: String
 
+    init(name: String, title: String, rows: [Row], timeRange: Duration, file: String) {
+        self.name = name
+        self.title = title
+        self.rows = rows
+        self.timeRange = timeRange
+        self.file = file
+    }
+
     public static func load(_ path: String) throws(ConfigError) -> DashboardFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigError(file: path, "cannot read the dashboard file")

@@ -18,6 +18,14 @@ enum FeedFixtures {
                 body: .text("up_total{job=\"a\"} 1\nhalf_a_line{job=\"b\",inst"))
         case "bad-escape":
             return SimulatedResponse(status: 200, contentType: prometheusType, body: .text("m{path=\"C:\\q\"} 1\n"))
+        case "hostile":
+            // Label values that try to act on a terminal: clear the screen, retitle the window, move
+            // the cursor. A dashboard must show them as plain text.
+            return SimulatedResponse(
+                status: 200, contentType: prometheusType,
+                body: .text(
+                    "probe_success{province=\"Evil\u{1B}[2J\u{1B}]2;pwned\u{07}Town\",service=\"feed\u{1B}[5;5H\"} 0\n")
+            )
         case "duplicate":
             return SimulatedResponse(
                 status: 200, contentType: prometheusType, body: .text("m{a=\"1\"} 1\nm{a=\"1\"} 2\n"))

@@ -55,8 +55,9 @@ import Testing
         canvas.write("Hà Nội UP", x: 0, y: 1)
         let first = renderer.render(canvas)
         #expect(first.contains("Hà Nội UP"))
+        // An unchanged frame writes nothing at all.
         let second = renderer.render(canvas)
-        #expect(second == "\u{1B}[?2026h\u{1B}[?2026l")
+        #expect(second.isEmpty)
         canvas.write("DOWN", x: 7, y: 1)
         let third = renderer.render(canvas)
         #expect(third == "\u{1B}[?2026h\u{1B}[2;8HDOWN\u{1B}[?2026l")

@@ -233,3 +233,41 @@ public final class ManualClock: Sendable {
     /// The clock as the writer takes it.
     public var function: @Sendable () -> Int64 { { self.now } }
 }
+
+/// Tests that load the machine (a daemon probing the simulator, real syslog and Alertmanager
+/// servers, a terminal) and tests that measure timing take turns instead of running in parallel
+/// with each other, so that a timing test does not fail because two daemons were busy beside it.
+public actor HeavyTests {
+    public static let lock = HeavyTests()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    private func acquire() async {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+
+    /// Runs `body` when no other heavy test runs.
+    public static func one<T>(_ body: () async throws -> T) async throws -> T {
+        await lock.acquire()
+        do {
+            let result = try await body()
+            await lock.release()
+            return result
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,359 @@
+public import IOCCore
+import IOCQuery
+
+/// The interactive dashboard as a plain value, tested without a terminal: keys in, actions out.
+/// Arrows or hjkl move (left/right between panels, up/down within one), Tab switches dashboards,
+/// Enter drills into the selected province or target, Esc goes back, `/` filters by label, `t`
+/// changes the time range, `s` silences the selected alert (duration and comment asked on the
+/// prompt line), `a` goes to the alerts, `p` pauses, `?` helps, `q` quits.
+public struct DashboardApp: Sendable {
+    public enum Mode: Sendable, Equatable {
+        case normal
+        case filter(String)
+        case silenceDuration(String)
+        case silenceComment(duration: Duration, text: String)
+        case help
+    }
+
+    public enum Action: Sendable, Equatable {
+        case quit, suspend, redraw
+        /// Load the data again now (the view changed).
+        case refresh
+        /// Add a silence: matchers as `{a="b",...}`.
+        case silence(matchers: String, duration: Duration, comment: String)
+    }
+
+    public var screens: [DashboardScreen]
+    public var current = 0
+    /// The drill-down over the current dashboard, if open.
+    public var details: DashboardScreen?
+    public var mode = Mode.normal
+    /// A line of feedback (a silence added, an error), shown until the next key.
+    public var message: String?
+    /// The data of the screen shown, as last loaded.
+    public var data: [[PanelData]] = []
+    private var silenceTarget: AlertRow?
+
+    public static let ranges: [Duration] = [
+        .seconds(900), .seconds(3_600), .seconds(21_600), .seconds(86_400), .seconds(604_800), .seconds(2_592_000),
+    ]
+
+    public init(screens: [DashboardScreen], selected: String? = nil) {
+        self.screens = screens
+        current = selected.flatMap { name in screens.firstIndex { $0.dashboard.name == name } } ?? 0
+    }
+
+    public var shown: DashboardScreen {
+        get { details ?? screens[current] }
+        set {
+            if details != nil { details = newValue } else { screens[current] = newValue }
+        }
+    }
+
+    public mutating func handle(_ key: Key) -> [Action] {
+        message = nil
+        switch mode {
+        case .filter(let text):
+            return prompt(key, text) { app, text in
+                app.shown.filter = text
+                app.shown.selection = nil
+                app.mode = .normal
+                return [.refresh]
+            } update: { app, text in
+                app.mode = .filter(text)
+            }
+        case .silenceDuration(let text):
+            return prompt(key, text) { app, text in
+                guard let duration = Duration(prometheus: text.isEmpty ? "2h" : text), duration > .zero else {
+                    app.message = "'\(text)' is not a duration like 2h"
+                    app.mode = .normal
+                    return [.redraw]
+                }
+                app.mode = .silenceComment(duration: duration, text: "")
+                return [.redraw]
+            } update: { app, text in
+                app.mode = .silenceDuration(text)
+            }
+        case .silenceComment(let duration, let text):
+            return prompt(key, text) { app, text in
+                app.mode = .normal
+                guard let target = app.silenceTarget, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    app.message = "a silence needs a comment: not added"
+                    return [.redraw]
+                }
+                let matchers = target.labels.pairs.filter { $0.name != "severity" }
+                    .map { "\($0.name)=\"\(Labels.escape($0.value))\"" }.joined(separator: ",")
+                return [.silence(matchers: "{" + matchers + "}", duration: duration, comment: text)]
+            } update: { app, text in
+                app.mode = .silenceComment(duration: duration, text: text)
+            }
+        case .help:
+            mode = .normal
+            return [.redraw]
+        case .normal:
+            return normal(key)
+        }
+    }
+
+    /// A line of text typed at the prompt: Enter accepts, Esc cancels, Backspace deletes.
+    private mutating func prompt(
+        _ key: Key, _ text: String, accept: (inout DashboardApp, String) -> [Action],
+        update: (inout DashboardApp, String) -> Void
+    ) -> [Action] {
+        switch key {
+        case .enter: return accept(&self, text)
+        case .escape, .control("c"):
+            mode = .normal
+            return [.redraw]
+        case .backspace:
+            update(&self, String(text.dropLast()))
+        case .character(let character):
+            // Typed text is shown on the prompt line: nothing that could act on the terminal.
+            if let scalar = character.unicodeScalars.first, scalar.value >= 0x20, text.count < 200 {
+                update(&self, text + String(character))
+            }
+        default: break
+        }
+        return [.redraw]
+    }
+
+    private mutating func normal(_ key: Key) -> [Action] {
+        switch key {
+        case .character("q"), .control("c"): return [.quit]
+        case .control("z"): return [.suspend]
+        case .control("l"): return [.redraw]
+        case .character("?"):
+            mode = .help
+            return [.redraw]
+        case .character("/"):
+            mode = .filter(shown.filter)
+            return [.redraw]
+        case .character("p"):
+            shown.paused.toggle()
+            return [.redraw]
+        case .character("t"):
+            let index = DashboardApp.ranges.firstIndex(of: shown.timeRange) ?? 0
+            shown.timeRange = DashboardApp.ranges[(index + 1) % DashboardApp.ranges.count]
+            return [.refresh]
+        case .tab, .backTab:
+            details = nil
+            current = (current + (key == .tab ? 1 : screens.count - 1)) % max(1, screens.count)
+            return [.refresh]
+        case .escape:
+            if details != nil {
+                details = nil
+                return [.refresh]
+            }
+            if !shown.filter.isEmpty {
+                shown.filter = ""
+                return [.refresh]
+            }
+            return []
+        case .left, .character("h"): moveFocus(by: -1)
+        case .right, .character("l"): moveFocus(by: 1)
+        case .up, .character("k"): moveSelection(by: -1)
+        case .down, .character("j"): moveSelection(by: 1)
+        case .pageUp: moveSelection(by: -10)
+        case .pageDown: moveSelection(by: 10)
+        case .character("a"):
+            guard let position = panels.firstIndex(where: { shown.dashboard.rows[$0.0].panels[$0.1].widget == .alerts })
+            else {
+                message = "no alert list on this dashboard"
+                return [.redraw]
+            }
+            shown.focus = panels[position]
+            shown.selection = 0
+        case .character("s"):
+            guard case .alerts(let alerts)? = focusedData, let index = shown.selection, index < alerts.count else {
+                message = "select an alert first: a, then ↑↓"
+                return [.redraw]
+            }
+            silenceTarget = alerts[index]
+            mode = .silenceDuration("2h")
+        case .enter:
+            return drillDown()
+        default: return []
+        }
+        return [.redraw]
+    }
+
+    /// (row, panel) of every panel, in reading order.
+    private var panels: [(Int, Int)] {
+        shown.dashboard.rows.enumerated().flatMap { row, item in item.panels.indices.map { (row, $0) } }
+    }
+
+    private var focusedData: PanelData? {
+        let (row, panel) = shown.focus
+        return row < data.count && panel < data[row].count ? data[row][panel] : nil
+    }
+
+    private var focusedPanel: DashboardFile.Panel {
+        shown.dashboard.rows[shown.focus.row].panels[shown.focus.panel]
+    }
+
+    private mutating func moveFocus(by step: Int) {
+        let all = panels
+        guard let index = all.firstIndex(where: { $0 == shown.focus }) else { return }
+        shown.focus = all[(index + step + all.count) % all.count]
+        shown.selection = nil
+    }
+
+    /// The selectable items of the focused panel: grid rows, table rows, alerts.
+    private var items: [Labels] {
+        switch focusedData {
+        case .alerts(let alerts)?: return alerts.map(\.labels)
+        case .instant(let elements)?:
+            let panel = focusedPanel
+            if panel.widget == .statusGrid {
+                let rows = Widgets.ordered(
+                    Set(elements.compactMap { $0.labels[panel.rowsLabel] }), label: panel.rowsLabel)
+                return rows.map { Labels([(panel.rowsLabel, $0)]) }
+            }
+            if panel.widget == .table { return Widgets.sortedElements(elements, panel: panel).map(\.labels) }
+            return []
+        default: return []
+        }
+    }
+
+    private mutating func moveSelection(by step: Int) {
+        let count = items.count
+        guard count > 0 else { return }
+        shown.selection = min(count - 1, max(0, (shown.selection ?? (step > 0 ? -1 : count)) + step))
+    }
+
+    /// Enter on a selected province, target or alert: its details, over the time range shown.
+    private mutating func drillDown() -> [Action] {
+        guard let index = shown.selection, index < items.count else {
+            message = "select a row first (↑↓)"
+            return [.redraw]
+        }
+        let labels = items[index]
+        guard
+            let (name, value) = ["instance", "province", "service", "job"].lazy
+                .compactMap({ name in labels[name].map { (name, $0) } }).first
+        else {
+            message = "nothing to show for this row"
+            return [.redraw]
+        }
+        var screen = DashboardScreen(
+            dashboard: DashboardApp.detailsDashboard(label: name, value: value), source: shown.source)
+        screen.timeRange = shown.timeRange
+        details = screen
+        return [.refresh]
+    }
+
+    /// The drill-down of one label value: availability, status over time, probe phases, the
+    /// targets with their last failure reason, certificate days left, alerts.
+    static func detailsDashboard(label: String, value: String) -> DashboardFile {
+        let selector = "\(label)=\"\(Labels.escape(value))\""
+        func panel(
+            _ title: String, _ widget: DashboardFile.Widget, _ query: String?, unit: DashboardFile.Unit = .plain,
+            legend: String? = nil, width: Int = 1, thresholds: [DashboardFile.Threshold] = [], ascending: Bool = false
+        ) -> DashboardFile.Panel {
+            DashboardFile.Panel(
+                title: title, width: width, widget: widget, query: query.flatMap { try? Query(parsing: $0) },
+                unit: unit,
+                legend: legend, thresholds: thresholds, rowsLabel: "service", columnsLabel: "job", ascending: ascending,
+                limit: nil, minimum: 0, maximum: 2, text: "")
+        }
+        let health: [DashboardFile.Threshold] = [
+            .init(value: 0, color: .red), .init(value: 95, color: .yellow), .init(value: 99, color: .green),
+        ]
+        return DashboardFile(
+            name: "details", title: "Chi tiết / Details · \(label)=\(value)",
+            rows: [
+                DashboardFile.Row(
+                    height: 1,
+                    panels: [
+                        panel(
+                            "Sẵn sàng / Available", .stat, "avg(probe_success{\(selector)}) * 100", unit: .percent,
+                            thresholds: health),
+                        panel("Trạng thái / Status over time", .sparkline, "avg(probe_success{\(selector)})", width: 2),
+                        panel(
+                            "Chứng chỉ / Certificate days left", .stat,
+                            "min((probe_ssl_earliest_cert_expiry{\(selector)} - time()) / 86400)", unit: .days,
+                            thresholds: [
+                                .init(value: 0, color: .red), .init(value: 7, color: .yellow),
+                                .init(value: 30, color: .green),
+                            ]),
+                    ]),
+                DashboardFile.Row(
+                    height: 2,
+                    panels: [
+                        panel(
+                            "Các pha / Probe phases", .lineChart,
+                            "avg by (phase) (probe_http_duration_seconds{\(selector)})", unit: .seconds,
+                            legend: "{{phase}}", width: 2),
+                        panel(
+                            "Mục tiêu / Targets", .table, "probe_success{\(selector)}",
+                            legend: "{{service}} {{instance}}",
+                            thresholds: [.init(value: 0, color: .red), .init(value: 1, color: .green)], ascending: true),
+                    ]),
+                DashboardFile.Row(
+                    height: 1,
+                    panels: [
+                        panel(
+                            "Lỗi gần nhất / Last failure reason", .table, "probe_failed_due_to{\(selector)} == 1",
+                            legend: "{{service}} {{reason}}"),
+                        panel("Cảnh báo / Alerts", .alerts, nil),
+                    ]),
+            ], timeRange: .seconds(3_600), file: "(details)")
+    }
+
+    /// The screen shown, with the prompt line or the help over it.
+    public func draw(_ canvas: inout Canvas, newest: Int64?, now: Int64, silenced: (Labels) -> Bool) {
+        shown.draw(data, newest: newest, now: now, into: &canvas, silenced: silenced)
+        let bottom = canvas.height - 1
+        func line(_ text: String, _ style: CellStyle) {
+            canvas.fill(row: bottom, style: style)
+            canvas.write(text, x: 0, y: bottom, style: style, maxWidth: canvas.width)
+        }
+        switch mode {
+        case .filter(let text):
+            line(" / filter by label: \(text)█  (Enter applies, Esc cancels)", CellStyle(reverse: true))
+        case .silenceDuration(let text):
+            line(" Silence \(silenceName) for: \(text)█  (e.g. 2h; Enter, Esc cancels)", CellStyle(reverse: true))
+        case .silenceComment(let duration, let text):
+            line(
+                " Silence \(silenceName) for \(duration.prometheusString), because: \(text)█", CellStyle(reverse: true))
+        case .help: DashboardApp.help(&canvas)
+        case .normal:
+            if let message { line(" \(message)", CellStyle(foreground: .yellow, bold: true)) }
+        }
+    }
+
+    private var silenceName: String {
+        guard let target = silenceTarget else { return "" }
+        return [target.labels["alertname"], target.labels["province"], target.labels["service"]].compactMap { $0 }
+            .joined(separator: " ")
+    }
+
+    static let helpLines = [
+        "←→ h l     move between panels",
+        "↑↓ j k     move in a panel (PgUp PgDn)",
+        "Tab        next dashboard (Shift-Tab back)",
+        "Enter      details of the selected row",
+        "Esc        back; clears the filter",
+        "/          filter by label value",
+        "t          time range: 15m 1h 6h 24h 7d 30d",
+        "a          the alert list",
+        "s          silence the selected alert",
+        "p          pause / resume",
+        "q Ctrl-C   quit        Ctrl-L redraw",
+        "",
+        "any key closes this help",
+    ]
+
+    static func help(_ canvas: inout Canvas) {
+        let width = min(canvas.width - 2, 50)
+        let height = min(canvas.height - 2, helpLines.count + 2)
+        let rect = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
+        for row in rect.y..<(rect.y + rect.height) {
+            canvas.write(String(repeating: " ", count: rect.width), x: rect.x, y: row)
+        }
+        Widgets.box("Help / Trợ giúp", in: rect, on: &canvas, focused: true)
+        for (index, text) in helpLines.prefix(rect.height - 2).enumerated() {
+            canvas.write(text, x: rect.x + 2, y: rect.y + 1 + index, maxWidth: rect.width - 4)
+        }
+    }
+}

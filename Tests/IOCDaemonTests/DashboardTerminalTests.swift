@@ -1,0 +1,115 @@
+import Foundation
+import IOCCore
+import IOCSimulator
+import IOCStore
+import TestSupport
+import Testing
+
+/// `ioc dashboard` with the shipped dashboards in a real terminal (tmux), over a store that iocd
+/// fills from the simulator: keys move, drill down, filter, silence and switch dashboards; the
+/// window is resized; `q` leaves the terminal as it was. A feed's hostile label values stay text.
+@Suite struct DashboardTerminalTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
+    func keysResizeAndQuitInARealTerminal() async throws {
+        try await HeavyTests.one {
+            let simulator = try await Simulator(world: .demo())
+            let directory = try TemporaryDirectory()
+            let config = try directory.write(
+                "iocd.yaml",
+                "storage:\n  path: ioc.db\nprobe_files: [probes/*.yaml]\nrule_files: [rules.yaml]\nevaluation_interval: 1s\n"
+            )
+            try directory.write(
+                "probes/simulator.yaml",
+                simulator.world.probeFile(baseURL: simulator.baseURL, interval: "1s", timeout: "800ms"))
+            try directory.write(
+                "probes/hostile.yaml",
+                "groups:\n  - name: hostile\n    interval: 1s\n    timeout: 800ms\n    targets:\n"
+                    + "      - feed: \(simulator.baseURL)/test/feed/hostile\n")
+            try directory.write(
+                "rules.yaml",
+                "groups:\n  - name: g\n    rules:\n      - alert: ServiceDown\n        expr: probe_success{job!=\"hostile\"} == 0\n"
+                    + "        labels: {severity: critical}\n        annotations: {summary: '{{ $labels.service }} down'}\n"
+            )
+            let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            defer { daemon.signal(SIGTERM) }
+            let store = directory.file("ioc.db")
+            let ready = await waitUntil(timeout: .seconds(30)) {
+                ((try? StoreReader(path: store).alerts()) ?? []).contains { $0.state == "firing" }
+            }
+            #expect(ready, "\(daemon.standardError)")
+
+            let ioc = try BuiltProduct.path("ioc")
+            let session = "ioc-dash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let socket = directory.file("tmux.sock")
+            func tmux(_ arguments: [String]) async throws -> String {
+                try await ChildProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
+            }
+            func screen() async throws -> String { try await tmux(["capture-pane", "-p", "-t", session]) }
+            func keys(_ names: String...) async throws { _ = try await tmux(["send-keys", "-t", session] + names) }
+            let script = try directory.write(
+                "run.sh",
+                "\(ioc) dashboard --db '\(store)' --dashboards '\(Self.repository)/dashboards/*.yaml'; echo \"EXITED:$?\"; sleep 60\n"
+            )
+            _ = try await tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", "/bin/sh \(script)"])
+            let server = try #require(
+                pid_t(
+                    try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))
+            )
+            defer { kill(server, SIGTERM) }
+
+            #expect(try await waitUntil(timeout: .seconds(15)) { try await screen().contains("Provinces × services") })
+            // The hostile feed: its text shown, its sequences not acted on.
+            let first = try await screen()
+            #expect(first.contains("EvilTown"), "\(first)")
+            let title = try await tmux(["display-message", "-p", "-t", session, "#{pane_title}"])
+            #expect(!title.contains("pwned"))
+
+            // Down into the grid, Enter: the province's details; Esc: back.
+            try await keys("j")
+            try await keys("Enter")
+            #expect(
+                try await waitUntil(timeout: .seconds(10)) { try await screen().contains("Details · province=Hà Nội") })
+            try await keys("Escape")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("Provinces × services") })
+
+            // Filter by a province.
+            try await keys("/", "C", "ầ", "n", "Enter")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("/Cần") })
+            try await keys("Escape")
+
+            // Silence the selected alert from the prompt line.
+            try await keys("a", "j", "s")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("Silence ServiceDown") })
+            try await keys("Enter", "p", "l", "a", "n", "n", "e", "d", "Enter")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("silenced for 2h") })
+            let listed = try await ChildProcess.run(ioc, ["silence", "list", "--db", store])
+            #expect(
+                listed.stdout.contains("planned") && listed.stdout.contains("alertname=\"ServiceDown\""),
+                "\(listed.stdout)"
+            )
+
+            // Tab: the province dashboard; t: a longer time range.
+            try await keys("Tab")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("Thừa Thiên Huế") })
+            try await keys("t")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("·  1d") })
+
+            // Resize: the frame is drawn again at the new size.
+            _ = try await tmux(["resize-window", "-t", session, "-x", "90", "-y", "28"])
+            #expect(
+                try await waitUntil(timeout: .seconds(10)) {
+                    let lines = try await screen().split(separator: "\n", omittingEmptySubsequences: false)
+                    return lines.count >= 28 && lines[27].contains("hjkl") && lines.allSatisfy { $0.count <= 90 }
+                })
+
+            try await keys("q")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("EXITED:0") })
+            let restored = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}"])
+            #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
+            await simulator.stop()
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import IOCCore
+@testable import IOCDashboard
+import Testing
+
+@Suite struct KeyDecoderTests {
+    @Test func keysSequencesAndUTF8SplitAcrossReads() {
+        var decoder = KeyDecoder()
+        #expect(decoder.decode(Array("q".utf8)) == [.character("q")])
+        // An arrow split after ESC [ waits for its last byte.
+        #expect(decoder.decode([0x1B, 0x5B]).isEmpty)
+        #expect(decoder.isWaiting)
+        #expect(decoder.decode([0x41]) == [.up])
+        // "ế" (E1 BA BF) split in the middle.
+        let letter = Array("ế".utf8)
+        #expect(decoder.decode(Array(letter.prefix(2))).isEmpty)
+        #expect(decoder.decode(Array(letter.suffix(1))) == [.character("ế")])
+        #expect(
+            decoder.decode([0x09, 0x0D, 0x7F, 0x03, 0x1A]) == [.tab, .enter, .backspace, .control("c"), .control("z")])
+        #expect(decoder.decode(Array("\u{1B}[Z\u{1B}[5~\u{1B}OB".utf8)) == [.backTab, .pageUp, .down])
+        // A lone ESC is the Escape key once the terminal stays quiet.
+        #expect(decoder.decode([0x1B]).isEmpty)
+        #expect(decoder.flush() == [.escape])
+    }
+}
+
+@Suite struct DashboardAppTests {
+    func app() throws -> DashboardApp {
+        let file = try DashboardFile(
+            from: try ConfigNode.parse(
+                yaml: """
+                    name: one
+                    rows:
+                      - panels:
+                          - {widget: status_grid, query: probe_success}
+                          - {widget: alerts}
+                    """, file: "one.yaml"), file: "one.yaml")
+        let other = try DashboardFile(
+            from: try ConfigNode.parse(
+                yaml: "name: two\nrows:\n  - panels:\n      - {widget: text, text: x}\n", file: "two.yaml"),
+            file: "two.yaml")
+        var app = DashboardApp(screens: [
+            DashboardScreen(dashboard: file, source: "s"), DashboardScreen(dashboard: other, source: "s"),
+        ])
+        let down = Labels([
+            ("alertname", "ServiceDown"), ("province", "Huế"), ("service", "dvc"), ("severity", "critical"),
+        ])
+        app.data = [
+            [
+                .instant([
+                    (Labels([("province", "Huế"), ("service", "dvc")]), 1, 0),
+                    (Labels([("province", "Hà Nội"), ("service", "dvc")]), 0, 0),
+                ]),
+                .alerts([AlertRow(state: "firing", labels: down, summary: "down", activeAt: 0, silenced: false)]),
+            ]
+        ]
+        return app
+    }
+
+    @Test func tabSwitchesDashboardsAndQQuits() throws {
+        var app = try app()
+        #expect(app.handle(.tab) == [.refresh])
+        #expect(app.shown.dashboard.name == "two")
+        #expect(app.handle(.backTab) == [.refresh])
+        #expect(app.shown.dashboard.name == "one")
+        #expect(app.handle(.character("q")) == [.quit])
+        #expect(app.handle(.control("c")) == [.quit])
+    }
+
+    @Test func enterDrillsIntoTheSelectedProvinceAndEscGoesBack() throws {
+        var app = try app()
+        _ = app.handle(.down)
+        #expect(app.shown.selection == 0)
+        // Provinces in the catalogue's order: Hà Nội first.
+        #expect(app.handle(.enter) == [.refresh])
+        #expect(app.shown.dashboard.title.contains("province=Hà Nội"))
+        #expect(app.handle(.escape) == [.refresh])
+        #expect(app.shown.dashboard.name == "one")
+    }
+
+    @Test func filterAndTimeRangeAndPause() throws {
+        var app = try app()
+        _ = app.handle(.character("/"))
+        for character in "Huế" { _ = app.handle(.character(character)) }
+        _ = app.handle(.character("\u{1B}"))  // an escape character typed is not kept
+        #expect(app.handle(.enter) == [.refresh])
+        #expect(app.shown.filter == "Huế")
+        #expect(app.handle(.character("t")) == [.refresh])
+        #expect(app.shown.timeRange == .seconds(21_600))
+        _ = app.handle(.character("p"))
+        #expect(app.shown.paused)
+        _ = app.handle(.escape)
+        #expect(app.shown.filter.isEmpty)
+    }
+
+    @Test func silencingTheSelectedAlertAsksForDurationAndComment() throws {
+        var app = try app()
+        _ = app.handle(.character("a"))
+        #expect(app.shown.focus == (0, 1))
+        _ = app.handle(.character("s"))
+        #expect(app.mode == .silenceDuration("2h"))
+        _ = app.handle(.backspace)
+        _ = app.handle(.backspace)
+        for character in "30m" { _ = app.handle(.character(character)) }
+        _ = app.handle(.enter)
+        #expect(app.mode == .silenceComment(duration: .seconds(1_800), text: ""))
+        for character in "nâng cấp" { _ = app.handle(.character(character)) }
+        let actions = app.handle(.enter)
+        #expect(
+            actions == [
+                .silence(
+                    matchers: #"{alertname="ServiceDown",province="Huế",service="dvc"}"#, duration: .seconds(1_800),
+                    comment: "nâng cấp")
+            ])
+    }
+}
+
+@Suite struct ColorDepthTests {
+    @Test func theEnvironmentChoosesTheColours() {
+        #expect(Renderer.ColorDepth.from(["NO_COLOR": "1", "COLORTERM": "truecolor"]) == .none)
+        #expect(Renderer.ColorDepth.from(["COLORTERM": "truecolor"]) == .trueColor)
+        #expect(Renderer.ColorDepth.from(["TERM": "xterm-256color"]) == .palette256)
+        #expect(Renderer.ColorDepth.from(["TERM": "linux"]) == .sixteen)
+        let red = CellStyle(foreground: .red)
+        #expect(Renderer.sgr(red, depth: .sixteen) == "\u{1B}[0;31m")
+        #expect(Renderer.sgr(red, depth: .palette256) == "\u{1B}[0;38;5;167m")
+        #expect(Renderer.sgr(red, depth: .trueColor) == "\u{1B}[0;38;2;220;60;60m")
+        #expect(Renderer.sgr(CellStyle(foreground: .red, bold: true), depth: .none) == "\u{1B}[0;1m")
+    }
+}
