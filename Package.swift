@@ -96,7 +96,9 @@ let package = Package(
         // `make bench`: the figures of BENCHMARKS.md (probe engine, store, query engine), built in release mode.
         .executableTarget(
             name: "ioc-bench",
-            dependencies: ["IOCCore", "IOCHTTP", "IOCProbe", "IOCQuery", "IOCStore", "IOCSimulator", "IOCAlert"],
+            dependencies: [
+                "IOCCore", "IOCHTTP", "IOCProbe", "IOCQuery", "IOCStore", "IOCSimulator", "IOCAlert", "IOCDashboard",
+            ],
             path: "Benchmarks/ProbeBenchmark",
             swiftSettings: strict
         ),

@@ -153,23 +153,29 @@ public struct Dashboard: Sendable {
         var reader: StoreReader?
         var newest: Int64?
         var silences: [DashboardScreen.ActiveSilence] = []
-        var loadedAt = Int64.min
+        // Each panel is loaded on its own interval (charts less often); the header's clock, the age of
+        // the newest data and the silences every `refresh`.
+        var loadedAt: [[Int64]] = []
+        var nextPanel = Int64.min
+        var checkedAt = Int64.min
         var needLoad = true
         let refreshMilliseconds = Int64(max(100, refresh.inMilliseconds))
         while true {
             let now = WallClock.nowMilliseconds()
-            if needLoad || (!app.shown.paused && now - loadedAt >= refreshMilliseconds) {
+            if needLoad { loadedAt = [] }
+            if needLoad || (!app.shown.paused && (now >= nextPanel || now - checkedAt >= refreshMilliseconds)) {
                 if reader == nil { reader = try? StoreReader(path: storePath) }
                 if let reader {
-                    app.data = app.shown.load(from: reader, now: now)
+                    nextPanel = app.shown.refresh(&app.data, loadedAt: &loadedAt, from: reader, now: now)
                     newest = DashboardScreen.newest(from: reader, now: now)
                     silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence)
                         .filter { $0.active(at: now) }
                 } else {
                     app.data = []
                     newest = nil
+                    nextPanel = now + refreshMilliseconds
                 }
-                loadedAt = now
+                checkedAt = now
                 needLoad = false
             }
             let (width, height) = terminal.size()
@@ -177,8 +183,8 @@ public struct Dashboard: Sendable {
             app.draw(
                 &canvas, newest: newest, now: now, silenced: { labels in silences.contains { $0.matches(labels) } })
             terminal.write(renderer.render(canvas))
-            let wait =
-                app.shown.paused ? 60_000 : Int(max(10, loadedAt + refreshMilliseconds - WallClock.nowMilliseconds()))
+            let due = min(nextPanel, checkedAt + refreshMilliseconds)
+            let wait = app.shown.paused ? 60_000 : Int(max(10, due - WallClock.nowMilliseconds()))
             for event in events.wait(timeoutMilliseconds: wait) {
                 switch event {
                 case .quit: return

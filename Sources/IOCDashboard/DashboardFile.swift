@@ -64,6 +64,13 @@ public struct DashboardFile: Sendable {
         public var minimum: Double
         public var maximum: Double
         public var text: String
+        /// How often the panel's query runs again; charts, whose range queries cost the most and
+        /// whose picture hardly moves in a second, every 15 s unless told.
+        public var refresh: Duration? = nil
+
+        var refreshInterval: Duration {
+            refresh ?? (widget == .lineChart || widget == .sparkline ? .seconds(15) : .seconds(1))
+        }
     }
 
     public struct Row: Sendable {
@@ -122,8 +129,15 @@ public struct DashboardFile: Sendable {
             of: "a panel",
             allowedKeys: [
                 "title", "width", "widget", "query", "unit", "legend", "thresholds", "rows_label", "columns_label",
-                "sort", "limit", "min", "max", "text",
+                "sort", "limit", "min", "max", "text", "refresh",
             ])
+        var refresh: Duration?
+        if let refreshNode = fields["refresh"] {
+            refresh = try refreshNode.duration("'refresh'")
+            guard let refresh, refresh >= .milliseconds(500) else {
+                throw refreshNode.error("'refresh' is at least 500ms")
+            }
+        }
         let widgetNode = try fields.required("widget")
         let widgetName = try widgetNode.string("'widget'")
         guard let widget = Widget(rawValue: widgetName) else {
@@ -189,7 +203,7 @@ public struct DashboardFile: Sendable {
             rowsLabel: try fields["rows_label"]?.string("'rows_label'") ?? "province",
             columnsLabel: try fields["columns_label"]?.string("'columns_label'") ?? "service", ascending: ascending,
             limit: try fields["limit"]?.int("'limit'"), minimum: try number("min", 0), maximum: try number("max", 100),
-            text: try fields["text"]?.string("'text'") ?? "")
+            text: try fields["text"]?.string("'text'") ?? "", refresh: refresh)
     }
 
     /// The dashboards in the files matching the patterns, in file order; names must be unique.

@@ -44,6 +44,7 @@ public struct Renderer: Sendable {
     /// The bytes that bring the screen from the previous frame to `canvas`; empty when it is the same.
     public mutating func render(_ canvas: Canvas) -> String {
         var out = "\u{1B}[?2026h"
+        out.reserveCapacity(canvas.width * canvas.height * 4)
         let full = previous.map { $0.width != canvas.width || $0.height != canvas.height } ?? true
         if full { out += "\u{1B}[0m\u{1B}[2J" }
         var currentStyle: CellStyle?
@@ -63,9 +64,10 @@ public struct Renderer: Sendable {
                     currentStyle = cell.style
                 }
                 out += cell.text
-                let columns = max(1, TerminalText.width(of: cell.text))
-                // Redraw the blank half of a wide character along with it.
-                x += columns
+                // A wide character's second column is an empty cell (see `Canvas.write`): the cursor
+                // moved over it too.
+                let wide = x + 1 < canvas.width && canvas[x + 1, y].text.isEmpty
+                x += wide ? 2 : 1
                 cursor = (x, y)
             }
         }

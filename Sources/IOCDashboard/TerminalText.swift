@@ -56,6 +56,12 @@ public enum TerminalText {
     /// A Vietnamese letter with its marks, precomposed (NFC) or not (NFD), is one cluster and one column.
     public static func width(of character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }
+        // Most of a screen: Latin and Vietnamese letters (any combining marks after them stay in the
+        // cluster), box drawing, blocks and braille, arrows. Unicode properties only for the rest.
+        switch first.value {
+        case 0x20..<0x300, 0x1E00..<0x1F00, 0x2190..<0x2200, 0x2500..<0x25A0, 0x2800..<0x2900: return 1
+        default: break
+        }
         let properties = first.properties
         if properties.generalCategory == .nonspacingMark || properties.generalCategory == .enclosingMark
             || first.value == 0x200B || first.value == 0x200D

@@ -352,18 +352,20 @@ public enum Widgets {
         _ elements: [(labels: Labels, value: Double, time: Int64)], panel: DashboardFile.Panel, selection: Int?,
         in rect: Rect, on canvas: inout Canvas
     ) {
-        let sorted = sortedElements(elements, panel: panel)
-        guard !sorted.isEmpty else {
+        let all = sortedElements(elements, panel: panel)
+        guard !all.isEmpty else {
             canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
+        // Only the rows that fit are formatted.
+        let sorted = all.prefix(max(0, rect.height - 1))
         let values = sorted.map { UnitFormat.format($0.value, panel.unit) }
         let valueWidth = max(5, values.map { TerminalText.width(of: $0) }.max() ?? 5)
-        let rankWidth = String(sorted.count).count + 1
+        let rankWidth = String(all.count).count + 1
         canvas.write("#", x: rect.x, y: rect.y, style: CellStyle(dim: true))
         canvas.write("NAME", x: rect.x + rankWidth, y: rect.y, style: CellStyle(dim: true))
         canvas.write("VALUE", x: rect.x + rect.width - valueWidth, y: rect.y, style: CellStyle(dim: true))
-        for (index, element) in sorted.prefix(max(0, rect.height - 1)).enumerated() {
+        for (index, element) in sorted.enumerated() {
             let y = rect.y + 1 + index
             let selected = selection == index
             let style = CellStyle(reverse: selected)
