@@ -131,6 +131,15 @@ public struct DashboardApp: Sendable {
         case .character("p"):
             shown.paused.toggle()
             return [.redraw]
+        case .character("o"):
+            // A table's order: largest or smallest first.
+            let (row, panel) = shown.focus
+            guard shown.dashboard.rows[row].panels[panel].widget == .table else {
+                message = "o sorts a table: move to one first"
+                return [.redraw]
+            }
+            shown.dashboard.rows[row].panels[panel].ascending.toggle()
+            shown.selection = nil
         case .character("t"):
             let index = DashboardApp.ranges.firstIndex(of: shown.timeRange) ?? 0
             shown.timeRange = DashboardApp.ranges[(index + 1) % DashboardApp.ranges.count]
@@ -338,6 +347,7 @@ public struct DashboardApp: Sendable {
         "t          time range: 15m 1h 6h 24h 7d 30d",
         "a          the alert list",
         "s          silence the selected alert",
+        "o          sort a table the other way",
         "p          pause / resume",
         "q Ctrl-C   quit        Ctrl-L redraw",
         "",

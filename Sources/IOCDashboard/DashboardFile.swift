@@ -32,6 +32,8 @@ public struct DashboardFile: Sendable {
         case lineChart = "line_chart"
         case barChart = "bar_chart"
         case table, alerts, text
+        /// The latest changes of alerts, newest first.
+        case log
     }
 
     public enum Unit: String, Sendable, CaseIterable {
@@ -153,7 +155,7 @@ public struct DashboardFile: Sendable {
             } catch {
                 throw queryNode.error("could not parse the query: \(error)")
             }
-        } else if widget != .alerts && widget != .text {
+        } else if widget != .alerts && widget != .text && widget != .log {
             throw node.error("a \(widgetName) panel needs a 'query'")
         }
         var unit = Unit.plain

@@ -83,6 +83,14 @@ public struct DashboardScreen: Sendable {
     ) -> PanelData {
         switch panel.widget {
         case .text: return .text(panel.text)
+        case .log:
+            let entries = ((try? reader.alertHistory(through: now, limit: 200)) ?? []).reversed()
+            return .log(
+                entries.filter { matchesFilter($0.labels) }.map { entry in
+                    LogLine(
+                        time: entry.time, change: entry.kind, labels: entry.labels,
+                        summary: entry.annotations["summary"] ?? "")
+                })
         case .alerts:
             let alerts = ((try? reader.alerts()) ?? []).filter { $0.state != "inactive" && matchesFilter($0.labels) }
             return .alerts(
@@ -196,6 +204,8 @@ public struct DashboardScreen: Sendable {
             Widgets.text(text, in: rect, on: &canvas)
         case .alerts(let alerts):
             Widgets.alertList(alerts, now: now, selection: selection, in: rect, on: &canvas)
+        case .log(let lines):
+            Widgets.log(lines, in: rect, on: &canvas)
         case .range(let series, let from, let through):
             if panel.widget == .sparkline {
                 Widgets.sparkline(series.first, panel: panel, in: rect, on: &canvas)

@@ -87,7 +87,15 @@ import Testing
                         annotations: Labels([("summary", "dvc answers in 1s\u{1b}]0;owned\u{07}")]), state: "pending",
                         activeAt: now - 120_000, firedAt: nil, resolvedAt: nil, keepFiringSince: nil, value: 1)
                 ],
-            ], history: [])
+            ],
+            history: [
+                AlertHistoryEntry(
+                    time: now - 3_000_000, kind: "pending", rule: "g/ServiceDown/0", labels: down,
+                    annotations: Labels([("summary", "lgsp of Đắk Lắk is down")]), value: 0, activeAt: now - 3_000_000),
+                AlertHistoryEntry(
+                    time: now - 2_880_000, kind: "firing", rule: "g/ServiceDown/0", labels: down,
+                    annotations: Labels([("summary", "lgsp of Đắk Lắk is down")]), value: 0, activeAt: now - 3_000_000),
+            ])
         writer.close()
         try SilenceStore(path: path).add(
             StoredSilence(
@@ -139,6 +147,7 @@ import Testing
               - panels:
                   - {title: Table, widget: table, query: 'bottomk(5, avg by (province) (probe_success))', legend: '{{province}}', sort: asc}
                   - {title: Text, widget: text, text: 'Trung tâm giám sát, điều hành thông minh — Thừa Thiên Huế'}
+                  - {title: Log, widget: log}
             """)
         let dashboard = Dashboard(storePath: path, dashboards: [try DashboardFile.load(gallery)])
         let text = dashboard.snapshot(width: width, height: height, now: now).replacingOccurrences(

@@ -77,6 +77,20 @@ import Testing
         #expect(app.shown.dashboard.name == "one")
     }
 
+    @Test func oSortsTheFocusedTableTheOtherWay() throws {
+        let file = try DashboardFile(
+            from: try ConfigNode.parse(
+                yaml: "name: t\nrows:\n  - panels:\n      - {widget: table, query: up}\n", file: "t.yaml"),
+            file: "t.yaml")
+        var app = DashboardApp(screens: [DashboardScreen(dashboard: file, source: "s")])
+        #expect(app.shown.dashboard.rows[0].panels[0].ascending == false)
+        _ = app.handle(.character("o"))
+        #expect(app.shown.dashboard.rows[0].panels[0].ascending == true)
+        var other = try self.app()
+        _ = other.handle(.character("o"))
+        #expect(other.message?.contains("sorts a table") == true)
+    }
+
     @Test func filterAndTimeRangeAndPause() throws {
         var app = try app()
         _ = app.handle(.character("/"))
