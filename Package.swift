@@ -70,6 +70,9 @@ let package = Package(
             dependencies: [
                 "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert", "IOCDashboard",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

@@ -13,6 +13,7 @@ final class AlertingRuntime: Sendable {
     private struct Running {
         var rules: RuleScheduler?
         var notifier: NotificationService?
+        var groups: [RuleGroup] = []
     }
 
     private let writer: SampleWriter
@@ -50,7 +51,16 @@ final class AlertingRuntime: Sendable {
             scheduler.start()
             rules = scheduler
         }
-        running.withLock { $0 = Running(rules: rules, notifier: notifier) }
+        running.withLock { $0 = Running(rules: rules, notifier: notifier, groups: configuration.ruleGroups) }
+    }
+
+    /// The running scheduler's and notifier's counters, for /metrics.
+    var statistics:
+        (rules: RuleScheduler.Statistics?, notifications: NotificationService.Statistics?, groups: [RuleGroup])
+    {
+        running.withLock { running in
+            (running.rules?.statistics, running.notifier?.statistics, running.groups)
+        }
     }
 
     func stop() {
@@ -68,17 +78,21 @@ final class AlertingRuntime: Sendable {
 struct ReloadService: Service {
     let configPath: String
     let logger: Logger
-    let apply: @Sendable (Configuration) -> Void
+    let systemd: SystemdNotifier
+    let apply: @Sendable (Configuration) async -> Void
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
+                systemd.reloading()
                 do {
                     let configuration = try ConfigFiles.load(configPath)
-                    apply(configuration)
+                    await apply(configuration)
+                    systemd.notify("READY=1\nSTATUS=probing \(configuration.targets.count) targets")
                 } catch {
                     logger.error("configuration not reloaded; the running one stays: \(error)")
+                    systemd.notify("READY=1\nSTATUS=configuration not reloaded: \(error)")
                 }
             }
         }

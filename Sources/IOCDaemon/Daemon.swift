@@ -2,6 +2,7 @@ import IOCAlert
 import IOCCore
 import IOCHTTP
 import IOCProbe
+import IOCQuery
 import IOCStore
 public import Logging
 import ServiceLifecycle
@@ -72,44 +73,73 @@ public struct Daemon: Sendable {
         } catch {
             throw DaemonError("cannot read the alert state from the store: \(error)", exitCode: 1)
         }
-        let targets = configuration.targets
         let log = logger
-        let reload = ReloadService(configPath: configPath, logger: logger) { reloaded in
+        let systemd = SystemdNotifier()
+        let health = TargetHealthLog(logger: logger)
+        let series = ProbeSeriesWriter()
+        let lateness = LatenessCounter()
+        let probes = ProbeRuntime { targets in
+            ProbeScheduler(targets: targets, prober: Prober(client: client)) { target, result, due in
+                lateness.record(result.timestamp - due)
+                let result = result.aligned(to: due)
+                writer.append(series.samples(for: target, result))
+                writer.record(metadata: result.feedMetadata)
+                health.record(target, result)
+            }
+        }
+        let reload = ReloadService(configPath: configPath, logger: logger, systemd: systemd) { reloaded in
             do {
                 try alerting.apply(reloaded)
+                await probes.replace(reloaded.targets)
                 log.notice(
                     "configuration reloaded",
                     metadata: [
+                        "targets": "\(reloaded.targets.count)",
                         "rules": "\(reloaded.ruleGroups.reduce(0) { $0 + $1.rules.count })",
                         "receivers": "\(reloaded.daemon.notifications.receivers.count)",
                     ])
-                if reloaded.targets.map(\.labels) != targets.map(\.labels) {
-                    log.notice("changed probe targets take effect when iocd restarts")
-                }
             } catch {
                 log.error("configuration reloaded but the alert state could not be read: \(error)")
             }
         }
-
-        let health = TargetHealthLog(logger: logger)
-        let series = ProbeSeriesWriter()
-        let scheduler = ProbeScheduler(targets: configuration.targets, prober: Prober(client: client)) {
-            target, result, due in
-            let result = result.aligned(to: due)
-            writer.append(series.samples(for: target, result))
-            writer.record(metadata: result.feedMetadata)
-            health.record(target, result)
+        var api: APIServer?
+        if let listen = configuration.daemon.listen {
+            let routes = PrometheusAPI(
+                readers: ReaderPool { try writer.makeReader() }, engine: Engine(),
+                metrics: {
+                    SelfMetrics.text(
+                        writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
+                        alerting: alerting)
+                },
+                rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials)
+            do {
+                api = try await APIServer(host: listen.host, port: listen.port) { routes.handle($0) }
+                logger.info(
+                    "HTTP listener started", metadata: ["address": "\(listen.host):\(api?.port ?? listen.port)"])
+            } catch {
+                // Probing and alerting matter more than the API: go on without it, loudly.
+                logger.error(
+                    "cannot listen on \(listen.host):\(listen.port); /metrics and the API are off: \(error)")
+            }
         }
+        let watchdog = Watchdog(
+            systemd: systemd, writer: writer, probes: { series.statistics.probes + series.statistics.scrapes },
+            rules: { alerting.statistics.rules?.lastEvaluation }, hasTargets: !configuration.targets.isEmpty)
+        watchdog.start()
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [ProbeService(scheduler: scheduler), reload],
+                services: [ProbeService(runtime: probes, targets: configuration.targets), reload],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        systemd.notify("READY=1\nSTATUS=probing \(configuration.targets.count) targets")
         do {
             try await group.run()
         } catch {
             logger.error("stopping after an error: \(error)")
         }
+        systemd.notify("STOPPING=1")
+        watchdog.stop()
+        await api?.stop()
         alerting.stop()
         client.shutdown()
         writer.close()
@@ -123,19 +153,8 @@ public struct Daemon: Sendable {
                 "probes": "\(probing.probes)", "probes_failed": "\(probing.probesFailed)",
                 "scrapes": "\(probing.scrapes)",
                 "scrapes_failed": "\(probing.scrapesFailed)",
-                "probe_slots_skipped": "\(scheduler.statistics.skippedBusy)",
+                "probe_slots_skipped": "\(probes.skippedBusy)",
             ])
-    }
-}
-
-/// The probe loop as a service: it runs until the group shuts down gracefully.
-struct ProbeService: Service {
-    let scheduler: ProbeScheduler
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await scheduler.run()
-        }
     }
 }
 

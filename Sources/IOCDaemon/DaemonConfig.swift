@@ -44,6 +44,10 @@ public struct DaemonConfig: Sendable {
     public var externalURL = ""
     /// Where alerts are sent; none: alerts are only logged and kept in the store.
     public var notifications = NotifierConfig.none
+    /// The HTTP listener (metrics, the Prometheus API): host and port, loopback by default; nil: off.
+    public var listen: (host: String, port: Int)? = ("127.0.0.1", 9420)
+    /// `Authorization` header values the listener accepts; empty: no authentication.
+    public var credentials: [String] = []
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -66,8 +70,42 @@ public struct DaemonConfig: Sendable {
             of: "iocd.yaml",
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
-                "notifications", "dashboard_files", "max_probes_in_flight",
+                "notifications", "dashboard_files", "http", "max_probes_in_flight",
             ])
+        if let httpNode = top["http"] {
+            let http = try httpNode.mapping(of: "'http'", allowedKeys: ["listen", "basic_auth", "bearer_token_file"])
+            if let listenNode = http["listen"] {
+                let text = try listenNode.string("'listen'")
+                if text == "off" {
+                    listen = nil
+                } else {
+                    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                        (0..<65_536).contains(port)
+                    else { throw listenNode.error("'listen' is host:port, like 127.0.0.1:9420, or off") }
+                    var host = String(text[..<colon])
+                    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+                    listen = (host.isEmpty ? "0.0.0.0" : host, port)
+                }
+            }
+            if let basic = http["basic_auth"] {
+                let fields = try basic.mapping(of: "'basic_auth'", allowedKeys: ["username", "password_file"])
+                let user = try fields.required("username").string("'username'")
+                let passwordNode = try fields.required("password_file")
+                let passwordPath = ConfigFiles.resolve(try passwordNode.string("'password_file'"), against: base)
+                guard let password = try? String(contentsOfFile: passwordPath, encoding: .utf8) else {
+                    throw passwordNode.error("cannot read the password file '\(passwordPath)'")
+                }
+                let token = Data("\(user):\(password.trimmingCharacters(in: .newlines))".utf8).base64EncodedString()
+                credentials.append("Basic \(token)")
+            }
+            if let tokenNode = http["bearer_token_file"] {
+                let path = ConfigFiles.resolve(try tokenNode.string("'bearer_token_file'"), against: base)
+                guard let token = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw tokenNode.error("cannot read the token file '\(path)'")
+                }
+                credentials.append("Bearer \(token.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+        }
         if let patterns = top["dashboard_files"] {
             dashboardFiles = try patterns.sequence(of: "'dashboard_files'").map { node throws(ConfigError) in
                 ConfigFiles.resolve(try node.string("a dashboard file pattern"), against: base)

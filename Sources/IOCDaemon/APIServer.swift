@@ -1,0 +1,180 @@
+import Foundation
+import IOCCore
+import IOCQuery
+import IOCStore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A request to iocd's HTTP listener, after NIO has read it.
+struct APIRequest: Sendable {
+    var method: String
+    var path: String
+    /// Query and form parameters in order (`match[]` may repeat).
+    var parameters: [(String, String)]
+    var headers: [(String, String)]
+
+    func first(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { parameters.filter { $0.0 == name }.map(\.1) }
+}
+
+struct APIResponse: Sendable {
+    var status: Int
+    var contentType: String
+    var body: String
+
+    static func json(_ body: String, status: Int = 200) -> APIResponse {
+        APIResponse(status: status, contentType: "application/json", body: body)
+    }
+
+    /// Prometheus' error answer: `{"status":"error","errorType":"bad_data","error":"..."}`.
+    static func error(_ message: String, type: String = "bad_data", status: Int = 400) -> APIResponse {
+        json(
+            #"{"status":"error","errorType":\#(QueryOutput.quote(type)),"error":\#(QueryOutput.quote(message))}"#,
+            status: status)
+    }
+}
+
+/// iocd's HTTP listener: NIO reads requests on one event loop; answering them (SQLite reads, query
+/// evaluation) happens on a small pool of threads of its own, never on the event loop and never on
+/// Swift's cooperative pool. Idle connections are closed after 30 s, requests over 1 MB refused.
+final class APIServer: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let pool: NIOThreadPool
+    private let channel: any Channel
+    let port: Int
+
+    init(host: String, port: Int, handler: @escaping @Sendable (APIRequest) -> APIResponse) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        self.group = group
+        self.pool = pool
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        try channel.pipeline.syncOperations.addHandler(APIHandler(pool: pool, handler: handler))
+                    }
+                }
+                .bind(host: host, port: port)
+                .get()
+        } catch {
+            try? await pool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        self.port = channel.localAddress?.port ?? port
+    }
+
+    func stop() async {
+        try? await channel.close()
+        try? await pool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+    }
+}
+
+private final class APIHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let pool: NIOThreadPool
+    private let handler: @Sendable (APIRequest) -> APIResponse
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var tooLarge = false
+    static let maxBody = 1 << 20
+
+    init(pool: NIOThreadPool, handler: @escaping @Sendable (APIRequest) -> APIResponse) {
+        self.pool = pool
+        self.handler = handler
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.clear()
+            tooLarge = false
+        case .body(var part):
+            if body.readableBytes + part.readableBytes <= APIHandler.maxBody {
+                body.writeBuffer(&part)
+            } else {
+                tooLarge = true
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let keepAlive = head.isKeepAlive
+            if tooLarge {
+                send(
+                    .error("the request is larger than 1 MB", status: 413), head: head, keepAlive: false,
+                    context: context)
+                return
+            }
+            var parameters = APIHandler.parameters(
+                String(head.uri.split(separator: "?", maxSplits: 1).dropFirst().first ?? ""))
+            let contentType = head.headers.first(name: "Content-Type") ?? ""
+            if head.method == .POST && contentType.hasPrefix("application/x-www-form-urlencoded") {
+                parameters += APIHandler.parameters(body.readString(length: body.readableBytes) ?? "")
+            }
+            let request = APIRequest(
+                method: head.method.rawValue, path: String(head.uri.split(separator: "?").first ?? "/"),
+                parameters: parameters, headers: head.headers.map { ($0.name, $0.value) })
+            let handler = self.handler
+            let loop = context.eventLoop
+            // The answer is worked out on the pool; the future completes on this channel's loop.
+            pool.runIfActive(eventLoop: loop) { handler(request) }.assumeIsolated().whenComplete { result in
+                let response = (try? result.get()) ?? .error("the server is stopping", type: "unavailable", status: 503)
+                self.send(response, head: head, keepAlive: keepAlive, context: context)
+            }
+        }
+    }
+
+    private func send(_ response: APIResponse, head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.utf8.count))
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(
+            wrapOutboundOut(
+                .head(
+                    HTTPResponseHead(
+                        version: head.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers
+                    ))),
+            promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: response.body.utf8.count)
+        buffer.writeString(response.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    /// `a=1&match%5B%5D=up&b=x+y`: decoded names and values, in order.
+    static func parameters(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(String(parts[0])), !name.isEmpty else { return nil }
+            return (name, parts.count > 1 ? decode(String(parts[1])) ?? "" : "")
+        }
+    }
+
+    private static func decode(_ text: String) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}

@@ -1,0 +1,44 @@
+import IOCProbe
+import ServiceLifecycle
+import Synchronization
+
+/// The probe scheduler of the running configuration, replaced when a reload changes the targets.
+final class ProbeRuntime: Sendable {
+    private let make: @Sendable ([ProbeTarget]) -> ProbeScheduler
+    private let current = Mutex<(scheduler: ProbeScheduler, task: Task<Void, Never>)?>(nil)
+
+    init(make: @escaping @Sendable ([ProbeTarget]) -> ProbeScheduler) { self.make = make }
+
+    /// Starts probing `targets`, after the probes of the previous set have ended.
+    func replace(_ targets: [ProbeTarget]) async {
+        let previous = current.withLock { $0 }
+        previous?.task.cancel()
+        await previous?.task.value
+        let scheduler = make(targets)
+        let task = Task { await scheduler.run() }
+        current.withLock { $0 = (scheduler, task) }
+    }
+
+    func stop() async {
+        let running = current.withLock { running in
+            defer { running = nil }
+            return running
+        }
+        running?.task.cancel()
+        await running?.task.value
+    }
+
+    var skippedBusy: Int { current.withLock { $0?.scheduler.statistics.skippedBusy ?? 0 } }
+}
+
+/// The probe loop as a service: probes until the group shuts down gracefully.
+struct ProbeService: Service {
+    let runtime: ProbeRuntime
+    let targets: [ProbeTarget]
+
+    func run() async throws {
+        await runtime.replace(targets)
+        try? await gracefulShutdown()
+        await runtime.stop()
+    }
+}

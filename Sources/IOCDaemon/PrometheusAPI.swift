@@ -1,0 +1,251 @@
+import Foundation
+import IOCAlert
+import IOCCore
+import IOCQuery
+import IOCStore
+import Synchronization
+
+/// Store readers for the API's threads: a reader is used by one thread at a time, so requests take
+/// one from here and give it back, and new ones are opened only when all are in use.
+final class ReaderPool: Sendable {
+    /// A reader between uses. `@unchecked Sendable`: it sits in the pool or is used by the one
+    /// thread that took it out, never by two at once.
+    private final class Pooled: @unchecked Sendable {
+        let reader: StoreReader
+        init(_ reader: StoreReader) { self.reader = reader }
+    }
+
+    private let make: @Sendable () throws -> StoreReader
+    private let idle = Mutex<[Pooled]>([])
+
+    init(_ make: @escaping @Sendable () throws -> StoreReader) { self.make = make }
+
+    func with<T>(_ body: (StoreReader) throws -> T) throws -> T {
+        let taken = idle.withLock { $0.popLast() }
+        let pooled = try taken ?? Pooled(make())
+        defer { idle.withLock { $0.append(pooled) } }
+        return try body(pooled.reader)
+    }
+}
+
+/// Prometheus' HTTP API over the store, so that Grafana and Prometheus can read IOC: `/api/v1/query`,
+/// `query_range`, `series`, `labels`, `label/NAME/values`, `alerts`, `rules`, `/federate`, with
+/// `/metrics`, `/-/healthy` and `/-/ready`. Answers as Prometheus does, errors included (400 with
+/// `errorType: bad_data`); optional basic auth or a bearer token.
+struct PrometheusAPI: Sendable {
+    let readers: ReaderPool
+    let engine: Engine
+    let metrics: @Sendable () -> String
+    let rules: @Sendable () -> [RuleGroup]
+    let ready: @Sendable () -> Bool
+    /// `Authorization` values accepted (`Basic ...`, `Bearer ...`); empty: none needed.
+    let credentials: [String]
+    /// Parameters longer than this are refused rather than parsed.
+    static let maxParameter = 64 * 1024
+
+    func handle(_ request: APIRequest) -> APIResponse {
+        if !credentials.isEmpty && request.path != "/-/healthy" {
+            let given = request.headers.first { $0.0.lowercased() == "authorization" }?.1 ?? ""
+            guard credentials.contains(given) else {
+                return APIResponse(status: 401, contentType: "text/plain", body: "Unauthorized\n")
+            }
+        }
+        if let long = request.parameters.first(where: { $0.1.utf8.count > PrometheusAPI.maxParameter }) {
+            return .error("parameter '\(long.0)' is longer than \(PrometheusAPI.maxParameter) bytes")
+        }
+        switch (request.method, request.path) {
+        case ("GET", "/-/healthy"), ("HEAD", "/-/healthy"):
+            return APIResponse(status: 200, contentType: "text/plain", body: "Healthy.\n")
+        case ("GET", "/-/ready"), ("HEAD", "/-/ready"):
+            return ready()
+                ? APIResponse(status: 200, contentType: "text/plain", body: "Ready.\n")
+                : APIResponse(status: 503, contentType: "text/plain", body: "Not ready.\n")
+        case ("GET", "/metrics"):
+            return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics())
+        case (_, let path) where request.method != "GET" && request.method != "POST":
+            return .error("method \(request.method) not allowed on \(path)", status: 405)
+        case (_, "/api/v1/query"): return query(request)
+        case (_, "/api/v1/query_range"): return queryRange(request)
+        case (_, "/api/v1/series"): return series(request)
+        case (_, "/api/v1/labels"): return labels(request)
+        case (_, "/api/v1/alerts"): return alerts()
+        case (_, "/api/v1/rules"): return rulesList()
+        case (_, "/federate"): return federate(request)
+        case (_, let path) where path.hasPrefix("/api/v1/label/") && path.hasSuffix("/values"):
+            let name = String(path.dropFirst("/api/v1/label/".count).dropLast("/values".count))
+            return labelValues(name.removingPercentEncoding ?? name)
+        default:
+            return .error("\(request.path) not found", type: "not_found", status: 404)
+        }
+    }
+
+    private func success(_ data: String) -> APIResponse { .json(#"{"status":"success","data":\#(data)}"#) }
+
+    private func time(_ text: String?, _ name: String, default fallback: Int64) -> Result<Int64, APIError> {
+        guard let text else { return .success(fallback) }
+        guard let time = QueryOutput.time(text) else {
+            return .failure(APIError("invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid timestamp"))
+        }
+        return .success(time)
+    }
+
+    struct APIError: Error { var message: String; init(_ message: String) { self.message = message } }
+
+    private func parse(_ request: APIRequest) -> Result<Query, APIError> {
+        guard let text = request.first("query"), !text.isEmpty else {
+            return .failure(
+                APIError("invalid parameter \"query\": unknown position: parse error: no expression found in input"))
+        }
+        do {
+            return .success(try Query(parsing: text))
+        } catch {
+            return .failure(APIError("invalid parameter \"query\": \(error)"))
+        }
+    }
+
+    private func query(_ request: APIRequest) -> APIResponse {
+        let now = WallClock.nowMilliseconds()
+        do {
+            let query = try parse(request).get()
+            let time = try self.time(request.first("time"), "time", default: now).get()
+            let value = try readers.with { reader in try engine.instant(query, at: time, source: reader) }
+            return success(QueryOutput.json(value, at: time).trimmingCharacters(in: .newlines))
+        } catch let error as APIError {
+            return .error(error.message)
+        } catch {
+            return .error("\(error)", type: "execution", status: 422)
+        }
+    }
+
+    private func queryRange(_ request: APIRequest) -> APIResponse {
+        do {
+            let query = try parse(request).get()
+            guard let startText = request.first("start"), let endText = request.first("end"),
+                let stepText = request.first("step")
+            else { return .error("invalid parameter: start, end and step are required") }
+            let start = try time(startText, "start", default: 0).get()
+            let end = try time(endText, "end", default: 0).get()
+            let step: Int64
+            if let seconds = Double(stepText), seconds > 0 {
+                step = Int64(seconds * 1000)
+            } else if let duration = Duration(prometheus: stepText), duration > .zero {
+                step = duration.inMilliseconds
+            } else {
+                return .error("invalid parameter \"step\": cannot parse \"\(stepText)\" to a valid duration")
+            }
+            let series = try readers.with { reader in
+                try engine.range(query, start: start, end: end, step: step, source: reader)
+            }
+            return success(QueryOutput.json(series).trimmingCharacters(in: .newlines))
+        } catch let error as APIError {
+            return .error(error.message)
+        } catch let error as QueryError {
+            return .error("\(error)")
+        } catch {
+            return .error("\(error)", type: "execution", status: 422)
+        }
+    }
+
+    /// The selectors of `match[]`, each a vector selector.
+    private func matchers(_ request: APIRequest) -> Result<[[LabelMatcher]], APIError> {
+        let texts = request.all("match[]")
+        var result: [[LabelMatcher]] = []
+        for text in texts {
+            guard let query = try? Query(parsing: text), case .vector(let selector) = query.expression else {
+                return .failure(APIError("invalid parameter \"match[]\": \(text) is not a series selector"))
+            }
+            result.append(selector.matchers)
+        }
+        return .success(result)
+    }
+
+    private func series(_ request: APIRequest) -> APIResponse {
+        do {
+            let selectors = try matchers(request).get()
+            guard !selectors.isEmpty else { return .error("no match[] parameter provided") }
+            let found = try readers.with { reader in
+                try selectors.flatMap { try reader.series(matching: $0).map(\.labels) }
+            }
+            let unique = Array(Set(found)).sorted()
+            return success("[" + unique.map(QueryOutput.metric).joined(separator: ",") + "]")
+        } catch let error as APIError {
+            return .error(error.message)
+        } catch {
+            return .error("\(error)", type: "execution", status: 422)
+        }
+    }
+
+    private func labels(_ request: APIRequest) -> APIResponse {
+        do {
+            let names = try readers.with { try $0.labelNames() }
+            return success("[" + names.map(QueryOutput.quote).joined(separator: ",") + "]")
+        } catch {
+            return .error("\(error)", type: "execution", status: 422)
+        }
+    }
+
+    private func labelValues(_ name: String) -> APIResponse {
+        guard !name.isEmpty else { return .error("invalid label name") }
+        do {
+            let values = try readers.with { try $0.labelValues(name) }
+            return success("[" + values.map(QueryOutput.quote).joined(separator: ",") + "]")
+        } catch {
+            return .error("\(error)", type: "execution", status: 422)
+        }
+    }
+
+    private func alerts() -> APIResponse {
+        do {
+            let stored = try readers.with { try $0.alerts() }.filter { $0.state != "inactive" }
+            let items = stored.map { alert in
+                #"{"labels":\#(QueryOutput.metric(alert.labels)),"annotations":\#(QueryOutput.metric(alert.annotations)),"#
+                    + #""state":\#(QueryOutput.quote(alert.state)),"activeAt":\#(QueryOutput.quote(NotificationPayload.rfc3339(alert.activeAt))),"#
+                    + #""value":\#(QueryOutput.quote(PrometheusNumber.format(alert.value)))}"#
+            }
+            return success(#"{"alerts":["# + items.joined(separator: ",") + "]}")
+        } catch {
+            return .error("\(error)", type: "execution", status: 422)
+        }
+    }
+
+    private func rulesList() -> APIResponse {
+        let groups = rules().map { group in
+            let items = group.rules.map { rule in
+                #"{"name":\#(QueryOutput.quote(rule.name)),"query":\#(QueryOutput.quote(rule.expression.text)),"#
+                    + #""type":"\#(rule.isAlert ? "alerting" : "recording")","health":"ok"}"#
+            }
+            return #"{"name":\#(QueryOutput.quote(group.name)),"file":\#(QueryOutput.quote(group.file)),"rules":["#
+                + items.joined(separator: ",") + "]}"
+        }
+        return success(#"{"groups":["# + groups.joined(separator: ",") + "]}")
+    }
+
+    /// The latest sample of every series `match[]` selects, in the text exposition format with
+    /// timestamps, as Prometheus' `/federate` serves them.
+    private func federate(_ request: APIRequest) -> APIResponse {
+        do {
+            let selectors = try matchers(request).get()
+            let now = WallClock.nowMilliseconds()
+            var lines: [String] = []
+            var seen: Set<Labels> = []
+            try readers.with { reader in
+                for selector in selectors {
+                    for series in try reader.select(selector, from: now - 300_000, through: now) {
+                        guard let last = series.samples.last, !last.isStale, seen.insert(series.labels).inserted else {
+                            continue
+                        }
+                        lines.append(
+                            "\(series.labels.description) \(PrometheusNumber.format(last.value)) \(last.timestamp)")
+                    }
+                }
+            }
+            return APIResponse(
+                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                body: lines.sorted().joined(separator: "\n") + "\n")
+        } catch let error as APIError {
+            return .error(error.message)
+        } catch {
+            return .error("\(error)", type: "execution", status: 422)
+        }
+    }
+}

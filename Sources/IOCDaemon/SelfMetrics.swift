@@ -1,0 +1,100 @@
+import Foundation
+import IOCAlert
+import IOCCore
+import IOCProbe
+import IOCStore
+import Synchronization
+
+/// How late probes start against their schedule, for /metrics.
+final class LatenessCounter: Sendable {
+    private struct Totals {
+        var count = 0
+        var sum: Int64 = 0
+        var max: Int64 = 0
+    }
+
+    private let totals = Mutex(Totals())
+
+    func record(_ milliseconds: Int64) {
+        totals.withLock {
+            $0.count += 1
+            $0.sum += max(0, milliseconds)
+            $0.max = Swift.max($0.max, milliseconds)
+        }
+    }
+
+    var snapshot: (count: Int, sum: Int64, max: Int64) { totals.withLock { ($0.count, $0.sum, $0.max) } }
+}
+
+/// iocd's own metrics in Prometheus' text format: probing, the store, rules, notifications.
+enum SelfMetrics {
+    static let started = Date().timeIntervalSince1970
+
+    static func text(
+        writer: SampleWriter, probes: ProbeSeriesWriter.Statistics, skipped: Int, lateness: LatenessCounter,
+        alerting: AlertingRuntime
+    ) -> String {
+        var lines: [String] = []
+        func metric(_ name: String, _ type: String, _ help: String, _ value: Double, _ labels: String = "") {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) \(type)")
+            lines.append("\(name)\(labels) \(PrometheusNumber.format(value))")
+        }
+        metric("ioc_build_info", "gauge", "IOC's version.", 1, "{version=\"\(IOCVersion.current)\"}")
+        metric("process_start_time_seconds", "gauge", "When iocd started, in Unix seconds.", started)
+        metric("ioc_probes_total", "counter", "Probes run.", Double(probes.probes))
+        metric("ioc_probes_failed_total", "counter", "Probes that failed.", Double(probes.probesFailed))
+        metric("ioc_scrapes_total", "counter", "Feeds scraped.", Double(probes.scrapes))
+        metric("ioc_scrapes_failed_total", "counter", "Feed scrapes that failed.", Double(probes.scrapesFailed))
+        metric(
+            "ioc_probe_slots_skipped_total", "counter", "Probe slots skipped because the last probe had not ended.",
+            Double(skipped))
+        let late = lateness.snapshot
+        lines.append("# HELP ioc_probe_lateness_seconds How late probes started against their schedule.")
+        lines.append("# TYPE ioc_probe_lateness_seconds summary")
+        lines.append("ioc_probe_lateness_seconds_sum \(PrometheusNumber.format(Double(late.sum) / 1000))")
+        lines.append("ioc_probe_lateness_seconds_count \(late.count)")
+        metric(
+            "ioc_probe_lateness_max_seconds", "gauge", "The latest any probe started, since iocd started.",
+            Double(late.max) / 1000)
+        let store = writer.statistics
+        metric("ioc_store_samples_written_total", "counter", "Samples committed to the store.", Double(store.written))
+        metric(
+            "ioc_store_samples_dropped_total", "counter", "Samples dropped (buffer full or a failed commit).",
+            Double(store.dropped))
+        metric(
+            "ioc_store_samples_refused_total", "counter", "Samples refused as duplicates or out of order.",
+            Double(store.duplicates + store.outOfOrder))
+        metric("ioc_store_commits_failed_total", "counter", "Commits that failed.", Double(store.failedCommits))
+        metric("ioc_store_series", "gauge", "Series created since start.", Double(store.series))
+        metric("ioc_store_chunks_closed_total", "counter", "Hours of series closed into chunks.", Double(store.chunks))
+        var size: Int64 = 0
+        for suffix in ["", "-wal"] {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: writer.path + suffix),
+                let bytes = attributes[.size] as? NSNumber
+            {
+                size += bytes.int64Value
+            }
+        }
+        metric("ioc_store_size_bytes", "gauge", "Size of the store file and its WAL.", Double(size))
+        let (rules, notifications, _) = alerting.statistics
+        metric(
+            "ioc_rule_evaluations_total", "counter", "Rule group evaluations.", Double(rules?.evaluations ?? 0))
+        metric(
+            "ioc_rule_evaluation_failures_total", "counter", "Rules whose evaluation failed.",
+            Double(rules?.failures ?? 0))
+        metric(
+            "ioc_rule_evaluation_seconds_total", "counter", "Time spent evaluating rules.", rules?.seconds ?? 0)
+        metric("ioc_notifications_sent_total", "counter", "Notifications delivered.", Double(notifications?.sent ?? 0))
+        metric(
+            "ioc_notifications_failed_total", "counter", "Delivery attempts that failed (retried).",
+            Double(notifications?.failed ?? 0))
+        metric(
+            "ioc_notifications_dropped_total", "counter", "Notifications dropped from a full queue.",
+            Double(notifications?.dropped ?? 0))
+        metric(
+            "ioc_notification_queue_length", "gauge", "Notifications waiting for delivery.",
+            Double(notifications?.queued ?? 0))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

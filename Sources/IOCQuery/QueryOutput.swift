@@ -1,0 +1,89 @@
+import Foundation
+public import IOCCore
+
+/// Query results as promtool prints them and as Prometheus' HTTP API answers them (`ioc query`,
+/// iocd's `/api/v1/query`).
+public enum QueryOutput {
+    /// Unix seconds with decimals, or RFC 3339, to milliseconds.
+    public static func time(_ text: String) -> Int64? {
+        if let seconds = Double(text), seconds.isFinite { return Int64((seconds * 1000).rounded()) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        return nil
+    }
+
+    public static func text(_ value: QueryValue, at time: Int64) -> String {
+        let stamp = PrometheusNumber.formatTimestamp(time)
+        switch value {
+        case .scalar(let number): return "scalar: \(PrometheusNumber.format(number)) @[\(stamp)]\n"
+        case .string(let text): return "string: \(text) @[\(stamp)]\n"
+        case .vector(let elements):
+            return elements.map {
+                "\($0.labels) => \(PrometheusNumber.format($0.value)) @[\(PrometheusNumber.formatTimestamp($0.timestamp))]\n"
+            }.joined()
+        case .matrix(let series): return text(series.map(\.series))
+        }
+    }
+
+    public static func text(_ series: [Series]) -> String {
+        series.map { item in
+            "\(item.labels) =>\n"
+                + item.samples.map {
+                    "\(PrometheusNumber.format($0.value)) @[\(PrometheusNumber.formatTimestamp($0.timestamp))]\n"
+                }.joined()
+        }.joined()
+    }
+
+    public static func json(_ value: QueryValue, at time: Int64) -> String {
+        let body: String
+        switch value {
+        case .scalar(let number): body = #"{"resultType":"scalar","result":\#(point(time, number))}"#
+        case .string(let text): body = #"{"resultType":"string","result":[\#(seconds(time)),\#(quote(text))]}"#
+        case .vector(let elements):
+            body =
+                #"{"resultType":"vector","result":["#
+                + elements.map { #"{"metric":\#(metric($0.labels)),"value":\#(point(time, $0.value))}"# }
+                .joined(separator: ",") + "]}"
+        case .matrix(let series): return json(series.map(\.series))
+        }
+        return body + "\n"
+    }
+
+    public static func json(_ series: [Series]) -> String {
+        #"{"resultType":"matrix","result":["#
+            + series.map { item in
+                #"{"metric":\#(metric(item.labels)),"values":["#
+                    + item.samples.map { point($0.timestamp, $0.value) }.joined(separator: ",") + "]}"
+            }.joined(separator: ",") + "]}\n"
+    }
+
+    public static func metric(_ labels: Labels) -> String {
+        "{" + labels.pairs.map { "\(quote($0.name)):\(quote($0.value))" }.joined(separator: ",") + "}"
+    }
+
+    private static func point(_ time: Int64, _ value: Double) -> String {
+        "[\(seconds(time)),\(quote(PrometheusNumber.format(value)))]"
+    }
+
+    /// Unix seconds as Prometheus writes them: a number with up to three decimals.
+    private static func seconds(_ time: Int64) -> String { PrometheusNumber.formatTimestamp(time) }
+
+    public static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import IOCCore
+import TestSupport
+import Testing
+
+/// iocd's HTTP listener against real clients: curl, and Debian's Prometheus scraping `/metrics` and
+/// `/federate` and reading back the values iocd serves.
+@Suite struct APIEndToEndTests {
+    static func get(_ url: String, _ extra: [String] = []) async throws -> (code: String, body: String) {
+        let result = try await ChildProcess.run(
+            "/usr/bin/curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10"] + extra + [url])
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+    }
+
+    @Test func theAPIAnswersAsPrometheusAndPrometheusScrapesIt() async throws {
+        try await HeavyTests.one {
+            let closed = ClosedPort()
+            defer { withExtendedLifetime(closed) {} }
+            let directory = try TemporaryDirectory()
+            let port = refusedPort()
+            let config = try directory.write(
+                "iocd.yaml",
+                """
+                storage: {path: ioc.db}
+                probe_files: [probes.yaml]
+                http: {listen: '127.0.0.1:\(port)'}
+                """)
+            try directory.write(
+                "probes.yaml",
+                "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    labels: {province: Huế}\n    targets:\n"
+                    + "      - url: http://127.0.0.1:\(closed.number)/health\n")
+            let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            defer { daemon.signal(SIGTERM) }
+            let base = "http://127.0.0.1:\(port)"
+            let probed = try await waitUntil(timeout: .seconds(20)) {
+                try await Self.get("\(base)/api/v1/query?query=probe_success").body.contains(#""province":"Huế""#)
+            }
+            #expect(probed, "\(daemon.standardError)")
+            #expect(try await Self.get("\(base)/-/healthy").code == "200")
+            #expect(try await Self.get("\(base)/-/ready").code == "200")
+            let answer = try await Self.get("\(base)/api/v1/query?query=probe_success")
+            #expect(
+                answer.body.hasPrefix(
+                    #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"probe_success""#
+                ))
+            // Bad requests: Prometheus' error JSON with a 400, and iocd goes on probing.
+            let bad = try await Self.get("\(base)/api/v1/query?query=sum(")
+            #expect(bad.code == "400" && bad.body.contains(#""errorType":"bad_data""#), "\(bad)")
+            let unknown = try await Self.get("\(base)/api/v1/nothing")
+            #expect(unknown.code == "404")
+            let huge = try await Self.get(
+                "\(base)/api/v1/query", ["--data-urlencode", "query=" + String(repeating: "a", count: 100_000)])
+            #expect(huge.code == "400" && huge.body.contains("longer than"), "\(huge.code)")
+            let range = try await Self.get(
+                "\(base)/api/v1/query_range?query=probe_success&start=\(WallClock.nowMilliseconds() / 1000 - 60)&end=\(WallClock.nowMilliseconds() / 1000)&step=15s"
+            )
+            #expect(range.body.contains(#""resultType":"matrix""#))
+            #expect(try await Self.get("\(base)/api/v1/labels").body.contains(#""province""#))
+            #expect(try await Self.get("\(base)/api/v1/label/province/values").body.contains(#""Huế""#))
+            #expect(try await Self.get("\(base)/api/v1/series?match[]=probe_success").body.contains(#""job":"portal""#))
+            let metrics = try await Self.get("\(base)/metrics")
+            #expect(metrics.body.contains("# TYPE ioc_probes_total counter"))
+            let federated = try await Self.get("\(base)/federate?match[]=probe_success")
+            #expect(federated.body.contains(#"probe_success{instance="http://127.0.0.1:"#), "\(federated.body)")
+
+            // Debian's Prometheus scrapes both and reads back the same values.
+            let prometheusPort = refusedPort()
+            let prometheusConfig = try directory.write(
+                "prometheus.yml",
+                """
+                global: {scrape_interval: 1s}
+                scrape_configs:
+                  - job_name: iocd
+                    static_configs: [{targets: ['127.0.0.1:\(port)']}]
+                  - job_name: federate
+                    metrics_path: /federate
+                    honor_labels: true
+                    params: {'match[]': ['probe_success']}
+                    static_configs: [{targets: ['127.0.0.1:\(port)']}]
+                """)
+            let prometheus = try ChildProcess(
+                "/usr/bin/prometheus",
+                [
+                    "--config.file=\(prometheusConfig)", "--storage.tsdb.path=\(directory.file("tsdb"))",
+                    "--web.listen-address=127.0.0.1:\(prometheusPort)",
+                ])
+            defer { prometheus.signal(SIGTERM) }
+            let scraped = try await waitUntil(timeout: .seconds(40)) {
+                let up = try await Self.get("http://127.0.0.1:\(prometheusPort)/api/v1/query?query=up")
+                let value = try await Self.get(
+                    "http://127.0.0.1:\(prometheusPort)/api/v1/query?query=probe_success%7Bprovince%3D%22Hu%E1%BA%BF%22%7D"
+                )
+                return up.body.components(separatedBy: #""1"]"#).count == 3 && value.body.contains(#""job":"portal""#)
+            }
+            #expect(scraped, "\(prometheus.standardError.suffix(2000))")
+            let theirs = try await Self.get(
+                "http://127.0.0.1:\(prometheusPort)/api/v1/query?query=probe_success%7Bprovince%3D%22Hu%E1%BA%BF%22%7D")
+            #expect(theirs.body.contains(#""0"]"#), "\(theirs.body)")
+            let counted = try await Self.get("http://127.0.0.1:\(prometheusPort)/api/v1/query?query=ioc_probes_total")
+            #expect(counted.body.contains(#""job":"iocd""#), "\(counted.body)")
+        }
+    }
+}
