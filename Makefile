@@ -9,10 +9,10 @@ BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev
 # server of the TLS probe tests, with certificates made by openssl; prometheus brings promtool,
 # which must read what `ioc export` writes and give the rule unit tests the same verdicts;
 # rsyslog and prometheus-alertmanager receive the alerts of the notification tests (curl asks
-# Alertmanager what it got).
-TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl
+# Alertmanager what it got); systemd brings systemd-analyze, which checks the unit.
+TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd
 
-.PHONY: all build test demo bench deps test-deps format lint clean
+.PHONY: all build test demo bench deps test-deps format lint clean install uninstall
 
 all: build
 
@@ -49,3 +49,38 @@ lint:
 
 clean:
 	rm -rf .build
+
+# make install: the binaries, the unit, and the example configuration, probes, rules and dashboards.
+# An administrator's files in $(SYSCONFDIR)/iocd are never overwritten: the examples are always in
+# $(PREFIX)/share/ioc/examples, and copied to $(SYSCONFDIR)/iocd only where a file is missing.
+# DESTDIR stages the whole tree elsewhere (packaging, tests); CONFIGURATION=debug installs the debug
+# build; IOC_BIN=DIR installs the binaries already built in DIR, without building.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= /etc/systemd/system
+CONFIGURATION ?= release
+EXAMPLES := iocd.yaml probes rules dashboards
+
+install:
+	@if [ -z "$(IOC_BIN)" ]; then \
+		$(SWIFT) build -c $(CONFIGURATION) --product iocd && $(SWIFT) build -c $(CONFIGURATION) --product ioc; fi
+	@bin="$(IOC_BIN)"; [ -n "$$bin" ] || bin="$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)"; \
+	install -D -m 0755 "$$bin/iocd" "$(DESTDIR)$(PREFIX)/bin/iocd"; \
+	install -D -m 0755 "$$bin/ioc" "$(DESTDIR)$(PREFIX)/bin/ioc"
+	install -D -m 0644 systemd/iocd.service "$(DESTDIR)$(UNITDIR)/iocd.service"
+	sed -i 's|/usr/local/bin/|$(PREFIX)/bin/|g; s|/etc/iocd/|$(SYSCONFDIR)/iocd/|g' "$(DESTDIR)$(UNITDIR)/iocd.service"
+	install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/ioc/README.md"
+	@mkdir -p "$(DESTDIR)$(PREFIX)/share/ioc/examples" "$(DESTDIR)$(SYSCONFDIR)/iocd"
+	cp -R $(EXAMPLES) "$(DESTDIR)$(PREFIX)/share/ioc/examples/"
+	@cd "$(DESTDIR)$(PREFIX)/share/ioc/examples" && find $(EXAMPLES) -type f | while read -r file; do \
+		target="$(DESTDIR)$(SYSCONFDIR)/iocd/$$file"; \
+		if [ -e "$$target" ]; then echo "kept $$target (yours; the new example is in $(PREFIX)/share/ioc/examples/$$file)"; \
+		else install -D -m 0644 "$$file" "$$target"; fi; done
+	@echo "Installed. Then: systemctl daemon-reload && systemctl enable --now iocd"
+
+# make uninstall: removes what install put outside $(SYSCONFDIR)/iocd; the configuration and the
+# store (/var/lib/iocd, or /var/lib/private/iocd) are the administrator's and stay.
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/iocd" "$(DESTDIR)$(PREFIX)/bin/ioc" "$(DESTDIR)$(UNITDIR)/iocd.service"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/ioc" "$(DESTDIR)$(PREFIX)/share/doc/ioc"
+	@echo "Removed. Kept $(SYSCONFDIR)/iocd and the store in /var/lib/iocd."
