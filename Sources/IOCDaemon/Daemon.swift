@@ -122,6 +122,13 @@ public struct Daemon: Sendable {
                     "cannot listen on \(listen.host):\(listen.port); /metrics and the API are off: \(error)")
             }
         }
+        let remoteWriters = configuration.daemon.remoteWrite.map { target in
+            RemoteWriter(
+                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken, writer: writer,
+                client: client,
+                logger: logger)
+        }
+        remoteWriters.forEach { $0.start() }
         let watchdog = Watchdog(
             systemd: systemd, writer: writer, probes: { series.statistics.probes + series.statistics.scrapes },
             rules: { alerting.statistics.rules?.lastEvaluation }, hasTargets: !configuration.targets.isEmpty)
@@ -139,6 +146,7 @@ public struct Daemon: Sendable {
         }
         systemd.notify("STOPPING=1")
         watchdog.stop()
+        remoteWriters.forEach { $0.stop() }
         await api?.stop()
         alerting.stop()
         client.shutdown()

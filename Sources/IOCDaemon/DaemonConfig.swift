@@ -48,6 +48,8 @@ public struct DaemonConfig: Sendable {
     public var listen: (host: String, port: Int)? = ("127.0.0.1", 9420)
     /// `Authorization` header values the listener accepts; empty: no authentication.
     public var credentials: [String] = []
+    /// Remote-write endpoints every stored sample is pushed to.
+    public var remoteWrite: [(url: String, timeout: Duration, bearerToken: String?)] = []
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -70,8 +72,27 @@ public struct DaemonConfig: Sendable {
             of: "iocd.yaml",
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
-                "notifications", "dashboard_files", "http", "max_probes_in_flight",
+                "notifications", "dashboard_files", "http", "remote_write", "max_probes_in_flight",
             ])
+        for item in try top["remote_write"]?.sequence(of: "'remote_write'") ?? [] {
+            let fields = try item.mapping(
+                of: "a remote_write endpoint", allowedKeys: ["url", "timeout", "bearer_token_file"])
+            let urlNode = try fields.required("url")
+            let url = try urlNode.string("'url'")
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw urlNode.error(
+                    "'url' must be http:// or https://, like https://metrics.example.gov.vn/api/v1/write")
+            }
+            var token: String?
+            if let tokenNode = fields["bearer_token_file"] {
+                let path = ConfigFiles.resolve(try tokenNode.string("'bearer_token_file'"), against: base)
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw tokenNode.error("cannot read the token file '\(path)'")
+                }
+                token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            remoteWrite.append((url, try fields["timeout"]?.duration("'timeout'") ?? .seconds(30), token))
+        }
         if let httpNode = top["http"] {
             let http = try httpNode.mapping(of: "'http'", allowedKeys: ["listen", "basic_auth", "bearer_token_file"])
             if let listenNode = http["listen"] {

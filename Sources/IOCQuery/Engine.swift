@@ -28,7 +28,11 @@ public struct RangeSeries: Sendable {
     /// As a series of its own.
     public var series: Series { Series(labels: labels, samples: Array(samples)) }
 
-    init(labels: Labels, withoutName: Labels? = nil, samples: ArraySlice<Sample>) {
+    public init(labels: Labels, samples: ArraySlice<Sample>) {
+        self.init(labels: labels, withoutName: nil, samples: samples)
+    }
+
+    init(labels: Labels, withoutName: Labels?, samples: ArraySlice<Sample>) {
         self.labels = labels
         self.withoutName = withoutName ?? labels.droppingMetricName()
         self.samples = samples

@@ -21,9 +21,8 @@ public enum QueryOutput {
         case .scalar(let number): return "scalar: \(PrometheusNumber.format(number)) @[\(stamp)]\n"
         case .string(let text): return "string: \(text) @[\(stamp)]\n"
         case .vector(let elements):
-            return elements.map {
-                "\($0.labels) => \(PrometheusNumber.format($0.value)) @[\(PrometheusNumber.formatTimestamp($0.timestamp))]\n"
-            }.joined()
+            // The evaluation time, as promtool and the API give it (not the sample's own time).
+            return elements.map { "\($0.labels) => \(PrometheusNumber.format($0.value)) @[\(stamp)]\n" }.joined()
         case .matrix(let series): return text(series.map(\.series))
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IOCCore
 import IOCDaemon
+import IOCHTTP
 import IOCQuery
 import IOCStore
 
@@ -41,6 +42,9 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Print Prometheus' JSON (the `data` field of the HTTP API's answer).")
     var json = false
 
+    @Option(help: "Ask this Prometheus-compatible API (another iocd, a central Prometheus) instead of the store.")
+    var source: String?
+
     func run() throws {
         ProcessMemory.keepFreedMemoryForReuse()
         let query: Query
@@ -53,6 +57,34 @@ struct QueryCommand: ParsableCommand {
         let isRange = start != nil || end != nil || step != nil
         if isRange && time != nil {
             throw ValidationError("--time is for instant queries; give --start and --end instead")
+        }
+        if let source {
+            guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
+                throw ValidationError("--source '\(source)' is not an http:// or https:// address")
+            }
+            let client = HTTPClient(maxInFlight: 1)
+            defer { client.shutdown() }
+            let remote = RemoteQuery(base: source, client: client)
+            do {
+                if isRange {
+                    guard let start else { throw ValidationError("a range query needs --start") }
+                    let from = try QueryCommand.time(start, "--start")
+                    let through = try end.map { try QueryCommand.time($0, "--end") } ?? now
+                    let resolution = try step.map { try QueryCommand.step($0) } ?? 60_000
+                    let series = try remote.range(expression, start: from, end: through, step: resolution)
+                    print(json ? QueryOutput.json(series) : QueryOutput.text(series), terminator: "")
+                } else {
+                    let at = try time.map { try QueryCommand.time($0, "--time") } ?? now
+                    let value = try remote.instant(expression, at: at)
+                    print(json ? QueryOutput.json(value, at: at) : QueryOutput.text(value, at: at), terminator: "")
+                }
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                FileHandle.standardError.write(Data("ioc query: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            return
         }
         let path = StoreLocation.resolve(db: store.db, config: store.config)
         let engine = Engine()

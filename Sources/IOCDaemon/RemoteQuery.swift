@@ -1,0 +1,105 @@
+import Foundation
+public import IOCCore
+public import IOCHTTP
+public import IOCQuery
+import Synchronization
+
+/// Queries to another Prometheus-compatible API (another iocd, a central Prometheus) instead of the
+/// local store: `ioc query --source URL`. The answer is read back into the same values, so that it
+/// prints exactly as a local one does.
+public struct RemoteQuery: Sendable {
+    public let base: String
+    public let client: HTTPClient
+
+    public init(base: String, client: HTTPClient) {
+        self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
+        self.client = client
+    }
+
+    public struct RemoteError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public func instant(_ query: String, at time: Int64) throws -> QueryValue {
+        let data = try get(
+            "/api/v1/query", [("query", query), ("time", PrometheusNumber.formatTimestamp(time))])
+        return try RemoteQuery.value(data, at: time)
+    }
+
+    public func range(_ query: String, start: Int64, end: Int64, step: Int64) throws -> [Series] {
+        let data = try get(
+            "/api/v1/query_range",
+            [
+                ("query", query), ("start", PrometheusNumber.formatTimestamp(start)),
+                ("end", PrometheusNumber.formatTimestamp(end)), ("step", PrometheusNumber.format(Double(step) / 1000)),
+            ])
+        guard case .matrix(let series) = try RemoteQuery.value(data, at: end) else {
+            throw RemoteError(description: "\(base) did not answer a range query with a matrix")
+        }
+        return series.map(\.series)
+    }
+
+    /// The `data` object of a successful answer; Prometheus' error message otherwise.
+    private func get(_ path: String, _ parameters: [(String, String)]) throws -> [String: Any] {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let query = parameters.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }.joined(separator: "&")
+        let done = DispatchSemaphore(value: 0)
+        let response = Mutex<HTTPResponse?>(nil)
+        client.start(HTTPRequest(url: base + path + "?" + query, timeout: .seconds(30), maxBodyBytes: 64 << 20)) {
+            answer in
+            response.withLock { $0 = answer }
+            done.signal()
+        }
+        done.wait()
+        guard let answer = response.withLock({ $0 }), let status = answer.status else {
+            throw RemoteError(description: "\(base) did not answer")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any] else {
+            throw RemoteError(description: "\(base) answered HTTP \(status) without Prometheus' JSON")
+        }
+        guard object["status"] as? String == "success", let data = object["data"] as? [String: Any] else {
+            throw RemoteError(description: "\(base): \(object["error"] as? String ?? "HTTP \(status)")")
+        }
+        return data
+    }
+
+    static func labels(_ object: Any?) -> Labels {
+        Labels(((object as? [String: String]) ?? [:]).map { ($0.key, $0.value) })
+    }
+
+    static func point(_ object: Any?) -> Sample? {
+        guard let pair = object as? [Any], pair.count == 2, let time = (pair[0] as? NSNumber)?.doubleValue,
+            let text = pair[1] as? String, let value = Double(text) ?? PromQLTest.number(text)
+        else { return nil }
+        return Sample(timestamp: Int64((time * 1000).rounded()), value: value)
+    }
+
+    static func value(_ data: [String: Any], at time: Int64) throws -> QueryValue {
+        let result = data["result"]
+        switch data["resultType"] as? String {
+        case "scalar":
+            guard let sample = point(result) else { throw RemoteError(description: "a malformed scalar") }
+            return .scalar(sample.value)
+        case "vector":
+            let items = (result as? [[String: Any]]) ?? []
+            return .vector(
+                items.compactMap { item in
+                    point(item["value"]).map {
+                        VectorElement(labels: labels(item["metric"]), value: $0.value, timestamp: $0.timestamp)
+                    }
+                })
+        case "matrix":
+            let items = (result as? [[String: Any]]) ?? []
+            return .matrix(
+                items.map { item in
+                    let samples = ((item["values"] as? [Any]) ?? []).compactMap(point)
+                    return RangeSeries(labels: labels(item["metric"]), samples: samples[...])
+                })
+        default:
+            throw RemoteError(description: "an answer of type \(data["resultType"] as? String ?? "unknown")")
+        }
+    }
+}
