@@ -130,7 +130,10 @@ let package = Package(
         .testTarget(name: "IOCSimulatorTests", dependencies: ["IOCSimulator"], swiftSettings: strict),
         .testTarget(
             name: "IOCDaemonTests",
-            dependencies: ["IOCDaemon", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite"],
+            dependencies: [
+                "IOCDaemon", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

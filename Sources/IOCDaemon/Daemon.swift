@@ -102,6 +102,13 @@ public struct Daemon: Sendable {
                 log.error("configuration reloaded but the alert state could not be read: \(error)")
             }
         }
+        let remoteWriters = configuration.daemon.remoteWrite.map { target in
+            RemoteWriter(
+                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken, writer: writer,
+                client: client,
+                logger: logger)
+        }
+        remoteWriters.forEach { $0.start() }
         var api: APIServer?
         if let listen = configuration.daemon.listen {
             let routes = PrometheusAPI(
@@ -109,7 +116,7 @@ public struct Daemon: Sendable {
                 metrics: {
                     SelfMetrics.text(
                         writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
-                        alerting: alerting)
+                        alerting: alerting, remoteWriters: remoteWriters)
                 },
                 rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials)
             do {
@@ -122,13 +129,6 @@ public struct Daemon: Sendable {
                     "cannot listen on \(listen.host):\(listen.port); /metrics and the API are off: \(error)")
             }
         }
-        let remoteWriters = configuration.daemon.remoteWrite.map { target in
-            RemoteWriter(
-                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken, writer: writer,
-                client: client,
-                logger: logger)
-        }
-        remoteWriters.forEach { $0.start() }
         let watchdog = Watchdog(
             systemd: systemd, writer: writer, probes: { series.statistics.probes + series.statistics.scrapes },
             rules: { alerting.statistics.rules?.lastEvaluation }, hasTargets: !configuration.targets.isEmpty)

@@ -32,7 +32,7 @@ enum SelfMetrics {
 
     static func text(
         writer: SampleWriter, probes: ProbeSeriesWriter.Statistics, skipped: Int, lateness: LatenessCounter,
-        alerting: AlertingRuntime
+        alerting: AlertingRuntime, remoteWriters: [RemoteWriter] = []
     ) -> String {
         var lines: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ value: Double, _ labels: String = "") {
@@ -95,6 +95,32 @@ enum SelfMetrics {
         metric(
             "ioc_notification_queue_length", "gauge", "Notifications waiting for delivery.",
             Double(notifications?.queued ?? 0))
+        if !remoteWriters.isEmpty {
+            let now = Date().timeIntervalSince1970
+            for (name, type, help) in [
+                ("ioc_remote_write_samples_sent_total", "counter", "Samples the remote-write endpoint accepted."),
+                ("ioc_remote_write_sends_failed_total", "counter", "Pushes that failed and were retried."),
+                (
+                    "ioc_remote_write_samples_dropped_total", "counter",
+                    "Samples the endpoint refused or that were skipped."
+                ),
+                ("ioc_remote_write_lag_seconds", "gauge", "How far behind the endpoint is."),
+            ] {
+                lines.append("# HELP \(name) \(help)")
+                lines.append("# TYPE \(name) \(type)")
+                for remote in remoteWriters {
+                    let statistics = remote.statistics
+                    let value: Double
+                    switch name {
+                    case "ioc_remote_write_samples_sent_total": value = Double(statistics.samplesSent)
+                    case "ioc_remote_write_sends_failed_total": value = Double(statistics.sendsFailed)
+                    case "ioc_remote_write_samples_dropped_total": value = Double(statistics.samplesDropped)
+                    default: value = max(0, now - Double(statistics.sentThrough) / 1000)
+                    }
+                    lines.append("\(name){url=\"\(Labels.escape(remote.url))\"} \(PrometheusNumber.format(value))")
+                }
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -35,11 +35,7 @@ struct IOCD: AsyncParsableCommand {
         // Writing to a hook or socket that closed is an error to handle (EPIPE), not the daemon's end.
         signal(SIGPIPE, SIG_IGN)
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
         let logger = Logger(label: "iocd")
         do {
             try await Daemon(configPath: config, logger: logger).run()

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import IOCCore
 import TestSupport
 import Testing
@@ -63,6 +64,38 @@ import Testing
             #expect(metrics.body.contains("# TYPE ioc_probes_total counter"))
             let federated = try await Self.get("\(base)/federate?match[]=probe_success")
             #expect(federated.body.contains(#"probe_success{instance="http://127.0.0.1:"#), "\(federated.body)")
+
+            // Slow clients: a hundred connections that send half a request and wait. The API still
+            // answers, and probing goes on at its pace.
+            var stalled: [Int32] = []
+            defer { stalled.forEach { close($0) } }
+            for _ in 0..<100 {
+                let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                address.sin_port = UInt16(port).bigEndian
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                if connected == 0 {
+                    let half = Array("GET /api/v1/query?query=up HTTP/1.1\r\nHost: x\r\n".utf8)
+                    _ = write(descriptor, half, half.count)
+                }
+                stalled.append(descriptor)
+            }
+            func probesTotal() async throws -> Double {
+                let body = try await Self.get("\(base)/metrics").body
+                let line = body.split(separator: "\n").first { $0.hasPrefix("ioc_probes_total ") }
+                return line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+            }
+            let before = try await probesTotal()
+            #expect(try await Self.get("\(base)/-/healthy").code == "200")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await probesTotal() >= before + 3 })
+            stalled.forEach { close($0) }
+            stalled = []
 
             // Debian's Prometheus scrapes both and reads back the same values.
             let prometheusPort = refusedPort()
