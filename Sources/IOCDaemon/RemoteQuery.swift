@@ -1,7 +1,9 @@
 import Foundation
 public import IOCCore
+public import IOCDashboard
 public import IOCHTTP
 public import IOCQuery
+public import IOCStore
 import Synchronization
 
 /// Queries to another Prometheus-compatible API (another iocd, a central Prometheus) instead of the
@@ -40,7 +42,7 @@ public struct RemoteQuery: Sendable {
     }
 
     /// The `data` object of a successful answer; Prometheus' error message otherwise.
-    private func get(_ path: String, _ parameters: [(String, String)]) throws -> [String: Any] {
+    func get(_ path: String, _ parameters: [(String, String)]) throws -> [String: Any] {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let query = parameters.map { name, value in
@@ -102,4 +104,44 @@ public struct RemoteQuery: Sendable {
             throw RemoteError(description: "an answer of type \(data["resultType"] as? String ?? "unknown")")
         }
     }
+}
+
+extension RemoteQuery {
+    /// The alerts of `/api/v1/alerts`, as the store keeps them (their rule unknown).
+    public func alerts() throws -> [StoredAlert] {
+        let data = try get("/api/v1/alerts", [])
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        return ((data["alerts"] as? [[String: Any]]) ?? []).map { item in
+            let activeText = item["activeAt"] as? String ?? ""
+            let active = formatter.date(from: activeText) ?? plain.date(from: activeText)
+            return StoredAlert(
+                rule: "", labels: RemoteQuery.labels(item["labels"]),
+                annotations: RemoteQuery.labels(item["annotations"]),
+                state: item["state"] as? String ?? "firing",
+                activeAt: Int64((active?.timeIntervalSince1970 ?? 0) * 1000), firedAt: nil, resolvedAt: nil,
+                keepFiringSince: nil, value: Double(item["value"] as? String ?? "") ?? .nan)
+        }
+    }
+}
+
+/// `ioc dashboard --source URL`: the figures from another Prometheus-compatible API; silences and
+/// the alert log are the local store's business and stay empty.
+public final class RemoteDashboardBackend: DashboardBackend {
+    let remote: RemoteQuery
+
+    public init(remote: RemoteQuery) { self.remote = remote }
+
+    public func instant(_ query: Query, at time: Int64) throws -> QueryValue {
+        try remote.instant(query.text, at: time)
+    }
+
+    public func range(_ query: Query, start: Int64, end: Int64, step: Int64) throws -> [Series] {
+        try remote.range(query.text, start: start, end: end, step: step)
+    }
+
+    public func alerts() throws -> [StoredAlert] { try remote.alerts() }
+    public func silences() throws -> [StoredSilence] { [] }
+    public func alertHistory(through end: Int64, limit: Int) throws -> [AlertHistoryEntry] { [] }
 }

@@ -13,6 +13,11 @@ public struct Dashboard: Sendable {
     public var dashboards: [DashboardFile]
     /// The one to show first (by name); the first otherwise.
     public var selected: String?
+    /// Where the figures come from instead of the store (`--source`), when set.
+    public var remote: (@Sendable () throws -> any DashboardBackend)?
+    /// What the header names as the data's source.
+    public var sourceName: String { remoteName ?? storePath }
+    public var remoteName: String?
 
     public init(
         storePath: String, refresh: Duration = .seconds(1), dashboards: [DashboardFile] = [], selected: String? = nil
@@ -28,7 +33,7 @@ public struct Dashboard: Sendable {
         -> String
     {
         var reader: StoreReader?
-        var screens = dashboards.map { DashboardScreen(dashboard: $0, source: storePath) }
+        var screens = dashboards.map { DashboardScreen(dashboard: $0, source: sourceName) }
         let index = selected.flatMap { name in dashboards.firstIndex { $0.name == name } } ?? 0
         let canvas =
             screens.isEmpty
@@ -37,17 +42,19 @@ public struct Dashboard: Sendable {
         return ansi ? canvas.ansiText : canvas.plainText
     }
 
+    /// The remote source, or the local store (opened once into `reader`); nil while it cannot be read.
+    func backend(_ reader: inout StoreReader?) -> (any DashboardBackend)? {
+        if let remote { return try? remote() }
+        if reader == nil { reader = try? StoreReader(path: storePath) }
+        return reader.map { LocalBackend(reader: $0) }
+    }
+
     /// A frame of a dashboard from a file.
     func frame(_ screen: inout DashboardScreen, width: Int, height: Int, now: Int64, reader: inout StoreReader?)
         -> Canvas
     {
         var canvas = Canvas(width: width, height: height)
-        do {
-            if reader == nil { reader = try StoreReader(path: storePath) }
-        } catch {
-            reader = nil
-        }
-        guard let reader else {
+        guard let reader = backend(&reader) else {
             screen.draw([], newest: nil, now: now, into: &canvas)
             return canvas
         }
@@ -149,7 +156,7 @@ public struct Dashboard: Sendable {
         throws(DashboardError)
     {
         var app = DashboardApp(
-            screens: dashboards.map { DashboardScreen(dashboard: $0, source: storePath) }, selected: selected)
+            screens: dashboards.map { DashboardScreen(dashboard: $0, source: sourceName) }, selected: selected)
         var reader: StoreReader?
         var newest: Int64?
         var silences: [DashboardScreen.ActiveSilence] = []
@@ -164,8 +171,7 @@ public struct Dashboard: Sendable {
             let now = WallClock.nowMilliseconds()
             if needLoad { loadedAt = [] }
             if needLoad || (!app.shown.paused && (now >= nextPanel || now - checkedAt >= refreshMilliseconds)) {
-                if reader == nil { reader = try? StoreReader(path: storePath) }
-                if let reader {
+                if let reader = backend(&reader) {
                     nextPanel = app.shown.refresh(&app.data, loadedAt: &loadedAt, from: reader, now: now)
                     newest = DashboardScreen.newest(from: reader, now: now)
                     silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence)

@@ -25,19 +25,24 @@ public struct DashboardScreen: Sendable {
 
     /// The data of every panel at `now`, read through `reader`.
     public func load(from reader: StoreReader, now: Int64, engine: Engine = Engine()) -> [[PanelData]] {
+        load(from: LocalBackend(reader: reader, engine: engine), now: now)
+    }
+
+    /// The data of every panel at `now`, from `backend`.
+    public func load(from backend: any DashboardBackend, now: Int64) -> [[PanelData]] {
+        let reader = backend
         let silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence).filter {
             $0.active(at: now)
         }
         return dashboard.rows.map { row in
-            row.panels.map { panel in load(panel, from: reader, now: now, engine: engine, silences: silences) }
+            row.panels.map { panel in load(panel, from: reader, now: now, silences: silences) }
         }
     }
 
     /// The data of the panels whose refresh interval has passed since `loadedAt` (all of them when
     /// `data` does not fit the dashboard), keeping the others'. Returns when the next one is due.
     public func refresh(
-        _ data: inout [[PanelData]], loadedAt: inout [[Int64]], from reader: StoreReader, now: Int64,
-        engine: Engine = Engine()
+        _ data: inout [[PanelData]], loadedAt: inout [[Int64]], from reader: any DashboardBackend, now: Int64
     ) -> Int64 {
         let shape = dashboard.rows.map(\.panels.count)
         if data.map(\.count) != shape || loadedAt.map(\.count) != shape {
@@ -54,7 +59,7 @@ public struct DashboardScreen: Sendable {
                         silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence)
                             .filter { $0.active(at: now) }
                     }
-                    data[row][index] = load(panel, from: reader, now: now, engine: engine, silences: silences ?? [])
+                    data[row][index] = load(panel, from: reader, now: now, silences: silences ?? [])
                     loadedAt[row][index] = now
                 }
                 next = min(next, loadedAt[row][index] + interval)
@@ -79,7 +84,7 @@ public struct DashboardScreen: Sendable {
     }
 
     private func load(
-        _ panel: DashboardFile.Panel, from reader: StoreReader, now: Int64, engine: Engine, silences: [ActiveSilence]
+        _ panel: DashboardFile.Panel, from reader: any DashboardBackend, now: Int64, silences: [ActiveSilence]
     ) -> PanelData {
         switch panel.widget {
         case .text: return .text(panel.text)
@@ -111,10 +116,10 @@ public struct DashboardScreen: Sendable {
                 // About two points a column: braille has two dots across a cell.
                 let step = max(15_000, range / 240 / 15_000 * 15_000)
                 let from = now - range
-                let series = try engine.range(query, start: from, end: now, step: step, source: reader)
+                let series = try reader.range(query, start: from, end: now, step: step)
                 return .range(series.filter { matchesFilter($0.labels) }, from: from, through: now)
             }
-            switch try engine.instant(query, at: now, source: reader) {
+            switch try reader.instant(query, at: now) {
             case .scalar(let value): return .instant([(Labels(), value, now)])
             case .vector(let elements):
                 return .instant(
@@ -226,9 +231,9 @@ public struct DashboardScreen: Sendable {
     }
 
     /// The newest sample time of the probes (or anything), for the header's age and the banner.
-    public static func newest(from reader: StoreReader, now: Int64, engine: Engine = Engine()) -> Int64? {
+    public static func newest(from reader: any DashboardBackend, now: Int64) -> Int64? {
         guard let query = try? Query(parsing: "max(timestamp(probe_success or up))"),
-            case .vector(let elements)? = try? engine.instant(query, at: now, source: reader),
+            case .vector(let elements)? = try? reader.instant(query, at: now),
             let seconds = elements.first?.value, seconds.isFinite
         else { return nil }
         return Int64(seconds * 1000)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IOCCore
 import IOCDaemon
+import IOCHTTP
 import IOCDashboard
 
 struct DashboardCommand: ParsableCommand {
@@ -28,6 +29,9 @@ struct DashboardCommand: ParsableCommand {
 
     @Option(help: "Dashboard files, as a glob pattern (quote it), e.g. 'dashboards/*.yaml'.")
     var dashboards: String?
+
+    @Option(help: "Read from this Prometheus-compatible API (another iocd, a central Prometheus) instead of the store.")
+    var source: String?
 
     @Option(help: "How often the screen refreshes, as a duration (e.g. 1s, 500ms).")
     var refresh = "1s"
@@ -62,9 +66,19 @@ struct DashboardCommand: ParsableCommand {
             let known = files.map(\.name).joined(separator: ", ")
             throw ValidationError("no dashboard named '\(name)'\(known.isEmpty ? "" : "; there are: \(known)")")
         }
-        let dashboard = Dashboard(
+        var dashboard = Dashboard(
             storePath: StoreLocation.resolve(db: store.db, config: store.config),
             refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files, selected: self.dashboard)
+        let client = HTTPClient(maxInFlight: 4)
+        defer { client.shutdown() }
+        if let source {
+            guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
+                throw ValidationError("--source '\(source)' is not an http:// or https:// address")
+            }
+            let remote = RemoteQuery(base: source, client: client)
+            dashboard.remote = { RemoteDashboardBackend(remote: remote) }
+            dashboard.remoteName = source
+        }
         if let snapshot, let (width, height) = Self.size(snapshot) {
             print(dashboard.snapshot(width: width, height: height, ansi: ansi))
             return

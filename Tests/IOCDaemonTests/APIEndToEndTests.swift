@@ -65,6 +65,21 @@ import Testing
             let federated = try await Self.get("\(base)/federate?match[]=probe_success")
             #expect(federated.body.contains(#"probe_success{instance="http://127.0.0.1:"#), "\(federated.body)")
 
+            // ioc dashboard --source: the same dashboards, from this iocd's API rather than a file.
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().path
+            let frame = try await ChildProcess.run(
+                try BuiltProduct.path("ioc"),
+                [
+                    "dashboard", "--source", base, "--dashboards", "\(repository)/dashboards/*.yaml", "--dashboard",
+                    "overview", "--snapshot", "140x40",
+                ])
+            #expect(
+                frame.stdout.contains("Provinces × services") && frame.stdout.contains(base),
+                "\(frame.stdout)\(frame.stderr)")
+            // The one target is down: availability 0 %, its province in the grid.
+            #expect(frame.stdout.contains("Huế") && frame.stdout.contains(" 0%"), "\(frame.stdout)")
+
             // Slow clients: a hundred connections that send half a request and wait. The API still
             // answers, and probing goes on at its pace.
             var stalled: [Int32] = []
