@@ -69,7 +69,9 @@ final class NotifySocket: @unchecked Sendable {
             let store = directory.file("ioc.db")
             let daemon = try ChildProcess(
                 try BuiltProduct.path("iocd"), ["--config", config],
-                environment: ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": notify.path]) { $1 })
+                environment: ProcessInfo.processInfo.environment.merging([
+                    "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000",
+                ]) { $1 })
             func targets() -> Set<String> {
                 let series =
                     (try? StoreReader(path: store).select(
@@ -111,6 +113,8 @@ final class NotifySocket: @unchecked Sendable {
             #expect(
                 compact == ["READY=1", "RELOADING=1", "READY=1", "RELOADING=1", "READY=1", "STOPPING=1"], "\(kinds)")
             #expect(notify.messages.contains { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") })
+            // The watchdog was fed while probing and writing went on.
+            #expect(kinds.contains("WATCHDOG=1"), "\(kinds)")
             #expect(notify.messages.contains { $0.contains("STATUS=configuration not reloaded") })
         }
     }
