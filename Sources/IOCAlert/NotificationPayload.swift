@@ -132,8 +132,9 @@ public enum NotificationPayload {
         return result
     }
 
-    /// `\n`, `\r`, `\t` and `\u{1b}`-like text for control characters.
-    static func escapedControls(_ text: String) -> String {
+    /// `\n`, `\r`, `\t` and `\u001b`-like text for control characters: what goes to a log line or
+    /// a syslog message cannot start a new line or act on a terminal.
+    public static func escapedControls(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {

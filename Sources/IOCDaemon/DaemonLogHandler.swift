@@ -1,4 +1,5 @@
 import Foundation
+import IOCAlert
 import Glibc
 public import Logging
 
@@ -85,23 +86,6 @@ public struct DaemonLogHandler: LogHandler {
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(now.tv_nsec / 1_000_000))
     }
 
-    /// Newlines and other control characters as `\n`, `\u001b`.
-    static func clean(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
-    }
+    /// Newlines and other control characters as `\n`, `\u001b`, as in syslog messages.
+    static func clean(_ text: String) -> String { NotificationPayload.escapedControls(text) }
 }
