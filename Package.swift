@@ -120,7 +120,10 @@ let package = Package(
         .testTarget(
             name: "IOCQueryTests", dependencies: ["IOCQuery"], exclude: ["promql"], swiftSettings: strict),
         .testTarget(
-            name: "IOCAlertTests", dependencies: ["IOCAlert", "IOCHTTP", "TestSupport"], swiftSettings: strict),
+            name: "IOCAlertTests",
+            dependencies: [
+                "IOCAlert", "IOCHTTP", "IOCStore", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strict),
         .testTarget(
             name: "IOCDashboardTests",
             dependencies: ["IOCDashboard", "IOCStore", "IOCQuery", "TestSupport"],
