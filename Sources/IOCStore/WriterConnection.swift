@@ -269,6 +269,13 @@ final class WriterConnection {
                 var remaining = try Partitions.overlapping(from: .min, through: .max, in: database)
                 if let maxAge = retention.maxAge {
                     let cutoff = now - maxAge.inMilliseconds
+                    // The alert history and what notification groups last sent age out with the samples.
+                    let history = try database.prepare("DELETE FROM alert_history WHERE time < ?")
+                    history.bind(1, cutoff)
+                    try history.run()
+                    let log = try database.prepare("DELETE FROM notification_log WHERE sent_at < ?")
+                    log.bind(1, cutoff)
+                    try log.run()
                     for partition in remaining
                     where partition.start != today
                         && partition.start + Partitions.dayMilliseconds - 1 < cutoff

@@ -178,7 +178,24 @@ import Testing
         let now = first + 10 * day
         writer = try SampleWriter(
             path: path, retention: SampleWriter.Retention(maxAge: .seconds(3 * 86_400)), clock: { now })
+        // Alert history and the notification log age out with the samples.
+        let alert = Labels([("alertname", "Down")])
+        writer.record(
+            alerts: [:],
+            history: [first + day, now - day].map { time in
+                AlertHistoryEntry(
+                    time: time, kind: "firing", rule: "g/Down/0", labels: alert, annotations: Labels(), value: 1,
+                    activeAt: time)
+            })
+        writer.record(notificationLog: [
+            NotificationLogRecord(key: "old", firing: "1", sentAt: first + day),
+            NotificationLogRecord(key: "new", firing: "2", sentAt: now - day),
+        ])
+        writer.flush()
         writer.applyRetentionNow()
+        let live = try writer.makeReader()
+        #expect(try live.alertHistory().map(\.time) == [now - day])
+        #expect(try live.notificationLog().map(\.key) == ["new"])
         writer.close()
         #expect(writer.statistics.partitionsDropped == 7)
         #expect(tableNames(path).count == 3)
