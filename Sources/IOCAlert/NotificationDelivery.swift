@@ -2,7 +2,6 @@ import Foundation
 import Glibc
 import IOCCore
 public import IOCHTTP
-import Synchronization
 
 /// A delivery that did not happen; the queue tries again later.
 public struct DeliveryError: Error, CustomStringConvertible {
@@ -41,17 +40,9 @@ public struct NotificationDelivery: Sendable {
     private func post(
         _ url: String, _ body: [UInt8], _ headers: [(name: String, value: String)], _ timeout: Duration
     ) throws(DeliveryError) {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<HTTPResponse?>(nil)
-        client.start(
+        let response = client.performWaiting(
             HTTPRequest(
-                url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false)
-        ) { response in
-            result.withLock { $0 = response }
-            done.signal()
-        }
-        done.wait()
-        guard let response = result.withLock({ $0 }) else { throw DeliveryError("no answer from \(url)") }
+                url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false))
         guard let status = response.status else {
             throw DeliveryError("\(url): \(response.failure.map { "\($0)" } ?? "no answer")")
         }

@@ -124,9 +124,7 @@ public final class NotificationService: Sendable {
     }
 
     static func silence(_ stored: StoredSilence) -> Silence? {
-        guard let query = try? Query(parsing: stored.matchers), case .vector(let selector) = query.expression else {
-            return nil
-        }
+        guard let selector = try? Selector(parsing: stored.matchers) else { return nil }
         return Silence(
             id: stored.id, matchers: selector.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt,
             createdBy: stored.createdBy, comment: stored.comment)

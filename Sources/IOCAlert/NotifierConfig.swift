@@ -206,11 +206,7 @@ public struct NotifierConfig: Sendable {
         for item in try node?.sequence(of: "'matchers'") ?? [] {
             let text = try item.string("a matcher")
             do {
-                let query = try Query(parsing: "{" + text + "}")
-                guard case .vector(let selector) = query.expression else { throw item.error("not a matcher") }
-                result += selector.matchers
-            } catch let error as ConfigError {
-                throw error
+                result += try Selector(parsing: "{" + text + "}").matchers
             } catch {
                 throw item.error("'\(text)' is not a matcher like severity=\"critical\": \(error)")
             }

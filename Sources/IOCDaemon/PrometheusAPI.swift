@@ -151,7 +151,7 @@ struct PrometheusAPI: Sendable {
         let texts = request.all("match[]")
         var result: [[LabelMatcher]] = []
         for text in texts {
-            guard let query = try? Query(parsing: text), case .vector(let selector) = query.expression else {
+            guard let selector = try? Selector(parsing: text) else {
                 return .failure(APIError("invalid parameter \"match[]\": \(text) is not a series selector"))
             }
             result.append(selector.matchers)

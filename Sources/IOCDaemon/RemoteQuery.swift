@@ -4,7 +4,6 @@ public import IOCDashboard
 public import IOCHTTP
 public import IOCQuery
 public import IOCStore
-import Synchronization
 
 /// Queries to another Prometheus-compatible API (another iocd, a central Prometheus) instead of the
 /// local store: `ioc query --source URL`. The answer is read back into the same values, so that it
@@ -48,16 +47,10 @@ public struct RemoteQuery: Sendable {
         let query = parameters.map { name, value in
             "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
         }.joined(separator: "&")
-        let done = DispatchSemaphore(value: 0)
-        let response = Mutex<HTTPResponse?>(nil)
-        client.start(HTTPRequest(url: base + path + "?" + query, timeout: .seconds(30), maxBodyBytes: 64 << 20)) {
-            answer in
-            response.withLock { $0 = answer }
-            done.signal()
-        }
-        done.wait()
-        guard let answer = response.withLock({ $0 }), let status = answer.status else {
-            throw RemoteError(description: "\(base) did not answer")
+        let answer = client.performWaiting(
+            HTTPRequest(url: base + path + "?" + query, timeout: .seconds(30), maxBodyBytes: 64 << 20))
+        guard let status = answer.status else {
+            throw RemoteError(description: "\(base) did not answer: \(answer.failure.map { "\($0)" } ?? "")")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any] else {
             throw RemoteError(description: "\(base) answered HTTP \(status) without Prometheus' JSON")

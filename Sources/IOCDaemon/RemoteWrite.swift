@@ -220,19 +220,11 @@ final class RemoteWriter: Sendable {
 
     private func post(_ series: [Series], samples: Int) throws {
         let body = RemoteWriteEncoding.snappy(RemoteWriteEncoding.writeRequest(series))
-        let done = DispatchSemaphore(value: 0)
-        let response = Mutex<HTTPResponse?>(nil)
-        client.start(
+        let answer = client.performWaiting(
             HTTPRequest(
-                url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false)
-        ) {
-            answer in
-            response.withLock { $0 = answer }
-            done.signal()
-        }
-        done.wait()
-        guard let answer = response.withLock({ $0 }), let status = answer.status else {
-            throw Failed(description: "no answer: \(response.withLock { $0?.failure.map { "\($0)" } } ?? "")")
+                url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false))
+        guard let status = answer.status else {
+            throw Failed(description: "no answer: \(answer.failure.map { "\($0)" } ?? "")")
         }
         if (200..<300).contains(status) { return }
         let text = String(decoding: answer.body.prefix(300), as: UTF8.self)

@@ -77,9 +77,7 @@ public struct DashboardScreen: Sendable {
     }
 
     static func silence(_ stored: StoredSilence) -> ActiveSilence? {
-        guard let query = try? Query(parsing: stored.matchers), case .vector(let selector) = query.expression else {
-            return nil
-        }
+        guard let selector = try? Selector(parsing: stored.matchers) else { return nil }
         return ActiveSilence(matchers: selector.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt)
     }
 

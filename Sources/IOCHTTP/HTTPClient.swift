@@ -49,6 +49,20 @@ public final class HTTPClient: @unchecked Sendable {
         }
     }
 
+    /// Performs one transfer and waits for it, blocking the calling thread: for code on threads of
+    /// its own (the notifier, remote write, the command line), never on Swift's cooperative pool.
+    public func performWaiting(_ request: HTTPRequest) -> HTTPResponse {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<HTTPResponse?>(nil)
+        start(request) { response in
+            result.withLock { $0 = response }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 }
+            ?? HTTPResponse(status: nil, body: [], timings: HTTPTimings(), redirects: 0, failure: nil)
+    }
+
     /// Starts one transfer and calls `completion` with its response. The completion runs on the
     /// transfer thread: it must be quick and must not block (hand heavy work to another queue).
     /// This is the probe engine's path: no task and no thread hop per transfer.

@@ -58,48 +58,36 @@ struct QueryCommand: ParsableCommand {
         if isRange && time != nil {
             throw ValidationError("--time is for instant queries; give --start and --end instead")
         }
-        if let source {
-            guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
-                throw ValidationError("--source '\(source)' is not an http:// or https:// address")
-            }
-            let client = HTTPClient(maxInFlight: 1)
-            defer { client.shutdown() }
-            let remote = RemoteQuery(base: source, client: client)
-            do {
-                if isRange {
-                    guard let start else { throw ValidationError("a range query needs --start") }
-                    let from = try QueryCommand.time(start, "--start")
-                    let through = try end.map { try QueryCommand.time($0, "--end") } ?? now
-                    let resolution = try step.map { try QueryCommand.step($0) } ?? 60_000
-                    let series = try remote.range(expression, start: from, end: through, step: resolution)
-                    print(json ? QueryOutput.json(series) : QueryOutput.text(series), terminator: "")
-                } else {
-                    let at = try time.map { try QueryCommand.time($0, "--time") } ?? now
-                    let value = try remote.instant(expression, at: at)
-                    print(json ? QueryOutput.json(value, at: at) : QueryOutput.text(value, at: at), terminator: "")
-                }
-            } catch let error as ValidationError {
-                throw error
-            } catch {
-                FileHandle.standardError.write(Data("ioc query: \(error)\n".utf8))
-                throw ExitCode.failure
-            }
-            return
-        }
-        let path = StoreLocation.resolve(db: store.db, config: store.config)
-        let engine = Engine()
+        // The same query, asked of another API (--source) or of the store.
+        let instant: (Int64) throws -> QueryValue
+        let range: (Int64, Int64, Int64) throws -> [Series]
+        var client: HTTPClient?
+        defer { client?.shutdown() }
         do {
-            let reader = try StoreReader(path: path)
+            if let source {
+                guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
+                    throw ValidationError("--source '\(source)' is not an http:// or https:// address")
+                }
+                let remote = RemoteQuery(base: source, client: HTTPClient(maxInFlight: 1))
+                client = remote.client
+                instant = { try remote.instant(expression, at: $0) }
+                range = { try remote.range(expression, start: $0, end: $1, step: $2) }
+            } else {
+                let reader = try StoreReader(path: StoreLocation.resolve(db: store.db, config: store.config))
+                let engine = Engine()
+                instant = { try engine.instant(query, at: $0, source: reader) }
+                range = { try engine.range(query, start: $0, end: $1, step: $2, source: reader) }
+            }
             if isRange {
                 guard let start else { throw ValidationError("a range query needs --start") }
                 let from = try QueryCommand.time(start, "--start")
                 let through = try end.map { try QueryCommand.time($0, "--end") } ?? now
                 let resolution = try step.map { try QueryCommand.step($0) } ?? 60_000
-                let series = try engine.range(query, start: from, end: through, step: resolution, source: reader)
+                let series = try range(from, through, resolution)
                 print(json ? QueryOutput.json(series) : QueryOutput.text(series), terminator: "")
             } else {
                 let at = try time.map { try QueryCommand.time($0, "--time") } ?? now
-                let value = try engine.instant(query, at: at, source: reader)
+                let value = try instant(at)
                 print(json ? QueryOutput.json(value, at: at) : QueryOutput.text(value, at: at), terminator: "")
             }
         } catch let error as ValidationError {

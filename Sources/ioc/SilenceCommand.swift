@@ -48,10 +48,7 @@ struct SilenceCommand: ParsableCommand {
         func run() throws {
             let text = "{" + matchers.joined(separator: ",") + "}"
             do {
-                let query = try Query(parsing: text)
-                guard case .vector(let selector) = query.expression, !selector.matchers.isEmpty else {
-                    throw ValidationError("'\(matchers.joined(separator: " "))' are not label matchers")
-                }
+                let selector = try Selector(parsing: text)
                 guard !selector.matchers.allSatisfy(\.matchesEmpty) else {
                     throw ValidationError("these matchers would silence every alert; name at least one label value")
                 }

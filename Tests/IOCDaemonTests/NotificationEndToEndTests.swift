@@ -169,7 +169,6 @@ import Testing
             let alert = (input?["alerts"] as? [[String: Any]])?.first
             #expect((alert?["labels"] as? [String: String])?["note"] == "; rm -rf / \n\u{1b}[31mred")
             #expect(input?["version"] as? String == "4" && input?["status"] as? String == "firing")
-            #expect(FileManager.default.fileExists(atPath: "/bin/sh"))
 
             // Alertmanager lists the alert.
             let forwarded = try await waitUntil(timeout: .seconds(30)) {
