@@ -172,10 +172,11 @@ public struct Dashboard: Sendable {
             if needLoad { loadedAt = [] }
             if needLoad || (!app.shown.paused && (now >= nextPanel || now - checkedAt >= refreshMilliseconds)) {
                 if let reader = backend(&reader) {
-                    nextPanel = app.shown.refresh(&app.data, loadedAt: &loadedAt, from: reader, now: now)
-                    newest = DashboardScreen.newest(from: reader, now: now)
                     silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence)
                         .filter { $0.active(at: now) }
+                    nextPanel = app.shown.refresh(
+                        &app.data, loadedAt: &loadedAt, from: reader, now: now, silences: silences)
+                    newest = DashboardScreen.newest(from: reader, now: now)
                 } else {
                     app.data = []
                     newest = nil

@@ -41,25 +41,22 @@ public struct DashboardScreen: Sendable {
 
     /// The data of the panels whose refresh interval has passed since `loadedAt` (all of them when
     /// `data` does not fit the dashboard), keeping the others'. Returns when the next one is due.
-    public func refresh(
-        _ data: inout [[PanelData]], loadedAt: inout [[Int64]], from reader: any DashboardBackend, now: Int64
+    /// `silences` are those active now, which the caller reads once per refresh for the grid too.
+    func refresh(
+        _ data: inout [[PanelData]], loadedAt: inout [[Int64]], from reader: any DashboardBackend, now: Int64,
+        silences: [ActiveSilence]
     ) -> Int64 {
         let shape = dashboard.rows.map(\.panels.count)
         if data.map(\.count) != shape || loadedAt.map(\.count) != shape {
             data = shape.map { Array(repeating: PanelData.failure("loading"), count: $0) }
             loadedAt = shape.map { Array(repeating: Int64.min, count: $0) }
         }
-        var silences: [ActiveSilence]?
         var next = Int64.max
         for (row, item) in dashboard.rows.enumerated() {
             for (index, panel) in item.panels.enumerated() {
                 let interval = panel.refreshInterval.inMilliseconds
                 if loadedAt[row][index] == .min || now - loadedAt[row][index] >= interval {
-                    if silences == nil {
-                        silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence)
-                            .filter { $0.active(at: now) }
-                    }
-                    data[row][index] = load(panel, from: reader, now: now, silences: silences ?? [])
+                    data[row][index] = load(panel, from: reader, now: now, silences: silences)
                     loadedAt[row][index] = now
                 }
                 next = min(next, loadedAt[row][index] + interval)
