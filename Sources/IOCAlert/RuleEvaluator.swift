@@ -227,6 +227,7 @@ struct LayeredSource: SeriesSource {
         let lower = try base.select(matchers, from: start, through: end)
         let upper = try top.select(matchers, from: start, through: end)
         guard !upper.isEmpty else { return lower }
+        guard !lower.isEmpty else { return upper }
         var merged: [Labels: [Sample]] = [:]
         for series in lower { merged[series.labels, default: []] += series.samples }
         for series in upper {

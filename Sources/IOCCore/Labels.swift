@@ -109,9 +109,14 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public static func < (lhs: Labels, rhs: Labels) -> Bool {
-        for (left, right) in zip(lhs.pairs, rhs.pairs) {
+        let count = min(lhs.pairs.count, rhs.pairs.count)
+        var index = 0
+        while index < count {
+            let left = lhs.pairs[index]
+            let right = rhs.pairs[index]
             if left.name != right.name { return left.name < right.name }
             if left.value != right.value { return left.value < right.value }
+            index += 1
         }
         return lhs.pairs.count < rhs.pairs.count
     }
