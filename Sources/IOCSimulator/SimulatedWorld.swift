@@ -51,6 +51,10 @@ public final class SimulatedWorld: Sendable {
             return .json(200, index())
         case (2, "feeds") where parts[1] == "dossiers.json":
             return .json(200, SimulatedFeeds(world: self).json(at: clock()))
+        case (2, "feeds") where parts[1] == "scorecard.json":
+            return .json(200, SimulatedScorecard(seed: seed, provinces: provinces).json(at: clock()))
+        case (2, "feeds") where parts[1] == "exchange.json":
+            return .json(200, SimulatedExchanges(seed: seed, provinces: provinces).json(at: clock()))
         case (2, "feeds") where parts[1] == "metrics":
             return SimulatedResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
@@ -114,7 +118,8 @@ public final class SimulatedWorld: Sendable {
     private func index() -> String {
         let endpoints = provinces.flatMap { province in services.map { "\"/\(province.slug)/\($0.id)/health\"" } }
         return
-            "{\"endpoints\":[\(endpoints.joined(separator: ","))],\"feeds\":[\"/feeds/dossiers.json\",\"/feeds/metrics\"]}"
+            "{\"endpoints\":[\(endpoints.joined(separator: ","))],\"feeds\":[\"/feeds/dossiers.json\",\"/feeds/metrics\","
+            + "\"/feeds/scorecard.json\",\"/feeds/exchange.json\"]}"
     }
 
     /// A probe file (`probes/*.yaml`) for every health endpoint and both feeds, pointed at `baseURL`.
@@ -147,6 +152,26 @@ public final class SimulatedWorld: Sendable {
                         ioc_dossiers_processed_late: '$.processed_late'
                         ioc_dossiers_submitted_online: '$.submitted_online'
                         ioc_dossiers_paid_online: '$.paid_online'
+                  # Decision 766 statistics of the month so far and the month before (rules/scorecard-766.yaml).
+                  - feed: \(baseURL)/feeds/scorecard.json
+
+            """
+        text += SimulatedScorecard.probeMapping(indent: 8)
+        text += """
+                  # Data-sharing connections: last exchange, records, expected rate, credential expiry.
+                  - feed: \(baseURL)/feeds/exchange.json
+                    json:
+                      items: '$.connections[*]'
+                      labels:
+                        province: '$.province'
+                        province_code: '$.province_code'
+                        connection: '$.connection'
+                        peer: '$.peer'
+                      metrics:
+                        exchange_last_success_timestamp_seconds: '$.last_success_unix'
+                        exchange_records_total: '$.records_total'
+                        exchange_expected_records_per_hour: '$.expected_per_hour'
+                        exchange_credential_expiry_timestamp_seconds: '$.credential_expiry_unix'
 
             """
         return text
