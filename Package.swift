@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "IOCDaemonTests",
             dependencies: [
-                "IOCDaemon", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite",
+                "IOCDaemon", "IOCAlert", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],

@@ -26,11 +26,14 @@ public struct MaintenanceWindow: Sendable {
 
     static let weekdayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 
-    public init(from node: ConfigNode) throws(ConfigError) {
-        let fields = try node.mapping(
-            of: "a maintenance window", allowedKeys: ["name", "time_zone", "weekdays", "dates", "times", "matchers"])
-        name = try fields.required("name").string("the window's name")
-        let zoneName = try fields["time_zone"]?.string("'time_zone'") ?? "UTC"
+    /// Reads a window. `defaultTimeZone` applies when it names none; `named: false` makes the name
+    /// optional and refuses matchers (for calendars, which apply to everything).
+    public init(from node: ConfigNode, defaultTimeZone: String = "UTC", named: Bool = true) throws(ConfigError) {
+        let keys = ["name", "time_zone", "weekdays", "dates", "times"] + (named ? ["matchers"] : [])
+        let fields = try node.mapping(of: named ? "a maintenance window" : "a time window", allowedKeys: keys)
+        name =
+            named ? try fields.required("name").string("the window's name") : try fields["name"]?.string("'name'") ?? ""
+        let zoneName = try fields["time_zone"]?.string("'time_zone'") ?? defaultTimeZone
         guard let zone = TimeZone(identifier: zoneName) else {
             throw fields["time_zone"]?.error("unknown time zone '\(zoneName)'; expected a name like Asia/Ho_Chi_Minh")
                 ?? node.error("unknown time zone")

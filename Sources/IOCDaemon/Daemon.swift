@@ -87,8 +87,13 @@ public struct Daemon: Sendable {
                 health.record(target, result)
             }
         }
+        let hours = ServiceHoursWriter(
+            calendar: configuration.daemon.serviceHours, interval: configuration.daemon.evaluationInterval,
+            writer: writer)
+        hours.start()
         let reload = ReloadService(configPath: configPath, logger: logger, systemd: systemd) { reloaded in
             do {
+                hours.replace(reloaded.daemon.serviceHours)
                 try alerting.apply(reloaded)
                 await probes.replace(reloaded.targets)
                 log.notice(
@@ -146,6 +151,7 @@ public struct Daemon: Sendable {
         }
         systemd.notify("STOPPING=1")
         watchdog.stop()
+        hours.stop()
         remoteWriters.forEach { $0.stop() }
         await api?.stop()
         alerting.stop()

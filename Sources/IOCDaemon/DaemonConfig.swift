@@ -17,6 +17,8 @@ public import IOCCore
 /// evaluation_interval: 15s
 /// external_labels: {centre: ioc-hue}
 /// max_probes_in_flight: 256
+/// service_hours:         # working hours, holidays, maintenance: ioc_service_hours (ServiceHours)
+///   hours: [{weekdays: [monday, tuesday, wednesday, thursday, friday], times: [{start: '07:30', end: '17:00'}]}]
 /// ```
 public struct DaemonConfig: Sendable {
     public static let defaultPath = "/etc/iocd/iocd.yaml"
@@ -48,6 +50,8 @@ public struct DaemonConfig: Sendable {
     public var listen: (host: String, port: Int)? = ("127.0.0.1", 9420)
     /// `Authorization` header values the listener accepts; empty: no authentication.
     public var credentials: [String] = []
+    /// The offices' working hours, written as `ioc_service_hours`; nil: not written.
+    public var serviceHours: ServiceHours?
     /// Remote-write endpoints every stored sample is pushed to.
     public var remoteWrite: [(url: String, timeout: Duration, bearerToken: String?)] = []
 
@@ -73,7 +77,9 @@ public struct DaemonConfig: Sendable {
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
                 "notifications", "dashboard_files", "http", "remote_write", "max_probes_in_flight",
+                "service_hours",
             ])
+        if let hoursNode = top["service_hours"] { serviceHours = try ServiceHours(from: hoursNode) }
         for item in try top["remote_write"]?.sequence(of: "'remote_write'") ?? [] {
             let fields = try item.mapping(
                 of: "a remote_write endpoint", allowedKeys: ["url", "timeout", "bearer_token_file"])

@@ -1,0 +1,310 @@
+import Foundation
+public import IOCCore
+
+/// `ioc report`: the Decision 766 ranking and the availability of each province for a calendar
+/// period, from what the store holds, for leadership. The same store and period always give the
+/// same text: nothing in it depends on when or where the report is made, except that a period not
+/// over yet is reported up to `now` and says so.
+///
+/// The scorecard of a month is the last `ioc766:total_points{period="current"}` recorded in it
+/// (the feeds give the month so far, so the last value is the month's); the score of a quarter or a
+/// year is the mean of its months' scores, and its band that of its last month with a score. The
+/// change is against the previous period of the same kind. Availability is the share of
+/// `probe_success` samples that were 1, over every probe of the province (24×7), and over those
+/// taken while the daemon's `ioc_service_hours` was 1 (service hours).
+public struct PeriodReport: Sendable {
+    public struct Unit: Sendable {
+        /// What identifies the unit: its labels without the metric name, period, job and instance.
+        public var key: Labels
+        public var name: String
+        public var code: String
+        public var rank: Int?
+        public var total: Double?
+        public var groups: [String: Double]
+        public var band: String?
+        public var change: Double?
+        public var availability: Double?
+        public var serviceHoursAvailability: Double?
+        public var probes: Int
+    }
+
+    public var period: CalendarPeriod
+    /// The end of what is covered: the period's end, or `now` if that is earlier.
+    public var through: Int64
+    public var groups: [(name: String, max: Double?)]
+    public var units: [Unit]
+    public var hasServiceHours: Bool
+
+    static let groupOrder = ["publicity", "progress", "digitisation", "online_services", "satisfaction"]
+    static let ignoredLabels: Set<String> = [
+        Labels.metricName, "period", "job", "instance", "group", "band", "band_vi",
+    ]
+
+    /// Reads the period's figures from `source` (the store).
+    public init(period: CalendarPeriod, source: any SeriesSource, now: Int64) throws {
+        self.period = period
+        through = min(period.end, now)
+        let months = Self.months(of: period, through: through)
+        var units: [Labels: Unit] = [:]
+        func unit(_ labels: Labels) -> Labels {
+            let key = Labels(labels.pairs.filter { !Self.ignoredLabels.contains($0.name) }.map { ($0.name, $0.value) })
+            if units[key] == nil {
+                let province = key["province"]
+                let agency = key["agency"]
+                let name = [agency, province].compactMap { $0 }.joined(separator: ", ")
+                units[key] = Unit(
+                    key: key, name: name.isEmpty ? key.description : name, code: key["province_code"] ?? "",
+                    groups: [:],
+                    probes: 0)
+            }
+            return key
+        }
+
+        // Scores: each month's last, then their mean.
+        let totals = try Self.monthlyLast("ioc766:total_points", months: months, source: source)
+        for (labels, values) in totals {
+            units[unit(labels)]?.total = values.reduce(0, +) / Double(values.count)
+        }
+        let previousMonths = Self.months(of: period.previous, through: min(period.previous.end, now))
+        for (labels, values) in try Self.monthlyLast("ioc766:total_points", months: previousMonths, source: source) {
+            let key = unit(labels)
+            if let total = units[key]?.total {
+                units[key]?.change = total - values.reduce(0, +) / Double(values.count)
+            }
+        }
+        var groupNames: Set<String> = []
+        for (labels, values) in try Self.monthlyLast("ioc766:group_points", months: months, source: source) {
+            guard let group = labels["group"] else { continue }
+            groupNames.insert(group)
+            units[unit(labels)]?.groups[group] = values.reduce(0, +) / Double(values.count)
+        }
+        if let last = months.last {
+            let bands = try source.select(
+                [
+                    try LabelMatcher(Labels.metricName, .equal, "ioc766:band"),
+                    try LabelMatcher("period", .equal, "current"),
+                ],
+                from: last.start, through: last.end - 1)
+            var latest: [Labels: Int64] = [:]
+            for series in bands {
+                guard let sample = series.samples.last(where: { !$0.isStale && !$0.value.isNaN }) else { continue }
+                let key = unit(series.labels)
+                if sample.timestamp >= latest[key, default: .min] {
+                    latest[key] = sample.timestamp
+                    units[key]?.band = series.labels["band"]
+                }
+            }
+        }
+        let maxima = try source.select(
+            [try LabelMatcher(Labels.metricName, .equal, "ioc766:group_max_points")], from: period.start,
+            through: through - 1)
+        var maximum: [String: Double] = [:]
+        for series in maxima {
+            if let group = series.labels["group"], let value = series.samples.last(where: { !$0.value.isNaN })?.value {
+                maximum[group] = value
+            }
+        }
+        groups = groupNames.sorted {
+            (Self.groupOrder.firstIndex(of: $0) ?? Int.max, $0) < (Self.groupOrder.firstIndex(of: $1) ?? Int.max, $1)
+        }
+        .map { ($0, maximum[$0]) }
+
+        // Availability: every probe_success sample of a province in the period.
+        let openings = try source.select(
+            [try LabelMatcher(Labels.metricName, .equal, "ioc_service_hours")], from: period.start - 300_000,
+            through: through - 1
+        )
+        .flatMap(\.samples).filter { !$0.value.isNaN }.sorted { $0.timestamp < $1.timestamp }
+        hasServiceHours = !openings.isEmpty
+        let probes = try source.select(
+            [
+                try LabelMatcher(Labels.metricName, .equal, "probe_success"),
+                try LabelMatcher("province", .notEqual, ""),
+            ],
+            from: period.start, through: through - 1)
+        var counts: [Labels: (up: Int, all: Int, upInHours: Int, inHours: Int)] = [:]
+        for series in probes {
+            let key = unit(
+                Labels(
+                    series.labels.pairs.filter { $0.name == "province" || $0.name == "province_code" }.map {
+                        ($0.name, $0.value)
+                    }))
+            var count = counts[key, default: (0, 0, 0, 0)]
+            for sample in series.samples where !sample.value.isNaN {
+                let up = sample.value == 1 ? 1 : 0
+                count.all += 1
+                count.up += up
+                if Self.isOpen(openings, at: sample.timestamp) {
+                    count.inHours += 1
+                    count.upInHours += up
+                }
+            }
+            counts[key] = count
+        }
+        for (key, count) in counts where count.all > 0 {
+            units[key]?.probes = count.all
+            units[key]?.availability = Double(count.up) / Double(count.all)
+            if count.inHours > 0 {
+                units[key]?.serviceHoursAvailability = Double(count.upInHours) / Double(count.inHours)
+            }
+        }
+
+        // Ranked by total, highest first; ties share a rank and are listed by code, then name.
+        let order = ProvinceCatalogue.current.map(\.code)
+        var sorted = units.values.sorted { a, b in
+            switch (a.total, b.total) {
+            case let (x?, y?) where x != y: return x > y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default:
+                let codeA = order.firstIndex(of: a.code) ?? Int.max
+                let codeB = order.firstIndex(of: b.code) ?? Int.max
+                return (codeA, a.name, a.key) < (codeB, b.name, b.key)
+            }
+        }
+        var rank = 0
+        for index in sorted.indices where sorted[index].total != nil {
+            let rounded = Self.rounded(sorted[index].total)
+            if index == 0 || rounded != Self.rounded(sorted[index - 1].total) { rank = index + 1 }
+            sorted[index].rank = rank
+        }
+        self.units = sorted
+    }
+
+    /// The months of `period` that began before `through`.
+    static func months(of period: CalendarPeriod, through: Int64) -> [CalendarPeriod] {
+        var months: [CalendarPeriod] = []
+        var month = CalendarPeriod.month(containing: period.start)
+        while month.start < min(period.end, through) {
+            months.append(month)
+            month = CalendarPeriod.month(containing: month.end)
+        }
+        return months
+    }
+
+    /// Per series of `metric` (period="current"), its last value in each month that has one.
+    static func monthlyLast(_ metric: String, months: [CalendarPeriod], source: any SeriesSource) throws
+        -> [Labels: [Double]]
+    {
+        var result: [Labels: [Double]] = [:]
+        for month in months {
+            let series = try source.select(
+                [try LabelMatcher(Labels.metricName, .equal, metric), try LabelMatcher("period", .equal, "current")],
+                from: month.start, through: month.end - 1)
+            for item in series {
+                if let last = item.samples.last(where: { !$0.value.isNaN }) {
+                    result[item.labels, default: []].append(last.value)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Whether the service-hours series said 1 at `time` (its latest sample at most 5 minutes old).
+    static func isOpen(_ openings: [Sample], at time: Int64) -> Bool {
+        var low = 0
+        var high = openings.count
+        while low < high {
+            let middle = (low + high) / 2
+            if openings[middle].timestamp <= time { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return false }
+        let latest = openings[low - 1]
+        return time - latest.timestamp <= 300_000 && latest.value == 1
+    }
+
+    static func rounded(_ value: Double?) -> String? { value.map { String(format: "%.2f", $0) } }
+
+    static func percent(_ value: Double?) -> String? { value.map { String(format: "%.2f", $0 * 100) } }
+
+    static func signed(_ value: Double?) -> String? {
+        value.map { String(format: "%+.2f", abs($0) < 0.005 ? 0 : $0) }
+    }
+
+    static func time(_ milliseconds: Int64) -> String {
+        let local = milliseconds + CalendarPeriod.utcOffsetMilliseconds
+        let days = Int64((Double(local) / 86_400_000).rounded(.down))
+        let (year, month, day) = CalendarPeriod.civilDate(days: days)
+        let minutes = (local - days * 86_400_000) / 60_000
+        return String(format: "%04d-%02d-%02d %02d:%02d", year, month, day, Int(minutes / 60), Int(minutes % 60))
+    }
+
+    /// The report as Markdown: a heading, the ranking and the availability table.
+    public func markdown() -> String {
+        var text = "# Báo cáo vận hành / Operations report \(period)\n\n"
+        text += "Period: \(Self.time(period.start)) to \(Self.time(period.end)) (UTC+7, Asia/Ho_Chi_Minh)"
+        text += through < period.end ? "; not over: figures up to \(Self.time(through)).\n\n" : ".\n\n"
+        text += "## Xếp hạng theo Quyết định 766 / Decision 766 ranking\n\n"
+        let scored = units.filter { $0.total != nil }
+        if scored.isEmpty {
+            text += "No scorecard in the store for this period (rules/scorecard-766.yaml over the dossier feeds).\n\n"
+        } else {
+            let groupHeads = groups.map { group in
+                group.max.map { "\(group.name) (\(String(format: "%g", $0)))" } ?? group.name
+            }
+            text += "| # | Unit | Code | Total | " + groupHeads.joined(separator: " | ") + " | Band | Change |\n"
+            text += "|--:|---|---|--:|" + String(repeating: "--:|", count: groups.count) + "---|--:|\n"
+            for unit in scored {
+                let cells =
+                    [unit.rank.map(String.init), Self.cell(unit.name), unit.code, Self.rounded(unit.total)]
+                    + groups.map { Self.rounded(unit.groups[$0.name]) } + [unit.band, Self.signed(unit.change)]
+                text += "| " + cells.map { $0 ?? "—" }.joined(separator: " | ") + " |\n"
+            }
+            text += "\n"
+            if case .month = period.kind {
+                text += "Scores are those of the last figures recorded in the month.\n\n"
+            } else {
+                text += "Scores are the mean of the months' scores; the band is that of the last month.\n\n"
+            }
+        }
+        text += "## Sẵn sàng / Availability\n\n"
+        let probed = units.filter { $0.probes > 0 }.sorted { ($0.code, $0.name) < ($1.code, $1.name) }
+        if probed.isEmpty {
+            text += "No probe results in the store for this period.\n"
+            return text
+        }
+        text += "| Province | Code | 24×7 % | Service hours % | Probes |\n|---|---|--:|--:|--:|\n"
+        for unit in probed {
+            let cells = [
+                Self.cell(unit.name), unit.code, Self.percent(unit.availability),
+                Self.percent(unit.serviceHoursAvailability), String(unit.probes),
+            ]
+            text += "| " + cells.map { $0 ?? "—" }.joined(separator: " | ") + " |\n"
+        }
+        if !hasServiceHours {
+            text += "\nNo service-hours figures: iocd.yaml has no service_hours calendar, or it was not running.\n"
+        }
+        return text
+    }
+
+    /// The report as one CSV table (RFC 4180): a row per unit, ranked ones first.
+    public func csv() -> String {
+        var rows = [
+            ["rank", "unit", "province_code", "total"] + groups.map(\.name)
+                + ["band", "change", "availability_24x7_percent", "availability_service_hours_percent", "probes"]
+        ]
+        for unit in units {
+            rows.append(
+                [unit.rank.map(String.init) ?? "", unit.name, unit.code, Self.rounded(unit.total) ?? ""]
+                    + groups.map { Self.rounded(unit.groups[$0.name]) ?? "" }
+                    + [
+                        unit.band ?? "", Self.signed(unit.change) ?? "", Self.percent(unit.availability) ?? "",
+                        Self.percent(unit.serviceHoursAvailability) ?? "", unit.probes > 0 ? String(unit.probes) : "",
+                    ])
+        }
+        return rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Text from the store in a Markdown cell: control characters dropped, `|` escaped.
+    static func cell(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
+            .replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    static func csvField(_ text: String) -> String {
+        let clean = String(
+            String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
+        guard clean.contains(where: { $0 == "," || $0 == "\"" }) else { return clean }
+        return "\"" + clean.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

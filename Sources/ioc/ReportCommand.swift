@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import IOCCore
+import IOCDaemon
+import IOCStore
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write the Decision 766 ranking and the availability table of a period, for leadership.",
+        discussion: """
+            Reads the store: the scorecards that rules/scorecard-766.yaml recorded (ioc766:total_points, \
+            ioc766:group_points, ioc766:band, period="current") and the probe results (probe_success, with \
+            ioc_service_hours for the service-hours column). Periods are calendar periods of Asia/Ho_Chi_Minh \
+            (UTC+7): a year (2026), a quarter (2026-Q3) or a month (2026-11). A month's score is the last \
+            recorded in it; a quarter's or year's, the mean of its months'. The same store and period always \
+            give the same report; a period not over yet is reported up to now and says so.
+            Examples:
+              ioc report --period 2026-11
+              ioc report --period 2026-Q3 --format csv > scorecard-2026-Q3.csv
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The period: YYYY, YYYY-Qn or YYYY-MM (e.g. 2026, 2026-Q3, 2026-11).")
+    var period: String
+
+    @Option(help: "md (Markdown, the default) or csv.")
+    var format = "md"
+
+    @Option(help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    func validate() throws {
+        guard CalendarPeriod(parsing: period) != nil else {
+            throw ValidationError("'\(period)' is not a period; expected YYYY, YYYY-Qn or YYYY-MM, e.g. 2026-Q3")
+        }
+        guard ["md", "csv"].contains(format) else {
+            throw ValidationError("'\(format)' is not a format; use md or csv")
+        }
+    }
+
+    func run() throws {
+        guard let period = CalendarPeriod(parsing: period) else { throw ExitCode.validationFailure }
+        let reader = try StoreReader(path: StoreLocation.resolve(db: store.db, config: store.config))
+        let report = try PeriodReport(period: period, source: reader, now: WallClock.nowMilliseconds())
+        let text = format == "csv" ? report.csv() : report.markdown()
+        if let output {
+            let temporary = output + ".tmp"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, output) == 0 else {
+                throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import IOCAlert
+import IOCCore
+import IOCDaemon
+import IOCQuery
+import IOCSimulator
+import IOCStore
+import Testing
+import TestSupport
+
+/// `ioc report` over a store built from the simulator with a fixed seed: the shipped scorecard
+/// rules evaluated on the simulated dossier statistics, and the simulated health endpoints' answers
+/// as probe results, once a day from 20 August to the end of September 2026.
+@Suite struct ReportTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures"
+    static let seed: UInt64 = 7
+
+    /// Builds the store: each step writes the feed's series, what the rules record from them, the
+    /// probe results and the service-hours series, as iocd would.
+    static func buildStore(_ path: String) throws {
+        let start = CalendarPeriod(year: 2026, kind: .month(8)).start + 19 * 86_400_000
+        let end = CalendarPeriod(year: 2026, kind: .quarter(3)).end
+        let clock = ManualClock(start)
+        let writer = try SampleWriter(path: path, clock: clock.function)
+        let groups = try RuleFile.load(repository + "/rules/scorecard-766.yaml")
+        let evaluators = groups.map { GroupEvaluator(group: $0) }
+        let hours = try ServiceHours(
+            from: ConfigNode.parse(
+                yaml: """
+                    time_zone: Asia/Ho_Chi_Minh
+                    hours:
+                      - weekdays: [monday, tuesday, wednesday, thursday, friday]
+                        times: [{start: '07:30', end: '11:30'}, {start: '13:00', end: '17:00'}]
+                    holidays: ['2026-09-01', '2026-09-02']
+                    """, file: "test"))
+        let scorecard = SimulatedScorecard(seed: seed, provinces: ProvinceCatalogue.current)
+        // A step a day, at 10:00 and 22:00 in Viet Nam on alternate days: in and out of working hours.
+        for (day, midnight) in stride(from: start, to: end, by: 86_400_000).enumerated() {
+            let step = midnight + (day % 2 == 0 ? 3 : 15) * 3_600_000
+            clock.set(step)
+            var batch: [LabeledSample] = []
+            let inputs = MemorySeriesSource()
+            for province in ProvinceCatalogue.current {
+                for previous in [false, true] {
+                    let labels: [(String, String)] = [
+                        ("job", "feeds"), ("instance", "http://127.0.0.1/feeds/scorecard.json"),
+                        ("province", province.name), ("province_code", province.code),
+                        ("period", previous ? "previous" : "current"),
+                    ]
+                    for (field, value) in scorecard.counts(province, previous: previous, at: step) {
+                        let series = Labels(labels + [(Labels.metricName, "dvc_\(field)")])
+                        let sample = Sample(timestamp: step, value: Double(value))
+                        batch.append(LabeledSample(labels: series, sample: sample))
+                        inputs.add(series, [sample])
+                    }
+                }
+            }
+            for evaluator in evaluators {
+                batch += evaluator.evaluate(at: step, source: inputs).samples
+            }
+            let world = SimulatedWorld(scenario: .national(seed: seed), seed: seed, clock: { step })
+            for province in world.provinces {
+                for service in world.services {
+                    let response = world.respond(to: "/\(province.slug)/\(service.id)/health")
+                    let labels = Labels([
+                        (Labels.metricName, "probe_success"), ("job", province.slug),
+                        ("instance", "http://127.0.0.1/\(province.slug)/\(service.id)/health"),
+                        ("province", province.name), ("province_code", province.code), ("service", service.id),
+                    ])
+                    batch.append(
+                        LabeledSample(
+                            labels: labels, sample: Sample(timestamp: step, value: response.status == 200 ? 1 : 0)))
+                }
+            }
+            batch.append(
+                LabeledSample(
+                    labels: Labels([(Labels.metricName, "ioc_service_hours")]),
+                    sample: Sample(timestamp: step, value: hours.isOpen(at: step) ? 1 : 0)))
+            for chunk in stride(from: 0, to: batch.count, by: 50_000) {
+                #expect(writer.append(Array(batch[chunk..<min(batch.count, chunk + 50_000)])) > 0)
+                writer.flush()
+            }
+        }
+        writer.close()
+    }
+
+    static func report(_ db: String, _ arguments: [String]) async throws -> String {
+        let result = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["report", "--db", db] + arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout
+    }
+
+    static func compare(_ text: String, golden name: String) throws {
+        let path = fixtures + "/" + name
+        if ProcessInfo.processInfo.environment["IOC_UPDATE_GOLDEN"] == "1" {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == expected, "\(name) differs; got:\n\(text)")
+    }
+
+    /// Two stores built apart give the same reports, equal to the golden files; the ranking follows
+    /// the totals and has every province.
+    @Test func theReportOfASeededSimulationIsTheSameEveryTimeAndRanksEveryProvince() async throws {
+        let directory = try TemporaryDirectory()
+        let first = directory.file("first.db")
+        let second = directory.file("second.db")
+        // Built side by side, each on its own thread.
+        async let one: Void = Task.detached { try Self.buildStore(first) }.value
+        async let two: Void = Task.detached { try Self.buildStore(second) }.value
+        _ = try await (one, two)
+        for arguments in [["--period", "2026-09"], ["--period", "2026-Q3", "--format", "csv"]] {
+            let a = try await Self.report(first, arguments)
+            let b = try await Self.report(second, arguments)
+            let again = try await Self.report(first, arguments)
+            #expect(a == b && a == again)
+            try Self.compare(a, golden: "report-\(arguments[1])\(arguments.count > 2 ? ".csv" : ".md")")
+        }
+
+        let csv = try await Self.report(first, ["--period", "2026-09", "--format", "csv"])
+        let rows = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = rows[0].map(String.init)
+        #expect(
+            header == [
+                "rank", "unit", "province_code", "total", "publicity", "progress", "digitisation", "online_services",
+                "satisfaction", "band", "change", "availability_24x7_percent", "availability_service_hours_percent",
+                "probes",
+            ])
+        let body = rows.dropFirst()
+        #expect(body.count == 34)
+        #expect(Set(body.map { String($0[2]) }) == Set(ProvinceCatalogue.current.map(\.code)))
+        let totals = body.compactMap { Double($0[3]) }
+        #expect(totals.count == 34 && totals == totals.sorted(by: >))
+        #expect(body.first?[0] == "1")
+        // Groups add up to the total (every group has data in the simulation), to rounding.
+        for row in body {
+            let groups = row[4...8].compactMap { Double($0) }
+            #expect(groups.count == 5)
+            #expect(abs(groups.reduce(0, +) - (Double(row[3]) ?? 0)) < 0.03, "\(row)")
+            #expect(["excellent", "good", "fair", "average", "weak"].contains(String(row[9])))
+            // August is in the store, so September has a change; availability and service hours are there.
+            #expect(Double(row[10]) != nil && Double(row[11]) != nil && Double(row[12]) != nil, "\(row)")
+        }
+        // Some provinces improve and some slip.
+        let changes = body.compactMap { Double($0[10]) }
+        #expect(changes.contains { $0 > 0 } && changes.contains { $0 < 0 })
+        // The one endpoint that always fails shows: some province is below 100 %.
+        #expect(body.contains { (Double($0[11]) ?? 100) < 100 })
+    }
+
+    @Test func badPeriodsAndAnEmptyStoreAreReportedClearly() async throws {
+        let directory = try TemporaryDirectory()
+        let ioc = try BuiltProduct.path("ioc")
+        for bad in ["2026-13", "2026-Q5", "26-11", "2026-11-01", "last month"] {
+            let result = try await ChildProcess.run(ioc, ["report", "--db", directory.file("x.db"), "--period", bad])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("is not a period"), "\(result.stderr)")
+        }
+        let writer = try SampleWriter(path: directory.file("empty.db"))
+        writer.close()
+        let text = try await Self.report(directory.file("empty.db"), ["--period", "2026-Q3"])
+        #expect(text.contains("No scorecard in the store for this period"))
+        #expect(text.contains("No probe results in the store for this period"))
+    }
+}

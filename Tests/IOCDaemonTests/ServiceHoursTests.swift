@@ -1,0 +1,68 @@
+import Foundation
+import IOCCore
+import IOCDaemon
+import Testing
+
+/// The service-hours calendar: open in working hours of weekdays, in Viet Nam's time, except on
+/// holidays and in maintenance windows.
+@Suite struct ServiceHoursTests {
+    static let yaml = """
+        service_hours:
+          hours:
+            - weekdays: [monday, tuesday, wednesday, thursday, friday]
+              times: [{start: '07:30', end: '11:30'}, {start: '13:00', end: '17:00'}]
+          holidays: ['2026-09-02', '2026-02-14..2026-02-22']
+          maintenance:
+            - weekdays: [thursday]
+              times: [{start: '16:00', end: '17:00'}]
+        """
+
+    /// Milliseconds of a local (UTC+7) time.
+    static func local(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Int64 {
+        (CalendarPeriod.days(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60) - 7 * 3600)
+            * 1000
+    }
+
+    @Test func openInWorkingHoursOnlyOutsideHolidaysAndMaintenance() throws {
+        let config = try DaemonConfig(from: ConfigNode.parse(yaml: Self.yaml, file: "iocd.yaml"), file: "iocd.yaml")
+        let hours = try #require(config.serviceHours)
+        #expect(hours.timeZone == "Asia/Ho_Chi_Minh")
+        #expect(hours.isOpen(at: Self.local(2026, 9, 7, 10)))  // Monday 10:00
+        #expect(hours.isOpen(at: Self.local(2026, 9, 7, 7, 30)))  // opening minute
+        #expect(!hours.isOpen(at: Self.local(2026, 9, 7, 7, 29)))
+        #expect(!hours.isOpen(at: Self.local(2026, 9, 7, 12)))  // lunch
+        #expect(!hours.isOpen(at: Self.local(2026, 9, 7, 17)))  // closing time
+        #expect(!hours.isOpen(at: Self.local(2026, 9, 5, 10)))  // Saturday
+        #expect(!hours.isOpen(at: Self.local(2026, 9, 2, 10)))  // National Day, a Wednesday
+        #expect(!hours.isOpen(at: Self.local(2026, 2, 18, 10)))  // inside the Tết range
+        #expect(hours.isOpen(at: Self.local(2026, 2, 23, 10)))  // the Monday after
+        #expect(!hours.isOpen(at: Self.local(2026, 9, 10, 16, 30)))  // Thursday maintenance
+        #expect(hours.isOpen(at: Self.local(2026, 9, 10, 15, 30)))
+        // 10:00 in Viet Nam is 03:00 UTC: the calendar is not UTC's.
+        #expect(!hours.isOpen(at: Self.local(2026, 9, 7, 3) + 7 * 3_600_000 - 8 * 3_600_000))
+    }
+
+    @Test(arguments: [
+        ("service_hours:\n  holidays: ['2026-09-02']\n", "'hours'"),
+        ("service_hours:\n  hours: []\n", "at least one window"),
+        (
+            "service_hours:\n  time_zone: Mars/Olympus\n  hours: [{times: [{start: '08:00', end: '17:00'}]}]\n",
+            "unknown time zone"
+        ),
+        (
+            "service_hours:\n  hours: [{times: [{start: '08:00', end: '17:00'}]}]\n  holidays: ['2026-02-30x']\n",
+            "is not a date"
+        ),
+        ("service_hours:\n  hours: [{matchers: ['a=\"b\"']}]\n", "unknown key 'matchers'"),
+        ("service_hours:\n  hours: [{weekdays: [monday]}]\n  opening: x\n", "unknown key 'opening'"),
+    ])
+    func aBadCalendarIsRefusedWithItsPlace(yaml: String, reason: String) {
+        do {
+            _ = try DaemonConfig(from: ConfigNode.parse(yaml: yaml, file: "iocd.yaml"), file: "iocd.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect("\(error)".contains("iocd.yaml:"), "\(error)")
+            #expect("\(error)".contains(reason), "\(error)")
+        }
+    }
+}
