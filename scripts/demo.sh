@@ -51,6 +51,13 @@ probe_files:
 # The shipped rules; alerts are logged to iocd.log and listed by \`ioc alerts\`.
 rule_files:
   - $repo/rules/*.yaml
+# Official working hours (ioc_service_hours): availability in service hours beside 24×7.
+service_hours:
+  time_zone: Asia/Ho_Chi_Minh
+  hours:
+    - weekdays: [monday, tuesday, wednesday, thursday, friday]
+      times: [{start: '07:30', end: '11:30'}, {start: '13:00', end: '17:00'}]
+  holidays: ['2026-01-01', '2026-02-14..2026-02-22', '2026-04-27', '2026-04-30', '2026-05-01', '2026-09-01', '2026-09-02']
 YAML
 "$bin/iocd" --config "$state/iocd.yaml" 2>"$state/iocd.log" &
 pids+=($!)
@@ -62,16 +69,21 @@ fi
 echo "iocd is probing $(grep -c 'url:' "$state/probes/simulator.yaml") endpoints; store: $state/ioc.db"
 
 if [ -t 0 ] && [ -t 1 ]; then
-    "$bin/ioc" dashboard --db "$state/ioc.db" --dashboards "$repo/dashboards/*.yaml"
+    # Opens on the national overview; Tab goes on to the 766 ranking, data sharing, certificates.
+    "$bin/ioc" dashboard --db "$state/ioc.db" --dashboards "$repo/dashboards/*.yaml" --dashboard overview
 else
     seconds=${IOC_DEMO_SECONDS:-30}
     echo "No terminal: printing a snapshot every 5 seconds for $seconds seconds."
     end=$((SECONDS + seconds))
     while [ "$SECONDS" -lt "$end" ]; do
         sleep 5
-        "$bin/ioc" dashboard --db "$state/ioc.db" --dashboards "$repo/dashboards/*.yaml" --snapshot 110x30
+        "$bin/ioc" dashboard --db "$state/ioc.db" --dashboards "$repo/dashboards/*.yaml" --dashboard overview \
+            --snapshot 110x30
         echo
     done
+    echo "The Decision 766 ranking (Tab in the dashboard):"
+    "$bin/ioc" dashboard --db "$state/ioc.db" --dashboards "$repo/dashboards/*.yaml" --dashboard scorecard-766 \
+        --snapshot 130x45
     echo "Alerts (ioc alerts):"
     "$bin/ioc" alerts --db "$state/ioc.db"
 fi

@@ -211,11 +211,11 @@ public struct DashboardApp: Sendable {
     private var items: [Labels] {
         switch focusedData {
         case .alerts(let alerts)?: return alerts.map(\.labels)
+        case .table(let elements, _)?: return Widgets.sortedElements(elements, panel: focusedPanel).map(\.labels)
         case .instant(let elements)?:
             let panel = focusedPanel
             if panel.widget == .statusGrid {
-                let rows = Widgets.ordered(
-                    Set(elements.compactMap { $0.labels[panel.rowsLabel] }), label: panel.rowsLabel)
+                let rows = Widgets.rowOrder(elements, panel: panel)
                 return rows.map { Labels([(panel.rowsLabel, $0)]) }
             }
             if panel.widget == .table { return Widgets.sortedElements(elements, panel: panel).map(\.labels) }

@@ -42,7 +42,19 @@ public struct DashboardFile: Sendable {
         case percent = "%"
         case bytes
         case days
+        /// A change: always signed, e.g. +1.25 or -0.50.
+        case change
         case plain
+    }
+
+    /// A further column of a table: another query's value for each row (matched on the labels the
+    /// legend names, or `join_on`), or with `text`, a label of it such as `{{band}}`.
+    public struct Column: Sendable {
+        public var title: String
+        public var query: Query
+        public var unit: Unit
+        public var text: String?
+        public var thresholds: [Threshold]
     }
 
     public struct Threshold: Sendable {
@@ -66,6 +78,11 @@ public struct DashboardFile: Sendable {
         public var minimum: Double
         public var maximum: Double
         public var text: String
+        /// For tables: the heading of the query's own value, further columns, and the labels rows
+        /// and columns are matched on (default: those the legend names).
+        public var valueTitle: String = "VALUE"
+        public var columns: [Column] = []
+        public var joinOn: [String]? = nil
         /// How often the panel's query runs again; charts, whose range queries cost the most and
         /// whose picture hardly moves in a second, every 15 s unless told.
         public var refresh: Duration? = nil
@@ -131,7 +148,7 @@ public struct DashboardFile: Sendable {
             of: "a panel",
             allowedKeys: [
                 "title", "width", "widget", "query", "unit", "legend", "thresholds", "rows_label", "columns_label",
-                "sort", "limit", "min", "max", "text", "refresh",
+                "sort", "limit", "min", "max", "text", "refresh", "value_title", "columns", "join_on",
             ])
         var refresh: Duration?
         if let refreshNode = fields["refresh"] {
@@ -158,30 +175,8 @@ public struct DashboardFile: Sendable {
         } else if widget != .alerts && widget != .text && widget != .log {
             throw node.error("a \(widgetName) panel needs a 'query'")
         }
-        var unit = Unit.plain
-        if let unitNode = fields["unit"] {
-            let text = try unitNode.string("'unit'")
-            guard let parsed = Unit(rawValue: text) else {
-                throw unitNode.error(
-                    "unknown unit '\(text)'; expected one of \(Unit.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            unit = parsed
-        }
-        var thresholds: [Threshold] = []
-        for item in try fields["thresholds"]?.sequence(of: "'thresholds'") ?? [] {
-            let threshold = try item.mapping(of: "a threshold", allowedKeys: ["value", "color"])
-            let valueNode = try threshold.required("value")
-            guard let value = Double(try valueNode.string("'value'")) else {
-                throw valueNode.error("a threshold's value is a number")
-            }
-            let colorNode = try threshold.required("color")
-            let colorName = try colorNode.string("'color'")
-            guard let color = TerminalColor.named(colorName) else {
-                throw colorNode.error(
-                    "unknown colour '\(colorName)'; expected green, yellow, red, blue, cyan, magenta, white")
-            }
-            thresholds.append(Threshold(value: value, color: color))
-        }
+        let unit = try Self.unit(fields["unit"])
+        let thresholds = try Self.thresholds(fields["thresholds"])
         let width = try fields["width"]?.int("'width'") ?? 1
         guard (1...100).contains(width) else { throw node.error("'width' is relative: 1 to 100") }
         var ascending = false
@@ -199,13 +194,67 @@ public struct DashboardFile: Sendable {
             }
             return value
         }
-        return Panel(
+        var columns: [Column] = []
+        for item in try fields["columns"]?.sequence(of: "'columns'") ?? [] {
+            guard widget == .table else { throw item.error("only a table has 'columns'") }
+            let column = try item.mapping(
+                of: "a column", allowedKeys: ["title", "query", "unit", "text", "thresholds"])
+            let queryNode = try column.required("query")
+            let columnQuery: Query
+            do {
+                columnQuery = try Query(parsing: try queryNode.string("'query'"))
+            } catch {
+                throw queryNode.error("could not parse the query: \(error)")
+            }
+            columns.append(
+                Column(
+                    title: try column["title"]?.string("'title'") ?? "", query: columnQuery,
+                    unit: try Self.unit(column["unit"]), text: try column["text"]?.string("'text'"),
+                    thresholds: try Self.thresholds(column["thresholds"])))
+        }
+        let joinOn = try fields["join_on"]?.sequence(of: "'join_on'").map { item throws(ConfigError) in
+            try item.string("a label name")
+        }
+        var panel = Panel(
             title: try fields["title"]?.string("'title'") ?? "", width: width, widget: widget, query: query, unit: unit,
-            legend: try fields["legend"]?.string("'legend'"), thresholds: thresholds.sorted { $0.value < $1.value },
+            legend: try fields["legend"]?.string("'legend'"), thresholds: thresholds,
             rowsLabel: try fields["rows_label"]?.string("'rows_label'") ?? "province",
             columnsLabel: try fields["columns_label"]?.string("'columns_label'") ?? "service", ascending: ascending,
             limit: try fields["limit"]?.int("'limit'"), minimum: try number("min", 0), maximum: try number("max", 100),
             text: try fields["text"]?.string("'text'") ?? "", refresh: refresh)
+        panel.valueTitle = try fields["value_title"]?.string("'value_title'") ?? "VALUE"
+        panel.columns = columns
+        panel.joinOn = joinOn
+        return panel
+    }
+
+    private static func unit(_ node: ConfigNode?) throws(ConfigError) -> Unit {
+        guard let unitNode = node else { return .plain }
+        let text = try unitNode.string("'unit'")
+        guard let parsed = Unit(rawValue: text) else {
+            throw unitNode.error(
+                "unknown unit '\(text)'; expected one of \(Unit.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return parsed
+    }
+
+    private static func thresholds(_ node: ConfigNode?) throws(ConfigError) -> [Threshold] {
+        var thresholds: [Threshold] = []
+        for item in try node?.sequence(of: "'thresholds'") ?? [] {
+            let threshold = try item.mapping(of: "a threshold", allowedKeys: ["value", "color"])
+            let valueNode = try threshold.required("value")
+            guard let value = Double(try valueNode.string("'value'")) else {
+                throw valueNode.error("a threshold's value is a number")
+            }
+            let colorNode = try threshold.required("color")
+            let colorName = try colorNode.string("'color'")
+            guard let color = TerminalColor.named(colorName) else {
+                throw colorNode.error(
+                    "unknown colour '\(colorName)'; expected green, yellow, red, blue, cyan, magenta, white")
+            }
+            thresholds.append(Threshold(value: value, color: color))
+        }
+        return thresholds.sorted { $0.value < $1.value }
     }
 
     /// The dashboards in the files matching the patterns, in file order; names must be unique.

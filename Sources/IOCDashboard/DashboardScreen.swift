@@ -114,13 +114,20 @@ public struct DashboardScreen: Sendable {
                 let series = try reader.range(query, start: from, end: now, step: step)
                 return .range(series.filter { matchesFilter($0.labels) }, from: from, through: now)
             }
+            let main: [(labels: Labels, value: Double, time: Int64)]
             switch try reader.instant(query, at: now) {
-            case .scalar(let value): return .instant([(Labels(), value, now)])
+            case .scalar(let value): main = [(Labels(), value, now)]
             case .vector(let elements):
-                return .instant(
-                    elements.filter { matchesFilter($0.labels) }.map { ($0.labels, $0.value, $0.timestamp) })
+                main = elements.filter { matchesFilter($0.labels) }.map { ($0.labels, $0.value, $0.timestamp) }
             default: return .failure("the query gives neither a vector nor a scalar")
             }
+            guard !panel.columns.isEmpty else { return .instant(main) }
+            // A column that fails is shown empty rather than hiding the whole table.
+            let columns = panel.columns.map { column -> [(labels: Labels, value: Double, time: Int64)] in
+                guard case .vector(let elements)? = try? reader.instant(column.query, at: now) else { return [] }
+                return elements.map { ($0.labels, $0.value, $0.timestamp) }
+            }
+            return .table(main, columns: columns)
         } catch {
             return .failure("\(error)")
         }
@@ -212,6 +219,8 @@ public struct DashboardScreen: Sendable {
             } else {
                 Widgets.lineChart(series, from: from, through: through, panel: panel, in: rect, on: &canvas)
             }
+        case .table(let elements, let columns):
+            Widgets.table(elements, columns: columns, panel: panel, selection: selection, in: rect, on: &canvas)
         case .instant(let elements):
             switch panel.widget {
             case .statusGrid:

@@ -23,6 +23,9 @@ public struct Rect: Sendable, Equatable {
 public enum PanelData: Sendable {
     /// An instant query's elements: labels, value, and the time of the sample.
     case instant([(labels: Labels, value: Double, time: Int64)])
+    /// A table's own query's elements, and those of each of its further columns.
+    case table(
+        [(labels: Labels, value: Double, time: Int64)], columns: [[(labels: Labels, value: Double, time: Int64)]])
     /// A range query's series over `from...through`.
     case range([Series], from: Int64, through: Int64)
     case alerts([AlertRow])
@@ -121,7 +124,7 @@ public enum Widgets {
         _ elements: [(labels: Labels, value: Double, time: Int64)], panel: DashboardFile.Panel, now: Int64,
         silenced: (Labels) -> Bool, selection: Int?, in rect: Rect, on canvas: inout Canvas
     ) {
-        let rowNames = ordered(Set(elements.compactMap { $0.labels[panel.rowsLabel] }), label: panel.rowsLabel)
+        let rowNames = rowOrder(elements, panel: panel)
         let columnNames = Set(elements.compactMap { $0.labels[panel.columnsLabel] }).sorted()
         guard !rowNames.isEmpty, rect.height >= 2 else {
             canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
@@ -176,6 +179,32 @@ public enum Widgets {
         if value >= 1 { return ("●", CellStyle(foreground: .green)) }
         if value > 0 { return ("◐", CellStyle(foreground: .yellow)) }
         return ("✖", CellStyle(foreground: .red, bold: true))
+    }
+
+    /// The rows of a grid: in the catalogue's order, or with `sort: asc` the worst first (the row's
+    /// lowest value, then how many of its cells are below 1), ties in the catalogue's order.
+    static func rowOrder(_ elements: [(labels: Labels, value: Double, time: Int64)], panel: DashboardFile.Panel)
+        -> [String]
+    {
+        let names = ordered(Set(elements.compactMap { $0.labels[panel.rowsLabel] }), label: panel.rowsLabel)
+        guard panel.ascending else { return names }
+        var worst: [String: (lowest: Double, failing: Int)] = [:]
+        for element in elements {
+            guard let row = element.labels[panel.rowsLabel] else { continue }
+            let value = element.value.isNaN ? 0 : element.value
+            var entry = worst[row, default: (1, 0)]
+            entry.lowest = min(entry.lowest, value)
+            if value < 1 { entry.failing += 1 }
+            worst[row] = entry
+        }
+        let position = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return names.sorted { a, b in
+            let x = worst[a, default: (1, 0)]
+            let y = worst[b, default: (1, 0)]
+            if x.lowest != y.lowest { return x.lowest < y.lowest }
+            if x.failing != y.failing { return x.failing > y.failing }
+            return position[a, default: 0] < position[b, default: 0]
+        }
     }
 
     /// Provinces in the catalogue's order (by code); other values alphabetically.
@@ -363,6 +392,109 @@ public enum Widgets {
         return panel.limit.map { Array(sorted.prefix($0)) } ?? sorted
     }
 
+    /// The labels a table's rows and its further columns are matched on: `join_on`, else those the
+    /// legend names, else all of the row's but the metric name.
+    static func joinLabels(_ panel: DashboardFile.Panel, row: Labels) -> [String] {
+        if let joinOn = panel.joinOn { return joinOn }
+        if let legend = panel.legend {
+            var names: [String] = []
+            var rest = Substring(legend)
+            while let open = rest.range(of: "{{"),
+                let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex)
+            {
+                names.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+                rest = rest[close.upperBound...]
+            }
+            if !names.isEmpty { return names }
+        }
+        return row.pairs.map(\.name).filter { $0 != Labels.metricName }
+    }
+
+    /// A ranking with further columns: rank, name, the value, then each column's value or text for
+    /// the row, as far as they fit (columns that do not fit are left out from the right).
+    static func table(
+        _ elements: [(labels: Labels, value: Double, time: Int64)],
+        columns: [[(labels: Labels, value: Double, time: Int64)]], panel: DashboardFile.Panel, selection: Int?,
+        in rect: Rect, on canvas: inout Canvas
+    ) {
+        let all = sortedElements(elements, panel: panel)
+        guard !all.isEmpty else {
+            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            return
+        }
+        let sorted = Array(all.prefix(max(0, rect.height - 1)))
+        // Each column's cells for the shown rows: text, colour, right-aligned or not.
+        typealias Cell = (text: String, color: TerminalColor?)
+        var built: [(title: String, cells: [Cell?], right: Bool)] = [
+            (
+                panel.valueTitle,
+                sorted.map {
+                    (
+                        UnitFormat.format($0.value, panel.unit),
+                        color(for: $0.value, thresholds: panel.thresholds, fallback: nil)
+                    )
+                }, true
+            )
+        ]
+        for (index, column) in panel.columns.enumerated() {
+            let values = index < columns.count ? columns[index] : []
+            let cells: [Cell?] = sorted.map { row in
+                let keys = joinLabels(panel, row: row.labels)
+                guard
+                    let match = values.first(where: { element in
+                        keys.allSatisfy { element.labels[$0] == row.labels[$0] }
+                    })
+                else { return nil }
+                let text =
+                    column.text.map { legend(match.labels, format: $0) } ?? UnitFormat.format(match.value, column.unit)
+                return (text, color(for: match.value, thresholds: column.thresholds, fallback: nil))
+            }
+            built.append((column.title, cells, column.text == nil))
+        }
+        let rankWidth = String(all.count).count + 1
+        let widths = built.map { column in
+            max(
+                TerminalText.width(of: column.title),
+                column.cells.map { TerminalText.width(of: $0?.text ?? "–") }.max() ?? 0)
+        }
+        // The name gets at least 10 cells; columns beyond what fits are dropped.
+        var shown = 0
+        var used = rankWidth + 10
+        while shown < built.count && used + widths[shown] + 1 <= rect.width {
+            used += widths[shown] + 1
+            shown += 1
+        }
+        let nameWidth = rect.width - (used - 10) - rankWidth
+        canvas.write("#", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+        canvas.write("NAME", x: rect.x + rankWidth, y: rect.y, style: CellStyle(dim: true), maxWidth: nameWidth)
+        var x = rect.x + rankWidth + nameWidth
+        var columnX: [Int] = []
+        for index in 0..<shown {
+            x += 1
+            columnX.append(x)
+            canvas.write(
+                TerminalText.pad(built[index].title, to: widths[index], alignRight: built[index].right), x: x,
+                y: rect.y,
+                style: CellStyle(dim: true), maxWidth: widths[index])
+            x += widths[index]
+        }
+        for (row, element) in sorted.enumerated() {
+            let y = rect.y + 1 + row
+            let selected = selection == row
+            canvas.write(String(row + 1), x: rect.x, y: y, style: CellStyle(reverse: selected))
+            canvas.write(
+                legend(element.labels, format: panel.legend), x: rect.x + rankWidth, y: y,
+                style: CellStyle(reverse: selected), maxWidth: nameWidth - 1)
+            for index in 0..<shown {
+                let cell = built[index].cells[row]
+                canvas.write(
+                    TerminalText.pad(cell?.text ?? "–", to: widths[index], alignRight: built[index].right),
+                    x: columnX[index], y: y, style: CellStyle(foreground: cell?.color, dim: cell == nil),
+                    maxWidth: widths[index])
+            }
+        }
+    }
+
     /// A ranking: rank, name (legend), value, sorted by value.
     static func table(
         _ elements: [(labels: Labels, value: Double, time: Int64)], panel: DashboardFile.Panel, selection: Int?,
@@ -494,6 +626,7 @@ public enum UnitFormat {
                 scaled /= 1024
             }
             return number(scaled)
+        case .change: return (value > 0 ? "+" : value < 0 ? "-" : "±") + number(abs(value))
         case .plain: return number(value)
         }
     }

@@ -128,8 +128,8 @@ public struct SimulatedScorecard: Sendable {
 /// The data-sharing connections of the simulated provinces, as an LGSP gateway would report them:
 /// per connection, when it last exchanged successfully, how many records it has exchanged, how many
 /// it is expected to exchange an hour, and when its credential (client certificate) expires.
-/// One connection has stalled since an hour before `time`, one moves a fifth of what it should, and
-/// one credential expires within days.
+/// One connection has stalled (for one to seven hours, depending on the time of day), one moves a
+/// fifth of what it should, and one credential expires within days.
 public struct SimulatedExchanges: Sendable {
     public let seed: UInt64
     public let provinces: [Province]
@@ -155,15 +155,11 @@ public struct SimulatedExchanges: Sendable {
         for (index, (province, id, peer)) in all.enumerated() {
             var own = SplitMix64(seed: seed ^ StableHash.fnv1a("exchange/\(province.code)/\(id)"))
             let perHour = 200 + Double(own.next() % 4_800)
-            let hours = Double(max(0, time - SimulatedWorld.feedEpoch)) / 3_600_000
-            var records = perHour * hours * (0.95 + 0.1 * own.unit())
-            // Exchanges run every minute; the stalled one stopped an hour ago.
-            var lastSuccess = time / 60_000 * 60_000
-            if index == stalled {
-                lastSuccess -= 3_600_000
-                records -= perHour
-            }
-            if index == slow { records = perHour * max(0, hours - 1) + perHour * 0.2 * min(1, hours) }
+            let share = index == slow ? 0.2 : 0.95 + 0.1 * own.unit()
+            // Exchanges run every minute; the stalled one stopped at the last 6-hour mark but one.
+            let minute = time / 60_000 * 60_000
+            let lastSuccess = index == stalled ? minute / 21_600_000 * 21_600_000 - 3_600_000 : minute
+            let records = perHour * share * Double(max(0, lastSuccess - SimulatedWorld.feedEpoch)) / 3_600_000
             let days = index == expiring ? 5 + Double(own.next() % 3) : 60 + Double(own.next() % 300)
             let expiry = (time + Int64(days * 86_400_000)) / 86_400_000 * 86_400
             items.append(

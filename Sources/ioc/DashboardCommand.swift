@@ -68,7 +68,9 @@ struct DashboardCommand: ParsableCommand {
         }
         var dashboard = Dashboard(
             storePath: StoreLocation.resolve(db: store.db, config: store.config),
-            refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files, selected: self.dashboard)
+            refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files,
+            // The operations room's first screen, when there is one, whatever the files' order.
+            selected: self.dashboard ?? (files.contains { $0.name == "overview" } ? "overview" : nil))
         let client = HTTPClient(maxInFlight: 4)
         defer { client.shutdown() }
         if let source {

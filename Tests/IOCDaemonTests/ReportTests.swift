@@ -151,6 +151,45 @@ import TestSupport
         #expect(body.contains { (Double($0[11]) ?? 100) < 100 })
     }
 
+    /// What the demo's ranking dashboard shows: this month's totals of the 34 provinces from the
+    /// shipped rules over the simulated feed, which reorder within minutes, with some provinces up
+    /// on last month and some down.
+    @Test func theSimulatedLeagueTableMovesWithinMinutes() throws {
+        let evaluator = GroupEvaluator(
+            group: try #require(RuleFile.load(Self.repository + "/rules/scorecard-766.yaml").first))
+        let scorecard = SimulatedScorecard(seed: 1, provinces: ProvinceCatalogue.current)
+        let start = CalendarPeriod(year: 2026, kind: .month(11)).start + 14 * 86_400_000 + 3 * 3_600_000
+        func table(at time: Int64) -> (ranking: [String], changes: [Double]) {
+            let inputs = MemorySeriesSource()
+            for province in ProvinceCatalogue.current {
+                for previous in [false, true] {
+                    for (field, value) in scorecard.counts(province, previous: previous, at: time) {
+                        inputs.add(
+                            Labels([
+                                (Labels.metricName, "dvc_\(field)"), ("province", province.name),
+                                ("period", previous ? "previous" : "current"),
+                            ]), [Sample(timestamp: time, value: Double(value))])
+                    }
+                }
+            }
+            let samples = evaluator.evaluate(at: time, source: inputs).samples
+            let totals = samples.filter {
+                $0.labels.metric == "ioc766:total_points" && $0.labels["period"] == "current"
+            }
+            #expect(totals.count == 34)
+            #expect(totals.allSatisfy { (0...100).contains($0.sample.value) })
+            let ranking = totals.sorted { $0.sample.value > $1.sample.value }.compactMap { $0.labels["province"] }
+            let changes = samples.filter { $0.labels.metric == "ioc766:total_points_change" }.map(\.sample.value)
+            return (ranking, changes)
+        }
+        let first = table(at: start)
+        #expect(first.changes.count == 34)
+        #expect(first.changes.contains { $0 > 0 } && first.changes.contains { $0 < 0 })
+        // Within three minutes (the demo evaluates every minute), some places have changed.
+        let later = (1...3).map { table(at: start + Int64($0) * 60_000).ranking }
+        #expect(later.contains { $0 != first.ranking })
+    }
+
     @Test func badPeriodsAndAnEmptyStoreAreReportedClearly() async throws {
         let directory = try TemporaryDirectory()
         let ioc = try BuiltProduct.path("ioc")
