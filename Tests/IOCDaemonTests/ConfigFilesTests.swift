@@ -100,6 +100,7 @@ import Testing
         #expect(
             feeds.map(\.address) == [
                 "http://127.0.0.1:1234/feeds/metrics", "http://127.0.0.1:1234/feeds/dossiers.json",
+                "http://127.0.0.1:1234/feeds/scorecard.json", "http://127.0.0.1:1234/feeds/exchange.json",
             ])
     }
 

@@ -148,6 +148,19 @@ import Testing
                   - {title: Table, widget: table, query: 'bottomk(5, avg by (province) (probe_success))', legend: '{{province}}', sort: asc}
                   - {title: Text, widget: text, text: 'Trung tâm giám sát, điều hành thông minh — Thừa Thiên Huế'}
                   - {title: Log, widget: log}
+              - height: 2
+                panels:
+                  - title: Ranking with columns
+                    widget: table
+                    query: avg by (province) (probe_duration_seconds)
+                    legend: '{{province}}'
+                    value_title: Latency
+                    unit: s
+                    limit: 8
+                    columns:
+                      - {title: Up, query: 'avg by (province) (probe_success) * 100', unit: '%', thresholds: [{value: 0, color: red}, {value: 100, color: green}]}
+                      - {title: Down, query: 'probe_success == 0', text: '{{service}}'}
+                      - {title: Change, query: 'avg by (province) (probe_success) - 1', unit: change}
             """)
         let dashboard = Dashboard(storePath: path, dashboards: [try DashboardFile.load(gallery)])
         let text = dashboard.snapshot(width: width, height: height, now: now).replacingOccurrences(
