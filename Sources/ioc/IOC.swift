@@ -11,7 +11,7 @@ struct IOC: AsyncParsableCommand {
             DashboardCommand.self, QueryCommand.self, LabelsCommand.self, ProbeCommand.self, CheckCommand.self,
             RulesCommand.self, AlertsCommand.self, SilenceCommand.self,
             ExportCommand.self,
-            ImportCommand.self, SimulateCommand.self, ReportCommand.self,
+            ImportCommand.self, SimulateCommand.self, ReportCommand.self, RelabelProvincesCommand.self,
         ])
 }
 
