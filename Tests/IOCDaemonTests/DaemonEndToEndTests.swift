@@ -70,10 +70,13 @@ import Testing
         let down = results.filter { $0.sample.value == 0 }.map { $0.labels["job"] ?? "" }.sorted()
         #expect(down == ["can-tho", "gone"])
         #expect(daemon.isRunning)
-        // The feeds: both scraped, the JSON one mapped to one series per province.
+        // The feeds: all four scraped (metrics, dossiers, scorecard, exchange), the JSON ones mapped
+        // to series per province (and per period, and per connection).
         let fed = try await waitUntil(timeout: .seconds(10)) {
-            try latest(store, #"up{job="feeds"}"#).filter { $0.sample.value == 1 }.count == 2
+            try latest(store, #"up{job="feeds"}"#).filter { $0.sample.value == 1 }.count == 4
                 && latest(store, #"ioc_dossiers_received{province="Huế"}"#).count == 1
+                && latest(store, #"dvc_dossiers_received{province="Huế"}"#).count == 2
+                && latest(store, #"exchange_records_total{province="Huế"}"#).count == 3
         }
         #expect(fed)
         // The feed's metadata is kept with its series.

@@ -99,7 +99,7 @@ import Testing
 
             // Tab: the province dashboard; t: a longer time range.
             try await keys("Tab")
-            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("Thừa Thiên Huế") })
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("IOC · Huế") })
             try await keys("t")
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("·  1d") })
 

@@ -79,11 +79,28 @@ import TestSupport
                     labels: Labels([(Labels.metricName, "ioc_service_hours")]),
                     sample: Sample(timestamp: step, value: hours.isOpen(at: step) ? 1 : 0)))
             for chunk in stride(from: 0, to: batch.count, by: 50_000) {
-                #expect(writer.append(Array(batch[chunk..<min(batch.count, chunk + 50_000)])) > 0)
+                guard writer.append(Array(batch[chunk..<min(batch.count, chunk + 50_000)])) > 0 else {
+                    throw StoreError(path: path, "the writer took no samples")
+                }
                 writer.flush()
             }
         }
         writer.close()
+    }
+
+    static func onThread(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try body()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "report-test-store"
+            thread.start()
+        }
     }
 
     static func report(_ db: String, _ arguments: [String]) async throws -> String {
@@ -108,10 +125,12 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let first = directory.file("first.db")
         let second = directory.file("second.db")
-        // Built side by side, each on its own thread.
-        async let one: Void = Task.detached { try Self.buildStore(first) }.value
-        async let two: Void = Task.detached { try Self.buildStore(second) }.value
-        _ = try await (one, two)
+        // On a thread of their own: a minute of blocking work must not hold Swift's cooperative
+        // threads, which the other tests running meanwhile need.
+        try await Self.onThread {
+            try Self.buildStore(first)
+            try Self.buildStore(second)
+        }
         for arguments in [["--period", "2026-09"], ["--period", "2026-Q3", "--format", "csv"]] {
             let a = try await Self.report(first, arguments)
             let b = try await Self.report(second, arguments)
@@ -154,12 +173,13 @@ import TestSupport
     /// What the demo's ranking dashboard shows: this month's totals of the 34 provinces from the
     /// shipped rules over the simulated feed, which reorder within minutes, with some provinces up
     /// on last month and some down.
-    @Test func theSimulatedLeagueTableMovesWithinMinutes() throws {
+    @Test func theSimulatedLeagueTableMovesWithinMinutes() async throws {
         let evaluator = GroupEvaluator(
             group: try #require(RuleFile.load(Self.repository + "/rules/scorecard-766.yaml").first))
         let scorecard = SimulatedScorecard(seed: 1, provinces: ProvinceCatalogue.current)
         let start = CalendarPeriod(year: 2026, kind: .month(11)).start + 14 * 86_400_000 + 3 * 3_600_000
-        func table(at time: Int64) -> (ranking: [String], changes: [Double]) {
+        // Each evaluation is short (well under a second), and yields between them.
+        func table(at time: Int64) async -> (ranking: [String], changes: [Double]) {
             let inputs = MemorySeriesSource()
             for province in ProvinceCatalogue.current {
                 for previous in [false, true] {
@@ -182,11 +202,12 @@ import TestSupport
             let changes = samples.filter { $0.labels.metric == "ioc766:total_points_change" }.map(\.sample.value)
             return (ranking, changes)
         }
-        let first = table(at: start)
+        let first = await table(at: start)
         #expect(first.changes.count == 34)
         #expect(first.changes.contains { $0 > 0 } && first.changes.contains { $0 < 0 })
         // Within three minutes (the demo evaluates every minute), some places have changed.
-        let later = (1...3).map { table(at: start + Int64($0) * 60_000).ranking }
+        var later: [[String]] = []
+        for minute in 1...3 { later.append(await table(at: start + Int64(minute) * 60_000).ranking) }
         #expect(later.contains { $0 != first.ranking })
     }
 
