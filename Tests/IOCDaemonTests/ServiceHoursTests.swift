@@ -1,7 +1,10 @@
 import Foundation
 import IOCCore
 import IOCDaemon
+import IOCQuery
+import IOCStore
 import Testing
+import TestSupport
 
 /// The service-hours calendar: open in working hours of weekdays, in Viet Nam's time, except on
 /// holidays and in maintenance windows.
@@ -64,5 +67,44 @@ import Testing
             #expect("\(error)".contains("iocd.yaml:"), "\(error)")
             #expect("\(error)".contains(reason), "\(error)")
         }
+    }
+
+    /// iocd writes ioc_service_hours from the calendar, and a reload changes it: closed on a holiday
+    /// (yesterday to tomorrow, whatever the hour), open once the holiday is taken out.
+    @Test func iocdWritesTheSeriesAndAReloadChangesIt() async throws {
+        let directory = try TemporaryDirectory()
+        let today = (WallClock.nowMilliseconds() + CalendarPeriod.utcOffsetMilliseconds) / 86_400_000
+        func date(_ days: Int64) -> String {
+            let (year, month, day) = CalendarPeriod.civilDate(days: days)
+            return String(format: "%04d-%02d-%02d", year, month, day)
+        }
+        func config(holidays: String) -> String {
+            """
+            storage:
+              path: ioc.db
+            probe_files: []
+            evaluation_interval: 1s
+            service_hours:
+              hours:
+                - times: [{start: '00:00', end: '24:00'}]
+              holidays: [\(holidays)]
+
+            """
+        }
+        let path = try directory.write("iocd.yaml", config(holidays: "'\(date(today - 1))..\(date(today + 1))'"))
+        let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", path])
+        defer { daemon.signal(SIGTERM) }
+        let store = directory.file("ioc.db")
+        func value() -> Double? {
+            guard let reader = try? StoreReader(path: store),
+                let samples = try? InstantQuery(parsing: "ioc_service_hours").evaluate(
+                    at: WallClock.nowMilliseconds(), on: reader)
+            else { return nil }
+            return samples.first?.sample.value
+        }
+        #expect(await waitUntil(timeout: .seconds(20)) { value() == 0 }, "\(daemon.standardError)")
+        try directory.write("iocd.yaml", config(holidays: ""))
+        daemon.signal(SIGHUP)
+        #expect(await waitUntil(timeout: .seconds(20)) { value() == 1 }, "\(daemon.standardError)")
     }
 }
