@@ -101,6 +101,7 @@ let package = Package(
             name: "ioc-bench",
             dependencies: [
                 "IOCCore", "IOCHTTP", "IOCProbe", "IOCQuery", "IOCStore", "IOCSimulator", "IOCAlert", "IOCDashboard",
+                "IOCDaemon",
             ],
             path: "Benchmarks/ProbeBenchmark",
             swiftSettings: strict

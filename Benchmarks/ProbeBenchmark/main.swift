@@ -18,6 +18,7 @@ import Foundation
 import Glibc
 import IOCAlert
 import IOCCore
+import IOCDaemon
 import IOCDashboard
 import IOCHTTP
 import IOCProbe
@@ -816,7 +817,8 @@ func rules() throws {
                 text += "      - alert: ServiceSlow\n"
                 text += "        expr: avg_over_time(probe_duration_seconds{service=\"svc-\(service)\"}[5m]) > 0.5\n"
                 text += "        for: 2m\n        labels: {severity: warning}\n"
-                text += "        annotations: {summary: '{{ $labels.instance }} answers in {{ $value | humanizeDuration }}'}\n"
+                text +=
+                    "        annotations: {summary: '{{ $labels.instance }} answers in {{ $value | humanizeDuration }}'}\n"
             }
         }
     }
@@ -853,6 +855,72 @@ func rules() throws {
         ])
 }
 
+/// The Decision 766 scorecards: the shipped rules/scorecard-766.yaml (69 rules) over the simulated
+/// statistics of the 34 provinces for this month and last (29 fields each, 1,972 series), a day
+/// of them at one-minute steps in the store as the daemon would leave it; then `--cycles` more
+/// minutes, each evaluating the group through the daemon's reader. And `ioc report` of the month
+/// (its ranking and availability, here without probes) from that store.
+func scorecard() throws {
+    ProcessMemory.keepFreedMemoryForReuse()
+    let cycles = Int(option("cycles", "20")) ?? 20
+    let rules = option("rules", "rules/scorecard-766.yaml")
+    let directory = NSTemporaryDirectory() + "/ioc-scorecard-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let start = CalendarPeriod(year: 2026, kind: .month(11)).start + 14 * 86_400_000
+    let clock = Atomic<Int64>(start)
+    let writer = try SampleWriter(
+        path: directory + "/ioc.db", capacity: 1_000_000, clock: { clock.load(ordering: .relaxed) })
+    let evaluator = GroupEvaluator(group: try RuleFile.load(rules)[0])
+    let scorecard = SimulatedScorecard(seed: 1, provinces: ProvinceCatalogue.current)
+    let reader = try writer.makeReader()
+    var times: [Double] = []
+    var produced = 0
+    for minute in 0..<(1_440 + cycles) {
+        let time = start + Int64(minute) * 60_000
+        clock.store(time, ordering: .relaxed)
+        var batch: [LabeledSample] = []
+        for province in ProvinceCatalogue.current {
+            for previous in [false, true] {
+                for (field, value) in scorecard.counts(province, previous: previous, at: time) {
+                    batch.append(
+                        LabeledSample(
+                            labels: Labels([
+                                ("__name__", "dvc_\(field)"), ("job", "feeds"), ("province", province.name),
+                                ("province_code", province.code), ("period", previous ? "previous" : "current"),
+                            ]), sample: Sample(timestamp: time, value: Double(value))))
+                }
+            }
+        }
+        writer.append(batch)
+        writer.flush()
+        var samples: [LabeledSample] = []
+        let elapsed = milliseconds { samples = evaluator.evaluate(at: time, source: reader).samples }
+        if minute >= 1_440 { times.append(elapsed) }
+        produced = samples.count
+        writer.append(samples)
+    }
+    writer.flush()
+    let reportReader = try writer.makeReader()
+    var lines = 0
+    let report = milliseconds {
+        if let text = try? PeriodReport(
+            period: CalendarPeriod(year: 2026, kind: .month(11)), source: reportReader, now: start + 86_400_000
+        ).markdown() {
+            lines = text.split(separator: "\n").count
+        }
+    }
+    writer.close()
+    printFigures(
+        "scorecard",
+        [
+            ("rules", Double(evaluator.group.rules.count)), ("input_series", 1_972),
+            ("evaluation_median_ms", median(times)), ("evaluation_max_ms", times.max() ?? 0),
+            ("samples_per_evaluation", Double(produced)), ("report_month_ms", report),
+            ("report_lines", Double(lines)),
+        ])
+}
+
 /// The dashboard: a store as two hours of a daemon probing 170 targets (34 provinces × 5 services)
 /// every 15 s leave it; the shipped overview at 200×60. A full frame (drawing every widget and
 /// writing every cell, data loaded beforehand), the bytes of a refresh that changes nothing, and the
@@ -874,13 +942,15 @@ func dashboard() throws {
         for (index, province) in ProvinceCatalogue.current.enumerated() {
             for service in ["dvc", "motcua", "lgsp", "egov", "mail"] {
                 let base: [(String, String)] = [
-                    ("job", "p\(index)"), ("instance", "https://\(service).p\(index).gov.vn/"), ("province", province.name),
+                    ("job", "p\(index)"), ("instance", "https://\(service).p\(index).gov.vn/"),
+                    ("province", province.name),
                     ("service", service),
                 ]
                 func add(_ name: String, _ value: Double, _ extra: [(String, String)] = []) {
                     batch.append(
                         LabeledSample(
-                            labels: Labels(base + [("__name__", name)] + extra), sample: Sample(timestamp: step, value: value)))
+                            labels: Labels(base + [("__name__", name)] + extra),
+                            sample: Sample(timestamp: step, value: value)))
                 }
                 let latency = Double(30_000 + Int(random.next() % 200_000)) / 1e6
                 add("probe_success", random.next() % 200 == 0 ? 0 : 1)
@@ -901,7 +971,8 @@ func dashboard() throws {
     let files = try FileManager.default.contentsOfDirectory(atPath: repository + "/dashboards")
         .filter { $0.hasSuffix(".yaml") }.sorted().map { repository + "/dashboards/" + $0 }
     var app = DashboardApp(
-        screens: try DashboardFile.loadAll(files).map { DashboardScreen(dashboard: $0, source: path) }, selected: "overview")
+        screens: try DashboardFile.loadAll(files).map { DashboardScreen(dashboard: $0, source: path) },
+        selected: "overview")
     let reader = try StoreReader(path: path)
     var loads: [Double] = []
     for _ in 0..<5 { loads.append(milliseconds { app.data = app.shown.load(from: reader, now: now) }) }
@@ -928,7 +999,9 @@ func dashboard() throws {
     // The process itself, idle in a terminal at a 1 s refresh.
     var cpu = -1.0
     let ioc = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/ioc"
-    if FileManager.default.isExecutableFile(atPath: ioc) && FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") {
+    if FileManager.default.isExecutableFile(atPath: ioc)
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+    {
         let socket = directory + "/tmux.sock"
         // posix_spawn and waitpid: Foundation's Process would wait for the tmux server too, which
         // inherits its monitoring descriptor.
@@ -961,7 +1034,9 @@ func dashboard() throws {
         }
         if let before = ticks() {
             Thread.sleep(forTimeInterval: Double(seconds))
-            if let after = ticks() { cpu = Double(after - before) / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(seconds) * 100 }
+            if let after = ticks() {
+                cpu = Double(after - before) / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(seconds) * 100
+            }
         }
         tmux(["kill-server"])
     }
@@ -980,6 +1055,7 @@ case "history": try history()
 case "crashload": try crashload()
 case "promql": try promql()
 case "rules": try rules()
+case "scorecard": try scorecard()
 case "dashboard": try dashboard()
 case "chunks": chunks()
 case "serve": try await serve()
