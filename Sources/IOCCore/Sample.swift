@@ -47,3 +47,18 @@ public struct Series: Sendable, Equatable {
         self.samples = samples
     }
 }
+
+extension Array where Element == Sample {
+    /// The first index whose element satisfies `predicate`, which holds for a suffix of the array
+    /// (samples in time order: `partitioningIndex { $0.timestamp > time }` is the first after `time`).
+    @inlinable
+    public func partitioningIndex(where predicate: (Sample) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}

@@ -202,12 +202,7 @@ public struct PeriodReport: Sendable {
 
     /// Whether the service-hours series said 1 at `time` (its latest sample at most 5 minutes old).
     static func isOpen(_ openings: [Sample], at time: Int64) -> Bool {
-        var low = 0
-        var high = openings.count
-        while low < high {
-            let middle = (low + high) / 2
-            if openings[middle].timestamp <= time { low = middle + 1 } else { high = middle }
-        }
+        let low = openings.partitioningIndex { $0.timestamp > time }
         guard low > 0 else { return false }
         let latest = openings[low - 1]
         return time - latest.timestamp <= 300_000 && latest.value == 1

@@ -436,10 +436,11 @@ public enum Widgets {
                 }, true
             )
         ]
+        // The labels each row is matched on, worked out once for all the columns.
+        let rowKeys = sorted.map { joinLabels(panel, row: $0.labels) }
         for (index, column) in panel.columns.enumerated() {
             let values = index < columns.count ? columns[index] : []
-            let cells: [Cell?] = sorted.map { row in
-                let keys = joinLabels(panel, row: row.labels)
+            let cells: [Cell?] = zip(sorted, rowKeys).map { row, keys in
                 guard
                     let match = values.first(where: { element in
                         keys.allSatisfy { element.labels[$0] == row.labels[$0] }

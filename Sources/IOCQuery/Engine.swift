@@ -319,13 +319,7 @@ final class Evaluation {
 
     /// The index of the first sample after `time`.
     static func upperBound(_ samples: [Sample], _ time: Int64) -> Int {
-        var low = 0
-        var high = samples.count
-        while low < high {
-            let middle = (low + high) / 2
-            if samples[middle].timestamp <= time { low = middle + 1 } else { high = middle }
-        }
-        return low
+        samples.partitioningIndex { $0.timestamp > time }
     }
 
     /// The inner expression at every multiple of `step` in (t − offset − range, t − offset].

@@ -429,16 +429,3 @@ private struct CopiedChunks {
         return samples[low..<max(low, high)]
     }
 }
-
-extension Array where Element == Sample {
-    /// The first index whose element satisfies `predicate`, which holds for a suffix of the array.
-    fileprivate func partitioningIndex(where predicate: (Sample) -> Bool) -> Int {
-        var low = 0
-        var high = count
-        while low < high {
-            let middle = (low + high) / 2
-            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
-        }
-        return low
-    }
-}

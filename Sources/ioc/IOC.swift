@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import IOCCore
 
 @main
@@ -22,4 +23,14 @@ struct StoreOptions: ParsableArguments {
 
     @Option(help: "The daemon's configuration, used to find the store when --db and $IOC_DB are not set.")
     var config: String?
+}
+
+/// Writes `text` to a temporary file beside `path` and renames it into place, so that a watcher
+/// (iocd reading probe files) or a reader never sees half a file.
+func writeWhole(_ text: String, to path: String) throws {
+    let temporary = path + ".tmp"
+    try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+    guard rename(temporary, path) == 0 else {
+        throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
+    }
 }

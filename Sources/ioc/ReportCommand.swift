@@ -46,11 +46,7 @@ struct ReportCommand: ParsableCommand {
         let report = try PeriodReport(period: period, source: reader, now: WallClock.nowMilliseconds())
         let text = format == "csv" ? report.csv() : report.markdown()
         if let output {
-            let temporary = output + ".tmp"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, output) == 0 else {
-                throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))")
-            }
+            try writeWhole(text, to: output)
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }

@@ -51,13 +51,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let world: SimulatedWorld = scenario == "demo" ? .demo(seed: seed) : .national(seed: seed)
         let simulator = try await Simulator(world: world, host: host, port: port)
         if let probesOut {
-            let text = simulator.world.probeFile(baseURL: simulator.baseURL)
-            let temporary = probesOut + ".tmp"
-            // Written whole and renamed, so a watcher never reads half a file.
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, probesOut) == 0 else {
-                throw ValidationError("cannot write \(probesOut): \(String(cString: strerror(errno)))")
-            }
+            try writeWhole(simulator.world.probeFile(baseURL: simulator.baseURL), to: probesOut)
         }
         print("ioc simulate: serving \(simulator.world.provinces.count) provinces on \(simulator.baseURL)")
         fflush(nil)
