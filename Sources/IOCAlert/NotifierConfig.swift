@@ -235,18 +235,8 @@ public struct NotifierConfig: Sendable {
         }
         if let webhook = mapping["webhook"] {
             let fields = try webhook.mapping(of: "'webhook'", allowedKeys: ["url", "timeout", "bearer_token_file"])
-            let url = try fields.required("url").string("'url'")
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw try fields.required("url").error("'url' must be http:// or https://")
-            }
-            var token: String?
-            if let file = fields["bearer_token_file"] {
-                let path = try file.string("'bearer_token_file'")
-                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw file.error("cannot read the token file '\(path)'")
-                }
-                token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+            let url = try fields.required("url").httpURL("'url'")
+            let token = try fields["bearer_token_file"]?.secretFile("the token file")
             integrations.append(
                 .webhook(
                     url: url, timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10), bearerToken: token)
@@ -254,10 +244,7 @@ public struct NotifierConfig: Sendable {
         }
         if let manager = mapping["alertmanager"] {
             let fields = try manager.mapping(of: "'alertmanager'", allowedKeys: ["url", "timeout"])
-            let url = try fields.required("url").string("'url'")
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw try fields.required("url").error("'url' must be http:// or https://")
-            }
+            let url = try fields.required("url").httpURL("'url'")
             integrations.append(
                 .alertmanager(url: url, timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10)))
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A YAML document as configuration loaders read it: every node knows where it came from, so every
@@ -215,5 +216,67 @@ public struct ConfigMapping: Sendable {
     public func required(_ key: String) throws(ConfigError) -> ConfigNode {
         guard let value = self[key] else { throw node.error("\(what) is missing the required key '\(key)'") }
         return value
+    }
+}
+
+extension ConfigNode {
+    /// An http:// or https:// URL. A URL with a user name or password in it is refused: it would
+    /// become a label (`instance`) that is stored, served and sent, and be logged with every error.
+    public func httpURL(_ what: String) throws(ConfigError) -> String {
+        let url = try string(what)
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.count > 8,
+            !url.unicodeScalars.contains(where: { $0 == " " || SampleAdmission.isControl($0) })
+        else {
+            throw error("'\(ConfigNode.redactingUserinfo(url))' is not an http:// or https:// URL")
+        }
+        let afterScheme = url[url.index(url.startIndex, offsetBy: lowered.hasPrefix("https://") ? 8 : 7)...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") {
+            throw error(
+                "\(what) '\(ConfigNode.redactingUserinfo(url))' has a user name or password in it, which would be "
+                    + "stored and shown as the target's address; use 'basic_auth' with 'password_file' (or "
+                    + "'bearer_token_file') and a URL without them")
+        }
+        return url
+    }
+
+    /// `url` with anything between the scheme and an `@` in its authority replaced by `<secret>`.
+    public static func redactingUserinfo(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + "<secret>" + String(url[at...])
+    }
+
+    /// A file path: `$CREDENTIALS_DIRECTORY` (systemd's `LoadCredential=`) expanded, then a relative
+    /// path resolved against the folder of the file this node came from, the same for every key.
+    public func filePath(_ what: String) throws(ConfigError) -> String {
+        var path = try string(what)
+        for variable in ["${CREDENTIALS_DIRECTORY}", "$CREDENTIALS_DIRECTORY"] where path.contains(variable) {
+            guard let directory = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty
+            else {
+                throw error(
+                    "\(what) '\(path)' names $CREDENTIALS_DIRECTORY, which is not set (it is set by systemd "
+                        + "for a unit with LoadCredential=)")
+            }
+            path = path.replacingOccurrences(of: variable, with: directory)
+        }
+        guard !path.isEmpty else { throw error("\(what) must not be empty") }
+        if path.hasPrefix("/") { return path }
+        let file = location.file
+        guard let slash = file.lastIndex(of: "/") else { return path }
+        return String(file[...slash]) + path
+    }
+
+    /// The contents of the secret file this node names (see `filePath`), without surrounding
+    /// whitespace. The error names the file, never what it holds.
+    public func secretFile(_ what: String) throws(ConfigError) -> String {
+        let path = try filePath(what)
+        guard let data = FileManager.default.contents(atPath: path),
+            let text = String(data: data, encoding: .utf8)
+        else { throw error("cannot read \(what) '\(path)'") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -70,17 +70,30 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         return copy
     }
 
-    /// Prometheus' text form: `metric{a="x",b="y"}`, values escaped as in the exposition format.
-    /// It is also the canonical key of a series in the store.
+    /// Prometheus' text form: `metric{a="x",b="y"}`, values escaped as in the exposition format, and
+    /// names that are not of the classic form quoted as Prometheus 3 does (`{"a.b",c="x"}`), so that
+    /// no name or value can end a line or forge another series. It is also the canonical key of a
+    /// series in the store.
     public var description: String {
-        var text = metric ?? ""
-        let rest = pairs.filter { $0.name != Labels.metricName }
-        if rest.isEmpty && !text.isEmpty { return text }
-        text += "{"
-        text += rest.map { "\($0.name)=\"\(Labels.escape($0.value))\"" }.joined(separator: ",")
-        text += "}"
-        return text
+        var text = ""
+        var parts: [String] = []
+        if let metric {
+            if SampleAdmission.isClassicMetricName(metric) { text = metric } else { parts.append(Labels.quote(metric)) }
+        }
+        for pair in pairs where pair.name != Labels.metricName {
+            parts.append("\(Labels.exposedName(pair.name))=\"\(Labels.escape(pair.value))\"")
+        }
+        if parts.isEmpty && !text.isEmpty { return text }
+        return text + "{" + parts.joined(separator: ",") + "}"
     }
+
+    /// A label name as the exposition format writes it: bare when classic, quoted otherwise.
+    public static func exposedName(_ name: String) -> String {
+        SampleAdmission.isClassicLabelName(name) ? name : quote(name)
+    }
+
+    /// A name in double quotes, escaped as label values are.
+    public static func quote(_ name: String) -> String { "\"" + escape(name) + "\"" }
 
     /// Escapes backslash, double quote and newline, as the Prometheus text format does.
     public static func escape(_ value: String) -> String {

@@ -6,8 +6,12 @@ extension Duration {
         ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
     ]
 
+    /// The longest duration Prometheus takes (Go's `time.Duration`, Int64 nanoseconds: about 292
+    /// years), in milliseconds. Anything that adds it to a storable timestamp stays far from overflow.
+    public static let prometheusMaximumMilliseconds: Int64 = Int64.max / 1_000_000
+
     /// Parses a Prometheus duration; nil if the text is not one (units out of order, repeated,
-    /// unknown, or no number).
+    /// unknown, or no number) or it is longer than `prometheusMaximumMilliseconds`.
     public init?(prometheus text: String) {
         guard !text.isEmpty else { return nil }
         var rest = Substring(text)
@@ -25,16 +29,21 @@ extension Duration {
             let (product, overflow) = number.multipliedReportingOverflow(
                 by: Duration.prometheusUnits[index].milliseconds)
             guard !overflow else { return nil }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !sumOverflow, sum <= Duration.prometheusMaximumMilliseconds else { return nil }
+            total = sum
             nextUnit = index + 1
         }
         self = .milliseconds(total)
     }
 
-    /// Whole milliseconds, rounded toward zero.
+    /// Whole milliseconds, rounded toward zero; saturated at Int64's bounds rather than trapping.
     public var inMilliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, sumOverflow) = product.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return sumOverflow ? (product < 0 ? .min : .max) : sum
     }
 
     /// The duration in seconds as a floating-point number.
@@ -48,7 +57,7 @@ extension Duration {
         var rest = inMilliseconds
         guard rest != 0 else { return "0s" }
         var text = rest < 0 ? "-" : ""
-        rest = abs(rest)
+        rest = rest == .min ? .max : abs(rest)
         for (unit, length) in Duration.prometheusUnits where rest >= length {
             text += "\(rest / length)\(unit)"
             rest %= length

@@ -14,6 +14,8 @@ struct APIRequest: Sendable {
     /// Query and form parameters in order (`match[]` may repeat).
     var parameters: [(String, String)]
     var headers: [(String, String)]
+    /// Set when the client goes away or the server stops: a query still running ends early.
+    var cancellation = QueryCancellation()
 
     func first(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
     func all(_ name: String) -> [String] { parameters.filter { $0.0 == name }.map(\.1) }
@@ -43,14 +45,17 @@ final class APIServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let pool: NIOThreadPool
     private let channel: any Channel
+    private let running: RunningRequests
     let port: Int
 
     init(host: String, port: Int, handler: @escaping @Sendable (APIRequest) -> APIResponse) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
+        let running = RunningRequests()
         self.group = group
         self.pool = pool
+        self.running = running
         do {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
@@ -59,7 +64,7 @@ final class APIServer: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(APIHandler(pool: pool, handler: handler))
+                        try channel.pipeline.syncOperations.addHandler(APIHandler(pool: pool, running: running, handler: handler))
                     }
                 }
                 .bind(host: host, port: port)
@@ -73,9 +78,28 @@ final class APIServer: Sendable {
     }
 
     func stop() async {
+        // Queries still running end now with `canceled`, so that stopping never waits on them.
+        running.cancelAll()
         try? await channel.close()
         try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()
+    }
+}
+
+/// The cancellations of requests being answered, so that stopping the server ends them.
+final class RunningRequests: Sendable {
+    private let requests = Mutex<[ObjectIdentifier: QueryCancellation]>([:])
+
+    func add(_ cancellation: QueryCancellation) {
+        requests.withLock { $0[ObjectIdentifier(cancellation)] = cancellation }
+    }
+
+    func remove(_ cancellation: QueryCancellation) {
+        _ = requests.withLock { $0.removeValue(forKey: ObjectIdentifier(cancellation)) }
+    }
+
+    func cancelAll() {
+        requests.withLock { $0.values.forEach { $0.cancel() } }
     }
 }
 
@@ -84,20 +108,30 @@ private final class APIHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let pool: NIOThreadPool
+    private let running: RunningRequests
     private let handler: @Sendable (APIRequest) -> APIResponse
+    /// The request being answered on the pool, if any: cancelled when the client goes away.
+    private var current: QueryCancellation?
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var tooLarge = false
     static let maxBody = 1 << 20
 
-    init(pool: NIOThreadPool, handler: @escaping @Sendable (APIRequest) -> APIResponse) {
+    init(pool: NIOThreadPool, running: RunningRequests, handler: @escaping @Sendable (APIRequest) -> APIResponse) {
         self.pool = pool
+        self.running = running
         self.handler = handler
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        current?.cancel()
+        context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
+            // A connection waiting for its answer is not idle: the query has its own timeout.
+            if current == nil { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -136,8 +170,13 @@ private final class APIHandler: ChannelInboundHandler {
                 parameters: parameters, headers: head.headers.map { ($0.name, $0.value) })
             let handler = self.handler
             let loop = context.eventLoop
+            let running = self.running
+            current = request.cancellation
+            running.add(request.cancellation)
             // The answer is worked out on the pool; the future completes on this channel's loop.
             pool.runIfActive(eventLoop: loop) { handler(request) }.assumeIsolated().whenComplete { result in
+                running.remove(request.cancellation)
+                self.current = nil
                 let response = (try? result.get()) ?? .error("the server is stopping", type: "unavailable", status: 503)
                 self.send(response, head: head, keepAlive: keepAlive, context: context)
             }

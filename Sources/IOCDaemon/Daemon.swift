@@ -59,6 +59,11 @@ public struct Daemon: Sendable {
         } catch {
             throw DaemonError("cannot open the store: \(error)", exitCode: 1)
         }
+        for record in writer.quarantined {
+            logger.error(
+                "a record of the store could not be replayed; it is kept in the store's quarantine table and iocd goes on",
+                metadata: ["store": "\(writer.path)", "record": "\(record)"])
+        }
         logger.info(
             "iocd started",
             metadata: [
@@ -78,8 +83,9 @@ public struct Daemon: Sendable {
         let health = TargetHealthLog(logger: logger)
         let series = ProbeSeriesWriter()
         let lateness = LatenessCounter()
+        let admission = configuration.daemon.admission
         let probes = ProbeRuntime { targets in
-            ProbeScheduler(targets: targets, prober: Prober(client: client)) { target, result, due in
+            ProbeScheduler(targets: targets, prober: Prober(client: client, admission: admission)) { target, result, due in
                 lateness.record(result.timestamp - due)
                 let result = result.aligned(to: due)
                 writer.append(series.samples(for: target, result))
@@ -123,7 +129,8 @@ public struct Daemon: Sendable {
                         writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
                         alerting: alerting, remoteWriters: remoteWriters)
                 },
-                rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials)
+                rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials,
+                allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host))
             do {
                 api = try await APIServer(host: listen.host, port: listen.port) { routes.handle($0) }
                 logger.info(
@@ -172,14 +179,17 @@ public struct Daemon: Sendable {
     }
 }
 
-/// Logs when a target changes between up and down (and its first result), not on every probe.
+/// Logs when a target changes between up and down (and its first result), and when the reasons
+/// for which its feed's samples are refused change, not on every probe.
 final class TargetHealthLog: Sendable {
     private let logger: Logger
     private let last = Mutex<[Labels: Bool]>([:])
+    private let refusing = Mutex<[Labels: Set<SampleAdmission.Reason>]>([:])
 
     init(logger: Logger) { self.logger = logger }
 
     func record(_ target: ProbeTarget, _ result: ProbeResult) {
+        recordRejections(target, result)
         let previous = last.withLock { states in
             defer { states[target.labels] = result.success }
             return states[target.labels]
@@ -195,5 +205,21 @@ final class TargetHealthLog: Sendable {
                     "reason": "\(result.failure?.reason ?? "unknown")", "detail": "\(result.failure?.message ?? "")",
                 ])
         }
+    }
+
+    private func recordRejections(_ target: ProbeTarget, _ result: ProbeResult) {
+        guard case .feed = target.kind else { return }
+        let reasons = Set(result.rejectedSamples.keys)
+        let changed = refusing.withLock { known in
+            defer { known[target.labels] = reasons }
+            return known[target.labels, default: []] != reasons
+        }
+        guard changed, !reasons.isEmpty else { return }
+        logger.warning(
+            "feed samples refused",
+            metadata: [
+                "job": "\(target.job)", "instance": "\(target.instance)",
+                "refused": "\(result.rejectedSamples.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))",
+            ])
     }
 }

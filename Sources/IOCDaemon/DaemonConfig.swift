@@ -17,6 +17,11 @@ public import IOCCore
 /// evaluation_interval: 15s
 /// external_labels: {centre: ioc-hue}
 /// max_probes_in_flight: 256
+/// sample_admission:      # what a feed's samples must be to be stored (SampleAdmission)
+///   out_of_bounds_past: 1h     # older than this before now: refused, like Prometheus' out-of-bounds
+///   out_of_bounds_future: 10m  # further ahead of the clock than this: refused
+///   max_labels: 30
+///   max_label_value_length: 2048
 /// service_hours:         # working hours, holidays, maintenance: ioc_service_hours (ServiceHours)
 ///   hours: [{weekdays: [monday, tuesday, wednesday, thursday, friday], times: [{start: '07:30', end: '17:00'}]}]
 /// ```
@@ -52,6 +57,8 @@ public struct DaemonConfig: Sendable {
     public var credentials: [String] = []
     /// The offices' working hours, written as `ioc_service_hours`; nil: not written.
     public var serviceHours: ServiceHours?
+    /// What feed samples must be to be kept.
+    public var admission = SampleAdmission()
     /// Remote-write endpoints every stored sample is pushed to.
     public var remoteWrite: [(url: String, timeout: Duration, bearerToken: String?)] = []
 
@@ -77,26 +84,15 @@ public struct DaemonConfig: Sendable {
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
                 "notifications", "dashboard_files", "http", "remote_write", "max_probes_in_flight",
-                "service_hours",
+                "service_hours", "sample_admission",
             ])
+        if let admissionNode = top["sample_admission"] { admission = try DaemonConfig.admission(admissionNode) }
         if let hoursNode = top["service_hours"] { serviceHours = try ServiceHours(from: hoursNode) }
         for item in try top["remote_write"]?.sequence(of: "'remote_write'") ?? [] {
             let fields = try item.mapping(
                 of: "a remote_write endpoint", allowedKeys: ["url", "timeout", "bearer_token_file"])
-            let urlNode = try fields.required("url")
-            let url = try urlNode.string("'url'")
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw urlNode.error(
-                    "'url' must be http:// or https://, like https://metrics.example.gov.vn/api/v1/write")
-            }
-            var token: String?
-            if let tokenNode = fields["bearer_token_file"] {
-                let path = ConfigFiles.resolve(try tokenNode.string("'bearer_token_file'"), against: base)
-                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw tokenNode.error("cannot read the token file '\(path)'")
-                }
-                token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+            let url = try fields.required("url").httpURL("'url'")
+            let token = try fields["bearer_token_file"]?.secretFile("the token file")
             remoteWrite.append((url, try fields["timeout"]?.duration("'timeout'") ?? .seconds(30), token))
         }
         if let httpNode = top["http"] {
@@ -117,20 +113,12 @@ public struct DaemonConfig: Sendable {
             if let basic = http["basic_auth"] {
                 let fields = try basic.mapping(of: "'basic_auth'", allowedKeys: ["username", "password_file"])
                 let user = try fields.required("username").string("'username'")
-                let passwordNode = try fields.required("password_file")
-                let passwordPath = ConfigFiles.resolve(try passwordNode.string("'password_file'"), against: base)
-                guard let password = try? String(contentsOfFile: passwordPath, encoding: .utf8) else {
-                    throw passwordNode.error("cannot read the password file '\(passwordPath)'")
-                }
-                let token = Data("\(user):\(password.trimmingCharacters(in: .newlines))".utf8).base64EncodedString()
+                let password = try fields.required("password_file").secretFile("the password file")
+                let token = Data("\(user):\(password)".utf8).base64EncodedString()
                 credentials.append("Basic \(token)")
             }
             if let tokenNode = http["bearer_token_file"] {
-                let path = ConfigFiles.resolve(try tokenNode.string("'bearer_token_file'"), against: base)
-                guard let token = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw tokenNode.error("cannot read the token file '\(path)'")
-                }
-                credentials.append("Bearer \(token.trimmingCharacters(in: .whitespacesAndNewlines))")
+                credentials.append("Bearer \(try tokenNode.secretFile("the token file"))")
             }
         }
         if let patterns = top["dashboard_files"] {
@@ -196,6 +184,28 @@ public struct DaemonConfig: Sendable {
         }
     }
 
+    static func admission(_ node: ConfigNode) throws(ConfigError) -> SampleAdmission {
+        let fields = try node.mapping(
+            of: "'sample_admission'",
+            allowedKeys: ["out_of_bounds_past", "out_of_bounds_future", "max_labels", "max_label_value_length"])
+        var admission = SampleAdmission()
+        if let past = fields["out_of_bounds_past"] {
+            admission.past = try past.duration("'out_of_bounds_past'").inMilliseconds
+        }
+        if let future = fields["out_of_bounds_future"] {
+            admission.future = try future.duration("'out_of_bounds_future'").inMilliseconds
+        }
+        for (key, range) in [("max_labels", 2...1000), ("max_label_value_length", 16...1_048_576)] {
+            guard let limitNode = fields[key] else { continue }
+            let limit = try limitNode.int("'\(key)'")
+            guard range.contains(limit) else {
+                throw limitNode.error("'\(key)' must be between \(range.lowerBound) and \(range.upperBound), not \(limit)")
+            }
+            if key == "max_labels" { admission.maxLabels = limit } else { admission.maxLabelValueBytes = limit }
+        }
+        return admission
+    }
+
     /// `500MB`, `10GiB`, `1048576`: a size in bytes.
     static func bytes(_ text: String) -> Int64? {
         let units: [(String, Int64)] = [
@@ -203,9 +213,11 @@ public struct DaemonConfig: Sendable {
             ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1),
         ]
         for (unit, factor) in units where text.hasSuffix(unit) {
-            guard let number = Double(text.dropLast(unit.count).trimmingCharacters(in: .whitespaces)), number >= 0
+            // Int64(exactly:) rather than Int64(_:): `1e30GiB` is an error, not a trap.
+            guard let number = Double(text.dropLast(unit.count).trimmingCharacters(in: .whitespaces)), number >= 0,
+                number.isFinite
             else { return nil }
-            return Int64(number * Double(factor))
+            return Int64(exactly: (number * Double(factor)).rounded(.down))
         }
         return Int64(text)
     }

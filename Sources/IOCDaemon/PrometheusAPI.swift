@@ -40,10 +40,39 @@ struct PrometheusAPI: Sendable {
     let ready: @Sendable () -> Bool
     /// `Authorization` values accepted (`Basic ...`, `Bearer ...`); empty: none needed.
     let credentials: [String]
+    /// The host names a request's `Host` header may carry (any port); nil: any. A listener on
+    /// loopback answers only to loopback names, so that a web page the operator opens cannot reach
+    /// it through a DNS name that resolves to 127.0.0.1 (DNS rebinding).
+    var allowedHosts: Set<String>? = nil
     /// Parameters longer than this are refused rather than parsed.
     static let maxParameter = 64 * 1024
 
+    /// The `Host` names a listener on `host` answers to: loopback names for a loopback address;
+    /// nil (any) otherwise, where the administrator chose to be reachable.
+    static func allowedHosts(listeningOn host: String) -> Set<String>? {
+        let loopback = ["localhost", "127.0.0.1", "::1", "ip6-localhost"]
+        guard loopback.contains(host.lowercased()) || host.hasPrefix("127.") else { return nil }
+        return Set(loopback + [host.lowercased()])
+    }
+
+    /// The host part of a `Host` header: `[::1]:9420` is `::1`, `localhost:9420` is `localhost`.
+    static func hostName(_ header: String) -> String {
+        let text = header.trimmingCharacters(in: .whitespaces).lowercased()
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            return String(text[text.index(after: text.startIndex)..<close])
+        }
+        if let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") { return String(text[..<colon]) }
+        return text
+    }
+
     func handle(_ request: APIRequest) -> APIResponse {
+        if let allowedHosts, let host = request.headers.first(where: { $0.0.lowercased() == "host" })?.1,
+            !allowedHosts.contains(PrometheusAPI.hostName(host))
+        {
+            return APIResponse(
+                status: 403, contentType: "text/plain",
+                body: "Forbidden: this listener is on loopback and answers only to localhost names\n")
+        }
         if !credentials.isEmpty && request.path != "/-/healthy" {
             let given = request.headers.first { $0.0.lowercased() == "authorization" }?.1 ?? ""
             guard credentials.contains(given) else {
@@ -108,10 +137,16 @@ struct PrometheusAPI: Sendable {
         do {
             let query = try parse(request).get()
             let time = try self.time(request.first("time"), "time", default: now).get()
-            let value = try readers.with { reader in try engine.instant(query, at: time, source: reader) }
+            let value = try readers.with { reader in
+                try engine.instant(query, at: time, source: reader, cancellation: request.cancellation)
+            }
             return success(QueryOutput.json(value, at: time).trimmingCharacters(in: .newlines))
         } catch let error as APIError {
             return .error(error.message)
+        } catch var error as QueryError {
+            // Evaluating an instant query fails as an execution error in Prometheus.
+            if error.kind == .badData { error.kind = .execution }
+            return .error(error)
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
@@ -125,22 +160,18 @@ struct PrometheusAPI: Sendable {
             else { return .error("invalid parameter: start, end and step are required") }
             let start = try time(startText, "start", default: 0).get()
             let end = try time(endText, "end", default: 0).get()
-            let step: Int64
-            if let seconds = Double(stepText), seconds > 0 {
-                step = Int64(seconds * 1000)
-            } else if let duration = Duration(prometheus: stepText), duration > .zero {
-                step = duration.inMilliseconds
-            } else {
+            guard let step = QueryOutput.step(stepText) else {
                 return .error("invalid parameter \"step\": cannot parse \"\(stepText)\" to a valid duration")
             }
             let series = try readers.with { reader in
-                try engine.range(query, start: start, end: end, step: step, source: reader)
+                try engine.range(
+                    query, start: start, end: end, step: step, source: reader, cancellation: request.cancellation)
             }
             return success(QueryOutput.json(series).trimmingCharacters(in: .newlines))
         } catch let error as APIError {
             return .error(error.message)
         } catch let error as QueryError {
-            return .error("\(error)")
+            return .error(error)
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
@@ -247,5 +278,20 @@ struct PrometheusAPI: Sendable {
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
+    }
+}
+
+extension APIResponse {
+    /// A query's error with Prometheus' `errorType` and status: 400 for bad data, 422 for an
+    /// execution error (a limit), 503 for a timeout, 499 when the client went away.
+    static func error(_ error: QueryError) -> APIResponse {
+        let status =
+            switch error.kind {
+            case .badData: 400
+            case .execution: 422
+            case .timeout: 503
+            case .canceled: 499
+            }
+        return .error("\(error)", type: error.kind.rawValue, status: status)
     }
 }

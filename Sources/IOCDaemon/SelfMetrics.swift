@@ -46,6 +46,11 @@ enum SelfMetrics {
         metric("ioc_probes_failed_total", "counter", "Probes that failed.", Double(probes.probesFailed))
         metric("ioc_scrapes_total", "counter", "Feeds scraped.", Double(probes.scrapes))
         metric("ioc_scrapes_failed_total", "counter", "Feed scrapes that failed.", Double(probes.scrapesFailed))
+        lines.append("# HELP ioc_samples_rejected_total Feed samples refused on admission, by reason.")
+        lines.append("# TYPE ioc_samples_rejected_total counter")
+        for reason in SampleAdmission.Reason.allCases {
+            lines.append("ioc_samples_rejected_total{reason=\"\(reason.rawValue)\"} \(probes.rejected[reason] ?? 0)")
+        }
         metric(
             "ioc_probe_slots_skipped_total", "counter", "Probe slots skipped because the last probe had not ended.",
             Double(skipped))
@@ -65,6 +70,13 @@ enum SelfMetrics {
         metric(
             "ioc_store_samples_refused_total", "counter", "Samples refused as duplicates or out of order.",
             Double(store.duplicates + store.outOfOrder))
+        metric(
+            "ioc_store_samples_out_of_bounds_total", "counter",
+            "Samples refused because their time is outside what the store can hold.", Double(store.outOfBounds))
+        metric(
+            "ioc_store_quarantined_records", "gauge",
+            "Records set aside in the quarantine table at start because they could not be replayed.",
+            Double(writer.quarantined.count))
         metric("ioc_store_commits_failed_total", "counter", "Commits that failed.", Double(store.failedCommits))
         metric("ioc_store_series", "gauge", "Series created since start.", Double(store.series))
         metric("ioc_store_chunks_closed_total", "counter", "Hours of series closed into chunks.", Double(store.chunks))

@@ -59,9 +59,15 @@ public struct ExpositionParser {
                     continue
                 }
                 try comment(line, into: &metadata, line: lineNumber)
+                // Metadata counts against the limit too: a feed of a million HELP lines is no cheaper.
+                guard samples.count + metadata.count <= sampleLimit else {
+                    throw ParseError(
+                        line: lineNumber,
+                        message: "more than \(sampleLimit) samples and metadata entries (the feed's sample_limit)")
+                }
                 continue
             }
-            guard samples.count < sampleLimit else {
+            guard samples.count + metadata.count < sampleLimit else {
                 throw ParseError(
                     line: lineNumber, message: "more than \(sampleLimit) samples (the feed's sample_limit)")
             }
@@ -90,13 +96,23 @@ public struct ExpositionParser {
     private func comment(_ line: Substring, into metadata: inout [String: Metadata], line number: Int)
         throws(ParseError)
     {
-        let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard parts.count >= 3, ["HELP", "TYPE", "UNIT"].contains(parts[1]) else { return }  // a plain comment
-        let name = String(parts[2])
-        guard LineScanner.isMetricName(name) else {
-            throw ParseError(line: number, message: "'\(name)' is not a metric name")
+        let name: String
+        let rest: Substring
+        if parts[2].first == "\"" {
+            // A quoted name (Prometheus 3), which may hold spaces.
+            var scanner = LineScanner(line: parts[2], number: number)
+            (name, rest) = try scanner.quotedName(of: parts[2])
+        } else {
+            let words = parts[2].split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            name = String(words[0])
+            rest = words.count > 1 ? words[1] : ""
+            guard LineScanner.isMetricName(name) else {
+                throw ParseError(line: number, message: "'\(name)' is not a metric name")
+            }
         }
-        let value = parts.count > 3 ? String(parts[3]) : ""
+        let value = String(rest.drop { $0 == " " })
         switch parts[1] {
         case "HELP":
             metadata[name, default: Metadata()].help = LineScanner.unescapeHelp(value)
@@ -146,10 +162,11 @@ struct LineScanner {
     mutating func sample(openMetrics: Bool, defaultTimestamp: Int64) throws(ExpositionParser.ParseError)
         -> LabeledSample
     {
-        let name = identifier(metric: true)
-        guard !name.isEmpty else { throw error("expected a metric name") }
-        var pairs: [(String, String)] = [(Labels.metricName, name)]
-        var names: Set<String> = []
+        // Prometheus 3 writes a name that is not of the classic form quoted, inside the braces:
+        // `{"a.b",c="x"}`; label names may be quoted the same way.
+        var name = identifier(metric: true)
+        var pairs: [(String, String)] = []
+        var names: Set<String> = [Labels.metricName]
         if peek == "{" {
             position += 1
             while true {
@@ -158,14 +175,36 @@ struct LineScanner {
                     position += 1
                     break
                 }
-                let label = identifier(metric: false)
+                var label: String
+                if peek == "\"" {
+                    label = try quoted()
+                    skipSpaces()
+                    if peek != "=" {
+                        guard name.isEmpty else { throw error("a second metric name \"\(label)\" in the labels") }
+                        guard !label.isEmpty else { throw error("an empty metric name") }
+                        name = label
+                        if peek == "," {
+                            position += 1
+                        } else if peek != "}" {
+                            throw error(peek == nil ? "the line ends inside the labels (truncated?)" : "expected ',' or '}' after the name")
+                        }
+                        continue
+                    }
+                } else {
+                    label = identifier(metric: false)
+                }
                 guard !label.isEmpty else {
                     throw error(
                         peek == nil
                             ? "the line ends inside the labels (truncated?)"
                             : "expected a label name or '}' in \(name){...}")
                 }
-                guard names.insert(label).inserted else { throw error("label '\(label)' appears twice") }
+                guard names.insert(label).inserted else {
+                    throw error(
+                        label == Labels.metricName
+                            ? "a '__name__' label; the metric name goes before the labels"
+                            : "label '\(label)' appears twice")
+                }
                 skipSpaces()
                 guard peek == "=" else {
                     throw error(
@@ -185,6 +224,8 @@ struct LineScanner {
                 }
             }
         }
+        guard !name.isEmpty else { throw error("expected a metric name") }
+        pairs.append((Labels.metricName, name))
         guard peek == " " || peek == "\t" else {
             throw error(peek == nil ? "no value after \(name) (truncated?)" : "expected a space before the value")
         }
@@ -196,10 +237,13 @@ struct LineScanner {
         if let next = peek, next != "#" {
             let text = token()
             if openMetrics {
-                guard let seconds = Double(text), seconds.isFinite else {
+                // A finite double can still be far beyond Int64 milliseconds (1e300).
+                guard let seconds = Double(text), seconds.isFinite,
+                    let milliseconds = Int64(exactly: (seconds * 1000).rounded())
+                else {
                     throw error("'\(text)' is not a timestamp in seconds")
                 }
-                timestamp = Int64((seconds * 1000).rounded())
+                timestamp = milliseconds
             } else {
                 guard let milliseconds = Int64(text) else {
                     throw error("'\(text)' is not a timestamp in milliseconds")
@@ -211,6 +255,14 @@ struct LineScanner {
         // What follows '#' on a sample line is an OpenMetrics exemplar, which IOC does not keep.
         if let next = peek, next != "#" { throw error("unexpected text after the value") }
         return LabeledSample(labels: Labels(pairs), sample: Sample(timestamp: timestamp, value: value))
+    }
+
+    /// A quoted name at the start of `text`, and what follows it.
+    mutating func quotedName(of text: Substring) throws(ExpositionParser.ParseError) -> (String, Substring) {
+        let name = try quoted()
+        guard !name.isEmpty else { throw error("an empty metric name") }
+        let rest = String.UnicodeScalarView(characters[position...])
+        return (name, Substring(String(rest)))
     }
 
     private mutating func skipSpaces() {

@@ -120,12 +120,7 @@ public enum ProbeFile {
     static let feedKeys = ["format", "json", "sample_limit"]
 
     private static func httpURL(_ node: ConfigNode, _ what: String) throws(ConfigError) -> String {
-        let url = try node.string(what)
-        let lowered = url.lowercased()
-        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.count > 8, !url.contains(" ") else {
-            throw node.error("'\(url)' is not an http:// or https:// URL")
-        }
-        return url
+        try node.httpURL(what)
     }
 
     private static func readFeedSettings(_ target: ConfigMapping, into feed: inout FeedProbe) throws(ConfigError) {

@@ -42,6 +42,8 @@ public struct ProbeResult: Sendable {
     public var feedSamples: [LabeledSample] = []
     /// For feeds: the HELP, TYPE and UNIT of the metric families scraped.
     public var feedMetadata: [String: MetricMetadata] = [:]
+    /// For feeds: samples the feed sent that were not admitted (`SampleAdmission`), by reason.
+    public var rejectedSamples: [SampleAdmission.Reason: Int] = [:]
 
     public init(
         timestamp: Int64, durationSeconds: Double, success: Bool, degraded: Bool, failure: ProbeFailure?,
@@ -152,6 +154,8 @@ public final class ProbeSeriesWriter: Sendable {
         public var probesFailed = 0
         public var scrapes = 0
         public var scrapesFailed = 0
+        /// Feed samples refused by admission, by reason.
+        public var rejected: [SampleAdmission.Reason: Int] = [:]
     }
 
     private struct State {
@@ -178,6 +182,7 @@ public final class ProbeSeriesWriter: Sendable {
             : nil
         let (previousReason, vanished) = state.withLock { state -> (String?, [Labels]) in
             if isFeed {
+                state.statistics.rejected.merge(result.rejectedSamples, uniquingKeysWith: +)
                 state.statistics.scrapes += 1
                 if !result.success { state.statistics.scrapesFailed += 1 }
             } else {

@@ -151,7 +151,7 @@ struct ProbeSettings {
         var options = TLSOptions()
         func readableFile(_ key: String) throws(ConfigError) -> String? {
             guard let fileNode = mapping[key] else { return nil }
-            let path = try fileNode.string("'\(key)'")
+            let path = try fileNode.filePath("'\(key)'")
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw fileNode.error("cannot read '\(path)' for '\(key)'")
             }

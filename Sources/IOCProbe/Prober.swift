@@ -1,12 +1,17 @@
 import Foundation
-import IOCCore
+public import IOCCore
 public import IOCHTTP
 
 /// Runs HTTP(S) and TCP probes through the shared libcurl client.
 public struct Prober: Sendable {
     private let client: HTTPClient
+    /// What a feed's samples must be to be kept: the rest are dropped and counted in the result.
+    private let admission: SampleAdmission
 
-    public init(client: HTTPClient) { self.client = client }
+    public init(client: HTTPClient, admission: SampleAdmission = SampleAdmission()) {
+        self.client = client
+        self.admission = admission
+    }
 
     /// Runs one probe. Never throws: an unreachable or broken target is a result with a reason.
     public func probe(_ target: ProbeTarget) async -> ProbeResult {
@@ -30,7 +35,7 @@ public struct Prober: Sendable {
         case .feed(let feed):
             client.start(Prober.request(for: feed.http, timeout: target.timeout)) { response in
                 let finish: @Sendable () -> Void = {
-                    var result = Prober.scrapeResult(feed, response: response, started: started)
+                    var result = Prober.scrapeResult(feed, response: response, started: started, admission: admission)
                     result.durationSeconds = (clock.now - start).inSeconds
                     completion(result)
                 }
@@ -117,7 +122,9 @@ public struct Prober: Sendable {
     }
 
     /// The verdict on a feed: `up 1` and its samples when it parses, `up 0` and the reason otherwise.
-    static func scrapeResult(_ feed: FeedProbe, response: HTTPResponse, started: Int64) -> ProbeResult {
+    static func scrapeResult(
+        _ feed: FeedProbe, response: HTTPResponse, started: Int64, admission: SampleAdmission = SampleAdmission()
+    ) -> ProbeResult {
         var result = ProbeResult(
             timestamp: started, durationSeconds: 0, success: false, degraded: false, failure: nil, response: response,
             outcomes: [])
@@ -127,8 +134,9 @@ public struct Prober: Sendable {
             result.failure = ProbeFailure(reason: "status", message: "HTTP status \(status)", severity: .critical)
         } else {
             do {
-                (result.feedSamples, result.feedMetadata) = try Prober.parse(
-                    feed, response: response, timestamp: started)
+                let (samples, metadata) = try Prober.parse(feed, response: response, timestamp: started)
+                (result.feedSamples, result.rejectedSamples) = admission.filter(samples, now: started)
+                result.feedMetadata = metadata.filter { SampleAdmission.isValidMetricName($0.key) }
                 result.success = true
             } catch {
                 result.failure = ProbeFailure(reason: "parse", message: error.description, severity: .critical)

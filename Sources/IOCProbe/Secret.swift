@@ -30,7 +30,7 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     /// are copied, committed and shown around more than secrets should be.
     static func read(from mapping: ConfigMapping, prefix: String, what: String) throws(ConfigError) -> Secret {
         if let fileNode = mapping[prefix + "file"] {
-            let path = try fileNode.string("\(prefix)file")
+            let path = try fileNode.filePath("\(prefix)file")
             guard let secret = fromFile(path) else { throw fileNode.error("cannot read the \(what) file '\(path)'") }
             return secret
         }

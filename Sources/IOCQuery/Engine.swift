@@ -1,4 +1,16 @@
 public import IOCCore
+import Synchronization
+
+/// Lets whoever started a query stop it: the API when its client goes away or the daemon stops.
+/// The evaluation looks at it between steps and ends with a `canceled` error.
+public final class QueryCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
 
 /// One element of an instant vector.
 public struct VectorElement: Sendable, Equatable {
@@ -60,16 +72,25 @@ public struct Engine: Sendable {
     /// Whether range queries of the shapes that allow it are evaluated a series at a time (tests turn
     /// it off to compare both paths).
     public var fastPath = true
+    /// How long one query may run before it ends with a `timeout` error (Prometheus: 2 minutes).
+    public var timeout: Duration
 
-    public init(lookback: Int64 = 300_000, maxSamples: Int = 50_000_000, defaultSubqueryStep: Int64 = 60_000) {
+    public init(
+        lookback: Int64 = 300_000, maxSamples: Int = 50_000_000, defaultSubqueryStep: Int64 = 60_000,
+        timeout: Duration = .seconds(120)
+    ) {
         self.lookback = lookback
         self.maxSamples = maxSamples
         self.defaultSubqueryStep = defaultSubqueryStep
+        self.timeout = timeout
     }
 
     /// The value of `query` at `time` (ms since the epoch).
-    public func instant(_ query: Query, at time: Int64, source: any SeriesSource) throws -> QueryValue {
-        let evaluation = try Evaluation(engine: self, query: query, from: time, through: time, source: source)
+    public func instant(
+        _ query: Query, at time: Int64, source: any SeriesSource, cancellation: QueryCancellation? = nil
+    ) throws -> QueryValue {
+        let evaluation = try Evaluation(
+            engine: self, query: query, from: time, through: time, source: source, cancellation: cancellation)
         let value = try evaluation.evaluate(query.expression, at: time)
         if case .vector(let elements) = value, !Evaluation.keepsOrder(query.expression) {
             return .vector(elements.sorted { $0.labels < $1.labels })
@@ -79,9 +100,10 @@ public struct Engine: Sendable {
 
     /// The value of `query` at every step from `start` through `end`: series of the points where they
     /// have a value (scalars become a series without labels), sorted by labels.
-    public func range(_ query: Query, start: Int64, end: Int64, step: Int64, source: any SeriesSource) throws
-        -> [Series]
-    {
+    public func range(
+        _ query: Query, start: Int64, end: Int64, step: Int64, source: any SeriesSource,
+        cancellation: QueryCancellation? = nil
+    ) throws -> [Series] {
         let type = query.expression.type
         guard type == .scalar || type == .vector else {
             throw QueryError(
@@ -95,13 +117,15 @@ public struct Engine: Sendable {
         guard end >= start else {
             throw QueryError(query: query.text, position: nil, "end timestamp must not be before start time")
         }
-        guard (end - start) / step < 11_000 else {
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        guard !overflow, span / step < 11_000 else {
             throw QueryError(
                 query: query.text, position: nil,
                 "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"
             )
         }
-        let evaluation = try Evaluation(engine: self, query: query, from: start, through: end, source: source)
+        let evaluation = try Evaluation(
+            engine: self, query: query, from: start, through: end, source: source, cancellation: cancellation)
         let steps = Array(stride(from: start, through: end, by: Int(step)))
         if fastPath, let fast = try evaluation.fastRange(query.expression, steps: steps) {
             return fast.map { item in
@@ -126,6 +150,7 @@ public struct Engine: Sendable {
             }
         }
         for time in steps {
+            try evaluation.checkBudget()
             switch try evaluation.evaluate(query.expression, at: time) {
             case .scalar(let value): add(Labels(), Sample(timestamp: time, value: value))
             case .vector(let elements):
@@ -153,9 +178,21 @@ final class Evaluation {
     /// Per selector index, its series over the window the query needs, samples in time order.
     private(set) var data: [[Loaded]]
 
-    init(engine: Engine, query: Query, from start: Int64, through end: Int64, source: any SeriesSource) throws {
+    /// When the query must have ended, and who may cancel it.
+    private let deadline: ContinuousClock.Instant
+    private let cancellation: QueryCancellation?
+    /// Samples loaded and points computed by subqueries and steps so far, against `maxSamples`.
+    private var points = 0
+    private var sinceCheck = 0
+
+    init(
+        engine: Engine, query: Query, from start: Int64, through end: Int64, source: any SeriesSource,
+        cancellation: QueryCancellation? = nil
+    ) throws {
         self.engine = engine
         self.query = query
+        self.cancellation = cancellation
+        deadline = ContinuousClock.now.advanced(by: engine.timeout)
         var windows = [(Int64, Int64)?](repeating: nil, count: query.selectorCount)
         var selectors = [VectorSelector?](repeating: nil, count: query.selectorCount)
         Evaluation.collect(
@@ -169,8 +206,11 @@ final class Evaluation {
             if loaded > engine.maxSamples {
                 throw QueryError(
                     query: query.text, position: nil,
-                    "query processing would load too many samples into memory (more than \(engine.maxSamples))")
+                    "query processing would load too many samples into memory in query execution (more than \(engine.maxSamples))",
+                    kind: .execution)
             }
+            points = loaded
+            try checkBudget(now: true)
             data[index] = series.map { item in
                 Loaded(
                     labels: item.labels, withoutName: item.labels.droppingMetricName(), all: item.samples,
@@ -247,6 +287,30 @@ final class Evaluation {
     }
 
     func fail(_ message: String) -> QueryError { QueryError(query: query.text, position: nil, message) }
+
+    /// Checks that `held` points (samples loaded plus what a subquery holds at once) are within the
+    /// engine's limit, as Prometheus' `--query.max-samples` does, and every thousand calls looks at
+    /// the clock and the cancellation: a query ends with an error rather than running on after its
+    /// client has gone or the daemon is stopping.
+    func checkBudget(held: Int = 0, now: Bool = false) throws {
+        if points + held > engine.maxSamples {
+            throw QueryError(
+                query: query.text, position: nil,
+                "query processing would load too many samples into memory in query execution (more than \(engine.maxSamples))",
+                kind: .execution)
+        }
+        sinceCheck += 1
+        guard sinceCheck >= 1024 || now else { return }
+        sinceCheck = 0
+        if cancellation?.isCancelled == true {
+            throw QueryError(query: query.text, position: nil, "query was canceled", kind: .canceled)
+        }
+        if ContinuousClock.now >= deadline {
+            throw QueryError(
+                query: query.text, position: nil, "query timed out in query execution (after \(engine.timeout))",
+                kind: .timeout)
+        }
+    }
 
     // MARK: Evaluation
 
@@ -345,8 +409,23 @@ final class Evaluation {
                 samples.append([sample])
             }
         }
+        // Prometheus counts a subquery's points against the query's samples: a range of 100 days at
+        // a millisecond step is an error at once, not eight billion evaluations.
+        if first <= end {
+            let steps = (end - first) / step + 1
+            guard steps <= Int64(engine.maxSamples) else {
+                throw QueryError(
+                    query: query.text, position: nil,
+                    "query processing would load too many samples into memory in query execution (a subquery of \(steps) steps; at most \(engine.maxSamples))",
+                    kind: .execution)
+            }
+        }
+        var held = 0
         for point in stride(from: first, through: end, by: Int(step)) {
-            switch try evaluate(inner, at: point) {
+            let value = try evaluate(inner, at: point)
+            if case .vector(let elements) = value { held += elements.count } else { held += 1 }
+            try checkBudget(held: held)
+            switch value {
             case .vector(let elements):
                 for element in elements { add(element.labels, Sample(timestamp: point, value: element.value)) }
             case .scalar(let value): add(Labels(), Sample(timestamp: point, value: value))

@@ -42,6 +42,35 @@ public indirect enum Expression: Sendable {
         case .call(let function, _): function.returns
         }
     }
+
+    /// The type of a binary node from its sides' types, without walking the tree.
+    func shallowType(_ left: ValueType, _ right: ValueType) -> ValueType {
+        if case .binary = self { return left == .scalar && right == .scalar ? .scalar : .vector }
+        return type
+    }
+
+    /// The expressions directly inside this one.
+    var children: [Expression] {
+        switch self {
+        case .number, .string, .vector, .matrix: []
+        case .subquery(let inner, _, _, _), .parenthesis(let inner), .negation(let inner): [inner]
+        case .binary(_, let left, let right, _): [left, right]
+        case .aggregation(_, let inner, let parameter, _): [inner] + (parameter.map { [$0] } ?? [])
+        case .call(_, let arguments): arguments
+        }
+    }
+
+    /// The number of levels of the tree, counted without recursion (the tree may be deeper than a
+    /// stack allows: that is what this is asked to find out).
+    public var depth: Int {
+        var deepest = 0
+        var pending: [(Expression, Int)] = [(self, 1)]
+        while let (expression, level) = pending.popLast() {
+            deepest = Swift.max(deepest, level)
+            for child in expression.children { pending.append((child, level + 1)) }
+        }
+        return deepest
+    }
 }
 
 public enum BinaryOperator: String, Sendable, CaseIterable {

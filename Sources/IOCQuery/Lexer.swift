@@ -142,7 +142,7 @@ struct Lexer {
             return Token(kind: .number(Double(value)), position: start)
         }
         // A duration is digits followed by a unit, repeated: 1h30m, 500ms.
-        if let duration = durationLiteral() { return Token(kind: .duration(duration), position: start) }
+        if let duration = try durationLiteral() { return Token(kind: .duration(duration), position: start) }
         position = start
         while let next = peek, next.isNumber || next == "." { position += 1 }
         if peek == "e" || peek == "E" {
@@ -170,7 +170,8 @@ struct Lexer {
     ]
 
     /// Reads a duration if the text here is one; otherwise leaves the position where it found it.
-    private mutating func durationLiteral() -> Int64? {
+    /// A duration longer than Prometheus takes (about 292 years) is an error, not an overflow.
+    private mutating func durationLiteral() throws(QueryError) -> Int64? {
         let start = position
         var total: Int64 = 0
         var parts = 0
@@ -190,7 +191,12 @@ struct Lexer {
                 return nil
             }
             position += unit.0.count
-            total += amount * unit.1
+            let (product, overflow) = amount.multipliedReportingOverflow(by: unit.1)
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !overflow, !sumOverflow, sum <= Duration.prometheusMaximumMilliseconds else {
+                throw QueryError(query: query, position: start, "duration out of range: at most 292 years")
+            }
+            total = sum
             parts += 1
         }
         if parts == 0 || peek?.isLetter == true || peek == "." {

@@ -7,11 +7,26 @@ public struct Query: Sendable {
     /// How many vector selectors the expression holds (their `index` runs from 0).
     let selectorCount: Int
 
+    /// The deepest expression tree IOC evaluates (`((((x))))` is 5 levels; Prometheus' own queries
+    /// rarely pass 20).
+    public static let maximumDepth = 256
+    /// The most tokens a query may have: bounds the work of parsing, and the tree built before an
+    /// error is found.
+    public static let maximumTokens = 20_000
+
     /// Parses PromQL; a syntax error names the position with a caret and says what was expected, and
     /// constructs IOC does not evaluate are refused by name.
     public init(parsing text: String) throws(QueryError) {
         var parser = try Parser(text)
         expression = try parser.parseQuery()
+        // Every part of IOC that walks an expression recurses; a tree deeper than this would
+        // overflow a thread's stack rather than answer.
+        let depth = expression.depth
+        guard depth <= Query.maximumDepth else {
+            throw QueryError(
+                query: text, position: 0,
+                "the query is nested too deeply (\(depth) levels; at most \(Query.maximumDepth))")
+        }
         selectorCount = parser.selectorCount
         self.text = text
     }
@@ -25,9 +40,24 @@ struct Parser {
     private var index = 0
     private(set) var selectorCount = 0
 
+    /// How deep the recursive descent is: bounded so that `((((…` or `- - - …` is an error, not a
+    /// stack overflow.
+    private var nesting = 0
+
     init(_ text: String) throws(QueryError) {
         self.text = text
         tokens = try Lexer.tokens(text)
+        guard tokens.count <= Query.maximumTokens else {
+            throw QueryError(
+                query: text, position: 0, "the query is too long (\(tokens.count) tokens; at most \(Query.maximumTokens))")
+        }
+    }
+
+    private mutating func enter() throws(QueryError) {
+        nesting += 1
+        guard nesting <= Query.maximumDepth else {
+            throw fail("the query is nested too deeply (more than \(Query.maximumDepth) levels)")
+        }
     }
 
     private var token: Token { tokens[index] }
@@ -84,7 +114,11 @@ struct Parser {
     }
 
     private mutating func parseBinary(minimum: Int) throws(QueryError) -> Expression {
+        try enter()
+        defer { nesting -= 1 }
         var left = try parseUnary()
+        // The left side's type, kept rather than asked of an ever deeper tree at each operator.
+        var leftType = left.type
         while let op = binaryOperator(), op.precedence >= minimum {
             let position = advance().position
             var matching = VectorMatching()
@@ -116,15 +150,18 @@ struct Parser {
             if op.isSetOperator { matching.cardinality = .manyToMany }
             // `^` is right-associative: 2 ^ 3 ^ 2 is 2 ^ 9.
             let right = try parseBinary(minimum: op == .power ? op.precedence : op.precedence + 1)
-            left = try checkedBinary(op, left, right, matching, at: position)
+            left = try checkedBinary(op, (left, leftType), right, matching, at: position)
+            leftType = left.shallowType(leftType, right.type)
         }
         return left
     }
 
     private func checkedBinary(
-        _ op: BinaryOperator, _ left: Expression, _ right: Expression, _ matching: VectorMatching, at position: Int
+        _ op: BinaryOperator, _ leftAndType: (Expression, ValueType), _ right: Expression, _ matching: VectorMatching,
+        at position: Int
     ) throws(QueryError) -> Expression {
-        let types = (left.type, right.type)
+        let left = leftAndType.0
+        let types = (leftAndType.1, right.type)
         for type in [types.0, types.1] where type != .scalar && type != .vector {
             throw fail(
                 "binary expression must contain only scalar and instant vector types, found \(type.rawValue)",
@@ -146,6 +183,8 @@ struct Parser {
     }
 
     private mutating func parseUnary() throws(QueryError) -> Expression {
+        try enter()
+        defer { nesting -= 1 }
         if case .symbol(let symbol) = token.kind, symbol == "-" || symbol == "+" {
             let position = advance().position
             // Only `^` binds tighter than a sign: -2 ^ 2 is -(2 ^ 2).
@@ -227,8 +266,10 @@ struct Parser {
             return milliseconds
         case .number(let seconds) where seconds.isFinite && seconds == seconds.rounded():
             // Prometheus reads a bare number in a range as seconds.
+            guard let milliseconds = Int64(exactly: seconds * 1000), abs(milliseconds) <= Duration.prometheusMaximumMilliseconds
+            else { throw fail("duration out of range: at most 292 years") }
             _ = advance()
-            return Int64(seconds * 1000)
+            return milliseconds
         default:
             throw unexpected(what)
         }

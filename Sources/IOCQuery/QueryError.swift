@@ -1,11 +1,21 @@
 /// A query the engine cannot run: a syntax error with its position, or a failure while evaluating.
 public struct QueryError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, as Prometheus' API names it in `errorType`.
+    public enum Kind: String, Sendable {
+        case badData = "bad_data"
+        case execution
+        case timeout
+        case canceled
+    }
+
+    public var kind: Kind = .badData
     public var query: String
     /// Offset of the problem in characters from the start of the query; nil for evaluation errors.
     public var position: Int?
     public var message: String
 
-    public init(query: String, position: Int?, _ message: String) {
+    public init(query: String, position: Int?, _ message: String, kind: Kind = .badData) {
+        self.kind = kind
         self.query = query
         self.position = position
         self.message = message

@@ -5,14 +5,35 @@ public import IOCCore
 /// iocd's `/api/v1/query`).
 public enum QueryOutput {
     /// Unix seconds with decimals, or RFC 3339, to milliseconds.
+    /// Times outside what a store can hold (the years 1 to 9999) are nil, like text that is no time:
+    /// `1e17` is an error for the caller to report, not an overflow.
     public static func time(_ text: String) -> Int64? {
-        if let seconds = Double(text), seconds.isFinite { return Int64((seconds * 1000).rounded()) }
+        func milliseconds(_ seconds: Double) -> Int64? {
+            guard seconds.isFinite, let value = Int64(exactly: (seconds * 1000).rounded()),
+                SampleAdmission.storableTimestamps.contains(value)
+            else { return nil }
+            return value
+        }
+        if let seconds = Double(text) { return milliseconds(seconds) }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        if let date = formatter.date(from: text) { return milliseconds(date.timeIntervalSince1970) }
         formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        if let date = formatter.date(from: text) { return milliseconds(date.timeIntervalSince1970) }
         return nil
+    }
+
+    /// A range query's step: seconds (`15`, `0.5`) or a duration (`1m`), positive and at most
+    /// Prometheus' longest duration; nil otherwise.
+    public static func step(_ text: String) -> Int64? {
+        if let seconds = Double(text) {
+            guard seconds.isFinite, seconds > 0, let milliseconds = Int64(exactly: (seconds * 1000).rounded()),
+                milliseconds > 0, milliseconds <= Duration.prometheusMaximumMilliseconds
+            else { return nil }
+            return milliseconds
+        }
+        guard let duration = Duration(prometheus: text), duration > .zero else { return nil }
+        return duration.inMilliseconds
     }
 
     public static func text(_ value: QueryValue, at time: Int64) -> String {

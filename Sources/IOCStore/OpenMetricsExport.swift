@@ -17,19 +17,18 @@ public enum OpenMetricsExport {
         for item in series.sorted(by: { $0.labels < $1.labels }) {
             let name = item.labels.metric ?? ""
             if name != currentName {
-                write("# TYPE \(name) unknown\n")
-                if let help = metadata[name]?.help {
-                    write(
-                        "# HELP \(name) \(help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))\n"
-                    )
-                }
+                // Names that are not classic are quoted, as Prometheus 3 writes them: a name can
+                // never end the line or start another.
+                let exposed = SampleAdmission.isClassicMetricName(name) ? name : Labels.quote(name)
+                write("# TYPE \(exposed) unknown\n")
+                if let help = metadata[name]?.help { write("# HELP \(exposed) \(helpText(help))\n") }
                 currentName = name
             }
-            let labels = labelText(item.labels)
+            let series = item.labels.description
             var text = ""
             for sample in item.samples where !sample.isStale {
                 text +=
-                    "\(name)\(labels) \(PrometheusNumber.format(sample.value)) "
+                    "\(series) \(PrometheusNumber.format(sample.value)) "
                     + "\(PrometheusNumber.formatTimestamp(sample.timestamp))\n"
                 count += 1
             }
@@ -39,9 +38,17 @@ public enum OpenMetricsExport {
         return count
     }
 
-    static func labelText(_ labels: Labels) -> String {
-        let pairs = labels.pairs.filter { $0.name != Labels.metricName }
-        guard !pairs.isEmpty else { return "" }
-        return "{" + pairs.map { "\($0.name)=\"\(Labels.escape($0.value))\"" }.joined(separator: ",") + "}"
+    /// HELP text with backslash and newline escaped, and other control characters dropped.
+    public static func helpText(_ help: String) -> String {
+        var out = ""
+        for scalar in help.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case _ where SampleAdmission.isControl(scalar): continue
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

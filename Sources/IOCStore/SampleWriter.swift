@@ -23,6 +23,9 @@ public final class SampleWriter: Sendable {
         public var partitionsDropped = 0
         /// CPU time the writer thread has spent, in seconds.
         public var cpuSeconds = 0.0
+        /// Samples refused because their time is outside what the store can hold
+        /// (`SampleAdmission.storableTimestamps`).
+        public var outOfBounds = 0
     }
 
     /// How long and how much history the store keeps; enforced by dropping whole daily partitions.
@@ -51,6 +54,9 @@ public final class SampleWriter: Sendable {
     }
 
     public let path: String
+    /// What opening the store set aside in its `quarantine` table because it could not be replayed
+    /// (damaged records, times out of range), one line each: for the daemon to log and count.
+    public let quarantined: [String]
     private let capacity: Int
     private let flushInterval: Duration
     private let buffer = Mutex(Buffer())
@@ -81,7 +87,9 @@ public final class SampleWriter: Sendable {
         self.retention = retention
         self.clock = clock
         // Opened here so that a bad file is reported to the caller; from now on only the thread uses it.
-        let connection = WriterConnection.Handoff(try WriterConnection(path: path, heads: heads))
+        let opened = try WriterConnection(path: path, heads: heads)
+        quarantined = opened.quarantined
+        let connection = WriterConnection.Handoff(opened)
         let thread = Thread { [self] in self.run(connection) }
         thread.name = "ioc-store-writer"
         thread.start()
@@ -90,7 +98,17 @@ public final class SampleWriter: Sendable {
     /// Queues samples for the next commit. Returns how many were accepted; the rest were dropped.
     @discardableResult
     public func append(_ samples: [LabeledSample]) -> Int {
-        buffer.withLock { buffer in
+        // Nothing the store cannot read back reaches its log: the hour arithmetic of every later
+        // open relies on it.
+        let bounds = SampleAdmission.storableTimestamps
+        var samples = samples
+        let before = samples.count
+        if samples.contains(where: { !bounds.contains($0.sample.timestamp) }) {
+            samples.removeAll { !bounds.contains($0.sample.timestamp) }
+        }
+        let outOfBounds = before - samples.count
+        return buffer.withLock { buffer in
+            buffer.statistics.outOfBounds += outOfBounds
             guard !buffer.closing else {
                 buffer.statistics.dropped += samples.count
                 return 0

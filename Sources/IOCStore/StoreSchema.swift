@@ -42,6 +42,13 @@ enum StoreSchema {
             data BLOB NOT NULL,
             PRIMARY KEY (series_id, block)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS quarantine (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            data BLOB NOT NULL,
+            quarantined_at INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS watermarks (
             series_id INTEGER PRIMARY KEY,
             last_ts INTEGER NOT NULL

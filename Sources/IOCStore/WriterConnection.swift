@@ -327,44 +327,122 @@ final class WriterConnection {
     }
 
     /// Rebuilds memory from the file: the latest timestamps, the saved open chunks and the log.
+    /// A saved chunk or log record that cannot be read back, or holds a time the store cannot hold,
+    /// is moved to the `quarantine` table (kept for inspection, counted in `quarantined`) and the
+    /// rest is replayed: no record can keep the daemon from starting.
     private func replay() throws(StoreError) {
         lastTimestamps = LatestTimestamps()
         heads.state.withLock { $0.removeAll() }
         nextDue = .max
+        quarantined = []
+        let bounds = SampleAdmission.storableTimestamps
         let watermarks = try database.prepare("SELECT series_id, last_ts FROM watermarks")
-        while try watermarks.step() { lastTimestamps[watermarks.int64(0)] = watermarks.int64(1) }
+        while try watermarks.step() {
+            let id = watermarks.int64(0)
+            let time = watermarks.int64(1)
+            // A watermark beyond the bounds would refuse every later sample of its series.
+            if bounds.contains(time) { lastTimestamps[id] = time }
+        }
         var samples: [(id: Int64, sample: Sample)] = []
+        var damagedHeads: [(id: Int64, block: Int64, reason: String, data: [UInt8])] = []
         let saved = try database.prepare("SELECT series_id, block, count, data FROM heads ORDER BY series_id, block")
         while try saved.step() {
             let id = saved.int64(0)
+            let block = saved.int64(1)
             var decoded: [Sample] = []
-            try saved.withBlob(3) { bytes throws(StoreError) in
+            var failure: String?
+            var bytes: [UInt8] = []
+            saved.withBlob(3) { blob in
+                bytes = Array(blob)
                 do {
-                    try CompactSamples.decode(bytes, count: Int(saved.int64(2)), base: saved.int64(1), into: &decoded)
+                    guard bounds.contains(block), (0...1_000_000).contains(saved.int64(2)) else {
+                        failure = "its hour or count is out of range"
+                        return
+                    }
+                    try CompactSamples.decode(blob, count: Int(saved.int64(2)), base: block, into: &decoded)
+                    if decoded.contains(where: { !bounds.contains($0.timestamp) }) {
+                        failure = "a time is out of range"
+                    }
                 } catch {
-                    throw StoreError(path: database.path, "the saved open chunk of series \(id) is damaged: \(error)")
+                    failure = "\(error)"
                 }
             }
-            samples += decoded.map { (id, $0) }
+            if let failure {
+                damagedHeads.append((id, block, failure, bytes))
+            } else {
+                samples += decoded.map { (id, $0) }
+            }
         }
         apply(samples)
+        var damagedLog: [(seq: Int64, reason: String, data: [UInt8])] = []
         let log = try database.prepare("SELECT seq, data FROM log ORDER BY seq")
         while try log.step() {
             var record: [(id: Int64, sample: Sample)] = []
-            try log.withBlob(1) { bytes throws(StoreError) in
+            var failure: String?
+            var bytes: [UInt8] = []
+            log.withBlob(1) { blob in
+                bytes = Array(blob)
                 do {
-                    try LogRecord.sections(bytes, where: { _ in true }) { id, base, count, section throws(ChunkError) in
+                    try LogRecord.sections(blob, where: { _ in true }) { id, base, count, section throws(ChunkError) in
                         var decoded: [Sample] = []
                         try CompactSamples.decode(section, count: count, base: base, into: &decoded)
                         record += decoded.map { (id, $0) }
                     }
+                    if record.contains(where: { !bounds.contains($0.sample.timestamp) }) {
+                        failure = "a time is out of range"
+                    }
                 } catch {
-                    throw StoreError(path: database.path, "log record \(log.int64(0)) is damaged: \(error)")
+                    failure = "\(error)"
                 }
             }
-            apply(record)
+            if let failure {
+                damagedLog.append((log.int64(0), failure, bytes))
+            } else {
+                apply(record)
+            }
+        }
+        if !damagedHeads.isEmpty || !damagedLog.isEmpty {
+            try quarantine(heads: damagedHeads, log: damagedLog)
         }
         highWater = lastTimestamps.newest
+    }
+
+    /// What replay set aside at open: one line each for the log.
+    private(set) var quarantined: [String] = []
+
+    private func quarantine(
+        heads damagedHeads: [(id: Int64, block: Int64, reason: String, data: [UInt8])],
+        log damagedLog: [(seq: Int64, reason: String, data: [UInt8])]
+    ) throws(StoreError) {
+        let now = WallClock.nowMilliseconds()
+        try database.transaction { () throws(StoreError) in
+            let insert = try database.prepare(
+                "INSERT INTO quarantine (source, reason, data, quarantined_at) VALUES (?, ?, ?, ?)")
+            for head in damagedHeads {
+                insert.bind(1, "heads series_id=\(head.id) block=\(head.block)")
+                insert.bind(2, head.reason)
+                insert.bind(3, head.data)
+                insert.bind(4, now)
+                try insert.run()
+                let delete = try database.prepare("DELETE FROM heads WHERE series_id = ? AND block = ?")
+                delete.bind(1, head.id)
+                delete.bind(2, head.block)
+                try delete.run()
+            }
+            for record in damagedLog {
+                insert.bind(1, "log seq=\(record.seq)")
+                insert.bind(2, record.reason)
+                insert.bind(3, record.data)
+                insert.bind(4, now)
+                try insert.run()
+                let delete = try database.prepare("DELETE FROM log WHERE seq = ?")
+                delete.bind(1, record.seq)
+                try delete.run()
+            }
+        }
+        quarantined =
+            damagedHeads.map { "the saved open chunk of series \($0.id) at \($0.block): \($0.reason)" }
+            + damagedLog.map { "log record \($0.seq): \($0.reason)" }
     }
 
     private func forgetAfterRollback() {

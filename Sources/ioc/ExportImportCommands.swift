@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCCore
+import IOCDashboard
 import IOCDaemon
 import IOCProbe
 import IOCQuery
@@ -102,6 +103,27 @@ struct ImportCommand: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("ioc import: \(file): \(error)\n".utf8))
             throw ExitCode(65)  // EX_DATAERR
+        }
+        // History may be old, but not outside what the store can hold, and its names obey the same
+        // rules as a feed's: the file is refused whole, and the store is left as it was.
+        let bounds = SampleAdmission.storableTimestamps
+        let names = SampleAdmission(maxLabels: 1000, maxLabelValueBytes: 1 << 20)
+        for item in parsed.samples {
+            if !bounds.contains(item.sample.timestamp) {
+                FileHandle.standardError.write(
+                    Data(
+                        ("ioc import: \(file): \(TerminalText.sanitize(item.labels.description)) has the time "
+                            + "\(item.sample.timestamp) ms, outside the years 1 to 9999 that a store holds; nothing was imported\n")
+                            .utf8))
+                throw ExitCode(65)
+            }
+            if let reason = names.check(item.labels) {
+                FileHandle.standardError.write(
+                    Data(
+                        ("ioc import: \(file): \(TerminalText.sanitize(item.labels.description)) is refused "
+                            + "(\(reason.rawValue)); nothing was imported\n").utf8))
+                throw ExitCode(65)
+            }
         }
         let path = StoreLocation.resolve(db: store.db, config: store.config)
         do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCCore
+import IOCDashboard
 import IOCDaemon
 import IOCHTTP
 import IOCQuery
@@ -84,11 +85,13 @@ struct QueryCommand: ParsableCommand {
                 let through = try end.map { try QueryCommand.time($0, "--end") } ?? now
                 let resolution = try step.map { try QueryCommand.step($0) } ?? 60_000
                 let series = try range(from, through, resolution)
-                print(json ? QueryOutput.json(series) : QueryOutput.text(series), terminator: "")
+                print(json ? QueryOutput.json(series) : QueryCommand.safe(QueryOutput.text(series)), terminator: "")
             } else {
                 let at = try time.map { try QueryCommand.time($0, "--time") } ?? now
                 let value = try instant(at)
-                print(json ? QueryOutput.json(value, at: at) : QueryOutput.text(value, at: at), terminator: "")
+                print(
+                    json ? QueryOutput.json(value, at: at) : QueryCommand.safe(QueryOutput.text(value, at: at)),
+                    terminator: "")
             }
         } catch let error as ValidationError {
             throw error
@@ -107,8 +110,14 @@ struct QueryCommand: ParsableCommand {
 
     /// A duration (`60s`, `5m`, `1h30m`) or seconds, to milliseconds.
     static func step(_ text: String) throws -> Int64 {
-        if let seconds = Double(text), seconds > 0 { return Int64((seconds * 1000).rounded()) }
-        if let duration = Duration(prometheus: text), duration > .zero { return duration.inMilliseconds }
-        throw ValidationError("--step '\(text)': expected a duration such as 60s or 5m")
+        if let step = QueryOutput.step(text) { return step }
+        throw ValidationError("--step '\(text)': expected a positive duration such as 60s or 5m")
+    }
+
+    /// Query output for a terminal: stored label values may hold escape sequences, which are shown
+    /// as text, never obeyed.
+    static func safe(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.sanitize(String($0)) }
+            .joined(separator: "\n")
     }
 }

@@ -61,10 +61,14 @@ public enum ChunkCodec {
         through end: Int64, into samples: inout [Sample]
     ) throws(ChunkError) {
         var reader = BitReader(bytes, count: chunkCount, fromByte: 1)
-        let count = Int(try reader.readVarint())
+        // Read as untrusted: a varint beyond Int is damage, not a trap.
+        guard let count = Int(exactly: try reader.readVarint()) else { throw ChunkError.truncated }
         guard count > 0 else { return }
         var decimals = 0
-        if encoding == .scaledInteger { decimals = Int(try reader.readVarint()) }
+        if encoding == .scaledInteger {
+            guard let read = Int(exactly: try reader.readVarint()) else { throw ChunkError.truncated }
+            decimals = read
+        }
         guard decimals < powersOfTen.count, count <= chunkCount * 8 else { throw ChunkError.truncated }
         @inline(__always) func add(_ timestamp: Int64, _ value: Double) {
             if timestamp >= start && timestamp <= end { samples.append(Sample(timestamp: timestamp, value: value)) }

@@ -259,14 +259,18 @@ enum LogRecord {
         _ body: (_ id: Int64, _ base: Int64, _ count: Int, _ bytes: UnsafeRawBufferPointer) throws(ChunkError) -> Void
     ) throws(ChunkError) {
         var cursor = ByteCursor(record)
-        let sectionCount = Int(try cursor.varint())
+        // Counts are read as untrusted: a count beyond the record's size is damage, not a loop bound.
+        guard let sectionCount = Int(exactly: try cursor.varint()), sectionCount <= record.count else {
+            throw ChunkError.truncated
+        }
         var directory: [(id: Int64, count: Int, length: Int)] = []
         directory.reserveCapacity(min(sectionCount, record.count))
         var id: Int64 = 0
         for _ in 0..<sectionCount {
             id &+= Int64(bitPattern: try cursor.varint())
             let length = try cursor.varint()
-            let count = length & 1 == 1 ? 1 : Int(try cursor.varint())
+            let count = length & 1 == 1 ? 1 : Int(exactly: try cursor.varint()) ?? Int.max
+            guard count <= record.count else { throw ChunkError.truncated }
             directory.append((id, count, Int(length >> 1)))
         }
         var base: Int64 = 0

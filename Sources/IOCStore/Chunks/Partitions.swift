@@ -17,7 +17,13 @@ enum Partitions {
     static func day(of timestamp: Int64) -> Int64 { floorDivide(timestamp, dayMilliseconds) }
 
     /// The start of the hour block that holds `timestamp`.
-    static func block(of timestamp: Int64) -> Int64 { floorDivide(timestamp, blockMilliseconds) * blockMilliseconds }
+    /// Times outside what the store can hold are clamped to its bounds first: a reader asked about
+    /// the year -290,000,000 looks at the earliest hour there can be, not at an overflow.
+    static func block(of timestamp: Int64) -> Int64 {
+        let bounds = SampleAdmission.storableTimestamps
+        let time = min(max(timestamp, bounds.lowerBound), bounds.upperBound)
+        return floorDivide(time, blockMilliseconds) * blockMilliseconds
+    }
 
     static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
         value >= 0 ? value / divisor : (value + 1) / divisor - 1
