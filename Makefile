@@ -3,8 +3,9 @@
 #   make test   installs what is missing, builds, runs the whole test suite
 
 SWIFT ?= swift
-# Needed to build: pkg-config finds libcurl and SQLite for the C modules.
-BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev
+# Needed to build: pkg-config finds libcurl and SQLite for the C modules; libre2 matches regular
+# expressions in linear time.
+BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
 # Needed by the tests: tmux is the real terminal the dashboard tests drive; nginx is the real TLS
 # server of the TLS probe tests, with certificates made by openssl; prometheus brings promtool,
 # which must read what `ioc export` writes and give the rule unit tests the same verdicts;

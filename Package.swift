@@ -34,9 +34,12 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
+        // RE2 (Debian's libre2) behind a C interface: PromQL's regular expressions in linear time.
+        .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
+
         .target(
             name: "IOCCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["CRE2", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(name: "IOCHTTP", dependencies: ["IOCCore", "CCurl"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import IOCCore
 
 /// What an alert's label and annotation templates can read: `$labels` / `.Labels`, `$value` /
 /// `.Value`, `$externalLabels` / `.ExternalLabels` and `$externalURL` / `.ExternalURL`, as in
@@ -577,12 +578,21 @@ private struct TemplateContext {
         case "stripDomain":
             try argument(1)
             return .string(Humanize.stripDomain(text(arguments[0])))
-        case "safeHtml", "html", "js", "urlquery":
+        case "safeHtml":
             try argument(1)
             return .string(text(arguments[0]))
+        case "html":
+            try argument(1)
+            return .string(GoEscape.html(text(arguments[0])))
+        case "js":
+            try argument(1)
+            return .string(GoEscape.js(text(arguments[0])))
+        case "urlquery":
+            try argument(1)
+            return .string(GoEscape.urlQuery(text(arguments[0])))
         case "match":
             try argument(2)
-            return .bool(try regex(text(arguments[0])).firstMatch(in: text(arguments[1])) != nil)
+            return .bool(try regex(text(arguments[0])).matches(text(arguments[1])))
         case "reReplaceAll":
             try argument(3)
             let expression = try regex(text(arguments[0]))
@@ -658,21 +668,79 @@ private struct TemplateContext {
     }
 }
 
-/// A regular expression for `match` and `reReplaceAll`, with Go's `$1` / `${name}` replacements.
+/// A regular expression for `match` and `reReplaceAll`, with Go's `$1` / `${name}` replacements,
+/// matched in linear time: a template's pattern runs over label values a feed sent.
 private struct TemplateRegex {
-    let expression: NSRegularExpression
+    let expression: LinearRegex
 
-    init(_ pattern: String) throws { expression = try NSRegularExpression(pattern: pattern) }
+    init(_ pattern: String) throws { expression = try LinearRegex(pattern) }
 
-    func firstMatch(in text: String) -> NSTextCheckingResult? {
-        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
-    }
+    func matches(_ text: String) -> Bool { expression.matchesPart(of: text) }
 
     func replaceAll(in text: String, with template: String) -> String {
-        // Go writes `$1` and `${1}`; NSRegularExpression writes `$1`. `\` is literal in Go.
-        let converted = template.replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: #"\$\{(\d+)\}"#, with: "\\$$1", options: .regularExpression)
-        return expression.stringByReplacingMatches(
-            in: text, range: NSRange(text.startIndex..., in: text), withTemplate: converted)
+        expression.replaceAll(in: text, with: template)
+    }
+}
+
+/// The escapers of Go's text/template, byte for byte: label values in a notification's HTML, script
+/// or URL are text, never markup.
+enum GoEscape {
+    /// `html`: Go's `HTMLEscapeString`.
+    static func html(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "&#34;"
+            case "'": out += "&#39;"
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\u{0}": out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `js`: Go's `JSEscapeString`.
+    static func js(_ text: String) -> String {
+        var out = ""
+        func unicode(_ value: UInt32) -> String {
+            let hex = String(value, radix: 16, uppercase: true)
+            return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "'": out += "\\'"
+            case "\"": out += "\\\""
+            case "<": out += "\\u003C"
+            case ">": out += "\\u003E"
+            case "&": out += "\\u0026"
+            case "=": out += "\\u003D"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value): out += unicode(scalar.value)
+            case _ where scalar.value == 0x2028 || scalar.value == 0x2029: out += unicode(scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `urlquery`: Go's `url.QueryEscape`.
+    static func urlQuery(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "): out += "+"
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return out
     }
 }

@@ -145,7 +145,8 @@ enum GoFormat {
 
     private static func pad(_ text: String, spec: String) -> String {
         let digits = spec.drop { !"123456789".contains($0) }.prefix { $0.isNumber }
-        guard let width = Int(digits), text.count < width else { return text }
+        // A width is the template author's, but bounded all the same.
+        guard let width = Int(digits).map({ min($0, 4096) }), text.count < width else { return text }
         let padding = String(repeating: " ", count: width - text.count)
         return spec.contains("-") ? text + padding : padding + text
     }

@@ -55,7 +55,8 @@ enum Humanize {
         if abs(value) >= 1 {
             let sign = value < 0 ? "-" : ""
             let magnitude = abs(value)
-            let total = Int64(magnitude)
+            // Clamped, not trapped: a feed may say -1e19 seconds.
+            let total = magnitude < 9.2e18 ? Int64(magnitude) : Int64.max
             let seconds = total % 60
             let minutes = (total / 60) % 60
             let hours = (total / 3600) % 24
@@ -77,7 +78,8 @@ enum Humanize {
 
     /// Unix seconds as Go prints a UTC time: `2026-12-01 04:41:06.5 +0000 UTC`.
     static func timestamp(_ value: Double) -> String {
-        if value.isNaN || value.isInfinite { return GoFormat.general(value, precision: 4) }
+        // Beyond what time_t and Int64 nanoseconds hold (a feed's -1e19), the number as it is.
+        if value.isNaN || value.isInfinite || abs(value) >= 9.2e15 { return GoFormat.general(value, precision: 4) }
         let seconds = value.rounded(.down)
         let nanoseconds = Int64(((value - seconds) * 1e9).rounded())
         var time = time_t(Int64(seconds))

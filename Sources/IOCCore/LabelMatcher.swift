@@ -42,7 +42,27 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     /// Whether the matcher also matches series that lack the label entirely.
     public var matchesEmpty: Bool { matches(nil as String?) }
 
-    public var description: String { "\(name)\(op.rawValue)\"\(Labels.escape(value))\"" }
+    public var description: String { "\(Labels.exposedName(name))\(op.rawValue)\(LabelMatcher.quote(value))" }
+
+    /// `value` as a PromQL string literal that reads back as the same value, whatever it holds:
+    /// quotes, backslashes and every control character escaped (`\r`, `\u001b`).
+    public static func quote(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where SampleAdmission.isControl(scalar):
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
 
     public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
         lhs.name == rhs.name && lhs.op == rhs.op && lhs.value == rhs.value
@@ -62,23 +82,19 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A compiled, fully anchored regular expression. NSRegularExpression is immutable and documented
-/// thread-safe, which is what makes this wrapper Sendable.
-struct AnchoredRegex: @unchecked Sendable {
-    private let expression: NSRegularExpression
+/// A compiled, fully anchored regular expression, matched in linear time (RE2).
+struct AnchoredRegex: Sendable {
+    private let expression: LinearRegex
 
     init(_ pattern: String) throws {
         do {
-            expression = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [])
+            expression = try LinearRegex(pattern, anchored: true)
         } catch {
-            throw LabelMatcher.InvalidRegex(pattern: pattern, reason: "\(error.localizedDescription)")
+            throw LabelMatcher.InvalidRegex(pattern: pattern, reason: error.reason)
         }
     }
 
-    func matches(_ text: String) -> Bool {
-        let range = NSRange(text.startIndex..<text.endIndex, in: text)
-        return expression.firstMatch(in: text, options: [], range: range) != nil
-    }
+    func matches(_ text: String) -> Bool { expression.matchesWhole(text) }
 }
 
 /// A source of stored series: the store implements it, and so can a remote Prometheus-compatible API.

@@ -241,8 +241,8 @@ public struct PeriodReport: Sendable {
             text += "|--:|---|---|--:|" + String(repeating: "--:|", count: groups.count) + "---|--:|\n"
             for unit in scored {
                 let cells =
-                    [unit.rank.map(String.init), Self.cell(unit.name), unit.code, Self.rounded(unit.total)]
-                    + groups.map { Self.rounded(unit.groups[$0.name]) } + [unit.band, Self.signed(unit.change)]
+                    [unit.rank.map(String.init), Self.cell(unit.name), Self.cell(unit.code), Self.rounded(unit.total)]
+                    + groups.map { Self.rounded(unit.groups[$0.name]) } + [unit.band.map(Self.cell), Self.signed(unit.change)]
                 text += "| " + cells.map { $0 ?? "—" }.joined(separator: " | ") + " |\n"
             }
             text += "\n"
@@ -261,7 +261,7 @@ public struct PeriodReport: Sendable {
         text += "| Province | Code | 24×7 % | Service hours % | Probes |\n|---|---|--:|--:|--:|\n"
         for unit in probed {
             let cells = [
-                Self.cell(unit.name), unit.code, Self.percent(unit.availability),
+                Self.cell(unit.name), Self.cell(unit.code), Self.percent(unit.availability),
                 Self.percent(unit.serviceHoursAvailability), String(unit.probes),
             ]
             text += "| " + cells.map { $0 ?? "—" }.joined(separator: " | ") + " |\n"
@@ -290,16 +290,32 @@ public struct PeriodReport: Sendable {
         return rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// Text from the store in a Markdown cell: control characters dropped, `|` escaped.
+    /// Text from the store in a Markdown cell: control characters and bidirectional overrides
+    /// dropped, and every character that Markdown or HTML would act on escaped, so that a label
+    /// value stays text (no table break, link, image or markup).
     static func cell(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
-            .replacingOccurrences(of: "|", with: "\\|")
+        var out = ""
+        for scalar in printable(text) {
+            if "\\|*_`[]<>#!~&".unicodeScalars.contains(scalar) { out += "\\" }
+            out.unicodeScalars.append(scalar)
+        }
+        return out
     }
 
+    /// A CSV field (RFC 4180). Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`
+    /// first) gets a leading `'`, as OWASP advises; numbers, such as a change of -3.5, stay numbers.
     static func csvField(_ text: String) -> String {
-        let clean = String(
-            String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }))
-        guard clean.contains(where: { $0 == "," || $0 == "\"" }) else { return clean }
+        var clean = String(printable(text))
+        if let first = clean.first, "=+-@".contains(first), Double(clean) == nil { clean = "'" + clean }
+        guard clean.contains(where: { $0 == "," || $0 == "\"" || $0 == ";" }) else { return clean }
         return "\"" + clean.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    private static func printable(_ text: String) -> String.UnicodeScalarView {
+        String.UnicodeScalarView(
+            text.unicodeScalars.filter {
+                !SampleAdmission.isControl($0) && !(0x202A...0x202E).contains($0.value)
+                    && !(0x2066...0x2069).contains($0.value)
+            })
     }
 }

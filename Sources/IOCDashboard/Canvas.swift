@@ -100,3 +100,13 @@ public struct Canvas: Sendable, Equatable {
         }.joined(separator: "\n")
     }
 }
+
+/// Numbers from a feed turned into cells, columns or codes: NaN is 0 and anything past ±10¹⁵ is
+/// clamped there, so that no value (1e300, ±Inf) can trap a screen. Callers clamp to their widths.
+enum Cells {
+    static func count(_ value: Double, rounding rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> Int {
+        guard !value.isNaN else { return 0 }
+        let limit = 1e15
+        return Int(min(limit, max(-limit, value)).rounded(rule))
+    }
+}

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 public import IOCCore
+import IOCQuery
 import IOCStore
 import Synchronization
 
@@ -218,6 +219,11 @@ public struct Dashboard: Sendable {
     private func addSilence(_ matchers: String, duration: Duration, comment: String) -> String {
         let now = WallClock.nowMilliseconds()
         let environment = ProcessInfo.processInfo.environment
+        // Checked as the notifier will read it: a silence it could not parse would silence nothing
+        // while the screen said otherwise.
+        guard (try? Selector(parsing: matchers)) != nil else {
+            return "cannot add the silence: its matchers do not parse: \(matchers)"
+        }
         do {
             try SilenceStore(path: storePath).add(
                 StoredSilence(

@@ -82,7 +82,7 @@ public struct DashboardApp: Sendable {
                     return [.redraw]
                 }
                 let matchers = target.labels.pairs.filter { $0.name != "severity" }
-                    .map { "\($0.name)=\"\(Labels.escape($0.value))\"" }.joined(separator: ",")
+                    .map { "\($0.name)=\(LabelMatcher.quote($0.value))" }.joined(separator: ",")
                 return [.silence(matchers: "{" + matchers + "}", duration: duration, comment: text)]
             } update: { app, text in
                 app.mode = .silenceComment(duration: duration, text: text)
@@ -254,7 +254,7 @@ public struct DashboardApp: Sendable {
     /// The drill-down of one label value: availability, status over time, probe phases, the
     /// targets with their last failure reason, certificate days left, alerts.
     static func detailsDashboard(label: String, value: String) -> DashboardFile {
-        let selector = "\(label)=\"\(Labels.escape(value))\""
+        let selector = "\(label)=\(LabelMatcher.quote(value))"
         func panel(
             _ title: String, _ widget: DashboardFile.Widget, _ query: String?, unit: DashboardFile.Unit = .plain,
             legend: String? = nil, width: Int = 1, thresholds: [DashboardFile.Threshold] = [], ascending: Bool = false

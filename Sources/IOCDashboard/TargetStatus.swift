@@ -72,7 +72,7 @@ public struct TargetStatus: Sendable, Equatable {
             }
             return TargetStatus(
                 labels: labels, state: state, latencySeconds: latency[labels]?.value,
-                statusCode: status[labels].map { Int($0.value) }.flatMap { $0 > 0 ? $0 : nil },
+                statusCode: status[labels].flatMap { (1..<1000).contains($0.value) ? Int($0.value) : nil },
                 ageMilliseconds: age)
         }
         .sorted { ($0.state, $0.province, $0.service, $0.instance) < ($1.state, $1.province, $1.service, $1.instance) }

@@ -76,8 +76,8 @@ public struct TargetsView: Sendable {
 
     static func formatLatency(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "-" }
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
-        let tenths = Int((seconds * 10).rounded())
+        if seconds < 1 { return "\(Cells.count(seconds * 1000)) ms" }
+        let tenths = Cells.count(seconds * 10)
         return "\(tenths / 10).\(tenths % 10) s"
     }
 

@@ -239,7 +239,7 @@ public enum Widgets {
         let barWidth = max(1, rect.width - TerminalText.width(of: label) - 1)
         let span = panel.maximum - panel.minimum
         let fraction = span > 0 ? min(1, max(0, (value - panel.minimum) / span)) : 0
-        let eighths = Int((fraction * Double(barWidth * 8)).rounded())
+        let eighths = min(barWidth * 8, max(0, Cells.count(fraction * Double(barWidth * 8))))
         let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         let bar = String(repeating: "█", count: eighths / 8) + partial[eighths % 8]
         let y = rect.y + max(0, (rect.height - 1) / 2)
@@ -264,7 +264,7 @@ public enum Widgets {
         let low = values.min() ?? 0
         let high = values.max() ?? 0
         let line = values.map { value in
-            high > low ? sparks[min(7, Int((value - low) / (high - low) * 7.999))] : sparks[0]
+            high > low ? sparks[min(7, max(0, Cells.count((value - low) / (high - low) * 7.999, rounding: .towardZero)))] : sparks[0]
         }.joined()
         let y = rect.y + max(0, (rect.height - 1) / 2)
         canvas.write(
@@ -307,8 +307,8 @@ public enum Widgets {
         for (index, item) in shown.enumerated() {
             var previous: (Int, Int)?
             for sample in item.samples where sample.value.isFinite {
-                let dx = Int(Double(sample.timestamp - from) / span * Double(dotsWide - 1))
-                let dy = Int(((top - sample.value) / (top - bottom) * Double(dotsHigh - 1)).rounded())
+                let dx = Cells.count(Double(sample.timestamp - from) / span * Double(dotsWide - 1), rounding: .towardZero)
+                let dy = Cells.count((top - sample.value) / (top - bottom) * Double(dotsHigh - 1))
                 let point = (min(max(dx, 0), dotsWide - 1), min(max(dy, 0), dotsHigh - 1))
                 // Join to the previous point so that steep changes are lines, not dots.
                 let steps = previous.map { max(abs(point.0 - $0.0), abs(point.1 - $0.1)) } ?? 0
@@ -375,7 +375,7 @@ public enum Widgets {
         for (index, element) in sorted.enumerated() {
             let y = rect.y + index
             canvas.write(TerminalText.pad(TerminalText.sanitize(names[index]), to: nameWidth), x: rect.x, y: y)
-            let length = largest > 0 ? Int((abs(element.value) / largest * Double(barWidth)).rounded()) : 0
+            let length = largest > 0 ? min(barWidth, max(0, Cells.count(abs(element.value) / largest * Double(barWidth)))) : 0
             canvas.write(
                 String(repeating: "█", count: max(length, element.value != 0 ? 1 : 0)), x: rect.x + nameWidth + 1, y: y,
                 style: CellStyle(foreground: color(for: element.value, thresholds: panel.thresholds)))
@@ -616,7 +616,7 @@ public enum UnitFormat {
         case .seconds:
             if abs(value) < 1 { return number(value * 1000) + " ms" }
             if abs(value) < 60 { return number(value) + " s" }
-            return age(Int64(value * 1000))
+            return age(Int64(Cells.count(value * 1000)))
         case .milliseconds: return number(value) + " ms"
         case .percent: return number(value) + "%"
         case .days: return number(value) + " d"

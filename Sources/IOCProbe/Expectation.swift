@@ -1,4 +1,5 @@
 import Foundation
+import IOCCore
 import IOCHTTP
 
 /// Something a probe's answer must satisfy. A failed `critical` expectation makes the probe fail;
@@ -104,18 +105,16 @@ public struct Expectation: Sendable, CustomStringConvertible {
     }
 }
 
-/// An unanchored regular expression searched for in a response body. NSRegularExpression is immutable
-/// and thread-safe, which makes this wrapper Sendable.
-public struct BodyPattern: @unchecked Sendable {
+/// An unanchored regular expression searched for in a response body, in time linear in the body
+/// (RE2): a hostile body cannot make a probe run for minutes.
+public struct BodyPattern: Sendable {
     public let pattern: String
-    private let expression: NSRegularExpression
+    private let expression: LinearRegex
 
     public init(_ pattern: String) throws {
         self.pattern = pattern
-        expression = try NSRegularExpression(pattern: pattern, options: [])
+        expression = try LinearRegex(pattern)
     }
 
-    public func matches(_ text: String) -> Bool {
-        expression.firstMatch(in: text, options: [], range: NSRange(text.startIndex..<text.endIndex, in: text)) != nil
-    }
+    public func matches(_ text: String) -> Bool { expression.matchesPart(of: text) }
 }

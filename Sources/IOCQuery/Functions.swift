@@ -335,9 +335,9 @@ extension Evaluation {
         guard Evaluation.isValidLabelName(destination) else {
             throw fail("invalid destination label name in label_replace(): \(destination)")
         }
-        let regex: NSRegularExpression
+        let regex: LinearRegex
         do {
-            regex = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.dotMatchesLineSeparators])
+            regex = try LinearRegex(pattern, anchored: true, dotMatchesNewlines: true)
         } catch {
             throw fail("invalid regular expression in label_replace(): \(pattern)")
         }
@@ -345,58 +345,14 @@ extension Evaluation {
         var result: [VectorElement] = []
         for element in elements {
             var labels = element.labels
-            let value = element.labels[source] ?? ""
-            let whole = NSRange(value.startIndex..., in: value)
-            if let match = regex.firstMatch(in: value, range: whole) {
-                let expanded = Evaluation.expand(replacement, match: match, in: value)
-                labels[destination] = expanded
+            let value = Array((element.labels[source] ?? "").utf8)
+            if let groups = regex.match(value, anchored: true) {
+                labels[destination] = String(decoding: regex.expand(replacement, groups: groups, in: value), as: UTF8.self)
             }
             guard seen.insert(labels.fingerprint).inserted else {
                 throw fail("vector cannot contain metrics with the same labelset")
             }
             result.append(VectorElement(labels: labels, value: element.value, timestamp: element.timestamp))
-        }
-        return result
-    }
-
-    /// Go's regexp Expand: `$1`, `${1}`, `$name`, `${name}`; `$$` is a dollar.
-    static func expand(_ template: String, match: NSTextCheckingResult, in text: String) -> String {
-        var result = ""
-        var characters = Array(template)[...]
-        func group(_ number: Int) -> String {
-            guard number < match.numberOfRanges, let range = Range(match.range(at: number), in: text) else { return "" }
-            return String(text[range])
-        }
-        while let character = characters.first {
-            characters = characters.dropFirst()
-            guard character == "$" else {
-                result.append(character)
-                continue
-            }
-            if characters.first == "$" {
-                result.append("$")
-                characters = characters.dropFirst()
-                continue
-            }
-            var name = ""
-            if characters.first == "{" {
-                guard let close = characters.firstIndex(of: "}") else {
-                    result.append("$")
-                    continue
-                }
-                name = String(characters[characters.index(after: characters.startIndex)..<close])
-                characters = characters[characters.index(after: close)...]
-            } else {
-                while let next = characters.first, next.isLetter || next.isNumber || next == "_" {
-                    name.append(next)
-                    characters = characters.dropFirst()
-                }
-            }
-            if let number = Int(name) {
-                result += group(number)
-            } else if !name.isEmpty {
-                if let range = Range(match.range(withName: name), in: text) { result += text[range] }
-            }
         }
         return result
     }
