@@ -42,6 +42,8 @@ import Testing
         // systemd's own tools: the unit is valid and its exposure is OK or better (at most 2.0).
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") {
             let unit = stage.file("etc/systemd/system/iocd.service")
+            // The service's memory is bounded, whatever a query or a feed asks of it.
+            #expect(try String(contentsOfFile: unit, encoding: .utf8).contains("\nMemoryMax="))
             let verify = try await ChildProcess.run("/usr/bin/systemd-analyze", ["verify", unit])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
             let security = try await ChildProcess.run(
