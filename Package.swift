@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "iocd",
             dependencies: [
-                "IOCDaemon",
+                "IOCDaemon", "IOCQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

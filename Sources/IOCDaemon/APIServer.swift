@@ -48,11 +48,13 @@ final class APIServer: Sendable {
     private let running: RunningRequests
     let port: Int
 
-    init(host: String, port: Int, handler: @escaping @Sendable (APIRequest) -> APIResponse) async throws {
+    init(
+        host: String, port: Int, running: RunningRequests = RunningRequests(),
+        handler: @escaping @Sendable (APIRequest) -> APIResponse
+    ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
-        let running = RunningRequests()
         self.group = group
         self.pool = pool
         self.running = running
@@ -97,6 +99,8 @@ final class RunningRequests: Sendable {
     func remove(_ cancellation: QueryCancellation) {
         _ = requests.withLock { $0.removeValue(forKey: ObjectIdentifier(cancellation)) }
     }
+
+    var count: Int { requests.withLock { $0.count } }
 
     func cancelAll() {
         requests.withLock { $0.values.forEach { $0.cancel() } }

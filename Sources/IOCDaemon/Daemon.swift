@@ -2,7 +2,7 @@ import IOCAlert
 import IOCCore
 import IOCHTTP
 import IOCProbe
-import IOCQuery
+public import IOCQuery
 import IOCStore
 public import Logging
 import ServiceLifecycle
@@ -28,6 +28,8 @@ public struct DaemonError: Error, CustomStringConvertible {
 public struct Daemon: Sendable {
     public var configPath: String
     public var logger: Logger
+    /// The query engine of the API: its limits are `--query.timeout` and `--query.max-samples`.
+    public var engine = Engine()
 
     public init(configPath: String, logger: Logger) {
         self.configPath = configPath
@@ -122,17 +124,20 @@ public struct Daemon: Sendable {
         remoteWriters.forEach { $0.start() }
         var api: APIServer?
         if let listen = configuration.daemon.listen {
+            let running = RunningRequests()
             let routes = PrometheusAPI(
-                readers: ReaderPool { try writer.makeReader() }, engine: Engine(),
+                readers: ReaderPool { try writer.makeReader() }, engine: engine,
                 metrics: {
-                    SelfMetrics.text(
+                    "# HELP ioc_api_requests_running API requests being answered.\n"
+                        + "# TYPE ioc_api_requests_running gauge\nioc_api_requests_running \(running.count)\n"
+                        + SelfMetrics.text(
                         writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
                         alerting: alerting, remoteWriters: remoteWriters)
                 },
                 rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials,
                 allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host))
             do {
-                api = try await APIServer(host: listen.host, port: listen.port) { routes.handle($0) }
+                api = try await APIServer(host: listen.host, port: listen.port, running: running) { routes.handle($0) }
                 logger.info(
                     "HTTP listener started", metadata: ["address": "\(listen.host):\(api?.port ?? listen.port)"])
             } catch {

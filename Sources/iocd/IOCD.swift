@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IOCCore
 import IOCDaemon
+import IOCQuery
 import Logging
 
 @main
@@ -23,7 +24,22 @@ struct IOCD: AsyncParsableCommand {
     @Option(help: "Lowest level to log: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(
+        name: .customLong("query.timeout"),
+        help: "How long a query of the API may run before it ends with a timeout error (Prometheus' default: 2m).")
+    var queryTimeout = "2m"
+
+    @Option(
+        name: .customLong("query.max-samples"),
+        help: "The most samples a query may load or hold at once (Prometheus' default: 50000000).")
+    var queryMaxSamples = 50_000_000
+
     func validate() throws {
+        guard let timeout = Duration(prometheus: queryTimeout), timeout > .zero else {
+            throw ValidationError("--query.timeout '\(queryTimeout)': expected a duration such as 30s or 2m")
+        }
+        _ = timeout
+        guard queryMaxSamples > 0 else { throw ValidationError("--query.max-samples must be positive") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError(
                 "'\(logLevel)' is not a log level; use trace, debug, info, notice, warning, error or critical")
@@ -38,7 +54,10 @@ struct IOCD: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
         let logger = Logger(label: "iocd")
         do {
-            try await Daemon(configPath: config, logger: logger).run()
+            var daemon = Daemon(configPath: config, logger: logger)
+            daemon.engine.timeout = Duration(prometheus: queryTimeout) ?? .seconds(120)
+            daemon.engine.maxSamples = queryMaxSamples
+            try await daemon.run()
         } catch {
             logger.critical("\(error.description)")
             throw ExitCode(error.exitCode)

@@ -27,9 +27,12 @@ public final class WebhookSink: @unchecked Sendable {
     private let listener: Int32
     private let received = Mutex<[(path: String, body: String)]>([])
     private let running = Atomic<Bool>(true)
+    /// What every request is answered with: a feed for a probe to scrape, or nothing.
+    private let answerBody: [UInt8]
 
-    public init(port: Int) throws {
+    public init(port: Int, answering body: String = "") throws {
         self.port = port
+        answerBody = Array(body.utf8)
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -85,7 +88,10 @@ public final class WebhookSink: @unchecked Sendable {
                     break
                 }
             }
-            let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+            let answer =
+                Array(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(answerBody.count)\r\nConnection: close\r\n\r\n"
+                        .utf8) + answerBody
             _ = write(connection, answer, answer.count)
             close(connection)
         }
