@@ -10,7 +10,6 @@ public struct SampleAdmission: Sendable, Equatable {
         case outOfBounds = "out_of_bounds"
         case invalidMetricName = "invalid_metric_name"
         case invalidLabelName = "invalid_label_name"
-        case invalidLabelValue = "invalid_label_value"
         case labelValueTooLong = "label_value_too_long"
         case tooManyLabels = "too_many_labels"
 
@@ -67,8 +66,9 @@ public struct SampleAdmission: Sendable, Equatable {
             guard pair.name.utf8.count <= maxNameBytes, SampleAdmission.isValidLabelName(pair.name) else {
                 return .invalidLabelName
             }
+            // Values may hold any UTF-8, as in Prometheus: every output escapes or strips what a
+            // value could do (exposition escaping, terminal sanitising, report cells).
             guard pair.value.utf8.count <= maxLabelValueBytes else { return .labelValueTooLong }
-            guard !SampleAdmission.hasControlCharacters(pair.value) else { return .invalidLabelValue }
         }
         return nil
     }

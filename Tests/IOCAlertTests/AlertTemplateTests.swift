@@ -74,3 +74,30 @@ import Testing
         #expect(throws: TemplateError.self) { try template.expand(data) }
     }
 }
+
+/// Label values are hostile: the escapers of Go's text/template escape, and the humanize functions
+/// take any number a feed sends.
+@Suite struct TemplateHardeningTests {
+    let data = TemplateData(
+        labels: ["v": #"<a href="x">&'=</a> é"#, "n": "\u{1}"], value: -1e19, externalLabels: [:], externalURL: "")
+
+    @Test func htmlJsAndUrlqueryEscapeAsGoDoes() throws {
+        #expect(try AlertTemplate("{{ html .Labels.v }}").expand(data) == "&lt;a href=&#34;x&#34;&gt;&amp;&#39;=&lt;/a&gt; é")
+        #expect(
+            try AlertTemplate("{{ js .Labels.v }}").expand(data)
+                == #"\u003Ca href\u003D\"x\"\u003E\u0026\'\u003D\u003C/a\u003E é"#)
+        #expect(try AlertTemplate("{{ js .Labels.n }}").expand(data) == #"\u0001"#)
+        #expect(
+            try AlertTemplate("{{ urlquery .Labels.v }}").expand(data)
+                == "%3Ca+href%3D%22x%22%3E%26%27%3D%3C%2Fa%3E+%C3%A9")
+    }
+
+    @Test(arguments: ["humanizeDuration", "humanizeTimestamp", "humanize", "humanize1024", "humanizePercentage"])
+    func humanizeTakesAnyNumber(_ function: String) throws {
+        for value in [-1e19, 1e19, 1e300, -1e300, Double.nan, .infinity] {
+            var data = self.data
+            data.value = value
+            #expect(!(try AlertTemplate("{{ $value | \(function) }}").expand(data)).isEmpty)
+        }
+    }
+}

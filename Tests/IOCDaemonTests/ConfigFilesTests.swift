@@ -65,6 +65,11 @@ import Testing
         ("max_probes_in_flight: 0\n", ":1:23: 'max_probes_in_flight' must be between 1 and 100000, not 0"),
         ("storage:\n  path: a.db\n  retention: 12h\n", ":3:14: 'retention' must be at least 1d"),
         ("storage:\n  path: a.db\n  max_size: lots\n", ":3:13: 'lots' is not a size"),
+        // Sizes and URLs that once trapped or leaked: an error with the place, exit 78 from iocd.
+        ("storage:\n  path: a.db\n  max_size: 1e30GiB\n", ":3:13: '1e30GiB' is not a size"),
+        ("remote_write:\n  - url: https://u:pw@example.gov.vn/w\n", ":2:10: 'url' 'https://<secret>@example.gov.vn/w' has a user name"),
+        ("notifications:\n  receivers:\n    - name: w\n      webhook: {url: 'http://h/', bearer_token_file: missing}\n", ":4:54: cannot read the token file '"),
+        ("sample_admission: {max_labels: 1}\n", ":1:32: 'max_labels' must be between 2 and 1000, not 1"),
     ])
     func badDaemonConfigsAreRefusedWithTheirLocation(yaml: String, expected: String) throws {
         let directory = try TemporaryDirectory()
@@ -126,5 +131,26 @@ import Testing
         #expect(
             StoreLocation.resolve(db: nil, config: directory.file("absent.yaml"), environment: [:])
                 == "/var/lib/iocd/ioc.db")
+    }
+
+    @Test func secretFilesResolveBesideTheFileThatNamesThem() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("token", "s3cret\n")
+        let config = try directory.write(
+            "iocd.yaml",
+            "probe_files: []\nnotifications:\n  receivers:\n    - name: w\n      webhook: {url: 'http://127.0.0.1:9/', bearer_token_file: token}\n"
+                + "  route: {receiver: w}\n")
+        let loaded = try ConfigFiles.load(config)
+        #expect("\(loaded.daemon.notifications)".contains("s3cret") || loaded.daemon.notifications.receivers.count == 1)
+    }
+
+    @Test func aProbeURLWithCredentialsIsRefusedAndTheErrorHidesThem() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(
+            "probes.yaml", "groups:\n  - name: p\n    targets:\n      - url: https://admin:hunter2@portal.gov.vn/\n")
+        let config = try directory.write("iocd.yaml", "probe_files: [probes.yaml]\n")
+        let error = #expect(throws: ConfigError.self) { try ConfigFiles.load(config) }
+        #expect(error?.description.contains("basic_auth") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("hunter2") == false)
     }
 }

@@ -115,3 +115,23 @@ import Testing
         #expect(error?.message.contains("do not increase") == true)
     }
 }
+
+extension ExpositionParserTests {
+    @Test func hostileTimestampsAndNamesAreErrorsOrQuotedNames() throws {
+        #expect(throws: ExpositionParser.ParseError.self) { try parse("m 1 1e300\n# EOF\n", .openMetrics) }
+        #expect(throws: ExpositionParser.ParseError.self) { try parse("m 1 1e17\n# EOF\n", .openMetrics) }
+        #expect(throws: ExpositionParser.ParseError.self) { try parse(#"m{__name__="x"} 1"#) }
+        #expect(throws: ExpositionParser.ParseError.self) { try parse(#"{"a","b"} 1"#) }
+        let quoted = try parse(#"{"my.metric","label.name"="v"} 2"# + "\n" + #"# HELP "my.metric" A dotted name."#)
+        #expect(quoted.samples.first?.labels == Labels(["__name__": "my.metric", "label.name": "v"]))
+        #expect(quoted.metadata["my.metric"]?.help == "A dotted name.")
+        // A feed's timestamp is read as it is; admission, not the parser, decides what is kept.
+        #expect(try parse("m 1 9223372036854775807").samples.first?.sample.timestamp == .max)
+    }
+
+    @Test func metadataCountsAgainstTheSampleLimit() throws {
+        let flood = (0..<20).map { "# HELP m\($0) help" }.joined(separator: "\n") + "\nm 1\n"
+        #expect(throws: ExpositionParser.ParseError.self) { try parse(flood, limit: 10) }
+        #expect(throws: Never.self) { try parse(flood, limit: 30) }
+    }
+}

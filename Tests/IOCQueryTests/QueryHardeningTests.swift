@@ -1,0 +1,72 @@
+import IOCCore
+import IOCQuery
+import Testing
+
+/// Queries an attacker would send: each is an error with Prometheus' error type, never a trap, a
+/// stack overflow or a process that grows without bound.
+@Suite struct QueryHardeningTests {
+    @Test(arguments: [
+        "up[1000000000y]", "up[1e300]", "up offset 9999999999y", "rate(up[5m])[1000000000y:1s]",
+        String(repeating: "(", count: 20_000) + "1" + String(repeating: ")", count: 20_000),
+        String(repeating: "-", count: 30_000) + "1",
+        String(repeating: "sum(", count: 8_000) + "up" + String(repeating: ")", count: 8_000),
+        Array(repeating: "1", count: 15_000).joined(separator: "+"),
+        Array(repeating: "2", count: 400).joined(separator: "^"),
+    ])
+    func hostileQueriesAreParseErrors(_ text: String) {
+        let error = #expect(throws: QueryError.self) { try Query(parsing: text) }
+        #expect(error?.kind == .badData)
+    }
+
+    @Test func deepButReasonableQueriesStillParse() throws {
+        let nested = String(repeating: "(", count: 100) + "up" + String(repeating: ")", count: 100)
+        #expect(try Query(parsing: nested).expression.depth == 101)
+        #expect(throws: Never.self) { try Query(parsing: Array(repeating: "up", count: 200).joined(separator: " + ")) }
+    }
+
+    @Test func theSubqueryBombIsALimitErrorAtOnce() throws {
+        let query = try Query(parsing: "count_over_time(vector(1)[100d:1ms])")
+        let error = #expect(throws: QueryError.self) {
+            try Engine().instant(query, at: 1_800_000_000_000, source: MemorySeriesSource())
+        }
+        #expect(error?.kind == .execution)
+    }
+
+    @Test func aLongQueryEndsAtItsTimeoutOrWhenCancelled() throws {
+        let query = try Query(parsing: "count_over_time(vector(1)[2d:10ms])")
+        let quick = Engine(timeout: .milliseconds(200))
+        let timedOut = #expect(throws: QueryError.self) {
+            try quick.instant(query, at: 1_800_000_000_000, source: MemorySeriesSource())
+        }
+        #expect(timedOut?.kind == .timeout)
+        let cancellation = QueryCancellation()
+        cancellation.cancel()
+        let cancelled = #expect(throws: QueryError.self) {
+            try Engine().instant(query, at: 1_800_000_000_000, source: MemorySeriesSource(), cancellation: cancellation)
+        }
+        #expect(cancelled?.kind == .canceled)
+    }
+
+    @Test func rangeQueriesAreBoundedInPointsAndTimes() throws {
+        let query = try Query(parsing: "vector(1)")
+        #expect(throws: QueryError.self) {
+            try Engine().range(query, start: 0, end: 86_400_000, step: 1, source: MemorySeriesSource())
+        }
+        #expect(QueryOutput.time("1e17") == nil)
+        #expect(QueryOutput.time("-9223372036854775") == nil)
+        #expect(QueryOutput.step("1e300") == nil)
+        #expect(QueryOutput.step("0") == nil)
+        #expect(QueryOutput.step("15s") == 15_000 && QueryOutput.step("0.5") == 500)
+    }
+
+    @Test func labelReplaceUsesLinearRegexWithGoExpansion() throws {
+        let source = MemorySeriesSource()
+        source.add(Labels(["__name__": "m", "instance": "host.gov.vn:443"]), [Sample(timestamp: 0, value: 1)])
+        let query = try Query(parsing: #"label_replace(m, "host", "$1-${port}", "instance", "(.*):(?P<port>\\d+)")"#)
+        guard case .vector(let result) = try Engine().instant(query, at: 0, source: source) else {
+            Issue.record("expected a vector")
+            return
+        }
+        #expect(result.first?.labels["host"] == "host.gov.vn-443")
+    }
+}
