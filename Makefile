@@ -13,7 +13,7 @@ BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
 # Alertmanager what it got); systemd brings systemd-analyze, which checks the unit.
 TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd
 
-.PHONY: all build test demo bench deps test-deps format lint clean install uninstall
+.PHONY: all build test demo bench fuzz deps test-deps format lint clean install uninstall
 
 all: build
 
@@ -42,6 +42,12 @@ bench: deps
 	$(SWIFT) build -c release --product ioc-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/ioc-bench" all --runs $(BENCH_RUNS) --duration $(BENCH_SECONDS)
 
+# Every parser of outside input under libFuzzer for FUZZ_SECONDS in all (FUZZING.md). A build of its
+# own (.build-fuzz, with AddressSanitizer and coverage), then each target for its share of the time.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
+
 format:
 	$(SWIFT) format -i -r Sources Tests Package.swift
 
@@ -49,7 +55,7 @@ lint:
 	$(SWIFT) format lint -r --strict Sources Tests Package.swift
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
 
 # make install: the binaries, the unit, and the example configuration, probes, rules and dashboards.
 # An administrator's files in $(SYSCONFDIR)/iocd are never overwritten: the examples are always in

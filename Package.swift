@@ -99,6 +99,15 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // `make fuzz` and the replay of its findings in `make test`: every input IOC takes from outside,
+        // as a function of bytes (FUZZING.md).
+        .target(
+            name: "IOCFuzzTargets",
+            dependencies: ["IOCCore", "IOCProbe", "IOCQuery", "IOCAlert", "IOCDashboard", "IOCStore", "IOCDaemon"],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "ioc-fuzz", dependencies: ["IOCFuzzTargets"], swiftSettings: strict),
+
         // `make bench`: the figures of BENCHMARKS.md (probe engine, store, query engine), built in release mode.
         .executableTarget(
             name: "ioc-bench",
@@ -139,6 +148,7 @@ let package = Package(
             name: "IOCDaemonTests",
             dependencies: [
                 "IOCDaemon", "IOCAlert", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite",
+                "IOCFuzzTargets",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],

@@ -17,6 +17,39 @@ struct APIRequest: Sendable {
     /// Set when the client goes away or the server stops: a query still running ends early.
     var cancellation = QueryCancellation()
 
+    /// `a=1&match%5B%5D=up&b=x+y`: decoded names and values, in order.
+    static func parameters(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(String(parts[0])), !name.isEmpty else { return nil }
+            return (name, parts.count > 1 ? decode(String(parts[1])) ?? "" : "")
+        }
+    }
+
+    private static func decode(_ text: String) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
+    /// A request from its method, target (`/api/v1/query?query=up`), headers and form body.
+    init(method: String, target: String, headers: [(String, String)], body: String?) {
+        var parameters = APIRequest.parameters(
+            String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first ?? ""))
+        let contentType = headers.first { $0.0.lowercased() == "content-type" }?.1 ?? ""
+        if method == "POST", contentType.hasPrefix("application/x-www-form-urlencoded"), let body {
+            parameters += APIRequest.parameters(body)
+        }
+        self.init(
+            method: method, path: String(target.split(separator: "?").first ?? "/"), parameters: parameters,
+            headers: headers)
+    }
+
+    init(method: String, path: String, parameters: [(String, String)], headers: [(String, String)]) {
+        self.method = method
+        self.path = path
+        self.parameters = parameters
+        self.headers = headers
+    }
+
     func first(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
     func all(_ name: String) -> [String] { parameters.filter { $0.0 == name }.map(\.1) }
 }
@@ -163,15 +196,9 @@ private final class APIHandler: ChannelInboundHandler {
                     context: context)
                 return
             }
-            var parameters = APIHandler.parameters(
-                String(head.uri.split(separator: "?", maxSplits: 1).dropFirst().first ?? ""))
-            let contentType = head.headers.first(name: "Content-Type") ?? ""
-            if head.method == .POST && contentType.hasPrefix("application/x-www-form-urlencoded") {
-                parameters += APIHandler.parameters(body.readString(length: body.readableBytes) ?? "")
-            }
             let request = APIRequest(
-                method: head.method.rawValue, path: String(head.uri.split(separator: "?").first ?? "/"),
-                parameters: parameters, headers: head.headers.map { ($0.name, $0.value) })
+                method: head.method.rawValue, target: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+                body: body.readString(length: body.readableBytes))
             let handler = self.handler
             let loop = context.eventLoop
             let running = self.running
@@ -208,16 +235,4 @@ private final class APIHandler: ChannelInboundHandler {
         }
     }
 
-    /// `a=1&match%5B%5D=up&b=x+y`: decoded names and values, in order.
-    static func parameters(_ text: String) -> [(String, String)] {
-        text.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(String(parts[0])), !name.isEmpty else { return nil }
-            return (name, parts.count > 1 ? decode(String(parts[1])) ?? "" : "")
-        }
-    }
-
-    private static func decode(_ text: String) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
 }

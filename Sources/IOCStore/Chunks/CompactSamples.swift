@@ -1,4 +1,4 @@
-package import IOCCore
+public import IOCCore
 
 /// A run of one series' samples in a byte-aligned form that is cheap to append to and to skip:
 /// the open chunks in memory and the sections of the log use it. Closed chunks use the denser
@@ -220,7 +220,7 @@ struct ByteCursor {
 /// section's timestamps are based at the previous section's first (the first section's at 0):
 /// the series of one probe are next to each other and share their timestamp, which then costs a
 /// byte.
-enum LogRecord {
+public enum LogRecord {
     static func encode(_ sections: [(id: Int64, samples: CompactSamples)]) -> [UInt8] {
         var header: [UInt8] = []
         appendVarint(UInt64(sections.count), to: &header)
@@ -291,4 +291,34 @@ func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
         rest >>= 7
     }
     bytes.append(UInt8(rest))
+}
+
+extension LogRecord {
+    /// The number of samples in a log record given as bytes from the file (or from anyone),
+    /// decoded with every count and length checked: for replay and for fuzzing. Throws on damage;
+    /// never traps.
+    public static func countUntrusted(_ record: [UInt8]) throws(ChunkError) -> Int {
+        var total = 0
+        let outcome: Result<Void, ChunkError> = record.withUnsafeBytes { bytes in
+            Result { () throws(ChunkError) in
+                try sections(bytes, where: { _ in true }) { _, base, count, section throws(ChunkError) in
+                    var samples: [Sample] = []
+                    try CompactSamples.decode(section, count: count, base: base, into: &samples)
+                    total += samples.count
+                }
+            }
+        }
+        try outcome.get()
+        return total
+    }
+}
+
+extension LogRecord {
+    /// The log record of `samples` (grouped by series, each series in time order), as a commit
+    /// writes it: seeds for the fuzzer and records for tests.
+    public static func encode(samples: [(id: Int64, sample: Sample)]) -> [UInt8] {
+        var sections: [(id: Int64, samples: CompactSamples)] = []
+        for item in samples { add(item.sample, of: item.id, to: &sections) }
+        return encode(sections)
+    }
 }
