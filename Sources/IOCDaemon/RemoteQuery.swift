@@ -69,7 +69,9 @@ public struct RemoteQuery: Sendable {
         guard let pair = object as? [Any], pair.count == 2, let time = (pair[0] as? NSNumber)?.doubleValue,
             let text = pair[1] as? String, let value = Double(text) ?? PromQLTest.number(text)
         else { return nil }
-        return Sample(timestamp: Int64((time * 1000).rounded()), value: value)
+        // A remote server's times are input like any other: one beyond Int64 is no point.
+        guard let milliseconds = Int64(exactly: (time * 1000).rounded()) else { return nil }
+        return Sample(timestamp: milliseconds, value: value)
     }
 
     static func value(_ data: [String: Any], at time: Int64) throws -> QueryValue {
@@ -113,7 +115,7 @@ extension RemoteQuery {
                 rule: "", labels: RemoteQuery.labels(item["labels"]),
                 annotations: RemoteQuery.labels(item["annotations"]),
                 state: item["state"] as? String ?? "firing",
-                activeAt: Int64((active?.timeIntervalSince1970 ?? 0) * 1000), firedAt: nil, resolvedAt: nil,
+                activeAt: Int64(exactly: ((active?.timeIntervalSince1970 ?? 0) * 1000).rounded()) ?? 0, firedAt: nil, resolvedAt: nil,
                 keepFiringSince: nil, value: Double(item["value"] as? String ?? "") ?? .nan)
         }
     }

@@ -240,6 +240,6 @@ public struct DashboardScreen: Sendable {
             case .vector(let elements)? = try? reader.instant(query, at: now),
             let seconds = elements.first?.value, seconds.isFinite
         else { return nil }
-        return Int64(seconds * 1000)
+        return Int64(exactly: (seconds * 1000).rounded())
     }
 }

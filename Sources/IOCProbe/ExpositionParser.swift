@@ -100,12 +100,14 @@ public struct ExpositionParser {
         guard parts.count >= 3, ["HELP", "TYPE", "UNIT"].contains(parts[1]) else { return }  // a plain comment
         let name: String
         let rest: Substring
-        if parts[2].first == "\"" {
+        let named = parts[2].drop { $0 == " " }
+        guard !named.isEmpty else { return }  // `# HELP` alone: a plain comment
+        if named.first == "\"" {
             // A quoted name (Prometheus 3), which may hold spaces.
-            var scanner = LineScanner(line: parts[2], number: number)
-            (name, rest) = try scanner.quotedName(of: parts[2])
+            var scanner = LineScanner(line: named, number: number)
+            (name, rest) = try scanner.quotedName(of: named)
         } else {
-            let words = parts[2].split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            let words = named.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             name = String(words[0])
             rest = words.count > 1 ? words[1] : ""
             guard LineScanner.isMetricName(name) else {

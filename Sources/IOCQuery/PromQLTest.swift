@@ -219,7 +219,12 @@ public struct PromQLTest {
 
     /// `5m`, `1h30m`, `0`, `10` (seconds).
     static func duration(_ text: String) throws -> Int64 {
-        if let seconds = Double(text) { return Int64(seconds * 1000) }
+        if let seconds = Double(text) {
+            guard let milliseconds = Int64(exactly: (seconds * 1000).rounded(.towardZero)) else {
+                throw ScriptError("bad duration '\(text)'")
+            }
+            return milliseconds
+        }
         guard let tokens = try? Lexer.tokens(text), tokens.count == 2, case .duration(let milliseconds) = tokens[0].kind
         else { throw ScriptError("bad duration '\(text)'") }
         return milliseconds

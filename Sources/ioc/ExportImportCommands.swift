@@ -9,14 +9,8 @@ import IOCStore
 
 /// Times on the command line: Unix seconds (decimals allowed) or RFC 3339.
 enum CommandLineTime {
-    static func milliseconds(_ text: String) -> Int64? {
-        if let seconds = Double(text), seconds.isFinite { return Int64((seconds * 1000).rounded()) }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
-    }
+    /// The API's parser: nil outside the years 1 to 9999, never an overflow.
+    static func milliseconds(_ text: String) -> Int64? { QueryOutput.time(text) }
 }
 
 struct ExportCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IOCCore
 import IOCDaemon
+import IOCDashboard
 import IOCStore
 
 struct RelabelProvincesCommand: ParsableCommand {
@@ -34,7 +35,7 @@ struct RelabelProvincesCommand: ParsableCommand {
             if let relabelled = ProvinceRelabel.relabel(labels) { changes.append((id, labels, relabelled)) }
         }
         changes.sort { $0.from < $1.from }
-        for change in changes { print("\(change.from) -> \(change.to)") }
+        for change in changes { print(TerminalText.sanitize("\(change.from) -> \(change.to)")) }
         if dryRun {
             print("\(changes.count) series would be relabelled (dry run: nothing changed)")
             return
