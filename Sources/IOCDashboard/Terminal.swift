@@ -23,6 +23,7 @@ final class Terminal {
             throw DashboardError("cannot put the terminal in raw mode: \(String(cString: strerror(errno)))")
         }
         active = true
+        CrashRestore.arm(original)
         write("\u{1B}[?1049h\u{1B}[?25l\u{1B}[2J")
     }
 
@@ -32,6 +33,7 @@ final class Terminal {
         active = false
         write("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l")
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+        CrashRestore.disarm()
     }
 
     /// Columns and rows, or 80×24 when the terminal does not say.
@@ -61,4 +63,42 @@ final class Terminal {
 public struct DashboardError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The last line of defence: should the dashboard ever crash (a trap, a fault, an abort), the
+/// terminal is given back in the state it was found in before the process dies, rather than left
+/// in raw mode on the alternate screen. Only async-signal-safe calls run in the handler; the
+/// previous handlers (Swift's backtracer) run after it.
+enum CrashRestore {
+    private static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
+    /// Written once on the main thread before the handlers are installed; read only by them.
+    nonisolated(unsafe) private static var saved = termios()
+    nonisolated(unsafe) private static var previous: [sigaction] = Array(repeating: sigaction(), count: 32)
+    nonisolated(unsafe) private static var armed = false
+
+    static func arm(_ settings: termios) {
+        guard !armed else { return }
+        saved = settings
+        armed = true
+        for signal in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                let reset = Array("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
+                _ = reset.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                tcsetattr(STDIN_FILENO, TCSANOW, &CrashRestore.saved)
+                var before = CrashRestore.previous[Int(number)]
+                sigaction(number, &before, nil)
+                raise(number)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(signal, &action, &previous[Int(signal)])
+        }
+    }
+
+    static func disarm() {
+        guard armed else { return }
+        armed = false
+        for signal in signals { sigaction(signal, &previous[Int(signal)], nil) }
+    }
 }

@@ -110,4 +110,47 @@ import Testing
         let restored = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}"])
         #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
     }
+
+    /// Should the dashboard ever crash, the terminal is given back: cooked mode, main screen, cursor.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
+    func aCrashingDashboardGivesTheTerminalBack() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try store(directory, now: WallClock.nowMilliseconds())
+        let ioc = try BuiltProduct.path("ioc")
+        let session = "ioc-crash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let socket = directory.file("tmux.sock")
+        func tmux(_ arguments: [String]) async throws -> String {
+            try await ChildProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
+        }
+        let pidFile = directory.file("ioc.pid")
+        // A shell writes its pid and becomes the dashboard. Swift's backtracer, which runs after the
+        // terminal is restored, is told not to wait for keys.
+        let script = try directory.write(
+            "run.sh",
+            "SWIFT_BACKTRACE=interactive=no /bin/sh -c 'echo $$ > \(pidFile); exec \(ioc) dashboard --db \(path)'; sleep 60\n")
+        _ = try await tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "30", "/bin/sh \(script)"])
+        let server = try #require(
+            pid_t(try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(server, SIGTERM) }
+        let tty = try await tmux(["display-message", "-p", "-t", session, "#{pane_tty}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        func mode() async throws -> String { try await ChildProcess.run("/bin/stty", ["-a", "-F", tty]).stdout }
+        #expect(
+            try await waitUntil(timeout: .seconds(15)) {
+                try await tmux(["display-message", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("1")
+            })
+        #expect(try await mode().contains("-icanon"))
+        let pid = try #require(
+            pid_t((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        // A fatal signal, as a trap or a fault would raise.
+        kill(pid, SIGILL)
+        let given = try await waitUntil(timeout: .seconds(15)) {
+            let cooked = try await mode().split(separator: " ").contains { $0 == "icanon" }
+            let screen = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}"])
+            return cooked && screen.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1"
+        }
+        let final = try await mode()
+        #expect(given, "\(final)")
+    }
 }
