@@ -93,12 +93,37 @@ enum GoFormat {
                 output += "%!\(verb)(MISSING)"
                 continue
             }
-            output += formatted(argument, spec: spec, verb: verb)
+            output += formatted(argument, spec: bounded(spec), verb: verb)
         }
         if !remaining.isEmpty {
             output += "%!(EXTRA " + remaining.map { "\($0.goTypeName)=\($0.printed)" }.joined(separator: ", ") + ")"
         }
         return output
+    }
+
+    /// The spec with every width and precision capped at 4,096: `%999999999d` is the template
+    /// author's, but it must not ask for a gigabyte of spaces.
+    static func bounded(_ spec: String) -> String {
+        var result = ""
+        var digits = ""
+        func flush() {
+            guard !digits.isEmpty else { return }
+            // A leading 0 is a flag, not part of a width.
+            let zeros = digits.prefix { $0 == "0" }
+            let number = digits.dropFirst(zeros.count)
+            result += zeros + (number.isEmpty ? "" : String(min(Int(number) ?? 4096, 4096)))
+            digits = ""
+        }
+        for character in spec {
+            if character.isNumber {
+                digits.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return result
     }
 
     private static func formatted(_ argument: TemplateValue, spec: String, verb: Character) -> String {
