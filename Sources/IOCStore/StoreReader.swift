@@ -375,7 +375,7 @@ private struct CopiedChunks {
                     var reader = BitReader(
                         UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count,
                         fromByte: 1)
-                    missed += Int((try? reader.readVarint()) ?? 0)
+                    missed &+= Int(clamping: (try? reader.readVarint()) ?? 0)
                 }
             }
             let cache = missed <= (self.cache?.capacity ?? 0) / 2 ? self.cache : nil
@@ -391,7 +391,7 @@ private struct CopiedChunks {
                             var reader = BitReader(
                                 UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count,
                                 fromByte: 1)
-                            return total + Int((try? reader.readVarint()) ?? 0)
+                            return total &+ Int(clamping: (try? reader.readVarint()) ?? 0)
                         }
                     })
                 for chunk in chunks[position] {

@@ -193,7 +193,7 @@ struct ByteCursor {
     }
 
     mutating func uint64() throws(ChunkError) -> UInt64 {
-        guard offset + 8 <= buffer.count else { throw ChunkError.truncated }
+        guard 8 <= buffer.count - offset else { throw ChunkError.truncated }
         defer { offset += 8 }
         return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
@@ -205,7 +205,8 @@ struct ByteCursor {
 
     /// The next `count` bytes, skipped.
     mutating func take(_ count: Int) throws(ChunkError) -> UnsafeRawBufferPointer {
-        guard count >= 0, offset + count <= buffer.count else { throw ChunkError.truncated }
+        // Compared without adding: a length read from damaged bytes may be near Int.max.
+        guard count >= 0, count <= buffer.count - offset else { throw ChunkError.truncated }
         defer { offset += count }
         return UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count])
     }
