@@ -396,6 +396,15 @@ final class Evaluation {
         // Floor division, also for times before the epoch.
         var first = (start >= 0 ? start / step : (start + 1) / step - 1) * step
         if first <= start { first += step }
+        // Prometheus counts a subquery's points against the query's samples: a range of 100 days at
+        // a millisecond step is an error at once, not eight billion evaluations.
+        let steps = first <= end ? (end - first) / step + 1 : 0
+        guard steps <= Int64(engine.maxSamples) else {
+            throw QueryError(
+                query: query.text, position: nil,
+                "query processing would load too many samples into memory in query execution (a subquery of \(steps) steps; at most \(engine.maxSamples))",
+                kind: .execution)
+        }
         var positions: [Fingerprint: Int] = [:]
         var labels: [Labels] = []
         var samples: [[Sample]] = []
@@ -406,18 +415,12 @@ final class Evaluation {
             } else {
                 positions[key] = labels.count
                 labels.append(item)
-                samples.append([sample])
-            }
-        }
-        // Prometheus counts a subquery's points against the query's samples: a range of 100 days at
-        // a millisecond step is an error at once, not eight billion evaluations.
-        if first <= end {
-            let steps = (end - first) / step + 1
-            guard steps <= Int64(engine.maxSamples) else {
-                throw QueryError(
-                    query: query.text, position: nil,
-                    "query processing would load too many samples into memory in query execution (a subquery of \(steps) steps; at most \(engine.maxSamples))",
-                    kind: .execution)
+                // The first series gets room for every step at once: a long subquery of one series
+                // then costs its points, not twice as much while an array doubles and copies.
+                var points: [Sample] = []
+                points.reserveCapacity(labels.count == 1 ? Int(steps) : 16)
+                points.append(sample)
+                samples.append(points)
             }
         }
         var held = 0

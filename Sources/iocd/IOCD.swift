@@ -31,8 +31,12 @@ struct IOCD: AsyncParsableCommand {
 
     @Option(
         name: .customLong("query.max-samples"),
-        help: "The most samples a query may load or hold at once (Prometheus' default: 50000000).")
-    var queryMaxSamples = 50_000_000
+        help: """
+            The most samples a query of the API may load or hold at once. At 16 bytes a sample, the \
+            default keeps one query near 350 MB, within the unit's MemoryHigh with room for another \
+            (Prometheus' default is 50000000).
+            """)
+    var queryMaxSamples = 20_000_000
 
     func validate() throws {
         guard let timeout = Duration(prometheus: queryTimeout), timeout > .zero else {

@@ -47,7 +47,7 @@ import Testing
                 "groups:\n  - name: stats\n    interval: 1s\n    timeout: 900ms\n    labels: {province: Huế}\n    targets:\n"
                     + "      - feed: http://127.0.0.1:\(feedPort)/metrics\n")
             let daemon = try ChildProcess(
-                try BuiltProduct.path("iocd"), ["--config", config, "--query.timeout", "3s"])
+                try BuiltProduct.path("iocd"), ["--config", config, "--query.timeout", "1s"])
             defer { daemon.signal(SIGTERM) }
             let base = "http://127.0.0.1:\(port)"
             let scraped = try await waitUntil(timeout: .seconds(20)) {
