@@ -143,6 +143,12 @@ struct ProbeCommand: AsyncParsableCommand {
             guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
                 throw ValidationError("'\(target)' is not an http:// or https:// URL (use --tcp for HOST:PORT)")
             }
+            // As in probe files: a password in the URL would be printed as the target's address.
+            guard ConfigNode.redactingUserinfo(target) == target else {
+                throw ValidationError(
+                    "'\(ConfigNode.redactingUserinfo(target))' has a user name or password in it; give them with "
+                        + "--header 'Authorization: Basic ...' and a URL without them")
+            }
             var probe = HTTPProbe(url: target)
             probe.method = method.uppercased()
             probe.headers = try headers.map { line in
