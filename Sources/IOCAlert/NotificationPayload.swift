@@ -134,21 +134,5 @@ public enum NotificationPayload {
 
     /// `\n`, `\r`, `\t` and `\u001b`-like text for control characters: what goes to a log line or
     /// a syslog message cannot start a new line or act on a terminal.
-    public static func escapedControls(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
-    }
+    public static func escapedControls(_ text: String) -> String { ControlCharacters.escaped(text) }
 }

@@ -47,21 +47,8 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     /// `value` as a PromQL string literal that reads back as the same value, whatever it holds:
     /// quotes, backslashes and every control character escaped (`\r`, `\u001b`).
     public static func quote(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where SampleAdmission.isControl(scalar):
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"" + ControlCharacters.escaped(escaped) + "\""
     }
 
     public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {

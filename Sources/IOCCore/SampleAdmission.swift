@@ -127,12 +127,7 @@ public struct SampleAdmission: Sendable, Equatable {
         return !first
     }
 
-    /// C0 and C1 control characters and DEL: what a terminal or a line-based format would obey.
-    public static func hasControlCharacters(_ text: String) -> Bool {
-        text.unicodeScalars.contains { isControl($0) }
-    }
+    public static func hasControlCharacters(_ text: String) -> Bool { ControlCharacters.contained(in: text) }
 
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
-    }
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool { ControlCharacters.isControl(scalar) }
 }

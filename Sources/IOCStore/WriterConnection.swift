@@ -344,7 +344,7 @@ final class WriterConnection {
             if bounds.contains(time) { lastTimestamps[id] = time }
         }
         var samples: [(id: Int64, sample: Sample)] = []
-        var damagedHeads: [(id: Int64, block: Int64, reason: String, data: [UInt8])] = []
+        var damaged: [Damaged] = []
         let saved = try database.prepare("SELECT series_id, block, count, data FROM heads ORDER BY series_id, block")
         while try saved.step() {
             let id = saved.int64(0)
@@ -368,13 +368,13 @@ final class WriterConnection {
                 }
             }
             if let failure {
-                damagedHeads.append((id, block, failure, bytes))
+                damaged.append(
+                    Damaged(table: "heads", key: [("series_id", id), ("block", block)], reason: failure, data: bytes))
             } else {
                 samples += decoded.map { (id, $0) }
             }
         }
         apply(samples)
-        var damagedLog: [(seq: Int64, reason: String, data: [UInt8])] = []
         let log = try database.prepare("SELECT seq, data FROM log ORDER BY seq")
         while try log.step() {
             var record: [(id: Int64, sample: Sample)] = []
@@ -396,53 +396,47 @@ final class WriterConnection {
                 }
             }
             if let failure {
-                damagedLog.append((log.int64(0), failure, bytes))
+                damaged.append(Damaged(table: "log", key: [("seq", log.int64(0))], reason: failure, data: bytes))
             } else {
                 apply(record)
             }
         }
-        if !damagedHeads.isEmpty || !damagedLog.isEmpty {
-            try quarantine(heads: damagedHeads, log: damagedLog)
-        }
+        if !damaged.isEmpty { try quarantine(damaged) }
         highWater = lastTimestamps.newest
     }
 
     /// What replay set aside at open: one line each for the log.
     private(set) var quarantined: [String] = []
 
-    private func quarantine(
-        heads damagedHeads: [(id: Int64, block: Int64, reason: String, data: [UInt8])],
-        log damagedLog: [(seq: Int64, reason: String, data: [UInt8])]
-    ) throws(StoreError) {
+    /// A saved open chunk or log record that replay could not apply: its row, why, and its bytes.
+    private struct Damaged {
+        var table: String
+        var key: [(column: String, value: Int64)]
+        var reason: String
+        var data: [UInt8]
+
+        var source: String { table + " " + key.map { "\($0.column)=\($0.value)" }.joined(separator: " ") }
+    }
+
+    /// Moves the damaged rows to the `quarantine` table, in one transaction.
+    private func quarantine(_ damaged: [Damaged]) throws(StoreError) {
         let now = WallClock.nowMilliseconds()
         try database.transaction { () throws(StoreError) in
             let insert = try database.prepare(
                 "INSERT INTO quarantine (source, reason, data, quarantined_at) VALUES (?, ?, ?, ?)")
-            for head in damagedHeads {
-                insert.bind(1, "heads series_id=\(head.id) block=\(head.block)")
-                insert.bind(2, head.reason)
-                insert.bind(3, head.data)
+            for row in damaged {
+                insert.bind(1, row.source)
+                insert.bind(2, row.reason)
+                insert.bind(3, row.data)
                 insert.bind(4, now)
                 try insert.run()
-                let delete = try database.prepare("DELETE FROM heads WHERE series_id = ? AND block = ?")
-                delete.bind(1, head.id)
-                delete.bind(2, head.block)
-                try delete.run()
-            }
-            for record in damagedLog {
-                insert.bind(1, "log seq=\(record.seq)")
-                insert.bind(2, record.reason)
-                insert.bind(3, record.data)
-                insert.bind(4, now)
-                try insert.run()
-                let delete = try database.prepare("DELETE FROM log WHERE seq = ?")
-                delete.bind(1, record.seq)
+                let delete = try database.prepare(
+                    "DELETE FROM \(row.table) WHERE " + row.key.map { "\($0.column) = ?" }.joined(separator: " AND "))
+                for (index, part) in row.key.enumerated() { delete.bind(Int32(index + 1), part.value) }
                 try delete.run()
             }
         }
-        quarantined =
-            damagedHeads.map { "the saved open chunk of series \($0.id) at \($0.block): \($0.reason)" }
-            + damagedLog.map { "log record \($0.seq): \($0.reason)" }
+        quarantined = damaged.map { "\($0.source): \($0.reason)" }
     }
 
     private func forgetAfterRollback() {

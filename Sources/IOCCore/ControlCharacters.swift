@@ -1,0 +1,27 @@
+/// C0 and C1 control characters and DEL: what a terminal, a log line or a line-based format would
+/// obey rather than show. One definition for every place that removes or escapes them.
+public enum ControlCharacters {
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    public static func contained(in text: String) -> Bool { text.unicodeScalars.contains(where: isControl) }
+
+    /// `\n`, `\r`, `\t`, and `\u001b`-like text for the others: what goes to a log line, a syslog
+    /// message or a PromQL string cannot start a new line or act on a terminal.
+    public static func escaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where isControl(scalar):
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
