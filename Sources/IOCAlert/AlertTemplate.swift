@@ -581,15 +581,10 @@ private struct TemplateContext {
         case "safeHtml":
             try argument(1)
             return .string(text(arguments[0]))
-        case "html":
+        case "html", "js", "urlquery":
             try argument(1)
-            return .string(GoEscape.html(text(arguments[0])))
-        case "js":
-            try argument(1)
-            return .string(GoEscape.js(text(arguments[0])))
-        case "urlquery":
-            try argument(1)
-            return .string(GoEscape.urlQuery(text(arguments[0])))
+            let escape = name == "html" ? GoEscape.html : name == "js" ? GoEscape.js : GoEscape.urlQuery
+            return .string(escape(text(arguments[0])))
         case "match":
             try argument(2)
             return .bool(try regex(text(arguments[0])).matches(text(arguments[1])))
