@@ -68,6 +68,20 @@ import Testing
         for line in lines { #expect(TerminalText.width(of: line) <= 100) }
     }
 
+    /// Status codes and latencies a feed could write (NaN, ±Inf, 1e300): the targets view shows
+    /// them, and does not trap.
+    @Test func hostileValuesInTheTargetsView() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        for (index, value) in [Double.nan, .infinity, -.infinity, 1e300, -1e300, 1e19].enumerated() {
+            writer.append(probe("P\(index)", "dvc", success: value, latency: value, age: 1_000, code: value, now: now))
+        }
+        writer.close()
+        let text = Dashboard(storePath: path).snapshot(width: 100, height: 12, now: now)
+        #expect(text.contains("6 targets"), "\(text)")
+    }
+
     @Test func aMissingStoreIsShownNotFatal() throws {
         let directory = try TemporaryDirectory()
         let text = Dashboard(storePath: directory.file("none.db")).snapshot(width: 80, height: 8, now: now)
