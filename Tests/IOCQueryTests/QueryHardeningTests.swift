@@ -69,4 +69,12 @@ import Testing
         }
         #expect(result.first?.labels["host"] == "host.gov.vn-443")
     }
+
+    /// A silence made from the dashboard names each label with `LabelMatcher.quote`: whatever the
+    /// value holds (CR, ESC, quotes, backslashes), the notifier's parser reads back the same value.
+    @Test(arguments: ["a\rb", "x\u{1B}[31m", #"q"\\"#, "tab\there", "nul\u{0}end", "Huế\u{85}"])
+    func quotedMatcherValuesParseBack(_ value: String) throws {
+        let selector = try Selector(parsing: "{province=\(LabelMatcher.quote(value))}")
+        #expect(selector.matchers.first?.value == value)
+    }
 }
