@@ -153,6 +153,8 @@ private final class APIHandler: ChannelInboundHandler {
     private var body = ByteBuffer()
     private var tooLarge = false
     static let maxBody = 1 << 20
+    static let immediatePaths: Set<String> = ["/-/healthy", "/-/ready", "/metrics"]
+    static let maxQueued = 64
 
     init(pool: NIOThreadPool, running: RunningRequests, handler: @escaping @Sendable (APIRequest) -> APIResponse) {
         self.pool = pool
@@ -200,6 +202,21 @@ private final class APIHandler: ChannelInboundHandler {
                 method: head.method.rawValue, target: head.uri, headers: head.headers.map { ($0.name, $0.value) },
                 body: body.readString(length: body.readableBytes))
             let handler = self.handler
+            // Health and /metrics touch no store and answer at once, on this loop: a queue of slow
+            // queries must not make systemd, Prometheus or an operator think iocd is gone.
+            if APIHandler.immediatePaths.contains(request.path) {
+                send(handler(request), head: head, keepAlive: keepAlive, context: context)
+                return
+            }
+            // Beyond this many requests waiting or running, more are refused rather than queued
+            // without bound (Prometheus' --query.max-concurrency makes them wait; here they would
+            // wait behind two threads).
+            guard running.count < APIHandler.maxQueued else {
+                send(
+                    .error("too many requests are being answered; try again", type: "unavailable", status: 503),
+                    head: head, keepAlive: keepAlive, context: context)
+                return
+            }
             let loop = context.eventLoop
             let running = self.running
             current = request.cancellation
