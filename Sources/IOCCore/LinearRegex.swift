@@ -32,7 +32,7 @@ public final class LinearRegex: @unchecked Sendable {
             }
         }
         guard let made else {
-            let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw CompileError(pattern: pattern, reason: reason)
         }
         compiled = made
@@ -103,7 +103,8 @@ extension LinearRegex {
             result.append(contentsOf: utf8[range])
         }
         func isNameByte(_ byte: UInt8) -> Bool {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
         }
         while index < characters.count {

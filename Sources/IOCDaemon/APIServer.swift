@@ -33,7 +33,8 @@ struct APIRequest: Sendable {
     /// A request from its method, target (`/api/v1/query?query=up`), headers and form body.
     init(method: String, target: String, headers: [(String, String)], body: String?) {
         var parameters = APIRequest.parameters(
-            String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first ?? ""))
+            String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first ?? "")
+        )
         let contentType = headers.first { $0.0.lowercased() == "content-type" }?.1 ?? ""
         if method == "POST", contentType.hasPrefix("application/x-www-form-urlencoded"), let body {
             parameters += APIRequest.parameters(body)
@@ -99,7 +100,8 @@ final class APIServer: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(APIHandler(pool: pool, running: running, handler: handler))
+                        try channel.pipeline.syncOperations.addHandler(
+                            APIHandler(pool: pool, running: running, handler: handler))
                     }
                 }
                 .bind(host: host, port: port)

@@ -87,7 +87,8 @@ public struct Daemon: Sendable {
         let lateness = LatenessCounter()
         let admission = configuration.daemon.admission
         let probes = ProbeRuntime { targets in
-            ProbeScheduler(targets: targets, prober: Prober(client: client, admission: admission)) { target, result, due in
+            ProbeScheduler(targets: targets, prober: Prober(client: client, admission: admission)) {
+                target, result, due in
                 lateness.record(result.timestamp - due)
                 let result = result.aligned(to: due)
                 writer.append(series.samples(for: target, result))
@@ -131,8 +132,8 @@ public struct Daemon: Sendable {
                     "# HELP ioc_api_requests_running API requests being answered.\n"
                         + "# TYPE ioc_api_requests_running gauge\nioc_api_requests_running \(running.count)\n"
                         + SelfMetrics.text(
-                        writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
-                        alerting: alerting, remoteWriters: remoteWriters)
+                            writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
+                            alerting: alerting, remoteWriters: remoteWriters)
                 },
                 rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials,
                 allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host))
@@ -224,7 +225,8 @@ final class TargetHealthLog: Sendable {
             "feed samples refused",
             metadata: [
                 "job": "\(target.job)", "instance": "\(target.instance)",
-                "refused": "\(result.rejectedSamples.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))",
+                "refused":
+                    "\(result.rejectedSamples.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))",
             ])
     }
 }

@@ -199,7 +199,8 @@ public struct DaemonConfig: Sendable {
             guard let limitNode = fields[key] else { continue }
             let limit = try limitNode.int("'\(key)'")
             guard range.contains(limit) else {
-                throw limitNode.error("'\(key)' must be between \(range.lowerBound) and \(range.upperBound), not \(limit)")
+                throw limitNode.error(
+                    "'\(key)' must be between \(range.lowerBound) and \(range.upperBound), not \(limit)")
             }
             if key == "max_labels" { admission.maxLabels = limit } else { admission.maxLabelValueBytes = limit }
         }

@@ -242,7 +242,9 @@ public struct PeriodReport: Sendable {
             for unit in scored {
                 let cells =
                     [unit.rank.map(String.init), Self.cell(unit.name), Self.cell(unit.code), Self.rounded(unit.total)]
-                    + groups.map { Self.rounded(unit.groups[$0.name]) } + [unit.band.map(Self.cell), Self.signed(unit.change)]
+                    + groups.map { Self.rounded(unit.groups[$0.name]) } + [
+                        unit.band.map(Self.cell), Self.signed(unit.change),
+                    ]
                 text += "| " + cells.map { $0 ?? "—" }.joined(separator: " | ") + " |\n"
             }
             text += "\n"

@@ -115,7 +115,8 @@ extension RemoteQuery {
                 rule: "", labels: RemoteQuery.labels(item["labels"]),
                 annotations: RemoteQuery.labels(item["annotations"]),
                 state: item["state"] as? String ?? "firing",
-                activeAt: Int64(exactly: ((active?.timeIntervalSince1970 ?? 0) * 1000).rounded()) ?? 0, firedAt: nil, resolvedAt: nil,
+                activeAt: Int64(exactly: ((active?.timeIntervalSince1970 ?? 0) * 1000).rounded()) ?? 0, firedAt: nil,
+                resolvedAt: nil,
                 keepFiringSince: nil, value: Double(item["value"] as? String ?? "") ?? .nan)
         }
     }

@@ -264,7 +264,9 @@ public enum Widgets {
         let low = values.min() ?? 0
         let high = values.max() ?? 0
         let line = values.map { value in
-            high > low ? sparks[min(7, max(0, Cells.count((value - low) / (high - low) * 7.999, rounding: .towardZero)))] : sparks[0]
+            high > low
+                ? sparks[min(7, max(0, Cells.count((value - low) / (high - low) * 7.999, rounding: .towardZero)))]
+                : sparks[0]
         }.joined()
         let y = rect.y + max(0, (rect.height - 1) / 2)
         canvas.write(
@@ -307,7 +309,8 @@ public enum Widgets {
         for (index, item) in shown.enumerated() {
             var previous: (Int, Int)?
             for sample in item.samples where sample.value.isFinite {
-                let dx = Cells.count(Double(sample.timestamp - from) / span * Double(dotsWide - 1), rounding: .towardZero)
+                let dx = Cells.count(
+                    Double(sample.timestamp - from) / span * Double(dotsWide - 1), rounding: .towardZero)
                 let dy = Cells.count((top - sample.value) / (top - bottom) * Double(dotsHigh - 1))
                 let point = (min(max(dx, 0), dotsWide - 1), min(max(dy, 0), dotsHigh - 1))
                 // Join to the previous point so that steep changes are lines, not dots.
@@ -375,7 +378,8 @@ public enum Widgets {
         for (index, element) in sorted.enumerated() {
             let y = rect.y + index
             canvas.write(TerminalText.pad(TerminalText.sanitize(names[index]), to: nameWidth), x: rect.x, y: y)
-            let length = largest > 0 ? min(barWidth, max(0, Cells.count(abs(element.value) / largest * Double(barWidth)))) : 0
+            let length =
+                largest > 0 ? min(barWidth, max(0, Cells.count(abs(element.value) / largest * Double(barWidth)))) : 0
             canvas.write(
                 String(repeating: "█", count: max(length, element.value != 0 ? 1 : 0)), x: rect.x + nameWidth + 1, y: y,
                 style: CellStyle(foreground: color(for: element.value, thresholds: panel.thresholds)))

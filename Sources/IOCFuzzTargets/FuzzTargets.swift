@@ -52,7 +52,12 @@ public enum FuzzTargets {
         switch name {
         case "chunk": return shapes.map(ChunkCodec.encode)
         case "log-record":
-            return shapes.map { samples in LogRecord.encode(samples: samples.enumerated().map { (Int64($0.offset % 3 + 1), $0.element) }.sorted { ($0.0, $0.1.timestamp) < ($1.0, $1.1.timestamp) }) }
+            return shapes.map { samples in
+                LogRecord.encode(
+                    samples: samples.enumerated().map { (Int64($0.offset % 3 + 1), $0.element) }.sorted {
+                        ($0.0, $0.1.timestamp) < ($1.0, $1.1.timestamp)
+                    })
+            }
         default: return []
         }
     }

@@ -188,7 +188,10 @@ struct LineScanner {
                         if peek == "," {
                             position += 1
                         } else if peek != "}" {
-                            throw error(peek == nil ? "the line ends inside the labels (truncated?)" : "expected ',' or '}' after the name")
+                            throw error(
+                                peek == nil
+                                    ? "the line ends inside the labels (truncated?)"
+                                    : "expected ',' or '}' after the name")
                         }
                         continue
                     }

@@ -347,7 +347,8 @@ extension Evaluation {
             var labels = element.labels
             let value = Array((element.labels[source] ?? "").utf8)
             if let groups = regex.match(value, anchored: true) {
-                labels[destination] = String(decoding: regex.expand(replacement, groups: groups, in: value), as: UTF8.self)
+                labels[destination] = String(
+                    decoding: regex.expand(replacement, groups: groups, in: value), as: UTF8.self)
             }
             guard seen.insert(labels.fingerprint).inserted else {
                 throw fail("vector cannot contain metrics with the same labelset")

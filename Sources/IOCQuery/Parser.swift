@@ -49,7 +49,8 @@ struct Parser {
         tokens = try Lexer.tokens(text)
         guard tokens.count <= Query.maximumTokens else {
             throw QueryError(
-                query: text, position: 0, "the query is too long (\(tokens.count) tokens; at most \(Query.maximumTokens))")
+                query: text, position: 0,
+                "the query is too long (\(tokens.count) tokens; at most \(Query.maximumTokens))")
         }
     }
 
@@ -266,7 +267,8 @@ struct Parser {
             return milliseconds
         case .number(let seconds) where seconds.isFinite && seconds == seconds.rounded():
             // Prometheus reads a bare number in a range as seconds.
-            guard let milliseconds = Int64(exactly: seconds * 1000), abs(milliseconds) <= Duration.prometheusMaximumMilliseconds
+            guard let milliseconds = Int64(exactly: seconds * 1000),
+                abs(milliseconds) <= Duration.prometheusMaximumMilliseconds
             else { throw fail("duration out of range: at most 292 years") }
             _ = advance()
             return milliseconds

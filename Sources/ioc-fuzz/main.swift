@@ -5,15 +5,15 @@ import Foundation
 import IOCFuzzTargets
 
 #if IOC_LIBFUZZER
-/// libFuzzer's entry for programs with their own main (libclang_rt.fuzzer_no_main).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
+    /// libFuzzer's entry for programs with their own main (libclang_rt.fuzzer_no_main).
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runFuzzerDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+    ) -> Int32
 
-nonisolated(unsafe) var fuzzedTarget = ""
+    nonisolated(unsafe) var fuzzedTarget = ""
 #endif
 
 let arguments = CommandLine.arguments
@@ -35,37 +35,37 @@ guard arguments.count >= 2, FuzzTargets.names.contains(arguments[1]) else {
 }
 
 #if IOC_LIBFUZZER
-fuzzedTarget = arguments[1]
-// libFuzzer reads its own options (-max_total_time=, corpus folders) after the target's name.
-var passed = [arguments[0]] + arguments.dropFirst(2)
-var pointers: [UnsafeMutablePointer<CChar>?] = passed.map { strdup($0) } + [nil]
-var count = Int32(passed.count)
-let status = pointers.withUnsafeMutableBufferPointer { buffer -> Int32 in
-    var base = buffer.baseAddress
-    return LLVMFuzzerRunDriver(&count, &base) { data, size in
-        FuzzTargets.run(fuzzedTarget, data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-        return 0
+    fuzzedTarget = arguments[1]
+    // libFuzzer reads its own options (-max_total_time=, corpus folders) after the target's name.
+    var passed = [arguments[0]] + arguments.dropFirst(2)
+    var pointers: [UnsafeMutablePointer<CChar>?] = passed.map { strdup($0) } + [nil]
+    var count = Int32(passed.count)
+    let status = pointers.withUnsafeMutableBufferPointer { buffer -> Int32 in
+        var base = buffer.baseAddress
+        return runFuzzerDriver(&count, &base) { data, size in
+            FuzzTargets.run(fuzzedTarget, data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+            return 0
+        }
     }
-}
-exit(status)
+    exit(status)
 #else
-var files: [String] = []
-for path in arguments.dropFirst(2) {
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-        FileHandle.standardError.write(Data("ioc-fuzz: no such file: \(path)\n".utf8))
-        exit(66)
+    var files: [String] = []
+    for path in arguments.dropFirst(2) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            FileHandle.standardError.write(Data("ioc-fuzz: no such file: \(path)\n".utf8))
+            exit(66)
+        }
+        if isFolder.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            files += names.sorted().map { path + "/" + $0 }
+        } else {
+            files.append(path)
+        }
     }
-    if isFolder.boolValue {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        files += names.sorted().map { path + "/" + $0 }
-    } else {
-        files.append(path)
+    for file in files {
+        guard let data = FileManager.default.contents(atPath: file) else { continue }
+        FuzzTargets.run(arguments[1], Array(data))
     }
-}
-for file in files {
-    guard let data = FileManager.default.contents(atPath: file) else { continue }
-    FuzzTargets.run(arguments[1], Array(data))
-}
-print("ioc-fuzz \(arguments[1]): \(files.count) inputs, no crash")
+    print("ioc-fuzz \(arguments[1]): \(files.count) inputs, no crash")
 #endif

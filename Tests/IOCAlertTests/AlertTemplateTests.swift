@@ -82,7 +82,9 @@ import Testing
         labels: ["v": #"<a href="x">&'=</a> é"#, "n": "\u{1}"], value: -1e19, externalLabels: [:], externalURL: "")
 
     @Test func htmlJsAndUrlqueryEscapeAsGoDoes() throws {
-        #expect(try AlertTemplate("{{ html .Labels.v }}").expand(data) == "&lt;a href=&#34;x&#34;&gt;&amp;&#39;=&lt;/a&gt; é")
+        #expect(
+            try AlertTemplate("{{ html .Labels.v }}").expand(data)
+                == "&lt;a href=&#34;x&#34;&gt;&amp;&#39;=&lt;/a&gt; é")
         #expect(
             try AlertTemplate("{{ js .Labels.v }}").expand(data)
                 == #"\u003Ca href\u003D\"x\"\u003E\u0026\'\u003D\u003C/a\u003E é"#)

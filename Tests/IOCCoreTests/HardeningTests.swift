@@ -76,7 +76,8 @@ import Testing
         #expect(try file.secretFile("the token file") == "token")
         setenv("CREDENTIALS_DIRECTORY", directory, 1)
         defer { unsetenv("CREDENTIALS_DIRECTORY") }
-        let credential = try ConfigNode.parse(yaml: "file: ${CREDENTIALS_DIRECTORY}/token", file: "/elsewhere/iocd.yaml")
+        let credential = try ConfigNode.parse(
+            yaml: "file: ${CREDENTIALS_DIRECTORY}/token", file: "/elsewhere/iocd.yaml")
         #expect(try credential.mapping(of: "x", allowedKeys: ["file"]).required("file").secretFile("t") == "token")
     }
 
@@ -94,7 +95,8 @@ import Testing
         let named = try LinearRegex("(?P<host>[^:]+):(\\d+)", anchored: true)
         let text = Array("example.gov.vn:443".utf8)
         let groups = try #require(named.match(text, anchored: true))
-        #expect(String(decoding: named.expand("${host} on $2, $$", groups: groups, in: text), as: UTF8.self)
-            == "example.gov.vn on 443, $")
+        #expect(
+            String(decoding: named.expand("${host} on $2, $$", groups: groups, in: text), as: UTF8.self)
+                == "example.gov.vn on 443, $")
     }
 }

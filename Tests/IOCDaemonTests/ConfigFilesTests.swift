@@ -67,8 +67,14 @@ import Testing
         ("storage:\n  path: a.db\n  max_size: lots\n", ":3:13: 'lots' is not a size"),
         // Sizes and URLs that once trapped or leaked: an error with the place, exit 78 from iocd.
         ("storage:\n  path: a.db\n  max_size: 1e30GiB\n", ":3:13: '1e30GiB' is not a size"),
-        ("remote_write:\n  - url: https://u:pw@example.gov.vn/w\n", ":2:10: 'url' 'https://<secret>@example.gov.vn/w' has a user name"),
-        ("notifications:\n  receivers:\n    - name: w\n      webhook: {url: 'http://h/', bearer_token_file: missing}\n", ":4:54: cannot read the token file '"),
+        (
+            "remote_write:\n  - url: https://u:pw@example.gov.vn/w\n",
+            ":2:10: 'url' 'https://<secret>@example.gov.vn/w' has a user name"
+        ),
+        (
+            "notifications:\n  receivers:\n    - name: w\n      webhook: {url: 'http://h/', bearer_token_file: missing}\n",
+            ":4:54: cannot read the token file '"
+        ),
         ("sample_admission: {max_labels: 1}\n", ":1:32: 'max_labels' must be between 2 and 1000, not 1"),
     ])
     func badDaemonConfigsAreRefusedWithTheirLocation(yaml: String, expected: String) throws {

@@ -12,7 +12,8 @@ import Testing
     @Test(arguments: FuzzTargets.names)
     func keptInputsRunWithoutACrash(target: String) throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: "\(Self.folder)/\(target)").sorted()
-        let inputs = try files.map { try Data(contentsOf: URL(fileURLWithPath: "\(Self.folder)/\(target)/\($0)")) }
+        let inputs =
+            try files.map { try Data(contentsOf: URL(fileURLWithPath: "\(Self.folder)/\(target)/\($0)")) }
             .map { Array($0) } + FuzzTargets.seeds(for: target)
         #expect(!inputs.isEmpty, "no inputs for \(target)")
         for input in inputs { #expect(FuzzTargets.run(target, input)) }

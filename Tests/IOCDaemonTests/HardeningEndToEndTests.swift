@@ -58,14 +58,18 @@ import Testing
             // Refused samples are counted by reason, and logged once.
             let metrics = try await Self.get("\(base)/metrics").body
             for reason in ["out_of_bounds", "invalid_metric_name", "label_value_too_long"] {
-                let line = metrics.split(separator: "\n").first { $0.hasPrefix("ioc_samples_rejected_total{reason=\"\(reason)\"}") }
+                let line = metrics.split(separator: "\n").first {
+                    $0.hasPrefix("ioc_samples_rejected_total{reason=\"\(reason)\"}")
+                }
                 let count = line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
                 #expect(count >= 1, "\(reason): \(line ?? "none")")
             }
             #expect(daemon.standardError.contains("feed samples refused"))
 
             // Nothing the feed sent can forge a line of /federate; a UTF-8 name is quoted.
-            let federated = try await Self.get("\(base)/federate", ["-G", "--data-urlencode", #"match[]={job="stats"}"#]).body
+            let federated = try await Self.get(
+                "\(base)/federate", ["-G", "--data-urlencode", #"match[]={job="stats"}"#]
+            ).body
             let lines = federated.split(separator: "\n")
             #expect(!lines.contains { $0.hasPrefix("probe_success") }, "\(federated)")
             #expect(lines.contains { $0.hasPrefix(#"{"dotted.name","#) }, "\(federated)")
@@ -78,14 +82,22 @@ import Testing
                 ["--data-urlencode", "query=up offset 9999999999y"],
                 ["--data-urlencode", "query=up", "--data-urlencode", "time=1e17"],
                 ["--data-urlencode", "query=up", "--data-urlencode", "time=-9223372036854775"],
-                ["--data-urlencode", "query=" + String(repeating: "(", count: 20_000) + "1" + String(repeating: ")", count: 20_000)],
+                [
+                    "--data-urlencode",
+                    "query=" + String(repeating: "(", count: 20_000) + "1" + String(repeating: ")", count: 20_000),
+                ],
                 ["--data-urlencode", "query=" + String(repeating: "-", count: 30_000) + "1"],
-                ["--data-urlencode", "query=" + String(repeating: "sum(", count: 8_000) + "up" + String(repeating: ")", count: 8_000)],
+                [
+                    "--data-urlencode",
+                    "query=" + String(repeating: "sum(", count: 8_000) + "up" + String(repeating: ")", count: 8_000),
+                ],
                 ["--data-urlencode", "query=" + Array(repeating: "1", count: 15_000).joined(separator: "+")],
             ]
             for attack in attacks {
                 let answer = try await Self.get("\(base)/api/v1/query", attack)
-                #expect(answer.code.hasPrefix("4") && answer.body.contains(#""status":"error""#), "\(attack.last?.prefix(60) ?? ""): \(answer)")
+                #expect(
+                    answer.code.hasPrefix("4") && answer.body.contains(#""status":"error""#),
+                    "\(attack.last?.prefix(60) ?? ""): \(answer)")
             }
             for range in [
                 "start=\(now - 60)&end=\(now)&step=1e300", "start=-9e15&end=9e15&step=1e15",
@@ -123,10 +135,14 @@ import Testing
             // cancelled and iocd exits well within 10 s.
             let patient = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { patient.signal(SIGKILL) }
-            #expect(try await waitUntil(timeout: .seconds(20)) { try await Self.get("\(base)/-/healthy").code == "200" })
+            #expect(
+                try await waitUntil(timeout: .seconds(20)) { try await Self.get("\(base)/-/healthy").code == "200" })
             let slowQuery = try ChildProcess(
                 "/usr/bin/curl",
-                ["-s", "--max-time", "60", "--data-urlencode", "query=count_over_time(vector(1)[2d:10ms])", "\(base)/api/v1/query"])
+                [
+                    "-s", "--max-time", "60", "--data-urlencode", "query=count_over_time(vector(1)[2d:10ms])",
+                    "\(base)/api/v1/query",
+                ])
             defer { slowQuery.signal(SIGKILL) }
             let inFlight = try await waitUntil(timeout: .seconds(10)) {
                 try await Self.get("\(base)/metrics").body.contains("ioc_api_requests_running 1")
@@ -160,7 +176,8 @@ import Testing
             #expect(sqlite3_open(path, &database) == SQLITE_OK)
             for blob in [poisoned, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]] {
                 var statement: OpaquePointer?
-                sqlite3_prepare_v2(database, "INSERT INTO log (min_ts, max_ts, data) VALUES (0, 0, ?)", -1, &statement, nil)
+                sqlite3_prepare_v2(
+                    database, "INSERT INTO log (min_ts, max_ts, data) VALUES (0, 0, ?)", -1, &statement, nil)
                 _ = blob.withUnsafeBytes { sqlite3_bind_blob(statement, 1, $0.baseAddress, Int32($0.count), nil) }
                 #expect(sqlite3_step(statement) == SQLITE_DONE)
                 sqlite3_finalize(statement)

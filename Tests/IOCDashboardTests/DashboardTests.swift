@@ -141,7 +141,8 @@ import Testing
         // terminal is restored, is told not to wait for keys.
         let script = try directory.write(
             "run.sh",
-            "SWIFT_BACKTRACE=interactive=no /bin/sh -c 'echo $$ > \(pidFile); exec \(ioc) dashboard --db \(path)'; sleep 60\n")
+            "SWIFT_BACKTRACE=interactive=no /bin/sh -c 'echo $$ > \(pidFile); exec \(ioc) dashboard --db \(path)'; sleep 60\n"
+        )
         _ = try await tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "30", "/bin/sh \(script)"])
         let server = try #require(
             pid_t(try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -155,7 +156,8 @@ import Testing
             })
         #expect(try await mode().contains("-icanon"))
         let pid = try #require(
-            pid_t((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+            pid_t(
+                (try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
         defer { kill(pid, SIGKILL) }
         // A fatal signal, as a trap or a fault would raise.
         kill(pid, SIGILL)

@@ -29,8 +29,10 @@ import Testing
                 var canvas = Canvas(width: 40, height: 6)
                 let series = Series(
                     labels: Labels(["__name__": "up", "v": "\u{1B}[31m"]),
-                    samples: [Sample(timestamp: 0, value: 1), Sample(timestamp: 1000, value: value),
-                        Sample(timestamp: 2000, value: -value)])
+                    samples: [
+                        Sample(timestamp: 0, value: 1), Sample(timestamp: 1000, value: value),
+                        Sample(timestamp: 2000, value: -value),
+                    ])
                 switch panel.widget {
                 case .stat: Widgets.stat(value, panel: panel, in: rect, on: &canvas)
                 case .gauge: Widgets.gauge(value, panel: panel, in: rect, on: &canvas)
