@@ -1,3 +1,4 @@
+import Dispatch
 import IOCCore
 import IOCQuery
 import Testing
@@ -76,5 +77,50 @@ import Testing
     func quotedMatcherValuesParseBack(_ value: String) throws {
         let selector = try Selector(parsing: "{province=\(LabelMatcher.quote(value))}")
         #expect(selector.matchers.first?.value == value)
+    }
+
+    /// The deepest queries the parser accepts evaluate on a thread of Dispatch's pool (512 KiB of
+    /// stack), where the API, rules and dashboards may run them.
+    @Test func theDeepestAcceptedQueriesEvaluateOnASmallStack() async throws {
+        var deepest: [String] = []
+        for (open, close) in [("(", ")"), ("sum(", ")"), ("-", ""), ("abs(", ")"), ("rate(", "[5m:1m])")] {
+            var count = 1
+            while (try? Query(
+                parsing: String(repeating: open, count: count + 1) + "up" + String(repeating: close, count: count + 1)))
+                != nil
+            {
+                count += 1
+            }
+            deepest.append(String(repeating: open, count: count) + "up" + String(repeating: close, count: count))
+        }
+        for text in deepest {
+            let query = try Query(parsing: text)
+            let evaluated = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    let source = MemorySeriesSource()
+                    source.add(
+                        Labels(["__name__": "up"]),
+                        [Sample(timestamp: 0, value: 1), Sample(timestamp: 60_000, value: 2)])
+                    // Nested subqueries cost steps to the power of their depth: the timeout ends them.
+                    let engine = Engine(timeout: .seconds(1))
+                    func outcome(_ body: () throws -> Void) -> Bool {
+                        do {
+                            try body()
+                            return true
+                        } catch let error as QueryError {
+                            return error.kind == .timeout && text.contains("[5m:1m]")
+                        } catch {
+                            return false
+                        }
+                    }
+                    let instant = outcome { _ = try engine.instant(query, at: 60_000, source: source) }
+                    let range = outcome {
+                        _ = try engine.range(query, start: 0, end: 60_000, step: 15_000, source: source)
+                    }
+                    continuation.resume(returning: instant && range)
+                }
+            }
+            #expect(evaluated, "\(text.prefix(20))")
+        }
     }
 }
