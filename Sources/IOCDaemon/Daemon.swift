@@ -51,12 +51,21 @@ public struct Daemon: Sendable {
                 path: configuration.daemon.storePath,
                 retention: SampleWriter.Retention(
                     maxAge: configuration.daemon.retention, maxBytes: configuration.daemon.maxStoreBytes),
+                maxSeries: configuration.daemon.maxSeries,
                 onHealthChange: { error in
                     if let error {
                         log.error("cannot write the store; probing goes on, samples are dropped and counted: \(error)")
                     } else {
                         log.notice("the store is written again")
                     }
+                },
+                onSeriesLimit: { refused, samples in
+                    log.warning(
+                        "the store holds storage.max_series series; samples of new series are refused and counted",
+                        metadata: [
+                            "max_series": "\(configuration.daemon.maxSeries)", "refused_samples": "\(samples)",
+                            "example": "\(NotificationPayload.escapedControls(refused.description))",
+                        ])
                 })
         } catch {
             throw DaemonError("cannot open the store: \(error)", exitCode: 1)

@@ -10,6 +10,7 @@ public import IOCCore
 ///   path: /var/lib/iocd/ioc.db
 ///   retention: 90d      # history older than this is dropped, a day at a time
 ///   max_size: 10GiB     # and the oldest days beyond this size
+///   max_series: 1000000 # samples of new series beyond this many are refused and counted
 /// probe_files:
 ///   - probes/*.yaml
 /// rule_files:            # Prometheus rule files; *.test.yaml (their unit tests) are skipped
@@ -37,6 +38,8 @@ public struct DaemonConfig: Sendable {
     /// How long history is kept (default 90 days), and optionally how much of it.
     public var retention: Duration? = .seconds(90 * 86_400)
     public var maxStoreBytes: Int64?
+    /// The most series the store holds; samples of new series beyond it are refused and counted.
+    public var maxSeries = 1_000_000
     /// At most this many probes run at once; more wait their turn (and count as late).
     public var maxProbesInFlight = 256
     /// Glob patterns of rule files, made absolute or relative to the working directory.
@@ -152,7 +155,15 @@ public struct DaemonConfig: Sendable {
             maxProbesInFlight = cap
         }
         if let storageNode = top["storage"] {
-            let storage = try storageNode.mapping(of: "'storage'", allowedKeys: ["path", "retention", "max_size"])
+            let storage = try storageNode.mapping(
+                of: "'storage'", allowedKeys: ["path", "retention", "max_size", "max_series"])
+            if let seriesNode = storage["max_series"] {
+                let limit = try seriesNode.int("'max_series'")
+                guard (1_000...1_000_000_000).contains(limit) else {
+                    throw seriesNode.error("'max_series' must be between 1000 and 1000000000, not \(limit)")
+                }
+                maxSeries = limit
+            }
             if let retentionNode = storage["retention"] {
                 let duration = try retentionNode.duration("'retention'")
                 guard duration >= .seconds(86_400) else {

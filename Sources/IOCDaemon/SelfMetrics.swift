@@ -74,6 +74,10 @@ enum SelfMetrics {
             "ioc_store_samples_out_of_bounds_total", "counter",
             "Samples refused because their time is outside what the store can hold.", Double(store.outOfBounds))
         metric(
+            "ioc_store_samples_series_limit_total", "counter",
+            "Samples refused because their series would be new beyond storage.max_series.",
+            Double(store.overSeriesLimit))
+        metric(
             "ioc_store_quarantined_records", "gauge",
             "Records set aside in the quarantine table at start because they could not be replayed.",
             Double(writer.quarantined.count))

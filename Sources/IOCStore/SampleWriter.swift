@@ -26,6 +26,8 @@ public final class SampleWriter: Sendable {
         /// Samples refused because their time is outside what the store can hold
         /// (`SampleAdmission.storableTimestamps`).
         public var outOfBounds = 0
+        /// Samples refused because their series would have been new beyond `maxSeries`.
+        public var overSeriesLimit = 0
     }
 
     /// How long and how much history the store keeps; enforced by dropping whole daily partitions.
@@ -67,6 +69,10 @@ public final class SampleWriter: Sendable {
     /// Told, on the writer thread, when commits start failing (with the error) and when they recover
     /// (nil): once per change, not once per commit, so a full disk makes one log line, not thousands.
     private let onHealthChange: @Sendable (StoreError?) -> Void
+    /// Told, on the writer thread and at most once a minute, that samples of new series were
+    /// refused at the series limit: one of those series, and how many samples since the last call.
+    private let onSeriesLimit: @Sendable (Labels, Int) -> Void
+    private let seriesLimitReport = Mutex<(last: Int64, pending: Int)>((.min, 0))
     /// The open chunks, which readers made by `makeReader()` read from memory.
     private let heads = HeadTable()
     /// Closed chunks the process's readers decoded: four million samples (64 MB), a day of 15-second
@@ -76,10 +82,12 @@ public final class SampleWriter: Sendable {
     /// Opens (creating if needed) the store at `path` for writing and starts the writer thread.
     public init(
         path: String, capacity: Int = 100_000, flushInterval: Duration = .seconds(1),
-        retention: Retention = Retention(),
+        retention: Retention = Retention(), maxSeries: Int = .max,
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
-        onHealthChange: @escaping @Sendable (_ error: StoreError?) -> Void = { _ in }
+        onHealthChange: @escaping @Sendable (_ error: StoreError?) -> Void = { _ in },
+        onSeriesLimit: @escaping @Sendable (_ refused: Labels, _ samples: Int) -> Void = { _, _ in }
     ) throws(StoreError) {
+        self.onSeriesLimit = onSeriesLimit
         self.path = path
         self.onHealthChange = onHealthChange
         self.capacity = capacity
@@ -87,7 +95,7 @@ public final class SampleWriter: Sendable {
         self.retention = retention
         self.clock = clock
         // Opened here so that a bad file is reported to the caller; from now on only the thread uses it.
-        let opened = try WriterConnection(path: path, heads: heads)
+        let opened = try WriterConnection(path: path, heads: heads, maxSeries: maxSeries)
         quarantined = opened.quarantined
         let connection = WriterConnection.Handoff(opened)
         let thread = Thread { [self] in self.run(connection) }
@@ -308,7 +316,9 @@ public final class SampleWriter: Sendable {
                 $0.statistics.series += outcome.newSeries
                 $0.statistics.duplicates += outcome.duplicates
                 $0.statistics.outOfOrder += outcome.outOfOrder
+                $0.statistics.overSeriesLimit += outcome.overSeriesLimit
             }
+            if let refused = outcome.refusedSeries { reportSeriesLimit(refused, outcome.overSeriesLimit) }
         } catch {
             buffer.withLock { $0.statistics.dropped += batch.count }
             failed(error)
@@ -327,6 +337,17 @@ public final class SampleWriter: Sendable {
             return buffer.lastError != nil
         }
         if recovered { onHealthChange(nil) }
+    }
+
+    private func reportSeriesLimit(_ refused: Labels, _ samples: Int) {
+        let now = clock()
+        let due = seriesLimitReport.withLock { report -> Int? in
+            report.pending += samples
+            guard report.last == .min || now - report.last >= 60_000 else { return nil }
+            defer { report = (now, 0) }
+            return report.pending
+        }
+        if let due { onSeriesLimit(refused, due) }
     }
 
     private func failed(_ error: StoreError) {

@@ -43,9 +43,16 @@ final class WriterConnection {
     /// must not close the current hour early).
     static let aheadOfClock: Int64 = 600_000
 
-    init(path: String, heads: HeadTable = HeadTable()) throws(StoreError) {
+    /// At most this many series in the file: samples of a series that would be new beyond it are
+    /// refused (a feed that makes a new series at every scrape must not grow the store for ever).
+    let maxSeries: Int
+    /// Series in the file, counted at open and as they are made.
+    private var seriesCount = 0
+
+    init(path: String, heads: HeadTable = HeadTable(), maxSeries: Int = .max) throws(StoreError) {
         database = try Database(path: path, readOnly: false)
         self.heads = heads
+        self.maxSeries = maxSeries
         try StoreSchema.prepareForWriting(database)
         insertSeries = try database.prepare("INSERT INTO series (labels, metric, pairs) VALUES (?, ?, ?)")
         insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
@@ -58,6 +65,7 @@ final class WriterConnection {
         upsertWatermark = try database.prepare("INSERT OR REPLACE INTO watermarks (series_id, last_ts) VALUES (?, ?)")
         insertHead = try database.prepare("INSERT INTO heads (series_id, block, count, data) VALUES (?, ?, ?, ?)")
         storedMetadata = try StoreSchema.readMetadata(database)
+        seriesCount = Int(try database.scalarInt("SELECT count(*) FROM series"))
         try replay()
     }
 
@@ -78,6 +86,9 @@ final class WriterConnection {
         var newSeries = 0
         var duplicates = 0
         var outOfOrder = 0
+        /// Samples refused because their series would pass `maxSeries`, and one of their series.
+        var overSeriesLimit = 0
+        var refusedSeries: Labels?
     }
 
     /// Writes a batch (and changed metadata) in one transaction. A sample at or before its series'
@@ -103,7 +114,11 @@ final class WriterConnection {
                 var rows: [(id: Int64, sample: Sample, arrival: Int)] = []
                 rows.reserveCapacity(batch.count)
                 for (arrival, item) in batch.enumerated() {
-                    let (id, isNew) = try seriesID(for: item.labels)
+                    guard let (id, isNew) = try seriesID(for: item.labels) else {
+                        outcome.overSeriesLimit += 1
+                        outcome.refusedSeries = outcome.refusedSeries ?? item.labels
+                        continue
+                    }
                     if isNew { outcome.newSeries += 1 }
                     rows.append((id, item.sample, arrival))
                 }
@@ -441,12 +456,14 @@ final class WriterConnection {
 
     private func forgetAfterRollback() {
         seriesIDs.removeAll()
+        seriesCount = (try? Int(database.scalarInt("SELECT count(*) FROM series"))) ?? seriesCount
         chunkInserts.removeAll()
         ensuredPartitions.removeAll()
         storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
     }
 
-    private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool) {
+    /// The series' id, and whether it was made now; nil when it would be new beyond `maxSeries`.
+    private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool)? {
         let fingerprint = labels.fingerprint
         if let id = seriesIDs[fingerprint] { return (id, false) }
         let key = labels.description
@@ -457,6 +474,7 @@ final class WriterConnection {
             seriesIDs[fingerprint] = id
             return (id, false)
         }
+        guard seriesCount < maxSeries else { return nil }
         insertSeries.bind(1, key)
         insertSeries.bind(2, labels.metric ?? "")
         insertSeries.bind(3, StoreSchema.encode(labels))
@@ -469,6 +487,7 @@ final class WriterConnection {
             try insertPosting.run()
         }
         seriesIDs[fingerprint] = id
+        seriesCount += 1
         return (id, true)
     }
 }

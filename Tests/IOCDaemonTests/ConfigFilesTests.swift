@@ -76,6 +76,7 @@ import Testing
             ":4:54: cannot read the token file '"
         ),
         ("sample_admission: {max_labels: 1}\n", ":1:32: 'max_labels' must be between 2 and 1000, not 1"),
+        ("storage: {path: a.db, max_series: 5}\n", ":1:35: 'max_series' must be between 1000 and 1000000000, not 5"),
     ])
     func badDaemonConfigsAreRefusedWithTheirLocation(yaml: String, expected: String) throws {
         let directory = try TemporaryDirectory()

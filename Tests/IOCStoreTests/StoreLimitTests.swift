@@ -1,0 +1,54 @@
+import Foundation
+import IOCCore
+import IOCStore
+import Synchronization
+import TestSupport
+import Testing
+
+/// What the store refuses, whatever a producer hands it: times it cannot hold, and series beyond
+/// its limit (a feed that makes a new series at every scrape).
+@Suite struct StoreLimitTests {
+    func sample(_ name: String, _ time: Int64, _ value: Double = 1) -> LabeledSample {
+        LabeledSample(labels: Labels(["__name__": name, "job": "feed"]), sample: Sample(timestamp: time, value: value))
+    }
+
+    @Test func timesOutsideWhatTheStoreHoldsAreRefusedAndCounted() throws {
+        let directory = try TemporaryDirectory()
+        let writer = try SampleWriter(path: directory.file("ioc.db"))
+        writer.append([sample("a", .max), sample("b", .min), sample("c", 1_800_000_000_000)])
+        writer.close()
+        #expect(writer.statistics.outOfBounds == 2)
+        #expect(writer.statistics.written == 1)
+        // And a restart reads the file back.
+        let again = try SampleWriter(path: directory.file("ioc.db"))
+        again.close()
+        #expect(again.quarantined.isEmpty)
+    }
+
+    @Test func newSeriesBeyondTheLimitAreRefusedCountedAndReported() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let reports = Mutex<[(Labels, Int)]>([])
+        let writer = try SampleWriter(
+            path: path, maxSeries: 3,
+            onSeriesLimit: { labels, count in reports.withLock { $0.append((labels, count)) } })
+        writer.append((0..<5).map { sample("churn_\($0)", 1_800_000_000_000) })
+        writer.flush()
+        // Series that exist keep their samples.
+        writer.append((0..<5).map { sample("churn_\($0)", 1_800_000_015_000) })
+        writer.close()
+        #expect(writer.statistics.series == 3)
+        #expect(writer.statistics.overSeriesLimit == 4)
+        #expect(writer.statistics.written == 6)
+        let reported = reports.withLock { $0 }
+        #expect(reported.count == 1 && reported.first?.1 == 2, "\(reported)")
+        #expect(reported.first?.0.metric?.hasPrefix("churn_") == true)
+
+        // The limit counts what the file holds, across restarts.
+        let reopened = try SampleWriter(path: path, maxSeries: 3)
+        reopened.append([sample("another", 1_800_000_030_000)])
+        reopened.close()
+        #expect(reopened.statistics.overSeriesLimit == 1)
+        #expect(try StoreReader(path: path).series(matching: []).count == 3)
+    }
+}
