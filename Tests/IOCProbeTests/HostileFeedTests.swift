@@ -1,0 +1,40 @@
+import Dispatch
+import Foundation
+import IOCCore
+import IOCHTTP
+@testable import IOCProbe
+import Testing
+
+/// Feed bodies an attacker would send, parsed where the prober parses them (a thread of Dispatch's
+/// pool): an error or samples, never a crash.
+@Suite struct HostileFeedTests {
+    static func parseOnAWorker(_ feed: FeedProbe, _ body: [UInt8]) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let response = HTTPResponse(status: 200, body: body, timings: HTTPTimings(), redirects: 0, failure: nil)
+                let result = Prober.scrapeResult(feed, response: response, started: 1_800_000_000_000)
+                continuation.resume(returning: result.success || result.failure != nil)
+            }
+        }
+    }
+
+    @Test(arguments: [10, 400, 100_000])
+    func deeplyNestedJSONIsAnErrorOrData(depth: Int) async throws {
+        var feed = FeedProbe(url: "http://127.0.0.1:9/feed")
+        feed.format = .json
+        feed.json = JSONFeedMapping(
+            items: try JSONPath(parsing: "$[*]"), labels: [], metrics: [("m", try JSONPath(parsing: "$.v"))])
+        for body in [
+            String(repeating: "[", count: depth) + String(repeating: "]", count: depth),
+            String(repeating: #"{"v":"#, count: depth) + "1" + String(repeating: "}", count: depth),
+        ] {
+            #expect(await Self.parseOnAWorker(feed, Array(body.utf8)))
+        }
+    }
+
+    @Test func aSeriesOfAHundredThousandLabelsIsParsedAndRefused() async {
+        let labels = (0..<100_000).map { "l\($0)=\"v\"" }.joined(separator: ",")
+        let feed = FeedProbe(url: "http://127.0.0.1:9/metrics")
+        #expect(await Self.parseOnAWorker(feed, Array("m{\(labels)} 1\n".utf8)))
+    }
+}
