@@ -120,6 +120,18 @@ struct PrometheusAPI: Sendable {
 
     struct APIError: Error { var message: String; init(_ message: String) { self.message = message } }
 
+    /// The engine for one request: Prometheus' `timeout` parameter may shorten the query timeout
+    /// (never lengthen it past `--query.timeout`).
+    private func engine(for request: APIRequest) -> Result<Engine, APIError> {
+        guard let text = request.first("timeout") else { return .success(engine) }
+        guard let milliseconds = QueryOutput.step(text) else {
+            return .failure(APIError("invalid parameter \"timeout\": cannot parse \"\(text)\" to a valid duration"))
+        }
+        var shortened = engine
+        shortened.timeout = min(engine.timeout, .milliseconds(milliseconds))
+        return .success(shortened)
+    }
+
     private func parse(_ request: APIRequest) -> Result<Query, APIError> {
         guard let text = request.first("query"), !text.isEmpty else {
             return .failure(
@@ -137,6 +149,7 @@ struct PrometheusAPI: Sendable {
         do {
             let query = try parse(request).get()
             let time = try self.time(request.first("time"), "time", default: now).get()
+            let engine = try self.engine(for: request).get()
             let value = try readers.with { reader in
                 try engine.instant(query, at: time, source: reader, cancellation: request.cancellation)
             }
@@ -163,6 +176,7 @@ struct PrometheusAPI: Sendable {
             guard let step = QueryOutput.step(stepText) else {
                 return .error("invalid parameter \"step\": cannot parse \"\(stepText)\" to a valid duration")
             }
+            let engine = try self.engine(for: request).get()
             let series = try readers.with { reader in
                 try engine.range(
                     query, start: start, end: end, step: step, source: reader, cancellation: request.cancellation)

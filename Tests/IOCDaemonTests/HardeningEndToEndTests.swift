@@ -119,6 +119,13 @@ import Testing
                 "\(base)/api/v1/query", ["--data-urlencode", "query=count_over_time(vector(1)[2d:10ms])"])
             #expect(long.code == "503" && long.body.contains(#""errorType":"timeout""#), "\(long)")
             #expect(clock.now - started < .seconds(10))
+            // Prometheus' timeout parameter shortens the timeout of one query.
+            let short = try await Self.get(
+                "\(base)/api/v1/query",
+                ["--data-urlencode", "query=count_over_time(vector(1)[2d:10ms])", "--data-urlencode", "timeout=0.2"])
+            #expect(short.code == "503" && short.body.contains("timed out"), "\(short)")
+            let badTimeout = try await Self.get("\(base)/api/v1/query?query=up&timeout=soon")
+            #expect(badTimeout.code == "400", "\(badTimeout)")
             let peak = Self.peakResidentKiB(of: daemon.pid)
             #expect(peak.map { $0 < 512 * 1024 } == true, "peak RSS \(peak ?? -1) KiB")
 
