@@ -368,9 +368,11 @@ final class WriterConnection {
             var failure: String?
             var bytes: [UInt8] = []
             saved.withBlob(3) { blob in
-                bytes = Array(blob)
+                // The bytes are kept only to be set aside.
+                defer { if failure != nil { bytes = Array(blob) } }
                 do {
-                    guard bounds.contains(block), (0...1_000_000).contains(saved.int64(2)) else {
+                    // An hour holds at most one sample per millisecond of a series.
+                    guard bounds.contains(block), (0...Partitions.blockMilliseconds).contains(saved.int64(2)) else {
                         failure = "its hour or count is out of range"
                         return
                     }
@@ -396,7 +398,7 @@ final class WriterConnection {
             var failure: String?
             var bytes: [UInt8] = []
             log.withBlob(1) { blob in
-                bytes = Array(blob)
+                defer { if failure != nil { bytes = Array(blob) } }
                 do {
                     try LogRecord.sections(blob, where: { _ in true }) { id, base, count, section throws(ChunkError) in
                         var decoded: [Sample] = []
