@@ -88,4 +88,28 @@ struct AnchoredRegex: Sendable {
 public protocol SeriesSource {
     /// Series matching all `matchers`, each with its samples in the closed range `start...end` (ms).
     func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series]
+
+    /// The same, throwing `SampleLimitExceeded` once more than `limit` samples are loaded. A source
+    /// that can stop early (the store loads a few series at a time) does, so that a selection over
+    /// millions of series and months never sits in memory whole before the limit is seen.
+    func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws -> [Series]
+}
+
+extension SeriesSource {
+    public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws
+        -> [Series]
+    {
+        let series = try select(matchers, from: start, through: end)
+        let loaded = series.reduce(0) { $0 + $1.samples.count }
+        guard loaded <= limit else { throw SampleLimitExceeded(loaded: loaded) }
+        return series
+    }
+}
+
+/// A selection would load more samples than it may.
+public struct SampleLimitExceeded: Error, Sendable {
+    /// How many had been loaded when the source stopped.
+    public let loaded: Int
+
+    public init(loaded: Int) { self.loaded = loaded }
 }

@@ -201,7 +201,16 @@ final class Evaluation {
         var loaded = 0
         for index in 0..<query.selectorCount {
             guard let selector = selectors[index], let window = windows[index] else { continue }
-            let series = try source.select(selector.matchers, from: window.0, through: window.1)
+            let series: [Series]
+            do {
+                series = try source.select(
+                    selector.matchers, from: window.0, through: window.1, limit: engine.maxSamples - loaded)
+            } catch is SampleLimitExceeded {
+                throw QueryError(
+                    query: query.text, position: nil,
+                    "query processing would load too many samples into memory in query execution (more than \(engine.maxSamples))",
+                    kind: .execution)
+            }
             loaded += series.reduce(0) { $0 + $1.samples.count }
             if loaded > engine.maxSamples {
                 throw QueryError(

@@ -70,6 +70,41 @@ public final class StoreReader: SeriesSource {
         return zip(found, samples).map { Series(labels: $0.labels, samples: $1) }
     }
 
+    /// The chunks (a series' hour) of the first batch of a limited selection: at most 3,600 samples
+    /// each, so that the first look at the limit comes within about 115 MB of samples.
+    static let chunksPerLimitCheck: Int64 = 2_000
+
+    /// `select`, a batch of series at a time, stopping as soon as more than `limit` samples are
+    /// loaded. Batches double while the next one is expected to fit in half of what the limit
+    /// leaves, so that a large selection within its limit costs a few batches, not one per series.
+    public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws
+        -> [Series]
+    {
+        let found = try series(matching: matchers)
+        let bounds = SampleAdmission.storableTimestamps
+        let low = Swift.max(start, bounds.lowerBound)
+        let high = Swift.min(end, bounds.upperBound)
+        let hours = high >= low ? (high - low) / Partitions.blockMilliseconds + 1 : 1
+        var perBatch = Int(Swift.max(1, StoreReader.chunksPerLimitCheck / hours))
+        var result: [Series] = []
+        result.reserveCapacity(found.count)
+        var loaded = 0
+        var first = 0
+        while first < found.count {
+            let batch = found[first..<Swift.min(found.count, first + perBatch)]
+            let samples = try samples(of: batch.map(\.id), from: start, through: end)
+            for (item, points) in zip(batch, samples) {
+                loaded += points.count
+                result.append(Series(labels: item.labels, samples: points))
+            }
+            guard loaded <= limit else { throw SampleLimitExceeded(loaded: loaded) }
+            first += batch.count
+            let batchLoaded = samples.reduce(0) { $0 + $1.count }
+            if batchLoaded * 4 <= limit - loaded { perBatch *= 2 }
+        }
+        return result
+    }
+
     /// Each series' samples in `start...end`: the closed chunks of the hours before what memory holds,
     /// then the open chunks, from the writer's memory or else from the saved heads and the log.
     /// Memory is read first and the file in one read transaction after it, so a chunk closed in

@@ -51,4 +51,32 @@ import Testing
         #expect(reopened.statistics.overSeriesLimit == 1)
         #expect(try StoreReader(path: path).series(matching: []).count == 3)
     }
+
+    /// A selection with a limit stops once it has loaded more than the limit, a few series at a time,
+    /// and otherwise gives what the selection without one gives.
+    @Test func aSelectionStopsAtItsLimit() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        for series in 0..<50 {
+            writer.append(
+                (0..<100).map { step in
+                    LabeledSample(
+                        labels: Labels(["__name__": "m", "i": "\(series)"]),
+                        sample: Sample(timestamp: 1_800_000_000_000 + Int64(step) * 15_000, value: Double(step)))
+                })
+        }
+        writer.close()
+        let reader = try StoreReader(path: path)
+        let matchers = [try LabelMatcher(Labels.metricName, .equal, "m")]
+        let all = try reader.select(matchers, from: 0, through: .max)
+        #expect(all.count == 50 && all.allSatisfy { $0.samples.count == 100 })
+        #expect(try reader.select(matchers, from: .min, through: .max, limit: 5_000) == all)
+        let error = #expect(throws: SampleLimitExceeded.self) {
+            try reader.select(matchers, from: .min, through: .max, limit: 1_000)
+        }
+        // Over all time the first batch is one series, and batches grow only while they fit: loading
+        // stopped with the batch that passed the limit (11 series), not after all 50.
+        #expect(error?.loaded == 1_100)
+    }
 }
