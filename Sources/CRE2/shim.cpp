@@ -18,8 +18,10 @@ extern "C" ioc_re2 *ioc_re2_new(const char *pattern, size_t length, int dot_all,
     options.set_log_errors(false);
     options.set_encoding(re2::RE2::Options::EncodingUTF8);
     options.set_dot_nl(dot_all != 0);
-    // RE2's memory budget bounds what one hostile pattern may cost (8 MB, RE2's default).
-    options.set_max_mem(8 << 20);
+    // What one pattern may cost, its program and its DFA cache together: 2 MB rather than RE2's
+    // 8 MB, as a query may hold thousands of matchers; a 64 KB alternation (the API's largest
+    // parameter) still compiles. Past the cache RE2 falls back to its NFA, still linear.
+    options.set_max_mem(2 << 20);
     ioc_re2 *compiled = new (std::nothrow) ioc_re2(re2::StringPiece(pattern, length), options);
     if (compiled == nullptr) {
         if (error != nullptr && capacity > 0) std::strncpy(error, "out of memory", capacity - 1), error[capacity - 1] = 0;

@@ -713,12 +713,25 @@ enum GoEscape {
             case ">": out += "\\u003E"
             case "&": out += "\\u0026"
             case "=": out += "\\u003D"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value): out += unicode(scalar.value)
-            case _ where scalar.value == 0x2028 || scalar.value == 0x2029: out += unicode(scalar.value)
-            default: out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20: out += unicode(scalar.value)
+            // ASCII passes as it is (DEL too); beyond it, what Go's unicode.IsPrint refuses is escaped.
+            case _ where scalar.isASCII || isPrintable(scalar): out.unicodeScalars.append(scalar)
+            default: out += unicode(scalar.value)
             }
         }
         return out
+    }
+
+    /// Go's `unicode.IsPrint` beyond ASCII: letters, marks, numbers, punctuation and symbols.
+    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .nonspacingMark,
+            .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber, .connectorPunctuation,
+            .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation,
+            .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            true
+        default: false
+        }
     }
 
     /// `urlquery`: Go's `url.QueryEscape`.

@@ -215,14 +215,7 @@ public enum RuleFile {
         }
     }
 
-    static func isValidMetricName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first else { return false }
-        let allowed = { (scalar: Unicode.Scalar) in
-            scalar.isASCII
-                && (scalar.properties.isAlphabetic || scalar == "_" || scalar == ":" || ("0"..."9").contains(scalar))
-        }
-        return allowed(first) && !("0"..."9").contains(first) && name.unicodeScalars.allSatisfy(allowed)
-    }
+    static func isValidMetricName(_ name: String) -> Bool { Labels.isClassicMetricName(name) }
 }
 
 extension AlertTemplate {

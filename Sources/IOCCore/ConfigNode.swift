@@ -164,11 +164,7 @@ public struct ConfigNode: Sendable {
     }
 
     public static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !name.hasPrefix("__") else { return false }
-        let allowed = { (scalar: Unicode.Scalar) in
-            scalar.isASCII && (scalar.properties.isAlphabetic || scalar == "_" || ("0"..."9").contains(scalar))
-        }
-        return allowed(first) && !("0"..."9").contains(first) && name.unicodeScalars.allSatisfy(allowed)
+        Labels.isClassicLabelName(name) && !name.hasPrefix("__")
     }
 
     /// The allowed key nearest to a misspelt one, if it is near enough to be a likely typo.
@@ -226,7 +222,7 @@ extension ConfigNode {
         let url = try string(what)
         let lowered = url.lowercased()
         guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.count > 8,
-            !url.unicodeScalars.contains(where: { $0 == " " || SampleAdmission.isControl($0) })
+            !url.unicodeScalars.contains(where: { $0 == " " || ControlCharacters.isControl($0) })
         else {
             throw error("'\(ConfigNode.redactingUserinfo(url))' is not an http:// or https:// URL")
         }
@@ -270,13 +266,20 @@ extension ConfigNode {
         return String(file[...slash]) + path
     }
 
-    /// The contents of the secret file this node names (see `filePath`), without surrounding
-    /// whitespace. The error names the file, never what it holds.
+    /// The contents of the secret file this node names (see `filePath`). The error names the file,
+    /// never what it holds.
     public func secretFile(_ what: String) throws(ConfigError) -> String {
         let path = try filePath(what)
-        guard let data = FileManager.default.contents(atPath: path),
-            let text = String(data: data, encoding: .utf8)
-        else { throw error("cannot read \(what) '\(path)'") }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let text = ConfigNode.readSecret(atPath: path) else { throw error("cannot read \(what) '\(path)'") }
+        return text
+    }
+
+    /// A secret file's text without its trailing line breaks (what an editor or `echo` adds); nil
+    /// when it cannot be read. Every secret file IOC reads goes through here.
+    public static func readSecret(atPath path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var text = String(decoding: data, as: UTF8.self)
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
     }
 }

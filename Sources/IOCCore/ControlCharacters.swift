@@ -7,6 +7,12 @@ public enum ControlCharacters {
 
     public static func contained(in text: String) -> Bool { text.unicodeScalars.contains(where: isControl) }
 
+    /// The bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069): shown as
+    /// nothing, they reorder what follows, so that text reads other than it is.
+    public static func isBidiOverride(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+    }
+
     /// `\n`, `\r`, `\t`, and `\u001b`-like text for the others: what goes to a log line, a syslog
     /// message or a PromQL string cannot start a new line or act on a terminal.
     public static func escaped(_ text: String) -> String {

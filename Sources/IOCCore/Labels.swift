@@ -78,7 +78,7 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         var text = ""
         var parts: [String] = []
         if let metric {
-            if SampleAdmission.isClassicMetricName(metric) { text = metric } else { parts.append(Labels.quote(metric)) }
+            if Labels.isClassicMetricName(metric) { text = metric } else { parts.append(Labels.quote(metric)) }
         }
         for pair in pairs where pair.name != Labels.metricName {
             parts.append("\(Labels.exposedName(pair.name))=\"\(Labels.escape(pair.value))\"")
@@ -89,7 +89,39 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// A label name as the exposition format writes it: bare when classic, quoted otherwise.
     public static func exposedName(_ name: String) -> String {
-        SampleAdmission.isClassicLabelName(name) ? name : quote(name)
+        isClassicLabelName(name) ? name : quote(name)
+    }
+
+    /// A metric name as the exposition format writes it outside braces (`# TYPE` lines): bare when
+    /// classic, quoted otherwise.
+    public static func exposedMetricName(_ name: String) -> String {
+        isClassicMetricName(name) ? name : quote(name)
+    }
+
+    /// A character of a classic name: a letter or `_` (or `:` in metric names), digits after the
+    /// first. Every parser and check of Prometheus' classic names uses this one rule.
+    public static func isClassicNameScalar(_ scalar: Unicode.Scalar, first: Bool, metric: Bool) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "_": true
+        case ":": metric
+        case "0"..."9": !first
+        default: false
+        }
+    }
+
+    /// The classic metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, which needs no quoting in any output.
+    public static func isClassicMetricName(_ name: String) -> Bool { isClassic(name, metric: true) }
+
+    /// The classic label name, `[a-zA-Z_][a-zA-Z0-9_]*`.
+    public static func isClassicLabelName(_ name: String) -> Bool { isClassic(name, metric: false) }
+
+    private static func isClassic(_ name: String, metric: Bool) -> Bool {
+        var first = true
+        for scalar in name.unicodeScalars {
+            guard isClassicNameScalar(scalar, first: first, metric: metric) else { return false }
+            first = false
+        }
+        return !first
     }
 
     /// A name in double quotes, escaped as label values are.

@@ -53,13 +53,6 @@ public final class LinearRegex: @unchecked Sendable {
         return text.withUTF8 { ioc_re2_partial_match(compiled, $0.baseAddress, $0.count) == 1 }
     }
 
-    /// Whether some part of `bytes` (UTF-8) matches.
-    public func matchesPart(of bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { ioc_re2_partial_match(compiled, $0.baseAddress, $0.count) == 1 }
-        }
-    }
-
     /// The groups of the match (whole text when `anchored`, else the first match at or after the
     /// byte offset `start`), as byte ranges of `utf8`; nil where a group took no part. Nil when
     /// nothing matches.

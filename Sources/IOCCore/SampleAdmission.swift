@@ -73,21 +73,14 @@ public struct SampleAdmission: Sendable, Equatable {
         return nil
     }
 
-    /// Splits `samples` into those admitted at `now` and a count of the others by reason.
+    /// Splits `samples` into those admitted at `now` and a count of the others by reason. A scrape
+    /// has one sample per series, so each sample's labels are checked once, after its time.
     public func filter(_ samples: [LabeledSample], now: Int64) -> (admitted: [LabeledSample], rejected: [Reason: Int]) {
         var rejected: [Reason: Int] = [:]
-        var verdicts: [Labels: Reason?] = [:]
         let admitted = samples.filter { sample in
-            let labelsVerdict: Reason?
-            if let known = verdicts[sample.labels] {
-                labelsVerdict = known
-            } else {
-                labelsVerdict = check(sample.labels)
-                verdicts[sample.labels] = labelsVerdict
-            }
-            let reason = labelsVerdict ?? check(sample, now: now)
-            if let reason { rejected[reason, default: 0] += 1 }
-            return reason == nil
+            guard let reason = check(sample, now: now) else { return true }
+            rejected[reason, default: 0] += 1
+            return false
         }
         return (admitted, rejected)
     }
@@ -95,39 +88,11 @@ public struct SampleAdmission: Sendable, Equatable {
     /// Prometheus 3 takes any non-empty UTF-8 metric name (quoted on output when it is not of the
     /// classic form); IOC refuses control characters in names as well, which no exposition needs.
     public static func isValidMetricName(_ name: String) -> Bool {
-        !name.isEmpty && !hasControlCharacters(name)
+        !name.isEmpty && !ControlCharacters.contained(in: name)
     }
 
     /// As for metric names, and names starting with `__` are Prometheus' own (a feed may not set them).
     public static func isValidLabelName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix("__") && !hasControlCharacters(name)
+        !name.isEmpty && !name.hasPrefix("__") && !ControlCharacters.contained(in: name)
     }
-
-    /// The classic metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, which needs no quoting in any output.
-    public static func isClassicMetricName(_ name: String) -> Bool {
-        isClassic(name, colon: true)
-    }
-
-    /// The classic label name, `[a-zA-Z_][a-zA-Z0-9_]*`.
-    public static func isClassicLabelName(_ name: String) -> Bool {
-        isClassic(name, colon: false)
-    }
-
-    private static func isClassic(_ name: String, colon: Bool) -> Bool {
-        var first = true
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"): break
-            case UInt8(ascii: ":") where colon: break
-            case UInt8(ascii: "0")...UInt8(ascii: "9") where !first: break
-            default: return false
-            }
-            first = false
-        }
-        return !first
-    }
-
-    public static func hasControlCharacters(_ text: String) -> Bool { ControlCharacters.contained(in: text) }
-
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool { ControlCharacters.isControl(scalar) }
 }

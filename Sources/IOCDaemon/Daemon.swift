@@ -138,11 +138,9 @@ public struct Daemon: Sendable {
             let routes = PrometheusAPI(
                 readers: ReaderPool { try writer.makeReader() }, engine: engine,
                 metrics: {
-                    "# HELP ioc_api_requests_running API requests being answered.\n"
-                        + "# TYPE ioc_api_requests_running gauge\nioc_api_requests_running \(running.count)\n"
-                        + SelfMetrics.text(
-                            writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
-                            alerting: alerting, remoteWriters: remoteWriters)
+                    SelfMetrics.text(
+                        writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
+                        alerting: alerting, remoteWriters: remoteWriters, apiRequestsRunning: running.count)
                 },
                 rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials,
                 allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host))

@@ -316,8 +316,7 @@ public struct PeriodReport: Sendable {
     private static func printable(_ text: String) -> String.UnicodeScalarView {
         String.UnicodeScalarView(
             text.unicodeScalars.filter {
-                !SampleAdmission.isControl($0) && !(0x202A...0x202E).contains($0.value)
-                    && !(0x2066...0x2069).contains($0.value)
+                !ControlCharacters.isControl($0) && !ControlCharacters.isBidiOverride($0)
             })
     }
 }

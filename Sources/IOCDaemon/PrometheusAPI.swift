@@ -124,7 +124,7 @@ struct PrometheusAPI: Sendable {
     /// (never lengthen it past `--query.timeout`).
     private func engine(for request: APIRequest) -> Result<Engine, APIError> {
         guard let text = request.first("timeout") else { return .success(engine) }
-        guard let milliseconds = QueryOutput.step(text) else {
+        guard let milliseconds = QueryOutput.duration(text) else {
             return .failure(APIError("invalid parameter \"timeout\": cannot parse \"\(text)\" to a valid duration"))
         }
         var shortened = engine
@@ -173,7 +173,7 @@ struct PrometheusAPI: Sendable {
             else { return .error("invalid parameter: start, end and step are required") }
             let start = try time(startText, "start", default: 0).get()
             let end = try time(endText, "end", default: 0).get()
-            guard let step = QueryOutput.step(stepText) else {
+            guard let step = QueryOutput.duration(stepText) else {
                 return .error("invalid parameter \"step\": cannot parse \"\(stepText)\" to a valid duration")
             }
             let engine = try self.engine(for: request).get()

@@ -32,7 +32,7 @@ enum SelfMetrics {
 
     static func text(
         writer: SampleWriter, probes: ProbeSeriesWriter.Statistics, skipped: Int, lateness: LatenessCounter,
-        alerting: AlertingRuntime, remoteWriters: [RemoteWriter] = []
+        alerting: AlertingRuntime, remoteWriters: [RemoteWriter] = [], apiRequestsRunning: Int = 0
     ) -> String {
         var lines: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ value: Double, _ labels: String = "") {
@@ -42,6 +42,9 @@ enum SelfMetrics {
         }
         metric("ioc_build_info", "gauge", "IOC's version.", 1, "{version=\"\(IOCVersion.current)\"}")
         metric("process_start_time_seconds", "gauge", "When iocd started, in Unix seconds.", started)
+        metric(
+            "ioc_api_requests_running", "gauge", "API requests being answered or waiting for a thread.",
+            Double(apiRequestsRunning))
         metric("ioc_probes_total", "counter", "Probes run.", Double(probes.probes))
         metric("ioc_probes_failed_total", "counter", "Probes that failed.", Double(probes.probesFailed))
         metric("ioc_scrapes_total", "counter", "Feeds scraped.", Double(probes.scrapes))

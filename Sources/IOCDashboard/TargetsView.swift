@@ -77,6 +77,7 @@ public struct TargetsView: Sendable {
     static func formatLatency(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "-" }
         if seconds < 1 { return "\(Cells.count(seconds * 1000)) ms" }
+        if seconds >= 1e9 { return String(format: "%.3g s", seconds) }
         let tenths = Cells.count(seconds * 10)
         return "\(tenths / 10).\(tenths % 10) s"
     }

@@ -83,8 +83,9 @@ enum CrashRestore {
         for signal in signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
-                let reset = Array("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
-                _ = reset.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                // A StaticString: nothing is allocated in a signal handler.
+                let reset: StaticString = "\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n"
+                _ = Glibc.write(STDOUT_FILENO, reset.utf8Start, reset.utf8CodeUnitCount)
                 tcsetattr(STDIN_FILENO, TCSANOW, &CrashRestore.saved)
                 var before = CrashRestore.previous[Int(number)]
                 sigaction(number, &before, nil)

@@ -1,3 +1,5 @@
+import IOCCore
+
 /// Text as the terminal will show it: made safe, measured in columns, and clipped to fit.
 /// None of it depends on the process locale, which a systemd service usually lacks.
 public enum TerminalText {
@@ -18,7 +20,7 @@ public enum TerminalText {
                 if scalar.value == 0x9B || scalar.value == 0x9D || scalar.value == 0x90 {
                     skipSequenceBody(introducer: scalar.value == 0x9B ? "[" : "]", &scalars)
                 }
-            case 0x202A...0x202E, 0x2066...0x2069:
+            case _ where ControlCharacters.isBidiOverride(scalar):
                 break
             default:
                 out.append(scalar)

@@ -639,6 +639,8 @@ public enum UnitFormat {
     /// Three significant digits, at most two decimals: 0.123, 12.3, 1234.
     static func number(_ value: Double) -> String {
         let magnitude = abs(value)
+        // A feed's 1e300 would be three hundred digits: past 10¹⁵, three significant digits and an exponent.
+        if magnitude >= 1e15 { return String(format: "%.3g", value) }
         let decimals = magnitude >= 100 || magnitude == magnitude.rounded() ? 0 : (magnitude >= 10 ? 1 : 2)
         var text = String(format: "%.\(decimals)f", value)
         if text.contains(".") {

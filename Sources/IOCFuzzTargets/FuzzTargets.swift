@@ -33,7 +33,7 @@ public enum FuzzTargets {
         case "yaml-config": configuration(text)
         case "api": api(text)
         case "chunk": _ = try? ChunkCodec.decode(data)
-        case "log-record": _ = try? LogRecord.countUntrusted(data)
+        case "log-record": _ = data.withUnsafeBytes { try? LogRecord.samples(in: $0) }
         default: return false
         }
         return true
@@ -122,9 +122,15 @@ public enum FuzzTargets {
         _ = SampleAdmission().filter(samples, now: now)
     }
 
+    /// Where the API's store lives: one file per process, removed when it exits.
+    static let offlinePath = NSTemporaryDirectory() + "/ioc-fuzz-\(getpid()).db"
+
     /// An API over a store of a few series, made once per process.
     static let offline: OfflineAPI? = {
-        let path = NSTemporaryDirectory() + "/ioc-fuzz-\(getpid()).db"
+        let path = offlinePath
+        atexit {
+            for suffix in ["", "-wal", "-shm"] { unlink(FuzzTargets.offlinePath + suffix) }
+        }
         guard let writer = try? SampleWriter(path: path) else { return nil }
         for series in world {
             writer.append(series.samples.map { LabeledSample(labels: series.labels, sample: $0) })

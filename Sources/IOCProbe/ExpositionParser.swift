@@ -105,12 +105,12 @@ public struct ExpositionParser {
         if named.first == "\"" {
             // A quoted name (Prometheus 3), which may hold spaces.
             var scanner = LineScanner(line: named, number: number)
-            (name, rest) = try scanner.quotedName(of: named)
+            (name, rest) = try scanner.quotedName()
         } else {
             let words = named.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             name = String(words[0])
             rest = words.count > 1 ? words[1] : ""
-            guard LineScanner.isMetricName(name) else {
+            guard Labels.isClassicMetricName(name) else {
                 throw ParseError(line: number, message: "'\(name)' is not a metric name")
             }
         }
@@ -263,7 +263,7 @@ struct LineScanner {
     }
 
     /// A quoted name at the start of `text`, and what follows it.
-    mutating func quotedName(of text: Substring) throws(ExpositionParser.ParseError) -> (String, Substring) {
+    mutating func quotedName() throws(ExpositionParser.ParseError) -> (String, Substring) {
         let name = try quoted()
         guard !name.isEmpty else { throw error("an empty metric name") }
         let rest = String.UnicodeScalarView(characters[position...])
@@ -285,7 +285,7 @@ struct LineScanner {
 
     private mutating func identifier(metric: Bool) -> String {
         var text = String.UnicodeScalarView()
-        while let scalar = peek, LineScanner.isNameScalar(scalar, first: text.isEmpty, metric: metric) {
+        while let scalar = peek, Labels.isClassicNameScalar(scalar, first: text.isEmpty, metric: metric) {
             text.append(scalar)
             position += 1
         }
@@ -315,20 +315,6 @@ struct LineScanner {
             }
         }
         throw error("the line ends inside a label value (truncated?)")
-    }
-
-    static func isNameScalar(_ scalar: Unicode.Scalar, first: Bool, metric: Bool) -> Bool {
-        switch scalar {
-        case "a"..."z", "A"..."Z", "_": return true
-        case ":": return metric
-        case "0"..."9": return !first
-        default: return false
-        }
-    }
-
-    static func isMetricName(_ name: String) -> Bool {
-        !name.isEmpty
-            && name.unicodeScalars.enumerated().allSatisfy { isNameScalar($1, first: $0 == 0, metric: true) }
     }
 
     /// A sample value: a decimal or hexadecimal float, or NaN, +Inf, -Inf.

@@ -76,14 +76,14 @@ public enum ProbeFile {
         let instance: String
         switch (target["url"], target["tcp"]) {
         case (let urlNode?, nil):
-            let url = try httpURL(urlNode, "'url'")
+            let url = try urlNode.httpURL("'url'")
             var probe = HTTPProbe(url: url)
             try settings.apply(to: &probe)
             kind = .http(probe)
             instance = url
         case (nil, nil):
             let feedNode = try target.required("feed")
-            let url = try httpURL(feedNode, "'feed'")
+            let url = try feedNode.httpURL("'feed'")
             var feed = FeedProbe(url: url)
             try settings.apply(to: &feed)
             try readFeedSettings(target, into: &feed)
@@ -119,10 +119,6 @@ public enum ProbeFile {
 
     static let feedKeys = ["format", "json", "sample_limit"]
 
-    private static func httpURL(_ node: ConfigNode, _ what: String) throws(ConfigError) -> String {
-        try node.httpURL(what)
-    }
-
     private static func readFeedSettings(_ target: ConfigMapping, into feed: inout FeedProbe) throws(ConfigError) {
         if let formatNode = target["format"] {
             let text = try formatNode.string("'format'")
@@ -155,7 +151,7 @@ public enum ProbeFile {
                 var result: [(name: String, path: JSONPath)] = []
                 for entry in entries {
                     let valid =
-                        metricNames ? LineScanner.isMetricName(entry.key) : ConfigNode.isValidLabelName(entry.key)
+                        metricNames ? Labels.isClassicMetricName(entry.key) : ConfigNode.isValidLabelName(entry.key)
                     guard valid else {
                         throw ConfigError(
                             at: entry.keyLocation,

@@ -12,12 +12,7 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     public var debugDescription: String { "<secret>" }
 
     /// Reads a secret from a file (a trailing newline is dropped); nil if the file cannot be read.
-    public static func fromFile(_ path: String) -> Secret? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        var text = String(decoding: data, as: UTF8.self)
-        while text.last?.isNewline == true { text.removeLast() }
-        return Secret(text)
-    }
+    public static func fromFile(_ path: String) -> Secret? { ConfigNode.readSecret(atPath: path).map(Secret.init) }
 
     /// Reads a secret from an environment variable; nil if it is unset or empty.
     public static func fromEnvironment(_ name: String) -> Secret? {
@@ -30,9 +25,7 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     /// are copied, committed and shown around more than secrets should be.
     static func read(from mapping: ConfigMapping, prefix: String, what: String) throws(ConfigError) -> Secret {
         if let fileNode = mapping[prefix + "file"] {
-            let path = try fileNode.filePath("\(prefix)file")
-            guard let secret = fromFile(path) else { throw fileNode.error("cannot read the \(what) file '\(path)'") }
-            return secret
+            return Secret(try fileNode.secretFile("the \(what) file"))
         }
         if let envNode = mapping[prefix + "env"] {
             let name = try envNode.string("\(prefix)env")

@@ -181,7 +181,7 @@ final class Evaluation {
     /// When the query must have ended, and who may cancel it.
     private let deadline: ContinuousClock.Instant
     private let cancellation: QueryCancellation?
-    /// Samples loaded and points computed by subqueries and steps so far, against `maxSamples`.
+    /// The samples the selectors loaded, which count against `maxSamples` with what a subquery holds.
     private var points = 0
     private var sinceCheck = 0
 
@@ -206,18 +206,9 @@ final class Evaluation {
                 series = try source.select(
                     selector.matchers, from: window.0, through: window.1, limit: engine.maxSamples - loaded)
             } catch is SampleLimitExceeded {
-                throw QueryError(
-                    query: query.text, position: nil,
-                    "query processing would load too many samples into memory in query execution (more than \(engine.maxSamples))",
-                    kind: .execution)
+                throw tooManySamples()
             }
             loaded += series.reduce(0) { $0 + $1.samples.count }
-            if loaded > engine.maxSamples {
-                throw QueryError(
-                    query: query.text, position: nil,
-                    "query processing would load too many samples into memory in query execution (more than \(engine.maxSamples))",
-                    kind: .execution)
-            }
             points = loaded
             try checkBudget(now: true)
             data[index] = series.map { item in
@@ -297,17 +288,20 @@ final class Evaluation {
 
     func fail(_ message: String) -> QueryError { QueryError(query: query.text, position: nil, message) }
 
+    /// Prometheus' error for a query over `--query.max-samples`.
+    func tooManySamples(_ detail: String = "") -> QueryError {
+        QueryError(
+            query: query.text, position: nil,
+            "query processing would load too many samples into memory in query execution "
+                + "(\(detail)more than \(engine.maxSamples))", kind: .execution)
+    }
+
     /// Checks that `held` points (samples loaded plus what a subquery holds at once) are within the
     /// engine's limit, as Prometheus' `--query.max-samples` does, and every thousand calls looks at
     /// the clock and the cancellation: a query ends with an error rather than running on after its
     /// client has gone or the daemon is stopping.
     func checkBudget(held: Int = 0, now: Bool = false) throws {
-        if points + held > engine.maxSamples {
-            throw QueryError(
-                query: query.text, position: nil,
-                "query processing would load too many samples into memory in query execution (more than \(engine.maxSamples))",
-                kind: .execution)
-        }
+        if points + held > engine.maxSamples { throw tooManySamples() }
         sinceCheck += 1
         guard sinceCheck >= 1024 || now else { return }
         sinceCheck = 0
@@ -408,12 +402,7 @@ final class Evaluation {
         // Prometheus counts a subquery's points against the query's samples: a range of 100 days at
         // a millisecond step is an error at once, not eight billion evaluations.
         let steps = first <= end ? (end - first) / step + 1 : 0
-        guard steps <= Int64(engine.maxSamples) else {
-            throw QueryError(
-                query: query.text, position: nil,
-                "query processing would load too many samples into memory in query execution (a subquery of \(steps) steps; at most \(engine.maxSamples))",
-                kind: .execution)
-        }
+        guard steps <= Int64(engine.maxSamples) else { throw tooManySamples("a subquery of \(steps) steps; ") }
         var positions: [Fingerprint: Int] = [:]
         var labels: [Labels] = []
         var samples: [[Sample]] = []

@@ -3,6 +3,11 @@ public import IOCCore
 /// The four kinds of value a PromQL expression has.
 public enum ValueType: String, Sendable {
     case scalar, vector = "instant vector", matrix = "range vector", string
+
+    /// The type of a binary operation between sides of these types.
+    static func ofBinary(_ left: ValueType, _ right: ValueType) -> ValueType {
+        left == .scalar && right == .scalar ? .scalar : .vector
+    }
 }
 
 /// An instant-vector selector inside an expression: its matchers and offset, and a number the
@@ -37,16 +42,10 @@ public indirect enum Expression: Sendable {
         case .vector: .vector
         case .matrix, .subquery: .matrix
         case .parenthesis(let inner), .negation(let inner): inner.type
-        case .binary(_, let left, let right, _): left.type == .scalar && right.type == .scalar ? .scalar : .vector
+        case .binary(_, let left, let right, _): ValueType.ofBinary(left.type, right.type)
         case .aggregation: .vector
         case .call(let function, _): function.returns
         }
-    }
-
-    /// The type of a binary node from its sides' types, without walking the tree.
-    func shallowType(_ left: ValueType, _ right: ValueType) -> ValueType {
-        if case .binary = self { return left == .scalar && right == .scalar ? .scalar : .vector }
-        return type
     }
 
     /// The expressions directly inside this one.

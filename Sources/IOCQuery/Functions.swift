@@ -382,10 +382,7 @@ extension Evaluation {
         return result
     }
 
-    static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter || first == "_" else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-    }
+    static func isValidLabelName(_ name: String) -> Bool { Labels.isClassicLabelName(name) }
 
     // MARK: Histograms
 

@@ -151,18 +151,18 @@ struct Parser {
             if op.isSetOperator { matching.cardinality = .manyToMany }
             // `^` is right-associative: 2 ^ 3 ^ 2 is 2 ^ 9.
             let right = try parseBinary(minimum: op == .power ? op.precedence : op.precedence + 1)
-            left = try checkedBinary(op, (left, leftType), right, matching, at: position)
-            leftType = left.shallowType(leftType, right.type)
+            let rightType = right.type
+            left = try checkedBinary(op, left, leftType, right, rightType, matching, at: position)
+            leftType = ValueType.ofBinary(leftType, rightType)
         }
         return left
     }
 
     private func checkedBinary(
-        _ op: BinaryOperator, _ leftAndType: (Expression, ValueType), _ right: Expression, _ matching: VectorMatching,
-        at position: Int
+        _ op: BinaryOperator, _ left: Expression, _ leftType: ValueType, _ right: Expression, _ rightType: ValueType,
+        _ matching: VectorMatching, at position: Int
     ) throws(QueryError) -> Expression {
-        let left = leftAndType.0
-        let types = (leftAndType.1, right.type)
+        let types = (leftType, rightType)
         for type in [types.0, types.1] where type != .scalar && type != .vector {
             throw fail(
                 "binary expression must contain only scalar and instant vector types, found \(type.rawValue)",

@@ -23,9 +23,9 @@ public enum QueryOutput {
         return nil
     }
 
-    /// A range query's step: seconds (`15`, `0.5`) or a duration (`1m`), positive and at most
-    /// Prometheus' longest duration; nil otherwise.
-    public static func step(_ text: String) -> Int64? {
+    /// A duration parameter (a range query's step, a query's timeout) in milliseconds: seconds
+    /// (`15`, `0.5`) or a duration (`1m`), positive and at most Prometheus' longest; nil otherwise.
+    public static func duration(_ text: String) -> Int64? {
         if let seconds = Double(text) {
             guard seconds.isFinite, seconds > 0, let milliseconds = Int64(exactly: (seconds * 1000).rounded()),
                 milliseconds > 0, milliseconds <= Duration.prometheusMaximumMilliseconds

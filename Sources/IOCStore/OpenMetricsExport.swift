@@ -19,7 +19,7 @@ public enum OpenMetricsExport {
             if name != currentName {
                 // Names that are not classic are quoted, as Prometheus 3 writes them: a name can
                 // never end the line or start another.
-                let exposed = SampleAdmission.isClassicMetricName(name) ? name : Labels.quote(name)
+                let exposed = Labels.exposedMetricName(name)
                 write("# TYPE \(exposed) unknown\n")
                 if let help = metadata[name]?.help { write("# HELP \(exposed) \(helpText(help))\n") }
                 currentName = name
@@ -45,7 +45,7 @@ public enum OpenMetricsExport {
             switch scalar {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
-            case _ where SampleAdmission.isControl(scalar): continue
+            case _ where ControlCharacters.isControl(scalar): continue
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -93,14 +93,14 @@ public final class StoreReader: SeriesSource {
         var first = 0
         while first < found.count {
             let batch = found[first..<Swift.min(found.count, first + perBatch)]
-            let samples = try samples(of: batch.map(\.id), from: start, through: end)
-            for (item, points) in zip(batch, samples) {
-                loaded += points.count
+            var batchLoaded = 0
+            for (item, points) in zip(batch, try samples(of: batch.map(\.id), from: start, through: end)) {
+                batchLoaded += points.count
                 result.append(Series(labels: item.labels, samples: points))
             }
+            loaded += batchLoaded
             guard loaded <= limit else { throw SampleLimitExceeded(loaded: loaded) }
             first += batch.count
-            let batchLoaded = samples.reduce(0) { $0 + $1.count }
             if batchLoaded * 4 <= limit - loaded { perBatch *= 2 }
         }
         return result

@@ -400,11 +400,7 @@ final class WriterConnection {
             log.withBlob(1) { blob in
                 defer { if failure != nil { bytes = Array(blob) } }
                 do {
-                    try LogRecord.sections(blob, where: { _ in true }) { id, base, count, section throws(ChunkError) in
-                        var decoded: [Sample] = []
-                        try CompactSamples.decode(section, count: count, base: base, into: &decoded)
-                        record += decoded.map { (id, $0) }
-                    }
+                    record = try LogRecord.samples(in: blob)
                     if record.contains(where: { !bounds.contains($0.sample.timestamp) }) {
                         failure = "a time is out of range"
                     }

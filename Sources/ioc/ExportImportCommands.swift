@@ -7,12 +7,6 @@ import IOCProbe
 import IOCQuery
 import IOCStore
 
-/// Times on the command line: Unix seconds (decimals allowed) or RFC 3339.
-enum CommandLineTime {
-    /// The API's parser: nil outside the years 1 to 9999, never an overflow.
-    static func milliseconds(_ text: String) -> Int64? { QueryOutput.time(text) }
-}
-
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
@@ -36,7 +30,7 @@ struct ExportCommand: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--start", start), ("--end", end)] {
-            if let value, CommandLineTime.milliseconds(value) == nil {
+            if let value, QueryOutput.time(value) == nil {
                 throw ValidationError("\(name) '\(value)' is not Unix seconds or an RFC 3339 time")
             }
         }
@@ -49,8 +43,8 @@ struct ExportCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let from = start.flatMap(CommandLineTime.milliseconds) ?? .min
-        let through = end.flatMap(CommandLineTime.milliseconds) ?? WallClock.nowMilliseconds()
+        let from = start.flatMap(QueryOutput.time) ?? .min
+        let through = end.flatMap(QueryOutput.time) ?? WallClock.nowMilliseconds()
         let path = StoreLocation.resolve(db: store.db, config: store.config)
         do {
             let reader = try StoreReader(path: path)
@@ -103,21 +97,16 @@ struct ImportCommand: ParsableCommand {
         let bounds = SampleAdmission.storableTimestamps
         let names = SampleAdmission(maxLabels: 1000, maxLabelValueBytes: 1 << 20)
         for item in parsed.samples {
-            if !bounds.contains(item.sample.timestamp) {
-                FileHandle.standardError.write(
-                    Data(
-                        ("ioc import: \(file): \(TerminalText.sanitize(item.labels.description)) has the time "
-                            + "\(item.sample.timestamp) ms, outside the years 1 to 9999 that a store holds; nothing was imported\n")
-                            .utf8))
-                throw ExitCode(65)
-            }
-            if let reason = names.check(item.labels) {
-                FileHandle.standardError.write(
-                    Data(
-                        ("ioc import: \(file): \(TerminalText.sanitize(item.labels.description)) is refused "
-                            + "(\(reason.rawValue)); nothing was imported\n").utf8))
-                throw ExitCode(65)
-            }
+            let refusal =
+                !bounds.contains(item.sample.timestamp)
+                ? "has the time \(item.sample.timestamp) ms, outside the years 1 to 9999 that a store holds"
+                : names.check(item.labels).map { "is refused (\($0.rawValue))" }
+            guard let refusal else { continue }
+            FileHandle.standardError.write(
+                Data(
+                    "ioc import: \(file): \(TerminalText.sanitize(item.labels.description)) \(refusal); nothing was imported\n"
+                        .utf8))
+            throw ExitCode(65)  // EX_DATAERR
         }
         let path = StoreLocation.resolve(db: store.db, config: store.config)
         do {

@@ -110,7 +110,7 @@ struct QueryCommand: ParsableCommand {
 
     /// A duration (`60s`, `5m`, `1h30m`) or seconds, to milliseconds.
     static func step(_ text: String) throws -> Int64 {
-        if let step = QueryOutput.step(text) { return step }
+        if let step = QueryOutput.duration(text) { return step }
         throw ValidationError("--step '\(text)': expected a positive duration such as 60s or 5m")
     }
 

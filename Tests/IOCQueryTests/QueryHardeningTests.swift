@@ -55,9 +55,9 @@ import Testing
         }
         #expect(QueryOutput.time("1e17") == nil)
         #expect(QueryOutput.time("-9223372036854775") == nil)
-        #expect(QueryOutput.step("1e300") == nil)
-        #expect(QueryOutput.step("0") == nil)
-        #expect(QueryOutput.step("15s") == 15_000 && QueryOutput.step("0.5") == 500)
+        #expect(QueryOutput.duration("1e300") == nil)
+        #expect(QueryOutput.duration("0") == nil)
+        #expect(QueryOutput.duration("15s") == 15_000 && QueryOutput.duration("0.5") == 500)
     }
 
     @Test func labelReplaceUsesLinearRegexWithGoExpansion() throws {

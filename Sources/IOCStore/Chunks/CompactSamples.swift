@@ -295,22 +295,17 @@ func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
 }
 
 extension LogRecord {
-    /// The number of samples in a log record given as bytes from the file (or from anyone),
-    /// decoded with every count and length checked: for replay and for fuzzing. Throws on damage;
-    /// never traps.
-    public static func countUntrusted(_ record: [UInt8]) throws(ChunkError) -> Int {
-        var total = 0
-        let outcome: Result<Void, ChunkError> = record.withUnsafeBytes { bytes in
-            Result { () throws(ChunkError) in
-                try sections(bytes, where: { _ in true }) { _, base, count, section throws(ChunkError) in
-                    var samples: [Sample] = []
-                    try CompactSamples.decode(section, count: count, base: base, into: &samples)
-                    total += samples.count
-                }
-            }
+    /// Every sample of a log record read as untrusted bytes (from the file, or from anyone): each
+    /// count and length checked, so that damage throws and never traps. Replay and the fuzzer read
+    /// records through this.
+    public static func samples(in record: UnsafeRawBufferPointer) throws(ChunkError) -> [(id: Int64, sample: Sample)] {
+        var result: [(id: Int64, sample: Sample)] = []
+        try sections(record, where: { _ in true }) { id, base, count, section throws(ChunkError) in
+            var decoded: [Sample] = []
+            try CompactSamples.decode(section, count: count, base: base, into: &decoded)
+            result += decoded.map { (id, $0) }
         }
-        try outcome.get()
-        return total
+        return result
     }
 }
 
