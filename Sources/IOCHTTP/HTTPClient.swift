@@ -148,6 +148,10 @@ public final class HTTPClient: @unchecked Sendable {
             }
             if loop.timerExpired() {
                 curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+                // libcurl reports a timer only when it changes, and rounds it to milliseconds: one
+                // that came due a little early found nothing expired and is not reported again.
+                // While transfers run, look again shortly rather than lose their timeouts.
+                if running > 0 { loop.setTimerIfUnset(milliseconds: 10) }
             }
         }
         close(loop.epoll)
@@ -179,7 +183,10 @@ public final class HTTPClient: @unchecked Sendable {
 private final class SocketLoop {
     let epoll: Int32
     private var watched = Set<Int32>()
-    /// When libcurl wants `CURL_SOCKET_TIMEOUT` handled, on the monotonic clock in ms; nil for never.
+    /// When libcurl wants `CURL_SOCKET_TIMEOUT` handled, on the monotonic clock in µs; nil for never.
+    /// Kept finer than libcurl's milliseconds and never rounded down: a timer that fires even a
+    /// fraction of a millisecond early finds nothing expired, and libcurl does not report the same
+    /// timer again, so the transfer's timeout would be lost until its socket next woke.
     private var timerDeadline: UInt64?
 
     init(wakeDescriptor: Int32) {
@@ -210,13 +217,18 @@ private final class SocketLoop {
 
     /// libcurl's timer callback: -1 cancels the timer, 0 asks for an immediate call.
     func setTimer(milliseconds: Int) {
-        timerDeadline = milliseconds < 0 ? nil : SocketLoop.now() + UInt64(milliseconds)
+        timerDeadline = milliseconds < 0 ? nil : SocketLoop.now() + UInt64(milliseconds) * 1000
     }
 
+    func setTimerIfUnset(milliseconds: Int) {
+        if timerDeadline == nil { setTimer(milliseconds: milliseconds) }
+    }
+
+    /// The wait until the timer, rounded up to whole milliseconds (epoll's unit), at most `cap`.
     func millisecondsUntilTimer(cap: Int32) -> Int32 {
         guard let deadline = timerDeadline else { return cap }
         let now = SocketLoop.now()
-        return deadline <= now ? 0 : Int32(min(UInt64(cap), deadline - now))
+        return deadline <= now ? 0 : Int32(min(UInt64(cap), (deadline - now + 999) / 1000))
     }
 
     /// Whether the timer is due; if so it is cleared (libcurl sets it again as it needs).
@@ -226,10 +238,11 @@ private final class SocketLoop {
         return true
     }
 
+    /// The monotonic clock in microseconds.
     private static func now() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
+        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
     }
 }
 
