@@ -119,7 +119,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // Test-only helpers: temporary directories, waiting with deadlines, child processes.
-        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["CSQLite", "IOCCore"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "IOCCoreTests", dependencies: ["IOCCore"], swiftSettings: strict),
         .testTarget(
             name: "IOCHTTPTests", dependencies: ["IOCHTTP", "IOCSimulator", "TestSupport"], swiftSettings: strict),

@@ -108,7 +108,7 @@ func client() async {
     let before = cpuSeconds()
     let failed = await batch(transfers)
     let cpu = cpuSeconds() - before
-    client.shutdown()
+    await client.shutdown()
     print(
         "{\"mode\":\"client\",\"transfers\":\(transfers),\"failed\":\(failed),"
             + "\"cpu_us_per_transfer\":\(String(format: "%.1f", cpu / Double(transfers) * 1e6))}")
@@ -175,8 +175,8 @@ func probes() async throws {
     let cpu = cpuSeconds() - before
     task.cancel()
     await task.value
-    client.shutdown()
-    writer.close()
+    await client.shutdown()
+    await writer.close()
     let measured = window.withLock { $0 }
     let lateness = measured.lateness.sorted()
     let statistics = writer.statistics

@@ -146,38 +146,33 @@ public struct NotificationDelivery: Sendable {
     private func exec(_ notification: Notification, _ command: [String], _ timeout: Duration) throws(DeliveryError) {
         // A hook that does not read its input closes the pipe: the write must fail, not kill iocd.
         NotificationDelivery.ignoreBrokenPipes()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = NotificationDelivery.environment(for: notification)
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let ended = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in ended.signal() }
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(
+                command[0], Array(command.dropFirst()),
+                environment: NotificationDelivery.environment(for: notification),
+                input: .pipe)
         } catch {
-            throw DeliveryError("exec \(command[0]): cannot start: \(error.localizedDescription)")
+            throw DeliveryError("exec \(command[0]): \(error)")
         }
-        let body = Data(NotificationPayload.webhook(notification, externalURL: externalURL))
+        let body = NotificationPayload.webhook(notification, externalURL: externalURL)
         // A command that does not read its input must not block the sender: written on another thread.
-        let writer = Thread {
-            try? input.fileHandleForWriting.write(contentsOf: body)
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        if ended.wait(timeout: .now() + .milliseconds(Int(timeout.inMilliseconds))) == .timedOut {
-            kill(process.processIdentifier, SIGTERM)
-            if ended.wait(timeout: .now() + .seconds(2)) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                ended.wait()
+        let feeder = BackgroundThread(name: "ioc-exec-input")
+        feeder.start { _ in child.write(input: body) }
+        let limit = timeout.inMilliseconds
+        guard let status = child.waitBlocking(milliseconds: limit) else {
+            child.signal(SIGTERM)
+            if child.waitBlocking(milliseconds: 2_000) == nil {
+                child.signal(SIGKILL)
+                _ = child.waitBlocking(milliseconds: 10_000)
             }
             throw DeliveryError("exec \(command[0]): killed after \(timeout.prometheusString)")
         }
-        guard process.terminationStatus == 0, process.terminationReason == .exit else {
-            throw DeliveryError("exec \(command[0]): exited with status \(process.terminationStatus)")
+        guard status == 0 else {
+            throw DeliveryError(
+                status > 128
+                    ? "exec \(command[0]): ended by signal \(status - 128)"
+                    : "exec \(command[0]): exited with status \(status)")
         }
     }
 

@@ -23,7 +23,6 @@ public final class NotificationService: Sendable {
         var queue: [QueuedNotification] = []
         var nextID: Int64 = 0
         var statistics = Statistics()
-        var stopping = false
         /// Receivers whose last delivery failed, so that a long outage logs once, not per retry.
         var failing: Set<String> = []
     }
@@ -34,8 +33,7 @@ public final class NotificationService: Sendable {
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let shared: Mutex<Shared>
-    private let wake = DispatchSemaphore(value: 0)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread = Mutex<BackgroundThread?>(nil)
 
     public init(
         config: NotifierConfig, writer: SampleWriter, delivery: NotificationDelivery, logger: Logger,
@@ -70,19 +68,17 @@ public final class NotificationService: Sendable {
         if !queue.isEmpty {
             logger.info("notifications waiting from before the restart", metadata: ["count": "\(queue.count)"])
         }
-        let thread = Thread { [self] in
-            self.loop()
-            self.stopped.signal()
-        }
-        thread.name = "ioc-notifier"
-        thread.start()
+        let started = BackgroundThread(name: "ioc-notifier")
+        thread.withLock { $0 = started }
+        started.start { [self] thread in loop(thread) }
     }
 
-    public func shutdown() {
-        shared.withLock { $0.stopping = true }
-        wake.signal()
-        stopped.wait()
-    }
+    /// Stops after the delivery in progress, if any; what waits stays queued in the store.
+    public func stop() async { await thread.withLock { $0 }?.stop() }
+
+    /// `stop()` for synchronous callers on threads of their own.
+    @available(*, noasync, message: "use 'await stop()'")
+    public func shutdown() { thread.withLock { $0 }?.stopWaiting() }
 
     /// The alerts of the rules just evaluated, by rule key: pending ones are not notified, firing
     /// ones are, resolved ones (that fired) send their resolution.
@@ -105,21 +101,20 @@ public final class NotificationService: Sendable {
                 shared.state.update(notifiable, from: rule, at: now)
             }
         }
-        wake.signal()
+        thread.withLock { $0 }?.wake()
     }
 
-    private func loop() {
+    private func loop(_ thread: BackgroundThread) {
         let reader = try? writer.makeReader()
-        while !shared.withLock({ $0.stopping }) {
+        while !thread.isStopping {
             let now = clock()
             let silences = (try? reader?.silences()) ?? []
             enqueue(now: now, silences: silences.compactMap(NotificationService.silence))
-            deliverDue(now: clock())
+            deliverDue(now: clock(), thread: thread)
             let next = shared.withLock { shared in
                 min(shared.state.nextFlush ?? .max, shared.queue.map(\.nextAttempt).min() ?? .max)
             }
-            let wait = max(10, min(1_000, next - clock()))
-            _ = wake.wait(timeout: .now() + .milliseconds(Int(wait)))
+            thread.pause(milliseconds: max(10, min(1_000, next - clock())))
         }
     }
 
@@ -170,10 +165,10 @@ public final class NotificationService: Sendable {
             queued: added)
     }
 
-    private func deliverDue(now: Int64) {
+    private func deliverDue(now: Int64, thread: BackgroundThread) {
         let due = shared.withLock { shared in shared.queue.filter { $0.nextAttempt <= now } }
         for item in due {
-            guard !shared.withLock({ $0.stopping }) else { return }
+            guard !thread.isStopping else { return }
             guard let notification = NotificationCoding.decode(item.payload),
                 let integration = config.receivers[item.receiver]?.integrations[safe: item.integration]
             else {

@@ -26,9 +26,7 @@ public final class RuleScheduler: Sendable {
     private let context: RuleContext
     private let logger: Logger
     private let clock: @Sendable () -> Int64
-    private let stop = Mutex(false)
-    private let wake = DispatchSemaphore(value: 0)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread = Mutex<BackgroundThread?>(nil)
     private let counters = Mutex(Statistics())
     /// Called after each group's evaluation with its rules' alerts by rule key, on the scheduler's
     /// thread: the notifier's way in.
@@ -52,22 +50,19 @@ public final class RuleScheduler: Sendable {
 
     /// Starts the thread. Returns at once.
     public func start() {
-        let thread = Thread { [self] in
-            self.loop()
-            self.stopped.signal()
-        }
-        thread.name = "ioc-rules"
-        thread.start()
+        let started = BackgroundThread(name: "ioc-rules")
+        thread.withLock { $0 = started }
+        started.start { [self] thread in loop(thread) }
     }
 
     /// Stops after the evaluation in progress, if any; returns when the thread has ended.
-    public func shutdown() {
-        stop.withLock { $0 = true }
-        wake.signal()
-        stopped.wait()
-    }
+    public func stop() async { await thread.withLock { $0 }?.stop() }
 
-    private func loop() {
+    /// `stop()` for synchronous callers on threads of their own.
+    @available(*, noasync, message: "use 'await stop()'")
+    public func shutdown() { thread.withLock { $0 }?.stopWaiting() }
+
+    private func loop(_ thread: BackgroundThread) {
         let evaluators = groups.map { GroupEvaluator(group: $0, context: context) }
         let reader: StoreReader
         do {
@@ -92,11 +87,12 @@ public final class RuleScheduler: Sendable {
             let slot = now - now % interval + offset
             return slot <= now ? slot + interval : slot
         }
-        while !stop.withLock({ $0 }) {
+        while !thread.isStopping {
             guard let soonest = next.indices.min(by: { next[$0] < next[$1] }) else { return }
             let wait = next[soonest] - clock()
             if wait > 0 {
-                _ = wake.wait(timeout: .now() + .milliseconds(Int(min(wait, 1_000))))
+                // At most a second: a clock that jumps (tests, NTP) is noticed soon.
+                thread.pause(milliseconds: min(wait, 1_000))
                 continue
             }
             let due = next[soonest]

@@ -1,4 +1,5 @@
 import IOCAlert
+import IOCCore
 import IOCHTTP
 import IOCStore
 import Logging
@@ -9,28 +10,39 @@ import UnixSignals
 /// The rule scheduler and the notifier of the running configuration, replaced as a whole when the
 /// configuration is reloaded. Alert states, what was sent and what waits to be sent are in the
 /// store, flushed between the old pair stopping and the new one starting, so a reload loses none.
-final class AlertingRuntime: Sendable {
+final class AlertingRuntime: BackgroundWork {
     private struct Running {
         var rules: RuleScheduler?
         var notifier: NotificationService?
         var groups: [RuleGroup] = []
     }
 
+    private let initial: Configuration
     private let writer: SampleWriter
     private let client: HTTPClient
     private let logger: Logger
     private let running = Mutex(Running())
 
-    init(writer: SampleWriter, client: HTTPClient, logger: Logger) {
+    init(configuration: Configuration, writer: SampleWriter, client: HTTPClient, logger: Logger) {
+        initial = configuration
         self.writer = writer
         self.client = client
         self.logger = logger
     }
 
+    /// Starts the rules and notifications of the configuration iocd started with.
+    func start() async throws {
+        do {
+            try await apply(initial)
+        } catch {
+            throw DaemonError("cannot read the alert state from the store: \(error)", exitCode: 1)
+        }
+    }
+
     /// Stops what runs and starts `configuration`'s rules and notifications.
-    func apply(_ configuration: Configuration) throws(StoreError) {
-        stop()
-        writer.flush()
+    func apply(_ configuration: Configuration) async throws(StoreError) {
+        await stop()
+        await writer.flush()
         let daemon = configuration.daemon
         var notifier: NotificationService?
         if !daemon.notifications.isEmpty {
@@ -63,26 +75,38 @@ final class AlertingRuntime: Sendable {
         }
     }
 
-    func stop() {
+    /// Stops the rules after the evaluation in progress, then the notifier after the delivery in
+    /// progress; what waits to be sent stays queued in the store.
+    func stop() async {
         let current = running.withLock { running in
             defer { running = Running() }
             return running
         }
-        current.rules?.shutdown()
-        current.notifier?.shutdown()
+        await current.rules?.stop()
+        await current.notifier?.stop()
     }
 }
 
 /// Re-reads the configuration on SIGHUP: all of it is read and checked first; a file with an error
 /// is logged with its file and line and the running configuration stays.
-struct ReloadService: Service {
+/// Last in iocd's start order: says READY=1 to systemd once every part before it has started,
+/// and STOPPING=1 when the group begins to stop (it is the first to be stopped).
+struct ReloadService: Service, CustomStringConvertible {
     let configPath: String
     let logger: Logger
     let systemd: SystemdNotifier
+    let after: StartGate?
+    /// How many targets the configuration iocd started with has, for systemd's status line.
+    let targets: Int
     let apply: @Sendable (Configuration) async -> Void
+
+    var description: String { "reload" }
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
+        guard await after?.passed() ?? true else { return }
+        systemd.notify("READY=1\nSTATUS=probing \(targets) targets")
+        defer { systemd.notify("STOPPING=1") }
         await cancelWhenGracefulShutdown {
             for await _ in signals {
                 systemd.reloading()

@@ -44,14 +44,41 @@ public struct Daemon: Sendable {
         } catch {
             throw DaemonError("\(error)", exitCode: DaemonError.configurationExitCode)
         }
+        let writer = try openStore(configuration.daemon)
+        logger.info(
+            "iocd started",
+            metadata: [
+                "config": "\(configPath)", "store": "\(writer.path)", "targets": "\(configuration.targets.count)",
+                "probe_files": "\(configuration.probeFiles.count)",
+                "rules": "\(configuration.ruleGroups.reduce(0) { $0 + $1.rules.count })",
+            ])
+        let parts = DaemonParts(configuration: configuration, writer: writer, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: parts.services(configPath: configPath, engine: engine, logger: logger),
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+            logger.error("stopped after an error: \(error)")
+        }
+        // After a failure too: every part has stopped and the store is closed by now.
+        await writer.close()
+        logger.info("iocd stopped", metadata: parts.summary)
+        if let failure { throw (failure as? DaemonError) ?? DaemonError("\(failure)", exitCode: 1) }
+    }
+
+    /// Opens the store for writing; a failure is exit status 1. What could not be replayed is logged.
+    private func openStore(_ daemon: DaemonConfig) throws(DaemonError) -> SampleWriter {
         let writer: SampleWriter
         do {
             let log = logger
             writer = try SampleWriter(
-                path: configuration.daemon.storePath,
-                retention: SampleWriter.Retention(
-                    maxAge: configuration.daemon.retention, maxBytes: configuration.daemon.maxStoreBytes),
-                maxSeries: configuration.daemon.maxSeries,
+                path: daemon.storePath,
+                retention: SampleWriter.Retention(maxAge: daemon.retention, maxBytes: daemon.maxStoreBytes),
+                maxSeries: daemon.maxSeries,
                 onHealthChange: { error in
                     if let error {
                         log.error("cannot write the store; probing goes on, samples are dropped and counted: \(error)")
@@ -63,7 +90,7 @@ public struct Daemon: Sendable {
                     log.warning(
                         "the store holds storage.max_series series; samples of new series are refused and counted",
                         metadata: [
-                            "max_series": "\(configuration.daemon.maxSeries)", "refused_samples": "\(samples)",
+                            "max_series": "\(daemon.maxSeries)", "refused_samples": "\(samples)",
                             "example": "\(NotificationPayload.escapedControls(refused.description))",
                         ])
                 })
@@ -75,120 +102,7 @@ public struct Daemon: Sendable {
                 "a record of the store could not be replayed; it is kept in the store's quarantine table and iocd goes on",
                 metadata: ["store": "\(writer.path)", "record": "\(record)"])
         }
-        logger.info(
-            "iocd started",
-            metadata: [
-                "config": "\(configPath)", "store": "\(writer.path)", "targets": "\(configuration.targets.count)",
-                "probe_files": "\(configuration.probeFiles.count)",
-                "rules": "\(configuration.ruleGroups.reduce(0) { $0 + $1.rules.count })",
-            ])
-        let client = HTTPClient(maxInFlight: configuration.daemon.maxProbesInFlight)
-        let alerting = AlertingRuntime(writer: writer, client: client, logger: logger)
-        do {
-            try alerting.apply(configuration)
-        } catch {
-            throw DaemonError("cannot read the alert state from the store: \(error)", exitCode: 1)
-        }
-        let log = logger
-        let systemd = SystemdNotifier()
-        let health = TargetHealthLog(logger: logger)
-        let series = ProbeSeriesWriter()
-        let lateness = LatenessCounter()
-        let admission = configuration.daemon.admission
-        let probes = ProbeRuntime { targets in
-            ProbeScheduler(targets: targets, prober: Prober(client: client, admission: admission)) {
-                target, result, due in
-                lateness.record(result.timestamp - due)
-                let result = result.aligned(to: due)
-                writer.append(series.samples(for: target, result))
-                writer.record(metadata: result.feedMetadata)
-                health.record(target, result)
-            }
-        }
-        let hours = ServiceHoursWriter(
-            calendar: configuration.daemon.serviceHours, interval: configuration.daemon.evaluationInterval,
-            writer: writer)
-        hours.start()
-        let reload = ReloadService(configPath: configPath, logger: logger, systemd: systemd) { reloaded in
-            do {
-                hours.replace(reloaded.daemon.serviceHours)
-                try alerting.apply(reloaded)
-                await probes.replace(reloaded.targets)
-                log.notice(
-                    "configuration reloaded",
-                    metadata: [
-                        "targets": "\(reloaded.targets.count)",
-                        "rules": "\(reloaded.ruleGroups.reduce(0) { $0 + $1.rules.count })",
-                        "receivers": "\(reloaded.daemon.notifications.receivers.count)",
-                    ])
-            } catch {
-                log.error("configuration reloaded but the alert state could not be read: \(error)")
-            }
-        }
-        let remoteWriters = configuration.daemon.remoteWrite.map { target in
-            RemoteWriter(
-                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken, writer: writer,
-                client: client,
-                logger: logger)
-        }
-        remoteWriters.forEach { $0.start() }
-        var api: APIServer?
-        if let listen = configuration.daemon.listen {
-            let running = RunningRequests()
-            let routes = PrometheusAPI(
-                readers: ReaderPool { try writer.makeReader() }, engine: engine,
-                metrics: {
-                    SelfMetrics.text(
-                        writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
-                        alerting: alerting, remoteWriters: remoteWriters, apiRequestsRunning: running.count)
-                },
-                rules: { alerting.statistics.groups }, ready: { true }, credentials: configuration.daemon.credentials,
-                allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host))
-            do {
-                api = try await APIServer(host: listen.host, port: listen.port, running: running) { routes.handle($0) }
-                logger.info(
-                    "HTTP listener started", metadata: ["address": "\(listen.host):\(api?.port ?? listen.port)"])
-            } catch {
-                // Probing and alerting matter more than the API: go on without it, loudly.
-                logger.error(
-                    "cannot listen on \(listen.host):\(listen.port); /metrics and the API are off: \(error)")
-            }
-        }
-        let watchdog = Watchdog(
-            systemd: systemd, writer: writer, probes: { series.statistics.probes + series.statistics.scrapes },
-            rules: { alerting.statistics.rules?.lastEvaluation }, hasTargets: !configuration.targets.isEmpty)
-        watchdog.start()
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [ProbeService(runtime: probes, targets: configuration.targets), reload],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        systemd.notify("READY=1\nSTATUS=probing \(configuration.targets.count) targets")
-        do {
-            try await group.run()
-        } catch {
-            logger.error("stopping after an error: \(error)")
-        }
-        systemd.notify("STOPPING=1")
-        watchdog.stop()
-        hours.stop()
-        remoteWriters.forEach { $0.stop() }
-        await api?.stop()
-        alerting.stop()
-        client.shutdown()
-        writer.close()
-        let statistics = writer.statistics
-        let probing = series.statistics
-        logger.info(
-            "iocd stopped",
-            metadata: [
-                "samples_written": "\(statistics.written)", "samples_dropped": "\(statistics.dropped)",
-                "failed_commits": "\(statistics.failedCommits)",
-                "probes": "\(probing.probes)", "probes_failed": "\(probing.probesFailed)",
-                "scrapes": "\(probing.scrapes)",
-                "scrapes_failed": "\(probing.scrapesFailed)",
-                "probe_slots_skipped": "\(probes.skippedBusy)",
-            ])
+        return writer
     }
 }
 

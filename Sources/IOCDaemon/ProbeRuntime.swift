@@ -1,5 +1,4 @@
 import IOCProbe
-import ServiceLifecycle
 import Synchronization
 
 /// The probe scheduler of the running configuration, replaced when a reload changes the targets.
@@ -29,16 +28,4 @@ final class ProbeRuntime: Sendable {
     }
 
     var skippedBusy: Int { current.withLock { $0?.scheduler.statistics.skippedBusy ?? 0 } }
-}
-
-/// The probe loop as a service: probes until the group shuts down gracefully.
-struct ProbeService: Service {
-    let runtime: ProbeRuntime
-    let targets: [ProbeTarget]
-
-    func run() async throws {
-        await runtime.replace(targets)
-        try? await gracefulShutdown()
-        await runtime.stop()
-    }
 }

@@ -77,7 +77,7 @@ enum RemoteWriteEncoding {
 /// beside the store, so an outage of the endpoint or a restart of iocd resumes where it stopped.
 /// Retries back off from 1 s to a minute; an endpoint that refuses a batch (HTTP 4xx) does not get
 /// it again; a backlog older than `maxLag` is skipped and counted. Runs on a thread of its own.
-final class RemoteWriter: Sendable {
+final class RemoteWriter: BackgroundWork {
     struct Statistics: Sendable {
         var samplesSent = 0
         var sendsFailed = 0
@@ -93,9 +93,8 @@ final class RemoteWriter: Sendable {
     private let logger: Logger
     private let positionFile: String
     private let maxLag: Int64 = 2 * 3_600_000
-    private let running = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
     private let counters = Mutex(Statistics())
+    private let thread = BackgroundThread(name: "ioc-remote-write")
 
     init(url: String, timeout: Duration, bearerToken: String?, writer: SampleWriter, client: HTTPClient, logger: Logger)
     {
@@ -115,22 +114,12 @@ final class RemoteWriter: Sendable {
 
     var statistics: Statistics { counters.withLock { $0 } }
 
-    func start() {
-        running.store(true, ordering: .relaxed)
-        let thread = Thread { [self] in
-            self.loop()
-            self.stopped.signal()
-        }
-        thread.name = "ioc-remote-write"
-        thread.start()
-    }
+    func start() { thread.start { [self] thread in loop(thread) } }
 
-    func stop() {
-        guard running.exchange(false, ordering: .relaxed) else { return }
-        stopped.wait()
-    }
+    /// Stops after the batch in flight; the position file says where to resume.
+    func stop() async { await thread.stop() }
 
-    private func loop() {
+    private func loop(_ thread: BackgroundThread) {
         var sentThrough =
             (try? String(contentsOfFile: positionFile, encoding: .utf8)).flatMap {
                 Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -139,14 +128,15 @@ final class RemoteWriter: Sendable {
         var backoff: Int64 = 1_000
         var failing = false
         var reader: StoreReader?
-        while running.load(ordering: .relaxed) {
+        var wait: Int64 = 5_000
+        repeat {
+            wait = 5_000
             // Samples up to a few seconds ago: the writer commits about once a second.
             let through = WallClock.nowMilliseconds() - 3_000
             if through - sentThrough > maxLag {
                 logger.error("remote write is more than 2h behind; skipping ahead", metadata: ["url": "\(url)"])
                 sentThrough = through - maxLag
             }
-            var wait: Int64 = 5_000
             if through > sentThrough {
                 do {
                     if reader == nil { reader = try writer.makeReader() }
@@ -182,12 +172,7 @@ final class RemoteWriter: Sendable {
                     backoff = min(60_000, backoff * 2)
                 }
             }
-            var waited: Int64 = 0
-            while waited < wait && running.load(ordering: .relaxed) {
-                Thread.sleep(forTimeInterval: 0.1)
-                waited += 100
-            }
-        }
+        } while thread.pause(milliseconds: wait)
     }
 
     struct Refused: Error {

@@ -91,13 +91,13 @@ public struct ServiceHours: Sendable {
 }
 
 /// Writes `ioc_service_hours` every `interval` on its own thread while iocd runs; a reload replaces
-/// the calendar, and without one nothing is written.
-final class ServiceHoursWriter: Sendable {
-    private let writer: SampleWriter
-    private let interval: Duration
+/// the calendar (and wakes the thread, so the new one is written at once), and without one nothing
+/// is written.
+final class ServiceHoursWriter: BackgroundWork {
     private let calendar: Mutex<ServiceHours?>
-    private let running = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let interval: Duration
+    private let writer: SampleWriter
+    private let thread = BackgroundThread(name: "ioc-service-hours")
 
     init(calendar: ServiceHours?, interval: Duration, writer: SampleWriter) {
         self.calendar = Mutex(calendar)
@@ -105,34 +105,25 @@ final class ServiceHoursWriter: Sendable {
         self.writer = writer
     }
 
-    func replace(_ calendar: ServiceHours?) { self.calendar.withLock { $0 = calendar } }
+    func stop() async { await thread.stop() }
 
     func start() {
-        running.store(true, ordering: .sequentiallyConsistent)
-        let thread = Thread { [self] in
-            var next = WallClock.nowMilliseconds()
-            while running.load(ordering: .sequentiallyConsistent) {
+        thread.start { [self] thread in
+            repeat {
                 let now = WallClock.nowMilliseconds()
-                if now >= next {
-                    if let calendar = calendar.withLock({ $0 }) {
-                        writer.append([
-                            LabeledSample(
-                                labels: Labels([(Labels.metricName, "ioc_service_hours")]),
-                                sample: Sample(timestamp: now, value: calendar.isOpen(at: now) ? 1 : 0))
-                        ])
-                    }
-                    next = now + interval.inMilliseconds
+                if let calendar = calendar.withLock({ $0 }) {
+                    writer.append([
+                        LabeledSample(
+                            labels: Labels([(Labels.metricName, "ioc_service_hours")]),
+                            sample: Sample(timestamp: now, value: calendar.isOpen(at: now) ? 1 : 0))
+                    ])
                 }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            stopped.signal()
+            } while thread.pause(milliseconds: interval.inMilliseconds)
         }
-        thread.name = "ioc-service-hours"
-        thread.start()
     }
 
-    func stop() {
-        guard running.exchange(false, ordering: .sequentiallyConsistent) else { return }
-        stopped.wait()
+    func replace(_ calendar: ServiceHours?) {
+        self.calendar.withLock { $0 = calendar }
+        thread.wake()
     }
 }

@@ -1,20 +1,17 @@
-import Foundation
 import IOCCore
 import IOCStore
-import Synchronization
 
 /// Sends `WATCHDOG=1` at half the interval systemd asks for, but only while the daemon makes
 /// progress: probes end (when there are targets), the store writer commits or has nothing to
 /// commit, and the rule evaluator has evaluated within the interval (when there are rules). A
-/// daemon stuck in any of them is restarted by systemd.
-final class Watchdog: Sendable {
+/// daemon stuck in any of them is restarted by systemd. Without a watchdog interval it does nothing.
+struct Watchdog: BackgroundWork {
     private let systemd: SystemdNotifier
     private let writer: SampleWriter
     private let probes: @Sendable () -> Int
     private let rules: @Sendable () -> Int64?
     private let hasTargets: Bool
-    private let running = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread = BackgroundThread(name: "ioc-watchdog")
 
     init(
         systemd: SystemdNotifier, writer: SampleWriter, probes: @escaping @Sendable () -> Int,
@@ -27,20 +24,14 @@ final class Watchdog: Sendable {
         self.hasTargets = hasTargets
     }
 
+    func stop() async { await thread.stop() }
+
     func start() {
-        guard let interval = systemd.watchdog else { return }
-        running.store(true, ordering: .relaxed)
-        let thread = Thread { [self] in
+        thread.start { [self] thread in
+            guard let interval = systemd.watchdog else { return }
             var lastProbes = probes()
             var lastWritten = writer.statistics.written
-            let half = interval.inMilliseconds / 2
-            while running.load(ordering: .relaxed) {
-                var waited: Int64 = 0
-                while waited < half && running.load(ordering: .relaxed) {
-                    Thread.sleep(forTimeInterval: 0.1)
-                    waited += 100
-                }
-                guard running.load(ordering: .relaxed) else { break }
+            while thread.pause(milliseconds: interval.inMilliseconds / 2) {
                 let nowProbes = probes()
                 let statistics = writer.statistics
                 let probing = !hasTargets || nowProbes > lastProbes
@@ -50,14 +41,6 @@ final class Watchdog: Sendable {
                 lastProbes = nowProbes
                 lastWritten = statistics.written
             }
-            stopped.signal()
         }
-        thread.name = "ioc-watchdog"
-        thread.start()
-    }
-
-    func stop() {
-        guard running.exchange(false, ordering: .relaxed) else { return }
-        stopped.wait()
     }
 }

@@ -244,64 +244,86 @@ enum DashboardEvent: Sendable, Equatable {
 }
 
 /// Events from signal handlers and the input thread, in order, waited for by the render loop.
-final class DashboardEvents: Sendable {
-    private let pending = Mutex([DashboardEvent]())
-    private let signal = DispatchSemaphore(value: 0)
+///
+/// `@unchecked Sendable`: `pending` is guarded by `condition`.
+final class DashboardEvents: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [DashboardEvent] = []
 
     func post(_ event: DashboardEvent) {
-        pending.withLock { $0.append(event) }
-        signal.signal()
+        condition.lock()
+        pending.append(event)
+        condition.signal()
+        condition.unlock()
     }
 
     /// Waits until something happens or the timeout passes, and takes what happened.
     func wait(timeoutMilliseconds: Int) -> [DashboardEvent] {
-        _ = signal.wait(timeout: .now() + .milliseconds(max(0, timeoutMilliseconds)))
-        return pending.withLock { events in
-            defer { events.removeAll() }
-            return events
-        }
+        let deadline = Date(timeIntervalSinceNow: Double(max(0, timeoutMilliseconds)) / 1000)
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty && condition.wait(until: deadline) {}
+        defer { pending.removeAll() }
+        return pending
     }
 }
 
-/// Reads keys on its own thread (terminal reads block) and turns them into events.
+/// Reads keys on its own thread (terminal reads block) and turns them into events. The thread
+/// sleeps in poll(2) on standard input and a pipe that `stop()` writes, so stopping is at once.
 final class InputReader: Sendable {
     private let events: DashboardEvents
-    private let running = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread = BackgroundThread(name: "ioc-dashboard-input")
+    /// Read and write ends of the pipe that wakes the thread to stop.
+    private let stopPipe: (read: Int32, write: Int32)
 
-    init(events: DashboardEvents) { self.events = events }
-
-    func start() {
-        running.store(true, ordering: .sequentiallyConsistent)
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "ioc-dashboard-input"
-        thread.start()
+    init(events: DashboardEvents) {
+        self.events = events
+        var ends: [Int32] = [-1, -1]
+        _ = pipe(&ends)
+        stopPipe = (ends[0], ends[1])
     }
+
+    deinit {
+        close(stopPipe.read)
+        close(stopPipe.write)
+    }
+
+    func start() { thread.start { [self] thread in loop(thread) } }
 
     func stop() {
-        guard running.exchange(false, ordering: .sequentiallyConsistent) else { return }
-        stopped.wait()
+        thread.requestStop()
+        var one: UInt8 = 1
+        _ = write(stopPipe.write, &one, 1)
+        thread.waitBlocking()
     }
 
-    private func loop() {
+    private func loop(_ thread: BackgroundThread) {
         var buffer = [UInt8](repeating: 0, count: 256)
         var decoder = KeyDecoder()
-        while running.load(ordering: .sequentiallyConsistent) {
-            var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-            // Poll with a timeout so that `stop()` is noticed without closing standard input; a
-            // sequence cut short (a lone ESC) is waited for 50 ms before it counts as a key.
-            guard poll(&descriptor, 1, decoder.isWaiting ? 50 : 100) > 0 else {
+        while !thread.isStopping {
+            var descriptors = [
+                pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
+            ]
+            // A sequence cut short (a lone ESC) is waited for 50 ms before it counts as a key.
+            guard poll(&descriptors, 2, decoder.isWaiting ? 50 : -1) > 0 else {
                 for key in decoder.flush() { events.post(.key(key)) }
                 continue
             }
+            guard descriptors[1].revents == 0 else { return }
+            guard descriptors[0].revents != 0 else { continue }
             let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
             if count == 0 {
                 events.post(.quit)
-                break
+                return
             }
-            guard count > 0 else { continue }
+            guard count > 0 else {
+                // Interrupted or nothing after all: read again; a terminal gone: quit.
+                if errno == EINTR || errno == EAGAIN { continue }
+                events.post(.quit)
+                return
+            }
             for key in decoder.decode(Array(buffer[0..<count])) { events.post(.key(key)) }
         }
-        stopped.signal()
     }
 }

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import IOCCore
 import Synchronization
 
 /// The project's one HTTP client: a libcurl multi handle driven by a dedicated thread, so that no
@@ -19,7 +20,7 @@ public final class HTTPClient: @unchecked Sendable {
     /// Written to wake the transfer thread (an eventfd: any thread may write it).
     private let wakeDescriptor: Int32
     private let queue = Mutex(Queue())
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = BackgroundThread(name: "ioc-http")
     /// Transfers beyond this many wait in `pending`, in order, until one finishes.
     private let maxInFlight: Int
 
@@ -32,9 +33,7 @@ public final class HTTPClient: @unchecked Sendable {
         wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         precondition(wakeDescriptor >= 0, "eventfd failed: \(errno)")
         // The thread's closure holds `self` strongly until `shutdown` ends the loop.
-        let thread = Thread { [self] in self.run() }
-        thread.name = "ioc-http"
-        thread.start()
+        thread.start { [self] _ in self.run() }
     }
 
     /// libcurl's global initialisation is not thread-safe: a lazily initialised static runs it once.
@@ -51,14 +50,15 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// Performs one transfer and waits for it, blocking the calling thread: for code on threads of
     /// its own (the notifier, remote write, the command line), never on Swift's cooperative pool.
+    @available(*, noasync, message: "use 'await perform(_:)'")
     public func performWaiting(_ request: HTTPRequest) -> HTTPResponse {
-        let done = DispatchSemaphore(value: 0)
+        let done = Completion()
         let result = Mutex<HTTPResponse?>(nil)
         start(request) { response in
             result.withLock { $0 = response }
-            done.signal()
+            done.complete()
         }
-        done.wait()
+        done.waitBlocking()
         return result.withLock { $0 }
             ?? HTTPResponse(status: nil, body: [], timings: HTTPTimings(), redirects: 0, failure: nil)
     }
@@ -81,14 +81,30 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     /// Ends the transfer thread after the transfers in flight and queued finish, and frees libcurl's handles.
+    public func shutdown() async {
+        guard beginShutdown() else { return }
+        await thread.finished()
+        release()
+    }
+
+    /// `shutdown()` for synchronous callers on threads of their own (tests, the command line).
+    @available(*, noasync, message: "use 'await shutdown()'")
     public func shutdown() {
+        guard beginShutdown() else { return }
+        thread.waitBlocking()
+        release()
+    }
+
+    private func beginShutdown() -> Bool {
         let first = queue.withLock { queue -> Bool in
             defer { queue.closed = true }
             return !queue.closed
         }
-        guard first else { return }
-        wake()
-        finished.wait()
+        if first { wake() }
+        return first
+    }
+
+    private func release() {
         curl_multi_cleanup(multi)
         close(wakeDescriptor)
     }
@@ -155,7 +171,6 @@ public final class HTTPClient: @unchecked Sendable {
             }
         }
         close(loop.epoll)
-        finished.signal()
     }
 
     /// Completes the transfers libcurl has finished; returns how many.

@@ -50,8 +50,9 @@ public final class SampleWriter: Sendable {
         var delivered: Set<Int64> = []
         var statistics = Statistics()
         var closing = false
-        var flushRequests: [DispatchSemaphore] = []
-        var maintenanceRequests: [DispatchSemaphore] = []
+        /// Told when the commit that follows their request is done.
+        var flushRequests: [@Sendable () -> Void] = []
+        var maintenanceRequests: [@Sendable () -> Void] = []
         var lastError: StoreError?
     }
 
@@ -62,8 +63,7 @@ public final class SampleWriter: Sendable {
     private let capacity: Int
     private let flushInterval: Duration
     private let buffer = Mutex(Buffer())
-    private let wake = DispatchSemaphore(value: 0)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread: BackgroundThread
     private let retention: Retention
     private let clock: @Sendable () -> Int64
     /// Told, on the writer thread, when commits start failing (with the error) and when they recover
@@ -98,9 +98,8 @@ public final class SampleWriter: Sendable {
         let opened = try WriterConnection(path: path, heads: heads, maxSeries: maxSeries)
         quarantined = opened.quarantined
         let connection = WriterConnection.Handoff(opened)
-        let thread = Thread { [self] in self.run(connection) }
-        thread.name = "ioc-store-writer"
-        thread.start()
+        thread = BackgroundThread(name: "ioc-store-writer")
+        thread.start { [self] _ in self.run(connection) }
     }
 
     /// Queues samples for the next commit. Returns how many were accepted; the rest were dropped.
@@ -180,36 +179,55 @@ public final class SampleWriter: Sendable {
     public var lastError: StoreError? { buffer.withLock { $0.lastError } }
 
     /// Commits everything queued so far and returns when it is on disk (or the commit failed).
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            request(flush: { continuation.resume() })
+        }
+    }
+
+    /// `flush()` for synchronous callers on threads of their own (tests, the command line).
+    @available(*, noasync, message: "use 'await flush()'")
     public func flush() {
-        let done = DispatchSemaphore(value: 0)
+        let done = Completion()
+        request(flush: { done.complete() })
+        done.waitBlocking()
+    }
+
+    private func request(flush done: @escaping @Sendable () -> Void) {
         let running = buffer.withLock { buffer -> Bool in
             guard !buffer.closing else { return false }
             buffer.flushRequests.append(done)
             return true
         }
-        guard running else { return }
-        wake.signal()
-        done.wait()
+        guard running else { return done() }
+        thread.wake()
     }
 
-    /// Commits what is queued and stops the writer thread. Later appends are dropped and counted.
+    /// Commits what is queued and stops the writer thread; returns when the file is closed. Later
+    /// appends are dropped and counted.
+    public func close() async {
+        beginClosing()
+        await thread.finished()
+    }
+
+    /// `close()` for synchronous callers on threads of their own (tests, the command line).
+    @available(*, noasync, message: "use 'await close()'")
     public func close() {
-        let first = buffer.withLock { buffer -> Bool in
-            defer { buffer.closing = true }
-            return !buffer.closing
-        }
-        guard first else { return }
-        wake.signal()
-        stopped.wait()
+        beginClosing()
+        thread.waitBlocking()
+    }
+
+    private func beginClosing() {
+        buffer.withLock { $0.closing = true }
+        thread.wake()
     }
 
     private func run(_ handoff: WriterConnection.Handoff) {
         // The connection is released, closing the file and checkpointing the WAL, before `close()` returns.
-        if let connection = handoff.take() { loop(connection) }
-        stopped.signal()
+        if let connection = handoff.take() { loop(connection, thread) }
     }
 
-    private func loop(_ connection: WriterConnection) {
+    private func loop(_ connection: WriterConnection, _ thread: BackgroundThread) {
         var nextMaintenance: Int64 = 0
         while true {
             let now = clock()
@@ -217,7 +235,7 @@ public final class SampleWriter: Sendable {
                 maintain(connection, now: now)
                 nextMaintenance = now + 60_000
             }
-            _ = wake.wait(timeout: .now() + .milliseconds(Int(flushInterval.inMilliseconds)))
+            thread.pause(milliseconds: flushInterval.inMilliseconds)
             let (batch, metadata, alerts, requests, maintenance, closing) = buffer.withLock { buffer in
                 defer {
                     buffer.samples.removeAll(keepingCapacity: true)
@@ -274,9 +292,9 @@ public final class SampleWriter: Sendable {
             }
             if !maintenance.isEmpty {
                 maintain(connection, now: clock())
-                maintenance.forEach { $0.signal() }
+                maintenance.forEach { $0() }
             }
-            requests.forEach { $0.signal() }
+            requests.forEach { $0() }
             if closing { return }
         }
     }
@@ -301,11 +319,17 @@ public final class SampleWriter: Sendable {
     }
 
     /// Drops partitions beyond the retention now rather than at the next minute (for tests and tools).
+    @available(*, noasync, message: "for tests and tools on threads of their own")
     public func applyRetentionNow() {
-        let done = DispatchSemaphore(value: 0)
-        buffer.withLock { $0.maintenanceRequests.append(done) }
-        wake.signal()
-        done.wait()
+        let done = Completion()
+        let running = buffer.withLock { buffer -> Bool in
+            guard !buffer.closing else { return false }
+            buffer.maintenanceRequests.append({ done.complete() })
+            return true
+        }
+        guard running else { return }
+        thread.wake()
+        done.waitBlocking()
     }
 
     private func commit(_ batch: [LabeledSample], metadata: [String: MetricMetadata], on connection: WriterConnection) {

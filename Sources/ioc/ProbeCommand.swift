@@ -103,7 +103,7 @@ struct ProbeCommand: AsyncParsableCommand {
         let probeTarget = try makeTarget()
         let client = HTTPClient(maxInFlight: 1)
         let result = await Prober(client: client).probe(probeTarget)
-        client.shutdown()
+        await client.shutdown()
         print(ProbeReport(target: probeTarget, result: result).text)
         if !result.success { throw ExitCode.failure }
     }

@@ -39,13 +39,13 @@ import Testing
         let dropped = await waitUntil(timeout: .seconds(10)) { service.statistics.dropped == 2 }
         #expect(dropped, "\(service.statistics)")
         #expect(service.statistics.queued == 3)
-        service.shutdown()
-        writer.flush()
+        await service.stop()
+        await writer.flush()
         // What waits is in the store, for the next start.
         let reader = try writer.makeReader()
         #expect(try reader.notificationQueue().count == 3)
         #expect(try reader.notificationLog().count == 5)
-        writer.close()
-        client.shutdown()
+        await writer.close()
+        await client.shutdown()
     }
 }

@@ -8,7 +8,7 @@ import Testing
 /// `/federate` and reading back the values iocd serves.
 @Suite struct APIEndToEndTests {
     static func get(_ url: String, _ extra: [String] = []) async throws -> (code: String, body: String) {
-        let result = try await ChildProcess.run(
+        let result = try await TestProcess.run(
             "/usr/bin/curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10"] + extra + [url])
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
@@ -31,7 +31,7 @@ import Testing
                 "probes.yaml",
                 "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    labels: {province: Huế}\n    targets:\n"
                     + "      - url: http://127.0.0.1:\(closed.number)/health\n")
-            let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             let base = "http://127.0.0.1:\(port)"
             let probed = try await waitUntil(timeout: .seconds(20)) {
@@ -68,7 +68,7 @@ import Testing
             // ioc dashboard --source: the same dashboards, from this iocd's API rather than a file.
             let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().path
-            let frame = try await ChildProcess.run(
+            let frame = try await TestProcess.run(
                 try BuiltProduct.path("ioc"),
                 [
                     "dashboard", "--source", base, "--dashboards", "\(repository)/dashboards/*.yaml", "--dashboard",
@@ -127,7 +127,7 @@ import Testing
                     params: {'match[]': ['probe_success']}
                     static_configs: [{targets: ['127.0.0.1:\(port)']}]
                 """)
-            let prometheus = try ChildProcess(
+            let prometheus = try TestProcess(
                 "/usr/bin/prometheus",
                 [
                     "--config.file=\(prometheusConfig)", "--storage.tsdb.path=\(directory.file("tsdb"))",

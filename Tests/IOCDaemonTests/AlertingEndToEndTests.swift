@@ -52,7 +52,7 @@ import Testing
             let iocd = try BuiltProduct.path("iocd")
 
             // First run: the alert becomes pending; stop about halfway through its `for`.
-            var daemon = try ChildProcess(iocd, ["--config", config])
+            var daemon = try TestProcess(iocd, ["--config", config])
             let pending = await waitUntil(timeout: .seconds(20)) { alerts(store).first?.state == "pending" }
             #expect(pending, "\(daemon.standardError)")
             let activeAt = try #require(alerts(store).first?.activeAt)
@@ -61,7 +61,7 @@ import Testing
             #expect(await daemon.exitStatus() == 0, "\(daemon.standardError)")
 
             // Second run: it fires 6 s after it first became active, not 6 s after the restart.
-            daemon = try ChildProcess(iocd, ["--config", config])
+            daemon = try TestProcess(iocd, ["--config", config])
             let fired = await waitUntil(timeout: .seconds(20)) { alerts(store).first?.state == "firing" }
             #expect(fired, "\(daemon.standardError)")
             let alert = try #require(alerts(store).first)
@@ -75,7 +75,7 @@ import Testing
 
             // Third run: still firing, with no second "firing" in the history after several evaluations.
             let restarted = WallClock.nowMilliseconds()
-            daemon = try ChildProcess(iocd, ["--config", config])
+            daemon = try TestProcess(iocd, ["--config", config])
             let evaluated = try await waitUntil(timeout: .seconds(20)) {
                 let reader = try StoreReader(path: store)
                 let series = try reader.select(
@@ -89,11 +89,11 @@ import Testing
 
             // `ioc alerts` shows it, `ioc alerts --history` its two changes.
             let ioc = try BuiltProduct.path("ioc")
-            let listed = try await ChildProcess.run(ioc, ["alerts", "--db", store])
+            let listed = try await TestProcess.run(ioc, ["alerts", "--db", store])
             #expect(listed.status == 0)
             #expect(listed.stdout.contains("firing") && listed.stdout.contains("ServiceDown"), "\(listed.stdout)")
             #expect(listed.stdout.contains("dvc of Huế is down"))
-            let changed = try await ChildProcess.run(ioc, ["alerts", "--db", store, "--history", "--json"])
+            let changed = try await TestProcess.run(ioc, ["alerts", "--db", store, "--history", "--json"])
             #expect(changed.stdout.split(separator: "\n").count == 2, "\(changed.stdout)")
             daemon.signal(SIGTERM)
             #expect(await daemon.exitStatus() == 0)
@@ -118,7 +118,7 @@ import Testing
                 "groups:\n  - name: g\n    rules:\n      - alert: OldRule\n        expr: probe_success == 0\n"
             )
             let store = directory.file("ioc.db")
-            let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             func firing(_ name: String) -> Bool {
                 alerts(store).contains { $0.labels["alertname"] == name && $0.state == "firing" }

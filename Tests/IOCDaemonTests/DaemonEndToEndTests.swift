@@ -32,13 +32,13 @@ import Testing
         try directory.write(
             "probes/x.yaml",
             "groups:\n  - name: a\n    targets:\n      - url: http://127.0.0.1:1/\n        intervl: 5s\n")
-        let result = try await ChildProcess.run(try BuiltProduct.path("iocd"), ["--config", config])
+        let result = try await TestProcess.run(try BuiltProduct.path("iocd"), ["--config", config])
         #expect(result.status == 78)
         #expect(
             result.stderr.contains("\(directory.file("probes/x.yaml")):5:9: unknown key 'intervl'"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("ioc.db")))
 
-        let check = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["check", "--config", config])
+        let check = try await TestProcess.run(try BuiltProduct.path("ioc"), ["check", "--config", config])
         #expect(check.status == 78)
         #expect(check.stderr.contains("x.yaml:5:9: unknown key 'intervl'"))
     }
@@ -58,7 +58,7 @@ import Testing
             "probes/broken.yaml",
             "groups:\n  - name: broken-feed\n    interval: 1s\n    timeout: 500ms\n    targets:\n"
                 + "      - feed: \(simulator.baseURL)/test/feed/bad-escape\n")
-        let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+        let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
         let store = directory.file("ioc.db")
 
         let targetCount = simulator.world.provinces.count * simulator.world.services.count + 1
@@ -93,7 +93,7 @@ import Testing
             try latest(store, #"ioc_sim_dossiers_received_total{job="feeds"}"#).count == simulator.world.provinces.count
         )
 
-        let query = try await ChildProcess.run(
+        let query = try await TestProcess.run(
             try BuiltProduct.path("ioc"), ["query", #"probe_success{province="Huế"}"#], environment: ["IOC_DB": store])
         #expect(query.status == 0)
         let lines = query.stdout.split(separator: "\n")
@@ -103,11 +103,11 @@ import Testing
                 $0.hasPrefix("probe_success{") && $0.contains(#"province="Huế""#) && $0.contains("=> 1 @[")
             })
 
-        let labels = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["labels", "province", "--db", store])
+        let labels = try await TestProcess.run(try BuiltProduct.path("ioc"), ["labels", "province", "--db", store])
         #expect(labels.status == 0)
         #expect(labels.stdout.split(separator: "\n").map(String.init) == simulator.world.provinces.map(\.name).sorted())
 
-        let snapshot = try await ChildProcess.run(
+        let snapshot = try await TestProcess.run(
             try BuiltProduct.path("ioc"), ["dashboard", "--db", store, "--snapshot", "120x30"])
         #expect(snapshot.status == 0)
         #expect(snapshot.stdout.contains("\(targetCount) targets"))
@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func iocQueryExplainsABadSelector() async throws {
-        let result = try await ChildProcess.run(
+        let result = try await TestProcess.run(
             try BuiltProduct.path("ioc"), ["query", "--db", "/nonexistent.db", "up{job}"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("expected '=', '!=', '=~' or '!~'"))
@@ -142,7 +142,7 @@ import Testing
         }
         var before = 0
         for round in 1...3 {
-            let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             // Let it write for a while: more samples than at the start of this round.
             let grew = try await waitUntil(timeout: .seconds(20)) {
                 try seen().values.reduce(0) { $0 + $1.count } >= before + 30
@@ -173,17 +173,17 @@ import Testing
         writer.append([
             LabeledSample(labels: Labels(["__name__": "up", "job": "a"]), sample: Sample(timestamp: 1, value: 1))
         ])
-        writer.close()
+        await writer.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: store))
         #expect(chmod(store, 0o444) == 0 && chmod(directory.path, 0o555) == 0)
         defer { chmod(directory.path, 0o755) }
         let iocd = try BuiltProduct.path("iocd")
         let result =
             geteuid() == 0
-            ? try await ChildProcess.run(
+            ? try await TestProcess.run(
                 "/usr/bin/setpriv",
                 ["--bounding-set=-dac_override,-fowner", "--inh-caps=-all", iocd, "--config", config])
-            : try await ChildProcess.run(iocd, ["--config", config])
+            : try await TestProcess.run(iocd, ["--config", config])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("read-only"), "\(result.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == before)
@@ -196,7 +196,7 @@ import Testing
         let simulator = try await Simulator(world: .demo())
         let (directory, config) = try daemonDirectory(probing: simulator, interval: "1s", timeout: "900ms")
         // 400 blocks of 512 bytes: room for the schema and a few commits, then writes fail with EFBIG.
-        let daemon = try ChildProcess(
+        let daemon = try TestProcess(
             "/bin/sh",
             ["-c", "ulimit -f 400; trap '' XFSZ; exec '\(try BuiltProduct.path("iocd"))' --config '\(config)'"])
         let failing = await waitUntil(timeout: .seconds(30)) { daemon.standardError.contains("cannot write the store") }

@@ -33,7 +33,7 @@ import Testing
                 "groups:\n  - name: g\n    rules:\n      - alert: ServiceDown\n        expr: probe_success{job!=\"hostile\"} == 0\n"
                     + "        labels: {severity: critical}\n        annotations: {summary: '{{ $labels.service }} down'}\n"
             )
-            let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             let store = directory.file("ioc.db")
             let ready = await waitUntil(timeout: .seconds(30)) {
@@ -45,7 +45,7 @@ import Testing
             let session = "ioc-dash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             let socket = directory.file("tmux.sock")
             func tmux(_ arguments: [String]) async throws -> String {
-                try await ChildProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
+                try await TestProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
             }
             func screen() async throws -> String { try await tmux(["capture-pane", "-p", "-t", session]) }
             func keys(_ names: String...) async throws { _ = try await tmux(["send-keys", "-t", session] + names) }
@@ -91,7 +91,7 @@ import Testing
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("Silence ServiceDown") })
             try await keys("Enter", "p", "l", "a", "n", "n", "e", "d", "Enter")
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("silenced for 2h") })
-            let listed = try await ChildProcess.run(ioc, ["silence", "list", "--db", store])
+            let listed = try await TestProcess.run(ioc, ["silence", "list", "--db", store])
             #expect(
                 listed.stdout.contains("planned") && listed.stdout.contains("alertname=\"ServiceDown\""),
                 "\(listed.stdout)"

@@ -31,22 +31,22 @@ import Testing
                 writer.append(samples.map { LabeledSample(labels: labels, sample: $0) })
             }
         }
-        writer.close()
+        await writer.close()
 
         let ioc = try BuiltProduct.path("ioc")
-        let exported = try await ChildProcess.run(ioc, ["export", "--db", source, #"{job="j"}"#, "--start", "0"])
+        let exported = try await TestProcess.run(ioc, ["export", "--db", source, #"{job="j"}"#, "--start", "0"])
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(exported.stderr.contains("1200 samples"))
         let file = try directory.write("history.om", exported.stdout)
         let target = directory.file("target.db")
-        let imported = try await ChildProcess.run(ioc, ["import", "--db", target, file])
+        let imported = try await TestProcess.run(ioc, ["import", "--db", target, file])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("1200 samples"))
 
         // Prometheus' own tool reads the export: the history can move to Prometheus.
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
             let blocks = directory.file("blocks")
-            let promtool = try await ChildProcess.run(
+            let promtool = try await TestProcess.run(
                 "/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", file, blocks])
             #expect(promtool.status == 0, "\(promtool.stderr)")
             // One line per block written: ULID, min time, max time, duration, samples, chunks, series, size.
@@ -71,7 +71,7 @@ import Testing
     @Test func aBrokenFileWritesNothing() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write("bad.om", "up{job=\"a\"} 1 1.000\nup{job=\"a\"} 1 2.000\n")  // no # EOF
-        let result = try await ChildProcess.run(
+        let result = try await TestProcess.run(
             try BuiltProduct.path("ioc"), ["import", "--db", directory.file("x.db"), file])
         #expect(result.status == 65)
         #expect(result.stderr.contains("must end with '# EOF'"))

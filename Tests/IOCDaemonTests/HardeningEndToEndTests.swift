@@ -46,7 +46,7 @@ import Testing
                 "probes.yaml",
                 "groups:\n  - name: stats\n    interval: 1s\n    timeout: 900ms\n    labels: {province: Huế}\n    targets:\n"
                     + "      - feed: http://127.0.0.1:\(feedPort)/metrics\n")
-            let daemon = try ChildProcess(
+            let daemon = try TestProcess(
                 try BuiltProduct.path("iocd"), ["--config", config, "--query.timeout", "1s"])
             defer { daemon.signal(SIGTERM) }
             let base = "http://127.0.0.1:\(port)"
@@ -140,11 +140,11 @@ import Testing
 
             // SIGTERM during a long query (the default timeout of 2 minutes): the query is
             // cancelled and iocd exits well within 10 s.
-            let patient = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            let patient = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { patient.signal(SIGKILL) }
             #expect(
                 try await waitUntil(timeout: .seconds(20)) { try await Self.get("\(base)/-/healthy").code == "200" })
-            let slowQuery = try ChildProcess(
+            let slowQuery = try TestProcess(
                 "/usr/bin/curl",
                 [
                     "-s", "--max-time", "60", "--data-urlencode", "query=count_over_time(vector(1)[2d:10ms])",
@@ -175,7 +175,7 @@ import Testing
                     labels: Labels(["__name__": "kept", "job": "x"]),
                     sample: Sample(timestamp: WallClock.nowMilliseconds(), value: 1))
             ])
-            writer.close()
+            await writer.close()
             var sections: [(id: Int64, samples: CompactSamples)] = []
             LogRecord.add(Sample(timestamp: .max, value: 1), of: 1, to: &sections)
             let poisoned = LogRecord.encode(sections)
@@ -202,7 +202,7 @@ import Testing
                 "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    targets:\n"
                     + "      - url: http://127.0.0.1:\(closed.number)/\n")
             for round in 1...2 {
-                let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", config])
+                let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
                 let base = "http://127.0.0.1:\(port)"
                 let probing = try await waitUntil(timeout: .seconds(20)) {
                     try await Self.get("\(base)/api/v1/query?query=probe_success").body.contains(#""job":"portal""#)

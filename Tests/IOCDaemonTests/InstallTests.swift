@@ -10,7 +10,7 @@ import Testing
 
     func make(_ arguments: [String]) async throws -> (status: Int32?, stdout: String, stderr: String) {
         let bin = URL(fileURLWithPath: try BuiltProduct.path("ioc")).deletingLastPathComponent().path
-        return try await ChildProcess.run(
+        return try await TestProcess.run(
             "/usr/bin/make", ["-C", Self.repository, "IOC_BIN=\(bin)"] + arguments, timeout: .seconds(60))
     }
 
@@ -44,9 +44,9 @@ import Testing
             let unit = stage.file("etc/systemd/system/iocd.service")
             // The service's memory is bounded, whatever a query or a feed asks of it.
             #expect(try String(contentsOfFile: unit, encoding: .utf8).contains("\nMemoryMax="))
-            let verify = try await ChildProcess.run("/usr/bin/systemd-analyze", ["verify", unit])
+            let verify = try await TestProcess.run("/usr/bin/systemd-analyze", ["verify", unit])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-            let security = try await ChildProcess.run(
+            let security = try await TestProcess.run(
                 "/usr/bin/systemd-analyze", ["security", "--offline=true", unit])
             let level = security.stdout.split(separator: "\n").last { $0.contains("Overall exposure level") }
             let exposure = level.flatMap { line in

@@ -67,7 +67,7 @@ final class NotifySocket: @unchecked Sendable {
             }
             let probeFile = try directory.write("probes.yaml", probes([closed.number]))
             let store = directory.file("ioc.db")
-            let daemon = try ChildProcess(
+            let daemon = try TestProcess(
                 try BuiltProduct.path("iocd"), ["--config", config],
                 environment: ProcessInfo.processInfo.environment.merging([
                     "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000",

@@ -11,7 +11,7 @@ import Testing
     static let rsyslogd = "/usr/sbin/rsyslogd"
     static let alertmanager = "/usr/bin/prometheus-alertmanager"
 
-    func startRsyslog(in directory: TemporaryDirectory, udpPort: Int, tcpPort: Int) throws -> ChildProcess {
+    func startRsyslog(in directory: TemporaryDirectory, udpPort: Int, tcpPort: Int) throws -> TestProcess {
         let config = try directory.write(
             "rsyslog.conf",
             """
@@ -26,14 +26,14 @@ import Testing
                      string="%pri%|%app-name%|%msgid%|%structured-data%|%msg%\\n")
             action(type="omfile" file="\(directory.file("syslog.out"))" template="fields")
             """)
-        return try ChildProcess(
+        return try TestProcess(
             Self.rsyslogd, ["-n", "-f", config, "-i", directory.file("rsyslogd.pid")])
     }
 
-    func startAlertmanager(in directory: TemporaryDirectory, port: Int) throws -> ChildProcess {
+    func startAlertmanager(in directory: TemporaryDirectory, port: Int) throws -> TestProcess {
         let config = try directory.write(
             "alertmanager.yml", "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n")
-        return try ChildProcess(
+        return try TestProcess(
             Self.alertmanager,
             [
                 "--config.file=\(config)", "--storage.path=\(directory.file("am-data"))",
@@ -131,7 +131,7 @@ import Testing
                         annotations: {summary: '{{ $labels.service }} of {{ $labels.province }} is down'}
                 """)
             let iocd = try BuiltProduct.path("iocd")
-            var daemon = try ChildProcess(iocd, ["--config", config])
+            var daemon = try TestProcess(iocd, ["--config", config])
 
             // rsyslog: one RFC 5424 message, local3 (19) × 8 + critical (2) = 154, on one line.
             let syslogOut = directory.file("syslog.out")
@@ -184,7 +184,7 @@ import Testing
             #expect(retried, "\(daemon.standardError)")
             daemon.signal(SIGTERM)
             #expect(await daemon.exitStatus() == 0, "\(daemon.standardError)")
-            daemon = try ChildProcess(iocd, ["--config", config])
+            daemon = try TestProcess(iocd, ["--config", config])
             defer { daemon.signal(SIGTERM) }
             let sink = try WebhookSink(port: webhookPort)
             defer { sink.stop() }
@@ -207,7 +207,7 @@ import Testing
 
     /// A GET with the daemon's own HTTP client would hide a client bug; curl is the reference.
     static func get(_ url: String) async throws -> (Int32?, String) {
-        let result = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "-", url])
+        let result = try await TestProcess.run("/usr/bin/curl", ["-s", "-o", "-", url])
         return (result.status == 0 ? 200 : result.status, result.stdout)
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// `ioc probe` as a script would run it: the built binary against real servers on loopback.
 @Suite struct ProbeCommandTests {
     func ioc(_ arguments: [String]) async throws -> (status: Int32?, stdout: String, stderr: String) {
-        try await ChildProcess.run(try BuiltProduct.path("ioc"), ["probe"] + arguments)
+        try await TestProcess.run(try BuiltProduct.path("ioc"), ["probe"] + arguments)
     }
 
     @Test func explainsASuccessAndExitsZero() async throws {

@@ -29,13 +29,13 @@ import Testing
         let (directory, path) = try store()
         _ = directory
         let ioc = try BuiltProduct.path("ioc")
-        let text = try await ChildProcess.run(
+        let text = try await TestProcess.run(
             ioc, ["query", "--db", path, "sum(rate(dossiers_total[5m]))", "--time", "2026-11-29T00:10:00Z"])
         #expect(text.status == 0, "\(text.stderr)")
         // 1 and 2 per 15 s: 0.2 per second together.
         #expect(text.stdout == "{} => 0.2 @[1795911000.000]\n")
 
-        let json = try await ChildProcess.run(
+        let json = try await TestProcess.run(
             ioc, ["query", "--db", path, "dossiers_total > 70", "--time", "1795911000", "--json"])
         #expect(json.status == 0, "\(json.stderr)")
         #expect(
@@ -45,7 +45,7 @@ import Testing
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(parsed?["resultType"] as? String == "vector")
 
-        let scalar = try await ChildProcess.run(ioc, ["query", "--db", path, "1 + 2", "--time", "0", "--json"])
+        let scalar = try await TestProcess.run(ioc, ["query", "--db", path, "1 + 2", "--time", "0", "--json"])
         #expect(scalar.stdout == #"{"resultType":"scalar","result":[0.000,"3"]}"# + "\n")
     }
 
@@ -53,7 +53,7 @@ import Testing
         let (directory, path) = try store()
         _ = directory
         let ioc = try BuiltProduct.path("ioc")
-        let text = try await ChildProcess.run(
+        let text = try await TestProcess.run(
             ioc,
             [
                 "query", "--db", path, #"dossiers_total{province="hue"}"#, "--start", "2026-11-29T00:00:00Z",
@@ -64,7 +64,7 @@ import Testing
             text.stdout
                 == #"dossiers_total{province="hue"} =>"#
                 + "\n0 @[1795910400.000]\n4 @[1795910460.000]\n8 @[1795910520.000]\n")
-        let json = try await ChildProcess.run(
+        let json = try await TestProcess.run(
             ioc,
             [
                 "query", "--db", path, "count(dossiers_total)", "--start", "1795910400", "--end", "1795910460",
@@ -80,13 +80,13 @@ import Testing
         let (directory, path) = try store()
         _ = directory
         let ioc = try BuiltProduct.path("ioc")
-        let time = try await ChildProcess.run(ioc, ["query", "--db", path, "up", "--time", "yesterday"])
+        let time = try await TestProcess.run(ioc, ["query", "--db", path, "up", "--time", "yesterday"])
         #expect(time.status != 0)
         #expect(time.stderr.contains("--time 'yesterday': expected Unix seconds or an RFC 3339 time"))
-        let range = try await ChildProcess.run(ioc, ["query", "--db", path, "up[5m]", "--start", "0"])
+        let range = try await TestProcess.run(ioc, ["query", "--db", path, "up[5m]", "--start", "0"])
         #expect(range.status != 0)
         #expect(range.stderr.contains("invalid expression type \"range vector\" for range query"))
-        let syntax = try await ChildProcess.run(ioc, ["query", "--db", path, "sum(up"])
+        let syntax = try await TestProcess.run(ioc, ["query", "--db", path, "sum(up"])
         #expect(syntax.status != 0)
         #expect(syntax.stderr.contains("unexpected end of query, expected ',' or ')'"))
     }

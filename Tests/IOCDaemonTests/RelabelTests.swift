@@ -46,33 +46,33 @@ import TestSupport
             }
         }
         writer.append(batch)
-        writer.close()
+        await writer.close()
         let ioc = try BuiltProduct.path("ioc")
 
-        let dry = try await ChildProcess.run(ioc, ["relabel-provinces", "--db", db, "--dry-run"])
+        let dry = try await TestProcess.run(ioc, ["relabel-provinces", "--db", db, "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("2 series would be relabelled"), "\(dry.stdout)")
-        let before = try await ChildProcess.run(
+        let before = try await TestProcess.run(
             ioc, ["query", "--db", db, "count(probe_success{province=\"Tuyên Quang\"})"])
         #expect(before.stdout.contains("=> 1 @"), "\(before.stdout)")
 
-        let real = try await ChildProcess.run(ioc, ["relabel-provinces", "--db", db])
+        let real = try await TestProcess.run(ioc, ["relabel-provinces", "--db", db])
         #expect(real.status == 0, "\(real.stderr)")
         #expect(real.stdout.contains("2 series relabelled"), "\(real.stdout)")
-        let moved = try await ChildProcess.run(
+        let moved = try await TestProcess.run(
             ioc,
             [
                 "query", "--db", db,
                 "count_over_time(probe_success{province=\"Tuyên Quang\",former_province=\"Hà Giang\",former_province_code=\"02\"}[15m])",
             ])
         #expect(moved.stdout.contains("=> 10 @"), "\(moved.stdout)")
-        let gone = try await ChildProcess.run(ioc, ["query", "--db", db, "probe_success{province_code=\"02\"}"])
+        let gone = try await TestProcess.run(ioc, ["query", "--db", db, "probe_success{province_code=\"02\"}"])
         #expect(!gone.stdout.contains("=>"), "\(gone.stdout)")
-        let hue = try await ChildProcess.run(
+        let hue = try await TestProcess.run(
             ioc, ["query", "--db", db, "probe_success{province=\"Huế\",former_province=\"Thừa Thiên Huế\"}"])
         #expect(hue.stdout.contains("=>"), "\(hue.stdout)")
 
-        let again = try await ChildProcess.run(ioc, ["relabel-provinces", "--db", db])
+        let again = try await TestProcess.run(ioc, ["relabel-provinces", "--db", db])
         #expect(again.stdout.contains("0 series relabelled"), "\(again.stdout)")
     }
 }

@@ -14,8 +14,8 @@ import Testing
             let directory = try TemporaryDirectory()
             let prometheusPort = refusedPort()
             let prometheusConfig = try directory.write("prometheus.yml", "global: {scrape_interval: 15s}\n")
-            func startPrometheus() throws -> ChildProcess {
-                try ChildProcess(
+            func startPrometheus() throws -> TestProcess {
+                try TestProcess(
                     "/usr/bin/prometheus",
                     [
                         "--config.file=\(prometheusConfig)", "--storage.tsdb.path=\(directory.file("tsdb"))",
@@ -39,10 +39,10 @@ import Testing
                     + "      - url: http://127.0.0.1:\(closed.number)/health\n")
             let iocd = try BuiltProduct.path("iocd")
             let ioc = try BuiltProduct.path("ioc")
-            var daemon = try ChildProcess(iocd, ["--config", config])
+            var daemon = try TestProcess(iocd, ["--config", config])
             let source = "http://127.0.0.1:\(prometheusPort)"
             let arrived = try await waitUntil(timeout: .seconds(40)) {
-                try await ChildProcess.run(ioc, ["query", "--source", source, "probe_success"]).stdout.contains("Huế")
+                try await TestProcess.run(ioc, ["query", "--source", source, "probe_success"]).stdout.contains("Huế")
             }
             #expect(arrived, "iocd: \(daemon.standardError)\nprometheus: \(prometheus.standardError.suffix(1500))")
 
@@ -52,7 +52,7 @@ import Testing
             #expect(await waitUntil(timeout: .seconds(20)) { daemon.standardError.contains("remote write failed") })
             daemon.signal(SIGTERM)
             #expect(await daemon.exitStatus() == 0)
-            daemon = try ChildProcess(iocd, ["--config", config])
+            daemon = try TestProcess(iocd, ["--config", config])
             defer { daemon.signal(SIGTERM) }
             _ = await waitUntil(timeout: .seconds(5)) { daemon.standardError.contains("remote write failed") }
             prometheus = try startPrometheus()
@@ -66,14 +66,14 @@ import Testing
             _ = await waitUntil(timeout: .seconds(5)) {
                 Double(WallClock.nowMilliseconds()) / 1000 > (Double(at) ?? 0) + 2.5
             }
-            let local = try await ChildProcess.run(
+            let local = try await TestProcess.run(
                 ioc, ["query", "--db", directory.file("ioc.db"), expression, "--time", at])
             #expect(local.stdout.contains("=> "), "\(local.stderr)")
             let same = try await waitUntil(timeout: .seconds(60)) {
-                let remote = try await ChildProcess.run(ioc, ["query", "--source", source, expression, "--time", at])
+                let remote = try await TestProcess.run(ioc, ["query", "--source", source, expression, "--time", at])
                 return remote.stdout == local.stdout
             }
-            let remote = try await ChildProcess.run(ioc, ["query", "--source", source, expression, "--time", at])
+            let remote = try await TestProcess.run(ioc, ["query", "--source", source, expression, "--time", at])
             #expect(same, "local: \(local.stdout) remote: \(remote.stdout) \(remote.stderr)\n\(daemon.standardError)")
         }
     }

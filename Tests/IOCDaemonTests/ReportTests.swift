@@ -104,7 +104,7 @@ import TestSupport
     }
 
     static func report(_ db: String, _ arguments: [String]) async throws -> String {
-        let result = try await ChildProcess.run(try BuiltProduct.path("ioc"), ["report", "--db", db] + arguments)
+        let result = try await TestProcess.run(try BuiltProduct.path("ioc"), ["report", "--db", db] + arguments)
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout
     }
@@ -215,12 +215,12 @@ import TestSupport
         let directory = try TemporaryDirectory()
         let ioc = try BuiltProduct.path("ioc")
         for bad in ["2026-13", "2026-Q5", "26-11", "2026-11-01", "last month"] {
-            let result = try await ChildProcess.run(ioc, ["report", "--db", directory.file("x.db"), "--period", bad])
+            let result = try await TestProcess.run(ioc, ["report", "--db", directory.file("x.db"), "--period", bad])
             #expect(result.status != 0)
             #expect(result.stderr.contains("is not a period"), "\(result.stderr)")
         }
         let writer = try SampleWriter(path: directory.file("empty.db"))
-        writer.close()
+        await writer.close()
         let text = try await Self.report(directory.file("empty.db"), ["--period", "2026-Q3"])
         #expect(text.contains("No scorecard in the store for this period"))
         #expect(text.contains("No probe results in the store for this period"))

@@ -20,10 +20,10 @@ import TestSupport
         let rules = try Self.shipped(".yaml").filter { !$0.hasSuffix(".test.yaml") }
         let tests = try Self.shipped(".test.yaml")
         #expect(!rules.isEmpty && !tests.isEmpty)
-        let check = try await ChildProcess.run(ioc, ["rules", "check"] + rules)
+        let check = try await TestProcess.run(ioc, ["rules", "check"] + rules)
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("SUCCESS"))
-        let test = try await ChildProcess.run(ioc, ["rules", "test"] + tests)
+        let test = try await TestProcess.run(ioc, ["rules", "test"] + tests)
         #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
         #expect(!test.stdout.contains("FAILED"))
     }
@@ -32,8 +32,8 @@ import TestSupport
         let files = try Self.shipped(".test.yaml") + [Self.fixtures + "/template-functions.test.yaml"]
         let ioc = try BuiltProduct.path("ioc")
         for file in files {
-            let ours = try await ChildProcess.run(ioc, ["rules", "test", file])
-            let theirs = try await ChildProcess.run(Self.promtool, ["test", "rules", file])
+            let ours = try await TestProcess.run(ioc, ["rules", "test", file])
+            let theirs = try await TestProcess.run(Self.promtool, ["test", "rules", file])
             #expect(ours.status == 0, "\(file): \(ours.stdout)")
             #expect(theirs.status == 0, "\(file): \(theirs.stdout)\(theirs.stderr)")
         }
@@ -82,8 +82,8 @@ import TestSupport
                     \(alerts)
             """)
         let ioc = try BuiltProduct.path("ioc")
-        let ours = try await ChildProcess.run(ioc, ["rules", "test", test])
-        let theirs = try await ChildProcess.run(Self.promtool, ["test", "rules", test])
+        let ours = try await TestProcess.run(ioc, ["rules", "test", test])
+        let theirs = try await TestProcess.run(Self.promtool, ["test", "rules", test])
         #expect(ours.status == 1, "\(name): \(ours.stdout)")
         #expect(theirs.status == 1, "\(name): \(theirs.stdout)\(theirs.stderr)")
         #expect(ours.stdout.contains("alertname: Down, time: 3m"))
@@ -113,8 +113,8 @@ import TestSupport
         let ioc = try BuiltProduct.path("ioc")
         for (index, (text, position, reason)) in cases.enumerated() {
             let file = try directory.write("bad\(index).yaml", text)
-            let ours = try await ChildProcess.run(ioc, ["rules", "check", file])
-            let theirs = try await ChildProcess.run(Self.promtool, ["check", "rules", file])
+            let ours = try await TestProcess.run(ioc, ["rules", "check", file])
+            let theirs = try await TestProcess.run(Self.promtool, ["check", "rules", file])
             #expect(ours.status == 1 && theirs.status == 1, "\(text)\n\(ours.stdout)\n\(theirs.stdout)\(theirs.stderr)")
             #expect(ours.stdout.contains("\(file):\(position): "), "\(ours.stdout)")
             #expect(ours.stdout.contains(reason), "\(ours.stdout)")

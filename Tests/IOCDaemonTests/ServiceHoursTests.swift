@@ -92,7 +92,7 @@ import TestSupport
             """
         }
         let path = try directory.write("iocd.yaml", config(holidays: "'\(date(today - 1))..\(date(today + 1))'"))
-        let daemon = try ChildProcess(try BuiltProduct.path("iocd"), ["--config", path])
+        let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", path])
         defer { daemon.signal(SIGTERM) }
         let store = directory.file("ioc.db")
         func value() -> Double? {

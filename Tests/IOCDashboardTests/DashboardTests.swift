@@ -98,7 +98,7 @@ import Testing
         let session = "ioc-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let socket = directory.file("tmux.sock")
         func tmux(_ arguments: [String]) async throws -> String {
-            try await ChildProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
+            try await TestProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
         }
         // A shell runs the dashboard and then prints a marker, so that we see the terminal after it exits.
         let script = try directory.write("run.sh", "\(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
@@ -134,7 +134,7 @@ import Testing
         let session = "ioc-crash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let socket = directory.file("tmux.sock")
         func tmux(_ arguments: [String]) async throws -> String {
-            try await ChildProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
+            try await TestProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
         }
         let pidFile = directory.file("ioc.pid")
         // A shell writes its pid and becomes the dashboard. Swift's backtracer, which runs after the
@@ -149,7 +149,7 @@ import Testing
         defer { kill(server, SIGTERM) }
         let tty = try await tmux(["display-message", "-p", "-t", session, "#{pane_tty}"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        func mode() async throws -> String { try await ChildProcess.run("/bin/stty", ["-a", "-F", tty]).stdout }
+        func mode() async throws -> String { try await TestProcess.run("/bin/stty", ["-a", "-F", tty]).stdout }
         #expect(
             try await waitUntil(timeout: .seconds(15)) {
                 try await tmux(["display-message", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("1")

@@ -20,7 +20,7 @@ import Testing
         #expect(
             timings.resolve + timings.connect + timings.tls + timings.processing + timings.transfer <= timings.total
                 + 1e-6)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -32,7 +32,7 @@ import Testing
             HTTPRequest(url: "http://127.0.0.1:\(closed.number)/", timeout: .seconds(5)))
         #expect(response.status == nil)
         #expect(response.failure?.kind == .connect)
-        client.shutdown()
+        await client.shutdown()
     }
 
     @Test func anErrorStatusIsAResponseNotAFailure() async throws {
@@ -41,7 +41,7 @@ import Testing
         let response = await client.perform(HTTPRequest(url: "\(simulator.baseURL)/test/status/500"))
         #expect(response.failure == nil)
         #expect(response.status == 500)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -58,7 +58,7 @@ import Testing
         // The answer would come after 5 s; the transfer must have ended on its own timeout, well before.
         #expect(elapsed >= .milliseconds(290))
         #expect(elapsed < .seconds(4))
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -69,7 +69,7 @@ import Testing
             HTTPRequest(url: "\(simulator.baseURL)/feeds/dossiers.json", maxBodyBytes: 64))
         #expect(response.failure?.kind == .bodyTooLarge)
         #expect(response.body.count <= 64)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -77,7 +77,7 @@ import Testing
         let client = HTTPClient()
         let response = await client.perform(HTTPRequest(url: "http://[::1"))
         #expect(response.failure?.kind == .invalidRequest)
-        client.shutdown()
+        await client.shutdown()
     }
 
     @Test func manyConcurrentTransfersAllComplete() async throws {
@@ -93,13 +93,13 @@ import Testing
         #expect(statuses.count == 60)
         #expect(statuses.filter { $0 == 204 }.count == 30)
         #expect(statuses.filter { $0 == 200 }.count == 30)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
     @Test func aShutDownClientAnswersWithAFailure() async {
         let client = HTTPClient()
-        client.shutdown()
+        await client.shutdown()
         let response = await client.perform(HTTPRequest(url: "http://127.0.0.1:1/"))
         #expect(response.failure != nil)
     }

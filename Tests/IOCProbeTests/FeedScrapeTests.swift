@@ -50,7 +50,7 @@ import Testing
         #expect(received.sample.value > 0)
         #expect(result.feedMetadata["ioc_sim_dossiers_received_total"]?.type == "counter")
         #expect(result.feedMetadata["ioc_sim_dossiers_received_total"]?.help == "Dossiers received since 1 July 2025.")
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -72,7 +72,7 @@ import Testing
         #expect(result.feedSamples.count == 10)
         let samples = result.samples(for: feed)
         #expect(value(samples, "dossiers_received", ("province_code", "79")).map { $0 > 0 } == true)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -94,7 +94,7 @@ import Testing
         #expect(value(samples, "up") == 0)
         #expect(value(samples, "scrape_samples_scraped") == 0)
         #expect(writer.statistics.scrapesFailed == 1)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -110,7 +110,7 @@ import Testing
         #expect(result.failure?.reason == "parse")
         #expect(result.failure?.message.contains("more than 10000 samples") == true)
         #expect(result.feedSamples.isEmpty)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 

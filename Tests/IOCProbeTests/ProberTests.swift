@@ -33,7 +33,7 @@ import Testing
         let labels = try #require(samples.first?.labels)
         #expect(labels["province"] == "Huế" && labels["service"] == "dvc" && labels["job"] == "test")
         #expect(labels["instance"] == probeTarget.address)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -47,7 +47,7 @@ import Testing
         #expect(result.failure?.reason == "connect")
         #expect(value("probe_success", in: result.samples(for: probeTarget)) == 0)
         #expect(value("probe_http_status_code", in: result.samples(for: probeTarget)) == 0)
-        client.shutdown()
+        await client.shutdown()
     }
 
     @Test func anHTTP500IsDown() async throws {
@@ -59,7 +59,7 @@ import Testing
         #expect(result.failure?.reason == "status")
         #expect(result.response?.status == 500)
         #expect(value("probe_http_status_code", in: result.samples(for: probeTarget)) == 500)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -72,7 +72,7 @@ import Testing
         #expect(result.failure?.reason == "timeout")
         #expect(result.durationSeconds >= 0.39)
         #expect(result.durationSeconds < 2.5)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -96,7 +96,7 @@ import Testing
         let final = results.withLock { $0 }
         #expect(final["\(simulator.baseURL)/hue/dvc/health"]?.allSatisfy { $0 } == true)
         #expect(final["\(simulator.baseURL)/can-tho/lgsp/health"]?.allSatisfy { !$0 } == true)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 }
@@ -141,7 +141,7 @@ import Testing
         #expect(!failing.success)
         #expect(failing.failure?.reason == "json")
         #expect(failing.failure?.message.contains(#"found "UP""#) == true)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -161,7 +161,7 @@ import Testing
         #expect(samples.first { $0.labels.metric == "probe_degraded" }?.sample.value == 1)
         #expect(samples.first { $0.labels.metric == "probe_success" }?.sample.value == 1)
         #expect(samples.contains { $0.labels.metric == "probe_failed_due_to" && $0.labels["reason"] == "latency" })
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -172,7 +172,7 @@ import Testing
             target(
                 http("\(simulator.baseURL)/test/status/503") { $0.expectations = [Expectation(.status([500...599]))] }))
         #expect(result.success)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -196,7 +196,7 @@ import Testing
                     ]
                 }))
         #expect(result.success, "\(String(describing: result.failure))")
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -218,7 +218,7 @@ import Testing
         #expect(!tooMany.success)
         #expect(tooMany.failure?.reason == "redirects")
         #expect(tooMany.failure?.message.contains("redirect") == true, "\(String(describing: tooMany.failure))")
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -244,7 +244,7 @@ import Testing
         #expect(value("probe_http_redirects") == 0)
         #expect(value("probe_ssl_earliest_cert_expiry") == nil)
         #expect(!samples.contains { $0.labels.metric == "probe_failed_due_to" })
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -260,7 +260,7 @@ import Testing
         withExtendedLifetime(port) {}
         #expect(!closed.success)
         #expect(closed.failure?.reason == "connect")
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -310,7 +310,7 @@ import Testing
         #expect(result.failure?.reason == "timeout")
         #expect(result.durationSeconds >= 0.6)
         #expect(result.durationSeconds < 1.6)
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -328,7 +328,7 @@ import Testing
         let exact = await Prober(client: client).probe(
             target("\(simulator.baseURL)/test/bytes/\(256 * 1024)", timeout: .seconds(5), maxBody: 256 * 1024))
         #expect(exact.success, "a body of exactly the limit is accepted: \(String(describing: exact.failure))")
-        client.shutdown()
+        await client.shutdown()
         await simulator.stop()
     }
 
@@ -370,7 +370,7 @@ import Testing
                 // healthy probe at least that much later than alone. Half of that is the bound.
                 #expect(typical < baseline + 450, "alone \(baseline) ms; beside slow ones, sorted: \(sorted) ms")
             }
-            client.shutdown()
+            await client.shutdown()
             await simulator.stop()
         }
     }

@@ -17,8 +17,8 @@ import Testing
             labels: Labels(["job": "tls", "instance": http.url]), kind: .http(http), interval: .seconds(10),
             timeout: .seconds(5), location: SourceLocation(file: "t", line: 1, column: 1))
         let client = HTTPClient()
-        defer { client.shutdown() }
         let result = await Prober(client: client).probe(target)
+        await client.shutdown()
         return (result, result.samples(for: target))
     }
 
@@ -117,6 +117,6 @@ import Testing
                 labels: target.labels, kind: .tcp(expiredTCP), interval: .seconds(10), timeout: .seconds(5),
                 location: target.location))
         #expect(expired.failure?.reason == "tls")
-        client.shutdown()
+        await client.shutdown()
     }
 }

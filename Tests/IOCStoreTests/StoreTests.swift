@@ -371,7 +371,7 @@ import Testing
         var start: Int64 = 20_400 * 86_400_000 + 1_234_000
         var before = 0
         for round in 1...3 {
-            let child = try ChildProcess(
+            let child = try TestProcess(
                 try BuiltProduct.path("ioc-bench"),
                 ["crashload", "--path", path, "--series", "100", "--start", String(start)])
             // More than two hours of data since the last round: at least two hours have closed.

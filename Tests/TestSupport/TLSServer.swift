@@ -27,7 +27,7 @@ public final class TLSServer: @unchecked Sendable {
     public let clientKeyFile: String
     /// The valid certificate's notAfter, seconds since the epoch.
     public let validNotAfter: Int64
-    private let nginx: ChildProcess
+    private let nginx: TestProcess
 
     public static var isAvailable: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx")
@@ -100,7 +100,7 @@ public final class TLSServer: @unchecked Sendable {
                 "-keyout", "\(dir)/self.key", "-out", "\(dir)/self.pem", "-days", "30", "-subj", "/CN=localhost",
                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             ])
-        let enddate = try await ChildProcess.run(
+        let enddate = try await TestProcess.run(
             "/usr/bin/openssl", ["x509", "-in", "\(dir)/valid.pem", "-noout", "-enddate"])
         validNotAfter = TLSServer.parseOpenSSLDate(enddate.stdout.replacingOccurrences(of: "notAfter=", with: "")) ?? 0
 
@@ -147,7 +147,7 @@ public final class TLSServer: @unchecked Sendable {
 
             """
         try directory.write("nginx.conf", configuration)
-        let server = try ChildProcess(
+        let server = try TestProcess(
             "/usr/sbin/nginx", ["-p", dir, "-c", "\(dir)/nginx.conf", "-e", "\(dir)/error.log"])
         nginx = server
         let up = await waitUntil(timeout: .seconds(15)) { ports.values.allSatisfy { acceptsConnections(port: $0) } }
@@ -164,7 +164,7 @@ public final class TLSServer: @unchecked Sendable {
     }
 
     private static func openssl(_ arguments: [String]) async throws {
-        let result = try await ChildProcess.run("/usr/bin/openssl", arguments)
+        let result = try await TestProcess.run("/usr/bin/openssl", arguments)
         guard result.status == 0 else {
             throw TLSServerError(
                 description: "openssl \(arguments.prefix(2).joined(separator: " ")) failed: \(result.stderr)")

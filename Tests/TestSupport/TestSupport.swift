@@ -1,4 +1,5 @@
 public import Foundation
+import IOCCore
 import Glibc
 import Synchronization
 
@@ -112,58 +113,21 @@ public enum BuiltProduct {
     }
 }
 
-/// A child process started with posix_spawn, its output going to files that can be read at any time.
-/// (Foundation's Process is not used: on Linux it waits for every descendant that inherited its
-/// monitoring socket, so a child that starts a daemon, like tmux, never looks finished.)
-/// Killed on deinit if still running.
-public final class ChildProcess: @unchecked Sendable {
-    public let pid: pid_t
+/// A program a test runs (iocd, ioc, tmux, nginx, the peers), on IOC's `ChildProcess`, its output
+/// going to files that can be read at any time, its environment the test runner's with
+/// `environment` over it. Killed on deinit if still running.
+public final class TestProcess: Sendable {
+    private let child: ChildProcess
     private let outputDirectory: TemporaryDirectory
-    private let lock = NSLock()
-    private var status: Int32?
+
+    public var pid: pid_t { child.pid }
 
     public init(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         outputDirectory = try TemporaryDirectory("ioc-child")
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(
-            &actions, 1, outputDirectory.file("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(
-            &actions, 2, outputDirectory.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let variables = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }.map {
-            "\($0.key)=\($0.value)"
-        }
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = variables.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        // The test runner's threads block and ignore signals; the child starts with a clean slate, as from a shell.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var child: pid_t = 0
-        let code = posix_spawn(&child, path, &actions, &attributes, argv, envp)
-        guard code == 0 else { throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO) }
-        pid = child
-    }
-
-    deinit {
-        if exitStatusIfEnded() == nil {
-            kill(pid, SIGKILL)
-            var raw: Int32 = 0
-            waitpid(pid, &raw, 0)
-        }
+        child = try ChildProcess(
+            path, arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 },
+            output: .file(outputDirectory.file("stdout")), error: .file(outputDirectory.file("stderr")))
     }
 
     public var standardOutput: String { read("stdout") }
@@ -173,33 +137,21 @@ public final class ChildProcess: @unchecked Sendable {
         (try? String(contentsOfFile: outputDirectory.file(name), encoding: .utf8)) ?? ""
     }
 
-    public var isRunning: Bool { exitStatusIfEnded() == nil }
+    public var isRunning: Bool { child.isRunning }
 
-    public func signal(_ number: Int32) { kill(pid, number) }
-
-    /// The exit status (128 + signal number for a killed process) if the process has ended.
-    private func exitStatusIfEnded() -> Int32? {
-        lock.withLock {
-            if let status { return status }
-            var raw: Int32 = 0
-            guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
-            let signal = raw & 0x7f
-            status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
-            return status
-        }
-    }
+    public func signal(_ number: Int32) { child.signal(number) }
 
     /// Waits for the process to end, up to `timeout`; returns its exit status, or nil if still running.
     public func exitStatus(within timeout: Duration = .seconds(20)) async -> Int32? {
-        _ = await waitUntil(timeout: timeout) { exitStatusIfEnded() != nil }
-        return exitStatusIfEnded()
+        _ = await waitUntil(timeout: timeout) { !child.isRunning }
+        return child.exitStatus
     }
 
     /// Runs a command to completion and returns its status and output.
     public static func run(
         _ path: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(30)
     ) async throws -> (status: Int32?, stdout: String, stderr: String) {
-        let child = try ChildProcess(path, arguments, environment: environment)
+        let child = try TestProcess(path, arguments, environment: environment)
         let status = await child.exitStatus(within: timeout)
         return (status, child.standardOutput, child.standardError)
     }
