@@ -149,8 +149,10 @@ let package = Package(
             name: "IOCDaemonTests",
             dependencies: [
                 "IOCDaemon", "IOCAlert", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite",
-                "IOCFuzzTargets",
+                "IOCFuzzTargets", "IOCCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import IOCCore
+import Synchronization
 public import IOCHTTP
 
 /// A delivery that did not happen; the queue tries again later.
@@ -14,11 +15,17 @@ public struct DeliveryError: Error, CustomStringConvertible {
 public struct NotificationDelivery: Sendable {
     public let client: HTTPClient
     public let externalURL: String
+    /// The exec hooks running now, ended by `cancelRunning()` when iocd stops.
+    private let children = RunningChildren()
 
     public init(client: HTTPClient, externalURL: String) {
         self.client = client
         self.externalURL = externalURL
     }
+
+    /// Ends the exec hooks that run now (SIGTERM): their deliveries fail and stay queued, so that
+    /// iocd stops at once rather than after a hook's timeout.
+    public func cancelRunning() { children.terminateAll() }
 
     public func deliver(_ notification: Notification, via integration: NotifierConfig.Integration) throws(DeliveryError)
     {
@@ -155,6 +162,8 @@ public struct NotificationDelivery: Sendable {
         } catch {
             throw DeliveryError("exec \(command[0]): \(error)")
         }
+        children.add(child)
+        defer { children.remove(child) }
         let body = NotificationPayload.webhook(notification, externalURL: externalURL)
         // A command that does not read its input must not block the sender: written on another thread.
         let feeder = BackgroundThread(name: "ioc-exec-input")
@@ -201,4 +210,13 @@ public struct NotificationDelivery: Sendable {
         }
         return environment.mapValues { $0.replacingOccurrences(of: "\0", with: "") }
     }
+}
+
+/// Children started by exec hooks and still running.
+private final class RunningChildren: Sendable {
+    private let running = Mutex<[Int32: ChildProcess]>([:])
+
+    func add(_ child: ChildProcess) { running.withLock { $0[child.pid] = child } }
+    func remove(_ child: ChildProcess) { _ = running.withLock { $0.removeValue(forKey: child.pid) } }
+    func terminateAll() { running.withLock { $0.values.forEach { $0.signal(SIGTERM) } } }
 }

@@ -73,8 +73,14 @@ public final class NotificationService: Sendable {
         started.start { [self] thread in loop(thread) }
     }
 
-    /// Stops after the delivery in progress, if any; what waits stays queued in the store.
-    public func stop() async { await thread.withLock { $0 }?.stop() }
+    /// Stops after the delivery in progress, if any (an exec hook is ended); what waits stays
+    /// queued in the store.
+    public func stop() async {
+        let running = thread.withLock { $0 }
+        running?.requestStop()
+        delivery.cancelRunning()
+        await running?.stop()
+    }
 
     /// `stop()` for synchronous callers on threads of their own.
     @available(*, noasync, message: "use 'await stop()'")
