@@ -3,6 +3,8 @@
 #   make test   installs what is missing, builds, runs the whole test suite
 
 SWIFT ?= swift
+# Every target must declare in Package.swift each module it imports: a missing one is an error.
+SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 # Needed to build: pkg-config finds libcurl and SQLite for the C modules; libre2 matches regular
 # expressions in linear time.
 BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
@@ -24,12 +26,12 @@ test-deps:
 	@scripts/install-packages.sh $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFT_FLAGS)
 
 # The executables are built first: the end-to-end tests run them.
 test: test-deps
-	$(SWIFT) build
-	$(SWIFT) test
+	$(SWIFT) build $(SWIFT_FLAGS)
+	$(SWIFT) test $(SWIFT_FLAGS)
 
 demo: build
 	@scripts/demo.sh

@@ -46,10 +46,13 @@ let package = Package(
         .target(name: "IOCProbe", dependencies: ["IOCCore", "IOCHTTP"], swiftSettings: strict),
         .target(name: "IOCStore", dependencies: ["IOCCore", "CSQLite"], swiftSettings: strict),
         .target(name: "IOCQuery", dependencies: ["IOCCore"], swiftSettings: strict),
+        // Calendars: service hours and maintenance windows, for alerts, iocd and reports.
+        .target(name: "IOCCalendar", dependencies: ["IOCCore", "IOCQuery"], swiftSettings: strict),
         .target(
             name: "IOCAlert",
             dependencies: [
-                "IOCCore", "IOCQuery", "IOCStore", "IOCHTTP", .product(name: "Logging", package: "swift-log"),
+                "IOCCore", "IOCQuery", "IOCCalendar", "IOCStore", "IOCHTTP",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -68,10 +71,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What iocd and ioc read: iocd.yaml and the probe and rule files it names, checked in full.
+        .target(
+            name: "IOCConfig", dependencies: ["IOCCore", "IOCCalendar", "IOCProbe", "IOCAlert"], swiftSettings: strict),
+        // What only `ioc` needs: period reports and relabelling over a store, and the client of a
+        // remote Prometheus-compatible API (queries and dashboards).
+        .target(name: "IOCReport", dependencies: ["IOCCore", "IOCQuery", "IOCStore"], swiftSettings: strict),
+        .target(
+            name: "IOCClient",
+            dependencies: ["IOCCore", "IOCHTTP", "IOCQuery", "IOCStore", "IOCDashboard"],
+            swiftSettings: strict
+        ),
+        // iocd's composition: its parts as services of one group, the HTTP listener, remote write.
         .target(
             name: "IOCDaemon",
             dependencies: [
-                "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert", "IOCDashboard",
+                "IOCCore", "IOCCalendar", "IOCConfig", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -84,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "iocd",
             dependencies: [
-                "IOCDaemon", "IOCQuery",
+                "IOCDaemon", "IOCConfig", "IOCQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -92,9 +107,10 @@ let package = Package(
         .executableTarget(
             name: "ioc",
             dependencies: [
-                "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCDashboard",
-                "IOCSimulator", "IOCDaemon",
+                "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert", "IOCDashboard",
+                "IOCSimulator", "IOCConfig", "IOCReport", "IOCClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -103,7 +119,9 @@ let package = Package(
         // as a function of bytes (FUZZING.md).
         .target(
             name: "IOCFuzzTargets",
-            dependencies: ["IOCCore", "IOCProbe", "IOCQuery", "IOCAlert", "IOCDashboard", "IOCStore", "IOCDaemon"],
+            dependencies: [
+                "IOCCore", "IOCProbe", "IOCQuery", "IOCAlert", "IOCDashboard", "IOCStore", "IOCConfig", "IOCDaemon",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(name: "ioc-fuzz", dependencies: ["IOCFuzzTargets"], swiftSettings: strict),
@@ -113,7 +131,7 @@ let package = Package(
             name: "ioc-bench",
             dependencies: [
                 "IOCCore", "IOCHTTP", "IOCProbe", "IOCQuery", "IOCStore", "IOCSimulator", "IOCAlert", "IOCDashboard",
-                "IOCDaemon",
+                "IOCReport",
             ],
             path: "Benchmarks/ProbeBenchmark",
             swiftSettings: strict
@@ -149,7 +167,7 @@ let package = Package(
             name: "IOCDaemonTests",
             dependencies: [
                 "IOCDaemon", "IOCAlert", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite",
-                "IOCFuzzTargets", "IOCCore",
+                "IOCFuzzTargets", "IOCCore", "IOCConfig", "IOCReport", "IOCCalendar",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -18,7 +18,7 @@ import Foundation
 import Glibc
 import IOCAlert
 import IOCCore
-import IOCDaemon
+import IOCReport
 import IOCDashboard
 import IOCHTTP
 import IOCProbe

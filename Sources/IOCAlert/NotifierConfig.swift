@@ -1,4 +1,5 @@
 import Foundation
+public import IOCCalendar
 public import IOCCore
 import IOCQuery
 
@@ -124,8 +125,8 @@ public struct NotifierConfig: Sendable {
             let rule = try item.mapping(
                 of: "an inhibit rule", allowedKeys: ["source_matchers", "target_matchers", "equal"])
             return InhibitRule(
-                source: try NotifierConfig.matchers(rule["source_matchers"]),
-                target: try NotifierConfig.matchers(rule["target_matchers"]),
+                source: try Selector.matchers(in: rule["source_matchers"]),
+                target: try Selector.matchers(in: rule["target_matchers"]),
                 equal: try (rule["equal"]?.sequence(of: "'equal'") ?? []).map { node throws(ConfigError) in
                     try node.string("a label name")
                 })
@@ -166,7 +167,7 @@ public struct NotifierConfig: Sendable {
         var route = parent
         route.routes = []
         route.continue = false
-        route.matchers = try matchers(mapping["matchers"])
+        route.matchers = try Selector.matchers(in: mapping["matchers"])
         if isRoot && !route.matchers.isEmpty { throw node.error("the root route matches every alert: no 'matchers'") }
         if let receiverNode = mapping["receiver"] {
             let name = try receiverNode.string("'receiver'")
@@ -201,19 +202,6 @@ public struct NotifierConfig: Sendable {
     }
 
     /// Alertmanager's matcher strings: `severity="critical"`, `province=~"Huế|Hà Nội"`.
-    static func matchers(_ node: ConfigNode?) throws(ConfigError) -> [LabelMatcher] {
-        var result: [LabelMatcher] = []
-        for item in try node?.sequence(of: "'matchers'") ?? [] {
-            let text = try item.string("a matcher")
-            do {
-                result += try Selector(parsing: "{" + text + "}").matchers
-            } catch {
-                throw item.error("'\(text)' is not a matcher like severity=\"critical\": \(error)")
-            }
-        }
-        return result
-    }
-
     private static func receiver(_ node: ConfigNode) throws(ConfigError) -> Receiver {
         let mapping = try node.mapping(
             of: "a receiver", allowedKeys: ["name", "syslog", "exec", "webhook", "alertmanager"])

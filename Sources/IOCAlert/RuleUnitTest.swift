@@ -94,11 +94,11 @@ public enum RuleUnitTest {
     }
 
     private static func expand(_ pattern: String, at node: ConfigNode) throws(ConfigError) -> [String] {
-        guard pattern.contains(where: { "*?[".contains($0) }) else { return [pattern] }
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard glob(pattern, 0, nil, &result) == 0 else { throw node.error("'\(pattern)' matches no rule file") }
-        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+        guard FileGlob.hasWildcard(pattern) else { return [pattern] }
+        guard let paths = FileGlob.paths(matching: pattern), !paths.isEmpty else {
+            throw node.error("'\(pattern)' matches no rule file")
+        }
+        return paths
     }
 }
 

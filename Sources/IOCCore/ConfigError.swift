@@ -16,6 +16,10 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 /// A configuration problem an administrator can act on: where it is, what is wrong, what was expected.
 /// Printed as `probes/hn.yaml:12:5: 'timeout' (20s) must be shorter than 'interval' (15s)`.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    /// EX_CONFIG from sysexits.h, the exit status of a command stopped by a configuration problem:
+    /// restarting will not help.
+    public static let exitCode: Int32 = 78
+
     /// Where the problem is; nil when it concerns a whole file (for example one that cannot be read).
     public var location: SourceLocation?
     public var file: String

@@ -1,4 +1,5 @@
 import IOCAlert
+import IOCConfig
 import IOCCore
 import IOCHTTP
 import IOCStore

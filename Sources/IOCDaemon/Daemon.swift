@@ -1,4 +1,5 @@
 import IOCAlert
+import IOCConfig
 import IOCCore
 import IOCHTTP
 import IOCProbe
@@ -14,7 +15,7 @@ public struct DaemonError: Error, CustomStringConvertible {
     public var exitCode: Int32
 
     /// EX_CONFIG from sysexits.h: the configuration is wrong; restarting will not help.
-    public static let configurationExitCode: Int32 = 78
+    public static let configurationExitCode = ConfigError.exitCode
 
     public init(_ description: String, exitCode: Int32) {
         self.description = description

@@ -1,5 +1,6 @@
 import Foundation
 import IOCAlert
+import IOCConfig
 import IOCCore
 import IOCProbe
 import IOCStore

@@ -1,3 +1,4 @@
+import IOCConfig
 import IOCCore
 import IOCStore
 

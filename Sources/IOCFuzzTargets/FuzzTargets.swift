@@ -1,6 +1,7 @@
 import Foundation
 import IOCAlert
 import IOCCore
+import IOCConfig
 import IOCDaemon
 import IOCDashboard
 import IOCProbe

@@ -23,3 +23,20 @@ public struct Selector: Sendable, Equatable, CustomStringConvertible {
         return (name ?? "") + "{" + rest.map(\.description).joined(separator: ", ") + "}"
     }
 }
+
+extension Selector {
+    /// The `matchers` of a configuration (routes, inhibitions, maintenance windows, silences):
+    /// a list of texts like `severity="critical"` or `province=~"Hà Nội|Huế"`, in PromQL's syntax.
+    public static func matchers(in node: ConfigNode?) throws(ConfigError) -> [LabelMatcher] {
+        var result: [LabelMatcher] = []
+        for item in try node?.sequence(of: "'matchers'") ?? [] {
+            let text = try item.string("a matcher")
+            do {
+                result += try Selector(parsing: "{" + text + "}").matchers
+            } catch {
+                throw item.error("'\(text)' is not a matcher like severity=\"critical\": \(error)")
+            }
+        }
+        return result
+    }
+}

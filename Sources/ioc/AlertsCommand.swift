@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCCore
-import IOCDaemon
+import IOCConfig
 import IOCDashboard
 import IOCStore
 

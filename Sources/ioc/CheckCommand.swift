@@ -1,30 +1,47 @@
 import ArgumentParser
 import Foundation
-import IOCDaemon
+import IOCConfig
+import IOCCore
+import IOCDashboard
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check iocd.yaml and the probe, rule and dashboard files it names, without starting anything.",
-        discussion: "Exits 0 when the configuration would load; otherwise prints file:line:column and what is wrong.")
+        discussion: """
+            Exits 0 when the configuration would load; otherwise prints file:line:column and what is wrong \
+            and exits 78. iocd never reads dashboard files: with --daemon (the unit's ExecStartPre), a problem \
+            in one is printed as a warning and does not stop iocd from starting.
+            """)
 
     @Option(name: .shortAndLong, help: "The daemon's configuration file.")
     var config = DaemonConfig.defaultPath
 
+    @Flag(help: "Check what iocd reads; report problems in dashboard files as warnings only.")
+    var daemon = false
+
     func run() throws {
+        let configuration: Configuration
         do {
-            let configuration = try ConfigFiles.load(config)
-            let files = configuration.probeFiles.count
-            let rules = configuration.ruleGroups.reduce(0) { $0 + $1.rules.count }
-            let ruleFiles = configuration.ruleFiles.count
-            print(
-                "\(config): ok: \(configuration.targets.count) targets in \(files) probe file\(files == 1 ? "" : "s"), "
-                    + "\(rules) rules in \(ruleFiles) rule file\(ruleFiles == 1 ? "" : "s"), "
-                    + "\(configuration.dashboards.count) dashboard\(configuration.dashboards.count == 1 ? "" : "s"); "
-                    + "store \(configuration.daemon.storePath)")
+            configuration = try ConfigFiles.load(config)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(DaemonError.configurationExitCode)
+            throw ExitCode(ConfigError.exitCode)
         }
+        var dashboards = 0
+        do {
+            dashboards = try DashboardFile.loadAll(ConfigFiles.dashboardPaths(configuration.daemon)).count
+        } catch {
+            FileHandle.standardError.write(Data("\(daemon ? "warning: " : "")\(error)\n".utf8))
+            if !daemon { throw ExitCode(ConfigError.exitCode) }
+        }
+        let files = configuration.probeFiles.count
+        let rules = configuration.ruleGroups.reduce(0) { $0 + $1.rules.count }
+        let ruleFiles = configuration.ruleFiles.count
+        print(
+            "\(config): ok: \(configuration.targets.count) targets in \(files) probe file\(files == 1 ? "" : "s"), "
+                + "\(rules) rules in \(ruleFiles) rule file\(ruleFiles == 1 ? "" : "s"), "
+                + "\(dashboards) dashboard\(dashboards == 1 ? "" : "s"); "
+                + "store \(configuration.daemon.storePath)")
     }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import IOCCore
-import IOCDaemon
+import IOCConfig
 import IOCHTTP
 import IOCDashboard
+import IOCClient
 
 struct DashboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,7 +61,7 @@ struct DashboardCommand: ParsableCommand {
             files = try loadDashboards()
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(DaemonError.configurationExitCode)
+            throw ExitCode(ConfigError.exitCode)
         }
         if let name = self.dashboard, !files.contains(where: { $0.name == name }) {
             let known = files.map(\.name).joined(separator: ", ")
@@ -96,26 +97,15 @@ struct DashboardCommand: ParsableCommand {
     /// The dashboards of --dashboards, or of iocd.yaml's dashboard_files when it can be read.
     private func loadDashboards() throws -> [DashboardFile] {
         if let pattern = dashboards {
-            var result = glob_t()
-            defer { globfree(&result) }
-            guard glob(pattern, 0, nil, &result) == 0 else {
+            guard let paths = FileGlob.paths(matching: pattern), !paths.isEmpty else {
                 throw ValidationError("no dashboard file matches '\(pattern)'")
             }
-            let paths = (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }
-            return try DashboardFile.loadAll(paths.sorted())
+            return try DashboardFile.loadAll(paths)
         }
         let configPath = store.config ?? DaemonConfig.defaultPath
         guard let root = try? ConfigFiles.parse(configPath),
             let config = try? DaemonConfig(from: root, file: configPath)
         else { return [] }
-        var paths: [String] = []
-        for pattern in config.dashboardFiles {
-            var result = glob_t()
-            defer { globfree(&result) }
-            if glob(pattern, 0, nil, &result) == 0 {
-                paths += (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }
-            }
-        }
-        return try DashboardFile.loadAll(paths.sorted())
+        return try DashboardFile.loadAll(config.dashboardFiles.flatMap { FileGlob.paths(matching: $0) ?? [] }.sorted())
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import IOCCore
 import IOCDashboard
-import IOCDaemon
+import IOCConfig
 import IOCProbe
 import IOCQuery
 import IOCStore

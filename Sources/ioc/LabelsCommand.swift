@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import IOCDaemon
+import IOCConfig
 import IOCDashboard
 import IOCStore
 

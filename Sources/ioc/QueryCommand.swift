@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import IOCCore
 import IOCDashboard
-import IOCDaemon
+import IOCConfig
 import IOCHTTP
 import IOCQuery
 import IOCStore
+import IOCClient
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import IOCCore
-import IOCDaemon
+import IOCConfig
 import IOCDashboard
 import IOCStore
+import IOCReport
 
 struct RelabelProvincesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import IOCCore
-import IOCDaemon
+import IOCConfig
 import IOCStore
+import IOCReport
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCCore
+import IOCConfig
 import IOCDaemon
 import IOCQuery
 import Logging

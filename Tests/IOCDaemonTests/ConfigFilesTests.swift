@@ -5,6 +5,7 @@ import IOCProbe
 import IOCSimulator
 import TestSupport
 import Testing
+import IOCConfig
 
 @Suite struct ConfigFilesTests {
     @Test func loadsTheDaemonConfigAndItsProbeFilesRelativeToIt() throws {

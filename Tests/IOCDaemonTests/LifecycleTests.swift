@@ -118,4 +118,43 @@ final class NotifySocket: @unchecked Sendable {
             #expect(notify.messages.contains { $0.contains("STATUS=configuration not reloaded") })
         }
     }
+
+    /// iocd draws no dashboard: a broken dashboard file neither stops it from starting nor blocks a
+    /// reload. `ioc check` reports the file and line (exit 78); `ioc check --daemon`, the unit's
+    /// ExecStartPre, reports it as a warning and passes.
+    @Test func aBrokenDashboardFileNeitherStopsNorBlocksIocd() async throws {
+        let closed = ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
+        let directory = try TemporaryDirectory()
+        let config = try directory.write(
+            "iocd.yaml", "storage: {path: ioc.db}\nprobe_files: [probes.yaml]\nhttp: {listen: 'off'}\n")
+        try directory.write(
+            "probes.yaml",
+            "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    targets:\n"
+                + "      - url: http://127.0.0.1:\(closed.number)/\n")
+        let broken = try directory.write(
+            "dashboards/broken.yaml",
+            "name: broken\ntitle: Broken\nrows:\n  - panels:\n      - titel: typo\n        widget: stat\n        query: up\n"
+        )
+        let ioc = try BuiltProduct.path("ioc")
+        let check = try await TestProcess.run(ioc, ["check", "--config", config])
+        #expect(check.status == 78)
+        #expect(check.stderr.contains("\(broken):5:"), "\(check.stderr)")
+        let forDaemon = try await TestProcess.run(ioc, ["check", "--daemon", "--config", config])
+        #expect(forDaemon.status == 0, "\(forDaemon.stderr)")
+        #expect(forDaemon.stderr.contains("warning: \(broken):5:"), "\(forDaemon.stderr)")
+
+        let notify = try NotifySocket(path: directory.file("notify.sock"))
+        let daemon = try TestProcess(
+            try BuiltProduct.path("iocd"), ["--config", config], environment: ["NOTIFY_SOCKET": notify.path])
+        #expect(
+            await waitUntil(timeout: .seconds(15)) { notify.messages.contains { $0.hasPrefix("READY=1") } },
+            "\(daemon.standardError)")
+        daemon.signal(SIGHUP)
+        #expect(
+            await waitUntil(timeout: .seconds(15)) { daemon.standardError.contains("configuration reloaded") },
+            "\(daemon.standardError)")
+        daemon.signal(SIGTERM)
+        #expect(await daemon.exitStatus() == 0, "\(daemon.standardError)")
+    }
 }

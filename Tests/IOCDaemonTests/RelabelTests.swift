@@ -4,6 +4,7 @@ import IOCDaemon
 import IOCStore
 import Testing
 import TestSupport
+import IOCReport
 
 /// `ioc relabel-provinces`: history under former provinces moved to the current units, visibly.
 @Suite struct RelabelTests {

@@ -7,6 +7,7 @@ import IOCSimulator
 import IOCStore
 import Testing
 import TestSupport
+import IOCCalendar
 
 /// `ioc report` over a store built from the simulator with a fixed seed: the shipped scorecard
 /// rules evaluated on the simulated dossier statistics, and the simulated health endpoints' answers

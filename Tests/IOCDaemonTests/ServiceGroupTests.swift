@@ -7,6 +7,7 @@ import ServiceLifecycleTestKit
 import Synchronization
 import TestSupport
 import Testing
+import IOCConfig
 
 /// iocd's parts in its one service group: started in order, each after the one before it has
 /// started; stopped in reverse, each after the one after it has stopped; a part that fails to
@@ -58,7 +59,7 @@ import Testing
         let group = group(names.map { RecordingPart(name: $0, journal: journal) })
         try await testGracefulShutdown { trigger in
             let running = Task { try await group.run() }
-            #expect(await waitUntil(timeout: .seconds(10)) { journal.all.count == names.count })
+            #expect(await waitUntil(timeout: .seconds(60)) { journal.all.count == names.count })
             trigger.triggerGracefulShutdown()
             try await running.value
         }

@@ -5,6 +5,7 @@ import IOCQuery
 import IOCStore
 import Testing
 import TestSupport
+import IOCConfig
 
 /// The service-hours calendar: open in working hours of weekdays, in Viet Nam's time, except on
 /// holidays and in maintenance windows.

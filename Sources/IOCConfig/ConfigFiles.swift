@@ -1,7 +1,6 @@
 import Foundation
 public import IOCAlert
 public import IOCCore
-public import IOCDashboard
 public import IOCProbe
 
 /// Everything the daemon runs on, read and checked in full before anything starts: a configuration
@@ -14,7 +13,6 @@ public struct Configuration: Sendable {
     public var ruleGroups: [RuleGroup] = []
     /// The rule files that were read, in order.
     public var ruleFiles: [String] = []
-    public var dashboards: [DashboardFile] = []
 }
 
 /// Reading configuration files from disk: `iocd.yaml`, then the probe files it names.
@@ -35,19 +33,24 @@ public enum ConfigFiles {
         var configuration = Configuration(daemon: daemon, targets: targets, probeFiles: files)
         for pattern in daemon.ruleFiles {
             // A wildcard skips rule unit tests (`*.test.yaml`), which live beside the rules.
-            let hasWildcard = pattern.contains { "*?[".contains($0) }
+            let hasWildcard = FileGlob.hasWildcard(pattern)
             for file in try expand(pattern, from: daemon.file, what: "rule file")
             where !(hasWildcard && file.hasSuffix(".test.yaml")) {
                 configuration.ruleGroups += try RuleFile.load(file)
                 configuration.ruleFiles.append(file)
             }
         }
-        var dashboardPaths: [String] = []
-        for pattern in daemon.dashboardFiles {
-            dashboardPaths += try expand(pattern, from: daemon.file, what: "dashboard file")
-        }
-        configuration.dashboards = try DashboardFile.loadAll(dashboardPaths)
         return configuration
+    }
+
+    /// The dashboard files `dashboard_files` names. iocd never reads them (it draws no dashboard):
+    /// `ioc check` and `ioc dashboard` do.
+    public static func dashboardPaths(_ daemon: DaemonConfig) throws(ConfigError) -> [String] {
+        var paths: [String] = []
+        for pattern in daemon.dashboardFiles {
+            paths += try expand(pattern, from: daemon.file, what: "dashboard file")
+        }
+        return paths
     }
 
     /// Reads and parses one YAML file.
@@ -84,20 +87,13 @@ public enum ConfigFiles {
     static func expand(_ pattern: String, from configFile: String, what: String = "probe file") throws(ConfigError)
         -> [String]
     {
-        let hasWildcard = pattern.contains { "*?[".contains($0) }
-        var result = glob_t()
-        defer { globfree(&result) }
-        let code = glob(pattern, 0, nil, &result)
-        if code == GLOB_NOMATCH || (code == 0 && result.gl_pathc == 0) {
-            if hasWildcard { return [] }
+        guard let paths = FileGlob.paths(matching: pattern) else {
+            throw ConfigError(file: configFile, "cannot expand '\(pattern)'")
+        }
+        if paths.isEmpty && !FileGlob.hasWildcard(pattern) {
             throw ConfigError(file: configFile, "\(what) '\(pattern)' does not exist")
         }
-        guard code == 0 else { throw ConfigError(file: configFile, "cannot expand '\(pattern)'") }
-        var paths: [String] = []
-        for index in 0..<Int(result.gl_pathc) {
-            if let path = result.gl_pathv[index] { paths.append(String(cString: path)) }
-        }
-        return paths.sorted()
+        return paths
     }
 
     /// The folder that holds `file`, for resolving paths written relative to it.

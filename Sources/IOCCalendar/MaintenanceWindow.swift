@@ -1,5 +1,6 @@
 import Foundation
 public import IOCCore
+import IOCQuery
 
 /// A recurring time when alerts (all, or those its matchers select) are not sent: on some weekdays
 /// and/or dates, during some times of day, in a named time zone. A resolution of an alert that was
@@ -69,7 +70,7 @@ public struct MaintenanceWindow: Sendable {
             }
             times.append(start..<end)
         }
-        matchers = try NotifierConfig.matchers(fields["matchers"])
+        matchers = try Selector.matchers(in: fields["matchers"])
     }
 
     private static func minutes(_ text: String) -> Int? {

@@ -1,5 +1,6 @@
 import Foundation
 public import IOCAlert
+public import IOCCalendar
 public import IOCCore
 
 /// `iocd.yaml`: where the store lives and which probe files to load. Relative paths are relative

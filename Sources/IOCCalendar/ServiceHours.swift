@@ -1,8 +1,5 @@
 import Foundation
-public import IOCAlert
 public import IOCCore
-import IOCStore
-import Synchronization
 
 /// The official working hours of the offices whose services are watched, from `service_hours` in
 /// iocd.yaml: open during `hours`, except on `holidays` and during `maintenance`. iocd writes it as
@@ -87,43 +84,5 @@ public struct ServiceHours: Sendable {
         let parts = calendar.dateComponents(
             [.year, .month, .day], from: Date(timeIntervalSince1970: Double(time) / 1000))
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
-}
-
-/// Writes `ioc_service_hours` every `interval` on its own thread while iocd runs; a reload replaces
-/// the calendar (and wakes the thread, so the new one is written at once), and without one nothing
-/// is written.
-final class ServiceHoursWriter: BackgroundWork {
-    private let calendar: Mutex<ServiceHours?>
-    private let interval: Duration
-    private let writer: SampleWriter
-    private let thread = BackgroundThread(name: "ioc-service-hours")
-
-    init(calendar: ServiceHours?, interval: Duration, writer: SampleWriter) {
-        self.calendar = Mutex(calendar)
-        self.interval = interval
-        self.writer = writer
-    }
-
-    func stop() async { await thread.stop() }
-
-    func start() {
-        thread.start { [self] thread in
-            repeat {
-                let now = WallClock.nowMilliseconds()
-                if let calendar = calendar.withLock({ $0 }) {
-                    writer.append([
-                        LabeledSample(
-                            labels: Labels([(Labels.metricName, "ioc_service_hours")]),
-                            sample: Sample(timestamp: now, value: calendar.isOpen(at: now) ? 1 : 0))
-                    ])
-                }
-            } while thread.pause(milliseconds: interval.inMilliseconds)
-        }
-    }
-
-    func replace(_ calendar: ServiceHours?) {
-        self.calendar.withLock { $0 = calendar }
-        thread.wake()
     }
 }
