@@ -1,46 +1,5 @@
 public import IOCCore
 
-/// One alert instance of an alerting rule: its identifying labels (with `alertname`), what it says,
-/// and where it stands.
-public struct ActiveAlert: Sendable, Equatable {
-    public enum State: String, Sendable, Codable {
-        case pending, firing, inactive
-    }
-
-    public var labels: Labels
-    public var annotations: Labels
-    public var state: State
-    /// When the condition started to hold (ms).
-    public var activeAt: Int64
-    public var firedAt: Int64?
-    /// When it stopped firing; kept for a while so that the resolution is sent.
-    public var resolvedAt: Int64?
-    /// When the condition stopped holding while `keep_firing_for` keeps it firing.
-    public var keepFiringSince: Int64?
-    /// The expression's value at the last evaluation that produced it.
-    public var value: Double
-
-    public init(
-        labels: Labels, annotations: Labels, state: State, activeAt: Int64, firedAt: Int64? = nil,
-        resolvedAt: Int64? = nil, keepFiringSince: Int64? = nil, value: Double
-    ) {
-        self.labels = labels
-        self.annotations = annotations
-        self.state = state
-        self.activeAt = activeAt
-        self.firedAt = firedAt
-        self.resolvedAt = resolvedAt
-        self.keepFiringSince = keepFiringSince
-        self.value = value
-    }
-
-    public static func == (lhs: ActiveAlert, rhs: ActiveAlert) -> Bool {
-        lhs.labels == rhs.labels && lhs.annotations == rhs.annotations && lhs.state == rhs.state
-            && lhs.activeAt == rhs.activeAt && lhs.firedAt == rhs.firedAt && lhs.resolvedAt == rhs.resolvedAt
-            && lhs.keepFiringSince == rhs.keepFiringSince && lhs.value.bitPattern == rhs.value.bitPattern
-    }
-}
-
 /// A change of an alert at an evaluation: what the history records and the notifier acts on.
 public struct AlertTransition: Sendable, Equatable {
     public enum Kind: String, Sendable {
@@ -54,7 +13,7 @@ public struct AlertTransition: Sendable, Equatable {
     }
 
     public var kind: Kind
-    public var alert: ActiveAlert
+    public var alert: Alert
     public var time: Int64
 }
 
@@ -68,7 +27,7 @@ public struct AlertStateMachine: Sendable, Equatable {
     public let holdFor: Int64
     public let keepFiringFor: Int64
     /// The alerts by the fingerprint of their labels.
-    public private(set) var alerts: [Fingerprint: ActiveAlert] = [:]
+    public private(set) var alerts: [Fingerprint: Alert] = [:]
     /// How long a resolved alert is kept, as Prometheus' `resolvedRetention`.
     public static let resolvedRetention: Int64 = 15 * 60_000
 
@@ -78,7 +37,7 @@ public struct AlertStateMachine: Sendable, Equatable {
     }
 
     /// Restores alerts saved before a restart.
-    public init(holdFor: Duration, keepFiringFor: Duration, restoring saved: [ActiveAlert]) {
+    public init(holdFor: Duration, keepFiringFor: Duration, restoring saved: [Alert]) {
         self.init(holdFor: holdFor, keepFiringFor: keepFiringFor)
         for alert in saved { alerts[alert.labels.fingerprint] = alert }
     }
@@ -99,7 +58,7 @@ public struct AlertStateMachine: Sendable, Equatable {
                 alerts[key] = alert
                 continue
             }
-            let alert = ActiveAlert(
+            let alert = Alert(
                 labels: result.labels, annotations: result.annotations, state: .pending, activeAt: time,
                 value: result.value)
             alerts[key] = alert
@@ -144,10 +103,10 @@ public struct AlertStateMachine: Sendable, Equatable {
     }
 
     /// The pending and firing alerts (resolved ones still kept are left out), in label order.
-    public var active: [ActiveAlert] {
+    public var active: [Alert] {
         alerts.values.filter { $0.state != .inactive }.sorted { $0.labels < $1.labels }
     }
 
     /// Every alert held, resolved ones included, in label order.
-    public var all: [ActiveAlert] { alerts.values.sorted { $0.labels < $1.labels } }
+    public var all: [Alert] { alerts.values.sorted { $0.labels < $1.labels } }
 }

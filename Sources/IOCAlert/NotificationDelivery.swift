@@ -34,7 +34,7 @@ public struct NotificationDelivery: Sendable {
         case .exec(let command, let timeout): try exec(notification, command, timeout)
         case .webhook(let url, let timeout, let token):
             var headers = [(name: "Content-Type", value: "application/json")]
-            if let token { headers.append((name: "Authorization", value: "Bearer \(token)")) }
+            if let token { headers.append((name: "Authorization", value: "Bearer \(token.value)")) }
             try post(url, NotificationPayload.webhook(notification, externalURL: externalURL), headers, timeout)
         case .alertmanager(let url, let timeout):
             let base = url.hasSuffix("/") ? String(url.dropLast()) : url

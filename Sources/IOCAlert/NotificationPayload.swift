@@ -5,12 +5,7 @@ import IOCCore
 /// Alertmanager's `/api/v2/alerts`, and RFC 5424 syslog messages.
 public enum NotificationPayload {
     /// `2026-12-01T05:20:00.123Z`.
-    public static func rfc3339(_ milliseconds: Int64) -> String {
-        let base = UTCTime.format(milliseconds - ((milliseconds % 1000) + 1000) % 1000)
-            .replacingOccurrences(of: " UTC", with: "").replacingOccurrences(of: " ", with: "T")
-        let fraction = ((milliseconds % 1000) + 1000) % 1000
-        return base + "." + String(format: "%03d", Int(fraction)) + "Z"
-    }
+    public static func rfc3339(_ milliseconds: Int64) -> String { UTCTime.rfc3339(milliseconds) }
 
     static func dictionary(_ labels: Labels) -> [String: String] {
         Dictionary(labels.pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })

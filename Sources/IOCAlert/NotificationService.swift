@@ -88,7 +88,7 @@ public final class NotificationService: Sendable {
 
     /// The alerts of the rules just evaluated, by rule key: pending ones are not notified, firing
     /// ones are, resolved ones (that fired) send their resolution.
-    public func update(_ alerts: [String: [ActiveAlert]], at now: Int64) {
+    public func update(_ alerts: [String: [Alert]], at now: Int64) {
         shared.withLock { shared in
             for (rule, list) in alerts {
                 let notifiable = list.compactMap { alert -> NotifiableAlert? in
@@ -125,9 +125,8 @@ public final class NotificationService: Sendable {
     }
 
     static func silence(_ stored: StoredSilence) -> Silence? {
-        guard let selector = try? Selector(parsing: stored.matchers) else { return nil }
-        return Silence(
-            id: stored.id, matchers: selector.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt,
+        Silence(
+            id: stored.id, matchers: stored.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt,
             createdBy: stored.createdBy, comment: stored.comment)
     }
 

@@ -20,30 +20,6 @@ public struct NotifiableAlert: Sendable, Equatable {
     public var fingerprint: UInt64 { labels.stableHash }
 }
 
-/// A silence: alerts whose labels match every matcher are not sent between `startsAt` and `endsAt`.
-public struct Silence: Sendable, Equatable {
-    public var id: String
-    public var matchers: [LabelMatcher]
-    public var startsAt: Int64
-    public var endsAt: Int64
-    public var createdBy: String
-    public var comment: String
-
-    public init(
-        id: String, matchers: [LabelMatcher], startsAt: Int64, endsAt: Int64, createdBy: String, comment: String
-    ) {
-        self.id = id
-        self.matchers = matchers
-        self.startsAt = startsAt
-        self.endsAt = endsAt
-        self.createdBy = createdBy
-        self.comment = comment
-    }
-
-    public func isActive(at time: Int64) -> Bool { startsAt <= time && time < endsAt }
-    public func silences(_ labels: Labels) -> Bool { matchers.allSatisfy { $0.matches(labels) } }
-}
-
 /// One message for one receiver: a group's firing alerts and the resolutions since the last one.
 public struct Notification: Sendable, Equatable {
     public var receiver: String

@@ -56,7 +56,7 @@ public struct NotifierConfig: Sendable {
     public enum Integration: Sendable {
         case syslog(SyslogTarget)
         case exec(command: [String], timeout: Duration)
-        case webhook(url: String, timeout: Duration, bearerToken: String?)
+        case webhook(url: String, timeout: Duration, bearerToken: Secret?)
         case alertmanager(url: String, timeout: Duration)
 
         public var kind: String {

@@ -70,7 +70,7 @@ public final class GroupEvaluator {
 
     /// Puts back alerts saved before a restart, by rule key; those of rules that no longer exist are
     /// dropped.
-    public func restore(_ saved: [String: [ActiveAlert]]) {
+    public func restore(_ saved: [String: [Alert]]) {
         for (index, (rule, key)) in zip(group.rules, ruleKeys).enumerated() {
             guard case .alerting(let holdFor, let keepFiringFor, _) = rule.kind, let alerts = saved[key] else {
                 continue

@@ -30,12 +30,12 @@ public final class RuleScheduler: Sendable {
     private let counters = Mutex(Statistics())
     /// Called after each group's evaluation with its rules' alerts by rule key, on the scheduler's
     /// thread: the notifier's way in.
-    private let onAlerts: @Sendable ([String: [ActiveAlert]], Int64) -> Void
+    private let onAlerts: @Sendable ([String: [Alert]], Int64) -> Void
 
     public init(
         groups: [RuleGroup], defaultInterval: Duration, writer: SampleWriter, context: RuleContext = RuleContext(),
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
-        onAlerts: @escaping @Sendable ([String: [ActiveAlert]], Int64) -> Void = { _, _ in }
+        onAlerts: @escaping @Sendable ([String: [Alert]], Int64) -> Void = { _, _ in }
     ) {
         self.groups = groups
         self.defaultInterval = defaultInterval
@@ -72,7 +72,7 @@ public final class RuleScheduler: Sendable {
             logger.error("rules are not evaluated: cannot read the store: \(error)")
             return
         }
-        var persisted: [String: [ActiveAlert]] = [:]
+        var persisted: [String: [Alert]] = [:]
         for evaluator in evaluators {
             for (index, key) in evaluator.ruleKeys.enumerated() {
                 persisted[key] = evaluator.alertStates[index]?.all ?? []
@@ -104,22 +104,15 @@ public final class RuleScheduler: Sendable {
     }
 
     private func restore(_ evaluators: [GroupEvaluator], from reader: StoreReader) throws {
-        var saved: [String: [ActiveAlert]] = [:]
-        for stored in try reader.alerts() {
-            guard let state = ActiveAlert.State(rawValue: stored.state) else { continue }
-            saved[stored.rule, default: []].append(
-                ActiveAlert(
-                    labels: stored.labels, annotations: stored.annotations, state: state, activeAt: stored.activeAt,
-                    firedAt: stored.firedAt, resolvedAt: stored.resolvedAt, keepFiringSince: stored.keepFiringSince,
-                    value: stored.value))
-        }
+        var saved: [String: [Alert]] = [:]
+        for stored in try reader.alerts() { saved[stored.rule, default: []].append(stored.alert) }
         for evaluator in evaluators { evaluator.restore(saved) }
         let restored = saved.values.reduce(0) { $0 + $1.filter { $0.state != .inactive }.count }
         if restored > 0 { logger.info("alerts restored from the store", metadata: ["alerts": "\(restored)"]) }
     }
 
     private func evaluate(
-        _ evaluator: GroupEvaluator, at time: Int64, reader: StoreReader, persisted: inout [String: [ActiveAlert]]
+        _ evaluator: GroupEvaluator, at time: Int64, reader: StoreReader, persisted: inout [String: [Alert]]
     ) {
         let started = ContinuousClock.now
         let outcome = evaluator.evaluate(at: time, source: reader)
@@ -132,7 +125,7 @@ public final class RuleScheduler: Sendable {
         }
         // Each rule's alerts are written when anything but their values changed.
         let keys = evaluator.ruleKeys
-        var changed: [String: [StoredAlert]] = [:]
+        var changed: [String: [Alert]] = [:]
         for (index, state) in evaluator.alertStates {
             let now = state.all
             let before = persisted[keys[index]] ?? []
@@ -146,12 +139,7 @@ public final class RuleScheduler: Sendable {
                 }
             guard !same else { continue }
             persisted[keys[index]] = now
-            changed[keys[index]] = now.map { alert in
-                StoredAlert(
-                    rule: keys[index], labels: alert.labels, annotations: alert.annotations,
-                    state: alert.state.rawValue, activeAt: alert.activeAt, firedAt: alert.firedAt,
-                    resolvedAt: alert.resolvedAt, keepFiringSince: alert.keepFiringSince, value: alert.value)
-            }
+            changed[keys[index]] = now
         }
         var history: [AlertHistoryEntry] = []
         for (transition, index) in zip(outcome.transitions, outcome.transitionRules) {
@@ -170,7 +158,7 @@ public final class RuleScheduler: Sendable {
             }
         }
         writer.record(alerts: changed, history: history)
-        var current: [String: [ActiveAlert]] = [:]
+        var current: [String: [Alert]] = [:]
         for (index, state) in evaluator.alertStates { current[keys[index]] = state.all }
         onAlerts(current, time)
         counters.withLock {

@@ -179,7 +179,7 @@ private struct TestGroup {
                     throw sample.error("labels \(GoFormat.quoted(labelsText)): \(error)")
                 }
                 let valueText = try fields.required("value").string("'value'")
-                guard let value = Double(valueText) ?? PromQLTest.number(valueText) else {
+                guard let value = PrometheusNumber.parse(valueText) else {
                     throw sample.error("'\(valueText)' is not a number")
                 }
                 expected.append((labels, value))

@@ -67,7 +67,7 @@ public struct RemoteQuery: Sendable {
 
     static func point(_ object: Any?) -> Sample? {
         guard let pair = object as? [Any], pair.count == 2, let time = (pair[0] as? NSNumber)?.doubleValue,
-            let text = pair[1] as? String, let value = Double(text) ?? PromQLTest.number(text)
+            let text = pair[1] as? String, let value = PrometheusNumber.parse(text)
         else { return nil }
         // A remote server's times are input like any other: one beyond Int64 is no point.
         guard let milliseconds = Int64(exactly: (time * 1000).rounded()) else { return nil }
@@ -103,21 +103,16 @@ public struct RemoteQuery: Sendable {
 
 extension RemoteQuery {
     /// The alerts of `/api/v1/alerts`, as the store keeps them (their rule unknown).
-    public func alerts() throws -> [StoredAlert] {
+    public func alerts() throws -> [RuleAlert] {
         let data = try get("/api/v1/alerts", [])
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
         return ((data["alerts"] as? [[String: Any]]) ?? []).map { item in
-            let activeText = item["activeAt"] as? String ?? ""
-            let active = formatter.date(from: activeText) ?? plain.date(from: activeText)
-            return StoredAlert(
-                rule: "", labels: RemoteQuery.labels(item["labels"]),
-                annotations: RemoteQuery.labels(item["annotations"]),
-                state: item["state"] as? String ?? "firing",
-                activeAt: Int64(exactly: ((active?.timeIntervalSince1970 ?? 0) * 1000).rounded()) ?? 0, firedAt: nil,
-                resolvedAt: nil,
-                keepFiringSince: nil, value: Double(item["value"] as? String ?? "") ?? .nan)
+            return RuleAlert(
+                rule: "",
+                alert: Alert(
+                    labels: RemoteQuery.labels(item["labels"]), annotations: RemoteQuery.labels(item["annotations"]),
+                    state: AlertState(rawValue: item["state"] as? String ?? "") ?? .firing,
+                    activeAt: UTCTime.parseRFC3339(item["activeAt"] as? String ?? "") ?? 0,
+                    value: Double(item["value"] as? String ?? "") ?? .nan))
         }
     }
 }
@@ -137,7 +132,7 @@ public final class RemoteDashboardBackend: DashboardBackend {
         try remote.range(query.text, start: start, end: end, step: step)
     }
 
-    public func alerts() throws -> [StoredAlert] { try remote.alerts() }
-    public func silences() throws -> [StoredSilence] { [] }
+    public func alerts() throws -> [RuleAlert] { try remote.alerts() }
+    public func silences() throws -> [Silence] { [] }
     public func alertHistory(through end: Int64, limit: Int) throws -> [AlertHistoryEntry] { [] }
 }

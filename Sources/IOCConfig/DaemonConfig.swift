@@ -58,13 +58,13 @@ public struct DaemonConfig: Sendable {
     /// The HTTP listener (metrics, the Prometheus API): host and port, loopback by default; nil: off.
     public var listen: (host: String, port: Int)? = ("127.0.0.1", 9420)
     /// `Authorization` header values the listener accepts; empty: no authentication.
-    public var credentials: [String] = []
+    public var credentials: [Secret] = []
     /// The offices' working hours, written as `ioc_service_hours`; nil: not written.
     public var serviceHours: ServiceHours?
     /// What feed samples must be to be kept.
     public var admission = SampleAdmission()
     /// Remote-write endpoints every stored sample is pushed to.
-    public var remoteWrite: [(url: String, timeout: Duration, bearerToken: String?)] = []
+    public var remoteWrite: [(url: String, timeout: Duration, bearerToken: Secret?)] = []
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -118,11 +118,11 @@ public struct DaemonConfig: Sendable {
                 let fields = try basic.mapping(of: "'basic_auth'", allowedKeys: ["username", "password_file"])
                 let user = try fields.required("username").string("'username'")
                 let password = try fields.required("password_file").secretFile("the password file")
-                let token = Data("\(user):\(password)".utf8).base64EncodedString()
-                credentials.append("Basic \(token)")
+                let token = Data("\(user):\(password.value)".utf8).base64EncodedString()
+                credentials.append(Secret("Basic \(token)"))
             }
             if let tokenNode = http["bearer_token_file"] {
-                credentials.append("Bearer \(try tokenNode.secretFile("the token file"))")
+                credentials.append(Secret("Bearer \(try tokenNode.secretFile("the token file").value)"))
             }
         }
         if let patterns = top["dashboard_files"] {

@@ -268,10 +268,10 @@ extension ConfigNode {
 
     /// The contents of the secret file this node names (see `filePath`). The error names the file,
     /// never what it holds.
-    public func secretFile(_ what: String) throws(ConfigError) -> String {
+    public func secretFile(_ what: String) throws(ConfigError) -> Secret {
         let path = try filePath(what)
         guard let text = ConfigNode.readSecret(atPath: path) else { throw error("cannot read \(what) '\(path)'") }
-        return text
+        return Secret(text)
     }
 
     /// A secret file's text without its trailing line breaks (what an editor or `echo` adds); nil

@@ -39,7 +39,7 @@ struct PrometheusAPI: Sendable {
     let rules: @Sendable () -> [RuleGroup]
     let ready: @Sendable () -> Bool
     /// `Authorization` values accepted (`Basic ...`, `Bearer ...`); empty: none needed.
-    let credentials: [String]
+    let credentials: [Secret]
     /// The host names a request's `Host` header may carry (any port); nil: any. A listener on
     /// loopback answers only to loopback names, so that a web page the operator opens cannot reach
     /// it through a DNS name that resolves to 127.0.0.1 (DNS rebinding).
@@ -75,7 +75,7 @@ struct PrometheusAPI: Sendable {
         }
         if !credentials.isEmpty && request.path != "/-/healthy" {
             let given = request.headers.first { $0.0.lowercased() == "authorization" }?.1 ?? ""
-            guard credentials.contains(given) else {
+            guard credentials.contains(Secret(given)) else {
                 return APIResponse(status: 401, contentType: "text/plain", body: "Unauthorized\n")
             }
         }
@@ -241,10 +241,10 @@ struct PrometheusAPI: Sendable {
 
     private func alerts() -> APIResponse {
         do {
-            let stored = try readers.with { try $0.alerts() }.filter { $0.state != "inactive" }
+            let stored = try readers.with { try $0.alerts() }.filter { $0.state != .inactive }
             let items = stored.map { alert in
                 #"{"labels":\#(QueryOutput.metric(alert.labels)),"annotations":\#(QueryOutput.metric(alert.annotations)),"#
-                    + #""state":\#(QueryOutput.quote(alert.state)),"activeAt":\#(QueryOutput.quote(NotificationPayload.rfc3339(alert.activeAt))),"#
+                    + #""state":\#(QueryOutput.quote(alert.state.rawValue)),"activeAt":\#(QueryOutput.quote(NotificationPayload.rfc3339(alert.activeAt))),"#
                     + #""value":\#(QueryOutput.quote(PrometheusNumber.format(alert.value)))}"#
             }
             return success(#"{"alerts":["# + items.joined(separator: ",") + "]}")

@@ -96,7 +96,7 @@ final class RemoteWriter: BackgroundWork {
     private let counters = Mutex(Statistics())
     private let thread = BackgroundThread(name: "ioc-remote-write")
 
-    init(url: String, timeout: Duration, bearerToken: String?, writer: SampleWriter, client: HTTPClient, logger: Logger)
+    init(url: String, timeout: Duration, bearerToken: Secret?, writer: SampleWriter, client: HTTPClient, logger: Logger)
     {
         self.url = url
         self.timeout = timeout
@@ -104,7 +104,7 @@ final class RemoteWriter: BackgroundWork {
             (name: "Content-Type", value: "application/x-protobuf"), (name: "Content-Encoding", value: "snappy"),
             (name: "X-Prometheus-Remote-Write-Version", value: "0.1.0"), (name: "User-Agent", value: "iocd"),
         ]
-        if let bearerToken { headers.append((name: "Authorization", value: "Bearer \(bearerToken)")) }
+        if let bearerToken { headers.append((name: "Authorization", value: "Bearer \(bearerToken.value)")) }
         self.headers = headers
         self.writer = writer
         self.client = client

@@ -60,12 +60,12 @@ public struct Dashboard: Sendable {
             return canvas
         }
         let data = screen.load(from: reader, now: now)
-        let silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence).filter {
-            $0.active(at: now)
+        let silences = ((try? reader.silences()) ?? []).filter {
+            $0.isActive(at: now)
         }
         screen.draw(
             data, newest: DashboardScreen.newest(from: reader, now: now), now: now, into: &canvas,
-            silenced: { labels in silences.contains { $0.matches(labels) } })
+            silenced: { labels in silences.contains { $0.silences(labels) } })
         return canvas
     }
 
@@ -160,7 +160,7 @@ public struct Dashboard: Sendable {
             screens: dashboards.map { DashboardScreen(dashboard: $0, source: sourceName) }, selected: selected)
         var reader: StoreReader?
         var newest: Int64?
-        var silences: [DashboardScreen.ActiveSilence] = []
+        var silences: [Silence] = []
         // Each panel is loaded on its own interval (charts less often); the header's clock, the age of
         // the newest data and the silences every `refresh`.
         var loadedAt: [[Int64]] = []
@@ -173,8 +173,8 @@ public struct Dashboard: Sendable {
             if needLoad { loadedAt = [] }
             if needLoad || (!app.shown.paused && (now >= nextPanel || now - checkedAt >= refreshMilliseconds)) {
                 if let reader = backend(&reader) {
-                    silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence)
-                        .filter { $0.active(at: now) }
+                    silences = ((try? reader.silences()) ?? [])
+                        .filter { $0.isActive(at: now) }
                     nextPanel = app.shown.refresh(
                         &app.data, loadedAt: &loadedAt, from: reader, now: now, silences: silences)
                     newest = DashboardScreen.newest(from: reader, now: now)
@@ -189,7 +189,7 @@ public struct Dashboard: Sendable {
             let (width, height) = terminal.size()
             var canvas = Canvas(width: width, height: height)
             app.draw(
-                &canvas, newest: newest, now: now, silenced: { labels in silences.contains { $0.matches(labels) } })
+                &canvas, newest: newest, now: now, silenced: { labels in silences.contains { $0.silences(labels) } })
             terminal.write(renderer.render(canvas))
             let due = min(nextPanel, checkedAt + refreshMilliseconds)
             let wait = app.shown.paused ? 60_000 : Int(max(10, due - WallClock.nowMilliseconds()))

@@ -7,8 +7,9 @@ public import IOCStore
 public protocol DashboardBackend: AnyObject {
     func instant(_ query: Query, at time: Int64) throws -> QueryValue
     func range(_ query: Query, start: Int64, end: Int64, step: Int64) throws -> [Series]
-    func alerts() throws -> [StoredAlert]
-    func silences() throws -> [StoredSilence]
+    func alerts() throws -> [RuleAlert]
+    /// The silences, their matchers parsed (one that does not parse is left out: it silences nothing).
+    func silences() throws -> [Silence]
     func alertHistory(through end: Int64, limit: Int) throws -> [AlertHistoryEntry]
 }
 
@@ -30,8 +31,14 @@ public final class LocalBackend: DashboardBackend {
         try engine.range(query, start: start, end: end, step: step, source: reader)
     }
 
-    public func alerts() throws -> [StoredAlert] { try reader.alerts() }
-    public func silences() throws -> [StoredSilence] { try reader.silences() }
+    public func alerts() throws -> [RuleAlert] { try reader.alerts() }
+    public func silences() throws -> [Silence] {
+        try reader.silences().compactMap { stored in
+            Silence(
+                id: stored.id, matchers: stored.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt,
+                createdBy: stored.createdBy, comment: stored.comment)
+        }
+    }
     public func alertHistory(through end: Int64, limit: Int) throws -> [AlertHistoryEntry] {
         try reader.alertHistory(through: end, limit: limit)
     }

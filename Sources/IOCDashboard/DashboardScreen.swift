@@ -31,8 +31,8 @@ public struct DashboardScreen: Sendable {
     /// The data of every panel at `now`, from `backend`.
     public func load(from backend: any DashboardBackend, now: Int64) -> [[PanelData]] {
         let reader = backend
-        let silences = ((try? reader.silences()) ?? []).compactMap(DashboardScreen.silence).filter {
-            $0.active(at: now)
+        let silences = ((try? reader.silences()) ?? []).filter {
+            $0.isActive(at: now)
         }
         return dashboard.rows.map { row in
             row.panels.map { panel in load(panel, from: reader, now: now, silences: silences) }
@@ -44,7 +44,7 @@ public struct DashboardScreen: Sendable {
     /// `silences` are those active now, which the caller reads once per refresh for the grid too.
     func refresh(
         _ data: inout [[PanelData]], loadedAt: inout [[Int64]], from reader: any DashboardBackend, now: Int64,
-        silences: [ActiveSilence]
+        silences: [Silence]
     ) -> Int64 {
         let shape = dashboard.rows.map(\.panels.count)
         if data.map(\.count) != shape || loadedAt.map(\.count) != shape {
@@ -65,21 +65,8 @@ public struct DashboardScreen: Sendable {
         return next
     }
 
-    struct ActiveSilence {
-        var matchers: [LabelMatcher]
-        var startsAt: Int64
-        var endsAt: Int64
-        func active(at time: Int64) -> Bool { startsAt <= time && time < endsAt }
-        func matches(_ labels: Labels) -> Bool { matchers.allSatisfy { $0.matches(labels) } }
-    }
-
-    static func silence(_ stored: StoredSilence) -> ActiveSilence? {
-        guard let selector = try? Selector(parsing: stored.matchers) else { return nil }
-        return ActiveSilence(matchers: selector.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt)
-    }
-
     private func load(
-        _ panel: DashboardFile.Panel, from reader: any DashboardBackend, now: Int64, silences: [ActiveSilence]
+        _ panel: DashboardFile.Panel, from reader: any DashboardBackend, now: Int64, silences: [Silence]
     ) -> PanelData {
         switch panel.widget {
         case .text: return .text(panel.text)
@@ -92,15 +79,15 @@ public struct DashboardScreen: Sendable {
                         summary: entry.annotations["summary"] ?? "")
                 })
         case .alerts:
-            let alerts = ((try? reader.alerts()) ?? []).filter { $0.state != "inactive" && matchesFilter($0.labels) }
+            let alerts = ((try? reader.alerts()) ?? []).filter { $0.state != .inactive && matchesFilter($0.labels) }
             return .alerts(
                 alerts.sorted {
-                    ($0.state == "firing" ? 0 : 1, $0.activeAt) < ($1.state == "firing" ? 0 : 1, $1.activeAt)
+                    ($0.state == .firing ? 0 : 1, $0.activeAt) < ($1.state == .firing ? 0 : 1, $1.activeAt)
                 }
                 .map { alert in
                     AlertRow(
                         state: alert.state, labels: alert.labels, summary: alert.annotations["summary"] ?? "",
-                        activeAt: alert.activeAt, silenced: silences.contains { $0.matches(alert.labels) })
+                        activeAt: alert.activeAt, silenced: silences.contains { $0.silences(alert.labels) })
                 })
         default: break
         }

@@ -317,19 +317,8 @@ struct LineScanner {
         throw error("the line ends inside a label value (truncated?)")
     }
 
-    /// A sample value: a decimal or hexadecimal float, or NaN, +Inf, -Inf.
-    static func number(_ text: String) -> Double? {
-        switch text {
-        case "NaN": return .nan
-        case "+Inf", "Inf": return .infinity
-        case "-Inf": return -.infinity
-        default:
-            guard let first = text.unicodeScalars.first,
-                first == "-" || first == "+" || first == "." || ("0"..."9").contains(first)
-            else { return nil }
-            return Double(text)
-        }
-    }
+    /// A sample value: a decimal or hexadecimal float, or NaN, +Inf, -Inf, as Prometheus reads them.
+    static func number(_ text: String) -> Double? { PrometheusNumber.parse(text) }
 
     static func unescapeHelp(_ text: String) -> String {
         var out = ""

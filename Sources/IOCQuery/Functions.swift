@@ -391,7 +391,7 @@ extension Evaluation {
         var groups: [Labels: [(upper: Double, count: Double)]] = [:]
         var order: [Labels] = []
         for element in elements {
-            guard let le = element.labels["le"], let upper = PromQLTest.number(le) else { continue }
+            guard let le = element.labels["le"], let upper = PrometheusNumber.parse(le) else { continue }
             var labels = element.labels.droppingMetricName()
             labels["le"] = nil
             if groups[labels] == nil { order.append(labels) }

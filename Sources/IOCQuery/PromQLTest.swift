@@ -1,46 +1,6 @@
 public import IOCCore
 import Foundation
 
-/// Series held in memory: the store of a promqltest script, and of tests.
-public final class MemorySeriesSource: SeriesSource {
-    private var series: [Labels: [Sample]] = [:]
-    /// The series of each metric name: a selector that names its metric (nearly all do) looks at
-    /// those only, not at every series held.
-    private var byName: [String: [Labels]] = [:]
-
-    public init() {}
-
-    /// Adds samples to a series (kept in time order; a sample at an existing time replaces it).
-    public func add(_ labels: Labels, _ samples: [Sample]) {
-        if series[labels] == nil { byName[labels.metric ?? "", default: []].append(labels) }
-        var all = series[labels, default: []]
-        for sample in samples {
-            all.removeAll { $0.timestamp == sample.timestamp }
-            all.append(sample)
-        }
-        series[labels] = all.sorted { $0.timestamp < $1.timestamp }
-    }
-
-    public func clear() {
-        series = [:]
-        byName = [:]
-    }
-
-    public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
-        let candidates: [Labels]
-        if let name = matchers.first(where: { $0.name == Labels.metricName && $0.op == .equal }) {
-            candidates = byName[name.value] ?? []
-        } else {
-            candidates = Array(series.keys)
-        }
-        return candidates.compactMap { labels in
-            guard matchers.allSatisfy({ $0.matches(labels) }), let samples = series[labels] else { return nil }
-            return Series(labels: labels, samples: samples.filter { $0.timestamp >= start && $0.timestamp <= end })
-        }
-        .sorted { $0.labels < $1.labels }
-    }
-}
-
 /// Runs test scripts in Prometheus' promqltest format (`load`, `clear`, `eval instant at`,
 /// `eval range from ... to ... step`, `eval_fail`, `eval_ordered`, expected series with the
 /// `a+bxn` notation), so that the engine can be checked against files written for Prometheus.
@@ -207,15 +167,8 @@ public struct PromQLTest {
         return [value]
     }
 
-    /// A number as promqltest and `le` labels write them: also `Inf`, `+Inf`, `-Inf`, `NaN`.
-    package static func number(_ text: String) -> Double? {
-        switch text.lowercased() {
-        case "inf", "+inf": return .infinity
-        case "-inf": return -.infinity
-        case "nan": return .nan
-        default: return Double(text)
-        }
-    }
+    /// A number as promqltest writes them.
+    static func number(_ text: String) -> Double? { PrometheusNumber.parse(text) }
 
     /// `5m`, `1h30m`, `0`, `10` (seconds).
     static func duration(_ text: String) throws -> Int64 {

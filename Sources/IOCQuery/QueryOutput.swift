@@ -15,12 +15,10 @@ public enum QueryOutput {
             return value
         }
         if let seconds = Double(text) { return milliseconds(seconds) }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return milliseconds(date.timeIntervalSince1970) }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return milliseconds(date.timeIntervalSince1970) }
-        return nil
+        guard let time = UTCTime.parseRFC3339(text), SampleAdmission.storableTimestamps.contains(time) else {
+            return nil
+        }
+        return time
     }
 
     /// A duration parameter (a range query's step, a query's timeout) in milliseconds: seconds

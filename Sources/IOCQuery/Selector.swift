@@ -40,3 +40,16 @@ extension Selector {
         return result
     }
 }
+
+extension Silence {
+    /// A silence from its matchers as text (`{severity="critical",province="Huế"}`, as `ioc silence
+    /// add` and the dashboard store them); nil when they do not parse, so that it silences nothing.
+    public init?(
+        id: String, matchers text: String, startsAt: Int64, endsAt: Int64, createdBy: String, comment: String
+    ) {
+        guard let selector = try? Selector(parsing: text) else { return nil }
+        self.init(
+            id: id, matchers: selector.matchers, startsAt: startsAt, endsAt: endsAt, createdBy: createdBy,
+            comment: comment)
+    }
+}

@@ -1,44 +1,6 @@
 import Glibc
 public import IOCCore
 
-/// An alert as the store keeps it between evaluations, so that a restarted daemon neither sends a
-/// firing alert again nor starts a pending one's `for` from zero.
-public struct StoredAlert: Sendable, Equatable {
-    /// The rule it belongs to: `file`, group and rule name (see `AlertRuleKey`).
-    public var rule: String
-    public var labels: Labels
-    public var annotations: Labels
-    /// `pending`, `firing` or `inactive` (resolved, kept a while so that the resolution is sent).
-    public var state: String
-    public var activeAt: Int64
-    public var firedAt: Int64?
-    public var resolvedAt: Int64?
-    public var keepFiringSince: Int64?
-    public var value: Double
-
-    public init(
-        rule: String, labels: Labels, annotations: Labels, state: String, activeAt: Int64, firedAt: Int64?,
-        resolvedAt: Int64?, keepFiringSince: Int64?, value: Double
-    ) {
-        self.rule = rule
-        self.labels = labels
-        self.annotations = annotations
-        self.state = state
-        self.activeAt = activeAt
-        self.firedAt = firedAt
-        self.resolvedAt = resolvedAt
-        self.keepFiringSince = keepFiringSince
-        self.value = value
-    }
-
-    public static func == (lhs: StoredAlert, rhs: StoredAlert) -> Bool {
-        lhs.rule == rhs.rule && lhs.labels == rhs.labels && lhs.annotations == rhs.annotations
-            && lhs.state == rhs.state && lhs.activeAt == rhs.activeAt && lhs.firedAt == rhs.firedAt
-            && lhs.resolvedAt == rhs.resolvedAt && lhs.keepFiringSince == rhs.keepFiringSince
-            && lhs.value.bitPattern == rhs.value.bitPattern
-    }
-}
-
 /// One change of an alert: it became pending, fired, resolved, or stopped before firing.
 public struct AlertHistoryEntry: Sendable, Equatable {
     public var time: Int64
@@ -72,7 +34,7 @@ public struct AlertHistoryEntry: Sendable, Equatable {
 /// Alert records queued for the writer: each rule's alerts as they now stand (replacing what the
 /// store had for the rule) and the changes since the last commit.
 struct AlertRecords {
-    var rules: [String: [StoredAlert]] = [:]
+    var rules: [String: [Alert]] = [:]
     var history: [AlertHistoryEntry] = []
 
     var isEmpty: Bool { rules.isEmpty && history.isEmpty }
@@ -101,7 +63,7 @@ extension WriterConnection {
                     insert.bind(1, rule)
                     insert.bind(2, StoreSchema.encode(alert.labels))
                     insert.bind(3, StoreSchema.encode(alert.annotations))
-                    insert.bind(4, alert.state)
+                    insert.bind(4, alert.state.rawValue)
                     insert.bind(5, alert.activeAt)
                     insert.bind(6, alert.firedAt)
                     insert.bind(7, alert.resolvedAt)
@@ -131,24 +93,27 @@ extension WriterConnection {
 
 extension StoreReader {
     /// The alerts the daemon holds (pending, firing, and resolved ones kept a while), by rule and labels.
-    public func alerts() throws(StoreError) -> [StoredAlert] {
+    public func alerts() throws(StoreError) -> [RuleAlert] {
         guard try hasAlertTables() else { return [] }
         let statement = try database.prepare(
             """
             SELECT rule, labels, annotations, state, active_at, fired_at, resolved_at, keep_firing_since, value
             FROM alerts ORDER BY rule, labels
             """)
-        var result: [StoredAlert] = []
+        var result: [RuleAlert] = []
         while try statement.step() {
             guard let labels = statement.withBlob(1, StoreSchema.decode),
                 let annotations = statement.withBlob(2, StoreSchema.decode)
             else { throw StoreError(path: path, "an alert's labels are damaged") }
+            // A state this version does not know (a newer iocd wrote it) is left out, not guessed.
+            guard let state = AlertState(rawValue: statement.string(3)) else { continue }
             result.append(
-                StoredAlert(
-                    rule: statement.string(0), labels: labels, annotations: annotations, state: statement.string(3),
-                    activeAt: statement.int64(4), firedAt: statement.optionalInt64(5),
-                    resolvedAt: statement.optionalInt64(6), keepFiringSince: statement.optionalInt64(7),
-                    value: statement.doubleFromBits(8)))
+                RuleAlert(
+                    rule: statement.string(0),
+                    alert: Alert(
+                        labels: labels, annotations: annotations, state: state, activeAt: statement.int64(4),
+                        firedAt: statement.optionalInt64(5), resolvedAt: statement.optionalInt64(6),
+                        keepFiringSince: statement.optionalInt64(7), value: statement.doubleFromBits(8))))
         }
         return result
     }
@@ -184,8 +149,8 @@ extension StoreReader {
     }
 }
 
-/// A silence as stored: its matchers as text (`{severity="critical",province="Huế"}`), parsed by
-/// whoever uses them.
+/// A silence as stored: its matchers as the text they were written with
+/// (`{severity="critical",province="Huế"}`); `Silence(id:matchers:...)` of IOCQuery parses them.
 public struct StoredSilence: Sendable, Equatable {
     public var id: String
     public var matchers: String

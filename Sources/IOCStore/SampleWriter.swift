@@ -151,7 +151,7 @@ public final class SampleWriter: Sendable {
 
     /// Queues the alerts of rules as they now stand (each rule's list replaces what the store had for
     /// it) and their changes, for the next commit.
-    public func record(alerts: [String: [StoredAlert]], history: [AlertHistoryEntry]) {
+    public func record(alerts: [String: [Alert]], history: [AlertHistoryEntry]) {
         guard !alerts.isEmpty || !history.isEmpty else { return }
         buffer.withLock { buffer in
             guard !buffer.closing else { return }

@@ -69,13 +69,14 @@ struct AlertsCommand: ParsableCommand {
                 AlertsCommand.printTable(["TIME", "CHANGE", "ALERT", "LABELS", "SUMMARY"], rows)
                 return
             }
-            let alerts = try reader.alerts().filter { all || $0.state != "inactive" }.sorted {
+            let alerts = try reader.alerts().filter { all || $0.state != .inactive }.sorted {
                 $0.activeAt < $1.activeAt
             }
             if json {
                 for alert in alerts {
                     var object: [String: Any] = [
-                        "state": alert.state, "rule": alert.rule, "labels": AlertsCommand.dictionary(alert.labels),
+                        "state": alert.state.rawValue, "rule": alert.rule,
+                        "labels": AlertsCommand.dictionary(alert.labels),
                         "annotations": AlertsCommand.dictionary(alert.annotations),
                         "active_at": AlertsCommand.rfc3339(alert.activeAt),
                         "value": PrometheusNumber.format(alert.value),
@@ -92,7 +93,8 @@ struct AlertsCommand: ParsableCommand {
             }
             let rows = alerts.map { alert in
                 [
-                    alert.state, Duration.milliseconds(max(0, now - alert.activeAt) / 1000 * 1000).prometheusString,
+                    alert.state.rawValue,
+                    Duration.milliseconds(max(0, now - alert.activeAt) / 1000 * 1000).prometheusString,
                     alert.labels["alertname"] ?? "", AlertsCommand.labelText(alert.labels),
                     alert.annotations["summary"] ?? "",
                 ]
@@ -107,10 +109,7 @@ struct AlertsCommand: ParsableCommand {
     }
 
     /// `2026-11-29T03:44:40Z`.
-    static func rfc3339(_ milliseconds: Int64) -> String {
-        UTCTime.format(milliseconds).replacingOccurrences(of: " UTC", with: "Z").replacingOccurrences(
-            of: " ", with: "T")
-    }
+    static func rfc3339(_ milliseconds: Int64) -> String { UTCTime.rfc3339(milliseconds, fraction: false) }
 
     static func labelText(_ labels: Labels) -> String {
         labels.pairs.filter { $0.name != "alertname" }.map { "\($0.name)=\($0.value)" }.joined(separator: " ")

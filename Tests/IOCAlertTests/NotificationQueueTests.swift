@@ -31,7 +31,7 @@ import Testing
         service.update(
             [
                 "r/Down/0": (0..<5).map { index in
-                    ActiveAlert(
+                    Alert(
                         labels: Labels([("alertname", "Down"), ("instance", "i\(index)")]), annotations: Labels(),
                         state: .firing, activeAt: now, firedAt: now, value: 0)
                 }

@@ -73,12 +73,13 @@ import Testing
         try "token\n".write(toFile: directory + "/token", atomically: true, encoding: .utf8)
         let node = try ConfigNode.parse(yaml: "file: token", file: directory + "/iocd.yaml")
         let file = try node.mapping(of: "x", allowedKeys: ["file"]).required("file")
-        #expect(try file.secretFile("the token file") == "token")
+        #expect(try file.secretFile("the token file").value == "token")
         setenv("CREDENTIALS_DIRECTORY", directory, 1)
         defer { unsetenv("CREDENTIALS_DIRECTORY") }
         let credential = try ConfigNode.parse(
             yaml: "file: ${CREDENTIALS_DIRECTORY}/token", file: "/elsewhere/iocd.yaml")
-        #expect(try credential.mapping(of: "x", allowedKeys: ["file"]).required("file").secretFile("t") == "token")
+        #expect(
+            try credential.mapping(of: "x", allowedKeys: ["file"]).required("file").secretFile("t").value == "token")
     }
 
     @Test func regularExpressionsMatchInLinearTimeWithGoSemantics() throws {

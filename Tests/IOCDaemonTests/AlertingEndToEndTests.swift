@@ -7,7 +7,7 @@ import Testing
 /// iocd evaluating rules over what it probes: alerts go pending and fire, and a restart neither
 /// restarts a pending alert's `for` nor fires a firing alert again.
 @Suite struct AlertingEndToEndTests {
-    func alerts(_ store: String) -> [StoredAlert] {
+    func alerts(_ store: String) -> [RuleAlert] {
         (try? StoreReader(path: store).alerts()) ?? []
     }
 
@@ -53,7 +53,7 @@ import Testing
 
             // First run: the alert becomes pending; stop about halfway through its `for`.
             var daemon = try TestProcess(iocd, ["--config", config])
-            let pending = await waitUntil(timeout: .seconds(20)) { alerts(store).first?.state == "pending" }
+            let pending = await waitUntil(timeout: .seconds(20)) { alerts(store).first?.state == .pending }
             #expect(pending, "\(daemon.standardError)")
             let activeAt = try #require(alerts(store).first?.activeAt)
             _ = await waitUntil(timeout: .seconds(5)) { WallClock.nowMilliseconds() >= activeAt + 3_000 }
@@ -62,7 +62,7 @@ import Testing
 
             // Second run: it fires 6 s after it first became active, not 6 s after the restart.
             daemon = try TestProcess(iocd, ["--config", config])
-            let fired = await waitUntil(timeout: .seconds(20)) { alerts(store).first?.state == "firing" }
+            let fired = await waitUntil(timeout: .seconds(20)) { alerts(store).first?.state == .firing }
             #expect(fired, "\(daemon.standardError)")
             let alert = try #require(alerts(store).first)
             #expect(alert.activeAt == activeAt)
@@ -121,7 +121,7 @@ import Testing
             let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             func firing(_ name: String) -> Bool {
-                alerts(store).contains { $0.labels["alertname"] == name && $0.state == "firing" }
+                alerts(store).contains { $0.labels["alertname"] == name && $0.state == .firing }
             }
             #expect(await waitUntil(timeout: .seconds(20)) { firing("OldRule") }, "\(daemon.standardError)")
 

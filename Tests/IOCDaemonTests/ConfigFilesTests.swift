@@ -154,7 +154,7 @@ import IOCConfig
             return
         }
         // Read beside iocd.yaml, not from the working directory, without its line break.
-        #expect(token == "s3cret")
+        #expect(token?.value == "s3cret")
     }
 
     @Test func aProbeURLWithCredentialsIsRefusedAndTheErrorHidesThem() throws {

@@ -37,7 +37,7 @@ import Testing
             defer { daemon.signal(SIGTERM) }
             let store = directory.file("ioc.db")
             let ready = await waitUntil(timeout: .seconds(30)) {
-                ((try? StoreReader(path: store).alerts()) ?? []).contains { $0.state == "firing" }
+                ((try? StoreReader(path: store).alerts()) ?? []).contains { $0.state == .firing }
             }
             #expect(ready, "\(daemon.standardError)")
 

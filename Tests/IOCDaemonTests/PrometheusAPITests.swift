@@ -1,5 +1,6 @@
 @testable import IOCDaemon
 import IOCQuery
+import IOCCore
 import Testing
 
 @Suite struct PrometheusAPITests {
@@ -8,7 +9,7 @@ import Testing
     func api(credentials: [String]) -> PrometheusAPI {
         PrometheusAPI(
             readers: ReaderPool { throw NoStore() }, engine: Engine(), metrics: { "up 1\n" }, rules: { [] },
-            ready: { true }, credentials: credentials)
+            ready: { true }, credentials: credentials.map(Secret.init))
     }
 
     func request(_ path: String, authorization: String? = nil, _ parameters: [(String, String)] = []) -> APIRequest {

@@ -71,20 +71,18 @@ import Testing
         writer.record(
             alerts: [
                 "g/ServiceDown/0": [
-                    StoredAlert(
-                        rule: "g/ServiceDown/0", labels: down,
-                        annotations: Labels([("summary", "lgsp of Đắk Lắk is down")]),
-                        state: "firing", activeAt: now - 3_000_000, firedAt: now - 2_880_000, resolvedAt: nil,
+                    Alert(
+                        labels: down, annotations: Labels([("summary", "lgsp of Đắk Lắk is down")]),
+                        state: .firing, activeAt: now - 3_000_000, firedAt: now - 2_880_000, resolvedAt: nil,
                         keepFiringSince: nil, value: 0)
                 ],
                 "g/ServiceSlow/0": [
-                    StoredAlert(
-                        rule: "g/ServiceSlow/0",
+                    Alert(
                         labels: Labels([
                             ("alertname", "ServiceSlow"), ("province", "Khánh Hòa"), ("service", "dvc"),
                             ("severity", "warning"),
                         ]),
-                        annotations: Labels([("summary", "dvc answers in 1s\u{1b}]0;owned\u{07}")]), state: "pending",
+                        annotations: Labels([("summary", "dvc answers in 1s\u{1b}]0;owned\u{07}")]), state: .pending,
                         activeAt: now - 120_000, firedAt: nil, resolvedAt: nil, keepFiringSince: nil, value: 1)
                 ],
             ],
@@ -218,10 +216,10 @@ import Testing
         draw("table") { rect, canvas in Widgets.table(elements, panel: panel, selection: 0, in: rect, on: &canvas) }
         let alerts = [
             AlertRow(
-                state: "firing", labels: hue.merging(Labels([("alertname", "ServiceDown"), ("severity", "critical")])),
+                state: .firing, labels: hue.merging(Labels([("alertname", "ServiceDown"), ("severity", "critical")])),
                 summary: "down\u{1b}[2J", activeAt: now - 5_400_000, silenced: false),
             AlertRow(
-                state: "pending", labels: wide.merging(Labels([("alertname", "ServiceSlow")])), summary: "slow",
+                state: .pending, labels: wide.merging(Labels([("alertname", "ServiceSlow")])), summary: "slow",
                 activeAt: now - 30_000, silenced: true),
         ]
         draw("alerts") { rect, canvas in Widgets.alertList(alerts, now: now, selection: nil, in: rect, on: &canvas) }

@@ -50,7 +50,7 @@ import Testing
                     (Labels([("province", "Huế"), ("service", "dvc")]), 1, 0),
                     (Labels([("province", "Hà Nội"), ("service", "dvc")]), 0, 0),
                 ]),
-                .alerts([AlertRow(state: "firing", labels: down, summary: "down", activeAt: 0, silenced: false)]),
+                .alerts([AlertRow(state: .firing, labels: down, summary: "down", activeAt: 0, silenced: false)]),
             ]
         ]
         return app

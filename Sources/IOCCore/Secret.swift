@@ -1,5 +1,4 @@
 import Foundation
-import IOCCore
 
 /// A credential read from a file or an environment variable. It prints as `<secret>`, so that no log
 /// line or error message can show it.
@@ -23,9 +22,9 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     /// Reads a secret from a configuration mapping that offers `<prefix>file` and `<prefix>env` keys
     /// (`password_file`, `password_env`; `file`, `env`). Inline secrets are refused: configuration files
     /// are copied, committed and shown around more than secrets should be.
-    static func read(from mapping: ConfigMapping, prefix: String, what: String) throws(ConfigError) -> Secret {
+    public static func read(from mapping: ConfigMapping, prefix: String, what: String) throws(ConfigError) -> Secret {
         if let fileNode = mapping[prefix + "file"] {
-            return Secret(try fileNode.secretFile("the \(what) file"))
+            return try fileNode.secretFile("the \(what) file")
         }
         if let envNode = mapping[prefix + "env"] {
             let name = try envNode.string("\(prefix)env")

@@ -1,0 +1,216 @@
+import Foundation
+import IOCCore
+
+extension TemplateContext {
+    static func call(_ name: String, _ arguments: [TemplateValue]) throws(TemplateError) -> TemplateValue {
+        func argument(_ count: Int) throws(TemplateError) {
+            guard arguments.count == count else {
+                throw TemplateError("wrong number of args for \(name): want \(count) got \(arguments.count)")
+            }
+        }
+        switch name {
+        case "humanize", "humanize1024", "humanizePercentage", "humanizeDuration", "humanizeTimestamp":
+            try argument(1)
+            let value = try number(arguments[0], for: name)
+            return .string(Humanize.format(name, value))
+        case "printf":
+            guard let format = arguments.first else { throw TemplateError("wrong number of args for printf") }
+            return .string(GoFormat.printf(text(format), Array(arguments.dropFirst())))
+        case "print":
+            // Go's Sprint: spaces between operands when neither is a string.
+            var result = ""
+            for (index, value) in arguments.enumerated() {
+                if index > 0, !isString(value), !isString(arguments[index - 1]) { result += " " }
+                result += text(value)
+            }
+            return .string(result)
+        case "println": return .string(arguments.map(text).joined(separator: " ") + "\n")
+        case "toUpper":
+            try argument(1)
+            return .string(text(arguments[0]).uppercased())
+        case "toLower":
+            try argument(1)
+            return .string(text(arguments[0]).lowercased())
+        case "title":
+            try argument(1)
+            return .string(text(arguments[0]).capitalized)
+        case "stripPort":
+            try argument(1)
+            return .string(Humanize.stripPort(text(arguments[0])))
+        case "stripDomain":
+            try argument(1)
+            return .string(Humanize.stripDomain(text(arguments[0])))
+        case "safeHtml":
+            try argument(1)
+            return .string(text(arguments[0]))
+        case "html", "js", "urlquery":
+            try argument(1)
+            let escape = name == "html" ? GoEscape.html : name == "js" ? GoEscape.js : GoEscape.urlQuery
+            return .string(escape(text(arguments[0])))
+        case "match":
+            try argument(2)
+            return .bool(try regex(text(arguments[0])).matches(text(arguments[1])))
+        case "reReplaceAll":
+            try argument(3)
+            let expression = try regex(text(arguments[0]))
+            return .string(expression.replaceAll(in: text(arguments[2]), with: text(arguments[1])))
+        case "len":
+            try argument(1)
+            switch arguments[0] {
+            case .string(let value): return .number(Double(value.utf8.count))
+            case .map(let map): return .number(Double(map.count))
+            default: throw TemplateError("error calling len: len of type \(arguments[0].goTypeName)")
+            }
+        case "index":
+            try argument(2)
+            guard case .map(let map) = arguments[0] else {
+                throw TemplateError("error calling index: can't index item of type \(arguments[0].goTypeName)")
+            }
+            return .string(map[text(arguments[1])] ?? "")
+        case "and":
+            guard let first = arguments.first else { throw TemplateError("wrong number of args for and") }
+            return arguments.first { !$0.isTrue } ?? arguments.last ?? first
+        case "or":
+            guard let first = arguments.first else { throw TemplateError("wrong number of args for or") }
+            return arguments.first { $0.isTrue } ?? arguments.last ?? first
+        case "not":
+            try argument(1)
+            return .bool(!arguments[0].isTrue)
+        case "eq":
+            guard arguments.count >= 2 else { throw TemplateError("wrong number of args for eq") }
+            for other in arguments.dropFirst() where try compare(arguments[0], other, name) == .orderedSame {
+                return .bool(true)
+            }
+            return .bool(false)
+        case "ne", "lt", "le", "gt", "ge":
+            try argument(2)
+            let order = try compare(arguments[0], arguments[1], name)
+            switch name {
+            case "ne": return .bool(order != .orderedSame)
+            case "lt": return .bool(order == .orderedAscending)
+            case "le": return .bool(order != .orderedDescending)
+            case "gt": return .bool(order == .orderedDescending)
+            default: return .bool(order != .orderedAscending)
+            }
+        default:
+            throw TemplateError("function \"\(name)\" not defined")
+        }
+    }
+
+    private static func isString(_ value: TemplateValue) -> Bool {
+        if case .string = value { return true }
+        return false
+    }
+
+    private static func regex(_ pattern: String) throws(TemplateError) -> TemplateRegex {
+        do {
+            return try TemplateRegex(pattern)
+        } catch {
+            throw TemplateError("error parsing regexp: \(pattern)")
+        }
+    }
+
+    private static func compare(_ a: TemplateValue, _ b: TemplateValue, _ name: String) throws(TemplateError)
+        -> ComparisonResult
+    {
+        switch (a, b) {
+        case (.number(let x), .number(let y)):
+            return x < y ? .orderedAscending : x > y ? .orderedDescending : .orderedSame
+        case (.string(let x), .string(let y)):
+            return x < y ? .orderedAscending : x > y ? .orderedDescending : .orderedSame
+        case (.bool(let x), .bool(let y)) where name == "eq" || name == "ne":
+            return x == y ? .orderedSame : .orderedAscending
+        default: throw TemplateError("error calling \(name): incompatible types for comparison")
+        }
+    }
+}
+
+/// A regular expression for `match` and `reReplaceAll`, with Go's `$1` / `${name}` replacements,
+/// matched in linear time: a template's pattern runs over label values a feed sent.
+struct TemplateRegex {
+    let expression: LinearRegex
+
+    init(_ pattern: String) throws { expression = try LinearRegex(pattern) }
+
+    func matches(_ text: String) -> Bool { expression.matchesPart(of: text) }
+
+    func replaceAll(in text: String, with template: String) -> String {
+        expression.replaceAll(in: text, with: template)
+    }
+}
+
+/// The escapers of Go's text/template, byte for byte: label values in a notification's HTML, script
+/// or URL are text, never markup.
+enum GoEscape {
+    /// `html`: Go's `HTMLEscapeString`.
+    static func html(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "&#34;"
+            case "'": out += "&#39;"
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\u{0}": out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `js`: Go's `JSEscapeString`.
+    static func js(_ text: String) -> String {
+        var out = ""
+        func unicode(_ value: UInt32) -> String {
+            let hex = String(value, radix: 16, uppercase: true)
+            return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "'": out += "\\'"
+            case "\"": out += "\\\""
+            case "<": out += "\\u003C"
+            case ">": out += "\\u003E"
+            case "&": out += "\\u0026"
+            case "=": out += "\\u003D"
+            case _ where scalar.value < 0x20: out += unicode(scalar.value)
+            // ASCII passes as it is (DEL too); beyond it, what Go's unicode.IsPrint refuses is escaped.
+            case _ where scalar.isASCII || isPrintable(scalar): out.unicodeScalars.append(scalar)
+            default: out += unicode(scalar.value)
+            }
+        }
+        return out
+    }
+
+    /// Go's `unicode.IsPrint` beyond ASCII: letters, marks, numbers, punctuation and symbols.
+    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .nonspacingMark,
+            .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber, .connectorPunctuation,
+            .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation,
+            .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            true
+        default: false
+        }
+    }
+
+    /// `urlquery`: Go's `url.QueryEscape`.
+    static func urlQuery(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "): out += "+"
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return out
+    }
+}

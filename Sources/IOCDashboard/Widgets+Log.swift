@@ -1,0 +1,31 @@
+import Foundation
+import IOCCore
+
+extension Widgets {
+    /// The latest changes of alerts, newest first: time (UTC+7), change, alert, where, summary.
+    static func log(_ lines: [LogLine], in rect: Rect, on canvas: inout Canvas) {
+        guard !lines.isEmpty else {
+            canvas.write("no changes yet", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            return
+        }
+        for (index, line) in lines.prefix(rect.height).enumerated() {
+            let y = rect.y + index
+            let end = rect.x + rect.width
+            var x = canvas.write(
+                UnitFormat.clock(line.time), x: rect.x, y: y, style: CellStyle(dim: true), maxWidth: rect.width)
+            let style: CellStyle
+            switch line.change {
+            case "firing": style = CellStyle(foreground: .red, bold: true)
+            case "resolved": style = CellStyle(foreground: .green)
+            default: style = CellStyle(foreground: .yellow)
+            }
+            x = canvas.write(
+                " " + TerminalText.pad(line.change, to: 9), x: x, y: y, style: style, maxWidth: max(0, end - x))
+            let place = [line.labels["province"], line.labels["service"]].compactMap { $0 }.joined(separator: "/")
+            x = canvas.write(
+                (line.labels["alertname"] ?? "") + " ", x: x, y: y, style: CellStyle(bold: true),
+                maxWidth: max(0, end - x))
+            canvas.write((place.isEmpty ? "" : place + " ") + line.summary, x: x, y: y, maxWidth: max(0, end - x))
+        }
+    }
+}
