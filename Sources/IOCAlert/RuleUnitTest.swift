@@ -225,15 +225,7 @@ private struct TestGroup {
             while next < pending.count, pending[next].time >= time, pending[next].time < time + step {
                 let test = pending[next]
                 next += 1
-                var got: [(Labels, Labels)] = []
-                for evaluator in evaluators {
-                    for (index, rule) in evaluator.group.rules.enumerated() where rule.name == test.alertname {
-                        for alert in evaluator.alertStates[index]?.all ?? []
-                        where alert.state == .firing && alert.resolvedAt == nil {
-                            got.append((alert.labels, alert.annotations))
-                        }
-                    }
-                }
+                let got = Self.firing(test.alertname, in: evaluators)
                 let order = { (a: (Labels, Labels), b: (Labels, Labels)) in a.0 != b.0 ? a.0 < b.0 : a.1 < b.1 }
                 let gotSorted = got.sorted(by: order)
                 let expectedSorted = test.expected.sorted(by: order)
@@ -245,6 +237,26 @@ private struct TestGroup {
             }
             time += step
         }
+        return failures + checkExpressions(on: source, prefix: prefix)
+    }
+
+    /// The labels and annotations of the alerts named `alertname` that fire now.
+    private static func firing(_ alertname: String, in evaluators: [GroupEvaluator]) -> [(Labels, Labels)] {
+        var got: [(Labels, Labels)] = []
+        for evaluator in evaluators {
+            for (index, rule) in evaluator.group.rules.enumerated() where rule.name == alertname {
+                for alert in evaluator.alertStates[index]?.all ?? []
+                where alert.state == .firing && alert.resolvedAt == nil {
+                    got.append((alert.labels, alert.annotations))
+                }
+            }
+        }
+        return got
+    }
+
+    /// The `promql_expr_test` items against the series and what the rules recorded.
+    private func checkExpressions(on source: MemorySeriesSource, prefix: String) -> [String] {
+        var failures: [String] = []
         let engine = Engine()
         for test in exprTests {
             do {

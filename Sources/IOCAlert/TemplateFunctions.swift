@@ -3,11 +3,23 @@ import IOCCore
 
 extension TemplateContext {
     static func call(_ name: String, _ arguments: [TemplateValue]) throws(TemplateError) -> TemplateValue {
-        func argument(_ count: Int) throws(TemplateError) {
-            guard arguments.count == count else {
-                throw TemplateError("wrong number of args for \(name): want \(count) got \(arguments.count)")
-            }
+        if let value = try textFunction(name, arguments) { return value }
+        return try logicFunction(name, arguments)
+    }
+
+    /// Checks that a function got `count` arguments, with Go's message.
+    private static func expect(_ count: Int, _ name: String, _ arguments: [TemplateValue]) throws(TemplateError) {
+        guard arguments.count == count else {
+            throw TemplateError("wrong number of args for \(name): want \(count) got \(arguments.count)")
         }
+    }
+
+    /// The functions that make text: humanizing, formatting, case, escaping, regular expressions;
+    /// nil for another name.
+    private static func textFunction(_ name: String, _ arguments: [TemplateValue]) throws(TemplateError)
+        -> TemplateValue?
+    {
+        func argument(_ count: Int) throws(TemplateError) { try expect(count, name, arguments) }
         switch name {
         case "humanize", "humanize1024", "humanizePercentage", "humanizeDuration", "humanizeTimestamp":
             try argument(1)
@@ -54,6 +66,17 @@ extension TemplateContext {
             try argument(3)
             let expression = try regex(text(arguments[0]))
             return .string(expression.replaceAll(in: text(arguments[2]), with: text(arguments[1])))
+        default:
+            return nil
+        }
+    }
+
+    /// Go's built-in functions: length, index, logic and comparison.
+    private static func logicFunction(_ name: String, _ arguments: [TemplateValue]) throws(TemplateError)
+        -> TemplateValue
+    {
+        func argument(_ count: Int) throws(TemplateError) { try expect(count, name, arguments) }
+        switch name {
         case "len":
             try argument(1)
             switch arguments[0] {

@@ -21,22 +21,6 @@ struct ActionLexer {
         tokens = []
         let characters = Array(text.unicodeScalars)
         var index = 0
-        func path(from start: Int) -> ([String], Int) {
-            var fields: [String] = []
-            var at = start
-            while at < characters.count, characters[at] == "." {
-                var end = at + 1
-                while end < characters.count,
-                    characters[end].properties.isAlphabetic || characters[end] == "_"
-                        || ("0"..."9").contains(characters[end])
-                {
-                    end += 1
-                }
-                fields.append(String(String.UnicodeScalarView(characters[(at + 1)..<end])))
-                at = end
-            }
-            return (fields, at)
-        }
         while index < characters.count {
             let character = characters[index]
             switch character {
@@ -58,67 +42,89 @@ struct ActionLexer {
                 tokens.append(.assign)
                 index += 1
             case "$":
-                var end = index + 1
-                while end < characters.count,
-                    characters[end].properties.isAlphabetic || characters[end] == "_"
-                        || ("0"..."9").contains(characters[end])
-                {
-                    end += 1
-                }
+                let end = Self.nameEnd(characters, from: index + 1)
                 let name = String(String.UnicodeScalarView(characters[index..<end]))
-                let (fields, after) = path(from: end)
+                let (fields, after) = Self.path(characters, from: end)
                 tokens.append(.variable(name, fields))
                 index = after
             case ".":
-                let (fields, after) = path(from: index)
+                let (fields, after) = Self.path(characters, from: index)
                 tokens.append(.field(fields.filter { !$0.isEmpty }))
                 index = after
             case "\"", "`":
-                var end = index + 1
-                var text = ""
-                var closed = false
-                while end < characters.count {
-                    let next = characters[end]
-                    if next == character {
-                        closed = true
-                        break
-                    }
-                    if character == "\"" && next == "\\" && end + 1 < characters.count {
-                        end += 1
-                        switch characters[end] {
-                        case "n": text += "\n"
-                        case "t": text += "\t"
-                        case "r": text += "\r"
-                        case "\\": text += "\\"
-                        case "\"": text += "\""
-                        default: throw TemplateError("unknown escape sequence \\\(characters[end])")
-                        }
-                    } else {
-                        text.unicodeScalars.append(next)
-                    }
-                    end += 1
-                }
-                guard closed else { throw TemplateError("unterminated quoted string") }
+                let (text, after) = try Self.quoted(characters, from: index)
                 tokens.append(.literal(.string(text)))
-                index = end + 1
+                index = after
             default:
                 var end = index
                 while end < characters.count, !" \t\n\r()|".unicodeScalars.contains(characters[end]) { end += 1 }
-                let word = String(String.UnicodeScalarView(characters[index..<end]))
+                tokens.append(try Self.word(String(String.UnicodeScalarView(characters[index..<end]))))
                 index = end
-                if word == "true" || word == "false" {
-                    tokens.append(.literal(.bool(word == "true")))
-                } else if word == "nil" {
-                    tokens.append(.literal(.none))
-                } else if let number = Double(word), word.first.map({ $0.isNumber || $0 == "-" || $0 == "+" }) == true {
-                    tokens.append(.literal(.number(number)))
-                } else if word.first?.isLetter == true, word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
-                    tokens.append(.identifier(word))
-                } else {
-                    throw TemplateError("unexpected \"\(word)\" in command")
-                }
             }
         }
+    }
+
+    /// Where a name (letters, digits, `_`) that starts at `start` ends.
+    private static func nameEnd(_ characters: [Unicode.Scalar], from start: Int) -> Int {
+        var end = start
+        while end < characters.count,
+            characters[end].properties.isAlphabetic || characters[end] == "_" || ("0"..."9").contains(characters[end])
+        {
+            end += 1
+        }
+        return end
+    }
+
+    /// `.a.b` from `start`: the field names, and where they end.
+    private static func path(_ characters: [Unicode.Scalar], from start: Int) -> ([String], Int) {
+        var fields: [String] = []
+        var at = start
+        while at < characters.count, characters[at] == "." {
+            let end = nameEnd(characters, from: at + 1)
+            fields.append(String(String.UnicodeScalarView(characters[(at + 1)..<end])))
+            at = end
+        }
+        return (fields, at)
+    }
+
+    /// A string in double quotes (with Go's common escapes) or backticks (raw) at `start`: its
+    /// text, and the index after its closing quote.
+    private static func quoted(_ characters: [Unicode.Scalar], from start: Int) throws(TemplateError) -> (String, Int) {
+        let quote = characters[start]
+        var end = start + 1
+        var text = ""
+        while end < characters.count {
+            let next = characters[end]
+            if next == quote { return (text, end + 1) }
+            if quote == "\"" && next == "\\" && end + 1 < characters.count {
+                end += 1
+                switch characters[end] {
+                case "n": text += "\n"
+                case "t": text += "\t"
+                case "r": text += "\r"
+                case "\\": text += "\\"
+                case "\"": text += "\""
+                default: throw TemplateError("unknown escape sequence \\\(characters[end])")
+                }
+            } else {
+                text.unicodeScalars.append(next)
+            }
+            end += 1
+        }
+        throw TemplateError("unterminated quoted string")
+    }
+
+    /// A bare word: a boolean, nil, a number or a function's name.
+    private static func word(_ word: String) throws(TemplateError) -> ActionToken {
+        if word == "true" || word == "false" { return .literal(.bool(word == "true")) }
+        if word == "nil" { return .literal(.none) }
+        if let number = Double(word), word.first.map({ $0.isNumber || $0 == "-" || $0 == "+" }) == true {
+            return .literal(.number(number))
+        }
+        if word.first?.isLetter == true, word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            return .identifier(word)
+        }
+        throw TemplateError("unexpected \"\(word)\" in command")
     }
 
     mutating func pipeline() throws(TemplateError) -> TemplatePipeline {

@@ -78,11 +78,9 @@ public struct DaemonConfig: Sendable {
         let base = ConfigFiles.directory(of: file)
         ruleFiles = [ConfigFiles.resolve("rules/*.yaml", against: base)]
         dashboardFiles = [ConfigFiles.resolve("dashboards/*.yaml", against: base)]
-        if case .null = root.value {
-            storePath = DaemonConfig.defaultStorePath
-            probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
-            return
-        }
+        probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
+        storePath = DaemonConfig.defaultStorePath
+        if case .null = root.value { return }
         let top = try root.mapping(
             of: "iocd.yaml",
             allowedKeys: [
@@ -92,50 +90,39 @@ public struct DaemonConfig: Sendable {
             ])
         if let admissionNode = top["sample_admission"] { admission = try DaemonConfig.admission(admissionNode) }
         if let hoursNode = top["service_hours"] { serviceHours = try ServiceHours(from: hoursNode) }
-        for item in try top["remote_write"]?.sequence(of: "'remote_write'") ?? [] {
-            let fields = try item.mapping(
-                of: "a remote_write endpoint", allowedKeys: ["url", "timeout", "bearer_token_file"])
-            let url = try fields.required("url").httpURL("'url'")
-            let token = try fields["bearer_token_file"]?.secretFile("the token file")
-            remoteWrite.append((url, try fields["timeout"]?.duration("'timeout'") ?? .seconds(30), token))
+        remoteWrite = try (top["remote_write"]?.sequence(of: "'remote_write'") ?? []).map {
+            item throws(ConfigError) in
+            let target = try RemoteWriteTarget(from: item)
+            return (target.url, target.timeout, target.bearerToken)
         }
         if let httpNode = top["http"] {
-            let http = try httpNode.mapping(of: "'http'", allowedKeys: ["listen", "basic_auth", "bearer_token_file"])
-            if let listenNode = http["listen"] {
-                let text = try listenNode.string("'listen'")
-                if text == "off" {
-                    listen = nil
-                } else {
-                    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-                        (0..<65_536).contains(port)
-                    else { throw listenNode.error("'listen' is host:port, like 127.0.0.1:9420, or off") }
-                    var host = String(text[..<colon])
-                    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-                    listen = (host.isEmpty ? "0.0.0.0" : host, port)
-                }
-            }
-            if let basic = http["basic_auth"] {
-                let fields = try basic.mapping(of: "'basic_auth'", allowedKeys: ["username", "password_file"])
-                let user = try fields.required("username").string("'username'")
-                let password = try fields.required("password_file").secretFile("the password file")
-                let token = Data("\(user):\(password.value)".utf8).base64EncodedString()
-                credentials.append(Secret("Basic \(token)"))
-            }
-            if let tokenNode = http["bearer_token_file"] {
-                credentials.append(Secret("Bearer \(try tokenNode.secretFile("the token file").value)"))
-            }
+            let http = try ListenerConfig(from: httpNode)
+            (listen, credentials) = (http.listen, http.credentials)
         }
-        if let patterns = top["dashboard_files"] {
-            dashboardFiles = try patterns.sequence(of: "'dashboard_files'").map { node throws(ConfigError) in
-                ConfigFiles.resolve(try node.string("a dashboard file pattern"), against: base)
-            }
+        if let storageNode = top["storage"] {
+            let storage = try StorageConfig(from: storageNode, base: base)
+            (storePath, retention, maxStoreBytes) = (storage.path, storage.retention ?? retention, storage.maxBytes)
+            maxSeries = storage.maxSeries ?? maxSeries
         }
         if let notificationsNode = top["notifications"] { notifications = try NotifierConfig(from: notificationsNode) }
-        if let patterns = top["rule_files"] {
-            ruleFiles = try patterns.sequence(of: "'rule_files'").map { node throws(ConfigError) in
-                ConfigFiles.resolve(try node.string("a rule file pattern"), against: base)
+        try readPatterns(top, base: base)
+        try readEvaluation(top)
+    }
+
+    /// `probe_files`, `rule_files` and `dashboard_files`: glob patterns relative to iocd.yaml.
+    private mutating func readPatterns(_ top: ConfigMapping, base: String) throws(ConfigError) {
+        func patterns(_ key: String, _ what: String) throws(ConfigError) -> [String]? {
+            try top[key]?.sequence(of: "'\(key)'").map { node throws(ConfigError) in
+                ConfigFiles.resolve(try node.string(what), against: base)
             }
         }
+        probeFiles = try patterns("probe_files", "a probe file pattern") ?? probeFiles
+        ruleFiles = try patterns("rule_files", "a rule file pattern") ?? ruleFiles
+        dashboardFiles = try patterns("dashboard_files", "a dashboard file pattern") ?? dashboardFiles
+    }
+
+    /// How rules are evaluated and probes run: intervals, labels and limits.
+    private mutating func readEvaluation(_ top: ConfigMapping) throws(ConfigError) {
         if let intervalNode = top["evaluation_interval"] {
             let interval = try intervalNode.duration("'evaluation_interval'")
             guard interval >= .seconds(1) else {
@@ -154,45 +141,6 @@ public struct DaemonConfig: Sendable {
                 throw capNode.error("'max_probes_in_flight' must be between 1 and 100000, not \(cap)")
             }
             maxProbesInFlight = cap
-        }
-        if let storageNode = top["storage"] {
-            let storage = try storageNode.mapping(
-                of: "'storage'", allowedKeys: ["path", "retention", "max_size", "max_series"])
-            if let seriesNode = storage["max_series"] {
-                let limit = try seriesNode.int("'max_series'")
-                guard (1_000...1_000_000_000).contains(limit) else {
-                    throw seriesNode.error("'max_series' must be between 1000 and 1000000000, not \(limit)")
-                }
-                maxSeries = limit
-            }
-            if let retentionNode = storage["retention"] {
-                let duration = try retentionNode.duration("'retention'")
-                guard duration >= .seconds(86_400) else {
-                    throw retentionNode.error("'retention' must be at least 1d: history is dropped a day at a time")
-                }
-                retention = duration
-            }
-            if let sizeNode = storage["max_size"] {
-                let text = try sizeNode.string("'max_size'")
-                guard let bytes = DaemonConfig.bytes(text), bytes > 0 else {
-                    throw sizeNode.error(
-                        "'\(text)' is not a size; expected a number of bytes with KB, MB, GB, KiB, MiB or GiB")
-                }
-                maxStoreBytes = bytes
-            }
-            let pathNode = try storage.required("path")
-            let path = try pathNode.string("the store path")
-            guard !path.isEmpty else { throw pathNode.error("the store path must not be empty") }
-            storePath = ConfigFiles.resolve(path, against: base)
-        } else {
-            storePath = DaemonConfig.defaultStorePath
-        }
-        if let patterns = top["probe_files"] {
-            probeFiles = try patterns.sequence(of: "'probe_files'").map { node throws(ConfigError) in
-                ConfigFiles.resolve(try node.string("a probe file pattern"), against: base)
-            }
-        } else {
-            probeFiles = [ConfigFiles.resolve("probes/*.yaml", against: base)]
         }
     }
 
@@ -233,5 +181,91 @@ public struct DaemonConfig: Sendable {
             return Int64(exactly: (number * Double(factor)).rounded(.down))
         }
         return Int64(text)
+    }
+}
+
+/// `storage:` of iocd.yaml: where the store is and how much history it keeps.
+struct StorageConfig {
+    var path: String
+    var retention: Duration?
+    var maxBytes: Int64?
+    var maxSeries: Int?
+
+    init(from node: ConfigNode, base: String) throws(ConfigError) {
+        let storage = try node.mapping(of: "'storage'", allowedKeys: ["path", "retention", "max_size", "max_series"])
+        if let seriesNode = storage["max_series"] {
+            let limit = try seriesNode.int("'max_series'")
+            guard (1_000...1_000_000_000).contains(limit) else {
+                throw seriesNode.error("'max_series' must be between 1000 and 1000000000, not \(limit)")
+            }
+            maxSeries = limit
+        }
+        if let retentionNode = storage["retention"] {
+            let duration = try retentionNode.duration("'retention'")
+            guard duration >= .seconds(86_400) else {
+                throw retentionNode.error("'retention' must be at least 1d: history is dropped a day at a time")
+            }
+            retention = duration
+        }
+        if let sizeNode = storage["max_size"] {
+            let text = try sizeNode.string("'max_size'")
+            guard let bytes = DaemonConfig.bytes(text), bytes > 0 else {
+                throw sizeNode.error(
+                    "'\(text)' is not a size; expected a number of bytes with KB, MB, GB, KiB, MiB or GiB")
+            }
+            maxBytes = bytes
+        }
+        let pathNode = try storage.required("path")
+        let text = try pathNode.string("the store path")
+        guard !text.isEmpty else { throw pathNode.error("the store path must not be empty") }
+        path = ConfigFiles.resolve(text, against: base)
+    }
+}
+
+/// `http:` of iocd.yaml: where the listener listens, and the credentials it asks for.
+struct ListenerConfig {
+    var listen: (host: String, port: Int)? = ("127.0.0.1", 9420)
+    var credentials: [Secret] = []
+
+    init(from node: ConfigNode) throws(ConfigError) {
+        let http = try node.mapping(of: "'http'", allowedKeys: ["listen", "basic_auth", "bearer_token_file"])
+        if let listenNode = http["listen"] {
+            let text = try listenNode.string("'listen'")
+            if text == "off" {
+                listen = nil
+            } else {
+                guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                    (0..<65_536).contains(port)
+                else { throw listenNode.error("'listen' is host:port, like 127.0.0.1:9420, or off") }
+                var host = String(text[..<colon])
+                if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+                listen = (host.isEmpty ? "0.0.0.0" : host, port)
+            }
+        }
+        if let basic = http["basic_auth"] {
+            let fields = try basic.mapping(of: "'basic_auth'", allowedKeys: ["username", "password_file"])
+            let user = try fields.required("username").string("'username'")
+            let password = try fields.required("password_file").secretFile("the password file")
+            let token = Data("\(user):\(password.value)".utf8).base64EncodedString()
+            credentials.append(Secret("Basic \(token)"))
+        }
+        if let tokenNode = http["bearer_token_file"] {
+            credentials.append(Secret("Bearer \(try tokenNode.secretFile("the token file").value)"))
+        }
+    }
+}
+
+/// One item of `remote_write:` in iocd.yaml.
+struct RemoteWriteTarget {
+    var url: String
+    var timeout: Duration
+    var bearerToken: Secret?
+
+    init(from node: ConfigNode) throws(ConfigError) {
+        let fields = try node.mapping(
+            of: "a remote_write endpoint", allowedKeys: ["url", "timeout", "bearer_token_file"])
+        url = try fields.required("url").httpURL("'url'")
+        bearerToken = try fields["bearer_token_file"]?.secretFile("the token file")
+        timeout = try fields["timeout"]?.duration("'timeout'") ?? .seconds(30)
     }
 }

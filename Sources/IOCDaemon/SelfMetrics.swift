@@ -27,6 +27,23 @@ final class LatenessCounter: Sendable {
     var snapshot: (count: Int, sum: Int64, max: Int64) { totals.withLock { ($0.count, $0.sum, $0.max) } }
 }
 
+/// Lines of Prometheus' text format, a metric at a time.
+private struct MetricsText {
+    var lines: [String] = []
+
+    mutating func metric(_ name: String, _ type: String, _ help: String, _ value: Double, _ labels: String = "") {
+        header(name, type, help)
+        lines.append("\(name)\(labels) \(PrometheusNumber.format(value))")
+    }
+
+    mutating func header(_ name: String, _ type: String, _ help: String) {
+        lines.append("# HELP \(name) \(help)")
+        lines.append("# TYPE \(name) \(type)")
+    }
+
+    mutating func line(_ text: String) { lines.append(text) }
+}
+
 /// iocd's own metrics in Prometheus' text format: probing, the store, rules, notifications.
 enum SelfMetrics {
     static let started = Date().timeIntervalSince1970
@@ -35,59 +52,68 @@ enum SelfMetrics {
         writer: SampleWriter, probes: ProbeSeriesWriter.Statistics, skipped: Int, lateness: LatenessCounter,
         alerting: AlertingRuntime, remoteWriters: [RemoteWriter] = [], apiRequestsRunning: Int = 0
     ) -> String {
-        var lines: [String] = []
-        func metric(_ name: String, _ type: String, _ help: String, _ value: Double, _ labels: String = "") {
-            lines.append("# HELP \(name) \(help)")
-            lines.append("# TYPE \(name) \(type)")
-            lines.append("\(name)\(labels) \(PrometheusNumber.format(value))")
-        }
-        metric("ioc_build_info", "gauge", "IOC's version.", 1, "{version=\"\(IOCVersion.current)\"}")
-        metric("process_start_time_seconds", "gauge", "When iocd started, in Unix seconds.", started)
-        metric(
+        var text = MetricsText()
+        probing(&text, probes: probes, skipped: skipped, lateness: lateness, apiRequestsRunning: apiRequestsRunning)
+        storing(&text, writer: writer)
+        rulesAndNotifications(&text, alerting.statistics)
+        remoteWriting(&text, remoteWriters)
+        return text.lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func probing(
+        _ text: inout MetricsText, probes: ProbeSeriesWriter.Statistics, skipped: Int, lateness: LatenessCounter,
+        apiRequestsRunning: Int
+    ) {
+        text.metric("ioc_build_info", "gauge", "IOC's version.", 1, "{version=\"\(IOCVersion.current)\"}")
+        text.metric("process_start_time_seconds", "gauge", "When iocd started, in Unix seconds.", started)
+        text.metric(
             "ioc_api_requests_running", "gauge", "API requests being answered or waiting for a thread.",
             Double(apiRequestsRunning))
-        metric("ioc_probes_total", "counter", "Probes run.", Double(probes.probes))
-        metric("ioc_probes_failed_total", "counter", "Probes that failed.", Double(probes.probesFailed))
-        metric("ioc_scrapes_total", "counter", "Feeds scraped.", Double(probes.scrapes))
-        metric("ioc_scrapes_failed_total", "counter", "Feed scrapes that failed.", Double(probes.scrapesFailed))
-        lines.append("# HELP ioc_samples_rejected_total Feed samples refused on admission, by reason.")
-        lines.append("# TYPE ioc_samples_rejected_total counter")
+        text.metric("ioc_probes_total", "counter", "Probes run.", Double(probes.probes))
+        text.metric("ioc_probes_failed_total", "counter", "Probes that failed.", Double(probes.probesFailed))
+        text.metric("ioc_scrapes_total", "counter", "Feeds scraped.", Double(probes.scrapes))
+        text.metric("ioc_scrapes_failed_total", "counter", "Feed scrapes that failed.", Double(probes.scrapesFailed))
+        text.header("ioc_samples_rejected_total", "counter", "Feed samples refused on admission, by reason.")
         for reason in SampleAdmission.Reason.allCases {
-            lines.append("ioc_samples_rejected_total{reason=\"\(reason.rawValue)\"} \(probes.rejected[reason] ?? 0)")
+            text.line("ioc_samples_rejected_total{reason=\"\(reason.rawValue)\"} \(probes.rejected[reason] ?? 0)")
         }
-        metric(
+        text.metric(
             "ioc_probe_slots_skipped_total", "counter", "Probe slots skipped because the last probe had not ended.",
             Double(skipped))
         let late = lateness.snapshot
-        lines.append("# HELP ioc_probe_lateness_seconds How late probes started against their schedule.")
-        lines.append("# TYPE ioc_probe_lateness_seconds summary")
-        lines.append("ioc_probe_lateness_seconds_sum \(PrometheusNumber.format(Double(late.sum) / 1000))")
-        lines.append("ioc_probe_lateness_seconds_count \(late.count)")
-        metric(
+        text.header("ioc_probe_lateness_seconds", "summary", "How late probes started against their schedule.")
+        text.line("ioc_probe_lateness_seconds_sum \(PrometheusNumber.format(Double(late.sum) / 1000))")
+        text.line("ioc_probe_lateness_seconds_count \(late.count)")
+        text.metric(
             "ioc_probe_lateness_max_seconds", "gauge", "The latest any probe started, since iocd started.",
             Double(late.max) / 1000)
+    }
+
+    private static func storing(_ text: inout MetricsText, writer: SampleWriter) {
         let store = writer.statistics
-        metric("ioc_store_samples_written_total", "counter", "Samples committed to the store.", Double(store.written))
-        metric(
+        text.metric(
+            "ioc_store_samples_written_total", "counter", "Samples committed to the store.", Double(store.written))
+        text.metric(
             "ioc_store_samples_dropped_total", "counter", "Samples dropped (buffer full or a failed commit).",
             Double(store.dropped))
-        metric(
+        text.metric(
             "ioc_store_samples_refused_total", "counter", "Samples refused as duplicates or out of order.",
             Double(store.duplicates + store.outOfOrder))
-        metric(
+        text.metric(
             "ioc_store_samples_out_of_bounds_total", "counter",
             "Samples refused because their time is outside what the store can hold.", Double(store.outOfBounds))
-        metric(
+        text.metric(
             "ioc_store_samples_series_limit_total", "counter",
             "Samples refused because their series would be new beyond storage.max_series.",
             Double(store.overSeriesLimit))
-        metric(
+        text.metric(
             "ioc_store_quarantined_records", "gauge",
             "Records set aside in the quarantine table at start because they could not be replayed.",
             Double(writer.quarantined.count))
-        metric("ioc_store_commits_failed_total", "counter", "Commits that failed.", Double(store.failedCommits))
-        metric("ioc_store_series", "gauge", "Series created since start.", Double(store.series))
-        metric("ioc_store_chunks_closed_total", "counter", "Hours of series closed into chunks.", Double(store.chunks))
+        text.metric("ioc_store_commits_failed_total", "counter", "Commits that failed.", Double(store.failedCommits))
+        text.metric("ioc_store_series", "gauge", "Series created since start.", Double(store.series))
+        text.metric(
+            "ioc_store_chunks_closed_total", "counter", "Hours of series closed into chunks.", Double(store.chunks))
         var size: Int64 = 0
         for suffix in ["", "-wal"] {
             if let attributes = try? FileManager.default.attributesOfItem(atPath: writer.path + suffix),
@@ -96,25 +122,37 @@ enum SelfMetrics {
                 size += bytes.int64Value
             }
         }
-        metric("ioc_store_size_bytes", "gauge", "Size of the store file and its WAL.", Double(size))
-        let (rules, notifications, _) = alerting.statistics
-        metric(
+        text.metric("ioc_store_size_bytes", "gauge", "Size of the store file and its WAL.", Double(size))
+    }
+
+    private static func rulesAndNotifications(
+        _ text: inout MetricsText,
+        _ statistics: (
+            rules: RuleScheduler.Statistics?, notifications: NotificationService.Statistics?, groups: [RuleGroup]
+        )
+    ) {
+        let (rules, notifications) = (statistics.rules, statistics.notifications)
+        text.metric(
             "ioc_rule_evaluations_total", "counter", "Rule group evaluations.", Double(rules?.evaluations ?? 0))
-        metric(
+        text.metric(
             "ioc_rule_evaluation_failures_total", "counter", "Rules whose evaluation failed.",
             Double(rules?.failures ?? 0))
-        metric(
+        text.metric(
             "ioc_rule_evaluation_seconds_total", "counter", "Time spent evaluating rules.", rules?.seconds ?? 0)
-        metric("ioc_notifications_sent_total", "counter", "Notifications delivered.", Double(notifications?.sent ?? 0))
-        metric(
+        text.metric(
+            "ioc_notifications_sent_total", "counter", "Notifications delivered.", Double(notifications?.sent ?? 0))
+        text.metric(
             "ioc_notifications_failed_total", "counter", "Delivery attempts that failed (retried).",
             Double(notifications?.failed ?? 0))
-        metric(
+        text.metric(
             "ioc_notifications_dropped_total", "counter", "Notifications dropped from a full queue.",
             Double(notifications?.dropped ?? 0))
-        metric(
+        text.metric(
             "ioc_notification_queue_length", "gauge", "Notifications waiting for delivery.",
             Double(notifications?.queued ?? 0))
+    }
+
+    private static func remoteWriting(_ text: inout MetricsText, _ remoteWriters: [RemoteWriter]) {
         if !remoteWriters.isEmpty {
             let now = Date().timeIntervalSince1970
             for (name, type, help) in [
@@ -126,8 +164,7 @@ enum SelfMetrics {
                 ),
                 ("ioc_remote_write_lag_seconds", "gauge", "How far behind the endpoint is."),
             ] {
-                lines.append("# HELP \(name) \(help)")
-                lines.append("# TYPE \(name) \(type)")
+                text.header(name, type, help)
                 for remote in remoteWriters {
                     let statistics = remote.statistics
                     let value: Double
@@ -137,10 +174,9 @@ enum SelfMetrics {
                     case "ioc_remote_write_samples_dropped_total": value = Double(statistics.samplesDropped)
                     default: value = max(0, now - Double(statistics.sentThrough) / 1000)
                     }
-                    lines.append("\(name){url=\"\(Labels.escape(remote.url))\"} \(PrometheusNumber.format(value))")
+                    text.line("\(name){url=\"\(Labels.escape(remote.url))\"} \(PrometheusNumber.format(value))")
                 }
             }
         }
-        return lines.joined(separator: "\n") + "\n"
     }
 }

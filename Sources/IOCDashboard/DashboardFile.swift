@@ -166,12 +166,7 @@ public struct DashboardFile: Sendable {
         }
         var query: Query?
         if let queryNode = fields["query"] {
-            let text = try queryNode.string("'query'")
-            do {
-                query = try Query(parsing: text)
-            } catch {
-                throw queryNode.error("could not parse the query: \(error)")
-            }
+            query = try Self.query(queryNode)
         } else if widget != .alerts && widget != .text && widget != .log {
             throw node.error("a \(widgetName) panel needs a 'query'")
         }
@@ -194,24 +189,7 @@ public struct DashboardFile: Sendable {
             }
             return value
         }
-        var columns: [Column] = []
-        for item in try fields["columns"]?.sequence(of: "'columns'") ?? [] {
-            guard widget == .table else { throw item.error("only a table has 'columns'") }
-            let column = try item.mapping(
-                of: "a column", allowedKeys: ["title", "query", "unit", "text", "thresholds"])
-            let queryNode = try column.required("query")
-            let columnQuery: Query
-            do {
-                columnQuery = try Query(parsing: try queryNode.string("'query'"))
-            } catch {
-                throw queryNode.error("could not parse the query: \(error)")
-            }
-            columns.append(
-                Column(
-                    title: try column["title"]?.string("'title'") ?? "", query: columnQuery,
-                    unit: try Self.unit(column["unit"]), text: try column["text"]?.string("'text'"),
-                    thresholds: try Self.thresholds(column["thresholds"])))
-        }
+        let columns = try Self.columns(fields["columns"], widget: widget)
         let joinOn = try fields["join_on"]?.sequence(of: "'join_on'").map { item throws(ConfigError) in
             try item.string("a label name")
         }
@@ -226,6 +204,31 @@ public struct DashboardFile: Sendable {
         panel.columns = columns
         panel.joinOn = joinOn
         return panel
+    }
+
+    private static func query(_ node: ConfigNode) throws(ConfigError) -> Query {
+        let text = try node.string("'query'")
+        do {
+            return try Query(parsing: text)
+        } catch {
+            throw node.error("could not parse the query: \(error)")
+        }
+    }
+
+    /// A table's further columns.
+    private static func columns(_ node: ConfigNode?, widget: Widget) throws(ConfigError) -> [Column] {
+        var columns: [Column] = []
+        for item in try node?.sequence(of: "'columns'") ?? [] {
+            guard widget == .table else { throw item.error("only a table has 'columns'") }
+            let column = try item.mapping(
+                of: "a column", allowedKeys: ["title", "query", "unit", "text", "thresholds"])
+            columns.append(
+                Column(
+                    title: try column["title"]?.string("'title'") ?? "", query: try query(try column.required("query")),
+                    unit: try unit(column["unit"]), text: try column["text"]?.string("'text'"),
+                    thresholds: try thresholds(column["thresholds"])))
+        }
+        return columns
     }
 
     private static func unit(_ node: ConfigNode?) throws(ConfigError) -> Unit {

@@ -33,35 +33,7 @@ extension Widgets {
             return
         }
         let sorted = Array(all.prefix(max(0, rect.height - 1)))
-        // Each column's cells for the shown rows: text, colour, right-aligned or not.
-        typealias Cell = (text: String, color: TerminalColor?)
-        var built: [(title: String, cells: [Cell?], right: Bool)] = [
-            (
-                panel.valueTitle,
-                sorted.map {
-                    (
-                        UnitFormat.format($0.value, panel.unit),
-                        color(for: $0.value, thresholds: panel.thresholds, fallback: nil)
-                    )
-                }, true
-            )
-        ]
-        // The labels each row is matched on, worked out once for all the columns.
-        let rowKeys = sorted.map { joinLabels(panel, row: $0.labels) }
-        for (index, column) in panel.columns.enumerated() {
-            let values = index < columns.count ? columns[index] : []
-            let cells: [Cell?] = zip(sorted, rowKeys).map { row, keys in
-                guard
-                    let match = values.first(where: { element in
-                        keys.allSatisfy { element.labels[$0] == row.labels[$0] }
-                    })
-                else { return nil }
-                let text =
-                    column.text.map { legend(match.labels, format: $0) } ?? UnitFormat.format(match.value, column.unit)
-                return (text, color(for: match.value, thresholds: column.thresholds, fallback: nil))
-            }
-            built.append((column.title, cells, column.text == nil))
-        }
+        let built = tableColumns(sorted, columns: columns, panel: panel)
         let rankWidth = String(all.count).count + 1
         let widths = built.map { column in
             max(
@@ -104,6 +76,48 @@ extension Widgets {
                     maxWidth: widths[index])
             }
         }
+    }
+
+    /// One column of a table: its title, its cells for the shown rows (text and colour; nil where
+    /// the row has no value), and whether it is right-aligned.
+    struct TableColumn {
+        var title: String
+        var cells: [(text: String, color: TerminalColor?)?]
+        var right: Bool
+    }
+
+    /// The value column and each further column's cells for the rows shown.
+    static func tableColumns(
+        _ sorted: [(labels: Labels, value: Double, time: Int64)],
+        columns: [[(labels: Labels, value: Double, time: Int64)]], panel: DashboardFile.Panel
+    ) -> [TableColumn] {
+        var built = [
+            TableColumn(
+                title: panel.valueTitle,
+                cells: sorted.map {
+                    (
+                        UnitFormat.format($0.value, panel.unit),
+                        color(for: $0.value, thresholds: panel.thresholds, fallback: nil)
+                    )
+                }, right: true)
+        ]
+        // The labels each row is matched on, worked out once for all the columns.
+        let rowKeys = sorted.map { joinLabels(panel, row: $0.labels) }
+        for (index, column) in panel.columns.enumerated() {
+            let values = index < columns.count ? columns[index] : []
+            let cells: [(text: String, color: TerminalColor?)?] = zip(sorted, rowKeys).map { row, keys in
+                guard
+                    let match = values.first(where: { element in
+                        keys.allSatisfy { element.labels[$0] == row.labels[$0] }
+                    })
+                else { return nil }
+                let text =
+                    column.text.map { legend(match.labels, format: $0) } ?? UnitFormat.format(match.value, column.unit)
+                return (text, color(for: match.value, thresholds: column.thresholds, fallback: nil))
+            }
+            built.append(TableColumn(title: column.title, cells: cells, right: column.text == nil))
+        }
+        return built
     }
 
     /// A ranking: rank, name (legend), value, sorted by value.

@@ -168,66 +168,9 @@ struct LineScanner {
         // `{"a.b",c="x"}`; label names may be quoted the same way.
         var name = identifier(metric: true)
         var pairs: [(String, String)] = []
-        var names: Set<String> = [Labels.metricName]
         if peek == "{" {
             position += 1
-            while true {
-                skipSpaces()
-                if peek == "}" {
-                    position += 1
-                    break
-                }
-                var label: String
-                if peek == "\"" {
-                    label = try quoted()
-                    skipSpaces()
-                    if peek != "=" {
-                        guard name.isEmpty else { throw error("a second metric name \"\(label)\" in the labels") }
-                        guard !label.isEmpty else { throw error("an empty metric name") }
-                        name = label
-                        if peek == "," {
-                            position += 1
-                        } else if peek != "}" {
-                            throw error(
-                                peek == nil
-                                    ? "the line ends inside the labels (truncated?)"
-                                    : "expected ',' or '}' after the name")
-                        }
-                        continue
-                    }
-                } else {
-                    label = identifier(metric: false)
-                }
-                guard !label.isEmpty else {
-                    throw error(
-                        peek == nil
-                            ? "the line ends inside the labels (truncated?)"
-                            : "expected a label name or '}' in \(name){...}")
-                }
-                guard names.insert(label).inserted else {
-                    throw error(
-                        label == Labels.metricName
-                            ? "a '__name__' label; the metric name goes before the labels"
-                            : "label '\(label)' appears twice")
-                }
-                skipSpaces()
-                guard peek == "=" else {
-                    throw error(
-                        peek == nil
-                            ? "the line ends inside the labels (truncated?)" : "expected '=' after label '\(label)'")
-                }
-                position += 1
-                skipSpaces()
-                pairs.append((label, try quoted()))
-                skipSpaces()
-                if peek == "," {
-                    position += 1
-                } else if peek != "}" {
-                    throw error(
-                        peek == nil
-                            ? "the line ends inside the labels (truncated?)" : "expected ',' or '}' after a label")
-                }
-            }
+            pairs = try labels(name: &name)
         }
         guard !name.isEmpty else { throw error("expected a metric name") }
         pairs.append((Labels.metricName, name))
@@ -238,6 +181,81 @@ struct LineScanner {
         let valueText = token()
         guard let value = LineScanner.number(valueText) else { throw error("'\(valueText)' is not a value") }
         skipSpaces()
+        let timestamp = try timestamp(openMetrics: openMetrics, default: defaultTimestamp)
+        // What follows '#' on a sample line is an OpenMetrics exemplar, which IOC does not keep.
+        if let next = peek, next != "#" { throw error("unexpected text after the value") }
+        return LabeledSample(labels: Labels(pairs), sample: Sample(timestamp: timestamp, value: value))
+    }
+
+    /// The labels between the braces, after the `{`, up to and with the `}`; a quoted name
+    /// without a value is the metric's name (`{"a.b",c="x"}`), set in `name`.
+    private mutating func labels(name: inout String) throws(ExpositionParser.ParseError) -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        var names: Set<String> = [Labels.metricName]
+        while true {
+            skipSpaces()
+            if peek == "}" {
+                position += 1
+                return pairs
+            }
+            var label: String
+            if peek == "\"" {
+                label = try quoted()
+                skipSpaces()
+                if peek != "=" {
+                    guard name.isEmpty else { throw error("a second metric name \"\(label)\" in the labels") }
+                    guard !label.isEmpty else { throw error("an empty metric name") }
+                    name = label
+                    if peek == "," {
+                        position += 1
+                    } else if peek != "}" {
+                        throw error(
+                            peek == nil
+                                ? "the line ends inside the labels (truncated?)"
+                                : "expected ',' or '}' after the name")
+                    }
+                    continue
+                }
+            } else {
+                label = identifier(metric: false)
+            }
+            guard !label.isEmpty else {
+                throw error(
+                    peek == nil
+                        ? "the line ends inside the labels (truncated?)"
+                        : "expected a label name or '}' in \(name){...}")
+            }
+            guard names.insert(label).inserted else {
+                throw error(
+                    label == Labels.metricName
+                        ? "a '__name__' label; the metric name goes before the labels"
+                        : "label '\(label)' appears twice")
+            }
+            skipSpaces()
+            guard peek == "=" else {
+                throw error(
+                    peek == nil
+                        ? "the line ends inside the labels (truncated?)" : "expected '=' after label '\(label)'")
+            }
+            position += 1
+            skipSpaces()
+            pairs.append((label, try quoted()))
+            skipSpaces()
+            if peek == "," {
+                position += 1
+            } else if peek != "}" {
+                throw error(
+                    peek == nil
+                        ? "the line ends inside the labels (truncated?)" : "expected ',' or '}' after a label")
+            }
+        }
+    }
+
+    /// The sample's timestamp if one follows the value (seconds in OpenMetrics, milliseconds in
+    /// Prometheus' text format), else `default`.
+    private mutating func timestamp(openMetrics: Bool, default defaultTimestamp: Int64)
+        throws(ExpositionParser.ParseError) -> Int64
+    {
         var timestamp = defaultTimestamp
         if let next = peek, next != "#" {
             let text = token()
@@ -257,9 +275,7 @@ struct LineScanner {
             }
             skipSpaces()
         }
-        // What follows '#' on a sample line is an OpenMetrics exemplar, which IOC does not keep.
-        if let next = peek, next != "#" { throw error("unexpected text after the value") }
-        return LabeledSample(labels: Labels(pairs), sample: Sample(timestamp: timestamp, value: value))
+        return timestamp
     }
 
     /// A quoted name at the start of `text`, and what follows it.

@@ -70,7 +70,12 @@ extension Evaluation {
                         timestamp: time)
                 })
         }
-        // Functions of a range vector.
+        return try overRange(name, arguments, at: time)
+    }
+
+    /// The functions of a range vector (`rate`, `*_over_time`, `predict_linear`, ...): each series'
+    /// window at `time`, computed in parallel over the series.
+    private func overRange(_ name: String, _ arguments: [Expression], at time: Int64) throws -> QueryValue {
         var parameter = Double.nan
         var rangeArgument = arguments[0]
         if name == "quantile_over_time" {

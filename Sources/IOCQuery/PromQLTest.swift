@@ -1,4 +1,4 @@
-public import IOCCore
+package import IOCCore
 import Foundation
 
 /// Runs test scripts in Prometheus' promqltest format (`load`, `clear`, `eval instant at`,
@@ -185,6 +185,50 @@ public struct PromQLTest {
 
     // MARK: eval
 
+    /// What an `eval` expects besides its result lines: the newer `expect` lines, and the older
+    /// `expected_fail_*` ones.
+    private struct Expectations {
+        var lines: [(Int, String)]
+        var ordered = false
+        var fail = false
+        var message: String?
+        var pattern: String?
+
+        init(_ content: [(Int, String)]) {
+            var ordered = false
+            var fail = false
+            var message: String?
+            var pattern: String?
+            lines = content
+            lines.removeAll { _, text in
+                if text == "expect ordered" {
+                    ordered = true
+                    return true
+                }
+                if text.hasPrefix("expect fail") {
+                    fail = true
+                    if let range = text.range(of: "msg:") {
+                        message = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+                    }
+                    if let range = text.range(of: "regex:") {
+                        pattern = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+                    }
+                    return true
+                }
+                if text.hasPrefix("expected_fail_message ") {
+                    message = String(text.dropFirst("expected_fail_message ".count))
+                    return true
+                }
+                if text.hasPrefix("expected_fail_regexp ") {
+                    pattern = String(text.dropFirst("expected_fail_regexp ".count))
+                    return true
+                }
+                return text.hasPrefix("expect ")
+            }
+            (self.ordered, self.fail, self.message, self.pattern) = (ordered, fail, message, pattern)
+        }
+    }
+
     private func evaluate(_ line: String, _ content: [(Int, String)], source: MemorySeriesSource) throws -> String? {
         var words = line.split(separator: " ", maxSplits: 1).map(String.init)
         var command = words[0]
@@ -194,35 +238,11 @@ public struct PromQLTest {
         guard ["eval", "eval_fail", "eval_ordered", "eval_warn", "eval_info"].contains(command) else {
             return "unknown command: \(command)"
         }
-        var expectedMessage: String?
-        var expectedPattern: String?
-        var expected = content
-        // The newer `expect` lines, and the older expected_fail_* ones.
-        expected.removeAll { _, text in
-            if text == "expect ordered" {
-                ordered = true
-                return true
-            }
-            if text.hasPrefix("expect fail") {
-                expectFail = true
-                if let message = text.range(of: "msg:") {
-                    expectedMessage = text[message.upperBound...].trimmingCharacters(in: .whitespaces)
-                }
-                if let pattern = text.range(of: "regex:") {
-                    expectedPattern = text[pattern.upperBound...].trimmingCharacters(in: .whitespaces)
-                }
-                return true
-            }
-            if text.hasPrefix("expected_fail_message ") {
-                expectedMessage = String(text.dropFirst("expected_fail_message ".count))
-                return true
-            }
-            if text.hasPrefix("expected_fail_regexp ") {
-                expectedPattern = String(text.dropFirst("expected_fail_regexp ".count))
-                return true
-            }
-            return text.hasPrefix("expect ")
-        }
+        let expectations = Expectations(content)
+        let expected = expectations.lines
+        expectFail = expectFail || expectations.fail
+        ordered = ordered || expectations.ordered
+        let (expectedMessage, expectedPattern) = (expectations.message, expectations.pattern)
         words = rest.split(separator: " ", maxSplits: 1).map(String.init)
         command = words.first ?? ""
         rest = words.count > 1 ? words[1] : ""

@@ -40,91 +40,119 @@ public struct PeriodReport: Sendable {
         Labels.metricName, "period", "job", "instance", "group", "band", "band_vi",
     ]
 
+    /// The units of a report as they are read, by key.
+    struct UnitTable {
+        var units: [Labels: Unit] = [:]
+
+        /// The key of the unit `labels` belong to, adding the unit the first time.
+        mutating func key(_ labels: Labels) -> Labels {
+            let key = Labels(
+                labels.pairs.filter { !PeriodReport.ignoredLabels.contains($0.name) }.map { ($0.name, $0.value) })
+            if units[key] == nil {
+                let name = [key["agency"], key["province"]].compactMap { $0 }.joined(separator: ", ")
+                units[key] = Unit(
+                    key: key, name: name.isEmpty ? key.description : name, code: key["province_code"] ?? "",
+                    groups: [:], probes: 0)
+            }
+            return key
+        }
+    }
+
     /// Reads the period's figures from `source` (the store).
     public init(period: CalendarPeriod, source: any SeriesSource, now: Int64) throws {
         self.period = period
         through = min(period.end, now)
         let months = Self.months(of: period, through: through)
-        var units: [Labels: Unit] = [:]
-        func unit(_ labels: Labels) -> Labels {
-            let key = Labels(labels.pairs.filter { !Self.ignoredLabels.contains($0.name) }.map { ($0.name, $0.value) })
-            if units[key] == nil {
-                let province = key["province"]
-                let agency = key["agency"]
-                let name = [agency, province].compactMap { $0 }.joined(separator: ", ")
-                units[key] = Unit(
-                    key: key, name: name.isEmpty ? key.description : name, code: key["province_code"] ?? "",
-                    groups: [:],
-                    probes: 0)
-            }
-            return key
+        var table = UnitTable()
+        let groupNames = try Self.readScores(
+            into: &table, months: months,
+            previous: Self.months(of: period.previous, through: min(period.previous.end, now)), source: source)
+        if let last = months.last { try Self.readBands(into: &table, month: last, source: source) }
+        let maximum = try Self.groupMaxima(from: period.start, through: through, source: source)
+        groups = groupNames.sorted {
+            (Self.groupOrder.firstIndex(of: $0) ?? Int.max, $0) < (Self.groupOrder.firstIndex(of: $1) ?? Int.max, $1)
         }
+        .map { ($0, maximum[$0]) }
+        hasServiceHours = try Self.readAvailability(into: &table, from: period.start, through: through, source: source)
+        units = Self.ranked(Array(table.units.values))
+    }
 
-        // Scores: each month's last, then their mean.
-        let totals = try Self.monthlyLast("ioc766:total_points", months: months, source: source)
-        for (labels, values) in totals {
-            units[unit(labels)]?.total = values.reduce(0, +) / Double(values.count)
+    /// Each unit's total (each month's last, then their mean), its change against `previous`, and
+    /// its group points; returns the groups seen.
+    private static func readScores(
+        into table: inout UnitTable, months: [CalendarPeriod], previous: [CalendarPeriod], source: any SeriesSource
+    ) throws -> Set<String> {
+        for (labels, values) in try monthlyLast("ioc766:total_points", months: months, source: source) {
+            table.units[table.key(labels)]?.total = values.reduce(0, +) / Double(values.count)
         }
-        let previousMonths = Self.months(of: period.previous, through: min(period.previous.end, now))
-        for (labels, values) in try Self.monthlyLast("ioc766:total_points", months: previousMonths, source: source) {
-            let key = unit(labels)
-            if let total = units[key]?.total {
-                units[key]?.change = total - values.reduce(0, +) / Double(values.count)
+        for (labels, values) in try monthlyLast("ioc766:total_points", months: previous, source: source) {
+            let key = table.key(labels)
+            if let total = table.units[key]?.total {
+                table.units[key]?.change = total - values.reduce(0, +) / Double(values.count)
             }
         }
         var groupNames: Set<String> = []
-        for (labels, values) in try Self.monthlyLast("ioc766:group_points", months: months, source: source) {
+        for (labels, values) in try monthlyLast("ioc766:group_points", months: months, source: source) {
             guard let group = labels["group"] else { continue }
             groupNames.insert(group)
-            units[unit(labels)]?.groups[group] = values.reduce(0, +) / Double(values.count)
+            table.units[table.key(labels)]?.groups[group] = values.reduce(0, +) / Double(values.count)
         }
-        if let last = months.last {
-            let bands = try source.select(
-                [
-                    try LabelMatcher(Labels.metricName, .equal, "ioc766:band"),
-                    try LabelMatcher("period", .equal, "current"),
-                ],
-                from: last.start, through: last.end - 1)
-            var latest: [Labels: Int64] = [:]
-            for series in bands {
-                guard let sample = series.samples.last(where: { !$0.isStale && !$0.value.isNaN }) else { continue }
-                let key = unit(series.labels)
-                if sample.timestamp >= latest[key, default: .min] {
-                    latest[key] = sample.timestamp
-                    units[key]?.band = series.labels["band"]
-                }
+        return groupNames
+    }
+
+    /// Each unit's band: the latest of the period's last month.
+    private static func readBands(into table: inout UnitTable, month: CalendarPeriod, source: any SeriesSource) throws {
+        let bands = try source.select(
+            [
+                try LabelMatcher(Labels.metricName, .equal, "ioc766:band"),
+                try LabelMatcher("period", .equal, "current"),
+            ],
+            from: month.start, through: month.end - 1)
+        var latest: [Labels: Int64] = [:]
+        for series in bands {
+            guard let sample = series.samples.last(where: { !$0.isStale && !$0.value.isNaN }) else { continue }
+            let key = table.key(series.labels)
+            if sample.timestamp >= latest[key, default: .min] {
+                latest[key] = sample.timestamp
+                table.units[key]?.band = series.labels["band"]
             }
         }
+    }
+
+    /// The most points each group can give, as last recorded in the period.
+    private static func groupMaxima(from start: Int64, through: Int64, source: any SeriesSource) throws
+        -> [String: Double]
+    {
         let maxima = try source.select(
-            [try LabelMatcher(Labels.metricName, .equal, "ioc766:group_max_points")], from: period.start,
-            through: through - 1)
+            [try LabelMatcher(Labels.metricName, .equal, "ioc766:group_max_points")], from: start, through: through - 1)
         var maximum: [String: Double] = [:]
         for series in maxima {
             if let group = series.labels["group"], let value = series.samples.last(where: { !$0.value.isNaN })?.value {
                 maximum[group] = value
             }
         }
-        groups = groupNames.sorted {
-            (Self.groupOrder.firstIndex(of: $0) ?? Int.max, $0) < (Self.groupOrder.firstIndex(of: $1) ?? Int.max, $1)
-        }
-        .map { ($0, maximum[$0]) }
+        return maximum
+    }
 
-        // Availability: every probe_success sample of a province in the period.
+    /// Availability: every probe_success sample of a province in the period, 24×7 and in service
+    /// hours. Returns whether the store holds service hours at all.
+    private static func readAvailability(
+        into table: inout UnitTable, from start: Int64, through: Int64, source: any SeriesSource
+    ) throws -> Bool {
         let openings = try source.select(
-            [try LabelMatcher(Labels.metricName, .equal, "ioc_service_hours")], from: period.start - 300_000,
+            [try LabelMatcher(Labels.metricName, .equal, "ioc_service_hours")], from: start - 300_000,
             through: through - 1
         )
         .flatMap(\.samples).filter { !$0.value.isNaN }.sorted { $0.timestamp < $1.timestamp }
-        hasServiceHours = !openings.isEmpty
         let probes = try source.select(
             [
                 try LabelMatcher(Labels.metricName, .equal, "probe_success"),
                 try LabelMatcher("province", .notEqual, ""),
             ],
-            from: period.start, through: through - 1)
+            from: start, through: through - 1)
         var counts: [Labels: (up: Int, all: Int, upInHours: Int, inHours: Int)] = [:]
         for series in probes {
-            let key = unit(
+            let key = table.key(
                 Labels(
                     series.labels.pairs.filter { $0.name == "province" || $0.name == "province_code" }.map {
                         ($0.name, $0.value)
@@ -134,7 +162,7 @@ public struct PeriodReport: Sendable {
                 let up = sample.value == 1 ? 1 : 0
                 count.all += 1
                 count.up += up
-                if Self.isOpen(openings, at: sample.timestamp) {
+                if isOpen(openings, at: sample.timestamp) {
                     count.inHours += 1
                     count.upInHours += up
                 }
@@ -142,16 +170,19 @@ public struct PeriodReport: Sendable {
             counts[key] = count
         }
         for (key, count) in counts where count.all > 0 {
-            units[key]?.probes = count.all
-            units[key]?.availability = Double(count.up) / Double(count.all)
+            table.units[key]?.probes = count.all
+            table.units[key]?.availability = Double(count.up) / Double(count.all)
             if count.inHours > 0 {
-                units[key]?.serviceHoursAvailability = Double(count.upInHours) / Double(count.inHours)
+                table.units[key]?.serviceHoursAvailability = Double(count.upInHours) / Double(count.inHours)
             }
         }
+        return !openings.isEmpty
+    }
 
-        // Ranked by total, highest first; ties share a rank and are listed by code, then name.
+    /// Ranked by total, highest first; ties share a rank and are listed by code, then name.
+    private static func ranked(_ units: [Unit]) -> [Unit] {
         let order = ProvinceCatalogue.current.map(\.code)
-        var sorted = units.values.sorted { a, b in
+        var sorted = units.sorted { a, b in
             switch (a.total, b.total) {
             case let (x?, y?) where x != y: return x > y
             case (.some, nil): return true
@@ -168,7 +199,7 @@ public struct PeriodReport: Sendable {
             if index == 0 || rounded != Self.rounded(sorted[index - 1].total) { rank = index + 1 }
             sorted[index].rank = rank
         }
-        self.units = sorted
+        return sorted
     }
 
     /// The months of `period` that began before `through`.
