@@ -1,0 +1,85 @@
+import Foundation
+import Glibc
+import IOCAlert
+import IOCCore
+import IOCReport
+import IOCDashboard
+import IOCHTTP
+import IOCProbe
+import IOCQuery
+import IOCSimulator
+import IOCStore
+import Synchronization
+
+/// Bytes per sample of the chunk codec alone (no index, no SQLite pages) on probe-like data: 2-hour
+/// chunks of samples every 15 s with a few ms of jitter, for the series an HTTP probe writes.
+func chunks() {
+    var random = SystemRandomNumberGenerator()
+    let series = Int(option("series", "1000")) ?? 1000
+    let perChunk = Int(option("samples", "480")) ?? 480
+    var kinds: [String: (bytes: Int, samples: Int)] = [:]
+    var encoded: [[UInt8]] = []
+    var compact: [CompactSamples] = []
+    for index in 0..<series {
+        let times = (0..<perChunk).map {
+            1_795_000_000_000 + Int64($0) * 15_000 + Int64.random(in: -4...4, using: &random)
+        }
+        let base = Double.random(in: 0.02...0.4, using: &random)
+        let values: [(String, [Double])] = [
+            // libcurl reports durations in whole microseconds.
+            (
+                "probe_duration_seconds",
+                times.map { _ in (base * Double.random(in: 0.7...1.6, using: &random) * 1e6).rounded() / 1e6 }
+            ),
+            ("probe_http_status_code", times.map { _ in Int.random(in: 0..<1000, using: &random) == 0 ? 503 : 200 }),
+            ("probe_success", times.map { _ in Int.random(in: 0..<1000, using: &random) == 0 ? 0 : 1 }),
+            ("probe_http_content_length", times.map { _ in Double(1200 + index % 7) }),
+        ]
+        for (kind, series) in values {
+            let chunk = ChunkCodec.encode(zip(times, series).map { Sample(timestamp: $0, value: $1) })
+            kinds[kind, default: (0, 0)].bytes += chunk.count
+            kinds[kind, default: (0, 0)].samples += perChunk
+            encoded.append(chunk)
+            var open = CompactSamples(base: times[0] - times[0] % 3_600_000)
+            for (time, value) in zip(times, series) { open.append(Sample(timestamp: time, value: value)) }
+            compact.append(open)
+        }
+    }
+    for (kind, total) in kinds.sorted(by: { $0.key < $1.key }) {
+        print("\(kind): \(String(format: "%.3f", Double(total.bytes) / Double(total.samples))) bytes/sample")
+    }
+    let bytes = kinds.values.reduce(0) { $0 + $1.bytes }
+    let samples = kinds.values.reduce(0) { $0 + $1.samples }
+    print("all: \(String(format: "%.3f", Double(bytes) / Double(samples))) bytes/sample over \(samples) samples")
+    // Decoding speed, the best of 5 passes over every chunk.
+    var best = Double.infinity
+    var decoded = 0
+    for _ in 0..<5 {
+        var buffer: [Sample] = []
+        best = min(
+            best,
+            milliseconds {
+                for chunk in encoded {
+                    buffer.removeAll(keepingCapacity: true)
+                    try? ChunkCodec.decode(padded: chunk + [0, 0, 0, 0, 0, 0, 0, 0], count: chunk.count, into: &buffer)
+                    decoded = buffer.count
+                }
+            })
+    }
+    print("decode: \(String(format: "%.1f", best * 1e6 / Double(samples))) ns/sample (\(decoded) per chunk)")
+    // The open chunks' byte-aligned form, as the reader of the open hour decodes it.
+    best = .infinity
+    for _ in 0..<5 {
+        var buffer: [Sample] = []
+        best = min(
+            best,
+            milliseconds {
+                for open in compact {
+                    buffer.removeAll(keepingCapacity: true)
+                    open.decode(from: .min, through: .max, into: &buffer)
+                    decoded = buffer.count
+                }
+            })
+    }
+    print("open chunk decode: \(String(format: "%.1f", best * 1e6 / Double(samples))) ns/sample")
+}
