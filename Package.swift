@@ -61,12 +61,21 @@ let package = Package(
             dependencies: ["IOCCore", "IOCQuery", "IOCStore"],
             swiftSettings: strict
         ),
+        // IOC's one HTTP server bootstrap (SwiftNIO), for iocd's listener and the simulator.
+        .target(
+            name: "IOCHTTPServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "IOCSimulator",
             dependencies: [
-                "IOCCore",
+                "IOCCore", "IOCHTTPServer",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -86,7 +95,8 @@ let package = Package(
         .target(
             name: "IOCDaemon",
             dependencies: [
-                "IOCCore", "IOCCalendar", "IOCConfig", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert",
+                "IOCCore", "IOCCalendar", "IOCConfig", "IOCHTTP", "IOCHTTPServer", "IOCProbe", "IOCStore", "IOCQuery",
+                "IOCAlert",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

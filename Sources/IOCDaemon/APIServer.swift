@@ -5,6 +5,7 @@ import IOCStore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import IOCHTTPServer
 import Synchronization
 
 /// A request to iocd's HTTP listener, after NIO has read it.
@@ -76,50 +77,34 @@ struct APIResponse: Sendable {
 /// evaluation) happens on a small pool of threads of its own, never on the event loop and never on
 /// Swift's cooperative pool. Idle connections are closed after 30 s, requests over 1 MB refused.
 final class APIServer: Sendable {
-    private let group: MultiThreadedEventLoopGroup
+    private let listener: HTTPListener
     private let pool: NIOThreadPool
-    private let channel: any Channel
     private let running: RunningRequests
-    let port: Int
+    var port: Int { listener.port }
 
     init(
         host: String, port: Int, running: RunningRequests = RunningRequests(),
         handler: @escaping @Sendable (APIRequest) -> APIResponse
     ) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
-        self.group = group
         self.pool = pool
         self.running = running
         do {
-            channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(
-                            APIHandler(pool: pool, running: running, handler: handler))
-                    }
-                }
-                .bind(host: host, port: port)
-                .get()
+            listener = try await HTTPListener(host: host, port: port, idleTimeout: .seconds(30)) {
+                APIHandler(pool: pool, running: running, handler: handler)
+            }
         } catch {
             try? await pool.shutdownGracefully()
-            try? await group.shutdownGracefully()
             throw error
         }
-        self.port = channel.localAddress?.port ?? port
     }
 
     func stop() async {
         // Queries still running end now with `canceled`, so that stopping never waits on them.
         running.cancelAll()
-        try? await channel.close()
+        await listener.stop()
         try? await pool.shutdownGracefully()
-        try? await group.shutdownGracefully()
     }
 }
 
@@ -151,10 +136,7 @@ private final class APIHandler: ChannelInboundHandler {
     private let handler: @Sendable (APIRequest) -> APIResponse
     /// The request being answered on the pool, if any: cancelled when the client goes away.
     private var current: QueryCancellation?
-    private var head: HTTPRequestHead?
-    private var body = ByteBuffer()
-    private var tooLarge = false
-    static let maxBody = 1 << 20
+    private var collector = HTTPRequestCollector(maxBody: 1 << 20)
     static let immediatePaths: Set<String> = ["/-/healthy", "/-/ready", "/metrics"]
     static let maxQueued = 64
 
@@ -179,79 +161,48 @@ private final class APIHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body.clear()
-            tooLarge = false
-        case .body(var part):
-            if body.readableBytes + part.readableBytes <= APIHandler.maxBody {
-                body.writeBuffer(&part)
-            } else {
-                tooLarge = true
-            }
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let keepAlive = head.isKeepAlive
-            if tooLarge {
-                send(
-                    .error("the request is larger than 1 MB", status: 413), head: head, keepAlive: false,
-                    context: context)
-                return
-            }
-            let request = APIRequest(
-                method: head.method.rawValue, target: head.uri, headers: head.headers.map { ($0.name, $0.value) },
-                body: body.readString(length: body.readableBytes))
-            let handler = self.handler
-            // Health and /metrics touch no store and answer at once, on this loop: a queue of slow
-            // queries must not make systemd, Prometheus or an operator think iocd is gone.
-            if APIHandler.immediatePaths.contains(request.path) {
-                send(handler(request), head: head, keepAlive: keepAlive, context: context)
-                return
-            }
-            // Beyond this many requests waiting or running, more are refused rather than queued
-            // without bound (Prometheus' --query.max-concurrency makes them wait; here they would
-            // wait behind two threads).
-            guard running.count < APIHandler.maxQueued else {
-                send(
-                    .error("too many requests are being answered; try again", type: "unavailable", status: 503),
-                    head: head, keepAlive: keepAlive, context: context)
-                return
-            }
-            let loop = context.eventLoop
-            let running = self.running
-            current = request.cancellation
-            running.add(request.cancellation)
-            // The answer is worked out on the pool; the future completes on this channel's loop.
-            pool.runIfActive(eventLoop: loop) { handler(request) }.assumeIsolated().whenComplete { result in
-                running.remove(request.cancellation)
-                self.current = nil
-                let response = (try? result.get()) ?? .error("the server is stopping", type: "unavailable", status: 503)
-                self.send(response, head: head, keepAlive: keepAlive, context: context)
-            }
+        guard let collected = collector.take(unwrapInboundIn(data)) else { return }
+        let head = collected.head
+        let keepAlive = head.isKeepAlive
+        if collected.tooLarge {
+            send(.error("the request is larger than 1 MB", status: 413), head: head, keepAlive: false, context: context)
+            return
+        }
+        let request = APIRequest(
+            method: head.method.rawValue, target: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+            body: collected.body)
+        let handler = self.handler
+        // Health and /metrics touch no store and answer at once, on this loop: a queue of slow
+        // queries must not make systemd, Prometheus or an operator think iocd is gone.
+        if APIHandler.immediatePaths.contains(request.path) {
+            send(handler(request), head: head, keepAlive: keepAlive, context: context)
+            return
+        }
+        // Beyond this many requests waiting or running, more are refused rather than queued
+        // without bound (Prometheus' --query.max-concurrency makes them wait; here they would
+        // wait behind two threads).
+        guard running.count < APIHandler.maxQueued else {
+            send(
+                .error("too many requests are being answered; try again", type: "unavailable", status: 503),
+                head: head, keepAlive: keepAlive, context: context)
+            return
+        }
+        let loop = context.eventLoop
+        let running = self.running
+        current = request.cancellation
+        running.add(request.cancellation)
+        // The answer is worked out on the pool; the future completes on this channel's loop.
+        pool.runIfActive(eventLoop: loop) { handler(request) }.assumeIsolated().whenComplete { result in
+            running.remove(request.cancellation)
+            self.current = nil
+            let response = (try? result.get()) ?? .error("the server is stopping", type: "unavailable", status: 503)
+            self.send(response, head: head, keepAlive: keepAlive, context: context)
         }
     }
 
     private func send(_ response: APIResponse, head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
-        guard context.channel.isActive else { return }
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(response.body.utf8.count))
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        context.write(
-            wrapOutboundOut(
-                .head(
-                    HTTPResponseHead(
-                        version: head.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers
-                    ))),
-            promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: response.body.utf8.count)
-        buffer.writeString(response.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            if !keepAlive { context.close(promise: nil) }
-        }
+        context.writeResponse(
+            status: response.status, headers: [(name: "Content-Type", value: response.contentType)],
+            body: response.body, version: head.version, keepAlive: keepAlive)
     }
-
 }

@@ -1,3 +1,4 @@
+import IOCHTTPServer
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -5,36 +6,17 @@ import NIOPosix
 /// The simulator's HTTP server: serves a `SimulatedWorld` on a loopback (or any) address.
 public final class Simulator: Sendable {
     public let world: SimulatedWorld
-    private let group: MultiThreadedEventLoopGroup
-    private let channel: any Channel
+    private let listener: HTTPListener
 
     /// The port the server is bound to (useful when started on port 0).
-    public let port: Int
+    public var port: Int { listener.port }
     public let host: String
 
     /// Binds and starts serving; port 0 picks a free port.
     public init(world: SimulatedWorld, host: String = "127.0.0.1", port: Int = 0) async throws {
         self.world = world
         self.host = host
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.group = group
-        do {
-            channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(SimulatorHandler(world: world))
-                    }
-                }
-                .bind(host: host, port: port)
-                .get()
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        self.port = channel.localAddress?.port ?? port
+        listener = try await HTTPListener(host: host, port: port) { SimulatorHandler(world: world) }
     }
 
     /// The base URL of the server, e.g. `http://127.0.0.1:17000`.
@@ -43,10 +25,7 @@ public final class Simulator: Sendable {
     }
 
     /// Stops accepting connections and shuts the event loop down.
-    public func stop() async {
-        try? await channel.close()
-        try? await group.shutdownGracefully()
-    }
+    public func stop() async { await listener.stop() }
 }
 
 /// Answers each request from the world, after the response's simulated latency.
@@ -55,37 +34,26 @@ private final class SimulatorHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let world: SimulatedWorld
-    private var head: HTTPRequestHead?
-    private var body = ByteBuffer()
-    /// Request bodies beyond this are not kept (the echo endpoint is for small test bodies).
-    private let maxBody = 64 * 1024
+    /// Request bodies beyond 64 KB are not kept (the echo endpoint is for small test bodies).
+    private var collector = HTTPRequestCollector(maxBody: 64 * 1024)
 
     init(world: SimulatedWorld) { self.world = world }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body.clear()
-        case .body(var part):
-            if body.readableBytes + part.readableBytes <= maxBody { body.writeBuffer(&part) }
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let request = SimulatedRequest(
-                method: head.method.rawValue, path: head.uri,
-                headers: head.headers.map { (name: $0.name, value: $0.value) },
-                body: body.readString(length: body.readableBytes) ?? "")
-            let response = world.respond(to: request)
-            let keepAlive = head.isKeepAlive
-            let version = head.version
-            if response.delayMilliseconds > 0 {
-                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
-                    self.send(response, version: version, keepAlive: keepAlive, context: context)
-                }
-            } else {
-                send(response, version: version, keepAlive: keepAlive, context: context)
+        guard let collected = collector.take(unwrapInboundIn(data)) else { return }
+        let head = collected.head
+        let request = SimulatedRequest(
+            method: head.method.rawValue, path: head.uri,
+            headers: head.headers.map { (name: $0.name, value: $0.value) }, body: collected.body)
+        let response = world.respond(to: request)
+        let keepAlive = head.isKeepAlive
+        let version = head.version
+        if response.delayMilliseconds > 0 {
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
+                self.send(response, version: version, keepAlive: keepAlive, context: context)
             }
+        } else {
+            send(response, version: version, keepAlive: keepAlive, context: context)
         }
     }
 
@@ -93,38 +61,35 @@ private final class SimulatorHandler: ChannelInboundHandler {
         _ response: SimulatedResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext
     ) {
         guard context.channel.isActive else { return }
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: response.contentType)
-        if let location = response.location { headers.add(name: "Location", value: location) }
-        var keepAlive = keepAlive
+        var headers = [(name: "Content-Type", value: response.contentType)]
+        if let location = response.location { headers.append((name: "Location", value: location)) }
         switch response.body {
         case .hang:
             // Headers are never sent; the connection stays open until the client gives up.
             return
         case .text(let text):
-            headers.add(name: "Content-Length", value: String(text.utf8.count))
-        case .drip, .chunks:
-            // Streamed bodies end with the connection, so a client never waits for another response.
-            keepAlive = false
-        }
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        let head = HTTPResponseHead(
-            version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        switch response.body {
-        case .hang:
-            return
-        case .text(let text):
-            var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
-            buffer.writeString(text)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-            finish(keepAlive: keepAlive, context: context)
+            context.writeResponse(
+                status: response.status, headers: headers, body: text, version: version, keepAlive: keepAlive)
         case .drip(let every, let maxBytes):
+            writeStreamedHead(response.status, headers, version: version, context: context)
             context.flush()
             drip(remaining: maxBytes, every: every, context: context)
         case .chunks(let count, let chunk):
+            writeStreamedHead(response.status, headers, version: version, context: context)
             stream(index: 0, count: count, chunk: chunk, context: context)
         }
+    }
+
+    /// The head of a streamed body: without a length, ending with the connection, so a client never
+    /// waits for another response.
+    private func writeStreamedHead(
+        _ status: Int, _ extra: [(name: String, value: String)], version: HTTPVersion, context: ChannelHandlerContext
+    ) {
+        var headers = HTTPHeaders()
+        for header in extra { headers.add(name: header.name, value: header.value) }
+        headers.add(name: "Connection", value: "close")
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
 
     private func finish(keepAlive: Bool, context: ChannelHandlerContext) {
