@@ -1,4 +1,5 @@
 import Foundation
+import IOCCore
 
 /// Numbers and values printed as Go prints them, because rule templates are Go templates and an
 /// annotation must read the same in IOC as in Prometheus.
@@ -176,24 +177,11 @@ enum GoFormat {
         return spec.contains("-") ? text + padding : padding + text
     }
 
-    /// Go's `%q`: a double-quoted string with Go escapes.
+    /// Go's `%q`: a double-quoted string with Go escapes (`\x1b` for control characters and DEL).
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    result += String(format: "\\x%02x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
+        ControlCharacters.quoted(text, escaping: { $0.value < 0x20 || $0.value == 0x7F }) { value in
+            let hex = String(value, radix: 16)
+            return "\\x" + (hex.count < 2 ? "0" : "") + hex
         }
-        return result + "\""
     }
 }

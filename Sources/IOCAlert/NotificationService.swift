@@ -114,20 +114,14 @@ public final class NotificationService: Sendable {
         let reader = try? writer.makeReader()
         while !thread.isStopping {
             let now = clock()
-            let silences = (try? reader?.silences()) ?? []
-            enqueue(now: now, silences: silences.compactMap(NotificationService.silence))
+            let silences = (try? reader?.silences(parsing: Selector.matchers(parsing:))) ?? []
+            enqueue(now: now, silences: silences)
             deliverDue(now: clock(), thread: thread)
             let next = shared.withLock { shared in
                 min(shared.state.nextFlush ?? .max, shared.queue.map(\.nextAttempt).min() ?? .max)
             }
             thread.pause(milliseconds: max(10, min(1_000, next - clock())))
         }
-    }
-
-    static func silence(_ stored: StoredSilence) -> Silence? {
-        Silence(
-            id: stored.id, matchers: stored.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt,
-            createdBy: stored.createdBy, comment: stored.comment)
     }
 
     private func enqueue(now: Int64, silences: [Silence]) {

@@ -174,19 +174,10 @@ public enum RuleFile {
         -> [(String, AlertTemplate)]
     {
         guard let node else { return [] }
-        guard case .mapping(let entries) = node.value else {
-            throw node.error("expected 'labels' as a mapping of label names to values, found \(node.kindName)")
-        }
         var result: [(String, AlertTemplate)] = []
-        for entry in entries {
-            guard ConfigNode.isValidLabelName(entry.key) else {
-                throw ConfigError(
-                    at: entry.keyLocation,
-                    "'\(entry.key)' is not a valid label name; expected letters, digits and '_', not starting with a digit or '__'"
-                )
-            }
-            let value = try entry.value.string("the value of label '\(entry.key)'")
-            result.append((entry.key, try template(value, at: entry.value, templated: templated)))
+        for (name, valueNode) in try node.labelEntries("'labels'") {
+            let value = try valueNode.string("the value of label '\(name)'")
+            result.append((name, try template(value, at: valueNode, templated: templated)))
         }
         return result
     }

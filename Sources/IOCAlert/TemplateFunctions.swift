@@ -167,42 +167,44 @@ struct TemplateRegex {
 enum GoEscape {
     /// `html`: Go's `HTMLEscapeString`.
     static func html(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
+        replacing(text) { scalar in
             switch scalar {
-            case "\"": out += "&#34;"
-            case "'": out += "&#39;"
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\u{0}": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(scalar)
+            case "\"": "&#34;"
+            case "'": "&#39;"
+            case "&": "&amp;"
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "\u{0}": "\u{FFFD}"
+            default: nil
             }
         }
-        return out
     }
 
     /// `js`: Go's `JSEscapeString`.
     static func js(_ text: String) -> String {
-        var out = ""
         func unicode(_ value: UInt32) -> String {
             let hex = String(value, radix: 16, uppercase: true)
             return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
         }
-        for scalar in text.unicodeScalars {
+        return replacing(text) { scalar in
             switch scalar {
-            case "\\": out += "\\\\"
-            case "'": out += "\\'"
-            case "\"": out += "\\\""
-            case "<": out += "\\u003C"
-            case ">": out += "\\u003E"
-            case "&": out += "\\u0026"
-            case "=": out += "\\u003D"
-            case _ where scalar.value < 0x20: out += unicode(scalar.value)
+            case "\\": "\\\\"
+            case "'": "\\'"
+            case "\"": "\\\""
+            case "<", ">", "&", "=": unicode(scalar.value)
+            case _ where scalar.value < 0x20: unicode(scalar.value)
             // ASCII passes as it is (DEL too); beyond it, what Go's unicode.IsPrint refuses is escaped.
-            case _ where scalar.isASCII || isPrintable(scalar): out.unicodeScalars.append(scalar)
-            default: out += unicode(scalar.value)
+            case _ where scalar.isASCII || isPrintable(scalar): nil
+            default: unicode(scalar.value)
             }
+        }
+    }
+
+    /// `text` with each character `replacement` gives text for replaced by it.
+    private static func replacing(_ text: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if let replaced = replacement(scalar) { out += replaced } else { out.unicodeScalars.append(scalar) }
         }
         return out
     }

@@ -23,24 +23,17 @@ struct ActionLexer {
         var index = 0
         while index < characters.count {
             let character = characters[index]
+            if let token = Self.punctuation[character] {
+                tokens.append(token)
+                index += 1
+                continue
+            }
             switch character {
             case " ", "\t", "\n", "\r":
-                index += 1
-            case "(":
-                tokens.append(.open)
-                index += 1
-            case ")":
-                tokens.append(.close)
-                index += 1
-            case "|":
-                tokens.append(.pipe)
                 index += 1
             case ":" where index + 1 < characters.count && characters[index + 1] == "=":
                 tokens.append(.declare)
                 index += 2
-            case "=":
-                tokens.append(.assign)
-                index += 1
             case "$":
                 let end = Self.nameEnd(characters, from: index + 1)
                 let name = String(String.UnicodeScalarView(characters[index..<end]))
@@ -63,6 +56,9 @@ struct ActionLexer {
             }
         }
     }
+
+    /// The tokens of one character.
+    private static let punctuation: [Unicode.Scalar: ActionToken] = ["(": .open, ")": .close, "|": .pipe, "=": .assign]
 
     /// Where a name (letters, digits, `_`) that starts at `start` ends.
     private static func nameEnd(_ characters: [Unicode.Scalar], from start: Int) -> Int {

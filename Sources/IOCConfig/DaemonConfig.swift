@@ -124,11 +124,7 @@ public struct DaemonConfig: Sendable {
     /// How rules are evaluated and probes run: intervals, labels and limits.
     private mutating func readEvaluation(_ top: ConfigMapping) throws(ConfigError) {
         if let intervalNode = top["evaluation_interval"] {
-            let interval = try intervalNode.duration("'evaluation_interval'")
-            guard interval >= .seconds(1) else {
-                throw intervalNode.error("'evaluation_interval' must be at least 1s")
-            }
-            evaluationInterval = interval
+            evaluationInterval = try intervalNode.duration("'evaluation_interval'", atLeast: .seconds(1))
         }
         if let labelsNode = top["external_labels"] {
             externalLabels = Dictionary(
@@ -201,11 +197,8 @@ struct StorageConfig {
             maxSeries = limit
         }
         if let retentionNode = storage["retention"] {
-            let duration = try retentionNode.duration("'retention'")
-            guard duration >= .seconds(86_400) else {
-                throw retentionNode.error("'retention' must be at least 1d: history is dropped a day at a time")
-            }
-            retention = duration
+            retention = try retentionNode.duration(
+                "'retention'", atLeast: .seconds(86_400), reason: "history is dropped a day at a time")
         }
         if let sizeNode = storage["max_size"] {
             let text = try sizeNode.string("'max_size'")

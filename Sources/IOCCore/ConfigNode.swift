@@ -130,6 +130,16 @@ public struct ConfigNode: Sendable {
         return duration
     }
 
+    /// A duration of at least `minimum`; `reason` says why, after the limit.
+    public func duration(_ what: String, atLeast minimum: Duration, reason: String = "") throws(ConfigError) -> Duration
+    {
+        let value = try duration(what)
+        guard value >= minimum else {
+            throw error("\(what) must be at least \(minimum.prometheusString)\(reason.isEmpty ? "" : ": " + reason)")
+        }
+        return value
+    }
+
     public func int(_ what: String) throws(ConfigError) -> Int {
         let text = try string(what)
         guard let number = Int(text) else { throw error("'\(text)' is not a whole number for \(what)") }
@@ -146,21 +156,28 @@ public struct ConfigNode: Sendable {
 
     /// Reads a mapping of label names to values, checking names against Prometheus' label-name syntax.
     public func labels(_ what: String) throws(ConfigError) -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        for (name, value) in try labelEntries(what) {
+            pairs.append((name, try value.string("the value of label '\(name)'")))
+        }
+        return pairs
+    }
+
+    /// The entries of a mapping of label names to values, names checked (a null node: none).
+    public func labelEntries(_ what: String) throws(ConfigError) -> [(name: String, value: ConfigNode)] {
         guard case .mapping(let entries) = value else {
             if case .null = value { return [] }
             throw error("expected \(what) as a mapping of label names to values, found \(kindName)")
         }
-        var pairs: [(String, String)] = []
-        for entry in entries {
+        return try entries.map { entry throws(ConfigError) in
             guard ConfigNode.isValidLabelName(entry.key) else {
                 throw ConfigError(
                     at: entry.keyLocation,
-                    "'\(entry.key)' is not a valid label name; expected letters, digits and '_', not starting with a digit"
+                    "'\(entry.key)' is not a valid label name; expected letters, digits and '_', not starting with a digit or '__'"
                 )
             }
-            pairs.append((entry.key, try entry.value.string("the value of label '\(entry.key)'")))
+            return (entry.key, entry.value)
         }
-        return pairs
     }
 
     public static func isValidLabelName(_ name: String) -> Bool {

@@ -15,16 +15,38 @@ public enum ControlCharacters {
 
     /// `\n`, `\r`, `\t`, and `\u001b`-like text for the others: what goes to a log line, a syslog
     /// message or a PromQL string cannot start a new line or act on a terminal.
-    public static func escaped(_ text: String) -> String {
+    public static func escaped(_ text: String) -> String { escape(text, quoting: false) }
+
+    /// `text` as a double-quoted string literal: `"` and `\` escaped, newline, return and tab as
+    /// `\n`, `\r`, `\t`, and each other character `escaping` selects (by default the control
+    /// characters) in `form`, by default `\u001b`. JSON's strings (`escaping` below U+0020),
+    /// PromQL's and Go's `%q` (`\x1b`, DEL too) are all this.
+    public static func quoted(
+        _ text: String, escaping selected: (Unicode.Scalar) -> Bool = isControl,
+        as form: (UInt32) -> String = unicodeEscape
+    ) -> String {
+        "\"" + escape(text, quoting: true, escaping: selected, as: form) + "\""
+    }
+
+    /// `\u001b`: JSON's and PromQL's escape of a character by its code.
+    public static func unicodeEscape(_ value: UInt32) -> String {
+        let hex = String(value, radix: 16)
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    private static func escape(
+        _ text: String, quoting: Bool, escaping selected: (Unicode.Scalar) -> Bool = isControl,
+        as form: (UInt32) -> String = unicodeEscape
+    ) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
+            case "\"" where quoting: result += "\\\""
+            case "\\" where quoting: result += "\\\\"
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where isControl(scalar):
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case _ where selected(scalar): result += form(scalar.value)
             default: result.unicodeScalars.append(scalar)
             }
         }

@@ -46,10 +46,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
 
     /// `value` as a PromQL string literal that reads back as the same value, whatever it holds:
     /// quotes, backslashes and every control character escaped (`\r`, `\u001b`).
-    public static func quote(_ value: String) -> String {
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return "\"" + ControlCharacters.escaped(escaped) + "\""
-    }
+    public static func quote(_ value: String) -> String { ControlCharacters.quoted(value) }
 
     public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
         lhs.name == rhs.name && lhs.op == rhs.op && lhs.value == rhs.value

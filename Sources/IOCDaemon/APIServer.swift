@@ -68,7 +68,7 @@ struct APIResponse: Sendable {
     /// Prometheus' error answer: `{"status":"error","errorType":"bad_data","error":"..."}`.
     static func error(_ message: String, type: String = "bad_data", status: Int = 400) -> APIResponse {
         json(
-            #"{"status":"error","errorType":\#(QueryOutput.quote(type)),"error":\#(QueryOutput.quote(message))}"#,
+            #"{"status":"error","errorType":\#(PrometheusWire.json(type)),"error":\#(PrometheusWire.json(message))}"#,
             status: status)
     }
 }

@@ -153,7 +153,7 @@ struct PrometheusAPI: Sendable {
             let value = try readers.with { reader in
                 try engine.instant(query, at: time, source: reader, cancellation: request.cancellation)
             }
-            return success(QueryOutput.json(value, at: time).trimmingCharacters(in: .newlines))
+            return success(PrometheusWire.QueryData.json(value, at: time))
         } catch let error as APIError {
             return .error(error.message)
         } catch var error as QueryError {
@@ -181,7 +181,7 @@ struct PrometheusAPI: Sendable {
                 try engine.range(
                     query, start: start, end: end, step: step, source: reader, cancellation: request.cancellation)
             }
-            return success(QueryOutput.json(series).trimmingCharacters(in: .newlines))
+            return success(PrometheusWire.QueryData.json(series))
         } catch let error as APIError {
             return .error(error.message)
         } catch let error as QueryError {
@@ -212,7 +212,7 @@ struct PrometheusAPI: Sendable {
                 try selectors.flatMap { try reader.series(matching: $0).map(\.labels) }
             }
             let unique = Array(Set(found)).sorted()
-            return success("[" + unique.map(QueryOutput.metric).joined(separator: ",") + "]")
+            return success("[" + unique.map(PrometheusWire.json).joined(separator: ",") + "]")
         } catch let error as APIError {
             return .error(error.message)
         } catch {
@@ -223,7 +223,7 @@ struct PrometheusAPI: Sendable {
     private func labels(_ request: APIRequest) -> APIResponse {
         do {
             let names = try readers.with { try $0.labelNames() }
-            return success("[" + names.map(QueryOutput.quote).joined(separator: ",") + "]")
+            return success("[" + names.map(PrometheusWire.json).joined(separator: ",") + "]")
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
@@ -233,7 +233,7 @@ struct PrometheusAPI: Sendable {
         guard !name.isEmpty else { return .error("invalid label name") }
         do {
             let values = try readers.with { try $0.labelValues(name) }
-            return success("[" + values.map(QueryOutput.quote).joined(separator: ",") + "]")
+            return success("[" + values.map(PrometheusWire.json).joined(separator: ",") + "]")
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
@@ -242,12 +242,7 @@ struct PrometheusAPI: Sendable {
     private func alerts() -> APIResponse {
         do {
             let stored = try readers.with { try $0.alerts() }.filter { $0.state != .inactive }
-            let items = stored.map { alert in
-                #"{"labels":\#(QueryOutput.metric(alert.labels)),"annotations":\#(QueryOutput.metric(alert.annotations)),"#
-                    + #""state":\#(QueryOutput.quote(alert.state.rawValue)),"activeAt":\#(QueryOutput.quote(NotificationPayload.rfc3339(alert.activeAt))),"#
-                    + #""value":\#(QueryOutput.quote(PrometheusNumber.format(alert.value)))}"#
-            }
-            return success(#"{"alerts":["# + items.joined(separator: ",") + "]}")
+            return success(PrometheusWire.Alerts(stored.map(\.alert)).json)
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
@@ -256,10 +251,10 @@ struct PrometheusAPI: Sendable {
     private func rulesList() -> APIResponse {
         let groups = rules().map { group in
             let items = group.rules.map { rule in
-                #"{"name":\#(QueryOutput.quote(rule.name)),"query":\#(QueryOutput.quote(rule.expression.text)),"#
+                #"{"name":\#(PrometheusWire.json(rule.name)),"query":\#(PrometheusWire.json(rule.expression.text)),"#
                     + #""type":"\#(rule.isAlert ? "alerting" : "recording")","health":"ok"}"#
             }
-            return #"{"name":\#(QueryOutput.quote(group.name)),"file":\#(QueryOutput.quote(group.file)),"rules":["#
+            return #"{"name":\#(PrometheusWire.json(group.name)),"file":\#(PrometheusWire.json(group.file)),"rules":["#
                 + items.joined(separator: ",") + "]}"
         }
         return success(#"{"groups":["# + groups.joined(separator: ",") + "]}")

@@ -132,24 +132,29 @@ enum SelfMetrics {
         )
     ) {
         let (rules, notifications) = (statistics.rules, statistics.notifications)
-        text.metric(
-            "ioc_rule_evaluations_total", "counter", "Rule group evaluations.", Double(rules?.evaluations ?? 0))
-        text.metric(
-            "ioc_rule_evaluation_failures_total", "counter", "Rules whose evaluation failed.",
-            Double(rules?.failures ?? 0))
-        text.metric(
-            "ioc_rule_evaluation_seconds_total", "counter", "Time spent evaluating rules.", rules?.seconds ?? 0)
-        text.metric(
-            "ioc_notifications_sent_total", "counter", "Notifications delivered.", Double(notifications?.sent ?? 0))
-        text.metric(
-            "ioc_notifications_failed_total", "counter", "Delivery attempts that failed (retried).",
-            Double(notifications?.failed ?? 0))
-        text.metric(
-            "ioc_notifications_dropped_total", "counter", "Notifications dropped from a full queue.",
-            Double(notifications?.dropped ?? 0))
-        text.metric(
-            "ioc_notification_queue_length", "gauge", "Notifications waiting for delivery.",
-            Double(notifications?.queued ?? 0))
+        for (name, type, help, value) in [
+            ("ioc_rule_evaluations_total", "counter", "Rule group evaluations.", Double(rules?.evaluations ?? 0)),
+            (
+                "ioc_rule_evaluation_failures_total", "counter", "Rules whose evaluation failed.",
+                Double(rules?.failures ?? 0)
+            ),
+            ("ioc_rule_evaluation_seconds_total", "counter", "Time spent evaluating rules.", rules?.seconds ?? 0),
+            ("ioc_notifications_sent_total", "counter", "Notifications delivered.", Double(notifications?.sent ?? 0)),
+            (
+                "ioc_notifications_failed_total", "counter", "Delivery attempts that failed (retried).",
+                Double(notifications?.failed ?? 0)
+            ),
+            (
+                "ioc_notifications_dropped_total", "counter", "Notifications dropped from a full queue.",
+                Double(notifications?.dropped ?? 0)
+            ),
+            (
+                "ioc_notification_queue_length", "gauge", "Notifications waiting for delivery.",
+                Double(notifications?.queued ?? 0)
+            ),
+        ] {
+            text.metric(name, type, help, value)
+        }
     }
 
     private static func remoteWriting(_ text: inout MetricsText, _ remoteWriters: [RemoteWriter]) {

@@ -221,13 +221,13 @@ public struct Dashboard: Sendable {
         let environment = ProcessInfo.processInfo.environment
         // Checked as the notifier will read it: a silence it could not parse would silence nothing
         // while the screen said otherwise.
-        guard (try? Selector(parsing: matchers)) != nil else {
+        guard let parsed = Selector.matchers(parsing: matchers) else {
             return "cannot add the silence: its matchers do not parse: \(matchers)"
         }
         do {
             try SilenceStore(path: storePath).add(
-                StoredSilence(
-                    id: UUID().uuidString.lowercased(), matchers: matchers, startsAt: now,
+                Silence(
+                    id: UUID().uuidString.lowercased(), matchers: parsed, text: matchers, startsAt: now,
                     endsAt: now + duration.inMilliseconds,
                     createdBy: environment["SUDO_USER"] ?? environment["USER"] ?? "dashboard",
                     comment: comment))

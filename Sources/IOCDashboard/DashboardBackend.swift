@@ -32,13 +32,7 @@ public final class LocalBackend: DashboardBackend {
     }
 
     public func alerts() throws -> [RuleAlert] { try reader.alerts() }
-    public func silences() throws -> [Silence] {
-        try reader.silences().compactMap { stored in
-            Silence(
-                id: stored.id, matchers: stored.matchers, startsAt: stored.startsAt, endsAt: stored.endsAt,
-                createdBy: stored.createdBy, comment: stored.comment)
-        }
-    }
+    public func silences() throws -> [Silence] { try reader.silences(parsing: Selector.matchers(parsing:)) }
     public func alertHistory(through end: Int64, limit: Int) throws -> [AlertHistoryEntry] {
         try reader.alertHistory(through: end, limit: limit)
     }

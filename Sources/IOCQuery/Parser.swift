@@ -54,38 +54,38 @@ struct Parser {
         }
     }
 
-    private mutating func enter() throws(QueryError) {
+    mutating func enter() throws(QueryError) {
         nesting += 1
         guard nesting <= Query.maximumDepth else {
             throw fail("the query is nested too deeply (more than \(Query.maximumDepth) levels)")
         }
     }
 
-    private var token: Token { tokens[index] }
+    var token: Token { tokens[index] }
 
-    private func peekKind(_ offset: Int = 1) -> Token.Kind {
+    func peekKind(_ offset: Int = 1) -> Token.Kind {
         index + offset < tokens.count ? tokens[index + offset].kind : .end
     }
 
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         defer { if index < tokens.count - 1 { index += 1 } }
         return token
     }
 
-    private func fail(_ message: String, at position: Int? = nil) -> QueryError {
+    func fail(_ message: String, at position: Int? = nil) -> QueryError {
         QueryError(query: text, position: position ?? token.position, message)
     }
 
-    private func unexpected(_ expected: String) -> QueryError {
+    func unexpected(_ expected: String) -> QueryError {
         fail("unexpected \(token.describe), expected \(expected)")
     }
 
-    private mutating func expect(_ kind: Token.Kind, _ what: String) throws(QueryError) {
+    mutating func expect(_ kind: Token.Kind, _ what: String) throws(QueryError) {
         guard token.kind == kind else { throw unexpected(what) }
         _ = advance()
     }
 
-    private func isKeyword(_ word: String) -> Bool {
+    func isKeyword(_ word: String) -> Bool {
         if case .identifier(let name) = token.kind { return name.lowercased() == word }
         return false
     }
@@ -99,7 +99,7 @@ struct Parser {
 
     // MARK: Binary operators
 
-    private func binaryOperator() -> BinaryOperator? {
+    func binaryOperator() -> BinaryOperator? {
         switch token.kind {
         case .symbol(let symbol): return symbol == "=" ? nil : BinaryOperator(rawValue: symbol)
         case .identifier(let name):
@@ -114,7 +114,7 @@ struct Parser {
         }
     }
 
-    private mutating func parseBinary(minimum: Int) throws(QueryError) -> Expression {
+    mutating func parseBinary(minimum: Int) throws(QueryError) -> Expression {
         try enter()
         defer { nesting -= 1 }
         var left = try parseUnary()
@@ -158,7 +158,7 @@ struct Parser {
         return left
     }
 
-    private func checkedBinary(
+    func checkedBinary(
         _ op: BinaryOperator, _ left: Expression, _ leftType: ValueType, _ right: Expression, _ rightType: ValueType,
         _ matching: VectorMatching, at position: Int
     ) throws(QueryError) -> Expression {
@@ -183,7 +183,7 @@ struct Parser {
         return .binary(op, left, right, matching)
     }
 
-    private mutating func parseUnary() throws(QueryError) -> Expression {
+    mutating func parseUnary() throws(QueryError) -> Expression {
         try enter()
         defer { nesting -= 1 }
         if case .symbol(let symbol) = token.kind, symbol == "-" || symbol == "+" {
@@ -203,7 +203,7 @@ struct Parser {
 
     // MARK: Ranges, subqueries, offsets
 
-    private mutating func parsePostfix(_ primary: Expression) throws(QueryError) -> Expression {
+    mutating func parsePostfix(_ primary: Expression) throws(QueryError) -> Expression {
         var expression = primary
         while true {
             if token.kind == .leftBracket {
@@ -260,7 +260,7 @@ struct Parser {
         }
     }
 
-    private mutating func durationValue(_ what: String) throws(QueryError) -> Int64 {
+    mutating func durationValue(_ what: String) throws(QueryError) -> Int64 {
         switch token.kind {
         case .duration(let milliseconds):
             _ = advance()
@@ -279,7 +279,7 @@ struct Parser {
 
     // MARK: Primaries
 
-    private mutating func parsePrimary() throws(QueryError) -> Expression {
+    mutating func parsePrimary() throws(QueryError) -> Expression {
         let start = token
         switch start.kind {
         case .number(let value):
@@ -323,12 +323,12 @@ struct Parser {
         }
     }
 
-    private func isAggregationModifier(_ kind: Token.Kind) -> Bool {
+    func isAggregationModifier(_ kind: Token.Kind) -> Bool {
         if case .identifier(let word) = kind { return ["by", "without"].contains(word.lowercased()) }
         return false
     }
 
-    private mutating func parseSelector(name: String?) throws(QueryError) -> VectorSelector {
+    mutating func parseSelector(name: String?) throws(QueryError) -> VectorSelector {
         let start = token.position
         var matchers: [LabelMatcher] = []
         if let name { matchers.append(try matcher(Labels.metricName, .equal, name, at: start)) }
@@ -387,7 +387,7 @@ struct Parser {
         return VectorSelector(matchers: matchers, offset: 0, index: selectorCount)
     }
 
-    private func matcher(_ name: String, _ op: LabelMatcher.Operator, _ value: String, at position: Int)
+    func matcher(_ name: String, _ op: LabelMatcher.Operator, _ value: String, at position: Int)
         throws(QueryError) -> LabelMatcher
     {
         do {
@@ -397,7 +397,7 @@ struct Parser {
         }
     }
 
-    private mutating func labelList() throws(QueryError) -> [String] {
+    mutating func labelList() throws(QueryError) -> [String] {
         try expect(.leftParen, "'('")
         var labels: [String] = []
         while token.kind != .rightParen {
@@ -407,94 +407,25 @@ struct Parser {
             default: throw unexpected("a label name or ')'")
             }
             _ = advance()
-            if token.kind == .comma {
-                _ = advance()
-            } else if token.kind != .rightParen {
-                throw unexpected("',' or ')'")
-            }
+            try listSeparator()
         }
         _ = advance()
         return labels
     }
 
-    private mutating func parseGrouping() throws(QueryError) -> Grouping? {
+    /// After an item of a parenthesised list: a comma, or the closing parenthesis next.
+    mutating func listSeparator() throws(QueryError) {
+        if token.kind == .comma {
+            _ = advance()
+        } else if token.kind != .rightParen {
+            throw unexpected("',' or ')'")
+        }
+    }
+
+    mutating func parseGrouping() throws(QueryError) -> Grouping? {
         guard isKeyword("by") || isKeyword("without") else { return nil }
         let without = isKeyword("without")
         _ = advance()
         return Grouping(without: without, labels: try labelList())
-    }
-
-    /// Expressions separated by commas up to and including ')'.
-    private mutating func parseArguments() throws(QueryError) -> [Expression] {
-        var arguments: [Expression] = []
-        while token.kind != .rightParen {
-            arguments.append(try parseBinary(minimum: 1))
-            if token.kind == .comma {
-                _ = advance()
-            } else if token.kind != .rightParen {
-                throw unexpected("',' or ')'")
-            }
-        }
-        _ = advance()
-        return arguments
-    }
-
-    private mutating func parseAggregation(_ aggregation: Aggregation, at position: Int) throws(QueryError)
-        -> Expression
-    {
-        var grouping = try parseGrouping()
-        try expect(.leftParen, "'(' after \(aggregation.rawValue)")
-        let arguments = try parseArguments()
-        if let after = try parseGrouping() {
-            guard grouping == nil else { throw fail("grouping given twice for \(aggregation.rawValue)", at: position) }
-            grouping = after
-        }
-        let expected = aggregation.parameter == nil ? 1 : 2
-        guard arguments.count == expected else {
-            throw fail(
-                "wrong number of arguments for aggregate expression provided, expected \(expected), got \(arguments.count)",
-                at: position)
-        }
-        let vector = arguments[arguments.count - 1]
-        guard vector.type == .vector else {
-            throw fail(
-                "expected type instant vector in aggregation expression, got \(vector.type.rawValue)", at: position)
-        }
-        var parameter: Expression?
-        if let type = aggregation.parameter {
-            parameter = arguments[0]
-            guard arguments[0].type == type else {
-                throw fail(
-                    "expected type \(type.rawValue) in aggregation parameter, got \(arguments[0].type.rawValue)",
-                    at: position)
-            }
-        }
-        return .aggregation(aggregation, vector, parameter: parameter, grouping ?? Grouping())
-    }
-
-    private mutating func parseCall(_ name: String, at position: Int) throws(QueryError) -> Expression {
-        guard let function = Function.all[name] else {
-            throw fail(
-                Function.unsupported.contains(name)
-                    ? "function \"\(name)\" is not supported by IOC" : "unknown function with name \"\(name)\"",
-                at: position)
-        }
-        try expect(.leftParen, "'('")
-        let arguments = try parseArguments()
-        let least = function.arguments.count - function.optional
-        if arguments.count < least || (!function.variadic && arguments.count > function.arguments.count) {
-            throw fail(
-                "expected \(function.optional > 0 ? "\(least) to \(function.arguments.count)" : "\(least)") argument(s) in call to \"\(name)\", got \(arguments.count)",
-                at: position)
-        }
-        for (offset, argument) in arguments.enumerated() {
-            let expected = function.arguments[min(offset, function.arguments.count - 1)]
-            guard argument.type == expected else {
-                throw fail(
-                    "expected type \(expected.rawValue) in call to function \"\(name)\", got \(argument.type.rawValue)",
-                    at: position)
-            }
-        }
-        return .call(function, arguments)
     }
 }

@@ -55,53 +55,11 @@ public enum QueryOutput {
         }.joined()
     }
 
+    /// The answer's `data` as Prometheus' API writes it, and a line break (`ioc query --json`).
     public static func json(_ value: QueryValue, at time: Int64) -> String {
-        let body: String
-        switch value {
-        case .scalar(let number): body = #"{"resultType":"scalar","result":\#(point(time, number))}"#
-        case .string(let text): body = #"{"resultType":"string","result":[\#(seconds(time)),\#(quote(text))]}"#
-        case .vector(let elements):
-            body =
-                #"{"resultType":"vector","result":["#
-                + elements.map { #"{"metric":\#(metric($0.labels)),"value":\#(point(time, $0.value))}"# }
-                .joined(separator: ",") + "]}"
-        case .matrix(let series): return json(series.map(\.series))
-        }
-        return body + "\n"
+        PrometheusWire.QueryData.json(value, at: time) + "\n"
     }
 
-    public static func json(_ series: [Series]) -> String {
-        #"{"resultType":"matrix","result":["#
-            + series.map { item in
-                #"{"metric":\#(metric(item.labels)),"values":["#
-                    + item.samples.map { point($0.timestamp, $0.value) }.joined(separator: ",") + "]}"
-            }.joined(separator: ",") + "]}\n"
-    }
+    public static func json(_ series: [Series]) -> String { PrometheusWire.QueryData.json(series) + "\n" }
 
-    public static func metric(_ labels: Labels) -> String {
-        "{" + labels.pairs.map { "\(quote($0.name)):\(quote($0.value))" }.joined(separator: ",") + "}"
-    }
-
-    private static func point(_ time: Int64, _ value: Double) -> String {
-        "[\(seconds(time)),\(quote(PrometheusNumber.format(value)))]"
-    }
-
-    /// Unix seconds as Prometheus writes them: a number with up to three decimals.
-    private static func seconds(_ time: Int64) -> String { PrometheusNumber.formatTimestamp(time) }
-
-    public static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
 }

@@ -41,15 +41,8 @@ extension Selector {
     }
 }
 
-extension Silence {
-    /// A silence from its matchers as text (`{severity="critical",province="Huế"}`, as `ioc silence
-    /// add` and the dashboard store them); nil when they do not parse, so that it silences nothing.
-    public init?(
-        id: String, matchers text: String, startsAt: Int64, endsAt: Int64, createdBy: String, comment: String
-    ) {
-        guard let selector = try? Selector(parsing: text) else { return nil }
-        self.init(
-            id: id, matchers: selector.matchers, startsAt: startsAt, endsAt: endsAt, createdBy: createdBy,
-            comment: comment)
-    }
+extension Selector {
+    /// The matchers of a selector written as text (`{severity="critical"}`, `up{job="x"}`); nil when
+    /// it does not parse. What the store's silences are read with.
+    public static func matchers(parsing text: String) -> [LabelMatcher]? { try? Selector(parsing: text).matchers }
 }

@@ -149,26 +149,6 @@ extension StoreReader {
     }
 }
 
-/// A silence as stored: its matchers as the text they were written with
-/// (`{severity="critical",province="Huế"}`); `Silence(id:matchers:...)` of IOCQuery parses them.
-public struct StoredSilence: Sendable, Equatable {
-    public var id: String
-    public var matchers: String
-    public var startsAt: Int64
-    public var endsAt: Int64
-    public var createdBy: String
-    public var comment: String
-
-    public init(id: String, matchers: String, startsAt: Int64, endsAt: Int64, createdBy: String, comment: String) {
-        self.id = id
-        self.matchers = matchers
-        self.startsAt = startsAt
-        self.endsAt = endsAt
-        self.createdBy = createdBy
-        self.comment = comment
-    }
-}
-
 /// A notification waiting to be delivered through one integration of a receiver.
 public struct QueuedNotification: Sendable, Equatable {
     public var id: Int64
@@ -209,16 +189,12 @@ public final class SilenceStore {
         }
     }
 
-    public func add(_ silence: StoredSilence) throws(StoreError) {
+    public func add(_ silence: Silence) throws(StoreError) {
         let statement = try database.prepare(
             "INSERT INTO silences (id, matchers, starts_at, ends_at, created_by, comment) VALUES (?, ?, ?, ?, ?, ?)")
-        statement.bind(1, silence.id)
-        statement.bind(2, silence.matchers)
-        statement.bind(3, silence.startsAt)
-        statement.bind(4, silence.endsAt)
-        statement.bind(5, silence.createdBy)
-        statement.bind(6, silence.comment)
-        try statement.run()
+        try statement.run(
+            .text(silence.id), .text(silence.text), .integer(silence.startsAt), .integer(silence.endsAt),
+            .text(silence.createdBy), .text(silence.comment))
     }
 
     /// Ends a silence now; false when there is no such silence or it had already ended.
@@ -240,12 +216,7 @@ extension WriterConnection {
         try database.transaction { () throws(StoreError) in
             let log = try database.prepare(
                 "INSERT OR REPLACE INTO notification_log (key, firing, sent_at) VALUES (?, ?, ?)")
-            for entry in entries {
-                log.bind(1, entry.key)
-                log.bind(2, entry.firing)
-                log.bind(3, entry.sentAt)
-                try log.run()
-            }
+            for entry in entries { try log.run(.text(entry.key), .text(entry.firing), .integer(entry.sentAt)) }
             let upsert = try database.prepare(
                 """
                 INSERT OR REPLACE INTO notification_queue (id, receiver, integration, payload, attempts, next_attempt,
@@ -285,17 +256,21 @@ public struct NotificationLogRecord: Sendable, Equatable {
 }
 
 extension StoreReader {
-    public func silences() throws(StoreError) -> [StoredSilence] {
+    /// The silences, their matchers read by `parse` (PromQL's selector syntax: the store does not
+    /// know it); one whose matchers do not parse is left out, as it silences nothing.
+    public func silences(parsing parse: (String) -> [LabelMatcher]?) throws(StoreError) -> [Silence] {
         guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'silences'") > 0 else {
             return []
         }
         let statement = try database.prepare(
             "SELECT id, matchers, starts_at, ends_at, created_by, comment FROM silences ORDER BY starts_at, id")
-        var result: [StoredSilence] = []
+        var result: [Silence] = []
         while try statement.step() {
+            let text = statement.string(1)
+            guard let matchers = parse(text) else { continue }
             result.append(
-                StoredSilence(
-                    id: statement.string(0), matchers: statement.string(1), startsAt: statement.int64(2),
+                Silence(
+                    id: statement.string(0), matchers: matchers, text: text, startsAt: statement.int64(2),
                     endsAt: statement.int64(3), createdBy: statement.string(4), comment: statement.string(5)))
         }
         return result

@@ -172,3 +172,27 @@ extension Statement {
 extension Database {
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
+
+/// A value a statement's parameter takes: integers, doubles, text and blobs, NULL for nil.
+enum SQLValue {
+    case integer(Int64?)
+    case real(Double)
+    case text(String?)
+    case blob([UInt8])
+}
+
+extension Statement {
+    /// Binds `values` to the parameters in order and runs the statement.
+    func run(_ values: SQLValue...) throws(StoreError) {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .integer(let number): bind(index, number)
+            case .real(let number): bind(index, number)
+            case .text(let text): bind(index, text)
+            case .blob(let bytes): bind(index, bytes)
+            }
+        }
+        try run()
+    }
+}

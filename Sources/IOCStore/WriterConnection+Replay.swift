@@ -96,11 +96,7 @@ extension WriterConnection {
             let insert = try database.prepare(
                 "INSERT INTO quarantine (source, reason, data, quarantined_at) VALUES (?, ?, ?, ?)")
             for row in damaged {
-                insert.bind(1, row.source)
-                insert.bind(2, row.reason)
-                insert.bind(3, row.data)
-                insert.bind(4, now)
-                try insert.run()
+                try insert.run(.text(row.source), .text(row.reason), .blob(row.data), .integer(now))
                 let delete = try database.prepare(
                     "DELETE FROM \(row.table) WHERE " + row.key.map { "\($0.column) = ?" }.joined(separator: " AND "))
                 for (index, part) in row.key.enumerated() { delete.bind(Int32(index + 1), part.value) }

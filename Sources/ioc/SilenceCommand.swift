@@ -47,8 +47,9 @@ struct SilenceCommand: ParsableCommand {
 
         func run() throws {
             let text = "{" + matchers.joined(separator: ",") + "}"
+            let selector: Selector
             do {
-                let selector = try Selector(parsing: text)
+                selector = try Selector(parsing: text)
                 guard !selector.matchers.allSatisfy(\.matchesEmpty) else {
                     throw ValidationError("these matchers would silence every alert; name at least one label value")
                 }
@@ -65,8 +66,9 @@ struct SilenceCommand: ParsableCommand {
             let path = StoreLocation.resolve(db: store.db, config: store.config)
             do {
                 try SilenceStore(path: path).add(
-                    StoredSilence(
-                        id: id, matchers: text, startsAt: now, endsAt: now + length, createdBy: who, comment: comment))
+                    Silence(
+                        id: id, matchers: selector.matchers, text: text, startsAt: now, endsAt: now + length,
+                        createdBy: who, comment: comment))
             } catch {
                 FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
                 throw ExitCode.failure
@@ -87,7 +89,9 @@ struct SilenceCommand: ParsableCommand {
             let path = StoreLocation.resolve(db: store.db, config: store.config)
             let now = WallClock.nowMilliseconds()
             do {
-                let silences = try StoreReader(path: path).silences().filter { all || $0.endsAt > now }
+                let silences = try StoreReader(path: path).silences(parsing: Selector.matchers(parsing:)).filter {
+                    all || $0.endsAt > now
+                }
                 if silences.isEmpty {
                     print(all ? "no silences" : "no active silences")
                     return
@@ -95,7 +99,7 @@ struct SilenceCommand: ParsableCommand {
                 let rows = silences.map { silence in
                     [
                         silence.id, silence.endsAt > now ? "active" : "ended", AlertsCommand.rfc3339(silence.endsAt),
-                        silence.matchers, silence.createdBy, silence.comment,
+                        silence.text, silence.createdBy, silence.comment,
                     ]
                 }
                 AlertsCommand.printTable(["ID", "STATE", "ENDS", "MATCHERS", "BY", "COMMENT"], rows)

@@ -96,9 +96,9 @@ import Testing
             ])
         writer.close()
         try SilenceStore(path: path).add(
-            StoredSilence(
-                id: "s1", matchers: #"{province="Đắk Lắk"}"#, startsAt: now - 600_000, endsAt: now + 3_600_000,
-                createdBy: "an", comment: "planned"))
+            Silence(
+                id: "s1", matchers: [try LabelMatcher("province", .equal, "Đắk Lắk")], text: #"{province="Đắk Lắk"}"#,
+                startsAt: now - 600_000, endsAt: now + 3_600_000, createdBy: "an", comment: "planned"))
         return path
     }
 

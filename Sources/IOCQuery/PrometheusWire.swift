@@ -1,0 +1,213 @@
+import Foundation
+public import IOCCore
+
+/// Prometheus' HTTP API on the wire: what iocd answers, what `ioc query --json` prints, and what the
+/// remote client (`ioc query --source`, `ioc dashboard --source`) reads back. One definition of each
+/// shape; decoding is Codable's, and each type also writes its own JSON, because Foundation's
+/// JSONEncoder neither writes Prometheus' numbers as Prometheus does (`1795046400.000`, `"+Inf"`)
+/// nor keeps up with a query of ten thousand series.
+public enum PrometheusWire {
+    /// The envelope of every answer: `{"status":"success","data":...}` or an error.
+    public struct Response<Payload: Decodable>: Decodable {
+        public var status: String
+        public var data: Payload?
+        public var errorType: String?
+        public var error: String?
+    }
+
+    /// `[1795046400.123,"0.25"]`: Unix seconds and the value as text.
+    public struct Point: Codable, Sendable, Equatable {
+        public var time: Int64
+        public var value: Double
+
+        public init(time: Int64, value: Double) {
+            self.time = time
+            self.value = value
+        }
+
+        public init(from decoder: any Decoder) throws {
+            var pair = try decoder.unkeyedContainer()
+            let seconds = try pair.decode(Double.self)
+            let text = try pair.decode(String.self)
+            // A remote server's times and values are input like any other: one beyond Int64 is no point.
+            guard let milliseconds = Int64(exactly: (seconds * 1000).rounded()),
+                let value = PrometheusNumber.parse(text)
+            else {
+                throw DecodingError.dataCorruptedError(in: pair, debugDescription: "not a time and a value")
+            }
+            time = milliseconds
+            self.value = value
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var pair = encoder.unkeyedContainer()
+            try pair.encode(Double(time) / 1000)
+            try pair.encode(PrometheusNumber.format(value))
+        }
+
+        var json: String {
+            "[" + PrometheusNumber.formatTimestamp(time) + "," + PrometheusWire.json(PrometheusNumber.format(value))
+                + "]"
+        }
+    }
+
+    /// One series of an instant vector, or of a matrix with its points.
+    public struct Item: Codable, Sendable {
+        public var metric: [String: String]
+        public var value: Point?
+        public var values: [Point]?
+
+        public var labels: Labels { Labels(metric.map { ($0.key, $0.value) }) }
+    }
+
+    /// `data` of `/api/v1/query` and `/api/v1/query_range`.
+    public struct QueryData: Codable, Sendable {
+        public var resultType: String
+        public var result: Result
+
+        /// A scalar or string is a pair; a vector or matrix a list of series.
+        public enum Result: Codable, Sendable {
+            case pair(time: Double, text: String)
+            case items([Item])
+
+            public init(from decoder: any Decoder) throws {
+                if var pair = try? decoder.unkeyedContainer(), let time = try? pair.decode(Double.self),
+                    let text = try? pair.decode(String.self)
+                {
+                    self = .pair(time: time, text: text)
+                } else {
+                    self = .items(try decoder.singleValueContainer().decode([Item].self))
+                }
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                switch self {
+                case .pair(let time, let text):
+                    var pair = encoder.unkeyedContainer()
+                    try pair.encode(time)
+                    try pair.encode(text)
+                case .items(let items):
+                    var container = encoder.singleValueContainer()
+                    try container.encode(items)
+                }
+            }
+        }
+
+        /// The value this answer holds, as a local evaluation at `time` gives it.
+        public func value() throws -> QueryValue {
+            switch (resultType, result) {
+            case ("scalar", .pair(let time, let text)):
+                guard let point = Self.point(time, text) else { throw WireError("a malformed scalar") }
+                return .scalar(point.value)
+            case ("string", .pair(_, let text)):
+                return .string(text)
+            case ("vector", .items(let items)):
+                return .vector(
+                    items.compactMap { item in
+                        item.value.map { VectorElement(labels: item.labels, value: $0.value, timestamp: $0.time) }
+                    })
+            case ("matrix", .items(let items)):
+                return .matrix(
+                    items.map { item in
+                        RangeSeries(
+                            labels: item.labels,
+                            samples: (item.values ?? []).map { Sample(timestamp: $0.time, value: $0.value) }[...])
+                    })
+            default:
+                throw WireError("an answer of type \(resultType)")
+            }
+        }
+
+        private static func point(_ seconds: Double, _ text: String) -> Point? {
+            guard let time = Int64(exactly: (seconds * 1000).rounded()), let value = PrometheusNumber.parse(text)
+            else { return nil }
+            return Point(time: time, value: value)
+        }
+
+        /// The JSON of a query's `value` evaluated at `time`, as Prometheus writes it.
+        public static func json(_ value: QueryValue, at time: Int64) -> String {
+            switch value {
+            case .scalar(let number):
+                return #"{"resultType":"scalar","result":\#(Point(time: time, value: number).json)}"#
+            case .string(let text):
+                let stamp = PrometheusNumber.formatTimestamp(time)
+                return #"{"resultType":"string","result":["# + stamp + "," + PrometheusWire.json(text) + "]}"
+            case .vector(let elements):
+                let items = elements.map { element -> String in
+                    let point = Point(time: time, value: element.value).json
+                    return #"{"metric":"# + PrometheusWire.json(element.labels) + #","value":"# + point + "}"
+                }
+                return #"{"resultType":"vector","result":["# + items.joined(separator: ",") + "]}"
+            case .matrix(let series): return json(series.map(\.series))
+            }
+        }
+
+        /// The JSON of a range query's series.
+        public static func json(_ series: [Series]) -> String {
+            let items = series.map { item -> String in
+                let points = item.samples.map { Point(time: $0.timestamp, value: $0.value).json }
+                return #"{"metric":"# + PrometheusWire.json(item.labels) + #","values":["#
+                    + points.joined(separator: ",") + "]}"
+            }
+            return #"{"resultType":"matrix","result":["# + items.joined(separator: ",") + "]}"
+        }
+    }
+
+    /// One alert of `/api/v1/alerts`.
+    public struct Alert: Codable, Sendable {
+        public var labels: [String: String]
+        public var annotations: [String: String]
+        public var state: String
+        public var activeAt: String
+        public var value: String
+
+        public init(_ alert: IOCCore.Alert) {
+            labels = Dictionary(alert.labels.pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            annotations = Dictionary(
+                alert.annotations.pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            state = alert.state.rawValue
+            activeAt = UTCTime.rfc3339(alert.activeAt)
+            value = PrometheusNumber.format(alert.value)
+        }
+
+        /// The alert this item describes; a state this version does not know counts as firing.
+        public var alert: IOCCore.Alert {
+            IOCCore.Alert(
+                labels: Labels(labels.map { ($0.key, $0.value) }),
+                annotations: Labels(annotations.map { ($0.key, $0.value) }),
+                state: AlertState(rawValue: state) ?? .firing, activeAt: UTCTime.parseRFC3339(activeAt) ?? 0,
+                value: PrometheusNumber.parse(value) ?? .nan)
+        }
+
+        var json: String {
+            #"{"labels":\#(PrometheusWire.json(Labels(labels.map { ($0.key, $0.value) }))),"#
+                + #""annotations":\#(PrometheusWire.json(Labels(annotations.map { ($0.key, $0.value) }))),"#
+                + #""state":\#(PrometheusWire.json(state)),"activeAt":\#(PrometheusWire.json(activeAt)),"#
+                + #""value":\#(PrometheusWire.json(value))}"#
+        }
+    }
+
+    /// `data` of `/api/v1/alerts`.
+    public struct Alerts: Codable, Sendable {
+        public var alerts: [Alert]
+
+        public init(_ alerts: [IOCCore.Alert]) { self.alerts = alerts.map(Alert.init) }
+
+        public var json: String { #"{"alerts":["# + alerts.map(\.json).joined(separator: ",") + "]}" }
+    }
+
+    public struct WireError: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// A JSON string.
+    public static func json(_ text: String) -> String {
+        ControlCharacters.quoted(text, escaping: { $0.value < 0x20 })
+    }
+
+    /// A label set as a JSON object, in the set's order.
+    public static func json(_ labels: Labels) -> String {
+        "{" + labels.pairs.map { "\(json($0.name)):\(json($0.value))" }.joined(separator: ",") + "}"
+    }
+}

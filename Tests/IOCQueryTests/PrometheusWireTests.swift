@@ -1,0 +1,66 @@
+import Foundation
+import IOCCore
+import IOCQuery
+import Testing
+
+/// What iocd writes is what the remote client reads: the wire types' JSON decodes back to the value.
+@Suite struct PrometheusWireTests {
+    func roundTrip(_ json: String) throws -> QueryValue {
+        let envelope = #"{"status":"success","data":"# + json + "}"
+        let response = try JSONDecoder().decode(
+            PrometheusWire.Response<PrometheusWire.QueryData>.self, from: Data(envelope.utf8))
+        #expect(response.status == "success")
+        return try #require(response.data).value()
+    }
+
+    @Test func vectorsMatricesAndScalarsComeBackAsTheyWent() throws {
+        let labels = Labels([("__name__", "up"), ("province", "Huế \"quoted\"\n\u{1b}[31m"), ("job", "a")])
+        let vector = QueryValue.vector([
+            VectorElement(labels: labels, value: 0.25, timestamp: 1_795_046_400_123),
+            VectorElement(labels: Labels([("job", "b")]), value: .infinity, timestamp: 1_795_046_400_123),
+        ])
+        guard case .vector(let back) = try roundTrip(PrometheusWire.QueryData.json(vector, at: 1_795_046_400_123))
+        else {
+            Issue.record("not a vector")
+            return
+        }
+        #expect(back.map(\.labels) == [labels, Labels([("job", "b")])])
+        #expect(back.map(\.value) == [0.25, .infinity])
+        #expect(back.allSatisfy { $0.timestamp == 1_795_046_400_123 })
+
+        let series = [
+            Series(
+                labels: labels, samples: [Sample(timestamp: 1000, value: -1.5), Sample(timestamp: 61_000, value: .nan)])
+        ]
+        guard case .matrix(let matrix) = try roundTrip(PrometheusWire.QueryData.json(series)) else {
+            Issue.record("not a matrix")
+            return
+        }
+        #expect(matrix.count == 1 && matrix[0].labels == labels)
+        #expect(matrix[0].samples.map(\.timestamp) == [1000, 61_000])
+        #expect(matrix[0].samples.first?.value == -1.5 && matrix[0].samples.last?.value.isNaN == true)
+
+        guard case .scalar(let scalar) = try roundTrip(PrometheusWire.QueryData.json(.scalar(42), at: 5_000)) else {
+            Issue.record("not a scalar")
+            return
+        }
+        #expect(scalar == 42)
+    }
+
+    @Test func anErrorAnswerCarriesPrometheusMessage() throws {
+        let text = #"{"status":"error","errorType":"bad_data","error":"parse error"}"#
+        let response = try JSONDecoder().decode(
+            PrometheusWire.Response<PrometheusWire.QueryData>.self, from: Data(text.utf8))
+        #expect(response.status == "error" && response.data == nil && response.error == "parse error")
+    }
+
+    @Test func alertsComeBackAsTheyWent() throws {
+        let alert = Alert(
+            labels: Labels([("alertname", "ServiceDown"), ("province", "Huế")]),
+            annotations: Labels([("summary", "dvc of Huế is down")]), state: .pending, activeAt: 1_795_046_400_500,
+            value: 0)
+        let json = PrometheusWire.Alerts([alert]).json
+        let decoded = try JSONDecoder().decode(PrometheusWire.Alerts.self, from: Data(json.utf8))
+        #expect(decoded.alerts.map(\.alert) == [alert])
+    }
+}
