@@ -219,40 +219,51 @@ extension Array {
     fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
 
-/// A notification as JSON, for the durable queue.
+/// A notification as JSON, for the durable queue: label sets as lists of name-value pairs, times in
+/// milliseconds.
 enum NotificationCoding {
-    static func pairs(_ labels: Labels) -> [[String]] { labels.pairs.map { [$0.name, $0.value] } }
-    static func labels(_ value: Any?) -> Labels {
-        Labels(((value as? [[String]]) ?? []).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil })
+    private struct Payload: Codable {
+        var receiver: String
+        var groupKey: String
+        var groupLabels: [[String]]
+        var time: Int64
+        var alerts: [Item]
+    }
+
+    private struct Item: Codable {
+        var labels: [[String]]
+        var annotations: [[String]]
+        var startsAt: Int64
+        var endsAt: Int64?
+    }
+
+    private static func pairs(_ labels: Labels) -> [[String]] { labels.pairs.map { [$0.name, $0.value] } }
+    private static func labels(_ pairs: [[String]]) -> Labels {
+        Labels(pairs.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil })
     }
 
     static func encode(_ notification: Notification) -> [UInt8] {
-        let object: [String: Any] = [
-            "receiver": notification.receiver, "groupKey": notification.groupKey,
-            "groupLabels": pairs(notification.groupLabels), "time": notification.time,
-            "alerts": notification.alerts.map { alert -> [String: Any] in
-                var fields: [String: Any] = [
-                    "labels": pairs(alert.labels), "annotations": pairs(alert.annotations), "startsAt": alert.startsAt,
-                ]
-                if let endsAt = alert.endsAt { fields["endsAt"] = endsAt }
-                return fields
-            },
-        ]
-        return NotificationPayload.json(object)
+        let payload = Payload(
+            receiver: notification.receiver, groupKey: notification.groupKey,
+            groupLabels: pairs(notification.groupLabels), time: notification.time,
+            alerts: notification.alerts.map { alert in
+                Item(
+                    labels: pairs(alert.labels), annotations: pairs(alert.annotations), startsAt: alert.startsAt,
+                    endsAt: alert.endsAt)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(payload)).map(Array.init) ?? Array("{}".utf8)
     }
 
     static func decode(_ bytes: [UInt8]) -> Notification? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-            let receiver = object["receiver"] as? String, let groupKey = object["groupKey"] as? String,
-            let time = (object["time"] as? NSNumber)?.int64Value, let alerts = object["alerts"] as? [[String: Any]]
-        else { return nil }
+        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(bytes)) else { return nil }
         return Notification(
-            receiver: receiver, groupKey: groupKey, groupLabels: labels(object["groupLabels"]),
-            alerts: alerts.map { fields in
+            receiver: payload.receiver, groupKey: payload.groupKey, groupLabels: labels(payload.groupLabels),
+            alerts: payload.alerts.map { item in
                 NotifiableAlert(
-                    labels: labels(fields["labels"]), annotations: labels(fields["annotations"]),
-                    startsAt: (fields["startsAt"] as? NSNumber)?.int64Value ?? 0,
-                    endsAt: (fields["endsAt"] as? NSNumber)?.int64Value)
-            }, time: time)
+                    labels: labels(item.labels), annotations: labels(item.annotations), startsAt: item.startsAt,
+                    endsAt: item.endsAt)
+            }, time: payload.time)
     }
 }

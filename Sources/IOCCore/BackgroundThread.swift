@@ -112,6 +112,18 @@ public final class BackgroundThread: @unchecked Sendable {
     }
 }
 
+extension BackgroundThread {
+    /// Runs `body` once on a thread of its own and returns what it returns: a blocking call (opening
+    /// SQLite, reading files) made from async code without holding a thread of the cooperative pool.
+    public static func run<Result: Sendable>(
+        _ name: String, _ body: @escaping @Sendable () throws -> Result
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            BackgroundThread(name: name).start { _ in continuation.resume(with: Swift.Result { try body() }) }
+        }
+    }
+}
+
 /// Something that happens once (a commit, a transfer, a child's exit), waited for by one or more
 /// callers: asynchronously through a continuation, or, on threads of their own, by blocking.
 ///

@@ -50,7 +50,14 @@ final class AlertingRuntime: BackgroundWork {
             let service = NotificationService(
                 config: daemon.notifications, writer: writer,
                 delivery: NotificationDelivery(client: client, externalURL: daemon.externalURL), logger: logger)
-            try service.start()
+            // It reads what was sent and what waits from the store: SQLite, off the cooperative pool.
+            do {
+                try await BackgroundThread.run("ioc-notifier-start") { try service.start() }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                preconditionFailure("NotificationService.start throws only StoreError: \(error)")
+            }
             notifier = service
         }
         var rules: RuleScheduler?
@@ -112,7 +119,8 @@ struct ReloadService: Service, CustomStringConvertible {
             for await _ in signals {
                 systemd.reloading()
                 do {
-                    let configuration = try ConfigFiles.load(configPath)
+                    let path = configPath
+                    let configuration = try await BackgroundThread.run("ioc-config") { try ConfigFiles.load(path) }
                     await apply(configuration)
                     systemd.notify("READY=1\nSTATUS=probing \(configuration.targets.count) targets")
                 } catch {

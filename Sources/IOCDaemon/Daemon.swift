@@ -41,11 +41,12 @@ public struct Daemon: Sendable {
         // Everything is read and checked before the store is touched.
         let configuration: Configuration
         do {
-            configuration = try ConfigFiles.load(configPath)
+            let path = configPath
+            configuration = try await BackgroundThread.run("ioc-config") { try ConfigFiles.load(path) }
         } catch {
             throw DaemonError("\(error)", exitCode: DaemonError.configurationExitCode)
         }
-        let writer = try openStore(configuration.daemon)
+        let writer = try await openStore(configuration.daemon)
         logger.info(
             "iocd started",
             metadata: [
@@ -71,30 +72,34 @@ public struct Daemon: Sendable {
         if let failure { throw (failure as? DaemonError) ?? DaemonError("\(failure)", exitCode: 1) }
     }
 
-    /// Opens the store for writing; a failure is exit status 1. What could not be replayed is logged.
-    private func openStore(_ daemon: DaemonConfig) throws(DaemonError) -> SampleWriter {
+    /// Opens the store for writing (on a thread of its own: SQLite blocks); a failure is exit status
+    /// 1. What could not be replayed is logged.
+    private func openStore(_ daemon: DaemonConfig) async throws(DaemonError) -> SampleWriter {
         let writer: SampleWriter
         do {
             let log = logger
-            writer = try SampleWriter(
-                path: daemon.storePath,
-                retention: SampleWriter.Retention(maxAge: daemon.retention, maxBytes: daemon.maxStoreBytes),
-                maxSeries: daemon.maxSeries,
-                onHealthChange: { error in
-                    if let error {
-                        log.error("cannot write the store; probing goes on, samples are dropped and counted: \(error)")
-                    } else {
-                        log.notice("the store is written again")
-                    }
-                },
-                onSeriesLimit: { refused, samples in
-                    log.warning(
-                        "the store holds storage.max_series series; samples of new series are refused and counted",
-                        metadata: [
-                            "max_series": "\(daemon.maxSeries)", "refused_samples": "\(samples)",
-                            "example": "\(NotificationPayload.escapedControls(refused.description))",
-                        ])
-                })
+            writer = try await BackgroundThread.run("ioc-store-open") {
+                try SampleWriter(
+                    path: daemon.storePath,
+                    retention: SampleWriter.Retention(maxAge: daemon.retention, maxBytes: daemon.maxStoreBytes),
+                    maxSeries: daemon.maxSeries,
+                    onHealthChange: { error in
+                        if let error {
+                            log.error(
+                                "cannot write the store; probing goes on, samples are dropped and counted: \(error)")
+                        } else {
+                            log.notice("the store is written again")
+                        }
+                    },
+                    onSeriesLimit: { refused, samples in
+                        log.warning(
+                            "the store holds storage.max_series series; samples of new series are refused and counted",
+                            metadata: [
+                                "max_series": "\(daemon.maxSeries)", "refused_samples": "\(samples)",
+                                "example": "\(NotificationPayload.escapedControls(refused.description))",
+                            ])
+                    })
+            }
         } catch {
             throw DaemonError("cannot open the store: \(error)", exitCode: 1)
         }
