@@ -22,9 +22,12 @@ import Testing
 
     /// Each function, initializer or computed property: where it starts and how many lines it spans.
     static func functions(_ lines: [String]) -> [(line: Int, length: Int, text: String)] {
-        let start = try! Regex(
-            #"^\s*(@\w+(\([^)]*\))?\s+)*((public|private|fileprivate|internal|package|static|final|override|mutating|nonisolated|convenience|required|class)\s+)*(func\s|init[?!]?\s*[(<]|deinit\b|subscript)"#
-        )
+        // A literal pattern that compiles (the tests below fail loudly if it matched nothing).
+        guard
+            let start = try? Regex(
+                #"^\s*(@\w+(\([^)]*\))?\s+)*((public|private|fileprivate|internal|package|static|final|override|mutating|nonisolated|convenience|required|class)\s+)*(func\s|init[?!]?\s*[(<]|deinit\b|subscript)"#
+            )
+        else { return [] }
         var found: [(Int, Int, String)] = []
         for (index, line) in lines.enumerated() where line.firstMatch(of: start) != nil {
             var depth = 0
