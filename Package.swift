@@ -151,7 +151,8 @@ let package = Package(
             name: "TestSupport", dependencies: ["CSQLite", "IOCCore"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "IOCCoreTests", dependencies: ["IOCCore"], swiftSettings: strict),
         .testTarget(
-            name: "IOCHTTPTests", dependencies: ["IOCHTTP", "IOCSimulator", "TestSupport"], swiftSettings: strict),
+            name: "IOCHTTPTests", dependencies: ["IOCCore", "IOCHTTP", "IOCSimulator", "TestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "IOCProbeTests",
             dependencies: ["IOCProbe", "IOCSimulator", "IOCHTTP", "TestSupport"],

@@ -29,6 +29,7 @@ public final class ChildProcess: Sendable {
 
     private final class Box: Sendable {
         let value = Mutex<Int32?>(nil)
+        let endedAt = Mutex<ContinuousClock.Instant?>(nil)
     }
 
     /// Starts `path` with `arguments` and exactly `environment` (nothing inherited).
@@ -90,6 +91,7 @@ public final class ChildProcess: Sendable {
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
             let signal = raw & 0x7f
+            status.endedAt.withLock { $0 = .now }
             status.value.withLock { $0 = signal == 0 ? (raw >> 8) & 0xff : 128 + signal }
             ended.complete()
         }
@@ -130,6 +132,9 @@ public final class ChildProcess: Sendable {
 
     /// The exit status (128 + the signal's number for a process a signal ended), once ended.
     public var exitStatus: Int32? { status.value.withLock { $0 } }
+
+    /// When it ended (as its waiting thread saw it), once ended.
+    public var endedAt: ContinuousClock.Instant? { status.endedAt.withLock { $0 } }
 
     public func signal(_ number: Int32) { if !ended.isComplete { kill(pid, number) } }
 

@@ -31,8 +31,8 @@ import Testing
     @Test func aHostileFeedAndHostileRequestsLeaveTheDaemonUpAndItsStoreClean() async throws {
         try await HeavyTests.one {
             let directory = try TemporaryDirectory()
-            let feedPort = freeUDPPort()
-            let sink = try WebhookSink(port: feedPort, answering: Self.hostileFeed)
+            let sink = try WebhookSink(port: 0, answering: Self.hostileFeed)
+            let feedPort = sink.port
             defer { sink.stop() }
             let port = refusedPort()
             let config = try directory.write(
@@ -158,7 +158,7 @@ import Testing
             let stopping = clock.now
             patient.signal(SIGTERM)
             #expect(await patient.exitStatus(within: .seconds(10)) == 0, "\(patient.standardError)")
-            #expect(clock.now - stopping < .seconds(10))
+            #expect(patient.endedAt.map { $0 - stopping < .seconds(10) } == true)
         }
     }
 

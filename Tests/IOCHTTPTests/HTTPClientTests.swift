@@ -1,6 +1,8 @@
+import IOCCore
 import IOCHTTP
 import IOCSimulator
 import TestSupport
+import Synchronization
 import Testing
 
 /// Real libcurl transfers to the simulator on loopback.
@@ -50,9 +52,18 @@ import Testing
         let client = HTTPClient()
         let clock = ContinuousClock()
         let start = clock.now
-        let response = await client.perform(
-            HTTPRequest(url: "\(simulator.baseURL)/test/delay/5000", timeout: .milliseconds(300)))
-        let elapsed = clock.now - start
+        // The end is taken in the completion, on the transfer thread, when libcurl gives up: not
+        // when this task is resumed, which a test runner busy with other suites can delay by seconds.
+        let ended = Completion()
+        let result = Mutex<(HTTPResponse, ContinuousClock.Instant)?>(nil)
+        client.start(HTTPRequest(url: "\(simulator.baseURL)/test/delay/5000", timeout: .milliseconds(300))) {
+            response in
+            result.withLock { $0 = (response, clock.now) }
+            ended.complete()
+        }
+        await ended.wait()
+        let (response, end) = try #require(result.withLock { $0 })
+        let elapsed = end - start
         #expect(response.failure?.kind == .timeout)
         #expect(response.status == nil)
         // The answer would come after 5 s; the transfer must have ended on its own timeout, well before.

@@ -139,6 +139,9 @@ public final class TestProcess: Sendable {
 
     public var isRunning: Bool { child.isRunning }
 
+    /// When it ended, taken on the thread that waits for it (not when a test gets to look).
+    public var endedAt: ContinuousClock.Instant? { child.endedAt }
+
     public func signal(_ number: Int32) { child.signal(number) }
 
     /// Waits for the process to end, up to `timeout`; returns its exit status, or nil if still running.
