@@ -29,21 +29,16 @@ import Testing
             )
         else { return [] }
         var found: [(Int, Int, String)] = []
-        for (index, line) in lines.enumerated() where line.firstMatch(of: start) != nil {
+        for (index, line) in lines.enumerated()
+        where (line.contains("func ") || line.contains("init") || line.contains("subscript"))
+            && line.firstMatch(of: start) != nil
+        {
             var depth = 0
             var opened = false
             var end = index
             scan: while end < lines.count {
                 // Braces in strings and comments do not count.
-                let code = lines[end].replacing(#/"(\\.|[^"\\])*"/#, with: "\"\"").replacing(#/\/\/.*/#, with: "")
-                for character in code {
-                    if character == "{" {
-                        depth += 1
-                        opened = true
-                    } else if character == "}" {
-                        depth -= 1
-                    }
-                }
+                depth += braceBalance(lines[end], opened: &opened)
                 if opened && depth <= 0 { break scan }
                 if !opened && end > index + 15 { break scan }  // a declaration without a body
                 end += 1
@@ -51,6 +46,37 @@ import Testing
             if opened { found.append((index + 1, end - index + 1, line.trimmingCharacters(in: .whitespaces))) }
         }
         return found
+    }
+
+    /// `{` minus `}` on a line, outside string literals and `//` comments; sets `opened` at a `{`.
+    static func braceBalance(_ line: String, opened: inout Bool) -> Int {
+        var balance = 0
+        var inString = false
+        var escaped = false
+        var previous: Character = " "
+        for character in line {
+            defer { previous = character }
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else if character == "\"" {
+                    inString = false
+                }
+                continue
+            }
+            switch character {
+            case "\"": inString = true
+            case "/" where previous == "/": return balance
+            case "{":
+                balance += 1
+                opened = true
+            case "}": balance -= 1
+            default: break
+            }
+        }
+        return balance
     }
 
     @Test func noFileOver500Lines() {
