@@ -120,11 +120,16 @@ public struct DashboardScreen: Sendable {
         }
     }
 
-    private func matchesFilter(_ labels: Labels) -> Bool {
+    /// Whether a row's labels match the filter (`/`): any shown value, or `name=value`, without
+    /// regard to case or Vietnamese marks (`ha noi` finds `Hà Nội`). The job, an ASCII slug of the
+    /// province, is not shown and does not match.
+    func matchesFilter(_ labels: Labels) -> Bool {
         guard !filter.isEmpty else { return true }
-        let needle = filter.lowercased()
-        return labels.pairs.contains {
-            $0.value.lowercased().contains(needle) || "\($0.name)=\($0.value)".lowercased().contains(needle)
+        let needle = TextFolding.folded(filter)
+        return labels.pairs.contains { pair in
+            guard pair.name != "job" && pair.name != Labels.metricName else { return false }
+            return TextFolding.folded(pair.value).contains(needle)
+                || TextFolding.folded("\(pair.name)=\(pair.value)").contains(needle)
         }
     }
 

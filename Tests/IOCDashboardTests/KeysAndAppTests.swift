@@ -141,3 +141,31 @@ import Testing
         #expect(Renderer.sgr(CellStyle(foreground: .red, bold: true), depth: .none) == "\u{1B}[0;1m")
     }
 }
+
+@Suite struct DashboardFilterTests {
+    func screen(_ filter: String) throws -> DashboardScreen {
+        let file = try DashboardFile(
+            from: try ConfigNode.parse(
+                yaml: "name: one\nrows:\n  - panels:\n      - {widget: status_grid, query: probe_success}\n",
+                file: "one.yaml"), file: "one.yaml")
+        var screen = DashboardScreen(dashboard: file, source: "s")
+        screen.filter = filter
+        return screen
+    }
+
+    let haNoi = Labels([("job", "ha-noi"), ("province", "Hà Nội"), ("service", "dvc")])
+    let hue = Labels([("job", "hue"), ("province", "Huế"), ("service", "lgsp")])
+
+    @Test(arguments: ["ha noi", "hà nội", "HA NOI", "province=ha noi"])
+    func theFilterIgnoresCaseAndVietnameseMarks(_ typed: String) throws {
+        let screen = try screen(typed)
+        #expect(screen.matchesFilter(haNoi))
+        #expect(!screen.matchesFilter(hue))
+    }
+
+    @Test func theJobSlugIsNotWhatTheFilterFinds() throws {
+        // "ha-noi" is only in the job, which is not shown.
+        #expect(!(try screen("ha-noi")).matchesFilter(haNoi))
+        #expect(try screen("hue").matchesFilter(hue))
+    }
+}
