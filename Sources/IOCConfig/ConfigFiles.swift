@@ -24,7 +24,13 @@ public enum ConfigFiles {
         var targets: [ProbeTarget] = []
         var files: [String] = []
         for pattern in daemon.probeFiles {
-            for file in try expand(pattern, from: daemon.file) {
+            let matched = try expand(pattern, from: daemon.file)
+            // A pattern written in iocd.yaml that matches nothing is a typo (`probe/*.yaml`), not an
+            // empty start: iocd would probe nothing and say "ok".
+            if matched.isEmpty, let location = daemon.probeFileLocations[pattern] {
+                throw ConfigError(at: location, "the probe file pattern '\(pattern)' matches no file")
+            }
+            for file in matched {
                 targets += try ProbeFile.targets(from: try parse(file))
                 files.append(file)
             }

@@ -36,6 +36,9 @@ public struct DaemonConfig: Sendable {
     public var storePath: String
     /// Glob patterns, already made absolute or relative to the working directory.
     public var probeFiles: [String]
+    /// Where each pattern of `probe_files` was written; empty when the key is absent (the default
+    /// `probes/*.yaml` may match nothing: an empty folder is a valid start).
+    public var probeFileLocations: [String: SourceLocation] = [:]
     /// How long history is kept (default 90 days), and optionally how much of it.
     public var retention: Duration? = .seconds(90 * 86_400)
     public var maxStoreBytes: Int64?
@@ -117,6 +120,10 @@ public struct DaemonConfig: Sendable {
             }
         }
         probeFiles = try patterns("probe_files", "a probe file pattern") ?? probeFiles
+        for node in try top["probe_files"]?.sequence(of: "'probe_files'") ?? [] {
+            probeFileLocations[ConfigFiles.resolve(try node.string("a probe file pattern"), against: base)] =
+                node.location
+        }
         ruleFiles = try patterns("rule_files", "a rule file pattern") ?? ruleFiles
         dashboardFiles = try patterns("dashboard_files", "a dashboard file pattern") ?? dashboardFiles
     }

@@ -28,3 +28,29 @@ public struct FormerProvince: Sendable, Hashable {
 public enum ProvinceCatalogue {
     public static func province(code: String) -> Province? { current.first { $0.code == code } }
 }
+
+extension ProvinceCatalogue {
+    /// What is wrong with `name` as the `province` label of a target, or nil when it is one of the
+    /// 34 units as the catalogue writes it: the unit a former province became part of in 2025, the
+    /// unit it was meant to be (`Hue` is `Huế`), or the nearest unit's name.
+    public static func problem(withName name: String) -> String? {
+        if current.contains(where: { $0.name == name }) { return nil }
+        let folded = TextFolding.folded(name)
+        if let former = former.first(where: { TextFolding.folded($0.name) == folded }),
+            let unit = province(code: former.currentCode)
+        {
+            return former.name == unit.name
+                ? "'\(name)' is written '\(unit.name)'"
+                : "'\(former.name)' is part of '\(unit.name)' since the 2025 merger"
+        }
+        if let unit = current.first(where: { TextFolding.folded($0.name) == folded }) {
+            return "'\(name)' is written '\(unit.name)'"
+        }
+        let nearest = current.min {
+            ConfigNode.editDistance(folded, TextFolding.folded($0.name))
+                < ConfigNode.editDistance(folded, TextFolding.folded($1.name))
+        }
+        return "'\(name)' is not one of the 34 provincial units"
+            + (nearest.map { "; the nearest is '\($0.name)'" } ?? "")
+    }
+}

@@ -28,6 +28,13 @@ struct CheckCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(ConfigError.exitCode)
         }
+        // A province that is not one of the 34 units still probes, but its series fall outside every
+        // provincial view and ranking: a warning, with the unit it most likely means.
+        for target in configuration.targets {
+            guard let province = target.labels["province"], let problem = ProvinceCatalogue.problem(withName: province)
+            else { continue }
+            FileHandle.standardError.write(Data("\(target.location): warning: \(problem)\n".utf8))
+        }
         var dashboards = 0
         do {
             dashboards = try DashboardFile.loadAll(ConfigFiles.dashboardPaths(configuration.daemon)).count
