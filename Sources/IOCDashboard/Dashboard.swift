@@ -177,6 +177,7 @@ public struct Dashboard: Sendable {
                         .filter { $0.isActive(at: now) }
                     nextPanel = app.shown.refresh(
                         &app.data, loadedAt: &loadedAt, from: reader, now: now, silences: silences)
+                    app.followSelection()
                     newest = DashboardScreen.newest(from: reader, now: now)
                 } else {
                     app.data = []

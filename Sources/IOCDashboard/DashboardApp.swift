@@ -172,6 +172,7 @@ public struct DashboardApp: Sendable {
             }
             shown.focus = panels[position]
             shown.selection = 0
+            shown.selected = items.first
         case .character("s"):
             guard case .alerts(let alerts)? = focusedData, let index = shown.selection, index < alerts.count else {
                 message = "select an alert first: a, then ↑↓"
@@ -225,9 +226,27 @@ public struct DashboardApp: Sendable {
     }
 
     private mutating func moveSelection(by step: Int) {
-        let count = items.count
-        guard count > 0 else { return }
-        shown.selection = min(count - 1, max(0, (shown.selection ?? (step > 0 ? -1 : count)) + step))
+        let items = self.items
+        guard !items.isEmpty else { return }
+        let index = min(items.count - 1, max(0, (shown.selection ?? (step > 0 ? -1 : items.count)) + step))
+        shown.selection = index
+        shown.selected = items[index]
+    }
+
+    /// After new data: the selection moves to where its item now is, so that the highlighted line
+    /// stays on the province (target, alert) the operator chose while the panel re-sorts. An item
+    /// that is gone leaves the selection at the same place, on whatever is there now.
+    public mutating func followSelection() {
+        guard let index = shown.selection else { return }
+        let items = self.items
+        guard !items.isEmpty else { return }
+        if let selected = shown.selected, let moved = items.firstIndex(of: selected) {
+            shown.selection = moved
+        } else {
+            let kept = min(index, items.count - 1)
+            shown.selection = kept
+            shown.selected = items[kept]
+        }
     }
 
     /// Enter on a selected province, target or alert: its details, over the time range shown.

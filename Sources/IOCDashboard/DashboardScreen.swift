@@ -12,7 +12,12 @@ public struct DashboardScreen: Sendable {
     public var timeRange: Duration
     /// The focused panel (row, panel) and the selected line in it, if any.
     public var focus: (row: Int, panel: Int) = (0, 0)
-    public var selection: Int?
+    /// The selected line's index in the focused panel, and what it is (its labels): when a refresh
+    /// re-sorts the panel, the selection follows the item, not the index.
+    public var selection: Int? {
+        didSet { if selection == nil { selected = nil } }
+    }
+    public var selected: Labels?
     /// Only series whose labels contain this text (`/` filter), when set.
     public var filter: String = ""
     public var paused = false

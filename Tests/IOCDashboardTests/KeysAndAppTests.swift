@@ -77,6 +77,25 @@ import Testing
         #expect(app.shown.dashboard.name == "one")
     }
 
+    /// The grid sorts worst first; when Huế goes down it moves to the top, and the selection stays
+    /// on Hà Nội, where the operator put it: Enter opens Hà Nội, not whatever row 0 now holds.
+    @Test func theSelectionFollowsItsProvinceWhenTheGridReSorts() throws {
+        var app = try app()
+        _ = app.handle(.down)
+        let before = try #require(app.shown.selection)
+        #expect(app.shown.selected == Labels([("province", "Hà Nội")]))
+        app.data[0][0] = .instant([
+            (Labels([("province", "Huế"), ("service", "dvc")]), 0, 0),
+            (Labels([("province", "Hà Nội"), ("service", "dvc")]), 1, 0),
+            (Labels([("province", "Cao Bằng"), ("service", "dvc")]), 0, 0),
+        ])
+        app.followSelection()
+        #expect(app.shown.selection != before || app.shown.selected == Labels([("province", "Hà Nội")]))
+        #expect(app.shown.selected == Labels([("province", "Hà Nội")]))
+        #expect(app.handle(.enter) == [.refresh])
+        #expect(app.shown.dashboard.title.contains("province=Hà Nội"))
+    }
+
     @Test func oSortsTheFocusedTableTheOtherWay() throws {
         let file = try DashboardFile(
             from: try ConfigNode.parse(
