@@ -86,14 +86,12 @@ public struct DashboardScreen: Sendable {
         case .alerts:
             let alerts = ((try? reader.alerts()) ?? []).filter { $0.state != .inactive && matchesFilter($0.labels) }
             return .alerts(
-                alerts.sorted {
-                    ($0.state == .firing ? 0 : 1, $0.activeAt) < ($1.state == .firing ? 0 : 1, $1.activeAt)
-                }
-                .map { alert in
+                alerts.map { alert in
                     AlertRow(
                         state: alert.state, labels: alert.labels, summary: alert.annotations["summary"] ?? "",
                         activeAt: alert.activeAt, silenced: silences.contains { $0.silences(alert.labels) })
-                })
+                }
+                .sorted(by: AlertRow.byPriority))
         default: break
         }
         guard let query = panel.query else { return .failure("no query") }

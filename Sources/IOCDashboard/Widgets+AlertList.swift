@@ -2,14 +2,20 @@ import Foundation
 import IOCCore
 
 extension Widgets {
-    /// Firing first, then pending; each with its age, severity, name, labels and summary.
+    /// A count of the alerts by severity, then the alerts in priority order (`AlertRow.byPriority`),
+    /// each with its age, severity, name, place and summary; when they do not all fit, the last
+    /// line says how many more there are.
     static func alertList(_ alerts: [AlertRow], now: Int64, selection: Int?, in rect: Rect, on canvas: inout Canvas) {
         guard !alerts.isEmpty else {
             canvas.write("no active alerts", x: rect.x, y: rect.y, style: CellStyle(foreground: .green))
             return
         }
-        for (index, alert) in alerts.prefix(rect.height).enumerated() {
-            let y = rect.y + index
+        guard rect.height > 0 else { return }
+        alertCounts(alerts, in: rect, on: &canvas)
+        let room = rect.height - 1
+        let shown = alerts.count > room ? max(0, room - 1) : room
+        for (index, alert) in alerts.prefix(shown).enumerated() {
+            let y = rect.y + 1 + index
             let firing = alert.state == .firing
             let stateText = alert.silenced ? "MUTED " : (firing ? "FIRING" : "PEND  ")
             let style =
@@ -30,6 +36,36 @@ extension Widgets {
                 maxWidth: max(0, end - x))
             canvas.write(
                 " " + (place.isEmpty ? "" : place + " ") + alert.summary, x: x, y: y, maxWidth: max(0, end - x))
+        }
+        if alerts.count > shown && room > 0 {
+            canvas.write(
+                "+\(alerts.count - shown) more (ioc alerts)", x: rect.x, y: rect.y + room,
+                style: CellStyle(dim: true), maxWidth: rect.width)
+        }
+    }
+
+    /// `2 critical · 26 warning · 1 muted · 3 pending`: the firing alerts by severity, then the
+    /// muted and the pending ones.
+    static func alertCounts(_ alerts: [AlertRow], in rect: Rect, on canvas: inout Canvas) {
+        let firing = alerts.filter { $0.group == 0 }
+        var parts: [(String, CellStyle)] = []
+        for (name, rank, style) in [
+            ("critical", 0, CellStyle(foreground: .red, bold: true)), ("warning", 1, CellStyle(foreground: .yellow)),
+            ("info", 2, CellStyle()), ("other", 3, CellStyle()),
+        ] {
+            let count = firing.filter { $0.severityRank == rank }.count
+            if count > 0 { parts.append(("\(count) \(name)", style)) }
+        }
+        let muted = alerts.filter { $0.group == 1 }.count
+        let pending = alerts.filter { $0.group == 2 }.count
+        if muted > 0 { parts.append(("\(muted) muted", CellStyle(foreground: .blue))) }
+        if pending > 0 { parts.append(("\(pending) pending", CellStyle(dim: true))) }
+        var x = rect.x
+        for (index, part) in parts.enumerated() {
+            if index > 0 {
+                x = canvas.write(" · ", x: x, y: rect.y, style: CellStyle(dim: true), maxWidth: rect.x + rect.width - x)
+            }
+            x = canvas.write(part.0, x: x, y: rect.y, style: part.1, maxWidth: max(0, rect.x + rect.width - x))
         }
     }
 }

@@ -49,6 +49,24 @@ public struct AlertRow: Sendable, Equatable {
         self.activeAt = activeAt
         self.silenced = silenced
     }
+
+    /// The order an operations centre reads alerts in: firing before muted before pending, and
+    /// within each, critical, warning, info, then other severities, oldest first.
+    public static func byPriority(_ a: AlertRow, _ b: AlertRow) -> Bool {
+        (a.group, a.severityRank, a.activeAt) < (b.group, b.severityRank, b.activeAt)
+    }
+
+    /// 0 firing, 1 firing but silenced, 2 pending.
+    var group: Int { state == .firing ? (silenced ? 1 : 0) : 2 }
+
+    var severityRank: Int {
+        switch labels["severity"] {
+        case "critical": 0
+        case "warning": 1
+        case "info": 2
+        default: 3
+        }
+    }
 }
 
 /// One line of the alert log: a change of an alert.

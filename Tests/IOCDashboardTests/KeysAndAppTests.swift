@@ -188,3 +188,34 @@ import Testing
         #expect(try screen("hue").matchesFilter(hue))
     }
 }
+
+/// The alerts panel of an operations centre: the firing critical alert on its first line whatever
+/// else fires, a count by severity, and a sign that more lines exist.
+@Suite struct AlertPanelTests {
+    @Test func theCriticalAlertComesFirstAndTheRestAreCounted() {
+        var alerts = (0..<26).map { index in
+            AlertRow(
+                state: .firing,
+                labels: Labels([("alertname", "ExchangeSlow"), ("severity", "warning"), ("province", "P\(index)")]),
+                summary: "slow", activeAt: Int64(index), silenced: false)
+        }
+        alerts.append(
+            AlertRow(
+                state: .pending, labels: Labels([("alertname", "Pending"), ("severity", "critical")]), summary: "",
+                activeAt: 0, silenced: false))
+        alerts.append(
+            AlertRow(
+                state: .firing,
+                labels: Labels([("alertname", "ServiceDown"), ("severity", "critical"), ("province", "Huế")]),
+                summary: "dvc of Huế is down", activeAt: 500, silenced: false))
+        let sorted = alerts.sorted(by: AlertRow.byPriority)
+        #expect(sorted.first?.labels["alertname"] == "ServiceDown")
+        #expect(sorted.last?.state == .pending)
+        var canvas = Canvas(width: 70, height: 6)
+        Widgets.alertList(sorted, now: 1_000, selection: nil, in: Rect(x: 0, y: 0, width: 70, height: 6), on: &canvas)
+        let lines = canvas.plainText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0].hasPrefix("1 critical · 26 warning · 1 pending"), "\(lines)")
+        #expect(lines[1].contains("ServiceDown") && lines[1].contains("Huế"), "\(lines)")
+        #expect(lines[5].hasPrefix("+24 more"), "\(lines)")
+    }
+}
