@@ -12,7 +12,7 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write the samples of matching series as OpenMetrics text with timestamps.",
         discussion: """
-            The output is what `promtool tsdb create-blocks-from openmetrics` reads, so history can move to \\
+            The output is what `promtool tsdb create-blocks-from openmetrics` reads, so history can move to \
             Prometheus, and what `ioc import` reads back. Staleness markers are left out.
             Example: ioc export 'probe_success{province="Huế"}' --start 2026-11-01T00:00:00Z > hue.om
             """)
@@ -64,7 +64,7 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Add the samples of an OpenMetrics file (as `ioc export` writes) to the store.",
         discussion: """
-            The file must end with '# EOF'; each series' timestamps must increase. Nothing is written \\
+            The file must end with '# EOF'; each series' timestamps must increase. Nothing is written \
             unless the whole file parses. Samples the store already has are kept as they are.
             """)
 

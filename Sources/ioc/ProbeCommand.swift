@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IOCConfig
 import IOCCore
 import IOCDashboard
 import IOCHTTP
@@ -8,16 +9,19 @@ import IOCProbe
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Probe one URL (or, with --tcp, one HOST:PORT) now and explain the result.",
+        abstract:
+            "Probe one URL (or, with --tcp, one HOST:PORT; or every target of a probe file) now and explain the result.",
         discussion: """
             Prints the status, the time of each phase, the certificate expiry, which expectations held and, \
             on failure, the reason. Exits 0 when the probe succeeds (also when only warning expectations \
             failed: degraded), 1 when it fails. The options are those of the probe files. An expectation \
             value prefixed with 'warning:' is a warning: --max-latency warning:1s.
             Example: ioc probe https://dichvucong.gov.vn/ --expect-body 'Cổng Dịch vụ công' --min-cert-days 14
+            Given a probe file (probes/national.yaml), probes each of its targets once as iocd would, \
+            with the file's settings, and exits 1 when any fails.
             """)
 
-    @Argument(help: "The URL to probe, or HOST:PORT with --tcp.")
+    @Argument(help: "The URL to probe, HOST:PORT with --tcp, or a probe file.")
     var target: String
 
     @Flag(help: "Probe a TCP port: connect (and with --tls, complete a TLS handshake).")
@@ -95,17 +99,55 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Days the earliest certificate must still be valid.")
     var minCertDays: String?
 
+    /// Whether `target` names a probe file rather than an address.
+    private var isProbeFile: Bool {
+        (target.hasSuffix(".yaml") || target.hasSuffix(".yml")) && FileManager.default.fileExists(atPath: target)
+    }
+
     func validate() throws {
-        _ = try makeTarget()
+        if !isProbeFile { _ = try makeTarget() }
     }
 
     func run() async throws {
+        if isProbeFile { return try await probeFile() }
         let probeTarget = try makeTarget()
         let client = HTTPClient(maxInFlight: 1)
         let result = await Prober(client: client).probe(probeTarget)
         await client.shutdown()
         print(ProbeReport(target: probeTarget, result: result).text)
         if !result.success { throw ExitCode.failure }
+    }
+
+    /// Every target of the probe file, once, in the file's order.
+    private func probeFile() async throws {
+        let targets: [ProbeTarget]
+        do {
+            targets = try ProbeFile.targets(from: try ConfigFiles.parse(target))
+        } catch {
+            FileHandle.standardError.write(Data("ioc probe: \(error)\n".utf8))
+            throw ExitCode(ConfigError.exitCode)
+        }
+        let client = HTTPClient(maxInFlight: 64)
+        let prober = Prober(client: client)
+        // All at once, as iocd would start them; reported in the file's order.
+        let results = await withTaskGroup(of: (Int, ProbeResult).self) { group in
+            for (index, probeTarget) in targets.enumerated() {
+                group.addTask { (index, await prober.probe(probeTarget)) }
+            }
+            var results: [Int: ProbeResult] = [:]
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+        await client.shutdown()
+        var failed = 0
+        for (index, probeTarget) in targets.enumerated() {
+            guard let result = results[index] else { continue }
+            if !result.success { failed += 1 }
+            print("── \(probeTarget.labels)")
+            print(ProbeReport(target: probeTarget, result: result).text)
+        }
+        print("\(targets.count - failed) of \(targets.count) targets up")
+        if failed > 0 { throw ExitCode.failure }
     }
 
     private func makeTarget() throws -> ProbeTarget {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCAlert
+import IOCCore
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,9 @@ struct RulesCommand: ParsableCommand {
             abstract: "Check rule files in Prometheus' format (like `promtool check rules`).",
             discussion: """
                 Reads each file, parses every expression and template, and reports the first problem of \
-                each file as file:line:column. Exits 1 when any file has a problem.
+                each file as file:line:column. Exits 1 when any file has a problem. Unit test files \
+                (with 'tests', as beside the shipped rules) are left for `ioc rules test`, so that \
+                `ioc rules check rules/*.yaml` checks a whole rules folder.
                 """)
 
         @Argument(help: "Rule files.")
@@ -23,6 +26,10 @@ struct RulesCommand: ParsableCommand {
             var failed = false
             for file in files {
                 print("Checking \(file)")
+                if Check.isUnitTestFile(file) {
+                    print("  SKIPPED: a rule unit test file; run it with: ioc rules test \(file)\n")
+                    continue
+                }
                 do {
                     let groups = try RuleFile.load(file)
                     let count = groups.reduce(0) { $0 + $1.rules.count }
@@ -34,6 +41,14 @@ struct RulesCommand: ParsableCommand {
                 }
             }
             if failed { throw ExitCode(1) }
+        }
+
+        /// Whether `file` is a unit test file in promtool's format: a mapping with `tests`.
+        static func isUnitTestFile(_ file: String) -> Bool {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let root = try? ConfigNode.parse(yaml: text, file: file), case .mapping(let entries) = root.value
+            else { return false }
+            return entries.contains { $0.key == "tests" }
         }
     }
 

@@ -24,6 +24,29 @@ import Testing
         await simulator.stop()
     }
 
+    /// `ioc probe probes/national.yaml`, as probes/README.md shows it: every target of a probe file
+    /// once, with the file's settings.
+    @Test func aProbeFileIsProbedTargetByTarget() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let directory = try TemporaryDirectory()
+        let file = try directory.write(
+            "p.yaml",
+            """
+            groups:
+              - name: hue
+                labels: {province: Huế}
+                expect: [{json: '$.status == "UP"'}]
+                targets:
+                  - url: \(simulator.baseURL)/hue/dvc/health
+                  - url: \(simulator.baseURL)/can-tho/lgsp/health
+            """)
+        let result = try await ioc([file])
+        #expect(result.status == 1, "one target is down: \(result.stderr)")
+        #expect(result.stdout.contains("1 of 2 targets up"), "\(result.stdout)")
+        #expect(result.stdout.contains("/hue/dvc/health") && result.stdout.contains("result       UP"))
+        await simulator.stop()
+    }
+
     @Test func explainsAFailureAndExitsOne() async throws {
         let simulator = try await Simulator(world: .demo())
         let status = try await ioc(["\(simulator.baseURL)/can-tho/lgsp/health"])

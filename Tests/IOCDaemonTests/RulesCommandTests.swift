@@ -26,6 +26,10 @@ import TestSupport
         let test = try await TestProcess.run(ioc, ["rules", "test"] + tests)
         #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
         #expect(!test.stdout.contains("FAILED"))
+        // As the README shows it: the whole folder, unit tests and all, checks.
+        let folder = try await TestProcess.run(ioc, ["rules", "check"] + Self.shipped(".yaml"))
+        #expect(folder.status == 0, "\(folder.stdout)\(folder.stderr)")
+        #expect(folder.stdout.contains("SKIPPED: a rule unit test file"))
     }
 
     @Test func promtoolGivesTheShippedTestsAndTheTemplateFixtureTheSameVerdict() async throws {
