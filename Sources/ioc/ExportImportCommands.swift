@@ -30,9 +30,7 @@ struct ExportCommand: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--start", start), ("--end", end)] {
-            if let value, QueryOutput.time(value) == nil {
-                throw ValidationError("\(name) '\(value)' is not Unix seconds or an RFC 3339 time")
-            }
+            if let value { _ = try QueryCommand.time(value, name) }
         }
     }
 
@@ -43,8 +41,8 @@ struct ExportCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let from = start.flatMap(QueryOutput.time) ?? .min
-        let through = end.flatMap(QueryOutput.time) ?? WallClock.nowMilliseconds()
+        let from = try start.map { try QueryCommand.time($0, "--start") } ?? .min
+        let through = try end.map { try QueryCommand.time($0, "--end") } ?? WallClock.nowMilliseconds()
         let path = StoreLocation.resolve(db: store.db, config: store.config)
         do {
             let reader = try StoreReader(path: path)

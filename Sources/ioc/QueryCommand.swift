@@ -16,8 +16,8 @@ struct QueryCommand: ParsableCommand {
             An instant query prints one line per series, as promtool does: metric{labels} => value \
             @[unix seconds]. A range query (--start, --end, --step) prints each series followed by its \
             points. --json prints the `data` field of Prometheus' /api/v1/query or query_range answer.
-            Times are Unix seconds (decimals allowed) or RFC 3339; steps are durations such as 60s or \
-            seconds.
+            Times are Unix seconds (decimals allowed), RFC 3339, now, today, yesterday (midnight in Viet \
+            Nam) or relative to now (--start=-1h); steps are durations such as 60s or seconds.
             Examples:
               ioc query 'probe_success{province="Huế"}'
               ioc query 'sum by (province) (rate(probe_http_duration_seconds_count[5m]))' --time 2026-11-29T10:00:00Z
@@ -103,10 +103,29 @@ struct QueryCommand: ParsableCommand {
     }
 
     /// Unix seconds with decimals, or RFC 3339, to milliseconds.
-    static func time(_ text: String, _ option: String) throws -> Int64 {
+    /// Also `now`, a time relative to now (`-1h`, `+30m`), and `today` or `yesterday` (midnight in
+    /// Viet Nam, UTC+7).
+    static func time(_ text: String, _ option: String, now: Int64 = WallClock.nowMilliseconds()) throws -> Int64 {
         if let time = QueryOutput.time(text) { return time }
+        if let time = relativeTime(text, now: now) { return time }
         throw ValidationError(
-            "\(option) '\(text)': expected Unix seconds or an RFC 3339 time such as 2026-11-29T10:00:00Z")
+            "\(option) '\(text)': expected now, -1h, yesterday, Unix seconds or an RFC 3339 time such as "
+                + "2026-11-29T10:00:00Z")
+    }
+
+    static func relativeTime(_ text: String, now: Int64) -> Int64? {
+        let offsetOfVietnam: Int64 = 7 * 3_600_000
+        let midnight = (now + offsetOfVietnam) / 86_400_000 * 86_400_000 - offsetOfVietnam
+        switch text.lowercased() {
+        case "now": return now
+        case "today": return midnight
+        case "yesterday": return midnight - 86_400_000
+        default: break
+        }
+        guard let sign = text.first, sign == "-" || sign == "+",
+            let duration = Duration(prometheus: String(text.dropFirst()))
+        else { return nil }
+        return sign == "-" ? now - duration.inMilliseconds : now + duration.inMilliseconds
     }
 
     /// A duration (`60s`, `5m`, `1h30m`) or seconds, to milliseconds.

@@ -16,9 +16,10 @@ struct SilenceCommand: ParsableCommand {
             abstract: "Add a silence: alerts whose labels match every matcher are not sent.",
             discussion: """
                 Matchers as in Alertmanager and PromQL: 'province="Huế"', 'service=~"dvc|lgsp"', \
-                'severity!="critical"'. A silenced alert that was already sent still sends its resolution. \
-                Prints the silence's id.
-                Example: ioc silence add 'province="Huế"' 'service="lgsp"' --for 2h --comment "LGSP upgrade" --author an
+                'severity!="critical"'; a value without quotes is taken as it is written (province=Huế). \
+                A silenced alert that was already sent still sends its resolution. --start sets an \
+                announced maintenance in advance. Prints the silence's id.
+                Example: ioc silence add province=Huế service=lgsp --for 2h --comment "LGSP upgrade" --author an
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -28,6 +29,9 @@ struct SilenceCommand: ParsableCommand {
 
         @Option(name: .customLong("for"), help: "How long, as a duration (2h, 30m, 1d). Default: 1h.")
         var duration = "1h"
+
+        @Option(help: "When it starts: RFC 3339, Unix seconds, or 'now' (the default).")
+        var start: String?
 
         @Option(help: "Why, for the other operators.")
         var comment: String
@@ -46,7 +50,7 @@ struct SilenceCommand: ParsableCommand {
         }
 
         func run() throws {
-            let text = "{" + matchers.joined(separator: ",") + "}"
+            let text = "{" + matchers.map(Add.quotingValue).joined(separator: ",") + "}"
             let selector: Selector
             do {
                 selector = try Selector(parsing: text)
@@ -60,7 +64,7 @@ struct SilenceCommand: ParsableCommand {
             }
             let environment = ProcessInfo.processInfo.environment
             let who = author ?? environment["SUDO_USER"] ?? environment["USER"] ?? "unknown"
-            let now = WallClock.nowMilliseconds()
+            let now = try start.map { try QueryCommand.time($0, "--start") } ?? WallClock.nowMilliseconds()
             let length = Duration(prometheus: duration)?.inMilliseconds ?? 3_600_000
             let id = UUID().uuidString.lowercased()
             let path = StoreLocation.resolve(db: store.db, config: store.config)
@@ -74,6 +78,19 @@ struct SilenceCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             print(id)
+        }
+
+        /// `name=value` with the value as written, in quotes: Unicode values need none on the
+        /// command line (`province=Huế`). A value already in quotes is left as it is.
+        static func quotingValue(_ matcher: String) -> String {
+            for op in ["=~", "!~", "!=", "="] {
+                guard let range = matcher.range(of: op) else { continue }
+                let name = matcher[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+                let value = matcher[range.upperBound...].trimmingCharacters(in: .whitespaces)
+                if value.first == "\"" || value.first == "'" || value.first == "`" { return matcher }
+                return name + op + LabelMatcher.quote(value)
+            }
+            return matcher
         }
     }
 
