@@ -3,6 +3,7 @@ import Foundation
 import IOCCore
 import IOCConfig
 import IOCDashboard
+import IOCQuery
 import IOCStore
 
 struct AlertsCommand: ParsableCommand {
@@ -10,13 +11,25 @@ struct AlertsCommand: ParsableCommand {
         commandName: "alerts",
         abstract: "List the alerts iocd holds now, or their history.",
         discussion: """
-            Without options: the pending and firing alerts, oldest first, with how long they have been \
-            active. --all adds the resolved alerts iocd still keeps (15 minutes, so that the resolution is \
-            sent). --history lists every change (pending, firing, resolved, cancelled), oldest first; \
-            --since limits it (a duration back from now, like 24h, or a time). --json prints JSON lines.
+            Without options: the firing alerts, then the silenced ones, then the pending ones, each by \
+            severity (critical first) and age, with how long they have been active; on a terminal the \
+            lines fit its width. Matchers (province=Huế, 'severity=~"critical|warning"'), --state and \
+            --severity narrow the list. --all adds the resolved alerts iocd still keeps (15 minutes, so \
+            that the resolution is sent). --history lists every change (pending, firing, resolved, \
+            cancelled), oldest first; --since limits it (a duration back from now, like 24h, or a \
+            time). --json prints JSON lines.
             """)
 
     @OptionGroup var store: StoreOptions
+
+    @Argument(help: "Matchers every listed alert satisfies, as for ioc silence add.")
+    var matchers: [String] = []
+
+    @Option(help: "Only alerts in these states: firing, silenced, pending, resolved (comma-separated).")
+    var state: String?
+
+    @Option(help: "Only alerts of these severities (comma-separated), e.g. critical,warning.")
+    var severity: String?
 
     @Flag(help: "List the changes of alerts instead of the alerts.")
     var history = false
@@ -69,13 +82,12 @@ struct AlertsCommand: ParsableCommand {
                 AlertsCommand.printTable(["TIME", "CHANGE", "ALERT", "LABELS", "SUMMARY"], rows)
                 return
             }
-            let alerts = try reader.alerts().filter { all || $0.state != .inactive }.sorted {
-                $0.activeAt < $1.activeAt
-            }
+            let silences = try reader.silences(parsing: Selector.matchers(parsing:)).filter { $0.isActive(at: now) }
+            let selected = try select(try reader.alerts(), silences: silences)
             if json {
-                for alert in alerts {
+                for (alert, silenced) in selected {
                     var object: [String: Any] = [
-                        "state": alert.state.rawValue, "rule": alert.rule,
+                        "state": alert.state.rawValue, "silenced": silenced, "rule": alert.rule,
                         "labels": AlertsCommand.dictionary(alert.labels),
                         "annotations": AlertsCommand.dictionary(alert.annotations),
                         "active_at": AlertsCommand.rfc3339(alert.activeAt),
@@ -87,25 +99,53 @@ struct AlertsCommand: ParsableCommand {
                 }
                 return
             }
-            if alerts.isEmpty {
-                print("no \(all ? "" : "active ")alerts")
+            if selected.isEmpty {
+                print(
+                    "no \(all ? "" : "active ")alerts\(matchers.isEmpty && state == nil && severity == nil ? "" : " match")"
+                )
                 return
             }
-            let rows = alerts.map { alert in
+            let rows = selected.map { alert, silenced in
                 [
-                    alert.state.rawValue,
+                    silenced ? "silenced" : alert.state == .inactive ? "resolved" : alert.state.rawValue,
                     Duration.milliseconds(max(0, now - alert.activeAt) / 1000 * 1000).prometheusString,
-                    alert.labels["alertname"] ?? "", AlertsCommand.labelText(alert.labels),
-                    alert.annotations["summary"] ?? "",
+                    alert.labels["severity"] ?? "", alert.labels["alertname"] ?? "",
+                    AlertsCommand.labelText(alert.labels), alert.annotations["summary"] ?? "",
                 ]
             }
-            AlertsCommand.printTable(["STATE", "ACTIVE FOR", "ALERT", "LABELS", "SUMMARY"], rows)
+            AlertsCommand.printTable(["STATE", "ACTIVE FOR", "SEVERITY", "ALERT", "LABELS", "SUMMARY"], rows)
         } catch let error as ValidationError {
             throw error
         } catch {
             FileHandle.standardError.write(Data("ioc alerts: \(error)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// The alerts the options select, each with whether a silence holds it, in the order an
+    /// operator reads them (as the dashboard's alerts panel).
+    private func select(_ alerts: [RuleAlert], silences: [Silence]) throws -> [(RuleAlert, Bool)] {
+        let wanted = try SilenceCommand.Add.matchers(matchers)
+        let states = state.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let severities = severity.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        if let unknown = states?.subtracting(["firing", "silenced", "pending", "resolved"]).first {
+            throw ValidationError("--state '\(unknown)': expected firing, silenced, pending or resolved")
+        }
+        let selected = alerts.compactMap { alert -> (RuleAlert, Bool)? in
+            let silenced = alert.state == .firing && silences.contains { $0.silences(alert.labels) }
+            let name = silenced ? "silenced" : alert.state == .inactive ? "resolved" : alert.state.rawValue
+            guard all || alert.state != .inactive || states?.contains("resolved") == true,
+                states.map({ $0.contains(name) }) ?? true,
+                severities.map({ $0.contains(alert.labels["severity"] ?? "") }) ?? true,
+                wanted.allSatisfy({ $0.matches(alert.labels) })
+            else { return nil }
+            return (alert, silenced)
+        }
+        func row(_ item: (RuleAlert, Bool)) -> AlertRow {
+            AlertRow(
+                state: item.0.state, labels: item.0.labels, summary: "", activeAt: item.0.activeAt, silenced: item.1)
+        }
+        return selected.sorted { AlertRow.byPriority(row($0), row($1)) }
     }
 
     /// `2026-11-29T03:44:40Z`.
@@ -127,9 +167,11 @@ struct AlertsCommand: ParsableCommand {
     }
 
     /// Columns padded to their widest cell; text from outside is stripped of control characters.
+    /// On a terminal, each line is cut to its width (the last columns first, ending in "…").
     static func printTable(_ header: [String], _ rows: [[String]]) {
         let cells = [header] + rows.map { $0.map(TerminalText.sanitize) }
         let widths = header.indices.map { column in cells.map { TerminalText.width(of: $0[column]) }.max() ?? 0 }
+        let limit = terminalWidth()
         for row in cells {
             var line = ""
             for (column, cell) in row.enumerated() {
@@ -138,7 +180,15 @@ struct AlertsCommand: ParsableCommand {
                     line += String(repeating: " ", count: widths[column] - TerminalText.width(of: cell) + 2)
                 }
             }
-            print(line)
+            print(limit.map { TerminalText.clip(line, to: $0) } ?? line)
         }
+    }
+
+    /// The width of the terminal standard output goes to; nil when it is not one (a pipe, a file).
+    static func terminalWidth() -> Int? {
+        guard isatty(STDOUT_FILENO) == 1 else { return nil }
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 }

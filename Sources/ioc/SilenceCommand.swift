@@ -80,6 +80,17 @@ struct SilenceCommand: ParsableCommand {
             print(id)
         }
 
+        /// The matchers of command-line arguments (`province=Huế`, `'service=~"dvc|lgsp"'`).
+        static func matchers(_ arguments: [String]) throws -> [LabelMatcher] {
+            guard !arguments.isEmpty else { return [] }
+            let text = "{" + arguments.map(quotingValue).joined(separator: ",") + "}"
+            do {
+                return try Selector(parsing: text).matchers
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+
         /// `name=value` with the value as written, in quotes: Unicode values need none on the
         /// command line (`province=Huế`). A value already in quotes is left as it is.
         static func quotingValue(_ matcher: String) -> String {

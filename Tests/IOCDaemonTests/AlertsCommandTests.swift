@@ -1,0 +1,67 @@
+import Foundation
+import IOCCore
+import IOCStore
+import TestSupport
+import Testing
+
+/// `ioc alerts` for a centre with many alerts: the critical ones first, silenced ones said so,
+/// and matchers, --state and --severity to narrow the list.
+@Suite struct AlertsCommandTests {
+    func store() async throws -> (TemporaryDirectory, String) {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        let now = WallClock.nowMilliseconds()
+        func alert(_ name: String, _ severity: String, _ province: String, _ state: AlertState, _ age: Int64) -> Alert {
+            Alert(
+                labels: Labels([("alertname", name), ("severity", severity), ("province", province)]),
+                annotations: Labels([("summary", "\(name) in \(province)")]), state: state, activeAt: now - age,
+                firedAt: state == .firing ? now - age : nil, value: 1)
+        }
+        writer.record(
+            alerts: [
+                "r/Slow/0": (0..<5).map { alert("ServiceSlow", "warning", "P\($0)", .firing, 3_600_000) },
+                "r/Down/0": [
+                    alert("ServiceDown", "critical", "Huế", .firing, 60_000),
+                    alert("ServiceDown", "critical", "Hà Nội", .firing, 120_000),
+                ],
+                "r/Soon/0": [alert("CertificateSoon", "critical", "Huế", .pending, 10_000)],
+            ], history: [])
+        await writer.close()
+        try SilenceStore(path: path).add(
+            Silence(
+                id: "s", matchers: [try LabelMatcher("province", .equal, "Hà Nội")], startsAt: now - 1000,
+                endsAt: now + 3_600_000, createdBy: "an", comment: "maintenance"))
+        return (directory, path)
+    }
+
+    func lines(_ arguments: [String], _ path: String) async throws -> [String] {
+        let result = try await TestProcess.run(try BuiltProduct.path("ioc"), ["alerts", "--db", path] + arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+
+    @Test func criticalFirstSilencedSaidSoPendingLast() async throws {
+        let (directory, path) = try await store()
+        _ = directory
+        let listed = try await lines([], path)
+        #expect(listed.count == 9, "\(listed)")
+        #expect(listed[1].hasPrefix("firing") && listed[1].contains("ServiceDown") && listed[1].contains("Huế"))
+        #expect(listed[2].hasPrefix("firing") && listed[2].contains("ServiceSlow"))
+        #expect(listed[7].hasPrefix("silenced") && listed[7].contains("Hà Nội"), "\(listed)")
+        #expect(listed[8].hasPrefix("pending") && listed[8].contains("CertificateSoon"))
+    }
+
+    @Test func matchersStateAndSeverityNarrowTheList() async throws {
+        let (directory, path) = try await store()
+        _ = directory
+        let hue = try await lines(["province=Huế"], path)
+        #expect(hue.count == 3 && hue.dropFirst().allSatisfy { $0.contains("Huế") }, "\(hue)")
+        let critical = try await lines(["--severity", "critical", "--state", "firing,silenced"], path)
+        #expect(critical.count == 3, "\(critical)")
+        let none = try await lines(["province=Cần Thơ"], path)
+        #expect(none == ["no active alerts match"])
+        let bad = try await TestProcess.run(try BuiltProduct.path("ioc"), ["alerts", "--db", path, "--state", "on"])
+        #expect(bad.status != 0 && bad.stderr.contains("expected firing, silenced, pending or resolved"))
+    }
+}
