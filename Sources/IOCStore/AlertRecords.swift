@@ -179,9 +179,7 @@ public final class SilenceStore {
     private let database: Database
 
     public init(path: String) throws(StoreError) {
-        guard access(path, F_OK) == 0 else {
-            throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
-        }
+        try StoreError.checkReadable(path, writable: true)
         database = try Database(path: path, readOnly: false)
         try StoreSchema.checkForReading(database)
         guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'silences'") > 0 else {

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// What went wrong in the store, with the file and SQLite's own words.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -11,6 +12,26 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "store \(path): \(message)" }
+
+    /// Fails unless the store file at `path` exists and this user may read (or write) it, saying
+    /// which and what to do: a store in iocd's private state directory is not "missing", it is not
+    /// readable by this user.
+    static func checkReadable(_ path: String, writable: Bool = false) throws(StoreError) {
+        if access(path, writable ? R_OK | W_OK : R_OK) == 0 { return }
+        let reason = errno
+        if reason == ENOENT {
+            throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
+        }
+        if reason == EACCES {
+            let user = ProcessInfo.processInfo.environment["USER"] ?? "this user"
+            throw StoreError(
+                path: path,
+                "permission denied: \(user) may not \(writable ? "write" : "read") the store or its folder "
+                    + "(the systemd unit keeps iocd's state directory private to iocd); run the command as root "
+                    + "(sudo), or point --db at a copy you may read")
+        }
+        throw StoreError(path: path, String(cString: strerror(reason)))
+    }
 }
 
 /// One SQLite connection. Not thread-safe: each thread or serial queue owns its own connection.

@@ -25,9 +25,7 @@ public final class StoreReader: SeriesSource {
         self.path = path
         self.heads = heads
         self.cache = cache
-        guard access(path, F_OK) == 0 else {
-            throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
-        }
+        try StoreError.checkReadable(path)
         database = try Database(path: path, readOnly: true)
         try StoreSchema.checkForReading(database)
         guard try database.scalarInt("PRAGMA user_version") >= 4 else {
