@@ -69,6 +69,9 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= /etc/systemd/system
 CONFIGURATION ?= release
 EXAMPLES := iocd.yaml probes rules dashboards
+# Examples that go to $(PREFIX)/share/ioc/examples only: probes/example.yaml probes the built-in
+# simulator on 127.0.0.1:17000 as if it were Huế, which a real centre must not do by default.
+SIMULATOR_EXAMPLES := probes/example.yaml
 
 install:
 	@if [ -z "$(IOC_BIN)" ]; then \
@@ -82,6 +85,7 @@ install:
 	@mkdir -p "$(DESTDIR)$(PREFIX)/share/ioc/examples" "$(DESTDIR)$(SYSCONFDIR)/iocd"
 	cp -R $(EXAMPLES) "$(DESTDIR)$(PREFIX)/share/ioc/examples/"
 	@cd "$(DESTDIR)$(PREFIX)/share/ioc/examples" && find $(EXAMPLES) -type f | while read -r file; do \
+		case " $(SIMULATOR_EXAMPLES) " in *" $$file "*) continue ;; esac; \
 		target="$(DESTDIR)$(SYSCONFDIR)/iocd/$$file"; \
 		if [ -e "$$target" ]; then echo "kept $$target (yours; the new example is in $(PREFIX)/share/ioc/examples/$$file)"; \
 		else install -D -m 0644 "$$file" "$$target"; fi; done
