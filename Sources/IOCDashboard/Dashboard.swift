@@ -64,7 +64,7 @@ public struct Dashboard: Sendable {
             $0.isActive(at: now)
         }
         screen.draw(
-            data, newest: DashboardScreen.newest(from: reader, now: now), now: now, into: &canvas,
+            data, freshness: Freshness.read(from: reader, now: now), now: now, into: &canvas,
             silenced: { labels in silences.contains { $0.silences(labels) } })
         return canvas
     }
@@ -159,7 +159,7 @@ public struct Dashboard: Sendable {
         var app = DashboardApp(
             screens: dashboards.map { DashboardScreen(dashboard: $0, source: sourceName) }, selected: selected)
         var reader: StoreReader?
-        var newest: Int64?
+        var freshness = Freshness(newest: nil)
         var silences: [Silence] = []
         // Each panel is loaded on its own interval (charts less often); the header's clock, the age of
         // the newest data and the silences every `refresh`.
@@ -178,10 +178,10 @@ public struct Dashboard: Sendable {
                     nextPanel = app.shown.refresh(
                         &app.data, loadedAt: &loadedAt, from: reader, now: now, silences: silences)
                     app.followSelection()
-                    newest = DashboardScreen.newest(from: reader, now: now)
+                    freshness = Freshness.read(from: reader, now: now)
                 } else {
                     app.data = []
-                    newest = nil
+                    freshness = Freshness(newest: nil)
                     nextPanel = now + refreshMilliseconds
                 }
                 checkedAt = now
@@ -190,7 +190,8 @@ public struct Dashboard: Sendable {
             let (width, height) = terminal.size()
             var canvas = Canvas(width: width, height: height)
             app.draw(
-                &canvas, newest: newest, now: now, silenced: { labels in silences.contains { $0.silences(labels) } })
+                &canvas, freshness: freshness, now: now,
+                silenced: { labels in silences.contains { $0.silences(labels) } })
             terminal.write(renderer.render(canvas))
             let due = min(nextPanel, checkedAt + refreshMilliseconds)
             let wait = app.shown.paused ? 60_000 : Int(max(10, due - WallClock.nowMilliseconds()))

@@ -330,7 +330,12 @@ public struct DashboardApp: Sendable {
 
     /// The screen shown, with the prompt line or the help over it.
     public func draw(_ canvas: inout Canvas, newest: Int64?, now: Int64, silenced: (Labels) -> Bool) {
-        shown.draw(data, newest: newest, now: now, into: &canvas, silenced: silenced)
+        draw(&canvas, freshness: Freshness(newest: newest), now: now, silenced: silenced)
+    }
+
+    /// The screen shown, with how fresh its figures are.
+    public func draw(_ canvas: inout Canvas, freshness: Freshness, now: Int64, silenced: (Labels) -> Bool) {
+        shown.draw(data, freshness: freshness, now: now, into: &canvas, silenced: silenced)
         let bottom = canvas.height - 1
         func line(_ text: String, _ style: CellStyle) {
             canvas.fill(row: bottom, style: style)

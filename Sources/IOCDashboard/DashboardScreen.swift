@@ -141,6 +141,15 @@ public struct DashboardScreen: Sendable {
         _ data: [[PanelData]], newest: Int64?, now: Int64, into canvas: inout Canvas,
         silenced: (Labels) -> Bool = { _ in false }
     ) {
+        draw(data, freshness: Freshness(newest: newest), now: now, into: &canvas, silenced: silenced)
+    }
+
+    /// Draws the frame, with how fresh its figures are.
+    public func draw(
+        _ data: [[PanelData]], freshness: Freshness, now: Int64, into canvas: inout Canvas,
+        silenced: (Labels) -> Bool = { _ in false }
+    ) {
+        let newest = freshness.newest
         let width = canvas.width
         let height = canvas.height
         canvas.fill(row: 0, style: CellStyle(reverse: true))
@@ -154,7 +163,7 @@ public struct DashboardScreen: Sendable {
             canvas.write(right, x: width - TerminalText.width(of: right), y: 0, style: CellStyle(reverse: true))
         }
         var top = 1
-        if newest.map({ now - $0 > 120_000 }) ?? true {
+        if newest.map({ now - $0 > freshness.stoppedAfter }) ?? true {
             let banner =
                 newest == nil
                 ? " No data yet: is iocd running and writing \(source)? "
@@ -187,7 +196,7 @@ public struct DashboardScreen: Sendable {
                     ? data[rowIndex][panelIndex] : .failure("not loaded")
                 drawPanel(
                     panel, panelData, now: now, selection: focused ? selection : nil, in: rect.inner, on: &canvas,
-                    silenced: silenced)
+                    silenced: silenced, staleAfter: freshness.staleAfter)
                 x += panelWidth
             }
             y += rowHeight
@@ -196,7 +205,7 @@ public struct DashboardScreen: Sendable {
 
     private func drawPanel(
         _ panel: DashboardFile.Panel, _ data: PanelData, now: Int64, selection: Int?, in rect: Rect,
-        on canvas: inout Canvas, silenced: (Labels) -> Bool
+        on canvas: inout Canvas, silenced: (Labels) -> Bool, staleAfter: (Labels) -> Int64
     ) {
         guard rect.width > 0, rect.height > 0 else { return }
         switch data {
@@ -220,7 +229,8 @@ public struct DashboardScreen: Sendable {
             switch panel.widget {
             case .statusGrid:
                 Widgets.statusGrid(
-                    elements, panel: panel, now: now, silenced: silenced, selection: selection, in: rect, on: &canvas)
+                    elements, panel: panel, now: now, silenced: silenced, staleAfter: staleAfter, selection: selection,
+                    in: rect, on: &canvas)
             case .stat: Widgets.stat(elements.first?.value, panel: panel, in: rect, on: &canvas)
             case .gauge: Widgets.gauge(elements.first?.value, panel: panel, in: rect, on: &canvas)
             case .barChart: Widgets.barChart(elements, panel: panel, in: rect, on: &canvas)

@@ -3,10 +3,11 @@ import IOCCore
 
 extension Widgets {
     /// Rows × columns from two labels, each cell coloured: up, degraded (between 0 and 1), down,
-    /// stale (no sample for three minutes), silenced.
+    /// stale (no sample for `staleAfter` of its labels: two intervals of its target), silenced.
     static func statusGrid(
         _ elements: [(labels: Labels, value: Double, time: Int64)], panel: DashboardFile.Panel, now: Int64,
-        silenced: (Labels) -> Bool, selection: Int?, in rect: Rect, on canvas: inout Canvas
+        silenced: (Labels) -> Bool, staleAfter: (Labels) -> Int64 = { _ in 180_000 }, selection: Int?, in rect: Rect,
+        on canvas: inout Canvas
     ) {
         let rowNames = rowOrder(elements, panel: panel)
         let columnNames = Set(elements.compactMap { $0.labels[panel.columnsLabel] }).sorted()
@@ -44,7 +45,9 @@ extension Widgets {
                     canvas.write("·", x: x, y: y, style: CellStyle(dim: true))
                     continue
                 }
-                let (symbol, style) = statusSymbol(cell.value, age: now - cell.time, silenced: silenced(cell.labels))
+                let (symbol, style) = statusSymbol(
+                    cell.value, age: now - cell.time, staleAfter: staleAfter(cell.labels),
+                    silenced: silenced(cell.labels))
                 canvas.write(symbol, x: x, y: y, style: style)
             }
         }
@@ -57,9 +60,11 @@ extension Widgets {
         }
     }
 
-    static func statusSymbol(_ value: Double, age: Int64, silenced: Bool) -> (String, CellStyle) {
+    static func statusSymbol(_ value: Double, age: Int64, staleAfter: Int64 = 180_000, silenced: Bool) -> (
+        String, CellStyle
+    ) {
         if silenced { return ("◌", CellStyle(foreground: .blue)) }
-        if age > 180_000 { return ("?", CellStyle(dim: true)) }
+        if age > staleAfter { return ("?", CellStyle(dim: true)) }
         if value >= 1 { return ("●", CellStyle(foreground: .green)) }
         if value > 0 { return ("◐", CellStyle(foreground: .yellow)) }
         return ("✖", CellStyle(foreground: .red, bold: true))
