@@ -11,6 +11,13 @@ public enum UTCTime {
         return "\(year)-\(two(month))-\(two(day)) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) UTC"
     }
 
+    /// A time as the people of the centre read it: Viet Nam's time (UTC+7, no daylight saving),
+    /// `2026-12-03 23:35:25 +07`, or UTC with `utc` (`--utc`): one display for every command.
+    public static func display(_ milliseconds: Int64, utc: Bool = false) -> String {
+        guard !utc else { return format(milliseconds) }
+        return format(milliseconds + 7 * 3_600_000).replacingOccurrences(of: " UTC", with: " +07")
+    }
+
     /// RFC 3339 in UTC: `2026-12-01T05:20:00.123Z`, or without the milliseconds
     /// (`2026-12-01T05:20:00Z`).
     public static func rfc3339(_ milliseconds: Int64, fraction: Bool = true) -> String {

@@ -23,6 +23,9 @@ struct StoreOptions: ParsableArguments {
 
     @Option(help: "The daemon's configuration, used to find the store when --db and $IOC_DB are not set.")
     var config: String?
+
+    @Flag(help: "Show times in UTC instead of Viet Nam's time (UTC+7).")
+    var utc = false
 }
 
 /// Writes `text` to a temporary file beside `path` and renames it into place, so that a watcher

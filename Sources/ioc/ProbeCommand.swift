@@ -323,7 +323,8 @@ struct ProbeReport {
         if let expiry = result.earliestCertificateExpiry {
             let days = Double(expiry * 1000 - result.timestamp) / 86_400_000
             line(
-                "certificate", "earliest expiry \(UTCTime.format(expiry * 1000)) (\(String(format: "%.1f", days)) days)"
+                "certificate",
+                "earliest expiry \(UTCTime.display(expiry * 1000)) (\(String(format: "%.1f", days)) days)"
             )
         }
         if !result.outcomes.isEmpty {

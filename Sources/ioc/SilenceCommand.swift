@@ -126,7 +126,8 @@ struct SilenceCommand: ParsableCommand {
                 }
                 let rows = silences.map { silence in
                     [
-                        silence.id, silence.endsAt > now ? "active" : "ended", AlertsCommand.rfc3339(silence.endsAt),
+                        silence.id, silence.endsAt > now ? "active" : "ended",
+                        UTCTime.display(silence.endsAt, utc: store.utc),
                         silence.text, silence.createdBy, silence.comment,
                     ]
                 }

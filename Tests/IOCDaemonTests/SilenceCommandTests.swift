@@ -34,6 +34,11 @@ import Testing
         let quoted = try await TestProcess.run(
             ioc, ["silence", "add", #"province="Hà Nội""#, "--comment", "x", "--db", store])
         #expect(quoted.status == 0, "\(quoted.stderr)")
+        // Times are Viet Nam's unless --utc, the same in every command.
+        let listed = try await TestProcess.run(ioc, ["silence", "list", "--db", store])
+        #expect(listed.stdout.contains(" +07 "), "\(listed.stdout)")
+        let inUTC = try await TestProcess.run(ioc, ["silence", "list", "--db", store, "--utc"])
+        #expect(inUTC.stdout.contains(" UTC ") && !inUTC.stdout.contains(" +07 "), "\(inUTC.stdout)")
     }
 
     @Test(arguments: ["now", "-1h", "+30m", "yesterday", "today", "2026-11-29T10:00:00Z", "1795046400"])
