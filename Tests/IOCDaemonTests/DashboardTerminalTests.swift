@@ -42,29 +42,19 @@ import Testing
             #expect(ready, "\(daemon.standardError)")
 
             let ioc = try BuiltProduct.path("ioc")
-            let session = "ioc-dash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let socket = directory.file("tmux.sock")
-            func tmux(_ arguments: [String]) async throws -> String {
-                try await TestProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
-            }
-            func screen() async throws -> String { try await tmux(["capture-pane", "-p", "-t", session]) }
-            func keys(_ names: String...) async throws { _ = try await tmux(["send-keys", "-t", session] + names) }
             let script = try directory.write(
                 "run.sh",
                 "\(ioc) dashboard --db '\(store)' --dashboards '\(Self.repository)/dashboards/*.yaml'; echo \"EXITED:$?\"; sleep 60\n"
             )
-            _ = try await tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", "/bin/sh \(script)"])
-            let server = try #require(
-                pid_t(
-                    try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))
-            )
-            defer { kill(server, SIGTERM) }
+            let terminal = try await TmuxSession(running: script, in: directory, width: 120, height: 40)
+            func screen() async throws -> String { try await terminal.screen() }
+            func keys(_ names: String...) async throws { try await terminal.keys(names) }
 
             #expect(try await waitUntil(timeout: .seconds(15)) { try await screen().contains("Provinces × services") })
             // The hostile feed: its text shown, its sequences not acted on.
             let first = try await screen()
             #expect(first.contains("EvilTown"), "\(first)")
-            let title = try await tmux(["display-message", "-p", "-t", session, "#{pane_title}"])
+            let title = try await terminal.display("#{pane_title}")
             #expect(!title.contains("pwned"))
 
             // Down into the grid, Enter: the province's details; Esc: back. The grid puts the worst
@@ -104,7 +94,7 @@ import Testing
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("·  1d") })
 
             // Resize: the frame is drawn again at the new size.
-            _ = try await tmux(["resize-window", "-t", session, "-x", "90", "-y", "28"])
+            try await terminal.resize(width: 90, height: 28)
             #expect(
                 try await waitUntil(timeout: .seconds(10)) {
                     let lines = try await screen().split(separator: "\n", omittingEmptySubsequences: false)
@@ -113,7 +103,7 @@ import Testing
 
             try await keys("q")
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("EXITED:0") })
-            let restored = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}"])
+            let restored = try await terminal.display("#{alternate_on} #{cursor_flag}")
             #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
             await simulator.stop()
         }

@@ -51,25 +51,13 @@ import Testing
             #expect(ready, "\(daemon.standardError.suffix(2000))")
 
             let ioc = try BuiltProduct.path("ioc")
-            let session = "ioc-truth-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let socket = directory.file("tmux.sock")
-            func tmux(_ arguments: [String]) async throws -> String {
-                try await TestProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
-            }
-            func screen(escapes: Bool = false) async throws -> String {
-                try await tmux(["capture-pane", "-p"] + (escapes ? ["-e"] : []) + ["-t", session])
-            }
-            func keys(_ names: String...) async throws { _ = try await tmux(["send-keys", "-t", session] + names) }
             let repository = DashboardTerminalTests.repository
             let script = try directory.write(
                 "run.sh",
                 "\(ioc) dashboard --db '\(store)' --dashboards '\(repository)/dashboards/*.yaml'; sleep 60\n")
-            _ = try await tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "50", "/bin/sh \(script)"])
-            let server = try #require(
-                pid_t(
-                    try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))
-            )
-            defer { kill(server, SIGTERM) }
+            let terminal = try await TmuxSession(running: script, in: directory, width: 200, height: 50)
+            func screen(escapes: Bool = false) async throws -> String { try await terminal.screen(escapes: escapes) }
+            func keys(_ names: String...) async throws { try await terminal.keys(names) }
             #expect(try await waitUntil(timeout: .seconds(15)) { try await screen().contains("Provinces × services") })
 
             // The alerts panel: its counts, then the firing critical alert first.
