@@ -16,23 +16,16 @@ import Testing
     func keysResizeAndQuitInARealTerminal() async throws {
         try await HeavyTests.one {
             let simulator = try await Simulator(world: .demo())
-            let directory = try TemporaryDirectory()
-            let config = try directory.write(
-                "iocd.yaml",
-                "storage:\n  path: ioc.db\nprobe_files: [probes/*.yaml]\nrule_files: [rules.yaml]\nevaluation_interval: 1s\n"
+            let (directory, config) = try simulatedDaemonDirectory(
+                simulator, interval: "1s", timeout: "800ms",
+                rules:
+                    "groups:\n  - name: g\n    rules:\n      - alert: ServiceDown\n        expr: probe_success{job!=\"hostile\"} == 0\n"
+                    + "        labels: {severity: critical}\n        annotations: {summary: '{{ $labels.service }} down'}\n"
             )
-            try directory.write(
-                "probes/simulator.yaml",
-                simulator.world.probeFile(baseURL: simulator.baseURL, interval: "1s", timeout: "800ms"))
             try directory.write(
                 "probes/hostile.yaml",
                 "groups:\n  - name: hostile\n    interval: 1s\n    timeout: 800ms\n    targets:\n"
                     + "      - feed: \(simulator.baseURL)/test/feed/hostile\n")
-            try directory.write(
-                "rules.yaml",
-                "groups:\n  - name: g\n    rules:\n      - alert: ServiceDown\n        expr: probe_success{job!=\"hostile\"} == 0\n"
-                    + "        labels: {severity: critical}\n        annotations: {summary: '{{ $labels.service }} down'}\n"
-            )
             let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             let store = directory.file("ioc.db")

@@ -14,32 +14,25 @@ import Testing
     func theCriticalAlertFirstAndTheSelectionWhereTheOperatorLeftIt() async throws {
         try await HeavyTests.one {
             let simulator = try await Simulator(world: .national())
-            let directory = try TemporaryDirectory()
-            let config = try directory.write(
-                "iocd.yaml",
-                "storage:\n  path: ioc.db\nprobe_files: [probes/*.yaml]\nrule_files: [rules.yaml]\nevaluation_interval: 1s\n"
-            )
-            try directory.write(
-                "probes/simulator.yaml",
-                simulator.world.probeFile(baseURL: simulator.baseURL, interval: "2s", timeout: "1500ms"))
             // Every answering service raises a warning (dozens of them, older than the critical
             // alerts): they must not push the critical ServiceDown out of sight.
-            try directory.write(
-                "rules.yaml",
-                """
-                groups:
-                  - name: g
-                    rules:
-                      - alert: Answered
-                        expr: probe_success == 1
-                        labels: {severity: warning}
-                        annotations: {summary: '{{ $labels.service }} answered'}
-                      - alert: ServiceDown
-                        expr: probe_success == 0
-                        for: 3s
-                        labels: {severity: critical}
-                        annotations: {summary: '{{ $labels.service }} of {{ $labels.province }} is down'}
-                """)
+            let (directory, config) = try simulatedDaemonDirectory(
+                simulator, interval: "2s", timeout: "1500ms",
+                rules:
+                    """
+                    groups:
+                      - name: g
+                        rules:
+                          - alert: Answered
+                            expr: probe_success == 1
+                            labels: {severity: warning}
+                            annotations: {summary: '{{ $labels.service }} answered'}
+                          - alert: ServiceDown
+                            expr: probe_success == 0
+                            for: 3s
+                            labels: {severity: critical}
+                            annotations: {summary: '{{ $labels.service }} of {{ $labels.province }} is down'}
+                    """)
             let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             let store = directory.file("ioc.db")
