@@ -47,7 +47,7 @@ struct AlertsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        let path = store.path
         let now = WallClock.nowMilliseconds()
         do {
             let reader = try StoreReader(path: path)

@@ -68,7 +68,7 @@ struct DashboardCommand: ParsableCommand {
             throw ValidationError("no dashboard named '\(name)'\(known.isEmpty ? "" : "; there are: \(known)")")
         }
         var dashboard = Dashboard(
-            storePath: StoreLocation.resolve(db: store.db, config: store.config),
+            storePath: store.path,
             refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files,
             // The operations room's first screen, when there is one, whatever the files' order.
             selected: self.dashboard ?? (files.contains { $0.name == "overview" } ? "overview" : nil))

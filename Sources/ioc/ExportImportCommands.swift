@@ -43,7 +43,7 @@ struct ExportCommand: ParsableCommand {
         }
         let from = try start.map { try QueryCommand.time($0, "--start") } ?? .min
         let through = try end.map { try QueryCommand.time($0, "--end") } ?? WallClock.nowMilliseconds()
-        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        let path = store.path
         do {
             let reader = try StoreReader(path: path)
             let output = FileHandle.standardOutput
@@ -106,7 +106,7 @@ struct ImportCommand: ParsableCommand {
                         .utf8))
             throw ExitCode(65)  // EX_DATAERR
         }
-        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        let path = store.path
         do {
             let writer = try SampleWriter(path: path, capacity: max(1, parsed.samples.count))
             writer.append(parsed.samples)

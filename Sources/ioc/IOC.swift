@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IOCConfig
 import IOCCore
 
 @main
@@ -26,6 +27,9 @@ struct StoreOptions: ParsableArguments {
 
     @Flag(help: "Show times in UTC instead of Viet Nam's time (UTC+7).")
     var utc = false
+
+    /// The store these options name.
+    var path: String { StoreLocation.resolve(db: db, config: config) }
 }
 
 /// Writes `text` to a temporary file beside `path` and renames it into place, so that a watcher

@@ -16,7 +16,7 @@ struct LabelsCommand: ParsableCommand {
     var name: String?
 
     func run() throws {
-        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        let path = store.path
         do {
             let reader = try StoreReader(path: path)
             let lines = try name.map { try reader.labelValues($0) } ?? reader.labelNames()

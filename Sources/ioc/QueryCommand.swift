@@ -75,7 +75,7 @@ struct QueryCommand: ParsableCommand {
                 instant = { try remote.instant(expression, at: $0) }
                 range = { try remote.range(expression, start: $0, end: $1, step: $2) }
             } else {
-                let reader = try StoreReader(path: StoreLocation.resolve(db: store.db, config: store.config))
+                let reader = try StoreReader(path: store.path)
                 let engine = Engine()
                 instant = { try engine.instant(query, at: $0, source: reader) }
                 range = { try engine.range(query, start: $0, end: $1, step: $2, source: reader) }

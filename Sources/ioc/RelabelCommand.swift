@@ -25,7 +25,7 @@ struct RelabelProvincesCommand: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        let path = StoreLocation.resolve(db: store.db, config: store.config)
+        let path = store.path
         let reader = try StoreReader(path: path)
         let all =
             try reader.series(matching: [try LabelMatcher("province", .matchesRegex, ".+")])

@@ -43,7 +43,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         guard let period = CalendarPeriod(parsing: period) else { throw ExitCode.validationFailure }
-        let reader = try StoreReader(path: StoreLocation.resolve(db: store.db, config: store.config))
+        let reader = try StoreReader(path: store.path)
         let report = try PeriodReport(period: period, source: reader, now: WallClock.nowMilliseconds())
         let text = format == "csv" ? report.csv() : report.markdown()
         if let output {

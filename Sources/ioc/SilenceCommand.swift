@@ -67,7 +67,7 @@ struct SilenceCommand: ParsableCommand {
             let now = try start.map { try QueryCommand.time($0, "--start") } ?? WallClock.nowMilliseconds()
             let length = Duration(prometheus: duration)?.inMilliseconds ?? 3_600_000
             let id = UUID().uuidString.lowercased()
-            let path = StoreLocation.resolve(db: store.db, config: store.config)
+            let path = store.path
             do {
                 try SilenceStore(path: path).add(
                     Silence(
@@ -114,7 +114,7 @@ struct SilenceCommand: ParsableCommand {
         var all = false
 
         func run() throws {
-            let path = StoreLocation.resolve(db: store.db, config: store.config)
+            let path = store.path
             let now = WallClock.nowMilliseconds()
             do {
                 let silences = try StoreReader(path: path).silences(parsing: Selector.matchers(parsing:)).filter {
@@ -148,7 +148,7 @@ struct SilenceCommand: ParsableCommand {
         var id: String
 
         func run() throws {
-            let path = StoreLocation.resolve(db: store.db, config: store.config)
+            let path = store.path
             let ended: Bool
             do {
                 ended = try SilenceStore(path: path).expire(id, at: WallClock.nowMilliseconds())
