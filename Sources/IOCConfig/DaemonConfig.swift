@@ -114,18 +114,18 @@ public struct DaemonConfig: Sendable {
 
     /// `probe_files`, `rule_files` and `dashboard_files`: glob patterns relative to iocd.yaml.
     private mutating func readPatterns(_ top: ConfigMapping, base: String) throws(ConfigError) {
-        func patterns(_ key: String, _ what: String) throws(ConfigError) -> [String]? {
+        /// Each pattern of `key`, resolved, with where it was written.
+        func patterns(_ key: String, _ what: String) throws(ConfigError) -> [(String, SourceLocation)]? {
             try top[key]?.sequence(of: "'\(key)'").map { node throws(ConfigError) in
-                ConfigFiles.resolve(try node.string(what), against: base)
+                (ConfigFiles.resolve(try node.string(what), against: base), node.location)
             }
         }
-        probeFiles = try patterns("probe_files", "a probe file pattern") ?? probeFiles
-        for node in try top["probe_files"]?.sequence(of: "'probe_files'") ?? [] {
-            probeFileLocations[ConfigFiles.resolve(try node.string("a probe file pattern"), against: base)] =
-                node.location
+        if let probes = try patterns("probe_files", "a probe file pattern") {
+            probeFiles = probes.map(\.0)
+            probeFileLocations = Dictionary(probes, uniquingKeysWith: { first, _ in first })
         }
-        ruleFiles = try patterns("rule_files", "a rule file pattern") ?? ruleFiles
-        dashboardFiles = try patterns("dashboard_files", "a dashboard file pattern") ?? dashboardFiles
+        ruleFiles = try patterns("rule_files", "a rule file pattern")?.map(\.0) ?? ruleFiles
+        dashboardFiles = try patterns("dashboard_files", "a dashboard file pattern")?.map(\.0) ?? dashboardFiles
     }
 
     /// How rules are evaluated and probes run: intervals, labels and limits.

@@ -14,15 +14,17 @@ public enum UTCTime {
     /// A time as the people of the centre read it: Viet Nam's time (UTC+7, no daylight saving),
     /// `2026-12-03 23:35:25 +07`, or UTC with `utc` (`--utc`): one display for every command.
     public static func display(_ milliseconds: Int64, utc: Bool = false) -> String {
-        guard !utc else { return format(milliseconds) }
-        return format(milliseconds + 7 * 3_600_000).replacingOccurrences(of: " UTC", with: " +07")
+        let (local, overflow) = milliseconds.addingReportingOverflow(7 * 3_600_000)
+        guard !utc, !overflow else { return format(milliseconds) }
+        return format(local).replacingOccurrences(of: " UTC", with: " +07")
     }
 
     /// RFC 3339 in UTC: `2026-12-01T05:20:00.123Z`, or without the milliseconds
     /// (`2026-12-01T05:20:00Z`).
     public static func rfc3339(_ milliseconds: Int64, fraction: Bool = true) -> String {
+        // Wrapping, not trapping, at the very ends of Int64 (no such time is stored).
         let remainder = ((milliseconds % 1000) + 1000) % 1000
-        let base = format(milliseconds - remainder).replacingOccurrences(of: " UTC", with: "")
+        let base = format(milliseconds &- remainder).replacingOccurrences(of: " UTC", with: "")
             .replacingOccurrences(of: " ", with: "T")
         guard fraction else { return base + "Z" }
         let digits = String(remainder)

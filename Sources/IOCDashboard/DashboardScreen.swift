@@ -19,7 +19,11 @@ public struct DashboardScreen: Sendable {
     }
     public var selected: Labels?
     /// Only series whose labels contain this text (`/` filter), when set.
-    public var filter: String = ""
+    public var filter: String = "" {
+        didSet { foldedFilter = TextFolding.folded(filter) }
+    }
+    /// `filter` folded once (`TextFolding`), not for every row it is matched against.
+    private var foldedFilter = ""
     public var paused = false
 
     public init(dashboard: DashboardFile, source: String) {
@@ -128,11 +132,11 @@ public struct DashboardScreen: Sendable {
     /// province, is not shown and does not match.
     func matchesFilter(_ labels: Labels) -> Bool {
         guard !filter.isEmpty else { return true }
-        let needle = TextFolding.folded(filter)
+        let needle = foldedFilter
         return labels.pairs.contains { pair in
             guard pair.name != "job" && pair.name != Labels.metricName else { return false }
-            return TextFolding.folded(pair.value).contains(needle)
-                || TextFolding.folded("\(pair.name)=\(pair.value)").contains(needle)
+            let value = TextFolding.folded(pair.value)
+            return value.contains(needle) || (pair.name.lowercased() + "=" + value).contains(needle)
         }
     }
 

@@ -38,8 +38,9 @@ public struct Freshness: Sendable, Equatable {
             case .vector(let elements)? = try? reader.instant(query, at: now)
         else { return freshness }
         var all: [Int64] = []
-        for element in elements where element.value.isFinite && element.value > 0 {
-            let milliseconds = Int64(element.value * 1000)
+        // A remote backend's answer is input like any other: an interval beyond a day is no interval.
+        for element in elements where element.value > 0 && element.value <= 86_400 {
+            let milliseconds = Int64((element.value * 1000).rounded())
             all.append(milliseconds)
             if let instance = element.labels["instance"] { freshness.intervals[instance] = milliseconds }
         }

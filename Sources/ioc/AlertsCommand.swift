@@ -141,11 +141,12 @@ struct AlertsCommand: ParsableCommand {
             else { return nil }
             return (alert, silenced)
         }
-        func row(_ item: (RuleAlert, Bool)) -> AlertRow {
+        // Each alert's row made once, not at every comparison of the sort.
+        let rows = selected.map { alert, silenced in
             AlertRow(
-                state: item.0.state, labels: item.0.labels, summary: "", activeAt: item.0.activeAt, silenced: item.1)
+                state: alert.state, labels: alert.labels, summary: "", activeAt: alert.activeAt, silenced: silenced)
         }
-        return selected.sorted { AlertRow.byPriority(row($0), row($1)) }
+        return zip(selected, rows).sorted { AlertRow.byPriority($0.1, $1.1) }.map(\.0)
     }
 
     /// `2026-11-29T03:44:40Z`.

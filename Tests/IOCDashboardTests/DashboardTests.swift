@@ -95,33 +95,22 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = try store(directory, now: WallClock.nowMilliseconds())
         let ioc = try BuiltProduct.path("ioc")
-        let session = "ioc-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let socket = directory.file("tmux.sock")
-        func tmux(_ arguments: [String]) async throws -> String {
-            try await TestProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
-        }
         // A shell runs the dashboard and then prints a marker, so that we see the terminal after it exits.
         let script = try directory.write("run.sh", "\(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
-        _ = try await tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "20", "/bin/sh \(script)"])
-        // The server outlives this test unless killed, whichever way the test ends.
-        let server = try #require(
-            pid_t(try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
-        defer { kill(server, SIGTERM) }
+        let terminal = try await TmuxSession(running: script, in: directory, width: 110, height: 20)
         let shown = try await waitUntil(timeout: .seconds(15)) {
-            let screen = try await tmux(["capture-pane", "-p", "-t", session])
+            let screen = try await terminal.screen()
             return screen.contains("Cần Thơ") && screen.contains("DOWN")
         }
         #expect(shown)
-        let alternate = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on}"])
+        let alternate = try await terminal.display("#{alternate_on}")
         #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-        _ = try await tmux(["send-keys", "-t", session, "q"])
-        let exited = try await waitUntil(timeout: .seconds(10)) {
-            try await tmux(["capture-pane", "-p", "-t", session]).contains("EXITED:0")
-        }
+        try await terminal.keys("q")
+        let exited = try await waitUntil(timeout: .seconds(10)) { try await terminal.screen().contains("EXITED:0") }
         #expect(exited)
-        let screen = try await tmux(["capture-pane", "-p", "-t", session])
+        let screen = try await terminal.screen()
         #expect(!screen.contains("STATE"))
-        let restored = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}"])
+        let restored = try await terminal.display("#{alternate_on} #{cursor_flag}")
         #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
     }
 
@@ -131,11 +120,6 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = try store(directory, now: WallClock.nowMilliseconds())
         let ioc = try BuiltProduct.path("ioc")
-        let session = "ioc-crash-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let socket = directory.file("tmux.sock")
-        func tmux(_ arguments: [String]) async throws -> String {
-            try await TestProcess.run("/usr/bin/tmux", ["-S", socket] + arguments).stdout
-        }
         let pidFile = directory.file("ioc.pid")
         // A shell writes its pid and becomes the dashboard. Swift's backtracer, which runs after the
         // terminal is restored, is told not to wait for keys.
@@ -143,16 +127,12 @@ import Testing
             "run.sh",
             "SWIFT_BACKTRACE=interactive=no /bin/sh -c 'echo $$ > \(pidFile); exec \(ioc) dashboard --db \(path)'; sleep 60\n"
         )
-        _ = try await tmux(["new-session", "-d", "-s", session, "-x", "110", "-y", "30", "/bin/sh \(script)"])
-        let server = try #require(
-            pid_t(try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
-        defer { kill(server, SIGTERM) }
-        let tty = try await tmux(["display-message", "-p", "-t", session, "#{pane_tty}"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let terminal = try await TmuxSession(running: script, in: directory, width: 110, height: 30)
+        let tty = try await terminal.display("#{pane_tty}").trimmingCharacters(in: .whitespacesAndNewlines)
         func mode() async throws -> String { try await TestProcess.run("/bin/stty", ["-a", "-F", tty]).stdout }
         #expect(
             try await waitUntil(timeout: .seconds(15)) {
-                try await tmux(["display-message", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("1")
+                try await terminal.display("#{alternate_on}").hasPrefix("1")
             })
         #expect(try await mode().contains("-icanon"))
         let pid = try #require(
@@ -163,7 +143,7 @@ import Testing
         kill(pid, SIGILL)
         let given = try await waitUntil(timeout: .seconds(15)) {
             let cooked = try await mode().split(separator: " ").contains { $0 == "icanon" }
-            let screen = try await tmux(["display-message", "-p", "-t", session, "#{alternate_on} #{cursor_flag}"])
+            let screen = try await terminal.display("#{alternate_on} #{cursor_flag}")
             return cooked && screen.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1"
         }
         let final = try await mode()
