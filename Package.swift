@@ -178,7 +178,7 @@ let package = Package(
             name: "IOCDaemonTests",
             dependencies: [
                 "IOCDaemon", "IOCAlert", "IOCStore", "IOCQuery", "IOCSimulator", "IOCProbe", "TestSupport", "CSQLite",
-                "IOCFuzzTargets", "IOCCore", "IOCConfig", "IOCReport", "IOCCalendar",
+                "IOCFuzzTargets", "IOCCore", "IOCConfig", "IOCReport", "IOCCalendar", "IOCHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

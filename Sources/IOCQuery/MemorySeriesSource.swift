@@ -12,12 +12,18 @@ public final class MemorySeriesSource: SeriesSource {
     /// Adds samples to a series (kept in time order; a sample at an existing time replaces it).
     public func add(_ labels: Labels, _ samples: [Sample]) {
         if series[labels] == nil { byName[labels.metric ?? "", default: []].append(labels) }
-        var all = series[labels, default: []]
+        var all = series.removeValue(forKey: labels) ?? []
         for sample in samples {
-            all.removeAll { $0.timestamp == sample.timestamp }
-            all.append(sample)
+            // Samples mostly come in time order: appended; otherwise put in place.
+            if let last = all.last, last.timestamp >= sample.timestamp {
+                all.removeAll { $0.timestamp == sample.timestamp }
+                let index = all.firstIndex { $0.timestamp > sample.timestamp } ?? all.endIndex
+                all.insert(sample, at: index)
+            } else {
+                all.append(sample)
+            }
         }
-        series[labels] = all.sorted { $0.timestamp < $1.timestamp }
+        series[labels] = all
     }
 
     public func clear() {
@@ -34,7 +40,9 @@ public final class MemorySeriesSource: SeriesSource {
         }
         return candidates.compactMap { labels in
             guard matchers.allSatisfy({ $0.matches(labels) }), let samples = series[labels] else { return nil }
-            return Series(labels: labels, samples: samples.filter { $0.timestamp >= start && $0.timestamp <= end })
+            let first = samples.partitioningIndex { $0.timestamp >= start }
+            let past = samples.partitioningIndex { $0.timestamp > end }
+            return Series(labels: labels, samples: first < past ? Array(samples[first..<past]) : [])
         }
         .sorted { $0.labels < $1.labels }
     }

@@ -78,7 +78,11 @@ public final class SimulatedWorld: Sendable {
             "{\"status\":\"\(status)\",\"province\":\"\(province.name)\",\"province_code\":\"\(province.code)\","
                 + "\"service\":\"\(service.name)\"}"
         }
-        let latency = self.latency(base: scenario.slow[key] ?? service.baseLatencyMilliseconds, &random)
+        // A slow endpoint is slow every time (within 10 %), not slow on average with spikes past the
+        // probes' timeout: the scenario means "slow", and a timeout would make it "down" by chance.
+        let latency =
+            scenario.slow[key].map { $0 * 9 / 10 + Int(random.next() % UInt64(max(1, $0 / 5))) }
+            ?? self.latency(base: service.baseLatencyMilliseconds, &random)
         let now = clock()
         for outage in scenario.outages where outage.endpoint == key && outage.isActive(at: now) {
             switch outage.kind {
@@ -123,7 +127,7 @@ public final class SimulatedWorld: Sendable {
     }
 
     /// A probe file (`probes/*.yaml`) for every health endpoint and both feeds, pointed at `baseURL`.
-    public func probeFile(baseURL: String, interval: String = "5s", timeout: String = "2s") -> String {
+    public func probeFile(baseURL: String, interval: String = "5s", timeout: String = "4s") -> String {
         var text = "# Probes for the IOC simulator at \(baseURL), written by `ioc simulate`.\ngroups:\n"
         for province in provinces {
             text += "  - name: \(province.slug)\n"

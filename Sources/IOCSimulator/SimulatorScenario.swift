@@ -103,7 +103,9 @@ public struct SimulatorScenario: Sendable {
         var pool = endpoints
         func pick() -> String { pool.remove(at: Int(random.next() % UInt64(pool.count))) }
         scenario.failing = [pick()]
-        scenario.slow = [pick(): 1500 + Int(random.next() % 1500), pick(): 1000 + Int(random.next() % 1000)]
+        // One slower than the 2 s of `ServiceSlow` (an alert), one slow but within it (no alert); both
+        // well inside the probes' 4 s timeout.
+        scenario.slow = [pick(): 2500 + Int(random.next() % 800), pick(): 800 + Int(random.next() % 800)]
         let minute: Int64 = 60_000
         scenario.outages = (0..<3).map { _ in
             SimulatedOutage(
