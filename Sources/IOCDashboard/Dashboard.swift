@@ -16,6 +16,8 @@ public struct Dashboard: Sendable {
     public var selected: String?
     /// Where the figures come from instead of the store (`--source`), when set.
     public var remote: (@Sendable () throws -> any DashboardBackend)?
+    /// Values of the dashboards' variables to start with (`--var province=Huế`).
+    public var values: [String: String] = [:]
     /// What the header names as the data's source.
     public var sourceName: String { remoteName ?? storePath }
     public var remoteName: String?
@@ -34,7 +36,7 @@ public struct Dashboard: Sendable {
         -> String
     {
         var reader: StoreReader?
-        var screens = dashboards.map { DashboardScreen(dashboard: $0, source: sourceName) }
+        var screens = dashboards.map { DashboardScreen(dashboard: $0, source: sourceName, values: values) }
         let index = selected.flatMap { name in dashboards.firstIndex { $0.name == name } } ?? 0
         let canvas =
             screens.isEmpty
@@ -59,6 +61,7 @@ public struct Dashboard: Sendable {
             screen.draw([], newest: nil, now: now, into: &canvas)
             return canvas
         }
+        screen.loadVariables(from: reader, now: now)
         let data = screen.load(from: reader, now: now)
         let silences = ((try? reader.silences()) ?? []).filter {
             $0.isActive(at: now)
@@ -157,7 +160,8 @@ public struct Dashboard: Sendable {
         throws(DashboardError)
     {
         var app = DashboardApp(
-            screens: dashboards.map { DashboardScreen(dashboard: $0, source: sourceName) }, selected: selected)
+            screens: dashboards.map { DashboardScreen(dashboard: $0, source: sourceName, values: values) },
+            selected: selected)
         var reader: StoreReader?
         var freshness = Freshness(newest: nil)
         var silences: [Silence] = []
@@ -175,6 +179,7 @@ public struct Dashboard: Sendable {
                 if let reader = backend(&reader) {
                     silences = ((try? reader.silences()) ?? [])
                         .filter { $0.isActive(at: now) }
+                    app.shown.loadVariables(from: reader, now: now)
                     nextPanel = app.shown.refresh(
                         &app.data, loadedAt: &loadedAt, from: reader, now: now, silences: silences)
                     app.followSelection()

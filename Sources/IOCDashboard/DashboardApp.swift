@@ -131,6 +131,8 @@ public struct DashboardApp: Sendable {
         case .character("p"):
             shown.paused.toggle()
             return [.redraw]
+        case .character("z"), .character("v"), .character("V"):
+            return view(key)
         case .character("o"):
             // A table's order: largest or smallest first.
             let (row, panel) = shown.focus
@@ -138,7 +140,7 @@ public struct DashboardApp: Sendable {
                 message = "o sorts a table: move to one first"
                 return [.redraw]
             }
-            shown.dashboard.rows[row].panels[panel].ascending.toggle()
+            shown.toggleOrder(row: row, panel: panel)
             shown.selection = nil
         case .character("t"):
             let index = DashboardApp.ranges.firstIndex(of: shown.timeRange) ?? 0
@@ -149,6 +151,10 @@ public struct DashboardApp: Sendable {
             current = (current + (key == .tab ? 1 : screens.count - 1)) % max(1, screens.count)
             return [.refresh]
         case .escape:
+            if shown.zoomed {
+                shown.zoomed = false
+                return [.redraw]
+            }
             if details != nil {
                 details = nil
                 return [.refresh]
@@ -185,6 +191,19 @@ public struct DashboardApp: Sendable {
         default: return []
         }
         return [.redraw]
+    }
+
+    /// `z` zooms the focused panel (or opens one that did not fit); `v`/`V` step the variable.
+    private mutating func view(_ key: Key) -> [Action] {
+        if key == .character("z") {
+            shown.zoomed.toggle()
+            return [.redraw]
+        }
+        guard shown.cycleVariable(by: key == .character("v") ? 1 : -1) else {
+            message = "this dashboard has no variable to change"
+            return [.redraw]
+        }
+        return [.refresh]
     }
 
     /// (row, panel) of every panel, in reading order.
@@ -323,7 +342,12 @@ public struct DashboardApp: Sendable {
                         panel(
                             "Lỗi gần nhất / Last failure reason", .table, "probe_failed_due_to{\(selector)} == 1",
                             legend: "{{service}} {{reason}}"),
-                        panel("Cảnh báo / Alerts", .alerts, nil),
+                        {
+                            var alerts = panel("Cảnh báo / Alerts", .alerts, nil)
+                            // Only the alerts of what was drilled into.
+                            alerts.matchers = [try? LabelMatcher(label, .equal, value)].compactMap { $0 }
+                            return alerts
+                        }(),
                     ]),
             ], timeRange: .seconds(3_600), file: "(details)")
     }
@@ -371,6 +395,9 @@ public struct DashboardApp: Sendable {
         "t          time range: 15m 1h 6h 24h 7d 30d",
         "a          the alert list",
         "s          silence the selected alert",
+        "v V        next / previous value (province)",
+        "z          zoom the panel; opens one that",
+        "           did not fit (Esc back)",
         "o          sort a table the other way",
         "p          pause / resume",
         "q Ctrl-C   quit        Ctrl-L redraw",

@@ -52,6 +52,8 @@ public struct DashboardFile: Sendable {
     public struct Column: Sendable {
         public var title: String
         public var query: Query
+        /// The query as written, with any `$variable` in it.
+        public var queryText: String
         public var unit: Unit
         public var text: String?
         public var thresholds: [Threshold]
@@ -86,6 +88,13 @@ public struct DashboardFile: Sendable {
         /// How often the panel's query runs again; charts, whose range queries cost the most and
         /// whose picture hardly moves in a second, every 15 s unless told.
         public var refresh: Duration? = nil
+        /// The query as written, with any `$variable` in it.
+        public var queryText: String? = nil
+        /// For alert lists and logs: only alerts whose labels match (`matchers: ['province="$province"']`).
+        public var matchers: [LabelMatcher]? = nil
+        public var matchersText: String? = nil
+        /// Why the panel cannot show anything (a query that does not parse with a variable's value).
+        public var problem: String? = nil
 
         var refreshInterval: Duration {
             refresh ?? (widget == .lineChart || widget == .sparkline ? .seconds(15) : .seconds(1))
@@ -102,6 +111,8 @@ public struct DashboardFile: Sendable {
     public var timeRange: Duration
     public var rows: [Row]
     public var file: String
+    /// Variables (`$province`) the queries, matchers and titles are written with.
+    public var variables: [Variable] = []
 
     init(name: String, title: String, rows: [Row], timeRange: Duration, file: String) {
         self.name = name
@@ -120,14 +131,17 @@ public struct DashboardFile: Sendable {
 
     public init(from root: ConfigNode, file: String) throws(ConfigError) {
         self.file = file
-        let top = try root.mapping(of: "a dashboard", allowedKeys: ["name", "title", "time_range", "rows"])
+        let top = try root.mapping(
+            of: "a dashboard", allowedKeys: ["name", "title", "time_range", "variables", "rows"])
         let nameNode = try top.required("name")
         name = try nameNode.string("the dashboard's name")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw nameNode.error("a dashboard's name is letters, digits, '-' and '_', like overview or province-hue")
+            throw nameNode.error("a dashboard's name is letters, digits, '-' and '_', like overview or province")
         }
         title = try top["title"]?.string("'title'") ?? name
         timeRange = try top["time_range"]?.duration("'time_range'") ?? .seconds(3_600)
+        variables = try Self.variables(top["variables"])
+        let placeholders = Dictionary(variables.map { ($0.name, "x") }, uniquingKeysWith: { first, _ in first })
         rows = []
         for rowNode in try top.required("rows").sequence(of: "'rows'") {
             let row = try rowNode.mapping(of: "a row", allowedKeys: ["height", "panels"])
@@ -135,7 +149,7 @@ public struct DashboardFile: Sendable {
             guard (1...100).contains(height) else { throw rowNode.error("'height' is relative: 1 to 100") }
             var panels: [Panel] = []
             for panelNode in try row.required("panels").sequence(of: "'panels'") {
-                panels.append(try DashboardFile.panel(panelNode))
+                panels.append(try DashboardFile.panel(panelNode, placeholders: placeholders))
             }
             guard !panels.isEmpty else { throw rowNode.error("a row needs at least one panel") }
             rows.append(Row(height: height, panels: panels))
@@ -143,12 +157,13 @@ public struct DashboardFile: Sendable {
         guard !rows.isEmpty else { throw root.error("a dashboard needs at least one row") }
     }
 
-    private static func panel(_ node: ConfigNode) throws(ConfigError) -> Panel {
+    /// A panel; its queries and matchers are checked with `placeholders` for the variables.
+    private static func panel(_ node: ConfigNode, placeholders: [String: String]) throws(ConfigError) -> Panel {
         let fields = try node.mapping(
             of: "a panel",
             allowedKeys: [
                 "title", "width", "widget", "query", "unit", "legend", "thresholds", "rows_label", "columns_label",
-                "sort", "limit", "min", "max", "text", "refresh", "value_title", "columns", "join_on",
+                "sort", "limit", "min", "max", "text", "refresh", "value_title", "columns", "join_on", "matchers",
             ])
         var refresh: Duration?
         if let refreshNode = fields["refresh"] {
@@ -166,7 +181,7 @@ public struct DashboardFile: Sendable {
         }
         var query: Query?
         if let queryNode = fields["query"] {
-            query = try Self.query(queryNode)
+            query = try Self.query(queryNode, placeholders: placeholders)
         } else if widget != .alerts && widget != .text && widget != .log {
             throw node.error("a \(widgetName) panel needs a 'query'")
         }
@@ -189,7 +204,8 @@ public struct DashboardFile: Sendable {
             }
             return value
         }
-        let columns = try Self.columns(fields["columns"], widget: widget)
+        let columns = try Self.columns(fields["columns"], widget: widget, placeholders: placeholders)
+        let (matchersText, matchers) = try Self.matchers(fields["matchers"], widget: widget, placeholders: placeholders)
         let joinOn = try fields["join_on"]?.sequence(of: "'join_on'").map { item throws(ConfigError) in
             try item.string("a label name")
         }
@@ -203,11 +219,33 @@ public struct DashboardFile: Sendable {
         panel.valueTitle = try fields["value_title"]?.string("'value_title'") ?? "VALUE"
         panel.columns = columns
         panel.joinOn = joinOn
+        panel.queryText = try fields["query"]?.string("'query'")
+        panel.matchersText = matchersText
+        panel.matchers = matchers
         return panel
     }
 
-    private static func query(_ node: ConfigNode) throws(ConfigError) -> Query {
-        let text = try node.string("'query'")
+    /// An alert list's or log's `matchers`: as written, and parsed with the placeholders.
+    private static func matchers(_ node: ConfigNode?, widget: Widget, placeholders: [String: String])
+        throws(ConfigError) -> (String?, [LabelMatcher]?)
+    {
+        guard let node else { return (nil, nil) }
+        guard widget == .alerts || widget == .log else {
+            throw node.error("only an alerts or log panel has 'matchers'; a query selects the others' series")
+        }
+        let texts = try node.sequence(of: "'matchers'").map { item throws(ConfigError) in
+            try item.string("a matcher")
+        }
+        let text = texts.joined(separator: ",")
+        do {
+            return (text, try Selector(parsing: "{" + substitute(text, placeholders) + "}").matchers)
+        } catch {
+            throw node.error("'matchers' are texts like province=\"Huế\": \(error)")
+        }
+    }
+
+    private static func query(_ node: ConfigNode, placeholders: [String: String]) throws(ConfigError) -> Query {
+        let text = substitute(try node.string("'query'"), placeholders, escape: promQLString)
         do {
             return try Query(parsing: text)
         } catch {
@@ -216,15 +254,20 @@ public struct DashboardFile: Sendable {
     }
 
     /// A table's further columns.
-    private static func columns(_ node: ConfigNode?, widget: Widget) throws(ConfigError) -> [Column] {
+    private static func columns(_ node: ConfigNode?, widget: Widget, placeholders: [String: String])
+        throws(ConfigError) -> [Column]
+    {
         var columns: [Column] = []
         for item in try node?.sequence(of: "'columns'") ?? [] {
             guard widget == .table else { throw item.error("only a table has 'columns'") }
             let column = try item.mapping(
                 of: "a column", allowedKeys: ["title", "query", "unit", "text", "thresholds"])
+            let queryNode = try column.required("query")
             columns.append(
                 Column(
-                    title: try column["title"]?.string("'title'") ?? "", query: try query(try column.required("query")),
+                    title: try column["title"]?.string("'title'") ?? "",
+                    query: try query(queryNode, placeholders: placeholders),
+                    queryText: try queryNode.string("'query'"),
                     unit: try unit(column["unit"]), text: try column["text"]?.string("'text'"),
                     thresholds: try thresholds(column["thresholds"])))
         }

@@ -6,7 +6,15 @@ public import IOCStore
 /// One frame of a dashboard from a file: a header (title, time, data source, how old the newest data
 /// is), a banner when the daemon has stopped writing, the rows of panels, and a line of keys.
 public struct DashboardScreen: Sendable {
-    public var dashboard: DashboardFile
+    /// The dashboard shown: `template` with the variables' values put in.
+    public private(set) var dashboard: DashboardFile
+    /// The dashboard as its file wrote it, with `$variables`.
+    public private(set) var template: DashboardFile
+    /// Each variable's value, and the values it can take (from the data, Vietnamese alphabetical order).
+    public private(set) var values: [String: String] = [:]
+    public private(set) var options: [String: [String]] = [:]
+    /// The focused panel drawn over the whole screen (`z`).
+    public var zoomed = false
     public var source: String
     /// The time range of charts (`t` changes it); the dashboard's own by default.
     public var timeRange: Duration
@@ -26,10 +34,55 @@ public struct DashboardScreen: Sendable {
     private var foldedFilter = ""
     public var paused = false
 
-    public init(dashboard: DashboardFile, source: String) {
-        self.dashboard = dashboard
+    public init(dashboard: DashboardFile, source: String, values: [String: String] = [:]) {
+        self.template = dashboard
         self.source = source
+        self.values = values
+        self.dashboard = dashboard.resolved(values)
         timeRange = dashboard.timeRange
+    }
+
+    /// Reads the values each variable can take; a variable without a value (or whose value is gone
+    /// from the data) takes its default, else the first value.
+    public mutating func loadVariables(from backend: any DashboardBackend, now: Int64) {
+        guard !template.variables.isEmpty else { return }
+        var changed = false
+        for variable in template.variables {
+            guard let query = variable.valuesQuery,
+                case .vector(let elements)? = try? backend.instant(query, at: now)
+            else { continue }
+            let found = TextFolding.sortedAlphabetically(Set(elements.compactMap { $0.labels[variable.label] }))
+            options[variable.name] = found
+            if let value = values[variable.name], found.contains(value) || found.isEmpty { continue }
+            guard let chosen = variable.defaultValue.flatMap({ found.contains($0) ? $0 : nil }) ?? found.first,
+                chosen != values[variable.name]
+            else { continue }
+            values[variable.name] = chosen
+            changed = true
+        }
+        if changed { dashboard = template.resolved(values) }
+    }
+
+    /// The first variable's next (or previous) value: `v` and `V`.
+    public mutating func cycleVariable(by step: Int) -> Bool {
+        guard let variable = template.variables.first, let choices = options[variable.name], !choices.isEmpty else {
+            return false
+        }
+        let index = values[variable.name].flatMap { choices.firstIndex(of: $0) } ?? -step
+        values[variable.name] = choices[((index + step) % choices.count + choices.count) % choices.count]
+        let order = dashboard.rows.map { $0.panels.map(\.ascending) }
+        dashboard = template.resolved(values)
+        // What the operator changed (a table's order) stays.
+        for (row, panels) in order.enumerated() {
+            for (index, ascending) in panels.enumerated() { dashboard.rows[row].panels[index].ascending = ascending }
+        }
+        selection = nil
+        return true
+    }
+
+    /// A table's order, largest or smallest first (`o`).
+    public mutating func toggleOrder(row: Int, panel: Int) {
+        dashboard.rows[row].panels[panel].ascending.toggle()
     }
 
     /// The data of every panel at `now`, read through `reader`.
@@ -77,18 +130,23 @@ public struct DashboardScreen: Sendable {
     private func load(
         _ panel: DashboardFile.Panel, from reader: any DashboardBackend, now: Int64, silences: [Silence]
     ) -> PanelData {
+        if let problem = panel.problem { return .failure(problem) }
+        // An alert list or log shows the alerts its matchers scope it to (a province's own).
+        let inScope = { (labels: Labels) in panel.matchers?.allSatisfy { $0.matches(labels) } ?? true }
         switch panel.widget {
         case .text: return .text(panel.text)
         case .log:
             let entries = ((try? reader.alertHistory(through: now, limit: 200)) ?? []).reversed()
             return .log(
-                entries.filter { matchesFilter($0.labels) }.map { entry in
+                entries.filter { inScope($0.labels) && matchesFilter($0.labels) }.map { entry in
                     LogLine(
                         time: entry.time, change: entry.kind, labels: entry.labels,
                         summary: entry.annotations["summary"] ?? "")
                 })
         case .alerts:
-            let alerts = ((try? reader.alerts()) ?? []).filter { $0.state != .inactive && matchesFilter($0.labels) }
+            let alerts = ((try? reader.alerts()) ?? []).filter {
+                $0.state != .inactive && inScope($0.labels) && matchesFilter($0.labels)
+            }
             return .alerts(
                 alerts.map { alert in
                     AlertRow(
@@ -156,18 +214,10 @@ public struct DashboardScreen: Sendable {
         let newest = freshness.newest
         let width = canvas.width
         let height = canvas.height
-        canvas.fill(row: 0, style: CellStyle(reverse: true))
-        let age = newest.map { UnitFormat.age(now - $0) } ?? "no data"
-        var header = " \(dashboard.title)  ·  \(UnitFormat.clock(now)) (UTC+7)  ·  \(timeRange.prometheusString)"
-        if paused { header += "  ·  PAUSED" }
-        if !filter.isEmpty { header += "  ·  /\(filter)" }
-        canvas.write(header, x: 0, y: 0, style: CellStyle(bold: true, reverse: true), maxWidth: width)
-        let right = "newest \(age) · \(source) "
-        if TerminalText.width(of: header) + TerminalText.width(of: right) < width {
-            canvas.write(right, x: width - TerminalText.width(of: right), y: 0, style: CellStyle(reverse: true))
-        }
+        drawHeader(newest: newest, now: now, into: &canvas)
         var top = 1
         if newest.map({ now - $0 > freshness.stoppedAfter }) ?? true {
+            let age = newest.map { UnitFormat.age(now - $0) } ?? "no data"
             let banner =
                 newest == nil
                 ? " No data yet: is iocd running and writing \(source)? "
@@ -177,33 +227,90 @@ public struct DashboardScreen: Sendable {
                 banner, x: 0, y: 1, style: CellStyle(foreground: .white, background: .red, bold: true), maxWidth: width)
             top = 2
         }
-        let footer =
-            " ←↑↓→ hjkl move · Tab dashboards · Enter details · / filter · t range · s silence · a alerts · p pause · ? help · q quit"
-        canvas.write(footer, x: 0, y: height - 1, style: CellStyle(dim: true), maxWidth: width)
+        let footer = DashboardScreen.footers(variables: !template.variables.isEmpty).first {
+            TerminalText.width(of: $0) <= width
+        }
+        canvas.write(footer ?? " ? help · q quit", x: 0, y: height - 1, style: CellStyle(dim: true), maxWidth: width)
+        let layout = self.layout(width: width, height: height, top: top)
+        for placement in layout.placed {
+            let panel = dashboard.rows[placement.row].panels[placement.panel]
+            let focused = focus.row == placement.row && focus.panel == placement.panel
+            Widgets.box(panel.title, in: placement.rect, on: &canvas, focused: focused)
+            let panelData =
+                placement.row < data.count && placement.panel < data[placement.row].count
+                ? data[placement.row][placement.panel] : .failure("not loaded")
+            drawPanel(
+                panel, panelData, now: now, selection: focused ? selection : nil, in: placement.rect.inner, on: &canvas,
+                silenced: silenced, staleAfter: freshness.staleAfter)
+        }
+        if let line = layout.collapsedLine {
+            drawCollapsed(layout.collapsed, in: line, on: &canvas)
+        }
+    }
+
+    /// Where the panels go at this size (the focused one alone when zoomed).
+    func layout(width: Int, height: Int, top: Int) -> Layout {
         let area = Rect(x: 0, y: top, width: width, height: height - top - 1)
-        let totalHeight = dashboard.rows.reduce(0) { $0 + $1.height }
-        var y = area.y
-        for (rowIndex, row) in dashboard.rows.enumerated() {
-            let rowHeight =
-                rowIndex == dashboard.rows.count - 1
-                ? area.y + area.height - y : area.height * row.height / max(1, totalHeight)
-            let totalWidth = row.panels.reduce(0) { $0 + $1.width }
-            var x = 0
-            for (panelIndex, panel) in row.panels.enumerated() {
-                let panelWidth =
-                    panelIndex == row.panels.count - 1 ? width - x : width * panel.width / max(1, totalWidth)
-                let rect = Rect(x: x, y: y, width: panelWidth, height: rowHeight)
-                let focused = focus.row == rowIndex && focus.panel == panelIndex
-                Widgets.box(panel.title, in: rect, on: &canvas, focused: focused)
-                let panelData =
-                    rowIndex < data.count && panelIndex < data[rowIndex].count
-                    ? data[rowIndex][panelIndex] : .failure("not loaded")
-                drawPanel(
-                    panel, panelData, now: now, selection: focused ? selection : nil, in: rect.inner, on: &canvas,
-                    silenced: silenced, staleAfter: freshness.staleAfter)
-                x += panelWidth
+        return Layout(dashboard, in: area, zoomed: zoomed ? focus : nil)
+    }
+
+    /// The header: title, variables, time, range, state, and on the right how old the newest data
+    /// is and where it comes from (the age kept, the source left out, when the line is short).
+    private func drawHeader(newest: Int64?, now: Int64, into canvas: inout Canvas) {
+        let width = canvas.width
+        canvas.fill(row: 0, style: CellStyle(reverse: true))
+        var header = " \(dashboard.title)"
+        for variable in template.variables {
+            header += "  ·  \(variable.name): \(values[variable.name] ?? "–")"
+        }
+        header += "  ·  \(UnitFormat.clock(now)) (UTC+7)  ·  \(timeRange.prometheusString)"
+        if paused { header += "  ·  PAUSED" }
+        if zoomed { header += "  ·  ZOOM" }
+        if !filter.isEmpty { header += "  ·  /\(filter)" }
+        let age = "newest " + (newest.map { UnitFormat.age(now - $0) } ?? "none")
+        let right = [age + " · " + source + " ", age + " "].first {
+            TerminalText.width(of: header) + TerminalText.width(of: $0) < width
+        }
+        let headerRoom = width - (right.map { TerminalText.width(of: $0) } ?? 0)
+        canvas.write(header, x: 0, y: 0, style: CellStyle(bold: true, reverse: true), maxWidth: headerRoom)
+        if let right {
+            canvas.write(right, x: width - TerminalText.width(of: right), y: 0, style: CellStyle(reverse: true))
+        } else if TerminalText.width(of: header) > width {
+            // Too narrow for both: the age matters more than the end of the title.
+            canvas.write(
+                " " + age + " ", x: max(0, width - TerminalText.width(of: age) - 2), y: 0,
+                style: CellStyle(reverse: true))
+        }
+    }
+
+    /// The keys line, longest first: the first that fits is shown.
+    static func footers(variables: Bool) -> [String] {
+        let variable = variables ? " · v next" : ""
+        return [
+            " ←↑↓→ hjkl move · Tab dashboards · Enter details · / filter · t range · s silence · a alerts\(variable)"
+                + " · z zoom · p pause · ? help · q quit",
+            " hjkl · Tab next · Enter details · / filter · a alerts\(variable) · z zoom · ? help · q quit",
+            " hjkl · Tab · Enter · / filter\(variable) · z zoom · ? help · q quit",
+        ]
+    }
+
+    /// The line naming the panels that did not fit; the focused one stands out.
+    private func drawCollapsed(_ panels: [(row: Int, panel: Int)], in line: Rect, on canvas: inout Canvas) {
+        var x = canvas.write(
+            "▸ \(panels.count) more: ", x: line.x, y: line.y, style: CellStyle(dim: true), maxWidth: line.width)
+        for (index, item) in panels.enumerated() {
+            let title = Widgets.shortTitle(dashboard.rows[item.row].panels[item.panel].title)
+            let focused = focus.row == item.row && focus.panel == item.panel
+            if index > 0 {
+                x = canvas.write(" · ", x: x, y: line.y, style: CellStyle(dim: true), maxWidth: line.x + line.width - x)
             }
-            y += rowHeight
+            x = canvas.write(
+                title, x: x, y: line.y, style: CellStyle(foreground: focused ? .cyan : nil, reverse: focused),
+                maxWidth: max(0, line.x + line.width - x))
+        }
+        let hint = "  (l/h to one, z opens it)"
+        if x + TerminalText.width(of: hint) <= line.x + line.width {
+            canvas.write(hint, x: x, y: line.y, style: CellStyle(dim: true))
         }
     }
 

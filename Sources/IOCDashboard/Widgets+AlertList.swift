@@ -15,33 +15,58 @@ extension Widgets {
         let room = rect.height - 1
         let shown = alerts.count > room ? max(0, room - 1) : room
         for (index, alert) in alerts.prefix(shown).enumerated() {
-            let y = rect.y + 1 + index
-            let firing = alert.state == .firing
-            let stateText = alert.silenced ? "MUTED " : (firing ? "FIRING" : "PEND  ")
-            let style =
-                alert.silenced
-                ? CellStyle(foreground: .blue) : CellStyle(foreground: firing ? .red : .yellow, bold: firing)
-            let end = rect.x + rect.width
-            var x = canvas.write(
-                stateText, x: rect.x, y: y, style: selection == index ? CellStyle(reverse: true) : style,
-                maxWidth: end - rect.x)
-            x = canvas.write(
-                " " + TerminalText.pad(UnitFormat.age(now - alert.activeAt), to: 6, alignRight: true), x: x, y: y,
-                style: CellStyle(dim: true), maxWidth: max(0, end - x))
-            let severity = alert.labels["severity"] ?? ""
-            x = canvas.write(" " + TerminalText.pad(severity, to: 8), x: x, y: y, maxWidth: max(0, end - x))
-            let place = [alert.labels["province"], alert.labels["service"]].compactMap { $0 }.joined(separator: "/")
-            x = canvas.write(
-                " " + (alert.labels["alertname"] ?? ""), x: x, y: y, style: CellStyle(bold: true),
-                maxWidth: max(0, end - x))
-            canvas.write(
-                " " + (place.isEmpty ? "" : place + " ") + alert.summary, x: x, y: y, maxWidth: max(0, end - x))
+            alertLine(alert, now: now, selected: selection == index, y: rect.y + 1 + index, in: rect, on: &canvas)
         }
         if alerts.count > shown && room > 0 {
             canvas.write(
                 "+\(alerts.count - shown) more (ioc alerts)", x: rect.x, y: rect.y + room,
                 style: CellStyle(dim: true), maxWidth: rect.width)
         }
+    }
+
+    /// One alert: state, age, severity, name, place (province/service), summary. A narrow panel
+    /// (under 60 columns) puts the place right after the state and leaves the severity to the colour
+    /// and the counts line: where it is matters more than how it is worded.
+    static func alertLine(
+        _ alert: AlertRow, now: Int64, selected: Bool, y: Int, in rect: Rect, on canvas: inout Canvas
+    ) {
+        let firing = alert.state == .firing
+        let narrow = rect.width < 60
+        let stateText =
+            narrow
+            ? (alert.silenced ? "MUTE" : (firing ? "FIRE" : "PEND"))
+            : (alert.silenced ? "MUTED " : (firing ? "FIRING" : "PEND  "))
+        let severity = alert.labels["severity"] ?? ""
+        let style =
+            alert.silenced
+            ? CellStyle(foreground: .blue)
+            : CellStyle(
+                foreground: firing ? (severity == "critical" || !narrow ? .red : .yellow) : .yellow, bold: firing)
+        let end = rect.x + rect.width
+        var x = canvas.write(
+            stateText, x: rect.x, y: y, style: selected ? CellStyle(reverse: true) : style, maxWidth: rect.width)
+        let place = [
+            alert.labels["province"] ?? alert.labels["platform"], alert.labels["service"] ?? alert.labels["peer"],
+        ]
+        .compactMap { $0 }.joined(separator: "/")
+        let age = UnitFormat.age(now - alert.activeAt)
+        if narrow {
+            if !place.isEmpty {
+                x = canvas.write(" " + place, x: x, y: y, style: CellStyle(bold: true), maxWidth: max(0, end - x))
+            }
+            x = canvas.write(" " + (alert.labels["alertname"] ?? ""), x: x, y: y, maxWidth: max(0, end - x))
+            x = canvas.write(" " + age, x: x, y: y, style: CellStyle(dim: true), maxWidth: max(0, end - x))
+            canvas.write(" " + alert.summary, x: x, y: y, style: CellStyle(dim: true), maxWidth: max(0, end - x))
+            return
+        }
+        x = canvas.write(
+            " " + TerminalText.pad(age, to: 6, alignRight: true), x: x, y: y, style: CellStyle(dim: true),
+            maxWidth: max(0, end - x))
+        x = canvas.write(" " + TerminalText.pad(severity, to: 8), x: x, y: y, maxWidth: max(0, end - x))
+        x = canvas.write(
+            " " + (alert.labels["alertname"] ?? ""), x: x, y: y, style: CellStyle(bold: true), maxWidth: max(0, end - x)
+        )
+        canvas.write(" " + (place.isEmpty ? "" : place + " ") + alert.summary, x: x, y: y, maxWidth: max(0, end - x))
     }
 
     /// `2 critical · 26 warning · 1 muted · 3 pending`: the firing alerts by severity, then the

@@ -10,7 +10,11 @@ extension Widgets {
         on canvas: inout Canvas
     ) {
         let rowNames = rowOrder(elements, panel: panel)
-        let columnNames = Set(elements.compactMap { $0.labels[panel.columnsLabel] }).sorted()
+        // Columns of the series that have a row: a national platform (no province) adds no empty
+        // "portal" column to the provinces' grid.
+        let columnNames = Set(
+            elements.compactMap { $0.labels[panel.rowsLabel] == nil ? nil : $0.labels[panel.columnsLabel] }
+        ).sorted()
         guard !rowNames.isEmpty, rect.height >= 2 else {
             canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
@@ -26,11 +30,19 @@ extension Widgets {
         }
         let headerWidth = min(max(8, rect.width / 4), rowNames.map { TerminalText.width(of: $0) }.max() ?? 8)
         let cellWidth = max(2, min(9, (rect.width - headerWidth - 1) / max(1, columnNames.count)))
-        let shownColumns = min(columnNames.count, max(0, (rect.width - headerWidth - 1) / cellWidth))
+        var shownColumns = min(columnNames.count, max(0, (rect.width - headerWidth - 1) / cellWidth))
+        // Columns that do not fit are said, not silently left out: the last one shown gives way to "+N".
+        if shownColumns < columnNames.count && shownColumns > 0 { shownColumns -= 1 }
         for (index, column) in columnNames.prefix(shownColumns).enumerated() {
             canvas.write(
                 column, x: rect.x + headerWidth + 1 + index * cellWidth, y: rect.y, style: CellStyle(dim: true),
                 maxWidth: cellWidth - 1)
+        }
+        if shownColumns < columnNames.count {
+            canvas.write(
+                "+\(columnNames.count - shownColumns)", x: rect.x + headerWidth + 1 + shownColumns * cellWidth,
+                y: rect.y, style: CellStyle(foreground: .yellow),
+                maxWidth: max(0, rect.x + rect.width - (rect.x + headerWidth + 1 + shownColumns * cellWidth)))
         }
         let visible = rect.height - 1
         let first = selection.map { max(0, min($0 - visible / 2, rowNames.count - visible)) } ?? 0
@@ -53,7 +65,8 @@ extension Widgets {
         }
         // Which rows are shown, where the column headings leave room.
         let range = "\(first + 1)-\(min(rowNames.count, first + visible))/\(rowNames.count)"
-        let headingsEnd = rect.x + headerWidth + 1 + shownColumns * cellWidth
+        let headingsEnd =
+            rect.x + headerWidth + 1 + shownColumns * cellWidth + (shownColumns < columnNames.count ? 4 : 0)
         if rowNames.count > visible && headingsEnd + TerminalText.width(of: range) < rect.x + rect.width {
             canvas.write(
                 range, x: rect.x + rect.width - TerminalText.width(of: range), y: rect.y, style: CellStyle(dim: true))

@@ -40,13 +40,22 @@ extension Widgets {
                 TerminalText.width(of: column.title),
                 column.cells.map { TerminalText.width(of: $0?.text ?? "–") }.max() ?? 0)
         }
-        // The name gets at least 10 cells; columns beyond what fits are dropped.
+        // The name gets at least 10 cells; columns beyond what fits are left out, and the heading
+        // says how many ("+2"), with room kept for saying so.
         var shown = 0
         var used = rankWidth + 10
         while shown < built.count && used + widths[shown] + 1 <= rect.width {
             used += widths[shown] + 1
             shown += 1
         }
+        let hidden = built.count - shown
+        let marker = hidden > 0 ? "+\(hidden)" : ""
+        while shown > 0 && hidden > 0 && used + marker.count + 1 > rect.width {
+            shown -= 1
+            used -= widths[shown] + 1
+        }
+        let markerText = built.count - shown > 0 ? "+\(built.count - shown)" : ""
+        if !markerText.isEmpty { used += markerText.count + 1 }
         let nameWidth = rect.width - (used - 10) - rankWidth
         canvas.write("#", x: rect.x, y: rect.y, style: CellStyle(dim: true))
         canvas.write("NAME", x: rect.x + rankWidth, y: rect.y, style: CellStyle(dim: true), maxWidth: nameWidth)
@@ -60,6 +69,9 @@ extension Widgets {
                 y: rect.y,
                 style: CellStyle(dim: true), maxWidth: widths[index])
             x += widths[index]
+        }
+        if !markerText.isEmpty {
+            canvas.write(markerText, x: x + 1, y: rect.y, style: CellStyle(foreground: .yellow))
         }
         for (row, element) in sorted.enumerated() {
             let y = rect.y + 1 + row

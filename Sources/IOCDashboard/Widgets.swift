@@ -101,8 +101,17 @@ public enum Widgets {
         }
         canvas.write("└" + horizontal + "┘", x: rect.x, y: rect.y + rect.height - 1, style: style)
         if !title.isEmpty {
-            canvas.write(" \(title) ", x: rect.x + 2, y: rect.y, style: CellStyle(bold: true), maxWidth: rect.width - 4)
+            // A bilingual title that does not fit keeps its first language whole rather than both cut.
+            let room = rect.width - 4
+            let shown = TerminalText.width(of: " \(title) ") <= room ? title : shortTitle(title)
+            canvas.write(" \(shown) ", x: rect.x + 2, y: rect.y, style: CellStyle(bold: true), maxWidth: room)
         }
+    }
+
+    /// `Sẵn sàng / Available now` → `Sẵn sàng`: the Vietnamese part of a bilingual title.
+    static func shortTitle(_ title: String) -> String {
+        guard let slash = title.range(of: " / ") else { return title }
+        return String(title[..<slash.lowerBound])
     }
 
     static func color(for value: Double, thresholds: [DashboardFile.Threshold], fallback: TerminalColor? = .green)

@@ -13,8 +13,9 @@ struct DashboardCommand: ParsableCommand {
         discussion: """
             Dashboards come from --dashboards, else from the dashboard_files of iocd.yaml (default \
             dashboards/*.yaml beside it); without any, a built-in list of every probed target. \
-            Keys: arrows or hjkl move, Tab switches dashboards, / filters, t changes the time range, p pauses, \
-            ? helps, q or Ctrl-C quits, Ctrl-L redraws, Ctrl-Z suspends. NO_COLOR turns colours off.
+            Keys: arrows or hjkl move, Tab switches dashboards, Enter drills down, / filters, t changes the time \
+            range, v switches a dashboard's variable (the province), z zooms a panel, p pauses, ? helps, q or \
+            Ctrl-C quits, Ctrl-L redraws, Ctrl-Z suspends. NO_COLOR turns colours off.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -37,7 +38,15 @@ struct DashboardCommand: ParsableCommand {
     @Option(help: "How often the screen refreshes, as a duration (e.g. 1s, 500ms).")
     var refresh = "1s"
 
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp("A dashboard variable's value to start with, e.g. province=Huế.", valueName: "name=value"))
+    var variables: [String] = []
+
     func validate() throws {
+        for variable in variables where !variable.contains("=") {
+            throw ValidationError("--var '\(variable)' is not name=value, e.g. province=Huế")
+        }
         if let snapshot, Self.size(snapshot) == nil {
             throw ValidationError("'\(snapshot)' is not a size; expected WIDTHxHEIGHT, e.g. 100x30")
         }
@@ -72,6 +81,10 @@ struct DashboardCommand: ParsableCommand {
             refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files,
             // The operations room's first screen, when there is one, whatever the files' order.
             selected: self.dashboard ?? (files.contains { $0.name == "overview" } ? "overview" : nil))
+        for variable in variables {
+            let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
+            dashboard.values[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
         let client = HTTPClient(maxInFlight: 4)
         defer { client.shutdown() }
         if let source {

@@ -21,3 +21,26 @@ import Testing
         #expect(!TextFolding.contains("Hà Nội", "hue"))
     }
 }
+
+@Suite struct VietnameseOrderTests {
+    /// Letter by letter as the Vietnamese alphabet orders them (a ă â … d đ … o ô ơ … u ư), then tones.
+    @Test func provincesSortAsAVietnameseReaderExpects() {
+        let shuffled = [
+            "Điện Biên", "Cần Thơ", "Huế", "Cao Bằng", "Đà Nẵng", "An Giang", "Cà Mau", "Đắk Lắk", "Hà Nội",
+            "Hải Phòng", "Hưng Yên", "Sơn La", "Quảng Trị", "Quảng Ninh",
+        ]
+        #expect(
+            TextFolding.sortedAlphabetically(shuffled) == [
+                "An Giang", "Cà Mau", "Cao Bằng", "Cần Thơ", "Đà Nẵng", "Đắk Lắk", "Điện Biên", "Hà Nội", "Hải Phòng",
+                "Huế",
+                "Hưng Yên", "Quảng Ninh", "Quảng Trị", "Sơn La",
+            ])
+        // Same letters: no tone, then grave, hook, tilde, acute, dot below; NFD sorts as NFC.
+        #expect(
+            TextFolding.sortedAlphabetically(["mạ", "má", "mã", "mả", "mà", "ma"]) == [
+                "ma", "mà", "mả", "mã", "má", "mạ",
+            ])
+        #expect(
+            TextFolding.sortedAlphabetically(["Huế".decomposedStringWithCanonicalMapping, "Hà Nội"]).first == "Hà Nội")
+    }
+}

@@ -80,9 +80,12 @@ import Testing
                 "\(listed.stdout)"
             )
 
-            // Tab: the province dashboard; t: a longer time range.
+            // Tab: the province dashboard, on Huế; v: the next province (after the last, the first of
+            // the simulator's five in Vietnamese order); t: a longer time range.
             try await keys("Tab")
-            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("IOC · Huế") })
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("province: Huế") })
+            try await keys("v")
+            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("province: Cần Thơ") })
             try await keys("t")
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("·  1d") })
 

@@ -61,7 +61,9 @@ import Testing
                         add("probe_ssl_earliest_cert_expiry", Double(now / 1000) + Double(3 + index * 5) * 86_400)
                     }
                 }
+                batch += Self.scorecardAndExchanges(province: name, index: index, at: step)
             }
+            batch += Self.nationalPlatforms(at: step, now: now)
             writer.append(batch)
             writer.flush()
         }
@@ -75,6 +77,16 @@ import Testing
                         labels: down, annotations: Labels([("summary", "lgsp of Đắk Lắk is down")]),
                         state: .firing, activeAt: now - 3_000_000, firedAt: now - 2_880_000, resolvedAt: nil,
                         keepFiringSince: nil, value: 0)
+                ],
+                "g/ServiceDown/1": [
+                    Alert(
+                        labels: Labels([
+                            ("alertname", "ServiceDown"), ("platform", "vneid"), ("scope", "national"),
+                            ("service", "portal"), ("severity", "critical"),
+                        ]),
+                        annotations: Labels([("summary", "portal of vneid is down")]), state: .firing,
+                        activeAt: now - 590_000, firedAt: now - 470_000, resolvedAt: nil, keepFiringSince: nil, value: 0
+                    )
                 ],
                 "g/ServiceSlow/0": [
                     Alert(
@@ -102,13 +114,31 @@ import Testing
         return path
     }
 
-    @Test(arguments: [("overview", 80, 24), ("overview", 240, 70), ("province-hue", 80, 24), ("province-hue", 240, 70)])
-    func theShippedDashboards(name: String, width: Int, height: Int) throws {
-        let directory = try TemporaryDirectory()
-        let path = try store(directory)
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.repository + "/dashboards")
-            .filter { $0.hasSuffix(".yaml") }.sorted().map { Self.repository + "/dashboards/" + $0 }
-        let dashboard = Dashboard(storePath: path, dashboards: try DashboardFile.loadAll(files), selected: name)
+    static let shipped =
+        (try? FileManager.default.contentsOfDirectory(atPath: repository + "/dashboards"))?
+        .filter { $0.hasSuffix(".yaml") }.sorted().map { repository + "/dashboards/" + $0 } ?? []
+
+    /// The store is made once for all the shipped dashboards' snapshots.
+    static let shared: (directory: TemporaryDirectory, path: String)? = {
+        guard let directory = try? TemporaryDirectory(), let path = try? GoldenSnapshotTests().store(directory) else {
+            return nil
+        }
+        return (directory, path)
+    }()
+
+    /// Every shipped dashboard at the three sizes an operations room has: a laptop's terminal, a
+    /// desk monitor's, the wall's. Each panel is shown with at least the room its widget needs, or
+    /// named on the line of those that did not fit; none is shown empty; none is dropped unsaid.
+    @Test(
+        arguments: ["overview", "province", "scorecard-766", "data-sharing", "certificates"],
+        [
+            (80, 24), (120, 40), (200, 60),
+        ])
+    func theShippedDashboards(name: String, size: (width: Int, height: Int)) throws {
+        let (width, height) = size
+        let path = try #require(Self.shared).path
+        let files = try DashboardFile.loadAll(Self.shipped)
+        let dashboard = Dashboard(storePath: path, dashboards: files, selected: name)
         let text = dashboard.snapshot(width: width, height: height, now: now).replacingOccurrences(
             of: path, with: "STORE")
         try compare(text, "\(name)-\(width)x\(height)")
@@ -116,6 +146,83 @@ import Testing
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             #expect(TerminalText.width(of: String(line)) <= width)
+        }
+
+        var screen = DashboardScreen(dashboard: try #require(files.first { $0.name == name }), source: "STORE")
+        let backend = LocalBackend(reader: try StoreReader(path: path))
+        screen.loadVariables(from: backend, now: now)
+        var canvas = Canvas(width: width, height: height)
+        screen.draw(screen.load(from: backend, now: now), freshness: Freshness(newest: now), now: now, into: &canvas)
+        let layout = screen.layout(width: width, height: height, top: 1)
+        let all = screen.dashboard.rows.enumerated().flatMap { row, item in item.panels.indices.map { [row, $0] } }
+        let accounted = layout.placed.map { [$0.row, $0.panel] } + layout.collapsed.map { [$0.row, $0.panel] }
+        #expect(accounted.sorted { $0.lexicographicallyPrecedes($1) } == all, "every panel shown or named")
+        for placement in layout.placed {
+            let panel = screen.dashboard.rows[placement.row].panels[placement.panel]
+            let inner = placement.rect.inner
+            #expect(
+                inner.width >= panel.widget.minimumInner.width && inner.height >= panel.widget.minimumInner.height,
+                "\(panel.title) at \(width)x\(height): \(inner)")
+            let cells = (inner.y..<(inner.y + inner.height)).flatMap { y in
+                (inner.x..<(inner.x + inner.width)).map { canvas.cells[y * width + $0].text }
+            }
+            #expect(cells.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty }, "\(panel.title) is empty")
+            #expect(!cells.joined().contains("no data"), "\(panel.title) has no data in the fixture")
+        }
+    }
+
+    /// The Decision 766 series and the data-sharing connections of a province, as the rules record them.
+    static func scorecardAndExchanges(province: String, index: Int, at step: Int64) -> [LabeledSample] {
+        var samples: [LabeledSample] = []
+        func add(_ metric: String, _ value: Double, _ labels: [(String, String)]) {
+            samples.append(
+                LabeledSample(
+                    labels: Labels([("__name__", metric), ("province", province)] + labels),
+                    sample: Sample(timestamp: step, value: value)))
+        }
+        let total = 95 - Double(index * 37 % 50)
+        add("ioc766:total_points", total, [("period", "current")])
+        let groups = ["publicity": 18.0, "progress": 20, "digitisation": 22, "online_services": 22, "satisfaction": 18]
+        for (group, points) in groups.sorted(by: { $0.key < $1.key }) {
+            add(
+                "ioc766:group_points", (points * total / 100 * 100).rounded() / 100,
+                [("period", "current"), ("group", group)])
+        }
+        let band =
+            total >= 90 ? "Xuất sắc" : total >= 80 ? "Tốt" : total >= 65 ? "Khá" : total >= 50 ? "Trung bình" : "Yếu"
+        add("ioc766:band", total, [("period", "current"), ("band_vi", band)])
+        add("ioc766:total_points_change", Double(index % 7) - 3, [])
+        for (number, indicator) in ["1.1 Công khai", "2.1 Đúng hạn", "3.1 Số hóa", "4.1 Trực tuyến"].enumerated() {
+            add(
+                "ioc766:indicator_ratio", 100 - Double((index + number * 11) % 40),
+                [("period", "current"), ("indicator", indicator)])
+        }
+        for (peer, offset) in [("Nền tảng NDXP", 0), ("CSDL Dân cư", 1)] {
+            let stalled = index == 9 && offset == 0
+            add(
+                "exchange:last_success_age_seconds", stalled ? 7_200 : Double(30 + index + offset * 10),
+                [("peer", peer)])
+            add("exchange:records_vs_expected:ratio1h", index == 12 && offset == 1 ? 0.2 : 0.97, [("peer", peer)])
+            add("exchange:credential_days_left", Double(5 + (index * 13 + offset * 7) % 300), [("peer", peer)])
+        }
+        return samples
+    }
+
+    /// The national platforms, which have no province; VNeID down for the last ten minutes.
+    static func nationalPlatforms(at step: Int64, now: Int64) -> [LabeledSample] {
+        [
+            ("dvc-quoc-gia", "https://dichvucong.gov.vn/"), ("vneid", "https://vneid.gov.vn/"),
+            ("chinhphu", "https://chinhphu.vn/"),
+        ].flatMap { platform, url in
+            let labels = [
+                ("job", "national"), ("instance", url), ("scope", "national"), ("platform", platform),
+                ("service", "portal"),
+            ]
+            let down = platform == "vneid" && step > now - 600_000
+            return [("probe_success", down ? 0.0 : 1.0), ("probe_duration_seconds", 0.35)].map { metric, value in
+                LabeledSample(
+                    labels: Labels(labels + [("__name__", metric)]), sample: Sample(timestamp: step, value: value))
+            }
         }
     }
 
