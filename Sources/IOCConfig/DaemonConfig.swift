@@ -34,6 +34,8 @@ public struct DaemonConfig: Sendable {
     /// The configuration file this was read from.
     public var file: String
     public var storePath: String
+    /// The time zone `ioc` and the dashboard show times in (`time_zone`, default Asia/Ho_Chi_Minh).
+    public var displayZone = DisplayZone.vietnam
     /// Glob patterns, already made absolute or relative to the working directory.
     public var probeFiles: [String]
     /// Where each pattern of `probe_files` was written; empty when the key is absent (the default
@@ -89,8 +91,15 @@ public struct DaemonConfig: Sendable {
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
                 "notifications", "dashboard_files", "http", "remote_write", "max_probes_in_flight",
-                "service_hours", "sample_admission",
+                "service_hours", "sample_admission", "time_zone",
             ])
+        if let zoneNode = top["time_zone"] {
+            let name = try zoneNode.string("'time_zone'")
+            guard let zone = DisplayZone(identifier: name) else {
+                throw zoneNode.error("unknown time zone '\(name)'; expected a name like Asia/Ho_Chi_Minh or UTC")
+            }
+            displayZone = zone
+        }
         if let admissionNode = top["sample_admission"] { admission = try DaemonConfig.admission(admissionNode) }
         if let hoursNode = top["service_hours"] { serviceHours = try ServiceHours(from: hoursNode) }
         remoteWrite = try (top["remote_write"]?.sequence(of: "'remote_write'") ?? []).map {

@@ -1,4 +1,5 @@
 import Foundation
+public import IOCCore
 
 /// Which store file an `ioc` command uses: `--db`, else `$IOC_DB`, else the store of the daemon's
 /// configuration (if it can be read), else `/var/lib/iocd/ioc.db`.
@@ -17,5 +18,15 @@ public enum StoreLocation {
             return daemon.storePath
         }
         return DaemonConfig.defaultStorePath
+    }
+
+    /// The display time zone of the daemon's configuration (`time_zone`), or Viet Nam's when it
+    /// cannot be read.
+    public static func displayZone(config: String?) -> DisplayZone {
+        let configPath = config ?? DaemonConfig.defaultPath
+        guard let root = try? ConfigFiles.parse(configPath),
+            let daemon = try? DaemonConfig(from: root, file: configPath)
+        else { return .vietnam }
+        return daemon.displayZone
     }
 }

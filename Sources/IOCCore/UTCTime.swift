@@ -11,12 +11,12 @@ public enum UTCTime {
         return "\(year)-\(two(month))-\(two(day)) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) UTC"
     }
 
-    /// A time as the people of the centre read it: Viet Nam's time (UTC+7, no daylight saving),
-    /// `2026-12-03 23:35:25 +07`, or UTC with `utc` (`--utc`): one display for every command.
-    public static func display(_ milliseconds: Int64, utc: Bool = false) -> String {
-        let (local, overflow) = milliseconds.addingReportingOverflow(7 * 3_600_000)
-        guard !utc, !overflow else { return format(milliseconds) }
-        return format(local).replacingOccurrences(of: " UTC", with: " +07")
+    /// A time as the people of the centre read it, in the display zone (`DisplayZone.current`:
+    /// iocd.yaml's `time_zone`, Viet Nam's by default, UTC with `--utc`): `2026-12-03 23:35:25 +07`.
+    public static func display(_ milliseconds: Int64, zone: DisplayZone = .current) -> String {
+        guard zone.identifier != "UTC" else { return format(milliseconds) }
+        return format(zone.local(milliseconds)).replacingOccurrences(
+            of: " UTC", with: " " + zone.suffix(at: milliseconds))
     }
 
     /// RFC 3339 in UTC: `2026-12-01T05:20:00.123Z`, or without the milliseconds

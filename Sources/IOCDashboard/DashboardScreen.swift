@@ -263,7 +263,9 @@ public struct DashboardScreen: Sendable {
         for variable in template.variables {
             header += "  ·  \(variable.name): \(values[variable.name] ?? "–")"
         }
-        header += "  ·  \(UnitFormat.clock(now)) (UTC+7)  ·  \(timeRange.prometheusString)"
+        let zone = DisplayZone.current
+        header += "  ·  \(UnitFormat.clock(now)) (\(zone.identifier == "UTC" ? "UTC" : "UTC" + zone.suffix(at: now)))"
+        header += "  ·  \(timeRange.prometheusString)"
         if paused { header += "  ·  PAUSED" }
         if zoomed { header += "  ·  ZOOM" }
         if !filter.isEmpty { header += "  ·  /\(filter)" }

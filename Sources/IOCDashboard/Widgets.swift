@@ -200,9 +200,10 @@ public enum UnitFormat {
         return "\(seconds / 86_400)d \(seconds / 3600 % 24)h"
     }
 
-    /// `HH:MM` in UTC+7, the time of the operations room (Vietnam has one time zone, no daylight saving).
+    /// `HH:MM` in the display zone (`DisplayZone.current`), the time of the operations room.
     static func clock(_ milliseconds: Int64) -> String {
-        let local = (milliseconds / 1000 + 7 * 3600) % 86_400
-        return String(format: "%02d:%02d", Int(local / 3600), Int(local / 60 % 60))
+        let local = DisplayZone.current.local(milliseconds) / 1000
+        let seconds = (local % 86_400 + 86_400) % 86_400
+        return String(format: "%02d:%02d", Int(seconds / 3600), Int(seconds / 60 % 60))
     }
 }

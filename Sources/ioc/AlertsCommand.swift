@@ -75,7 +75,7 @@ struct AlertsCommand: ParsableCommand {
                 }
                 let rows = entries.map { entry in
                     [
-                        UTCTime.display(entry.time, utc: store.utc), entry.kind, entry.labels["alertname"] ?? "",
+                        UTCTime.display(entry.time), entry.kind, entry.labels["alertname"] ?? "",
                         AlertsCommand.labelText(entry.labels), entry.annotations["summary"] ?? "",
                     ]
                 }

@@ -25,11 +25,16 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The daemon's configuration, used to find the store when --db and $IOC_DB are not set.")
     var config: String?
 
-    @Flag(help: "Show times in UTC instead of Viet Nam's time (UTC+7).")
+    @Flag(help: "Show times in UTC instead of iocd.yaml's time_zone (default Asia/Ho_Chi_Minh, UTC+7).")
     var utc = false
 
     /// The store these options name.
     var path: String { StoreLocation.resolve(db: db, config: config) }
+
+    /// Sets the one display time zone of the command: UTC with --utc, else iocd.yaml's `time_zone`.
+    func validate() throws {
+        DisplayZone.current = utc ? .utc : StoreLocation.displayZone(config: config)
+    }
 }
 
 /// Writes `text` to a temporary file beside `path` and renames it into place, so that a watcher

@@ -109,6 +109,7 @@ struct ProbeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        DisplayZone.current = StoreLocation.displayZone(config: nil)
         if isProbeFile { return try await probeFile() }
         let probeTarget = try makeTarget()
         let client = HTTPClient(maxInFlight: 1)

@@ -127,7 +127,7 @@ struct SilenceCommand: ParsableCommand {
                 let rows = silences.map { silence in
                     [
                         silence.id, silence.endsAt > now ? "active" : "ended",
-                        UTCTime.display(silence.endsAt, utc: store.utc),
+                        UTCTime.display(silence.endsAt),
                         silence.text, silence.createdBy, silence.comment,
                     ]
                 }

@@ -39,7 +39,21 @@ import Testing
         #expect(listed.stdout.contains(" +07 "), "\(listed.stdout)")
         let inUTC = try await TestProcess.run(ioc, ["silence", "list", "--db", store, "--utc"])
         #expect(inUTC.stdout.contains(" UTC ") && !inUTC.stdout.contains(" +07 "), "\(inUTC.stdout)")
+        // iocd.yaml's time_zone is every command's: the silences and the dashboard's clock.
+        let config = try directory.write("iocd.yaml", "storage:\n  path: ioc.db\ntime_zone: Asia/Tokyo\n")
+        let inTokyo = try await TestProcess.run(ioc, ["silence", "list", "--config", config])
+        #expect(inTokyo.stdout.contains(" +09 "), "\(inTokyo.stdout)\(inTokyo.stderr)")
+        let dashboards = try await TestProcess.run(
+            ioc,
+            [
+                "dashboard", "--config", config, "--dashboards", Self.repository + "/dashboards/overview.yaml",
+                "--snapshot", "120x30",
+            ])
+        #expect(dashboards.stdout.contains("(UTC+09)"), "\(dashboards.stdout)\(dashboards.stderr)")
     }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     @Test(arguments: ["now", "-1h", "+30m", "yesterday", "today", "2026-11-29T10:00:00Z", "1795046400"])
     func relativeAndAbsoluteTimesAreAccepted(_ time: String) async throws {
