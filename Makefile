@@ -67,6 +67,10 @@ clean:
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 UNITDIR ?= /etc/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+# Whether to create the system user and group iocd now: auto does when root, installing for real
+# (no DESTDIR); a package creates them in its postinst instead.
+IOC_CREATE_USER ?= auto
 CONFIGURATION ?= release
 EXAMPLES := iocd.yaml probes rules dashboards
 # Examples that go to $(PREFIX)/share/ioc/examples only: probes/example.yaml probes the built-in
@@ -81,6 +85,12 @@ install:
 	install -D -m 0755 "$$bin/ioc" "$(DESTDIR)$(PREFIX)/bin/ioc"
 	install -D -m 0644 systemd/iocd.service "$(DESTDIR)$(UNITDIR)/iocd.service"
 	sed -i 's|/usr/local/bin/|$(PREFIX)/bin/|g; s|/etc/iocd/|$(SYSCONFDIR)/iocd/|g' "$(DESTDIR)$(UNITDIR)/iocd.service"
+	install -D -m 0644 systemd/iocd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/iocd.conf"
+	@if [ "$(IOC_CREATE_USER)" = yes ] || { [ "$(IOC_CREATE_USER)" = auto ] && [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; }; then \
+		if command -v systemd-sysusers >/dev/null; then systemd-sysusers "$(DESTDIR)$(SYSUSERSDIR)/iocd.conf"; \
+		elif ! getent passwd iocd >/dev/null; then \
+			useradd --system --user-group --home-dir /var/lib/iocd --no-create-home --shell /usr/sbin/nologin iocd; fi; \
+		echo "System user and group iocd ready; operators who may read the store: usermod -aG iocd NAME"; fi
 	install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/ioc/README.md"
 	@mkdir -p "$(DESTDIR)$(PREFIX)/share/ioc/examples" "$(DESTDIR)$(SYSCONFDIR)/iocd"
 	cp -R $(EXAMPLES) "$(DESTDIR)$(PREFIX)/share/ioc/examples/"
@@ -92,8 +102,9 @@ install:
 	@echo "Installed. Then: systemctl daemon-reload && systemctl enable --now iocd"
 
 # make uninstall: removes what install put outside $(SYSCONFDIR)/iocd; the configuration and the
-# store (/var/lib/iocd, or /var/lib/private/iocd) are the administrator's and stay.
+# store (/var/lib/iocd) are the administrator's and stay, as does the user iocd (its files may).
 uninstall:
-	rm -f "$(DESTDIR)$(PREFIX)/bin/iocd" "$(DESTDIR)$(PREFIX)/bin/ioc" "$(DESTDIR)$(UNITDIR)/iocd.service"
+	rm -f "$(DESTDIR)$(PREFIX)/bin/iocd" "$(DESTDIR)$(PREFIX)/bin/ioc" "$(DESTDIR)$(UNITDIR)/iocd.service" \
+		"$(DESTDIR)$(SYSUSERSDIR)/iocd.conf"
 	rm -rf "$(DESTDIR)$(PREFIX)/share/ioc" "$(DESTDIR)$(PREFIX)/share/doc/ioc"
-	@echo "Removed. Kept $(SYSCONFDIR)/iocd and the store in /var/lib/iocd."
+	@echo "Removed. Kept $(SYSCONFDIR)/iocd, the store in /var/lib/iocd and the user iocd."

@@ -27,8 +27,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             throw StoreError(
                 path: path,
                 "permission denied: \(user) may not \(writable ? "write" : "read") the store or its folder "
-                    + "(the systemd unit keeps iocd's state directory private to iocd); run the command as root "
-                    + "(sudo), or point --db at a copy you may read")
+                    + (writable
+                        ? "(only iocd writes it); run the command as root (sudo)"
+                        : "(the unit lets the group iocd read it); join the group (sudo usermod -aG iocd \(user), "
+                            + "then log in again), or run the command as root (sudo)"))
         }
         throw StoreError(path: path, String(cString: strerror(reason)))
     }
@@ -57,6 +59,13 @@ final class Database {
         }
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, 5000)
+        if !readOnly {
+            // The -wal and -shm files stay when the last writer closes: a reader who may read them
+            // but not create files in the folder (an operator in the group iocd) can still open the
+            // store, which SQLite refuses when they are gone.
+            var persist: Int32 = 1
+            sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+        }
         // SQLite quietly opens a file it may not write read-only; a writer must know at once.
         if !readOnly && sqlite3_db_readonly(handle, "main") == 1 {
             throw StoreError(
