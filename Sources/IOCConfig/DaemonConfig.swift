@@ -28,7 +28,11 @@ public import IOCCore
 ///   hours: [{weekdays: [monday, tuesday, wednesday, thursday, friday], times: [{start: '07:30', end: '17:00'}]}]
 /// ```
 public struct DaemonConfig: Sendable {
-    public static let defaultPath = "/etc/iocd/iocd.yaml"
+    /// Where iocd and ioc look without `--config`: `$IOC_CONFIG`, else /etc/iocd/iocd.yaml.
+    public static var defaultPath: String {
+        let fromEnvironment = ProcessInfo.processInfo.environment["IOC_CONFIG"] ?? ""
+        return fromEnvironment.isEmpty ? "/etc/iocd/iocd.yaml" : fromEnvironment
+    }
     public static let defaultStorePath = "/var/lib/iocd/ioc.db"
 
     /// The configuration file this was read from.

@@ -14,7 +14,8 @@ struct CheckCommand: ParsableCommand {
             in one is printed as a warning and does not stop iocd from starting.
             """)
 
-    @Option(name: .shortAndLong, help: "The daemon's configuration file.")
+    @Option(
+        name: .shortAndLong, help: "The daemon's configuration file; without it $IOC_CONFIG, else /etc/iocd/iocd.yaml.")
     var config = DaemonConfig.defaultPath
 
     @Flag(help: "Check what iocd reads; report problems in dashboard files as warnings only.")

@@ -113,12 +113,20 @@ struct SilenceCommand: ParsableCommand {
         @Flag(help: "Include silences that have ended.")
         var all = false
 
+        @Flag(
+            name: .shortAndLong, help: "Print only the ids, one a line (as amtool's -q): `| xargs ioc silence expire`.")
+        var quiet = false
+
         func run() throws {
             let path = store.path
             let now = WallClock.nowMilliseconds()
             do {
                 let silences = try StoreReader(path: path).silences(parsing: Selector.matchers(parsing:)).filter {
                     all || $0.endsAt > now
+                }
+                if quiet {
+                    for silence in silences { print(silence.id) }
+                    return
                 }
                 if silences.isEmpty {
                     print(all ? "no silences" : "no active silences")
@@ -144,23 +152,31 @@ struct SilenceCommand: ParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The silence's id (from `ioc silence list`).")
-        var id: String
+        @Argument(
+            help: "The silences' ids (from `ioc silence list`, or `ioc silence list -q | xargs ioc silence expire`).")
+        var ids: [String]
 
         func run() throws {
             let path = store.path
-            let ended: Bool
+            var missing: [String] = []
             do {
-                ended = try SilenceStore(path: path).expire(id, at: WallClock.nowMilliseconds())
+                let silences = try SilenceStore(path: path)
+                for id in ids {
+                    if try silences.expire(id, at: WallClock.nowMilliseconds()) {
+                        print("silence \(id) ended")
+                    } else {
+                        missing.append(id)
+                    }
+                }
             } catch {
                 FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
                 throw ExitCode.failure
             }
-            guard ended else {
-                FileHandle.standardError.write(Data("ioc silence: no active silence \(id)\n".utf8))
+            guard missing.isEmpty else {
+                FileHandle.standardError.write(
+                    Data("ioc silence: no active silence \(missing.joined(separator: ", "))\n".utf8))
                 throw ExitCode.failure
             }
-            print("silence \(id) ended")
         }
     }
 }

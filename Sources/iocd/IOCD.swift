@@ -19,7 +19,8 @@ struct IOCD: AsyncParsableCommand {
             """,
         version: IOCVersion.current)
 
-    @Option(name: .shortAndLong, help: "The daemon's configuration file.")
+    @Option(
+        name: .shortAndLong, help: "The daemon's configuration file; without it $IOC_CONFIG, else /etc/iocd/iocd.yaml.")
     var config = DaemonConfig.defaultPath
 
     @Option(help: "Lowest level to log: trace, debug, info, notice, warning, error, critical.")
