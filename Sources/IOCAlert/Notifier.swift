@@ -141,12 +141,10 @@ public struct NotifierState: Sendable {
         if silences.contains(where: { $0.isActive(at: now) && $0.silences(alert.labels) }) { return true }
         if config.maintenanceWindows.contains(where: { $0.mutes(alert.labels, at: now) }) { return true }
         for rule in config.inhibitRules where rule.target.allSatisfy({ $0.matches(alert.labels) }) {
-            let inhibited = alerts.values.contains { source in
-                !source.isResolved && source.labels != alert.labels
-                    && rule.source.allSatisfy { $0.matches(source.labels) }
-                    && rule.equal.allSatisfy { source.labels[$0] == alert.labels[$0] }
+            // Checked against the alerts held, without building a list of them for every alert.
+            if alerts.values.contains(where: { !$0.isResolved && rule.inhibits(alert.labels, by: $0.labels) }) {
+                return true
             }
-            if inhibited { return true }
         }
         return false
     }

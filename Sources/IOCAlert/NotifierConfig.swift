@@ -86,6 +86,29 @@ public struct NotifierConfig: Sendable {
         public var source: [LabelMatcher]
         public var target: [LabelMatcher]
         public var equal: [String]
+
+        /// Whether the alert `source` (active) inhibits the alert `target` under this rule.
+        public func inhibits(_ target: Labels, by source: Labels) -> Bool {
+            source != target && self.target.allSatisfy { $0.matches(target) }
+                && self.source.allSatisfy { $0.matches(source) } && equal.allSatisfy { source[$0] == target[$0] }
+        }
+    }
+
+    /// Why an alert is not notified although it fires.
+    public enum Mute: String, Sendable {
+        case silenced, inhibited, maintenance
+    }
+
+    /// Why the alert with `labels` is muted at `now`, or nil: a silence, another active alert
+    /// (`active`) that inhibits it, or a maintenance window. The notifier, `ioc alerts` and the
+    /// dashboard all ask this, so that they agree.
+    public func mute(_ labels: Labels, active: [Labels], silences: [Silence], at now: Int64) -> Mute? {
+        if silences.contains(where: { $0.isActive(at: now) && $0.silences(labels) }) { return .silenced }
+        for rule in inhibitRules where rule.target.allSatisfy({ $0.matches(labels) }) {
+            if active.contains(where: { rule.inhibits(labels, by: $0) }) { return .inhibited }
+        }
+        if maintenanceWindows.contains(where: { $0.mutes(labels, at: now) }) { return .maintenance }
+        return nil
     }
 
     public var route: Route

@@ -20,13 +20,16 @@ public enum StoreLocation {
         return DaemonConfig.defaultStorePath
     }
 
+    /// The daemon's configuration (`config`, else the default path), when it can be read.
+    public static func daemonConfig(_ config: String?) -> DaemonConfig? {
+        let configPath = config ?? DaemonConfig.defaultPath
+        guard let root = try? ConfigFiles.parse(configPath) else { return nil }
+        return try? DaemonConfig(from: root, file: configPath)
+    }
+
     /// The display time zone of the daemon's configuration (`time_zone`), or Viet Nam's when it
     /// cannot be read.
     public static func displayZone(config: String?) -> DisplayZone {
-        let configPath = config ?? DaemonConfig.defaultPath
-        guard let root = try? ConfigFiles.parse(configPath),
-            let daemon = try? DaemonConfig(from: root, file: configPath)
-        else { return .vietnam }
-        return daemon.displayZone
+        daemonConfig(config)?.displayZone ?? .vietnam
     }
 }

@@ -18,6 +18,17 @@ public struct Dashboard: Sendable {
     public var remote: (@Sendable () throws -> any DashboardBackend)?
     /// Values of the dashboards' variables to start with (`--var province=Huế`).
     public var values: [String: String] = [:]
+    /// Inhibitions and maintenance windows of the daemon's configuration (`DashboardScreen.muting`).
+    public var muting: (@Sendable (Labels, [Labels], Int64) -> String?)?
+
+    /// A screen of each dashboard, as this dashboard starts them.
+    func screens() -> [DashboardScreen] {
+        dashboards.map { file in
+            var screen = DashboardScreen(dashboard: file, source: sourceName, values: values)
+            screen.muting = muting
+            return screen
+        }
+    }
     /// What the header names as the data's source.
     public var sourceName: String { remoteName ?? storePath }
     public var remoteName: String?
@@ -36,7 +47,7 @@ public struct Dashboard: Sendable {
         -> String
     {
         var reader: StoreReader?
-        var screens = dashboards.map { DashboardScreen(dashboard: $0, source: sourceName, values: values) }
+        var screens = screens()
         let index = selected.flatMap { name in dashboards.firstIndex { $0.name == name } } ?? 0
         let canvas =
             screens.isEmpty
@@ -160,8 +171,7 @@ public struct Dashboard: Sendable {
         throws(DashboardError)
     {
         var app = DashboardApp(
-            screens: dashboards.map { DashboardScreen(dashboard: $0, source: sourceName, values: values) },
-            selected: selected)
+            screens: screens(), selected: selected)
         var reader: StoreReader?
         var freshness = Freshness(newest: nil)
         var silences: [Silence] = []

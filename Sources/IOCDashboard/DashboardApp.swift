@@ -285,6 +285,7 @@ public struct DashboardApp: Sendable {
         var screen = DashboardScreen(
             dashboard: DashboardApp.detailsDashboard(label: name, value: value), source: shown.source)
         screen.timeRange = shown.timeRange
+        screen.muting = shown.muting
         details = screen
         return [.refresh]
     }

@@ -15,6 +15,9 @@ public struct DashboardScreen: Sendable {
     public private(set) var options: [String: [String]] = [:]
     /// The focused panel drawn over the whole screen (`z`).
     public var zoomed = false
+    /// Why a firing alert is muted besides a silence (an inhibition, a maintenance window), as the
+    /// notifier decides from the daemon's configuration: given its labels, the firing alerts' and now.
+    public var muting: (@Sendable (Labels, [Labels], Int64) -> String?)?
     public var source: String
     /// The time range of charts (`t` changes it); the dashboard's own by default.
     public var timeRange: Duration
@@ -144,14 +147,17 @@ public struct DashboardScreen: Sendable {
                         summary: entry.annotations["summary"] ?? "")
                 })
         case .alerts:
-            let alerts = ((try? reader.alerts()) ?? []).filter {
-                $0.state != .inactive && inScope($0.labels) && matchesFilter($0.labels)
-            }
+            let all = (try? reader.alerts()) ?? []
+            let firing = all.filter { $0.state == .firing }.map(\.labels)
+            let alerts = all.filter { $0.state != .inactive && inScope($0.labels) && matchesFilter($0.labels) }
             return .alerts(
                 alerts.map { alert in
-                    AlertRow(
+                    let mute =
+                        silences.contains { $0.silences(alert.labels) }
+                        ? "silenced" : alert.state == .firing ? muting?(alert.labels, firing, now) : nil
+                    return AlertRow(
                         state: alert.state, labels: alert.labels, summary: alert.annotations["summary"] ?? "",
-                        activeAt: alert.activeAt, silenced: silences.contains { $0.silences(alert.labels) })
+                        activeAt: alert.activeAt, silenced: mute != nil, mute: mute)
                 }
                 .sorted(by: AlertRow.byPriority))
         default: break

@@ -32,10 +32,17 @@ extension Widgets {
     ) {
         let firing = alert.state == .firing
         let narrow = rect.width < 60
+        // A muted alert says why: a silence, an inhibition (a worse alert of the same place), maintenance.
+        let muted: (wide: String, narrow: String) =
+            switch alert.mute {
+            case "inhibited": ("INHIB ", "INHB")
+            case "maintenance": ("MAINT ", "MNT ")
+            default: ("MUTED ", "MUTE")
+            }
         let stateText =
-            narrow
-            ? (alert.silenced ? "MUTE" : (firing ? "FIRE" : "PEND"))
-            : (alert.silenced ? "MUTED " : (firing ? "FIRING" : "PEND  "))
+            alert.silenced
+            ? (narrow ? muted.narrow : muted.wide)
+            : narrow ? (firing ? "FIRE" : "PEND") : (firing ? "FIRING" : "PEND  ")
         let severity = alert.labels["severity"] ?? ""
         let style =
             alert.silenced

@@ -40,14 +40,19 @@ public struct AlertRow: Sendable, Equatable {
     public var labels: Labels
     public var summary: String
     public var activeAt: Int64
+    /// Firing but not notified: by a silence, an inhibition or a maintenance window (`mute` says which).
     public var silenced: Bool
+    public var mute: String?
 
-    public init(state: AlertState, labels: Labels, summary: String, activeAt: Int64, silenced: Bool) {
+    public init(
+        state: AlertState, labels: Labels, summary: String, activeAt: Int64, silenced: Bool, mute: String? = nil
+    ) {
         self.state = state
         self.labels = labels
         self.summary = summary
         self.activeAt = activeAt
         self.silenced = silenced
+        self.mute = silenced ? (mute ?? "silenced") : nil
     }
 
     /// The order an operations centre reads alerts in: firing before muted before pending, and

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCCore
+import IOCAlert
 import IOCConfig
 import IOCDashboard
 import IOCQuery
@@ -25,7 +26,10 @@ struct AlertsCommand: ParsableCommand {
     @Argument(help: "Matchers every listed alert satisfies, as for ioc silence add.")
     var matchers: [String] = []
 
-    @Option(help: "Only alerts in these states: firing, silenced, pending, resolved (comma-separated).")
+    @Option(
+        help:
+            "Only alerts in these states: firing, silenced, inhibited, maintenance, pending, resolved (comma-separated)."
+    )
     var state: String?
 
     @Option(help: "Only alerts of these severities (comma-separated), e.g. critical,warning.")
@@ -83,16 +87,19 @@ struct AlertsCommand: ParsableCommand {
                 return
             }
             let silences = try reader.silences(parsing: Selector.matchers(parsing:)).filter { $0.isActive(at: now) }
-            let selected = try select(try reader.alerts(), silences: silences)
+            // Inhibitions and maintenance windows are the daemon's configuration's.
+            let notifications = StoreLocation.daemonConfig(store.config)?.notifications ?? .none
+            let selected = try select(try reader.alerts(), silences: silences, notifications: notifications, now: now)
             if json {
-                for (alert, silenced) in selected {
+                for (alert, mute) in selected {
                     var object: [String: Any] = [
-                        "state": alert.state.rawValue, "silenced": silenced, "rule": alert.rule,
+                        "state": alert.state.rawValue, "silenced": mute == .silenced, "rule": alert.rule,
                         "labels": AlertsCommand.dictionary(alert.labels),
                         "annotations": AlertsCommand.dictionary(alert.annotations),
                         "active_at": AlertsCommand.rfc3339(alert.activeAt),
                         "value": PrometheusNumber.format(alert.value),
                     ]
+                    if let mute { object["muted"] = mute.rawValue }
                     if let fired = alert.firedAt { object["fired_at"] = AlertsCommand.rfc3339(fired) }
                     if let resolved = alert.resolvedAt { object["resolved_at"] = AlertsCommand.rfc3339(resolved) }
                     print(AlertsCommand.jsonLine(object))
@@ -105,9 +112,9 @@ struct AlertsCommand: ParsableCommand {
                 )
                 return
             }
-            let rows = selected.map { alert, silenced in
+            let rows = selected.map { alert, mute in
                 [
-                    silenced ? "silenced" : alert.state == .inactive ? "resolved" : alert.state.rawValue,
+                    AlertsCommand.stateName(alert, mute),
                     Duration.milliseconds(max(0, now - alert.activeAt) / 1000 * 1000).prometheusString,
                     alert.labels["severity"] ?? "", alert.labels["alertname"] ?? "",
                     AlertsCommand.labelText(alert.labels), alert.annotations["summary"] ?? "",
@@ -122,29 +129,40 @@ struct AlertsCommand: ParsableCommand {
         }
     }
 
-    /// The alerts the options select, each with whether a silence holds it, in the order an
-    /// operator reads them (as the dashboard's alerts panel).
-    private func select(_ alerts: [RuleAlert], silences: [Silence]) throws -> [(RuleAlert, Bool)] {
+    /// firing, silenced, inhibited, maintenance (a firing alert muted so), pending or resolved.
+    static func stateName(_ alert: RuleAlert, _ mute: NotifierConfig.Mute?) -> String {
+        mute?.rawValue ?? (alert.state == .inactive ? "resolved" : alert.state.rawValue)
+    }
+
+    /// The alerts the options select, each with why it is muted if it is (a silence, an inhibition,
+    /// a maintenance window), in the order an operator reads them (as the dashboard's alerts panel).
+    private func select(
+        _ alerts: [RuleAlert], silences: [Silence], notifications: NotifierConfig, now: Int64
+    ) throws -> [(RuleAlert, NotifierConfig.Mute?)] {
         let wanted = try SilenceCommand.Add.matchers(matchers)
         let states = state.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let severities = severity.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        if let unknown = states?.subtracting(["firing", "silenced", "pending", "resolved"]).first {
-            throw ValidationError("--state '\(unknown)': expected firing, silenced, pending or resolved")
+        let known: Set<String> = ["firing", "silenced", "inhibited", "maintenance", "pending", "resolved"]
+        if let unknown = states?.subtracting(known).first {
+            throw ValidationError(
+                "--state '\(unknown)': expected firing, silenced, inhibited, maintenance, pending or resolved")
         }
-        let selected = alerts.compactMap { alert -> (RuleAlert, Bool)? in
-            let silenced = alert.state == .firing && silences.contains { $0.silences(alert.labels) }
-            let name = silenced ? "silenced" : alert.state == .inactive ? "resolved" : alert.state.rawValue
+        let firing = alerts.filter { $0.state == .firing }.map(\.labels)
+        let selected = alerts.compactMap { alert -> (RuleAlert, NotifierConfig.Mute?)? in
+            let mute =
+                alert.state == .firing
+                ? notifications.mute(alert.labels, active: firing, silences: silences, at: now) : nil
             guard all || alert.state != .inactive || states?.contains("resolved") == true,
-                states.map({ $0.contains(name) }) ?? true,
+                states.map({ $0.contains(AlertsCommand.stateName(alert, mute)) }) ?? true,
                 severities.map({ $0.contains(alert.labels["severity"] ?? "") }) ?? true,
                 wanted.allSatisfy({ $0.matches(alert.labels) })
             else { return nil }
-            return (alert, silenced)
+            return (alert, mute)
         }
         // Each alert's row made once, not at every comparison of the sort.
-        let rows = selected.map { alert, silenced in
+        let rows = selected.map { alert, mute in
             AlertRow(
-                state: alert.state, labels: alert.labels, summary: "", activeAt: alert.activeAt, silenced: silenced)
+                state: alert.state, labels: alert.labels, summary: "", activeAt: alert.activeAt, silenced: mute != nil)
         }
         return zip(selected, rows).sorted { AlertRow.byPriority($0.1, $1.1) }.map(\.0)
     }

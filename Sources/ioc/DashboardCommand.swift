@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCCore
+import IOCAlert
 import IOCConfig
 import IOCHTTP
 import IOCDashboard
@@ -81,6 +82,12 @@ struct DashboardCommand: ParsableCommand {
             refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files,
             // The operations room's first screen, when there is one, whatever the files' order.
             selected: self.dashboard ?? (files.contains { $0.name == "overview" } ? "overview" : nil))
+        // Inhibitions and maintenance windows mute alerts as the notifier does.
+        if let notifications = StoreLocation.daemonConfig(store.config)?.notifications {
+            dashboard.muting = { labels, firing, now in
+                notifications.mute(labels, active: firing, silences: [], at: now)?.rawValue
+            }
+        }
         for variable in variables {
             let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
             dashboard.values[parts[0]] = parts.count > 1 ? parts[1] : ""

@@ -32,7 +32,15 @@ struct StoreOptions: ParsableArguments {
     var path: String { StoreLocation.resolve(db: db, config: config) }
 
     /// Sets the one display time zone of the command: UTC with --utc, else iocd.yaml's `time_zone`.
+    /// A configuration named with --config must load: its store and time zone are taken from it.
     func validate() throws {
+        if let config {
+            do {
+                _ = try DaemonConfig(from: try ConfigFiles.parse(config), file: config)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         DisplayZone.current = utc ? .utc : StoreLocation.displayZone(config: config)
     }
 }

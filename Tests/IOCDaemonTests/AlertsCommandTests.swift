@@ -62,6 +62,33 @@ import Testing
         let none = try await lines(["province=Cần Thơ"], path)
         #expect(none == ["no active alerts match"])
         let bad = try await TestProcess.run(try BuiltProduct.path("ioc"), ["alerts", "--db", path, "--state", "on"])
-        #expect(bad.status != 0 && bad.stderr.contains("expected firing, silenced, pending or resolved"))
+        #expect(bad.status != 0 && bad.stderr.contains("expected firing, silenced, inhibited"), "\(bad.stderr)")
+    }
+
+    /// An alert that the configuration's inhibit rules hold back (a critical alert of the same
+    /// place is firing) is listed as inhibited, as the notifier treats it, not as firing.
+    @Test func inhibitedAlertsAreSaidSo() async throws {
+        let (directory, path) = try await store()
+        let config = try directory.write(
+            "iocd.yaml",
+            """
+            storage: {path: \(path)}
+            notifications:
+              route: {receiver: log}
+              receivers: [{name: log, syslog: {facility: local0}}]
+              inhibit_rules:
+                - source_matchers: ['alertname="ServiceDown"', 'severity="critical"']
+                  target_matchers: ['severity="warning"', 'province=~"P0|P1"']
+            """)
+        let result = try await TestProcess.run(try BuiltProduct.path("ioc"), ["alerts", "--config", config])
+        #expect(result.status == 0, "\(result.stderr)")
+        let listed = result.stdout.split(separator: "\n").map(String.init)
+        #expect(listed.filter { $0.hasPrefix("inhibited") }.count == 2, "\(listed)")
+        #expect(listed.contains { $0.hasPrefix("inhibited") && $0.contains("province=P0") }, "\(listed)")
+        #expect(listed.contains { $0.hasPrefix("firing") && $0.contains("province=P2") }, "\(listed)")
+        let inhibited = try await TestProcess.run(
+            try BuiltProduct.path("ioc"), ["alerts", "--config", config, "--state", "inhibited", "--json"])
+        #expect(inhibited.stdout.split(separator: "\n").count == 2, "\(inhibited.stdout)")
+        #expect(inhibited.stdout.contains(#""muted":"inhibited""#), "\(inhibited.stdout)")
     }
 }

@@ -113,6 +113,34 @@ import Testing
         #expect(screen.values["province"] == "Đà Nẵng")
     }
 
+    /// An alert held back by an inhibition or a maintenance window is marked as such, not hidden:
+    /// the dashboard asks the notifier's rules (`muting`) as `ioc alerts` does.
+    @Test func inhibitedAlertsAreMarkedNotHidden() {
+        let rows = [
+            AlertRow(
+                state: .firing, labels: Labels([("alertname", "ServiceDown"), ("severity", "critical")]),
+                summary: "down",
+                activeAt: now - 60_000, silenced: false),
+            AlertRow(
+                state: .firing, labels: Labels([("alertname", "ServiceSlow"), ("severity", "warning")]),
+                summary: "slow",
+                activeAt: now - 60_000, silenced: true, mute: "inhibited"),
+            AlertRow(
+                state: .firing, labels: Labels([("alertname", "FeedDown"), ("severity", "warning")]), summary: "feed",
+                activeAt: now - 60_000, silenced: true, mute: "maintenance"),
+        ]
+        for width in [40, 90] {
+            var canvas = Canvas(width: width, height: 5)
+            Widgets.alertList(
+                rows, now: now, selection: nil, in: Rect(x: 0, y: 0, width: width, height: 5), on: &canvas)
+            let lines = canvas.plainText.split(separator: "\n").map(String.init)
+            #expect(lines[0].hasPrefix("1 critical · 2 muted"), "\(lines)")
+            #expect(lines[1].hasPrefix(width < 60 ? "FIRE" : "FIRING") && lines[1].contains("ServiceDown"), "\(lines)")
+            #expect(lines[2].hasPrefix(width < 60 ? "INHB" : "INHIB") && lines[2].contains("ServiceSlow"), "\(lines)")
+            #expect(lines[3].hasPrefix(width < 60 ? "MNT" : "MAINT") && lines[3].contains("FeedDown"), "\(lines)")
+        }
+    }
+
     @Test func sharesAddUpAndKeepTheirMinimums() {
         #expect(Layout.share(80, weights: [1, 1, 1], minimums: [8, 32, 8]) == [24, 32, 24])
         #expect(Layout.share(80, weights: [1, 3], minimums: [10, 10]) == [20, 60])
