@@ -44,5 +44,6 @@ public enum SeriesRelabeling {
                 }
             }
         }
+        try StoreSchema.reclaimFreePages(database)
     }
 }

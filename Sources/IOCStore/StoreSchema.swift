@@ -9,12 +9,13 @@ import IOCCore
 /// memory made durable by `log` (a record per commit) and `heads` (saved when hours close), and
 /// each series' latest timestamp in `watermarks`; 5, the alerts of the alerting rules (`alerts`) and
 /// every change of them (`alert_history`), silences, what each notification group last sent
-/// (`notification_log`) and the notifications not yet delivered (`notification_queue`). Versions 1 to 3 are migrated by `StoreMigration`; a
+/// (`notification_log`) and the notifications not yet delivered (`notification_queue`); 6, the same
+/// tables in a file with `auto_vacuum = INCREMENTAL`, which gives free pages back. Versions 1 to 3 are migrated by `StoreMigration`; a
 /// version 4 file gains the alert tables when it is next opened for writing.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 5
+    static let version: Int64 = 6
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS series (
@@ -118,7 +119,12 @@ enum StoreSchema {
         // KB and the B-tree pages above it, whole pages each: 2 KB pages write a quarter less per
         // sample than 4 KB ones (`ioc-bench ingest`, BENCHMARKS.md).
         try database.execute("PRAGMA page_size = 2048")
+        // Free pages go back to the file system: the log of the open hour is emptied every hour,
+        // retention drops whole days. Before the first table, so that a new file has it.
+        try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
         try database.execute("PRAGMA journal_mode = WAL")
+        // The WAL is cut back to this after each checkpoint instead of staying at its largest.
+        try database.execute("PRAGMA journal_size_limit = 1048576")
         try database.execute("PRAGMA synchronous = NORMAL")
         try database.execute("PRAGMA secure_delete = OFF")
         try database.execute("PRAGMA foreign_keys = OFF")
@@ -135,6 +141,19 @@ enum StoreSchema {
             try database.execute("PRAGMA user_version = \(version)")
             try database.execute("PRAGMA application_id = \(applicationID)")
         }
+        // A file from before version 6 keeps its free pages for ever: rewritten once so that it can
+        // give them back (VACUUM takes about a second per 100 MB).
+        if try database.scalarInt("PRAGMA auto_vacuum") != 2 {
+            try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            try database.execute("VACUUM")
+        }
+    }
+
+    /// Gives the file's free pages back to the file system (`auto_vacuum = INCREMENTAL`), after
+    /// the log of an hour was emptied, partitions dropped or series relabelled.
+    static func reclaimFreePages(_ database: Database) throws(StoreError) {
+        guard try database.scalarInt("PRAGMA freelist_count") > 0 else { return }
+        try database.execute("PRAGMA incremental_vacuum")
     }
 
     /// Checks that a file opened for reading is an IOC store this version understands.

@@ -69,6 +69,9 @@ final class WriterConnection {
         try replay()
     }
 
+    /// The WAL is checkpointed and cut to nothing as the writer closes: the store is the file alone.
+    deinit { try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+
     /// Hands a connection from the opening thread to the writer thread exactly once.
     /// `@unchecked Sendable`: the connection is touched by no one between `init` and `take`.
     final class Handoff: @unchecked Sendable {
@@ -253,6 +256,8 @@ final class WriterConnection {
             nextDue = .min
             throw error
         }
+        // The emptied log's pages go back to the file system rather than staying free in the file.
+        try StoreSchema.reclaimFreePages(database)
         let sealed = Set(closing.lazy.map { SealedKey(id: $0.id, block: $0.block) })
         heads.state.withLock { state in
             for (id, list) in Array(state.all) {
@@ -308,6 +313,7 @@ final class WriterConnection {
                 }
                 return dropped
             }
+            if dropped > 0 { try StoreSchema.reclaimFreePages(database) }
             return (closed, dropped)
         } catch {
             forgetAfterRollback()
