@@ -143,7 +143,14 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public static func == (lhs: Labels, rhs: Labels) -> Bool {
-        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+        // Copies of one set of labels (every sample of a series, as a parser hands them on) share
+        // their storage: equal without comparing a string.
+        let shared = lhs.pairs.withUnsafeBufferPointer { left in
+            rhs.pairs.withUnsafeBufferPointer { right in
+                left.baseAddress == right.baseAddress && left.count == right.count
+            }
+        }
+        return shared || lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
     }
 
     public func hash(into hasher: inout Hasher) {

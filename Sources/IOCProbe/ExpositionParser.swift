@@ -93,7 +93,7 @@ public struct ExpositionParser {
         return Result(samples: samples, metadata: metadata)
     }
 
-    private func comment(_ line: Substring, into metadata: inout [String: Metadata], line number: Int)
+    func comment(_ line: Substring, into metadata: inout [String: Metadata], line number: Int)
         throws(ParseError)
     {
         let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)

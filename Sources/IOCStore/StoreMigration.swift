@@ -75,4 +75,28 @@ enum StoreMigration {
         while try statement.step() { names.append(statement.string(0)) }
         return names
     }
+
+    /// Versions 4 to 6 kept the saved open chunks in the writer's in-memory form, keyed: version 7
+    /// keeps them in the chunk codec, in a rowid table.
+    static func reencodeHeads(_ database: Database, tables: String) throws(StoreError) {
+        try database.execute("ALTER TABLE heads RENAME TO heads_v6; " + tables)
+        let old = try database.prepare("SELECT series_id, block, count, data FROM heads_v6")
+        let insert = try database.prepare("INSERT INTO heads (series_id, block, count, data) VALUES (?, ?, ?, ?)")
+        while try old.step() {
+            var samples: [Sample] = []
+            let count = old.int64(2)
+            let decoded: Bool = old.withBlob(3) { bytes in
+                (try? CompactSamples.decode(bytes, count: Int(count), base: old.int64(1), into: &samples)) != nil
+            }
+            // A damaged one is left for the replay to set aside, as it was.
+            guard decoded else { continue }
+            insert.bind(1, old.int64(0))
+            insert.bind(2, old.int64(1))
+            insert.bind(3, Int64(samples.count))
+            insert.bind(4, ChunkCodec.encode(samples))
+            try insert.run()
+            insert.reset()
+        }
+        try database.execute("DROP TABLE heads_v6")
+    }
 }

@@ -242,9 +242,9 @@ public final class StoreReader: SeriesSource {
             guard let position = index[saved.int64(0)] else { continue }
             try saved.withBlob(3) { bytes throws(StoreError) in
                 do {
-                    try CompactSamples.decode(
-                        bytes, count: Int(saved.int64(2)), base: saved.int64(1), from: start, through: end,
-                        into: &result[position])
+                    // Saved at chunk density (the chunk codec), as closed hours are.
+                    let samples = try ChunkCodec.decode(Array(bytes))
+                    result[position] += samples.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
                 } catch {
                     throw StoreError(
                         path: path, "the saved open chunk of series \(saved.int64(0)) is damaged: \(error)")

@@ -37,7 +37,10 @@ extension WriterConnection {
                         failure = "its hour or count is out of range"
                         return
                     }
-                    try CompactSamples.decode(blob, count: Int(saved.int64(2)), base: block, into: &decoded)
+                    decoded = try ChunkCodec.decode(Array(blob))
+                    if decoded.count != saved.int64(2) {
+                        failure = "it holds \(decoded.count) samples, not \(saved.int64(2))"
+                    }
                     if decoded.contains(where: { !bounds.contains($0.timestamp) }) {
                         failure = "a time is out of range"
                     }

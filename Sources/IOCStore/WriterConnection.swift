@@ -116,7 +116,13 @@ final class WriterConnection {
                 }
                 var rows: [(id: Int64, sample: Sample, arrival: Int)] = []
                 rows.reserveCapacity(batch.count)
+                // Consecutive samples of one series (a history, a feed's families) are looked up once.
+                var previous: (labels: Labels, id: Int64)?
                 for (arrival, item) in batch.enumerated() {
+                    if let previous, previous.labels == item.labels {
+                        rows.append((previous.id, item.sample, arrival))
+                        continue
+                    }
                     guard let (id, isNew) = try seriesID(for: item.labels) else {
                         outcome.overSeriesLimit += 1
                         outcome.refusedSeries = outcome.refusedSeries ?? item.labels
@@ -124,6 +130,7 @@ final class WriterConnection {
                     }
                     if isNew { outcome.newSeries += 1 }
                     rows.append((id, item.sample, arrival))
+                    previous = (item.labels, id)
                 }
                 rows.sort { ($0.id, $0.sample.timestamp, $0.arrival) < ($1.id, $1.sample.timestamp, $1.arrival) }
                 accepted.reserveCapacity(rows.count)
@@ -245,7 +252,7 @@ final class WriterConnection {
                     insertHead.bind(1, head.id)
                     insertHead.bind(2, head.block)
                     insertHead.bind(3, Int64(head.samples.count))
-                    insertHead.bind(4, head.samples.bytes)
+                    insertHead.bind(4, ChunkCodec.encode(head.samples.samples()))
                     try insertHead.run()
                 }
                 try database.execute("DELETE FROM log")
@@ -270,6 +277,28 @@ final class WriterConnection {
             }
         }
         return closing.count
+    }
+
+    /// Saves every open chunk to `heads` (encoded, a few bytes a sample) and empties the log of
+    /// raw records: what an import leaves of its last hours, instead of a log record per batch.
+    func saveHeads() throws(StoreError) {
+        var open: [(id: Int64, block: Int64, samples: CompactSamples)] = []
+        heads.state.withLock { state in
+            for (id, list) in state.all {
+                for head in list where !head.sealed { open.append((id, head.block, head.samples)) }
+            }
+        }
+        try database.transaction { () throws(StoreError) in
+            try database.execute("DELETE FROM heads")
+            for head in open {
+                insertHead.bind(1, head.id)
+                insertHead.bind(2, head.block)
+                insertHead.bind(3, Int64(head.samples.count))
+                insertHead.bind(4, ChunkCodec.encode(head.samples.samples()))
+                try insertHead.run()
+            }
+            try database.execute("DELETE FROM log")
+        }
     }
 
     private struct SealedKey: Hashable {

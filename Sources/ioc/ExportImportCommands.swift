@@ -57,7 +57,7 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Add the samples of an OpenMetrics file (as `ioc export` writes) to the store.",
@@ -71,56 +71,95 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "The OpenMetrics file, or - for standard input.")
     var file: String
 
-    func run() throws {
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else {
-                FileHandle.standardError.write(Data("ioc import: cannot read \(file)\n".utf8))
-                throw ExitCode.failure
-            }
-            data = contents
-        }
-        let parsed: ExpositionParser.Result
-        do {
-            parsed = try ExpositionParser(format: .openMetrics, sampleLimit: .max, history: true)
-                .parse(Array(data), defaultTimestamp: WallClock.nowMilliseconds())
-        } catch {
-            FileHandle.standardError.write(Data("ioc import: \(file): \(error)\n".utf8))
-            throw ExitCode(65)  // EX_DATAERR
-        }
-        // History may be old, but not outside what the store can hold, and its names obey the same
-        // rules as a feed's: the file is refused whole, and the store is left as it was.
-        let bounds = SampleAdmission.storableTimestamps
-        let names = SampleAdmission(maxLabels: 1000, maxLabelValueBytes: 1 << 20)
-        for item in parsed.samples {
-            let refusal =
-                !bounds.contains(item.sample.timestamp)
-                ? "has the time \(item.sample.timestamp) ms, outside the years 1 to 9999 that a store holds"
-                : names.check(item.labels).map { "is refused (\($0.rawValue))" }
-            guard let refusal else { continue }
-            FileHandle.standardError.write(
-                Data(
-                    "ioc import: \(file): \(TerminalText.sanitize(item.labels.description)) \(refusal); nothing was imported\n"
-                        .utf8))
-            throw ExitCode(65)  // EX_DATAERR
-        }
+    /// Samples written per batch: memory stays bounded whatever the file's size.
+    static let batchSize = 200_000
+
+    func run() async throws {
+        let file = self.file
         let path = store.path
+        // SQLite and the file are read and written on a thread of their own, not the cooperative pool.
+        let status = try await BackgroundThread.run("ioc-import") { Self.importFile(file, into: path) }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Imports `file` into the store at `path`; the exit status.
+    private static func importFile(_ file: String, into path: String) -> Int32 {
+        let input: FileHandle
+        if file == "-" {
+            input = FileHandle.standardInput
+        } else {
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                FileHandle.standardError.write(Data("ioc import: cannot read \(file)\n".utf8))
+                return 1
+            }
+            input = handle
+        }
+        // A store that did not exist is not left behind, empty, by an import that fails.
+        let existed = FileManager.default.fileExists(atPath: path)
+        func removeIfNew() {
+            guard !existed else { return }
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let importer: StoreImport
         do {
-            let writer = try SampleWriter(path: path, capacity: max(1, parsed.samples.count))
-            writer.append(parsed.samples)
-            // `ioc export` writes every family as `unknown`: that says nothing about the real type.
-            writer.record(
-                metadata: parsed.metadata.mapValues {
-                    MetricMetadata(type: $0.type == "unknown" ? nil : $0.type, help: $0.help, unit: $0.unit)
-                })
-            writer.close()
-            if let error = writer.lastError { throw error }
-            print("ioc import: \(parsed.samples.count) samples into \(path)")
+            importer = try StoreImport(path: path)
         } catch {
             FileHandle.standardError.write(Data("ioc import: \(error)\n".utf8))
-            throw ExitCode.failure
+            return 1
         }
+        do {
+            try Self.stream(input, into: importer)
+        } catch let failure as ImportFailure {
+            importer.rollback()
+            removeIfNew()
+            FileHandle.standardError.write(
+                Data("ioc import: \(file): \(failure.message); nothing was imported\n".utf8))
+            return 65  // EX_DATAERR
+        } catch {
+            importer.rollback()
+            removeIfNew()
+            FileHandle.standardError.write(Data("ioc import: \(error); nothing was imported\n".utf8))
+            return 1
+        }
+        let refused = importer.refused > 0 ? " (\(importer.refused) the store had already, not changed)" : ""
+        print("ioc import: \(importer.written) samples into \(path)\(refused)")
+        return 0
+    }
+
+    struct ImportFailure: Error {
+        var message: String
+    }
+
+    /// Reads, checks and writes the file a block at a time, and commits at its end.
+    private static func stream(_ input: FileHandle, into importer: StoreImport) throws {
+        // History may be old, but not outside what the store can hold, and its names obey the same
+        // rules as a feed's: the file is refused whole, and the store is left as it was.
+        let names = SampleAdmission(maxLabels: 1000, maxLabelValueBytes: 1 << 20)
+        var parser = HistoryStream(
+            defaultTimestamp: WallClock.nowMilliseconds(), timestamps: SampleAdmission.storableTimestamps,
+            admit: { names.check($0)?.rawValue })
+        var batch: [LabeledSample] = []
+        batch.reserveCapacity(batchSize + 10_000)
+        func flush() throws {
+            // `ioc export` writes every family as `unknown`: that says nothing about the real type.
+            let metadata = parser.metadata.mapValues {
+                MetricMetadata(type: $0.type == "unknown" ? nil : $0.type, help: $0.help, unit: $0.unit)
+            }
+            try importer.write(batch, metadata: metadata)
+            batch.removeAll(keepingCapacity: true)
+        }
+        do {
+            while true {
+                let block = input.readData(ofLength: 4 << 20)
+                if block.isEmpty { break }
+                try parser.feed(block, into: &batch)
+                if batch.count >= batchSize { try flush() }
+            }
+            try parser.finish(into: &batch)
+        } catch let error as HistoryStream.ParseError {
+            throw ImportFailure(message: "\(error)")
+        }
+        try flush()
+        try importer.commit()
     }
 }

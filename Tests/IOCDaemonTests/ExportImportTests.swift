@@ -77,4 +77,41 @@ import Testing
         #expect(result.stderr.contains("must end with '# EOF'"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("x.db")))
     }
+
+    /// An import is all or nothing however large: a file of more than one batch whose last line is
+    /// wrong leaves an existing store exactly as it was (its series and samples), and a good file
+    /// streams in with every sample, the past hours closed into chunks.
+    @Test func aLargeImportIsAllOrNothing() async throws {
+        let directory = try TemporaryDirectory()
+        let store = directory.file("ioc.db")
+        let ioc = try BuiltProduct.path("ioc")
+        let first = try directory.write("first.om", "# TYPE up unknown\nup{job=\"kept\"} 1 1796000000\n# EOF\n")
+        #expect(try await TestProcess.run(ioc, ["import", "--db", store, first]).status == 0)
+        // 300 series x 1,000 samples at 15 s (about 4 hours), series after series as ioc export writes.
+        var text = "# TYPE probe_duration_seconds unknown\n"
+        for series in 0..<300 {
+            let head = "probe_duration_seconds{instance=\"https://t\(series).gov.vn/\",job=\"big\"} "
+            for step in 0..<1_000 {
+                text += head + "0.\(100_000 + (series * 7 + step * 13) % 900_000) \(1_796_100_000 + step * 15)\n"
+            }
+        }
+        let good = try directory.write("good.om", text + "# EOF\n")
+        let bad = try directory.write("bad.om", text + "probe_duration_seconds{job=\"big\" 1 1796200000\n# EOF\n")
+        let refused = try await TestProcess.run(ioc, ["import", "--db", store, bad], timeout: .seconds(120))
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("line 300002") && refused.stderr.contains("nothing was imported"),
+            "\(refused.stderr)")
+        var reader = try StoreReader(path: store)
+        #expect(try reader.select([try LabelMatcher("job", .equal, "big")], from: .min, through: .max).isEmpty)
+        #expect(try reader.select([try LabelMatcher("job", .equal, "kept")], from: .min, through: .max).count == 1)
+
+        let imported = try await TestProcess.run(ioc, ["import", "--db", store, good], timeout: .seconds(120))
+        #expect(imported.status == 0 && imported.stdout.contains("300000 samples"), "\(imported.stderr)")
+        reader = try StoreReader(path: store)
+        let series = try reader.select([try LabelMatcher("job", .equal, "big")], from: .min, through: .max)
+        #expect(series.count == 300 && series.allSatisfy { $0.samples.count == 1_000 })
+        #expect(series.first?.samples.first?.value == 0.1)
+        #expect(sqliteIntegrityCheck(store) == "ok")
+    }
 }

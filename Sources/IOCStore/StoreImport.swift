@@ -1,0 +1,54 @@
+public import IOCCore
+
+/// History added to a store all or nothing (`ioc import`), a batch at a time so that a file of
+/// any size takes bounded memory: every batch is written inside one transaction, past hours close
+/// into chunks as the data passes them, and nothing is visible to readers, or kept, unless
+/// `commit()` is reached. Not for use while iocd writes the same store.
+public final class StoreImport {
+    private let connection: WriterConnection
+    private var open = true
+    /// What was written and refused so far.
+    public private(set) var written = 0
+    public private(set) var newSeries = 0
+    /// Samples at or before their series' latest in the store (it has them already), and beyond
+    /// the store's series limit.
+    public private(set) var refused = 0
+
+    @available(*, noasync, message: "opens and replays the store: run it on a thread of its own")
+    public init(path: String) throws(StoreError) {
+        connection = try WriterConnection(path: path)
+        try connection.database.execute("BEGIN IMMEDIATE")
+    }
+
+    deinit { if open { try? connection.database.execute("ROLLBACK") } }
+
+    /// Writes a batch (samples in any order; each series' in time order within it) and closes the
+    /// hours the data has passed.
+    @available(*, noasync, message: "blocking SQLite calls")
+    public func write(_ batch: [LabeledSample], metadata: [String: MetricMetadata] = [:]) throws(StoreError) {
+        let outcome = try connection.write(batch, metadata: metadata, now: WallClock.nowMilliseconds())
+        written += outcome.written
+        newSeries += outcome.newSeries
+        refused += outcome.duplicates + outcome.outOfOrder + outcome.overSeriesLimit
+        _ = try connection.seal()
+    }
+
+    /// Makes everything written visible and durable at once.
+    @available(*, noasync, message: "blocking SQLite calls")
+    public func commit() throws(StoreError) {
+        connection.advance(to: WallClock.nowMilliseconds())
+        _ = try connection.seal()
+        // The hours still open are kept encoded, not as the raw log records of every batch.
+        try connection.saveHeads()
+        try connection.database.execute("COMMIT")
+        open = false
+        try StoreSchema.reclaimFreePages(connection.database)
+    }
+
+    /// Leaves the store as it was.
+    public func rollback() {
+        guard open else { return }
+        try? connection.database.execute("ROLLBACK")
+        open = false
+    }
+}
