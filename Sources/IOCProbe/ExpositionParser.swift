@@ -45,9 +45,12 @@ public struct ExpositionParser {
         var lastTimestamp: [Labels: Int64] = [:]
         var sawEOF = false
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split by scalars: as Characters, "\r\n" is one, and a feed with Windows line ends would
+        // be a single line.
+        for scalars in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            let rawLine = Substring(scalars)
+            let line = rawLine.unicodeScalars.last == "\r" ? Substring(rawLine.unicodeScalars.dropLast()) : rawLine
             if sawEOF {
                 if line.isEmpty { continue }
                 throw ParseError(line: lineNumber, message: "content after '# EOF'")

@@ -74,6 +74,20 @@ import Testing
         #expect(same(streamed(Self.tricky, block: block), expected))
     }
 
+    /// Windows line ends (a statistics feed served from Windows) are line ends for both.
+    @Test func windowsLineEndsAreLineEnds() throws {
+        let text = "# TYPE m gauge\r\nm{a=\"1\"} 1 100\r\nm{a=\"1\"} 2 101\r\n# EOF\r\n"
+        guard case .success(let samples) = whole(text) else {
+            Issue.record("refused: \(whole(text))")
+            return
+        }
+        #expect(samples.map(\.sample.value) == [1, 2])
+        #expect(same(streamed(text, block: 5), whole(text)))
+        let feed = try ExpositionParser(format: .prometheus).parse(
+            Array("# TYPE up gauge\r\nup 1\r\nprobe_success 0\r\n".utf8), defaultTimestamp: 7)
+        #expect(feed.samples.count == 2 && feed.metadata["up"]?.type == "gauge")
+    }
+
     @Test(arguments: [
         "m{a=\"1\"} 1 100\nm{a=\"1\"} 2 100\n# EOF\n",  // a timestamp that does not increase (shortcut)
         "m{a=\"1\"} 1 100\nm{a=\"1\"} 2 99\n# EOF\n",
