@@ -13,12 +13,13 @@ import IOCCore
 /// tables in a file with `auto_vacuum = INCREMENTAL`, which gives free pages back; 7, `heads` a rowid
 /// table of chunks in the chunk codec, as closed hours are (a few bytes a sample less than the
 /// writer's in-memory form; and as WITHOUT ROWID every head over 488 bytes took an overflow page of
-/// its own, a third of the table's pages empty). Versions 1 to 3 are migrated by `StoreMigration`; a
+/// its own, a third of the table's pages empty); 8, log records numbered AUTOINCREMENT, never
+/// reused after the log is emptied, so that a reader can tell new records from a new log. Versions 1 to 3 are migrated by `StoreMigration`; a
 /// version 4 file gains the alert tables when it is next opened for writing.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 7
+    static let version: Int64 = 8
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS series (
@@ -34,7 +35,7 @@ enum StoreSchema {
             PRIMARY KEY (name, value, series_id)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS log (
-            seq INTEGER PRIMARY KEY,
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
             min_ts INTEGER NOT NULL,
             max_ts INTEGER NOT NULL,
             data BLOB NOT NULL
@@ -139,6 +140,12 @@ enum StoreSchema {
             }
             let legacy = isEmpty || found >= 4 ? nil : try StoreMigration.readLegacy(database, version: found)
             if !isEmpty && found >= 4 && found < 7 { try StoreMigration.reencodeHeads(database, tables: tables) }
+            if !isEmpty && found >= 4 && found < 8 {
+                try database.execute(
+                    "ALTER TABLE log RENAME TO log_v7; " + tables
+                        + "INSERT INTO log (seq, min_ts, max_ts, data) SELECT seq, min_ts, max_ts, data FROM log_v7; "
+                        + "DROP TABLE log_v7;")
+            }
             try database.execute(tables)
             if let legacy { try StoreMigration.write(legacy, to: database) }
             try database.execute("PRAGMA user_version = \(version)")

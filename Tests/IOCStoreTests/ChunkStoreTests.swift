@@ -157,6 +157,46 @@ import Testing
         #expect(sqliteIntegrityCheck(path) == "ok")
     }
 
+    /// A reader in another process that stays open (the dashboard) decodes only the log records
+    /// added since its last read, and reads everything again once an hour has closed and the log
+    /// was emptied: through three hours it gives exactly what a reader opened afresh gives.
+    @Test func aLongLivedReaderSeesWhatAFreshOneSees() async throws {
+        try await BackgroundThread.run("long-lived-reader") {
+            let day: Int64 = 86_400_000
+            let directory = try TemporaryDirectory()
+            let path = directory.file("ioc.db")
+            let first: Int64 = 20_300 * day + 1_800_000
+            let clock = ManualClock(first)
+            let labels = (0..<20).map { Labels(["__name__": "probe_success", "target": "t\($0)"]) }
+            let writer = try SampleWriter(path: path, clock: clock.function)
+            var kept: StoreReader?
+            let matcher = [try LabelMatcher("__name__", .equal, "probe_success")]
+            for step in 0..<(3 * 120) {
+                let time = first + Int64(step) * 30_000
+                clock.set(time)
+                writer.append(
+                    labels.enumerated().map { index, labels in
+                        LabeledSample(
+                            labels: labels, sample: Sample(timestamp: time, value: Double((step + index) % 3)))
+                    })
+                guard step % 7 == 0 else { continue }
+                writer.flush()
+                if kept == nil { kept = try StoreReader(path: path) }
+                let fresh = try StoreReader(path: path).select(matcher, from: first, through: time)
+                let reused = try kept?.select(matcher, from: first, through: time) ?? []
+                let same = reused.map(\.samples) == fresh.map(\.samples)
+                #expect(
+                    same, "at step \(step): \(reused.map(\.samples.count)) samples, fresh \(fresh.map(\.samples.count))"
+                )
+                #expect(fresh.allSatisfy { $0.samples.count == step + 1 }, "at step \(step)")
+                // A window inside the open hour, from the same reader.
+                let recent = try kept?.select(matcher, from: time - 300_000, through: time) ?? []
+                #expect(recent.allSatisfy { $0.samples.count == min(step + 1, 11) }, "at step \(step)")
+            }
+            writer.close()
+        }
+    }
+
     /// The free pages of the file (the emptied log, dropped days) go back to the file system: at the
     /// end of every hour and after retention, at most 10 % of the file is free; the WAL is empty once
     /// the writer has closed.
