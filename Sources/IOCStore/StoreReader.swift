@@ -14,6 +14,7 @@ public final class StoreReader: SeriesSource {
     /// Whether log numbers are never reused (version 8 on): otherwise the open hours are read anew
     /// every time.
     private let logNumbersAreUnique: Bool
+    private let logInRange: Statement
     private var lookups: [String: Statement] = [:]
     /// The writer's open chunks, when the reader is in the writer's process.
     private let heads: HeadTable?
@@ -31,8 +32,22 @@ public final class StoreReader: SeriesSource {
         var first: Int64 = -1
         var last: Int64 = -1
         var loaded = false
-        /// Each series' open samples, in time order.
-        var samples: [Int64: [Sample]] = [:]
+        /// Whether this reader has read the open hours before: the first read (often the only one:
+        /// `ioc query`) decodes just the records and heads its range needs; a second means a
+        /// long-lived reader, which then keeps everything and reads only what is new.
+        var readBefore = false
+        /// Each series' open samples, in time order, by series id (ids are dense from 1).
+        var samples: [[Sample]] = []
+
+        subscript(id: Int64) -> [Sample] {
+            id >= 0 && id < samples.count ? samples[Int(id)] : []
+        }
+
+        mutating func append(_ new: [Sample], to id: Int64) {
+            guard id >= 0, id < 1 << 40 else { return }
+            if id >= samples.count { samples.append(contentsOf: repeatElement([], count: Int(id) + 1 - samples.count)) }
+            samples[Int(id)].append(contentsOf: new)
+        }
     }
 
     /// Opens an existing store; a missing file is an error, never created.
@@ -51,6 +66,7 @@ public final class StoreReader: SeriesSource {
         }
         newSeries = try database.prepare("SELECT id, pairs FROM series WHERE id > ? ORDER BY id")
         logNumbersAreUnique = try database.scalarInt("PRAGMA user_version") >= 8
+        logInRange = try database.prepare("SELECT data FROM log WHERE max_ts >= ? AND min_ts <= ? ORDER BY seq")
     }
 
     /// Series whose labels satisfy every matcher, in label order. An equality matcher with a value
@@ -252,15 +268,60 @@ public final class StoreReader: SeriesSource {
     private func addOpenChunks(of ids: [Int64], from start: Int64, through end: Int64, to result: inout [[Sample]])
         throws(StoreError)
     {
+        guard openHours.readBefore && logNumbersAreUnique else {
+            openHours.readBefore = true
+            try addOpenChunksOnce(of: ids, from: start, through: end, to: &result)
+            return
+        }
         try refreshOpenHours()
         for (position, id) in ids.enumerated() {
-            guard let open = openHours.samples[id], let newest = open.last, newest.timestamp >= start else { continue }
+            let open = openHours[id]
+            guard let newest = open.last, newest.timestamp >= start else { continue }
             // A chunk closed since the open hours were decoded is in `result` already: taken once.
             let after = max(result[position].last?.timestamp ?? .min, start == .min ? .min : start - 1)
             let first = open.partitioningIndex { $0.timestamp > after }
             for sample in open[first...] {
                 guard sample.timestamp <= end else { break }
                 result[position].append(sample)
+            }
+        }
+    }
+
+    /// The open chunks' samples in `start...end` straight from the saved heads and the log records
+    /// whose times overlap the range, kept nowhere.
+    private func addOpenChunksOnce(
+        of ids: [Int64], from start: Int64, through end: Int64, to result: inout [[Sample]]
+    ) throws(StoreError) {
+        var index: [Int64: Int] = [:]
+        for (position, id) in ids.enumerated() { index[id] = position }
+        let saved = try database.prepare("SELECT series_id, data FROM heads ORDER BY series_id, block")
+        while try saved.step() {
+            guard let position = index[saved.int64(0)] else { continue }
+            try saved.withBlob(1) { bytes throws(StoreError) in
+                do {
+                    let samples = try ChunkCodec.decode(Array(bytes))
+                    result[position] += samples.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
+                } catch {
+                    throw StoreError(
+                        path: path, "the saved open chunk of series \(saved.int64(0)) is damaged: \(error)")
+                }
+            }
+        }
+        logInRange.bind(1, start)
+        logInRange.bind(2, end)
+        defer { logInRange.reset() }
+        while try logInRange.step() {
+            try logInRange.withBlob(0) { record throws(StoreError) in
+                do {
+                    try LogRecord.sections(record, where: { index[$0] != nil }) {
+                        id, base, count, bytes throws(ChunkError) in
+                        guard let position = index[id] else { return }
+                        try CompactSamples.decode(
+                            bytes, count: count, base: base, from: start, through: end, into: &result[position])
+                    }
+                } catch {
+                    throw StoreError(path: path, "a log record is damaged: \(error)")
+                }
             }
         }
     }
@@ -293,7 +354,7 @@ public final class StoreReader: SeriesSource {
                     try LogRecord.sections(record, where: { _ in true }) { id, base, count, bytes throws(ChunkError) in
                         var decoded: [Sample] = []
                         try CompactSamples.decode(bytes, count: count, base: base, into: &decoded)
-                        openHours.samples[id, default: []].append(contentsOf: decoded)
+                        openHours.append(decoded, to: id)
                     }
                 } catch {
                     throw StoreError(path: path, "a log record is damaged: \(error)")
@@ -310,7 +371,7 @@ public final class StoreReader: SeriesSource {
             try saved.withBlob(3) { bytes throws(StoreError) in
                 do {
                     // Saved at chunk density (the chunk codec), as closed hours are.
-                    openHours.samples[id, default: []] += try ChunkCodec.decode(Array(bytes))
+                    openHours.append(try ChunkCodec.decode(Array(bytes)), to: id)
                 } catch {
                     throw StoreError(path: path, "the saved open chunk of series \(id) is damaged: \(error)")
                 }
