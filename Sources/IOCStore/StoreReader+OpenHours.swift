@@ -1,0 +1,152 @@
+import IOCCore
+
+/// The open hours as a reader in another process reads them: the saved heads and the log.
+extension StoreReader {
+    /// The open hours as this reader last decoded them (see `openHours`).
+    struct OpenHours {
+        /// The lowest record number present when loaded (or the next one, if the log was empty),
+        /// and the highest decoded.
+        var first: Int64 = -1
+        var last: Int64 = -1
+        var loaded = false
+        /// Whether this reader has read the open hours before: the first read (often the only one:
+        /// `ioc query`) decodes just the records and heads its range needs; a second means a
+        /// long-lived reader, which then keeps everything and reads only what is new.
+        var readBefore = false
+        /// Each series' open samples, in time order, by series id (ids are dense from 1).
+        var samples: [[Sample]] = []
+
+        subscript(id: Int64) -> [Sample] {
+            id >= 0 && id < samples.count ? samples[Int(id)] : []
+        }
+
+        mutating func append(_ new: [Sample], to id: Int64) {
+            guard id >= 0, id < 1 << 40 else { return }
+            if id >= samples.count { samples.append(contentsOf: repeatElement([], count: Int(id) + 1 - samples.count)) }
+            samples[Int(id)].append(contentsOf: new)
+        }
+    }
+
+    /// Adds the open chunks' samples from the file: the heads saved when hours last closed, then the
+    /// log records since, as `openHours` holds them after reading what is new.
+    func addOpenChunks(of ids: [Int64], from start: Int64, through end: Int64, to result: inout [[Sample]])
+        throws(StoreError)
+    {
+        guard openHours.readBefore && logNumbersAreUnique else {
+            openHours.readBefore = true
+            try addOpenChunksOnce(of: ids, from: start, through: end, to: &result)
+            return
+        }
+        try refreshOpenHours()
+        for (position, id) in ids.enumerated() {
+            let open = openHours[id]
+            guard let newest = open.last, newest.timestamp >= start else { continue }
+            // A chunk closed since the open hours were decoded is in `result` already: taken once.
+            let after = max(result[position].last?.timestamp ?? .min, start == .min ? .min : start - 1)
+            let first = open.partitioningIndex { $0.timestamp > after }
+            for sample in open[first...] {
+                guard sample.timestamp <= end else { break }
+                result[position].append(sample)
+            }
+        }
+    }
+
+    /// The open chunks' samples in `start...end` straight from the saved heads and the log records
+    /// whose times overlap the range, kept nowhere.
+    private func addOpenChunksOnce(
+        of ids: [Int64], from start: Int64, through end: Int64, to result: inout [[Sample]]
+    ) throws(StoreError) {
+        var index: [Int64: Int] = [:]
+        for (position, id) in ids.enumerated() { index[id] = position }
+        let saved = try database.prepare("SELECT series_id, data FROM heads ORDER BY series_id, block")
+        while try saved.step() {
+            guard let position = index[saved.int64(0)] else { continue }
+            try saved.withBlob(1) { bytes throws(StoreError) in
+                do {
+                    let samples = try ChunkCodec.decode(Array(bytes))
+                    result[position] += samples.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
+                } catch {
+                    throw StoreError(
+                        path: path, "the saved open chunk of series \(saved.int64(0)) is damaged: \(error)")
+                }
+            }
+        }
+        logInRange.bind(1, start)
+        logInRange.bind(2, end)
+        defer { logInRange.reset() }
+        while try logInRange.step() {
+            try logInRange.withBlob(0) { record throws(StoreError) in
+                do {
+                    try LogRecord.sections(record, where: { index[$0] != nil }) {
+                        id, base, count, bytes throws(ChunkError) in
+                        guard let position = index[id] else { return }
+                        try CompactSamples.decode(
+                            bytes, count: count, base: base, from: start, through: end, into: &result[position])
+                    }
+                } catch {
+                    throw StoreError(path: path, "a log record is damaged: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Reads the log records added since the last read, or everything again when the log was
+    /// emptied; inside the caller's read transaction.
+    private func refreshOpenHours() throws(StoreError) {
+        let bounds = try database.prepare("SELECT min(seq), max(seq), count(*) FROM log")
+        guard try bounds.step() else { return }
+        let empty = bounds.int64(2) == 0
+        let low = bounds.int64(0)
+        let high = bounds.int64(1)
+        let valid =
+            logNumbersAreUnique && openHours.loaded
+            && (empty ? openHours.last < openHours.first : low == openHours.first)
+        if !valid {
+            openHours = OpenHours()
+            openHours.loaded = true
+            try loadSavedHeads()
+            openHours.first = empty ? try nextLogNumber() : low
+            openHours.last = openHours.first - 1
+        }
+        guard !empty, high > openHours.last else { return }
+        let records = try database.prepare("SELECT seq, data FROM log WHERE seq > ? ORDER BY seq")
+        records.bind(1, openHours.last)
+        while try records.step() {
+            let sequence = records.int64(0)
+            try records.withBlob(1) { record throws(StoreError) in
+                do {
+                    try LogRecord.sections(record, where: { _ in true }) { id, base, count, bytes throws(ChunkError) in
+                        var decoded: [Sample] = []
+                        try CompactSamples.decode(bytes, count: count, base: base, into: &decoded)
+                        openHours.append(decoded, to: id)
+                    }
+                } catch {
+                    throw StoreError(path: path, "a log record is damaged: \(error)")
+                }
+            }
+            openHours.last = sequence
+        }
+    }
+
+    private func loadSavedHeads() throws(StoreError) {
+        let saved = try database.prepare("SELECT series_id, block, count, data FROM heads ORDER BY series_id, block")
+        while try saved.step() {
+            let id = saved.int64(0)
+            try saved.withBlob(3) { bytes throws(StoreError) in
+                do {
+                    // Saved at chunk density (the chunk codec), as closed hours are.
+                    openHours.append(try ChunkCodec.decode(Array(bytes)), to: id)
+                } catch {
+                    throw StoreError(path: path, "the saved open chunk of series \(id) is damaged: \(error)")
+                }
+            }
+        }
+    }
+
+    /// The number the next log record will get: one past the highest ever given.
+    private func nextLogNumber() throws(StoreError) -> Int64 {
+        guard logNumbersAreUnique else { return 1 }
+        let statement = try database.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'log'")
+        return try statement.step() ? statement.int64(0) + 1 : 1
+    }
+}
