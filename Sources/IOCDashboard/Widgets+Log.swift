@@ -2,7 +2,7 @@ import Foundation
 import IOCCore
 
 extension Widgets {
-    /// The latest changes of alerts, newest first: time (UTC+7), change, alert, where, summary.
+    /// The latest changes of alerts, newest first: time (display zone), change, alert, where, summary.
     static func log(_ lines: [LogLine], in rect: Rect, on canvas: inout Canvas) {
         guard !lines.isEmpty else {
             canvas.write("no changes yet", x: rect.x, y: rect.y, style: CellStyle(dim: true))
@@ -20,8 +20,12 @@ extension Widgets {
             default: style = CellStyle(foreground: .yellow)
             }
             x = canvas.write(
-                " " + TerminalText.pad(line.change, to: 9), x: x, y: y, style: style, maxWidth: max(0, end - x))
-            let place = [line.labels["province"], line.labels["service"]].compactMap { $0 }.joined(separator: "/")
+                " " + TerminalText.pad(line.change, to: 9) + " ", x: x, y: y, style: style, maxWidth: max(0, end - x))
+            // "cancelled", the longest change, still leaves a space before the alert's name.
+            let place = [
+                line.labels["province"] ?? line.labels["platform"], line.labels["service"] ?? line.labels["peer"],
+            ]
+            .compactMap { $0 }.joined(separator: "/")
             x = canvas.write(
                 (line.labels["alertname"] ?? "") + " ", x: x, y: y, style: CellStyle(bold: true),
                 maxWidth: max(0, end - x))

@@ -141,6 +141,26 @@ import Testing
         }
     }
 
+    /// The longest change ("cancelled") keeps its space before the alert's name, and a national
+    /// platform's line names the platform.
+    @Test func logLinesKeepTheirColumnsApart() {
+        var canvas = Canvas(width: 70, height: 2)
+        Widgets.log(
+            [
+                LogLine(
+                    time: now, change: "cancelled",
+                    labels: Labels([("alertname", "ServiceDown"), ("province", "Huế"), ("service", "dvc")]), summary: ""
+                ),
+                LogLine(
+                    time: now, change: "firing",
+                    labels: Labels([("alertname", "ServiceDown"), ("platform", "vneid"), ("service", "portal")]),
+                    summary: "down"),
+            ], in: Rect(x: 0, y: 0, width: 70, height: 2), on: &canvas)
+        let lines = canvas.plainText.split(separator: "\n").map(String.init)
+        #expect(lines[0].contains("cancelled ServiceDown Huế/dvc"), "\(lines)")
+        #expect(lines[1].contains("ServiceDown vneid/portal down"), "\(lines)")
+    }
+
     @Test func sharesAddUpAndKeepTheirMinimums() {
         #expect(Layout.share(80, weights: [1, 1, 1], minimums: [8, 32, 8]) == [24, 32, 24])
         #expect(Layout.share(80, weights: [1, 3], minimums: [10, 10]) == [20, 60])
