@@ -265,29 +265,36 @@ public struct DashboardScreen: Sendable {
     private func drawHeader(newest: Int64?, now: Int64, into canvas: inout Canvas) {
         let width = canvas.width
         canvas.fill(row: 0, style: CellStyle(reverse: true))
-        var header = " \(dashboard.title)"
-        for variable in template.variables {
-            header += "  ·  \(variable.name): \(values[variable.name] ?? "–")"
-        }
+        let variables = template.variables.map { "\($0.name): \(values[$0.name] ?? "–")" }
         let zone = DisplayZone.current
-        header += "  ·  \(UnitFormat.clock(now)) (\(zone.identifier == "UTC" ? "UTC" : "UTC" + zone.suffix(at: now)))"
-        header += "  ·  \(timeRange.prometheusString)"
-        if paused { header += "  ·  PAUSED" }
-        if zoomed { header += "  ·  ZOOM" }
-        if !filter.isEmpty { header += "  ·  /\(filter)" }
+        let clock = "\(UnitFormat.clock(now)) (\(zone.identifier == "UTC" ? "UTC" : "UTC" + zone.suffix(at: now)))"
+        var state: [String] = []
+        if paused { state.append("PAUSED") }
+        if zoomed { state.append("ZOOM") }
+        if !filter.isEmpty { state.append("/\(filter)") }
+        let title = dashboard.title
+        let short = Widgets.shortTitle(title)
+        // Shorter and shorter headers, so that the age of the data keeps its place on the right:
+        // without the range, then with the title's first language only, then without the clock.
+        let headers = [
+            [title] + variables + [clock, timeRange.prometheusString] + state,
+            [title] + variables + [clock] + state,
+            [short] + variables + [clock] + state,
+            [short] + variables + state,
+        ].map { " " + $0.joined(separator: "  ·  ") }
         let age = "newest " + (newest.map { UnitFormat.age(now - $0) } ?? "none")
-        let right = [age + " · " + source + " ", age + " "].first {
-            TerminalText.width(of: header) + TerminalText.width(of: $0) < width
-        }
-        let headerRoom = width - (right.map { TerminalText.width(of: $0) } ?? 0)
-        canvas.write(header, x: 0, y: 0, style: CellStyle(bold: true, reverse: true), maxWidth: headerRoom)
-        if let right {
-            canvas.write(right, x: width - TerminalText.width(of: right), y: 0, style: CellStyle(reverse: true))
-        } else if TerminalText.width(of: header) > width {
-            // Too narrow for both: the age matters more than the end of the title.
-            canvas.write(
-                " " + age + " ", x: max(0, width - TerminalText.width(of: age) - 2), y: 0,
-                style: CellStyle(reverse: true))
+        // The longest header that fits beside the age (with the data's source when there is room).
+        let fitting = headers.lazy.compactMap { header in
+            [age + " · " + source + " ", age + " "].first {
+                TerminalText.width(of: header) + TerminalText.width(of: $0) < width
+            }.map { (header, $0) }
+        }.first
+        let (header, right) = fitting ?? (headers[headers.count - 1], " " + age + " ")
+        let rightWidth = TerminalText.width(of: right)
+        canvas.write(
+            header, x: 0, y: 0, style: CellStyle(bold: true, reverse: true), maxWidth: max(0, width - rightWidth))
+        if rightWidth < width {
+            canvas.write(right, x: width - rightWidth, y: 0, style: CellStyle(reverse: true))
         }
     }
 
