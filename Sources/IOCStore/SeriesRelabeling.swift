@@ -10,20 +10,23 @@ public enum SeriesRelabeling {
     public static func apply(_ changes: [(id: Int64, labels: Labels)], path: String) throws(StoreError) {
         guard !changes.isEmpty else { return }
         let database = try Database(path: path, readOnly: false)
-        let find = try database.prepare("SELECT id FROM series WHERE labels = ?")
-        let update = try database.prepare("UPDATE series SET labels = ?, metric = ?, pairs = ? WHERE id = ?")
+        let find = try database.prepare("SELECT id, pairs FROM series WHERE key = ?")
+        let update = try database.prepare("UPDATE series SET key = ?, metric = ?, pairs = ? WHERE id = ?")
         let forget = try database.prepare("DELETE FROM postings WHERE series_id = ?")
         let post = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
         try database.transaction { () throws(StoreError) in
             for (id, labels) in changes {
-                find.bind(1, labels.description)
-                let existing = try find.step() ? find.int64(0) : nil
+                find.bind(1, StoreSchema.seriesKey(labels))
+                var existing: Int64?
+                while existing == nil, try find.step() {
+                    if find.withBlob(1, StoreSchema.decode) == labels { existing = find.int64(0) }
+                }
                 find.reset()
                 if let existing, existing != id {
                     throw StoreError(
                         path: path, "series \(labels) already exists (id \(existing)); nothing was changed")
                 }
-                update.bind(1, labels.description)
+                update.bind(1, StoreSchema.seriesKey(labels))
                 update.bind(2, labels.metric ?? "")
                 update.bind(3, StoreSchema.encode(labels))
                 update.bind(4, id)

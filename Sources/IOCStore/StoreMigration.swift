@@ -99,4 +99,26 @@ enum StoreMigration {
         }
         try database.execute("DROP TABLE heads_v6")
     }
+
+    /// Versions 1 to 8 found series by their labels as text, unique: version 9 by a 64-bit key.
+    static func rekeySeries(_ database: Database) throws(StoreError) {
+        try database.execute(
+            "ALTER TABLE series RENAME TO series_v8; "
+                + "CREATE TABLE series (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, metric TEXT NOT NULL, "
+                + "pairs BLOB NOT NULL);")
+        let old = try database.prepare("SELECT id, metric, pairs FROM series_v8 ORDER BY id")
+        let insert = try database.prepare("INSERT INTO series (id, key, metric, pairs) VALUES (?, ?, ?, ?)")
+        while try old.step() {
+            guard let labels = old.withBlob(2, StoreSchema.decode) else {
+                throw StoreError(path: database.path, "series \(old.int64(0)) has damaged labels; nothing was changed")
+            }
+            insert.bind(1, old.int64(0))
+            insert.bind(2, StoreSchema.seriesKey(labels))
+            insert.bind(3, old.string(1))
+            insert.bind(4, StoreSchema.encode(labels))
+            try insert.run()
+            insert.reset()
+        }
+        try database.execute("DROP TABLE series_v8")
+    }
 }

@@ -14,20 +14,23 @@ import IOCCore
 /// table of chunks in the chunk codec, as closed hours are (a few bytes a sample less than the
 /// writer's in-memory form; and as WITHOUT ROWID every head over 488 bytes took an overflow page of
 /// its own, a third of the table's pages empty); 8, log records numbered AUTOINCREMENT, never
-/// reused after the log is emptied, so that a reader can tell new records from a new log. Versions 1 to 3 are migrated by `StoreMigration`; a
+/// reused after the log is emptied, so that a reader can tell new records from a new log; 9, series
+/// found by a 64-bit key of their labels (`seriesKey`) instead of their labels as text, which the
+/// file held twice (the column and its unique index): a third of a small store. Versions 1 to 3 are migrated by `StoreMigration`; a
 /// version 4 file gains the alert tables when it is next opened for writing.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 8
+    static let version: Int64 = 9
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS series (
             id INTEGER PRIMARY KEY,
-            labels TEXT NOT NULL UNIQUE,
+            key INTEGER NOT NULL,
             metric TEXT NOT NULL,
             pairs BLOB NOT NULL
         );
+        CREATE INDEX IF NOT EXISTS series_by_key ON series (key);
         CREATE TABLE IF NOT EXISTS postings (
             name TEXT NOT NULL,
             value TEXT NOT NULL,
@@ -139,6 +142,7 @@ enum StoreSchema {
                 try check(database, version: found, application: application)
             }
             let legacy = isEmpty || found >= 4 ? nil : try StoreMigration.readLegacy(database, version: found)
+            if !isEmpty && found < 9 { try StoreMigration.rekeySeries(database) }
             if !isEmpty && found >= 4 && found < 7 { try StoreMigration.reencodeHeads(database, tables: tables) }
             if !isEmpty && found >= 4 && found < 8 {
                 try database.execute(
@@ -199,6 +203,10 @@ enum StoreSchema {
         }
         return result
     }
+
+    /// The key a series is found by: the first half of its labels' fingerprint. Stored in files, so
+    /// it must never change without a new schema version.
+    static func seriesKey(_ labels: Labels) -> Int64 { Int64(bitPattern: labels.fingerprint.first) }
 
     /// Label pairs as a blob: for each pair, name and value as UInt32 little-endian length plus UTF-8.
     static func encode(_ labels: Labels) -> [UInt8] {

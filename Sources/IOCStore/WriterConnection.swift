@@ -54,9 +54,9 @@ final class WriterConnection {
         self.heads = heads
         self.maxSeries = maxSeries
         try StoreSchema.prepareForWriting(database)
-        insertSeries = try database.prepare("INSERT INTO series (labels, metric, pairs) VALUES (?, ?, ?)")
+        insertSeries = try database.prepare("INSERT INTO series (key, metric, pairs) VALUES (?, ?, ?)")
         insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
-        findSeries = try database.prepare("SELECT id FROM series WHERE labels = ?")
+        findSeries = try database.prepare("SELECT id, pairs FROM series WHERE key = ?")
         upsertMetadata = try database.prepare(
             "INSERT INTO metadata (metric, type, help, unit) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (metric) DO UPDATE SET type = coalesce(excluded.type, type), "
@@ -391,10 +391,12 @@ final class WriterConnection {
     private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool)? {
         let fingerprint = labels.fingerprint
         if let id = seriesIDs[fingerprint] { return (id, false) }
-        let key = labels.description
+        let key = StoreSchema.seriesKey(labels)
         findSeries.bind(1, key)
         defer { findSeries.reset() }
-        if try findSeries.step() {
+        // Series whose keys collide are told apart by their labels.
+        while try findSeries.step() {
+            guard findSeries.withBlob(1, StoreSchema.decode) == labels else { continue }
             let id = findSeries.int64(0)
             seriesIDs[fingerprint] = id
             return (id, false)
