@@ -33,12 +33,18 @@ public struct HistoryStream {
     /// Series seen so far.
     public var seriesCount: Int { entries.count }
 
+    /// At most this many series, and lines of at most this many bytes: a file is refused before it
+    /// makes the reader hold more than that (a file without line ends, a series per line).
+    private let maxSeries: Int
+    public static let maxLineBytes = 16 << 20
+
     public init(
-        defaultTimestamp: Int64, timestamps: ClosedRange<Int64> = Int64.min...Int64.max,
+        defaultTimestamp: Int64, timestamps: ClosedRange<Int64> = Int64.min...Int64.max, maxSeries: Int = .max,
         admit: @escaping (Labels) -> String? = { _ in nil }
     ) {
         self.defaultTimestamp = defaultTimestamp
         self.timestamps = timestamps
+        self.maxSeries = maxSeries
         self.admit = admit
     }
 
@@ -50,6 +56,9 @@ public struct HistoryStream {
         var bytes = partial
         bytes.append(contentsOf: block)
         guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else {
+            guard bytes.count <= Self.maxLineBytes else {
+                throw ParseError(line: lineNumber + 1, message: "a line longer than \(Self.maxLineBytes >> 20) MiB")
+            }
             partial = bytes
             return
         }
@@ -152,6 +161,9 @@ public struct HistoryStream {
                 message: "\(labeled.labels) has the time \(labeled.sample.timestamp) ms, outside what a store holds")
         }
         guard let index = byLabels[labeled.labels] else {
+            guard entries.count < maxSeries else {
+                throw ParseError(line: lineNumber, message: "more than \(maxSeries) series, the store's limit")
+            }
             if let refusal = admit(labeled.labels) {
                 throw ParseError(line: lineNumber, message: "\(labeled.labels) is refused (\(refusal))")
             }

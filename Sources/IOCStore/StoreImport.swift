@@ -15,8 +15,8 @@ public final class StoreImport {
     public private(set) var refused = 0
 
     @available(*, noasync, message: "opens and replays the store: run it on a thread of its own")
-    public init(path: String) throws(StoreError) {
-        connection = try WriterConnection(path: path)
+    public init(path: String, maxSeries: Int = .max) throws(StoreError) {
+        connection = try WriterConnection(path: path, maxSeries: maxSeries)
         try connection.database.execute("BEGIN IMMEDIATE")
     }
 

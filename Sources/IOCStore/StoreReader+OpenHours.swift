@@ -20,8 +20,10 @@ extension StoreReader {
             id >= 0 && id < samples.count ? samples[Int(id)] : []
         }
 
+        /// Appends to a series the caller knows exists (its id is at most the newest series' in the
+        /// file), so that a damaged record cannot make the array as long as its id says.
         mutating func append(_ new: [Sample], to id: Int64) {
-            guard id >= 0, id < 1 << 40 else { return }
+            guard id >= 0 else { return }
             if id >= samples.count { samples.append(contentsOf: repeatElement([], count: Int(id) + 1 - samples.count)) }
             samples[Int(id)].append(contentsOf: new)
         }
@@ -58,18 +60,8 @@ extension StoreReader {
     ) throws(StoreError) {
         var index: [Int64: Int] = [:]
         for (position, id) in ids.enumerated() { index[id] = position }
-        let saved = try database.prepare("SELECT series_id, data FROM heads ORDER BY series_id, block")
-        while try saved.step() {
-            guard let position = index[saved.int64(0)] else { continue }
-            try saved.withBlob(1) { bytes throws(StoreError) in
-                do {
-                    let samples = try ChunkCodec.decode(Array(bytes))
-                    result[position] += samples.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
-                } catch {
-                    throw StoreError(
-                        path: path, "the saved open chunk of series \(saved.int64(0)) is damaged: \(error)")
-                }
-            }
+        try forEachSavedHead(where: { index[$0] != nil }) { id, samples in
+            result[index[id] ?? 0] += samples.lazy.filter { $0.timestamp >= start && $0.timestamp <= end }
         }
         logInRange.bind(1, start)
         logInRange.bind(2, end)
@@ -98,13 +90,14 @@ extension StoreReader {
         let empty = bounds.int64(2) == 0
         let low = bounds.int64(0)
         let high = bounds.int64(1)
-        let valid =
-            logNumbersAreUnique && openHours.loaded
-            && (empty ? openHours.last < openHours.first : low == openHours.first)
+        // Series made in this snapshot are read first: a record names no series beyond them.
+        try readNewSeries()
+        let known = newestSeries
+        let valid = openHours.loaded && (empty ? openHours.last < openHours.first : low == openHours.first)
         if !valid {
             openHours = OpenHours()
             openHours.loaded = true
-            try loadSavedHeads()
+            try forEachSavedHead(where: { $0 <= known }) { id, samples in openHours.append(samples, to: id) }
             openHours.first = empty ? try nextLogNumber() : low
             openHours.last = openHours.first - 1
         }
@@ -115,7 +108,8 @@ extension StoreReader {
             let sequence = records.int64(0)
             try records.withBlob(1) { record throws(StoreError) in
                 do {
-                    try LogRecord.sections(record, where: { _ in true }) { id, base, count, bytes throws(ChunkError) in
+                    try LogRecord.sections(record, where: { $0 <= known }) {
+                        id, base, count, bytes throws(ChunkError) in
                         var decoded: [Sample] = []
                         try CompactSamples.decode(bytes, count: count, base: base, into: &decoded)
                         openHours.append(decoded, to: id)
@@ -128,24 +122,28 @@ extension StoreReader {
         }
     }
 
-    private func loadSavedHeads() throws(StoreError) {
-        let saved = try database.prepare("SELECT series_id, block, count, data FROM heads ORDER BY series_id, block")
+    /// Calls `body` with each saved open chunk (decoded: the chunk codec, as closed hours) of the
+    /// series `wanted`.
+    private func forEachSavedHead(where wanted: (Int64) -> Bool, _ body: (Int64, [Sample]) -> Void)
+        throws(StoreError)
+    {
+        let saved = try database.prepare("SELECT series_id, data FROM heads ORDER BY series_id, block")
         while try saved.step() {
             let id = saved.int64(0)
-            try saved.withBlob(3) { bytes throws(StoreError) in
+            guard wanted(id) else { continue }
+            let samples = try saved.withBlob(1) { bytes throws(StoreError) in
                 do {
-                    // Saved at chunk density (the chunk codec), as closed hours are.
-                    openHours.append(try ChunkCodec.decode(Array(bytes)), to: id)
+                    return try ChunkCodec.decode(Array(bytes))
                 } catch {
                     throw StoreError(path: path, "the saved open chunk of series \(id) is damaged: \(error)")
                 }
             }
+            body(id, samples)
         }
     }
 
     /// The number the next log record will get: one past the highest ever given.
     private func nextLogNumber() throws(StoreError) -> Int64 {
-        guard logNumbersAreUnique else { return 1 }
         let statement = try database.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'log'")
         return try statement.step() ? statement.int64(0) + 1 : 1
     }

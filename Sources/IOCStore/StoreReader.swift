@@ -52,7 +52,10 @@ public final class StoreReader: SeriesSource {
         return index.series(matching: matchers)
     }
 
-    private func readNewSeries() throws(StoreError) {
+    /// The highest series id read so far.
+    var newestSeries: Int64 { index.newest }
+
+    func readNewSeries() throws(StoreError) {
         newSeries.bind(1, index.newest)
         defer { newSeries.reset() }
         var added: [(Int64, Labels)] = []

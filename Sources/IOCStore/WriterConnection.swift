@@ -247,15 +247,7 @@ final class WriterConnection {
                     upsertWatermark.bind(2, last.timestamp)
                     try upsertWatermark.run()
                 }
-                try database.execute("DELETE FROM heads")
-                for head in remaining {
-                    insertHead.bind(1, head.id)
-                    insertHead.bind(2, head.block)
-                    insertHead.bind(3, Int64(head.samples.count))
-                    insertHead.bind(4, ChunkCodec.encode(head.samples.samples()))
-                    try insertHead.run()
-                }
-                try database.execute("DELETE FROM log")
+                try replaceLog(with: remaining)
             }
         } catch {
             forgetAfterRollback()
@@ -288,17 +280,21 @@ final class WriterConnection {
                 for head in list where !head.sealed { open.append((id, head.block, head.samples)) }
             }
         }
-        try database.transaction { () throws(StoreError) in
-            try database.execute("DELETE FROM heads")
-            for head in open {
-                insertHead.bind(1, head.id)
-                insertHead.bind(2, head.block)
-                insertHead.bind(3, Int64(head.samples.count))
-                insertHead.bind(4, ChunkCodec.encode(head.samples.samples()))
-                try insertHead.run()
-            }
-            try database.execute("DELETE FROM log")
+        try database.transaction { () throws(StoreError) in try replaceLog(with: open) }
+    }
+
+    /// Saves the open chunks to `heads`, encoded, in place of the saved ones and of the log's raw
+    /// records, which they hold; inside the caller's transaction.
+    private func replaceLog(with open: [(id: Int64, block: Int64, samples: CompactSamples)]) throws(StoreError) {
+        try database.execute("DELETE FROM heads")
+        for head in open {
+            insertHead.bind(1, head.id)
+            insertHead.bind(2, head.block)
+            insertHead.bind(3, Int64(head.samples.count))
+            insertHead.bind(4, ChunkCodec.encode(head.samples.samples()))
+            try insertHead.run()
         }
+        try database.execute("DELETE FROM log")
     }
 
     private struct SealedKey: Hashable {

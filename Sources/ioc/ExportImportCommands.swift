@@ -78,12 +78,18 @@ struct ImportCommand: AsyncParsableCommand {
         let file = self.file
         let path = store.path
         // SQLite and the file are read and written on a thread of their own, not the cooperative pool.
-        let status = try await BackgroundThread.run("ioc-import") { Self.importFile(file, into: path) }
+        // A file is held to the series limit of the daemon's configuration, as its feeds are.
+        let maxSeries =
+            StoreLocation.daemonConfig(store.config)?.maxSeries
+            ?? DaemonConfig(file: "", storePath: path, probeFiles: []).maxSeries
+        let status = try await BackgroundThread.run("ioc-import") {
+            Self.importFile(file, into: path, maxSeries: maxSeries)
+        }
         if status != 0 { throw ExitCode(status) }
     }
 
     /// Imports `file` into the store at `path`; the exit status.
-    private static func importFile(_ file: String, into path: String) -> Int32 {
+    private static func importFile(_ file: String, into path: String, maxSeries: Int) -> Int32 {
         let input: FileHandle
         if file == "-" {
             input = FileHandle.standardInput
@@ -102,23 +108,24 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let importer: StoreImport
         do {
-            importer = try StoreImport(path: path)
+            importer = try StoreImport(path: path, maxSeries: maxSeries)
         } catch {
             FileHandle.standardError.write(Data("ioc import: \(error)\n".utf8))
             return 1
         }
         do {
-            try Self.stream(input, into: importer)
+            try Self.stream(input, into: importer, maxSeries: maxSeries)
         } catch let failure as ImportFailure {
             importer.rollback()
             removeIfNew()
             FileHandle.standardError.write(
-                Data("ioc import: \(file): \(failure.message); nothing was imported\n".utf8))
+                Data("ioc import: \(file): \(TerminalText.sanitize(failure.message)); nothing was imported\n".utf8))
             return 65  // EX_DATAERR
         } catch {
             importer.rollback()
             removeIfNew()
-            FileHandle.standardError.write(Data("ioc import: \(error); nothing was imported\n".utf8))
+            FileHandle.standardError.write(
+                Data("ioc import: \(TerminalText.sanitize("\(error)")); nothing was imported\n".utf8))
             return 1
         }
         let refused = importer.refused > 0 ? " (\(importer.refused) the store had already, not changed)" : ""
@@ -131,13 +138,13 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     /// Reads, checks and writes the file a block at a time, and commits at its end.
-    private static func stream(_ input: FileHandle, into importer: StoreImport) throws {
+    private static func stream(_ input: FileHandle, into importer: StoreImport, maxSeries: Int) throws {
         // History may be old, but not outside what the store can hold, and its names obey the same
         // rules as a feed's: the file is refused whole, and the store is left as it was.
         let names = SampleAdmission(maxLabels: 1000, maxLabelValueBytes: 1 << 20)
         var parser = HistoryStream(
             defaultTimestamp: WallClock.nowMilliseconds(), timestamps: SampleAdmission.storableTimestamps,
-            admit: { names.check($0)?.rawValue })
+            maxSeries: maxSeries, admit: { names.check($0)?.rawValue })
         var batch: [LabeledSample] = []
         batch.reserveCapacity(batchSize + 10_000)
         func flush() throws {

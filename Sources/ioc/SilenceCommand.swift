@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCCore
+import IOCDashboard
 import IOCConfig
 import IOCQuery
 import IOCStore
@@ -125,7 +126,8 @@ struct SilenceCommand: ParsableCommand {
                     all || $0.endsAt > now
                 }
                 if quiet {
-                    for silence in silences { print(silence.id) }
+                    // An id is data from the store: nothing in it may act on the terminal.
+                    for silence in silences { print(TerminalText.sanitize(silence.id)) }
                     return
                 }
                 if silences.isEmpty {

@@ -209,15 +209,7 @@ import Testing
         let day: Int64 = 86_400_000
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
-        func pragma(_ name: String) -> Int64 {
-            var handle: OpaquePointer?
-            guard sqlite3_open(path, &handle) == SQLITE_OK else { return -1 }
-            defer { sqlite3_close(handle) }
-            var statement: OpaquePointer?
-            sqlite3_prepare_v2(handle, "PRAGMA \(name)", -1, &statement, nil)
-            defer { sqlite3_finalize(statement) }
-            return sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1
-        }
+        func pragma(_ name: String) -> Int64 { sqlitePragma(path, name) }
         let first: Int64 = 20_200 * day
         let clock = ManualClock(first)
         let labels = (0..<100).map { Labels(["__name__": "probe_duration_seconds", "target": "t\($0)"]) }

@@ -242,17 +242,6 @@ import Testing
         sqlite3_close(handle)
     }
 
-    func userVersion(_ path: String) -> Int32 {
-        var handle: OpaquePointer?
-        guard sqlite3_open(path, &handle) == SQLITE_OK else { return -1 }
-        defer { sqlite3_close(handle) }
-        var statement: OpaquePointer?
-        sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &statement, nil)
-        defer { sqlite3_finalize(statement) }
-        sqlite3_step(statement)
-        return sqlite3_column_int(statement, 0)
-    }
-
     func seriesRow(_ id: Int, _ labels: Labels) -> String {
         let hex = StoreSchema.encode(labels).map { String(format: "%02X", $0) }.joined()
         let postings = labels.pairs.map { "INSERT INTO postings VALUES ('\($0.name)', '\($0.value)', \(id));" }
@@ -277,7 +266,7 @@ import Testing
         // A reader does not migrate: it says what to do and leaves the file alone.
         let refusal = #expect(throws: StoreError.self) { try StoreReader(path: path) }
         #expect(refusal?.message.contains("older IOC") == true)
-        #expect(userVersion(path) == 1)
+        #expect(sqlitePragma(path, "user_version") == 1)
 
         let migrated = try SampleWriter(path: path)
         migrated.record(metadata: ["up": MetricMetadata(type: "gauge")])
@@ -285,7 +274,7 @@ import Testing
         migrated.append([LabeledSample(labels: labels, sample: samples[10])])
         migrated.close()
         #expect(migrated.statistics.outOfOrder == 1)
-        #expect(userVersion(path) == Int32(StoreSchema.version))
+        #expect(sqlitePragma(path, "user_version") == StoreSchema.version)
         let reader = try StoreReader(path: path)
         #expect(try reader.metadata()["up"]?.type == "gauge")
         #expect(
@@ -324,7 +313,7 @@ import Testing
                 + open.joined() + "PRAGMA application_id = \(0x494F_4331); PRAGMA user_version = 3;")
 
         try SampleWriter(path: path).close()
-        #expect(userVersion(path) == Int32(StoreSchema.version))
+        #expect(sqlitePragma(path, "user_version") == StoreSchema.version)
         let reader = try StoreReader(path: path)
         #expect(
             try reader.select([try LabelMatcher("job", .equal, "v3")], from: .min, through: .max).first?.samples

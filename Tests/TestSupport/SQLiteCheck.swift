@@ -16,3 +16,17 @@ public func sqliteIntegrityCheck(_ path: String) -> String {
     }
     return String(cString: text)
 }
+
+/// An integer pragma of a file (`user_version`, `freelist_count`), -1 when it cannot be read.
+public func sqlitePragma(_ path: String, _ name: String) -> Int64 {
+    var handle: OpaquePointer?
+    guard sqlite3_open(path, &handle) == SQLITE_OK else {
+        sqlite3_close(handle)
+        return -1
+    }
+    defer { sqlite3_close(handle) }
+    var statement: OpaquePointer?
+    sqlite3_prepare_v2(handle, "PRAGMA \(name)", -1, &statement, nil)
+    defer { sqlite3_finalize(statement) }
+    return sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1
+}
