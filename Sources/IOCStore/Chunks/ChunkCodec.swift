@@ -25,7 +25,23 @@ public enum ChunkCodec {
     }
 
     /// The encoding a chunk was written with.
-    public static func encoding(of chunk: [UInt8]) -> Encoding? { chunk.first.flatMap(Encoding.init(rawValue:)) }
+    public static func encoding(of chunk: [UInt8]) -> Encoding? {
+        chunk.first.flatMap { Encoding(rawValue: $0 & 0x7F) }
+    }
+
+    /// Set in the first byte when the chunk's timestamps are evenly spaced: they are then its first
+    /// timestamp and the interval, and nothing per sample (probes and scrapes on time, imports).
+    static let regularTimestamps: UInt8 = 0x80
+
+    /// Whether every interval between the samples is the same (at least two samples).
+    static func isRegular(_ samples: [Sample]) -> Bool {
+        guard samples.count > 2 else { return samples.count == 2 }
+        let interval = samples[1].timestamp &- samples[0].timestamp
+        for index in 2..<samples.count where samples[index].timestamp &- samples[index - 1].timestamp != interval {
+            return false
+        }
+        return true
+    }
 
     public static func decode(_ chunk: [UInt8]) throws(ChunkError) -> [Sample] {
         var samples: [Sample] = []
@@ -41,7 +57,7 @@ public enum ChunkCodec {
         into samples: inout [Sample]
     ) throws(ChunkError) {
         guard chunkCount > 0 else { throw ChunkError.truncated }
-        guard let encoding = Encoding(rawValue: padded[0]) else { throw ChunkError.unknownEncoding(padded[0]) }
+        guard let encoding = Encoding(rawValue: padded[0] & 0x7F) else { throw ChunkError.unknownEncoding(padded[0]) }
         let outcome: Result<Void, ChunkError> = padded.withUnsafeBytes { bytes in
             Result { () throws(ChunkError) in
                 try decode(bytes, count: chunkCount, encoding: encoding, from: start, through: end, into: &samples)
@@ -56,7 +72,7 @@ public enum ChunkCodec {
         into samples: inout [Sample]
     ) throws(ChunkError) {
         guard chunkCount > 0, padded.count >= chunkCount + 8 else { throw ChunkError.truncated }
-        guard let encoding = Encoding(rawValue: padded[0]) else { throw ChunkError.unknownEncoding(padded[0]) }
+        guard let encoding = Encoding(rawValue: padded[0] & 0x7F) else { throw ChunkError.unknownEncoding(padded[0]) }
         try decode(padded, count: chunkCount, encoding: encoding, from: start, through: end, into: &samples)
     }
 
@@ -79,12 +95,34 @@ public enum ChunkCodec {
             guard let width = Int(exactly: try reader.readVarint()), width <= 64 else { throw ChunkError.truncated }
             frame.width = width
         }
-        guard decimals < powersOfTen.count, count <= chunkCount * 8 else { throw ChunkError.truncated }
+        // A count the bytes cannot hold is damage; evenly spaced constant values take no bits, so
+        // such a chunk may hold up to an hour at one sample a millisecond.
+        let regular = bytes[0] & regularTimestamps != 0
+        guard decimals < powersOfTen.count, count <= chunkCount * 8 || (regular && count <= 1 << 22) else {
+            throw ChunkError.truncated
+        }
         @inline(__always) func add(_ timestamp: Int64, _ value: Double) {
             if timestamp >= start && timestamp <= end { samples.append(Sample(timestamp: timestamp, value: value)) }
         }
         var timestamp = unzigzag(try reader.readVarint())
         var value = Values(encoding: encoding, decimals: decimals, frame: frame)
+        if regular {
+            guard count > 1 else { throw ChunkError.truncated }
+            let interval = unzigzag(try reader.readVarint())
+            var indices = 0..<count
+            // Values of one width are found by their index: only the range's are read.
+            if encoding == .frameOfReference && interval > 0 {
+                indices = Self.indices(count: count, first: timestamp, interval: interval, from: start, through: end)
+                reader.position += indices.lowerBound * frame.width
+            }
+            for index in indices {
+                let at = timestamp &+ interval &* Int64(index)
+                let read = try value.read(&reader, first: index == 0)
+                if interval > 0 && at > end { break }
+                add(at, read)
+            }
+            return
+        }
         add(timestamp, try value.read(&reader, first: true))
         guard count > 1 else { return }
         var delta = unzigzag(try reader.readVarint())
@@ -115,6 +153,22 @@ public enum ChunkCodec {
                 add(timestamp, try value.read(&reader, first: false))
             }
         }
+    }
+
+    /// The indices of evenly spaced samples (`first` plus a multiple of a positive `interval`) that
+    /// fall in `start...end`.
+    static func indices(count: Int, first: Int64, interval: Int64, from start: Int64, through end: Int64) -> Range<Int>
+    {
+        let step = UInt64(interval)
+        // Distances as unsigned numbers: exact for any pair of Int64 where the first is the larger.
+        var lower = 0
+        if start > first {
+            let distance = UInt64(bitPattern: start &- first)
+            lower = Int(min(UInt64(count), distance / step + (distance % step == 0 ? 0 : 1)))
+        }
+        guard end >= first else { return lower..<lower }
+        let upper = Int(min(UInt64(count), UInt64(bitPattern: end &- first) / step + 1))
+        return lower..<max(lower, upper)
     }
 
     /// The time range a decoder keeps samples of, and the decoders' unchecked loops.
@@ -216,6 +270,7 @@ public enum ChunkCodec {
         var writer = BitWriter(capacity: samples.count * 2 + 16)
         writer.writeVarint(UInt64(samples.count))
         guard let first = samples.first else { return [encoding.rawValue] + writer.bytes }
+        let regular = isRegular(samples)
         if encoding != .xor { writer.writeVarint(UInt64(scale)) }
         var frame: (minimum: Int64, width: Int) = (0, 0)
         if encoding == .frameOfReference {
@@ -231,6 +286,11 @@ public enum ChunkCodec {
         var previousTimestamp = first.timestamp
         var delta: Int64 = 0
         var value = Values(encoding: encoding, decimals: scale, frame: frame)
+        if regular {
+            writer.writeVarint(zigzag(samples[1].timestamp &- first.timestamp))
+            for (index, sample) in samples.enumerated() { value.write(sample.value, &writer, first: index == 0) }
+            return [encoding.rawValue | regularTimestamps] + writer.bytes
+        }
         value.write(first.value, &writer, first: true)
         for (index, sample) in samples.enumerated().dropFirst() {
             let newDelta = sample.timestamp &- previousTimestamp
