@@ -49,6 +49,7 @@ extension WriterConnection {
     /// Replaces the stored alerts of each rule in `records` and appends the history, in one
     /// transaction.
     func write(_ records: AlertRecords) throws(StoreError) {
+        try StoreSchema.makeLaterTables(database)
         try database.transaction { () throws(StoreError) in
             let clear = try database.prepare("DELETE FROM alerts WHERE rule = ?")
             let insert = try database.prepare(
@@ -183,7 +184,12 @@ public final class SilenceStore {
         database = try Database(path: path, readOnly: false)
         try StoreSchema.checkForReading(database)
         guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'silences'") > 0 else {
-            throw StoreError(path: path, "written by an older IOC; start iocd once to bring it up to date")
+            guard try database.scalarInt("PRAGMA user_version") >= 10 else {
+                throw StoreError(path: path, "written by an older IOC; start iocd once to bring it up to date")
+            }
+            // A store that has held no alert yet.
+            try StoreSchema.makeLaterTables(database)
+            return
         }
     }
 
@@ -211,6 +217,7 @@ extension WriterConnection {
         throws(StoreError)
     {
         guard !entries.isEmpty || !queued.isEmpty || !delivered.isEmpty else { return }
+        try StoreSchema.makeLaterTables(database)
         try database.transaction { () throws(StoreError) in
             let log = try database.prepare(
                 "INSERT OR REPLACE INTO notification_log (key, firing, sent_at) VALUES (?, ?, ?)")

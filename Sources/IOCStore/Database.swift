@@ -140,6 +140,9 @@ final class Statement {
 
     deinit { sqlite3_finalize(statement) }
 
+    /// The file of the database the statement reads, for errors.
+    var path: String { database.path }
+
     /// Clears bindings and the previous result, ready for the next execution.
     func reset() {
         sqlite3_reset(statement)

@@ -24,6 +24,14 @@ struct SeriesIndex {
         for (position, entry) in ordered.enumerated() { rank[entry.0] = position }
     }
 
+    /// Every label name of the series, sorted by their UTF-8 bytes (as SQLite sorts text).
+    var names: [String] { postings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+
+    /// Every value label `name` takes, sorted by their UTF-8 bytes.
+    func values(of name: String) -> [String] {
+        (postings[name]?.keys).map { $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } } ?? []
+    }
+
     func series(matching matchers: [LabelMatcher]) -> [(id: Int64, labels: Labels)] {
         var found: [(rank: Int, id: Int64, labels: Labels)] = []
         // The anchor is the equality matcher with the shortest posting list (`service="x"` rather

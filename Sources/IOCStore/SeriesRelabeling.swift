@@ -4,47 +4,48 @@ public import IOCCore
 /// to the new labels. For corrections of history (`ioc relabel-provinces`), with iocd stopped:
 /// a running daemon keeps the old labels of the series it writes in memory.
 public enum SeriesRelabeling {
-    /// Gives each series (by id) its new labels, with its label index, in one transaction. Changes
+    /// Gives each series (by id) its new labels in one transaction. Changes
     /// nothing and throws if a new label set already belongs to another series (two series cannot
     /// be merged in place) or if a series does not exist.
     public static func apply(_ changes: [(id: Int64, labels: Labels)], path: String) throws(StoreError) {
         guard !changes.isEmpty else { return }
         let database = try Database(path: path, readOnly: false)
-        let find = try database.prepare("SELECT id, pairs FROM series WHERE key = ?")
-        let update = try database.prepare("UPDATE series SET key = ?, metric = ?, pairs = ? WHERE id = ?")
-        let forget = try database.prepare("DELETE FROM postings WHERE series_id = ?")
-        let post = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
+        // Brought to the present schema first, as any writer does.
+        try StoreSchema.prepareForWriting(database)
+        let find = try database.prepare("SELECT id, labels FROM series WHERE id = ?")
+        let update = try database.prepare("UPDATE series SET key = ?, labels = ? WHERE id = ?")
+        let addSymbol = try database.prepare(LabelSymbols.insert)
+        var symbols = LabelSymbols()
         try database.transaction { () throws(StoreError) in
+            try symbols.readNew(from: database)
+            // The series of each key (the file keeps no index of them).
+            var idsByKey: [Int64: [Int64]] = [:]
+            let keys = try database.prepare("SELECT id, key FROM series")
+            while try keys.step() { idsByKey[keys.int64(1), default: []].append(keys.int64(0)) }
             for (id, labels) in changes {
-                find.bind(1, StoreSchema.seriesKey(labels))
+                let key = StoreSchema.seriesKey(labels)
                 var existing: Int64?
-                while existing == nil, try find.step() {
-                    if find.withBlob(1, StoreSchema.decode) == labels { existing = find.int64(0) }
+                let encoded = try symbols.encode(labels, adding: addSymbol)
+                for candidate in idsByKey[key] ?? [] where existing == nil {
+                    find.bind(1, candidate)
+                    if try find.step(), find.withBlob(1, { $0.elementsEqual(encoded) }) { existing = candidate }
+                    find.reset()
                 }
-                find.reset()
                 if let existing, existing != id {
                     throw StoreError(
                         path: path, "series \(labels) already exists (id \(existing)); nothing was changed")
                 }
-                update.bind(1, StoreSchema.seriesKey(labels))
-                update.bind(2, labels.metric ?? "")
-                update.bind(3, StoreSchema.encode(labels))
-                update.bind(4, id)
+                update.bind(1, key)
+                update.bind(2, encoded)
+                update.bind(3, id)
                 try update.run()
                 update.reset()
                 guard try database.scalarInt("SELECT changes()") == 1 else {
                     throw StoreError(path: path, "no series with id \(id); nothing was changed")
                 }
-                forget.bind(1, id)
-                try forget.run()
-                forget.reset()
-                for pair in labels.pairs {
-                    post.bind(1, pair.name)
-                    post.bind(2, pair.value)
-                    post.bind(3, id)
-                    try post.run()
-                    post.reset()
-                }
+                // A later change to the same labels finds this series (candidates are compared by
+                // the labels the file holds now).
+                idsByKey[key, default: []].append(id)
             }
         }
         try StoreSchema.reclaimFreePages(database)

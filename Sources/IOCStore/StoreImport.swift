@@ -13,10 +13,19 @@ public final class StoreImport {
     /// Samples at or before their series' latest in the store (it has them already), and beyond
     /// the store's series limit.
     public private(set) var refused = 0
+    /// Samples written since hours were last closed, a new series counting as `seriesWeight`.
+    private var unsealed = 0
+    /// Hours are closed when this many samples are open: together, so that each hour's chunks go
+    /// to their table in key order and fill its pages (a history grouped by series, closed batch
+    /// by batch, made every hour's table grow in the middle: 6 % more pages). About 18 bytes a
+    /// sample in memory, and a series' open hour a few hundred.
+    static let samplesBetweenSeals = 4_000_000
+    static let seriesWeight = 64
 
     @available(*, noasync, message: "opens and replays the store: run it on a thread of its own")
     public init(path: String, maxSeries: Int = .max) throws(StoreError) {
         connection = try WriterConnection(path: path, maxSeries: maxSeries)
+        connection.keepsClosedChunks = false
         try connection.database.execute("BEGIN IMMEDIATE")
     }
 
@@ -30,6 +39,9 @@ public final class StoreImport {
         written += outcome.written
         newSeries += outcome.newSeries
         refused += outcome.duplicates + outcome.outOfOrder + outcome.overSeriesLimit
+        unsealed += outcome.written + Self.seriesWeight * outcome.newSeries
+        guard unsealed >= Self.samplesBetweenSeals else { return }
+        unsealed = 0
         _ = try connection.seal()
     }
 

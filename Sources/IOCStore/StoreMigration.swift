@@ -100,25 +100,40 @@ enum StoreMigration {
         try database.execute("DROP TABLE heads_v6")
     }
 
-    /// Versions 1 to 8 found series by their labels as text, unique: version 9 by a 64-bit key.
-    static func rekeySeries(_ database: Database) throws(StoreError) {
+    /// Versions 1 to 8 found series by their labels as text, version 9 by a 64-bit key with the
+    /// labels as text beside it and in `postings`; version 10 keeps the key and the labels as
+    /// symbol numbers (`LabelSymbols`), and no `postings`.
+    static func rewriteSeries(_ database: Database) throws(StoreError) {
         try database.execute(
-            "ALTER TABLE series RENAME TO series_v8; "
-                + "CREATE TABLE series (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, metric TEXT NOT NULL, "
-                + "pairs BLOB NOT NULL);")
-        let old = try database.prepare("SELECT id, metric, pairs FROM series_v8 ORDER BY id")
-        let insert = try database.prepare("INSERT INTO series (id, key, metric, pairs) VALUES (?, ?, ?, ?)")
+            "ALTER TABLE series RENAME TO series_v9; DROP INDEX IF EXISTS series_by_key; "
+                + "DROP TABLE IF EXISTS postings; "
+                + "CREATE TABLE IF NOT EXISTS symbols (id INTEGER PRIMARY KEY, text TEXT NOT NULL); "
+                + "CREATE TABLE series (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, labels BLOB NOT NULL);")
+        var symbols = LabelSymbols()
+        try symbols.readNew(from: database)
+        let addSymbol = try database.prepare(LabelSymbols.insert)
+        let old = try database.prepare("SELECT id, pairs FROM series_v9 ORDER BY id")
+        let insert = try database.prepare("INSERT INTO series (id, key, labels) VALUES (?, ?, ?)")
         while try old.step() {
-            guard let labels = old.withBlob(2, StoreSchema.decode) else {
+            guard let labels = old.withBlob(1, StoreSchema.decode) else {
                 throw StoreError(path: database.path, "series \(old.int64(0)) has damaged labels; nothing was changed")
             }
             insert.bind(1, old.int64(0))
             insert.bind(2, StoreSchema.seriesKey(labels))
-            insert.bind(3, old.string(1))
-            insert.bind(4, StoreSchema.encode(labels))
+            insert.bind(3, try symbols.encode(labels, adding: addSymbol))
             try insert.run()
             insert.reset()
         }
-        try database.execute("DROP TABLE series_v8")
+        try database.execute("DROP TABLE series_v9")
+    }
+
+    /// Version 10 keeps no summary beside each chunk: the column goes from every partition.
+    static func dropChunkSummaries(_ database: Database) throws(StoreError) {
+        let statement = try database.prepare(
+            "SELECT p.name FROM partitions p WHERE EXISTS "
+                + "(SELECT 1 FROM pragma_table_info(p.name) WHERE name = 'summary')")
+        var tables: [String] = []
+        while try statement.step() { tables.append(statement.string(0)) }
+        for table in tables { try database.execute("ALTER TABLE \(table) DROP COLUMN summary") }
     }
 }

@@ -11,6 +11,10 @@ public final class StoreReader: SeriesSource {
     /// The series read so far (they are never changed or deleted, so only new ones are read again),
     /// with a label index in memory and each one's rank in label order.
     private var index = SeriesIndex()
+    /// The label symbols read so far, to decode series rows.
+    private var symbols = LabelSymbols()
+    private let labelsAsText: Bool
+    private let newSymbols: Statement?
     /// Whether log numbers are never reused (version 8 on): otherwise the open hours are read anew
     /// every time.
     let logNumbersAreUnique: Bool
@@ -40,7 +44,11 @@ public final class StoreReader: SeriesSource {
             throw StoreError(
                 path: path, "written by an older IOC; start iocd once (or `ioc import`) to bring it up to date")
         }
-        newSeries = try database.prepare("SELECT id, pairs FROM series WHERE id > ? ORDER BY id")
+        // Before version 10 a series row held its labels as text (and nothing else reads symbols).
+        labelsAsText = try database.scalarInt("PRAGMA user_version") < 10
+        newSymbols = labelsAsText ? nil : try LabelSymbols.reading(database)
+        newSeries = try database.prepare(
+            "SELECT id, \(labelsAsText ? "pairs" : "labels") FROM series WHERE id > ? ORDER BY id")
         logNumbersAreUnique = try database.scalarInt("PRAGMA user_version") >= 8
         logInRange = try database.prepare("SELECT data FROM log WHERE max_ts >= ? AND min_ts <= ? ORDER BY seq")
     }
@@ -56,12 +64,20 @@ public final class StoreReader: SeriesSource {
     var newestSeries: Int64 { index.newest }
 
     func readNewSeries() throws(StoreError) {
+        // Symbols are written before the series that name them, and read here before those series.
+        if let newSymbols { try symbols.readNew(newSymbols) }
         newSeries.bind(1, index.newest)
         defer { newSeries.reset() }
         var added: [(Int64, Labels)] = []
         while try newSeries.step() {
             let id = newSeries.int64(0)
-            guard let labels = newSeries.withBlob(1, StoreSchema.decode) else {
+            var decoded = newSeries.withBlob(1) { labelsAsText ? StoreSchema.decode($0) : symbols.decode($0) }
+            if decoded == nil, let newSymbols {
+                // A series committed after the symbols were read may name newer ones.
+                try symbols.readNew(newSymbols)
+                decoded = newSeries.withBlob(1, symbols.decode)
+            }
+            guard let labels = decoded else {
                 throw StoreError(path: path, "series \(id) has damaged labels")
             }
             added.append((id, labels))
@@ -187,7 +203,7 @@ public final class StoreReader: SeriesSource {
             }
         } else {
             for (id, position) in positions {
-                try forEachChunk(of: id, from: start, through: limits[position], in: partitions, column: "data") {
+                try forEachChunk(of: id, from: start, through: limits[position], in: partitions) {
                     statement, block throws(StoreError) in
                     let day = Partitions.floorDivide(block, Partitions.dayMilliseconds) * Partitions.dayMilliseconds
                     chunks.add(statement, column: 1, of: position, partition: day, row: statement.int64(0))
@@ -216,10 +232,9 @@ public final class StoreReader: SeriesSource {
     }
 
     /// Calls `body` for each stored chunk row of series `id` whose hour overlaps `start...end`, with
-    /// the row's key and `column` selected.
+    /// the row's key and data selected.
     private func forEachChunk(
         of id: Int64, from start: Int64, through end: Int64, in partitions: [(name: String, start: Int64)],
-        column: String,
         _ body: (Statement, _ hour: Int64) throws(StoreError) -> Void
     ) throws(StoreError) {
         guard start <= end else { return }
@@ -231,7 +246,7 @@ public final class StoreReader: SeriesSource {
                 end >= dayEnd ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
             guard first <= last else { continue }
             // A partition dropped by retention since the catalog was read is simply not there.
-            guard let statement = try? lookup(column, in: partition.name) else { continue }
+            guard let statement = try? lookup(in: partition.name) else { continue }
             for hour in first...last {
                 statement.bind(1, hour << 48 | id)
                 defer { statement.reset() }
@@ -243,8 +258,8 @@ public final class StoreReader: SeriesSource {
     }
 
     /// A series' buckets of `resolution` ms (one of `Rollup.resolutions`) that start in
-    /// `start...end`. Hourly buckets come from the summaries stored with each closed chunk, so a month
-    /// of a series is about 720 small rows; 5-minute buckets are computed from the samples.
+    /// `start...end`, computed from the samples (chunks decode at about a nanosecond a sample; a
+    /// summary stored with each chunk cost a tenth of the file).
     public func rollups(ofSeries id: Int64, resolution: Int64, from start: Int64, through end: Int64) throws(StoreError)
         -> [Rollup]
     {
@@ -259,75 +274,29 @@ public final class StoreReader: SeriesSource {
         let from =
             start <= Int64.min + resolution
             ? Int64.min : Rollup.bucket(of: start + resolution - 1, resolution: resolution)
-        guard resolution == Partitions.blockMilliseconds else {
-            return Rollup.summarise(try samples(ofSeries: id, from: from, through: through), resolution: resolution)
-                .filter { $0.start >= start && $0.start <= end }
-        }
-        let memory = heads?.samples(of: [id], from: from, through: through).first ?? nil
-        var rollups: [Rollup] = []
-        // One read transaction for the summaries and the open chunks, as for samples.
-        try database.execute("BEGIN")
-        defer { try? database.execute("COMMIT") }
-        let partitions = try Partitions.overlapping(from: from, through: through, in: database)
-        // Memory holds everything from `since` on (`.min`: everything in the range).
-        let before = memory?.since ?? .max
-        if before != .min {
-            try forEachChunk(of: id, from: from, through: min(through, before - 1), in: partitions, column: "summary") {
-                statement, hour throws(StoreError) in
-                let summary: Rollup?
-                do {
-                    summary = try statement.withBlob(1) { bytes throws(ChunkError) in
-                        try ChunkSummary.decode(bytes, hour: hour)
-                    }
-                } catch {
-                    throw StoreError(path: path, "a chunk summary of series \(id) is damaged: \(error)")
-                }
-                if let summary { Self.fold(summary, into: &rollups) }
-            }
-        }
-        var open: [[Sample]] = [[]]
-        if let memory {
-            let after = rollups.last?.last.timestamp ?? .min
-            open[0] = memory.samples.filter { $0.timestamp > after }
-        } else {
-            try addOpenChunks(of: [id], from: from, through: through, to: &open)
-        }
-        for rollup in Rollup.summarise(open[0], resolution: resolution) { Self.fold(rollup, into: &rollups) }
-        return rollups.filter { $0.start >= start && $0.start <= end }
+        return Rollup.summarise(try samples(ofSeries: id, from: from, through: through), resolution: resolution)
+            .filter { $0.start >= start && $0.start <= end }
     }
 
-    private static func fold(_ rollup: Rollup, into rollups: inout [Rollup]) {
-        if let previous = rollups.last, previous.start == rollup.start {
-            rollups[rollups.count - 1] = previous.merged(with: rollup)
-        } else {
-            rollups.append(rollup)
-        }
-    }
-
-    /// The prepared point lookup of a chunk row's `column` (`data` or `summary`) in a partition.
-    private func lookup(_ column: String, in partition: String) throws(StoreError) -> Statement {
-        let key = column + " " + partition
+    /// The prepared point lookup of a chunk in a partition.
+    private func lookup(in partition: String) throws(StoreError) -> Statement {
+        let key = "data " + partition
         if let statement = lookups[key] { return statement }
-        let statement = try database.prepare("SELECT key, \(column) FROM \(partition) WHERE key = ?")
+        let statement = try database.prepare("SELECT key, data FROM \(partition) WHERE key = ?")
         lookups[key] = statement
         return statement
     }
 
     /// Every label name in the store (`__name__` included), sorted: from the label index, no scan.
     public func labelNames() throws(StoreError) -> [String] {
-        let statement = try database.prepare("SELECT DISTINCT name FROM postings ORDER BY name")
-        var names: [String] = []
-        while try statement.step() { names.append(statement.string(0)) }
-        return names
+        try readNewSeries()
+        return index.names
     }
 
     /// Every value label `name` takes, sorted.
     public func labelValues(_ name: String) throws(StoreError) -> [String] {
-        let statement = try database.prepare("SELECT DISTINCT value FROM postings WHERE name = ? ORDER BY value")
-        statement.bind(1, name)
-        var values: [String] = []
-        while try statement.step() { values.append(statement.string(0)) }
-        return values
+        try readNewSeries()
+        return index.values(of: name)
     }
 
     /// The HELP, TYPE and UNIT that feeds gave for each metric family.

@@ -16,27 +16,27 @@ import IOCCore
 /// its own, a third of the table's pages empty); 8, log records numbered AUTOINCREMENT, never
 /// reused after the log is emptied, so that a reader can tell new records from a new log; 9, series
 /// found by a 64-bit key of their labels (`seriesKey`) instead of their labels as text, which the
-/// file held twice (the column and its unique index): a third of a small store. Versions 1 to 3 are migrated by `StoreMigration`; a
-/// version 4 file gains the alert tables when it is next opened for writing.
+/// file held twice (the column and its unique index): a third of a small store; 10, label names and
+/// values kept once each in `symbols` and series rows holding their numbers (`LabelSymbols`),
+/// without the `postings` table, which readers never used (they index the series in memory): a
+/// series and its index took 370 bytes, now about 30 (writers hold the keys in memory rather than in
+/// an index); and chunks without a summary beside them. Versions 1 to 3 are migrated by
+/// `StoreMigration`; a version 4 file gains the alert tables when it is next opened for writing.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
     static let applicationID: Int64 = 0x494F_4331
-    static let version: Int64 = 9
+    static let version: Int64 = 10
 
     static let tables = """
+        CREATE TABLE IF NOT EXISTS symbols (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS series (
             id INTEGER PRIMARY KEY,
             key INTEGER NOT NULL,
-            metric TEXT NOT NULL,
-            pairs BLOB NOT NULL
+            labels BLOB NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS series_by_key ON series (key);
-        CREATE TABLE IF NOT EXISTS postings (
-            name TEXT NOT NULL,
-            value TEXT NOT NULL,
-            series_id INTEGER NOT NULL,
-            PRIMARY KEY (name, value, series_id)
-        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS log (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             min_ts INTEGER NOT NULL,
@@ -48,13 +48,6 @@ enum StoreSchema {
             block INTEGER NOT NULL,
             count INTEGER NOT NULL,
             data BLOB NOT NULL
-        );
-        CREATE TABLE IF NOT EXISTS quarantine (
-            id INTEGER PRIMARY KEY,
-            source TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            data BLOB NOT NULL,
-            quarantined_at INTEGER NOT NULL
         );
         CREATE TABLE IF NOT EXISTS watermarks (
             series_id INTEGER PRIMARY KEY,
@@ -71,6 +64,19 @@ enum StoreSchema {
             help TEXT,
             unit TEXT
         ) WITHOUT ROWID;
+        """
+
+    /// The tables of alerts, silences, notifications and set-aside records: made when first
+    /// written (a store that holds samples alone has no use for them, and each empty table is a
+    /// page). Readers find them missing and answer with nothing.
+    static let laterTables = """
+        CREATE TABLE IF NOT EXISTS quarantine (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            data BLOB NOT NULL,
+            quarantined_at INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS alerts (
             rule TEXT NOT NULL,
             labels BLOB NOT NULL,
@@ -121,10 +127,10 @@ enum StoreSchema {
     /// Sets the connection up for writing and brings the file to the current schema.
     static func prepareForWriting(_ database: Database) throws(StoreError) {
         // Set explicitly: distributions build SQLite with different defaults.
-        // Before WAL mode, so that it applies to a new file. Each commit writes a log record of a few
-        // KB and the B-tree pages above it, whole pages each: 2 KB pages write a quarter less per
-        // sample than 4 KB ones (`ioc-bench ingest`, BENCHMARKS.md).
-        try database.execute("PRAGMA page_size = 2048")
+        // Before WAL mode, so that it applies to a new file. A page ends where its next row would not
+        // fit: with hour chunks of a few hundred bytes, 2 KB pages left 14 % of the chunk tables
+        // empty and 4 KB ones 7 %; larger pages gain nothing more and write more per commit.
+        try database.execute("PRAGMA page_size = 4096")
         // Free pages go back to the file system: the log of the open hour is emptied every hour,
         // retention drops whole days. Before the first table, so that a new file has it.
         try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
@@ -142,7 +148,8 @@ enum StoreSchema {
                 try check(database, version: found, application: application)
             }
             let legacy = isEmpty || found >= 4 ? nil : try StoreMigration.readLegacy(database, version: found)
-            if !isEmpty && found < 9 { try StoreMigration.rekeySeries(database) }
+            if !isEmpty && found < 10 { try StoreMigration.rewriteSeries(database) }
+            if !isEmpty && found >= 4 && found < 10 { try StoreMigration.dropChunkSummaries(database) }
             if !isEmpty && found >= 4 && found < 7 { try StoreMigration.reencodeHeads(database, tables: tables) }
             if !isEmpty && found >= 4 && found < 8 {
                 try database.execute(
@@ -151,6 +158,8 @@ enum StoreSchema {
                         + "DROP TABLE log_v7;")
             }
             try database.execute(tables)
+            // Kept in a file that has them; versions before 10 made them at open.
+            if !isEmpty && found < 10 { try database.execute(laterTables) }
             if let legacy { try StoreMigration.write(legacy, to: database) }
             try database.execute("PRAGMA user_version = \(version)")
             try database.execute("PRAGMA application_id = \(applicationID)")
@@ -161,6 +170,18 @@ enum StoreSchema {
             try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
             try database.execute("VACUUM")
         }
+    }
+
+    /// Makes the tables of alerts, silences, notifications and set-aside records if the file has
+    /// none yet, all in one transaction; before the caller's, so that they stay if it rolls back.
+    static func makeLaterTables(_ database: Database) throws(StoreError) {
+        guard try !hasLaterTables(database) else { return }
+        try database.transaction { () throws(StoreError) in try database.execute(laterTables) }
+    }
+
+    /// Whether the file has the tables made when first written (all or none: one statement).
+    static func hasLaterTables(_ database: Database) throws(StoreError) -> Bool {
+        try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'notification_queue'") > 0
     }
 
     /// Gives the file's free pages back to the file system (`auto_vacuum = INCREMENTAL`), after

@@ -95,6 +95,7 @@ extension WriterConnection {
     /// Moves the damaged rows to the `quarantine` table, in one transaction.
     func quarantine(_ damaged: [Damaged]) throws(StoreError) {
         let now = WallClock.nowMilliseconds()
+        try StoreSchema.makeLaterTables(database)
         try database.transaction { () throws(StoreError) in
             let insert = try database.prepare(
                 "INSERT INTO quarantine (source, reason, data, quarantined_at) VALUES (?, ?, ?, ?)")

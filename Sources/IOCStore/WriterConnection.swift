@@ -12,8 +12,14 @@ final class WriterConnection {
     let database: Database
     let heads: HeadTable
     private let insertSeries: Statement
-    private let insertPosting: Statement
+    private let insertSymbol: Statement
     private let findSeries: Statement
+    private let seriesLabels: Statement
+    /// Every series' id by its key (`seriesKey`), read at open: the file keeps no index of keys,
+    /// which cost as much as the series themselves. Of series whose keys collide, the first.
+    private var idsByKey: [Int64: Int64] = [:]
+    /// The file's label symbols, to write series rows and find series by them.
+    private var symbols = LabelSymbols()
     private let upsertMetadata: Statement
     private let insertLog: Statement
     private let upsertWatermark: Statement
@@ -39,6 +45,9 @@ final class WriterConnection {
     static let idle: Int64 = 6 * Partitions.blockMilliseconds
     /// How long closed chunks stay in memory for this process's readers.
     static let keptInMemory: Int64 = 2 * Partitions.blockMilliseconds
+    /// Whether closed chunks stay in memory for readers of this process; an import has none, and
+    /// keeping every chunk of a history it passes through would hold the whole history.
+    var keepsClosedChunks = true
     /// How far ahead of the clock a sample may move the high-water mark (a feed with a wrong clock
     /// must not close the current hour early).
     static let aheadOfClock: Int64 = 600_000
@@ -54,9 +63,10 @@ final class WriterConnection {
         self.heads = heads
         self.maxSeries = maxSeries
         try StoreSchema.prepareForWriting(database)
-        insertSeries = try database.prepare("INSERT INTO series (key, metric, pairs) VALUES (?, ?, ?)")
-        insertPosting = try database.prepare("INSERT OR IGNORE INTO postings (name, value, series_id) VALUES (?, ?, ?)")
-        findSeries = try database.prepare("SELECT id, pairs FROM series WHERE key = ?")
+        insertSeries = try database.prepare("INSERT INTO series (key, labels) VALUES (?, ?)")
+        insertSymbol = try database.prepare(LabelSymbols.insert)
+        findSeries = try database.prepare("SELECT id, labels FROM series WHERE key = ?")
+        seriesLabels = try database.prepare("SELECT labels FROM series WHERE id = ?")
         upsertMetadata = try database.prepare(
             "INSERT INTO metadata (metric, type, help, unit) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (metric) DO UPDATE SET type = coalesce(excluded.type, type), "
@@ -66,6 +76,8 @@ final class WriterConnection {
         insertHead = try database.prepare("INSERT INTO heads (series_id, block, count, data) VALUES (?, ?, ?, ?)")
         storedMetadata = try StoreSchema.readMetadata(database)
         seriesCount = Int(try database.scalarInt("SELECT count(*) FROM series"))
+        try symbols.readNew(from: database)
+        try readSeriesKeys()
         try replay()
     }
 
@@ -237,12 +249,16 @@ final class WriterConnection {
         nextDue = due
         guard !closing.isEmpty else { return 0 }
         closing.sort { ($0.block, $0.id) < ($1.block, $1.id) }
+        // A series with a head still open finds its latest timestamp there when the store opens; a
+        // watermark is written for the others only, not for every series every hour.
+        let open = Set(remaining.lazy.map(\.id))
         do {
             try database.transaction { () throws(StoreError) in
                 for chunk in closing {
                     guard let last = chunk.samples.last else { continue }
                     try chunkInsert(day: Partitions.day(of: chunk.block))
                         .write(chunk.samples, series: chunk.id, block: chunk.block)
+                    guard !open.contains(chunk.id) else { continue }
                     upsertWatermark.bind(1, chunk.id)
                     upsertWatermark.bind(2, last.timestamp)
                     try upsertWatermark.run()
@@ -264,7 +280,9 @@ final class WriterConnection {
                 for index in kept.indices where sealed.contains(SealedKey(id: id, block: kept[index].block)) {
                     kept[index].sealed = true
                 }
-                kept.removeAll { $0.sealed && $0.block + WriterConnection.keptInMemory <= highWater }
+                kept.removeAll {
+                    $0.sealed && (!keepsClosedChunks || $0.block + WriterConnection.keptInMemory <= highWater)
+                }
                 state[id] = kept
             }
         }
@@ -315,12 +333,14 @@ final class WriterConnection {
                 if let maxAge = retention.maxAge {
                     let cutoff = now - maxAge.inMilliseconds
                     // The alert history and what notification groups last sent age out with the samples.
-                    let history = try database.prepare("DELETE FROM alert_history WHERE time < ?")
-                    history.bind(1, cutoff)
-                    try history.run()
-                    let log = try database.prepare("DELETE FROM notification_log WHERE sent_at < ?")
-                    log.bind(1, cutoff)
-                    try log.run()
+                    if try StoreSchema.hasLaterTables(database) {
+                        let history = try database.prepare("DELETE FROM alert_history WHERE time < ?")
+                        history.bind(1, cutoff)
+                        try history.run()
+                        let log = try database.prepare("DELETE FROM notification_log WHERE sent_at < ?")
+                        log.bind(1, cutoff)
+                        try log.run()
+                    }
                     for partition in remaining
                     where partition.start != today
                         && partition.start + Partitions.dayMilliseconds - 1 < cutoff
@@ -378,9 +398,23 @@ final class WriterConnection {
     private func forgetAfterRollback() {
         seriesIDs.removeAll()
         seriesCount = (try? Int(database.scalarInt("SELECT count(*) FROM series"))) ?? seriesCount
+        // Symbols added by the transaction went with it.
+        symbols = LabelSymbols()
+        try? symbols.readNew(from: database)
+        try? readSeriesKeys()
         chunkInserts.removeAll()
         ensuredPartitions.removeAll()
         storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
+    }
+
+    private func readSeriesKeys() throws(StoreError) {
+        idsByKey = [:]
+        idsByKey.reserveCapacity(seriesCount)
+        let statement = try database.prepare("SELECT id, key FROM series ORDER BY id")
+        while try statement.step() {
+            let key = statement.int64(1)
+            if idsByKey[key] == nil { idsByKey[key] = statement.int64(0) }
+        }
     }
 
     /// The series' id, and whether it was made now; nil when it would be new beyond `maxSeries`.
@@ -388,28 +422,32 @@ final class WriterConnection {
         let fingerprint = labels.fingerprint
         if let id = seriesIDs[fingerprint] { return (id, false) }
         let key = StoreSchema.seriesKey(labels)
-        findSeries.bind(1, key)
-        defer { findSeries.reset() }
-        // Series whose keys collide are told apart by their labels.
-        while try findSeries.step() {
-            guard findSeries.withBlob(1, StoreSchema.decode) == labels else { continue }
-            let id = findSeries.int64(0)
-            seriesIDs[fingerprint] = id
-            return (id, false)
+        // Labels with a text the file has no symbol for belong to no series yet.
+        if let encoded = symbols.encode(labels), let candidate = idsByKey[key] {
+            seriesLabels.bind(1, candidate)
+            let same = try seriesLabels.step() && seriesLabels.withBlob(0) { $0.elementsEqual(encoded) }
+            seriesLabels.reset()
+            if same {
+                seriesIDs[fingerprint] = candidate
+                return (candidate, false)
+            }
+            // Keys that collide (one pair in 2^64): the other series of the key, by a scan.
+            findSeries.bind(1, key)
+            defer { findSeries.reset() }
+            while try findSeries.step() {
+                guard findSeries.withBlob(1, { $0.elementsEqual(encoded) }) else { continue }
+                let id = findSeries.int64(0)
+                seriesIDs[fingerprint] = id
+                return (id, false)
+            }
         }
         guard seriesCount < maxSeries else { return nil }
         insertSeries.bind(1, key)
-        insertSeries.bind(2, labels.metric ?? "")
-        insertSeries.bind(3, StoreSchema.encode(labels))
+        insertSeries.bind(2, try symbols.encode(labels, adding: insertSymbol))
         try insertSeries.run()
         let id = database.lastInsertRowID
-        for pair in labels.pairs {
-            insertPosting.bind(1, pair.name)
-            insertPosting.bind(2, pair.value)
-            insertPosting.bind(3, id)
-            try insertPosting.run()
-        }
         seriesIDs[fingerprint] = id
+        if idsByKey[key] == nil { idsByKey[key] = id }
         seriesCount += 1
         return (id, true)
     }

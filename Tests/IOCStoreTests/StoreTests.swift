@@ -321,6 +321,64 @@ import Testing
         #expect(try reader.metadata()["probe_duration_seconds"]?.unit == "seconds")
         #expect(sqliteIntegrityCheck(path) == "ok")
     }
+
+    /// A version 9 file (labels as text in each series row and in `postings`) is read as it is,
+    /// and the next writer gives it symbols: the same series, ids and samples, a smaller file.
+    @Test func aVersion9FileIsReadAndMigratedToSymbols() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let all = (0..<40).map {
+            Labels(["__name__": "probe_success", "instance": "https://t\($0).gov.vn/", "phase": "tls"])
+        }
+        let start: Int64 = 1_790_000_000_000
+        let writer = try SampleWriter(path: path)
+        writer.append(all.map { LabeledSample(labels: $0, sample: Sample(timestamp: start, value: 1)) })
+        // A later hour, so that the first is closed into a partition.
+        writer.append(all.map { LabeledSample(labels: $0, sample: Sample(timestamp: start + 7_200_000, value: 2)) })
+        writer.close()
+        #expect(writer.statistics.chunks >= all.count)
+        // Back to version 9's tables, through SQL as version 9 made them.
+        var rows = ""
+        for (labels, found) in try StoreReader(path: path).series(matching: []).map({ ($0.labels, $0.id) }) {
+            let hex = StoreSchema.encode(labels).map { String(format: "%02X", $0) }.joined()
+            rows +=
+                "INSERT INTO series VALUES (\(found), \(StoreSchema.seriesKey(labels)), '\(labels.metric ?? "")', X'\(hex)');"
+            rows += labels.pairs.map { "INSERT INTO postings VALUES ('\($0.name)', '\($0.value)', \(found));" }.joined()
+        }
+        execute(
+            path,
+            """
+            DROP TABLE series; DROP TABLE symbols;
+            ALTER TABLE \(Partitions.name(ofDay: Partitions.day(of: start))) ADD COLUMN summary BLOB NOT NULL DEFAULT x'';
+            CREATE TABLE series (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, metric TEXT NOT NULL, pairs BLOB NOT NULL);
+            CREATE INDEX series_by_key ON series (key);
+            CREATE TABLE postings (name TEXT NOT NULL, value TEXT NOT NULL, series_id INTEGER NOT NULL,
+                PRIMARY KEY (name, value, series_id)) WITHOUT ROWID;
+            \(rows) PRAGMA user_version = 9;
+            """)
+        let before = try StoreReader(path: path).series(matching: [])
+        #expect(Set(before.map(\.labels)) == Set(all))
+        #expect(try StoreReader(path: path).labelValues("phase") == ["tls"])
+        #expect(sqlitePragma(path, "user_version") == 9)
+
+        let migrated = try SampleWriter(path: path)
+        migrated.append(all.map { LabeledSample(labels: $0, sample: Sample(timestamp: start + 7_215_000, value: 0)) })
+        migrated.close()
+        #expect(sqlitePragma(path, "user_version") == StoreSchema.version)
+        #expect(migrated.statistics.series == 0 && migrated.statistics.written == all.count)
+        let reader = try StoreReader(path: path)
+        let after = try reader.series(matching: [])
+        #expect(after.map(\.id) == before.map(\.id) && after.map(\.labels) == before.map(\.labels))
+        #expect(try reader.labelNames() == ["__name__", "instance", "phase"])
+        let one = try reader.select(
+            [try LabelMatcher("instance", .equal, "https://t7.gov.vn/")], from: .min, through: .max)
+        #expect(one.first?.samples.map(\.value) == [1, 2, 0])
+        #expect(
+            sqliteScalar(
+                path, "SELECT count(*) FROM pragma_table_info('\(Partitions.name(ofDay: Partitions.day(of: start)))')")
+                == 2)
+        #expect(sqliteIntegrityCheck(path) == "ok")
+    }
 }
 
 /// kill -9 of a writer in the middle of ingest while hours close every few seconds, three times

@@ -18,7 +18,10 @@ public func sqliteIntegrityCheck(_ path: String) -> String {
 }
 
 /// An integer pragma of a file (`user_version`, `freelist_count`), -1 when it cannot be read.
-public func sqlitePragma(_ path: String, _ name: String) -> Int64 {
+public func sqlitePragma(_ path: String, _ name: String) -> Int64 { sqliteScalar(path, "PRAGMA \(name)") }
+
+/// The integer a query of a file answers first, -1 when it cannot be read.
+public func sqliteScalar(_ path: String, _ query: String) -> Int64 {
     var handle: OpaquePointer?
     guard sqlite3_open(path, &handle) == SQLITE_OK else {
         sqlite3_close(handle)
@@ -26,7 +29,7 @@ public func sqlitePragma(_ path: String, _ name: String) -> Int64 {
     }
     defer { sqlite3_close(handle) }
     var statement: OpaquePointer?
-    sqlite3_prepare_v2(handle, "PRAGMA \(name)", -1, &statement, nil)
+    sqlite3_prepare_v2(handle, query, -1, &statement, nil)
     defer { sqlite3_finalize(statement) }
     return sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1
 }
