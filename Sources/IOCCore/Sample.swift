@@ -48,13 +48,13 @@ public struct Series: Sendable, Equatable {
     }
 }
 
-extension Array where Element == Sample {
-    /// The first index whose element satisfies `predicate`, which holds for a suffix of the array
-    /// (samples in time order: `partitioningIndex { $0.timestamp > time }` is the first after `time`).
+extension RandomAccessCollection where Element == Sample, Index == Int {
+    /// The first index whose element satisfies `predicate`, which holds for a suffix of the samples
+    /// (in time order: `partitioningIndex { $0.timestamp > time }` is the first after `time`).
     @inlinable
     public func partitioningIndex(where predicate: (Sample) -> Bool) -> Int {
-        var low = 0
-        var high = count
+        var low = startIndex
+        var high = endIndex
         while low < high {
             let middle = (low + high) / 2
             if predicate(self[middle]) { high = middle } else { low = middle + 1 }

@@ -33,7 +33,8 @@ struct SeriesIndex {
     }
 
     func series(matching matchers: [LabelMatcher]) -> [(id: Int64, labels: Labels)] {
-        var found: [(rank: Int, id: Int64, labels: Labels)] = []
+        // Ranks and ids only while sorting: moving labels would retain and release them each time.
+        var found: [(rank: Int, id: Int64)] = []
         // The anchor is the equality matcher with the shortest posting list (`service="x"` rather
         // than the metric name shared by thousands); it holds for every series that list names.
         let anchor = matchers.indices.filter { matchers[$0].op == .equal && !matchers[$0].value.isEmpty }
@@ -45,7 +46,7 @@ struct SeriesIndex {
         func consider(_ id: Int64) {
             guard id >= 0, id < labels.count, let labels = labels[Int(id)] else { return }
             guard rest.allSatisfy({ $0.matches(labels) }) else { return }
-            found.append((rank[Int(id)], id, labels))
+            found.append((rank[Int(id)], id))
         }
         if let anchor {
             for id in postings[matchers[anchor].name]?[matchers[anchor].value] ?? [] { consider(id) }
@@ -53,6 +54,6 @@ struct SeriesIndex {
             for id in labels.indices where labels[id] != nil { consider(Int64(id)) }
         }
         found.sort { $0.rank < $1.rank }
-        return found.map { ($0.id, $0.labels) }
+        return found.map { ($0.id, labels[Int($0.id)] ?? Labels()) }
     }
 }

@@ -40,15 +40,14 @@ extension StoreReader {
             return
         }
         try refreshOpenHours()
-        for (position, id) in ids.enumerated() {
-            let open = openHours[id]
-            guard let newest = open.last, newest.timestamp >= start else { continue }
-            // A chunk closed since the open hours were decoded is in `result` already: taken once.
-            let after = max(result[position].last?.timestamp ?? .min, start == .min ? .min : start - 1)
-            let first = open.partitioningIndex { $0.timestamp > after }
-            for sample in open[first...] {
-                guard sample.timestamp <= end else { break }
-                result[position].append(sample)
+        for (position, id) in ids.enumerated() where id >= 0 && id < openHours.samples.count {
+            openHours.samples[Int(id)].withUnsafeBufferPointer { open in
+                guard let newest = open.last, newest.timestamp >= start else { return }
+                // A chunk closed since the open hours were decoded is in `result` already: taken once.
+                let after = max(result[position].last?.timestamp ?? .min, start == .min ? .min : start - 1)
+                let first = open.partitioningIndex { $0.timestamp > after }
+                let last = newest.timestamp <= end ? open.count : open.partitioningIndex { $0.timestamp > end }
+                if first < last { result[position].append(contentsOf: open[first..<last]) }
             }
         }
     }
@@ -85,11 +84,14 @@ extension StoreReader {
     /// Reads the log records added since the last read, or everything again when the log was
     /// emptied; inside the caller's read transaction.
     private func refreshOpenHours() throws(StoreError) {
-        let bounds = try database.prepare("SELECT min(seq), max(seq), count(*) FROM log")
+        // The lowest and highest numbers from the ends of the rowid B-tree, one subquery each:
+        // SQLite finds a lone min() or max() that way, but scans every leaf page of the log for
+        // both at once, or for a count (2.6 ms at the end of an hour of 10,000 series).
+        let bounds = try database.prepare("SELECT (SELECT min(seq) FROM log), (SELECT max(seq) FROM log)")
         guard try bounds.step() else { return }
-        let empty = bounds.int64(2) == 0
-        let low = bounds.int64(0)
-        let high = bounds.int64(1)
+        let empty = bounds.optionalInt64(0) == nil
+        let low = bounds.optionalInt64(0) ?? 0
+        let high = bounds.optionalInt64(1) ?? 0
         // Series made in this snapshot are read first: a record names no series beyond them.
         try readNewSeries()
         let known = newestSeries
