@@ -12,40 +12,38 @@ public enum SeriesRelabeling {
         let database = try Database(path: path, readOnly: false)
         // Brought to the present schema first, as any writer does.
         try StoreSchema.prepareForWriting(database)
-        let find = try database.prepare("SELECT id, labels FROM series WHERE id = ?")
-        let update = try database.prepare("UPDATE series SET key = ?, labels = ? WHERE id = ?")
+        let update = try database.prepare("UPDATE series SET labels = ? WHERE id = ?")
         let addSymbol = try database.prepare(LabelSymbols.insert)
         var symbols = LabelSymbols()
         try database.transaction { () throws(StoreError) in
             try symbols.readNew(from: database)
-            // The series of each key (the file keeps no index of them).
-            var idsByKey: [Int64: [Int64]] = [:]
-            let keys = try database.prepare("SELECT id, key FROM series")
-            while try keys.step() { idsByKey[keys.int64(1), default: []].append(keys.int64(0)) }
-            for (id, labels) in changes {
-                let key = StoreSchema.seriesKey(labels)
-                var existing: Int64?
-                let encoded = try symbols.encode(labels, adding: addSymbol)
-                for candidate in idsByKey[key] ?? [] where existing == nil {
-                    find.bind(1, candidate)
-                    if try find.step(), find.withBlob(1, { $0.elementsEqual(encoded) }) { existing = candidate }
-                    find.reset()
+            // Every series by its labels, as they are now (the file keeps no index of them).
+            var ids: [Labels: Int64] = [:]
+            var labelsOf: [Int64: Labels] = [:]
+            let all = try database.prepare("SELECT id, labels FROM series")
+            while try all.step() {
+                guard let labels = all.withBlob(1, symbols.decode) else {
+                    throw StoreError(path: path, "series \(all.int64(0)) has damaged labels; nothing was changed")
                 }
-                if let existing, existing != id {
+                ids[labels] = all.int64(0)
+                labelsOf[all.int64(0)] = labels
+            }
+            for (id, labels) in changes {
+                if let existing = ids[labels], existing != id {
                     throw StoreError(
                         path: path, "series \(labels) already exists (id \(existing)); nothing was changed")
                 }
-                update.bind(1, key)
-                update.bind(2, encoded)
-                update.bind(3, id)
+                update.bind(1, try symbols.encode(labels, adding: addSymbol))
+                update.bind(2, id)
                 try update.run()
                 update.reset()
                 guard try database.scalarInt("SELECT changes()") == 1 else {
                     throw StoreError(path: path, "no series with id \(id); nothing was changed")
                 }
-                // A later change to the same labels finds this series (candidates are compared by
-                // the labels the file holds now).
-                idsByKey[key, default: []].append(id)
+                // A later change to the same labels finds this series, and its old ones are free.
+                if let old = labelsOf[id], ids[old] == id { ids[old] = nil }
+                ids[labels] = id
+                labelsOf[id] = labels
             }
         }
         try StoreSchema.reclaimFreePages(database)

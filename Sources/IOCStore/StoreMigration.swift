@@ -101,26 +101,25 @@ enum StoreMigration {
     }
 
     /// Versions 1 to 8 found series by their labels as text, version 9 by a 64-bit key with the
-    /// labels as text beside it and in `postings`; version 10 keeps the key and the labels as
-    /// symbol numbers (`LabelSymbols`), and no `postings`.
+    /// labels as text beside it and in `postings`; version 10 keeps the labels as symbol numbers
+    /// (`LabelSymbols`) alone.
     static func rewriteSeries(_ database: Database) throws(StoreError) {
         try database.execute(
             "ALTER TABLE series RENAME TO series_v9; DROP INDEX IF EXISTS series_by_key; "
                 + "DROP TABLE IF EXISTS postings; "
                 + "CREATE TABLE IF NOT EXISTS symbols (id INTEGER PRIMARY KEY, text TEXT NOT NULL); "
-                + "CREATE TABLE series (id INTEGER PRIMARY KEY, key INTEGER NOT NULL, labels BLOB NOT NULL);")
+                + "CREATE TABLE series (id INTEGER PRIMARY KEY, labels BLOB NOT NULL);")
         var symbols = LabelSymbols()
         try symbols.readNew(from: database)
         let addSymbol = try database.prepare(LabelSymbols.insert)
         let old = try database.prepare("SELECT id, pairs FROM series_v9 ORDER BY id")
-        let insert = try database.prepare("INSERT INTO series (id, key, labels) VALUES (?, ?, ?)")
+        let insert = try database.prepare("INSERT INTO series (id, labels) VALUES (?, ?)")
         while try old.step() {
             guard let labels = old.withBlob(1, StoreSchema.decode) else {
                 throw StoreError(path: database.path, "series \(old.int64(0)) has damaged labels; nothing was changed")
             }
             insert.bind(1, old.int64(0))
-            insert.bind(2, StoreSchema.seriesKey(labels))
-            insert.bind(3, try symbols.encode(labels, adding: addSymbol))
+            insert.bind(2, try symbols.encode(labels, adding: addSymbol))
             try insert.run()
             insert.reset()
         }

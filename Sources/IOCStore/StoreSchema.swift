@@ -15,12 +15,12 @@ import IOCCore
 /// writer's in-memory form; and as WITHOUT ROWID every head over 488 bytes took an overflow page of
 /// its own, a third of the table's pages empty); 8, log records numbered AUTOINCREMENT, never
 /// reused after the log is emptied, so that a reader can tell new records from a new log; 9, series
-/// found by a 64-bit key of their labels (`seriesKey`) instead of their labels as text, which the
+/// found by a 64-bit key of their labels (the first half of their fingerprint) instead of their labels as text, which the
 /// file held twice (the column and its unique index): a third of a small store; 10, label names and
 /// values kept once each in `symbols` and series rows holding their numbers (`LabelSymbols`),
 /// without the `postings` table, which readers never used (they index the series in memory): a
-/// series and its index took 370 bytes, now about 30 (writers hold the keys in memory rather than in
-/// an index); and chunks without a summary beside them. Versions 1 to 3 are migrated by
+/// series and its index took 370 bytes, now about 20 (a writer finds series by their labels'
+/// fingerprints, which it computes as it opens the file); and chunks without a summary beside them. Versions 1 to 3 are migrated by
 /// `StoreMigration`; a version 4 file gains the alert tables when it is next opened for writing.
 enum StoreSchema {
     /// 'IOC1' in ASCII, so that `file` and a curious administrator can tell what the file is.
@@ -34,7 +34,6 @@ enum StoreSchema {
         );
         CREATE TABLE IF NOT EXISTS series (
             id INTEGER PRIMARY KEY,
-            key INTEGER NOT NULL,
             labels BLOB NOT NULL
         );
         CREATE TABLE IF NOT EXISTS log (
@@ -224,10 +223,6 @@ enum StoreSchema {
         }
         return result
     }
-
-    /// The key a series is found by: the first half of its labels' fingerprint. Stored in files, so
-    /// it must never change without a new schema version.
-    static func seriesKey(_ labels: Labels) -> Int64 { Int64(bitPattern: labels.fingerprint.first) }
 
     /// Label pairs as a blob: for each pair, name and value as UInt32 little-endian length plus UTF-8.
     static func encode(_ labels: Labels) -> [UInt8] {

@@ -13,11 +13,6 @@ final class WriterConnection {
     let heads: HeadTable
     private let insertSeries: Statement
     private let insertSymbol: Statement
-    private let findSeries: Statement
-    private let seriesLabels: Statement
-    /// Every series' id by its key (`seriesKey`), read at open: the file keeps no index of keys,
-    /// which cost as much as the series themselves. Of series whose keys collide, the first.
-    private var idsByKey: [Int64: Int64] = [:]
     /// The file's label symbols, to write series rows and find series by them.
     private var symbols = LabelSymbols()
     private let upsertMetadata: Statement
@@ -36,7 +31,8 @@ final class WriterConnection {
     var nextDue: Int64 = .max
     /// The metadata the file has, so that unchanged metadata is not written again.
     private var storedMetadata: [String: MetricMetadata] = [:]
-    /// Series ids by the labels' 128-bit fingerprint: a few dozen bytes per series instead of the labels.
+    /// Every series' id by its labels' 128-bit fingerprint (read at open): a few dozen bytes per
+    /// series instead of the labels.
     private var seriesIDs: [Fingerprint: Int64] = [:]
 
     /// How long after an hour ends its chunks stay open for samples that arrive late.
@@ -63,10 +59,8 @@ final class WriterConnection {
         self.heads = heads
         self.maxSeries = maxSeries
         try StoreSchema.prepareForWriting(database)
-        insertSeries = try database.prepare("INSERT INTO series (key, labels) VALUES (?, ?)")
+        insertSeries = try database.prepare("INSERT INTO series (labels) VALUES (?)")
         insertSymbol = try database.prepare(LabelSymbols.insert)
-        findSeries = try database.prepare("SELECT id, labels FROM series WHERE key = ?")
-        seriesLabels = try database.prepare("SELECT labels FROM series WHERE id = ?")
         upsertMetadata = try database.prepare(
             "INSERT INTO metadata (metric, type, help, unit) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (metric) DO UPDATE SET type = coalesce(excluded.type, type), "
@@ -75,9 +69,8 @@ final class WriterConnection {
         upsertWatermark = try database.prepare("INSERT OR REPLACE INTO watermarks (series_id, last_ts) VALUES (?, ?)")
         insertHead = try database.prepare("INSERT INTO heads (series_id, block, count, data) VALUES (?, ?, ?, ?)")
         storedMetadata = try StoreSchema.readMetadata(database)
-        seriesCount = Int(try database.scalarInt("SELECT count(*) FROM series"))
         try symbols.readNew(from: database)
-        try readSeriesKeys()
+        try readSeries()
         try replay()
     }
 
@@ -396,24 +389,27 @@ final class WriterConnection {
     var quarantined: [String] = []
 
     private func forgetAfterRollback() {
-        seriesIDs.removeAll()
-        seriesCount = (try? Int(database.scalarInt("SELECT count(*) FROM series"))) ?? seriesCount
-        // Symbols added by the transaction went with it.
+        // Series and symbols added by the transaction went with it.
         symbols = LabelSymbols()
         try? symbols.readNew(from: database)
-        try? readSeriesKeys()
+        try? readSeries()
         chunkInserts.removeAll()
         ensuredPartitions.removeAll()
         storedMetadata = (try? StoreSchema.readMetadata(database)) ?? [:]
     }
 
-    private func readSeriesKeys() throws(StoreError) {
-        idsByKey = [:]
-        idsByKey.reserveCapacity(seriesCount)
-        let statement = try database.prepare("SELECT id, key FROM series ORDER BY id")
+    /// Every series of the file by its labels' fingerprint, as the writer finds series: the file
+    /// keeps no index of them (an index of 64-bit keys cost a sixth of a 3-hour store).
+    private func readSeries() throws(StoreError) {
+        seriesIDs.removeAll()
+        seriesCount = 0
+        let statement = try database.prepare("SELECT id, labels FROM series")
         while try statement.step() {
-            let key = statement.int64(1)
-            if idsByKey[key] == nil { idsByKey[key] = statement.int64(0) }
+            seriesCount += 1
+            guard let labels = statement.withBlob(1, symbols.decode) else {
+                throw StoreError(path: database.path, "series \(statement.int64(0)) has damaged labels")
+            }
+            seriesIDs[labels.fingerprint] = statement.int64(0)
         }
     }
 
@@ -421,33 +417,11 @@ final class WriterConnection {
     private func seriesID(for labels: Labels) throws(StoreError) -> (Int64, Bool)? {
         let fingerprint = labels.fingerprint
         if let id = seriesIDs[fingerprint] { return (id, false) }
-        let key = StoreSchema.seriesKey(labels)
-        // Labels with a text the file has no symbol for belong to no series yet.
-        if let encoded = symbols.encode(labels), let candidate = idsByKey[key] {
-            seriesLabels.bind(1, candidate)
-            let same = try seriesLabels.step() && seriesLabels.withBlob(0) { $0.elementsEqual(encoded) }
-            seriesLabels.reset()
-            if same {
-                seriesIDs[fingerprint] = candidate
-                return (candidate, false)
-            }
-            // Keys that collide (one pair in 2^64): the other series of the key, by a scan.
-            findSeries.bind(1, key)
-            defer { findSeries.reset() }
-            while try findSeries.step() {
-                guard findSeries.withBlob(1, { $0.elementsEqual(encoded) }) else { continue }
-                let id = findSeries.int64(0)
-                seriesIDs[fingerprint] = id
-                return (id, false)
-            }
-        }
         guard seriesCount < maxSeries else { return nil }
-        insertSeries.bind(1, key)
-        insertSeries.bind(2, try symbols.encode(labels, adding: insertSymbol))
+        insertSeries.bind(1, try symbols.encode(labels, adding: insertSymbol))
         try insertSeries.run()
         let id = database.lastInsertRowID
         seriesIDs[fingerprint] = id
-        if idsByKey[key] == nil { idsByKey[key] = id }
         seriesCount += 1
         return (id, true)
     }

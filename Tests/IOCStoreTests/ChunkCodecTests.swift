@@ -87,7 +87,7 @@ import Testing
 
     /// Evenly spaced samples keep only their first timestamp and the interval, in every encoding;
     /// any window of them, from before the first to after the last, decodes to what it holds.
-    @Test(arguments: [ChunkCodec.Encoding.scaledInteger, .xor, .frameOfReference])
+    @Test(arguments: [ChunkCodec.Encoding.scaledInteger, .xor, .frameOfReference, .mixedRadix])
     func evenlySpacedTimestampsTakeNoBitsAndAnyWindowComesBack(encoding: ChunkCodec.Encoding) throws {
         var generator = SplitMix64(seed: 21)
         for (first, interval) in [(Int64(1_795_000_000_000), Int64(15_000)), (-45_000, 7), (0, 0), (900, -30)] {
@@ -112,6 +112,54 @@ import Testing
         // The timestamps of 240 samples cost what one does.
         let constant = (0..<240).map { Sample(timestamp: 1_795_000_000_000 + Int64($0) * 15_000, value: 200) }
         #expect(ChunkCodec.encode(constant).count <= 16)
+    }
+
+    /// Numbers below any base come back from groups of digits, whole or from any index on, at
+    /// bases next to powers of two and at the largest (where one digit fills a group).
+    @Test func mixedRadixDigitsComeBackAtEveryBase() throws {
+        var generator = SplitMix64(seed: 33)
+        let bases: [UInt64] = [3, 5, 7, 10, 100_001, 65_535, 65_537, 1 << 26 + 1, (1 << 52) - 1, 1 << 52 - 3]
+        for base in bases {
+            let radix = try #require(MixedRadix(base: base))
+            for count in [1, radix.digits - 1, radix.digits, radix.digits + 1, 241] where count > 0 {
+                let numbers = (0..<count).map { _ in UInt64.random(in: 0..<base, using: &generator) }
+                var writer = BitWriter(capacity: count * 8)
+                radix.write(numbers, &writer)
+                let bytes = writer.bytes + [UInt8](repeating: 0, count: 8)
+                for lower in Set([0, count / 2, count - 1]) {
+                    var read: [UInt64] = []
+                    let complete = bytes.withUnsafeBytes { buffer in
+                        var reader = BitReader(buffer, count: bytes.count - 8, fromByte: 0)
+                        return (try? radix.read(&reader, count: count, indices: lower..<count) { read.append($1) })
+                            != nil
+                    }
+                    #expect(complete)
+                    #expect(read == Array(numbers[lower...]), "base \(base), \(count) numbers from \(lower)")
+                }
+            }
+        }
+        // Powers of two and bases beyond a group are left to whole bits.
+        #expect(
+            MixedRadix(base: 1 << 20) == nil && MixedRadix(base: (1 << 52) + 1) == nil && MixedRadix(base: 2) == nil)
+    }
+
+    /// Noise of 0...99,999 microseconds in evenly spaced samples: 50 bits for three values where
+    /// one width takes 51.
+    @Test func evenlySpacedNoiseTakesItsDigitsNotWholeBits() throws {
+        var generator = SplitMix64(seed: 8)
+        let samples = (0..<240).map {
+            Sample(
+                timestamp: 1_795_000_000_000 + Int64($0) * 15_000,
+                value: Double(Int.random(in: 0...99_999, using: &generator)) / 1e6)
+        }
+        let chunk = try roundTrip(samples)
+        #expect(ChunkCodec.encoding(of: chunk) == .mixedRadix)
+        let framed = ChunkCodec.encode(samples, encoding: .frameOfReference, scale: 6).count
+        #expect(chunk.count < framed && chunk.count <= 240 * 50 / 3 / 8 + 20, "\(chunk.count) against \(framed) bytes")
+        // Every prefix of it is incomplete.
+        for length in 0..<chunk.count {
+            #expect(throws: ChunkError.self) { try ChunkCodec.decode(Array(chunk.prefix(length))) }
+        }
     }
 
     @Test func constantSeriesCostAboutABitOrTwoPerSample() throws {

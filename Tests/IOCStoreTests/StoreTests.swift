@@ -342,7 +342,7 @@ import Testing
         for (labels, found) in try StoreReader(path: path).series(matching: []).map({ ($0.labels, $0.id) }) {
             let hex = StoreSchema.encode(labels).map { String(format: "%02X", $0) }.joined()
             rows +=
-                "INSERT INTO series VALUES (\(found), \(StoreSchema.seriesKey(labels)), '\(labels.metric ?? "")', X'\(hex)');"
+                "INSERT INTO series VALUES (\(found), \(Int64(bitPattern: labels.fingerprint.first)), '\(labels.metric ?? "")', X'\(hex)');"
             rows += labels.pairs.map { "INSERT INTO postings VALUES ('\($0.name)', '\($0.value)', \(found));" }.joined()
         }
         execute(
