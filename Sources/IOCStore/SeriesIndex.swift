@@ -7,21 +7,42 @@ struct SeriesIndex {
     private var labels: [Labels?] = []
     private var postings: [String: [String: [Int64]]] = [:]
     private var rank: [Int] = []
+    /// Ids in label order.
+    private var ordered: [Int64] = []
     private(set) var newest: Int64 = 0
 
     mutating func add(_ series: [(Int64, Labels)]) {
         guard !series.isEmpty else { return }
+        var replaced = false
         for (id, labels) in series {
             if id >= self.labels.count {
                 self.labels.append(contentsOf: repeatElement(nil, count: Int(id) + 1 - self.labels.count))
             }
+            replaced = replaced || self.labels[Int(id)] != nil
             self.labels[Int(id)] = labels
             for pair in labels.pairs { postings[pair.name, default: [:]][pair.value, default: []].append(id) }
             newest = max(newest, id)
         }
+        // New series take their places in label order by binary search (a few series an hour join
+        // a long-lived reader's ten thousand, which a full sort compared again each time); ranks
+        // are renumbered, a pass over integers.
+        if replaced || series.count * 8 > ordered.count {
+            ordered = labels.indices.compactMap { id in labels[id] == nil ? nil : Int64(id) }
+            ordered.sort { labels[Int($0)]! < labels[Int($1)]! }
+        } else {
+            for (id, _) in series {
+                guard let added = labels[Int(id)] else { continue }
+                var low = 0
+                var high = ordered.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if labels[Int(ordered[middle])]! < added { low = middle + 1 } else { high = middle }
+                }
+                ordered.insert(id, at: low)
+            }
+        }
         rank = Array(repeating: 0, count: labels.count)
-        let ordered = labels.indices.compactMap { id in labels[id].map { (id, $0) } }.sorted { $0.1 < $1.1 }
-        for (position, entry) in ordered.enumerated() { rank[entry.0] = position }
+        for (position, id) in ordered.enumerated() { rank[Int(id)] = position }
     }
 
     /// Every label name of the series, sorted by their UTF-8 bytes (as SQLite sorts text).

@@ -203,7 +203,9 @@ final class WriterConnection {
             for item in samples {
                 let (started, left) = state.append(item.sample, of: item.id)
                 if let started { due = min(due, WriterConnection.dueTime(of: started, movedOn: false)) }
-                if let left { due = min(due, WriterConnection.dueTime(of: left, movedOn: true)) }
+                if let left {
+                    due = min(due, WriterConnection.dueTime(of: left, movedOnAt: item.sample.timestamp))
+                }
                 latest[item.id] = item.sample.timestamp
             }
         }
@@ -217,6 +219,20 @@ final class WriterConnection {
     private static func dueTime(of block: Int64, movedOn: Bool) -> Int64 {
         block + Partitions.blockMilliseconds + (movedOn ? grace : idle)
     }
+
+    /// When the open hour of a series that moved on at `time` closes: with the others at the end
+    /// of the grace period, or, for a series that moves on later (a rule evaluated every 5
+    /// minutes, a feed that was late), at the next quarter-hour slot after it. Every close rewrites
+    /// the saved heads and empties the log, and every reader in another process then reads all of
+    /// them again: hours close a few times an hour in batches, not once for every late series.
+    static func dueTime(of block: Int64, movedOnAt time: Int64) -> Int64 {
+        let due = dueTime(of: block, movedOn: true)
+        guard time >= due else { return due }
+        let (late, overflow) = due.addingReportingOverflow(((time - due) / lateSlot + 1) * lateSlot)
+        return overflow ? .max : late
+    }
+
+    static let lateSlot: Int64 = 900_000
 
     /// Closes the open hours that are due (see `dueTime`) by the high-water mark: their chunks go to
     /// the partitions, the other open chunks to `heads`, and the log is emptied, in one transaction.

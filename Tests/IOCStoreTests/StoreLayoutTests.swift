@@ -84,3 +84,66 @@ import Testing
         #expect(sqliteIntegrityCheck(path) == "ok")
     }
 }
+
+/// Hours close together: a series that moves on to the next hour after the others closed (a rule
+/// every 5 minutes, three minutes past) waits for the next quarter-hour slot, rather than making
+/// the writer rewrite the saved heads and every reader read them all again at once.
+@Suite struct LateHoursTests {
+    @Test func aLateSeriesClosesAtTheNextSlotNotAtOnce() throws {
+        let directory = try TemporaryDirectory()
+        let hour: Int64 = 3_600_000
+        let first: Int64 = 500_000 * hour
+        let clock = ManualClock(first)
+        let writer = try SampleWriter(path: directory.file("ioc.db"), clock: clock.function)
+        let fast = Labels([("__name__", "probe_success"), ("instance", "fast")])
+        let slow = Labels([("__name__", "ioc_scorecard"), ("instance", "slow")])
+        var closes: [Int64: Int] = [:]
+        var closed = 0
+        // Two hours at 15 s; the slow series every 5 minutes from 3 minutes past.
+        for time in stride(from: first, to: first + 2 * hour, by: 15_000) {
+            clock.set(time)
+            var batch = [LabeledSample(labels: fast, sample: Sample(timestamp: time, value: 1))]
+            if (time - first) % 300_000 == 180_000 {
+                batch.append(LabeledSample(labels: slow, sample: Sample(timestamp: time, value: 2)))
+            }
+            writer.append(batch)
+            writer.flush()
+            if writer.statistics.chunks > closed {
+                closes[(time - first - hour) / 60_000, default: 0] += writer.statistics.chunks - closed
+                closed = writer.statistics.chunks
+            }
+        }
+        writer.close()
+        // The fast series' first hour at the end of the grace period, the slow one's at the next
+        // slot after it moved on, 3 minutes past: not a second close at minute 3.
+        #expect(closes == [2: 1, 17: 1], "\(closes)")
+    }
+}
+
+/// A reader that stays open takes new series into label order as they come, a few at a time or
+/// many: always the order a reader opened afresh gives.
+@Suite struct SeriesOrderTests {
+    @Test func newSeriesTakeTheirPlaceInLabelOrder() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        var generator = SplitMix64(seed: 4)
+        var kept: StoreReader?
+        var all: [Labels] = []
+        for round in 0..<12 {
+            // One series a round, then a burst of many.
+            let count = round == 6 ? 300 : 1 + round % 3
+            let new = (0..<count).map { _ in
+                Labels([("__name__", "up"), ("target", "t\(UInt32.random(in: 0...99_999, using: &generator))")])
+            }
+            all += new
+            writer.append(new.map { LabeledSample(labels: $0, sample: Sample(timestamp: 1_790_000_000_000, value: 1)) })
+            writer.flush()
+            if kept == nil { kept = try StoreReader(path: path) }
+            let fresh = try StoreReader(path: path).series(matching: []).map(\.labels)
+            #expect(try kept?.series(matching: []).map(\.labels) == fresh, "round \(round)")
+            #expect(fresh == Array(Set(all)).sorted(), "round \(round)")
+        }
+        writer.close()
+    }
+}
