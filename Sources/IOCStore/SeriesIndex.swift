@@ -28,7 +28,7 @@ struct SeriesIndex {
         // are renumbered, a pass over integers.
         if replaced || series.count * 8 > ordered.count {
             ordered = labels.indices.compactMap { id in labels[id] == nil ? nil : Int64(id) }
-            ordered.sort { labels[Int($0)]! < labels[Int($1)]! }
+            ordered.sort { (labels[Int($0)] ?? Labels()) < (labels[Int($1)] ?? Labels()) }
         } else {
             for (id, _) in series {
                 guard let added = labels[Int(id)] else { continue }
@@ -36,7 +36,7 @@ struct SeriesIndex {
                 var high = ordered.count
                 while low < high {
                     let middle = (low + high) / 2
-                    if labels[Int(ordered[middle])]! < added { low = middle + 1 } else { high = middle }
+                    if labels[Int(ordered[middle])] ?? Labels() < added { low = middle + 1 } else { high = middle }
                 }
                 ordered.insert(id, at: low)
             }
