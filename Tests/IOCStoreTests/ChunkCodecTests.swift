@@ -156,9 +156,17 @@ import Testing
         #expect(ChunkCodec.encoding(of: chunk) == .mixedRadix)
         let framed = ChunkCodec.encode(samples, encoding: .frameOfReference, scale: 6).count
         #expect(chunk.count < framed && chunk.count <= 240 * 50 / 3 / 8 + 20, "\(chunk.count) against \(framed) bytes")
-        // Every prefix of it is incomplete.
+        // Every prefix of it is incomplete, and damage anywhere is an error or other numbers, never a trap.
         for length in 0..<chunk.count {
             #expect(throws: ChunkError.self) { try ChunkCodec.decode(Array(chunk.prefix(length))) }
+        }
+        for _ in 0..<2000 {
+            var damaged = chunk
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(
+                    in: 0...255, using: &generator)
+            }
+            _ = try? ChunkCodec.decode(damaged)
         }
     }
 
