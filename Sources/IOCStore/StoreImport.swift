@@ -1,9 +1,9 @@
 public import IOCCore
 
 /// History added to a store all or nothing (`ioc import`), a batch at a time so that a file of
-/// any size takes bounded memory: every batch is written inside one transaction, past hours close
-/// into chunks as the data passes them, and nothing is visible to readers, or kept, unless
-/// `commit()` is reached. Not for use while iocd writes the same store.
+/// any size takes bounded memory: every batch is written inside one transaction, the hours the data
+/// has passed close into chunks every few million samples, and nothing is visible to readers, or
+/// kept, unless `commit()` is reached. Not for use while iocd writes the same store.
 public final class StoreImport {
     private let connection: WriterConnection
     private var open = true
@@ -31,8 +31,8 @@ public final class StoreImport {
 
     deinit { if open { try? connection.database.execute("ROLLBACK") } }
 
-    /// Writes a batch (samples in any order; each series' in time order within it) and closes the
-    /// hours the data has passed.
+    /// Writes a batch (samples in any order; each series' in time order within it), and closes
+    /// the hours the data has passed once `samplesBetweenSeals` are open.
     @available(*, noasync, message: "blocking SQLite calls")
     public func write(_ batch: [LabeledSample], metadata: [String: MetricMetadata] = [:]) throws(StoreError) {
         let outcome = try connection.write(batch, metadata: metadata, now: WallClock.nowMilliseconds())
