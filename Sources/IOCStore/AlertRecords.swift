@@ -126,22 +126,36 @@ extension StoreReader {
         guard try hasAlertTables() else { return [] }
         let statement = try database.prepare(
             """
-            SELECT time, kind, rule, labels, annotations, value, active_at FROM alert_history
+            SELECT time, kind, rule, labels, annotations, value, active_at, id FROM alert_history
             WHERE time BETWEEN ? AND ? ORDER BY time DESC, id DESC LIMIT ?
             """)
         statement.bind(1, start)
         statement.bind(2, end)
         statement.bind(3, Int64(limit))
         var result: [AlertHistoryEntry] = []
+        var decoded: [Int64: AlertHistoryEntry] = [:]
         while try statement.step() {
+            // Entries never change: a reader that reads them again (the dashboard, every second)
+            // decodes only the new ones. Time, kind and rule tell a number used again apart.
+            let id = statement.int64(7)
+            if let known = decodedHistory[id], known.time == statement.int64(0), known.kind == statement.string(1),
+                known.rule == statement.string(2)
+            {
+                result.append(known)
+                decoded[id] = known
+                continue
+            }
             guard let labels = statement.withBlob(3, StoreSchema.decode),
                 let annotations = statement.withBlob(4, StoreSchema.decode)
             else { throw StoreError(path: path, "an alert history entry's labels are damaged") }
-            result.append(
-                AlertHistoryEntry(
-                    time: statement.int64(0), kind: statement.string(1), rule: statement.string(2), labels: labels,
-                    annotations: annotations, value: statement.doubleFromBits(5), activeAt: statement.int64(6)))
+            let entry = AlertHistoryEntry(
+                time: statement.int64(0), kind: statement.string(1), rule: statement.string(2), labels: labels,
+                annotations: annotations, value: statement.doubleFromBits(5), activeAt: statement.int64(6))
+            result.append(entry)
+            decoded[id] = entry
         }
+        // What this read returned, the next is likely to return again; nothing else is kept.
+        decodedHistory = decoded
         return result.reversed()
     }
 

@@ -29,6 +29,8 @@ public final class StoreReader: SeriesSource {
     /// read decodes only the records added since; when the writer has emptied the log (an hour
     /// closed) everything is read again.
     var openHours = OpenHours()
+    /// The alert history entries the last read returned, by number (see `alertHistory`).
+    var decodedHistory: [Int64: AlertHistoryEntry] = [:]
 
     /// Opens an existing store; a missing file is an error, never created.
     public convenience init(path: String) throws(StoreError) { try self.init(path: path, heads: nil, cache: nil) }

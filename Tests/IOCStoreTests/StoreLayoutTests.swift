@@ -147,3 +147,35 @@ import Testing
         writer.close()
     }
 }
+
+/// A reader that reads the alert history again (the dashboard, every second) decodes only new
+/// entries, and gives what a fresh reader gives, also when the history was emptied and numbers
+/// are used again.
+@Suite struct AlertHistoryReadsTests {
+    @Test func aKeptReaderGivesWhatAFreshOneGives() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        func entry(_ time: Int64, _ service: String) -> AlertHistoryEntry {
+            AlertHistoryEntry(
+                time: time, kind: "firing", rule: "ServiceDown", labels: Labels([("service", service)]),
+                annotations: Labels([("summary", "\(service) is down")]), value: 0, activeAt: time - 60_000)
+        }
+        let writer = try SampleWriter(path: path)
+        writer.record(alerts: [:], history: (0..<5).map { entry(1_790_000_000_000 + Int64($0), "s\($0)") })
+        writer.flush()
+        let kept = try StoreReader(path: path)
+        #expect(try kept.alertHistory(limit: 3).map(\.labels) == (2..<5).map { Labels([("service", "s\($0)")]) })
+        writer.record(alerts: [:], history: [entry(1_790_000_000_010, "new")])
+        writer.flush()
+        #expect(try kept.alertHistory(limit: 3) == StoreReader(path: path).alertHistory(limit: 3))
+        writer.close()
+        // Emptied and written again: the same numbers, other entries.
+        sqliteExecute(path, "DELETE FROM alert_history")
+        let again = try SampleWriter(path: path)
+        again.record(alerts: [:], history: (0..<5).map { entry(1_790_000_001_000 + Int64($0), "other\($0)") })
+        again.close()
+        let fresh = try StoreReader(path: path).alertHistory(limit: 3)
+        #expect(try kept.alertHistory(limit: 3) == fresh)
+        #expect(fresh.map(\.labels["service"]) == ["other2", "other3", "other4"])
+    }
+}

@@ -33,3 +33,15 @@ public func sqliteScalar(_ path: String, _ query: String) -> Int64 {
     defer { sqlite3_finalize(statement) }
     return sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1
 }
+
+/// Runs SQL on a file outside IOC, as an administrator with `sqlite3` would; false if it fails.
+@discardableResult
+public func sqliteExecute(_ path: String, _ sql: String) -> Bool {
+    var handle: OpaquePointer?
+    guard sqlite3_open(path, &handle) == SQLITE_OK else {
+        sqlite3_close(handle)
+        return false
+    }
+    defer { sqlite3_close(handle) }
+    return sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK
+}
