@@ -159,9 +159,7 @@ extension StoreReader {
         return result.reversed()
     }
 
-    private func hasAlertTables() throws(StoreError) -> Bool {
-        try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'alerts'") > 0
-    }
+    private func hasAlertTables() throws(StoreError) -> Bool { try StoreSchema.hasLaterTables(database) }
 }
 
 /// A notification waiting to be delivered through one integration of a receiver.
@@ -197,7 +195,7 @@ public final class SilenceStore {
         try StoreError.checkReadable(path, writable: true)
         database = try Database(path: path, readOnly: false)
         try StoreSchema.checkForReading(database)
-        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'silences'") > 0 else {
+        guard try StoreSchema.hasLaterTables(database) else {
             guard try database.scalarInt("PRAGMA user_version") >= 10 else {
                 throw StoreError(path: path, "written by an older IOC; start iocd once to bring it up to date")
             }
@@ -278,7 +276,7 @@ extension StoreReader {
     /// The silences, their matchers read by `parse` (PromQL's selector syntax: the store does not
     /// know it); one whose matchers do not parse is left out, as it silences nothing.
     public func silences(parsing parse: (String) -> [LabelMatcher]?) throws(StoreError) -> [Silence] {
-        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'silences'") > 0 else {
+        guard try StoreSchema.hasLaterTables(database) else {
             return []
         }
         let statement = try database.prepare(
@@ -296,7 +294,7 @@ extension StoreReader {
     }
 
     public func notificationLog() throws(StoreError) -> [NotificationLogRecord] {
-        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'notification_log'") > 0 else {
+        guard try StoreSchema.hasLaterTables(database) else {
             return []
         }
         let statement = try database.prepare("SELECT key, firing, sent_at FROM notification_log")
@@ -310,7 +308,7 @@ extension StoreReader {
     }
 
     public func notificationQueue() throws(StoreError) -> [QueuedNotification] {
-        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'notification_queue'") > 0 else {
+        guard try StoreSchema.hasLaterTables(database) else {
             return []
         }
         let statement = try database.prepare(

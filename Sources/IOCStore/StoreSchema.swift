@@ -178,7 +178,8 @@ enum StoreSchema {
         try database.transaction { () throws(StoreError) in try database.execute(laterTables) }
     }
 
-    /// Whether the file has the tables made when first written (all or none: one statement).
+    /// Whether the file has the tables made when first written: all or none (one transaction
+    /// makes them; version 5 added them together, and version 4 files have none of them).
     static func hasLaterTables(_ database: Database) throws(StoreError) -> Bool {
         try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'notification_queue'") > 0
     }
