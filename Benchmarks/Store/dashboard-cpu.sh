@@ -8,7 +8,7 @@
 #
 #   Benchmarks/Store/dashboard-cpu.sh [MINUTES]      default 65
 #
-# Needs release builds of ioc and iocd (swift build -c release --product ioc --product iocd) and tmux.
+# Needs release builds of ioc and iocd (swift build -c release, which builds every product; `--product` takes one) and tmux.
 set -euo pipefail
 minutes=${1:-65}
 here=$(cd "$(dirname "$0")" && pwd)

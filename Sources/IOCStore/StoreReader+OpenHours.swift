@@ -95,7 +95,18 @@ extension StoreReader {
         // Series made in this snapshot are read first: a record names no series beyond them.
         try readNewSeries()
         let known = newestSeries
-        let valid = openHours.loaded && (empty ? openHours.last < openHours.first : low == openHours.first)
+        // The saved heads are the ones decoded while the log has not been emptied since: its first
+        // record is the one found then or, if it was empty then, the first number given since
+        // (every emptying moves the log's next number on; see `WriterConnection.replaceLog`).
+        let valid: Bool
+        if !openHours.loaded {
+            valid = false
+        } else if empty {
+            let next = try nextLogNumber()
+            valid = openHours.last < openHours.first && next == openHours.first
+        } else {
+            valid = low == openHours.first
+        }
         if !valid {
             openHours = OpenHours()
             openHours.loaded = true

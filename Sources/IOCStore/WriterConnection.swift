@@ -322,6 +322,13 @@ final class WriterConnection {
             try insertHead.run()
         }
         try database.execute("DELETE FROM log")
+        // The log's next number moves on even when no record was written since the last save, so
+        // that a reader in another process that sees the log empty again, or starting at the
+        // number where it stood, knows whether the saved heads are still the ones it decoded.
+        try database.execute("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'log'")
+        if try database.scalarInt("SELECT changes()") == 0 {
+            try database.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('log', 1)")
+        }
     }
 
     private struct SealedKey: Hashable {

@@ -179,3 +179,42 @@ import Testing
         #expect(fresh.map(\.labels["service"]) == ["other2", "other3", "other4"])
     }
 }
+
+/// A reader in another process that reads again (a dashboard) keeps the closed hours it decoded,
+/// and answers as a fresh reader does while hours close behind it; a reader read once keeps none.
+@Suite struct KeptReaderChunksTests {
+    @Test func aKeptReaderDecodesClosedHoursOnce() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let hour: Int64 = 3_600_000
+        let first: Int64 = 500_000 * hour
+        let clock = ManualClock(first)
+        let writer = try SampleWriter(path: path, clock: clock.function)
+        let all = (0..<20).map { Labels([("__name__", "probe_success"), ("instance", "t\($0)")]) }
+        let matchers = [try LabelMatcher("__name__", .equal, "probe_success")]
+        func write(hours: Range<Int64>) {
+            for time in stride(from: first + hours.lowerBound * hour, to: first + hours.upperBound * hour, by: 15_000) {
+                clock.set(time)
+                writer.append(
+                    all.map { LabeledSample(labels: $0, sample: Sample(timestamp: time, value: Double(time % 7))) })
+            }
+            writer.flush()
+        }
+        write(hours: 0..<3)
+        let kept = try StoreReader(path: path)
+        let once = try kept.select(matchers, from: first, through: first + 3 * hour)
+        #expect(kept.decodedSamplesHeld == 0)
+        for round in 3..<6 {
+            let window = (first + (Int64(round) - 2) * hour - 300_000)...(first + Int64(round) * hour)
+            let again = try kept.select(matchers, from: window.lowerBound, through: window.upperBound)
+            let fresh = try StoreReader(path: path).select(
+                matchers, from: window.lowerBound, through: window.upperBound)
+            #expect(again == fresh, "round \(round): \(again.map(\.samples.count)) \(fresh.map(\.samples.count))")
+            #expect(again.allSatisfy { $0.samples.count > 400 }, "round \(round)")
+            #expect(kept.decodedSamplesHeld > 0, "round \(round)")
+            write(hours: Int64(round)..<Int64(round) + 1)
+        }
+        #expect(once.map(\.samples.count) == Array(repeating: 720, count: 20))
+        writer.close()
+    }
+}
