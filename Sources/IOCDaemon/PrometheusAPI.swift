@@ -110,6 +110,15 @@ struct PrometheusAPI: Sendable {
 
     private func success(_ data: String) -> APIResponse { .json(#"{"status":"success","data":\#(data)}"#) }
 
+    /// A success whose data is written straight into the answer's bytes (a query's result).
+    private func success(writing data: (inout JSONBytes) -> Void) -> APIResponse {
+        var json = JSONBytes()
+        json.raw(#"{"status":"success","data":"#)
+        data(&json)
+        json.raw("}")
+        return .json(json.text)
+    }
+
     private func time(_ text: String?, _ name: String, default fallback: Int64) -> Result<Int64, APIError> {
         guard let text else { return .success(fallback) }
         guard let time = QueryOutput.time(text) else {
@@ -153,7 +162,7 @@ struct PrometheusAPI: Sendable {
             let value = try readers.with { reader in
                 try engine.instant(query, at: time, source: reader, cancellation: request.cancellation)
             }
-            return success(PrometheusWire.QueryData.json(value, at: time))
+            return success { PrometheusWire.QueryData.write(value, at: time, into: &$0) }
         } catch let error as APIError {
             return .error(error.message)
         } catch var error as QueryError {
@@ -181,7 +190,7 @@ struct PrometheusAPI: Sendable {
                 try engine.range(
                     query, start: start, end: end, step: step, source: reader, cancellation: request.cancellation)
             }
-            return success(PrometheusWire.QueryData.json(series))
+            return success { PrometheusWire.QueryData.write(series, into: &$0) }
         } catch let error as APIError {
             return .error(error.message)
         } catch let error as QueryError {

@@ -44,11 +44,6 @@ public enum PrometheusWire {
             try pair.encode(Double(time) / 1000)
             try pair.encode(PrometheusNumber.format(value))
         }
-
-        var json: String {
-            "[" + PrometheusNumber.formatTimestamp(time) + "," + PrometheusWire.json(PrometheusNumber.format(value))
-                + "]"
-        }
     }
 
     /// One series of an instant vector, or of a matrix with its points.
@@ -126,30 +121,57 @@ public enum PrometheusWire {
 
         /// The JSON of a query's `value` evaluated at `time`, as Prometheus writes it.
         public static func json(_ value: QueryValue, at time: Int64) -> String {
+            var json = JSONBytes()
+            write(value, at: time, into: &json)
+            return json.text
+        }
+
+        public static func write(_ value: QueryValue, at time: Int64, into json: inout JSONBytes) {
             switch value {
             case .scalar(let number):
-                return #"{"resultType":"scalar","result":\#(Point(time: time, value: number).json)}"#
+                json.raw(#"{"resultType":"scalar","result":"#)
+                json.point(time, number)
+                json.raw("}")
             case .string(let text):
-                let stamp = PrometheusNumber.formatTimestamp(time)
-                return #"{"resultType":"string","result":["# + stamp + "," + PrometheusWire.json(text) + "]}"
+                json.raw(#"{"resultType":"string","result":["#)
+                json.timestamp(time)
+                json.raw(",")
+                json.string(text)
+                json.raw("]}")
             case .vector(let elements):
-                let items = elements.map { element -> String in
-                    let point = Point(time: time, value: element.value).json
-                    return #"{"metric":"# + PrometheusWire.json(element.labels) + #","value":"# + point + "}"
+                json.raw(#"{"resultType":"vector","result":["#)
+                for (position, element) in elements.enumerated() {
+                    json.raw(position == 0 ? #"{"metric":"# : #",{"metric":"#)
+                    json.labels(element.labels)
+                    json.raw(#","value":"#)
+                    json.point(time, element.value)
+                    json.raw("}")
                 }
-                return #"{"resultType":"vector","result":["# + items.joined(separator: ",") + "]}"
-            case .matrix(let series): return json(series.map(\.series))
+                json.raw("]}")
+            case .matrix(let series): write(series.map(\.series), into: &json)
             }
         }
 
         /// The JSON of a range query's series.
         public static func json(_ series: [Series]) -> String {
-            let items = series.map { item -> String in
-                let points = item.samples.map { Point(time: $0.timestamp, value: $0.value).json }
-                return #"{"metric":"# + PrometheusWire.json(item.labels) + #","values":["#
-                    + points.joined(separator: ",") + "]}"
+            var json = JSONBytes()
+            write(series, into: &json)
+            return json.text
+        }
+
+        public static func write(_ series: [Series], into json: inout JSONBytes) {
+            json.raw(#"{"resultType":"matrix","result":["#)
+            for (position, item) in series.enumerated() {
+                json.raw(position == 0 ? #"{"metric":"# : #",{"metric":"#)
+                json.labels(item.labels)
+                json.raw(#","values":["#)
+                for (index, sample) in item.samples.enumerated() {
+                    if index > 0 { json.raw(",") }
+                    json.point(sample.timestamp, sample.value)
+                }
+                json.raw("]}")
             }
-            return #"{"resultType":"matrix","result":["# + items.joined(separator: ",") + "]}"
+            json.raw("]}")
         }
     }
 

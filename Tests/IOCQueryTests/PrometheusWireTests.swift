@@ -64,3 +64,32 @@ import Testing
         #expect(decoded.alerts.map(\.alert) == [alert])
     }
 }
+
+/// The answers' JSON is written into bytes; it is exactly what the text functions write, for any
+/// text (quotes, backslashes, control characters, any script) and any number.
+@Suite struct JSONBytesTests {
+    @Test func bytesAreWhatTheTextFunctionsWrite() {
+        var random = SplitMix64(seed: 9)
+        let pieces = ["a", "Huế", "\"", "\\", "\n", "\r", "\t", "\u{1b}", "\u{0}", "\u{1f}", "\u{7f}", "😀", " ", "{}"]
+        for _ in 0..<2_000 {
+            let text = (0..<Int(random.next() % 8)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }
+                .joined()
+            var json = JSONBytes()
+            json.string(text)
+            #expect(json.text == PrometheusWire.json(text), "\(Array(text.unicodeScalars))")
+        }
+        let bits = (0..<2_000).map { _ in random.next() }
+        let values: [Double] =
+            [0, -0.0, 1, -1, 0.1, 1e15, 1e15 - 1, -1e15, 1e-7, 123_456.789, .infinity, -.infinity, .nan, .pi, 1e300]
+            + bits.map { Double(bitPattern: $0) } + bits.map { Double(Int64(bitPattern: $0) % 100_000) / 8 }
+        for value in values {
+            let time = Int64(bitPattern: random.next()) % 4_000_000_000_000
+            var json = JSONBytes()
+            json.point(time, value)
+            let expected =
+                "[" + PrometheusNumber.formatTimestamp(time) + "," + PrometheusWire.json(PrometheusNumber.format(value))
+                + "]"
+            #expect(json.text == expected)
+        }
+    }
+}

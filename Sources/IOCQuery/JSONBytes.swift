@@ -1,0 +1,121 @@
+public import IOCCore
+
+/// JSON written straight into a buffer of UTF-8: the API's answers of many series, where building
+/// a string per point and joining them took four fifths of a range query's time. Writes exactly
+/// what `PrometheusWire.json` and `PrometheusNumber` write (tests compare the two).
+public struct JSONBytes: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// The text written so far.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Text that needs no escaping: the JSON's own punctuation and keys.
+    public mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func raw(_ byte: UInt8) { bytes.append(byte) }
+
+    /// A JSON string: quotes and backslashes escaped, `\n`, `\r`, `\t`, and the other characters
+    /// below U+0020 as `\u00XX`.
+    public mutating func string(_ text: String) {
+        var text = text
+        bytes.append(UInt8(ascii: "\""))
+        text.withUTF8 { utf8 in
+            var clean = 0
+            for (position, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<position]))
+                clean = position + 1
+                switch byte {
+                case 0x22: append("\\\"")
+                case 0x5C: append("\\\\")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                default:
+                    append("\\u00")
+                    bytes.append(JSONBytes.hex[Int(byte >> 4)])
+                    bytes.append(JSONBytes.hex[Int(byte & 0xF)])
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func append(_ text: StaticString) { raw(text) }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// A label set as an object, in the set's order.
+    public mutating func labels(_ labels: Labels) {
+        raw(UInt8(ascii: "{"))
+        for (position, pair) in labels.pairs.enumerated() {
+            if position > 0 { raw(UInt8(ascii: ",")) }
+            string(pair.name)
+            raw(UInt8(ascii: ":"))
+            string(pair.value)
+        }
+        raw(UInt8(ascii: "}"))
+    }
+
+    /// `[1795046400.123,"0.25"]`: a time as seconds with three decimals, and a value as text.
+    public mutating func point(_ time: Int64, _ value: Double) {
+        raw(UInt8(ascii: "["))
+        timestamp(time)
+        raw(UInt8(ascii: ","))
+        raw(UInt8(ascii: "\""))
+        number(value)
+        raw(UInt8(ascii: "\""))
+        raw(UInt8(ascii: "]"))
+    }
+
+    /// Milliseconds as seconds with three decimals (`PrometheusNumber.formatTimestamp`).
+    public mutating func timestamp(_ milliseconds: Int64) {
+        if milliseconds < 0 { raw(UInt8(ascii: "-")) }
+        let magnitude = milliseconds.magnitude
+        digits(magnitude / 1000)
+        raw(UInt8(ascii: "."))
+        let fraction = magnitude % 1000
+        bytes.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+        bytes.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+    }
+
+    /// A sample value as `PrometheusNumber.format` writes it, unquoted.
+    public mutating func number(_ value: Double) {
+        if value.isNaN {
+            raw("NaN")
+        } else if value.isInfinite {
+            raw(value > 0 ? "+Inf" : "-Inf")
+        } else if value == value.rounded(), abs(value) < 1e15 {
+            let whole = Int64(value)
+            if whole < 0 { raw(UInt8(ascii: "-")) }
+            digits(whole.magnitude)
+        } else {
+            var text = value.description
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    /// The decimal digits of `value`.
+    private mutating func digits(_ value: UInt64) {
+        guard value >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            var rest = value
+            var position = buffer.count
+            while rest > 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            bytes.append(contentsOf: buffer[position...])
+        }
+    }
+}
