@@ -211,11 +211,13 @@ final class Evaluation {
             loaded += series.reduce(0) { $0 + $1.samples.count }
             points = loaded
             try checkBudget(now: true)
-            data[index] = series.map { item in
-                Loaded(
+            // Each series looked through for staleness markers, on every core.
+            data[index] = ParallelWork.map(series.count, minimum: 64) { position in
+                let item = series[position]
+                let stale = item.samples.withUnsafeBufferPointer { samples in samples.contains { $0.isStale } }
+                return Loaded(
                     labels: item.labels, withoutName: item.labels.droppingMetricName(), all: item.samples,
-                    ranged: item.samples.contains(where: \.isStale) ? item.samples.filter { !$0.isStale } : item.samples
-                )
+                    ranged: stale ? item.samples.filter { !$0.isStale } : item.samples)
             }
         }
     }
@@ -403,6 +405,24 @@ final class Evaluation {
         // a millisecond step is an error at once, not eight billion evaluations.
         let steps = first <= end ? (end - first) / step + 1 : 0
         guard steps <= Int64(engine.maxSamples) else { throw tooManySamples("a subquery of \(steps) steps; ") }
+        // The inner expression over all the subquery's steps at once, as a range query's.
+        if engine.fastPath, steps > 0,
+            let value = try stepValues(inner, steps: Array(stride(from: first, through: end, by: Int(step))))
+        {
+            let times = Array(stride(from: first, through: end, by: Int(step)))
+            let series: [StepSeries]
+            switch value {
+            case .scalar(let values): series = [StepSeries(labels: Labels(), values: values)]
+            case .vector(let vector): series = vector
+            }
+            try checkBudget(held: series.reduce(0) { $0 + $1.values.count { $0 != nil } }, now: true)
+            return series.map { item in
+                let samples = zip(times, item.values).compactMap { time, value in
+                    value.map { Sample(timestamp: time, value: $0) }
+                }
+                return RangeSeries(labels: item.labels, samples: samples[...])
+            }
+        }
         var positions: [Fingerprint: Int] = [:]
         var labels: [Labels] = []
         var samples: [[Sample]] = []

@@ -265,15 +265,18 @@ extension Evaluation {
     }
 
     /// `rate`, `increase` and `delta`, extrapolated to the edges of the range as Prometheus does.
+    /// `resets: false` says the caller knows the window holds no counter reset (no sample below the
+    /// one before it), so the loop that adds them is skipped.
     static func extrapolatedRate(
-        _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool
+        _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool,
+        resets: Bool = true
     )
         -> Double?
     {
         guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
         let rangeStart = time - range
         var result = last.value - first.value
-        if counter {
+        if counter && resets {
             // A reset adds the value before it, in Prometheus' order; chosen without a branch, which a
             // gauge's ups and downs would mispredict half the time.
             var previous = first.value

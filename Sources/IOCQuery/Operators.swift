@@ -154,8 +154,7 @@ extension Evaluation {
         return result
     }
 
-    private func resultLabels(_ many: Labels, _ one: Labels, _ op: BinaryOperator, _ matching: VectorMatching) -> Labels
-    {
+    func resultLabels(_ many: Labels, _ one: Labels, _ op: BinaryOperator, _ matching: VectorMatching) -> Labels {
         var labels = many
         if !op.isComparison || matching.returnBool { labels = labels.droppingMetricName() }
         if matching.cardinality == .oneToOne {

@@ -13,16 +13,78 @@ extension Evaluation {
         var values: [Double?]
     }
 
-    /// The range query's series, if its shape allows the fast path; nil otherwise.
-    func fastRange(_ expression: Expression, steps: [Int64]) throws -> [StepSeries]? {
+    /// What an expression gives at every step: a scalar each, or series with a value each.
+    enum StepValue {
+        case scalar([Double])
+        case vector([StepSeries])
+    }
+
+    /// The expression at every step, worked out a node at a time over all steps: selectors and
+    /// range functions a series at a time with sliding windows, aggregations with each series'
+    /// group found once, operators with each pair matched once. A node of any other shape is
+    /// evaluated step by step as the general path does, and its parents still take the fast way.
+    /// Nil when the answer cannot be held as one value per label set and step (the general path
+    /// then gives it).
+    func stepValues(_ expression: Expression, steps: [Int64]) throws -> StepValue? {
         switch expression {
-        case .parenthesis(let inner): return try fastRange(inner, steps: steps)
+        case .number(let value): return .scalar(Array(repeating: value, count: steps.count))
+        case .parenthesis(let inner): return try stepValues(inner, steps: steps)
         case .aggregation(let aggregation, let inner, nil, let grouping)
         where [.sum, .avg, .min, .max, .count, .group, .stddev, .stdvar].contains(aggregation):
-            guard let series = try perSeries(inner, steps: steps) else { return nil }
-            return aggregate(aggregation, series, grouping, steps: steps.count)
+            guard case .vector(let series) = try stepValues(inner, steps: steps) else {
+                return try stepByStep(expression, steps: steps)
+            }
+            return .vector(aggregate(aggregation, series, grouping, steps: steps.count))
+        case .binary(let op, let left, let right, let matching):
+            guard let left = try stepValues(left, steps: steps), let right = try stepValues(right, steps: steps),
+                let result = try binary(op, left, right, matching)
+            else { return try stepByStep(expression, steps: steps) }
+            return result
         default:
-            return try perSeries(expression, steps: steps)
+            if let series = try perSeries(expression, steps: steps) { return .vector(series) }
+            return try stepByStep(expression, steps: steps)
+        }
+    }
+
+    /// The expression evaluated at each step on its own, as the general path does; nil if a step
+    /// gives two elements with the same labels.
+    private func stepByStep(_ expression: Expression, steps: [Int64]) throws -> StepValue? {
+        if expression.type == .scalar {
+            var values: [Double] = []
+            values.reserveCapacity(steps.count)
+            for time in steps {
+                try checkBudget()
+                guard case .scalar(let value) = try evaluate(expression, at: time) else { return nil }
+                values.append(value)
+            }
+            return .scalar(values)
+        }
+        var positions: [Fingerprint: Int] = [:]
+        var series: [StepSeries] = []
+        for (step, time) in steps.enumerated() {
+            try checkBudget()
+            guard case .vector(let elements) = try evaluate(expression, at: time) else { return nil }
+            for element in elements {
+                let key = element.labels.fingerprint
+                let position = positions[key] ?? series.count
+                if position == series.count {
+                    positions[key] = position
+                    series.append(
+                        StepSeries(labels: element.labels, values: Array(repeating: nil, count: steps.count)))
+                }
+                guard series[position].values[step] == nil else { return nil }
+                series[position].values[step] = element.value
+            }
+        }
+        return .vector(series)
+    }
+
+    /// The range query's series, if its shape allows the fast path; nil otherwise.
+    func fastRange(_ expression: Expression, steps: [Int64]) throws -> [StepSeries]? {
+        switch try stepValues(expression, steps: steps) {
+        case .scalar(let values): return [StepSeries(labels: Labels(), values: values)]
+        case .vector(let series): return series
+        case nil: return nil
         }
     }
 
@@ -66,7 +128,11 @@ extension Evaluation {
                 return StepSeries(labels: keepName ? series.labels : series.withoutName, values: values)
             }
             .compactMap { $0 }
-            if !keepName { try checkDistinct(result.map(\.labels)) }
+            // Dropping the name can make two series alike only if they had different names.
+            let name: String? = input.first?.labels.metric
+            if !keepName, input.contains(where: { $0.labels.metric != name }) {
+                try checkDistinct(result.map(\.labels))
+            }
             return result
         default:
             return nil
@@ -99,6 +165,20 @@ extension Evaluation {
         _ name: String, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64, parameter: Double
     ) -> [Double?] {
         var values = [Double?](repeating: nil, count: steps.count)
+        // For `rate` and `increase`, how many counter resets the series has up to each sample: a
+        // window with none (nearly all) skips the loop that adds them, and gives the same number.
+        let counter = name == "rate" || name == "increase"
+        var resets: [Int32] = []
+        if counter {
+            resets.reserveCapacity(samples.count)
+            var count: Int32 = 0
+            var previous = Double.nan
+            for sample in samples {
+                if sample.value < previous { count += 1 }
+                previous = sample.value
+                resets.append(count)
+            }
+        }
         samples.withUnsafeBufferPointer { samples in
             var low = 0
             var high = 0
@@ -107,9 +187,14 @@ extension Evaluation {
                 while high < samples.count && samples[high].timestamp <= reference { high += 1 }
                 while low < high && samples[low].timestamp <= reference - range { low += 1 }
                 guard low < high else { continue }
-                values[position] = overRange(
-                    name, UnsafeBufferPointer(rebasing: samples[low..<high]), range: range, at: reference,
-                    parameter: parameter)
+                let window = UnsafeBufferPointer(rebasing: samples[low..<high])
+                if counter {
+                    values[position] = extrapolatedRate(
+                        window, range: range, at: reference, counter: true, rate: name == "rate",
+                        resets: resets[high - 1] != resets[low])
+                } else {
+                    values[position] = overRange(name, window, range: range, at: reference, parameter: parameter)
+                }
             }
         }
         return values
@@ -120,6 +205,13 @@ extension Evaluation {
         -> [StepSeries]
     {
         let (keys, members) = grouping.assign(series.lazy.map(\.labels))
+        if aggregation == .sum || aggregation == .count {
+            return keys.indices.compactMap { group in
+                let folded = Evaluation.sumAndCount(members[group].lazy.map { series[$0].values }, steps: steps)
+                let values = aggregation == .sum ? folded.sums : folded.counts
+                return values.contains { $0 != nil } ? StepSeries(labels: keys[group], values: values) : nil
+            }
+        }
         var values: [Double] = []
         return keys.indices.compactMap { group in
             var folded = [Double?](repeating: nil, count: steps)
@@ -132,5 +224,42 @@ extension Evaluation {
             }
             return folded.contains { $0 != nil } ? StepSeries(labels: keys[group], values: folded) : nil
         }
+    }
+
+    /// Each step's sum (Kahan's, as `kahanSum` adds the same values in the same order) and count of
+    /// the members' values, member by member rather than step by step.
+    static func sumAndCount(_ members: some Sequence<[Double?]>, steps: Int) -> (sums: [Double?], counts: [Double?]) {
+        var sums = [Double](repeating: 0, count: steps)
+        var compensations = [Double](repeating: 0, count: steps)
+        var counts = [Int](repeating: 0, count: steps)
+        for values in members {
+            for step in 0..<min(steps, values.count) {
+                guard let value = values[step] else { continue }
+                let sum = sums[step]
+                let t = sum + value
+                if abs(sum) >= abs(value) {
+                    compensations[step] += (sum - t) + value
+                } else {
+                    compensations[step] += (value - t) + sum
+                }
+                sums[step] = t
+                counts[step] += 1
+            }
+        }
+        var folded: [Double?] = []
+        var counted: [Double?] = []
+        folded.reserveCapacity(steps)
+        counted.reserveCapacity(steps)
+        for step in 0..<steps {
+            guard counts[step] > 0 else {
+                folded.append(nil)
+                counted.append(nil)
+                continue
+            }
+            let compensation = compensations[step]
+            folded.append(compensation.isFinite ? sums[step] + compensation : sums[step])
+            counted.append(Double(counts[step]))
+        }
+        return (folded, counted)
     }
 }

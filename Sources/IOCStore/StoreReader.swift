@@ -149,6 +149,7 @@ public final class StoreReader: SeriesSource {
     /// Memory is read first and the file in one read transaction after it, so a chunk closed in
     /// between is found in one place or both (and then taken once), never in neither.
     private func samples(of ids: [Int64], from start: Int64, through end: Int64) throws(StoreError) -> [[Sample]] {
+        guard !ids.isEmpty else { return [] }
         readsOfSamples += 1
         if heads == nil, cache == nil, readsOfSamples > 1 {
             cache = DecodedChunkCache(capacity: StoreReader.ownCacheCapacity)
@@ -172,7 +173,8 @@ public final class StoreReader: SeriesSource {
             if after == .min {
                 result[position] = open.samples
             } else {
-                result[position] += open.samples.lazy.filter { $0.timestamp > after }
+                // In time order: the samples after the file's last, copied as one block.
+                result[position] += open.samples[open.samples.partitioningIndex { $0.timestamp > after }...]
             }
         }
         if heads == nil { try addOpenChunks(of: ids, from: start, through: end, to: &result) }

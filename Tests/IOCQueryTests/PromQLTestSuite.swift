@@ -40,6 +40,13 @@ import Testing
         "m", "rate(m[5m])", "increase(m[3m] offset 2m)", "avg_over_time(m[10m])", "quantile_over_time(0.3, m[7m])",
         "predict_linear(m[5m], 60)", "last_over_time(m[2m])", "sum by (a) (irate(m[4m]))", "avg(m)",
         "max without (b) (deriv(m[6m]))", "count by (b) (changes(m[5m]))", "stddev(m)",
+        // Operators, over all steps at once, and nodes of other shapes among them.
+        "m * 2", "2 - m", "m > 40", "m > bool 40", "40 < m", "m == bool m", "m - m offset 2m", "-m",
+        "rate(m[5m]) / on(a, b) rate(m[10m])", "rate(m[5m]) / ignoring(b) rate(m[10m])",
+        "m > on(a, b) (m offset 1m)", "m / ignoring(b) group_left m{b=\"1\"}", "m and m > 30", "m or m offset 1m",
+        "sum by (a) (rate(m[5m])) * 60", "sum(rate(m[5m])) / count(m)", "abs(m - 50) * 2", "time()", "1 + 2 * 3",
+        "max_over_time(rate(m[5m])[10m:1m])", "avg_over_time((m > bool 40)[5m:30s])", "topk(2, m) + 1",
+        "label_replace(m, \"c\", \"$1\", \"a\", \"(.*)\") * 2", "scalar(sum(m)) * m",
     ])
     func bothRangePathsAgree(expression: String) throws {
         var random = SplitMix64(seed: 42)
@@ -59,8 +66,24 @@ import Testing
         let query = try Query(parsing: expression)
         var slow = Engine()
         slow.fastPath = false
-        let fast = try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
-        let general = try slow.range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+        let fast: [Series]
+        let general: [Series]
+        do {
+            general = try slow.range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+        } catch {
+            // What the general path refuses, the fast one refuses too.
+            #expect(throws: QueryError.self) {
+                try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+            }
+            return
+        }
+        fast = try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+        // And at single instants (subqueries evaluate their inner expression over all their steps).
+        for time in stride(from: Int64(0), through: 6_000_000, by: 750_000) {
+            let one = try Engine().instant(query, at: time, source: source)
+            let other = try slow.instant(query, at: time, source: source)
+            #expect(PromQLTestSuite.same(one, other), "at \(time)")
+        }
         #expect(fast.count == general.count)
         #expect(!fast.isEmpty)
         for (one, other) in zip(fast, general) {
@@ -68,6 +91,16 @@ import Testing
             #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp))
             let same = zip(one.samples, other.samples).allSatisfy { PromQLTest.almostEqual($0.value, $1.value) }
             #expect(same, "\(one.labels)")
+        }
+    }
+
+    static func same(_ one: QueryValue, _ other: QueryValue) -> Bool {
+        switch (one, other) {
+        case (.scalar(let a), .scalar(let b)): return PromQLTest.almostEqual(a, b)
+        case (.vector(let a), .vector(let b)):
+            return a.count == b.count
+                && zip(a, b).allSatisfy { $0.labels == $1.labels && PromQLTest.almostEqual($0.value, $1.value) }
+        default: return false
         }
     }
 
