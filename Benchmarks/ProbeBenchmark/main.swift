@@ -10,6 +10,7 @@
 //   ioc-bench promql [--runs 9] [--only NAME]          the query engine: the issue 5 queries over the store
 //   ioc-bench rules [--cycles 20]                      1,000 alert rules over 10,000 series, per cycle
 //   ioc-bench dashboard [--seconds 20]                 the overview's frame time, bytes, and idle CPU
+//   ioc-bench peers [--series 5000] [--hours 2] [--runs 5] [--only TEXT] [--keep]: iocd, Prometheus, VictoriaMetrics
 //   ioc-bench crashload --path P [--series 200] [--start MS]   writes until killed (for a test)
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
@@ -33,6 +34,7 @@ case "ingest": try ingest()
 case "history": try history()
 case "crashload": try crashload()
 case "promql": try promql()
+case "peers": try peers()
 case "rules": try rules()
 case "scorecard": try scorecard()
 case "dashboard": try dashboard()

@@ -1,0 +1,299 @@
+import Foundation
+import Glibc
+import IOCCore
+import IOCHTTP
+
+/// `ioc-bench peers`: the same counters in iocd, Prometheus and VictoriaMetrics (both from Debian),
+/// the same queries through each one's HTTP API, one after another in every round, and the median
+/// time of each in milliseconds, as the client sees it (request to last byte of the answer).
+///
+/// The data: `ioc_requests_total{province, service, instance}`, SERIES counters (34 provinces, 5
+/// services) every 15 s for HOURS hours, ending ten minutes before now; written as OpenMetrics for
+/// `ioc import` and `promtool tsdb create-blocks-from openmetrics`, and as Prometheus' text format
+/// with millisecond timestamps for VictoriaMetrics' `/api/v1/import/prometheus`.
+/// VictoriaMetrics runs with `-search.disableCache`: its cache of range results would answer
+/// every round after the first from memory, and neither of the others keeps answers.
+func peers() throws {
+    let count = Int(option("series", "5000")) ?? 5000
+    let hours = Int(option("hours", "2")) ?? 2
+    let runs = Int(option("runs", "5")) ?? 5
+    let only = option("only", "")
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("ioc-peers-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    var servers: [Process] = []
+    defer {
+        for server in servers where server.isRunning { server.terminate() }
+        for server in servers { server.waitUntilExit() }
+        // `--keep`: the data and the three stores stay, to profile one of the servers over them.
+        if CommandLine.arguments.contains("--keep") {
+            print("kept in \(work)")
+        } else {
+            try? FileManager.default.removeItem(atPath: work)
+        }
+    }
+    let end = (Int64(Date().timeIntervalSince1970) - 600) / 60 * 60
+    let start = end - Int64(hours) * 3600 + 15
+    let samples = try writePeerData(series: count, from: start, through: end, in: work)
+    print("\(samples) samples: \(count) counters × \(hours) h at 15 s, ending \(end)")
+
+    let client = HTTPClient()
+    let systems = try startPeers(in: work, client: client, servers: &servers)
+    for system in systems { try waitUntilAnswering(client, system.base + "/api/v1/query?query=1") }
+    // Every system holds every series before anything is timed.
+    for system in systems {
+        let query = "count(count_over_time(ioc_requests_total[\(hours)h]))"
+        let answer = try ask(client, system.base, .instant(query), at: end)
+        guard answer.body.contains("\"\(count)\"") else {
+            throw BenchmarkError(
+                description: "\(system.name) does not hold \(count) series: \(answer.body.prefix(300))")
+        }
+    }
+
+    let queries = peerQueries.filter { only.isEmpty || $0.name.contains(only) }
+    var medians: [[Double]] = []
+    print("query".padding(toLength: 62, withPad: " ", startingAt: 0) + "   iocd   Prometheus  VictoriaM.  series")
+    for query in queries {
+        var times = [[Double]](repeating: [], count: systems.count)
+        var series = [Int](repeating: 0, count: systems.count)
+        // One round unmeasured (each system's caches as a repeated query finds them), then `runs`.
+        for round in 0...runs {
+            for (position, system) in systems.enumerated() {
+                let answer = try ask(client, system.base, query.kind, at: end, span: Int64(hours) * 3600 - 600)
+                if round > 0 { times[position].append(answer.milliseconds) }
+                series[position] = answer.series
+            }
+        }
+        let row = times.map(median)
+        medians.append(row)
+        let label = query.name.count > 60 ? String(query.name.prefix(59)) + "…" : query.name
+        print(
+            label.padding(toLength: 62, withPad: " ", startingAt: 0)
+                + row.map { String(format: "%8.1f", $0) }.joined(separator: "    ")
+                + "  " + series.map(String.init).joined(separator: "/"))
+    }
+    // How many times faster than the faster peer, per query and as a geometric mean.
+    let ratios = medians.map { min($0[1], $0[2]) / max($0[0], 0.001) }
+    let slowest = zip(queries, ratios).min { $0.1 < $1.1 }
+    let geometric = exp(ratios.map { log($0) }.reduce(0, +) / Double(max(1, ratios.count)))
+    print(
+        String(
+            format: "iocd against the faster peer: geometric mean %.2f× faster; least %.2f× (%@)", geometric,
+            slowest?.1 ?? 0, slowest?.0.name ?? ""))
+}
+
+/// iocd over a store made by `ioc import`, Prometheus over blocks backfilled from the same file,
+/// VictoriaMetrics with the same samples imported: their names and base URLs.
+private func startPeers(in work: String, client: HTTPClient, servers: inout [Process]) throws
+    -> [(name: String, base: String)]
+{
+    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    var systems: [(name: String, base: String)] = []
+    try run(bin + "/ioc", ["import", "--db", work + "/ioc.db", work + "/data.om"])
+    let iocPort = freeLoopbackPort()
+    try "storage:\n  path: \(work)/ioc.db\nhttp:\n  listen: 127.0.0.1:\(iocPort)\n".write(
+        toFile: work + "/iocd.yaml", atomically: true, encoding: .utf8)
+    servers.append(try launch(bin + "/iocd", ["--config", work + "/iocd.yaml"], log: work + "/iocd.log"))
+    systems.append(("iocd", "http://127.0.0.1:\(iocPort)"))
+
+    // Prometheus over blocks backfilled from the same file.
+    try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", work + "/data.om", work + "/prom"])
+    try "global: {}\n".write(toFile: work + "/prometheus.yml", atomically: true, encoding: .utf8)
+    let promPort = freeLoopbackPort()
+    servers.append(
+        try launch(
+            "/usr/bin/prometheus",
+            [
+                "--config.file=\(work)/prometheus.yml", "--storage.tsdb.path=\(work)/prom",
+                "--storage.tsdb.retention.time=10y", "--web.listen-address=127.0.0.1:\(promPort)", "--log.level=warn",
+            ], log: work + "/prometheus.log"))
+    systems.append(("Prometheus", "http://127.0.0.1:\(promPort)"))
+
+    // VictoriaMetrics with the same samples imported.
+    let vmPort = freeLoopbackPort()
+    servers.append(
+        try launch(
+            "/usr/bin/victoria-metrics",
+            [
+                "-storageDataPath=\(work)/vm", "-retentionPeriod=100y", "-httpListenAddr=127.0.0.1:\(vmPort)",
+                "-search.disableCache", "-loggerLevel=ERROR",
+            ], log: work + "/vm.log"))
+    let vm = "http://127.0.0.1:\(vmPort)"
+    try waitUntilAnswering(client, vm + "/health")
+    try importInto(client, vm, from: work + "/data.prom")
+    _ = client.performWaiting(HTTPRequest(url: vm + "/internal/force_flush", timeout: .seconds(60)))
+    systems.append(("VictoriaMetrics", vm))
+    return systems
+}
+
+struct PeerQuery {
+    enum Kind {
+        case instant(String)
+        case range(String)
+    }
+    var kind: Kind
+    var name: String {
+        switch kind {
+        case .instant(let text): return text
+        case .range(let text): return "range " + text
+        }
+    }
+}
+
+/// The issue's eight shapes, then others that take other paths through an engine.
+let peerQueries: [PeerQuery] = [
+    .init(kind: .instant("sum by (province) (rate(ioc_requests_total[5m]))")),
+    .init(kind: .instant("avg_over_time(ioc_requests_total[1h])")),
+    .init(kind: .instant("topk(10, rate(ioc_requests_total[5m]))")),
+    .init(kind: .instant("histogram_quantile(0.9, sum by (le) (rate(ioc_requests_total[5m])))")),
+    .init(kind: .instant("count by (service) (ioc_requests_total > 1000)")),
+    .init(kind: .range("rate(ioc_requests_total{service=\"dvc\"}[5m])")),
+    .init(kind: .range("sum by (province) (rate(ioc_requests_total[5m]))")),
+    .init(kind: .range("max_over_time(ioc_requests_total{province=\"p07\"}[10m])")),
+    .init(kind: .instant("max_over_time(rate(ioc_requests_total[5m])[30m:1m])")),
+    .init(kind: .instant("quantile_over_time(0.9, ioc_requests_total[30m])")),
+    .init(kind: .instant("label_replace(rate(ioc_requests_total[5m]), \"host\", \"$1\", \"instance\", \"host-(.*)\")")),
+    .init(kind: .instant("rate(ioc_requests_total[5m]) / rate(ioc_requests_total[10m])")),
+    .init(kind: .instant("absent(ioc_requests_total{service=\"none\"})")),
+    .init(kind: .range("quantile_over_time(0.5, ioc_requests_total{province=\"p07\"}[10m])")),
+    .init(kind: .range("sum by (service) (rate(ioc_requests_total[5m])) * 60")),
+    .init(kind: .range("ioc_requests_total{province=\"p07\"} - ioc_requests_total{province=\"p07\"} offset 5m")),
+]
+
+/// One answer: its time, its size in series (counted as `"metric"` objects), its body.
+private func ask(_ client: HTTPClient, _ base: String, _ kind: PeerQuery.Kind, at end: Int64, span: Int64 = 0) throws
+    -> (milliseconds: Double, series: Int, body: String)
+{
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
+    let url: String
+    switch kind {
+    case .instant(let query): url = base + "/api/v1/query?query=\(encoded(query))&time=\(end)"
+    case .range(let query):
+        url = base + "/api/v1/query_range?query=\(encoded(query))&start=\(end - span)&end=\(end)&step=60"
+    }
+    var response: HTTPResponse?
+    let elapsed = milliseconds {
+        response = client.performWaiting(HTTPRequest(url: url, timeout: .seconds(120), maxBodyBytes: 256 << 20))
+    }
+    guard let response else { throw BenchmarkError(description: "\(url): no answer") }
+    let body = String(decoding: response.body, as: UTF8.self)
+    guard response.status == 200, body.contains("\"success\"") else {
+        throw BenchmarkError(description: "\(url): HTTP \(response.status ?? 0) \(body.prefix(300))")
+    }
+    return (elapsed, body.components(separatedBy: "\"metric\"").count - 1, body)
+}
+
+/// Writes the counters as OpenMetrics (`data.om`) and Prometheus' text format (`data.prom`), series
+/// by series, oldest first; returns the number of samples.
+private func writePeerData(series: Int, from start: Int64, through end: Int64, in directory: String) throws -> Int {
+    _ = FileManager.default.createFile(atPath: directory + "/data.om", contents: nil)
+    _ = FileManager.default.createFile(atPath: directory + "/data.prom", contents: nil)
+    guard let openMetrics = FileHandle(forWritingAtPath: directory + "/data.om"),
+        let text = FileHandle(forWritingAtPath: directory + "/data.prom")
+    else { throw BenchmarkError(description: "cannot write in \(directory)") }
+    defer {
+        try? openMetrics.close()
+        try? text.close()
+    }
+    let services = ["dvc", "motcua", "lgsp", "egov", "mail"]
+    var random = SplitMix64(seed: 20)
+    var written = 0
+    var om = "# TYPE ioc_requests counter\n"
+    var prom = ""
+    for index in 0..<series {
+        let labels =
+            "ioc_requests_total{instance=\"host-\(index)\",province=\"p\(index % 34 < 10 ? "0" : "")\(index % 34)\","
+            + "service=\"\(services[index / 34 % 5])\"} "
+        var value = Double(random.next() % 10_000)
+        let pace = 1 + random.next() % 40
+        for time in stride(from: start, through: end, by: 15) {
+            // A restart now and then resets the counter.
+            value = random.next() % 5_000 == 0 ? 0 : value + Double(random.next() % (2 * pace))
+            let number = String(Int64(value))
+            om += labels + number + " \(time)\n"
+            prom += labels + number + " \(time)000\n"
+            written += 1
+        }
+        if om.utf8.count > 8 << 20 || index == series - 1 {
+            if index == series - 1 { om += "# EOF\n" }
+            try openMetrics.write(contentsOf: Data(om.utf8))
+            try text.write(contentsOf: Data(prom.utf8))
+            om = ""
+            prom = ""
+        }
+    }
+    return written
+}
+
+/// Sends the text file to VictoriaMetrics' import endpoint in pieces of whole lines.
+private func importInto(_ client: HTTPClient, _ base: String, from path: String) throws {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw BenchmarkError(description: "no \(path)") }
+    defer { try? handle.close() }
+    var pending: [UInt8] = []
+    while true {
+        let data = try handle.read(upToCount: 16 << 20) ?? Data()
+        pending += data
+        let cut = data.isEmpty ? pending.count : (pending.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0)
+        if cut > 0 {
+            let answer = client.performWaiting(
+                HTTPRequest(
+                    url: base + "/api/v1/import/prometheus", method: "POST", body: Array(pending[..<cut]),
+                    timeout: .seconds(300)))
+            guard let status = answer.status, (200..<300).contains(status) else {
+                throw BenchmarkError(description: "VictoriaMetrics refused the import: \(answer.status ?? 0)")
+            }
+            pending.removeFirst(cut)
+        }
+        if data.isEmpty { return }
+    }
+}
+
+private func waitUntilAnswering(_ client: HTTPClient, _ url: String) throws {
+    let deadline = ContinuousClock.now + .seconds(120)
+    while ContinuousClock.now < deadline {
+        if client.performWaiting(HTTPRequest(url: url, timeout: .seconds(5))).status == 200 { return }
+        usleep(100_000)
+    }
+    throw BenchmarkError(description: "\(url) did not answer within 2 minutes")
+}
+
+private func launch(_ path: String, _ arguments: [String], log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: log)
+    process.standardError = FileHandle(forWritingAtPath: log)
+    try process.run()
+    return process
+}
+
+private func run(_ path: String, _ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw BenchmarkError(description: "\(path) \(arguments.joined(separator: " ")) failed")
+    }
+}
+
+/// A loopback port that was free a moment ago.
+private func freeLoopbackPort() -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
