@@ -45,6 +45,9 @@ public final class GroupEvaluator {
     private var previous: [Int: Set<Labels>] = [:]
     /// Per rule, the last error; nil when the last evaluation went well.
     public private(set) var lastErrors: [Int: String] = [:]
+    /// Per rule, how long its last evaluation took (what Prometheus' `/api/v1/rules` calls
+    /// `evaluationTime`).
+    public private(set) var lastDurations: [Duration] = []
 
     public init(group: RuleGroup, engine: Engine = Engine(), context: RuleContext = RuleContext()) {
         self.group = group
@@ -85,7 +88,10 @@ public final class GroupEvaluator {
         let recent = MemorySeriesSource()
         let layered = LayeredSource(base: source, top: recent)
         let queryTime = time - group.queryOffset.inMilliseconds
+        lastDurations = Array(repeating: .zero, count: group.rules.count)
         for (index, rule) in group.rules.enumerated() {
+            let started = ContinuousClock.now
+            defer { lastDurations[index] = ContinuousClock.now - started }
             let produced: [LabeledSample]
             do {
                 let value = try engine.instant(rule.expression, at: queryTime, source: layered)

@@ -20,6 +20,19 @@ public final class RuleScheduler: Sendable {
         public var lastEvaluation: Int64 = 0
     }
 
+    /// A group's last evaluation, as Prometheus' `/api/v1/rules` and its rule-group metrics give it.
+    public struct GroupStatus: Sendable, Equatable {
+        public var group: String
+        public var file: String
+        /// Time of the last evaluation (ms; 0 before the first) and how long it took.
+        public var lastEvaluation: Int64 = 0
+        public var duration: Duration = .zero
+        /// Per rule, in the group's order: how long its last evaluation took, and its error if it
+        /// failed.
+        public var ruleDurations: [Duration] = []
+        public var ruleErrors: [String?] = []
+    }
+
     private let groups: [RuleGroup]
     private let defaultInterval: Duration
     private let writer: SampleWriter
@@ -28,6 +41,7 @@ public final class RuleScheduler: Sendable {
     private let clock: @Sendable () -> Int64
     private let thread = Mutex<BackgroundThread?>(nil)
     private let counters = Mutex(Statistics())
+    private let statuses: Mutex<[GroupStatus]>
     /// Called after each group's evaluation with its rules' alerts by rule key, on the scheduler's
     /// thread: the notifier's way in.
     private let onAlerts: @Sendable ([String: [Alert]], Int64) -> Void
@@ -44,9 +58,18 @@ public final class RuleScheduler: Sendable {
         self.logger = logger
         self.clock = clock
         self.onAlerts = onAlerts
+        statuses = Mutex(
+            groups.map { group in
+                GroupStatus(
+                    group: group.name, file: group.file, ruleDurations: group.rules.map { _ in .zero },
+                    ruleErrors: group.rules.map { _ in nil })
+            })
     }
 
     public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Each group's last evaluation, in the configuration's order.
+    public var groupStatuses: [GroupStatus] { statuses.withLock { $0 } }
 
     /// Starts the thread. Returns at once.
     public func start() {
@@ -96,7 +119,16 @@ public final class RuleScheduler: Sendable {
                 continue
             }
             let due = next[soonest]
+            let started = ContinuousClock.now
             evaluate(evaluators[soonest], at: due, reader: reader, persisted: &persisted)
+            let duration = ContinuousClock.now - started
+            statuses.withLock { statuses in
+                let evaluator = evaluators[soonest]
+                statuses[soonest].lastEvaluation = due
+                statuses[soonest].duration = duration
+                statuses[soonest].ruleDurations = evaluator.lastDurations
+                statuses[soonest].ruleErrors = evaluator.group.rules.indices.map { evaluator.lastErrors[$0] }
+            }
             // A group that fell behind skips the slots it missed rather than running them in a burst.
             let interval = intervals[soonest]
             next[soonest] = due + interval * max(1, (clock() - due) / interval + 1)

@@ -83,6 +83,9 @@ final class AlertingRuntime: BackgroundWork {
         }
     }
 
+    /// Each rule group's last evaluation, for `/api/v1/rules` and /metrics.
+    var groupStatuses: [RuleScheduler.GroupStatus] { running.withLock { $0.rules?.groupStatuses ?? [] } }
+
     /// Stops the rules after the evaluation in progress, then the notifier after the delivery in
     /// progress; what waits to be sent stays queued in the store.
     func stop() async {

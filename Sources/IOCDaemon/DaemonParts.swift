@@ -161,7 +161,13 @@ final class APIPart: BackgroundWork {
                     writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
                     alerting: alerting, remoteWriters: remoteWriters, apiRequestsRunning: running.count)
             },
-            rules: { alerting.statistics.groups }, ready: { true }, credentials: parts.configuration.daemon.credentials,
+            rules: {
+                let statuses = alerting.groupStatuses
+                return alerting.statistics.groups.map { group in
+                    (group, statuses.first { $0.group == group.name && $0.file == group.file })
+                }
+            },
+            ready: { true }, credentials: parts.configuration.daemon.credentials,
             allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host))
         (host, port) = listen
         self.running = running

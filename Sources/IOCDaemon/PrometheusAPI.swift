@@ -36,7 +36,8 @@ struct PrometheusAPI: Sendable {
     let readers: ReaderPool
     let engine: Engine
     let metrics: @Sendable () -> String
-    let rules: @Sendable () -> [RuleGroup]
+    /// The rule groups, each with its last evaluation once it has had one.
+    let rules: @Sendable () -> [(group: RuleGroup, status: RuleScheduler.GroupStatus?)]
     let ready: @Sendable () -> Bool
     /// `Authorization` values accepted (`Basic ...`, `Bearer ...`); empty: none needed.
     let credentials: [Secret]
@@ -257,16 +258,42 @@ struct PrometheusAPI: Sendable {
         }
     }
 
+    /// Prometheus' `/api/v1/rules`: the groups and their rules, with each one's health, last error,
+    /// time of its last evaluation and how long that took (seconds).
     private func rulesList() -> APIResponse {
-        let groups = rules().map { group in
-            let items = group.rules.map { rule in
-                #"{"name":\#(PrometheusWire.json(rule.name)),"query":\#(PrometheusWire.json(rule.expression.text)),"#
-                    + #""type":"\#(rule.isAlert ? "alerting" : "recording")","health":"ok"}"#
+        let groups = rules().map { group, status in
+            let evaluated = (status?.lastEvaluation ?? 0) > 0
+            let items = group.rules.enumerated().map { index, rule in
+                let error = status.flatMap { index < $0.ruleErrors.count ? $0.ruleErrors[index] : nil }
+                let duration = status.flatMap { index < $0.ruleDurations.count ? $0.ruleDurations[index] : nil }
+                var item = #"{"name":\#(PrometheusWire.json(rule.name)),"#
+                item += #""query":\#(PrometheusWire.json(rule.expression.text)),"#
+                item += #""type":"\#(rule.isAlert ? "alerting" : "recording")","#
+                item += #""health":"\#(!evaluated ? "unknown" : error == nil ? "ok" : "err")","#
+                if let error { item += #""lastError":\#(PrometheusWire.json(error)),"# }
+                item += #""evaluationTime":\#(PrometheusAPI.seconds(duration ?? .zero)),"#
+                item += #""lastEvaluation":\#(PrometheusAPI.evaluationTime(evaluated ? status?.lastEvaluation : nil))}"#
+                return item
             }
-            return #"{"name":\#(PrometheusWire.json(group.name)),"file":\#(PrometheusWire.json(group.file)),"rules":["#
-                + items.joined(separator: ",") + "]}"
+            var text = #"{"name":\#(PrometheusWire.json(group.name)),"file":\#(PrometheusWire.json(group.file)),"#
+            text += #""rules":[\#(items.joined(separator: ","))],"limit":\#(group.limit),"#
+            if let interval = group.interval { text += #""interval":\#(PrometheusAPI.seconds(interval)),"# }
+            text += #""evaluationTime":\#(PrometheusAPI.seconds(status?.duration ?? .zero)),"#
+            text += #""lastEvaluation":\#(PrometheusAPI.evaluationTime(evaluated ? status?.lastEvaluation : nil))}"#
+            return text
         }
         return success(#"{"groups":["# + groups.joined(separator: ",") + "]}")
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let (whole, fraction) = duration.components
+        return PrometheusNumber.format(Double(whole) + Double(fraction) / 1e18)
+    }
+
+    /// RFC 3339 with nanoseconds, as Prometheus writes it; Go's zero time before the first.
+    private static func evaluationTime(_ milliseconds: Int64?) -> String {
+        guard let milliseconds else { return #""0001-01-01T00:00:00Z""# }
+        return PrometheusWire.json(UTCTime.rfc3339(milliseconds))
     }
 
     /// The latest sample of every series `match[]` selects, in the text exposition format with

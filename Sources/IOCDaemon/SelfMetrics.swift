@@ -3,6 +3,7 @@ import IOCAlert
 import IOCConfig
 import IOCCore
 import IOCProbe
+import IOCQuery
 import IOCStore
 import Synchronization
 
@@ -56,6 +57,7 @@ enum SelfMetrics {
         probing(&text, probes: probes, skipped: skipped, lateness: lateness, apiRequestsRunning: apiRequestsRunning)
         storing(&text, writer: writer)
         rulesAndNotifications(&text, alerting.statistics)
+        ruleGroups(&text, alerting.groupStatuses)
         remoteWriting(&text, remoteWriters)
         return text.lines.joined(separator: "\n") + "\n"
     }
@@ -154,6 +156,31 @@ enum SelfMetrics {
             ),
         ] {
             text.metric(name, type, help, value)
+        }
+    }
+
+    /// Each group's last evaluation, as Prometheus' `prometheus_rule_group_*` metrics give it,
+    /// labelled `rule_group="file;name"`.
+    private static func ruleGroups(_ text: inout MetricsText, _ statuses: [RuleScheduler.GroupStatus]) {
+        guard !statuses.isEmpty else { return }
+        let labels = statuses.map { #"{rule_group=\#(PrometheusWire.json($0.file + ";" + $0.group))}"# }
+        for (name, help, value) in [
+            (
+                "ioc_rule_group_last_duration_seconds", "How long the group's last evaluation took.",
+                { (status: RuleScheduler.GroupStatus) in
+                    Double(status.duration.components.seconds) + Double(status.duration.components.attoseconds) / 1e18
+                }
+            ),
+            (
+                "ioc_rule_group_last_evaluation_timestamp_seconds", "When the group was last evaluated (0: not yet).",
+                { Double($0.lastEvaluation) / 1000 }
+            ),
+            ("ioc_rule_group_rules", "Rules in the group.", { Double($0.ruleDurations.count) }),
+        ] as [(String, String, (RuleScheduler.GroupStatus) -> Double)] {
+            text.header(name, "gauge", help)
+            for (status, label) in zip(statuses, labels) {
+                text.line("\(name)\(label) \(PrometheusNumber.format(value(status)))")
+            }
         }
     }
 
