@@ -234,14 +234,35 @@ struct LayeredSource: SeriesSource {
         let upper = try top.select(matchers, from: start, through: end)
         guard !upper.isEmpty else { return lower }
         guard !lower.isEmpty else { return upper }
-        var merged: [Labels: [Sample]] = [:]
-        for series in lower { merged[series.labels, default: []] += series.samples }
+        // Each recorded series onto the stored one with the same labels, found by fingerprint (a
+        // scorecard rule merges a thousand series; hashing their labels cost most of its time).
+        var positions: [Fingerprint: Int] = [:]
+        positions.reserveCapacity(lower.count)
+        for (position, series) in lower.enumerated() { positions[series.labels.fingerprint] = position }
+        var merged = lower
+        var added: [Series] = []
         for series in upper {
-            var samples = merged[series.labels, default: []]
-            let replaced = Set(series.samples.map(\.timestamp))
-            samples.removeAll { replaced.contains($0.timestamp) }
-            merged[series.labels] = (samples + series.samples).sorted { $0.timestamp < $1.timestamp }
+            let found = positions[series.labels.fingerprint].flatMap { merged[$0].labels == series.labels ? $0 : nil }
+            guard let position = found ?? merged.firstIndex(where: { $0.labels == series.labels }) else {
+                added.append(series)
+                continue
+            }
+            LayeredSource.merge(series.samples, into: &merged[position].samples)
         }
-        return merged.map { Series(labels: $0.key, samples: $0.value) }.sorted { $0.labels < $1.labels }
+        guard !added.isEmpty else { return merged }
+        return (merged + added).sorted { $0.labels < $1.labels }
+    }
+
+    /// Recorded samples over stored ones: a recorded sample replaces a stored one at its time.
+    static func merge(_ recorded: [Sample], into stored: inout [Sample]) {
+        if let last = stored.last, let first = recorded.first, first.timestamp > last.timestamp,
+            zip(recorded, recorded.dropFirst()).allSatisfy({ $0.timestamp < $1.timestamp })
+        {
+            stored += recorded
+            return
+        }
+        let replaced = Set(recorded.map(\.timestamp))
+        stored.removeAll { replaced.contains($0.timestamp) }
+        stored = (stored + recorded).sorted { $0.timestamp < $1.timestamp }
     }
 }
