@@ -42,7 +42,7 @@ public final class GroupEvaluator {
     /// Per alerting rule (by index), its alerts.
     public private(set) var alertStates: [Int: AlertStateMachine] = [:]
     /// Per rule, the label sets of the series it gave at the last evaluation.
-    private var previous: [Int: Set<Labels>] = [:]
+    private var previous: [Int: [Fingerprint: Labels]] = [:]
     /// Per rule, the last error; nil when the last evaluation went well.
     public private(set) var lastErrors: [Int: String] = [:]
     /// Per rule, how long its last evaluation took (what Prometheus' `/api/v1/rules` calls
@@ -110,10 +110,15 @@ public final class GroupEvaluator {
                 continue
             }
             // Series the rule gave last time and not now end with a staleness marker.
-            let now = Set(produced.map(\.labels))
-            for ended in previous[index, default: []].subtracting(now).sorted() {
+            // By fingerprint: a scorecard rule gives a thousand series, and hashing their labels as
+            // strings cost more than evaluating it.
+            var now: [Fingerprint: Labels] = [:]
+            now.reserveCapacity(produced.count)
+            for item in produced { now[item.labels.fingerprint] = item.labels }
+            let ended = previous[index, default: [:]].lazy.filter { now[$0.key] == nil }.map(\.value)
+            for labels in ended.sorted() {
                 outcome.samples.append(
-                    LabeledSample(labels: ended, sample: Sample(timestamp: time, value: Sample.staleNaN)))
+                    LabeledSample(labels: labels, sample: Sample(timestamp: time, value: Sample.staleNaN)))
             }
             previous[index] = now
             outcome.samples += produced
@@ -129,18 +134,14 @@ public final class GroupEvaluator {
         case .vector(let vector): elements = vector.map { ($0.labels, $0.value) }
         default: throw RuleError("the expression gave neither an instant vector nor a scalar")
         }
-        var seen: Set<Labels> = []
+        var seen: Set<Fingerprint> = []
         var result: [LabeledSample] = []
         for (labels, number) in elements {
-            var pairs = labels.pairs.filter { pair in
-                pair.name != Labels.metricName && !rule.labels.contains { $0.0 == pair.name }
-            }
-            .map { ($0.name, $0.value) }
-            pairs += rule.labels.compactMap { name, template in template.source.isEmpty ? nil : (name, template.source)
-            }
-            pairs.append((Labels.metricName, rule.name))
-            let output = Labels(pairs)
-            guard seen.insert(output).inserted else {
+            // The result's labels, with the rule's labels (an empty one removes it) and its name.
+            var output = labels
+            for (name, template) in rule.labels { output[name] = template.source }
+            output[Labels.metricName] = rule.name
+            guard seen.insert(output.fingerprint).inserted else {
                 throw RuleError("vector contains metrics with the same labelset after applying rule labels")
             }
             result.append(LabeledSample(labels: output, sample: Sample(timestamp: time, value: number)))

@@ -170,6 +170,8 @@ final class Evaluation {
     /// staleness markers) and those that are not markers (for ranges, which leave them out).
     struct Loaded {
         var labels: Labels
+        /// The labels without `__name__`: for the series of range selectors only (the others'
+        /// hold their labels, and no code reads them).
         var withoutName: Labels
         var all: [Sample]
         var ranged: [Sample]
@@ -198,6 +200,14 @@ final class Evaluation {
         Evaluation.collect(
             query.expression, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
         data = Array(repeating: [], count: query.selectorCount)
+        // The labels without the name are needed by range functions only: worked out for the
+        // series of range selectors, not for every series of every query.
+        var ranges = Set<Int>()
+        var pending = [query.expression]
+        while let expression = pending.popLast() {
+            if case .matrix(let selector, _) = expression { ranges.insert(selector.index) }
+            pending += expression.children
+        }
         var loaded = 0
         for index in 0..<query.selectorCount {
             guard let selector = selectors[index], let window = windows[index] else { continue }
@@ -212,11 +222,13 @@ final class Evaluation {
             points = loaded
             try checkBudget(now: true)
             // Each series looked through for staleness markers, on every core.
+            let ranged = ranges.contains(index)
             data[index] = ParallelWork.map(series.count, minimum: 64) { position in
                 let item = series[position]
                 let stale = item.samples.withUnsafeBufferPointer { samples in samples.contains { $0.isStale } }
                 return Loaded(
-                    labels: item.labels, withoutName: item.labels.droppingMetricName(), all: item.samples,
+                    labels: item.labels, withoutName: ranged ? item.labels.droppingMetricName() : item.labels,
+                    all: item.samples,
                     ranged: stale ? item.samples.filter { !$0.isStale } : item.samples)
             }
         }

@@ -2,17 +2,23 @@ public import IOCCore
 
 /// Series held in memory: the store of a promqltest script, of rule unit tests, and of tests.
 public final class MemorySeriesSource: SeriesSource {
-    private var series: [Labels: [Sample]] = [:]
+    /// Each series by its labels' fingerprint (hashing labels as strings normalises every one of
+    /// them; rules add a thousand series to one of these at every evaluation).
+    private var series: [Fingerprint: (labels: Labels, samples: [Sample])] = [:]
     /// The series of each metric name: a selector that names its metric (nearly all do) looks at
     /// those only, not at every series held.
-    private var byName: [String: [Labels]] = [:]
+    private var byName: [String: [Fingerprint]] = [:]
 
     public init() {}
 
     /// Adds samples to a series (kept in time order; a sample at an existing time replaces it).
     public func add(_ labels: Labels, _ samples: [Sample]) {
-        if series[labels] == nil { byName[labels.metric ?? "", default: []].append(labels) }
-        var all = series.removeValue(forKey: labels) ?? []
+        let key = labels.fingerprint
+        guard var all = series.removeValue(forKey: key)?.samples else {
+            byName[labels.metric ?? "", default: []].append(key)
+            series[key] = (labels, [])
+            return add(labels, samples)
+        }
         for sample in samples {
             // Samples mostly come in time order: appended; otherwise put in place.
             if let last = all.last, last.timestamp >= sample.timestamp {
@@ -23,7 +29,7 @@ public final class MemorySeriesSource: SeriesSource {
                 all.append(sample)
             }
         }
-        series[labels] = all
+        series[key] = (labels, all)
     }
 
     public func clear() {
@@ -32,14 +38,14 @@ public final class MemorySeriesSource: SeriesSource {
     }
 
     public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
-        let candidates: [Labels]
+        let candidates: [Fingerprint]
         if let name = matchers.first(where: { $0.name == Labels.metricName && $0.op == .equal }) {
             candidates = byName[name.value] ?? []
         } else {
             candidates = Array(series.keys)
         }
-        return candidates.compactMap { labels in
-            guard matchers.allSatisfy({ $0.matches(labels) }), let samples = series[labels] else { return nil }
+        return candidates.compactMap { key in
+            guard let (labels, samples) = series[key], matchers.allSatisfy({ $0.matches(labels) }) else { return nil }
             let first = samples.partitioningIndex { $0.timestamp >= start }
             let past = samples.partitioningIndex { $0.timestamp > end }
             return Series(labels: labels, samples: first < past ? Array(samples[first..<past]) : [])
