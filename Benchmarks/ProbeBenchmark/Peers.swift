@@ -249,7 +249,7 @@ private func importInto(_ client: HTTPClient, _ base: String, from path: String)
     }
 }
 
-private func waitUntilAnswering(_ client: HTTPClient, _ url: String) throws {
+func waitUntilAnswering(_ client: HTTPClient, _ url: String) throws {
     let deadline = ContinuousClock.now + .seconds(120)
     while ContinuousClock.now < deadline {
         if client.performWaiting(HTTPRequest(url: url, timeout: .seconds(5))).status == 200 { return }
@@ -258,7 +258,7 @@ private func waitUntilAnswering(_ client: HTTPClient, _ url: String) throws {
     throw BenchmarkError(description: "\(url) did not answer within 2 minutes")
 }
 
-private func launch(_ path: String, _ arguments: [String], log: String) throws -> Process {
+func launch(_ path: String, _ arguments: [String], log: String) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -269,7 +269,7 @@ private func launch(_ path: String, _ arguments: [String], log: String) throws -
     return process
 }
 
-private func run(_ path: String, _ arguments: [String]) throws {
+func run(_ path: String, _ arguments: [String]) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -282,7 +282,7 @@ private func run(_ path: String, _ arguments: [String]) throws {
 }
 
 /// A loopback port that was free a moment ago.
-private func freeLoopbackPort() -> Int {
+func freeLoopbackPort() -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()

@@ -57,13 +57,17 @@ func rules() throws {
         }
     }
     writer.close()
+    // `--prometheus`: Prometheus' figure for the same rules and series, in the same run.
+    let peer = CommandLine.arguments.contains("--prometheus") ? try prometheusRules(cycles: 5) : []
     printFigures(
         "rules",
         [
             ("rules", 1_000), ("series", 10_000), ("cycle_median_ms", median(times)),
             ("cycle_max_ms", times.max() ?? 0), ("firing_alerts", Double(firing)),
             ("samples_per_cycle", Double(samples)),
-        ])
+        ]
+            + (peer.isEmpty
+                ? [] : [("prometheus_cycle_median_ms", median(peer)), ("prometheus_cycles", Double(peer.count))]))
 }
 
 /// 1,000 alert rules in 20 groups: for each of 500 services, one that it is down and one that it
@@ -97,6 +101,13 @@ struct RuleBenchmarkSeries {
     let writer: SampleWriter
     var random = SplitMix64(seed: 9)
     let services = 500
+
+    /// The labels of a service's instance in the text format, without the name, sorted.
+    static func text(_ service: Int, _ instance: Int) -> String {
+        let province = ProvinceCatalogue.current[service % ProvinceCatalogue.current.count].name
+        return "{instance=\"https://svc-\(service)-\(instance).example/\",job=\"portal\",province=\"\(province)\","
+            + "service=\"svc-\(service)\"}"
+    }
 
     func labels(_ name: String, _ service: Int, _ instance: Int) -> Labels {
         Labels([
@@ -137,4 +148,91 @@ struct RuleBenchmarkSeries {
         writer.append(batch)
         writer.flush()
     }
+}
+
+/// `ioc-bench rules --prometheus`: the same 1,000 rules over the same series in Prometheus 2.42
+/// (Debian's), from its own self-metrics. The series are written as OpenMetrics for the hour up to
+/// now and backfilled with promtool; Prometheus evaluates the rule file every 15 s, and after each
+/// evaluation the sum of `prometheus_rule_group_last_duration_seconds` over the 20 groups is read
+/// (Prometheus evaluates groups side by side; the sum is their work, as iocd's cycle is).
+func prometheusRules(cycles: Int) throws -> [Double] {
+    let work = NSTemporaryDirectory() + "/ioc-rules-prometheus-\(getpid())"
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    var servers: [Process] = []
+    defer {
+        for server in servers where server.isRunning { server.terminate() }
+        for server in servers { server.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: work)
+    }
+    let end = Int64(Date().timeIntervalSince1970) / 15 * 15
+    // The durations drawn in the order iocd's series drew them (time, service, instance), written
+    // series by series as OpenMetrics wants them.
+    let times = Array(stride(from: end - 3_585, through: end, by: 15))
+    var random = SplitMix64(seed: 9)
+    var drawn: [Double] = []
+    drawn.reserveCapacity(times.count * 5_000)
+    for _ in times {
+        for service in 0..<500 {
+            for _ in 0..<10 {
+                drawn.append(Double(Int(random.next() % 200_000) + (service % 10 == 7 ? 600_000 : 20_000)) / 1e6)
+            }
+        }
+    }
+    var text = "# TYPE probe_success gauge\n"
+    for service in 0..<500 {
+        for instance in 0..<10 {
+            let labels = RuleBenchmarkSeries.text(service, instance)
+            for time in times { text += "probe_success\(labels) \(service % 10 == 3 ? 0 : 1) \(time)\n" }
+        }
+    }
+    text += "# TYPE probe_duration_seconds gauge\n"
+    for service in 0..<500 {
+        for instance in 0..<10 {
+            let labels = RuleBenchmarkSeries.text(service, instance)
+            for (step, time) in times.enumerated() {
+                text += "probe_duration_seconds\(labels) \(drawn[step * 5_000 + service * 10 + instance]) \(time)\n"
+            }
+        }
+    }
+    try (text + "# EOF\n").write(toFile: work + "/data.om", atomically: true, encoding: .utf8)
+    try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", work + "/data.om", work + "/prom"])
+    try benchmarkRules().write(toFile: work + "/rules.yml", atomically: true, encoding: .utf8)
+    try "global:\n  evaluation_interval: 15s\nrule_files: [\(work)/rules.yml]\n".write(
+        toFile: work + "/prometheus.yml", atomically: true, encoding: .utf8)
+    let port = freeLoopbackPort()
+    servers.append(
+        try launch(
+            "/usr/bin/prometheus",
+            [
+                "--config.file=\(work)/prometheus.yml", "--storage.tsdb.path=\(work)/prom",
+                "--storage.tsdb.retention.time=10y", "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+            ], log: work + "/prometheus.log"))
+    let client = HTTPClient()
+    try waitUntilAnswering(client, "http://127.0.0.1:\(port)/-/ready")
+    var sums: [Double] = []
+    var last: [String: Double] = [:]
+    let deadline = ContinuousClock.now + .seconds(15 * (cycles + 4))
+    while sums.count < cycles && ContinuousClock.now < deadline {
+        usleep(500_000)
+        let metrics = String(
+            decoding: client.performWaiting(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics")).body, as: UTF8.self)
+        var times: [String: Double] = [:]
+        var durations: [String: Double] = [:]
+        for line in metrics.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let value = Double(parts[1]) else { continue }
+            if line.hasPrefix("prometheus_rule_group_last_evaluation_timestamp_seconds{") {
+                times[String(parts[0].drop { $0 != "{" })] = value
+            } else if line.hasPrefix("prometheus_rule_group_last_duration_seconds{") {
+                durations[String(parts[0].drop { $0 != "{" })] = value
+            }
+        }
+        // A cycle is complete when every group has been evaluated again since the last one read.
+        guard times.count == 20, times.values.allSatisfy({ $0 > 0 }),
+            last.isEmpty || times.allSatisfy({ $0.value > last[$0.key] ?? 0 })
+        else { continue }
+        if !last.isEmpty { sums.append(durations.values.reduce(0, +) * 1000) }
+        last = times
+    }
+    return sums
 }
