@@ -166,7 +166,11 @@ public final class StoreReader: SeriesSource {
             let since = open?.since ?? .max
             limits.append(since <= start ? .min : min(end, since - 1))
         }
-        var result = try chunkSamples(of: ids, through: limits, from: start, through: end, in: partitions)
+        // Room in each series' array for what memory adds after the chunks, so that appending it
+        // does not copy the array again.
+        let extra = ids.indices.map { $0 < memory.count ? memory[$0]?.samples.count ?? 0 : 0 }
+        var result = try chunkSamples(
+            of: ids, through: limits, from: start, through: end, in: partitions, extra: extra)
         for position in ids.indices {
             guard position < memory.count, let open = memory[position] else { continue }
             let after = result[position].last?.timestamp ?? .min
@@ -187,7 +191,7 @@ public final class StoreReader: SeriesSource {
     /// series.
     private func chunkSamples(
         of ids: [Int64], through limits: [Int64], from start: Int64, through end: Int64,
-        in partitions: [(name: String, start: Int64)]
+        in partitions: [(name: String, start: Int64)], extra: [Int]
     ) throws(StoreError) -> [[Sample]] {
         var positions: [Int64: Int] = [:]
         for (position, id) in ids.enumerated() where limits[position] >= start { positions[id] = position }
@@ -228,7 +232,7 @@ public final class StoreReader: SeriesSource {
                 }
             }
         }
-        let decoded = chunks.decode(from: start, through: end)
+        let decoded = chunks.decode(from: start, through: end, extra: extra)
         var result: [[Sample]] = []
         result.reserveCapacity(ids.count)
         for (position, outcome) in decoded.enumerated() {
@@ -360,7 +364,7 @@ private struct CopiedChunks {
     /// Each series' samples in `start...end`, decoded on every core. Chunks that go to the cache are
     /// decoded whole; a read of more than half the cache's size does not go to it, so that one large
     /// query does not push out what the dashboards keep reading.
-    func decode(from start: Int64, through end: Int64) -> [Result<[Sample], ChunkError>] {
+    func decode(from start: Int64, through end: Int64, extra: [Int]) -> [Result<[Sample], ChunkError>] {
         bytes.withUnsafeBytes { buffer in
             var missed = 0
             for list in chunks {
@@ -377,7 +381,7 @@ private struct CopiedChunks {
                 // Room for every sample of the chunks at once (each counts its samples after the
                 // encoding byte), rather than growing by doubling and copying.
                 samples.reserveCapacity(
-                    chunks[position].reduce(0) { total, chunk in
+                    chunks[position].reduce(position < extra.count ? extra[position] : 0) { total, chunk in
                         switch chunk {
                         case .decoded(let decoded): return total + decoded.count
                         case .bytes(let offset, let count, _):
