@@ -39,11 +39,15 @@ demo: $(if $(IOC_BIN),,build)
 
 # The probe engine's figures (BENCHMARKS.md): a release build, each run in a fresh process, medians
 # of BENCH_RUNS runs of BENCH_SECONDS each. About ten minutes with the defaults.
+# Then CPU per probe against Prometheus + blackbox_exporter on the same nginx farm, in the same run.
 BENCH_RUNS ?= 3
 BENCH_SECONDS ?= 30
+BENCH_PACKAGES := nginx prometheus prometheus-blackbox-exporter curl
 bench: deps
-	$(SWIFT) build -c release --product ioc-bench
+	@scripts/install-packages.sh $(BENCH_PACKAGES)
+	$(SWIFT) build -c release
 	"$$($(SWIFT) build -c release --show-bin-path)/ioc-bench" all --runs $(BENCH_RUNS) --duration $(BENCH_SECONDS)
+	IOC_BIN="$$($(SWIFT) build -c release --show-bin-path)" Benchmarks/Probes/peer-cpu.sh 2000 60
 
 # Every parser of outside input under libFuzzer for FUZZ_SECONDS in all (FUZZING.md). A build of its
 # own (.build-fuzz, with AddressSanitizer and coverage), then each target for its share of the time.
