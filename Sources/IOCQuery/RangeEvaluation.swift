@@ -35,6 +35,28 @@ extension Evaluation {
                 return try stepByStep(expression, steps: steps)
             }
             return .vector(aggregate(aggregation, series, grouping, steps: steps.count))
+        case .aggregation(let aggregation, let inner, let parameter, let grouping):
+            // topk, quantile and the others: the inner expression over all steps, then the
+            // aggregation at each step over its values there, as the general path computes it.
+            guard case .vector(let series) = try stepValues(inner, steps: steps) else {
+                return try stepByStep(expression, steps: steps)
+            }
+            var argument: (Int) -> QueryValue? = { _ in nil }
+            switch parameter {
+            case nil: break
+            case .string(let text)?: argument = { _ in .string(text) }
+            case let parameter?:
+                guard case .scalar(let values) = try stepValues(parameter, steps: steps) else {
+                    return try stepByStep(expression, steps: steps)
+                }
+                argument = { .scalar(values[$0]) }
+            }
+            return try eachStep(steps) { step, time in
+                let elements = series.compactMap { item in
+                    item.values[step].map { VectorElement(labels: item.labels, value: $0, timestamp: time) }
+                }
+                return try aggregate(aggregation, elements, parameter: argument(step), grouping, at: time)
+            }
         case .binary(let op, let left, let right, let matching):
             guard let left = try stepValues(left, steps: steps), let right = try stepValues(right, steps: steps),
                 let result = try binary(op, left, right, matching)
@@ -59,11 +81,20 @@ extension Evaluation {
             }
             return .scalar(values)
         }
+        return try eachStep(steps) { _, time in
+            guard case .vector(let elements) = try evaluate(expression, at: time) else { return nil }
+            return elements
+        }
+    }
+
+    /// The vectors `body` gives at each step, as series; nil if `body` gives none at a step, or
+    /// two elements with the same labels.
+    private func eachStep(_ steps: [Int64], _ body: (Int, Int64) throws -> [VectorElement]?) throws -> StepValue? {
         var positions: [Fingerprint: Int] = [:]
         var series: [StepSeries] = []
         for (step, time) in steps.enumerated() {
             try checkBudget()
-            guard case .vector(let elements) = try evaluate(expression, at: time) else { return nil }
+            guard let elements = try body(step, time) else { return nil }
             for element in elements {
                 let key = element.labels.fingerprint
                 let position = positions[key] ?? series.count

@@ -47,6 +47,9 @@ import Testing
         "sum by (a) (rate(m[5m])) * 60", "sum(rate(m[5m])) / count(m)", "abs(m - 50) * 2", "time()", "1 + 2 * 3",
         "max_over_time(rate(m[5m])[10m:1m])", "avg_over_time((m > bool 40)[5m:30s])", "topk(2, m) + 1",
         "label_replace(m, \"c\", \"$1\", \"a\", \"(.*)\") * 2", "scalar(sum(m)) * m",
+        // Aggregations with a parameter over a node worked out for all steps.
+        "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
+        "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
     ])
     func bothRangePathsAgree(expression: String) throws {
         var random = SplitMix64(seed: 42)
