@@ -36,6 +36,9 @@ probe_files:
   - probes/*.yaml
 rule_files:
   - $repo/rules/*.yaml
+# The dashboard reads the store file; no listener, so no fixed port is taken.
+http:
+  listen: "off"
 YAML
 "$bin/iocd" --config "$state/iocd.yaml" 2>"$state/iocd.log" &
 iocd=$!
