@@ -24,46 +24,13 @@ cleanup() {
     [ -n "${KEEP:-}" ] || rm -rf "$state"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-wait_for() { for _ in $(seq 300); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "$1 did not answer" >&2; exit 1; }
-
-web=$(free_port)
-mkdir -p "$state/tmp"
-cat >"$state/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $state/nginx.pid;
-error_log $state/nginx.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $state/tmp/body;
-    proxy_temp_path $state/tmp/proxy;
-    fastcgi_temp_path $state/tmp/fastcgi;
-    uwsgi_temp_path $state/tmp/uwsgi;
-    scgi_temp_path $state/tmp/scgi;
-    server {
-        listen 127.0.0.1:$web;
-        location / { default_type text/plain; return 200 'ok'; }
-    }
-}
-CONF
-nginx -p "$state" -c "$state/nginx.conf" &
-pids+=($!)
-wait_for "http://127.0.0.1:$web/"
+# shellcheck source=farm.sh
+source "$here/farm.sh"
+start_farm
 
 # iocd: the targets in one probe group, listener off, no rules.
-{
-    echo "groups:"
-    echo "  - name: farm"
-    echo "    interval: ${interval}s"
-    echo "    timeout: 4s"
-    echo "    targets:"
-    for n in $(seq "$targets"); do echo "      - url: http://127.0.0.1:$web/t/$n"; done
-} >"$state/probes.yaml"
+write_probes
 printf 'storage:\n  path: ioc.db\nprobe_files: [probes.yaml]\nhttp:\n  listen: "off"\n' >"$state/iocd.yaml"
 "$bin/iocd" --config "$state/iocd.yaml" 2>"$state/iocd.log" &
 iocd=$!
@@ -81,33 +48,7 @@ kill -TERM "$iocd"
 wait "$iocd" 2>/dev/null || true
 
 # Prometheus + blackbox_exporter on the same targets.
-box=$(free_port)
-prom=$(free_port)
-printf 'modules:\n  http_2xx:\n    prober: http\n    timeout: 4s\n    http:\n      preferred_ip_protocol: ip4\n' \
-    >"$state/blackbox.yml"
-prometheus-blackbox-exporter --config.file="$state/blackbox.yml" --web.listen-address="127.0.0.1:$box" \
-    --log.level=warn 2>"$state/blackbox.log" &
-blackbox=$!
-pids+=("$blackbox")
-{
-    echo "global: {scrape_interval: ${interval}s, scrape_timeout: 4s}"
-    echo "scrape_configs:"
-    echo "  - job_name: farm"
-    echo "    metrics_path: /probe"
-    echo "    params: {module: [http_2xx]}"
-    echo "    static_configs:"
-    echo "      - targets:"
-    for n in $(seq "$targets"); do echo "          - http://127.0.0.1:$web/t/$n"; done
-    echo "    relabel_configs:"
-    echo "      - {source_labels: [__address__], target_label: __param_target}"
-    echo "      - {source_labels: [__param_target], target_label: instance}"
-    echo "      - {target_label: __address__, replacement: 127.0.0.1:$box}"
-} >"$state/prometheus.yml"
-prometheus --config.file="$state/prometheus.yml" --storage.tsdb.path="$state/prom" \
-    --web.listen-address="127.0.0.1:$prom" --log.level=warn 2>"$state/prometheus.log" &
-prometheus=$!
-pids+=("$prometheus")
-wait_for "http://127.0.0.1:$prom/-/ready"
+start_prometheus
 sleep 15
 p0=$(ticks "$prometheus")
 b0=$(ticks "$blackbox")
