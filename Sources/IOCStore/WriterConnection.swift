@@ -239,7 +239,9 @@ final class WriterConnection {
     /// Returns the number of chunks closed.
     func seal() throws(StoreError) -> Int {
         guard highWater >= nextDue else { return 0 }
-        var closing: [(block: Int64, id: Int64, samples: [Sample])] = []
+        // The closing heads as they are held (compact), each decoded only as it is written: all of
+        // them decoded at once took 16 bytes a sample, 600 MB at the close of 90,000 series' hour.
+        var closing: [(block: Int64, id: Int64, samples: CompactSamples)] = []
         var remaining: [(id: Int64, block: Int64, samples: CompactSamples)] = []
         var due = Int64.max
         heads.state.withLock { state in
@@ -247,7 +249,7 @@ final class WriterConnection {
                 for (index, head) in list.enumerated() where !head.sealed {
                     let time = WriterConnection.dueTime(of: head.block, movedOn: index < list.count - 1)
                     if time <= highWater {
-                        closing.append((head.block, id, head.samples.samples()))
+                        closing.append((head.block, id, head.samples))
                     } else {
                         remaining.append((id, head.block, head.samples))
                         due = min(due, time)
@@ -264,9 +266,10 @@ final class WriterConnection {
         do {
             try database.transaction { () throws(StoreError) in
                 for chunk in closing {
-                    guard let last = chunk.samples.last else { continue }
+                    let samples = chunk.samples.samples()
+                    guard let last = samples.last else { continue }
                     try chunkInsert(day: Partitions.day(of: chunk.block))
-                        .write(chunk.samples, series: chunk.id, block: chunk.block)
+                        .write(samples, series: chunk.id, block: chunk.block)
                     guard !open.contains(chunk.id) else { continue }
                     upsertWatermark.bind(1, chunk.id)
                     upsertWatermark.bind(2, last.timestamp)
