@@ -97,15 +97,8 @@ private func startPeers(in work: String, client: HTTPClient, servers: inout [Pro
 
     // Prometheus over blocks backfilled from the same file.
     try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", work + "/data.om", work + "/prom"])
-    try "global: {}\n".write(toFile: work + "/prometheus.yml", atomically: true, encoding: .utf8)
     let promPort = freeLoopbackPort()
-    servers.append(
-        try launch(
-            "/usr/bin/prometheus",
-            [
-                "--config.file=\(work)/prometheus.yml", "--storage.tsdb.path=\(work)/prom",
-                "--storage.tsdb.retention.time=10y", "--web.listen-address=127.0.0.1:\(promPort)", "--log.level=warn",
-            ], log: work + "/prometheus.log"))
+    servers.append(try launchPrometheus(in: work, configuration: "global: {}\n", port: promPort))
     systems.append(("Prometheus", "http://127.0.0.1:\(promPort)"))
 
     // VictoriaMetrics with the same samples imported.
@@ -256,6 +249,17 @@ func waitUntilAnswering(_ client: HTTPClient, _ url: String) throws {
         usleep(100_000)
     }
     throw BenchmarkError(description: "\(url) did not answer within 2 minutes")
+}
+
+/// Prometheus from Debian over the blocks in `work/prom`, with `configuration` as its file.
+func launchPrometheus(in work: String, configuration: String, port: Int) throws -> Process {
+    try configuration.write(toFile: work + "/prometheus.yml", atomically: true, encoding: .utf8)
+    return try launch(
+        "/usr/bin/prometheus",
+        [
+            "--config.file=\(work)/prometheus.yml", "--storage.tsdb.path=\(work)/prom",
+            "--storage.tsdb.retention.time=10y", "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+        ], log: work + "/prometheus.log")
 }
 
 func launch(_ path: String, _ arguments: [String], log: String) throws -> Process {

@@ -197,16 +197,11 @@ func prometheusRules(cycles: Int) throws -> [Double] {
     try (text + "# EOF\n").write(toFile: work + "/data.om", atomically: true, encoding: .utf8)
     try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", work + "/data.om", work + "/prom"])
     try benchmarkRules().write(toFile: work + "/rules.yml", atomically: true, encoding: .utf8)
-    try "global:\n  evaluation_interval: 15s\nrule_files: [\(work)/rules.yml]\n".write(
-        toFile: work + "/prometheus.yml", atomically: true, encoding: .utf8)
     let port = freeLoopbackPort()
     servers.append(
-        try launch(
-            "/usr/bin/prometheus",
-            [
-                "--config.file=\(work)/prometheus.yml", "--storage.tsdb.path=\(work)/prom",
-                "--storage.tsdb.retention.time=10y", "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-            ], log: work + "/prometheus.log"))
+        try launchPrometheus(
+            in: work, configuration: "global:\n  evaluation_interval: 15s\nrule_files: [\(work)/rules.yml]\n",
+            port: port))
     let client = HTTPClient()
     try waitUntilAnswering(client, "http://127.0.0.1:\(port)/-/ready")
     var sums: [Double] = []

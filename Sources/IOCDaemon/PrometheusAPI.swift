@@ -285,10 +285,7 @@ struct PrometheusAPI: Sendable {
         return success(#"{"groups":["# + groups.joined(separator: ",") + "]}")
     }
 
-    private static func seconds(_ duration: Duration) -> String {
-        let (whole, fraction) = duration.components
-        return PrometheusNumber.format(Double(whole) + Double(fraction) / 1e18)
-    }
+    private static func seconds(_ duration: Duration) -> String { PrometheusNumber.format(duration.inSeconds) }
 
     /// RFC 3339 with nanoseconds, as Prometheus writes it; Go's zero time before the first.
     private static func evaluationTime(_ milliseconds: Int64?) -> String {

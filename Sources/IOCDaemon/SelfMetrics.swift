@@ -167,9 +167,7 @@ enum SelfMetrics {
         for (name, help, value) in [
             (
                 "ioc_rule_group_last_duration_seconds", "How long the group's last evaluation took.",
-                { (status: RuleScheduler.GroupStatus) in
-                    Double(status.duration.components.seconds) + Double(status.duration.components.attoseconds) / 1e18
-                }
+                { (status: RuleScheduler.GroupStatus) in status.duration.inSeconds }
             ),
             (
                 "ioc_rule_group_last_evaluation_timestamp_seconds", "When the group was last evaluated (0: not yet).",

@@ -127,7 +127,9 @@ public struct Engine: Sendable {
         let evaluation = try Evaluation(
             engine: self, query: query, from: start, through: end, source: source, cancellation: cancellation)
         let steps = Array(stride(from: start, through: end, by: Int(step)))
-        if fastPath, let fast = try evaluation.fastRange(query.expression, steps: steps) {
+        if fastPath, evaluation.fitsFastPath(steps: steps.count),
+            let fast = try evaluation.fastRange(query.expression, steps: steps)
+        {
             return fast.map { item in
                 Series(
                     labels: item.labels,
@@ -418,10 +420,10 @@ final class Evaluation {
         let steps = first <= end ? (end - first) / step + 1 : 0
         guard steps <= Int64(engine.maxSamples) else { throw tooManySamples("a subquery of \(steps) steps; ") }
         // The inner expression over all the subquery's steps at once, as a range query's.
-        if engine.fastPath, steps > 0,
-            let value = try stepValues(inner, steps: Array(stride(from: first, through: end, by: Int(step))))
+        if engine.fastPath, steps > 0, fitsFastPath(steps: Int(steps)),
+            case let times = Array(stride(from: first, through: end, by: Int(step))),
+            let value = try stepValues(inner, steps: times)
         {
-            let times = Array(stride(from: first, through: end, by: Int(step)))
             let series: [StepSeries]
             switch value {
             case .scalar(let values): series = [StepSeries(labels: Labels(), values: values)]

@@ -95,6 +95,9 @@ extension Evaluation {
         for (step, time) in steps.enumerated() {
             try checkBudget()
             guard let elements = try body(step, time) else { return nil }
+            // New label sets at every step (count_values) would each take a value per step.
+            let (held, overflow) = (series.count + elements.count).multipliedReportingOverflow(by: steps.count)
+            guard !overflow, held <= engine.maxSamples else { return nil }
             for element in elements {
                 let key = element.labels.fingerprint
                 let position = positions[key] ?? series.count
@@ -108,6 +111,15 @@ extension Evaluation {
             }
         }
         return .vector(series)
+    }
+
+    /// Whether a value per step for every loaded series stays within the engine's sample limit: the
+    /// fast path holds one for each step, present or not, where the general path holds only the
+    /// points there are (a million sparse series over 11,000 steps must not become 11 billion).
+    func fitsFastPath(steps: Int) -> Bool {
+        let series = data.reduce(0) { $0 + $1.count }
+        let (held, overflow) = max(1, series).multipliedReportingOverflow(by: max(1, steps))
+        return !overflow && held <= engine.maxSamples
     }
 
     /// The range query's series, if its shape allows the fast path; nil otherwise.
