@@ -5,13 +5,13 @@ import Synchronization
 /// recently that readers in this process still find them here).
 struct Head: Sendable {
     let block: Int64
-    var samples: CompactSamples
+    var samples: OpenChunk
     /// Written to its partition; kept in memory a while for this process's readers.
     var sealed = false
 
     init(block: Int64) {
         self.block = block
-        samples = CompactSamples(base: block)
+        samples = OpenChunk(base: block)
     }
 }
 
@@ -35,6 +35,22 @@ final class HeadTable: Sendable {
             set {
                 if id >= heads.count { heads.append(contentsOf: repeatElement([], count: Int(id) + 1 - heads.count)) }
                 heads[Int(id)] = newValue
+            }
+        }
+
+        /// Puts `chunk` (the same samples, closed) in place of the head of `block` of series `id`.
+        mutating func replace(_ id: Int64, block: Int64, with chunk: OpenChunk) {
+            guard id >= 0, id < heads.count,
+                let index = heads[Int(id)].firstIndex(where: { $0.block == block }),
+                heads[Int(id)][index].samples.count == chunk.count
+            else { return }
+            heads[Int(id)][index].samples = chunk
+        }
+
+        /// Forgets the closed heads that `expired` says readers no longer need from memory.
+        mutating func removeSealed(where expired: (Head) -> Bool) {
+            for series in heads.indices where heads[series].contains(where: { $0.sealed && expired($0) }) {
+                heads[series].removeAll { $0.sealed && expired($0) }
             }
         }
 

@@ -241,10 +241,14 @@ final class WriterConnection {
         guard highWater >= nextDue else { return 0 }
         // The closing heads as they are held (compact), each decoded only as it is written: all of
         // them decoded at once took 16 bytes a sample, 600 MB at the close of 90,000 series' hour.
-        var closing: [(block: Int64, id: Int64, samples: CompactSamples)] = []
-        var remaining: [(id: Int64, block: Int64, samples: CompactSamples)] = []
+        var closing: [(block: Int64, id: Int64, samples: OpenChunk)] = []
+        var remaining: [(id: Int64, block: Int64, samples: OpenChunk)] = []
         var due = Int64.max
+        let keepsClosedChunks = keepsClosedChunks
+        let highWater = highWater
         heads.state.withLock { state in
+            // Closed hours readers no longer need go first, before this close adds its own.
+            state.removeSealed { !keepsClosedChunks || $0.block + WriterConnection.keptInMemory <= highWater }
             for (id, list) in state.all {
                 for (index, head) in list.enumerated() where !head.sealed {
                     let time = WriterConnection.dueTime(of: head.block, movedOn: index < list.count - 1)
@@ -265,11 +269,22 @@ final class WriterConnection {
         let open = Set(remaining.lazy.map(\.id))
         do {
             try database.transaction { () throws(StoreError) in
-                for chunk in closing {
+                for index in closing.indices {
+                    let chunk = closing[index]
                     let samples = chunk.samples.samples()
-                    guard let last = samples.last else { continue }
-                    try chunkInsert(day: Partitions.day(of: chunk.block))
+                    // This copy of the head is let go as it is written, not at the end.
+                    closing[index].samples = OpenChunk(base: chunk.block)
+                    guard let first = samples.first, let last = samples.last else { continue }
+                    if let written = try chunkInsert(day: Partitions.day(of: chunk.block))
                         .write(samples, series: chunk.id, block: chunk.block)
+                    {
+                        // The same samples at the closed chunk's density, for readers until they
+                        // expire; right whether or not the transaction commits.
+                        let closed = OpenChunk(
+                            closed: written, base: chunk.block, first: first.timestamp, last: last.timestamp,
+                            count: samples.count)
+                        heads.state.withLock { $0.replace(chunk.id, block: chunk.block, with: closed) }
+                    }
                     guard !open.contains(chunk.id) else { continue }
                     upsertWatermark.bind(1, chunk.id)
                     upsertWatermark.bind(2, last.timestamp)
@@ -304,7 +319,7 @@ final class WriterConnection {
     /// Saves every open chunk to `heads` (encoded, a few bytes a sample) and empties the log of
     /// raw records: what an import leaves of its last hours, instead of a log record per batch.
     func saveHeads() throws(StoreError) {
-        var open: [(id: Int64, block: Int64, samples: CompactSamples)] = []
+        var open: [(id: Int64, block: Int64, samples: OpenChunk)] = []
         heads.state.withLock { state in
             for (id, list) in state.all {
                 for head in list where !head.sealed { open.append((id, head.block, head.samples)) }
@@ -315,7 +330,7 @@ final class WriterConnection {
 
     /// Saves the open chunks to `heads`, encoded, in place of the saved ones and of the log's raw
     /// records, which they hold; inside the caller's transaction.
-    private func replaceLog(with open: [(id: Int64, block: Int64, samples: CompactSamples)]) throws(StoreError) {
+    private func replaceLog(with open: [(id: Int64, block: Int64, samples: OpenChunk)]) throws(StoreError) {
         try database.execute("DELETE FROM heads")
         for head in open {
             insertHead.bind(1, head.id)

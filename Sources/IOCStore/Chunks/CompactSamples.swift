@@ -1,7 +1,7 @@
 public import IOCCore
 
 /// A run of one series' samples in a byte-aligned form that is cheap to append to and to skip:
-/// the open chunks in memory and the sections of the log use it. Closed chunks use the denser
+/// the latest samples of the open chunks in memory (`OpenChunk`) and the sections of the log use it. Closed chunks use the denser
 /// bit-level `ChunkCodec` instead, which needs the whole chunk to choose its encoding.
 ///
 /// Timestamps are zigzag varints of the delta-of-delta (the first one relative to a base the holder

@@ -79,8 +79,10 @@ struct ClosedChunk {
         insert = try database.prepare("INSERT OR REPLACE INTO \(table) (key, data) VALUES (?, ?)")
     }
 
-    func write(_ samples: [Sample], series id: Int64, block: Int64) throws(StoreError) {
-        guard !samples.isEmpty else { return }
+    /// Writes the chunk; returns its bytes when they hold `samples` alone (nothing was merged).
+    @discardableResult
+    func write(_ samples: [Sample], series id: Int64, block: Int64) throws(StoreError) -> [UInt8]? {
+        guard !samples.isEmpty else { return nil }
         let key = Partitions.key(block: block, series: id)
         var all = samples
         find.bind(1, key)
@@ -95,8 +97,10 @@ struct ClosedChunk {
         } else {
             find.reset()
         }
+        let chunk = ChunkCodec.encode(all)
         insert.bind(1, key)
-        insert.bind(2, ChunkCodec.encode(all))
+        insert.bind(2, chunk)
         try insert.run()
+        return all.count == samples.count ? chunk : nil
     }
 }

@@ -1,0 +1,87 @@
+import IOCCore
+
+/// One series' samples of an open hour in memory: every `partSize` samples are encoded as a part
+/// with the closed chunks' codec (about a byte and a half a sample), and only the latest ones stay
+/// byte-aligned in a `CompactSamples`, which is cheap to append to. Held byte-aligned for the whole
+/// hour, 5,000 probe targets' open hours took 5 bytes a sample and grew 5 MiB a minute.
+///
+/// The parts lie end to end in one buffer with eight spare bytes after the last, as the decoder
+/// wants; the buffer is grown to its exact size once a part, not doubled.
+struct OpenChunk: Sendable {
+    /// Where a part lies in `encoded`, and the times of its first and last samples.
+    private struct Part {
+        var offset: Int
+        var length: Int
+        var first: Int64
+        var last: Int64
+    }
+
+    let base: Int64
+    private var encoded: [UInt8] = []
+    private var parts: [Part] = []
+    private var tail: CompactSamples
+    private(set) var count = 0
+
+    /// Samples encoded together: the part's header costs about 10 bytes, an eighth of a byte a sample.
+    static let partSize = 120
+    static let padding = 8
+
+    init(base: Int64) {
+        self.base = base
+        tail = CompactSamples(base: base)
+    }
+
+    /// A closed chunk (`ChunkCodec`'s bytes) as it was written, for readers of the hour just closed.
+    init(closed chunk: [UInt8], base: Int64, first: Int64, last: Int64, count: Int) {
+        self.init(base: base)
+        append(part: chunk, first: first, last: last)
+        self.count = count
+    }
+
+    /// The bytes the samples take in memory, arrays' headers aside.
+    var encodedSize: Int { encoded.count + parts.count * MemoryLayout<Part>.stride + tail.bytes.count }
+
+    mutating func append(_ sample: Sample) {
+        tail.append(sample)
+        count += 1
+        guard tail.count >= OpenChunk.partSize else { return }
+        let samples = tail.samples()
+        append(
+            part: ChunkCodec.encode(samples), first: samples[0].timestamp, last: samples[samples.count - 1].timestamp)
+        tail = CompactSamples(base: base)
+    }
+
+    private mutating func append(part: [UInt8], first: Int64, last: Int64) {
+        let offset = encoded.isEmpty ? 0 : encoded.count - OpenChunk.padding
+        var grown: [UInt8] = []
+        grown.reserveCapacity(offset + part.count + OpenChunk.padding)
+        grown += encoded.prefix(offset)
+        grown += part
+        grown += repeatElement(0, count: OpenChunk.padding)
+        encoded = grown
+        parts.append(Part(offset: offset, length: part.count, first: first, last: last))
+    }
+
+    /// Appends the samples in `start...end` to `samples`, in time order.
+    func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
+        guard count > 0 else { return }
+        if !parts.isEmpty {
+            encoded.withUnsafeBytes { buffer in
+                for part in parts where part.last >= start && part.first <= end {
+                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[part.offset...])
+                    // Encoded here from samples that were appended in order: it cannot be damaged.
+                    try? ChunkCodec.decode(bytes, count: part.length, from: start, through: end, into: &samples)
+                }
+            }
+        }
+        tail.decode(from: start, through: end, into: &samples)
+    }
+
+    /// Every sample, for closing the chunk.
+    func samples() -> [Sample] {
+        var samples: [Sample] = []
+        samples.reserveCapacity(count)
+        decode(from: .min, through: .max, into: &samples)
+        return samples
+    }
+}
