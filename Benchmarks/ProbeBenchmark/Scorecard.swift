@@ -31,6 +31,7 @@ func scorecard() throws {
     let scorecard = SimulatedScorecard(seed: 1, provinces: ProvinceCatalogue.current)
     let reader = try writer.makeReader()
     var times: [Double] = []
+    var ruleTimes = Array(repeating: [Double](), count: evaluator.group.rules.count)
     var produced = 0
     for minute in 0..<(1_440 + cycles) {
         let time = start + Int64(minute) * 60_000
@@ -52,7 +53,12 @@ func scorecard() throws {
         writer.flush()
         var samples: [LabeledSample] = []
         let elapsed = milliseconds { samples = evaluator.evaluate(at: time, source: reader).samples }
-        if minute >= 1_440 { times.append(elapsed) }
+        if minute >= 1_440 {
+            times.append(elapsed)
+            for (index, duration) in evaluator.lastDurations.enumerated() {
+                ruleTimes[index].append(duration.inSeconds)
+            }
+        }
         produced = samples.count
         writer.append(samples)
     }
@@ -67,6 +73,17 @@ func scorecard() throws {
         }
     }
     writer.close()
+    if CommandLine.arguments.contains("--rule-times") {
+        // The slowest rules, median milliseconds, to the standard error: where the time goes.
+        let slowest = ruleTimes.enumerated().map { ($0.offset, median($0.element) * 1000) }.sorted { $0.1 > $1.1 }
+        for (index, time) in slowest.prefix(12) {
+            let rule = evaluator.group.rules[index]
+            FileHandle.standardError.write(
+                Data(
+                    String(format: "%7.3f ms  %@  %@\n", time, rule.name, String(rule.expression.text.prefix(90))).utf8)
+            )
+        }
+    }
     printFigures(
         "scorecard",
         [

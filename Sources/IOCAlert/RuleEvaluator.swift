@@ -93,15 +93,26 @@ public final class GroupEvaluator {
             let started = ContinuousClock.now
             defer { lastDurations[index] = ContinuousClock.now - started }
             let produced: [LabeledSample]
+            // Each produced series' fingerprint, hashed once for every use below.
+            let keys: [Fingerprint]
+            // What the rule gives now, by fingerprint: a scorecard rule gives a thousand series, and
+            // hashing their labels as strings cost more than evaluating it.
+            var now: [Fingerprint: Labels] = [:]
             do {
                 let value = try engine.instant(rule.expression, at: queryTime, source: layered)
                 switch rule.kind {
                 case .recording:
-                    produced = try record(rule, value, at: time)
+                    (produced, keys) = try record(rule, value, at: time)
                 case .alerting(_, _, let annotations):
                     let before = outcome.transitions.count
                     produced = try alert(index, rule, annotations, value, at: time, transitions: &outcome.transitions)
+                    keys = produced.map(\.labels.fingerprint)
                     outcome.transitionRules += repeatElement(index, count: outcome.transitions.count - before)
+                }
+                now.reserveCapacity(produced.count)
+                for (item, key) in zip(produced, keys) { now[key] = item.labels }
+                guard now.count == produced.count else {
+                    throw RuleError("vector contains metrics with the same labelset after applying rule labels")
                 }
                 lastErrors[index] = nil
             } catch {
@@ -110,11 +121,6 @@ public final class GroupEvaluator {
                 continue
             }
             // Series the rule gave last time and not now end with a staleness marker.
-            // By fingerprint: a scorecard rule gives a thousand series, and hashing their labels as
-            // strings cost more than evaluating it.
-            var now: [Fingerprint: Labels] = [:]
-            now.reserveCapacity(produced.count)
-            for item in produced { now[item.labels.fingerprint] = item.labels }
             let ended = previous[index, default: [:]].lazy.filter { now[$0.key] == nil }.map(\.value)
             for labels in ended.sorted() {
                 outcome.samples.append(
@@ -122,34 +128,37 @@ public final class GroupEvaluator {
             }
             previous[index] = now
             outcome.samples += produced
-            for item in produced { recent.add(item.labels, [item.sample]) }
+            for (item, key) in zip(produced, keys) { recent.add(item.labels, fingerprint: key, [item.sample]) }
         }
         return outcome
     }
 
-    private func record(_ rule: Rule, _ value: QueryValue, at time: Int64) throws -> [LabeledSample] {
+    private func record(_ rule: Rule, _ value: QueryValue, at time: Int64) throws -> (
+        [LabeledSample], [Fingerprint]
+    ) {
         let elements: [(Labels, Double)]
         switch value {
         case .scalar(let number): elements = [(Labels(), number)]
         case .vector(let vector): elements = vector.map { ($0.labels, $0.value) }
         default: throw RuleError("the expression gave neither an instant vector nor a scalar")
         }
-        var seen: Set<Fingerprint> = []
         var result: [LabeledSample] = []
+        var keys: [Fingerprint] = []
+        result.reserveCapacity(elements.count)
+        keys.reserveCapacity(elements.count)
         for (labels, number) in elements {
             // The result's labels, with the rule's labels (an empty one removes it) and its name.
             var output = labels
             for (name, template) in rule.labels { output[name] = template.source }
             output[Labels.metricName] = rule.name
-            guard seen.insert(output.fingerprint).inserted else {
-                throw RuleError("vector contains metrics with the same labelset after applying rule labels")
-            }
+            let key = output.fingerprint
             result.append(LabeledSample(labels: output, sample: Sample(timestamp: time, value: number)))
+            keys.append(key)
         }
         if group.limit > 0 && result.count > group.limit {
             throw RuleError("exceeded limit of \(group.limit) with \(result.count) series")
         }
-        return result
+        return (result, keys)
     }
 
     private func alert(
@@ -235,6 +244,39 @@ struct LayeredSource: SeriesSource {
         let upper = try top.select(matchers, from: start, through: end)
         guard !upper.isEmpty else { return lower }
         guard !lower.isEmpty else { return upper }
+        return LayeredSource.mergeSorted(lower, upper) ?? LayeredSource.mergeByFingerprint(lower, upper)
+    }
+
+    /// Both sides in label order, as the store and memory give them: one pass comparing labels,
+    /// which stops at the first pair that differs (neighbouring series share most of their
+    /// strings), instead of hashing every series' labels. Nil if either side is out of order.
+    static func mergeSorted(_ lower: [Series], _ upper: [Series]) -> [Series]? {
+        var merged: [Series] = []
+        merged.reserveCapacity(lower.count + upper.count)
+        var (i, j) = (0, 0)
+        while i < lower.count || j < upper.count {
+            let order =
+                i == lower.count ? 1 : j == upper.count ? -1 : Labels.order(lower[i].labels, upper[j].labels)
+            var next: Series
+            if order < 0 {
+                next = lower[i]
+                i += 1
+            } else if order > 0 {
+                next = upper[j]
+                j += 1
+            } else {
+                next = lower[i]
+                merge(upper[j].samples, into: &next.samples)
+                i += 1
+                j += 1
+            }
+            if let last = merged.last, Labels.order(last.labels, next.labels) >= 0 { return nil }
+            merged.append(next)
+        }
+        return merged
+    }
+
+    static func mergeByFingerprint(_ lower: [Series], _ upper: [Series]) -> [Series] {
         // Each recorded series onto the stored one with the same labels, found by fingerprint (a
         // scorecard rule merges a thousand series; hashing their labels cost most of its time).
         var positions: [Fingerprint: Int] = [:]

@@ -160,6 +160,24 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// Whether `lhs` sorts before (-1), with (0) or after (1) `rhs`, in the order of `<`, in one
+    /// pass: a merge of two sorted lists of series compares each pair once.
+    public static func order(_ lhs: Labels, _ rhs: Labels) -> Int {
+        lhs.pairs.withUnsafeBufferPointer { left in
+            rhs.pairs.withUnsafeBufferPointer { right in
+                if left.baseAddress == right.baseAddress && left.count == right.count { return 0 }
+                for index in 0..<min(left.count, right.count) {
+                    // Equal strings of one origin share their storage and compare without a byte read.
+                    if left[index].name != right[index].name { return left[index].name < right[index].name ? -1 : 1 }
+                    if left[index].value != right[index].value {
+                        return left[index].value < right[index].value ? -1 : 1
+                    }
+                }
+                return left.count == right.count ? 0 : left.count < right.count ? -1 : 1
+            }
+        }
+    }
+
     public static func < (lhs: Labels, rhs: Labels) -> Bool {
         let count = min(lhs.pairs.count, rhs.pairs.count)
         var index = 0
