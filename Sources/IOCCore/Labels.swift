@@ -63,10 +63,22 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         Labels(pairs + other.pairs)
     }
 
-    /// A copy without the metric name, as Prometheus drops it from the result of most functions.
+    /// A copy without the metric name, as Prometheus drops it from the result of most functions;
+    /// the same storage when there is none to drop.
     public func droppingMetricName() -> Labels {
-        var copy = self
-        copy.pairs.removeAll { $0.name == Labels.metricName }
+        let index = insertionIndex(of: Labels.metricName)
+        guard index < pairs.count, pairs[index].name == Labels.metricName else { return self }
+        var copy = Labels()
+        copy.pairs.reserveCapacity(pairs.count - 1)
+        copy.pairs += pairs[..<index]
+        copy.pairs += pairs[(index + 1)...]
+        return copy
+    }
+
+    /// The pairs whose names `keep` accepts, still in order (nothing to sort again).
+    public func keeping(_ keep: (String) -> Bool) -> Labels {
+        var copy = Labels()
+        copy.pairs = pairs.filter { keep($0.name) }
         return copy
     }
 

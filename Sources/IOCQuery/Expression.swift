@@ -127,7 +127,7 @@ public struct Grouping: Sendable, Equatable {
                 members[position].append(index)
             } else {
                 positions[fingerprint] = keys.count
-                keys.append(Labels(labels.pairs.filter { keeps($0.name) }.map { ($0.name, $0.value) }))
+                keys.append(labels.keeping(keeps))
                 members.append([index])
             }
         }

@@ -78,7 +78,7 @@ extension Evaluation {
 
     /// The labels on which two elements match.
     static func signature(_ labels: Labels, _ matching: VectorMatching) -> Labels {
-        Labels(labels.pairs.filter { matches($0.name, matching) }.map { ($0.name, $0.value) })
+        labels.keeping { matches($0, matching) }
     }
 
     /// The fingerprint of the signature, without building it.
@@ -109,22 +109,31 @@ extension Evaluation {
         // The "one" side, by signature; group_right swaps the sides' roles.
         let swapped = matching.cardinality == .oneToMany
         let (many, one) = swapped ? (rhs, lhs) : (lhs, rhs)
-        var oneSide: [Fingerprint: VectorElement] = [:]
-        for element in one {
-            let key = Evaluation.signatureKey(element.labels, matching)
-            if oneSide[key] != nil {
+        // Positions, not elements: looking an element up would retain its labels.
+        var oneSide: [Fingerprint: Int] = [:]
+        oneSide.reserveCapacity(one.count)
+        for position in one.indices {
+            let key = Evaluation.signatureKey(one[position].labels, matching)
+            if oneSide.updateValue(position, forKey: key) != nil {
                 throw fail(
-                    "found duplicate series for the match group \(Evaluation.signature(element.labels, matching)) on the \(swapped ? "left" : "right") hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
+                    "found duplicate series for the match group \(Evaluation.signature(one[position].labels, matching)) on the \(swapped ? "left" : "right") hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
                 )
             }
-            oneSide[key] = element
         }
+        // One to one, the result's labels hold its signature, which is unique. A group's results
+        // repeat only when they take labels from the other side or lose names that told them apart
+        // (vectors are distinct, see `checkDistinct`).
+        let dropsName = !op.isComparison || matching.returnBool
+        let mayRepeat =
+            matching.cardinality != .oneToOne
+            && (!matching.include.isEmpty || (dropsName && Evaluation.holdsSeveralNames(many)))
         var matchedOnce: Set<Fingerprint> = []
         var result: [VectorElement] = []
+        result.reserveCapacity(many.count)
         var seen: Set<Fingerprint> = []
         for element in many {
             let key = Evaluation.signatureKey(element.labels, matching)
-            guard let partner = oneSide[key] else { continue }
+            guard let partnerPosition = oneSide[key] else { continue }
             if matching.cardinality == .oneToOne {
                 guard matchedOnce.insert(key).inserted else {
                     throw fail(
@@ -132,7 +141,8 @@ extension Evaluation {
                     )
                 }
             }
-            let (a, b) = swapped ? (partner.value, element.value) : (element.value, partner.value)
+            let partnerValue = one[partnerPosition].value
+            let (a, b) = swapped ? (partnerValue, element.value) : (element.value, partnerValue)
             var (value, keep) = Evaluation.apply(op, a, b)
             if op.isComparison {
                 if matching.returnBool {
@@ -143,15 +153,24 @@ extension Evaluation {
                 }
             }
             guard keep else { continue }
-            let labels = resultLabels(element.labels, partner.labels, op, matching)
-            guard seen.insert(labels.fingerprint).inserted else {
+            let labels =
+                matching.include.isEmpty
+                ? resultLabels(element.labels, Labels(), op, matching)
+                : resultLabels(element.labels, one[partnerPosition].labels, op, matching)
+            guard !mayRepeat || seen.insert(labels.fingerprint).inserted else {
                 throw fail("multiple matches for labels: grouping labels must ensure unique matches")
             }
             // A filtering comparison keeps the left side's sample as it was.
-            let timestamp = swapped ? partner.timestamp : element.timestamp
+            let timestamp = swapped ? one[partnerPosition].timestamp : element.timestamp
             result.append(VectorElement(labels: labels, value: value, timestamp: timestamp))
         }
         return result
+    }
+
+    /// Whether the elements carry more than one metric name (none counts as one).
+    static func holdsSeveralNames(_ elements: [VectorElement]) -> Bool {
+        guard let first = elements.first?.labels.metric else { return elements.contains { $0.labels.metric != nil } }
+        return elements.contains { $0.labels.metric != first }
     }
 
     func resultLabels(_ many: Labels, _ one: Labels, _ op: BinaryOperator, _ matching: VectorMatching) -> Labels {
@@ -159,7 +178,7 @@ extension Evaluation {
         if !op.isComparison || matching.returnBool { labels = labels.droppingMetricName() }
         if matching.cardinality == .oneToOne {
             if matching.on {
-                labels = Labels(labels.pairs.filter { matching.labels.contains($0.name) }.map { ($0.name, $0.value) })
+                labels = labels.keeping { matching.labels.contains($0) }
             } else {
                 for name in matching.labels { labels[name] = nil }
             }

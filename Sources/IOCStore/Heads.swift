@@ -85,8 +85,12 @@ final class HeadTable: Sendable {
 
         private mutating func remember(_ sample: Sample, of series: Int) {
             if series >= recentCount.count {
-                let count = max(series + 1, recentCount.count * 2)
+                // Grown by an eighth, to exactly that: doubling left up to half of 512 bytes a
+                // series unused (32 MB of 70,000 probe series' 64).
+                let count = max(series + 1, recentCount.count + recentCount.count / 8)
+                recentCount.reserveCapacity(count)
                 recentCount.append(contentsOf: repeatElement(0, count: count - recentCount.count))
+                recent.reserveCapacity(count * State.recentCapacity)
                 recent.append(
                     contentsOf: repeatElement(
                         Sample(timestamp: 0, value: 0), count: count * State.recentCapacity - recent.count))
@@ -131,22 +135,33 @@ final class HeadTable: Sendable {
     /// for a series with nothing in memory.
     func samples(of ids: [Int64], from start: Int64, through end: Int64) -> [(samples: [Sample], since: Int64)?] {
         state.withLock { state in
-            // Decoded on every core while the lock is held; the copy shares the state's storage and
-            // is gone before the writer can change it.
-            let state = state
-            return ParallelWork.map(ids.count, minimum: 64) { position in
-                let id = ids[position]
+            // The last minutes are in the rings: a copy each, on this thread (waking others costs
+            // more). The rest are decoded on every core while the lock is held; the copy shares
+            // the state's storage and is gone before the writer can change it.
+            var result: [(samples: [Sample], since: Int64)?] = []
+            result.reserveCapacity(ids.count)
+            var decode: [Int] = []
+            for (position, id) in ids.enumerated() {
                 var samples: [Sample] = []
-                // Everything in the range is in the ring: nothing older is needed.
-                if state.recall(id, from: start, through: end, into: &samples) { return (samples, .min) }
-                let heads = state[id]
+                if state.recall(id, from: start, through: end, into: &samples) {
+                    result.append((samples, .min))
+                } else {
+                    result.append(nil)
+                    decode.append(position)
+                }
+            }
+            let state = state
+            let decoded = ParallelWork.map(decode.count, minimum: 64) { index -> (samples: [Sample], since: Int64)? in
+                let heads = state[ids[decode[index]]]
                 guard let oldest = heads.first?.block else { return nil }
-                for index in heads.indices
-                where heads[index].block + Partitions.blockMilliseconds > start && heads[index].block <= end {
-                    heads[index].samples.decode(from: start, through: end, into: &samples)
+                var samples: [Sample] = []
+                for head in heads where head.block + Partitions.blockMilliseconds > start && head.block <= end {
+                    head.samples.decode(from: start, through: end, into: &samples)
                 }
                 return (samples, oldest)
             }
+            for (index, position) in decode.enumerated() { result[position] = decoded[index] }
+            return result
         }
     }
 }

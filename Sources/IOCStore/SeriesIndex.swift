@@ -10,9 +10,12 @@ struct SeriesIndex {
     /// Ids in label order.
     private var ordered: [Int64] = []
     private(set) var newest: Int64 = 0
+    /// Moves on whenever series are added, so that what was found before can be told from now.
+    private(set) var generation = 0
 
     mutating func add(_ series: [(Int64, Labels)]) {
         guard !series.isEmpty else { return }
+        generation += 1
         var replaced = false
         for (id, labels) in series {
             if id >= self.labels.count {

@@ -66,8 +66,18 @@ public final class StoreReader: SeriesSource {
     /// narrows the search through the label index; the other matchers filter what it found.
     public func series(matching matchers: [LabelMatcher]) throws(StoreError) -> [(id: Int64, labels: Labels)] {
         try readNewSeries()
-        return index.series(matching: matchers)
+        if matchingSeries.generation != index.generation || matchingSeries.found.count >= 512 {
+            matchingSeries = (index.generation, [:])
+        }
+        if let found = matchingSeries.found[matchers] { return found }
+        let found = index.series(matching: matchers)
+        matchingSeries.found[matchers] = found
+        return found
     }
+
+    /// The series each selection found, while no series has been added: rules and dashboards make
+    /// the same selections at every evaluation and refresh.
+    private var matchingSeries: (generation: Int, found: [[LabelMatcher]: [(id: Int64, labels: Labels)]]) = (0, [:])
 
     /// How many samples of closed chunks this reader keeps decoded, for tests.
     var decodedSamplesHeld: Int { cache?.held ?? 0 }
