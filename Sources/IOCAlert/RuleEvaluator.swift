@@ -41,8 +41,8 @@ public final class GroupEvaluator {
     public let context: RuleContext
     /// Per alerting rule (by index), its alerts.
     public private(set) var alertStates: [Int: AlertStateMachine] = [:]
-    /// Per rule, the label sets of the series it gave at the last evaluation.
-    private var previous: [Int: [Fingerprint: Labels]] = [:]
+    /// Per rule, the series it gave at the last evaluation, in the order it gave them.
+    private var previous: [Int: (keys: [Fingerprint], labels: [Labels])] = [:]
     /// Per rule, the last error; nil when the last evaluation went well.
     public private(set) var lastErrors: [Int: String] = [:]
     /// Per rule, how long its last evaluation took (what Prometheus' `/api/v1/rules` calls
@@ -95,9 +95,10 @@ public final class GroupEvaluator {
             let produced: [LabeledSample]
             // Each produced series' fingerprint, hashed once for every use below.
             let keys: [Fingerprint]
-            // What the rule gives now, by fingerprint: a scorecard rule gives a thousand series, and
-            // hashing their labels as strings cost more than evaluating it.
-            var now: [Fingerprint: Labels] = [:]
+            // What the rule gives now, when it is not what it gave last time in the same order (a
+            // scorecard rule gives a thousand series, and hashing them again cost more than
+            // evaluating it).
+            var changed: Set<Fingerprint>?
             do {
                 let value = try engine.instant(rule.expression, at: queryTime, source: layered)
                 switch rule.kind {
@@ -109,10 +110,13 @@ public final class GroupEvaluator {
                     keys = produced.map(\.labels.fingerprint)
                     outcome.transitionRules += repeatElement(index, count: outcome.transitions.count - before)
                 }
-                now.reserveCapacity(produced.count)
-                for (item, key) in zip(produced, keys) { now[key] = item.labels }
-                guard now.count == produced.count else {
-                    throw RuleError("vector contains metrics with the same labelset after applying rule labels")
+                // The same series as last time, which were distinct, are distinct.
+                if previous[index]?.keys != keys {
+                    var now = Set<Fingerprint>(minimumCapacity: keys.count)
+                    for key in keys where !now.insert(key).inserted {
+                        throw RuleError("vector contains metrics with the same labelset after applying rule labels")
+                    }
+                    changed = now
                 }
                 lastErrors[index] = nil
             } catch {
@@ -121,12 +125,14 @@ public final class GroupEvaluator {
                 continue
             }
             // Series the rule gave last time and not now end with a staleness marker.
-            let ended = previous[index, default: [:]].lazy.filter { now[$0.key] == nil }.map(\.value)
-            for labels in ended.sorted() {
-                outcome.samples.append(
-                    LabeledSample(labels: labels, sample: Sample(timestamp: time, value: Sample.staleNaN)))
+            if let now = changed, let before = previous[index] {
+                let ended = zip(before.keys, before.labels).filter { !now.contains($0.0) }.map(\.1)
+                for labels in ended.sorted() {
+                    outcome.samples.append(
+                        LabeledSample(labels: labels, sample: Sample(timestamp: time, value: Sample.staleNaN)))
+                }
             }
-            previous[index] = now
+            previous[index] = (keys, produced.map(\.labels))
             outcome.samples += produced
             for (item, key) in zip(produced, keys) { recent.add(item.labels, fingerprint: key, [item.sample]) }
         }
