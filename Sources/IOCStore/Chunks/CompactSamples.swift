@@ -16,10 +16,6 @@ package struct CompactSamples: Sendable {
     private(set) var lastTimestamp: Int64
     private var lastBits: UInt64 = 0
     private var delta: Int64 = 0
-    /// Every `markInterval` samples, where decoding can start: readers of the last minutes of a long
-    /// open chunk skip most of it.
-    private var marks: [DecoderState] = []
-    static let markInterval = 32
 
     static let sameValue: UInt8 = 10
     static let rawValue: UInt8 = 11
@@ -41,10 +37,6 @@ package struct CompactSamples: Sendable {
     var first: Int64? { count == 0 ? nil : CompactSamples.firstTimestamp(bytes, base: base) }
 
     package mutating func append(_ sample: Sample) {
-        if count > 0 && count % CompactSamples.markInterval == 0 {
-            marks.append(
-                DecoderState(offset: bytes.count, index: count, timestamp: lastTimestamp, delta: delta, bits: lastBits))
-        }
         let newDelta = sample.timestamp &- lastTimestamp
         if count == 0 {
             writeVarint(zigzag(newDelta))
@@ -141,18 +133,12 @@ package struct CompactSamples: Sendable {
         }
     }
 
-    /// The samples in `start...end`, decoded from the last mark before `start`.
+    /// The samples in `start...end` (decoded from the first: an open chunk's byte-aligned tail is
+    /// short, `OpenChunk.partSize` samples at most).
     package func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
         guard count > 0, lastTimestamp >= start else { return }
-        var state = DecoderState(offset: 0, index: 0, timestamp: base, delta: 0, bits: 0)
-        var low = 0
-        var high = marks.count
-        while low < high {
-            let middle = (low + high) / 2
-            if marks[middle].timestamp < start { low = middle + 1 } else { high = middle }
-        }
-        if low > 0 { state = marks[low - 1] }
-        samples.reserveCapacity(samples.count + count - state.index)
+        let state = DecoderState(offset: 0, index: 0, timestamp: base, delta: 0, bits: 0)
+        samples.reserveCapacity(samples.count + count)
         bytes.withUnsafeBytes { buffer in
             try? CompactSamples.decode(buffer, count: count, state: state, from: start, through: end, into: &samples)
         }

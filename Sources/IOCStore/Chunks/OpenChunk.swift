@@ -53,12 +53,22 @@ struct OpenChunk: Sendable {
 
     private mutating func append(part: [UInt8], first: Int64, last: Int64) {
         let offset = encoded.isEmpty ? 0 : encoded.count - OpenChunk.padding
-        var grown: [UInt8] = []
-        grown.reserveCapacity(offset + part.count + OpenChunk.padding)
-        grown += encoded.prefix(offset)
-        grown += part
-        grown += repeatElement(0, count: OpenChunk.padding)
-        encoded = grown
+        let needed = offset + part.count + OpenChunk.padding
+        if encoded.capacity < needed {
+            // To the exact size while the chunk is small (an hour of probes is a few hundred
+            // bytes), by a quarter more beyond: a dense hour imported must not copy its bytes at
+            // every part.
+            var grown: [UInt8] = []
+            grown.reserveCapacity(needed > 4096 ? needed + needed / 4 : needed)
+            grown += encoded.prefix(offset)
+            encoded = grown
+        } else {
+            encoded.removeLast(encoded.count - offset)
+        }
+        encoded += part
+        encoded += repeatElement(0, count: OpenChunk.padding)
+        // Grown by one while there are few (five or six an hour for most series), doubled beyond.
+        if parts.count < 16 { parts.reserveCapacity(parts.count + 1) }
         parts.append(Part(offset: offset, length: part.count, first: first, last: last))
     }
 
