@@ -53,5 +53,9 @@ kill -TERM "$iocd"
 wait "$iocd" 2>/dev/null || true
 
 start_prometheus
-sleep $((peer_minutes * 60))
+echo "minute  Prometheus RSS MiB  blackbox_exporter RSS MiB"
+for minute in $(seq "$peer_minutes"); do
+    sleep 60
+    printf "%4d    %12s        %12s\n" "$minute" "$(rss_mib "$prometheus")" "$(rss_mib "$blackbox")"
+done
 echo "Prometheus peak RSS $(peak_mib "$prometheus") MiB, blackbox_exporter $(peak_mib "$blackbox") MiB after $peer_minutes minutes"

@@ -152,11 +152,15 @@ public final class GroupEvaluator {
         var keys: [Fingerprint] = []
         result.reserveCapacity(elements.count)
         keys.reserveCapacity(elements.count)
+        // The result's labels, with the rule's labels (an empty one removes it) and its name.
+        var changes = [(name: Labels.metricName, value: rule.name)]
+        for (name, template) in rule.labels where name != Labels.metricName {
+            changes.removeAll { $0.name == name }
+            changes.append((name, template.source))
+        }
+        changes.sort { $0.name < $1.name }
         for (labels, number) in elements {
-            // The result's labels, with the rule's labels (an empty one removes it) and its name.
-            var output = labels
-            for (name, template) in rule.labels { output[name] = template.source }
-            output[Labels.metricName] = rule.name
+            let output = labels.applying(changes)
             let key = output.fingerprint
             result.append(LabeledSample(labels: output, sample: Sample(timestamp: time, value: number)))
             keys.append(key)

@@ -75,6 +75,25 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         return copy
     }
 
+    /// A copy with `changes` (sorted by name, names unique) put in, in one pass: each replaces the
+    /// pair of its name, and an empty value removes it.
+    public func applying(_ changes: [(name: String, value: String)]) -> Labels {
+        var result = Labels()
+        result.pairs.reserveCapacity(pairs.count + changes.count)
+        var (i, j) = (0, 0)
+        while i < pairs.count || j < changes.count {
+            if j == changes.count || (i < pairs.count && pairs[i].name < changes[j].name) {
+                result.pairs.append(pairs[i])
+                i += 1
+                continue
+            }
+            if i < pairs.count && pairs[i].name == changes[j].name { i += 1 }
+            if !changes[j].value.isEmpty { result.pairs.append(changes[j]) }
+            j += 1
+        }
+        return result
+    }
+
     /// The pairs whose names `keep` accepts, still in order (nothing to sort again).
     public func keeping(_ keep: (String) -> Bool) -> Labels {
         var copy = Labels()

@@ -82,4 +82,31 @@ import Testing
         #expect(Set(many.map(\.first)).count == many.count)
         #expect(Set(many.map(\.second)).count == many.count)
     }
+
+    /// The one-pass edits the rule evaluator and the engine use give what the subscript and the
+    /// sorting initialiser give, on random label sets and edits.
+    @Test func onePassEditsAgreeWithTheSubscript() {
+        var generator = SplitMix64(seed: 5)
+        let names = ["__name__", "group", "indicator", "job", "province", "zone", "Ä"]
+        func random() -> String { ["", "a", "b", "Huế"].randomElement(using: &generator)! }
+        for _ in 0..<500 {
+            let labels = Labels(names.filter { _ in Bool.random(using: &generator) }.map { ($0, random()) })
+            let changes = names.filter { _ in Bool.random(using: &generator) }.map { (name: $0, value: random()) }
+            var expected = labels
+            for change in changes { expected[change.name] = change.value }
+            #expect(labels.applying(changes) == expected)
+            #expect(labels.applying(changes).pairs.map(\.name) == expected.pairs.map(\.name))
+            #expect(
+                labels.droppingMetricName()
+                    == {
+                        var copy = labels; copy["__name__"] = nil; return copy
+                    }())
+            #expect(
+                labels.keeping { $0 != "job" }
+                    == Labels(labels.pairs.filter { $0.name != "job" }.map { ($0.name, $0.value) }))
+            let other = Labels(names.filter { _ in Bool.random(using: &generator) }.map { ($0, random()) })
+            let order = Labels.order(labels, other)
+            #expect(order == (labels < other ? -1 : other < labels ? 1 : 0))
+        }
+    }
 }
