@@ -114,6 +114,38 @@ import Testing
         #expect(ChunkCodec.encode(constant).count <= 16)
     }
 
+    /// Evenly spaced scaled integers whose changes take every bucket (none, 6, 13, 20 and 64 bits),
+    /// as counters do: the unchecked loop and the checked one after it give every window back.
+    @Test func evenlySpacedCountersWithChangesOfEveryWidthComeBack() throws {
+        var generator = SplitMix64(seed: 33)
+        var value: Int64 = 1_000
+        let samples = (0..<600).map { index -> Sample in
+            let change: Int64 =
+                switch Int.random(in: 0..<6, using: &generator) {
+                case 0: 0
+                case 1: Int64.random(in: -31...31, using: &generator)
+                case 2: Int64.random(in: -4_000...4_000, using: &generator)
+                case 3: Int64.random(in: -500_000...500_000, using: &generator)
+                case 4: Int64.random(in: -(1 << 40)...(1 << 40), using: &generator)
+                default: Int64.random(in: 0...9, using: &generator)
+                }
+            value += change
+            return Sample(timestamp: 1_795_000_000_000 + Int64(index) * 15_000, value: Double(value))
+        }
+        let chunk = ChunkCodec.encode(samples, encoding: .scaledInteger, scale: 0)
+        #expect(chunk[0] & ChunkCodec.regularTimestamps != 0)
+        #expect(try ChunkCodec.decode(chunk) == samples)
+        let padded = chunk + [UInt8](repeating: 0, count: 8)
+        let times = samples.map(\.timestamp)
+        for _ in 0..<300 {
+            let (a, b) = (times.randomElement(using: &generator)!, times.randomElement(using: &generator)!)
+            let (start, end) = (min(a, b) - Int64.random(in: 0...1, using: &generator), max(a, b))
+            var window: [Sample] = []
+            try ChunkCodec.decode(padded: padded, count: chunk.count, from: start, through: end, into: &window)
+            #expect(window == samples.filter { $0.timestamp >= start && $0.timestamp <= end }, "\(start)...\(end)")
+        }
+    }
+
     /// Numbers below any base come back from groups of digits, whole or from any index on, at
     /// bases next to powers of two and at the largest (where one digit fills a group).
     @Test func mixedRadixDigitsComeBackAtEveryBase() throws {

@@ -52,6 +52,9 @@ struct BitReader {
         position = start * 8
     }
 
+    /// Where the bytes start, for the decoders' unchecked loops.
+    var baseAddress: UnsafeRawPointer? { bytes.baseAddress }
+
     /// The next 57 or more bits at the top of a word.
     @inline(__always) private func window() -> UInt64 {
         UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: position >> 3, as: UInt64.self)) << UInt64(position & 7)

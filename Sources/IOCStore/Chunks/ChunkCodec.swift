@@ -346,6 +346,9 @@ struct Values {
     private var leading = 0xFF
     private var trailing = 0
     private(set) var previousInteger: Int64 = 0
+
+    /// Carries on from a value the caller's own loop read.
+    mutating func continueScaledIntegers(from integer: Int64) { previousInteger = integer }
     /// For `frameOfReference`: the chunk's least integer and the bits of each distance from it.
     private let frame: (minimum: Int64, width: Int)
 

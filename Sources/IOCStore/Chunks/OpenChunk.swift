@@ -1,4 +1,4 @@
-import IOCCore
+package import IOCCore
 
 /// One series' samples of an open hour in memory: every `partSize` samples are encoded as a part
 /// with the closed chunks' codec (about a byte and a half a sample), and only the latest ones stay
@@ -7,7 +7,7 @@ import IOCCore
 ///
 /// The parts lie end to end in one buffer with eight spare bytes after the last, as the decoder
 /// wants; the buffer is grown to its exact size once a part, not doubled.
-struct OpenChunk: Sendable {
+package struct OpenChunk: Sendable {
     /// Where a part lies in `encoded`, and the times of its first and last samples.
     private struct Part {
         var offset: Int
@@ -26,7 +26,7 @@ struct OpenChunk: Sendable {
     static let partSize = 120
     static let padding = 8
 
-    init(base: Int64) {
+    package init(base: Int64) {
         self.base = base
         tail = CompactSamples(base: base)
     }
@@ -41,7 +41,7 @@ struct OpenChunk: Sendable {
     /// The bytes the samples take in memory, arrays' headers aside.
     var encodedSize: Int { encoded.count + parts.count * MemoryLayout<Part>.stride + tail.bytes.count }
 
-    mutating func append(_ sample: Sample) {
+    package mutating func append(_ sample: Sample) {
         tail.append(sample)
         count += 1
         guard tail.count >= OpenChunk.partSize else { return }
@@ -73,7 +73,7 @@ struct OpenChunk: Sendable {
     }
 
     /// Appends the samples in `start...end` to `samples`, in time order.
-    func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
+    package func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
         guard count > 0 else { return }
         if !parts.isEmpty {
             encoded.withUnsafeBytes { buffer in

@@ -56,11 +56,68 @@ extension ChunkCodec {
             return
         }
         reader.position += indices.lowerBound * frame.width
-        for index in indices {
+        var remaining = indices
+        if values.encoding == .scaledInteger, interval > 0, count > 1, let base = reader.baseAddress {
+            // The first value, then the unchecked loop while the longest change ends inside the data.
+            let value = try values.read(&reader, first: true)
+            if first >= start && first <= end { samples.append(Sample(timestamp: first, value: value)) }
+            var integer = values.previousInteger
+            let next = regularScaledIntegers(
+                base, &reader.position, upTo: reader.limit - 80, count: count, first: first, interval: interval,
+                integer: &integer, scale: powersOfTen[values.decimals], from: start, through: end, into: &samples)
+            values.continueScaledIntegers(from: integer)
+            remaining = next..<count
+        }
+        for index in remaining {
             let at = first &+ interval &* Int64(index)
             let read = try values.read(&reader, first: index == 0)
             if interval > 0 && at > end { break }
             if at >= start && at <= end { samples.append(Sample(timestamp: at, value: read)) }
         }
+    }
+
+    /// The values of an evenly spaced scaled-integer chunk from its second, without bounds checks,
+    /// while the longest change (68 bits) ends inside the data: one word loaded per value, as the
+    /// irregular chunks' loop does. Returns the index of the first value not read. A function of its
+    /// own, small enough for the optimiser to keep everything in registers.
+    @inline(never)
+    static func regularScaledIntegers(
+        _ base: UnsafeRawPointer, _ position: inout Int, upTo safeEnd: Int, count: Int, first: Int64, interval: Int64,
+        integer: inout Int64, scale: Double, from start: Int64, through end: Int64, into samples: inout [Sample]
+    ) -> Int {
+        @inline(__always) func word(_ at: Int) -> UInt64 {
+            UInt64(bigEndian: (base + (at >> 3)).loadUnaligned(as: UInt64.self)) << UInt64(at & 7)
+        }
+        var at = position
+        var current = integer
+        var index = 1
+        defer {
+            position = at
+            integer = current
+        }
+        while index < count && at <= safeEnd {
+            let bits = word(at)
+            // A unary prefix of up to four ones, then the zigzag change in 0, 6, 13, 20 or 64 bits.
+            switch min(4, (~bits).leadingZeroBitCount) {
+            case 0: at += 1
+            case 1:
+                current &+= unzigzag((bits << 2) >> 58)
+                at += 8
+            case 2:
+                current &+= unzigzag((bits << 3) >> 51)
+                at += 16
+            case 3:
+                current &+= unzigzag((bits << 4) >> 44)
+                at += 24
+            default:
+                current &+= unzigzag(word(at + 4) & ~0xFF | word(at + 60) >> 56)
+                at += 68
+            }
+            let time = first &+ interval &* Int64(index)
+            if time > end { return count }
+            if time >= start { samples.append(Sample(timestamp: time, value: Double(current) / scale)) }
+            index += 1
+        }
+        return index
     }
 }
