@@ -229,6 +229,23 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// for in-memory maps of many series (a collision of both would take some 10^19 series).
     public var fingerprint: Fingerprint { fingerprint { _ in true } }
 
+    /// The fingerprint of the pairs named in `names`: `fingerprint { names.contains($0) }`, found by
+    /// binary search when the names are few and in order (`on (indicator)` looks up one pair rather
+    /// than testing every name).
+    public func fingerprint(ofNames names: [String]) -> Fingerprint {
+        guard names.count <= 4, zip(names, names.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            return fingerprint { names.contains($0) }
+        }
+        var digest = FingerprintDigest()
+        for name in names {
+            let index = insertionIndex(of: name)
+            guard index < pairs.count, pairs[index].name == name else { continue }
+            digest.add(name, kind: 0xFF)
+            digest.add(pairs[index].value, kind: 0xFE)
+        }
+        return Fingerprint(first: digest.first, second: digest.second)
+    }
+
     /// The fingerprint of the pairs whose names `keep` accepts, without building those labels:
     /// grouping and matching keys for the query engine.
     public func fingerprint(keeping keep: (String) -> Bool) -> Fingerprint {

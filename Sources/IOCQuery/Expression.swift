@@ -122,7 +122,7 @@ public struct Grouping: Sendable, Equatable {
         var keys: [Labels] = []
         var members: [[Int]] = []
         for (index, labels) in items.enumerated() {
-            let fingerprint = labels.fingerprint(keeping: keeps)
+            let fingerprint = without ? labels.fingerprint(keeping: keeps) : labels.fingerprint(ofNames: self.labels)
             if let position = positions[fingerprint] {
                 members[position].append(index)
             } else {

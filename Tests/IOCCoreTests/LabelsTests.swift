@@ -104,6 +104,8 @@ import Testing
             #expect(
                 labels.keeping { $0 != "job" }
                     == Labels(labels.pairs.filter { $0.name != "job" }.map { ($0.name, $0.value) }))
+            let chosen = names.filter { _ in Bool.random(using: &generator) }.shuffled(using: &generator)
+            #expect(labels.fingerprint(ofNames: chosen) == labels.fingerprint { chosen.contains($0) })
             let other = Labels(names.filter { _ in Bool.random(using: &generator) }.map { ($0, random()) })
             let order = Labels.order(labels, other)
             #expect(order == (labels < other ? -1 : other < labels ? 1 : 0))
