@@ -17,4 +17,14 @@ public enum ProcessMemory {
         _ = mallopt(-3, 32 << 20)
         _ = mallopt(-1, 128 << 20)
     }
+
+    /// Gives the freed memory that every allocator arena holds back to the kernel (`malloc_trim`).
+    /// What `keepFreedMemoryForReuse` keeps piles up in each thread's arena: at 5,000 probe
+    /// targets with the shipped rules, 96 MB of iocd's 294 MB was free memory held that way. The
+    /// store's writer calls this after an hour closes and every ten minutes.
+    public static func returnFreedMemory() {
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(nil, "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+    }
 }

@@ -351,6 +351,12 @@ public final class SampleWriter: Sendable {
         do {
             let chunks = try connection.seal()
             buffer.withLock { $0.statistics.chunks += chunks }
+            // The closed hour's open chunks, and what queries freed since, go back to the kernel.
+            let now = ContinuousClock.now
+            if chunks > 0 || now - connection.memoryReturned >= .seconds(600) {
+                connection.memoryReturned = now
+                ProcessMemory.returnFreedMemory()
+            }
         } catch {
             // The samples are in the log; closing their hour is tried again after the next commit.
             failed(error)

@@ -35,6 +35,9 @@ final class WriterConnection {
     /// series instead of the labels.
     private var seriesIDs: [Fingerprint: Int64] = [:]
 
+    /// When the writer last gave freed memory back to the kernel (see `SampleWriter`).
+    var memoryReturned = ContinuousClock.now
+
     /// How long after an hour ends its chunks stay open for samples that arrive late.
     static let grace: Int64 = 120_000
     /// How long after its hour ends a series' open chunk is closed even though it has not moved on.
