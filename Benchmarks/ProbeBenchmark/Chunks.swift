@@ -55,50 +55,32 @@ func chunks() {
     let bytes = kinds.values.reduce(0) { $0 + $1.bytes }
     let samples = kinds.values.reduce(0) { $0 + $1.samples }
     print("all: \(String(format: "%.3f", Double(bytes) / Double(samples))) bytes/sample over \(samples) samples")
-    // Decoding speed, the best of 5 passes over every chunk.
-    var best = Double.infinity
+    // Decoding speed, the best of 5 passes over every chunk: closed chunks, the open chunks'
+    // byte-aligned form, and the open hours as the daemon holds them (parts of 120 samples and a
+    // byte-aligned tail).
     var decoded = 0
-    for _ in 0..<5 {
-        var buffer: [Sample] = []
-        best = min(
-            best,
-            milliseconds {
-                for chunk in encoded {
-                    buffer.removeAll(keepingCapacity: true)
-                    try? ChunkCodec.decode(padded: chunk + [0, 0, 0, 0, 0, 0, 0, 0], count: chunk.count, into: &buffer)
-                    decoded = buffer.count
-                }
-            })
+    func nanosecondsPerSample<Chunk>(_ chunks: [Chunk], _ decode: (Chunk, inout [Sample]) -> Void) -> String {
+        var best = Double.infinity
+        for _ in 0..<5 {
+            var buffer: [Sample] = []
+            best = min(
+                best,
+                milliseconds {
+                    for chunk in chunks {
+                        buffer.removeAll(keepingCapacity: true)
+                        decode(chunk, &buffer)
+                        decoded = buffer.count
+                    }
+                })
+        }
+        return String(format: "%.1f", best * 1e6 / Double(samples))
     }
-    print("decode: \(String(format: "%.1f", best * 1e6 / Double(samples))) ns/sample (\(decoded) per chunk)")
-    // The open chunks' byte-aligned form, as the reader of the open hour decodes it.
-    best = .infinity
-    for _ in 0..<5 {
-        var buffer: [Sample] = []
-        best = min(
-            best,
-            milliseconds {
-                for open in compact {
-                    buffer.removeAll(keepingCapacity: true)
-                    open.decode(from: .min, through: .max, into: &buffer)
-                    decoded = buffer.count
-                }
-            })
+    let closed = nanosecondsPerSample(encoded) { chunk, buffer in
+        try? ChunkCodec.decode(padded: chunk + [0, 0, 0, 0, 0, 0, 0, 0], count: chunk.count, into: &buffer)
     }
-    print("open chunk decode: \(String(format: "%.1f", best * 1e6 / Double(samples))) ns/sample")
-    // The open hours as the daemon holds them: parts of 120 samples and a byte-aligned tail.
-    best = .infinity
-    for _ in 0..<5 {
-        var buffer: [Sample] = []
-        best = min(
-            best,
-            milliseconds {
-                for open in parts {
-                    buffer.removeAll(keepingCapacity: true)
-                    open.decode(from: .min, through: .max, into: &buffer)
-                    decoded = buffer.count
-                }
-            })
-    }
-    print("open chunk in parts decode: \(String(format: "%.1f", best * 1e6 / Double(samples))) ns/sample")
+    print("decode: \(closed) ns/sample (\(decoded) per chunk)")
+    let open = nanosecondsPerSample(compact) { $0.decode(from: .min, through: .max, into: &$1) }
+    print("open chunk decode: \(open) ns/sample")
+    let held = nanosecondsPerSample(parts) { $0.decode(from: .min, through: .max, into: &$1) }
+    print("open chunk in parts decode: \(held) ns/sample")
 }
