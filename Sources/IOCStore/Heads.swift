@@ -133,7 +133,9 @@ final class HeadTable: Sendable {
     /// For each of `ids`, the samples in `start...end` held in memory and the earliest time from
     /// which memory holds them all (the earliest block held; older data is in the partitions); nil
     /// for a series with nothing in memory.
-    func samples(of ids: [Int64], from start: Int64, through end: Int64) -> [(samples: [Sample], since: Int64)?] {
+    func samples(of ids: [Int64], from start: Int64, through end: Int64, cache: DecodedChunkCache? = nil)
+        -> [(samples: [Sample], since: Int64)?]
+    {
         state.withLock { state in
             // The last minutes are in the rings: a copy each, on this thread (waking others costs
             // more). The rest are decoded on every core while the lock is held; the copy shares
@@ -152,11 +154,14 @@ final class HeadTable: Sendable {
             }
             let state = state
             let decoded = ParallelWork.map(decode.count, minimum: 64) { index -> (samples: [Sample], since: Int64)? in
-                let heads = state[ids[decode[index]]]
+                let id = ids[decode[index]]
+                let heads = state[id]
                 guard let oldest = heads.first?.block else { return nil }
                 var samples: [Sample] = []
                 for head in heads where head.block + Partitions.blockMilliseconds > start && head.block <= end {
-                    head.samples.decode(from: start, through: end, into: &samples)
+                    head.samples.decode(
+                        from: start, through: end, into: &samples, cache: cache,
+                        key: DecodedChunkCache.Key(partition: head.block, row: id, open: true))
                 }
                 return (samples, oldest)
             }

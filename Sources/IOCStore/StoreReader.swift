@@ -164,7 +164,7 @@ public final class StoreReader: SeriesSource {
         if heads == nil, cache == nil, readsOfSamples > 1 {
             cache = DecodedChunkCache(capacity: StoreReader.ownCacheCapacity)
         }
-        let memory = heads?.samples(of: ids, from: start, through: end) ?? []
+        let memory = heads?.samples(of: ids, from: start, through: end, cache: cache) ?? []
         try database.execute("BEGIN")
         defer { try? database.execute("COMMIT") }
         let partitions = try Partitions.overlapping(from: start, through: end, in: database)
@@ -372,11 +372,15 @@ private struct CopiedChunks {
     }
 
     /// Each series' samples in `start...end`, decoded on every core. Chunks that go to the cache are
-    /// decoded whole; a read of more than half the cache's size does not go to it, so that one large
-    /// query does not push out what the dashboards keep reading.
+    /// decoded whole; one read puts at most half the cache's size in it (the chunks of its first
+    /// series, up to that), so that one large query does not push out everything the dashboards
+    /// keep reading, and a large query asked again (a dashboard's panel over every series) finds
+    /// more of itself there each time.
     func decode(from start: Int64, through end: Int64, extra: [Int]) -> [Result<[Sample], ChunkError>] {
         bytes.withUnsafeBytes { buffer in
             var missed = 0
+            var admitted = 0
+            let allowance = (self.cache?.capacity ?? 0) / 2
             for list in chunks {
                 for case .bytes(let offset, let count, _) in list {
                     var reader = BitReader(
@@ -384,9 +388,10 @@ private struct CopiedChunks {
                         fromByte: 1)
                     missed &+= Int(clamping: (try? reader.readVarint()) ?? 0)
                 }
+                if missed <= allowance { admitted += 1 }
             }
-            let cache = missed <= (self.cache?.capacity ?? 0) / 2 ? self.cache : nil
             return ParallelWork.map(chunks.count, minimum: 16) { position in
+                let cache = position < admitted ? self.cache : nil
                 var samples: [Sample] = []
                 // Room for every sample of the chunks at once (each counts its samples after the
                 // encoding byte), rather than growing by doubling and copying.

@@ -1,7 +1,7 @@
 import IOCCore
 import Synchronization
 
-/// Closed chunks already decoded, shared by the daemon's readers: a dashboard that redraws a 24-hour
+/// Closed chunks (and the parts of open ones) already decoded, shared by the daemon's readers: a dashboard that redraws a 24-hour
 /// chart, or a rule that looks back an hour every 15 seconds, reads the same closed hours again and
 /// again, and decoding them is most of a query's work. Closed chunks do not change once written
 /// (later samples of an hour are refused), and an entry is used only when the row read from the
@@ -9,9 +9,12 @@ import Synchronization
 /// afresh. Bounded by a number of samples; the least recently used hours go first.
 final class DecodedChunkCache: Sendable {
     struct Key: Hashable {
-        /// The start of the partition's day, and the row's key there (hour << 48 | series id).
+        /// The start of the partition's day, and the row's key there (hour << 48 | series id); for
+        /// the encoded parts of an open hour in the writer's memory, the hour's start and the
+        /// series id.
         var partition: Int64
         var row: Int64
+        var open = false
     }
 
     private struct Entry {

@@ -75,16 +75,53 @@ package struct OpenChunk: Sendable {
     /// Appends the samples in `start...end` to `samples`, in time order.
     package func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
         guard count > 0 else { return }
-        if !parts.isEmpty {
-            encoded.withUnsafeBytes { buffer in
-                for part in parts where part.last >= start && part.first <= end {
-                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[part.offset...])
-                    // Encoded here from samples that were appended in order: it cannot be damaged.
-                    try? ChunkCodec.decode(bytes, count: part.length, from: start, through: end, into: &samples)
-                }
+        if !parts.isEmpty { decodeParts(from: start, through: end, into: &samples) }
+        tail.decode(from: start, through: end, into: &samples)
+    }
+
+    /// How many samples the encoded parts hold; the rest are in the byte-aligned tail.
+    var partSamples: Int { count - tail.count }
+
+    /// Appends the samples in `start...end` to `samples`, taking the parts' samples from `cache` when
+    /// it holds them (`key` names this chunk there). Parts never change once encoded, so an entry
+    /// with as many samples as the parts hold now is theirs. When the range covers every part (a
+    /// range query or a long window ending now: the reads that come again), the parts are decoded
+    /// whole and kept; a short window (a rule's last minutes) decodes only the parts it touches
+    /// and keeps nothing, so that rules over probes do not fill the cache with open hours.
+    func decode(
+        from start: Int64, through end: Int64, into samples: inout [Sample], cache: DecodedChunkCache?,
+        key: DecodedChunkCache.Key
+    ) {
+        guard let cache, let first = parts.first, let last = parts.last else {
+            decode(from: start, through: end, into: &samples)
+            return
+        }
+        var whole = cache.samples(key, length: partSamples)
+        if whole == nil, start <= first.first, end >= last.last {
+            var decoded: [Sample] = []
+            decoded.reserveCapacity(partSamples)
+            decodeParts(from: .min, through: .max, into: &decoded)
+            cache.insert(key, length: partSamples, samples: decoded)
+            whole = decoded
+        }
+        guard let whole else {
+            decode(from: start, through: end, into: &samples)
+            return
+        }
+        let low = start <= first.first ? 0 : whole.partitioningIndex { $0.timestamp >= start }
+        let high = end >= last.last ? whole.count : whole.partitioningIndex { $0.timestamp > end }
+        if low < high { samples += whole[low..<high] }
+        tail.decode(from: start, through: end, into: &samples)
+    }
+
+    private func decodeParts(from start: Int64, through end: Int64, into samples: inout [Sample]) {
+        encoded.withUnsafeBytes { buffer in
+            for part in parts where part.last >= start && part.first <= end {
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[part.offset...])
+                // Encoded here from samples that were appended in order: it cannot be damaged.
+                try? ChunkCodec.decode(bytes, count: part.length, from: start, through: end, into: &samples)
             }
         }
-        tail.decode(from: start, through: end, into: &samples)
     }
 
     /// Every sample, for closing the chunk.
