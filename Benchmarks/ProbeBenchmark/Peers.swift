@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import IOCCore
 import IOCHTTP
+import IOCQuery
 
 /// `ioc-bench peers`: the same counters in iocd, Prometheus and VictoriaMetrics (both from Debian),
 /// the same queries through each one's HTTP API, one after another in every round, and the median
@@ -68,7 +69,7 @@ func peers() throws {
         let label = query.name.count > 60 ? String(query.name.prefix(59)) + "…" : query.name
         print(
             label.padding(toLength: 62, withPad: " ", startingAt: 0)
-                + row.map { String(format: "%8.1f", $0) }.joined(separator: "    ")
+                + row.map { String(format: $0 < 1 ? "%8.2f" : "%8.1f", $0) }.joined(separator: "    ")
                 + "  " + series.map(String.init).joined(separator: "/"))
     }
     // How many times faster than the faster peer, per query and as a geometric mean.
@@ -300,4 +301,22 @@ func freeLoopbackPort() -> Int {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
     }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// `ioc-bench parse`: microseconds to parse each of the peer queries, the part of every request's
+/// cost that does not depend on the data (best of five rounds of 2,000 parses).
+func parse() throws {
+    for query in peerQueries {
+        let text: String
+        switch query.kind {
+        case .instant(let instant): text = instant
+        case .range(let range): text = range
+        }
+        var best = Double.infinity
+        for _ in 0..<5 {
+            best = min(best, try milliseconds { for _ in 0..<2000 { _ = try Query(parsing: text) } } / 2000 * 1000)
+        }
+        let label = query.name.count > 60 ? String(query.name.prefix(59)) + "…" : query.name
+        print(label.padding(toLength: 62, withPad: " ", startingAt: 0) + String(format: "%8.2f µs", best))
+    }
 }

@@ -11,6 +11,7 @@
 //   ioc-bench rules [--cycles 20] [--prometheus]       1,000 alert rules over 10,000 series, per cycle (and Prometheus)
 //   ioc-bench dashboard [--seconds 20]                 the overview's frame time, bytes, and idle CPU
 //   ioc-bench peers [--series 5000] [--hours 2] [--runs 5] [--only TEXT] [--keep]: iocd, Prometheus, VictoriaMetrics
+//   ioc-bench parse                                    microseconds to parse each of the peers queries
 //   ioc-bench crashload --path P [--series 200] [--start MS]   writes until killed (for a test)
 //
 // CPU time is this process's own (getrusage), so the simulator, which runs in a child process, is
@@ -35,6 +36,7 @@ case "history": try history()
 case "crashload": try crashload()
 case "promql": try promql()
 case "peers": try peers()
+case "parse": try parse()
 case "rules": try rules()
 case "scorecard": try scorecard()
 case "dashboard": try dashboard()

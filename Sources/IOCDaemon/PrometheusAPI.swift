@@ -58,11 +58,17 @@ struct PrometheusAPI: Sendable {
 
     /// The host part of a `Host` header: `[::1]:9420` is `::1`, `localhost:9420` is `localhost`.
     static func hostName(_ header: String) -> String {
-        let text = header.trimmingCharacters(in: .whitespaces).lowercased()
+        // Without Foundation's trimming and substring search: this runs before every request.
+        var trimmed = Substring(header)
+        while let first = trimmed.first, first == " " || first == "\t" { trimmed.removeFirst() }
+        while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
+        let text = trimmed.lowercased()
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             return String(text[text.index(after: text.startIndex)..<close])
         }
-        if let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") { return String(text[..<colon]) }
+        if let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":" as Character) {
+            return String(text[..<colon])
+        }
         return text
     }
 

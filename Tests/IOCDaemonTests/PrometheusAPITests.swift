@@ -1,3 +1,4 @@
+import Foundation
 @testable import IOCDaemon
 import IOCQuery
 import IOCCore
@@ -40,5 +41,58 @@ import Testing
             api.handle(APIRequest(method: "DELETE", path: "/api/v1/query", parameters: [], headers: [])).status == 405)
         let seriesWithoutMatch = api.handle(request("/api/v1/series"))
         #expect(seriesWithoutMatch.status == 400)
+    }
+
+    /// The listener's own decoder of query strings gives what Foundation's gives wherever
+    /// Foundation gives an answer, nil for a broken escape, and U+FFFD for bytes that are not UTF-8.
+    @Test func parametersAreDecodedAsFoundationDecodesThem() {
+        var inputs = [
+            "up", "a+b", "%7Bservice%3D%22none%22%7D", "Ph%C3%BA+Th%E1%BB%8D", "%", "%4", "%zz", "%C3", "%FF%FE",
+            "100%25", "%2B+%2b", "", "x%00y", "%e1%bb%8d", "Phú Thọ%20",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("%+aZ09-_.~ %C3%A9%E1%BB%8D%F0%9F%98%80".utf8)
+        for _ in 0..<2000 {
+            let length = Int.random(in: 0...12, using: &generator)
+            inputs.append(
+                String(decoding: (0..<length).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self))
+        }
+        for input in inputs {
+            guard let foundation = input.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                continue
+            }
+            #expect(APIRequest.decode(input) == foundation, "\(input)")
+        }
+        for broken in ["%", "%4", "%zz", "a%g0", "x%"] { #expect(APIRequest.decode(broken) == nil) }
+        #expect(APIRequest.decode("%FF%FEa") == "\u{FFFD}\u{FFFD}a")
+        #expect(
+            APIRequest.parameters("query=a%2Bb&match%5B%5D=up&empty=&=x&bad=%zz").map { "\($0.0)=\($0.1)" } == [
+                "query=a+b", "match[]=up", "empty=", "bad=",
+            ])
+    }
+
+    @Test func hostHeadersAreReducedToTheirNames() {
+        let cases = [
+            ("localhost:9420", "localhost"), (" LocalHost ", "localhost"), ("[::1]:9420", "::1"), ("\t[::1]", "::1"),
+            ("::1", "::1"), ("127.0.0.1:80", "127.0.0.1"), ("example.com", "example.com"), ("", ""),
+        ]
+        for (header, name) in cases { #expect(PrometheusAPI.hostName(header) == name, "\(header)") }
+    }
+
+    /// A kind of request is answered on the event loop only after an answer under a millisecond,
+    /// and goes back to the pool after a slower one; the evaluation time does not make a new kind.
+    @Test func onlyRequestsKnownToBeQuickAreAnsweredOnTheLoop() {
+        let costs = RequestCosts()
+        let absent = request("/api/v1/query", [("query", "absent(up)"), ("time", "100")])
+        let kind = RequestCosts.kind(of: absent)
+        #expect(kind == RequestCosts.kind(of: request("/api/v1/query", [("query", "absent(up)"), ("time", "200")])))
+        #expect(kind != RequestCosts.kind(of: request("/api/v1/query", [("query", "absent(down)"), ("time", "100")])))
+        #expect(!costs.isQuick(kind))
+        costs.record(kind, since: .now)
+        #expect(costs.isQuick(kind))
+        costs.record(kind, since: .now - .milliseconds(5))
+        #expect(!costs.isQuick(kind))
+        for index in 0..<RequestCosts.capacity + 10 { costs.record("kind \(index)", since: .now) }
+        #expect(costs.isQuick("kind \(RequestCosts.capacity + 9)"))
     }
 }
