@@ -208,33 +208,30 @@ extension Evaluation {
         _ name: String, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64, parameter: Double
     ) -> [Double?] {
         var values = [Double?](repeating: nil, count: steps.count)
-        // For `rate` and `increase`, how many counter resets the series has up to each sample: a
-        // window with none (nearly all) skips the loop that adds them, and gives the same number.
+        // For `rate` and `increase`, how many counter resets lie inside the window (a sample below
+        // the one before it, both in the window), kept as the window slides: a window with none
+        // (nearly all) skips the loop that adds them, and gives the same number.
         let counter = name == "rate" || name == "increase"
-        var resets: [Int32] = []
-        if counter {
-            resets.reserveCapacity(samples.count)
-            var count: Int32 = 0
-            var previous = Double.nan
-            for sample in samples {
-                if sample.value < previous { count += 1 }
-                previous = sample.value
-                resets.append(count)
-            }
-        }
         samples.withUnsafeBufferPointer { samples in
             var low = 0
             var high = 0
+            var resets = 0
             for (position, time) in steps.enumerated() {
                 let reference = time - offset
-                while high < samples.count && samples[high].timestamp <= reference { high += 1 }
-                while low < high && samples[low].timestamp <= reference - range { low += 1 }
+                while high < samples.count && samples[high].timestamp <= reference {
+                    if high > low && samples[high].value < samples[high - 1].value { resets += 1 }
+                    high += 1
+                }
+                while low < high && samples[low].timestamp <= reference - range {
+                    if low + 1 < high && samples[low + 1].value < samples[low].value { resets -= 1 }
+                    low += 1
+                }
                 guard low < high else { continue }
                 let window = UnsafeBufferPointer(rebasing: samples[low..<high])
                 if counter {
                     values[position] = extrapolatedRate(
                         window, range: range, at: reference, counter: true, rate: name == "rate",
-                        resets: resets[high - 1] != resets[low])
+                        resets: resets > 0)
                 } else {
                     values[position] = overRange(name, window, range: range, at: reference, parameter: parameter)
                 }
