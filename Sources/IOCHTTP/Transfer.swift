@@ -28,11 +28,14 @@ final class Transfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    /// Creates and configures the easy handle; returns a failure instead when the request is unusable.
-    /// On success the handle holds a retained reference to `self` as its private data, released when
-    /// the client collects the finished transfer (HTTPClient.collectFinished).
-    func configure() -> HTTPFailure? {
-        guard let easy = curl_easy_init() else { return HTTPFailure(kind: .other, message: "curl_easy_init failed") }
+    /// Configures `reused` (a handle reset with `curl_easy_reset`), or else a new easy handle; returns
+    /// a failure instead when the request is unusable. On success the handle holds a retained
+    /// reference to `self` as its private data, released when the client collects the finished
+    /// transfer (HTTPClient.collectFinished).
+    func configure(reusing reused: UnsafeMutableRawPointer? = nil) -> HTTPFailure? {
+        guard let easy = reused ?? curl_easy_init() else {
+            return HTTPFailure(kind: .other, message: "curl_easy_init failed")
+        }
         self.easy = easy
         let milliseconds = max(1, request.timeout.inMilliseconds)
         var codes: [CURLcode] = [
@@ -107,6 +110,12 @@ final class Transfer: @unchecked Sendable {
             codes.append(ccurl_easy_setopt_long(easy, CURLOPT_SSLVERSION, version))
         }
         return codes
+    }
+
+    /// Gives up the finished transfer's handle, for the client to reset and reuse.
+    func releaseHandle() -> UnsafeMutableRawPointer? {
+        defer { easy = nil }
+        return easy
     }
 
     func complete(failure: HTTPFailure) {

@@ -62,16 +62,21 @@ public struct ProbeScheduler: Sendable {
         while !Task.isCancelled {
             let now = WallClock.nowMilliseconds()
             let due = schedule.takeDue(now: now)
-            var started = 0
+            var batch: [(target: ProbeTarget, completion: @Sendable (ProbeResult) -> Void)] = []
+            batch.reserveCapacity(due.count)
             for (index, dueTime) in due where busy.claim(index) {
-                started += 1
                 let target = targets[index]
-                prober.start(target) { [sink] result in
-                    sink(target, result, dueTime)
-                    busy.release(index)
-                }
+                batch.append(
+                    (
+                        target,
+                        { [sink] result in
+                            sink(target, result, dueTime)
+                            busy.release(index)
+                        }
+                    ))
             }
-            statistics.record(started: started, skipped: due.count - started)
+            prober.start(batch)
+            statistics.record(started: batch.count, skipped: due.count - batch.count)
             guard let next = schedule.nextDue else {
                 // No targets: idle until cancelled.
                 try? await Task.sleep(for: .seconds(3600))

@@ -28,23 +28,41 @@ public struct Prober: Sendable {
     /// common case: the result of an HTTP or TCP probe is worked out on the transfer thread as the
     /// transfer ends. Feeds, and bodies too large to examine there, move to a worker queue.
     public func start(_ target: ProbeTarget, completion: @escaping @Sendable (ProbeResult) -> Void) {
+        let (request, finish) = transfer(target, completion: completion)
+        client.start(request, completion: finish)
+    }
+
+    /// Starts several probes at once (those the scheduler finds due together): the transfer thread is
+    /// woken once for all of them rather than once each.
+    public func start(_ probes: [(target: ProbeTarget, completion: @Sendable (ProbeResult) -> Void)]) {
+        client.start(probes.map { transfer($0.target, completion: $0.completion) })
+    }
+
+    /// The request a probe makes and what turns its response into the probe's result.
+    private func transfer(_ target: ProbeTarget, completion: @escaping @Sendable (ProbeResult) -> Void) -> (
+        HTTPRequest, @Sendable (HTTPResponse) -> Void
+    ) {
         let started = WallClock.nowMilliseconds()
         let clock = ContinuousClock()
         let start = clock.now
         switch target.kind {
         case .feed(let feed):
-            client.start(Prober.request(for: feed.http, timeout: target.timeout)) { response in
-                let finish: @Sendable () -> Void = {
-                    var result = Prober.scrapeResult(feed, response: response, started: started, admission: admission)
-                    result.durationSeconds = (clock.now - start).inSeconds
-                    completion(result)
+            return (
+                Prober.request(for: feed.http, timeout: target.timeout),
+                { response in
+                    let finish: @Sendable () -> Void = {
+                        var result = Prober.scrapeResult(
+                            feed, response: response, started: started, admission: admission)
+                        result.durationSeconds = (clock.now - start).inSeconds
+                        completion(result)
+                    }
+                    if response.failure == nil && !response.body.isEmpty {
+                        DispatchQueue.global().async(execute: finish)
+                    } else {
+                        finish()
+                    }
                 }
-                if response.failure == nil && !response.body.isEmpty {
-                    DispatchQueue.global().async(execute: finish)
-                } else {
-                    finish()
-                }
-            }
+            )
         case .http(let http):
             let expectations = http.effectiveExpectations
             let examinesBody = expectations.contains {
@@ -53,26 +71,34 @@ public struct Prober: Sendable {
                 default: return false
                 }
             }
-            client.start(Prober.request(for: http, timeout: target.timeout)) { response in
-                let elapsed = (clock.now - start).inSeconds
-                let finish: @Sendable () -> Void = {
-                    completion(Prober.result(response, expectations: expectations, started: started, elapsed: elapsed))
+            return (
+                Prober.request(for: http, timeout: target.timeout),
+                { response in
+                    let elapsed = (clock.now - start).inSeconds
+                    let finish: @Sendable () -> Void = {
+                        completion(
+                            Prober.result(response, expectations: expectations, started: started, elapsed: elapsed))
+                    }
+                    if examinesBody && response.body.count > Prober.inlineBodyLimit {
+                        DispatchQueue.global().async(execute: finish)
+                    } else {
+                        finish()
+                    }
                 }
-                if examinesBody && response.body.count > Prober.inlineBodyLimit {
-                    DispatchQueue.global().async(execute: finish)
-                } else {
-                    finish()
-                }
-            }
+            )
         case .tcp(let tcp):
             let request = HTTPRequest(
                 url: "\(tcp.useTLS ? "https" : "http")://\(tcp.address)/", timeout: target.timeout,
                 freshConnection: true,
                 connectOnly: true, ipVersion: tcp.ipVersion, tls: tcp.tls)
-            client.start(request) { response in
-                let elapsed = (clock.now - start).inSeconds
-                completion(Prober.result(response, expectations: tcp.expectations, started: started, elapsed: elapsed))
-            }
+            return (
+                request,
+                { response in
+                    let elapsed = (clock.now - start).inSeconds
+                    completion(
+                        Prober.result(response, expectations: tcp.expectations, started: started, elapsed: elapsed))
+                }
+            )
         }
     }
 

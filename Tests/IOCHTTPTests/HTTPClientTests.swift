@@ -108,6 +108,61 @@ import Testing
         await simulator.stop()
     }
 
+    /// Handles are reset and reused from one transfer to the next: nothing a request set (its method,
+    /// headers, body, a connect-only flag, a short timeout) carries over to the one after it.
+    @Test func aReusedHandleCarriesNothingOver() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient(maxInFlight: 1)
+        let echo = simulator.baseURL + "/test/echo"
+        for round in 0..<3 {
+            let posted = await client.perform(
+                HTTPRequest(
+                    url: echo, method: "PUT", headers: [(name: "X-Once", value: "\(round)")], body: Array("b".utf8),
+                    timeout: .seconds(5), freshConnection: true))
+            #expect(String(decoding: posted.body, as: UTF8.self).contains(#""method":"PUT""#))
+            #expect(String(decoding: posted.body, as: UTF8.self).contains(#""x-once":"\#(round)""#))
+            let connected = await client.perform(HTTPRequest(url: echo, connectOnly: true))
+            #expect(connected.failure == nil && connected.body.isEmpty)
+            let plain = await client.perform(HTTPRequest(url: echo))
+            let text = String(decoding: plain.body, as: UTF8.self)
+            #expect(plain.status == 200)
+            #expect(text.contains(#""method":"GET""#) && text.contains(#""body":"""#), "\(text)")
+            #expect(!text.contains("x-once"), "\(text)")
+            let slow = await client.perform(HTTPRequest(url: simulator.baseURL + "/test/delay/300"))
+            #expect(slow.status == 200, "a timeout set before must not remain: \(String(describing: slow.failure))")
+            _ = await client.perform(
+                HTTPRequest(url: simulator.baseURL + "/test/delay/300", timeout: .milliseconds(50)))
+        }
+        await client.shutdown()
+        await simulator.stop()
+    }
+
+    /// Transfers started together (the probes due at once) all complete, beyond the cap in flight.
+    @Test func aBatchOfTransfersAllComplete() async throws {
+        let simulator = try await Simulator(world: .demo())
+        let client = HTTPClient(maxInFlight: 4)
+        let done = Completion()
+        let statuses = Mutex<[Int?]>([])
+        client.start(
+            (0..<30).map { index in
+                (
+                    HTTPRequest(url: simulator.baseURL + (index % 3 == 0 ? "/test/status/204" : "/test/delay/10")),
+                    { response in
+                        let count = statuses.withLock {
+                            $0.append(response.status)
+                            return $0.count
+                        }
+                        if count == 30 { done.complete() }
+                    }
+                )
+            })
+        await done.wait()
+        #expect(statuses.withLock { $0.filter { $0 == 204 }.count } == 10)
+        #expect(statuses.withLock { $0.filter { $0 == 200 }.count } == 20)
+        await client.shutdown()
+        await simulator.stop()
+    }
+
     @Test func aShutDownClientAnswersWithAFailure() async {
         let client = HTTPClient()
         await client.shutdown()
