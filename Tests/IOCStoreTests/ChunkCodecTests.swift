@@ -146,6 +146,42 @@ import Testing
         }
     }
 
+    /// The writer's bytes are those of the format written bit by bit (the file format does not
+    /// depend on how the writer gathers its bits), and the reader reads back what was written.
+    @Test func bitsAreWrittenInTheFormatsOrder() {
+        var generator = SplitMix64(seed: 12)
+        for _ in 0..<200 {
+            var writer = BitWriter()
+            var reference: [Bool] = []
+            func alignReference() { while reference.count % 8 != 0 { reference.append(false) } }
+            for _ in 0..<Int.random(in: 1...60, using: &generator) {
+                if Int.random(in: 0..<8, using: &generator) == 0 {
+                    let value =
+                        UInt64.random(in: 0...UInt64.max, using: &generator)
+                        >> Int.random(in: 0...63, using: &generator)
+                    writer.writeVarint(value)
+                    alignReference()
+                    var rest = value
+                    repeat {
+                        let byte = UInt8(rest & 0x7F) | (rest >= 0x80 ? 0x80 : 0)
+                        reference += (0..<8).map { byte & (0x80 >> $0) != 0 }
+                        rest >>= 7
+                    } while rest > 0
+                    continue
+                }
+                let count = Int.random(in: 0...64, using: &generator)
+                let value = UInt64.random(in: 0...UInt64.max, using: &generator)
+                writer.write(value, count: count)
+                reference += (0..<count).map { value >> UInt64(count - 1 - $0) & 1 == 1 }
+            }
+            alignReference()
+            let expected = stride(from: 0, to: reference.count, by: 8).map { start in
+                (0..<8).reduce(UInt8(0)) { $0 << 1 | (reference[start + $1] ? 1 : 0) }
+            }
+            #expect(writer.bytes == expected)
+        }
+    }
+
     /// Numbers below any base come back from groups of digits, whole or from any index on, at
     /// bases next to powers of two and at the largest (where one digit fills a group).
     @Test func mixedRadixDigitsComeBackAtEveryBase() throws {

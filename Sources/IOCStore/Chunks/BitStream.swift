@@ -1,39 +1,53 @@
-/// Bits appended most-significant first into bytes, for the chunk encodings.
+/// Bits appended most-significant first into bytes, for the chunk encodings. Bits gather in a word
+/// and go to the bytes eight at a time: appending them a byte at a time, each with its bounds and
+/// uniqueness checks, was most of the cost of encoding a chunk.
 struct BitWriter {
-    private(set) var bytes: [UInt8] = []
-    /// Free bits in the last byte (0 when a new byte is needed).
-    private var free = 0
+    private var storage: [UInt8] = []
+    /// The bits not yet in `storage`, in the low `pending` bits (fewer than 8 between calls).
+    private var word: UInt64 = 0
+    private var pending = 0
 
-    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 64) { storage.reserveCapacity(capacity) }
+
+    /// The bytes written, the last padded with zero bits.
+    var bytes: [UInt8] {
+        guard pending > 0 else { return storage }
+        return storage + [UInt8(truncatingIfNeeded: word << UInt64(8 - pending))]
+    }
 
     mutating func write(bit: Bool) { write(bit ? 1 : 0, count: 1) }
 
     /// Appends the low `count` bits of `value` (count in 0...64), most significant first.
     mutating func write(_ value: UInt64, count: Int) {
-        var remaining = count
-        while remaining > 0 {
-            if free == 0 {
-                bytes.append(0)
-                free = 8
-            }
-            let take = min(free, remaining)
-            let shift = remaining - take
-            let chunk = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & ((1 << UInt64(take)) - 1))
-            bytes[bytes.count - 1] |= chunk << UInt8(free - take)
-            free -= take
-            remaining -= take
+        guard count > 0 else { return }
+        if count > 56 {
+            // The word holds at most 7 pending bits and 56 new ones.
+            write(value >> UInt64(count - 32), count: 32)
+            write(value, count: count - 32)
+            return
+        }
+        let bits = count == 64 ? value : value & ((1 << UInt64(count)) - 1)
+        word = word << UInt64(count) | bits
+        pending += count
+        while pending >= 8 {
+            pending -= 8
+            storage.append(UInt8(truncatingIfNeeded: word >> UInt64(pending)))
         }
     }
 
     /// Appends an unsigned LEB128 varint, byte-aligned.
     mutating func writeVarint(_ value: UInt64) {
-        free = 0
+        if pending > 0 {
+            storage.append(UInt8(truncatingIfNeeded: word << UInt64(8 - pending)))
+            pending = 0
+        }
+        word = 0
         var rest = value
         while rest >= 0x80 {
-            bytes.append(UInt8(rest & 0x7F) | 0x80)
+            storage.append(UInt8(rest & 0x7F) | 0x80)
             rest >>= 7
         }
-        bytes.append(UInt8(rest))
+        storage.append(UInt8(rest))
     }
 }
 
