@@ -1,4 +1,4 @@
-/// A PromQL token and where it starts (an offset in characters).
+/// A PromQL token and where it starts (an offset in UTF-8 bytes; errors report characters).
 struct Token: Equatable {
     enum Kind: Equatable {
         case identifier(String)
@@ -42,12 +42,14 @@ struct Token: Equatable {
 /// operators. `#` starts a comment to the end of the line.
 struct Lexer {
     private let query: String
-    private let characters: [Character]
+    /// The query's UTF-8: every token but strings' contents is ASCII, and reading bytes instead of
+    /// `Character`s (grapheme breaking, Unicode property lookups) was most of parsing a query.
+    private let bytes: [UInt8]
     private var position = 0
 
     init(_ query: String) {
         self.query = query
-        characters = Array(query)
+        bytes = Array(query.utf8)
     }
 
     static func tokens(_ query: String) throws(QueryError) -> [Token] {
@@ -60,68 +62,94 @@ struct Lexer {
         }
     }
 
-    private var peek: Character? { position < characters.count ? characters[position] : nil }
-    private func peek(_ offset: Int) -> Character? {
-        position + offset < characters.count ? characters[position + offset] : nil
+    private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+    private func peek(_ offset: Int) -> UInt8? {
+        position + offset < bytes.count ? bytes[position + offset] : nil
+    }
+
+    private func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+
+    private func fail(at byte: Int, _ message: String) -> QueryError {
+        QueryError(query: query, byteOffset: byte, message)
+    }
+
+    /// The character that starts at `byte` (for what is not ASCII: spaces, and errors).
+    private func character(at byte: Int) -> (character: Character, length: Int) {
+        var end = byte + 1
+        while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+        let scalar = text(byte..<end)
+        return (scalar.first ?? " ", end - byte)
+    }
+
+    /// The length of the line break at `byte` (\n, \r, \v, \f, U+0085, U+2028, U+2029), or 0.
+    private func lineBreak(at byte: Int) -> Int {
+        switch bytes[byte] {
+        case 0x0A, 0x0B, 0x0C, 0x0D: return 1
+        case 0xC2 where byte + 1 < bytes.count && bytes[byte + 1] == 0x85: return 2
+        case 0xE2 where byte + 2 < bytes.count && bytes[byte + 1] == 0x80 && (bytes[byte + 2] & 0xFE) == 0xA8: return 3
+        default: return 0
+        }
     }
 
     private mutating func next() throws(QueryError) -> Token {
-        while let character = peek {
-            if character.isSpace {
+        while let byte = peek {
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
                 position += 1
-            } else if character == "#" {
-                while let next = peek, !next.isNewline { position += 1 }
+            } else if byte == UInt8(ascii: "#") {
+                while position < bytes.count && lineBreak(at: position) == 0 { position += 1 }
+            } else if byte >= 0x80, case let (character, length) = character(at: position), character.isWhitespace {
+                position += length
             } else {
                 break
             }
         }
         let start = position
-        guard let character = peek else { return Token(kind: .end, position: start) }
+        guard let byte = peek else { return Token(kind: .end, position: start) }
         func single(_ kind: Token.Kind) -> Token {
             position += 1
             return Token(kind: kind, position: start)
         }
-        switch character {
-        case "(": return single(.leftParen)
-        case ")": return single(.rightParen)
-        case "{": return single(.leftBrace)
-        case "}": return single(.rightBrace)
-        case "[": return single(.leftBracket)
-        case "]": return single(.rightBracket)
-        case ",": return single(.comma)
-        case ":": return single(.colon)
-        case "@": return single(.at)
-        case "\"", "'", "`": return Token(kind: .string(try string()), position: start)
-        case "+", "-", "*", "/", "%", "^": return single(.symbol(String(character)))
-        case "=":
-            if peek(1) == "=" || peek(1) == "~" {
+        switch byte {
+        case UInt8(ascii: "("): return single(.leftParen)
+        case UInt8(ascii: ")"): return single(.rightParen)
+        case UInt8(ascii: "{"): return single(.leftBrace)
+        case UInt8(ascii: "}"): return single(.rightBrace)
+        case UInt8(ascii: "["): return single(.leftBracket)
+        case UInt8(ascii: "]"): return single(.rightBracket)
+        case UInt8(ascii: ","): return single(.comma)
+        case UInt8(ascii: ":"): return single(.colon)
+        case UInt8(ascii: "@"): return single(.at)
+        case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
+            return Token(kind: .string(try string()), position: start)
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"),
+            UInt8(ascii: "^"):
+            return single(.symbol(text(start..<start + 1)))
+        case UInt8(ascii: "="), UInt8(ascii: "!"):
+            if peek(1) == UInt8(ascii: "=") || peek(1) == UInt8(ascii: "~") {
                 position += 2
-                return Token(kind: .symbol("=" + String(characters[start + 1])), position: start)
+                return Token(kind: .symbol(text(start..<start + 2)), position: start)
             }
+            if byte == UInt8(ascii: "!") { throw fail(at: start, "unexpected '!': expected '!=' or '!~'") }
             return single(.symbol("="))
-        case "!":
-            if peek(1) == "=" || peek(1) == "~" {
+        case UInt8(ascii: "<"), UInt8(ascii: ">"):
+            if peek(1) == UInt8(ascii: "=") {
                 position += 2
-                return Token(kind: .symbol("!" + String(characters[start + 1])), position: start)
+                return Token(kind: .symbol(text(start..<start + 2)), position: start)
             }
-            throw QueryError(query: query, position: start, "unexpected '!': expected '!=' or '!~'")
-        case "<", ">":
-            if peek(1) == "=" {
-                position += 2
-                return Token(kind: .symbol(String(character) + "="), position: start)
-            }
-            return single(.symbol(String(character)))
+            return single(.symbol(text(start..<start + 1)))
         default:
             break
         }
-        if character.isDigit || (character == "." && peek(1)?.isDigit == true) {
+        if byte.isDigit || (byte == UInt8(ascii: ".") && peek(1)?.isDigit == true) {
             return try numberOrDuration()
         }
-        if character.isASCIILetter || character == "_" || character == ":" {
-            while let next = peek, next.isASCIILetter || next.isDigit || next == "_" || next == ":" {
+        if byte.isLetter || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") {
+            while let next = peek,
+                next.isLetter || next.isDigit || next == UInt8(ascii: "_") || next == UInt8(ascii: ":")
+            {
                 position += 1
             }
-            let word = String(characters[start..<position])
+            let word = text(start..<position)
             if position - start == 3 {
                 switch word.lowercased() {
                 case "inf": return Token(kind: .number(.infinity), position: start)
@@ -131,51 +159,56 @@ struct Lexer {
             }
             return Token(kind: .identifier(word), position: start)
         }
-        throw QueryError(query: query, position: start, "unexpected character '\(character)'")
+        throw fail(at: start, "unexpected character '\(character(at: start).character)'")
     }
 
     private mutating func numberOrDuration() throws(QueryError) -> Token {
         let start = position
-        if peek == "0", peek(1) == "x" || peek(1) == "X" {
+        if peek == UInt8(ascii: "0"), peek(1) == UInt8(ascii: "x") || peek(1) == UInt8(ascii: "X") {
             position += 2
             while let next = peek, next.isHexDigit { position += 1 }
-            guard let value = UInt64(String(characters[(start + 2)..<position]), radix: 16) else {
-                throw QueryError(query: query, position: start, "bad hexadecimal number")
+            guard let value = UInt64(text(start + 2..<position), radix: 16) else {
+                throw fail(at: start, "bad hexadecimal number")
             }
             return Token(kind: .number(Double(value)), position: start)
         }
         // A duration is digits followed by a unit, repeated: 1h30m, 500ms.
         if let duration = try durationLiteral() { return Token(kind: .duration(duration), position: start) }
         position = start
-        while let next = peek, next.isDigit || next == "." { position += 1 }
-        if peek == "e" || peek == "E" {
+        while let next = peek, next.isDigit || next == UInt8(ascii: ".") { position += 1 }
+        if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
             let mark = position
             position += 1
-            if peek == "+" || peek == "-" { position += 1 }
+            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { position += 1 }
             if peek?.isDigit == true {
                 while let next = peek, next.isDigit { position += 1 }
             } else {
                 position = mark
             }
         }
-        if let next = peek, next.isLetterQuickly || next == "_" {
-            throw QueryError(query: query, position: position, "bad number or duration: unexpected '\(next)'")
+        if position < bytes.count, isLetter(at: position) || bytes[position] == UInt8(ascii: "_") {
+            throw fail(at: position, "bad number or duration: unexpected '\(character(at: position).character)'")
         }
-        guard let value = Double(String(characters[start..<position])) else {
-            throw QueryError(query: query, position: start, "bad number '\(String(characters[start..<position]))'")
+        guard let value = Double(text(start..<position)) else {
+            throw fail(at: start, "bad number '\(text(start..<position))'")
         }
         return Token(kind: .number(value), position: start)
+    }
+
+    /// Whether a letter (of any script) starts at `byte`.
+    private func isLetter(at byte: Int) -> Bool {
+        bytes[byte] < 0x80 ? bytes[byte].isLetter : character(at: byte).character.isLetter
     }
 
     /// The unit of a duration at the position, if one is there: `ms` before `m`.
     private func unit() -> (length: Int, milliseconds: Int64)? {
         switch peek {
-        case "m": peek(1) == "s" ? (2, 1) : (1, 60_000)
-        case "s": (1, 1000)
-        case "h": (1, 3_600_000)
-        case "d": (1, 86_400_000)
-        case "w": (1, 604_800_000)
-        case "y": (1, 31_536_000_000)
+        case UInt8(ascii: "m"): peek(1) == UInt8(ascii: "s") ? (2, 1) : (1, 60_000)
+        case UInt8(ascii: "s"): (1, 1000)
+        case UInt8(ascii: "h"): (1, 3_600_000)
+        case UInt8(ascii: "d"): (1, 86_400_000)
+        case UInt8(ascii: "w"): (1, 604_800_000)
+        case UInt8(ascii: "y"): (1, 31_536_000_000)
         default: nil
         }
     }
@@ -188,10 +221,10 @@ struct Lexer {
         var parts = 0
         while let first = peek, first.isDigit {
             var amount: Int64? = 0
-            while let next = peek, let digit = next.asciiValue, next.isDigit {
+            while let next = peek, next.isDigit {
                 amount = amount.flatMap { value in
                     let (tens, overflow) = value.multipliedReportingOverflow(by: 10)
-                    let (sum, sumOverflow) = tens.addingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
+                    let (sum, sumOverflow) = tens.addingReportingOverflow(Int64(next - UInt8(ascii: "0")))
                     return overflow || sumOverflow ? nil : sum
                 }
                 position += 1
@@ -204,12 +237,12 @@ struct Lexer {
             let (product, overflow) = amount.multipliedReportingOverflow(by: unit.milliseconds)
             let (sum, sumOverflow) = total.addingReportingOverflow(product)
             guard !overflow, !sumOverflow, sum <= Duration.prometheusMaximumMilliseconds else {
-                throw QueryError(query: query, position: start, "duration out of range: at most 292 years")
+                throw fail(at: start, "duration out of range: at most 292 years")
             }
             total = sum
             parts += 1
         }
-        if parts == 0 || peek?.isLetterQuickly == true || peek == "." {
+        if parts == 0 || (position < bytes.count && isLetter(at: position)) || peek == UInt8(ascii: ".") {
             position = start
             return nil
         }
@@ -219,59 +252,56 @@ struct Lexer {
     /// A string in double quotes, single quotes or backticks, with Go's escapes (none in backticks).
     private mutating func string() throws(QueryError) -> String {
         let start = position
-        guard let quote = peek else { throw QueryError(query: query, position: start, "expected a string") }
+        guard let quote = peek else { throw fail(at: start, "expected a string") }
         position += 1
-        var value = ""
-        while let character = peek {
-            position += 1
-            if character == quote { return value }
-            if character == "\\" && quote != "`" {
-                guard let escaped = peek else { break }
+        var value: [UInt8] = []
+        while let byte = peek {
+            if byte == quote {
                 position += 1
-                switch escaped {
-                case "n": value.append("\n")
-                case "t": value.append("\t")
-                case "r": value.append("\r")
-                case "a": value.append("\u{07}")
-                case "b": value.append("\u{08}")
-                case "f": value.append("\u{0C}")
-                case "v": value.append("\u{0B}")
-                case "\\", "\"", "'": value.append(escaped)
-                case "x", "u", "U":
-                    let count = escaped == "x" ? 2 : escaped == "u" ? 4 : 8
-                    let digits = (0..<count).compactMap { peek($0) }
-                    guard digits.count == count, let code = UInt32(String(digits), radix: 16),
-                        let scalar = Unicode.Scalar(code)
-                    else {
-                        throw QueryError(query: query, position: position - 2, "bad escape sequence '\\\(escaped)'")
-                    }
-                    position += count
-                    value.unicodeScalars.append(scalar)
-                default:
-                    throw QueryError(query: query, position: position - 2, "unknown escape sequence '\\\(escaped)'")
-                }
-            } else {
-                if character.isNewline && quote != "`" { break }
-                value.append(character)
+                return String(decoding: value, as: UTF8.self)
             }
+            if byte == UInt8(ascii: "\\") && quote != UInt8(ascii: "`") {
+                guard let escaped = peek(1) else { break }
+                position += 2
+                switch escaped {
+                case UInt8(ascii: "n"): value.append(0x0A)
+                case UInt8(ascii: "t"): value.append(0x09)
+                case UInt8(ascii: "r"): value.append(0x0D)
+                case UInt8(ascii: "a"): value.append(0x07)
+                case UInt8(ascii: "b"): value.append(0x08)
+                case UInt8(ascii: "f"): value.append(0x0C)
+                case UInt8(ascii: "v"): value.append(0x0B)
+                case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"): value.append(escaped)
+                case UInt8(ascii: "x"), UInt8(ascii: "u"), UInt8(ascii: "U"):
+                    let count = escaped == UInt8(ascii: "x") ? 2 : escaped == UInt8(ascii: "u") ? 4 : 8
+                    let end = min(bytes.count, position + count)
+                    guard end - position == count, bytes[position..<end].allSatisfy(\.isHexDigit),
+                        let code = UInt32(text(position..<end), radix: 16), let scalar = Unicode.Scalar(code)
+                    else {
+                        throw fail(at: position - 2, "bad escape sequence '\\\(text(position - 1..<position))'")
+                    }
+                    position = end
+                    value += Array(String(scalar).utf8)
+                default:
+                    let (character, _) = character(at: position - 1)
+                    throw fail(at: position - 2, "unknown escape sequence '\\\(character)'")
+                }
+                continue
+            }
+            let length = lineBreak(at: position)
+            if length > 0 && quote != UInt8(ascii: "`") { break }
+            value.append(byte)
+            position += 1
         }
-        throw QueryError(query: query, position: start, "unterminated string")
+        throw fail(at: start, "unterminated string")
     }
 }
 
-extension Character {
-    /// The character tests the lexer makes for every character, without the Unicode property
-    /// lookups of `isWhitespace` and `isLetter` for ASCII (a fifth of parsing a query).
-    fileprivate var isDigit: Bool { asciiValue.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
-
-    fileprivate var isASCIILetter: Bool {
-        asciiValue.map { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") } ?? false
-    }
-
-    fileprivate var isLetterQuickly: Bool { isASCII ? isASCIILetter : isLetter }
-
-    fileprivate var isSpace: Bool {
-        guard let ascii = asciiValue else { return isWhitespace }
-        return ascii == UInt8(ascii: " ") || (ascii >= 0x09 && ascii <= 0x0D)
+extension UInt8 {
+    /// The byte tests the lexer makes: ASCII only.
+    fileprivate var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+    fileprivate var isLetter: Bool { (self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "z") }
+    fileprivate var isHexDigit: Bool {
+        isDigit || ((self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "f"))
     }
 }

@@ -73,7 +73,7 @@ struct Parser {
     }
 
     func fail(_ message: String, at position: Int? = nil) -> QueryError {
-        QueryError(query: text, position: position ?? token.position, message)
+        QueryError(query: text, byteOffset: position ?? token.position, message)
     }
 
     func unexpected(_ expected: String) -> QueryError {
@@ -393,7 +393,7 @@ struct Parser {
         do {
             return try LabelMatcher(name, op, value)
         } catch {
-            throw QueryError(query: text, position: position, "\(error)")
+            throw QueryError(query: text, byteOffset: position, "\(error)")
         }
     }
 

@@ -21,6 +21,13 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// A syntax error at a byte of the query's UTF-8 (where the lexer counts), reported at the
+    /// character it falls in.
+    init(query: String, byteOffset: Int, _ message: String) {
+        let prefix = query.utf8.prefix(max(0, byteOffset))
+        self.init(query: query, position: String(decoding: prefix, as: UTF8.self).count, message)
+    }
+
     /// The message, and for syntax errors the query with a caret under the problem.
     public var description: String {
         guard let position else { return message }

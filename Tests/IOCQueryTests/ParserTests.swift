@@ -38,9 +38,26 @@ import Testing
         ("max_over_time(rate(x[1m])[1h:5m])", "max_over_time(rate(x[60000])[3600000:300000])"),
         ("x[1h30m]", "x[5400000]"),
         ("0x1F + 1e3 + .5 + Inf", "(((31 + 1000) + 0.5) + +Inf)"),
+        // Unicode spaces separate tokens; a comment runs to a line break of any kind.
+        ("a\u{00A0}+\u{2003}b # c\u{2028}* d", "(a + (b * d))"),
     ])
     func operatorsBindAsInPrometheus(text: String, expected: String) throws {
         #expect(shape(try Query(parsing: text).expression) == expected)
+    }
+
+    /// Strings keep their text as written, escapes of Go's kinds turned into what they stand for.
+    @Test func stringsComeBackWithTheirEscapesApplied() throws {
+        let cases = [
+            (#""Phú Thọ""#, "Phú Thọ"), (#"'Ph\u00fa\x41\n'"#, "PhúA\n"), (#"`a\q é`"#, #"a\q é"#),
+            (#""\U0001F600\t\"""#, "\u{1F600}\t\""),
+        ]
+        for (text, value) in cases {
+            guard case .string(let parsed) = try Query(parsing: text).expression else {
+                Issue.record("\(text) is not a string")
+                continue
+            }
+            #expect(parsed == value, "\(text)")
+        }
     }
 
     @Test(arguments: [
@@ -61,6 +78,12 @@ import Testing
         ("5m", 0, "unexpected duration"),
         ("x[0s]", 1, "a range must be greater than zero"),
         ("x ! y", 2, "unexpected '!'"),
+        // Positions count characters, not bytes, past text that is not ASCII.
+        ("x{tinh=\"Phú Thọ\"} + ", 20, "unexpected end of query"),
+        ("x{a=\"Huế\"} é", 11, "unexpected character 'é'"),
+        ("\"Thọ\" \"a\\qb\"", 8, "unknown escape sequence '\\q'"),
+        ("\"Thọ\u{2028}\"", 0, "unterminated string"),
+        ("1.5é", 3, "bad number or duration: unexpected 'é'"),
     ])
     func errorsNameThePositionAndWhatWasExpected(text: String, position: Int, message: String) {
         let error = #expect(throws: QueryError.self) { try Query(parsing: text) }
