@@ -95,4 +95,17 @@ import Testing
         for index in 0..<RequestCosts.capacity + 10 { costs.record("kind \(index)", since: .now) }
         #expect(costs.isQuick("kind \(RequestCosts.capacity + 9)"))
     }
+
+    @Test func targetsSplitIntoPathAndParameters() {
+        let cases: [(String, String, [String])] = [
+            ("/api/v1/query?query=up&time=1", "/api/v1/query", ["query=up", "time=1"]),
+            ("/api/v1/labels", "/api/v1/labels", []), ("/x?", "/x", []), ("?a=1", "/", ["a=1"]), ("", "/", []),
+            ("/q?query=a%3Fb?c", "/q", ["query=a?b?c"]),
+        ]
+        for (target, path, parameters) in cases {
+            let request = APIRequest(method: "GET", target: target, headers: [], body: nil)
+            #expect(request.path == path, "\(target)")
+            #expect(request.parameters.map { "\($0.0)=\($0.1)" } == parameters, "\(target)")
+        }
+    }
 }
