@@ -41,10 +41,19 @@ public struct LabeledSample: Sendable, Equatable {
 public struct Series: Sendable, Equatable {
     public var labels: Labels
     public var samples: [Sample]
+    /// Whether `samples` hold a staleness marker, when the source found out while the samples were
+    /// at hand (the store, as it decodes them); nil: unknown, and the engine looks for itself.
+    public var holdsStaleMarkers: Bool?
 
-    public init(labels: Labels, samples: [Sample]) {
+    public init(labels: Labels, samples: [Sample], holdsStaleMarkers: Bool? = nil) {
         self.labels = labels
         self.samples = samples
+        self.holdsStaleMarkers = holdsStaleMarkers
+    }
+
+    /// Labels and samples: what the source knew about them is no part of the series.
+    public static func == (left: Series, right: Series) -> Bool {
+        left.labels == right.labels && left.samples == right.samples
     }
 }
 

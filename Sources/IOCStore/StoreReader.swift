@@ -109,13 +109,13 @@ public final class StoreReader: SeriesSource {
 
     /// A series' samples in `start...end`.
     public func samples(ofSeries id: Int64, from start: Int64, through end: Int64) throws(StoreError) -> [Sample] {
-        try samples(of: [id], from: start, through: end)[0]
+        try samples(of: [id], from: start, through: end)[0].samples
     }
 
     public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
         let found = try series(matching: matchers)
         let samples = try samples(of: found.map(\.id), from: start, through: end)
-        return zip(found, samples).map { Series(labels: $0.labels, samples: $1) }
+        return zip(found, samples).map { Series(labels: $0.labels, samples: $1.samples, holdsStaleMarkers: $1.stale) }
     }
 
     /// The chunks (a series' hour) of the first batch of a limited selection: 240 samples each at a
@@ -143,8 +143,8 @@ public final class StoreReader: SeriesSource {
             let batch = found[first..<Swift.min(found.count, first + perBatch)]
             var batchLoaded = 0
             for (item, points) in zip(batch, try samples(of: batch.map(\.id), from: start, through: end)) {
-                batchLoaded += points.count
-                result.append(Series(labels: item.labels, samples: points))
+                batchLoaded += points.samples.count
+                result.append(Series(labels: item.labels, samples: points.samples, holdsStaleMarkers: points.stale))
             }
             loaded += batchLoaded
             guard loaded <= limit else { throw SampleLimitExceeded(loaded: loaded) }
@@ -157,8 +157,12 @@ public final class StoreReader: SeriesSource {
     /// Each series' samples in `start...end`: the closed chunks of the hours before what memory holds,
     /// then the open chunks, from the writer's memory or else from the saved heads and the log.
     /// Memory is read first and the file in one read transaction after it, so a chunk closed in
-    /// between is found in one place or both (and then taken once), never in neither.
-    private func samples(of ids: [Int64], from start: Int64, through end: Int64) throws(StoreError) -> [[Sample]] {
+    /// between is found in one place or both (and then taken once), never in neither. With each,
+    /// whether it holds a staleness marker, looked for while its samples are in the processor's
+    /// cache (nil where the open hours came from the log).
+    private func samples(of ids: [Int64], from start: Int64, through end: Int64) throws(StoreError) -> [(
+        samples: [Sample], stale: Bool?
+    )] {
         guard !ids.isEmpty else { return [] }
         readsOfSamples += 1
         if heads == nil, cache == nil, readsOfSamples > 1 {
@@ -179,20 +183,26 @@ public final class StoreReader: SeriesSource {
         // Room in each series' array for what memory adds after the chunks, so that appending it
         // does not copy the array again.
         let extra = ids.indices.map { $0 < memory.count ? memory[$0]?.samples.count ?? 0 : 0 }
-        var result = try chunkSamples(
+        var (result, stale) = try chunkSamples(
             of: ids, through: limits, from: start, through: end, in: partitions, extra: extra)
         for position in ids.indices {
             guard position < memory.count, let open = memory[position] else { continue }
             let after = result[position].last?.timestamp ?? .min
+            let added = open.samples[(after == .min ? 0 : open.samples.partitioningIndex { $0.timestamp > after })...]
             if after == .min {
                 result[position] = open.samples
+                stale[position] = false
             } else {
                 // In time order: the samples after the file's last, copied as one block.
-                result[position] += open.samples[open.samples.partitioningIndex { $0.timestamp > after }...]
+                result[position] += added
             }
+            if !stale[position] { stale[position] = added.contains { $0.isStale } }
         }
-        if heads == nil { try addOpenChunks(of: ids, from: start, through: end, to: &result) }
-        return result
+        guard heads != nil else {
+            try addOpenChunks(of: ids, from: start, through: end, to: &result)
+            return result.map { ($0, nil) }
+        }
+        return zip(result, stale).map { ($0, $1) }
     }
 
     /// The samples in `start...end` of each series' closed chunks whose hours start by its limit.
@@ -202,11 +212,11 @@ public final class StoreReader: SeriesSource {
     private func chunkSamples(
         of ids: [Int64], through limits: [Int64], from start: Int64, through end: Int64,
         in partitions: [(name: String, start: Int64)], extra: [Int]
-    ) throws(StoreError) -> [[Sample]] {
+    ) throws(StoreError) -> ([[Sample]], stale: [Bool]) {
         var positions: [Int64: Int] = [:]
         for (position, id) in ids.enumerated() where limits[position] >= start { positions[id] = position }
         guard let low = positions.keys.min(), let high = positions.keys.max() else {
-            return [[Sample]](repeating: [], count: ids.count)
+            return ([[Sample]](repeating: [], count: ids.count), [Bool](repeating: false, count: ids.count))
         }
         // The chunks are copied out of SQLite first, each with the padding the decoder needs, and
         // decoded afterwards, series by series on every core.
@@ -244,15 +254,19 @@ public final class StoreReader: SeriesSource {
         }
         let decoded = chunks.decode(from: start, through: end, extra: extra)
         var result: [[Sample]] = []
+        var stale: [Bool] = []
         result.reserveCapacity(ids.count)
+        stale.reserveCapacity(ids.count)
         for (position, outcome) in decoded.enumerated() {
             switch outcome {
-            case .success(let samples): result.append(samples)
+            case .success(let decoded):
+                result.append(decoded.samples)
+                stale.append(decoded.stale)
             case .failure(let error):
                 throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
             }
         }
-        return result
+        return (result, stale)
     }
 
     private func scan(_ partition: String) throws(StoreError) -> Statement {
@@ -376,7 +390,9 @@ private struct CopiedChunks {
     /// series, up to that), so that one large query does not push out everything the dashboards
     /// keep reading, and a large query asked again (a dashboard's panel over every series) finds
     /// more of itself there each time.
-    func decode(from start: Int64, through end: Int64, extra: [Int]) -> [Result<[Sample], ChunkError>] {
+    func decode(from start: Int64, through end: Int64, extra: [Int]) -> [Result<
+        (samples: [Sample], stale: Bool), ChunkError
+    >] {
         bytes.withUnsafeBytes { buffer in
             var missed = 0
             var admitted = 0
@@ -426,7 +442,9 @@ private struct CopiedChunks {
                         }
                     }
                 }
-                return .success(samples)
+                // Looked at while the series is still in the processor's cache, rather than by the
+                // engine after every series has been read.
+                return .success((samples, samples.withUnsafeBufferPointer { $0.contains { $0.isStale } }))
             }
         }
     }

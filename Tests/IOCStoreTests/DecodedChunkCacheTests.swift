@@ -108,4 +108,44 @@ import Testing
         #expect(again == (try plain.select(matchers, from: first, through: later)))
         #expect(again.allSatisfy { $0.samples.count == 660 })
     }
+
+    /// The store says which series hold a staleness marker, in a closed hour (read decoded or from
+    /// the cache) or in the open one, so that the engine need not look through them again.
+    @Test func seriesSayWhetherTheyHoldStalenessMarkers() throws {
+        let directory = try TemporaryDirectory()
+        let hour: Int64 = 3_600_000
+        let first = 500_000 * hour
+        let clock = ManualClock(first)
+        let writer = try SampleWriter(path: directory.file("ioc.db"), clock: clock.function)
+        defer { writer.close() }
+        var time = first
+        while time < first + hour + 30 * 60_000 {
+            clock.set(time)
+            let markClosed = time == first + 10 * 60_000
+            let markOpen = time == first + hour + 10 * 60_000
+            writer.append(
+                ["closed", "open", "none"].map { name in
+                    let stale = (name == "closed" && markClosed) || (name == "open" && markOpen)
+                    return LabeledSample(
+                        labels: Labels([("__name__", "up"), ("instance", name)]),
+                        sample: Sample(timestamp: time, value: stale ? Sample.staleNaN : 1))
+                })
+            time += 15_000
+        }
+        writer.flush()
+        let reader = try writer.makeReader()
+        let matchers = [try LabelMatcher("__name__", .equal, "up")]
+        for round in 0..<2 {
+            let found = try reader.select(matchers, from: first, through: time)
+            let flags = Dictionary(
+                uniqueKeysWithValues: found.map { ($0.labels["instance"] ?? "", $0.holdsStaleMarkers) })
+            #expect(flags == ["closed": true, "open": true, "none": false], "round \(round)")
+            for series in found {
+                #expect(series.holdsStaleMarkers == series.samples.contains { $0.isStale }, "round \(round)")
+            }
+        }
+        // Windows that leave the markers out say so.
+        let late = try reader.select(matchers, from: first + hour + 20 * 60_000, through: time)
+        #expect(late.allSatisfy { $0.holdsStaleMarkers == false })
+    }
 }
