@@ -30,11 +30,16 @@ final class HeadTable: Sendable {
             heads.indices.lazy.filter { !self.heads[$0].isEmpty }.map { (Int64($0), self.heads[$0]) }
         }
 
+        /// The earliest hour among the closed heads kept for readers (`.max`: none), so that they are
+        /// forgotten when their time is up without looking through every series after each commit.
+        private(set) var earliestSealed = Int64.max
+
         subscript(id: Int64) -> [Head] {
             get { id >= 0 && id < heads.count ? heads[Int(id)] : [] }
             set {
                 if id >= heads.count { heads.append(contentsOf: repeatElement([], count: Int(id) + 1 - heads.count)) }
                 heads[Int(id)] = newValue
+                for head in newValue where head.sealed { earliestSealed = min(earliestSealed, head.block) }
             }
         }
 
@@ -49,8 +54,10 @@ final class HeadTable: Sendable {
 
         /// Forgets the closed heads that `expired` says readers no longer need from memory.
         mutating func removeSealed(where expired: (Head) -> Bool) {
-            for series in heads.indices where heads[series].contains(where: { $0.sealed && expired($0) }) {
+            earliestSealed = .max
+            for series in heads.indices where heads[series].contains(where: \.sealed) {
                 heads[series].removeAll { $0.sealed && expired($0) }
+                for head in heads[series] where head.sealed { earliestSealed = min(earliestSealed, head.block) }
             }
         }
 
@@ -122,6 +129,7 @@ final class HeadTable: Sendable {
         }
 
         mutating func removeAll() {
+            earliestSealed = .max
             heads.removeAll()
             recent.removeAll()
             recentCount.removeAll()
@@ -129,6 +137,15 @@ final class HeadTable: Sendable {
     }
 
     let state = Mutex(State())
+
+    /// Forgets the closed heads of hours that began by `limit`, if there are any; true if it did.
+    func forgetSealed(beganBy limit: Int64) -> Bool {
+        state.withLock { state in
+            guard state.earliestSealed <= limit else { return false }
+            state.removeSealed { $0.block <= limit }
+            return true
+        }
+    }
 
     /// For each of `ids`, the samples in `start...end` held in memory and the earliest time from
     /// which memory holds them all (the earliest block held; older data is in the partitions); nil

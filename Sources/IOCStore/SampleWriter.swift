@@ -74,7 +74,7 @@ public final class SampleWriter: Sendable {
     private let onSeriesLimit: @Sendable (Labels, Int) -> Void
     private let seriesLimitReport = Mutex<(last: Int64, pending: Int)>((.min, 0))
     /// The open chunks, which readers made by `makeReader()` read from memory.
-    private let heads = HeadTable()
+    let heads = HeadTable()
     /// Closed chunks the process's readers decoded: four million samples (64 MB), a day of 15-second
     /// samples of 700 series.
     let decodedChunks = DecodedChunkCache(capacity: 4_000_000)
@@ -351,9 +351,10 @@ public final class SampleWriter: Sendable {
         do {
             let chunks = try connection.seal()
             buffer.withLock { $0.statistics.chunks += chunks }
+            let forgotten = connection.forgetClosedChunks()
             // The closed hour's open chunks, and what queries freed since, go back to the kernel.
             let now = ContinuousClock.now
-            if chunks > 0 || now - connection.memoryReturned >= .seconds(600) {
+            if chunks > 0 || forgotten || now - connection.memoryReturned >= .seconds(600) {
                 connection.memoryReturned = now
                 ProcessMemory.returnFreedMemory()
             }

@@ -148,4 +148,30 @@ import Testing
         let late = try reader.select(matchers, from: first + hour + 20 * 60_000, through: time)
         #expect(late.allSatisfy { $0.holdsStaleMarkers == false })
     }
+
+    /// A closed hour stays in memory for this process's readers a quarter of an hour past its
+    /// close, then only the file has it, and reads still find every sample.
+    @Test func closedHoursLeaveMemoryAQuarterOfAnHourAfterTheyClose() throws {
+        let directory = try TemporaryDirectory()
+        let hour: Int64 = 3_600_000
+        let first = 500_000 * hour
+        let clock = ManualClock(first)
+        let writer = try SampleWriter(path: directory.file("ioc.db"), clock: clock.function)
+        defer { writer.close() }
+        func sealedHours() -> [Int64] {
+            writer.heads.state.withLock { state in state.all.flatMap { $0.heads.filter(\.sealed).map(\.block) } }
+        }
+        write(writer, clock, series: 3, from: first, until: first + hour + 5 * 60_000, step: 15_000)
+        #expect(Set(sealedHours()) == [first], "closed at 1 h 2 min, kept for readers")
+        write(
+            writer, clock, series: 3, from: first + hour + 5 * 60_000, until: first + hour + 14 * 60_000, step: 15_000)
+        #expect(Set(sealedHours()) == [first])
+        write(
+            writer, clock, series: 3, from: first + hour + 14 * 60_000, until: first + hour + 16 * 60_000, step: 15_000)
+        #expect(sealedHours().isEmpty, "forgotten at 1 h 15 min")
+        let reader = try writer.makeReader()
+        let all = try reader.select(
+            [try LabelMatcher("__name__", .equal, "up")], from: first, through: first + 2 * hour)
+        #expect(all.count == 3 && all.allSatisfy { $0.samples.count == 4 * 60 + 4 * 16 })
+    }
 }
