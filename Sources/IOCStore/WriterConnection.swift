@@ -35,16 +35,16 @@ final class WriterConnection {
     /// series instead of the labels.
     private var seriesIDs: [Fingerprint: Int64] = [:]
 
-    /// When the writer last gave freed memory back to the kernel (see `SampleWriter`).
-    var memoryReturned = ContinuousClock.now
+    /// When the writer last gave freed memory back to the kernel (see `SampleWriter`); first a
+    /// minute after opening, for what starting (replaying the log, reading the configuration) freed.
+    var memoryReturned = ContinuousClock.now - .seconds(540)
 
     /// How long after an hour ends its chunks stay open for samples that arrive late.
     static let grace: Int64 = 120_000
     /// How long after its hour ends a series' open chunk is closed even though it has not moved on.
     static let idle: Int64 = 6 * Partitions.blockMilliseconds
     /// How long after its hour began a closed chunk stays in memory for this process's readers: a
-    /// quarter of an hour past the close, for the rules' windows reaching back over it. Kept until
-    /// the next close, the last hour took as much memory as the open one (55 MB at 70,000 series).
+    /// quarter of an hour past the close, for rules' windows over it (not as much as the open hour).
     static let keptInMemory: Int64 = Partitions.blockMilliseconds + 15 * 60_000
 
     /// Forgets the closed chunks kept for readers once their time is up; true if it did.
