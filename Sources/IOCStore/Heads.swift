@@ -81,39 +81,65 @@ final class HeadTable: Sendable {
             return (block, left)
         }
 
-        /// Each series' latest `recentCapacity` samples, decoded, in one flat ring per series laid
-        /// out by id: a query of every series' last minutes reads them in one sweep through memory
-        /// instead of following each series' chunk and decoding it (5 MB at 10,000 series).
+        /// The latest `recentCapacity` samples of the series that queries read recently, decoded,
+        /// in flat rings side by side: a query of many series' last minutes reads them in one sweep
+        /// through memory instead of following each series' chunk and decoding it. A series gets
+        /// its ring the first time a query reads its open hour (see `samples`), not when it is
+        /// made: rings for all 70,000 series of 5,000 probe targets took 36 MB, and rules and
+        /// dashboards read a few of each target's fourteen.
         private var recent: [Sample] = []
-        /// How many samples each series has put in its ring, ever.
+        /// Per ring, how many samples its series has put in it, ever.
         private var recentCount: [Int] = []
+        /// Per series id, its ring, or -1.
+        private var ring: [Int32] = []
         /// A power of two.
         static let recentCapacity = 32
+        /// How many series have a ring.
+        var rings: Int { recentCount.count }
 
         private mutating func remember(_ sample: Sample, of series: Int) {
-            if series >= recentCount.count {
-                // Grown by an eighth, to exactly that: doubling left up to half of 512 bytes a
-                // series unused (32 MB of 70,000 probe series' 64).
-                let count = max(series + 1, recentCount.count + recentCount.count / 8)
-                recentCount.reserveCapacity(count)
-                recentCount.append(contentsOf: repeatElement(0, count: count - recentCount.count))
-                recent.reserveCapacity(count * State.recentCapacity)
-                recent.append(
-                    contentsOf: repeatElement(
-                        Sample(timestamp: 0, value: 0), count: count * State.recentCapacity - recent.count))
-            }
-            recent[series * State.recentCapacity + recentCount[series] % State.recentCapacity] = sample
-            recentCount[series] += 1
+            guard series < ring.count, ring[series] >= 0 else { return }
+            let slot = Int(ring[series])
+            recent[slot * State.recentCapacity + recentCount[slot] % State.recentCapacity] = sample
+            recentCount[slot] += 1
         }
 
-        /// Appends the samples of series `id` in `start...end` from its ring, if the ring holds all
-        /// of them (its oldest sample is at or before `start`); false if it does not.
+        /// Gives series `id` a ring, filled with its latest samples in memory, if it has none.
+        mutating func makeRing(_ id: Int64) {
+            let series = Int(id)
+            guard series >= 0, series < heads.count else { return }
+            if series >= ring.count {
+                // Grown by an eighth, to exactly that, as `recent` below.
+                let count = max(series + 1, ring.count + ring.count / 8)
+                ring.reserveCapacity(count)
+                ring.append(contentsOf: repeatElement(-1, count: count - ring.count))
+            }
+            guard ring[series] < 0 else { return }
+            var latest: [Sample] = []
+            for head in heads[series] { head.samples.decode(from: .min, through: .max, into: &latest) }
+            let slot = recentCount.count
+            if (slot + 1) * State.recentCapacity > recent.count {
+                let slots = max(slot + 1, slot + slot / 8)
+                recent.reserveCapacity(slots * State.recentCapacity)
+                recent.append(
+                    contentsOf: repeatElement(
+                        Sample(timestamp: 0, value: 0), count: slots * State.recentCapacity - recent.count))
+            }
+            recentCount.append(0)
+            ring[series] = Int32(slot)
+            for sample in latest.suffix(State.recentCapacity) { remember(sample, of: series) }
+        }
+
+        /// Appends the samples of series `id` in `start...end` from its ring, if it has one and the
+        /// ring holds all of them (its oldest sample is at or before `start`); false if not.
         func recall(_ id: Int64, from start: Int64, through end: Int64, into samples: inout [Sample]) -> Bool {
             let series = Int(id)
-            guard series >= 0, series < recentCount.count, recentCount[series] > 0 else { return false }
-            let total = recentCount[series]
+            guard series >= 0, series < ring.count, ring[series] >= 0 else { return false }
+            let slot = Int(ring[series])
+            let total = recentCount[slot]
+            guard total > 0 else { return false }
             let first = total - min(total, State.recentCapacity)
-            let base = series * State.recentCapacity
+            let base = slot * State.recentCapacity
             return recent.withUnsafeBufferPointer { all in
                 let ring = UnsafeBufferPointer(rebasing: all[base..<base + State.recentCapacity])
                 func at(_ index: Int) -> Sample { ring[index & (State.recentCapacity - 1)] }
@@ -133,10 +159,13 @@ final class HeadTable: Sendable {
             heads.removeAll()
             recent.removeAll()
             recentCount.removeAll()
+            ring.removeAll()
         }
     }
 
     let state = Mutex(State())
+    /// Reads at most this long (ms) that reach the open hour give their series rings.
+    static let ringWindow: Int64 = 30 * 60_000
 
     /// Forgets the closed heads of hours that began by `limit`, if there are any; true if it did.
     func forgetSealed(beganBy limit: Int64) -> Bool {
@@ -155,8 +184,7 @@ final class HeadTable: Sendable {
     {
         state.withLock { state in
             // The last minutes are in the rings: a copy each, on this thread (waking others costs
-            // more). The rest are decoded on every core while the lock is held; the copy shares
-            // the state's storage and is gone before the writer can change it.
+            // more). The rest are decoded on every core while the lock is held.
             var result: [(samples: [Sample], since: Int64)?] = []
             result.reserveCapacity(ids.count)
             var decode: [Int] = []
@@ -169,20 +197,30 @@ final class HeadTable: Sendable {
                     decode.append(position)
                 }
             }
-            let state = state
-            let decoded = ParallelWork.map(decode.count, minimum: 64) { index -> (samples: [Sample], since: Int64)? in
-                let id = ids[decode[index]]
-                let heads = state[id]
-                guard let oldest = heads.first?.block else { return nil }
-                var samples: [Sample] = []
-                for head in heads where head.block + Partitions.blockMilliseconds > start && head.block <= end {
-                    head.samples.decode(
-                        from: start, through: end, into: &samples, cache: cache,
-                        key: DecodedChunkCache.Key(partition: head.block, row: id, open: true))
+            let decoded = { (state: State) in
+                ParallelWork.map(decode.count, minimum: 64) { index -> (samples: [Sample], since: Int64)? in
+                    let id = ids[decode[index]]
+                    let heads = state[id]
+                    guard let oldest = heads.first?.block else { return nil }
+                    var samples: [Sample] = []
+                    for head in heads where head.block + Partitions.blockMilliseconds > start && head.block <= end {
+                        head.samples.decode(
+                            from: start, through: end, into: &samples, cache: cache,
+                            key: DecodedChunkCache.Key(partition: head.block, row: id, open: true))
+                    }
+                    return (samples, oldest)
                 }
-                return (samples, oldest)
+            }(state)
+            for (index, position) in decode.enumerated() {
+                result[position] = decoded[index]
+                // A short read reaching the open hour (a rule's window, a live panel) gives the
+                // series a ring for the next time; the decoding above is done and shares no storage
+                // now. A long one (a day's chart) would need more than a ring holds.
+                let (earliest, overflow) = end.subtractingReportingOverflow(HeadTable.ringWindow)
+                if let newest = state[ids[position]].last?.block, end >= newest, !overflow, start >= earliest {
+                    state.makeRing(ids[position])
+                }
             }
-            for (index, position) in decode.enumerated() { result[position] = decoded[index] }
             return result
         }
     }

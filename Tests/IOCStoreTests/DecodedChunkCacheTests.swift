@@ -174,4 +174,40 @@ import Testing
             [try LabelMatcher("__name__", .equal, "up")], from: first, through: first + 2 * hour)
         #expect(all.count == 3 && all.allSatisfy { $0.samples.count == 4 * 60 + 4 * 16 })
     }
+
+    /// A series gets its ring of latest samples when a query first reads its open hour, not when it
+    /// is made; what the rings give is what the file gives, as samples keep coming.
+    @Test func ringsAreMadeForTheSeriesQueriesReadAndAgreeWithTheFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let hour: Int64 = 3_600_000
+        let first = 500_000 * hour
+        let clock = ManualClock(first)
+        let writer = try SampleWriter(path: path, clock: clock.function)
+        defer { writer.close() }
+        write(writer, clock, series: 20, from: first, until: first + 20 * 60_000, step: 5_000)
+        #expect(writer.heads.state.withLock { $0.rings } == 0)
+        let reader = try writer.makeReader()
+        let some = [try LabelMatcher("__name__", .equal, "up"), try LabelMatcher("instance", .matchesRegex, "t1.?")]
+        // A long read (a chart of the last hours) makes none.
+        _ = try reader.select(some, from: first - 2 * hour, through: first + 20 * 60_000)
+        #expect(writer.heads.state.withLock { $0.rings } == 0)
+        var now = first + 20 * 60_000 - 5_000
+        _ = try reader.select(some, from: now - 120_000, through: now)
+        #expect(writer.heads.state.withLock { $0.rings } == 11)
+        for round in 0..<4 {
+            write(
+                writer, clock, series: 20, from: now + 5_000, until: now + 5_000 + Int64(round + 1) * 50_000,
+                step: 5_000)
+            now += Int64(round + 1) * 50_000
+            for window: Int64 in [0, 60_000, 155_000, 600_000] {
+                let all = [try LabelMatcher("__name__", .equal, "up")]
+                let fromRings = try reader.select(all, from: now - window, through: now)
+                let fromFile = try StoreReader(path: path).select(all, from: now - window, through: now)
+                #expect(fromRings == fromFile, "round \(round), window \(window)")
+                #expect(fromRings.allSatisfy { $0.samples.count == Int(window / 5_000) + 1 })
+            }
+        }
+        #expect(writer.heads.state.withLock { $0.rings } == 20)
+    }
 }
