@@ -172,7 +172,12 @@ final class RequestCosts: Sendable {
         nanoseconds.withLock { ($0[kind] ?? .max) < RequestCosts.quick }
     }
 
+    /// Kinds longer than this are not remembered (they go to the pool): 1,024 kinds of up to 64 KB
+    /// each would otherwise hold 64 MB of a client's choosing.
+    static let longestKind = 2048
+
     func record(_ kind: String, since start: ContinuousClock.Instant) {
+        guard kind.utf8.count <= RequestCosts.longestKind else { return }
         let elapsed = start.duration(to: .now).components
         let taken =
             UInt64(max(0, elapsed.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.attoseconds) / 1_000_000_000)

@@ -94,6 +94,10 @@ import Testing
         #expect(!costs.isQuick(kind))
         for index in 0..<RequestCosts.capacity + 10 { costs.record("kind \(index)", since: .now) }
         #expect(costs.isQuick("kind \(RequestCosts.capacity + 9)"))
+        // A long request is never remembered, so clients cannot fill memory with them.
+        let long = String(repeating: "x", count: RequestCosts.longestKind + 1)
+        costs.record(long, since: .now)
+        #expect(!costs.isQuick(long))
     }
 
     @Test func targetsSplitIntoPathAndParameters() {
