@@ -59,7 +59,9 @@ func chunks() {
     // byte-aligned form, and the open hours as the daemon holds them (parts of 120 samples and a
     // byte-aligned tail).
     var decoded = 0
-    func nanosecondsPerSample<Chunk>(_ chunks: [Chunk], _ decode: (Chunk, inout [Sample]) -> Void) -> String {
+    func nanosecondsPerSample<Chunk>(
+        _ chunks: [Chunk], samples: Int = samples, _ decode: (Chunk, inout [Sample]) -> Void
+    ) -> String {
         var best = Double.infinity
         for _ in 0..<5 {
             var buffer: [Sample] = []
@@ -75,25 +77,21 @@ func chunks() {
         }
         return String(format: "%.1f", best * 1e6 / Double(samples))
     }
-    // Encoding, as the writer does for every part of 120 samples and every hour it closes.
+    // Encoding, as the writer does for every part of 120 samples and every hour it closes, and of
+    // the same values stamped at exact intervals, as the daemon stamps probes started on time.
     let originals = encoded.map { (try? ChunkCodec.decode($0)) ?? [] }
-    var encodeBest = Double.infinity
-    for _ in 0..<5 {
-        encodeBest = min(
-            encodeBest, milliseconds { for chunk in originals { decoded = ChunkCodec.encode(chunk).count } })
-    }
-    print(String(format: "encode: %.1f ns/sample", encodeBest * 1e6 / Double(samples)))
-    // The same values stamped at exact intervals, as the daemon stamps probes started on time.
     let onTime = originals.map { chunk in
         chunk.enumerated().map {
             Sample(timestamp: 1_795_000_000_000 + Int64($0.offset) * 15_000, value: $0.element.value)
         }
     }
-    encodeBest = .infinity
-    for _ in 0..<5 {
-        encodeBest = min(encodeBest, milliseconds { for chunk in onTime { decoded = ChunkCodec.encode(chunk).count } })
+    for (label, chunks) in [("encode", originals), ("encode, evenly spaced", onTime)] {
+        var best = Double.infinity
+        for _ in 0..<5 {
+            best = min(best, milliseconds { for chunk in chunks { decoded = ChunkCodec.encode(chunk).count } })
+        }
+        print(String(format: "%@: %.1f ns/sample", label, best * 1e6 / Double(samples)))
     }
-    print(String(format: "encode, evenly spaced: %.1f ns/sample", encodeBest * 1e6 / Double(samples)))
     let closed = nanosecondsPerSample(encoded) { chunk, buffer in
         try? ChunkCodec.decode(padded: chunk + [0, 0, 0, 0, 0, 0, 0, 0], count: chunk.count, into: &buffer)
     }
@@ -115,17 +113,8 @@ func chunks() {
                     return Sample(timestamp: 1_795_000_000_000 + Int64(index) * 15_000, value: value)
                 }) + [0, 0, 0, 0, 0, 0, 0, 0])
     }
-    var counterBuffer: [Sample] = []
-    var best = Double.infinity
-    for _ in 0..<5 {
-        best = min(
-            best,
-            milliseconds {
-                for chunk in counters {
-                    counterBuffer.removeAll(keepingCapacity: true)
-                    try? ChunkCodec.decode(padded: chunk, count: chunk.count - 8, into: &counterBuffer)
-                }
-            })
+    let counter = nanosecondsPerSample(counters, samples: series * perChunk) { chunk, buffer in
+        try? ChunkCodec.decode(padded: chunk, count: chunk.count - 8, into: &buffer)
     }
-    print(String(format: "evenly spaced counters decode: %.1f ns/sample", best * 1e6 / Double(series * perChunk)))
+    print("evenly spaced counters decode: \(counter) ns/sample")
 }

@@ -125,11 +125,14 @@ struct PeerQuery {
         case range(String)
     }
     var kind: Kind
-    var name: String {
+    var text: String {
         switch kind {
-        case .instant(let text): return text
-        case .range(let text): return "range " + text
+        case .instant(let text), .range(let text): return text
         }
+    }
+    var name: String {
+        if case .range = kind { return "range " + text }
+        return text
     }
 }
 
@@ -307,11 +310,7 @@ func freeLoopbackPort() -> Int {
 /// cost that does not depend on the data (best of five rounds of 2,000 parses).
 func parse() throws {
     for query in peerQueries {
-        let text: String
-        switch query.kind {
-        case .instant(let instant): text = instant
-        case .range(let range): text = range
-        }
+        let text = query.text
         var best = Double.infinity
         for _ in 0..<5 {
             best = min(best, try milliseconds { for _ in 0..<2000 { _ = try Query(parsing: text) } } / 2000 * 1000)

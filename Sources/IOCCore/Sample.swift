@@ -57,6 +57,13 @@ public struct Series: Sendable, Equatable {
     }
 }
 
+extension Collection where Element == Sample {
+    /// Whether any of these samples is a staleness marker.
+    public var holdsStaleMarker: Bool {
+        withContiguousStorageIfAvailable { $0.contains { $0.isStale } } ?? contains { $0.isStale }
+    }
+}
+
 extension RandomAccessCollection where Element == Sample, Index == Int {
     /// The first index whose element satisfies `predicate`, which holds for a suffix of the samples
     /// (in time order: `partitioningIndex { $0.timestamp > time }` is the first after `time`).

@@ -155,9 +155,9 @@ final class APIServer: Sendable {
 /// so a misjudged request holds the loop once. Requests differing only in their evaluation time
 /// are one kind.
 final class RequestCosts: Sendable {
-    static let quick: UInt64 = 1_000_000
+    static let quick = Duration.milliseconds(1)
     static let capacity = 1024
-    private let nanoseconds = Mutex<[String: UInt64]>([:])
+    private let taken = Mutex<[String: Duration]>([:])
 
     /// The kind of `request`: its path and parameters but the evaluation time.
     static func kind(of request: APIRequest) -> String {
@@ -169,7 +169,7 @@ final class RequestCosts: Sendable {
     }
 
     func isQuick(_ kind: String) -> Bool {
-        nanoseconds.withLock { ($0[kind] ?? .max) < RequestCosts.quick }
+        taken.withLock { $0[kind].map { $0 < RequestCosts.quick } ?? false }
     }
 
     /// Kinds longer than this are not remembered (they go to the pool): 1,024 kinds of up to 64 KB
@@ -178,13 +178,11 @@ final class RequestCosts: Sendable {
 
     func record(_ kind: String, since start: ContinuousClock.Instant) {
         guard kind.utf8.count <= RequestCosts.longestKind else { return }
-        let elapsed = start.duration(to: .now).components
-        let taken =
-            UInt64(max(0, elapsed.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.attoseconds) / 1_000_000_000)
-        nanoseconds.withLock { costs in
+        let elapsed = start.duration(to: .now)
+        taken.withLock { costs in
             // Forgotten all at once when full: a few requests go to the pool again.
             if costs.count >= RequestCosts.capacity, costs[kind] == nil { costs.removeAll(keepingCapacity: true) }
-            costs[kind] = taken
+            costs[kind] = elapsed
         }
     }
 }

@@ -227,9 +227,7 @@ final class Evaluation {
             let ranged = ranges.contains(index)
             data[index] = ParallelWork.map(series.count, minimum: 64) { position in
                 let item = series[position]
-                let stale =
-                    item.holdsStaleMarkers
-                    ?? item.samples.withUnsafeBufferPointer { samples in samples.contains { $0.isStale } }
+                let stale = item.holdsStaleMarkers ?? item.samples.holdsStaleMarker
                 return Loaded(
                     labels: item.labels, withoutName: ranged ? item.labels.droppingMetricName() : item.labels,
                     all: item.samples,

@@ -196,7 +196,7 @@ public final class StoreReader: SeriesSource {
                 // In time order: the samples after the file's last, copied as one block.
                 result[position] += added
             }
-            if !stale[position] { stale[position] = added.contains { $0.isStale } }
+            if !stale[position] { stale[position] = added.holdsStaleMarker }
         }
         guard heads != nil else {
             try addOpenChunks(of: ids, from: start, through: end, to: &result)
@@ -425,7 +425,7 @@ private struct CopiedChunks {
                 for chunk in chunks[position] {
                     switch chunk {
                     case .decoded(let decoded):
-                        samples += CopiedChunks.window(decoded, from: start, through: end)
+                        samples += decoded.window(from: start, through: end)
                     case .bytes(let offset, let count, let key):
                         let padded = UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8])
                         do throws(ChunkError) {
@@ -433,7 +433,7 @@ private struct CopiedChunks {
                                 var whole: [Sample] = []
                                 try ChunkCodec.decode(padded, count: count, from: .min, through: .max, into: &whole)
                                 cache.insert(key, length: count, samples: whole)
-                                samples += CopiedChunks.window(whole, from: start, through: end)
+                                samples += whole.window(from: start, through: end)
                             } else {
                                 try ChunkCodec.decode(padded, count: count, from: start, through: end, into: &samples)
                             }
@@ -444,18 +444,18 @@ private struct CopiedChunks {
                 }
                 // Looked at while the series is still in the processor's cache, rather than by the
                 // engine after every series has been read.
-                return .success((samples, samples.withUnsafeBufferPointer { $0.contains { $0.isStale } }))
+                return .success((samples, samples.holdsStaleMarker))
             }
         }
     }
+}
 
-    /// The samples of a decoded chunk in `start...end`.
-    static func window(_ samples: [Sample], from start: Int64, through end: Int64) -> ArraySlice<Sample> {
-        if let first = samples.first, let last = samples.last, first.timestamp >= start, last.timestamp <= end {
-            return samples[...]
-        }
-        let low = samples.partitioningIndex { $0.timestamp >= start }
-        let high = samples.partitioningIndex { $0.timestamp > end }
-        return samples[low..<max(low, high)]
+extension Array where Element == Sample {
+    /// These samples (in time order) in `start...end`: decoded chunks taken from the cache.
+    func window(from start: Int64, through end: Int64) -> ArraySlice<Sample> {
+        if let first, let last, first.timestamp >= start, last.timestamp <= end { return self[...] }
+        let low = partitioningIndex { $0.timestamp >= start }
+        let high = partitioningIndex { $0.timestamp > end }
+        return self[low..<Swift.max(low, high)]
     }
 }

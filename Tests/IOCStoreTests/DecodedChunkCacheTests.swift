@@ -3,6 +3,23 @@ import IOCCore
 import TestSupport
 import Testing
 
+/// A writer on a new file, with a clock the test moves on from the start of an hour.
+struct WrittenStore {
+    static let hour: Int64 = 3_600_000
+    let directory: TemporaryDirectory
+    let path: String
+    let first = 500_000 * WrittenStore.hour
+    let clock: ManualClock
+    let writer: SampleWriter
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        path = directory.file("ioc.db")
+        clock = ManualClock(first)
+        writer = try SampleWriter(path: path, clock: clock.function)
+    }
+}
+
 @Suite struct DecodedChunkCacheTests {
     func samples(_ count: Int, from start: Int64 = 0) -> [Sample] {
         (0..<count).map { Sample(timestamp: start + Int64($0) * 15_000, value: Double($0)) }
@@ -55,12 +72,8 @@ import Testing
     /// A read larger than half the cache puts its first series' chunks in, up to half; the same read
     /// again puts the rest in, and every answer is a fresh reader's.
     @Test func aLargeReadFillsTheCacheInTurns() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("ioc.db")
-        let hour: Int64 = 3_600_000
-        let first = 500_000 * hour
-        let clock = ManualClock(first)
-        let writer = try SampleWriter(path: path, clock: clock.function)
+        let store = try WrittenStore()
+        let (path, first, clock, writer, hour) = (store.path, store.first, store.clock, store.writer, WrittenStore.hour)
         write(writer, clock, series: 20, from: first, until: first + 4 * hour, step: 15_000)
         writer.close()
         let cache = DecodedChunkCache(capacity: 16_000)
@@ -78,11 +91,8 @@ import Testing
     /// The daemon's open hours (parts of 120 samples in memory) are kept decoded for reads that
     /// cover all their parts, not for a rule's last minutes; a part added since is not missed.
     @Test func openHoursAreKeptDecodedForWholeReadsOnly() throws {
-        let directory = try TemporaryDirectory()
-        let hour: Int64 = 3_600_000
-        let first = 500_000 * hour
-        let clock = ManualClock(first)
-        let writer = try SampleWriter(path: directory.file("ioc.db"), clock: clock.function)
+        let store = try WrittenStore()
+        let (first, clock, writer) = (store.first, store.clock, store.writer)
         defer { writer.close() }
         write(writer, clock, series: 20, from: first, until: first + 40 * 60_000, step: 5_000)
         let reader = try writer.makeReader()
@@ -112,11 +122,8 @@ import Testing
     /// The store says which series hold a staleness marker, in a closed hour (read decoded or from
     /// the cache) or in the open one, so that the engine need not look through them again.
     @Test func seriesSayWhetherTheyHoldStalenessMarkers() throws {
-        let directory = try TemporaryDirectory()
-        let hour: Int64 = 3_600_000
-        let first = 500_000 * hour
-        let clock = ManualClock(first)
-        let writer = try SampleWriter(path: directory.file("ioc.db"), clock: clock.function)
+        let store = try WrittenStore()
+        let (first, clock, writer, hour) = (store.first, store.clock, store.writer, WrittenStore.hour)
         defer { writer.close() }
         var time = first
         while time < first + hour + 30 * 60_000 {
@@ -133,6 +140,7 @@ import Testing
             time += 15_000
         }
         writer.flush()
+        #expect(writer.statistics.chunks == 3, "the first hour is closed: its marker is read from a chunk")
         let reader = try writer.makeReader()
         let matchers = [try LabelMatcher("__name__", .equal, "up")]
         for round in 0..<2 {
@@ -152,11 +160,8 @@ import Testing
     /// A closed hour stays in memory for this process's readers a quarter of an hour past its
     /// close, then only the file has it, and reads still find every sample.
     @Test func closedHoursLeaveMemoryAQuarterOfAnHourAfterTheyClose() throws {
-        let directory = try TemporaryDirectory()
-        let hour: Int64 = 3_600_000
-        let first = 500_000 * hour
-        let clock = ManualClock(first)
-        let writer = try SampleWriter(path: directory.file("ioc.db"), clock: clock.function)
+        let store = try WrittenStore()
+        let (first, clock, writer, hour) = (store.first, store.clock, store.writer, WrittenStore.hour)
         defer { writer.close() }
         func sealedHours() -> [Int64] {
             writer.heads.state.withLock { state in state.all.flatMap { $0.heads.filter(\.sealed).map(\.block) } }
@@ -178,12 +183,8 @@ import Testing
     /// A series gets its ring of latest samples when a query first reads its open hour, not when it
     /// is made; what the rings give is what the file gives, as samples keep coming.
     @Test func ringsAreMadeForTheSeriesQueriesReadAndAgreeWithTheFile() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("ioc.db")
-        let hour: Int64 = 3_600_000
-        let first = 500_000 * hour
-        let clock = ManualClock(first)
-        let writer = try SampleWriter(path: path, clock: clock.function)
+        let store = try WrittenStore()
+        let (path, first, clock, writer, hour) = (store.path, store.first, store.clock, store.writer, WrittenStore.hour)
         defer { writer.close() }
         write(writer, clock, series: 20, from: first, until: first + 20 * 60_000, step: 5_000)
         #expect(writer.heads.state.withLock { $0.rings } == 0)

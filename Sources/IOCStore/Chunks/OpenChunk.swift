@@ -108,9 +108,7 @@ package struct OpenChunk: Sendable {
             decode(from: start, through: end, into: &samples)
             return
         }
-        let low = start <= first.first ? 0 : whole.partitioningIndex { $0.timestamp >= start }
-        let high = end >= last.last ? whole.count : whole.partitioningIndex { $0.timestamp > end }
-        if low < high { samples += whole[low..<high] }
+        samples += whole.window(from: start, through: end)
         tail.decode(from: start, through: end, into: &samples)
     }
 
