@@ -56,6 +56,7 @@ final class Transfer: @unchecked Sendable {
         if request.freshConnection {
             codes.append(ccurl_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1))
             codes.append(ccurl_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1))
+            codes.append(ccurl_easy_setopt_abortive_close(easy))
         }
         if request.connectOnly { codes.append(ccurl_easy_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)) }
         switch request.ipVersion {
