@@ -40,13 +40,25 @@ YAML
 iocd=$!
 pids+=("$iocd")
 wait_for "http://127.0.0.1:$listen/-/ready"
-echo "minute  iocd RSS MiB  iocd % of a core   ($targets targets every ${interval} s, listener and rules on)"
+# Beside RSS, what the store says it holds for readers (ioc_store_memory_bytes: the open hours'
+# chunks, the rings, decoded chunks) and RSS without it: the part that must stay flat.
+store_mib() {
+    curl -sf "http://127.0.0.1:$listen/metrics" |
+        awk '/^ioc_store_memory_bytes/ {split($1, a, "\""); b[a[2]] = $2}
+             END {printf "%.1f %.1f %.1f", b["open_chunks"] / 1048576, b["rings"] / 1048576, b["decoded_chunks"] / 1048576}'
+}
+echo "($targets targets every ${interval} s, listener and rules on; MiB)"
+echo "minute  iocd RSS  open chunks  rings  decoded  RSS without them  % of a core"
 hz=$(getconf CLK_TCK)
 for minute in $(seq "$minutes"); do
     t0=$(ticks "$iocd")
     sleep 60
     t1=$(ticks "$iocd")
-    printf "%4d    %8s      %6.1f\n" "$minute" "$(rss_mib "$iocd")" "$(awk -v t=$((t1 - t0)) -v hz="$hz" 'BEGIN {print t / hz / 60 * 100}')"
+    read -r chunks rings decoded <<<"$(store_mib)"
+    rss=$(rss_mib "$iocd")
+    printf "%4d    %8s  %11s  %5s  %7s  %16.1f  %11.1f\n" "$minute" "$rss" "$chunks" "$rings" "$decoded" \
+        "$(awk -v r="$rss" -v c="$chunks" -v g="$rings" -v d="$decoded" 'BEGIN {print r - c - g - d}')" \
+        "$(awk -v t=$((t1 - t0)) -v hz="$hz" 'BEGIN {print t / hz / 60 * 100}')"
 done
 echo "iocd peak RSS $(peak_mib "$iocd") MiB"
 kill -TERM "$iocd"

@@ -6,16 +6,24 @@ public enum ProcessMemory {
     /// Keeps up to 128 MB of freed memory for the next query and serves allocations of up to 32 MB
     /// from it, instead of glibc's default of returning blocks over 128 KB to the kernel at once and
     /// taking them back, a page fault per 4 KB, at the next query (a third of a 24-hour query's time).
-    /// An administrator's own `GLIBC_TUNABLES` are left alone.
+    ///
+    /// And as many arenas as cores (at least two), not glibc's eight per core: each thread that
+    /// allocates while another holds an arena gets one of its own, and what a thread frees stays in
+    /// its arena for that arena's next user. At 5,000 probe targets with the shipped rules iocd
+    /// held 58 MB freed in 12 arenas three minutes after start, and 12 MB in two (RSS 167 → 113 MiB).
+    /// An administrator's own `GLIBC_TUNABLES` or `MALLOC_ARENA_MAX` are left alone.
     public static func keepFreedMemoryForReuse() {
         guard getenv("GLIBC_TUNABLES") == nil else { return }
         // `mallopt` is glibc's and not in Swift's Glibc module: found by name (nil is RTLD_DEFAULT).
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(nil, "mallopt") else { return }
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        // M_MMAP_THRESHOLD and M_TRIM_THRESHOLD of <malloc.h>.
+        // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD and M_ARENA_MAX of <malloc.h>.
         _ = mallopt(-3, 32 << 20)
         _ = mallopt(-1, 128 << 20)
+        if getenv("MALLOC_ARENA_MAX") == nil {
+            _ = mallopt(-8, Int32(max(2, min(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 64))))
+        }
     }
 
     /// Gives the freed memory that every allocator arena holds back to the kernel (`malloc_trim`).

@@ -116,6 +116,16 @@ enum SelfMetrics {
         text.metric("ioc_store_series", "gauge", "Series created since start.", Double(store.series))
         text.metric(
             "ioc_store_chunks_closed_total", "counter", "Hours of series closed into chunks.", Double(store.chunks))
+        let memory = writer.memory
+        text.header(
+            "ioc_store_memory_bytes", "gauge",
+            "Bytes the store holds in memory for readers: the open hours' chunks, the rings of recent samples, decoded chunks."
+        )
+        for (part, bytes) in [
+            ("open_chunks", memory.openChunks), ("rings", memory.rings), ("decoded_chunks", memory.decodedChunks),
+        ] {
+            text.line(#"ioc_store_memory_bytes{part="\#(part)"} \#(bytes)"#)
+        }
         var size: Int64 = 0
         for suffix in ["", "-wal"] {
             if let attributes = try? FileManager.default.attributesOfItem(atPath: writer.path + suffix),

@@ -97,6 +97,19 @@ final class HeadTable: Sendable {
         /// How many series have a ring.
         var rings: Int { recentCount.count }
 
+        /// The bytes the heads' chunks and the rings have reserved.
+        var memory: (chunks: Int, rings: Int) {
+            var chunks = heads.capacity * MemoryLayout<[Head]>.stride
+            for series in heads where !series.isEmpty {
+                chunks += series.capacity * MemoryLayout<Head>.stride
+                for head in series { chunks += head.samples.heldBytes }
+            }
+            let rings =
+                recent.capacity * MemoryLayout<Sample>.stride + recentCount.capacity * MemoryLayout<Int>.stride
+                + ring.capacity * MemoryLayout<Int32>.stride
+            return (chunks, rings)
+        }
+
         private mutating func remember(_ sample: Sample, of series: Int) {
             guard series < ring.count, ring[series] >= 0 else { return }
             let slot = Int(ring[series])

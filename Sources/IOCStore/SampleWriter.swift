@@ -130,6 +130,20 @@ public final class SampleWriter: Sendable {
 
     public var statistics: Statistics { buffer.withLock { $0.statistics } }
 
+    /// What the store holds in memory for readers, in bytes: the open hours' chunks (and closed ones
+    /// kept a while), the rings of recent samples, and the decoded chunks cached.
+    public struct Memory: Sendable {
+        public var openChunks: Int
+        public var rings: Int
+        public var decodedChunks: Int
+    }
+
+    /// Walks every series' heads under their lock: for self-metrics, not for every commit.
+    public var memory: Memory {
+        let (chunks, rings) = heads.state.withLock { $0.memory }
+        return Memory(openChunks: chunks, rings: rings, decodedChunks: decodedChunks.held * MemoryLayout<Sample>.stride)
+    }
+
     /// A reader for this process that takes the open chunks from memory rather than from the log,
     /// and closed chunks already decoded from the process's cache: what the daemon's queries use.
     /// Like every reader, one per thread.

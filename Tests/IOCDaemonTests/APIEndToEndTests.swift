@@ -62,6 +62,11 @@ import Testing
             #expect(try await Self.get("\(base)/api/v1/series?match[]=probe_success").body.contains(#""job":"portal""#))
             let metrics = try await Self.get("\(base)/metrics")
             #expect(metrics.body.contains("# TYPE ioc_probes_total counter"))
+            // The probes' samples are in the open hour's chunks, and the gauge says so.
+            let chunks = metrics.body.split(separator: "\n").first {
+                $0.hasPrefix(#"ioc_store_memory_bytes{part="open_chunks"}"#)
+            }
+            #expect((chunks.flatMap { Double($0.split(separator: " ")[1]) } ?? 0) > 0, "\(metrics.body)")
             let federated = try await Self.get("\(base)/federate?match[]=probe_success")
             #expect(federated.body.contains(#"probe_success{instance="http://127.0.0.1:"#), "\(federated.body)")
 

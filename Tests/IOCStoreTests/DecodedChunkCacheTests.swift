@@ -171,9 +171,14 @@ struct WrittenStore {
         write(
             writer, clock, series: 3, from: first + hour + 5 * 60_000, until: first + hour + 14 * 60_000, step: 15_000)
         #expect(Set(sealedHours()) == [first])
+        // What iocd reports as ioc_store_memory_bytes{part="open_chunks"} follows: the closed hour
+        // and 14 minutes, then 16 minutes alone.
+        let withClosedHour = writer.memory.openChunks
         write(
             writer, clock, series: 3, from: first + hour + 14 * 60_000, until: first + hour + 16 * 60_000, step: 15_000)
         #expect(sealedHours().isEmpty, "forgotten at 1 h 15 min")
+        let withoutIt = writer.memory.openChunks
+        #expect(withoutIt > 0 && withoutIt < withClosedHour, "\(withoutIt) bytes, \(withClosedHour) before")
         let reader = try writer.makeReader()
         let all = try reader.select(
             [try LabelMatcher("__name__", .equal, "up")], from: first, through: first + 2 * hour)
@@ -188,6 +193,7 @@ struct WrittenStore {
         defer { writer.close() }
         write(writer, clock, series: 20, from: first, until: first + 20 * 60_000, step: 5_000)
         #expect(writer.heads.state.withLock { $0.rings } == 0)
+        #expect(writer.memory.rings == 0)
         let reader = try writer.makeReader()
         let some = [try LabelMatcher("__name__", .equal, "up"), try LabelMatcher("instance", .matchesRegex, "t1.?")]
         // A long read (a chart of the last hours) makes none.
@@ -196,6 +202,7 @@ struct WrittenStore {
         var now = first + 20 * 60_000 - 5_000
         _ = try reader.select(some, from: now - 120_000, through: now)
         #expect(writer.heads.state.withLock { $0.rings } == 11)
+        #expect(writer.memory.rings >= 11 * 32 * MemoryLayout<Sample>.stride)
         for round in 0..<4 {
             write(
                 writer, clock, series: 20, from: now + 5_000, until: now + 5_000 + Int64(round + 1) * 50_000,

@@ -41,6 +41,9 @@ package struct OpenChunk: Sendable {
     /// The bytes the samples take in memory, arrays' headers aside.
     var encodedSize: Int { encoded.count + parts.count * MemoryLayout<Part>.stride + tail.bytes.count }
 
+    /// The bytes its arrays have reserved, headers aside: what the chunk costs in memory.
+    var heldBytes: Int { encoded.capacity + parts.capacity * MemoryLayout<Part>.stride + tail.bytes.capacity }
+
     package mutating func append(_ sample: Sample) {
         tail.append(sample)
         count += 1
