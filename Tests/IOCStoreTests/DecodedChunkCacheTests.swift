@@ -106,7 +106,9 @@ struct WrittenStore {
         let whole = try reader.select(matchers, from: first - 300_000, through: now)
         #expect(whole == (try plain.select(matchers, from: first - 300_000, through: now)))
         #expect(whole.allSatisfy { $0.samples.count == 480 })
-        #expect(writer.decodedChunks.held == 20 * 480, "\(writer.decodedChunks.held)")
+        // Every part's samples, not the byte-aligned tails after them.
+        let inParts = writer.heads.state.withLock { $0.all.reduce(0) { $0 + $1.heads[0].samples.partSamples } }
+        #expect(inParts == 20 * 480 && writer.decodedChunks.held == inParts, "\(writer.decodedChunks.held)")
         // Taken from the cache, and a middle window cut from it.
         let middle = (first + 600_000)...(first + 1_200_000)
         #expect(

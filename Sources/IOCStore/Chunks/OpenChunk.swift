@@ -9,11 +9,24 @@ package import IOCCore
 /// wants; the buffer is grown to its exact size once a part, not doubled.
 package struct OpenChunk: Sendable {
     /// Where a part lies in `encoded`, and the times of its first and last samples.
+    /// 16 bytes: an hour has fewer than 2^31 milliseconds, and its parts fewer bytes.
     private struct Part {
-        var offset: Int
-        var length: Int
-        var first: Int64
-        var last: Int64
+        private var start: UInt32
+        private var size: UInt32
+        private var firstOffset: UInt32
+        private var lastOffset: UInt32
+
+        init(offset: Int, length: Int, first: Int64, last: Int64, base: Int64) {
+            start = UInt32(truncatingIfNeeded: offset)
+            size = UInt32(truncatingIfNeeded: length)
+            firstOffset = UInt32(truncatingIfNeeded: first &- base)
+            lastOffset = UInt32(truncatingIfNeeded: last &- base)
+        }
+
+        var offset: Int { Int(start) }
+        var length: Int { Int(size) }
+        func first(_ base: Int64) -> Int64 { base &+ Int64(firstOffset) }
+        func last(_ base: Int64) -> Int64 { base &+ Int64(lastOffset) }
     }
 
     let base: Int64
@@ -51,6 +64,8 @@ package struct OpenChunk: Sendable {
         let samples = tail.samples()
         append(
             part: ChunkCodec.encode(samples), first: samples[0].timestamp, last: samples[samples.count - 1].timestamp)
+        // A new tail, not this one emptied: a buffer kept at its largest for every series (and
+        // parts made smaller to bound it) held more at 5,000 targets than tails grown afresh.
         tail = CompactSamples(base: base)
     }
 
@@ -72,7 +87,7 @@ package struct OpenChunk: Sendable {
         encoded += repeatElement(0, count: OpenChunk.padding)
         // Grown by one while there are few (five or six an hour for most series), doubled beyond.
         if parts.count < 16 { parts.reserveCapacity(parts.count + 1) }
-        parts.append(Part(offset: offset, length: part.count, first: first, last: last))
+        parts.append(Part(offset: offset, length: part.count, first: first, last: last, base: base))
     }
 
     /// Appends the samples in `start...end` to `samples`, in time order.
@@ -100,7 +115,7 @@ package struct OpenChunk: Sendable {
             return
         }
         var whole = cache.samples(key, length: partSamples)
-        if whole == nil, start <= first.first, end >= last.last {
+        if whole == nil, start <= first.first(base), end >= last.last(base) {
             var decoded: [Sample] = []
             decoded.reserveCapacity(partSamples)
             decodeParts(from: .min, through: .max, into: &decoded)
@@ -117,7 +132,7 @@ package struct OpenChunk: Sendable {
 
     private func decodeParts(from start: Int64, through end: Int64, into samples: inout [Sample]) {
         encoded.withUnsafeBytes { buffer in
-            for part in parts where part.last >= start && part.first <= end {
+            for part in parts where part.last(base) >= start && part.first(base) <= end {
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[part.offset...])
                 // Encoded here from samples that were appended in order: it cannot be damaged.
                 try? ChunkCodec.decode(bytes, count: part.length, from: start, through: end, into: &samples)
