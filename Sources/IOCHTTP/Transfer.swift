@@ -179,24 +179,28 @@ final class Transfer: @unchecked Sendable {
     }
 
     private func readTimings(_ easy: UnsafeMutableRawPointer) -> HTTPTimings {
-        func microseconds(_ info: CURLINFO) -> Double {
+        // Phases are differences of libcurl's whole microseconds, taken before they become seconds:
+        // a difference of two decimal seconds is not a decimal (0.000234 - 0.000012 is
+        // 0.00022199999999999998), and the store keeps such a value in 7 bytes, not 1 or 2.
+        func microseconds(_ info: CURLINFO) -> Int64 {
             var value: curl_off_t = 0
             _ = ccurl_easy_getinfo_off_t(easy, info, &value)
-            return Double(value) / 1e6
+            return Int64(value)
         }
+        func seconds(_ microseconds: Int64) -> Double { Double(max(0, microseconds)) / 1e6 }
         let resolved = microseconds(CURLINFO_NAMELOOKUP_TIME_T)
         let connected = microseconds(CURLINFO_CONNECT_TIME_T)
         let handshaken = microseconds(CURLINFO_APPCONNECT_TIME_T)
         let firstByte = microseconds(CURLINFO_STARTTRANSFER_TIME_T)
         let total = microseconds(CURLINFO_TOTAL_TIME_T)
         var timings = HTTPTimings()
-        timings.resolve = resolved
-        timings.connect = max(0, connected - resolved)
-        timings.tls = handshaken > 0 ? max(0, handshaken - connected) : 0
+        timings.resolve = seconds(resolved)
+        timings.connect = seconds(connected - resolved)
+        timings.tls = handshaken > 0 ? seconds(handshaken - connected) : 0
         let ready = max(connected, handshaken)
-        timings.processing = firstByte > 0 ? max(0, firstByte - ready) : 0
-        timings.transfer = firstByte > 0 ? max(0, total - firstByte) : 0
-        timings.total = total
+        timings.processing = firstByte > 0 ? seconds(firstByte - ready) : 0
+        timings.transfer = firstByte > 0 ? seconds(total - firstByte) : 0
+        timings.total = seconds(total)
         return timings
     }
 
