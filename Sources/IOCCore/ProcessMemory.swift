@@ -10,7 +10,8 @@ public enum ProcessMemory {
     /// And as many arenas as cores (at least two), not glibc's eight per core: each thread that
     /// allocates while another holds an arena gets one of its own, and what a thread frees stays in
     /// its arena for that arena's next user. At 5,000 probe targets with the shipped rules iocd
-    /// held 58 MB freed in 12 arenas three minutes after start, and 12 MB in two (RSS 167 → 113 MiB).
+    /// held 58 MB freed in 12 arenas 3-5 minutes after start, and 12 MB in two (RSS at minute 3: 167 and
+    /// 113 MiB).
     /// An administrator's own `GLIBC_TUNABLES` or `MALLOC_ARENA_MAX` are left alone.
     public static func keepFreedMemoryForReuse() {
         guard getenv("GLIBC_TUNABLES") == nil else { return }

@@ -13,6 +13,7 @@ public struct HTTPRequest: Sendable {
     public var maxRedirects: Int
     /// Open a new connection (and TLS session) for this transfer and close it after, so that connect
     /// and handshake are measured every time and the certificate chain is always seen. On for probes.
+    /// Such a connection ends with a reset (`SO_LINGER` 0), leaving nothing in TIME_WAIT here.
     public var freshConnection: Bool
     /// Stop once connected (and, for `https`, once the TLS handshake is done): a TCP or TLS probe.
     public var connectOnly: Bool

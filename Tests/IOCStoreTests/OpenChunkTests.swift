@@ -73,5 +73,9 @@ import Testing
         let later = Sample(timestamp: samples[719].timestamp + 5_000, value: 1)
         reopened.append(later)
         #expect(reopened.samples() == samples + [later])
+        // A window read from parts of a chunk whose base is far from its samples (more than 2^32 ms).
+        var window: [Sample] = []
+        reopened.decode(from: samples[100].timestamp, through: samples[200].timestamp, into: &window)
+        #expect(window == Array(samples[100...200]))
     }
 }

@@ -8,25 +8,25 @@ package import IOCCore
 /// The parts lie end to end in one buffer with eight spare bytes after the last, as the decoder
 /// wants; the buffer is grown to its exact size once a part, not doubled.
 package struct OpenChunk: Sendable {
-    /// Where a part lies in `encoded`, and the times of its first and last samples.
-    /// 16 bytes: an hour has fewer than 2^31 milliseconds, and its parts fewer bytes.
+    /// Where a part lies in `encoded`, and the times of its first and last samples: 24 bytes, the
+    /// byte positions in 32 bits (a chunk's parts are held in one array, far below 4 GB). Times stay
+    /// whole: a chunk made outside the store may start anywhere, not only at its hour.
     private struct Part {
         private var start: UInt32
         private var size: UInt32
-        private var firstOffset: UInt32
-        private var lastOffset: UInt32
+        var first: Int64
+        var last: Int64
 
-        init(offset: Int, length: Int, first: Int64, last: Int64, base: Int64) {
+        init(offset: Int, length: Int, first: Int64, last: Int64) {
+            assert(offset >= 0 && offset + length <= Int(UInt32.max))
             start = UInt32(truncatingIfNeeded: offset)
             size = UInt32(truncatingIfNeeded: length)
-            firstOffset = UInt32(truncatingIfNeeded: first &- base)
-            lastOffset = UInt32(truncatingIfNeeded: last &- base)
+            self.first = first
+            self.last = last
         }
 
         var offset: Int { Int(start) }
         var length: Int { Int(size) }
-        func first(_ base: Int64) -> Int64 { base &+ Int64(firstOffset) }
-        func last(_ base: Int64) -> Int64 { base &+ Int64(lastOffset) }
     }
 
     let base: Int64
@@ -87,7 +87,7 @@ package struct OpenChunk: Sendable {
         encoded += repeatElement(0, count: OpenChunk.padding)
         // Grown by one while there are few (five or six an hour for most series), doubled beyond.
         if parts.count < 16 { parts.reserveCapacity(parts.count + 1) }
-        parts.append(Part(offset: offset, length: part.count, first: first, last: last, base: base))
+        parts.append(Part(offset: offset, length: part.count, first: first, last: last))
     }
 
     /// Appends the samples in `start...end` to `samples`, in time order.
@@ -115,7 +115,7 @@ package struct OpenChunk: Sendable {
             return
         }
         var whole = cache.samples(key, length: partSamples)
-        if whole == nil, start <= first.first(base), end >= last.last(base) {
+        if whole == nil, start <= first.first, end >= last.last {
             var decoded: [Sample] = []
             decoded.reserveCapacity(partSamples)
             decodeParts(from: .min, through: .max, into: &decoded)
@@ -132,7 +132,7 @@ package struct OpenChunk: Sendable {
 
     private func decodeParts(from start: Int64, through end: Int64, into samples: inout [Sample]) {
         encoded.withUnsafeBytes { buffer in
-            for part in parts where part.last(base) >= start && part.first(base) <= end {
+            for part in parts where part.last >= start && part.first <= end {
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[part.offset...])
                 // Encoded here from samples that were appended in order: it cannot be damaged.
                 try? ChunkCodec.decode(bytes, count: part.length, from: start, through: end, into: &samples)
