@@ -182,6 +182,9 @@ final class Evaluation {
     /// Per selector index, its series over the window the query needs, samples in time order.
     private(set) var data: [[Loaded]]
 
+    /// The most steps of a subquery evaluated on the fast path (see `subquery`).
+    static let fastSubquerySteps: Int64 = 1 << 20
+
     /// When the query must have ended, and who may cancel it.
     private let deadline: ContinuousClock.Instant
     private let cancellation: QueryCancellation?
@@ -420,7 +423,10 @@ final class Evaluation {
         let steps = first <= end ? (end - first) / step + 1 : 0
         guard steps <= Int64(engine.maxSamples) else { throw tooManySamples("a subquery of \(steps) steps; ") }
         // The inner expression over all the subquery's steps at once, as a range query's.
-        if engine.fastPath, steps > 0, fitsFastPath(steps: Int(steps)),
+        // A subquery of more steps than `fastSubquerySteps` goes step by step: the fast path builds
+        // all its steps in single passes that cannot look at the clock, and a subquery of millions of
+        // steps would run on past its timeout.
+        if engine.fastPath, steps > 0, steps <= Evaluation.fastSubquerySteps, fitsFastPath(steps: Int(steps)),
             case let times = Array(stride(from: first, through: end, by: Int(step))),
             let value = try stepValues(inner, steps: times)
         {
