@@ -15,7 +15,7 @@ BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
 # Alertmanager what it got); systemd brings systemd-analyze, which checks the unit.
 TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd
 
-.PHONY: all build test demo bench fuzz deps test-deps format lint clean install uninstall
+.PHONY: all build test demo bench fuzz deps test-deps stamp format lint clean install uninstall
 
 all: build
 
@@ -25,11 +25,15 @@ deps:
 test-deps:
 	@scripts/install-packages.sh $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
-build: deps
+# What --version reports of the build (revision, its date, the compiler): Sources/CBuildInfo/build_stamp.h.
+stamp:
+	@SWIFT=$(SWIFT) scripts/stamp-build.sh
+
+build: deps stamp
 	$(SWIFT) build $(SWIFT_FLAGS)
 
 # The executables are built first: the end-to-end tests run them.
-test: test-deps
+test: test-deps stamp
 	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) test $(SWIFT_FLAGS)
 
@@ -43,7 +47,7 @@ demo: $(if $(IOC_BIN),,build)
 BENCH_RUNS ?= 3
 BENCH_SECONDS ?= 30
 BENCH_PACKAGES := nginx prometheus prometheus-blackbox-exporter curl
-bench: deps
+bench: deps stamp
 	@scripts/install-packages.sh $(BENCH_PACKAGES)
 	$(SWIFT) build -c release
 	"$$($(SWIFT) build -c release --show-bin-path)/ioc-bench" all --runs $(BENCH_RUNS) --duration $(BENCH_SECONDS)
@@ -82,7 +86,7 @@ EXAMPLES := iocd.yaml probes rules dashboards
 # simulator on 127.0.0.1:17000 as if it were Huế, which a real centre must not do by default.
 SIMULATOR_EXAMPLES := probes/example.yaml
 
-install:
+install: stamp
 	@if [ -z "$(IOC_BIN)" ]; then \
 		$(SWIFT) build -c $(CONFIGURATION) --product iocd && $(SWIFT) build -c $(CONFIGURATION) --product ioc; fi
 	@bin="$(IOC_BIN)"; [ -n "$$bin" ] || bin="$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)"; \

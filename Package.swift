@@ -36,10 +36,12 @@ let package = Package(
 
         // RE2 (Debian's libre2) behind a C interface: PromQL's regular expressions in linear time.
         .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
+        // What the build knew of itself (revision, date, compiler), from scripts/stamp-build.sh.
+        .target(name: "CBuildInfo"),
 
         .target(
             name: "IOCCore",
-            dependencies: ["CRE2", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CRE2", "CBuildInfo", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(name: "IOCHTTP", dependencies: ["IOCCore", "CCurl"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import Foundation
 import IOCAlert
 import IOCConfig
 import IOCCore
@@ -102,6 +103,22 @@ final class AlertingRuntime: BackgroundWork {
 /// is logged with its file and line and the running configuration stays.
 /// Last in iocd's start order: says READY=1 to systemd once every part before it has started,
 /// and STOPPING=1 when the group begins to stop (it is the first to be stopped).
+/// Whether the last reload of the configuration took and when one last did (the start counts as one),
+/// as Prometheus' `prometheus_config_last_reload_successful` and `..._success_timestamp_seconds`.
+final class ReloadStatus: Sendable {
+    private let state = Mutex((successful: true, lastSuccess: Date().timeIntervalSince1970))
+
+    var successful: Bool { state.withLock { $0.successful } }
+    var lastSuccess: Double { state.withLock { $0.lastSuccess } }
+
+    func record(success: Bool) {
+        state.withLock {
+            $0.successful = success
+            if success { $0.lastSuccess = Date().timeIntervalSince1970 }
+        }
+    }
+}
+
 struct ReloadService: Service, CustomStringConvertible {
     let configPath: String
     let logger: Logger
@@ -110,6 +127,8 @@ struct ReloadService: Service, CustomStringConvertible {
     /// How many targets the configuration iocd started with has, for systemd's status line.
     let targets: Int
     let apply: @Sendable (Configuration) async -> Void
+    /// Whether the last reload took, for /metrics.
+    let status: ReloadStatus
 
     var description: String { "reload" }
 
@@ -125,8 +144,10 @@ struct ReloadService: Service, CustomStringConvertible {
                     let path = configPath
                     let configuration = try await BackgroundThread.run("ioc-config") { try ConfigFiles.load(path) }
                     await apply(configuration)
+                    status.record(success: true)
                     systemd.notify("READY=1\nSTATUS=probing \(configuration.targets.count) targets")
                 } catch {
+                    status.record(success: false)
                     logger.error("configuration not reloaded; the running one stays: \(error)")
                     systemd.notify("READY=1\nSTATUS=configuration not reloaded: \(error)")
                 }

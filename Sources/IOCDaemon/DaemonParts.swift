@@ -24,6 +24,7 @@ struct DaemonParts {
     let probes: ProbeRuntime
     let remoteWriters: [RemoteWriter]
     let hours: ServiceHoursWriter
+    let reloads = ReloadStatus()
 
     init(configuration: Configuration, writer: SampleWriter, logger: Logger) {
         self.configuration = configuration
@@ -53,7 +54,8 @@ struct DaemonParts {
         let reload = ReloadService(
             configPath: configPath, logger: logger, systemd: systemd, after: chain.last?.gate,
             targets: configuration.targets.count,
-            apply: DaemonParts.reloading(alerting: alerting, probes: probes, hours: hours, logger: logger))
+            apply: DaemonParts.reloading(alerting: alerting, probes: probes, hours: hours, logger: logger),
+            status: reloads)
         // A part that fails, or returns early because the one before it failed, stops the group in order.
         return (chain + [reload] as [any Service]).map { service in
             ServiceGroupConfiguration.ServiceConfiguration(
@@ -153,13 +155,14 @@ final class APIPart: BackgroundWork {
     init(_ parts: DaemonParts, listen: (host: String, port: Int), engine: Engine, logger: Logger) {
         let running = RunningRequests()
         let (writer, series, probes, lateness) = (parts.writer, parts.series, parts.probes, parts.lateness)
-        let (alerting, remoteWriters) = (parts.alerting, parts.remoteWriters)
+        let (alerting, remoteWriters, reloads) = (parts.alerting, parts.remoteWriters, parts.reloads)
         routes = PrometheusAPI(
             readers: ReaderPool { try writer.makeReader() }, engine: engine,
             metrics: {
                 SelfMetrics.text(
                     writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,
-                    alerting: alerting, remoteWriters: remoteWriters, apiRequestsRunning: running.count)
+                    alerting: alerting, remoteWriters: remoteWriters, apiRequestsRunning: running.count,
+                    reloads: reloads)
             },
             rules: {
                 let statuses = alerting.groupStatuses

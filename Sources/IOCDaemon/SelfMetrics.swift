@@ -45,16 +45,46 @@ private struct MetricsText {
     mutating func line(_ text: String) { lines.append(text) }
 }
 
+/// When this process started: its start in clock ticks after boot (/proc/self/stat, field 22) plus
+/// the boot time (/proc/stat, btime).
+enum ProcessStart {
+    static func unixSeconds() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")"),
+            let boot = try? String(contentsOfFile: "/proc/stat", encoding: .utf8)
+        else { return nil }
+        // After the command name in parentheses (which may hold spaces), field 3 is the first.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]),
+            let line = boot.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+            let bootTime = Double(line.dropFirst("btime ".count).trimmingCharacters(in: .whitespaces))
+        else { return nil }
+        return bootTime + ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
+
 /// iocd's own metrics in Prometheus' text format: probing, the store, rules, notifications.
 enum SelfMetrics {
-    static let started = Date().timeIntervalSince1970
+    /// When the process started, as the kernel tells (as Prometheus' client libraries read it): a
+    /// static initialised on first use would say when /metrics was first scraped.
+    static let started = ProcessStart.unixSeconds() ?? Date().timeIntervalSince1970
 
     static func text(
         writer: SampleWriter, probes: ProbeSeriesWriter.Statistics, skipped: Int, lateness: LatenessCounter,
-        alerting: AlertingRuntime, remoteWriters: [RemoteWriter] = [], apiRequestsRunning: Int = 0
+        alerting: AlertingRuntime, remoteWriters: [RemoteWriter] = [], apiRequestsRunning: Int = 0,
+        reloads: ReloadStatus? = nil
     ) -> String {
         var text = MetricsText()
         probing(&text, probes: probes, skipped: skipped, lateness: lateness, apiRequestsRunning: apiRequestsRunning)
+        if let reloads {
+            text.metric(
+                "ioc_config_last_reload_successful", "gauge", "Whether the last configuration reload succeeded.",
+                reloads.successful ? 1 : 0)
+            text.metric(
+                "ioc_config_last_reload_success_timestamp_seconds", "gauge",
+                "When the configuration was last loaded successfully (at start or by a reload), in Unix seconds.",
+                reloads.lastSuccess)
+        }
         storing(&text, writer: writer)
         rulesAndNotifications(&text, alerting.statistics)
         ruleGroups(&text, alerting.groupStatuses)
@@ -66,7 +96,10 @@ enum SelfMetrics {
         _ text: inout MetricsText, probes: ProbeSeriesWriter.Statistics, skipped: Int, lateness: LatenessCounter,
         apiRequestsRunning: Int
     ) {
-        text.metric("ioc_build_info", "gauge", "IOC's version.", 1, "{version=\"\(IOCVersion.current)\"}")
+        text.metric(
+            "ioc_build_info", "gauge", "IOC's version, the revision it was built from and its compiler.", 1,
+            "{version=\"\(IOCVersion.current)\",revision=\"\(IOCVersion.revision)\",swiftversion=\"\(IOCVersion.swiftVersion)\"}"
+        )
         text.metric("process_start_time_seconds", "gauge", "When iocd started, in Unix seconds.", started)
         text.metric(
             "ioc_api_requests_running", "gauge", "API requests being answered or waiting for a thread.",

@@ -8,7 +8,7 @@ struct IOC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ioc",
         abstract: "The operator's command line for IOC, the Intelligent Operations Centre daemon.",
-        version: IOCVersion.current,
+        version: IOCVersion.report(program: "ioc"),
         subcommands: [
             DashboardCommand.self, QueryCommand.self, LabelsCommand.self, ProbeCommand.self, CheckCommand.self,
             RulesCommand.self, AlertsCommand.self, SilenceCommand.self,

@@ -17,7 +17,7 @@ struct IOCD: AsyncParsableCommand {
             A configuration error is reported as file:line:column and exits with status 78 without touching \
             the store.
             """,
-        version: IOCVersion.current)
+        version: IOCVersion.report(program: "iocd"))
 
     @Option(
         name: .shortAndLong, help: "The daemon's configuration file; without it $IOC_CONFIG, else /etc/iocd/iocd.yaml.")

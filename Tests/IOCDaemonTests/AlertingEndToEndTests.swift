@@ -20,10 +20,24 @@ import Testing
             let closed = ClosedPort()
             defer { withExtendedLifetime(closed) {} }
             let directory = try TemporaryDirectory()
+            let port = refusedPort()
             let config = try directory.write(
                 "iocd.yaml",
                 "storage:\n  path: ioc.db\nprobe_files: [probes.yaml]\nrule_files: [rules.yaml]\nevaluation_interval: 1s\n"
+                    + "http: {listen: '127.0.0.1:\(port)'}\n"
             )
+            // Whether the last reload took, and when one last did, as /metrics says.
+            func reloadMetrics() async throws -> (successful: Double?, at: Double?) {
+                let body = try await APIEndToEndTests.get("http://127.0.0.1:\(port)/metrics").body
+                func value(_ name: String) -> Double? {
+                    body.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+                        .flatMap { Double($0.split(separator: " ")[1]) }
+                }
+                return (
+                    value("ioc_config_last_reload_successful"),
+                    value("ioc_config_last_reload_success_timestamp_seconds")
+                )
+            }
             try directory.write(
                 "probes.yaml",
                 """
@@ -105,10 +119,24 @@ import Testing
             let closed = ClosedPort()
             defer { withExtendedLifetime(closed) {} }
             let directory = try TemporaryDirectory()
+            let port = refusedPort()
             let config = try directory.write(
                 "iocd.yaml",
                 "storage:\n  path: ioc.db\nprobe_files: [probes.yaml]\nrule_files: [rules.yaml]\nevaluation_interval: 1s\n"
+                    + "http: {listen: '127.0.0.1:\(port)'}\n"
             )
+            // Whether the last reload took, and when one last did, as /metrics says.
+            func reloadMetrics() async throws -> (successful: Double?, at: Double?) {
+                let body = try await APIEndToEndTests.get("http://127.0.0.1:\(port)/metrics").body
+                func value(_ name: String) -> Double? {
+                    body.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+                        .flatMap { Double($0.split(separator: " ")[1]) }
+                }
+                return (
+                    value("ioc_config_last_reload_successful"),
+                    value("ioc_config_last_reload_success_timestamp_seconds")
+                )
+            }
             try directory.write(
                 "probes.yaml",
                 "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    targets:\n"
@@ -124,6 +152,14 @@ import Testing
                 alerts(store).contains { $0.labels["alertname"] == name && $0.state == .firing }
             }
             #expect(await waitUntil(timeout: .seconds(20)) { firing("OldRule") }, "\(daemon.standardError)")
+            let atStart = try await reloadMetrics()
+            #expect(atStart.successful == 1 && atStart.at != nil, "the start counts as a successful load")
+            // The process started before anything was scraped, and not long ago.
+            let metrics = try await APIEndToEndTests.get("http://127.0.0.1:\(port)/metrics").body
+            let started = metrics.split(separator: "\n").first { $0.hasPrefix("process_start_time_seconds ") }
+                .flatMap { Double($0.split(separator: " ")[1]) }
+            let scraped = Double(WallClock.nowMilliseconds()) / 1000
+            #expect(started.map { $0 < scraped - 0.5 && $0 > scraped - 60 } == true, "\(started ?? -1) at \(scraped)")
 
             // A broken file: refused with file, line and reason; the old rule goes on being evaluated.
             try directory.write(
@@ -145,6 +181,8 @@ import Testing
             }
             #expect(stillEvaluated)
             #expect(daemon.isRunning)
+            let afterRefusal = try await reloadMetrics()
+            #expect(afterRefusal.successful == 0 && afterRefusal.at == atStart.at, "\(afterRefusal)")
 
             // A good file: the new rule takes over.
             try directory.write(
@@ -154,6 +192,8 @@ import Testing
             daemon.signal(SIGHUP)
             #expect(await waitUntil(timeout: .seconds(20)) { firing("NewRule") }, "\(daemon.standardError)")
             #expect(daemon.standardError.contains("configuration reloaded"))
+            let afterReload = try await reloadMetrics()
+            #expect(afterReload.successful == 1 && (afterReload.at ?? 0) > (atStart.at ?? .infinity), "\(afterReload)")
         }
     }
 }
