@@ -13,9 +13,12 @@ BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
 # which must read what `ioc export` writes and give the rule unit tests the same verdicts;
 # rsyslog and prometheus-alertmanager receive the alerts of the notification tests (curl asks
 # Alertmanager what it got); systemd brings systemd-analyze, which checks the unit.
-TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd
+TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd lintian
+# Needed to build the Debian package: dpkg-shlibdeps (dpkg-dev), strip (binutils), python3 for the
+# man pages, man-db to read them; adduser is what the package's postinst creates the user with.
+DEB_PACKAGES := dpkg-dev binutils python3 man-db adduser
 
-.PHONY: all build test demo bench fuzz deps test-deps stamp format lint clean install uninstall
+.PHONY: all build test demo bench fuzz deps test-deps deb stamp format lint clean install uninstall
 
 all: build
 
@@ -23,7 +26,7 @@ deps:
 	@scripts/install-packages.sh $(BUILD_PACKAGES)
 
 test-deps:
-	@scripts/install-packages.sh $(BUILD_PACKAGES) $(TEST_PACKAGES)
+	@scripts/install-packages.sh $(BUILD_PACKAGES) $(TEST_PACKAGES) $(DEB_PACKAGES)
 
 # What --version reports of the build (revision, its date, the compiler): Sources/CBuildInfo/build_stamp.h.
 stamp:
@@ -32,10 +35,19 @@ stamp:
 build: deps stamp
 	$(SWIFT) build $(SWIFT_FLAGS)
 
-# The executables are built first: the end-to-end tests run them.
+# The executables are built first: the end-to-end tests run them. The package is built once here
+# (a release build with the Swift runtime linked in) and its test installs it (IOC_DEB).
 test: test-deps stamp
 	$(SWIFT) build $(SWIFT_FLAGS)
-	$(SWIFT) test $(SWIFT_FLAGS)
+	@mkdir -p .build/deb
+	SWIFT=$(SWIFT) OUT_DIR=.build/deb scripts/build-deb.sh > .build/deb/path
+	IOC_DEB="$$(cat .build/deb/path)" $(SWIFT) test $(SWIFT_FLAGS)
+
+# ioc_VERSION_ARCH.deb in the repository (scripts/build-deb.sh; OUT_DIR=DIR elsewhere): binaries with
+# the Swift runtime linked in, man pages, completions, the unit; `make install` stays for sources.
+deb: deps stamp
+	@scripts/install-packages.sh $(DEB_PACKAGES)
+	@SWIFT=$(SWIFT) scripts/build-deb.sh
 
 # With IOC_BIN=DIR, the binaries already built in DIR (the tests run make demo so), without building.
 demo: $(if $(IOC_BIN),,build)
@@ -93,7 +105,7 @@ install: stamp
 	install -D -m 0755 "$$bin/iocd" "$(DESTDIR)$(PREFIX)/bin/iocd"; \
 	install -D -m 0755 "$$bin/ioc" "$(DESTDIR)$(PREFIX)/bin/ioc"
 	install -D -m 0644 systemd/iocd.service "$(DESTDIR)$(UNITDIR)/iocd.service"
-	sed -i 's|/usr/local/bin/|$(PREFIX)/bin/|g; s|/etc/iocd/|$(SYSCONFDIR)/iocd/|g' "$(DESTDIR)$(UNITDIR)/iocd.service"
+	sed -i 's|/usr/local/bin/|$(PREFIX)/bin/|g; s|/usr/local/share/|$(PREFIX)/share/|g; s|/etc/iocd/|$(SYSCONFDIR)/iocd/|g' "$(DESTDIR)$(UNITDIR)/iocd.service"
 	install -D -m 0644 systemd/iocd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/iocd.conf"
 	@if [ "$(IOC_CREATE_USER)" = yes ] || { [ "$(IOC_CREATE_USER)" = auto ] && [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; }; then \
 		if command -v systemd-sysusers >/dev/null; then systemd-sysusers "$(DESTDIR)$(SYSUSERSDIR)/iocd.conf"; \

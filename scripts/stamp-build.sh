@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 swift="${SWIFT:-swift}"
 revision=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 epoch="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo)}"
-if [ -n "$epoch" ]; then date=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ); else date=unknown; fi
+if [ -n "$epoch" ]; then date=$(date -u -d "@$epoch" +%Y%m%d-%H:%M:%S); else date=unknown; fi
 compiler=$("$swift" --version 2>/dev/null | sed -n 's/.*Swift version \([^ ]*\).*/\1/p' | head -n 1)
 [ -n "$compiler" ] || compiler=unknown
 stamp=Sources/CBuildInfo/build_stamp.h

@@ -5,8 +5,8 @@ internal import CBuildInfo
 public enum IOCVersion {
     public static let current = "0.2.0"
     public static let revision = String(cString: ioc_build_revision())
-    /// The commit time of `revision` (or SOURCE_DATE_EPOCH), in RFC 3339: the same for two builds
-    /// of one revision.
+    /// The commit time of `revision` (or SOURCE_DATE_EPOCH) in UTC, as Prometheus writes it
+    /// (20261204-19:19:52): the same for two builds of one revision.
     public static let buildDate = String(cString: ioc_build_date())
     public static let swiftVersion = String(cString: ioc_build_swift_version())
 

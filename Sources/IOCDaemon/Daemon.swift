@@ -113,19 +113,34 @@ public struct Daemon: Sendable {
 }
 
 /// Logs when a target changes between up and down (and its first result), and when the reasons
-/// for which its feed's samples are refused change, not on every probe.
+/// for which its feed's samples are refused change, not on every probe; keeps each target's last
+/// probe for `/api/v1/targets`.
 final class TargetHealthLog: Sendable {
+    /// A target's last probe: when it began (ms), how long it took, and why it failed.
+    struct LastProbe: Sendable {
+        var success: Bool
+        var time: Int64
+        var duration: Double
+        var error: String?
+    }
+
     private let logger: Logger
-    private let last = Mutex<[Labels: Bool]>([:])
+    private let last = Mutex<[Labels: LastProbe]>([:])
     private let refusing = Mutex<[Labels: Set<SampleAdmission.Reason>]>([:])
 
     init(logger: Logger) { self.logger = logger }
 
+    /// The last probe of the target with `labels`, if it has had one.
+    func lastProbe(_ labels: Labels) -> LastProbe? { last.withLock { $0[labels] } }
+
     func record(_ target: ProbeTarget, _ result: ProbeResult) {
         recordRejections(target, result)
+        let probe = LastProbe(
+            success: result.success, time: result.timestamp, duration: result.durationSeconds,
+            error: result.failure.map { "\($0.reason): \($0.message)" })
         let previous = last.withLock { states in
-            defer { states[target.labels] = result.success }
-            return states[target.labels]
+            defer { states[target.labels] = probe }
+            return states[target.labels]?.success
         }
         guard previous != result.success else { return }
         if result.success {

@@ -25,6 +25,7 @@ struct DaemonParts {
     let remoteWriters: [RemoteWriter]
     let hours: ServiceHoursWriter
     let reloads = ReloadStatus()
+    let health: TargetHealthLog
 
     init(configuration: Configuration, writer: SampleWriter, logger: Logger) {
         self.configuration = configuration
@@ -39,9 +40,11 @@ struct DaemonParts {
                 url: target.url, timeout: target.timeout, bearerToken: target.bearerToken, writer: writer,
                 client: client, logger: logger)
         }
+        let health = TargetHealthLog(logger: logger)
+        self.health = health
         probes = DaemonParts.probeRuntime(
             writer: writer, client: client, admission: daemon.admission, series: series, lateness: lateness,
-            health: TargetHealthLog(logger: logger))
+            health: health)
     }
 
     /// The services of iocd's group, in start order; the group stops them in reverse.
@@ -171,7 +174,8 @@ final class APIPart: BackgroundWork {
                 }
             },
             ready: { true }, credentials: parts.configuration.daemon.credentials,
-            allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host))
+            allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host),
+            status: StatusAPI { [health = parts.health] in probes.targets.map { ($0, health.lastProbe($0.labels)) } })
         (host, port) = listen
         self.running = running
         self.logger = logger

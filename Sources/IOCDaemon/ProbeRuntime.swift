@@ -5,6 +5,10 @@ import Synchronization
 final class ProbeRuntime: Sendable {
     private let make: @Sendable ([ProbeTarget]) -> ProbeScheduler
     private let current = Mutex<(scheduler: ProbeScheduler, task: Task<Void, Never>)?>(nil)
+    private let probing = Mutex<[ProbeTarget]>([])
+
+    /// The targets being probed now.
+    var targets: [ProbeTarget] { probing.withLock { $0 } }
 
     init(make: @escaping @Sendable ([ProbeTarget]) -> ProbeScheduler) { self.make = make }
 
@@ -16,6 +20,7 @@ final class ProbeRuntime: Sendable {
         let scheduler = make(targets)
         let task = Task { await scheduler.run() }
         current.withLock { $0 = (scheduler, task) }
+        probing.withLock { $0 = targets }
     }
 
     func stop() async {
@@ -25,6 +30,7 @@ final class ProbeRuntime: Sendable {
         }
         running?.task.cancel()
         await running?.task.value
+        probing.withLock { $0 = [] }
     }
 
     var skippedBusy: Int { current.withLock { $0?.scheduler.statistics.skippedBusy ?? 0 } }

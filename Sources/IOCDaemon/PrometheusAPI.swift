@@ -45,6 +45,8 @@ struct PrometheusAPI: Sendable {
     /// loopback answers only to loopback names, so that a web page the operator opens cannot reach
     /// it through a DNS name that resolves to 127.0.0.1 (DNS rebinding).
     var allowedHosts: Set<String>? = nil
+    /// Build info, targets and metadata; nil where there are no probes (ioc's offline API).
+    var status: StatusAPI? = nil
     /// Parameters longer than this are refused rather than parsed.
     static let maxParameter = 64 * 1024
 
@@ -107,6 +109,10 @@ struct PrometheusAPI: Sendable {
         case (_, "/api/v1/alerts"): return alerts()
         case (_, "/api/v1/rules"): return rulesList()
         case (_, "/federate"): return federate(request)
+        case (_, "/api/v1/status/buildinfo"): return StatusAPI.buildInfo()
+        case (_, let path) where path == "/api/v1/targets" || path == "/api/v1/metadata":
+            return status?.handle(request, readers: readers)
+                ?? .error("\(request.path) not found", type: "not_found", status: 404)
         case (_, let path) where path.hasPrefix("/api/v1/label/") && path.hasSuffix("/values"):
             let name = String(path.dropFirst("/api/v1/label/".count).dropLast("/values".count))
             return labelValues(name.removingPercentEncoding ?? name)

@@ -211,3 +211,30 @@ public final class ProbeSeriesWriter: Sendable {
         "up", "scrape_duration_seconds", "scrape_samples_scraped", "probe_failed_due_to",
     ]
 }
+
+extension ProbeResult {
+    /// The HELP and TYPE of the series probes write, as blackbox_exporter and Prometheus' scrapes
+    /// describe theirs: what `/api/v1/metadata` answers for them.
+    public static let metadata: [String: MetricMetadata] = [
+        "probe_success": MetricMetadata(type: "gauge", help: "Displays whether or not the probe was a success"),
+        "probe_duration_seconds": MetricMetadata(
+            type: "gauge", help: "Returns how long the probe took to complete in seconds"),
+        "probe_degraded": MetricMetadata(
+            type: "gauge", help: "Whether the probe succeeded but an expectation of severity warning failed"),
+        "probe_failed_due_to": MetricMetadata(type: "gauge", help: "Why the probe failed, as the label reason"),
+        "probe_http_duration_seconds": MetricMetadata(
+            type: "gauge", help: "Duration of http request by phase, summed over all redirects"),
+        "probe_http_status_code": MetricMetadata(type: "gauge", help: "Response HTTP status code"),
+        "probe_http_content_length": MetricMetadata(type: "gauge", help: "Length of http content response"),
+        "probe_http_uncompressed_body_length": MetricMetadata(
+            type: "gauge", help: "Length of uncompressed response body"),
+        "probe_http_redirects": MetricMetadata(type: "gauge", help: "The number of redirects"),
+        "probe_http_ssl": MetricMetadata(type: "gauge", help: "Indicates if SSL was used for the final redirect"),
+        "probe_http_version": MetricMetadata(type: "gauge", help: "Returns the version of HTTP of the probe response"),
+        "probe_ssl_earliest_cert_expiry": MetricMetadata(
+            type: "gauge", help: "Returns last SSL chain expiry in unixtime"),
+        "up": MetricMetadata(type: "gauge", help: "Whether the last scrape of the feed succeeded"),
+        "scrape_duration_seconds": MetricMetadata(type: "gauge", help: "How long the last scrape of the feed took"),
+        "scrape_samples_scraped": MetricMetadata(type: "gauge", help: "The samples the last scrape of the feed read"),
+    ]
+}

@@ -14,6 +14,42 @@ import Testing
         return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
     }
 
+    /// Build info, targets and metadata in Prometheus' shapes, as Grafana reads them.
+    static func checkStatusEndpoints(_ base: String, closedPort: Int) async throws {
+        func data(_ path: String) async throws -> [String: Any]? {
+            let answer = try await get(base + path)
+            let object = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]
+            #expect(answer.code == "200" && object?["status"] as? String == "success", "\(path): \(answer)")
+            return object?["data"] as? [String: Any]
+        }
+        let build = try await data("/api/v1/status/buildinfo")
+        for key in ["version", "revision", "branch", "buildUser", "buildDate", "goVersion"] {
+            #expect(build?[key] is String, "buildinfo lacks \(key)")
+        }
+        #expect(build?["version"] as? String == IOCVersion.current)
+
+        let targets = try await data("/api/v1/targets")
+        let active = targets?["activeTargets"] as? [[String: Any]] ?? []
+        #expect(active.count == 1 && (targets?["droppedTargets"] as? [Any])?.isEmpty == true, "\(targets ?? [:])")
+        let target = active.first ?? [:]
+        #expect(target["health"] as? String == "down", "the probed port refuses: \(target)")
+        #expect((target["lastError"] as? String)?.isEmpty == false)
+        #expect((target["labels"] as? [String: String])?["province"] == "Huế")
+        #expect(target["scrapePool"] as? String == "portal" && target["scrapeInterval"] as? String == "1s")
+        #expect(target["scrapeUrl"] as? String == "http://127.0.0.1:\(closedPort)/health")
+        #expect(target["lastScrape"] as? String != "0001-01-01T00:00:00Z" && target["lastScrapeDuration"] is Double)
+        let otherPool = try await data("/api/v1/targets?scrapePool=nothing&state=active")
+        #expect((otherPool?["activeTargets"] as? [Any])?.isEmpty == true && otherPool?["droppedTargets"] == nil)
+        #expect(try await get(base + "/api/v1/targets?state=sideways").code == "400")
+
+        let metadata = try await data("/api/v1/metadata")
+        let success = (metadata?["probe_success"] as? [[String: String]])?.first
+        #expect(success?["type"] == "gauge" && success?["help"]?.isEmpty == false, "\(metadata ?? [:])")
+        let one = try await data("/api/v1/metadata?metric=probe_duration_seconds")
+        #expect(one?.keys.sorted() == ["probe_duration_seconds"])
+        #expect(try await data("/api/v1/metadata?limit=2")?.count == 2)
+    }
+
     @Test func theAPIAnswersAsPrometheusAndPrometheusScrapesIt() async throws {
         try await HeavyTests.one {
             let closed = ClosedPort()
@@ -67,6 +103,7 @@ import Testing
                 $0.hasPrefix(#"ioc_store_memory_bytes{part="open_chunks"}"#)
             }
             #expect((chunks.flatMap { Double($0.split(separator: " ")[1]) } ?? 0) > 0, "\(metrics.body)")
+            try await Self.checkStatusEndpoints(base, closedPort: closed.number)
             let federated = try await Self.get("\(base)/federate?match[]=probe_success")
             #expect(federated.body.contains(#"probe_success{instance="http://127.0.0.1:"#), "\(federated.body)")
 
