@@ -96,7 +96,7 @@ public struct NotifierState: Sendable {
 
     /// The routes an alert goes to: the deepest matching route of each branch, as Alertmanager does
     /// (the first matching child unless a route says `continue`).
-    static func routes(for labels: Labels, in route: NotifierConfig.Route, path: String = "0")
+    public static func routes(for labels: Labels, in route: NotifierConfig.Route, path: String = "0")
         -> [(String, NotifierConfig.Route)]
     {
         var result: [(String, NotifierConfig.Route)] = []

@@ -48,6 +48,20 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     /// quotes, backslashes and every control character escaped (`\r`, `\u001b`).
     public static func quote(_ value: String) -> String { ControlCharacters.quoted(value) }
 
+    /// `name=value` with the value in quotes when it has none, as Alertmanager's matchers and the
+    /// command line write them (`province=Huế`, `alertname=PortalDown`); a quoted value is left as
+    /// it is. The result reads as a PromQL matcher.
+    public static func quotingValue(_ matcher: String) -> String {
+        for op in ["=~", "!~", "!=", "="] {
+            guard let range = matcher.range(of: op) else { continue }
+            let name = matcher[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+            let value = matcher[range.upperBound...].trimmingCharacters(in: .whitespaces)
+            if value.first == "\"" || value.first == "'" || value.first == "`" { return matcher }
+            return name + op + quote(value)
+        }
+        return matcher
+    }
+
     public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
         lhs.name == rhs.name && lhs.op == rhs.op && lhs.value == rhs.value
     }

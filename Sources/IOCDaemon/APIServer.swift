@@ -15,6 +15,8 @@ struct APIRequest: Sendable {
     /// Query and form parameters in order (`match[]` may repeat).
     var parameters: [(String, String)]
     var headers: [(String, String)]
+    /// The body, as sent (a JSON silence for Alertmanager's API).
+    var body: String?
     /// Set when the client goes away or the server stops: a query still running ends early.
     var cancellation = QueryCancellation()
 
@@ -77,14 +79,17 @@ struct APIRequest: Sendable {
             parameters += APIRequest.parameters(body)
         }
         let path = question.map { String(target[..<$0]) } ?? target
-        self.init(method: method, path: path.isEmpty ? "/" : path, parameters: parameters, headers: headers)
+        self.init(method: method, path: path.isEmpty ? "/" : path, parameters: parameters, headers: headers, body: body)
     }
 
-    init(method: String, path: String, parameters: [(String, String)], headers: [(String, String)]) {
+    init(
+        method: String, path: String, parameters: [(String, String)], headers: [(String, String)], body: String? = nil
+    ) {
         self.method = method
         self.path = path
         self.parameters = parameters
         self.headers = headers
+        self.body = body
     }
 
     func first(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }

@@ -17,6 +17,7 @@ final class AlertingRuntime: BackgroundWork {
         var rules: RuleScheduler?
         var notifier: NotificationService?
         var groups: [RuleGroup] = []
+        var notifications = NotifierConfig.none
     }
 
     private let initial: Configuration
@@ -72,7 +73,10 @@ final class AlertingRuntime: BackgroundWork {
             scheduler.start()
             rules = scheduler
         }
-        running.withLock { $0 = Running(rules: rules, notifier: notifier, groups: configuration.ruleGroups) }
+        running.withLock {
+            $0 = Running(
+                rules: rules, notifier: notifier, groups: configuration.ruleGroups, notifications: daemon.notifications)
+        }
     }
 
     /// The running scheduler's and notifier's counters, for /metrics.
@@ -83,6 +87,9 @@ final class AlertingRuntime: BackgroundWork {
             (running.rules?.statistics, running.notifier?.statistics, running.groups)
         }
     }
+
+    /// The running configuration's notifications (routes, receivers, inhibition), for the API.
+    var notifications: NotifierConfig { running.withLock { $0.notifications } }
 
     /// Each rule group's last evaluation, for `/api/v1/rules` and /metrics.
     var groupStatuses: [RuleScheduler.GroupStatus] { running.withLock { $0.rules?.groupStatuses ?? [] } }

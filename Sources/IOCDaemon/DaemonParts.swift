@@ -175,7 +175,10 @@ final class APIPart: BackgroundWork {
             },
             ready: { true }, credentials: parts.configuration.daemon.credentials,
             allowedHosts: PrometheusAPI.allowedHosts(listeningOn: listen.host),
-            status: StatusAPI { [health = parts.health] in probes.targets.map { ($0, health.lastProbe($0.labels)) } })
+            status: StatusAPI { [health = parts.health] in probes.targets.map { ($0, health.lastProbe($0.labels)) } },
+            alertmanager: AlertmanagerAPI(
+                readers: ReaderPool { try writer.makeReader() }, storePath: writer.path,
+                notifications: { alerting.notifications }, clock: { WallClock.nowMilliseconds() }))
         (host, port) = listen
         self.running = running
         self.logger = logger

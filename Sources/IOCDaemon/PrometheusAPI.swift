@@ -47,6 +47,8 @@ struct PrometheusAPI: Sendable {
     var allowedHosts: Set<String>? = nil
     /// Build info, targets and metadata; nil where there are no probes (ioc's offline API).
     var status: StatusAPI? = nil
+    /// Alertmanager's API v2 over the store's alerts and silences; nil in ioc's offline API.
+    var alertmanager: AlertmanagerAPI? = nil
     /// Parameters longer than this are refused rather than parsed.
     static let maxParameter = 64 * 1024
 
@@ -100,6 +102,8 @@ struct PrometheusAPI: Sendable {
                 : APIResponse(status: 503, contentType: "text/plain", body: "Not ready.\n")
         case ("GET", "/metrics"):
             return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics())
+        case (_, let path) where path.hasPrefix("/api/v2/"):
+            return alertmanager?.handle(request) ?? .error("\(path) not found", type: "not_found", status: 404)
         case (_, let path) where request.method != "GET" && request.method != "POST":
             return .error("method \(request.method) not allowed on \(path)", status: 405)
         case (_, "/api/v1/query"): return query(request)

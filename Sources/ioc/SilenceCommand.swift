@@ -51,7 +51,7 @@ struct SilenceCommand: ParsableCommand {
         }
 
         func run() throws {
-            let text = "{" + matchers.map(Add.quotingValue).joined(separator: ",") + "}"
+            let text = "{" + matchers.map(LabelMatcher.quotingValue).joined(separator: ",") + "}"
             let selector: Selector
             do {
                 selector = try Selector(parsing: text)
@@ -84,25 +84,12 @@ struct SilenceCommand: ParsableCommand {
         /// The matchers of command-line arguments (`province=Huế`, `'service=~"dvc|lgsp"'`).
         static func matchers(_ arguments: [String]) throws -> [LabelMatcher] {
             guard !arguments.isEmpty else { return [] }
-            let text = "{" + arguments.map(quotingValue).joined(separator: ",") + "}"
+            let text = "{" + arguments.map(LabelMatcher.quotingValue).joined(separator: ",") + "}"
             do {
                 return try Selector(parsing: text).matchers
             } catch {
                 throw ValidationError("\(error)")
             }
-        }
-
-        /// `name=value` with the value as written, in quotes: Unicode values need none on the
-        /// command line (`province=Huế`). A value already in quotes is left as it is.
-        static func quotingValue(_ matcher: String) -> String {
-            for op in ["=~", "!~", "!=", "="] {
-                guard let range = matcher.range(of: op) else { continue }
-                let name = matcher[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-                let value = matcher[range.upperBound...].trimmingCharacters(in: .whitespaces)
-                if value.first == "\"" || value.first == "'" || value.first == "`" { return matcher }
-                return name + op + LabelMatcher.quote(value)
-            }
-            return matcher
         }
     }
 

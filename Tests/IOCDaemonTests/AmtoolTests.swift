@@ -1,0 +1,153 @@
+import Foundation
+import IOCCore
+import TestSupport
+import Testing
+
+/// Debian's amtool (prometheus-alertmanager) against iocd's Alertmanager API v2: it adds, queries
+/// and expires a silence, lists the alerts with the silenced one marked, and the silence holds back
+/// that alert's notifications until it is expired. The listener asks for basic auth, and amtool
+/// gives it in the URL, as an operator would.
+@Suite struct AmtoolTests {
+    struct Daemon {
+        let directory: TemporaryDirectory
+        let port = refusedPort()
+        let process: TestProcess
+        let sink: WebhookSink
+        var url: String { "http://ops:s3cret@127.0.0.1:\(port)" }
+
+        init(probing closed: Int) throws {
+            directory = try TemporaryDirectory()
+            sink = try WebhookSink(port: 0)
+            try directory.write("password", "s3cret\n")
+            let config = try directory.write(
+                "iocd.yaml",
+                """
+                storage: {path: ioc.db}
+                probe_files: [probes.yaml]
+                rule_files: [rules.yaml]
+                evaluation_interval: 1s
+                http:
+                  listen: '127.0.0.1:\(port)'
+                  basic_auth: {username: ops, password_file: password}
+                notifications:
+                  route: {receiver: hook, group_by: [alertname], group_wait: 1s, group_interval: 1s, repeat_interval: 1h}
+                  receivers:
+                    - name: hook
+                      webhook: {url: 'http://127.0.0.1:\(sink.port)/'}
+                """)
+            try directory.write(
+                "probes.yaml",
+                "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    labels: {province: Huế}\n"
+                    + "    targets:\n      - url: http://127.0.0.1:\(closed)/health\n")
+            try directory.write(
+                "rules.yaml",
+                """
+                groups:
+                  - name: portal
+                    rules:
+                      - alert: PortalDown
+                        expr: probe_success == 0
+                        for: 3s
+                        labels: {severity: critical}
+                        annotations: {summary: 'Cổng dịch vụ công không trả lời'}
+                      - alert: PortalDownToo
+                        expr: probe_success == 0
+                        for: 3s
+                """)
+            process = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
+        }
+
+        func amtool(_ arguments: [String]) async throws -> (status: Int32?, stdout: String, stderr: String) {
+            try await TestProcess.run("/usr/bin/amtool", ["--alertmanager.url=\(url)"] + arguments)
+        }
+
+        /// Whether a notification for the alert named `name` reached the webhook.
+        func notified(_ name: String) -> Bool {
+            sink.requests.contains { $0.body.contains(#""alertname":"\#(name)""#) }
+        }
+    }
+
+    static func json(_ text: String) -> [[String: Any]] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
+    }
+
+    static func names(_ alerts: [[String: Any]]) -> Set<String> {
+        Set(alerts.compactMap { ($0["labels"] as? [String: String])?["alertname"] })
+    }
+
+    @Test func amtoolSilencesQueriesAndExpiresAndTheSilenceHoldsNotificationsBack() async throws {
+        try await HeavyTests.one {
+            let closed = ClosedPort()
+            defer { withExtendedLifetime(closed) {} }
+            let daemon = try Daemon(probing: closed.number)
+            defer {
+                daemon.process.signal(SIGTERM)
+                daemon.sink.stop()
+            }
+            let up = try await waitUntil(timeout: .seconds(20)) {
+                try await daemon.amtool(["silence", "query"]).status == 0
+            }
+            #expect(up, "\(daemon.process.standardError)")
+            // Without the listener's credentials: refused.
+            let anonymous = try await TestProcess.run(
+                "/usr/bin/amtool", ["--alertmanager.url=http://127.0.0.1:\(daemon.port)", "silence", "query"])
+            #expect(anonymous.status != 0)
+
+            // Before the alert fires: silenced by amtool.
+            let added = try await daemon.amtool([
+                "silence", "add", "alertname=PortalDown", "--comment=Nâng cấp cổng", "--duration=1h", "--author=an",
+            ])
+            let id = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(added.status == 0 && id.count == 36, "\(added)")
+            let listed = Self.json(try await daemon.amtool(["silence", "query", "-o", "json"]).stdout)
+            let silence = listed.first { $0["id"] as? String == id }
+            #expect((silence?["status"] as? [String: String])?["state"] == "active", "\(listed)")
+            #expect(silence?["comment"] as? String == "Nâng cấp cổng" && silence?["createdBy"] as? String == "an")
+            #expect(try await daemon.amtool(["silence", "query", "-q"]).stdout.contains(id))
+            // The same silence the store keeps for `ioc silence`.
+            let ioc = try await TestProcess.run(
+                try BuiltProduct.path("ioc"), ["silence", "list", "--db", daemon.directory.file("ioc.db")])
+            #expect(ioc.stdout.contains(id) && ioc.stdout.contains("Nâng cấp cổng"), "\(ioc)")
+
+            // The unsilenced twin is notified; the silenced one is not, and amtool shows it suppressed.
+            #expect(await waitUntil(timeout: .seconds(30)) { daemon.notified("PortalDownToo") })
+            #expect(!daemon.notified("PortalDown"))
+            let active = Self.json(try await daemon.amtool(["alert", "query", "-o", "json"]).stdout)
+            #expect(Self.names(active) == ["PortalDownToo"], "\(active)")
+            let silenced = Self.json(try await daemon.amtool(["alert", "query", "-s", "-o", "json"]).stdout)
+            let muted = silenced.first { ($0["labels"] as? [String: String])?["alertname"] == "PortalDown" }
+            let status = muted?["status"] as? [String: Any]
+            #expect(status?["state"] as? String == "suppressed" && status?["silencedBy"] as? [String] == [id])
+            let filtered = Self.json(
+                try await daemon.amtool(["alert", "query", "-s", "-a", "-o", "json", "severity=critical"]).stdout)
+            #expect(Self.names(filtered) == ["PortalDown"], "\(filtered)")
+
+            #expect(!daemon.notified("PortalDown"), "held back while amtool looked")
+            // What amtool would refuse to send is refused here too, as Alertmanager refuses it.
+            for body in [
+                "not json",
+                #"{"matchers":[],"startsAt":"2026-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"a","comment":"c"}"#,
+                #"{"matchers":[{"name":"a","value":"b","isRegex":false}],"startsAt":"2020-01-01T00:00:00Z","endsAt":"2020-01-02T00:00:00Z","createdBy":"a","comment":"c"}"#,
+                #"{"matchers":[{"name":"a","value":".*","isRegex":true}],"startsAt":"2026-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"a","comment":"c"}"#,
+                #"{"matchers":[{"name":"a","value":"b","isRegex":false}],"startsAt":"2026-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"a","comment":""}"#,
+            ] {
+                let answer = try await TestProcess.run(
+                    "/usr/bin/curl",
+                    [
+                        "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "--data",
+                        body,
+                        "\(daemon.url)/api/v2/silences",
+                    ])
+                #expect(answer.stdout == "400", "\(body): \(answer.stdout)")
+            }
+
+            // Expired by amtool: it no longer shows as active, and the alert's notification goes out.
+            let expired = try await daemon.amtool(["silence", "expire", id])
+            #expect(expired.status == 0, "\(expired)")
+            #expect(!(try await daemon.amtool(["silence", "query", "-q"]).stdout.contains(id)))
+            #expect(try await daemon.amtool(["silence", "query", "--expired", "-q"]).stdout.contains(id))
+            #expect(await waitUntil(timeout: .seconds(20)) { daemon.notified("PortalDown") })
+            #expect(try await daemon.amtool(["silence", "expire", id]).status != 0, "already expired")
+        }
+    }
+}
