@@ -40,6 +40,8 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 make --no-print-directory install DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system \
     SYSUSERSDIR=/usr/lib/sysusers.d IOC_CREATE_USER=no IOC_BIN="$IOC_BIN" >/dev/null
+# The package has man pages: the unit points at iocd(8) first.
+sed -i 's|^Documentation=|Documentation=man:iocd(8) |' "$root/lib/systemd/system/iocd.service"
 for program in iocd ioc; do
     strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/$program"
 done

@@ -124,11 +124,38 @@ final class TargetHealthLog: Sendable {
         var error: String?
     }
 
+    /// The targets whose first probe is awaited, and how those probed so far fared.
+    private struct FirstRound {
+        var awaiting: Set<Labels> = []
+        var up = 0
+        var down = 0
+        /// Failed first probes logged on their own (each with its reason), up to `downLogged`.
+        var downLogged = 0
+    }
+
+    /// The most failed first probes of a round logged one by one: enough to say why a few
+    /// targets are down, not 5,000 lines when the network is.
+    static let downLogged = 20
+
     private let logger: Logger
     private let last = Mutex<[Labels: LastProbe]>([:])
     private let refusing = Mutex<[Labels: Set<SampleAdmission.Reason>]>([:])
+    private let firstRound = Mutex(FirstRound())
 
     init(logger: Logger) { self.logger = logger }
+
+    /// The targets now probed (at start and at each reload): the first probe of each new one is
+    /// not logged on its own; one line says how the round of them went, once all have had theirs.
+    /// Targets no longer probed are forgotten.
+    func expect(_ targets: [ProbeTarget]) {
+        let current = Set(targets.map(\.labels))
+        let known = last.withLock { last in
+            last = last.filter { current.contains($0.key) }
+            return Set(last.keys)
+        }
+        refusing.withLock { $0 = $0.filter { current.contains($0.key) } }
+        firstRound.withLock { $0 = FirstRound(awaiting: current.subtracting(known)) }
+    }
 
     /// The last probe of the target with `labels`, if it has had one.
     func lastProbe(_ labels: Labels) -> LastProbe? { last.withLock { $0[labels] } }
@@ -142,6 +169,7 @@ final class TargetHealthLog: Sendable {
             defer { states[target.labels] = probe }
             return states[target.labels]?.success
         }
+        if previous == nil, recordFirst(target, result) { return }
         guard previous != result.success else { return }
         if result.success {
             logger.info("target up", metadata: ["job": "\(target.job)", "instance": "\(target.instance)"])
@@ -153,6 +181,34 @@ final class TargetHealthLog: Sendable {
                     "reason": "\(result.failure?.reason ?? "unknown")", "detail": "\(result.failure?.message ?? "")",
                 ])
         }
+    }
+
+    /// Counts a target's first probe into the round and logs the round's one line when it is
+    /// complete. True when the probe needs no line of its own: a success, or a failure past the
+    /// first `downLogged` of the round.
+    private func recordFirst(_ target: ProbeTarget, _ result: ProbeResult) -> Bool {
+        let (quiet, finished) = firstRound.withLock { round -> (Bool, FirstRound?) in
+            guard round.awaiting.remove(target.labels) != nil else { return (false, nil) }
+            var quiet = true
+            if result.success {
+                round.up += 1
+            } else {
+                round.down += 1
+                if round.downLogged < TargetHealthLog.downLogged {
+                    round.downLogged += 1
+                    quiet = false
+                }
+            }
+            return (quiet, round.awaiting.isEmpty ? round : nil)
+        }
+        if let finished {
+            var metadata: Logger.Metadata = ["up": "\(finished.up)", "down": "\(finished.down)"]
+            if finished.down > finished.downLogged {
+                metadata["down_not_logged"] = "\(finished.down - finished.downLogged)"
+            }
+            logger.info("every target probed once", metadata: metadata)
+        }
+        return quiet
     }
 
     private func recordRejections(_ target: ProbeTarget, _ result: ProbeResult) {

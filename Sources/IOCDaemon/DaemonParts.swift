@@ -98,7 +98,8 @@ struct DaemonParts {
         lateness: LatenessCounter, health: TargetHealthLog
     ) -> ProbeRuntime {
         ProbeRuntime { targets in
-            ProbeScheduler(targets: targets, prober: Prober(client: client, admission: admission)) {
+            health.expect(targets)
+            return ProbeScheduler(targets: targets, prober: Prober(client: client, admission: admission)) {
                 target, result, due in
                 lateness.record(result.timestamp - due)
                 let result = result.aligned(to: due)

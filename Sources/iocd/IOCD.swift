@@ -23,8 +23,19 @@ struct IOCD: AsyncParsableCommand {
         name: .shortAndLong, help: "The daemon's configuration file; without it $IOC_CONFIG, else /etc/iocd/iocd.yaml.")
     var config = DaemonConfig.defaultPath
 
-    @Option(help: "Lowest level to log: trace, debug, info, notice, warning, error, critical.")
+    @Option(
+        name: [.customLong("log.level"), .customLong("log-level")],
+        help: "Lowest level to log: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+
+    @Option(
+        name: .customLong("log.format"),
+        help: """
+            How log lines are written: logfmt (key=value, as Prometheus writes them) or json. Under \
+            journald each line starts with its priority; on a terminal the level is coloured unless \
+            NO_COLOR is set.
+            """)
+    var logFormat = "logfmt"
 
     @Option(
         name: .customLong("query.timeout"),
@@ -46,6 +57,9 @@ struct IOCD: AsyncParsableCommand {
         }
         _ = timeout
         guard queryMaxSamples > 0 else { throw ValidationError("--query.max-samples must be positive") }
+        guard DaemonLogHandler.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log.format '\(logFormat)': use logfmt or json")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError(
                 "'\(logLevel)' is not a log level; use trace, debug, info, notice, warning, error or critical")
@@ -57,7 +71,8 @@ struct IOCD: AsyncParsableCommand {
         // Writing to a hook or socket that closed is an error to handle (EPIPE), not the daemon's end.
         signal(SIGPIPE, SIG_IGN)
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
+        let format = DaemonLogHandler.Format(rawValue: logFormat) ?? .logfmt
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "iocd")
         do {
             var daemon = Daemon(configPath: config, logger: logger)

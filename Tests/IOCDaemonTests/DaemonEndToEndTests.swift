@@ -38,6 +38,16 @@ import Testing
             result.stderr.contains("\(directory.file("probes/x.yaml")):5:9: unknown key 'intervl'"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("ioc.db")))
 
+        // The same error as a JSON line, and as the old flag's spelling still reads.
+        let json = try await TestProcess.run(
+            try BuiltProduct.path("iocd"), ["--config", config, "--log.format", "json", "--log-level", "info"])
+        #expect(json.status == 78)
+        let line = json.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+        #expect(object?["level"] == "critical" && object?["msg"]?.contains("unknown key 'intervl'") == true, "\(line)")
+        let badFormat = try await TestProcess.run(try BuiltProduct.path("iocd"), ["--log.format", "xml"])
+        #expect(badFormat.status == 64 && badFormat.stderr.contains("logfmt or json"))
+
         let check = try await TestProcess.run(try BuiltProduct.path("ioc"), ["check", "--config", config])
         #expect(check.status == 78)
         #expect(check.stderr.contains("x.yaml:5:9: unknown key 'intervl'"))
@@ -89,6 +99,13 @@ import Testing
             daemon.standardError.contains("reason=parse") && daemon.standardError.contains("bad escape")
         }
         #expect(logged, "\(daemon.standardError)")
+        // The start in a few lines: the round of first probes in one, the failing targets each with
+        // its reason, no line for each target that is up.
+        let logLines = daemon.standardError.split(separator: "\n")
+        #expect(
+            logLines.filter { $0.contains(#"msg="every target probed once""#) }.count == 1, "\(daemon.standardError)")
+        #expect(!logLines.contains { $0.contains(#"msg="target up""#) })
+        #expect(logLines.filter { $0.contains(#"msg="target down""#) }.count <= 3)
         #expect(
             try latest(store, #"ioc_sim_dossiers_received_total{job="feeds"}"#).count == simulator.world.provinces.count
         )

@@ -138,6 +138,9 @@ import TestSupport
         #expect((store[.ownerAccountName] as? String) == "iocd")
         // Enabled the Debian way, though systemd may not run here.
         #expect(FileManager.default.fileExists(atPath: "/etc/systemd/system/multi-user.target.wants/iocd.service"))
+        // The unit as systemd reads it, its man page found.
+        let verify = try await run(["/usr/bin/systemd-analyze", "verify", "/lib/systemd/system/iocd.service"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let bash = try String(contentsOfFile: "/usr/share/bash-completion/completions/ioc", encoding: .utf8)
         #expect(bash.contains("silence"))
     }
