@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import IOCCore
 import IOCAlert
+import IOCClient
 import IOCConfig
 import IOCDashboard
+import IOCHTTP
 import IOCQuery
 import IOCStore
 
@@ -47,14 +49,46 @@ struct AlertsCommand: ParsableCommand {
     @Option(help: "With --history: at most this many changes, the latest.")
     var limit = 1_000
 
-    @Flag(help: "One JSON object per line.")
+    @Flag(help: "One JSON object per line (as -o json).")
     var json = false
 
+    @Option(name: .shortAndLong, help: "How to print them: text (a table) or json (one object per line).")
+    var output: OutputFormat = .text
+
+    @Option(
+        help: """
+            Read the alerts of a running iocd (or Alertmanager) through its API instead of the store: \
+            http://USER:PASSWORD@HOST:9420 when its listener asks for credentials.
+            """)
+    var source: String?
+
+    func validate() throws {
+        if let source { try OutputFormat.checkSource(source) }
+        if source != nil && history {
+            throw ValidationError("--history reads the store; it cannot be used with --source")
+        }
+    }
+
     func run() throws {
-        let path = store.path
         let now = WallClock.nowMilliseconds()
+        let json = json || output == .json
         do {
-            let reader = try StoreReader(path: path)
+            if let source {
+                let client = HTTPClient(maxInFlight: 1)
+                defer { client.shutdown() }
+                let alerts = try RemoteQuery(base: source, client: client).alerts()
+                var mutes: [Labels: NotifierConfig.Mute] = [:]
+                for alert in try RemoteAlertmanager(base: source, client: client).alerts() {
+                    if !alert.silencedBy.isEmpty {
+                        mutes[alert.labels] = .silenced
+                    } else if !alert.inhibitedBy.isEmpty {
+                        mutes[alert.labels] = .inhibited
+                    }
+                }
+                show(try select(alerts) { mutes[$0.labels] }, now: now, json: json)
+                return
+            }
+            let reader = try StoreReader(path: store.path)
             if history {
                 var from = Int64.min
                 if let since {
@@ -89,44 +123,52 @@ struct AlertsCommand: ParsableCommand {
             let silences = try reader.silences(parsing: Selector.matchers(parsing:)).filter { $0.isActive(at: now) }
             // Inhibitions and maintenance windows are the daemon's configuration's.
             let notifications = StoreLocation.daemonConfig(store.config)?.notifications ?? .none
-            let selected = try select(try reader.alerts(), silences: silences, notifications: notifications, now: now)
-            if json {
-                for (alert, mute) in selected {
-                    var object: [String: Any] = [
-                        "state": alert.state.rawValue, "silenced": mute == .silenced, "rule": alert.rule,
-                        "labels": AlertsCommand.dictionary(alert.labels),
-                        "annotations": AlertsCommand.dictionary(alert.annotations),
-                        "active_at": AlertsCommand.rfc3339(alert.activeAt),
-                        "value": PrometheusNumber.format(alert.value),
-                    ]
-                    if let mute { object["muted"] = mute.rawValue }
-                    if let fired = alert.firedAt { object["fired_at"] = AlertsCommand.rfc3339(fired) }
-                    if let resolved = alert.resolvedAt { object["resolved_at"] = AlertsCommand.rfc3339(resolved) }
-                    print(AlertsCommand.jsonLine(object))
-                }
-                return
+            let firing = try reader.alerts().filter { $0.state == .firing }.map(\.labels)
+            let selected = try select(try reader.alerts()) { alert in
+                alert.state == .firing
+                    ? notifications.mute(alert.labels, active: firing, silences: silences, at: now) : nil
             }
-            if selected.isEmpty {
-                print(
-                    "no \(all ? "" : "active ")alerts\(matchers.isEmpty && state == nil && severity == nil ? "" : " match")"
-                )
-                return
-            }
-            let rows = selected.map { alert, mute in
-                [
-                    AlertsCommand.stateName(alert, mute),
-                    Duration.milliseconds(max(0, now - alert.activeAt) / 1000 * 1000).prometheusString,
-                    alert.labels["severity"] ?? "", alert.labels["alertname"] ?? "",
-                    AlertsCommand.labelText(alert.labels), alert.annotations["summary"] ?? "",
-                ]
-            }
-            AlertsCommand.printTable(["STATE", "ACTIVE FOR", "SEVERITY", "ALERT", "LABELS", "SUMMARY"], rows)
+            show(selected, now: now, json: json)
         } catch let error as ValidationError {
             throw error
         } catch {
             FileHandle.standardError.write(Data("ioc alerts: \(error)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    private func show(_ selected: [(RuleAlert, NotifierConfig.Mute?)], now: Int64, json: Bool) {
+        if json {
+            for (alert, mute) in selected {
+                var object: [String: Any] = [
+                    "state": alert.state.rawValue, "silenced": mute == .silenced, "rule": alert.rule,
+                    "labels": AlertsCommand.dictionary(alert.labels),
+                    "annotations": AlertsCommand.dictionary(alert.annotations),
+                    "active_at": AlertsCommand.rfc3339(alert.activeAt),
+                    "value": PrometheusNumber.format(alert.value),
+                ]
+                if let mute { object["muted"] = mute.rawValue }
+                if let fired = alert.firedAt { object["fired_at"] = AlertsCommand.rfc3339(fired) }
+                if let resolved = alert.resolvedAt { object["resolved_at"] = AlertsCommand.rfc3339(resolved) }
+                print(AlertsCommand.jsonLine(object))
+            }
+            return
+        }
+        if selected.isEmpty {
+            print(
+                "no \(all ? "" : "active ")alerts\(matchers.isEmpty && state == nil && severity == nil ? "" : " match")"
+            )
+            return
+        }
+        let rows = selected.map { alert, mute in
+            [
+                AlertsCommand.stateName(alert, mute),
+                Duration.milliseconds(max(0, now - alert.activeAt) / 1000 * 1000).prometheusString,
+                alert.labels["severity"] ?? "", alert.labels["alertname"] ?? "",
+                AlertsCommand.labelText(alert.labels), alert.annotations["summary"] ?? "",
+            ]
+        }
+        AlertsCommand.printTable(["STATE", "ACTIVE FOR", "SEVERITY", "ALERT", "LABELS", "SUMMARY"], rows)
     }
 
     /// firing, silenced, inhibited, maintenance (a firing alert muted so), pending or resolved.
@@ -137,7 +179,7 @@ struct AlertsCommand: ParsableCommand {
     /// The alerts the options select, each with why it is muted if it is (a silence, an inhibition,
     /// a maintenance window), in the order an operator reads them (as the dashboard's alerts panel).
     private func select(
-        _ alerts: [RuleAlert], silences: [Silence], notifications: NotifierConfig, now: Int64
+        _ alerts: [RuleAlert], mute: (RuleAlert) -> NotifierConfig.Mute?
     ) throws -> [(RuleAlert, NotifierConfig.Mute?)] {
         let wanted = try SilenceCommand.Add.matchers(matchers)
         let states = state.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
@@ -147,11 +189,8 @@ struct AlertsCommand: ParsableCommand {
             throw ValidationError(
                 "--state '\(unknown)': expected firing, silenced, inhibited, maintenance, pending or resolved")
         }
-        let firing = alerts.filter { $0.state == .firing }.map(\.labels)
         let selected = alerts.compactMap { alert -> (RuleAlert, NotifierConfig.Mute?)? in
-            let mute =
-                alert.state == .firing
-                ? notifications.mute(alert.labels, active: firing, silences: silences, at: now) : nil
+            let mute = mute(alert)
             guard all || alert.state != .inactive || states?.contains("resolved") == true,
                 states.map({ $0.contains(AlertsCommand.stateName(alert, mute)) }) ?? true,
                 severities.map({ $0.contains(alert.labels["severity"] ?? "") }) ?? true,

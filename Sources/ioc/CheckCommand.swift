@@ -21,31 +21,54 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Check what iocd reads; report problems in dashboard files as warnings only.")
     var daemon = false
 
+    @Option(
+        name: .shortAndLong,
+        help: "How to report: text, or json (one object: ok, the counts, warnings, and the error if any).")
+    var output: OutputFormat = .text
+
     func run() throws {
+        var warnings: [String] = []
+        func fail(_ error: String) throws -> Never {
+            if output == .json {
+                print(OutputFormat.line(["config": config, "ok": false, "error": error, "warnings": warnings]))
+            } else {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+            }
+            throw ExitCode(ConfigError.exitCode)
+        }
         let configuration: Configuration
         do {
             configuration = try ConfigFiles.load(config)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(ConfigError.exitCode)
+            try fail("\(error)")
         }
         // A province that is not one of the 34 units still probes, but its series fall outside every
         // provincial view and ranking: a warning, with the unit it most likely means.
         for target in configuration.targets {
             guard let province = target.labels["province"], let problem = ProvinceCatalogue.problem(withName: province)
             else { continue }
-            FileHandle.standardError.write(Data("\(target.location): warning: \(problem)\n".utf8))
+            warnings.append("\(target.location): warning: \(problem)")
         }
         var dashboards = 0
         do {
             dashboards = try DashboardFile.loadAll(ConfigFiles.dashboardPaths(configuration.daemon)).count
         } catch {
-            FileHandle.standardError.write(Data("\(daemon ? "warning: " : "")\(error)\n".utf8))
-            if !daemon { throw ExitCode(ConfigError.exitCode) }
+            if !daemon { try fail("\(error)") }
+            warnings.append("warning: \(error)")
         }
         let files = configuration.probeFiles.count
         let rules = configuration.ruleGroups.reduce(0) { $0 + $1.rules.count }
         let ruleFiles = configuration.ruleFiles.count
+        if output == .json {
+            print(
+                OutputFormat.line([
+                    "config": config, "ok": true, "targets": configuration.targets.count, "probe_files": files,
+                    "rules": rules, "rule_files": ruleFiles, "dashboards": dashboards,
+                    "store": configuration.daemon.storePath, "warnings": warnings,
+                ]))
+            return
+        }
+        for warning in warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
         print(
             "\(config): ok: \(configuration.targets.count) targets in \(files) probe file\(files == 1 ? "" : "s"), "
                 + "\(rules) rules in \(ruleFiles) rule file\(ruleFiles == 1 ? "" : "s"), "

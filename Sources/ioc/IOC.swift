@@ -54,3 +54,22 @@ func writeWhole(_ text: String, to path: String) throws {
         throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
     }
 }
+
+/// `-o text|json`: tables and lines for people, JSON for scripts.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+
+    /// A `--source` must be an HTTP(S) address.
+    static func checkSource(_ source: String) throws {
+        guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
+            throw ValidationError("--source '\(source)' is not an http:// or https:// address")
+        }
+    }
+
+    /// One JSON value as a line: keys sorted, so that a script and a diff see the same text.
+    static func line(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+        else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -15,11 +15,19 @@ struct LabelsCommand: ParsableCommand {
     @Argument(help: "A label name whose values to list.")
     var name: String?
 
+    @Option(name: .shortAndLong, help: "How to print them: text (one a line) or json (an array).")
+    var output: OutputFormat = .text
+
     func run() throws {
         let path = store.path
         do {
             let reader = try StoreReader(path: path)
             let lines = try name.map { try reader.labelValues($0) } ?? reader.labelNames()
+            if output == .json {
+                // JSON escapes every control character: nothing in it acts on a terminal.
+                print(OutputFormat.line(lines))
+                return
+            }
             // Label values come from feeds and probe files: never let them act on the terminal.
             for line in lines { print(TerminalText.sanitize(line)) }
         } catch {

@@ -22,24 +22,35 @@ struct RulesCommand: ParsableCommand {
         @Argument(help: "Rule files.")
         var files: [String]
 
+        @Option(
+            name: .shortAndLong,
+            help: "How to report: text (as promtool), or json (an array: file, status, rules, error).")
+        var output: OutputFormat = .text
+
         func run() throws {
             var failed = false
+            var results: [[String: Any]] = []
             for file in files {
-                print("Checking \(file)")
+                if output == .text { print("Checking \(file)") }
                 if Check.isUnitTestFile(file) {
-                    print("  SKIPPED: a rule unit test file; run it with: ioc rules test \(file)\n")
+                    if output == .text {
+                        print("  SKIPPED: a rule unit test file; run it with: ioc rules test \(file)\n")
+                    }
+                    results.append(["file": file, "status": "skipped"])
                     continue
                 }
                 do {
                     let groups = try RuleFile.load(file)
                     let count = groups.reduce(0) { $0 + $1.rules.count }
-                    print("  SUCCESS: \(count) rules found\n")
+                    if output == .text { print("  SUCCESS: \(count) rules found\n") }
+                    results.append(["file": file, "status": "success", "rules": count])
                 } catch {
                     failed = true
-                    print("  FAILED:")
-                    print("\(error)\n")
+                    if output == .text { print("  FAILED:\n\(error)\n") }
+                    results.append(["file": file, "status": "failed", "error": "\(error)"])
                 }
             }
+            if output == .json { print(OutputFormat.line(results)) }
             if failed { throw ExitCode(1) }
         }
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import IOCClient
 import IOCCore
 import IOCDashboard
+import IOCHTTP
 import IOCConfig
 import IOCQuery
 import IOCStore
@@ -40,7 +42,12 @@ struct SilenceCommand: ParsableCommand {
         @Option(help: "Who. Default: $SUDO_USER or $USER.")
         var author: String?
 
+        @Option(
+            help: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool).")
+        var source: String?
+
         func validate() throws {
+            if let source { try OutputFormat.checkSource(source) }
             guard !matchers.isEmpty else { throw ValidationError("give at least one matcher, like 'province=\"Huế\"'") }
             guard let length = Duration(prometheus: duration), length > .zero else {
                 throw ValidationError("--for '\(duration)' is not a duration like 2h")
@@ -67,13 +74,18 @@ struct SilenceCommand: ParsableCommand {
             let who = author ?? environment["SUDO_USER"] ?? environment["USER"] ?? "unknown"
             let now = try start.map { try QueryCommand.time($0, "--start") } ?? WallClock.nowMilliseconds()
             let length = Duration(prometheus: duration)?.inMilliseconds ?? 3_600_000
-            let id = UUID().uuidString.lowercased()
-            let path = store.path
+            var id = UUID().uuidString.lowercased()
+            let silence = Silence(
+                id: id, matchers: selector.matchers, text: text, startsAt: now, endsAt: now + length, createdBy: who,
+                comment: comment)
             do {
-                try SilenceStore(path: path).add(
-                    Silence(
-                        id: id, matchers: selector.matchers, text: text, startsAt: now, endsAt: now + length,
-                        createdBy: who, comment: comment))
+                if let source {
+                    let client = HTTPClient(maxInFlight: 1)
+                    defer { client.shutdown() }
+                    id = try RemoteAlertmanager(base: source, client: client).add(silence)
+                } else {
+                    try SilenceStore(path: store.path).add(silence)
+                }
             } catch {
                 FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
                 throw ExitCode.failure
@@ -105,12 +117,38 @@ struct SilenceCommand: ParsableCommand {
             name: .shortAndLong, help: "Print only the ids, one a line (as amtool's -q): `| xargs ioc silence expire`.")
         var quiet = false
 
+        @Option(name: .shortAndLong, help: "How to print them: text (a table) or json (one object per line).")
+        var output: OutputFormat = .text
+
+        @Option(
+            help: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool).")
+        var source: String?
+
+        func validate() throws { if let source { try OutputFormat.checkSource(source) } }
+
         func run() throws {
-            let path = store.path
             let now = WallClock.nowMilliseconds()
             do {
-                let silences = try StoreReader(path: path).silences(parsing: Selector.matchers(parsing:)).filter {
-                    all || $0.endsAt > now
+                let kept: [Silence]
+                if let source {
+                    let client = HTTPClient(maxInFlight: 1)
+                    defer { client.shutdown() }
+                    kept = try RemoteAlertmanager(base: source, client: client).silences()
+                } else {
+                    kept = try StoreReader(path: store.path).silences(parsing: Selector.matchers(parsing:))
+                }
+                let silences = kept.filter { all || $0.endsAt > now }
+                if output == .json {
+                    for silence in silences {
+                        print(
+                            OutputFormat.line([
+                                "id": silence.id, "matchers": silence.text,
+                                "starts_at": UTCTime.rfc3339(silence.startsAt),
+                                "ends_at": UTCTime.rfc3339(silence.endsAt), "created_by": silence.createdBy,
+                                "comment": silence.comment, "state": silence.endsAt > now ? "active" : "ended",
+                            ]))
+                    }
+                    return
                 }
                 if quiet {
                     // An id is data from the store: nothing in it may act on the terminal.
@@ -145,13 +183,27 @@ struct SilenceCommand: ParsableCommand {
             help: "The silences' ids (from `ioc silence list`, or `ioc silence list -q | xargs ioc silence expire`).")
         var ids: [String]
 
+        @Option(
+            help: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool).")
+        var source: String?
+
+        func validate() throws { if let source { try OutputFormat.checkSource(source) } }
+
         func run() throws {
-            let path = store.path
             var missing: [String] = []
             do {
-                let silences = try SilenceStore(path: path)
+                let expire: (String) throws -> Bool
+                let client = source.map { _ in HTTPClient(maxInFlight: 1) }
+                defer { client?.shutdown() }
+                if let source, let client {
+                    let remote = RemoteAlertmanager(base: source, client: client)
+                    expire = { try remote.expire($0) }
+                } else {
+                    let silences = try SilenceStore(path: store.path)
+                    expire = { try silences.expire($0, at: WallClock.nowMilliseconds()) }
+                }
                 for id in ids {
-                    if try silences.expire(id, at: WallClock.nowMilliseconds()) {
+                    if try expire(id) {
                         print("silence \(id) ended")
                     } else {
                         missing.append(id)

@@ -75,6 +75,34 @@ import Testing
         Set(alerts.compactMap { ($0["labels"] as? [String: String])?["alertname"] })
     }
 
+    /// `ioc alerts` and `ioc silence` with `--source`: an operator with no access to the store's file.
+    static func iocThroughTheAPI(_ daemon: Daemon, silence id: String) async throws {
+        let ioc = try BuiltProduct.path("ioc")
+        let alerts = try await TestProcess.run(ioc, ["alerts", "--source", daemon.url, "-o", "json"])
+        let states = alerts.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            guard let name = (object?["labels"] as? [String: String])?["alertname"] else { return nil }
+            return (name, object?["muted"] as? String ?? object?["state"] as? String ?? "")
+        }
+        #expect(Dictionary(states) { a, _ in a } == ["PortalDown": "silenced", "PortalDownToo": "firing"], "\(alerts)")
+        let listed = try await TestProcess.run(ioc, ["silence", "list", "--source", daemon.url, "-o", "json"])
+        #expect(listed.stdout.contains(#""id":"\#(id)""#) && listed.stdout.contains("Nâng cấp cổng"), "\(listed)")
+        // A second silence added and ended through the API, not the file.
+        let added = try await TestProcess.run(
+            ioc, ["silence", "add", "--source", daemon.url, "province=Huế", "--for", "10m", "--comment", "thử"])
+        let second = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(added.status == 0 && second.count == 36 && second != id, "\(added)")
+        #expect(try await daemon.amtool(["silence", "query", "-q"]).stdout.contains(second))
+        let ended = try await TestProcess.run(ioc, ["silence", "expire", "--source", daemon.url, second])
+        #expect(ended.status == 0, "\(ended)")
+        #expect(!(try await daemon.amtool(["silence", "query", "-q"]).stdout.contains(second)))
+        let again = try await TestProcess.run(ioc, ["silence", "expire", "--source", daemon.url, second])
+        #expect(again.status == 1 && again.stderr.contains("no active silence"), "\(again)")
+        let refused = try await TestProcess.run(
+            ioc, ["alerts", "--source", "http://127.0.0.1:\(daemon.port)", "-o", "json"])
+        #expect(refused.status == 1 && refused.stderr.contains("401"), "\(refused)")
+    }
+
     @Test func amtoolSilencesQueriesAndExpiresAndTheSilenceHoldsNotificationsBack() async throws {
         try await HeavyTests.one {
             let closed = ClosedPort()
@@ -122,6 +150,7 @@ import Testing
                 try await daemon.amtool(["alert", "query", "-s", "-a", "-o", "json", "severity=critical"]).stdout)
             #expect(Self.names(filtered) == ["PortalDown"], "\(filtered)")
 
+            try await Self.iocThroughTheAPI(daemon, silence: id)
             #expect(!daemon.notified("PortalDown"), "held back while amtool looked")
             // What amtool would refuse to send is refused here too, as Alertmanager refuses it.
             for body in [

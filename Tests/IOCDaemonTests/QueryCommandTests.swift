@@ -25,6 +25,41 @@ import Testing
         return (directory, path)
     }
 
+    /// `-o json` for scripts: `ioc labels`, `ioc check` and `ioc rules check` print JSON that reads
+    /// back to what the text says, and keep their exit statuses.
+    @Test func labelsCheckAndRulesCheckPrintJSON() async throws {
+        let (directory, path) = try store()
+        let ioc = try BuiltProduct.path("ioc")
+        func json(_ arguments: [String], status: Int32 = 0) async throws -> Any? {
+            let result = try await TestProcess.run(ioc, arguments + ["-o", "json"])
+            #expect(result.status == status, "\(arguments): \(result)")
+            return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        }
+        #expect(try await json(["labels", "--db", path]) as? [String] == ["__name__", "province"])
+        #expect(try await json(["labels", "--db", path, "province"]) as? [String] == ["hanoi", "hue"])
+
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let checked = try await json(["check", "--config", "\(repository)/iocd.yaml"]) as? [String: Any]
+        #expect(checked?["ok"] as? Bool == true && (checked?["rules"] as? Int ?? 0) > 50, "\(checked ?? [:])")
+        let broken = try directory.write(
+            "broken.yaml", "storage: {path: x.db}\nprobe_files: [nothing-*.yaml]\nbogus: 1\n")
+        let refused = try await json(["check", "--config", broken], status: 78) as? [String: Any]
+        #expect(refused?["ok"] as? Bool == false && (refused?["error"] as? String)?.contains("bogus") == true)
+
+        let badRules = try directory.write(
+            "bad.yaml", "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n")
+        let rules =
+            try await json(
+                [
+                    "rules", "check", "\(repository)/rules/availability.yaml", badRules,
+                    "\(repository)/rules/availability.test.yaml",
+                ],
+                status: 1) as? [[String: Any]]
+        #expect(rules?.map { $0["status"] as? String } == ["success", "failed", "skipped"], "\(rules ?? [])")
+        #expect((rules?[1]["error"] as? String)?.contains("bad.yaml:5") == true)
+    }
+
     @Test func anInstantQueryPrintsPromtoolLinesOrPrometheusJSON() async throws {
         let (directory, path) = try store()
         _ = directory
