@@ -34,6 +34,10 @@ import Testing
                   receivers:
                     - name: hook
                       webhook: {url: 'http://127.0.0.1:\(sink.port)/'}
+                  inhibit_rules:
+                    - source_matchers: ['alertname="PortalDown"']
+                      target_matchers: ['alertname="PortalSlow"']
+                      equal: [province]
                 """)
             try directory.write(
                 "probes.yaml",
@@ -51,6 +55,9 @@ import Testing
                         labels: {severity: critical}
                         annotations: {summary: 'Cổng dịch vụ công không trả lời'}
                       - alert: PortalDownToo
+                        expr: probe_success == 0
+                        for: 3s
+                      - alert: PortalSlow
                         expr: probe_success == 0
                         for: 3s
                 """)
@@ -84,7 +91,9 @@ import Testing
             guard let name = (object?["labels"] as? [String: String])?["alertname"] else { return nil }
             return (name, object?["muted"] as? String ?? object?["state"] as? String ?? "")
         }
-        #expect(Dictionary(states) { a, _ in a } == ["PortalDown": "silenced", "PortalDownToo": "firing"], "\(alerts)")
+        #expect(
+            Dictionary(states) { a, _ in a }
+                == ["PortalDown": "silenced", "PortalDownToo": "firing", "PortalSlow": "inhibited"], "\(alerts)")
         let listed = try await TestProcess.run(ioc, ["silence", "list", "--source", daemon.url, "-o", "json"])
         #expect(listed.stdout.contains(#""id":"\#(id)""#) && listed.stdout.contains("Nâng cấp cổng"), "\(listed)")
         // A second silence added and ended through the API, not the file.
@@ -146,6 +155,16 @@ import Testing
             let muted = silenced.first { ($0["labels"] as? [String: String])?["alertname"] == "PortalDown" }
             let status = muted?["status"] as? [String: Any]
             #expect(status?["state"] as? String == "suppressed" && status?["silencedBy"] as? [String] == [id])
+            // Inhibited by the silenced PortalDown (same province), as Alertmanager shows it.
+            let inhibited = Self.json(try await daemon.amtool(["alert", "query", "-i", "-o", "json"]).stdout)
+            let slow = inhibited.first { ($0["labels"] as? [String: String])?["alertname"] == "PortalSlow" }
+            let inhibitedBy = (slow?["status"] as? [String: Any])?["inhibitedBy"] as? [String]
+            #expect(inhibitedBy == [muted?["fingerprint"] as? String ?? "?"], "\(inhibited)")
+            #expect(!daemon.notified("PortalSlow"))
+            // Grafana's Alertmanager data source reads the groups: one per alert name, to the receiver.
+            let groups = Self.json(
+                try await TestProcess.run("/usr/bin/curl", ["-s", "\(daemon.url)/api/v2/alerts/groups"]).stdout)
+            #expect(groups.count == 3 && groups.allSatisfy { ($0["receiver"] as? [String: String])?["name"] == "hook" })
             let filtered = Self.json(
                 try await daemon.amtool(["alert", "query", "-s", "-a", "-o", "json", "severity=critical"]).stdout)
             #expect(Self.names(filtered) == ["PortalDown"], "\(filtered)")
