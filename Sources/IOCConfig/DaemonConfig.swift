@@ -40,6 +40,8 @@ public struct DaemonConfig: Sendable {
     public var storePath: String
     /// The time zone `ioc` and the dashboard show times in (`time_zone`, default Asia/Ho_Chi_Minh).
     public var displayZone = DisplayZone.vietnam
+    /// The language of what operators and leaders read (`language: vi | en`, default vi).
+    public var language = Language.vi
     /// Glob patterns, already made absolute or relative to the working directory.
     public var probeFiles: [String]
     /// Where each pattern of `probe_files` was written; empty when the key is absent (the default
@@ -95,8 +97,15 @@ public struct DaemonConfig: Sendable {
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
                 "notifications", "dashboard_files", "http", "remote_write", "max_probes_in_flight",
-                "service_hours", "sample_admission", "time_zone",
+                "service_hours", "sample_admission", "time_zone", "language",
             ])
+        if let languageNode = top["language"] {
+            let name = try languageNode.string("'language'")
+            guard let chosen = Language(rawValue: name) else {
+                throw languageNode.error("unknown language '\(name)'; expected vi or en")
+            }
+            language = chosen
+        }
         if let zoneNode = top["time_zone"] {
             let name = try zoneNode.string("'time_zone'")
             guard let zone = DisplayZone(identifier: name) else {

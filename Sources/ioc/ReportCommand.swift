@@ -19,6 +19,10 @@ struct ReportCommand: ParsableCommand {
             Examples:
               ioc report --period 2026-11
               ioc report --period 2026-Q3 --format csv > scorecard-2026-Q3.csv
+              ioc report --period 2026-11 --format html --output bao-cao-2026-11.html
+            The language is --lang, else $IOC_LANG, else the locale (vi_VN, en_US), else iocd.yaml's \
+            language, else Vietnamese. The CSV starts with UTF-8's byte order mark, so that Excel reads \
+            Vietnamese names; the HTML page prints on A4.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -26,8 +30,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The period: YYYY, YYYY-Qn or YYYY-MM (e.g. 2026, 2026-Q3, 2026-11).")
     var period: String
 
-    @Option(help: "md (Markdown, the default) or csv.")
+    @Option(help: "md (Markdown, the default), csv (for a spreadsheet) or html (a page to print).")
     var format = "md"
+
+    @Option(help: "vi (Vietnamese) or en (English). Default: $IOC_LANG, the locale, iocd.yaml's language, vi.")
+    var lang: String?
 
     @Option(help: "Write the report to this file instead of standard output.")
     var output: String?
@@ -36,8 +43,11 @@ struct ReportCommand: ParsableCommand {
         guard CalendarPeriod(parsing: period) != nil else {
             throw ValidationError("'\(period)' is not a period; expected YYYY, YYYY-Qn or YYYY-MM, e.g. 2026-Q3")
         }
-        guard ["md", "csv"].contains(format) else {
-            throw ValidationError("'\(format)' is not a format; use md or csv")
+        guard ["md", "csv", "html"].contains(format) else {
+            throw ValidationError("'\(format)' is not a format; use md, csv or html")
+        }
+        if let lang, Language(rawValue: lang) == nil {
+            throw ValidationError("--lang '\(lang)': use vi or en")
         }
     }
 
@@ -45,7 +55,17 @@ struct ReportCommand: ParsableCommand {
         guard let period = CalendarPeriod(parsing: period) else { throw ExitCode.validationFailure }
         let reader = try StoreReader(path: store.path)
         let report = try PeriodReport(period: period, source: reader, now: WallClock.nowMilliseconds())
-        let text = format == "csv" ? report.csv() : report.markdown()
+        let language =
+            lang.flatMap(Language.init(rawValue:))
+            ?? Language.resolve(
+                environment: ProcessInfo.processInfo.environment,
+                configured: StoreLocation.daemonConfig(store.config)?.language)
+        let text: String
+        switch format {
+        case "csv": text = report.csv(language)
+        case "html": text = report.html(language)
+        default: text = report.markdown(language)
+        }
         if let output {
             try writeWhole(text, to: output)
         } else {

@@ -65,6 +65,7 @@ import IOCConfig
         ("storage: [\n", ":2:1: invalid YAML"),
         ("max_probes_in_flight: 0\n", ":1:23: 'max_probes_in_flight' must be between 1 and 100000, not 0"),
         ("time_zone: Asia/Hanoi_City\n", ":1:12: unknown time zone 'Asia/Hanoi_City'"),
+        ("language: fr\n", ":1:11: unknown language 'fr'; expected vi or en"),
         ("storage:\n  path: a.db\n  retention: 12h\n", ":3:14: 'retention' must be at least 1d"),
         ("storage:\n  path: a.db\n  max_size: lots\n", ":3:13: 'lots' is not a size"),
         // Sizes and URLs that once trapped or leaked: an error with the place, exit 78 from iocd.

@@ -8,6 +8,7 @@ import IOCStore
 import Testing
 import TestSupport
 import IOCCalendar
+import IOCReport
 
 /// `ioc report` over a store built from the simulator with a fixed seed: the shipped scorecard
 /// rules evaluated on the simulated dossier statistics, and the simulated health endpoints' answers
@@ -132,43 +133,90 @@ import IOCCalendar
             try Self.buildStore(first)
             try Self.buildStore(second)
         }
-        for arguments in [["--period", "2026-09"], ["--period", "2026-Q3", "--format", "csv"]] {
+        for (arguments, golden) in [
+            (["--period", "2026-09", "--lang", "vi"], "report-2026-09.md"),
+            (["--period", "2026-09", "--lang", "en"], "report-2026-09.en.md"),
+            (["--period", "2026-Q3", "--format", "csv", "--lang", "vi"], "report-2026-Q3.csv"),
+            (["--period", "2026-09", "--format", "html", "--lang", "vi"], "report-2026-09.html"),
+        ] {
             let a = try await Self.report(first, arguments)
             let b = try await Self.report(second, arguments)
             let again = try await Self.report(first, arguments)
             #expect(a == b && a == again)
-            try Self.compare(a, golden: "report-\(arguments[1])\(arguments.count > 2 ? ".csv" : ".md")")
+            try Self.compare(a, golden: golden)
         }
+        try await Self.checkSpreadsheet(first, in: directory)
+        try await Self.checkPrintablePage(first, in: directory)
+    }
 
-        let csv = try await Self.report(first, ["--period", "2026-09", "--format", "csv"])
-        let rows = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let header = rows[0].map(String.init)
+    /// The CSV as a spreadsheet reads it: the byte order mark first, then rows that Python's csv
+    /// reader (a standard one) gives back with every Vietnamese name intact.
+    static func checkSpreadsheet(_ store: String, in directory: TemporaryDirectory) async throws {
+        let file = directory.file("report.csv")
+        _ = try await report(store, ["--period", "2026-09", "--format", "csv", "--lang", "vi", "--output", file])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF], "the byte order mark")
+        let read = try await TestProcess.run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline='')))))",
+                file,
+            ])
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [[String]], "\(read)")
+        let header = rows.first ?? []
         #expect(
             header == [
-                "rank", "unit", "province_code", "total", "publicity", "progress", "digitisation", "online_services",
-                "satisfaction", "band", "change", "availability_24x7_percent", "availability_service_hours_percent",
-                "probes",
-            ])
+                "Hạng", "Đơn vị", "Mã", "Tổng điểm", "Công khai, minh bạch (18)", "Tiến độ, kết quả giải quyết (20)",
+                "Số hóa hồ sơ (22)", "Cung cấp dịch vụ trực tuyến (22)", "Mức độ hài lòng (18)", "Xếp loại", "Thay đổi",
+                "Sẵn sàng 24×7 (%)", "Sẵn sàng trong giờ phục vụ (%)", "Số lần kiểm tra",
+            ], "\(header)")
         let body = rows.dropFirst()
         #expect(body.count == 34)
-        #expect(Set(body.map { String($0[2]) }) == Set(ProvinceCatalogue.current.map(\.code)))
+        #expect(Set(body.map { $0[1] }) == Set(ProvinceCatalogue.current.map(\.name)), "names with diacritics intact")
+        #expect(Set(body.map { $0[2] }) == Set(ProvinceCatalogue.current.map(\.code)))
         let totals = body.compactMap { Double($0[3]) }
         #expect(totals.count == 34 && totals == totals.sorted(by: >))
         #expect(body.first?[0] == "1")
-        // Groups add up to the total (every group has data in the simulation), to rounding.
         for row in body {
+            // Groups add up to the total (every group has data in the simulation), to rounding.
             let groups = row[4...8].compactMap { Double($0) }
             #expect(groups.count == 5)
             #expect(abs(groups.reduce(0, +) - (Double(row[3]) ?? 0)) < 0.03, "\(row)")
-            #expect(["excellent", "good", "fair", "average", "weak"].contains(String(row[9])))
+            #expect(["Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu"].contains(row[9]), "\(row)")
             // August is in the store, so September has a change; availability and service hours are there.
             #expect(Double(row[10]) != nil && Double(row[11]) != nil && Double(row[12]) != nil, "\(row)")
         }
-        // Some provinces improve and some slip.
+        // Some provinces improve and some slip; the one endpoint that always fails shows below 100 %.
         let changes = body.compactMap { Double($0[10]) }
         #expect(changes.contains { $0 > 0 } && changes.contains { $0 < 0 })
-        // The one endpoint that always fails shows: some province is below 100 %.
         #expect(body.contains { (Double($0[11]) ?? 100) < 100 })
+    }
+
+    /// The HTML page is well-formed (an XML parser reads it), says its language, fits its columns
+    /// in the printable width of A4, and carries the names as they are written.
+    static func checkPrintablePage(_ store: String, in directory: TemporaryDirectory) async throws {
+        let file = directory.file("report.html")
+        _ = try await report(store, ["--period", "2026-09", "--format", "html", "--lang", "vi", "--output", file])
+        let script = """
+            import sys, json, re, xml.etree.ElementTree as ET
+            text = open(sys.argv[1], encoding='utf-8').read()
+            root = ET.fromstring(text.replace('<!DOCTYPE html>', '', 1))
+            tables = [[float(re.search(r'([0-9.]+)mm', c.get('style')).group(1)) for c in t.iter('col')] for t in root.iter('table')]
+            rows = [[''.join(td.itertext()) for td in tr.iter('td')] for tr in root.iter('tr')]
+            style = ''.join(root.find('head').find('style').itertext())
+            print(json.dumps({'lang': root.get('lang'), 'widths': [sum(w) for w in tables], 'rows': rows, 'a4': 'size: A4' in style}))
+            """
+        let read = try await TestProcess.run("/usr/bin/python3", ["-c", script, file])
+        let page = try #require(
+            try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any], "\(read)")
+        #expect(page["lang"] as? String == "vi" && page["a4"] as? Bool == true)
+        let widths = page["widths"] as? [Double] ?? []
+        #expect(widths.count == 2 && widths.allSatisfy { $0 <= 186 }, "A4 less 12 mm margins: \(widths)")
+        let cells = (page["rows"] as? [[String]] ?? []).flatMap { $0 }
+        #expect(cells.contains("Phú Thọ") && cells.contains("Xuất sắc") || cells.contains("Tốt"))
+        #expect(cells.filter { $0 == "Phú Thọ" }.count == 2, "in the ranking and in the availability table")
     }
 
     /// What the demo's ranking dashboard shows: this month's totals of the 34 provinces from the
@@ -222,8 +270,31 @@ import IOCCalendar
         }
         let writer = try SampleWriter(path: directory.file("empty.db"))
         await writer.close()
-        let text = try await Self.report(directory.file("empty.db"), ["--period", "2026-Q3"])
+        let text = try await Self.report(directory.file("empty.db"), ["--period", "2026-Q3", "--lang", "en"])
         #expect(text.contains("No scorecard in the store for this period"))
         #expect(text.contains("No probe results in the store for this period"))
+        // In Vietnamese when IOC_LANG says so, whatever the locale.
+        let vietnamese = try await TestProcess.run(
+            ioc, ["report", "--db", directory.file("empty.db"), "--period", "2026-Q3"],
+            environment: ["IOC_LANG": "vi", "LANG": "en_US.UTF-8"])
+        #expect(vietnamese.stdout.contains("Kho dữ liệu không có bảng điểm cho kỳ này"), "\(vietnamese)")
+        #expect(!vietnamese.stdout.contains("No probe results"))
+        let refused = try await TestProcess.run(
+            ioc, ["report", "--db", directory.file("empty.db"), "--period", "2026-Q3", "--lang", "fr"])
+        #expect(refused.status == 64 && refused.stderr.contains("use vi or en"))
+    }
+
+    /// Every message of the report says something in both languages, and not the same thing
+    /// (an untranslated copy); the languages resolve from IOC_LANG, then the locale, then iocd.yaml.
+    @Test func theReportsMessagesHaveBothLanguagesAndTheLanguageResolves() {
+        for message in ReportText.all {
+            #expect(!message.vi.isEmpty && !message.en.isEmpty && message.vi != message.en, "\(message)")
+        }
+        #expect(Language.resolve(environment: [:], configured: nil) == .vi)
+        #expect(Language.resolve(environment: ["LANG": "en_US.UTF-8"], configured: .vi) == .en)
+        #expect(Language.resolve(environment: ["LANG": "C.UTF-8"], configured: .en) == .en)
+        #expect(Language.resolve(environment: ["IOC_LANG": "vi", "LC_ALL": "en_GB.UTF-8"], configured: .en) == .vi)
+        #expect(
+            Language.resolve(environment: ["LC_ALL": "vi_VN.UTF-8", "LANG": "en_US.UTF-8"], configured: nil) == .vi)
     }
 }
