@@ -111,19 +111,26 @@ let package = Package(
         .executableTarget(
             name: "iocd",
             dependencies: [
-                "IOCDaemon", "IOCConfig", "IOCQuery",
+                "IOCDaemon", "IOCConfig", "IOCQuery", "IOCCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "ioc",
+        // ioc's commands, as a library: the ioc executable runs them, and so does iocd when it is run
+        // under the name ioc (the Debian package installs one binary for both).
+        .target(
+            name: "IOCCommands",
             dependencies: [
                 "IOCCore", "IOCHTTP", "IOCProbe", "IOCStore", "IOCQuery", "IOCAlert", "IOCDashboard",
                 "IOCSimulator", "IOCConfig", "IOCReport", "IOCClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ioc",
+            dependencies: ["IOCCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
 

@@ -24,27 +24,28 @@ if [ -z "${IOC_BIN:-}" ]; then
     # shellcheck disable=SC2086
     "$swift" build $release --product iocd >&2
     # shellcheck disable=SC2086
-    "$swift" build $release --product ioc >&2
-    # shellcheck disable=SC2086
     IOC_BIN=$("$swift" build $release --show-bin-path)
 fi
-for program in iocd ioc; do
-    if readelf -d "$IOC_BIN/$program" | grep -q 'libswiftCore'; then
-        echo "build-deb: $IOC_BIN/$program links the Swift runtime dynamically; build with --static-swift-stdlib" >&2
-        exit 1
-    fi
-done
+if readelf -d "$IOC_BIN/iocd" | grep -q 'libswiftCore'; then
+    echo "build-deb: $IOC_BIN/iocd links the Swift runtime dynamically; build with --static-swift-stdlib" >&2
+    exit 1
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
+# make install takes both programs from one folder: the one binary, and ioc as a name for it.
+mkdir -p "$work/bin"
+cp "$IOC_BIN/iocd" "$work/bin/iocd"
+ln -s iocd "$work/bin/ioc"
 make --no-print-directory install DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system \
-    SYSUSERSDIR=/usr/lib/sysusers.d IOC_CREATE_USER=no IOC_BIN="$IOC_BIN" >/dev/null
+    SYSUSERSDIR=/usr/lib/sysusers.d IOC_CREATE_USER=no IOC_BIN="$work/bin" >/dev/null
 # The package has man pages: the unit points at iocd(8) first.
 sed -i 's|^Documentation=|Documentation=man:iocd(8) |' "$root/lib/systemd/system/iocd.service"
-for program in iocd ioc; do
-    strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/$program"
-done
+# One binary for both commands: iocd run under the name ioc is ioc (Sources/iocd/main.swift), so
+# the runtime, Foundation and ICU's data are installed once, not twice.
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/iocd"
+ln -sf iocd "$root/usr/bin/ioc"
 
 # Man pages, from the stripped binaries' own description of their arguments.
 mkdir -p "$work/man"
@@ -83,7 +84,7 @@ mkdir -p "$control"
 for script in postinst prerm postrm; do install -m 0755 "packaging/debian/$script" "$control/$script"; done
 mkdir -p "$work/shlibs/debian"
 printf 'Source: ioc\n\nPackage: ioc\nArchitecture: any\n' > "$work/shlibs/debian/control"
-libraries=$(cd "$work/shlibs" && dpkg-shlibdeps -O "$root/usr/bin/iocd" "$root/usr/bin/ioc" 2>/dev/null \
+libraries=$(cd "$work/shlibs" && dpkg-shlibdeps -O "$root/usr/bin/iocd" 2>/dev/null \
     | sed -n 's/^shlibs:Depends=//p')
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed "s/@VERSION@/$version/; s/@ARCHITECTURE@/$architecture/; s/@SIZE@/$size/; s/@DEPENDS@/$libraries, adduser/;

@@ -6,7 +6,6 @@ import IOCDaemon
 import IOCQuery
 import Logging
 
-@main
 struct IOCD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iocd",

@@ -47,7 +47,7 @@ import TestSupport
             // What is in it, and what it depends on: Debian's libraries, no Swift.
             let contents = try await Self.run(["/usr/bin/dpkg-deb", "-c", package]).stdout
             for path in [
-                "./usr/bin/iocd", "./usr/bin/ioc", "./lib/systemd/system/iocd.service", "./etc/iocd/iocd.yaml",
+                "./usr/bin/iocd", "./lib/systemd/system/iocd.service", "./etc/iocd/iocd.yaml",
                 "./etc/iocd/probes/national.yaml", "./etc/iocd/probes/templates/province.yaml",
                 "./usr/share/man/man8/iocd.8.gz", "./usr/share/man/man1/ioc.1.gz",
                 "./usr/share/man/man1/ioc-silence-add.1.gz", "./usr/share/bash-completion/completions/ioc",
@@ -57,6 +57,8 @@ import TestSupport
                 #expect(contents.contains(" \(path)\n"), "\(path) missing from the package")
             }
             #expect(!contents.contains("./etc/iocd/probes/example.yaml"), "the simulator's probes are an example only")
+            // One binary: ioc is iocd under another name, so the runtime is installed once.
+            #expect(contents.contains(" ./usr/bin/ioc -> iocd\n"), "\(contents)")
             let depends = try await Self.run(["/usr/bin/dpkg-deb", "-f", package, "Depends"]).stdout
             #expect(depends.contains("libcurl4") && depends.contains("libsqlite3-0") && !depends.contains("swift"))
             let conffiles = try await Self.run(["/usr/bin/dpkg-deb", "-I", package, "conffiles"]).stdout
@@ -107,6 +109,8 @@ import TestSupport
         let version = try await run(bare + ["/usr/bin/iocd", "--version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("iocd, version ") && version.stdout.contains("swift version:"), "\(version)")
+        let ioc = try await run(bare + ["/usr/bin/ioc", "--version"])
+        #expect(ioc.stdout.hasPrefix("ioc, version "), "\(ioc)")
         let check = try await run(bare + ["/usr/bin/ioc", "check", "--config", "/etc/iocd/iocd.yaml"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
 

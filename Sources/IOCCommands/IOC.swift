@@ -1,11 +1,13 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import IOCConfig
 import IOCCore
 
-@main
-struct IOC: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The operator's command line; `ioc` runs it, and so does `iocd` run under the name `ioc`.
+public struct IOC: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "ioc",
         abstract: "The operator's command line for IOC, the Intelligent Operations Centre daemon.",
         version: IOCVersion.report(program: "ioc"),
