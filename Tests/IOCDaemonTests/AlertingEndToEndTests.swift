@@ -20,24 +20,10 @@ import Testing
             let closed = ClosedPort()
             defer { withExtendedLifetime(closed) {} }
             let directory = try TemporaryDirectory()
-            let port = refusedPort()
             let config = try directory.write(
                 "iocd.yaml",
                 "storage:\n  path: ioc.db\nprobe_files: [probes.yaml]\nrule_files: [rules.yaml]\nevaluation_interval: 1s\n"
-                    + "http: {listen: '127.0.0.1:\(port)'}\n"
             )
-            // Whether the last reload took, and when one last did, as /metrics says.
-            func reloadMetrics() async throws -> (successful: Double?, at: Double?) {
-                let body = try await APIEndToEndTests.get("http://127.0.0.1:\(port)/metrics").body
-                func value(_ name: String) -> Double? {
-                    body.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-                        .flatMap { Double($0.split(separator: " ")[1]) }
-                }
-                return (
-                    value("ioc_config_last_reload_successful"),
-                    value("ioc_config_last_reload_success_timestamp_seconds")
-                )
-            }
             try directory.write(
                 "probes.yaml",
                 """
