@@ -161,6 +161,16 @@ import Testing
             let inhibitedBy = (slow?["status"] as? [String: Any])?["inhibitedBy"] as? [String]
             #expect(inhibitedBy == [muted?["fingerprint"] as? String ?? "?"], "\(inhibited)")
             #expect(!daemon.notified("PortalSlow"))
+            // What amtool's `config show` and Grafana's health check read.
+            let shown = try await daemon.amtool(["config", "show"])
+            #expect(shown.status == 0 && shown.stdout.contains("notifications section of iocd.yaml"), "\(shown)")
+            let amStatus =
+                try JSONSerialization.jsonObject(
+                    with: Data(
+                        try await TestProcess.run("/usr/bin/curl", ["-s", "\(daemon.url)/api/v2/status"]).stdout.utf8))
+                as? [String: Any]
+            #expect(Set(amStatus?.keys.map { $0 } ?? []) == ["cluster", "config", "uptime", "versionInfo"])
+            #expect((amStatus?["versionInfo"] as? [String: String])?["version"] == IOCVersion.current)
             // Grafana's Alertmanager data source reads the groups: one per alert name, to the receiver.
             let groups = Self.json(
                 try await TestProcess.run("/usr/bin/curl", ["-s", "\(daemon.url)/api/v2/alerts/groups"]).stdout)
