@@ -41,19 +41,29 @@ public struct NotificationDelivery: Sendable {
             try post(
                 base + "/api/v2/alerts", NotificationPayload.alertmanager(notification, externalURL: externalURL),
                 [(name: "Content-Type", value: "application/json")], timeout)
+        case .telegram(let target):
+            // The token is part of the URL: errors name the chat instead.
+            try post(
+                "\(target.apiURL)/bot\(target.token.value)/sendMessage", TelegramMessage.body(notification, to: target),
+                [(name: "Content-Type", value: "application/json")], target.timeout,
+                shown: "telegram chat \(target.chatID) at \(target.apiURL)")
         }
     }
 
     private func post(
-        _ url: String, _ body: [UInt8], _ headers: [(name: String, value: String)], _ timeout: Duration
+        _ url: String, _ body: [UInt8], _ headers: [(name: String, value: String)], _ timeout: Duration,
+        shown: String? = nil
     ) throws(DeliveryError) {
         let response = client.performWaiting(
             HTTPRequest(
                 url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false))
+        let name = shown ?? url
         guard let status = response.status else {
-            throw DeliveryError("\(url): \(response.failure.map { "\($0)" } ?? "no answer")")
+            // libcurl's message may repeat the URL, and with it a token.
+            let failure = shown == nil ? response.failure.map { "\($0)" } ?? "no answer" : "no answer"
+            throw DeliveryError("\(name): \(failure)")
         }
-        guard (200..<300).contains(status) else { throw DeliveryError("\(url) answered HTTP \(status)") }
+        guard (200..<300).contains(status) else { throw DeliveryError("\(name) answered HTTP \(status)") }
     }
 
     // MARK: syslog

@@ -58,6 +58,7 @@ public struct NotifierConfig: Sendable {
         case exec(command: [String], timeout: Duration)
         case webhook(url: String, timeout: Duration, bearerToken: Secret?)
         case alertmanager(url: String, timeout: Duration)
+        case telegram(TelegramTarget)
 
         public var kind: String {
             switch self {
@@ -65,6 +66,7 @@ public struct NotifierConfig: Sendable {
             case .exec: "exec"
             case .webhook: "webhook"
             case .alertmanager: "alertmanager"
+            case .telegram: "telegram"
             }
         }
     }
@@ -227,7 +229,7 @@ public struct NotifierConfig: Sendable {
     /// Alertmanager's matcher strings: `severity="critical"`, `province=~"Huế|Hà Nội"`.
     private static func receiver(_ node: ConfigNode) throws(ConfigError) -> Receiver {
         let mapping = try node.mapping(
-            of: "a receiver", allowedKeys: ["name", "syslog", "exec", "webhook", "alertmanager"])
+            of: "a receiver", allowedKeys: ["name", "syslog", "exec", "webhook", "alertmanager", "telegram"])
         let name = try mapping.required("name").string("the receiver's name")
         var integrations: [Integration] = []
         if let syslog = mapping["syslog"] { integrations.append(.syslog(try syslogTarget(syslog))) }
@@ -259,10 +261,36 @@ public struct NotifierConfig: Sendable {
             integrations.append(
                 .alertmanager(url: url, timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10)))
         }
+        if let telegram = mapping["telegram"] { integrations.append(.telegram(try telegramTarget(telegram))) }
         guard !integrations.isEmpty else {
-            throw node.error("receiver '\(name)' has nowhere to send: give syslog, exec, webhook or alertmanager")
+            throw node.error(
+                "receiver '\(name)' has nowhere to send: give syslog, exec, webhook, alertmanager or telegram")
         }
         return Receiver(name: name, integrations: integrations)
+    }
+
+    /// `telegram: {bot_token_file, chat_id, parse_mode, disable_notification, api_url, timeout}`, as
+    /// Alertmanager's `telegram_configs` (the token from a file only: it would be in the URL).
+    private static func telegramTarget(_ node: ConfigNode) throws(ConfigError) -> TelegramTarget {
+        let fields = try node.mapping(
+            of: "'telegram'",
+            allowedKeys: ["bot_token_file", "chat_id", "parse_mode", "disable_notification", "api_url", "timeout"])
+        let chatNode = try fields.required("chat_id")
+        guard let chat = Int64(try chatNode.string("'chat_id'")) else {
+            throw chatNode.error("'chat_id' is a chat's number, like -1001234567890")
+        }
+        let mode = try fields["parse_mode"]?.string("'parse_mode'") ?? "HTML"
+        guard ["HTML", "MarkdownV2", ""].contains(mode) else {
+            throw fields["parse_mode"]?.error("'parse_mode' is HTML, MarkdownV2 or empty")
+                ?? node.error("'parse_mode' is HTML, MarkdownV2 or empty")
+        }
+        let api = try fields["api_url"]?.httpURL("'api_url'") ?? "https://api.telegram.org"
+        return TelegramTarget(
+            apiURL: api.hasSuffix("/") ? String(api.dropLast()) : api,
+            token: try fields.required("bot_token_file").secretFile("the bot token file"), chatID: chat,
+            parseMode: mode,
+            disableNotification: try fields["disable_notification"]?.bool("'disable_notification'") ?? false,
+            timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10))
     }
 
     static let facilities = [

@@ -78,6 +78,14 @@ import IOCConfig
             "notifications:\n  receivers:\n    - name: w\n      webhook: {url: 'http://h/', bearer_token_file: missing}\n",
             ":4:54: cannot read the token file '"
         ),
+        (
+            "notifications:\n  receivers:\n    - name: t\n      telegram: {bot_token_file: missing, chat_id: '-1'}\n",
+            ":4:34: cannot read the bot token file '"
+        ),
+        (
+            "notifications:\n  receivers:\n    - name: t\n      telegram: {bot_token_file: x, chat_id: ops}\n",
+            ":4:46: 'chat_id' is a chat's number"
+        ),
         ("sample_admission: {max_labels: 1}\n", ":1:32: 'max_labels' must be between 2 and 1000, not 1"),
         ("storage: {path: a.db, max_series: 5}\n", ":1:35: 'max_series' must be between 1000 and 1000000000, not 5"),
     ])
