@@ -62,6 +62,13 @@ extension AlertmanagerAPI {
     /// A postable silence: matchers, startsAt, endsAt, createdBy and comment, all required as
     /// Alertmanager requires them; with the `id` of a silence, that one ends and this replaces it.
     func addSilence(_ request: APIRequest) -> APIResponse {
+        // Only JSON, as amtool and Grafana send it: a web page can post a form (text/plain,
+        // url-encoded) to a loopback listener without asking, but not JSON, which needs a CORS
+        // preflight that this listener never grants. So a page the operator opens cannot silence.
+        let type = request.headers.first { $0.0.lowercased() == "content-type" }?.1.lowercased() ?? ""
+        guard type.hasPrefix("application/json") else {
+            return AlertmanagerAPI.problem("a silence is posted as application/json", status: 415)
+        }
         guard let body = request.body, let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)),
             let fields = object as? [String: Any]
         else { return AlertmanagerAPI.problem("the body must be a JSON object (a postable silence)") }

@@ -199,6 +199,17 @@ import Testing
                 #expect(answer.stdout == "400", "\(body): \(answer.stdout)")
             }
 
+            // A form a web page could post to the listener: refused, whatever its body says.
+            let valid =
+                #"{"matchers":[{"name":"a","value":"b","isRegex":false}],"startsAt":"2026-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"a","comment":"c"}"#
+            let form = try await TestProcess.run(
+                "/usr/bin/curl",
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: text/plain", "--data", valid,
+                    "\(daemon.url)/api/v2/silences",
+                ])
+            #expect(form.stdout == "415", "\(form.stdout)")
+
             // Expired by amtool: it no longer shows as active, and the alert's notification goes out.
             let expired = try await daemon.amtool(["silence", "expire", id])
             #expect(expired.status == 0, "\(expired)")
