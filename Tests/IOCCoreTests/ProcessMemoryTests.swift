@@ -13,8 +13,22 @@ import Testing
 
     @Test func freedMemoryHeldInTheHeapIsReturned() throws {
         ProcessMemory.keepFreedMemoryForReuse()
-        // 128 MB in 4 KB blocks, touched; then all freed but every 64th, so that the heap cannot
-        // simply shrink from its top and the freed pages stay resident until trimmed.
+        // Resident memory is the whole process's, and the tests running beside this one allocate in
+        // the same arenas meanwhile: the best of a few tries, each of which frees 126 MB.
+        var best = -Double.infinity
+        var seen: [String] = []
+        for _ in 0..<5 where best <= 48 {
+            let (held, returned) = try holdThenReturn()
+            best = max(best, held - returned)
+            seen.append("\(Int(held)) -> \(Int(returned)) MiB")
+        }
+        #expect(best > 48, "resident before and after: \(seen)")
+    }
+
+    /// 128 MB in 4 KB blocks, touched; then all freed but every 64th, so that the heap cannot
+    /// simply shrink from its top and the freed pages stay resident until trimmed. Resident MiB
+    /// before and after the trim.
+    func holdThenReturn() throws -> (Double, Double) {
         var blocks: [UnsafeMutableRawPointer] = []
         for _ in 0..<32_768 {
             guard let block = malloc(4096) else { continue }
@@ -26,6 +40,6 @@ import Testing
         ProcessMemory.returnFreedMemory()
         let returned = try residentMiB()
         for (index, block) in blocks.enumerated() where index % 64 == 0 { free(block) }
-        #expect(held - returned > 48, "resident \(held) MiB before, \(returned) MiB after")
+        return (held, returned)
     }
 }
