@@ -132,8 +132,8 @@ def page(program, path, command, section, date, version, parents):
                     names += " \\fI" + escape(argument.get("valueName", "value")) + "\\fR"
                 lines.append(names)
             text = escape(argument.get("abstract", ""))
-            if argument.get("discussion"):
-                text += " " + escape(str(argument["discussion"]) if isinstance(argument["discussion"], str) else "")
+            if isinstance(argument.get("discussion"), str):
+                text += " " + escape(argument["discussion"])
             if argument.get("allValues"):
                 text += " One of: " + escape(", ".join(argument["allValues"])) + "."
             if argument.get("defaultValue") not in (None, "") and "Default:" not in text:
@@ -151,7 +151,7 @@ def page(program, path, command, section, date, version, parents):
     if len(path) == 1:
         lines.append(".SH ENVIRONMENT")
         for variable, meaning in ENVIRONMENT[program]:
-            lines += [".TP", "\\fB" + variable.replace("_", "_") + "\\fR", escape(meaning)]
+            lines += [".TP", "\\fB" + variable + "\\fR", escape(meaning)]
         lines.append(".SH FILES")
         for file, meaning in FILES:
             lines += [".TP", "\\fI" + escape(file) + "\\fR", escape(meaning)]

@@ -42,28 +42,35 @@ public struct NotificationDelivery: Sendable {
                 base + "/api/v2/alerts", NotificationPayload.alertmanager(notification, externalURL: externalURL),
                 [(name: "Content-Type", value: "application/json")], timeout)
         case .telegram(let target):
-            // The token is part of the URL: errors name the chat instead.
             try post(
                 "\(target.apiURL)/bot\(target.token.value)/sendMessage", TelegramMessage.body(notification, to: target),
                 [(name: "Content-Type", value: "application/json")], target.timeout,
-                shown: "telegram chat \(target.chatID) at \(target.apiURL)")
+                named: "telegram chat \(target.chatID) at")
         }
     }
 
+    /// Errors name the destination by its scheme, host and port only: a URL's path and query may
+    /// carry a secret (a Telegram bot's token, a chat system's webhook key), and errors are logged.
     private func post(
         _ url: String, _ body: [UInt8], _ headers: [(name: String, value: String)], _ timeout: Duration,
-        shown: String? = nil
+        named what: String? = nil
     ) throws(DeliveryError) {
         let response = client.performWaiting(
             HTTPRequest(
                 url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false))
-        let name = shown ?? url
+        let name = [what, NotificationDelivery.origin(of: url)].compactMap { $0 }.joined(separator: " ")
         guard let status = response.status else {
-            // libcurl's message may repeat the URL, and with it a token.
-            let failure = shown == nil ? response.failure.map { "\($0)" } ?? "no answer" : "no answer"
-            throw DeliveryError("\(name): \(failure)")
+            throw DeliveryError("\(name): \(response.failure.map { "\($0)" } ?? "no answer")")
         }
         guard (200..<300).contains(status) else { throw DeliveryError("\(name) answered HTTP \(status)") }
+    }
+
+    /// `https://host:port` of a URL, without user, path or query.
+    static func origin(of url: String) -> String {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else {
+            return "the configured URL"
+        }
+        return "\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? "")
     }
 
     // MARK: syslog

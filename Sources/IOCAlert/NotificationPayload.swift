@@ -1,11 +1,14 @@
 import Foundation
-import IOCCore
+public import IOCCore
 
 /// The texts a notification is sent as: Alertmanager's webhook JSON (version 4), the alerts of
 /// Alertmanager's `/api/v2/alerts`, and RFC 5424 syslog messages.
 public enum NotificationPayload {
     /// `2026-12-01T05:20:00.123Z`.
     public static func rfc3339(_ milliseconds: Int64) -> String { UTCTime.rfc3339(milliseconds) }
+
+    /// An alert's fingerprint as Alertmanager writes it: 16 hexadecimal digits of its labels' hash.
+    public static func fingerprint(_ labels: Labels) -> String { String(format: "%016llx", labels.stableHash) }
 
     static func dictionary(_ labels: Labels) -> [String: String] {
         Dictionary(labels.pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -27,7 +30,7 @@ public enum NotificationPayload {
                 "startsAt": rfc3339(alert.startsAt),
                 "endsAt": alert.endsAt.map(rfc3339) ?? "0001-01-01T00:00:00Z",
                 "generatorURL": externalURL,
-                "fingerprint": String(format: "%016llx", alert.fingerprint),
+                "fingerprint": fingerprint(alert.labels),
             ]
         }
         let body: [String: Any] = [

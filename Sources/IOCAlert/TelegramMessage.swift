@@ -19,6 +19,8 @@ public struct TelegramTarget: Sendable {
 public enum TelegramMessage {
     /// Telegram's limit on a message's text, in characters.
     static let maxLength = 4096
+    /// The most characters of one summary, one place line or the alert's name.
+    static let maxSummary = 400
 
     public static func body(_ notification: Notification, to target: TelegramTarget) -> [UInt8] {
         var fields: [String: Any] = [
@@ -29,23 +31,25 @@ public enum TelegramMessage {
         return NotificationPayload.json(fields)
     }
 
-    /// A heading with the state and the count, then a line for each alert: its summary, where,
-    /// and since when (Viet Nam's time).
+    /// A heading with the state and the count, then two lines for each alert: its summary, and
+    /// where and since when (Viet Nam's time). Within Telegram's 4,096 characters whatever the
+    /// alerts hold: a summary is cut to `maxSummary` before it is escaped, and alerts that do not
+    /// fit are counted in a last line rather than cut mid-entity (which the Bot API would refuse,
+    /// and the message would wait in the queue for ever).
     static func text(_ notification: Notification, html: Bool) -> String {
         func escape(_ text: String) -> String {
             let clean = ControlCharacters.escaped(text)
-            guard html else { return clean }
-            return clean.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;")
+            return html ? HTMLText.escaped(clean) : clean
         }
         let firing = notification.alerts.filter { !$0.isResolved }
         let resolved = notification.alerts.filter(\.isResolved)
         let name = notification.groupLabels["alertname"] ?? notification.alerts.first?.labels["alertname"] ?? ""
         var heading = firing.isEmpty ? "✅ ĐÃ KHẮC PHỤC" : "🔥 CẢNH BÁO: \(firing.count)"
         if !resolved.isEmpty && !firing.isEmpty { heading += " · đã khắc phục: \(resolved.count)" }
-        heading += " · " + name
-        var lines = [html ? "<b>\(escape(heading))</b>" : escape(heading)]
-        for alert in firing + resolved {
+        heading += " · " + String(name.prefix(maxSummary))
+        var text = html ? "<b>\(escape(heading))</b>" : escape(heading)
+        let all = firing + resolved
+        for (index, alert) in all.enumerated() {
             let summary =
                 alert.annotations["summary"] ?? alert.annotations["summary_en"] ?? alert.labels["alertname"] ?? ""
             var place: [String] = []
@@ -53,11 +57,17 @@ public enum TelegramMessage {
             if let service = alert.labels["service"] ?? alert.labels["peer"] { place.append(service) }
             if let severity = alert.labels["severity"] { place.append(severity) }
             let since = alert.isResolved ? "đến \(time(alert.endsAt ?? alert.startsAt))" : "từ \(time(alert.startsAt))"
-            lines.append("• " + escape(summary))
-            lines.append("  " + escape((place + [since]).joined(separator: " · ")))
+            let entry =
+                "\n• " + escape(String(summary.prefix(maxSummary))) + "\n  "
+                + escape(String((place + [since]).joined(separator: " · ").prefix(maxSummary)))
+            // Room kept for the line that counts what did not fit.
+            guard text.unicodeScalars.count + entry.unicodeScalars.count <= maxLength - 64 else {
+                text += "\n… và \(all.count - index) cảnh báo khác"
+                break
+            }
+            text += entry
         }
-        let text = lines.joined(separator: "\n")
-        return text.count <= maxLength ? text : String(text.prefix(maxLength - 1)) + "…"
+        return text
     }
 
     /// `14:05 04/12/2026`, in UTC+7.

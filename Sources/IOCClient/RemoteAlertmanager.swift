@@ -42,11 +42,9 @@ public struct RemoteAlertmanager: Sendable {
             else { return nil }
             let matchers = (item["matchers"] as? [[String: Any]] ?? []).compactMap { matcher -> LabelMatcher? in
                 guard let name = matcher["name"] as? String, let value = matcher["value"] as? String else { return nil }
-                let regex = matcher["isRegex"] as? Bool ?? false
-                let equal = matcher["isEqual"] as? Bool ?? true
-                let op: LabelMatcher.Operator =
-                    regex ? (equal ? .matchesRegex : .doesNotMatchRegex) : (equal ? .equal : .notEqual)
-                return try? LabelMatcher(name, op, value)
+                return try? LabelMatcher(
+                    alertmanager: name, value: value, isRegex: matcher["isRegex"] as? Bool ?? false,
+                    isEqual: matcher["isEqual"] as? Bool ?? true)
             }
             return Silence(
                 id: id, matchers: matchers, startsAt: starts, endsAt: ends,
@@ -57,11 +55,7 @@ public struct RemoteAlertmanager: Sendable {
     /// Adds `silence` (its id is the server's to choose) and returns the id it got.
     public func add(_ silence: Silence) throws -> String {
         let matchers: [[String: Any]] = silence.matchers.map { matcher in
-            [
-                "name": matcher.name, "value": matcher.value,
-                "isRegex": matcher.op == .matchesRegex || matcher.op == .doesNotMatchRegex,
-                "isEqual": matcher.op == .equal || matcher.op == .matchesRegex,
-            ]
+            ["name": matcher.name, "value": matcher.value, "isRegex": matcher.isRegex, "isEqual": matcher.isEqual]
         }
         let body: [String: Any] = [
             "matchers": matchers, "startsAt": UTCTime.rfc3339(silence.startsAt),
@@ -76,11 +70,8 @@ public struct RemoteAlertmanager: Sendable {
 
     /// Ends the silence `id` now; false when the server has no such active silence.
     public func expire(_ id: String) throws -> Bool {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
         do {
-            _ = try call(
-                "DELETE", "/api/v2/silence/" + (id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""))
+            _ = try call("DELETE", "/api/v2/silence/" + RemoteQuery.percentEncoded(id))
             return true
         } catch let error as Refused where error.status == 404 {
             return false
@@ -108,8 +99,10 @@ public struct RemoteAlertmanager: Sendable {
             answer.body.isEmpty
             ? nil : try? JSONSerialization.jsonObject(with: Data(answer.body), options: .fragmentsAllowed)
         guard (200..<300).contains(status) else {
+            // The server's words, which reach a terminal: their control characters written out.
             let message = json as? String ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
-            throw Refused(status: status, description: "\(base): HTTP \(status): \(message)")
+            let shown = ControlCharacters.escaped(String(message.prefix(500)))
+            throw Refused(status: status, description: "\(base): HTTP \(status): \(shown)")
         }
         return json
     }

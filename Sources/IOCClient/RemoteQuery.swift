@@ -40,13 +40,18 @@ public struct RemoteQuery: Sendable {
         return series.map(\.series)
     }
 
-    /// The `data` of a successful answer; Prometheus' error message otherwise.
-    func get<Payload: Decodable>(_ path: String, _ parameters: [(String, String)]) throws -> Payload {
+    /// `text` with everything but RFC 3986's unreserved characters percent-encoded: a query value or
+    /// a path segment.
+    static func percentEncoded(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        let query = parameters.map { name, value in
-            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
-        }.joined(separator: "&")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    /// The `data` of a successful answer; Prometheus' error message otherwise.
+    func get<Payload: Decodable>(_ path: String, _ parameters: [(String, String)]) throws -> Payload {
+        let query = parameters.map { name, value in "\(name)=\(RemoteQuery.percentEncoded(value))" }
+            .joined(separator: "&")
         let answer = client.performWaiting(
             HTTPRequest(url: base + path + "?" + query, timeout: .seconds(30), maxBodyBytes: 64 << 20))
         guard let status = answer.status else {

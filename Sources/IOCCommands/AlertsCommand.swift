@@ -102,7 +102,7 @@ struct AlertsCommand: ParsableCommand {
                 if json {
                     for entry in entries {
                         print(
-                            AlertsCommand.jsonLine([
+                            OutputFormat.line([
                                 "time": AlertsCommand.rfc3339(entry.time), "change": entry.kind, "rule": entry.rule,
                                 "labels": AlertsCommand.dictionary(entry.labels),
                                 "annotations": AlertsCommand.dictionary(entry.annotations),
@@ -123,8 +123,9 @@ struct AlertsCommand: ParsableCommand {
             let silences = try reader.silences(parsing: Selector.matchers(parsing:)).filter { $0.isActive(at: now) }
             // Inhibitions and maintenance windows are the daemon's configuration's.
             let notifications = StoreLocation.daemonConfig(store.config)?.notifications ?? .none
-            let firing = try reader.alerts().filter { $0.state == .firing }.map(\.labels)
-            let selected = try select(try reader.alerts()) { alert in
+            let alerts = try reader.alerts()
+            let firing = alerts.filter { $0.state == .firing }.map(\.labels)
+            let selected = try select(alerts) { alert in
                 alert.state == .firing
                     ? notifications.mute(alert.labels, active: firing, silences: silences, at: now) : nil
             }
@@ -150,7 +151,7 @@ struct AlertsCommand: ParsableCommand {
                 if let mute { object["muted"] = mute.rawValue }
                 if let fired = alert.firedAt { object["fired_at"] = AlertsCommand.rfc3339(fired) }
                 if let resolved = alert.resolvedAt { object["resolved_at"] = AlertsCommand.rfc3339(resolved) }
-                print(AlertsCommand.jsonLine(object))
+                print(OutputFormat.line(object))
             }
             return
         }
@@ -215,13 +216,6 @@ struct AlertsCommand: ParsableCommand {
 
     static func dictionary(_ labels: Labels) -> [String: String] {
         Dictionary(labels.pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    static func jsonLine(_ object: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// Columns padded to their widest cell; text from outside is stripped of control characters.

@@ -95,9 +95,7 @@ struct DashboardCommand: ParsableCommand {
         let client = HTTPClient(maxInFlight: 4)
         defer { client.shutdown() }
         if let source {
-            guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
-                throw ValidationError("--source '\(source)' is not an http:// or https:// address")
-            }
+            try OutputFormat.checkSource(source)
             let remote = RemoteQuery(base: source, client: client)
             dashboard.remote = { RemoteDashboardBackend(remote: remote) }
             dashboard.remoteName = source

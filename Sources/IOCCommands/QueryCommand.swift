@@ -67,9 +67,7 @@ struct QueryCommand: ParsableCommand {
         defer { client?.shutdown() }
         do {
             if let source {
-                guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
-                    throw ValidationError("--source '\(source)' is not an http:// or https:// address")
-                }
+                try OutputFormat.checkSource(source)
                 let remote = RemoteQuery(base: source, client: HTTPClient(maxInFlight: 1))
                 client = remote.client
                 instant = { try remote.instant(expression, at: $0) }

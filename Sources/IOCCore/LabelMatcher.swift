@@ -27,6 +27,16 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A matcher as Alertmanager's API writes it: a name, a value, `isRegex` and `isEqual`.
+    public init(alertmanager name: String, value: String, isRegex: Bool, isEqual: Bool) throws {
+        let op: Operator = isRegex ? (isEqual ? .matchesRegex : .doesNotMatchRegex) : (isEqual ? .equal : .notEqual)
+        try self.init(name, op, value)
+    }
+
+    /// Alertmanager's `isRegex` and `isEqual` of this matcher.
+    public var isRegex: Bool { op == .matchesRegex || op == .doesNotMatchRegex }
+    public var isEqual: Bool { op == .equal || op == .matchesRegex }
+
     public func matches(_ labelValue: String?) -> Bool {
         let text = labelValue ?? ""
         switch op {

@@ -69,7 +69,11 @@ extension AlertmanagerAPI {
         guard type.hasPrefix("application/json") else {
             return AlertmanagerAPI.problem("a silence is posted as application/json", status: 415)
         }
-        guard let body = request.body, let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)),
+        // A silence is kept for good in the store: one is bounded (Alertmanager bounds them too).
+        guard let body = request.body, body.utf8.count <= AlertmanagerAPI.maxSilenceBytes else {
+            return AlertmanagerAPI.problem("a silence is at most \(AlertmanagerAPI.maxSilenceBytes) bytes of JSON")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)),
             let fields = object as? [String: Any]
         else { return AlertmanagerAPI.problem("the body must be a JSON object (a postable silence)") }
         let parsed: Silence
@@ -91,6 +95,9 @@ extension AlertmanagerAPI {
         return .json(#"{"silenceID":\#(PrometheusWire.json(parsed.id))}"#)
     }
 
+    /// The largest silence accepted, as JSON: room for many matchers and a long comment.
+    static let maxSilenceBytes = 64 * 1024
+
     static func silence(from fields: [String: Any], now: Int64) -> Result<Silence, Refusal> {
         func refuse(_ message: String) -> Result<Silence, Refusal> { .failure(Refusal(response: problem(message))) }
         guard let given = fields["matchers"] as? [[String: Any]], !given.isEmpty else {
@@ -101,11 +108,11 @@ extension AlertmanagerAPI {
             guard let name = item["name"] as? String, let value = item["value"] as? String, !name.isEmpty else {
                 return refuse("a matcher needs a name and a value")
             }
-            let regex = item["isRegex"] as? Bool ?? false
-            let equal = item["isEqual"] as? Bool ?? true
-            let op: LabelMatcher.Operator =
-                regex ? (equal ? .matchesRegex : .doesNotMatchRegex) : (equal ? .equal : .notEqual)
-            guard let matcher = try? LabelMatcher(name, op, value) else {
+            guard
+                let matcher = try? LabelMatcher(
+                    alertmanager: name, value: value, isRegex: item["isRegex"] as? Bool ?? false,
+                    isEqual: item["isEqual"] as? Bool ?? true)
+            else {
                 return refuse("invalid regular expression in matcher \(name): \(value)")
             }
             matchers.append(matcher)
@@ -138,9 +145,7 @@ extension AlertmanagerAPI {
     static func json(_ silence: Silence, now: Int64) -> String {
         let state = ["active", "pending", "expired"][rank(silence, now)]
         let matchers = silence.matchers.map { matcher in
-            let regex = matcher.op == .matchesRegex || matcher.op == .doesNotMatchRegex
-            let equal = matcher.op == .equal || matcher.op == .matchesRegex
-            return #"{"isEqual":\#(equal),"isRegex":\#(regex),"name":\#(PrometheusWire.json(matcher.name)),"#
+            #"{"isEqual":\#(matcher.isEqual),"isRegex":\#(matcher.isRegex),"name":\#(PrometheusWire.json(matcher.name)),"#
                 + #""value":\#(PrometheusWire.json(matcher.value))}"#
         }
         var text = #"{"id":\#(PrometheusWire.json(silence.id)),"status":{"state":"\#(state)"},"#

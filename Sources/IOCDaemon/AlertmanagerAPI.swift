@@ -112,7 +112,7 @@ struct AlertmanagerAPI: Sendable {
                 alert: alert, receivers: receivers,
                 silencedBy: silences.filter { $0.isActive(at: now) && $0.silences(alert.labels) }.map(\.id),
                 inhibitedBy: config.inhibitRules.flatMap { rule in
-                    active.filter { rule.inhibits(alert.labels, by: $0) }.map(AlertmanagerAPI.fingerprint)
+                    active.filter { rule.inhibits(alert.labels, by: $0) }.map(NotificationPayload.fingerprint)
                 })
             let shown =
                 (entry.silencedBy.isEmpty && entry.inhibitedBy.isEmpty && want("active"))
@@ -121,11 +121,6 @@ struct AlertmanagerAPI: Sendable {
         }
         guard grouped else { return .json("[" + entries.map(AlertmanagerAPI.json).joined(separator: ",") + "]") }
         return .json(AlertmanagerAPI.groups(entries, config: config))
-    }
-
-    private static func fingerprint(_ labels: Labels) -> String {
-        let hex = String(labels.stableHash, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - hex.count)) + hex
     }
 
     private static func labelsJSON(_ labels: Labels) -> String {
@@ -138,7 +133,8 @@ struct AlertmanagerAPI: Sendable {
         let alert = entry.alert
         let started = UTCTime.rfc3339(alert.firedAt ?? alert.activeAt)
         var text = #"{"annotations":\#(labelsJSON(alert.annotations)),"#
-        text += #""endsAt":"0001-01-01T00:00:00.000Z","fingerprint":"\#(fingerprint(alert.labels))","#
+        text +=
+            #""endsAt":"0001-01-01T00:00:00.000Z","fingerprint":"\#(NotificationPayload.fingerprint(alert.labels))","#
         text +=
             #""receivers":[\#(entry.receivers.map { #"{"name":\#(PrometheusWire.json($0))}"# }.joined(separator: ","))],"#
         text += #""startsAt":"\#(started)","updatedAt":"\#(started)","generatorURL":"","#

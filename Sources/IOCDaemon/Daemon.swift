@@ -121,7 +121,10 @@ final class TargetHealthLog: Sendable {
         var success: Bool
         var time: Int64
         var duration: Double
-        var error: String?
+        var failure: ProbeFailure?
+
+        /// As Prometheus' `lastError`: empty when it succeeded.
+        var error: String { failure.map { "\($0.reason): \($0.message)" } ?? "" }
     }
 
     /// The targets whose first probe is awaited, and how those probed so far fared.
@@ -164,7 +167,7 @@ final class TargetHealthLog: Sendable {
         recordRejections(target, result)
         let probe = LastProbe(
             success: result.success, time: result.timestamp, duration: result.durationSeconds,
-            error: result.failure.map { "\($0.reason): \($0.message)" })
+            failure: result.failure)
         let previous = last.withLock { states in
             defer { states[target.labels] = probe }
             return states[target.labels]?.success

@@ -34,13 +34,15 @@ public struct DaemonLogHandler: LogHandler {
 
     /// Journald when `JOURNAL_STREAM` is the device and inode of our standard error; a terminal when
     /// standard error is one and neither `NO_COLOR` nor `TERM=dumb` says no colours; plain otherwise.
-    public static func detectDestination(environment: [String: String]) -> Destination {
+    public static func detectDestination(
+        environment: [String: String], standardErrorIsTerminal: Bool? = nil
+    ) -> Destination {
         if let stream = environment["JOURNAL_STREAM"] {
             var status = stat()
             if fstat(STDERR_FILENO, &status) == 0 && stream == "\(status.st_dev):\(status.st_ino)" { return .journal }
         }
-        let colours = environment["NO_COLOR"].map(\.isEmpty) ?? true && environment["TERM"] != "dumb"
-        return isatty(STDERR_FILENO) == 1 && colours ? .terminal : .plain
+        let colours = (environment["NO_COLOR"]?.isEmpty ?? true) && environment["TERM"] != "dumb"
+        return (standardErrorIsTerminal ?? (isatty(STDERR_FILENO) == 1)) && colours ? .terminal : .plain
     }
 
     static func priority(_ level: Logger.Level) -> Int {

@@ -5,19 +5,14 @@ import IOCQuery
 import IOCStore
 
 /// What Grafana and other Prometheus clients ask of a server beside queries, in Prometheus' shapes:
-/// `/api/v1/status/buildinfo`, `/api/v1/targets` (the probe targets, each with its last probe) and
+/// `/api/v1/status/buildinfo` (which ioc's offline API answers too), `/api/v1/targets` (the probe targets, each with its last probe) and
 /// `/api/v1/metadata` (HELP and TYPE of the probes' series and of what feeds described).
 struct StatusAPI: Sendable {
     /// The targets being probed, each with its last probe once it has had one.
     let targets: @Sendable () -> [(target: ProbeTarget, last: TargetHealthLog.LastProbe?)]
 
-    func handle(_ request: APIRequest, readers: ReaderPool) -> APIResponse? {
-        switch request.path {
-        case "/api/v1/status/buildinfo": return StatusAPI.buildInfo()
-        case "/api/v1/targets": return targetList(request)
-        case "/api/v1/metadata": return metadata(request, readers: readers)
-        default: return nil
-        }
+    func handle(_ request: APIRequest, readers: ReaderPool) -> APIResponse {
+        request.path == "/api/v1/targets" ? targetList(request) : metadata(request, readers: readers)
     }
 
     private static func success(_ data: String) -> APIResponse { .json(#"{"status":"success","data":\#(data)}"#) }

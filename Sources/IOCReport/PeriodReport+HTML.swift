@@ -73,20 +73,7 @@ extension PeriodReport {
         return text + "</tbody>\n</table>\n"
     }
 
-    /// Text for HTML: control characters and bidirectional overrides dropped, `&`, `<`, `>`, `"`
-    /// and `'` as entities, so that a label value from a feed stays text.
-    static func html(_ text: String) -> String {
-        var out = ""
-        for scalar in printable(text) {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// Text for HTML: control characters and bidirectional overrides dropped, the rest as
+    /// `HTMLText` escapes it, so that a label value from a feed stays text.
+    static func html(_ text: String) -> String { HTMLText.escaped(String(printable(text))) }
 }

@@ -63,11 +63,10 @@ extension PeriodReport {
             text += "| " + rankingHeads(language).joined(separator: " | ") + " |\n"
             text += "|--:|---|---|--:|" + String(repeating: "--:|", count: groups.count) + "---|--:|\n"
             for unit in scored {
-                let cells = rankingCells(unit, language).enumerated().map { index, cell in
-                    // The unit, its code and its band come from the store: kept as text.
-                    index == 1 || index == 2 || index == 4 + groups.count ? cell.map(Self.cell) : cell
-                }
-                text += "| " + cells.map { $0 ?? "—" }.joined(separator: " | ") + " |\n"
+                // Every cell as text (numbers have nothing Markdown would act on).
+                text +=
+                    "| " + rankingCells(unit, language).map { $0.map(Self.cell) ?? "—" }.joined(separator: " | ")
+                    + " |\n"
             }
             text += "\n" + scoreNote(language) + "\n\n"
         }
@@ -75,9 +74,7 @@ extension PeriodReport {
         if probed.isEmpty { return text + ReportText.noProbes.text(language) + "\n" }
         text += "| " + availabilityHeads(language).joined(separator: " | ") + " |\n|---|---|--:|--:|--:|\n"
         for unit in probed {
-            let cells = availabilityCells(unit).enumerated().map { index, cell in index < 2 ? cell.map(Self.cell) : cell
-            }
-            text += "| " + cells.map { $0 ?? "—" }.joined(separator: " | ") + " |\n"
+            text += "| " + availabilityCells(unit).map { $0.map(Self.cell) ?? "—" }.joined(separator: " | ") + " |\n"
         }
         if !hasServiceHours { text += "\n" + ReportText.noServiceHours.text(language) + "\n" }
         return text

@@ -68,11 +68,19 @@ import Testing
 
     @Test func aWebhookThatIsDownIsAnErrorToRetry() {
         let delivery = NotificationDelivery(client: HTTPClient(maxInFlight: 1), externalURL: "")
-        #expect(throws: DeliveryError.self) {
+        let port = refusedPort()
+        // A chat system's webhook carries its key in the path: the error, which is logged, does not.
+        let error = #expect(throws: DeliveryError.self) {
             try delivery.deliver(
                 notification,
-                via: .webhook(url: "http://127.0.0.1:\(refusedPort())/", timeout: .seconds(2), bearerToken: nil))
+                via: .webhook(
+                    url: "http://127.0.0.1:\(port)/hooks/KEY-s3cret?token=t0ken", timeout: .seconds(2), bearerToken: nil
+                ))
         }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(
+            text.hasPrefix("http://127.0.0.1:\(port): ") && !text.contains("s3cret") && !text.contains("t0ken"),
+            "\(text)")
     }
 
     @Test func hookEnvironmentVariablesAreNamedSafely() {

@@ -85,6 +85,14 @@ import Testing
         let plain = DaemonLogHandler(label: "iocd", level: .info, format: .logfmt, destination: .plain)
         #expect(!plain.format(.error, "boom", nil).contains("\u{1b}"))
         #expect(DaemonLogHandler.detectDestination(environment: ["JOURNAL_STREAM": "0:0"]) != .journal)
-        #expect(DaemonLogHandler.detectDestination(environment: ["NO_COLOR": "1"]) != .terminal)
+        // On a terminal: colours, unless NO_COLOR (any non-empty value) or a dumb terminal says no.
+        let terminalWith = { (environment: [String: String]) in
+            DaemonLogHandler.detectDestination(environment: environment, standardErrorIsTerminal: true)
+        }
+        #expect(terminalWith([:]) == .terminal)
+        #expect(terminalWith(["NO_COLOR": ""]) == .terminal)
+        #expect(terminalWith(["NO_COLOR": "1"]) == .plain)
+        #expect(terminalWith(["TERM": "dumb"]) == .plain)
+        #expect(DaemonLogHandler.detectDestination(environment: [:], standardErrorIsTerminal: false) == .plain)
     }
 }

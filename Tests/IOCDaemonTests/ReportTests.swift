@@ -215,7 +215,7 @@ import IOCReport
         let widths = page["widths"] as? [Double] ?? []
         #expect(widths.count == 2 && widths.allSatisfy { $0 <= 186 }, "A4 less 12 mm margins: \(widths)")
         let cells = (page["rows"] as? [[String]] ?? []).flatMap { $0 }
-        #expect(cells.contains("Phú Thọ") && cells.contains("Xuất sắc") || cells.contains("Tốt"))
+        #expect(cells.contains("Phú Thọ") && (cells.contains("Xuất sắc") || cells.contains("Tốt")))
         #expect(cells.filter { $0 == "Phú Thọ" }.count == 2, "in the ranking and in the availability table")
     }
 
