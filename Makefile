@@ -13,7 +13,7 @@ BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
 # which must read what `ioc export` writes and give the rule unit tests the same verdicts;
 # rsyslog and prometheus-alertmanager receive the alerts of the notification tests (curl asks
 # Alertmanager what it got); systemd brings systemd-analyze, which checks the unit.
-TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd lintian
+TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd lintian python3-aiosmtpd
 # Needed to build the Debian package: dpkg-shlibdeps (dpkg-dev), strip (binutils), python3 for the
 # man pages, man-db to read them; adduser is what the package's postinst creates the user with.
 DEB_PACKAGES := dpkg-dev binutils python3 man-db adduser

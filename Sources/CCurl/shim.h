@@ -53,6 +53,12 @@ static inline CURLcode ccurl_easy_setopt_write_function(CURL *handle, CURLoption
     return curl_easy_setopt(handle, option, callback);
 }
 
+typedef size_t (*ccurl_read_callback)(char *buffer, size_t size, size_t count, void *userdata);
+
+static inline CURLcode ccurl_easy_setopt_read_function(CURL *handle, ccurl_read_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
+}
+
 static inline CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -18,47 +18,23 @@ public struct TemplateData: Sendable {
         self.externalLabels = externalLabels
         self.externalURL = externalURL
     }
-}
 
-/// A value inside a template.
-enum TemplateValue: Sendable, Equatable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case map([String: String])
-    case none
-
-    /// As `{{ . }}` prints it (Go's `fmt.Fprint`).
-    var printed: String {
-        switch self {
-        case .string(let text): text
-        case .number(let number): GoFormat.shortest(number)
-        case .bool(let flag): flag ? "true" : "false"
-        case .map(let map):
-            "map[" + map.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ") + "]"
-        case .none: "<no value>"
-        }
+    /// Prometheus' `.`, and the variables it defines before every alert template.
+    var dot: TemplateValue {
+        .record(
+            type: "template.Data",
+            fields: [
+                TemplateField(name: "Labels", value: .map(labels)), TemplateField(name: "Value", value: .number(value)),
+                TemplateField(name: "ExternalLabels", value: .map(externalLabels)),
+                TemplateField(name: "ExternalURL", value: .string(externalURL)),
+            ])
     }
 
-    /// Go's notion of truth for `if`, `and`, `or`, `not`: false, 0, "", an empty map and nothing are false.
-    var isTrue: Bool {
-        switch self {
-        case .string(let text): !text.isEmpty
-        case .number(let number): number != 0
-        case .bool(let flag): flag
-        case .map(let map): !map.isEmpty
-        case .none: false
-        }
-    }
-
-    var goTypeName: String {
-        switch self {
-        case .string: "string"
-        case .number: "float64"
-        case .bool: "bool"
-        case .map: "map[string]string"
-        case .none: "<nil>"
-        }
+    var variables: [String: TemplateValue] {
+        [
+            "$labels": .map(labels), "$externalLabels": .map(externalLabels), "$externalURL": .string(externalURL),
+            "$value": .number(value),
+        ]
     }
 }
 
@@ -68,31 +44,39 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+
+    /// The text reached its bound in an expansion that truncates.
+    static let outputFull = TemplateError("output full")
 }
 
-/// A label or annotation template in the Go `text/template` language that Prometheus rule files use,
-/// with the parts people write: text, `{{ pipeline }}` with `|`, variables (`$labels.instance`,
-/// `$value`, `$x := ...`), fields (`.Labels.instance`), `if` / `else if` / `else` / `end`, comments,
-/// `{{-` and `-}}`, and Prometheus' functions (`humanize`, `humanizePercentage`,
+/// A label or annotation template in the Go `text/template` language that Prometheus rule files use:
+/// text, `{{ pipeline }}` with `|`, variables (`$labels.instance`, `$value`, `$x := ...`), fields
+/// (`.Labels.instance`), `if` / `else if` / `else`, `range`, `with`, `define` / `template` / `block`,
+/// comments, `{{-` and `-}}`, and Prometheus' functions (`humanize`, `humanizePercentage`,
 /// `humanizeDuration`, `printf`, `toUpper`, `reReplaceAll`, comparisons, ...). Anything else is
 /// refused when the rule file is loaded, never at the moment an alert fires.
 public struct AlertTemplate: Sendable {
     let nodes: [TemplateNode]
+    let definitions: [String: [TemplateNode]]
     public let source: String
 
     public init(_ source: String) throws(TemplateError) {
         self.source = source
         var parser = TemplateParser(source)
         nodes = try parser.parse()
+        definitions = parser.definitions
+        try TemplateParser.checkIncludes(nodes, definitions: definitions, known: [])
     }
 
     /// Whether the text has any action at all (most label values do not).
     public var isConstant: Bool { nodes.allSatisfy { if case .text = $0 { true } else { false } } }
 
     public func expand(_ data: TemplateData) throws(TemplateError) -> String {
-        var context = TemplateContext(data: data)
+        var variables = data.variables
+        variables["$"] = data.dot
+        var context = TemplateContext(variables: variables, definitions: definitions)
         var output = ""
-        try context.run(nodes, into: &output)
+        _ = try context.run(nodes, dot: data.dot, into: &output)
         return output
     }
 }
@@ -101,12 +85,26 @@ indirect enum TemplateNode: Sendable {
     case text(String)
     case action(TemplatePipeline)
     case conditional(branches: [(condition: TemplatePipeline, body: [TemplateNode])], otherwise: [TemplateNode])
+    /// `with`: a branch is taken when its pipeline is true, with `.` set to its value.
+    case with(branches: [(condition: TemplatePipeline, body: [TemplateNode])], otherwise: [TemplateNode])
+    case range(TemplatePipeline, body: [TemplateNode], otherwise: [TemplateNode])
+    /// `{{ template "name" pipeline }}`.
+    case include(String, TemplatePipeline?)
+    case breakLoop, continueLoop
 }
 
 struct TemplatePipeline: Sendable {
-    /// `$name :=` or `$name =` before the pipeline.
-    var assigns: String?
+    /// `$name :=` (or `$index, $element :=` in a `range`) before the pipeline.
+    var declares: [String] = []
+    /// `$name =`: the variable exists, in this scope or an enclosing one, and takes the value.
+    var isAssignment = false
     var commands: [[TemplateArgument]]
+
+    init(declares: [String] = [], isAssignment: Bool = false, commands: [[TemplateArgument]]) {
+        self.declares = declares
+        self.isAssignment = isAssignment
+        self.commands = commands
+    }
 }
 
 indirect enum TemplateArgument: Sendable {
@@ -115,4 +113,6 @@ indirect enum TemplateArgument: Sendable {
     case field([String])
     case literal(TemplateValue)
     case pipeline(TemplatePipeline)
+    /// `(pipeline).Field.Method`.
+    case chain(TemplatePipeline, fields: [String])
 }

@@ -139,6 +139,8 @@ enum GoFormat {
             return pad(quoted(text), spec: spec)
         case ("t", .bool(let flag)):
             return pad(flag ? "true" : "false", spec: spec)
+        case ("d", .integer(let number)), ("x", .integer(let number)):
+            return String(format: spec + (verb == "d" ? "lld" : "llx"), number)
         case ("d", .number(let number)) where number == number.rounded() && abs(number) < 9.2e18:
             // Numbers from literals that are whole print as integers; Go would need an int.
             return String(format: spec + "lld", Int64(number))

@@ -32,21 +32,68 @@ public struct NotificationDelivery: Sendable {
         switch integration {
         case .syslog(let target): try syslog(notification, target)
         case .exec(let command, let timeout): try exec(notification, command, timeout)
-        case .webhook(let url, let timeout, let token):
-            var headers = [(name: "Content-Type", value: "application/json")]
-            if let token { headers.append((name: "Authorization", value: "Bearer \(token.value)")) }
-            try post(url, NotificationPayload.webhook(notification, externalURL: externalURL), headers, timeout)
+        case .webhook(let target): try webhook(notification, target)
         case .alertmanager(let url, let timeout):
             let base = url.hasSuffix("/") ? String(url.dropLast()) : url
             try post(
                 base + "/api/v2/alerts", NotificationPayload.alertmanager(notification, externalURL: externalURL),
                 [(name: "Content-Type", value: "application/json")], timeout)
         case .telegram(let target):
+            let body = try templated { () throws(TemplateError) in
+                try TelegramMessage.body(notification, to: target, externalURL: externalURL)
+            }
             try post(
-                "\(target.apiURL)/bot\(target.token.value)/sendMessage", TelegramMessage.body(notification, to: target),
+                "\(target.apiURL)/bot\(target.token.value)/sendMessage", body,
                 [(name: "Content-Type", value: "application/json")], target.timeout,
                 named: "telegram chat \(target.chatID) at")
+        case .email(let target):
+            let request = try templated { () throws(TemplateError) in
+                try EmailMessage.request(
+                    notification, to: target, externalURL: externalURL, hostname: NotificationDelivery.hostname())
+            }
+            do {
+                try MailTransfer.send(request)
+            } catch {
+                throw DeliveryError(
+                    "email to \(EmailMessage.addresses(in: target.to).joined(separator: ", ")) via \(error)")
+            }
         }
+    }
+
+    /// A template that fails on this notification's data fails the delivery, which is retried and
+    /// logged, as Alertmanager does; the text's syntax and the templates it calls were checked at load.
+    private func templated<T>(_ make: () throws(TemplateError) -> T) throws(DeliveryError) -> T {
+        do {
+            return try make()
+        } catch {
+            throw DeliveryError("template: \(error)")
+        }
+    }
+
+    /// Alertmanager's webhook JSON, or the target's own body; its headers with every control
+    /// character of a templated value replaced, so that alert data cannot add a header.
+    private func webhook(_ notification: Notification, _ target: WebhookTarget) throws(DeliveryError) {
+        let data = NotificationData(notification, externalURL: externalURL)
+        var headers = [(name: "Content-Type", value: target.contentType)]
+        if let token = target.bearerToken { headers.append((name: "Authorization", value: "Bearer \(token.value)")) }
+        for header in target.headers {
+            let value = try templated { () throws(TemplateError) in try header.value.expand(data, maxBytes: 8 << 10) }
+            headers.append((name: header.name, value: EmailMessage.singleLine(value)))
+        }
+        for header in target.secretHeaders { headers.append((name: header.name, value: header.value.value)) }
+        let body: [UInt8]
+        if let template = target.body {
+            body = Array(try templated { () throws(TemplateError) in try template.expand(data) }.utf8)
+        } else {
+            body = NotificationPayload.webhook(notification, externalURL: externalURL)
+        }
+        try post(target.url, body, headers, target.timeout)
+    }
+
+    static func hostname() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Errors name the destination by its scheme, host and port only: a URL's path and query may
@@ -76,9 +123,7 @@ public struct NotificationDelivery: Sendable {
     // MARK: syslog
 
     private func syslog(_ notification: Notification, _ target: NotifierConfig.SyslogTarget) throws(DeliveryError) {
-        var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count - 1)
-        let hostname = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let hostname = NotificationDelivery.hostname()
         let messages = NotificationPayload.syslog(
             notification, facility: target.facility, appName: target.appName, hostname: hostname,
             processID: getpid())

@@ -29,6 +29,14 @@ public struct Notification: Sendable, Equatable {
     /// When the notifier made it (ms).
     public var time: Int64
 
+    public init(receiver: String, groupKey: String, groupLabels: Labels, alerts: [NotifiableAlert], time: Int64) {
+        self.receiver = receiver
+        self.groupKey = groupKey
+        self.groupLabels = groupLabels
+        self.alerts = alerts
+        self.time = time
+    }
+
     public var isFiring: Bool { alerts.contains { !$0.isResolved } }
 }
 

@@ -56,9 +56,10 @@ public struct NotifierConfig: Sendable {
     public enum Integration: Sendable {
         case syslog(SyslogTarget)
         case exec(command: [String], timeout: Duration)
-        case webhook(url: String, timeout: Duration, bearerToken: Secret?)
+        case webhook(WebhookTarget)
         case alertmanager(url: String, timeout: Duration)
         case telegram(TelegramTarget)
+        case email(EmailTarget)
 
         public var kind: String {
             switch self {
@@ -67,6 +68,7 @@ public struct NotifierConfig: Sendable {
             case .webhook: "webhook"
             case .alertmanager: "alertmanager"
             case .telegram: "telegram"
+            case .email: "email"
             }
         }
     }
@@ -128,14 +130,19 @@ public struct NotifierConfig: Sendable {
 
     public var isEmpty: Bool { receivers.isEmpty }
 
-    /// Reads the `notifications:` section.
-    public init(from node: ConfigNode) throws(ConfigError) {
+    /// Reads the `notifications:` section; the shipped notification texts are in `language`, with
+    /// times in the zone `timeZone` names.
+    public init(from node: ConfigNode, language: Language = .vi, timeZone: String = "Asia/Ho_Chi_Minh")
+        throws(ConfigError)
+    {
         let top = try node.mapping(
             of: "'notifications'",
-            allowedKeys: ["route", "receivers", "inhibit_rules", "maintenance_windows", "queue"])
+            allowedKeys: ["route", "receivers", "inhibit_rules", "maintenance_windows", "queue", "templates"])
+        var templates = NotificationTemplates.shipped(language: language, timeZone: timeZone)
+        if let files = top["templates"] { templates = try templates.adding(files: files) }
         var receivers: [String: Receiver] = [:]
         for item in try top["receivers"]?.sequence(of: "'receivers'") ?? [] {
-            let receiver = try NotifierConfig.receiver(item)
+            let receiver = try NotifierConfig.receiver(item, templates: templates)
             guard receivers[receiver.name] == nil else {
                 throw item.error("receiver '\(receiver.name)' is defined twice")
             }
@@ -226,10 +233,11 @@ public struct NotifierConfig: Sendable {
         return route
     }
 
-    /// Alertmanager's matcher strings: `severity="critical"`, `province=~"Huế|Hà Nội"`.
-    private static func receiver(_ node: ConfigNode) throws(ConfigError) -> Receiver {
-        let mapping = try node.mapping(
-            of: "a receiver", allowedKeys: ["name", "syslog", "exec", "webhook", "alertmanager", "telegram"])
+    private static func receiver(_ node: ConfigNode, templates: NotificationTemplates) throws(ConfigError)
+        -> Receiver
+    {
+        let kinds = ["syslog", "exec", "webhook", "alertmanager", "telegram", "email"]
+        let mapping = try node.mapping(of: "a receiver", allowedKeys: ["name"] + kinds)
         let name = try mapping.required("name").string("the receiver's name")
         var integrations: [Integration] = []
         if let syslog = mapping["syslog"] { integrations.append(.syslog(try syslogTarget(syslog))) }
@@ -247,13 +255,7 @@ public struct NotifierConfig: Sendable {
                 .exec(command: command, timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10)))
         }
         if let webhook = mapping["webhook"] {
-            let fields = try webhook.mapping(of: "'webhook'", allowedKeys: ["url", "timeout", "bearer_token_file"])
-            let url = try fields.required("url").httpURL("'url'")
-            let token = try fields["bearer_token_file"]?.secretFile("the token file")
-            integrations.append(
-                .webhook(
-                    url: url, timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10), bearerToken: token)
-            )
+            integrations.append(.webhook(try WebhookTarget(from: webhook, templates: templates)))
         }
         if let manager = mapping["alertmanager"] {
             let fields = try manager.mapping(of: "'alertmanager'", allowedKeys: ["url", "timeout"])
@@ -261,36 +263,16 @@ public struct NotifierConfig: Sendable {
             integrations.append(
                 .alertmanager(url: url, timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10)))
         }
-        if let telegram = mapping["telegram"] { integrations.append(.telegram(try telegramTarget(telegram))) }
+        if let telegram = mapping["telegram"] {
+            integrations.append(.telegram(try TelegramTarget(from: telegram, templates: templates)))
+        }
+        if let email = mapping["email"] {
+            integrations.append(.email(try EmailTarget(from: email, templates: templates)))
+        }
         guard !integrations.isEmpty else {
-            throw node.error(
-                "receiver '\(name)' has nowhere to send: give syslog, exec, webhook, alertmanager or telegram")
+            throw node.error("receiver '\(name)' has nowhere to send: give one of \(kinds.joined(separator: ", "))")
         }
         return Receiver(name: name, integrations: integrations)
-    }
-
-    /// `telegram: {bot_token_file, chat_id, parse_mode, disable_notification, api_url, timeout}`, as
-    /// Alertmanager's `telegram_configs` (the token from a file only: it would be in the URL).
-    private static func telegramTarget(_ node: ConfigNode) throws(ConfigError) -> TelegramTarget {
-        let fields = try node.mapping(
-            of: "'telegram'",
-            allowedKeys: ["bot_token_file", "chat_id", "parse_mode", "disable_notification", "api_url", "timeout"])
-        let chatNode = try fields.required("chat_id")
-        guard let chat = Int64(try chatNode.string("'chat_id'")) else {
-            throw chatNode.error("'chat_id' is a chat's number, like -1001234567890")
-        }
-        let mode = try fields["parse_mode"]?.string("'parse_mode'") ?? "HTML"
-        guard ["HTML", "MarkdownV2", ""].contains(mode) else {
-            throw fields["parse_mode"]?.error("'parse_mode' is HTML, MarkdownV2 or empty")
-                ?? node.error("'parse_mode' is HTML, MarkdownV2 or empty")
-        }
-        let api = try fields["api_url"]?.httpURL("'api_url'") ?? "https://api.telegram.org"
-        return TelegramTarget(
-            apiURL: api.hasSuffix("/") ? String(api.dropLast()) : api,
-            token: try fields.required("bot_token_file").secretFile("the bot token file"), chatID: chat,
-            parseMode: mode,
-            disableNotification: try fields["disable_notification"]?.bool("'disable_notification'") ?? false,
-            timeout: try fields["timeout"]?.duration("'timeout'") ?? .seconds(10))
     }
 
     static let facilities = [

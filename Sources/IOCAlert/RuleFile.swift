@@ -213,6 +213,7 @@ extension AlertTemplate {
     /// A text used as it is (a recording rule's label values are not templates).
     init(constant text: String) {
         nodes = [.text(text)]
+        definitions = [:]
         source = text
     }
 }

@@ -4,7 +4,78 @@ import IOCCore
 extension TemplateContext {
     static func call(_ name: String, _ arguments: [TemplateValue]) throws(TemplateError) -> TemplateValue {
         if let value = try textFunction(name, arguments) { return value }
+        if let value = try alertmanagerFunction(name, arguments) { return value }
         return try logicFunction(name, arguments)
+    }
+
+    /// The functions Alertmanager adds for notifications: lists, joining, dates and zones, JSON.
+    private static func alertmanagerFunction(_ name: String, _ arguments: [TemplateValue]) throws(TemplateError)
+        -> TemplateValue?
+    {
+        func argument(_ count: Int) throws(TemplateError) { try expect(count, name, arguments) }
+        switch name {
+        case "join":
+            try argument(2)
+            return .string(try strings(arguments[1], for: name).joined(separator: text(arguments[0])))
+        case "stringSlice": return .strings(arguments.map(text))
+        case "list": return .list(arguments, kind: .plain)
+        case "append":
+            guard case .list(let items, _)? = arguments.first else {
+                throw TemplateError("error calling append: the first argument is not a list")
+            }
+            return .list(items + arguments.dropFirst(), kind: .plain)
+        case "trimSpace":
+            try argument(1)
+            return .string(text(arguments[0]).trimmingCharacters(in: .whitespacesAndNewlines))
+        case "safeUrl":
+            try argument(1)
+            return .string(text(arguments[0]))
+        case "urlUnescape":
+            try argument(1)
+            let raw = text(arguments[0]).replacingOccurrences(of: "+", with: " ")
+            guard let decoded = raw.removingPercentEncoding else {
+                throw TemplateError("error calling urlUnescape: invalid URL escape")
+            }
+            return .string(decoded)
+        case "base64encode":
+            try argument(1)
+            return .string(
+                Data(text(arguments[0]).utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                    .replacingOccurrences(of: "/", with: "_"))
+        case "toJson":
+            try argument(1)
+            return .string(TemplateJSON.encode(arguments[0]))
+        case "date":
+            try argument(2)
+            return .string(GoTime.format(try time(arguments[1], for: name), layout: text(arguments[0])))
+        case "tz":
+            try argument(2)
+            let instant = try time(arguments[1], for: name)
+            guard let zone = DisplayZone(identifier: text(arguments[0])) else {
+                throw TemplateError("error calling tz: unknown time zone \(text(arguments[0]))")
+            }
+            return .time(
+                TemplateTime(
+                    milliseconds: instant.milliseconds, offsetSeconds: zone.offsetSeconds(at: instant.milliseconds),
+                    zoneName: zone.suffix(at: instant.milliseconds)))
+        case "now":
+            try argument(0)
+            return .time(.utc(WallClock.nowMilliseconds()))
+        case "since":
+            try argument(1)
+            let elapsed = WallClock.nowMilliseconds() - (try time(arguments[0], for: name)).milliseconds
+            return .number(Double(elapsed) / 1000)
+        default:
+            return nil
+        }
+    }
+
+    private static func time(_ value: TemplateValue, for function: String) throws(TemplateError) -> TemplateTime {
+        guard case .time(let time) = value else {
+            throw TemplateError(
+                "error calling \(function): wrong type for value; expected time.Time; got \(value.goTypeName)")
+        }
+        return time
     }
 
     /// Checks that a function got `count` arguments, with Go's message.
@@ -54,7 +125,7 @@ extension TemplateContext {
             return .string(Humanize.stripDomain(text(arguments[0])))
         case "safeHtml":
             try argument(1)
-            return .string(text(arguments[0]))
+            return .html(text(arguments[0]))
         case "html", "js", "urlquery":
             try argument(1)
             let escape = name == "html" ? GoEscape.html : name == "js" ? GoEscape.js : GoEscape.urlQuery
@@ -80,16 +151,24 @@ extension TemplateContext {
         case "len":
             try argument(1)
             switch arguments[0] {
-            case .string(let value): return .number(Double(value.utf8.count))
-            case .map(let map): return .number(Double(map.count))
+            case .string(let value), .html(let value): return .integer(Int64(value.utf8.count))
+            case .map(let map), .kv(let map): return .integer(Int64(map.count))
+            case .list(let items, _): return .integer(Int64(items.count))
             default: throw TemplateError("error calling len: len of type \(arguments[0].goTypeName)")
             }
         case "index":
             try argument(2)
-            guard case .map(let map) = arguments[0] else {
+            switch arguments[0] {
+            case .map(let map), .kv(let map): return .string(map[text(arguments[1])] ?? "")
+            case .list(let items, _):
+                let position = try number(arguments[1], for: name)
+                guard position >= 0, position < Double(items.count), position == position.rounded() else {
+                    throw TemplateError("error calling index: index out of range: \(arguments[1].printed)")
+                }
+                return items[Int(position)]
+            default:
                 throw TemplateError("error calling index: can't index item of type \(arguments[0].goTypeName)")
             }
-            return .string(map[text(arguments[1])] ?? "")
         case "and":
             guard let first = arguments.first else { throw TemplateError("wrong number of args for and") }
             return arguments.first { !$0.isTrue } ?? arguments.last ?? first
@@ -137,7 +216,11 @@ extension TemplateContext {
         -> ComparisonResult
     {
         switch (a, b) {
-        case (.number(let x), .number(let y)):
+        case (.integer(let x), .integer(let y)):
+            return x < y ? .orderedAscending : x > y ? .orderedDescending : .orderedSame
+        case (.number, .number), (.integer, .number), (.number, .integer):
+            // Go refuses to compare an int with a float; Prometheus' `gt $value 80` is meant numerically.
+            let (x, y) = (try number(a, for: name), try number(b, for: name))
             return x < y ? .orderedAscending : x > y ? .orderedDescending : .orderedSame
         case (.string(let x), .string(let y)):
             return x < y ? .orderedAscending : x > y ? .orderedDescending : .orderedSame

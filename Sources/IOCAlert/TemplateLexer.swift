@@ -7,7 +7,9 @@ enum ActionToken: Equatable {
     case variable(String, [String])
     case field([String])
     case literal(TemplateValue)
-    case open, close, pipe, declare, assign
+    /// `.a.b` right after a `)`: fields of the parenthesised pipeline's value.
+    case chain([String])
+    case open, close, pipe, declare, assign, comma
 }
 
 struct ActionLexer {
@@ -42,7 +44,8 @@ struct ActionLexer {
                 index = after
             case ".":
                 let (fields, after) = Self.path(characters, from: index)
-                tokens.append(.field(fields.filter { !$0.isEmpty }))
+                let named = fields.filter { !$0.isEmpty }
+                tokens.append(index > 0 && characters[index - 1] == ")" ? .chain(named) : .field(named))
                 index = after
             case "\"", "`":
                 let (text, after) = try Self.quoted(characters, from: index)
@@ -50,7 +53,7 @@ struct ActionLexer {
                 index = after
             default:
                 var end = index
-                while end < characters.count, !" \t\n\r()|".unicodeScalars.contains(characters[end]) { end += 1 }
+                while end < characters.count, !" \t\n\r()|,".unicodeScalars.contains(characters[end]) { end += 1 }
                 tokens.append(try Self.word(String(String.UnicodeScalarView(characters[index..<end]))))
                 index = end
             }
@@ -58,7 +61,9 @@ struct ActionLexer {
     }
 
     /// The tokens of one character.
-    private static let punctuation: [Unicode.Scalar: ActionToken] = ["(": .open, ")": .close, "|": .pipe, "=": .assign]
+    private static let punctuation: [Unicode.Scalar: ActionToken] = [
+        "(": .open, ")": .close, "|": .pipe, "=": .assign, ",": .comma,
+    ]
 
     /// Where a name (letters, digits, `_`) that starts at `start` ends.
     private static func nameEnd(_ characters: [Unicode.Scalar], from start: Int) -> Int {
@@ -123,13 +128,25 @@ struct ActionLexer {
         throw TemplateError("unexpected \"\(word)\" in command")
     }
 
-    mutating func pipeline() throws(TemplateError) -> TemplatePipeline {
-        var assigns: String?
-        if case .variable(let name, let fields) = peek, fields.isEmpty, position + 1 < tokens.count,
-            tokens[position + 1] == .declare || tokens[position + 1] == .assign
-        {
-            assigns = name
-            position += 2
+    /// A pipeline, after up to `allowing` variables it declares (`$x :=`; `$i, $e :=` in a `range`).
+    mutating func pipeline(allowing declarations: Int = 1) throws(TemplateError) -> TemplatePipeline {
+        var declares: [String] = []
+        var isAssignment = false
+        var look = position
+        var names: [String] = []
+        while case .variable(let name, let fields)? = look < tokens.count ? tokens[look] : nil, fields.isEmpty {
+            names.append(name)
+            look += 1
+            guard look < tokens.count else { break }
+            if tokens[look] == .declare || tokens[look] == .assign {
+                guard names.count <= declarations else { throw TemplateError("too many declarations in command") }
+                declares = names
+                isAssignment = tokens[look] == .assign
+                position = look + 1
+                break
+            }
+            guard tokens[look] == .comma, declarations > 1 else { break }
+            look += 1
         }
         var commands: [[TemplateArgument]] = []
         while true {
@@ -152,7 +169,12 @@ struct ActionLexer {
                     let inner = try pipeline()
                     guard peek == .close else { throw TemplateError("unclosed left paren") }
                     next()
-                    arguments.append(.pipeline(inner))
+                    if case .chain(let fields)? = peek {
+                        next()
+                        arguments.append(.chain(inner, fields: fields))
+                    } else {
+                        arguments.append(.pipeline(inner))
+                    }
                 default:
                     throw TemplateError("unexpected token in command")
                 }
@@ -163,7 +185,7 @@ struct ActionLexer {
             next()
         }
         if peek != nil && peek != .close { throw TemplateError("unexpected token after pipeline") }
-        return TemplatePipeline(assigns: assigns, commands: commands)
+        return TemplatePipeline(declares: declares, isAssignment: isAssignment, commands: commands)
     }
 }
 
@@ -172,6 +194,11 @@ private let templateFunctions: Set<String> = [
     "humanize", "humanize1024", "humanizePercentage", "humanizeDuration", "humanizeTimestamp", "printf", "print",
     "println", "toUpper", "toLower", "title", "match", "reReplaceAll", "stripPort", "stripDomain", "safeHtml",
     "len", "index", "and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "urlquery", "html", "js",
+    // Alertmanager's.
+    "join", "stringSlice", "list", "append", "trimSpace", "safeUrl", "urlUnescape", "base64encode", "toJson", "date",
+    "tz", "now", "since",
+    // Helm's, for a named template's text as a value.
+    "include",
 ]
 
 /// Functions of Prometheus' templates that need a query engine or a web page; refused by name.

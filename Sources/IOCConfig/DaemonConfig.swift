@@ -129,7 +129,10 @@ public struct DaemonConfig: Sendable {
             (storePath, retention, maxStoreBytes) = (storage.path, storage.retention ?? retention, storage.maxBytes)
             maxSeries = storage.maxSeries ?? maxSeries
         }
-        if let notificationsNode = top["notifications"] { notifications = try NotifierConfig(from: notificationsNode) }
+        if let notificationsNode = top["notifications"] {
+            notifications = try NotifierConfig(
+                from: notificationsNode, language: language, timeZone: displayZone.identifier)
+        }
         try readPatterns(top, base: base)
         try readEvaluation(top)
     }

@@ -95,11 +95,33 @@ public enum FuzzTargets {
     }
 
     static func template(_ text: String) {
+        notificationTemplate(text)
         guard let template = try? AlertTemplate(text) else { return }
         let data = TemplateData(
             labels: ["instance": "h:443", "province": "Huế", "v": "<a>\u{1B}"], value: -1e19,
             externalLabels: ["centre": "x"], externalURL: "http://x")
         _ = try? template.expand(data)
+    }
+
+    static let notificationTemplates = NotificationTemplates.shipped(language: .vi, timeZone: "Asia/Ho_Chi_Minh")
+    static let notification = Notification(
+        receiver: "r", groupKey: "{}", groupLabels: Labels([("alertname", "A")]),
+        alerts: [
+            NotifiableAlert(
+                labels: Labels([("alertname", "A"), ("province", "Huế"), ("v", "<a>\u{1B}")]),
+                annotations: Labels([("summary", "s")]), startsAt: 1_796_361_600_000),
+            NotifiableAlert(
+                labels: Labels([("alertname", "A")]), annotations: Labels(), startsAt: 0, endsAt: 1_000),
+        ], time: 1_796_361_600_000)
+
+    /// The text as a notification template, over Alertmanager's data, in a text and an HTML body.
+    static func notificationTemplate(_ text: String) {
+        guard let node = try? ConfigNode.parse(yaml: "x: 1", file: "/nonexistent/fuzz.yaml"),
+            let template = try? notificationTemplates.text(text, at: node)
+        else { return }
+        let data = NotificationData(notification, externalURL: "http://x")
+        _ = try? template.expand(data, maxBytes: 1 << 16)
+        _ = try? template.expand(data, escape: { HTMLText.escaped($0) }, maxBytes: 1 << 16, truncating: true)
     }
 
     /// The same YAML read as each of IOC's file kinds.

@@ -37,7 +37,7 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     /// libcurl's global initialisation is not thread-safe: a lazily initialised static runs it once.
-    private static let globalInit: Void = {
+    static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 

@@ -58,7 +58,7 @@ import Testing
     @Test(arguments: [
         ("{{ $labels.x ", "unclosed action"), ("{{ nosuch $value }}", "function \"nosuch\" not defined"),
         ("{{ query \"up\" }}", "not supported"), ("{{ if $value }}open", "without {{end}}"),
-        ("{{ end }}", "unexpected {{end}}"), ("{{ range $labels }}{{ end }}", "'range' is not supported"),
+        ("{{ end }}", "unexpected {{end}}"), ("{{ template \"nosuch\" . }}", "no template \"nosuch\""),
         ("{{ \"abc }}", "unterminated quoted string"),
     ])
     func syntaxErrorsAreFoundAtLoad(template: String, message: String) {

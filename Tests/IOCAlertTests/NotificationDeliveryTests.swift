@@ -66,16 +66,16 @@ import Testing
         try delivery.deliver(notification, via: .exec(command: ["/bin/true"], timeout: .seconds(5)))
     }
 
-    @Test func aWebhookThatIsDownIsAnErrorToRetry() {
+    @Test func aWebhookThatIsDownIsAnErrorToRetry() throws {
         let delivery = NotificationDelivery(client: HTTPClient(maxInFlight: 1), externalURL: "")
         let port = refusedPort()
         // A chat system's webhook carries its key in the path: the error, which is logged, does not.
+        let target = try WebhookTarget(
+            from: try ConfigNode.parse(
+                yaml: "url: 'http://127.0.0.1:\(port)/hooks/KEY-s3cret?token=t0ken'\ntimeout: 2s", file: "iocd.yaml"),
+            templates: .shipped(language: .vi, timeZone: "UTC"))
         let error = #expect(throws: DeliveryError.self) {
-            try delivery.deliver(
-                notification,
-                via: .webhook(
-                    url: "http://127.0.0.1:\(port)/hooks/KEY-s3cret?token=t0ken", timeout: .seconds(2), bearerToken: nil
-                ))
+            try delivery.deliver(notification, via: .webhook(target))
         }
         let text = error.map { "\($0)" } ?? ""
         #expect(
@@ -88,5 +88,59 @@ import Testing
         #expect(environment["IOC_ALERT_LABEL_ALERTNAME"] == "ServiceDown")
         #expect(environment["IOC_ALERT_STATUS"] == "firing")
         #expect(environment["IOC_ALERT_COUNT"] == "2")
+    }
+}
+
+/// A webhook with a body and headers of its own: what a chat system's API (Zalo OA here) takes,
+/// posted for real to a recording server on loopback.
+@Suite struct TemplatedWebhookTests {
+    @Test func theBodyAndHeadersComeFromTemplatesAndAlertDataCannotAddAHeader() throws {
+        let sink = try WebhookSink(port: 0)
+        defer { sink.stop() }
+        let directory = try TemporaryDirectory()
+        try directory.write("zalo-token", "zalo-s3cret\n")
+        let yaml = #"""
+            url: 'http://127.0.0.1:PORT/v3.0/oa/message/cs'
+            header_files: {access_token: zalo-token}
+            headers: {X-Province: '{{ .CommonLabels.province }}', X-Summary: '{{ .CommonAnnotations.summary }}'}
+            body: '{"recipient":{"user_id":"2512"},"message":{"text":{{ include "telegram.default.plain" . | toJson }}}}'
+            """#.replacingOccurrences(of: "PORT", with: String(sink.port))
+        let target = try WebhookTarget(
+            from: try ConfigNode.parse(yaml: yaml, file: directory.file("iocd.yaml")),
+            templates: .shipped(language: .vi, timeZone: "Asia/Ho_Chi_Minh"))
+        let alert = NotifiableAlert(
+            labels: Labels([("alertname", "ServiceDown"), ("province", "Huế"), ("service", "dvc")]),
+            annotations: Labels([("summary", "Ngừng\r\nX-Injected: yes \"<&>\"")]), startsAt: 1_796_361_600_000)
+        let notification = IOCAlert.Notification(
+            receiver: "zalo", groupKey: "{}", groupLabels: Labels([("alertname", "ServiceDown")]), alerts: [alert],
+            time: 1_796_361_600_000)
+        try NotificationDelivery(client: HTTPClient(maxInFlight: 1), externalURL: "")
+            .deliver(notification, via: .webhook(target))
+        let request = try #require(sink.requests.first)
+        #expect(request.path == "/v3.0/oa/message/cs")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])
+        let text = (body["message"] as? [String: Any])?["text"] as? String ?? ""
+        // `toJson` made the text a JSON string: its line break and quotes are data, not JSON.
+        #expect(text.hasPrefix("🔥 CẢNH BÁO: 1 · ServiceDown\n• Ngừng\r\nX-Injected: yes \"<&>\""), "\(text)")
+        #expect(text.contains("Huế · dvc · từ 12:20 04/12/2026"), "\(text)")
+        let head = try #require(sink.requestHeads.first)
+        let lines = head.components(separatedBy: "\r\n")
+        #expect(lines.contains("access_token: zalo-s3cret") && lines.contains("X-Province: Huế"), "\(lines)")
+        #expect(lines.contains("Content-Type: application/json"), "\(lines)")
+        #expect(!lines.contains { $0.hasPrefix("X-Injected") }, "a line break in alert data adds no header: \(lines)")
+    }
+
+    @Test func headersIOCSetsAreRefusedAtLoad() throws {
+        for (yaml, message) in [
+            ("url: 'http://127.0.0.1:9/'\nheaders: {Content-Length: '1'}", "set by IOC"),
+            ("url: 'http://127.0.0.1:9/'\nheaders: {'Bad Name': x}", "not a header name"),
+            ("url: 'http://127.0.0.1:9/'\nbody: '{{ template \"nosuch\" . }}'", "no template \"nosuch\""),
+        ] {
+            #expect {
+                _ = try WebhookTarget(
+                    from: try ConfigNode.parse(yaml: yaml, file: "/etc/iocd/iocd.yaml"),
+                    templates: .shipped(language: .vi, timeZone: "UTC"))
+            } throws: { "\($0)".contains(message) && "\($0)".contains("/etc/iocd/iocd.yaml:") }
+        }
     }
 }

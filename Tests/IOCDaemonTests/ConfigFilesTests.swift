@@ -159,12 +159,12 @@ import IOCConfig
             "probe_files: []\nnotifications:\n  receivers:\n    - name: w\n      webhook: {url: 'http://127.0.0.1:9/', bearer_token_file: token}\n"
                 + "  route: {receiver: w}\n")
         let loaded = try ConfigFiles.load(config)
-        guard case .webhook(_, _, let token)? = loaded.daemon.notifications.receivers["w"]?.integrations.first else {
+        guard case .webhook(let target)? = loaded.daemon.notifications.receivers["w"]?.integrations.first else {
             Issue.record("expected the webhook receiver")
             return
         }
         // Read beside iocd.yaml, not from the working directory, without its line break.
-        #expect(token?.value == "s3cret")
+        #expect(target.bearerToken?.value == "s3cret")
     }
 
     @Test func aProbeURLWithCredentialsIsRefusedAndTheErrorHidesThem() throws {

@@ -67,7 +67,7 @@ import Testing
             #expect(body?["chat_id"] as? Int64 == -1_001_234_567_890, "a number, as the Bot API takes it")
             #expect(body?["parse_mode"] as? String == "HTML" && body?["disable_notification"] as? Bool == false)
             let text = body?["text"] as? String ?? ""
-            #expect(text.hasPrefix("<b>🔥 CẢNH BÁO: 1 · ServiceDown</b>"), "\(text)")
+            #expect(text.hasPrefix("🔥 <b>CẢNH BÁO: 1 · ServiceDown</b>"), "\(text)")
             // The summary's own markup is text, not Telegram's HTML.
             #expect(text.contains("• &lt;b&gt;dvc&lt;/b&gt; của Huế ngừng hoạt động"), "\(text)")
             #expect(text.contains("Huế · dvc · critical · từ "), "\(text)")

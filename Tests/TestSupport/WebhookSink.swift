@@ -26,6 +26,7 @@ public final class WebhookSink: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
     private let received = Mutex<[(path: String, body: String)]>([])
+    private let heads = Mutex<[String]>([])
     private let running = Atomic<Bool>(true)
     /// What every request is answered with: a feed for a probe to scrape, or nothing.
     private let answerBody: [UInt8]
@@ -68,6 +69,9 @@ public final class WebhookSink: @unchecked Sendable {
     /// The requests received so far: path and body.
     public var requests: [(path: String, body: String)] { received.withLock { $0 } }
 
+    /// The request line and header lines of each request, in the order of `requests`.
+    public var requestHeads: [String] { heads.withLock { $0 } }
+
     private func serve() {
         while running.load(ordering: .relaxed) {
             let connection = accept(listener, nil, nil)
@@ -90,6 +94,7 @@ public final class WebhookSink: @unchecked Sendable {
                 if data.count - bodyStart >= length {
                     let path = head.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
                     let body = String(decoding: data[bodyStart..<(bodyStart + length)], as: UTF8.self)
+                    heads.withLock { $0.append(String(head)) }
                     received.withLock { $0.append((path, body)) }
                     break
                 }
