@@ -7,6 +7,7 @@
 # iocd and enable the unit the Debian way (deb-systemd-helper) without failing where systemd is
 # not running.
 #   IOC_BIN=DIR   package the static binaries already built in DIR instead of building them
+#   IOC_SCRATCH=DIR   build in DIR instead of .build (a `swift test` running holds .build's lock)
 set -eu
 cd "$(dirname "$0")/.."
 repository=$(pwd)
@@ -21,6 +22,7 @@ if [ -z "${IOC_BIN:-}" ]; then
     # The build's progress to standard error: standard output is the package's path alone. Symbols
     # bound at start and made read-only after (Debian's hardening flags for a daemon).
     release="-c release --static-swift-stdlib -Xlinker -z -Xlinker now -Xlinker -z -Xlinker relro"
+    if [ -n "${IOC_SCRATCH:-}" ]; then release="$release --scratch-path $IOC_SCRATCH"; fi
     # shellcheck disable=SC2086
     "$swift" build $release --product iocd >&2
     # shellcheck disable=SC2086

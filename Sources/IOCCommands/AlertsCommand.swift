@@ -111,13 +111,17 @@ struct AlertsCommand: ParsableCommand {
                     }
                     return
                 }
+                let language = store.language
                 let rows = entries.map { entry in
                     [
-                        UTCTime.display(entry.time), entry.kind, entry.labels["alertname"] ?? "",
-                        AlertsCommand.labelText(entry.labels), entry.annotations["summary"] ?? "",
+                        UTCTime.display(entry.time), AlertsCommand.change(entry.kind, language),
+                        entry.labels["alertname"] ?? "", AlertsCommand.labelText(entry.labels),
+                        AlertsCommand.summary(entry.annotations, language),
                     ]
                 }
-                AlertsCommand.printTable(["TIME", "CHANGE", "ALERT", "LABELS", "SUMMARY"], rows)
+                AlertsCommand.printTable(
+                    ["time", "change", "alert", "labels", "summary"].map { language.localized("alerts.header." + $0) },
+                    rows)
                 return
             }
             let silences = try reader.silences(parsing: Selector.matchers(parsing:)).filter { $0.isActive(at: now) }
@@ -155,21 +159,39 @@ struct AlertsCommand: ParsableCommand {
             }
             return
         }
+        let language = store.language
         if selected.isEmpty {
-            print(
-                "no \(all ? "" : "active ")alerts\(matchers.isEmpty && state == nil && severity == nil ? "" : " match")"
-            )
+            let filtered = !(matchers.isEmpty && state == nil && severity == nil)
+            let key =
+                all
+                ? (filtered ? "alerts.none_match" : "alerts.none")
+                : (filtered ? "alerts.none_active_match" : "alerts.none_active")
+            print(language.localized(key))
             return
         }
         let rows = selected.map { alert, mute in
             [
-                AlertsCommand.stateName(alert, mute),
-                Duration.milliseconds(max(0, now - alert.activeAt) / 1000 * 1000).prometheusString,
+                language.localized("alerts.state." + AlertsCommand.stateName(alert, mute)),
+                UnitFormat.age(now - alert.activeAt, language),
                 alert.labels["severity"] ?? "", alert.labels["alertname"] ?? "",
-                AlertsCommand.labelText(alert.labels), alert.annotations["summary"] ?? "",
+                AlertsCommand.labelText(alert.labels), AlertsCommand.summary(alert.annotations, language),
             ]
         }
-        AlertsCommand.printTable(["STATE", "ACTIVE FOR", "SEVERITY", "ALERT", "LABELS", "SUMMARY"], rows)
+        AlertsCommand.printTable(
+            ["state", "active_for", "severity", "alert", "labels", "summary"].map {
+                language.localized("alerts.header." + $0)
+            }, rows)
+    }
+
+    /// The rule's `summary` (Vietnamese) or `summary_en`, in the language asked, either for the other.
+    static func summary(_ annotations: Labels, _ language: Language) -> String {
+        let (first, second) = language == .vi ? ("summary", "summary_en") : ("summary_en", "summary")
+        return annotations[first] ?? annotations[second] ?? ""
+    }
+
+    /// A change of the history in the language asked (`firing`, `resolved`, `pending`, `cancelled`).
+    static func change(_ kind: String, _ language: Language) -> String {
+        ["firing", "resolved", "pending", "cancelled"].contains(kind) ? language.localized("change." + kind) : kind
     }
 
     /// firing, silenced, inhibited, maintenance (a firing alert muted so), pending or resolved.

@@ -69,10 +69,20 @@ struct CheckCommand: ParsableCommand {
             return
         }
         for warning in warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+        let language = Language.resolve(
+            environment: ProcessInfo.processInfo.environment, configured: configuration.daemon.language)
+        // English counts its nouns; Vietnamese nouns do not change with the number.
+        func counted(_ count: Int, _ noun: String) -> String {
+            language == .en ? "\(count) \(noun)\(count == 1 ? "" : "s")" : "\(count)"
+        }
         print(
-            "\(config): ok: \(configuration.targets.count) targets in \(files) probe file\(files == 1 ? "" : "s"), "
-                + "\(rules) rules in \(ruleFiles) rule file\(ruleFiles == 1 ? "" : "s"), "
-                + "\(dashboards) dashboard\(dashboards == 1 ? "" : "s"); "
-                + "store \(configuration.daemon.storePath)")
+            language.localized(
+                "check.ok",
+                [
+                    "config": config, "targets": "\(configuration.targets.count)",
+                    "files": counted(files, "probe file"),
+                    "rules": "\(rules)", "ruleFiles": counted(ruleFiles, "rule file"),
+                    "dashboards": counted(dashboards, "dashboard"), "store": configuration.daemon.storePath,
+                ]))
     }
 }

@@ -82,6 +82,7 @@ struct DashboardCommand: ParsableCommand {
             refresh: Duration(prometheus: refresh) ?? .seconds(1), dashboards: files,
             // The operations room's first screen, when there is one, whatever the files' order.
             selected: self.dashboard ?? (files.contains { $0.name == "overview" } ? "overview" : nil))
+        dashboard.language = store.language
         // Inhibitions and maintenance windows mute alerts as the notifier does.
         if let notifications = StoreLocation.daemonConfig(store.config)?.notifications {
             dashboard.muting = { labels, firing, now in

@@ -33,6 +33,13 @@ struct StoreOptions: ParsableArguments {
     /// The store these options name.
     var path: String { StoreLocation.resolve(db: db, config: config) }
 
+    /// The language `ioc` speaks: $IOC_LANG, the locale, iocd.yaml's `language`, Vietnamese.
+    var language: Language {
+        Language.resolve(
+            environment: ProcessInfo.processInfo.environment,
+            configured: StoreLocation.daemonConfig(config)?.language)
+    }
+
     /// Sets the one display time zone of the command: UTC with --utc, else iocd.yaml's `time_zone`.
     /// A configuration named with --config must load: its store and time zone are taken from it.
     func validate() throws {

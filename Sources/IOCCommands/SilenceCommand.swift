@@ -155,18 +155,24 @@ struct SilenceCommand: ParsableCommand {
                     for silence in silences { print(TerminalText.sanitize(silence.id)) }
                     return
                 }
+                let language = store.language
                 if silences.isEmpty {
-                    print(all ? "no silences" : "no active silences")
+                    print(language.localized(all ? "silence.none" : "silence.none_active"))
                     return
                 }
                 let rows = silences.map { silence in
                     [
-                        silence.id, silence.endsAt > now ? "active" : "ended",
+                        silence.id,
+                        language.localized(silence.endsAt > now ? "silence.state.active" : "silence.state.ended"),
                         UTCTime.display(silence.endsAt),
                         silence.text, silence.createdBy, silence.comment,
                     ]
                 }
-                AlertsCommand.printTable(["ID", "STATE", "ENDS", "MATCHERS", "BY", "COMMENT"], rows)
+                AlertsCommand.printTable(
+                    ["id", "state", "ends", "matchers", "by", "comment"].map {
+                        language.localized("silence.header." + $0)
+                    },
+                    rows)
             } catch {
                 FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
                 throw ExitCode.failure
@@ -204,7 +210,7 @@ struct SilenceCommand: ParsableCommand {
                 }
                 for id in ids {
                     if try expire(id) {
-                        print("silence \(id) ended")
+                        print(store.language.localized("silence.ended", ["id": id]))
                     } else {
                         missing.append(id)
                     }

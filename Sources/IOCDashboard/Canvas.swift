@@ -1,3 +1,5 @@
+public import IOCCore
+
 /// A colour from the 16-colour palette every terminal has.
 public enum TerminalColor: Int, Sendable, Equatable {
     case black = 0, red, green, yellow, blue, magenta, cyan, white
@@ -39,10 +41,13 @@ public struct Canvas: Sendable, Equatable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// The language of the words widgets write (titles, states, ages, "no data").
+    public var language: Language
 
-    public init(width: Int, height: Int) {
+    public init(width: Int, height: Int, language: Language = .vi) {
         self.width = max(0, width)
         self.height = max(0, height)
+        self.language = language
         cells = Array(repeating: .blank, count: self.width * self.height)
     }
 

@@ -20,11 +20,13 @@ public struct Dashboard: Sendable {
     public var values: [String: String] = [:]
     /// Inhibitions and maintenance windows of the daemon's configuration (`DashboardScreen.muting`).
     public var muting: (@Sendable (Labels, [Labels], Int64) -> String?)?
+    /// The language of the screen's words (`Language.resolve`: IOC_LANG, the locale, iocd.yaml).
+    public var language = Language.vi
 
     /// A screen of each dashboard, as this dashboard starts them.
     func screens() -> [DashboardScreen] {
         dashboards.map { file in
-            var screen = DashboardScreen(dashboard: file, source: sourceName, values: values)
+            var screen = DashboardScreen(dashboard: file, source: sourceName, values: values, language: language)
             screen.muting = muting
             return screen
         }
@@ -34,9 +36,11 @@ public struct Dashboard: Sendable {
     public var remoteName: String?
 
     public init(
-        storePath: String, refresh: Duration = .seconds(1), dashboards: [DashboardFile] = [], selected: String? = nil
+        storePath: String, refresh: Duration = .seconds(1), dashboards: [DashboardFile] = [], selected: String? = nil,
+        language: Language = .vi
     ) {
         self.storePath = storePath
+        self.language = language
         self.refresh = refresh
         self.dashboards = dashboards
         self.selected = selected
@@ -67,7 +71,7 @@ public struct Dashboard: Sendable {
     func frame(_ screen: inout DashboardScreen, width: Int, height: Int, now: Int64, reader: inout StoreReader?)
         -> Canvas
     {
-        var canvas = Canvas(width: width, height: height)
+        var canvas = Canvas(width: width, height: height, language: language)
         guard let reader = backend(&reader) else {
             screen.draw([], newest: nil, now: now, into: &canvas)
             return canvas
@@ -84,7 +88,7 @@ public struct Dashboard: Sendable {
     }
 
     private func frame(width: Int, height: Int, now: Int64, reader: inout StoreReader?) -> Canvas {
-        var canvas = Canvas(width: width, height: height)
+        var canvas = Canvas(width: width, height: height, language: language)
         var targets: [TargetStatus] = []
         var problem: String?
         do {
@@ -92,9 +96,9 @@ public struct Dashboard: Sendable {
             if let reader { targets = try TargetStatus.load(from: reader, now: now) }
         } catch {
             reader = nil
-            problem = "Waiting for the store: \(error)"
+            problem = language.localized("dash.waiting_store", ["error": "\(error)"])
         }
-        TargetsView(storePath: storePath).draw(targets, problem: problem, now: now, into: &canvas)
+        TargetsView(storePath: storePath, language: language).draw(targets, problem: problem, now: now, into: &canvas)
         return canvas
     }
 
@@ -203,7 +207,7 @@ public struct Dashboard: Sendable {
                 needLoad = false
             }
             let (width, height) = terminal.size()
-            var canvas = Canvas(width: width, height: height)
+            var canvas = Canvas(width: width, height: height, language: language)
             app.draw(
                 &canvas, freshness: freshness, now: now,
                 silenced: { labels in silences.contains { $0.silences(labels) } })

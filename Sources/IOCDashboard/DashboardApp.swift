@@ -65,7 +65,7 @@ public struct DashboardApp: Sendable {
         case .silenceDuration(let text):
             return prompt(key, text) { app, text in
                 guard let duration = Duration(prometheus: text.isEmpty ? "2h" : text), duration > .zero else {
-                    app.message = "'\(text)' is not a duration like 2h"
+                    app.message = app.shown.language.localized("app.bad_duration", ["text": text])
                     app.mode = .normal
                     return [.redraw]
                 }
@@ -78,7 +78,7 @@ public struct DashboardApp: Sendable {
             return prompt(key, text) { app, text in
                 app.mode = .normal
                 guard let target = app.silenceTarget, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-                    app.message = "a silence needs a comment: not added"
+                    app.message = app.shown.language.localized("app.silence_needs_comment")
                     return [.redraw]
                 }
                 let matchers = target.labels.pairs.filter { $0.name != "severity" }
@@ -137,7 +137,7 @@ public struct DashboardApp: Sendable {
             // A table's order: largest or smallest first.
             let (row, panel) = shown.focus
             guard shown.dashboard.rows[row].panels[panel].widget == .table else {
-                message = "o sorts a table: move to one first"
+                message = shown.language.localized("app.sort_needs_table")
                 return [.redraw]
             }
             shown.toggleOrder(row: row, panel: panel)
@@ -173,7 +173,7 @@ public struct DashboardApp: Sendable {
         case .character("a"):
             guard let position = panels.firstIndex(where: { shown.dashboard.rows[$0.0].panels[$0.1].widget == .alerts })
             else {
-                message = "no alert list on this dashboard"
+                message = shown.language.localized("app.no_alert_list")
                 return [.redraw]
             }
             shown.focus = panels[position]
@@ -181,7 +181,7 @@ public struct DashboardApp: Sendable {
             shown.selected = items.first
         case .character("s"):
             guard case .alerts(let alerts)? = focusedData, let index = shown.selection, index < alerts.count else {
-                message = "select an alert first: a, then ↑↓"
+                message = shown.language.localized("app.select_alert")
                 return [.redraw]
             }
             silenceTarget = alerts[index]
@@ -200,7 +200,7 @@ public struct DashboardApp: Sendable {
             return [.redraw]
         }
         guard shown.cycleVariable(by: key == .character("v") ? 1 : -1) else {
-            message = "this dashboard has no variable to change"
+            message = shown.language.localized("app.no_variable")
             return [.redraw]
         }
         return [.refresh]
@@ -271,7 +271,7 @@ public struct DashboardApp: Sendable {
     /// Enter on a selected province, target or alert: its details, over the time range shown.
     private mutating func drillDown() -> [Action] {
         guard let index = shown.selection, index < items.count else {
-            message = "select a row first (↑↓)"
+            message = shown.language.localized("app.select_row")
             return [.redraw]
         }
         let labels = items[index]
@@ -279,11 +279,12 @@ public struct DashboardApp: Sendable {
             let (name, value) = ["instance", "province", "service", "job"].lazy
                 .compactMap({ name in labels[name].map { (name, $0) } }).first
         else {
-            message = "nothing to show for this row"
+            message = shown.language.localized("app.nothing_for_row")
             return [.redraw]
         }
         var screen = DashboardScreen(
-            dashboard: DashboardApp.detailsDashboard(label: name, value: value), source: shown.source)
+            dashboard: DashboardApp.detailsDashboard(label: name, value: value, shown.language), source: shown.source,
+            language: shown.language)
         screen.timeRange = shown.timeRange
         screen.muting = shown.muting
         details = screen
@@ -292,7 +293,7 @@ public struct DashboardApp: Sendable {
 
     /// The drill-down of one label value: availability, status over time, probe phases, the
     /// targets with their last failure reason, certificate days left, alerts.
-    static func detailsDashboard(label: String, value: String) -> DashboardFile {
+    static func detailsDashboard(label: String, value: String, _ language: Language) -> DashboardFile {
         let selector = "\(label)=\(LabelMatcher.quote(value))"
         func panel(
             _ title: String, _ widget: DashboardFile.Widget, _ query: String?, unit: DashboardFile.Unit = .plain,
@@ -308,7 +309,7 @@ public struct DashboardApp: Sendable {
             .init(value: 0, color: .red), .init(value: 95, color: .yellow), .init(value: 99, color: .green),
         ]
         return DashboardFile(
-            name: "details", title: "Chi tiết / Details · \(label)=\(value)",
+            name: "details", title: language.localized("dash.details", ["selector": "\(label)=\(value)"]),
             rows: [
                 DashboardFile.Row(
                     height: 1,
@@ -366,15 +367,18 @@ public struct DashboardApp: Sendable {
             canvas.fill(row: bottom, style: style)
             canvas.write(text, x: 0, y: bottom, style: style, maxWidth: canvas.width)
         }
+        let language = shown.language
         switch mode {
         case .filter(let text):
-            line(" / filter by label: \(text)█  (Enter applies, Esc cancels)", CellStyle(reverse: true))
+            line(language.localized("app.filter_prompt", ["text": text]), CellStyle(reverse: true))
         case .silenceDuration(let text):
-            line(" Silence \(silenceName) for: \(text)█  (e.g. 2h; Enter, Esc cancels)", CellStyle(reverse: true))
+            line(language.localized("app.silence_for", ["name": silenceName, "text": text]), CellStyle(reverse: true))
         case .silenceComment(let duration, let text):
             line(
-                " Silence \(silenceName) for \(duration.prometheusString), because: \(text)█", CellStyle(reverse: true))
-        case .help: DashboardApp.help(&canvas)
+                language.localized(
+                    "app.silence_because", ["name": silenceName, "duration": duration.prometheusString, "text": text]),
+                CellStyle(reverse: true))
+        case .help: DashboardApp.help(&canvas, language)
         case .normal:
             if let message { line(" \(message)", CellStyle(foreground: .yellow, bold: true)) }
         }
@@ -386,34 +390,23 @@ public struct DashboardApp: Sendable {
             .joined(separator: " ")
     }
 
-    static let helpLines = [
-        "←→ h l     move between panels",
-        "↑↓ j k     move in a panel (PgUp PgDn)",
-        "Tab        next dashboard (Shift-Tab back)",
-        "Enter      details of the selected row",
-        "Esc        back; clears the filter",
-        "/          filter by label value",
-        "t          time range: 15m 1h 6h 24h 7d 30d",
-        "a          the alert list",
-        "s          silence the selected alert",
-        "v V        next / previous value (province)",
-        "z          zoom the panel; opens one that",
-        "           did not fit (Esc back)",
-        "o          sort a table the other way",
-        "p          pause / resume",
-        "q Ctrl-C   quit        Ctrl-L redraw",
-        "",
-        "any key closes this help",
-    ]
+    static func helpLines(_ language: Language) -> [String] {
+        [
+            "help.move_panels", "help.move_rows", "help.tab", "help.enter", "help.escape", "help.filter", "help.range",
+            "help.alerts", "help.silence", "help.variable", "help.zoom", "help.zoom2", "help.sort", "help.pause",
+            "help.quit", "", "help.close",
+        ].map { $0.isEmpty ? "" : language.localized($0) }
+    }
 
-    static func help(_ canvas: inout Canvas) {
+    static func help(_ canvas: inout Canvas, _ language: Language) {
+        let helpLines = helpLines(language)
         let width = min(canvas.width - 2, 50)
         let height = min(canvas.height - 2, helpLines.count + 2)
         let rect = Rect(x: (canvas.width - width) / 2, y: (canvas.height - height) / 2, width: width, height: height)
         for row in rect.y..<(rect.y + rect.height) {
             canvas.write(String(repeating: " ", count: rect.width), x: rect.x, y: row)
         }
-        Widgets.box("Help / Trợ giúp", in: rect, on: &canvas, focused: true)
+        Widgets.box(language.localized("help.title"), in: rect, on: &canvas, focused: true)
         for (index, text) in helpLines.prefix(rect.height - 2).enumerated() {
             canvas.write(text, x: rect.x + 2, y: rect.y + 1 + index, maxWidth: rect.width - 4)
         }

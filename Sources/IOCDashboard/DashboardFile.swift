@@ -82,7 +82,8 @@ public struct DashboardFile: Sendable {
         public var text: String
         /// For tables: the heading of the query's own value, further columns, and the labels rows
         /// and columns are matched on (default: those the legend names).
-        public var valueTitle: String = "VALUE"
+        /// The value column's heading; "GIÁ TRỊ / VALUE" unless the file names it.
+        public var valueTitle: String = "GIÁ TRỊ / VALUE"
         public var columns: [Column] = []
         public var joinOn: [String]? = nil
         /// How often the panel's query runs again; charts, whose range queries cost the most and
@@ -216,7 +217,7 @@ public struct DashboardFile: Sendable {
             columnsLabel: try fields["columns_label"]?.string("'columns_label'") ?? "service", ascending: ascending,
             limit: try fields["limit"]?.int("'limit'"), minimum: try number("min", 0), maximum: try number("max", 100),
             text: try fields["text"]?.string("'text'") ?? "", refresh: refresh)
-        panel.valueTitle = try fields["value_title"]?.string("'value_title'") ?? "VALUE"
+        panel.valueTitle = try fields["value_title"]?.string("'value_title'") ?? "GIÁ TRỊ / VALUE"
         panel.columns = columns
         panel.joinOn = joinOn
         panel.queryText = try fields["query"]?.string("'query'")

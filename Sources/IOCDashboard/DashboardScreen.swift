@@ -36,10 +36,13 @@ public struct DashboardScreen: Sendable {
     /// `filter` folded once (`TextFolding`), not for every row it is matched against.
     private var foldedFilter = ""
     public var paused = false
+    /// The language of the screen's words and of alerts' summaries (`summary` or `summary_en`).
+    public var language: Language
 
-    public init(dashboard: DashboardFile, source: String, values: [String: String] = [:]) {
+    public init(dashboard: DashboardFile, source: String, values: [String: String] = [:], language: Language = .vi) {
         self.template = dashboard
         self.source = source
+        self.language = language
         self.values = values
         self.dashboard = dashboard.resolved(values)
         timeRange = dashboard.timeRange
@@ -113,7 +116,7 @@ public struct DashboardScreen: Sendable {
     ) -> Int64 {
         let shape = dashboard.rows.map(\.panels.count)
         if data.map(\.count) != shape || loadedAt.map(\.count) != shape {
-            data = shape.map { Array(repeating: PanelData.failure("loading"), count: $0) }
+            data = shape.map { Array(repeating: PanelData.failure(language.localized("dash.loading")), count: $0) }
             loadedAt = shape.map { Array(repeating: Int64.min, count: $0) }
         }
         var next = Int64.max
@@ -144,7 +147,7 @@ public struct DashboardScreen: Sendable {
                 entries.filter { inScope($0.labels) && matchesFilter($0.labels) }.map { entry in
                     LogLine(
                         time: entry.time, change: entry.kind, labels: entry.labels,
-                        summary: entry.annotations["summary"] ?? "")
+                        summary: summary(entry.annotations))
                 })
         case .alerts:
             let all = (try? reader.alerts()) ?? []
@@ -156,13 +159,13 @@ public struct DashboardScreen: Sendable {
                         silences.contains { $0.silences(alert.labels) }
                         ? "silenced" : alert.state == .firing ? muting?(alert.labels, firing, now) : nil
                     return AlertRow(
-                        state: alert.state, labels: alert.labels, summary: alert.annotations["summary"] ?? "",
+                        state: alert.state, labels: alert.labels, summary: summary(alert.annotations),
                         activeAt: alert.activeAt, silenced: mute != nil, mute: mute)
                 }
                 .sorted(by: AlertRow.byPriority))
         default: break
         }
-        guard let query = panel.query else { return .failure("no query") }
+        guard let query = panel.query else { return .failure(language.localized("dash.no_query")) }
         do {
             if panel.widget == .lineChart || panel.widget == .sparkline {
                 let range = timeRange.inMilliseconds
@@ -177,7 +180,7 @@ public struct DashboardScreen: Sendable {
             case .scalar(let value): main = [(Labels(), value, now)]
             case .vector(let elements):
                 main = elements.filter { matchesFilter($0.labels) }.map { ($0.labels, $0.value, $0.timestamp) }
-            default: return .failure("the query gives neither a vector nor a scalar")
+            default: return .failure(language.localized("dash.not_vector"))
             }
             guard !panel.columns.isEmpty else { return .instant(main) }
             // A column that fails is shown empty rather than hiding the whole table.
@@ -189,6 +192,13 @@ public struct DashboardScreen: Sendable {
         } catch {
             return .failure("\(error)")
         }
+    }
+
+    /// An alert's summary in the screen's language: the rule's `summary` is Vietnamese, and
+    /// `summary_en` English beside it; either stands in for the other.
+    func summary(_ annotations: Labels) -> String {
+        let (first, second) = language == .vi ? ("summary", "summary_en") : ("summary_en", "summary")
+        return annotations[first] ?? annotations[second] ?? ""
     }
 
     /// Whether a row's labels match the filter (`/`): any shown value, or `name=value`, without
@@ -217,26 +227,29 @@ public struct DashboardScreen: Sendable {
         _ data: [[PanelData]], freshness: Freshness, now: Int64, into canvas: inout Canvas,
         silenced: (Labels) -> Bool = { _ in false }
     ) {
+        canvas.language = language
         let newest = freshness.newest
         let width = canvas.width
         let height = canvas.height
         drawHeader(newest: newest, now: now, into: &canvas)
         var top = 1
         if newest.map({ now - $0 > freshness.stoppedAfter }) ?? true {
-            let age = newest.map { UnitFormat.age(now - $0) } ?? "no data"
             let banner =
-                newest == nil
-                ? " No data yet: is iocd running and writing \(source)? "
-                : " iocd has not written for \(age): the figures below are old "
+                newest.map {
+                    canvas.language.localized("dash.banner_stale", ["age": UnitFormat.age(now - $0, canvas.language)])
+                } ?? canvas.language.localized("dash.banner_empty", ["source": source])
             canvas.fill(row: 1, style: CellStyle(foreground: .white, background: .red))
             canvas.write(
                 banner, x: 0, y: 1, style: CellStyle(foreground: .white, background: .red, bold: true), maxWidth: width)
             top = 2
         }
-        let footer = DashboardScreen.footers(variables: !template.variables.isEmpty).first {
+        let footer = DashboardScreen.footers(variables: !template.variables.isEmpty, canvas.language).first {
             TerminalText.width(of: $0) <= width
         }
-        canvas.write(footer ?? " ? help · q quit", x: 0, y: height - 1, style: CellStyle(dim: true), maxWidth: width)
+        canvas.write(
+            footer ?? canvas.language.localized("dash.footer_minimal"), x: 0, y: height - 1,
+            style: CellStyle(dim: true),
+            maxWidth: width)
         let layout = self.layout(width: width, height: height, top: top)
         for placement in layout.placed {
             let panel = dashboard.rows[placement.row].panels[placement.panel]
@@ -244,7 +257,7 @@ public struct DashboardScreen: Sendable {
             Widgets.box(panel.title, in: placement.rect, on: &canvas, focused: focused)
             let panelData =
                 placement.row < data.count && placement.panel < data[placement.row].count
-                ? data[placement.row][placement.panel] : .failure("not loaded")
+                ? data[placement.row][placement.panel] : .failure(canvas.language.localized("dash.not_loaded"))
             drawPanel(
                 panel, panelData, now: now, selection: focused ? selection : nil, in: placement.rect.inner, on: &canvas,
                 silenced: silenced, staleAfter: freshness.staleAfter)
@@ -265,14 +278,15 @@ public struct DashboardScreen: Sendable {
     private func drawHeader(newest: Int64?, now: Int64, into canvas: inout Canvas) {
         let width = canvas.width
         canvas.fill(row: 0, style: CellStyle(reverse: true))
+        let language = canvas.language
         let variables = template.variables.map { "\($0.name): \(values[$0.name] ?? "–")" }
         let zone = DisplayZone.current
         let clock = "\(UnitFormat.clock(now)) (\(zone.identifier == "UTC" ? "UTC" : "UTC" + zone.suffix(at: now)))"
         var state: [String] = []
-        if paused { state.append("PAUSED") }
-        if zoomed { state.append("ZOOM") }
+        if paused { state.append(language.localized("dash.paused")) }
+        if zoomed { state.append(language.localized("dash.zoom")) }
         if !filter.isEmpty { state.append("/\(filter)") }
-        let title = dashboard.title
+        let title = Widgets.localTitle(dashboard.title, language)
         let short = Widgets.shortTitle(title)
         // Shorter and shorter headers, so that the age of the data keeps its place on the right:
         // without the range, then with the title's first language only, then without the clock.
@@ -282,7 +296,9 @@ public struct DashboardScreen: Sendable {
             [short] + variables + [clock] + state,
             [short] + variables + state,
         ].map { " " + $0.joined(separator: "  ·  ") }
-        let age = "newest " + (newest.map { UnitFormat.age(now - $0) } ?? "none")
+        let age =
+            newest.map { language.localized("dash.newest", ["age": UnitFormat.age(now - $0, language)]) }
+            ?? language.localized("dash.newest_none")
         // The longest header that fits beside the age (with the data's source when there is room).
         let fitting = headers.lazy.compactMap { header in
             [age + " · " + source + " ", age + " "].first {
@@ -299,22 +315,19 @@ public struct DashboardScreen: Sendable {
     }
 
     /// The keys line, longest first: the first that fits is shown.
-    static func footers(variables: Bool) -> [String] {
-        let variable = variables ? " · v next" : ""
-        return [
-            " ←↑↓→ hjkl move · Tab dashboards · Enter details · / filter · t range · s silence · a alerts\(variable)"
-                + " · z zoom · p pause · ? help · q quit",
-            " hjkl · Tab next · Enter details · / filter · a alerts\(variable) · z zoom · ? help · q quit",
-            " hjkl · Tab · Enter · / filter\(variable) · z zoom · ? help · q quit",
-        ]
+    static func footers(variables: Bool, _ language: Language) -> [String] {
+        let variable = ["variable": variables ? language.localized("dash.footer_variable") : ""]
+        return ["dash.footer_long", "dash.footer_medium", "dash.footer_short"].map { language.localized($0, variable) }
     }
 
     /// The line naming the panels that did not fit; the focused one stands out.
     private func drawCollapsed(_ panels: [(row: Int, panel: Int)], in line: Rect, on canvas: inout Canvas) {
         var x = canvas.write(
-            "▸ \(panels.count) more: ", x: line.x, y: line.y, style: CellStyle(dim: true), maxWidth: line.width)
+            canvas.language.localized("dash.more_panels", ["count": "\(panels.count)"]), x: line.x, y: line.y,
+            style: CellStyle(dim: true), maxWidth: line.width)
         for (index, item) in panels.enumerated() {
-            let title = Widgets.shortTitle(dashboard.rows[item.row].panels[item.panel].title)
+            let title = Widgets.shortTitle(
+                Widgets.localTitle(dashboard.rows[item.row].panels[item.panel].title, canvas.language))
             let focused = focus.row == item.row && focus.panel == item.panel
             if index > 0 {
                 x = canvas.write(" · ", x: x, y: line.y, style: CellStyle(dim: true), maxWidth: line.x + line.width - x)
@@ -323,7 +336,7 @@ public struct DashboardScreen: Sendable {
                 title, x: x, y: line.y, style: CellStyle(foreground: focused ? .cyan : nil, reverse: focused),
                 maxWidth: max(0, line.x + line.width - x))
         }
-        let hint = "  (l/h to one, z opens it)"
+        let hint = canvas.language.localized("dash.more_hint")
         if x + TerminalText.width(of: hint) <= line.x + line.width {
             canvas.write(hint, x: x, y: line.y, style: CellStyle(dim: true))
         }

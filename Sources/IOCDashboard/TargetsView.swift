@@ -1,13 +1,15 @@
-import IOCCore
+public import IOCCore
 
 /// The first dashboard: a title bar with counts, then one line per target, what needs attention first.
 public struct TargetsView: Sendable {
     public var title: String
     public var storePath: String
+    public var language: Language
 
-    public init(title: String = "IOC", storePath: String) {
+    public init(title: String = "IOC", storePath: String, language: Language = .vi) {
         self.title = title
         self.storePath = storePath
+        self.language = language
     }
 
     /// Draws the targets, or `problem` (for example "waiting for the store") when there is no data.
@@ -20,20 +22,30 @@ public struct TargetsView: Sendable {
         let degraded = targets.count { $0.state == .degraded }
         var x = canvas.write(
             " \(title) ", x: 0, y: 0, style: CellStyle(foreground: .black, background: .cyan, bold: true))
-        x = canvas.write(" \(targets.count) targets  ", x: x, y: 0, style: bar)
-        x = canvas.write("▲ \(up) up  ", x: x, y: 0, style: CellStyle(foreground: .black, background: .green))
+        func count(_ key: String, _ value: Int) -> String { language.localized(key, ["count": "\(value)"]) }
+        x = canvas.write(count("targets.count", targets.count), x: x, y: 0, style: bar)
+        x = canvas.write(count("targets.up", up), x: x, y: 0, style: CellStyle(foreground: .black, background: .green))
         x = canvas.write(
-            " ▼ \(down) down ", x: x + 1, y: 0, style: CellStyle(foreground: .white, background: .red, bold: down > 0))
+            count("targets.down", down), x: x + 1, y: 0,
+            style: CellStyle(foreground: .white, background: .red, bold: down > 0))
         x = canvas.write(
-            " ◆ \(degraded) degraded ", x: x + 1, y: 0, style: CellStyle(foreground: .white, background: .magenta))
-        canvas.write(" ? \(stale) stale ", x: x + 1, y: 0, style: CellStyle(foreground: .black, background: .yellow))
+            count("targets.degraded", degraded), x: x + 1, y: 0,
+            style: CellStyle(foreground: .white, background: .magenta))
+        canvas.write(
+            count("targets.stale", stale), x: x + 1, y: 0, style: CellStyle(foreground: .black, background: .yellow))
         let clock = UTCTime.format(now)
         canvas.write(clock, x: max(0, canvas.width - TerminalText.width(of: clock) - 1), y: 0, style: bar)
 
+        // As wide as the widest state in this language (DEGRADED, HOẠT ĐỘNG) or its heading.
+        let stateWidth =
+            ["state.up", "state.down", "state.stale", "state.degraded", "targets.state"].map {
+                TerminalText.width(of: language.localized($0))
+            }.max() ?? 8
         let columns: [(title: String, width: Int, right: Bool)] = [
-            ("STATE", 8, false), ("PROVINCE", 16, false), ("SERVICE", 10, false), ("LATENCY", 9, true),
-            ("CODE", 4, true), ("AGE", 6, true), ("INSTANCE", 0, false),
-        ]
+            ("targets.state", stateWidth, false), ("targets.province", 16, false), ("targets.service", 10, false),
+            ("targets.latency", 9, true), ("targets.code", 4, true), ("targets.age", 6, true),
+            ("targets.instance", 0, false),
+        ].map { (language.localized($0.0), $0.1, $0.2) }
         func row(_ values: [String], y: Int, style: CellStyle, stateStyle: CellStyle? = nil) {
             var column = 1
             for (index, spec) in columns.enumerated() {
@@ -48,7 +60,7 @@ public struct TargetsView: Sendable {
         if let problem {
             canvas.write(problem, x: 1, y: 4, style: CellStyle(foreground: .yellow))
         } else if targets.isEmpty {
-            canvas.write("No probe results in the last 15 minutes. Is iocd running against \(storePath)?", x: 1, y: 4)
+            canvas.write(language.localized("targets.empty", ["path": storePath]), x: 1, y: 4)
         }
         let visible = max(0, canvas.height - 5)
         for (index, target) in targets.prefix(visible).enumerated() {
@@ -61,17 +73,19 @@ public struct TargetsView: Sendable {
                 }
             row(
                 [
-                    target.state.rawValue, target.province, target.service,
+                    language.localized("state." + target.state.rawValue.lowercased()), target.province, target.service,
                     target.latencySeconds.map(Self.formatLatency) ?? "-",
                     target.statusCode.map(String.init) ?? "-", Self.formatAge(target.ageMilliseconds), target.instance,
                 ], y: 3 + index, style: target.state == .stale ? CellStyle(dim: true) : .plain,
                 stateStyle: CellStyle(foreground: color, bold: target.state != .up))
         }
         if targets.count > visible {
-            canvas.write("… \(targets.count - visible) more", x: 1, y: canvas.height - 2, style: CellStyle(dim: true))
+            canvas.write(
+                count("targets.more", targets.count - visible), x: 1, y: canvas.height - 2, style: CellStyle(dim: true))
         }
         canvas.write(
-            " q quit · refreshed every second · \(storePath)", x: 0, y: canvas.height - 1, style: CellStyle(dim: true))
+            language.localized("targets.footer", ["path": storePath]), x: 0, y: canvas.height - 1,
+            style: CellStyle(dim: true))
     }
 
     static func formatLatency(_ seconds: Double) -> String {

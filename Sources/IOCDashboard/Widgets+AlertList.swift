@@ -6,8 +6,9 @@ extension Widgets {
     /// each with its age, severity, name, place and summary; when they do not all fit, the last
     /// line says how many more there are.
     static func alertList(_ alerts: [AlertRow], now: Int64, selection: Int?, in rect: Rect, on canvas: inout Canvas) {
+        let language = canvas.language
         guard !alerts.isEmpty else {
-            canvas.write("no active alerts", x: rect.x, y: rect.y, style: CellStyle(foreground: .green))
+            canvas.write(language.localized("alerts.none"), x: rect.x, y: rect.y, style: CellStyle(foreground: .green))
             return
         }
         guard rect.height > 0 else { return }
@@ -19,7 +20,7 @@ extension Widgets {
         }
         if alerts.count > shown && room > 0 {
             canvas.write(
-                "+\(alerts.count - shown) more (ioc alerts)", x: rect.x, y: rect.y + room,
+                language.localized("alerts.more", ["count": "\(alerts.count - shown)"]), x: rect.x, y: rect.y + room,
                 style: CellStyle(dim: true), maxWidth: rect.width)
         }
     }
@@ -32,17 +33,14 @@ extension Widgets {
     ) {
         let firing = alert.state == .firing
         let narrow = rect.width < 60
+        let language = canvas.language
         // A muted alert says why: a silence, an inhibition (a worse alert of the same place), maintenance.
-        let muted: (wide: String, narrow: String) =
-            switch alert.mute {
-            case "inhibited": ("INHIB ", "INHB")
-            case "maintenance": ("MAINT ", "MNT ")
-            default: ("MUTED ", "MUTE")
-            }
-        let stateText =
+        let key =
             alert.silenced
-            ? (narrow ? muted.narrow : muted.wide)
-            : narrow ? (firing ? "FIRE" : "PEND") : (firing ? "FIRING" : "PEND  ")
+            ? (alert.mute == "inhibited"
+                ? "alerts.inhibited" : alert.mute == "maintenance" ? "alerts.maintenance" : "alerts.muted")
+            : firing ? "alerts.firing" : "alerts.pending"
+        let stateText = stateWord(key, narrow: narrow, language)
         let severity = alert.labels["severity"] ?? ""
         let style =
             alert.silenced
@@ -56,7 +54,7 @@ extension Widgets {
             alert.labels["province"] ?? alert.labels["platform"], alert.labels["service"] ?? alert.labels["peer"],
         ]
         .compactMap { $0 }.joined(separator: "/")
-        let age = UnitFormat.age(now - alert.activeAt)
+        let age = UnitFormat.age(now - alert.activeAt, language)
         if narrow {
             if !place.isEmpty {
                 x = canvas.write(" " + place, x: x, y: y, style: CellStyle(bold: true), maxWidth: max(0, end - x))
@@ -67,7 +65,8 @@ extension Widgets {
             return
         }
         x = canvas.write(
-            " " + TerminalText.pad(age, to: 6, alignRight: true), x: x, y: y, style: CellStyle(dim: true),
+            " " + TerminalText.pad(age, to: language == .vi ? 12 : 6, alignRight: true), x: x, y: y,
+            style: CellStyle(dim: true),
             maxWidth: max(0, end - x))
         x = canvas.write(" " + TerminalText.pad(severity, to: 8), x: x, y: y, maxWidth: max(0, end - x))
         x = canvas.write(
@@ -81,17 +80,23 @@ extension Widgets {
     static func alertCounts(_ alerts: [AlertRow], in rect: Rect, on canvas: inout Canvas) {
         let firing = alerts.filter { $0.group == 0 }
         var parts: [(String, CellStyle)] = []
+        let language = canvas.language
         for (name, rank, style) in [
             ("critical", 0, CellStyle(foreground: .red, bold: true)), ("warning", 1, CellStyle(foreground: .yellow)),
             ("info", 2, CellStyle()), ("other", 3, CellStyle()),
         ] {
             let count = firing.filter { $0.severityRank == rank }.count
-            if count > 0 { parts.append(("\(count) \(name)", style)) }
+            if count > 0 { parts.append(("\(count) " + language.localized("severity." + name), style)) }
         }
         let muted = alerts.filter { $0.group == 1 }.count
         let pending = alerts.filter { $0.group == 2 }.count
-        if muted > 0 { parts.append(("\(muted) muted", CellStyle(foreground: .blue))) }
-        if pending > 0 { parts.append(("\(pending) pending", CellStyle(dim: true))) }
+        if muted > 0 {
+            parts.append(
+                (language.localized("alerts.count_muted", ["count": "\(muted)"]), CellStyle(foreground: .blue)))
+        }
+        if pending > 0 {
+            parts.append((language.localized("alerts.count_pending", ["count": "\(pending)"]), CellStyle(dim: true)))
+        }
         var x = rect.x
         for (index, part) in parts.enumerated() {
             if index > 0 {
@@ -99,5 +104,18 @@ extension Widgets {
             }
             x = canvas.write(part.0, x: x, y: rect.y, style: part.1, maxWidth: max(0, rect.x + rect.width - x))
         }
+    }
+
+    /// A state's word, padded to the widest of the states in this language so that the columns
+    /// after it line up: `FIRING`/`FIRE` and `PEND  ` in English, `BÁO ` and `CHỜ ` in Vietnamese.
+    static func stateWord(_ key: String, narrow: Bool, _ language: Language) -> String {
+        let keys = ["alerts.firing", "alerts.pending", "alerts.muted", "alerts.inhibited", "alerts.maintenance"]
+        let short = [
+            "alerts.firing": "alerts.firing_short", "alerts.muted": "alerts.muted_short",
+            "alerts.inhibited": "alerts.inhibited_short", "alerts.maintenance": "alerts.maintenance_short",
+        ]
+        func word(_ key: String) -> String { language.localized(narrow ? short[key] ?? key : key) }
+        let width = keys.map { TerminalText.width(of: word($0)) }.max() ?? 0
+        return TerminalText.pad(word(key), to: narrow ? min(width, 4) : width)
     }
 }

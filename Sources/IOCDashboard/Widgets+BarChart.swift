@@ -8,12 +8,12 @@ extension Widgets {
     ) {
         let sorted = sortedElements(elements, panel: panel).prefix(rect.height)
         guard let largest = sorted.map({ abs($0.value) }).max(), !sorted.isEmpty else {
-            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
         let names = sorted.map { legend($0.labels, format: panel.legend) }
         let nameWidth = min(rect.width / 3, names.map { TerminalText.width(of: $0) }.max() ?? 0)
-        let valueTexts = sorted.map { UnitFormat.format($0.value, panel.unit) }
+        let valueTexts = sorted.map { UnitFormat.format($0.value, panel.unit, canvas.language) }
         let valueWidth = valueTexts.map { TerminalText.width(of: $0) }.max() ?? 0
         let barWidth = max(1, rect.width - nameWidth - valueWidth - 2)
         for (index, element) in sorted.enumerated() {

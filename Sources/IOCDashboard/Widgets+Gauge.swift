@@ -4,10 +4,10 @@ import IOCCore
 extension Widgets {
     static func gauge(_ value: Double?, panel: DashboardFile.Panel, in rect: Rect, on canvas: inout Canvas) {
         guard let value else {
-            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
-        let label = UnitFormat.format(value, panel.unit)
+        let label = UnitFormat.format(value, panel.unit, canvas.language)
         let barWidth = max(1, rect.width - TerminalText.width(of: label) - 1)
         let span = panel.maximum - panel.minimum
         let fraction = span > 0 ? min(1, max(0, (value - panel.minimum) / span)) : 0

@@ -11,13 +11,13 @@ extension Widgets {
         let shown = Array(series.prefix(Widgets.seriesColors.count))
         let values = shown.flatMap { $0.samples.map(\.value) }.filter(\.isFinite)
         guard let low = values.min(), let high = values.max(), rect.height >= 3 else {
-            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
         let legendRows = min(shown.count, max(0, (rect.height - 2) / 3))
         let bottom = low > 0 && low < high / 4 ? 0 : low
         let top = high == bottom ? bottom + 1 : high
-        let labels = [top, (top + bottom) / 2, bottom].map { UnitFormat.format($0, panel.unit) }
+        let labels = [top, (top + bottom) / 2, bottom].map { UnitFormat.format($0, panel.unit, canvas.language) }
         let axisWidth = min(10, (labels.map { TerminalText.width(of: $0) }.max() ?? 4) + 1)
         let plot = Rect(
             x: rect.x + axisWidth, y: rect.y, width: rect.width - axisWidth, height: rect.height - 1 - legendRows)
@@ -71,7 +71,7 @@ extension Widgets {
         let end = UnitFormat.clock(through)
         canvas.write(end, x: plot.x + plot.width - TerminalText.width(of: end), y: axisY, style: CellStyle(dim: true))
         for (index, item) in shown.prefix(legendRows).enumerated() {
-            let latest = item.samples.last.map { UnitFormat.format($0.value, panel.unit) } ?? "–"
+            let latest = item.samples.last.map { UnitFormat.format($0.value, panel.unit, canvas.language) } ?? "–"
             let x = canvas.write(
                 "━ ", x: rect.x, y: axisY + 1 + index, style: CellStyle(foreground: seriesColors[index]))
             canvas.write(

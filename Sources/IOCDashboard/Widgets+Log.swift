@@ -5,7 +5,7 @@ extension Widgets {
     /// The latest changes of alerts, newest first: time (display zone), change, alert, where, summary.
     static func log(_ lines: [LogLine], in rect: Rect, on canvas: inout Canvas) {
         guard !lines.isEmpty else {
-            canvas.write("no changes yet", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.log_empty"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
         for (index, line) in lines.prefix(rect.height).enumerated() {
@@ -19,9 +19,12 @@ extension Widgets {
             case "resolved": style = CellStyle(foreground: .green)
             default: style = CellStyle(foreground: .yellow)
             }
+            let known = ["firing", "resolved", "pending", "cancelled"].contains(line.change)
+            let change = known ? canvas.language.localized("change." + line.change) : line.change
+            // The longest change ("cancelled") still leaves a space before the alert's name.
+            let width = canvas.language == .vi ? 4 : 9
             x = canvas.write(
-                " " + TerminalText.pad(line.change, to: 9) + " ", x: x, y: y, style: style, maxWidth: max(0, end - x))
-            // "cancelled", the longest change, still leaves a space before the alert's name.
+                " " + TerminalText.pad(change, to: width) + " ", x: x, y: y, style: style, maxWidth: max(0, end - x))
             let place = [
                 line.labels["province"] ?? line.labels["platform"], line.labels["service"] ?? line.labels["peer"],
             ]

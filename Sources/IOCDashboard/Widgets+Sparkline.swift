@@ -4,10 +4,10 @@ import IOCCore
 extension Widgets {
     static func sparkline(_ series: Series?, panel: DashboardFile.Panel, in rect: Rect, on canvas: inout Canvas) {
         guard let series, let last = series.samples.last else {
-            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
-        let label = UnitFormat.format(last.value, panel.unit)
+        let label = UnitFormat.format(last.value, panel.unit, canvas.language)
         let width = max(1, rect.width - TerminalText.width(of: label) - 1)
         let values = series.samples.suffix(width).map(\.value).filter(\.isFinite)
         let low = values.min() ?? 0

@@ -4,10 +4,12 @@ import IOCCore
 extension Widgets {
     static func stat(_ value: Double?, panel: DashboardFile.Panel, in rect: Rect, on canvas: inout Canvas) {
         guard let value else {
-            canvas.write("no data", x: rect.x, y: rect.y + rect.height / 2, style: CellStyle(dim: true))
+            canvas.write(
+                canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y + rect.height / 2,
+                style: CellStyle(dim: true))
             return
         }
-        let text = UnitFormat.format(value, panel.unit)
+        let text = UnitFormat.format(value, panel.unit, canvas.language)
         let x = rect.x + max(0, (rect.width - TerminalText.width(of: text)) / 2)
         canvas.write(
             text, x: x, y: rect.y + max(0, (rect.height - 1) / 2),

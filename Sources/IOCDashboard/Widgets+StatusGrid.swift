@@ -16,7 +16,7 @@ extension Widgets {
             elements.compactMap { $0.labels[panel.rowsLabel] == nil ? nil : $0.labels[panel.columnsLabel] }
         ).sorted()
         guard !rowNames.isEmpty, rect.height >= 2 else {
-            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
         var cells: [String: [String: (labels: Labels, value: Double, time: Int64)]] = [:]

@@ -29,11 +29,11 @@ extension Widgets {
     ) {
         let all = sortedElements(elements, panel: panel)
         guard !all.isEmpty else {
-            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
         let sorted = Array(all.prefix(max(0, rect.height - 1)))
-        let built = tableColumns(sorted, columns: columns, panel: panel)
+        let built = tableColumns(sorted, columns: columns, panel: panel, language: canvas.language)
         let rankWidth = String(all.count).count + 1
         let widths = built.map { column in
             max(
@@ -58,7 +58,9 @@ extension Widgets {
         if !markerText.isEmpty { used += markerText.count + 1 }
         let nameWidth = rect.width - (used - 10) - rankWidth
         canvas.write("#", x: rect.x, y: rect.y, style: CellStyle(dim: true))
-        canvas.write("NAME", x: rect.x + rankWidth, y: rect.y, style: CellStyle(dim: true), maxWidth: nameWidth)
+        canvas.write(
+            canvas.language.localized("table.name"), x: rect.x + rankWidth, y: rect.y, style: CellStyle(dim: true),
+            maxWidth: nameWidth)
         var x = rect.x + rankWidth + nameWidth
         var columnX: [Int] = []
         for index in 0..<shown {
@@ -101,14 +103,14 @@ extension Widgets {
     /// The value column and each further column's cells for the rows shown.
     static func tableColumns(
         _ sorted: [(labels: Labels, value: Double, time: Int64)],
-        columns: [[(labels: Labels, value: Double, time: Int64)]], panel: DashboardFile.Panel
+        columns: [[(labels: Labels, value: Double, time: Int64)]], panel: DashboardFile.Panel, language: Language
     ) -> [TableColumn] {
         var built = [
             TableColumn(
-                title: panel.valueTitle,
+                title: localTitle(panel.valueTitle, language),
                 cells: sorted.map {
                     (
-                        UnitFormat.format($0.value, panel.unit),
+                        UnitFormat.format($0.value, panel.unit, language),
                         color(for: $0.value, thresholds: panel.thresholds, fallback: nil)
                     )
                 }, right: true)
@@ -124,10 +126,12 @@ extension Widgets {
                     })
                 else { return nil }
                 let text =
-                    column.text.map { legend(match.labels, format: $0) } ?? UnitFormat.format(match.value, column.unit)
+                    column.text.map { legend(match.labels, format: $0) }
+                    ?? UnitFormat.format(match.value, column.unit, language)
                 return (text, color(for: match.value, thresholds: column.thresholds, fallback: nil))
             }
-            built.append(TableColumn(title: column.title, cells: cells, right: column.text == nil))
+            built.append(
+                TableColumn(title: localTitle(column.title, language), cells: cells, right: column.text == nil))
         }
         return built
     }
@@ -139,17 +143,21 @@ extension Widgets {
     ) {
         let all = sortedElements(elements, panel: panel)
         guard !all.isEmpty else {
-            canvas.write("no data", x: rect.x, y: rect.y, style: CellStyle(dim: true))
+            canvas.write(canvas.language.localized("dash.no_data"), x: rect.x, y: rect.y, style: CellStyle(dim: true))
             return
         }
         // Only the rows that fit are formatted.
         let sorted = all.prefix(max(0, rect.height - 1))
-        let values = sorted.map { UnitFormat.format($0.value, panel.unit) }
+        let values = sorted.map { UnitFormat.format($0.value, panel.unit, canvas.language) }
         let valueWidth = max(5, values.map { TerminalText.width(of: $0) }.max() ?? 5)
         let rankWidth = String(all.count).count + 1
         canvas.write("#", x: rect.x, y: rect.y, style: CellStyle(dim: true))
-        canvas.write("NAME", x: rect.x + rankWidth, y: rect.y, style: CellStyle(dim: true))
-        canvas.write("VALUE", x: rect.x + rect.width - valueWidth, y: rect.y, style: CellStyle(dim: true))
+        canvas.write(
+            canvas.language.localized("table.name"), x: rect.x + rankWidth, y: rect.y, style: CellStyle(dim: true))
+        let valueTitle = canvas.language.localized("table.value")
+        canvas.write(
+            valueTitle, x: rect.x + rect.width - max(valueWidth, TerminalText.width(of: valueTitle)), y: rect.y,
+            style: CellStyle(dim: true))
         for (index, element) in sorted.enumerated() {
             let y = rect.y + 1 + index
             let selected = selection == index

@@ -108,9 +108,17 @@ public enum Widgets {
         if !title.isEmpty {
             // A bilingual title that does not fit keeps its first language whole rather than both cut.
             let room = rect.width - 4
-            let shown = TerminalText.width(of: " \(title) ") <= room ? title : shortTitle(title)
+            let local = localTitle(title, canvas.language)
+            let shown = TerminalText.width(of: " \(local) ") <= room ? local : shortTitle(local)
             canvas.write(" \(shown) ", x: rect.x + 2, y: rect.y, style: CellStyle(bold: true), maxWidth: room)
         }
+    }
+
+    /// A bilingual title, `Sẵn sàng / Available now`, in one language: the part before ` / ` in
+    /// Vietnamese, the part after it in English; a title without ` / ` as it is.
+    static func localTitle(_ title: String, _ language: Language) -> String {
+        guard let slash = title.range(of: " / ") else { return title }
+        return String(language == .vi ? title[..<slash.lowerBound] : title[slash.upperBound...])
     }
 
     /// `Sẵn sàng / Available now` → `Sẵn sàng`: the Vietnamese part of a bilingual title.
@@ -160,16 +168,16 @@ public enum Widgets {
 
 /// Values as people read them, in a panel's unit.
 public enum UnitFormat {
-    public static func format(_ value: Double, _ unit: DashboardFile.Unit) -> String {
+    public static func format(_ value: Double, _ unit: DashboardFile.Unit, _ language: Language) -> String {
         guard value.isFinite else { return value.isNaN ? "–" : (value > 0 ? "+∞" : "−∞") }
         switch unit {
         case .seconds:
             if abs(value) < 1 { return number(value * 1000) + " ms" }
             if abs(value) < 60 { return number(value) + " s" }
-            return age(Int64(Cells.count(value * 1000)))
+            return age(Int64(Cells.count(value * 1000)), language)
         case .milliseconds: return number(value) + " ms"
         case .percent: return number(value) + "%"
-        case .days: return number(value) + " d"
+        case .days: return language.localized("unit.days", ["n": number(value)])
         case .bytes:
             var scaled = value
             for unit in ["B", "KiB", "MiB", "GiB", "TiB"] {
@@ -196,13 +204,15 @@ public enum UnitFormat {
         return text
     }
 
-    /// `45s`, `12m`, `3h 5m`, `2d 4h`.
-    public static func age(_ milliseconds: Int64) -> String {
+    /// `45s`, `12m`, `3h 5m`, `2d 4h`; in Vietnamese `45 giây`, `12 phút`, `3 giờ 5 phút`, `2 ngày 4 giờ`.
+    public static func age(_ milliseconds: Int64, _ language: Language) -> String {
         let seconds = max(0, milliseconds / 1000)
-        if seconds < 60 { return "\(seconds)s" }
-        if seconds < 3600 { return "\(seconds / 60)m" }
-        if seconds < 86_400 { return "\(seconds / 3600)h \(seconds / 60 % 60)m" }
-        return "\(seconds / 86_400)d \(seconds / 3600 % 24)h"
+        if seconds < 60 { return language.localized("age.seconds", ["s": "\(seconds)"]) }
+        if seconds < 3600 { return language.localized("age.minutes", ["m": "\(seconds / 60)"]) }
+        if seconds < 86_400 {
+            return language.localized("age.hours", ["h": "\(seconds / 3600)", "m": "\(seconds / 60 % 60)"])
+        }
+        return language.localized("age.days", ["d": "\(seconds / 86_400)", "h": "\(seconds / 3600 % 24)"])
     }
 
     /// `HH:MM` in the display zone (`DisplayZone.current`), the time of the operations room.

@@ -91,4 +91,54 @@ import Testing
         #expect(inhibited.stdout.split(separator: "\n").count == 2, "\(inhibited.stdout)")
         #expect(inhibited.stdout.contains(#""muted":"inhibited""#), "\(inhibited.stdout)")
     }
+
+    /// `ioc alerts` in Vietnamese and in English, against golden files: headings, states, ages and
+    /// each alert's summary in the language asked (`summary`, or `summary_en` in English).
+    @Test func theListInVietnameseAndEnglish() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let writer = try SampleWriter(path: path)
+        // Ages 20 s past a whole minute: the same minute however long the test takes to get there.
+        let now = WallClock.nowMilliseconds() - 20_000
+        func alert(_ name: String, _ province: String, _ state: AlertState, minutes: Int64) -> Alert {
+            Alert(
+                labels: Labels([("alertname", name), ("severity", "critical"), ("province", province)]),
+                annotations: Labels([
+                    ("summary", "Cổng dịch vụ công của \(province) ngừng hoạt động"),
+                    ("summary_en", "The public service portal of \(province) is down"),
+                ]), state: state, activeAt: now - minutes * 60_000,
+                firedAt: state == .firing ? now - minutes * 60_000 : nil, value: 0)
+        }
+        writer.record(
+            alerts: [
+                "r/Down/0": [
+                    alert("ServiceDown", "Huế", .firing, minutes: 75),
+                    alert("ServiceDown", "Hà Nội", .firing, minutes: 3),
+                    alert("ServiceDown", "Cần Thơ", .pending, minutes: 1),
+                ]
+            ], history: [])
+        await writer.close()
+        try SilenceStore(path: path).add(
+            Silence(
+                id: "s", matchers: [try LabelMatcher("province", .equal, "Hà Nội")], startsAt: now - 1000,
+                endsAt: now + 3_600_000, createdBy: "an", comment: "bảo trì"))
+        for (language, file) in [("vi", "alerts.vi.txt"), ("en", "alerts.en.txt")] {
+            let result = try await TestProcess.run(
+                try BuiltProduct.path("ioc"), ["alerts", "--db", path], environment: ["IOC_LANG": language])
+            #expect(result.status == 0, "\(result.stderr)")
+            try Golden.compare(result.stdout, RulesCommandTests.fixtures + "/" + file)
+        }
+    }
+}
+
+/// Text compared with a file; `IOC_UPDATE_GOLDEN=1` rewrites the file instead.
+enum Golden {
+    static func compare(_ text: String, _ path: String) throws {
+        if ProcessInfo.processInfo.environment["IOC_UPDATE_GOLDEN"] == "1" {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == expected, "\(path): got\n\(text)")
+    }
 }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The Debian package (`make deb`), built once by `make test` (IOC_DEB names it; without it the test
-/// builds it), inspected, installed with dpkg on this machine, run without the Swift toolchain, and
+/// builds it in a folder of its own, since the running `swift test` holds .build's lock), inspected, installed with dpkg on this machine, run without the Swift toolchain, and
 /// purged. It needs root, as dpkg does.
 @Suite(.enabled(if: getuid() == 0, "dpkg -i needs root")) struct DebianPackageTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -21,7 +21,8 @@ import TestSupport
         if let built = ProcessInfo.processInfo.environment["IOC_DEB"], !built.isEmpty { return built }
         let directory = try TemporaryDirectory()
         let built = try await TestProcess.run(
-            "\(repository)/scripts/build-deb.sh", [], environment: ["OUT_DIR": directory.path],
+            "\(repository)/scripts/build-deb.sh", [],
+            environment: ["OUT_DIR": directory.path, "IOC_SCRATCH": "\(repository)/.build-deb-test"],
             timeout: .seconds(1800))
         #expect(built.status == 0, "\(built.stderr)")
         return built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -47,7 +47,7 @@ import Testing
     @Test func aSnapshotListsTargetsWithWhatNeedsAttentionFirst() throws {
         let directory = try TemporaryDirectory()
         let path = try store(directory, now: now)
-        let text = Dashboard(storePath: path).snapshot(width: 100, height: 12, now: now)
+        let text = Dashboard(storePath: path, language: .en).snapshot(width: 100, height: 12, now: now)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.count == 12)
         #expect(lines[0].contains("5 targets"))
@@ -78,13 +78,14 @@ import Testing
             writer.append(probe("P\(index)", "dvc", success: value, latency: value, age: 1_000, code: value, now: now))
         }
         writer.close()
-        let text = Dashboard(storePath: path).snapshot(width: 100, height: 12, now: now)
+        let text = Dashboard(storePath: path, language: .en).snapshot(width: 100, height: 12, now: now)
         #expect(text.contains("6 targets"), "\(text)")
     }
 
     @Test func aMissingStoreIsShownNotFatal() throws {
         let directory = try TemporaryDirectory()
-        let text = Dashboard(storePath: directory.file("none.db")).snapshot(width: 80, height: 8, now: now)
+        let text = Dashboard(storePath: directory.file("none.db"), language: .en).snapshot(
+            width: 80, height: 8, now: now)
         #expect(text.contains("Waiting for the store"))
         #expect(text.contains("0 targets"))
     }
@@ -96,11 +97,13 @@ import Testing
         let path = try store(directory, now: WallClock.nowMilliseconds())
         let ioc = try BuiltProduct.path("ioc")
         // A shell runs the dashboard and then prints a marker, so that we see the terminal after it exits.
-        let script = try directory.write("run.sh", "\(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
+        let script = try directory.write(
+            "run.sh", "IOC_LANG=vi \(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
         let terminal = try await TmuxSession(running: script, in: directory, width: 110, height: 20)
         let shown = try await waitUntil(timeout: .seconds(15)) {
             let screen = try await terminal.screen()
-            return screen.contains("Cần Thơ") && screen.contains("DOWN")
+            // Vietnamese unless IOC_LANG or the locale says otherwise.
+            return screen.contains("Cần Thơ") && screen.contains("NGỪNG") && screen.contains("TÌNH TRẠNG")
         }
         #expect(shown)
         let alternate = try await terminal.display("#{alternate_on}")
@@ -109,7 +112,7 @@ import Testing
         let exited = try await waitUntil(timeout: .seconds(10)) { try await terminal.screen().contains("EXITED:0") }
         #expect(exited)
         let screen = try await terminal.screen()
-        #expect(!screen.contains("STATE"))
+        #expect(!screen.contains("TÌNH TRẠNG"))
         let restored = try await terminal.display("#{alternate_on} #{cursor_flag}")
         #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
     }

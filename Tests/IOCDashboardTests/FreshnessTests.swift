@@ -57,10 +57,10 @@ import Testing
                 yaml:
                     "name: one\nrows:\n  - panels:\n      - {widget: status_grid, query: probe_success, rows_label: province, columns_label: instance}\n",
                 file: "one.yaml"), file: "one.yaml")
-        let screen = DashboardScreen(dashboard: file, source: path)
+        let screen = DashboardScreen(dashboard: file, source: path, language: .en)
         let backend = LocalBackend(reader: try StoreReader(path: path))
         func frame(at now: Int64) -> String {
-            var canvas = Canvas(width: 80, height: 8)
+            var canvas = Canvas(width: 80, height: 8, language: .en)
             screen.draw(
                 screen.load(from: backend, now: now), freshness: Freshness.read(from: backend, now: now), now: now,
                 into: &canvas)

@@ -15,6 +15,12 @@ import Testing
     /// 2026-11-29 10:00 UTC (17:00 in Huế).
     let now: Int64 = 1_795_946_400_000
 
+    /// Words of the dashboard's own in English, none of which a Vietnamese screen may show.
+    static let englishChrome = [
+        "newest", "no data", "? help", "q quit", " more: ", "NAME", "VALUE", "no active alerts", "no changes yet",
+        "loading", "PAUSED", "FIRE ", "PEND ", "MUTE ", "critical ·", " pending", " muted", "Available", "Alerts",
+    ]
+
     func compare(_ text: String, _ name: String) throws {
         let path = Self.golden + "/" + name + ".txt"
         if ProcessInfo.processInfo.environment["IOC_UPDATE_GOLDEN"] == "1" {
@@ -135,23 +141,38 @@ import Testing
             (80, 24), (120, 40), (200, 60),
         ])
     func theShippedDashboards(name: String, size: (width: Int, height: Int)) throws {
+        for language in Language.allCases {
+            try shippedDashboard(name: name, size: size, language: language)
+        }
+    }
+
+    /// One shipped dashboard in one language: Vietnamese in `NAME-WxH.txt`, English in `NAME-WxH.en.txt`.
+    func shippedDashboard(name: String, size: (width: Int, height: Int), language: Language) throws {
         let (width, height) = size
         let path = try #require(Self.shared).path
         let files = try DashboardFile.loadAll(Self.shipped)
-        let dashboard = Dashboard(storePath: path, dashboards: files, selected: name)
+        var dashboard = Dashboard(storePath: path, dashboards: files, selected: name)
+        dashboard.language = language
         let text = dashboard.snapshot(width: width, height: height, now: now).replacingOccurrences(
             of: path, with: "STORE")
-        try compare(text, "\(name)-\(width)x\(height)")
+        try compare(text, "\(name)-\(width)x\(height)" + (language == .en ? ".en" : ""))
+        if language == .vi {
+            // No word of the screen's own in English: what is left is data (names, summaries).
+            for english in Self.englishChrome {
+                #expect(!text.contains(english), "\(name) \(width)x\(height) in Vietnamese shows '\(english)'")
+            }
+        }
         // Nothing from the store acts on the terminal, and every line has the width asked for.
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             #expect(TerminalText.width(of: String(line)) <= width)
         }
 
-        var screen = DashboardScreen(dashboard: try #require(files.first { $0.name == name }), source: "STORE")
+        var screen = DashboardScreen(
+            dashboard: try #require(files.first { $0.name == name }), source: "STORE", language: language)
         let backend = LocalBackend(reader: try StoreReader(path: path))
         screen.loadVariables(from: backend, now: now)
-        var canvas = Canvas(width: width, height: height)
+        var canvas = Canvas(width: width, height: height, language: language)
         screen.draw(screen.load(from: backend, now: now), freshness: Freshness(newest: now), now: now, into: &canvas)
         let layout = screen.layout(width: width, height: height, top: 1)
         let all = screen.dashboard.rows.enumerated().flatMap { row, item in item.panels.indices.map { [row, $0] } }

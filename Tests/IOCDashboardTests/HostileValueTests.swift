@@ -26,7 +26,7 @@ import Testing
         let rect = Rect(x: 0, y: 0, width: 40, height: 6)
         for panel in try panels() {
             for value in Self.values {
-                var canvas = Canvas(width: 40, height: 6)
+                var canvas = Canvas(width: 40, height: 6, language: .en)
                 let series = Series(
                     labels: Labels(["__name__": "up", "v": "\u{1B}[31m"]),
                     samples: [
@@ -39,13 +39,13 @@ import Testing
                 switch panel.widget {
                 case .stat:
                     Widgets.stat(value, panel: panel, in: rect, on: &canvas)
-                    shown = UnitFormat.format(value, panel.unit)
+                    shown = UnitFormat.format(value, panel.unit, .en)
                 case .gauge:
                     Widgets.gauge(value, panel: panel, in: rect, on: &canvas)
-                    shown = UnitFormat.format(value, panel.unit)
+                    shown = UnitFormat.format(value, panel.unit, .en)
                 case .sparkline:
                     Widgets.sparkline(series, panel: panel, in: rect, on: &canvas)
-                    shown = UnitFormat.format(-value, panel.unit)
+                    shown = UnitFormat.format(-value, panel.unit, .en)
                 case .lineChart:
                     Widgets.lineChart([series], from: 0, through: 2000, panel: panel, in: rect, on: &canvas)
                     shown = ""
@@ -53,7 +53,7 @@ import Testing
                 case .barChart:
                     Widgets.barChart(
                         [(series.labels, value, 0), (Labels(["v": "b"]), 1, 0)], panel: panel, in: rect, on: &canvas)
-                    shown = UnitFormat.format(value, panel.unit)
+                    shown = UnitFormat.format(value, panel.unit, .en)
                 default: continue
                 }
                 #expect(
@@ -61,11 +61,16 @@ import Testing
                 #expect(!canvas.plainText.contains("\u{1B}"))
             }
         }
-        #expect(UnitFormat.format(.nan, .seconds) == "–")
-        #expect(UnitFormat.format(.infinity, .seconds) == "+∞" && UnitFormat.format(-.infinity, .bytes) == "−∞")
+        #expect(UnitFormat.format(.nan, .seconds, .en) == "–")
+        #expect(
+            UnitFormat.format(.infinity, .seconds, .en) == "+∞" && UnitFormat.format(-.infinity, .bytes, .en) == "−∞")
         // Past what a duration can hold, an age clamped to 10¹² seconds: days, not a trap.
-        #expect(UnitFormat.format(1e300, .seconds).hasPrefix("11574074d"), "\(UnitFormat.format(1e300, .seconds))")
-        #expect(UnitFormat.format(1e300, .plain) == "1e+300" && UnitFormat.format(-1e300, .bytes) == "-9.09e+287 TiB")
+        #expect(
+            UnitFormat.format(1e300, .seconds, .en).hasPrefix("11574074d"), "\(UnitFormat.format(1e300, .seconds, .en))"
+        )
+        #expect(
+            UnitFormat.format(1e300, .plain, .en) == "1e+300"
+                && UnitFormat.format(-1e300, .bytes, .en) == "-9.09e+287 TiB")
         #expect(TargetsView.formatLatency(.nan) == "-")
         #expect(TargetsView.formatLatency(1e300) == "1e+300 s")
     }

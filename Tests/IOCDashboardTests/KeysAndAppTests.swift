@@ -39,7 +39,8 @@ import Testing
                 yaml: "name: two\nrows:\n  - panels:\n      - {widget: text, text: x}\n", file: "two.yaml"),
             file: "two.yaml")
         var app = DashboardApp(screens: [
-            DashboardScreen(dashboard: file, source: "s"), DashboardScreen(dashboard: other, source: "s"),
+            DashboardScreen(dashboard: file, source: "s", language: .en),
+            DashboardScreen(dashboard: other, source: "s", language: .en),
         ])
         let down = Labels([
             ("alertname", "ServiceDown"), ("province", "Huế"), ("service", "dvc"), ("severity", "critical"),
@@ -85,7 +86,7 @@ import Testing
             from: try ConfigNode.parse(
                 yaml: "name: one\nrows:\n  - panels:\n      - {widget: status_grid, query: probe_success, sort: asc}\n",
                 file: "one.yaml"), file: "one.yaml")
-        var app = DashboardApp(screens: [DashboardScreen(dashboard: file, source: "s")])
+        var app = DashboardApp(screens: [DashboardScreen(dashboard: file, source: "s", language: .en)])
         app.data = [
             [
                 .instant([
@@ -115,7 +116,7 @@ import Testing
             from: try ConfigNode.parse(
                 yaml: "name: t\nrows:\n  - panels:\n      - {widget: table, query: up}\n", file: "t.yaml"),
             file: "t.yaml")
-        var app = DashboardApp(screens: [DashboardScreen(dashboard: file, source: "s")])
+        var app = DashboardApp(screens: [DashboardScreen(dashboard: file, source: "s", language: .en)])
         #expect(app.shown.dashboard.rows[0].panels[0].ascending == false)
         _ = app.handle(.character("o"))
         #expect(app.shown.dashboard.rows[0].panels[0].ascending == true)
@@ -181,7 +182,7 @@ import Testing
             from: try ConfigNode.parse(
                 yaml: "name: one\nrows:\n  - panels:\n      - {widget: status_grid, query: probe_success}\n",
                 file: "one.yaml"), file: "one.yaml")
-        var screen = DashboardScreen(dashboard: file, source: "s")
+        var screen = DashboardScreen(dashboard: file, source: "s", language: .en)
         screen.filter = filter
         return screen
     }
@@ -225,7 +226,7 @@ import Testing
         let sorted = alerts.sorted(by: AlertRow.byPriority)
         #expect(sorted.first?.labels["alertname"] == "ServiceDown")
         #expect(sorted.last?.state == .pending)
-        var canvas = Canvas(width: 70, height: 6)
+        var canvas = Canvas(width: 70, height: 6, language: .en)
         Widgets.alertList(sorted, now: 1_000, selection: nil, in: Rect(x: 0, y: 0, width: 70, height: 6), on: &canvas)
         let lines = canvas.plainText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0].hasPrefix("1 critical · 26 warning · 1 pending"), "\(lines)")

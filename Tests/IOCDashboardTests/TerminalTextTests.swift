@@ -39,7 +39,7 @@ import Testing
 
 @Suite struct CanvasAndRendererTests {
     @Test func wideCharactersFillTwoCellsAndRowsKeepTheirWidth() {
-        var canvas = Canvas(width: 8, height: 2)
+        var canvas = Canvas(width: 8, height: 2, language: .en)
         let end = canvas.write("越a\u{1B}[31m", x: 1, y: 0)
         #expect(end == 4)
         #expect(canvas[1, 0].text == "越")
@@ -51,7 +51,7 @@ import Testing
 
     @Test func anUnchangedFrameWritesNoCellsAndAChangeWritesOnlyIt() {
         var renderer = Renderer(colors: false)
-        var canvas = Canvas(width: 20, height: 3)
+        var canvas = Canvas(width: 20, height: 3, language: .en)
         canvas.write("Hà Nội UP", x: 0, y: 1)
         let first = renderer.render(canvas)
         #expect(first.contains("Hà Nội UP"))
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func coloursAreEmittedOnlyWhenEnabled() {
-        var canvas = Canvas(width: 4, height: 1)
+        var canvas = Canvas(width: 4, height: 1, language: .en)
         canvas.write("UP", x: 0, y: 0, style: CellStyle(foreground: .green))
         var plain = Renderer(colors: false)
         var colored = Renderer(colors: true)

@@ -130,7 +130,7 @@ import Testing
                 activeAt: now - 60_000, silenced: true, mute: "maintenance"),
         ]
         for width in [40, 90] {
-            var canvas = Canvas(width: width, height: 5)
+            var canvas = Canvas(width: width, height: 5, language: .en)
             Widgets.alertList(
                 rows, now: now, selection: nil, in: Rect(x: 0, y: 0, width: width, height: 5), on: &canvas)
             let lines = canvas.plainText.split(separator: "\n").map(String.init)
@@ -144,7 +144,7 @@ import Testing
     /// The longest change ("cancelled") keeps its space before the alert's name, and a national
     /// platform's line names the platform.
     @Test func logLinesKeepTheirColumnsApart() {
-        var canvas = Canvas(width: 70, height: 2)
+        var canvas = Canvas(width: 70, height: 2, language: .en)
         Widgets.log(
             [
                 LogLine(
@@ -185,17 +185,18 @@ import Testing
         #expect(layout.collapsed.map { [$0.row, $0.panel] } == [[2, 0], [2, 1]])
         #expect(layout.collapsedLine == Rect(x: 0, y: 14, width: 60, height: 1))
 
-        var app = DashboardApp(screens: [DashboardScreen(dashboard: dashboard, source: "s")])
+        var app = DashboardApp(screens: [DashboardScreen(dashboard: dashboard, source: "s", language: .en)])
         _ = app.handle(.right)
         _ = app.handle(.right)
-        var canvas = Canvas(width: 60, height: 16)
+        var canvas = Canvas(width: 60, height: 16, language: .en)
         app.draw(&canvas, freshness: Freshness(newest: now), now: now, silenced: { _ in false })
         let lines = canvas.plainText.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines[14].hasPrefix("▸ 2 more: Tiền tệ · Log"), "\(lines[14])")
+        // A bilingual title in the screen's language only.
+        #expect(lines[14].hasPrefix("▸ 2 more: Money · Log"), "\(lines[14])")
         _ = app.handle(.character("z"))
-        canvas = Canvas(width: 60, height: 16)
+        canvas = Canvas(width: 60, height: 16, language: .en)
         app.draw(&canvas, freshness: Freshness(newest: now), now: now, silenced: { _ in false })
-        #expect(canvas.plainText.split(separator: "\n")[1].hasPrefix("┌─ Tiền tệ / Money "))
+        #expect(canvas.plainText.split(separator: "\n")[1].hasPrefix("┌─ Money "))
         _ = app.handle(.escape)
         #expect(!app.shown.zoomed)
     }

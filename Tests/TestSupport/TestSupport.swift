@@ -115,7 +115,9 @@ public enum BuiltProduct {
 
 /// A program a test runs (iocd, ioc, tmux, nginx, the peers), on IOC's `ChildProcess`, its output
 /// going to files that can be read at any time, its environment the test runner's with
-/// `environment` over it. Killed on deinit if still running.
+/// `environment` over it. `ioc` speaks English to tests (`IOC_LANG=en`) whatever the machine's
+/// locale, unless a test asks for a language: the tests of Vietnamese set `IOC_LANG=vi` or clear
+/// it. Killed on deinit if still running.
 public final class TestProcess: Sendable {
     private let child: ChildProcess
     private let outputDirectory: TemporaryDirectory
@@ -126,7 +128,8 @@ public final class TestProcess: Sendable {
         outputDirectory = try TemporaryDirectory("ioc-child")
         child = try ChildProcess(
             path, arguments,
-            environment: ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 },
+            environment: ProcessInfo.processInfo.environment.merging(["IOC_LANG": "en"]) { $1 }
+                .merging(environment ?? [:]) { $1 },
             output: .file(outputDirectory.file("stdout")), error: .file(outputDirectory.file("stderr")))
     }
 

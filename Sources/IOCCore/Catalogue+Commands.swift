@@ -1,0 +1,40 @@
+extension Catalogue {
+    /// `ioc`'s words: table headings, states, messages. Flags and their values (`--state firing`)
+    /// stay as they are, in English, in both languages: scripts depend on them.
+    static let commands: [String: Message] = [
+        "alerts.header.state": Message(vi: "TÌNH TRẠNG", en: "STATE"),
+        "alerts.header.active_for": Message(vi: "ĐÃ KÉO DÀI", en: "ACTIVE FOR"),
+        "alerts.header.severity": Message(vi: "MỨC ĐỘ", en: "SEVERITY"),
+        "alerts.header.alert": Message(vi: "CẢNH BÁO", en: "ALERT"),
+        "alerts.header.labels": Message(vi: "NHÃN", en: "LABELS"),
+        "alerts.header.summary": Message(vi: "TÓM TẮT", en: "SUMMARY"),
+        "alerts.header.time": Message(vi: "THỜI GIAN", en: "TIME"),
+        "alerts.header.change": Message(vi: "THAY ĐỔI", en: "CHANGE"),
+        "alerts.state.firing": Message(vi: "đang báo", en: "firing"),
+        "alerts.state.pending": Message(vi: "chờ", en: "pending"),
+        "alerts.state.silenced": Message(vi: "tắt báo", en: "silenced"),
+        "alerts.state.inhibited": Message(vi: "bị chặn", en: "inhibited"),
+        "alerts.state.maintenance": Message(vi: "bảo trì", en: "maintenance"),
+        "alerts.state.resolved": Message(vi: "đã hết", en: "resolved"),
+        "alerts.none_active": Message(vi: "không có cảnh báo nào đang hoạt động", en: "no active alerts"),
+        "alerts.none": Message(vi: "không có cảnh báo nào", en: "no alerts"),
+        "alerts.none_match": Message(vi: "không có cảnh báo nào khớp", en: "no alerts match"),
+        "alerts.none_active_match": Message(
+            vi: "không có cảnh báo đang hoạt động nào khớp", en: "no active alerts match"),
+        "silence.header.id": Message(vi: "MÃ", en: "ID"),
+        "silence.header.state": Message(vi: "TÌNH TRẠNG", en: "STATE"),
+        "silence.header.ends": Message(vi: "KẾT THÚC", en: "ENDS"),
+        "silence.header.matchers": Message(vi: "ĐIỀU KIỆN", en: "MATCHERS"),
+        "silence.header.by": Message(vi: "NGƯỜI TẠO", en: "BY"),
+        "silence.header.comment": Message(vi: "LÝ DO", en: "COMMENT"),
+        "silence.state.active": Message(vi: "đang hiệu lực", en: "active"),
+        "silence.state.ended": Message(vi: "đã hết", en: "ended"),
+        "silence.none": Message(vi: "không có lệnh tắt báo nào", en: "no silences"),
+        "silence.none_active": Message(vi: "không có lệnh tắt báo nào đang hiệu lực", en: "no active silences"),
+        "silence.ended": Message(vi: "lệnh tắt báo {id} đã kết thúc", en: "silence {id} ended"),
+        "check.ok": Message(
+            vi: "{config}: hợp lệ: {targets} mục tiêu trong {files} tệp đo, {rules} luật trong {ruleFiles} tệp luật, "
+                + "{dashboards} bảng điều khiển; kho dữ liệu {store}",
+            en: "{config}: ok: {targets} targets in {files}, {rules} rules in {ruleFiles}, {dashboards}; store {store}"),
+    ]
+}
