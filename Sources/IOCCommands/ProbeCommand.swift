@@ -115,7 +115,7 @@ struct ProbeCommand: AsyncParsableCommand {
         let client = HTTPClient(maxInFlight: 1)
         let result = await Prober(client: client).probe(probeTarget)
         await client.shutdown()
-        print(ProbeReport(target: probeTarget, result: result).text)
+        print(ProbeReport(target: probeTarget, result: result, language: Self.language).text)
         if !result.success { throw ExitCode.failure }
     }
 
@@ -145,9 +145,10 @@ struct ProbeCommand: AsyncParsableCommand {
             guard let result = results[index] else { continue }
             if !result.success { failed += 1 }
             print("── \(probeTarget.labels)")
-            print(ProbeReport(target: probeTarget, result: result).text)
+            print(ProbeReport(target: probeTarget, result: result, language: Self.language).text)
         }
-        print("\(targets.count - failed) of \(targets.count) targets up")
+        print(
+            Self.language.localized("probe.summary", ["up": "\(targets.count - failed)", "total": "\(targets.count)"]))
         if failed > 0 { throw ExitCode.failure }
     }
 
@@ -289,15 +290,26 @@ struct ProbeCommand: AsyncParsableCommand {
 }
 
 /// The human-readable account of one probe. Everything that came from the network is sanitised.
+extension ProbeCommand {
+    /// $IOC_LANG, else the locale, else Vietnamese: `ioc probe` reads no iocd.yaml.
+    static var language: Language {
+        Language.resolve(environment: ProcessInfo.processInfo.environment, configured: nil)
+    }
+}
+
 struct ProbeReport {
     let target: ProbeTarget
     let result: ProbeResult
+    var language = Language.en
 
     var text: String {
         var lines = ["PROBE \(TerminalText.sanitize(target.address))"]
-        func line(_ name: String, _ value: String) {
-            lines.append("  " + name.padding(toLength: 13, withPad: " ", startingAt: 0) + TerminalText.sanitize(value))
+        func line(_ key: String, _ value: String) {
+            let name = language.localized(key)
+            let padding = String(repeating: " ", count: max(1, 13 - TerminalText.width(of: name)))
+            lines.append("  " + name + padding + TerminalText.sanitize(value))
         }
+        func phase(_ key: String, _ value: String) -> String { language.localized("probe.phase." + key) + " " + value }
         func milliseconds(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
         if let response = result.response {
             if case .http = target.kind, let status = response.status {
@@ -305,47 +317,54 @@ struct ProbeReport {
                     response.httpVersion == 2 || response.httpVersion == 3
                     ? "\(Int(response.httpVersion))" : "\(response.httpVersion)"
                 line(
-                    "status",
-                    "\(status) (HTTP/\(version)), \(response.body.count) bytes, \(response.redirects) redirects")
+                    "probe.status",
+                    language.localized(
+                        "probe.status_line",
+                        [
+                            "status": "\(status)", "version": version, "bytes": "\(response.body.count)",
+                            "redirects": "\(response.redirects)",
+                        ]))
             }
             let timings = response.timings
             var phases = [
-                "resolve \(milliseconds(timings.resolve))", "connect \(milliseconds(timings.connect))",
-                "tls " + (response.usedTLS ? milliseconds(timings.tls) : "-"),
+                phase("resolve", milliseconds(timings.resolve)), phase("connect", milliseconds(timings.connect)),
+                phase("tls", response.usedTLS ? milliseconds(timings.tls) : "-"),
             ]
             if case .http = target.kind {
                 phases += [
-                    "processing \(milliseconds(timings.processing))", "transfer \(milliseconds(timings.transfer))",
+                    phase("processing", milliseconds(timings.processing)),
+                    phase("transfer", milliseconds(timings.transfer)),
                 ]
             }
-            phases.append("total \(milliseconds(result.durationSeconds))")
-            line("phases", phases.joined(separator: " · "))
+            phases.append(phase("total", milliseconds(result.durationSeconds)))
+            line("probe.phases", phases.joined(separator: " · "))
         }
         if let expiry = result.earliestCertificateExpiry {
             let days = Double(expiry * 1000 - result.timestamp) / 86_400_000
             line(
-                "certificate",
-                "earliest expiry \(UTCTime.display(expiry * 1000)) (\(String(format: "%.1f", days)) days)"
-            )
+                "probe.certificate",
+                language.localized(
+                    "probe.expiry", ["date": UTCTime.display(expiry * 1000), "days": String(format: "%.1f", days)]))
         }
         if !result.outcomes.isEmpty {
-            lines.append("  expectations")
+            lines.append("  " + language.localized("probe.expectations"))
             for outcome in result.outcomes {
                 let mark = outcome.failure == nil ? "✓" : (outcome.expectation.severity == .warning ? "!" : "✗")
-                let level = outcome.expectation.severity == .warning ? " (warning)" : ""
+                let level = outcome.expectation.severity == .warning ? language.localized("probe.warning") : ""
                 let detail = outcome.failure.map { ": \($0)" } ?? ""
                 lines.append("    \(mark) \(TerminalText.sanitize("\(outcome.expectation)\(level)\(detail)"))")
             }
         }
         let verdict: String
+        let reason = result.failure?.reason ?? language.localized("probe.unknown")
         if !result.success {
-            verdict = "DOWN (\(result.failure?.reason ?? "unknown")): \(result.failure?.message ?? "")"
+            verdict = language.localized("state.down") + " (\(reason)): \(result.failure?.message ?? "")"
         } else if result.degraded {
-            verdict = "DEGRADED (\(result.failure?.reason ?? "unknown")): \(result.failure?.message ?? "")"
+            verdict = language.localized("state.degraded") + " (\(reason)): \(result.failure?.message ?? "")"
         } else {
-            verdict = "UP"
+            verdict = language.localized("state.up")
         }
-        line("result", verdict)
+        line("probe.result", verdict)
         return lines.joined(separator: "\n")
     }
 }

@@ -32,6 +32,25 @@ extension Catalogue {
         "silence.none": Message(vi: "không có lệnh tắt báo nào", en: "no silences"),
         "silence.none_active": Message(vi: "không có lệnh tắt báo nào đang hiệu lực", en: "no active silences"),
         "silence.ended": Message(vi: "lệnh tắt báo {id} đã kết thúc", en: "silence {id} ended"),
+        "probe.status": Message(vi: "trạng thái", en: "status"),
+        "probe.phases": Message(vi: "các pha", en: "phases"),
+        "probe.certificate": Message(vi: "chứng chỉ", en: "certificate"),
+        "probe.expectations": Message(vi: "kiểm tra", en: "expectations"),
+        "probe.result": Message(vi: "kết quả", en: "result"),
+        "probe.status_line": Message(
+            vi: "{status} (HTTP/{version}), {bytes} byte, {redirects} lần chuyển hướng",
+            en: "{status} (HTTP/{version}), {bytes} bytes, {redirects} redirects"),
+        "probe.phase.resolve": Message(vi: "phân giải", en: "resolve"),
+        "probe.phase.connect": Message(vi: "kết nối", en: "connect"),
+        "probe.phase.tls": Message(vi: "bắt tay TLS", en: "tls"),
+        "probe.phase.processing": Message(vi: "xử lý", en: "processing"),
+        "probe.phase.transfer": Message(vi: "truyền", en: "transfer"),
+        "probe.phase.total": Message(vi: "tổng", en: "total"),
+        "probe.expiry": Message(
+            vi: "hết hạn sớm nhất {date} (còn {days} ngày)", en: "earliest expiry {date} ({days} days)"),
+        "probe.warning": Message(vi: " (cảnh báo)", en: " (warning)"),
+        "probe.unknown": Message(vi: "không rõ", en: "unknown"),
+        "probe.summary": Message(vi: "{up}/{total} mục tiêu hoạt động", en: "{up} of {total} targets up"),
         "check.ok": Message(
             vi: "{config}: hợp lệ: {targets} mục tiêu trong {files} tệp đo, {rules} luật trong {ruleFiles} tệp luật, "
                 + "{dashboards} bảng điều khiển; kho dữ liệu {store}",

@@ -9,7 +9,7 @@ import Testing
     /// The families of keys; a string literal in the code that starts so is a key.
     static let prefixes = [
         "dash", "app", "help", "targets", "state", "alerts", "severity", "change", "age", "unit", "table", "silence",
-        "check",
+        "check", "probe",
     ]
 
     /// Keys the code puts together (`"severity." + name`): each family with every suffix the code
@@ -21,6 +21,7 @@ import Testing
         "alerts.header.": ["state", "active_for", "severity", "alert", "labels", "summary", "time", "change"],
         "alerts.state.": ["firing", "pending", "silenced", "inhibited", "maintenance", "resolved"],
         "silence.header.": ["id", "state", "ends", "matchers", "by", "comment"],
+        "probe.phase.": ["resolve", "connect", "tls", "processing", "transfer", "total"],
     ]
 
     /// Every key in the code: the string literals of the key families, and the composed ones.
