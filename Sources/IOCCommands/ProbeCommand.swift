@@ -303,7 +303,7 @@ struct ProbeReport {
     var language = Language.en
 
     var text: String {
-        var lines = ["PROBE \(TerminalText.sanitize(target.address))"]
+        var lines = [language.localized("probe.heading", ["address": TerminalText.sanitize(target.address)])]
         func line(_ key: String, _ value: String) {
             let name = language.localized(key)
             let padding = String(repeating: " ", count: max(1, 13 - TerminalText.width(of: name)))

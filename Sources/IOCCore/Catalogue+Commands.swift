@@ -32,6 +32,7 @@ extension Catalogue {
         "silence.none": Message(vi: "không có lệnh tắt báo nào", en: "no silences"),
         "silence.none_active": Message(vi: "không có lệnh tắt báo nào đang hiệu lực", en: "no active silences"),
         "silence.ended": Message(vi: "lệnh tắt báo {id} đã kết thúc", en: "silence {id} ended"),
+        "probe.heading": Message(vi: "ĐO {address}", en: "PROBE {address}"),
         "probe.status": Message(vi: "trạng thái", en: "status"),
         "probe.phases": Message(vi: "các pha", en: "phases"),
         "probe.certificate": Message(vi: "chứng chỉ", en: "certificate"),
