@@ -114,7 +114,7 @@ struct AlertsCommand: ParsableCommand {
                 let language = store.language
                 let rows = entries.map { entry in
                     [
-                        UTCTime.display(entry.time), AlertsCommand.change(entry.kind, language),
+                        UTCTime.display(entry.time, language: language), AlertsCommand.change(entry.kind, language),
                         entry.labels["alertname"] ?? "", AlertsCommand.labelText(entry.labels),
                         AlertsCommand.summary(entry.annotations, language),
                     ]

@@ -164,7 +164,7 @@ struct SilenceCommand: ParsableCommand {
                     [
                         silence.id,
                         language.localized(silence.endsAt > now ? "silence.state.active" : "silence.state.ended"),
-                        UTCTime.display(silence.endsAt),
+                        UTCTime.display(silence.endsAt, language: language),
                         silence.text, silence.createdBy, silence.comment,
                     ]
                 }

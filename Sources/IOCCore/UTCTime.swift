@@ -19,6 +19,16 @@ public enum UTCTime {
             of: " UTC", with: " " + zone.suffix(at: milliseconds))
     }
 
+    /// `display` as the language writes a date: Vietnamese puts the time first and the day before
+    /// the month, `10:51:40 29/11/2026 +07`; English keeps `2026-11-29 10:51:40 +07`.
+    public static func display(_ milliseconds: Int64, zone: DisplayZone = .current, language: Language) -> String {
+        let text = display(milliseconds, zone: zone)
+        let parts = text.split(separator: " ", maxSplits: 2).map(String.init)
+        let date = parts.first?.split(separator: "-").map(String.init) ?? []
+        guard language == .vi, parts.count == 3, date.count == 3 else { return text }
+        return "\(parts[1]) \(date[2])/\(date[1])/\(date[0]) \(parts[2])"
+    }
+
     /// RFC 3339 in UTC: `2026-12-01T05:20:00.123Z`, or without the milliseconds
     /// (`2026-12-01T05:20:00Z`).
     public static func rfc3339(_ milliseconds: Int64, fraction: Bool = true) -> String {

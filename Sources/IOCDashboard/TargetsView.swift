@@ -33,7 +33,7 @@ public struct TargetsView: Sendable {
             style: CellStyle(foreground: .white, background: .magenta))
         canvas.write(
             count("targets.stale", stale), x: x + 1, y: 0, style: CellStyle(foreground: .black, background: .yellow))
-        let clock = UTCTime.format(now)
+        let clock = UTCTime.display(now, language: language)
         canvas.write(clock, x: max(0, canvas.width - TerminalText.width(of: clock) - 1), y: 0, style: bar)
 
         // As wide as the widest state in this language (DEGRADED, HOẠT ĐỘNG) or its heading.

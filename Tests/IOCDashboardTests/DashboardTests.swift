@@ -55,7 +55,7 @@ import Testing
         #expect(lines[0].contains("◆ 1 degraded"))
         #expect(lines[0].contains("▼ 1 down"))
         #expect(lines[0].contains("? 1 stale"))
-        #expect(lines[0].contains("2026-11-29 03:51:40 UTC"))
+        #expect(lines[0].contains("2026-11-29 10:51:40 +07"))
         #expect(lines[2].contains("STATE") && lines[2].contains("LATENCY"))
         #expect(lines[3].hasPrefix(" DOWN      Cần Thơ"))
         #expect(lines[3].contains("21 ms") && lines[3].contains("500"))
