@@ -20,16 +20,7 @@ enum GoTime {
         let local = time.milliseconds + Int64(time.offsetSeconds) * 1000
         let days = Int(local.floorDivided(by: 86_400_000))
         let inDay = Int(local - Int64(days) * 86_400_000)
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYearMarch = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthPrime = (5 * dayOfYearMarch + 2) / 153
-        let day = dayOfYearMarch - (153 * monthPrime + 2) / 5 + 1
-        let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CalendarPeriod.civilDate(days: Int64(days))
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][month - 1]
         return Civil(

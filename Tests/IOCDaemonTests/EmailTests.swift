@@ -39,25 +39,10 @@ import Testing
                         headers: {X-Province: '{{ .CommonLabels.province }}', X-Reply: "a\\r\\nBcc: x@evil.example"}
                         timeout: 5s
                 """)
-            try directory.write(
-                "probes.yaml",
-                "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n"
-                    + "    labels: {province: Huế, service: dvc}\n"
-                    + "    targets:\n      - url: http://127.0.0.1:\(closed.number)/health\n")
-            try directory.write(
-                "rules.yaml",
-                """
-                groups:
-                  - name: portal
-                    rules:
-                      - alert: ServiceDown
-                        expr: probe_success == 0
-                        for: 1s
-                        labels: {severity: critical}
-                        annotations:
-                          summary: '<b>{{ $labels.service }}</b> của {{ $labels.province }} ngừng hoạt động'
-                          description: 'Gọi kỹ thuật viên trực của sở.'
-                """)
+            try DownPortal.write(
+                in: directory, port: closed.number,
+                annotations: "{summary: '<b>{{ $labels.service }}</b> của {{ $labels.province }} ngừng hoạt động', "
+                    + "description: 'Gọi kỹ thuật viên trực của sở.'}")
             let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             // The server is down: the delivery fails, is logged by address and server, and waits.
@@ -167,6 +152,30 @@ final class SMTPServer: @unchecked Sendable {
     }
 
     func stop() { process.signal(SIGTERM) }
+}
+
+/// Huế's portal probed on a port that refuses, every second, and the rule that makes it an alert
+/// within two seconds: probes.yaml and rules.yaml for the tests of a receiver.
+enum DownPortal {
+    static func write(in directory: TemporaryDirectory, port: Int, annotations: String) throws {
+        try directory.write(
+            "probes.yaml",
+            "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n"
+                + "    labels: {province: Huế, service: dvc}\n"
+                + "    targets:\n      - url: http://127.0.0.1:\(port)/health\n")
+        try directory.write(
+            "rules.yaml",
+            """
+            groups:
+              - name: portal
+                rules:
+                  - alert: ServiceDown
+                    expr: probe_success == 0
+                    for: 1s
+                    labels: {severity: critical}
+                    annotations: \(annotations)
+            """)
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -33,23 +33,9 @@ import Testing
                         api_url: 'http://127.0.0.1:\(apiPort)'
                         timeout: 2s
                 """)
-            try directory.write(
-                "probes.yaml",
-                "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n"
-                    + "    labels: {province: Huế, service: dvc}\n"
-                    + "    targets:\n      - url: http://127.0.0.1:\(closed.number)/health\n")
-            try directory.write(
-                "rules.yaml",
-                """
-                groups:
-                  - name: portal
-                    rules:
-                      - alert: ServiceDown
-                        expr: probe_success == 0
-                        for: 1s
-                        labels: {severity: critical}
-                        annotations: {summary: '<b>{{ $labels.service }}</b> của {{ $labels.province }} ngừng hoạt động'}
-                """)
+            try DownPortal.write(
+                in: directory, port: closed.number,
+                annotations: "{summary: '<b>{{ $labels.service }}</b> của {{ $labels.province }} ngừng hoạt động'}")
             let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             // The Bot API is down: the delivery fails, is logged without the token, and waits.
