@@ -137,7 +137,7 @@ struct AlertsCommand: ParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("ioc alerts: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ioc alerts: \(store.language.describe(error))\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -108,7 +108,7 @@ struct DashboardCommand: ParsableCommand {
         do {
             try dashboard.run()
         } catch {
-            FileHandle.standardError.write(Data("ioc dashboard: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ioc dashboard: \(store.language.describe(error))\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -51,7 +51,7 @@ struct ExportCommand: ParsableCommand {
             let count = OpenMetricsExport.write(series, metadata: try reader.metadata()) { output.write(Data($0.utf8)) }
             FileHandle.standardError.write(Data("ioc export: \(count) samples\n".utf8))
         } catch {
-            FileHandle.standardError.write(Data("ioc export: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ioc export: \(store.language.describe(error))\n".utf8))
             throw ExitCode.failure
         }
     }
@@ -110,7 +110,7 @@ struct ImportCommand: AsyncParsableCommand {
         do {
             importer = try StoreImport(path: path, maxSeries: maxSeries)
         } catch {
-            FileHandle.standardError.write(Data("ioc import: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ioc import: \(Language.ofCommand.describe(error))\n".utf8))
             return 1
         }
         do {

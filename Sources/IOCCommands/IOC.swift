@@ -20,6 +20,11 @@ public struct IOC: AsyncParsableCommand {
 }
 
 /// Which store file to read: the same rule for every command that reads or writes the store.
+extension Language {
+    /// $IOC_LANG, else the locale, else Vietnamese: for a command that reads no iocd.yaml.
+    static var ofCommand: Language { resolve(environment: ProcessInfo.processInfo.environment, configured: nil) }
+}
+
 struct StoreOptions: ParsableArguments {
     @Option(help: "The store file. Default: $IOC_DB, else the store of --config, else /var/lib/iocd/ioc.db.")
     var db: String?

@@ -31,7 +31,7 @@ struct LabelsCommand: ParsableCommand {
             // Label values come from feeds and probe files: never let them act on the terminal.
             for line in lines { print(TerminalText.sanitize(line)) }
         } catch {
-            FileHandle.standardError.write(Data("ioc labels: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ioc labels: \(store.language.describe(error))\n".utf8))
             throw ExitCode.failure
         }
     }

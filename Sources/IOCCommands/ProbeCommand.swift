@@ -115,7 +115,7 @@ struct ProbeCommand: AsyncParsableCommand {
         let client = HTTPClient(maxInFlight: 1)
         let result = await Prober(client: client).probe(probeTarget)
         await client.shutdown()
-        print(ProbeReport(target: probeTarget, result: result, language: Self.language).text)
+        print(ProbeReport(target: probeTarget, result: result, language: Language.ofCommand).text)
         if !result.success { throw ExitCode.failure }
     }
 
@@ -125,7 +125,7 @@ struct ProbeCommand: AsyncParsableCommand {
         do {
             targets = try ProbeFile.targets(from: try ConfigFiles.parse(target))
         } catch {
-            FileHandle.standardError.write(Data("ioc probe: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ioc probe: \(Language.ofCommand.describe(error))\n".utf8))
             throw ExitCode(ConfigError.exitCode)
         }
         let client = HTTPClient(maxInFlight: 64)
@@ -145,10 +145,11 @@ struct ProbeCommand: AsyncParsableCommand {
             guard let result = results[index] else { continue }
             if !result.success { failed += 1 }
             print("── \(probeTarget.labels)")
-            print(ProbeReport(target: probeTarget, result: result, language: Self.language).text)
+            print(ProbeReport(target: probeTarget, result: result, language: Language.ofCommand).text)
         }
         print(
-            Self.language.localized("probe.summary", ["up": "\(targets.count - failed)", "total": "\(targets.count)"]))
+            Language.ofCommand.localized(
+                "probe.summary", ["up": "\(targets.count - failed)", "total": "\(targets.count)"]))
         if failed > 0 { throw ExitCode.failure }
     }
 
@@ -290,13 +291,6 @@ struct ProbeCommand: AsyncParsableCommand {
 }
 
 /// The human-readable account of one probe. Everything that came from the network is sanitised.
-extension ProbeCommand {
-    /// $IOC_LANG, else the locale, else Vietnamese: `ioc probe` reads no iocd.yaml.
-    static var language: Language {
-        Language.resolve(environment: ProcessInfo.processInfo.environment, configured: nil)
-    }
-}
-
 struct ProbeReport {
     let target: ProbeTarget
     let result: ProbeResult

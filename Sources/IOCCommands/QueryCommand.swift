@@ -95,7 +95,7 @@ struct QueryCommand: ParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("ioc query: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ioc query: \(store.language.describe(error))\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -87,7 +87,7 @@ struct SilenceCommand: ParsableCommand {
                     try SilenceStore(path: store.path).add(silence)
                 }
             } catch {
-                FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("ioc silence: \(store.language.describe(error))\n".utf8))
                 throw ExitCode.failure
             }
             print(id)
@@ -174,7 +174,7 @@ struct SilenceCommand: ParsableCommand {
                     },
                     rows)
             } catch {
-                FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("ioc silence: \(store.language.describe(error))\n".utf8))
                 throw ExitCode.failure
             }
         }
@@ -216,7 +216,7 @@ struct SilenceCommand: ParsableCommand {
                     }
                 }
             } catch {
-                FileHandle.standardError.write(Data("ioc silence: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("ioc silence: \(store.language.describe(error))\n".utf8))
                 throw ExitCode.failure
             }
             guard missing.isEmpty else {

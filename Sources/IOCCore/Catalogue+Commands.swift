@@ -52,6 +52,22 @@ extension Catalogue {
         "probe.warning": Message(vi: " (cảnh báo)", en: " (warning)"),
         "probe.unknown": Message(vi: "không rõ", en: "unknown"),
         "probe.summary": Message(vi: "{up}/{total} mục tiêu hoạt động", en: "{up} of {total} targets up"),
+        "store.missing": Message(
+            vi: "kho dữ liệu {path}: không có tệp này; iocd có đang ghi kho ở nơi khác không? (xem --db và $IOC_DB)",
+            en: "store {path}: no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)"),
+        "store.denied_read": Message(
+            vi: "kho dữ liệu {path}: không có quyền: {user} không được đọc kho hay thư mục của nó (unit cho nhóm "
+                + "iocd đọc); hãy vào nhóm (sudo usermod -aG iocd {user}, rồi đăng nhập lại), hoặc chạy lệnh với "
+                + "quyền root (sudo)",
+            en: "store {path}: permission denied: {user} may not read the store or its folder (the unit lets the "
+                + "group iocd read it); join the group (sudo usermod -aG iocd {user}, then log in again), or run "
+                + "the command as root (sudo)"),
+        "store.denied_write": Message(
+            vi: "kho dữ liệu {path}: không có quyền: {user} không được ghi kho hay thư mục của nó (chỉ iocd ghi); "
+                + "hãy chạy lệnh với quyền root (sudo)",
+            en: "store {path}: permission denied: {user} may not write the store or its folder (only iocd writes "
+                + "it); run the command as root (sudo)"),
+        "store.error": Message(vi: "kho dữ liệu {path}: {message}", en: "store {path}: {message}"),
         "check.ok": Message(
             vi: "{config}: hợp lệ: {targets} mục tiêu trong {files} tệp đo, {rules} luật trong {ruleFiles} tệp luật, "
                 + "{dashboards} bảng điều khiển; kho dữ liệu {store}",

@@ -23,6 +23,19 @@ public enum Language: String, Sendable, CaseIterable {
     }
 }
 
+/// An error or a result that can say itself in either language; others are shown as they describe
+/// themselves.
+public protocol LocalizedText {
+    func text(_ language: Language) -> String
+}
+
+extension Language {
+    /// What `ioc` prints for an error: in this language when the error can say itself so.
+    public func describe(_ error: any Error) -> String {
+        (error as? any LocalizedText)?.text(self) ?? "\(error)"
+    }
+}
+
 /// One message in both languages. The messages live in code (`Catalogue`), not in a resource
 /// bundle: a bundle is a directory that SwiftPM places beside the executable, which a package
 /// installing one static binary in /usr/bin would have to carry and find again, and String

@@ -96,7 +96,7 @@ public struct Dashboard: Sendable {
             if let reader { targets = try TargetStatus.load(from: reader, now: now) }
         } catch {
             reader = nil
-            problem = language.localized("dash.waiting_store", ["error": "\(error)"])
+            problem = language.localized("dash.waiting_store", ["error": language.describe(error)])
         }
         TargetsView(storePath: storePath, language: language).draw(targets, problem: problem, now: now, into: &canvas)
         return canvas

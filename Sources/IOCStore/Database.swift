@@ -1,17 +1,34 @@
 import CSQLite
 import Foundation
+public import IOCCore
 
 /// What went wrong in the store, with the file and SQLite's own words.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+public struct StoreError: Error, Sendable, CustomStringConvertible, LocalizedText {
     public var path: String
     public var message: String
+    /// The catalogue's key and values for the errors an operator meets first (a store that is not
+    /// there, or not theirs to read), so that `ioc` says them in the operator's language.
+    var key: String?
+    var values: [String: String] = [:]
 
     public init(path: String, _ message: String) {
         self.path = path
         self.message = message
     }
 
-    public var description: String { "store \(path): \(message)" }
+    init(path: String, key: String, values: [String: String] = [:]) {
+        self.path = path
+        self.key = key
+        self.values = values.merging(["path": path]) { $1 }
+        message = Language.en.localized(key, self.values)
+    }
+
+    public var description: String { key == nil ? "store \(path): \(message)" : message }
+
+    public func text(_ language: Language) -> String {
+        key.map { language.localized($0, values) }
+            ?? language.localized("store.error", ["path": path, "message": message])
+    }
 
     /// Fails unless the store file at `path` exists and this user may read (or write) it, saying
     /// which and what to do: a store in iocd's private state directory is not "missing", it is not
@@ -19,18 +36,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     static func checkReadable(_ path: String, writable: Bool = false) throws(StoreError) {
         if access(path, writable ? R_OK | W_OK : R_OK) == 0 { return }
         let reason = errno
-        if reason == ENOENT {
-            throw StoreError(path: path, "no such file; is iocd writing its store elsewhere? (see --db and $IOC_DB)")
-        }
+        if reason == ENOENT { throw StoreError(path: path, key: "store.missing") }
         if reason == EACCES {
-            let user = ProcessInfo.processInfo.environment["USER"] ?? "this user"
+            let user = ProcessInfo.processInfo.environment["USER"] ?? "root"
             throw StoreError(
-                path: path,
-                "permission denied: \(user) may not \(writable ? "write" : "read") the store or its folder "
-                    + (writable
-                        ? "(only iocd writes it); run the command as root (sudo)"
-                        : "(the unit lets the group iocd read it); join the group (sudo usermod -aG iocd \(user), "
-                            + "then log in again), or run the command as root (sudo)"))
+                path: path, key: writable ? "store.denied_write" : "store.denied_read", values: ["user": user])
         }
         throw StoreError(path: path, String(cString: strerror(reason)))
     }
