@@ -37,8 +37,8 @@ struct DaemonParts {
         hours = ServiceHoursWriter(calendar: daemon.serviceHours, interval: daemon.evaluationInterval, writer: writer)
         remoteWriters = daemon.remoteWrite.map { target in
             RemoteWriter(
-                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken, writer: writer,
-                client: client, logger: logger)
+                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken,
+                externalLabels: daemon.externalLabels, writer: writer, client: client, logger: logger)
         }
         let health = TargetHealthLog(logger: logger)
         self.health = health

@@ -49,13 +49,63 @@ enum RemoteWriteEncoding {
         output.append(UInt8(rest))
     }
 
-    /// Snappy's block format with every byte a literal: the length, then literals of at most 64 KB.
+    /// Snappy's block format (what remote write's `Content-Encoding: snappy` is), compressed as the
+    /// reference encoder does: the input in fragments of 64 KiB, each searched for repeats of four
+    /// bytes or more through a hash table, which become copies; the rest are literals. A remote-write
+    /// request repeats label names and values series after series, so copies carry most of it.
     static func snappy(_ input: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(input.count / 2 + 16)
         varint(UInt64(input.count), into: &output)
-        var offset = 0
-        while offset < input.count {
-            let length = min(65_536, input.count - offset)
+        var table = [Int32](repeating: -1, count: 1 << 14)
+        var fragment = 0
+        input.withUnsafeBufferPointer { bytes in
+            while fragment < bytes.count {
+                let end = min(bytes.count, fragment + 65_536)
+                for index in table.indices { table[index] = -1 }
+                compressFragment(bytes, from: fragment, to: end, table: &table, into: &output)
+                fragment = end
+            }
+        }
+        return output
+    }
+
+    private static func load32(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
+        UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+    }
+
+    private static func compressFragment(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, table: inout [Int32],
+        into output: inout [UInt8]
+    ) {
+        var nextEmit = start
+        var index = start
+        while index + 4 <= end {
+            let word = load32(bytes, index)
+            let slot = Int((word &* 0x1E35_A7BD) >> 18)
+            let candidate = Int(table[slot])
+            table[slot] = Int32(index)
+            guard candidate >= start, load32(bytes, candidate) == word else {
+                index += 1
+                continue
+            }
+            var length = 4
+            while index + length < end && bytes[candidate + length] == bytes[index + length] { length += 1 }
+            literal(bytes, from: nextEmit, to: index, into: &output)
+            copy(offset: index - candidate, length: length, into: &output)
+            index += length
+            nextEmit = index
+        }
+        literal(bytes, from: nextEmit, to: end, into: &output)
+    }
+
+    /// Literals of at most 64 KiB each: the length (in the tag, or in the bytes after it), then the bytes.
+    private static func literal(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, into output: inout [UInt8]
+    ) {
+        var offset = start
+        while offset < end {
+            let length = min(65_536, end - offset)
             let stored = length - 1
             if stored < 60 {
                 output.append(UInt8(stored << 2))
@@ -64,25 +114,47 @@ enum RemoteWriteEncoding {
             } else {
                 output += [61 << 2, UInt8(stored & 0xFF), UInt8(stored >> 8)]
             }
-            output += input[offset..<offset + length]
+            output += bytes[offset..<offset + length]
             offset += length
         }
-        return output
+    }
+
+    /// A copy of `length` bytes from `offset` back (under 64 KiB): 1-byte-offset copies for short
+    /// near ones, 2-byte ones of at most 64 bytes otherwise, as the reference encoder splits them.
+    private static func copy(offset: Int, length: Int, into output: inout [UInt8]) {
+        var rest = length
+        func copy2(_ count: Int) {
+            output += [UInt8((count - 1) << 2 | 2), UInt8(offset & 0xFF), UInt8(offset >> 8)]
+            rest -= count
+        }
+        while rest >= 68 { copy2(64) }
+        if rest > 64 { copy2(60) }
+        if rest >= 4 && rest <= 11 && offset < 2048 {
+            output += [UInt8((offset >> 8) << 5 | (rest - 4) << 2 | 1), UInt8(offset & 0xFF)]
+        } else {
+            copy2(rest)
+        }
     }
 }
 
 /// Pushes what iocd stores to a remote-write endpoint (a national Prometheus, VictoriaMetrics,
 /// Mimir, Thanos). The store is the queue: every few seconds the samples committed since the last
-/// push are read from it and sent in order, and how far the endpoint has received is kept in a file
-/// beside the store, so an outage of the endpoint or a restart of iocd resumes where it stopped.
-/// Retries back off from 1 s to a minute; an endpoint that refuses a batch (HTTP 4xx) does not get
-/// it again; a backlog older than `maxLag` is skipped and counted. Runs on a thread of its own.
+/// push are read from it and sent in order, a slice of `slice` milliseconds per request, and how far
+/// the endpoint has received is kept in a file beside the store after each slice. An outage of the
+/// endpoint or a restart of iocd resumes at the first slice not received, and a slice is sent whole
+/// or not at all, so nothing is sent twice. After an outage the backlog goes at most
+/// `catchUpRequests` requests a second. Retries back off from 1 s to a minute; a slice the
+/// endpoint refuses for good (HTTP 4xx but 429) is counted and skipped; a backlog older than
+/// `maxLag` is skipped and counted. iocd.yaml's `external_labels` go on every series sent (a
+/// series' own label of that name wins, as in Prometheus). Runs on a thread of its own.
 final class RemoteWriter: BackgroundWork {
     struct Statistics: Sendable {
         var samplesSent = 0
         var sendsFailed = 0
         var samplesDropped = 0
         var sentThrough: Int64 = 0
+        var bytesSent = 0
+        var requests = 0
     }
 
     let url: String
@@ -93,12 +165,19 @@ final class RemoteWriter: BackgroundWork {
     private let logger: Logger
     private let positionFile: String
     private let maxLag: Int64 = 2 * 3_600_000
+    private let externalLabels: [(name: String, value: String)]
+    /// The time one request covers: 15 s, a few thousand samples for a province's centre.
+    private let slice: Int64 = 15_000
+    private let catchUpRequests = 20
     private let counters = Mutex(Statistics())
     private let thread = BackgroundThread(name: "ioc-remote-write")
 
-    init(url: String, timeout: Duration, bearerToken: Secret?, writer: SampleWriter, client: HTTPClient, logger: Logger)
-    {
+    init(
+        url: String, timeout: Duration, bearerToken: Secret?, externalLabels: [String: String] = [:],
+        writer: SampleWriter, client: HTTPClient, logger: Logger
+    ) {
         self.url = url
+        self.externalLabels = externalLabels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         self.timeout = timeout
         var headers = [
             (name: "Content-Type", value: "application/x-protobuf"), (name: "Content-Encoding", value: "snappy"),
@@ -137,17 +216,20 @@ final class RemoteWriter: BackgroundWork {
                 logger.error("remote write is more than 2h behind; skipping ahead", metadata: ["url": "\(url)"])
                 sentThrough = through - maxLag
             }
-            if through > sentThrough {
+            var requests = 0
+            while through > sentThrough && !thread.isStopping {
+                // A slice at a time, the position kept after each: a retry resends only what failed.
+                let sliceEnd = min(through, sentThrough + slice)
                 do {
                     if reader == nil { reader = try writer.makeReader() }
                     let series =
                         try reader?.select(
                             [try LabelMatcher(Labels.metricName, .matchesRegex, ".+")], from: sentThrough + 1,
-                            through: through
+                            through: sliceEnd
                         )
                         .filter { !$0.samples.isEmpty } ?? []
-                    try send(series)
-                    sentThrough = through
+                    try post(series)
+                    sentThrough = sliceEnd
                     try? String(sentThrough).write(toFile: positionFile, atomically: true, encoding: .utf8)
                     counters.withLock { $0.sentThrough = sentThrough }
                     if failing { logger.notice("remote write delivers again", metadata: ["url": "\(url)"]) }
@@ -155,10 +237,10 @@ final class RemoteWriter: BackgroundWork {
                     backoff = 1_000
                 } catch let error as Refused {
                     logger.error(
-                        "remote write refused a batch; it is dropped",
+                        "remote write refused a slice; it is dropped",
                         metadata: ["url": "\(url)", "error": "\(error.message)"])
                     counters.withLock { $0.samplesDropped += error.samples }
-                    sentThrough = through
+                    sentThrough = sliceEnd
                     try? String(sentThrough).write(toFile: positionFile, atomically: true, encoding: .utf8)
                 } catch {
                     counters.withLock { $0.sendsFailed += 1 }
@@ -170,6 +252,12 @@ final class RemoteWriter: BackgroundWork {
                     failing = true
                     wait = backoff
                     backoff = min(60_000, backoff * 2)
+                    break
+                }
+                requests += 1
+                // Catching up: at most `catchUpRequests` a second, so as not to flood the receiver.
+                if through > sentThrough && requests % catchUpRequests == 0 && !thread.pause(milliseconds: 1_000) {
+                    return
                 }
             }
         } while thread.pause(milliseconds: wait)
@@ -184,34 +272,34 @@ final class RemoteWriter: BackgroundWork {
         var description: String
     }
 
-    /// Sends in batches of at most 5,000 samples, series whole, in order.
-    private func send(_ series: [Series]) throws {
-        var batch: [Series] = []
-        var count = 0
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            try post(batch, samples: count)
-            counters.withLock { $0.samplesSent += count }
-            batch = []
-            count = 0
-        }
-        for item in series {
-            batch.append(item)
-            count += item.samples.count
-            if count >= 5_000 { try flush() }
-        }
-        try flush()
-    }
-
-    private func post(_ series: [Series], samples: Int) throws {
-        let body = RemoteWriteEncoding.snappy(RemoteWriteEncoding.writeRequest(series))
+    /// One request: the series with the external labels they lack, all of a slice's samples.
+    private func post(_ series: [Series]) throws {
+        guard !series.isEmpty else { return }
+        let samples = series.reduce(0) { $0 + $1.samples.count }
+        let labelled =
+            externalLabels.isEmpty
+            ? series
+            : series.map { item in
+                var item = item
+                let missing = externalLabels.filter { item.labels[$0.name] == nil }
+                if !missing.isEmpty { item.labels = Labels(item.labels.pairs.map { ($0.name, $0.value) } + missing) }
+                return item
+            }
+        let body = RemoteWriteEncoding.snappy(RemoteWriteEncoding.writeRequest(labelled))
         let answer = client.performWaiting(
             HTTPRequest(
                 url: url, method: "POST", headers: headers, body: body, timeout: timeout, followRedirects: false))
         guard let status = answer.status else {
             throw Failed(description: "no answer: \(answer.failure.map { "\($0)" } ?? "")")
         }
-        if (200..<300).contains(status) { return }
+        if (200..<300).contains(status) {
+            counters.withLock {
+                $0.samplesSent += samples
+                $0.bytesSent += body.count
+                $0.requests += 1
+            }
+            return
+        }
         let text = String(decoding: answer.body.prefix(300), as: UTF8.self)
         if (400..<500).contains(status) && status != 429 {
             throw Refused(message: "HTTP \(status): \(text)", samples: samples)

@@ -235,6 +235,12 @@ enum SelfMetrics {
                     "ioc_remote_write_samples_dropped_total", "counter",
                     "Samples the endpoint refused or that were skipped."
                 ),
+                ("ioc_remote_write_bytes_sent_total", "counter", "Request bytes (snappy) the endpoint accepted."),
+                ("ioc_remote_write_requests_total", "counter", "Requests the endpoint accepted."),
+                (
+                    "ioc_remote_write_highest_sent_timestamp_seconds", "gauge",
+                    "The newest time the endpoint has received everything up to."
+                ),
                 ("ioc_remote_write_lag_seconds", "gauge", "How far behind the endpoint is."),
             ] {
                 text.header(name, type, help)
@@ -245,6 +251,10 @@ enum SelfMetrics {
                     case "ioc_remote_write_samples_sent_total": value = Double(statistics.samplesSent)
                     case "ioc_remote_write_sends_failed_total": value = Double(statistics.sendsFailed)
                     case "ioc_remote_write_samples_dropped_total": value = Double(statistics.samplesDropped)
+                    case "ioc_remote_write_bytes_sent_total": value = Double(statistics.bytesSent)
+                    case "ioc_remote_write_requests_total": value = Double(statistics.requests)
+                    case "ioc_remote_write_highest_sent_timestamp_seconds":
+                        value = Double(statistics.sentThrough) / 1000
                     default: value = max(0, now - Double(statistics.sentThrough) / 1000)
                     }
                     text.line("\(name){url=\"\(Labels.escape(remote.url))\"} \(PrometheusNumber.format(value))")
