@@ -98,7 +98,7 @@ let package = Package(
             name: "IOCDaemon",
             dependencies: [
                 "IOCCore", "IOCCalendar", "IOCConfig", "IOCHTTP", "IOCHTTPServer", "IOCProbe", "IOCStore", "IOCQuery",
-                "IOCAlert",
+                "IOCAlert", "IOCClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

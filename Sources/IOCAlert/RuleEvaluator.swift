@@ -82,8 +82,14 @@ public final class GroupEvaluator {
         }
     }
 
-    /// Evaluates every rule at `time` (ms) over `source`.
-    public func evaluate(at time: Int64, source: any SeriesSource) -> GroupOutcome {
+    /// Evaluates every rule at `time` (ms) over `source`, or through `remote` when given: a
+    /// Prometheus-compatible query API (a national VictoriaMetrics) that answers each rule's
+    /// expression, as vmalert does. A remote rule does not see what earlier rules of its group
+    /// recorded in this round (they reach the remote engine by remote write), as in vmalert.
+    public func evaluate(
+        at time: Int64, source: any SeriesSource,
+        remote: (@Sendable (Query, Int64) throws -> QueryValue)? = nil
+    ) -> GroupOutcome {
         var outcome = GroupOutcome()
         let recent = MemorySeriesSource()
         let layered = LayeredSource(base: source, top: recent)
@@ -100,7 +106,9 @@ public final class GroupEvaluator {
             // evaluating it).
             var changed: Set<Fingerprint>?
             do {
-                let value = try engine.instant(rule.expression, at: queryTime, source: layered)
+                let value =
+                    try remote?(rule.expression, queryTime)
+                    ?? engine.instant(rule.expression, at: queryTime, source: layered)
                 switch rule.kind {
                 case .recording:
                     (produced, keys) = try record(rule, value, at: time)

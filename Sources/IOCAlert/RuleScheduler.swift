@@ -1,6 +1,6 @@
 import Foundation
 public import IOCCore
-import IOCQuery
+public import IOCQuery
 public import IOCStore
 public import Logging
 import Synchronization
@@ -45,12 +45,16 @@ public final class RuleScheduler: Sendable {
     /// Called after each group's evaluation with its rules' alerts by rule key, on the scheduler's
     /// thread: the notifier's way in.
     private let onAlerts: @Sendable ([String: [Alert]], Int64) -> Void
+    /// The remote query API rules are evaluated over (iocd.yaml's `rule_source`), or nil for the store.
+    private let remote: (@Sendable (Query, Int64) throws -> QueryValue)?
 
     public init(
         groups: [RuleGroup], defaultInterval: Duration, writer: SampleWriter, context: RuleContext = RuleContext(),
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
+        remote: (@Sendable (Query, Int64) throws -> QueryValue)? = nil,
         onAlerts: @escaping @Sendable ([String: [Alert]], Int64) -> Void = { _, _ in }
     ) {
+        self.remote = remote
         self.groups = groups
         self.defaultInterval = defaultInterval
         self.writer = writer
@@ -147,7 +151,7 @@ public final class RuleScheduler: Sendable {
         _ evaluator: GroupEvaluator, at time: Int64, reader: StoreReader, persisted: inout [String: [Alert]]
     ) {
         let started = ContinuousClock.now
-        let outcome = evaluator.evaluate(at: time, source: reader)
+        let outcome = evaluator.evaluate(at: time, source: reader, remote: remote)
         let elapsed = ContinuousClock.now - started
         writer.append(outcome.samples)
         for failure in outcome.failures {

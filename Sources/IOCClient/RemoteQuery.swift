@@ -11,10 +11,15 @@ public import IOCStore
 public struct RemoteQuery: Sendable {
     public let base: String
     public let client: HTTPClient
+    public let timeout: Duration
+    /// `Authorization: Bearer ...` when the API asks for a token.
+    let headers: [(name: String, value: String)]
 
-    public init(base: String, client: HTTPClient) {
+    public init(base: String, client: HTTPClient, timeout: Duration = .seconds(30), bearerToken: Secret? = nil) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.client = client
+        self.timeout = timeout
+        headers = bearerToken.map { [(name: "Authorization", value: "Bearer \($0.value)")] } ?? []
     }
 
     public struct RemoteError: Error, CustomStringConvertible {
@@ -53,7 +58,7 @@ public struct RemoteQuery: Sendable {
         let query = parameters.map { name, value in "\(name)=\(RemoteQuery.percentEncoded(value))" }
             .joined(separator: "&")
         let answer = client.performWaiting(
-            HTTPRequest(url: base + path + "?" + query, timeout: .seconds(30), maxBodyBytes: 64 << 20))
+            HTTPRequest(url: base + path + "?" + query, headers: headers, timeout: timeout, maxBodyBytes: 64 << 20))
         guard let status = answer.status else {
             throw RemoteError(description: "\(base) did not answer: \(answer.failure.map { "\($0)" } ?? "")")
         }

@@ -76,6 +76,10 @@ public struct DaemonConfig: Sendable {
     public var admission = SampleAdmission()
     /// Remote-write endpoints every stored sample is pushed to.
     public var remoteWrite: [(url: String, timeout: Duration, bearerToken: Secret?)] = []
+    /// `rule_source: {url, timeout, bearer_token_file}`: a Prometheus-compatible query API (a national
+    /// VictoriaMetrics) that rules are evaluated over instead of the store, as vmalert's datasource;
+    /// what they record goes to the store, and from it to `remote_write`.
+    public var ruleSource: (url: String, timeout: Duration, bearerToken: Secret?)?
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -97,7 +101,7 @@ public struct DaemonConfig: Sendable {
             allowedKeys: [
                 "storage", "probe_files", "rule_files", "evaluation_interval", "external_labels", "external_url",
                 "notifications", "dashboard_files", "http", "remote_write", "max_probes_in_flight",
-                "service_hours", "sample_admission", "time_zone", "language",
+                "service_hours", "sample_admission", "time_zone", "language", "rule_source",
             ])
         if let languageNode = top["language"] {
             let name = try languageNode.string("'language'")
@@ -115,6 +119,10 @@ public struct DaemonConfig: Sendable {
         }
         if let admissionNode = top["sample_admission"] { admission = try DaemonConfig.admission(admissionNode) }
         if let hoursNode = top["service_hours"] { serviceHours = try ServiceHours(from: hoursNode) }
+        if let sourceNode = top["rule_source"] {
+            let target = try RemoteWriteTarget(from: sourceNode, what: "'rule_source'")
+            ruleSource = (target.url, target.timeout, target.bearerToken)
+        }
         remoteWrite = try (top["remote_write"]?.sequence(of: "'remote_write'") ?? []).map {
             item throws(ConfigError) in
             let target = try RemoteWriteTarget(from: item)
@@ -280,15 +288,14 @@ struct ListenerConfig {
     }
 }
 
-/// One item of `remote_write:` in iocd.yaml.
+/// One item of `remote_write:` in iocd.yaml, or `rule_source:`: a URL, a timeout, a token.
 struct RemoteWriteTarget {
     var url: String
     var timeout: Duration
     var bearerToken: Secret?
 
-    init(from node: ConfigNode) throws(ConfigError) {
-        let fields = try node.mapping(
-            of: "a remote_write endpoint", allowedKeys: ["url", "timeout", "bearer_token_file"])
+    init(from node: ConfigNode, what: String = "a remote_write endpoint") throws(ConfigError) {
+        let fields = try node.mapping(of: what, allowedKeys: ["url", "timeout", "bearer_token_file"])
         url = try fields.required("url").httpURL("'url'")
         bearerToken = try fields["bearer_token_file"]?.secretFile("the token file")
         timeout = try fields["timeout"]?.duration("'timeout'") ?? .seconds(30)

@@ -1,8 +1,10 @@
 import Foundation
 import IOCAlert
+import IOCClient
 import IOCConfig
 import IOCCore
 import IOCHTTP
+import IOCQuery
 import IOCStore
 import Logging
 import ServiceLifecycle
@@ -65,10 +67,16 @@ final class AlertingRuntime: BackgroundWork {
         var rules: RuleScheduler?
         let notifying = notifier
         if !configuration.ruleGroups.isEmpty {
+            // A national centre's rules read its engine (VictoriaMetrics) through the query API.
+            let remote: (@Sendable (Query, Int64) throws -> QueryValue)? = daemon.ruleSource.map { source in
+                let api = RemoteQuery(
+                    base: source.url, client: client, timeout: source.timeout, bearerToken: source.bearerToken)
+                return { query, time in try api.instant(query.text, at: time) }
+            }
             let scheduler = RuleScheduler(
                 groups: configuration.ruleGroups, defaultInterval: daemon.evaluationInterval, writer: writer,
                 context: RuleContext(externalLabels: daemon.externalLabels, externalURL: daemon.externalURL),
-                logger: logger,
+                logger: logger, remote: remote,
                 onAlerts: { alerts, time in notifying?.update(alerts, at: time) })
             scheduler.start()
             rules = scheduler
