@@ -13,12 +13,12 @@ BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
 # which must read what `ioc export` writes and give the rule unit tests the same verdicts;
 # rsyslog and prometheus-alertmanager receive the alerts of the notification tests (curl asks
 # Alertmanager what it got); systemd brings systemd-analyze, which checks the unit.
-TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd lintian python3-aiosmtpd
+TEST_PACKAGES := tmux nginx openssl prometheus rsyslog prometheus-alertmanager curl systemd lintian python3-aiosmtpd victoria-metrics
 # Needed to build the Debian package: dpkg-shlibdeps (dpkg-dev), strip (binutils), python3 for the
 # man pages, man-db to read them; adduser is what the package's postinst creates the user with.
 DEB_PACKAGES := dpkg-dev binutils python3 man-db adduser
 
-.PHONY: all build test demo bench fuzz deps test-deps deb stamp format lint clean install uninstall
+.PHONY: all build test demo demo-national bench fuzz deps test-deps deb stamp format lint clean install uninstall
 
 all: build
 
@@ -52,6 +52,12 @@ deb: deps stamp
 # With IOC_BIN=DIR, the binaries already built in DIR (the tests run make demo so), without building.
 demo: $(if $(IOC_BIN),,build)
 	@IOC_BIN="$(IOC_BIN)" scripts/demo.sh
+
+# A national centre on one machine: VictoriaMetrics from Debian, six provincial iocd, the national
+# iocd (rules over VictoriaMetrics) and the national dashboard. q stops everything.
+demo-national: $(if $(IOC_BIN),,build)
+	@scripts/install-packages.sh victoria-metrics python3 curl
+	@IOC_BIN="$(IOC_BIN)" scripts/demo-national.sh
 
 # The probe engine's figures (BENCHMARKS.md): a release build, each run in a fresh process, medians
 # of BENCH_RUNS runs of BENCH_SECONDS each. About ten minutes with the defaults.

@@ -379,11 +379,16 @@ public struct DashboardScreen: Sendable {
     }
 
     /// The newest sample time of the probes (or anything), for the header's age and the banner.
+    /// Two queries rather than `probe_success or up`: VictoriaMetrics answers that with nothing when
+    /// `up` is not there.
     public static func newest(from reader: any DashboardBackend, now: Int64) -> Int64? {
-        guard let query = try? Query(parsing: "max(timestamp(probe_success or up))"),
-            case .vector(let elements)? = try? reader.instant(query, at: now),
-            let seconds = elements.first?.value, seconds.isFinite
-        else { return nil }
-        return Int64(exactly: (seconds * 1000).rounded())
+        let times = ["max(timestamp(probe_success))", "max(timestamp(up))"].compactMap { text -> Int64? in
+            guard let query = try? Query(parsing: text),
+                case .vector(let elements)? = try? reader.instant(query, at: now),
+                let seconds = elements.first?.value, seconds.isFinite
+            else { return nil }
+            return Int64(exactly: (seconds * 1000).rounded())
+        }
+        return times.max()
     }
 }

@@ -139,6 +139,17 @@ import Testing
                 environment: ["IOC_DEMO_SECONDS": "6"], timeout: .seconds(90))
             #expect(demo.status == 0 && demo.stdout.contains("iocd is probing"), "\(demo.stdout)\(demo.stderr)")
             return
+        case "make demo-national":
+            let demo = try await TestProcess.run(
+                "/usr/bin/make", ["-C", Self.repository, "demo-national", "IOC_BIN=\(centre.bin)"],
+                environment: ["IOC_DEMO_SECONDS": "12"], timeout: .seconds(120))
+            // Six centres and 34 provinces in VictoriaMetrics; the last overview read from it, fresh.
+            let last = demo.stdout.components(separatedBy: " IOC · ").last ?? ""
+            #expect(
+                demo.status == 0 && demo.stdout.contains("{} => 6 @") && demo.stdout.contains("{} => 34 @")
+                    && last.contains("/34") && !last.contains("No data yet") && !last.contains("has not written"),
+                "\(demo.stdout.suffix(3000))\(demo.stderr)")
+            return
         case "ioc dashboard":
             try await liveDashboard(in: centre, line: line)
             return

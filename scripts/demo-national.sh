@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# make demo-national: a national centre on one machine. The simulator's 34 provinces are probed by
+# six provincial iocd, each with its own store, remote-writing to Debian's VictoriaMetrics; a
+# national iocd scrapes the national feeds and evaluates the shipped rules over VictoriaMetrics
+# (rule_source), writing what they record back to it; the national dashboard reads VictoriaMetrics
+# (ioc dashboard --source). Quitting the dashboard (q) stops everything. Without a terminal it
+# prints the national overview every few seconds for IOC_DEMO_SECONDS (default 60) seconds.
+set -euo pipefail
+
+bin=${IOC_BIN:-$(cd "$(dirname "$0")/.." && pwd)/.build/debug}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+centres=${IOC_CENTRES:-6}
+state=$(mktemp -d "${TMPDIR:-/tmp}/ioc-national.XXXXXX")
+pids=()
+
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -n "${IOC_DEMO_KEEP:-}" ]; then echo "Demo state kept in $state."; else rm -rf "$state"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits up to $1 tenths of a second for the command $2... to succeed.
+wait_until() {
+    local tries=$1
+    shift
+    until "$@" >/dev/null 2>&1; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+command -v victoria-metrics >/dev/null || { echo "victoria-metrics is not installed (apt-get install victoria-metrics)" >&2; exit 1; }
+"$bin/ioc" simulate --listen 127.0.0.1:0 --probes-out "$state/simulator.yaml" >"$state/simulator.log" 2>&1 &
+pids+=($!)
+wait_until 100 test -s "$state/simulator.yaml" || { cat "$state/simulator.log" >&2; exit 1; }
+head -n 1 "$state/simulator.log"
+
+vm_port=$(free_port)
+engine="http://127.0.0.1:$vm_port"
+# Rules evaluate at "now": VictoriaMetrics answers with what it has, not what it had 30 s ago.
+victoria-metrics -storageDataPath="$state/vm" -httpListenAddr="127.0.0.1:$vm_port" -search.latencyOffset=0s \
+    -search.disableCache >"$state/victoria-metrics.log" 2>&1 &
+pids+=($!)
+wait_until 100 curl -sf "$engine/health" || { cat "$state/victoria-metrics.log" >&2; exit 1; }
+echo "VictoriaMetrics at $engine"
+
+# The simulator's probe file, group by group: the provinces in turn to the provincial centres,
+# the national feeds (portal statistics, data exchanges) to the national centre.
+awk -v dir="$state" -v centres="$centres" '
+    /^groups:/ { next }
+    /^  - name: / { name = $3; out = (name == "feeds") ? dir "/national/probes.yaml" : dir "/centre-" (count++ % centres + 1) "/probes.yaml" }
+    out == "" { next }
+    { if (!(out in started)) { started[out] = 1; system("mkdir -p \"$(dirname " out ")\""); print "groups:" > out } print > out }
+' "$state/simulator.yaml"
+
+for centre in $(seq 1 "$centres"); do
+    folder="$state/centre-$centre"
+    cat >"$folder/iocd.yaml" <<YAML
+storage: {path: ioc.db}
+probe_files: [probes.yaml]
+http: {listen: 'off'}
+external_labels: {centre: ioc-centre-$centre}
+remote_write: [{url: '$engine/api/v1/write'}]
+YAML
+    "$bin/iocd" --config "$folder/iocd.yaml" 2>"$folder/iocd.log" &
+    pids+=($!)
+done
+cat >"$state/national/iocd.yaml" <<YAML
+storage: {path: ioc.db}
+probe_files: [probes.yaml]
+rule_files: ['$repo/rules/*.yaml']
+http: {listen: 'off'}
+external_labels: {centre: ioc-national}
+rule_source: {url: '$engine', timeout: 30s}
+remote_write: [{url: '$engine/api/v1/write'}]
+YAML
+"$bin/iocd" --config "$state/national/iocd.yaml" 2>"$state/national/iocd.log" &
+pids+=($!)
+echo "$centres provincial centres and the national one are writing to VictoriaMetrics; state: $state"
+
+dashboard=("$bin/ioc" dashboard --source "$engine" --dashboards "$repo/dashboards/*.yaml")
+if [ -t 0 ] && [ -t 1 ]; then
+    "${dashboard[@]}" --dashboard overview
+else
+    seconds=${IOC_DEMO_SECONDS:-60}
+    echo "No terminal: the national overview every 5 seconds for $seconds seconds."
+    end=$((SECONDS + seconds))
+    while [ "$SECONDS" -lt "$end" ]; do
+        sleep 5
+        "${dashboard[@]}" --dashboard overview --snapshot 120x40
+        echo
+    done
+    # Every province's first probes may still be on their way: up to 30 s more for all 34.
+    all_there() { "$bin/ioc" query --source "$engine" 'count(count by (province) (probe_success)) >= 34' | grep -q '=>'; }
+    wait_until 300 all_there || true
+    echo "The national overview, every province in:"
+    "${dashboard[@]}" --dashboard overview --snapshot 120x40
+    echo "Centres and provinces in VictoriaMetrics:"
+    "$bin/ioc" query --source "$engine" 'count(count by (centre) (probe_success))'
+    "$bin/ioc" query --source "$engine" 'count(count by (province) (probe_success))'
+fi
