@@ -5,6 +5,7 @@
 # (rule_source), writing what they record back to it; the national dashboard reads VictoriaMetrics
 # (ioc dashboard --source). Quitting the dashboard (q) stops everything. Without a terminal it
 # prints the national overview every few seconds for IOC_DEMO_SECONDS (default 60) seconds.
+# IOC_SCENARIO=demo simulates 5 provinces instead of 34; IOC_CENTRES the number of provincial iocd.
 set -euo pipefail
 
 bin=${IOC_BIN:-$(cd "$(dirname "$0")/.." && pwd)/.build/debug}
@@ -35,7 +36,7 @@ wait_until() {
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 command -v victoria-metrics >/dev/null || { echo "victoria-metrics is not installed (apt-get install victoria-metrics)" >&2; exit 1; }
-"$bin/ioc" simulate --listen 127.0.0.1:0 --probes-out "$state/simulator.yaml" >"$state/simulator.log" 2>&1 &
+"$bin/ioc" simulate --listen 127.0.0.1:0 --scenario "${IOC_SCENARIO:-national}" --probes-out "$state/simulator.yaml" >"$state/simulator.log" 2>&1 &
 pids+=($!)
 wait_until 100 test -s "$state/simulator.yaml" || { cat "$state/simulator.log" >&2; exit 1; }
 head -n 1 "$state/simulator.log"
@@ -70,11 +71,12 @@ YAML
     "$bin/iocd" --config "$folder/iocd.yaml" 2>"$folder/iocd.log" &
     pids+=($!)
 done
+national_port=$(free_port)
 cat >"$state/national/iocd.yaml" <<YAML
 storage: {path: ioc.db}
 probe_files: [probes.yaml]
 rule_files: ['$repo/rules/*.yaml']
-http: {listen: 'off'}
+http: {listen: '127.0.0.1:$national_port'}
 external_labels: {centre: ioc-national}
 rule_source: {url: '$engine', timeout: 30s}
 remote_write: [{url: '$engine/api/v1/write'}]
@@ -82,6 +84,7 @@ YAML
 "$bin/iocd" --config "$state/national/iocd.yaml" 2>"$state/national/iocd.log" &
 pids+=($!)
 echo "$centres provincial centres and the national one are writing to VictoriaMetrics; state: $state"
+echo "The national iocd: http://127.0.0.1:$national_port (its alerts: ioc alerts --source http://127.0.0.1:$national_port)"
 
 dashboard=("$bin/ioc" dashboard --source "$engine" --dashboards "$repo/dashboards/*.yaml")
 if [ -t 0 ] && [ -t 1 ]; then
