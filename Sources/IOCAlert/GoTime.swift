@@ -17,9 +17,11 @@ enum GoTime {
     }
 
     static func civil(_ time: TemplateTime) -> Civil {
-        let local = time.milliseconds + Int64(time.offsetSeconds) * 1000
+        // Wrapping at the very ends of Int64: no such time is real, and a template must not trap on one.
+        let local = time.milliseconds &+ Int64(time.offsetSeconds) &* 1000
         let days = Int(local.floorDivided(by: 86_400_000))
-        let inDay = Int(local - Int64(days) * 86_400_000)
+        // The day's start may lie below Int64.min; wrapping, the difference is still the time of day.
+        let inDay = Int(local &- Int64(days) &* 86_400_000)
         let (year, month, day) = CalendarPeriod.civilDate(days: Int64(days))
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][month - 1]

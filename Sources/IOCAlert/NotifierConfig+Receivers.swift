@@ -27,8 +27,7 @@ public struct WebhookTarget: Sendable {
             try templates.text(try node.string("'body'"), at: node)
         }
         contentType = try fields["content_type"]?.string("'content_type'") ?? "application/json"
-        guard !EmailMessage.singleLine(contentType).contains("  "), contentType == EmailMessage.singleLine(contentType)
-        else { throw node.error("'content_type' must be one line") }
+        guard !ControlCharacters.contained(in: contentType) else { throw node.error("'content_type' must be one line") }
         headers = []
         for (name, value) in try WebhookTarget.headerEntries(fields["headers"], what: "'headers'") {
             headers.append((name, try templates.text(try value.string("header '\(name)'"), at: value)))

@@ -142,7 +142,11 @@ public final class GroupEvaluator {
             }
             previous[index] = (keys, produced.map(\.labels))
             outcome.samples += produced
-            for (item, key) in zip(produced, keys) { recent.add(item.labels, fingerprint: key, [item.sample]) }
+            // Later rules of the group read this round's results from `recent`; remote rules read the
+            // remote engine instead.
+            if remote == nil {
+                for (item, key) in zip(produced, keys) { recent.add(item.labels, fingerprint: key, [item.sample]) }
+            }
         }
         return outcome
     }

@@ -63,7 +63,7 @@ extension TemplateContext {
             return .time(.utc(WallClock.nowMilliseconds()))
         case "since":
             try argument(1)
-            let elapsed = WallClock.nowMilliseconds() - (try time(arguments[0], for: name)).milliseconds
+            let elapsed = WallClock.nowMilliseconds() &- (try time(arguments[0], for: name)).milliseconds
             return .number(Double(elapsed) / 1000)
         default:
             return nil

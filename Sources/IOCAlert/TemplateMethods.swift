@@ -139,7 +139,7 @@ extension TemplateContext {
 
 extension Int64 {
     /// Whole seconds of milliseconds, rounded down (Go's `Unix` of a time before 1970 too).
-    fileprivate var floorSeconds: Int64 { self >= 0 ? self / 1000 : -((-self + 999) / 1000) }
+    fileprivate var floorSeconds: Int64 { self / 1000 - (self % 1000 < 0 ? 1 : 0) }
 }
 
 /// `toJson`: Go's `json.Marshal` of a template value (keys sorted, `<`, `>` and `&` escaped, times
@@ -163,22 +163,10 @@ enum TemplateJSON {
         }
     }
 
+    /// Go's JSON string: control characters, `<`, `>`, `&` and the line and paragraph separators
+    /// as `\u003c`-style escapes, as `json.Marshal` writes them.
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                out += String(format: "\\u%04x", scalar.value)
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        ControlCharacters.quoted(
+            text, escaping: { $0.value < 0x20 || "<>&\u{2028}\u{2029}".unicodeScalars.contains($0) })
     }
 }

@@ -114,9 +114,9 @@ struct AlertsCommand: ParsableCommand {
                 let language = store.language
                 let rows = entries.map { entry in
                     [
-                        UTCTime.display(entry.time, language: language), AlertsCommand.change(entry.kind, language),
+                        UTCTime.display(entry.time, language: language), language.word("change", entry.kind),
                         entry.labels["alertname"] ?? "", AlertsCommand.labelText(entry.labels),
-                        AlertsCommand.summary(entry.annotations, language),
+                        language.summary(entry.annotations),
                     ]
                 }
                 AlertsCommand.printTable(
@@ -174,24 +174,13 @@ struct AlertsCommand: ParsableCommand {
                 language.localized("alerts.state." + AlertsCommand.stateName(alert, mute)),
                 UnitFormat.age(now - alert.activeAt, language),
                 alert.labels["severity"] ?? "", alert.labels["alertname"] ?? "",
-                AlertsCommand.labelText(alert.labels), AlertsCommand.summary(alert.annotations, language),
+                AlertsCommand.labelText(alert.labels), language.summary(alert.annotations),
             ]
         }
         AlertsCommand.printTable(
             ["state", "active_for", "severity", "alert", "labels", "summary"].map {
                 language.localized("alerts.header." + $0)
             }, rows)
-    }
-
-    /// The rule's `summary` (Vietnamese) or `summary_en`, in the language asked, either for the other.
-    static func summary(_ annotations: Labels, _ language: Language) -> String {
-        let (first, second) = language == .vi ? ("summary", "summary_en") : ("summary_en", "summary")
-        return annotations[first] ?? annotations[second] ?? ""
-    }
-
-    /// A change of the history in the language asked (`firing`, `resolved`, `pending`, `cancelled`).
-    static func change(_ kind: String, _ language: Language) -> String {
-        ["firing", "resolved", "pending", "cancelled"].contains(kind) ? language.localized("change." + kind) : kind
     }
 
     /// firing, silenced, inhibited, maintenance (a firing alert muted so), pending or resolved.

@@ -150,8 +150,30 @@ extension Language {
     /// The catalogue's text for `key` in this language, with `{name}` placeholders filled in; the
     /// key itself when the catalogue lacks it (the completeness test fails on that first).
     public func localized(_ key: String, _ values: [String: String] = [:]) -> String {
-        var text = Catalogue.message(key)?.text(self) ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        let text = Catalogue.message(key)?.text(self) ?? key
+        guard !values.isEmpty else { return text }
+        // One pass over the message: a value that holds `{name}` (a path, an error) stays as it is.
+        var result = ""
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            let name = String(rest[rest.index(after: open)..<close])
+            result += rest[..<open]
+            if let value = values[name] { result += value } else { result += rest[open...close] }
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+
+    /// A word of the catalogue's family `family` for `value` (`change` and `firing`), or `value`
+    /// itself when the catalogue has none: a value from the data that it does not know.
+    public func word(_ family: String, _ value: String) -> String {
+        Catalogue.message(family + "." + value)?.text(self) ?? value
+    }
+
+    /// An alert's summary in this language: the rule's `summary` is Vietnamese and `summary_en`
+    /// English beside it; either stands in for the other.
+    public func summary(_ annotations: Labels) -> String {
+        let (first, second) = self == .vi ? ("summary", "summary_en") : ("summary_en", "summary")
+        return annotations[first] ?? annotations[second] ?? ""
     }
 }

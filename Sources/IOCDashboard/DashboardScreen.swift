@@ -147,7 +147,7 @@ public struct DashboardScreen: Sendable {
                 entries.filter { inScope($0.labels) && matchesFilter($0.labels) }.map { entry in
                     LogLine(
                         time: entry.time, change: entry.kind, labels: entry.labels,
-                        summary: summary(entry.annotations))
+                        summary: language.summary(entry.annotations))
                 })
         case .alerts:
             let all = (try? reader.alerts()) ?? []
@@ -159,7 +159,7 @@ public struct DashboardScreen: Sendable {
                         silences.contains { $0.silences(alert.labels) }
                         ? "silenced" : alert.state == .firing ? muting?(alert.labels, firing, now) : nil
                     return AlertRow(
-                        state: alert.state, labels: alert.labels, summary: summary(alert.annotations),
+                        state: alert.state, labels: alert.labels, summary: language.summary(alert.annotations),
                         activeAt: alert.activeAt, silenced: mute != nil, mute: mute)
                 }
                 .sorted(by: AlertRow.byPriority))
@@ -192,13 +192,6 @@ public struct DashboardScreen: Sendable {
         } catch {
             return .failure("\(error)")
         }
-    }
-
-    /// An alert's summary in the screen's language: the rule's `summary` is Vietnamese, and
-    /// `summary_en` English beside it; either stands in for the other.
-    func summary(_ annotations: Labels) -> String {
-        let (first, second) = language == .vi ? ("summary", "summary_en") : ("summary_en", "summary")
-        return annotations[first] ?? annotations[second] ?? ""
     }
 
     /// Whether a row's labels match the filter (`/`): any shown value, or `name=value`, without
@@ -379,16 +372,17 @@ public struct DashboardScreen: Sendable {
     }
 
     /// The newest sample time of the probes (or anything), for the header's age and the banner.
-    /// Two queries rather than `probe_success or up`: VictoriaMetrics answers that with nothing when
-    /// `up` is not there.
+    /// The probes' newest, else scraped targets' (`up`), in two queries rather than `probe_success
+    /// or up`, which VictoriaMetrics answers with nothing when `up` is not there; one on the
+    /// refresh of a centre that probes.
     public static func newest(from reader: any DashboardBackend, now: Int64) -> Int64? {
-        let times = ["max(timestamp(probe_success))", "max(timestamp(up))"].compactMap { text -> Int64? in
+        for text in ["max(timestamp(probe_success))", "max(timestamp(up))"] {
             guard let query = try? Query(parsing: text),
                 case .vector(let elements)? = try? reader.instant(query, at: now),
                 let seconds = elements.first?.value, seconds.isFinite
-            else { return nil }
+            else { continue }
             return Int64(exactly: (seconds * 1000).rounded())
         }
-        return times.max()
+        return nil
     }
 }

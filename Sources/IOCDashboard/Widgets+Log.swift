@@ -19,8 +19,7 @@ extension Widgets {
             case "resolved": style = CellStyle(foreground: .green)
             default: style = CellStyle(foreground: .yellow)
             }
-            let known = ["firing", "resolved", "pending", "cancelled"].contains(line.change)
-            let change = known ? canvas.language.localized("change." + line.change) : line.change
+            let change = canvas.language.word("change", line.change)
             // The longest change ("cancelled") still leaves a space before the alert's name.
             let width = canvas.language == .vi ? 4 : 9
             x = canvas.write(

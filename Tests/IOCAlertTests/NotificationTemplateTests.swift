@@ -134,7 +134,7 @@ import Testing
         }
     }
 
-    @Test func goTimeFormatsAsGoDoes() {
+    @Test func goTimeFormatsAsGoDoes() throws {
         let time = TemplateTime(milliseconds: 1_796_361_600_123, offsetSeconds: 25_200, zoneName: "+07")
         #expect(GoTime.format(time, layout: "2006-01-02T15:04:05.000Z07:00") == "2026-12-04T12:20:00.123+07:00")
         #expect(
@@ -143,5 +143,14 @@ import Testing
         #expect(GoTime.format(time, layout: "002 _2 __2 Janx") == "338  4 338 Janx")
         #expect(TemplateTime.zero.goString == "0001-01-01 00:00:00 +0000 UTC")
         #expect(GoTime.format(.utc(-1), layout: "2006-01-02 15:04:05.000") == "1969-12-31 23:59:59.999")
+        // Any instant formats without trapping, and Unix rounds down as Go's does.
+        for extreme in [Int64.min, Int64.max] {
+            #expect(
+                !GoTime.format(
+                    TemplateTime(milliseconds: extreme, offsetSeconds: 25_200, zoneName: "+07"), layout: "2006"
+                ).isEmpty)
+        }
+        #expect(try TemplateContext.select(["Unix"], in: .time(.utc(-1))) == .integer(-1))
+        #expect(try TemplateContext.select(["Unix"], in: .time(.utc(Int64.min))) == .integer(Int64.min / 1000 - 1))
     }
 }

@@ -27,9 +27,15 @@ import Testing
     /// Every key in the code: the string literals of the key families, and the composed ones.
     static func keysInCode() throws -> Set<String> {
         let pattern = try Regex(#""((?:"# + prefixes.joined(separator: "|") + #")\.[a-z0-9_.]*)""#)
+        // `language.word("change", kind)`: the family's composed keys.
+        let word = try Regex(#"\.word\("([a-z_.]+)""#)
         var keys: Set<String> = []
         for file in SourceShapeTests.swiftFiles() where !file.path.hasPrefix("IOCCore/Catalogue") {
             let text = file.lines.joined(separator: "\n")
+            for match in text.matches(of: word) {
+                guard let family = match.output[1].substring.map(String.init) else { continue }
+                keys.formUnion(composed[family + ".", default: []].map { family + "." + $0 })
+            }
             for match in text.matches(of: pattern) {
                 guard let key = match.output[1].substring.map(String.init) else { continue }
                 if let suffixes = composed[key] {
@@ -69,5 +75,9 @@ import Testing
         #expect(Language.vi.localized("no.such.key") == "no.such.key")
         #expect(Language.vi.localized("alerts.more", ["count": "3"]) == "+3 nữa (ioc alerts)")
         #expect(Language.en.localized("alerts.more", ["count": "3"]) == "+3 more (ioc alerts)")
+        // A value is put in once: a path holding `{user}` is not filled in again.
+        let text = Language.en.localized("store.denied_read", ["path": "/srv/{user}/ioc.db", "user": "an"])
+        #expect(text.hasPrefix("store /srv/{user}/ioc.db: permission denied: an may not read"), "\(text)")
+        #expect(Language.vi.word("change", "firing") == "báo" && Language.vi.word("change", "odd") == "odd")
     }
 }
