@@ -151,7 +151,10 @@ struct ReloadService: Service, CustomStringConvertible {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         guard await after?.passed() ?? true else { return }
         systemd.notify("READY=1\nSTATUS=probing \(targets) targets")
-        defer { systemd.notify("STOPPING=1") }
+        defer {
+            systemd.notify("STOPPING=1")
+            logger.info("iocd stopping: the parts stop in the reverse of their start order")
+        }
         await cancelWhenGracefulShutdown {
             for await _ in signals {
                 systemd.reloading()

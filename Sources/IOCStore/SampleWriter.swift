@@ -54,7 +54,14 @@ public final class SampleWriter: Sendable {
         var flushRequests: [@Sendable () -> Void] = []
         var maintenanceRequests: [@Sendable () -> Void] = []
         var lastError: StoreError?
+        /// When a commit last failed while the failure is reported: recovery is reported after a
+        /// quiet minute, so that a nearly full disk, where a small commit sometimes fits, does not
+        /// make a pair of lines per commit.
+        var failureReportedAt: Int64?
     }
+
+    /// How long commits must succeed before the store is reported as written again (ms).
+    static let recoveryQuiet: Int64 = 60_000
 
     public let path: String
     /// What opening the store set aside in its `quarantine` table because it could not be replayed
@@ -66,8 +73,9 @@ public final class SampleWriter: Sendable {
     private let thread: BackgroundThread
     private let retention: Retention
     private let clock: @Sendable () -> Int64
-    /// Told, on the writer thread, when commits start failing (with the error) and when they recover
-    /// (nil): once per change, not once per commit, so a full disk makes one log line, not thousands.
+    /// Told, on the writer thread, when commits start failing (with the error) and when they have
+    /// succeeded for a minute (nil): once per change, not once per commit, so a full disk makes one
+    /// log line, not thousands.
     private let onHealthChange: @Sendable (StoreError?) -> Void
     /// Told, on the writer thread and at most once a minute, that samples of new series were
     /// refused at the series limit: one of those series, and how many samples since the last call.
@@ -377,9 +385,14 @@ public final class SampleWriter: Sendable {
             failed(error)
             return
         }
+        let committedAt = clock()
         let recovered = buffer.withLock { buffer -> Bool in
-            defer { buffer.lastError = nil }
-            return buffer.lastError != nil
+            buffer.lastError = nil
+            guard let failed = buffer.failureReportedAt, committedAt - failed >= Self.recoveryQuiet else {
+                return false
+            }
+            buffer.failureReportedAt = nil
+            return true
         }
         if recovered { onHealthChange(nil) }
     }
@@ -396,10 +409,14 @@ public final class SampleWriter: Sendable {
     }
 
     private func failed(_ error: StoreError) {
+        let now = clock()
         let first = buffer.withLock { buffer -> Bool in
-            defer { buffer.lastError = error }
+            defer {
+                buffer.lastError = error
+                buffer.failureReportedAt = now
+            }
             buffer.statistics.failedCommits += 1
-            return buffer.lastError == nil
+            return buffer.failureReportedAt == nil
         }
         if first { onHealthChange(error) }
     }

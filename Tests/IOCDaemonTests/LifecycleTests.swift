@@ -106,7 +106,8 @@ final class NotifySocket: @unchecked Sendable {
 
             // SIGTERM: a clean exit; every sample the log counted as written is in the file.
             daemon.signal(SIGTERM)
-            #expect(await daemon.exitStatus() == 0, "\(daemon.standardError)")
+            let status = await daemon.exitStatus()
+            #expect(status == 0, "status \(status.map(String.init) ?? "none: still running"): \(daemon.standardError)")
             #expect(daemon.standardError.contains("iocd stopped"))
             let kinds = notify.messages.map { $0.split(separator: "\n").first.map(String.init) ?? "" }
             let compact = kinds.filter { $0 != "WATCHDOG=1" }

@@ -148,7 +148,9 @@ public final class TestProcess: Sendable {
     public func signal(_ number: Int32) { child.signal(number) }
 
     /// Waits for the process to end, up to `timeout`; returns its exit status, or nil if still running.
-    public func exitStatus(within timeout: Duration = .seconds(20)) async -> Int32? {
+    /// The default is generous: a clean stop syncs the store, and with the whole suite writing in
+    /// parallel on a shared disk an fsync can take seconds. Promptness has its own tests.
+    public func exitStatus(within timeout: Duration = .seconds(60)) async -> Int32? {
         _ = await waitUntil(timeout: timeout) { !child.isRunning }
         return child.exitStatus
     }
