@@ -47,14 +47,18 @@ public final class RuleScheduler: Sendable {
     private let onAlerts: @Sendable ([String: [Alert]], Int64) -> Void
     /// The remote query API rules are evaluated over (iocd.yaml's `rule_source`), or nil for the store.
     private let remote: (@Sendable (Query, Int64) throws -> QueryValue)?
+    /// Told the oldest time a group may still record samples at: its soonest slot, which stays
+    /// until that evaluation is written.
+    private let floors: SampleFloors?
 
     public init(
         groups: [RuleGroup], defaultInterval: Duration, writer: SampleWriter, context: RuleContext = RuleContext(),
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
-        remote: (@Sendable (Query, Int64) throws -> QueryValue)? = nil,
+        remote: (@Sendable (Query, Int64) throws -> QueryValue)? = nil, floors: SampleFloors? = nil,
         onAlerts: @escaping @Sendable ([String: [Alert]], Int64) -> Void = { _, _ in }
     ) {
         self.remote = remote
+        self.floors = floors
         self.groups = groups
         self.defaultInterval = defaultInterval
         self.writer = writer
@@ -114,6 +118,9 @@ public final class RuleScheduler: Sendable {
             let slot = now - now % interval + offset
             return slot <= now ? slot + interval : slot
         }
+        let soonestSlot = Mutex(next.min())
+        let floor = floors?.add { soonestSlot.withLock { $0 } }
+        defer { if let floor { floors?.remove(floor) } }
         while !thread.isStopping {
             guard let soonest = next.indices.min(by: { next[$0] < next[$1] }) else { return }
             let wait = next[soonest] - clock()
@@ -136,6 +143,7 @@ public final class RuleScheduler: Sendable {
             // A group that fell behind skips the slots it missed rather than running them in a burst.
             let interval = intervals[soonest]
             next[soonest] = due + interval * max(1, (clock() - due) / interval + 1)
+            soonestSlot.withLock { $0 = next.min() }
         }
     }
 

@@ -25,11 +25,16 @@ final class AlertingRuntime: BackgroundWork {
     private let initial: Configuration
     private let writer: SampleWriter
     private let client: HTTPClient
+    private let floors: SampleFloors
     private let logger: Logger
     private let running = Mutex(Running())
 
-    init(configuration: Configuration, writer: SampleWriter, client: HTTPClient, logger: Logger) {
+    init(
+        configuration: Configuration, writer: SampleWriter, client: HTTPClient, floors: SampleFloors = SampleFloors(),
+        logger: Logger
+    ) {
         initial = configuration
+        self.floors = floors
         self.writer = writer
         self.client = client
         self.logger = logger
@@ -76,7 +81,7 @@ final class AlertingRuntime: BackgroundWork {
             let scheduler = RuleScheduler(
                 groups: configuration.ruleGroups, defaultInterval: daemon.evaluationInterval, writer: writer,
                 context: RuleContext(externalLabels: daemon.externalLabels, externalURL: daemon.externalURL),
-                logger: logger, remote: remote,
+                logger: logger, remote: remote, floors: floors,
                 onAlerts: { alerts, time in notifying?.update(alerts, at: time) })
             scheduler.start()
             rules = scheduler

@@ -26,6 +26,8 @@ struct DaemonParts {
     let hours: ServiceHoursWriter
     let reloads = ReloadStatus()
     let health: TargetHealthLog
+    /// How far back probes and rules may still stamp samples: remote write sends only below it.
+    let floors: SampleFloors
 
     init(configuration: Configuration, writer: SampleWriter, logger: Logger) {
         self.configuration = configuration
@@ -33,18 +35,22 @@ struct DaemonParts {
         let daemon = configuration.daemon
         let client = HTTPClient(maxInFlight: daemon.maxProbesInFlight)
         self.client = client
-        alerting = AlertingRuntime(configuration: configuration, writer: writer, client: client, logger: logger)
+        let floors = SampleFloors()
+        self.floors = floors
+        alerting = AlertingRuntime(
+            configuration: configuration, writer: writer, client: client, floors: floors, logger: logger)
         hours = ServiceHoursWriter(calendar: daemon.serviceHours, interval: daemon.evaluationInterval, writer: writer)
         remoteWriters = daemon.remoteWrite.map { target in
             RemoteWriter(
                 url: target.url, timeout: target.timeout, bearerToken: target.bearerToken,
-                externalLabels: daemon.externalLabels, writer: writer, client: client, logger: logger)
+                externalLabels: daemon.externalLabels, writer: writer, floors: floors, client: client,
+                logger: logger)
         }
         let health = TargetHealthLog(logger: logger)
         self.health = health
         probes = DaemonParts.probeRuntime(
             writer: writer, client: client, admission: daemon.admission, series: series, lateness: lateness,
-            health: health)
+            health: health, floors: floors)
     }
 
     /// The services of iocd's group, in start order; the group stops them in reverse.
@@ -95,11 +101,13 @@ struct DaemonParts {
 
     private static func probeRuntime(
         writer: SampleWriter, client: HTTPClient, admission: SampleAdmission, series: ProbeSeriesWriter,
-        lateness: LatenessCounter, health: TargetHealthLog
+        lateness: LatenessCounter, health: TargetHealthLog, floors: SampleFloors
     ) -> ProbeRuntime {
         ProbeRuntime { targets in
             health.expect(targets)
-            return ProbeScheduler(targets: targets, prober: Prober(client: client, admission: admission)) {
+            return ProbeScheduler(
+                targets: targets, prober: Prober(client: client, admission: admission), floors: floors
+            ) {
                 target, result, due in
                 lateness.record(result.timestamp - due)
                 let result = result.aligned(to: due)

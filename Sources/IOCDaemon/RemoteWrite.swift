@@ -139,7 +139,8 @@ enum RemoteWriteEncoding {
 
 /// Pushes what iocd stores to a remote-write endpoint (a national Prometheus, VictoriaMetrics,
 /// Mimir, Thanos). The store is the queue: every few seconds the samples committed since the last
-/// push are read from it and sent in order, a slice of `slice` milliseconds per request, and how far
+/// push, up to the oldest time a probe in flight or a rule group may still stamp one with
+/// (`SampleFloors`), are read from it and sent in order, a slice of `slice` milliseconds per request, and how far
 /// the endpoint has received is kept in a file beside the store after each slice. An outage of the
 /// endpoint or a restart of iocd resumes at the first slice not received, and a slice is sent whole
 /// or not at all, so nothing is sent twice. After an outage the backlog goes at most
@@ -171,12 +172,14 @@ final class RemoteWriter: BackgroundWork {
     private let catchUpRequests = 20
     private let counters = Mutex(Statistics())
     private let thread = BackgroundThread(name: "ioc-remote-write")
+    private let floors: SampleFloors
 
     init(
         url: String, timeout: Duration, bearerToken: Secret?, externalLabels: [String: String] = [:],
-        writer: SampleWriter, client: HTTPClient, logger: Logger
+        writer: SampleWriter, floors: SampleFloors = SampleFloors(), client: HTTPClient, logger: Logger
     ) {
         self.url = url
+        self.floors = floors
         self.externalLabels = externalLabels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         self.timeout = timeout
         var headers = [
@@ -210,8 +213,12 @@ final class RemoteWriter: BackgroundWork {
         var wait: Int64 = 5_000
         repeat {
             wait = 5_000
-            // Samples up to a few seconds ago: the writer commits about once a second.
-            let through = WallClock.nowMilliseconds() - 3_000
+            // Up to the oldest time a probe in flight or a rule group may still stamp a sample with
+            // (a slow probe is stamped when it was due and written when it ends), and a second ago for
+            // what is stamped as it is written; then everything handed to the writer is committed.
+            let now = WallClock.nowMilliseconds()
+            let through = min(now - 1_000, (floors.lowest ?? now) - 1)
+            guard writer.flush(within: .seconds(30)) else { continue }
             if through - sentThrough > maxLag {
                 logger.error("remote write is more than 2h behind; skipping ahead", metadata: ["url": "\(url)"])
                 sentThrough = through - maxLag

@@ -215,6 +215,15 @@ public final class SampleWriter: Sendable {
         done.waitBlocking()
     }
 
+    /// `flush()` for synchronous callers on threads of their own (remote write): false if the
+    /// commit has not ended within `timeout`.
+    @available(*, noasync, message: "use 'await flush()'")
+    public func flush(within timeout: Duration) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        request(flush: { done.signal() })
+        return done.wait(timeout: .now() + .milliseconds(Int(timeout.inMilliseconds))) == .success
+    }
+
     private func request(flush done: @escaping @Sendable () -> Void) {
         let running = buffer.withLock { buffer -> Bool in
             guard !buffer.closing else { return false }
