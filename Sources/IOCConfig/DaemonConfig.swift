@@ -74,8 +74,8 @@ public struct DaemonConfig: Sendable {
     public var serviceHours: ServiceHours?
     /// What feed samples must be to be kept.
     public var admission = SampleAdmission()
-    /// Remote-write endpoints every stored sample is pushed to.
-    public var remoteWrite: [(url: String, timeout: Duration, bearerToken: Secret?)] = []
+    /// Remote-write endpoints every stored sample is pushed to, each with its write relabelling.
+    public var remoteWrite: [(url: String, timeout: Duration, bearerToken: Secret?, relabel: [RelabelRule])] = []
     /// `rule_source: {url, timeout, bearer_token_file}`: a Prometheus-compatible query API (a national
     /// VictoriaMetrics) that rules are evaluated over instead of the store, as vmalert's datasource;
     /// what they record goes to the store, and from it to `remote_write`.
@@ -126,7 +126,7 @@ public struct DaemonConfig: Sendable {
         remoteWrite = try (top["remote_write"]?.sequence(of: "'remote_write'") ?? []).map {
             item throws(ConfigError) in
             let target = try RemoteWriteTarget(from: item)
-            return (target.url, target.timeout, target.bearerToken)
+            return (target.url, target.timeout, target.bearerToken, target.writeRelabel)
         }
         if let httpNode = top["http"] {
             let http = try ListenerConfig(from: httpNode)
@@ -288,16 +288,22 @@ struct ListenerConfig {
     }
 }
 
-/// One item of `remote_write:` in iocd.yaml, or `rule_source:`: a URL, a timeout, a token.
+/// One item of `remote_write:` in iocd.yaml, or `rule_source:`: a URL, a timeout, a token, and for
+/// remote write Prometheus' `write_relabel_configs` (applied after the external labels).
 struct RemoteWriteTarget {
     var url: String
     var timeout: Duration
     var bearerToken: Secret?
+    var writeRelabel: [RelabelRule] = []
 
     init(from node: ConfigNode, what: String = "a remote_write endpoint") throws(ConfigError) {
-        let fields = try node.mapping(of: what, allowedKeys: ["url", "timeout", "bearer_token_file"])
+        let relabels = what == "a remote_write endpoint"
+        let fields = try node.mapping(
+            of: what,
+            allowedKeys: ["url", "timeout", "bearer_token_file"] + (relabels ? ["write_relabel_configs"] : []))
         url = try fields.required("url").httpURL("'url'")
         bearerToken = try fields["bearer_token_file"]?.secretFile("the token file")
         timeout = try fields["timeout"]?.duration("'timeout'") ?? .seconds(30)
+        writeRelabel = try RelabelRule.list(from: fields["write_relabel_configs"], what: "'write_relabel_configs'")
     }
 }

@@ -42,7 +42,7 @@ struct DaemonParts {
         hours = ServiceHoursWriter(calendar: daemon.serviceHours, interval: daemon.evaluationInterval, writer: writer)
         remoteWriters = daemon.remoteWrite.map { target in
             RemoteWriter(
-                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken,
+                url: target.url, timeout: target.timeout, bearerToken: target.bearerToken, relabel: target.relabel,
                 externalLabels: daemon.externalLabels, writer: writer, floors: floors, client: client,
                 logger: logger)
         }

@@ -173,12 +173,16 @@ final class RemoteWriter: BackgroundWork {
     private let counters = Mutex(Statistics())
     private let thread = BackgroundThread(name: "ioc-remote-write")
     private let floors: SampleFloors
+    /// `write_relabel_configs`, applied after the external labels.
+    private let relabel: [RelabelRule]
 
     init(
-        url: String, timeout: Duration, bearerToken: Secret?, externalLabels: [String: String] = [:],
+        url: String, timeout: Duration, bearerToken: Secret?, relabel: [RelabelRule] = [],
+        externalLabels: [String: String] = [:],
         writer: SampleWriter, floors: SampleFloors = SampleFloors(), client: HTTPClient, logger: Logger
     ) {
         self.url = url
+        self.relabel = relabel
         self.floors = floors
         self.externalLabels = externalLabels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         self.timeout = timeout
@@ -279,19 +283,21 @@ final class RemoteWriter: BackgroundWork {
         var description: String
     }
 
-    /// One request: the series with the external labels they lack, all of a slice's samples.
+    /// One request: the series with the external labels they lack, then relabelled, all of a
+    /// slice's samples. What the relabelling drops is not sent (and not counted as sent).
     private func post(_ series: [Series]) throws {
-        guard !series.isEmpty else { return }
-        let samples = series.reduce(0) { $0 + $1.samples.count }
-        let labelled =
-            externalLabels.isEmpty
-            ? series
-            : series.map { item in
-                var item = item
-                let missing = externalLabels.filter { item.labels[$0.name] == nil }
-                if !missing.isEmpty { item.labels = Labels(item.labels.pairs.map { ($0.name, $0.value) } + missing) }
-                return item
+        let labelled = series.compactMap { item -> Series? in
+            var item = item
+            let missing = externalLabels.filter { item.labels[$0.name] == nil }
+            if !missing.isEmpty { item.labels = Labels(item.labels.pairs.map { ($0.name, $0.value) } + missing) }
+            if !relabel.isEmpty {
+                guard let relabelled = RelabelRule.apply(relabel, to: item.labels) else { return nil }
+                item.labels = relabelled
             }
+            return item
+        }
+        guard !labelled.isEmpty else { return }
+        let samples = labelled.reduce(0) { $0 + $1.samples.count }
         let body = RemoteWriteEncoding.snappy(RemoteWriteEncoding.writeRequest(labelled))
         let answer = client.performWaiting(
             HTTPRequest(

@@ -10,6 +10,8 @@ public final class SimulatedWorld: Sendable {
     public let seed: UInt64
     private let clock: @Sendable () -> Int64
     private let requestCounts = Mutex<[String: UInt64]>([:])
+    private let downProvinces = Mutex<Set<String>>([])
+    private let refusals = Mutex<[String: Int64]>([:])
     /// Feed values count from 1 July 2025, when the 34 provinces came into force.
     static let feedEpoch: Int64 = 1_751_328_000_000
 
@@ -52,7 +54,10 @@ public final class SimulatedWorld: Sendable {
         case (2, "feeds") where parts[1] == "dossiers.json":
             return .json(200, SimulatedFeeds(world: self).json(at: clock()))
         case (2, "feeds") where parts[1] == "scorecard.json":
-            return .json(200, SimulatedScorecard(seed: seed, provinces: provinces).json(at: clock()))
+            // `?province=46` (or `hue`): one province's statistics, as its own DVC system publishes them.
+            let wanted = Self.queryValue("province", in: request.path)
+            let chosen = wanted.map { code in provinces.filter { $0.code == code || $0.slug == code } } ?? provinces
+            return .json(200, SimulatedScorecard(seed: seed, provinces: chosen).json(at: clock()))
         case (2, "feeds") where parts[1] == "exchange.json":
             return .json(200, SimulatedExchanges(seed: seed, provinces: provinces).json(at: clock()))
         case (2, "feeds") where parts[1] == "metrics":
@@ -68,10 +73,35 @@ public final class SimulatedWorld: Sendable {
         }
     }
 
+    /// Takes every service of a province down (503) until `restore`, or brings it back: an outage a
+    /// test or a demo starts when it wants.
+    public func takeDown(province slug: String) { downProvinces.withLock { _ = $0.insert(slug) } }
+    public func restore(province slug: String) {
+        downProvinces.withLock { _ = $0.remove(slug) }
+        refusals.withLock { $0[slug] = nil }
+    }
+
+    /// When a health request of a province taken down was first answered 503, since `takeDown`.
+    public func firstRefusal(of slug: String) -> Int64? { refusals.withLock { $0[slug] } }
+
+    private static func queryValue(_ name: String, in path: String) -> String? {
+        guard let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0] == name { return String(parts[1]).removingPercentEncoding }
+        }
+        return nil
+    }
+
     private func health(province slug: String, service id: String, path: String) -> SimulatedResponse {
         guard let province = provinces.first(where: { $0.slug == slug }),
             let service = services.first(where: { $0.id == id })
         else { return .notFound }
+        if downProvinces.withLock({ $0.contains(slug) }) {
+            let now = clock()
+            refusals.withLock { if $0[slug] == nil { $0[slug] = now } }
+            return .json(503, "{\"status\":\"DOWN\",\"province\":\"\(province.name)\"}")
+        }
         let key = "\(slug)/\(id)"
         var random = draws(for: path)
         let body = { (status: String) in

@@ -88,6 +88,22 @@ import IOCConfig
         ),
         ("sample_admission: {max_labels: 1}\n", ":1:32: 'max_labels' must be between 2 and 1000, not 1"),
         ("storage: {path: a.db, max_series: 5}\n", ":1:35: 'max_series' must be between 1000 and 1000000000, not 5"),
+        (
+            "remote_write:\n  - url: http://h/w\n    write_relabel_configs:\n      - {action: dorp, regex: x}\n",
+            ":4:18: unknown relabel action 'dorp'; expected one of: replace, keep, drop,"
+        ),
+        (
+            "remote_write:\n  - url: http://h/w\n    write_relabel_configs:\n      - {source_labels: [a], regex: '(x'}\n",
+            ":4:37: invalid regular expression \"(x\": missing ): (x"
+        ),
+        (
+            "remote_write:\n  - url: http://h/w\n    write_relabel_configs:\n      - {source_labels: [a]}\n",
+            ":4:9: relabel action 'replace' needs 'target_label'"
+        ),
+        (
+            "rule_source: {url: 'http://h/', write_relabel_configs: []}\n",
+            ":1:33: unknown key 'write_relabel_configs' in 'rule_source'"
+        ),
     ])
     func badDaemonConfigsAreRefusedWithTheirLocation(yaml: String, expected: String) throws {
         let directory = try TemporaryDirectory()

@@ -31,6 +31,40 @@ import Testing
         #expect(world.respond(to: "/hue/dvc/health?x=1").status == 200)
     }
 
+    /// A province's own statistics (`?province=`), as its DVC system publishes them: the same items
+    /// as in the national document, and only its own.
+    @Test func theScorecardFeedNarrowsToOneProvince() throws {
+        let world = SimulatedWorld(scenario: .national(seed: 3), seed: 3, clock: { 1_796_000_000_000 })
+        func items(_ path: String) throws -> [[String: AnyHashable]] {
+            let body = try #require(world.respond(to: path).text)
+            let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            return try #require(object?["items"] as? [[String: AnyHashable]])
+        }
+        let all = try items("/feeds/scorecard.json")
+        #expect(all.count == 2 * 34)
+        for selector in ["46", "hue"] {
+            let own = try items("/feeds/scorecard.json?province=\(selector)")
+            #expect(own.count == 2 && own.allSatisfy { $0["province_code"] == AnyHashable("46") })
+            #expect(own == all.filter { $0["province_code"] == AnyHashable("46") })
+        }
+        #expect(try items("/feeds/scorecard.json?province=atlantis").isEmpty)
+    }
+
+    /// A province taken down answers 503 on every service until restored, and the first refusal's
+    /// time is kept, from which a test measures how soon the outage shows.
+    @Test func aProvinceTakenDownRefusesUntilRestored() {
+        let world = SimulatedWorld.demo()
+        #expect(world.firstRefusal(of: "hue") == nil)
+        world.takeDown(province: "hue")
+        #expect(world.respond(to: "/hue/dvc/health").status == 503)
+        #expect(world.respond(to: "/hue/lgsp/health").status == 503)
+        #expect(world.respond(to: "/ha-noi/dvc/health").status == 200)
+        #expect(world.firstRefusal(of: "hue") != nil)
+        world.restore(province: "hue")
+        #expect(world.respond(to: "/hue/dvc/health").status == 200)
+        #expect(world.firstRefusal(of: "hue") == nil)
+    }
+
     @Test func theDossierFeedIsJSONWithEveryProvince() throws {
         let world = SimulatedWorld.demo()
         let body = try #require(world.respond(to: "/feeds/dossiers.json").text)
