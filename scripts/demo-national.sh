@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make demo-national: a national centre on one machine. The simulator's 34 provinces are probed by
-# six provincial iocd, each with its own store, remote-writing to Debian's VictoriaMetrics; a
-# national iocd scrapes the national feeds and evaluates the shipped rules over VictoriaMetrics
-# (rule_source), writing what they record back to it; the national dashboard reads VictoriaMetrics
-# (ioc dashboard --source). Quitting the dashboard (q) stops everything. Without a terminal it
+# six provincial iocd, each with its own store and its provinces' scorecard, remote-writing to
+# Debian's VictoriaMetrics; a national iocd scrapes the national feeds and evaluates the shipped
+# rules over VictoriaMetrics (rule_source), writing what they record back to it; the national
+# dashboard reads VictoriaMetrics (ioc dashboard --source). Quitting the dashboard (q) stops everything. Without a terminal it
 # prints the national overview every few seconds for IOC_DEMO_SECONDS (default 60) seconds.
 # IOC_SCENARIO=demo simulates 5 provinces instead of 34; IOC_CENTRES the number of provincial iocd.
 set -euo pipefail
@@ -59,14 +59,35 @@ awk -v dir="$state" -v centres="$centres" '
     { if (!(out in started)) { started[out] = 1; system("mkdir -p \"$(dirname " out ")\""); print "groups:" > out } print > out }
 ' "$state/simulator.yaml"
 
+# Each province's own Decision 766 statistics (?province=) go to its centre, which computes its
+# scorecard; the national centre recomputes every province's from what the centres send, so the
+# national scorecard feed is not read twice.
+mapping=$(awk '/feeds\/scorecard.json$/ { on = 1; next } on && (/^ *- / || /^ *#/) { exit } on' "$state/simulator.yaml")
+base=$(grep -m1 -oE 'http://127\.0\.0\.1:[0-9]+' "$state/simulator.yaml")
+awk '/feeds\/scorecard.json$/ { skip = 1; next } skip && (/^ *- / || /^ *#/) { skip = 0 } !skip' \
+    "$state/national/probes.yaml" >"$state/national/probes.yaml.new"
+mv "$state/national/probes.yaml.new" "$state/national/probes.yaml"
 for centre in $(seq 1 "$centres"); do
     folder="$state/centre-$centre"
+    {
+        echo "  - name: statistics"
+        echo "    targets:"
+        for code in $(grep -oE 'province_code: "[0-9]+"' "$folder/probes.yaml" | grep -oE '[0-9]+'); do
+            echo "      - feed: '$base/feeds/scorecard.json?province=$code'"
+            echo "$mapping"
+        done
+    } >>"$folder/probes.yaml"
     cat >"$folder/iocd.yaml" <<YAML
 storage: {path: ioc.db}
 probe_files: [probes.yaml]
+rule_files: ['$repo/rules/scorecard-766.yaml']
 http: {listen: 'off'}
 external_labels: {centre: ioc-centre-$centre}
-remote_write: [{url: '$engine/api/v1/write'}]
+remote_write:
+  - url: '$engine/api/v1/write'
+    # What this centre's rules derive stays here; the national centre recomputes it.
+    write_relabel_configs:
+      - {source_labels: [__name__], regex: '.+:.+', action: drop}
 YAML
     "$bin/iocd" --config "$folder/iocd.yaml" 2>"$folder/iocd.log" &
     pids+=($!)

@@ -45,8 +45,11 @@ public final class RuleScheduler: Sendable {
     /// Called after each group's evaluation with its rules' alerts by rule key, on the scheduler's
     /// thread: the notifier's way in.
     private let onAlerts: @Sendable ([String: [Alert]], Int64) -> Void
-    /// The remote query API rules are evaluated over (iocd.yaml's `rule_source`), or nil for the store.
+    /// The remote query API that answers the rules' expressions (iocd.yaml's `rule_source` with
+    /// `engine: remote`), or nil.
     private let remote: (@Sendable (Query, Int64) throws -> QueryValue)?
+    /// The samples the engine evaluates over, when not the store's (`rule_source` with `engine: ioc`).
+    private let source: (any SeriesSource & Sendable)?
     /// Told the oldest time a group may still record samples at: its soonest slot, which stays
     /// until that evaluation is written.
     private let floors: SampleFloors?
@@ -54,10 +57,12 @@ public final class RuleScheduler: Sendable {
     public init(
         groups: [RuleGroup], defaultInterval: Duration, writer: SampleWriter, context: RuleContext = RuleContext(),
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
-        remote: (@Sendable (Query, Int64) throws -> QueryValue)? = nil, floors: SampleFloors? = nil,
+        source: (any SeriesSource & Sendable)? = nil, remote: (@Sendable (Query, Int64) throws -> QueryValue)? = nil,
+        floors: SampleFloors? = nil,
         onAlerts: @escaping @Sendable ([String: [Alert]], Int64) -> Void = { _, _ in }
     ) {
         self.remote = remote
+        self.source = source
         self.floors = floors
         self.groups = groups
         self.defaultInterval = defaultInterval
@@ -159,7 +164,8 @@ public final class RuleScheduler: Sendable {
         _ evaluator: GroupEvaluator, at time: Int64, reader: StoreReader, persisted: inout [String: [Alert]]
     ) {
         let started = ContinuousClock.now
-        let outcome = evaluator.evaluate(at: time, source: reader, remote: remote)
+        let outcome = evaluator.evaluate(
+            at: time, source: source.map { $0 as any SeriesSource } ?? reader, remote: remote)
         let elapsed = ContinuousClock.now - started
         writer.append(outcome.samples)
         for failure in outcome.failures {

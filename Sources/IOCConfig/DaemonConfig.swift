@@ -76,10 +76,10 @@ public struct DaemonConfig: Sendable {
     public var admission = SampleAdmission()
     /// Remote-write endpoints every stored sample is pushed to, each with its write relabelling.
     public var remoteWrite: [(url: String, timeout: Duration, bearerToken: Secret?, relabel: [RelabelRule])] = []
-    /// `rule_source: {url, timeout, bearer_token_file}`: a Prometheus-compatible query API (a national
-    /// VictoriaMetrics) that rules are evaluated over instead of the store, as vmalert's datasource;
-    /// what they record goes to the store, and from it to `remote_write`.
-    public var ruleSource: (url: String, timeout: Duration, bearerToken: Secret?)?
+    /// `rule_source: {url, timeout, bearer_token_file, engine}`: a Prometheus-compatible query API (a
+    /// national VictoriaMetrics) that rules are evaluated over instead of the store, as vmalert's
+    /// datasource; what they record goes to the store, and from it to `remote_write`.
+    public var ruleSource: (url: String, timeout: Duration, bearerToken: Secret?, engine: RuleSourceEngine)?
 
     public init(file: String, storePath: String, probeFiles: [String]) {
         self.file = file
@@ -121,7 +121,7 @@ public struct DaemonConfig: Sendable {
         if let hoursNode = top["service_hours"] { serviceHours = try ServiceHours(from: hoursNode) }
         if let sourceNode = top["rule_source"] {
             let target = try RemoteWriteTarget(from: sourceNode, what: "'rule_source'")
-            ruleSource = (target.url, target.timeout, target.bearerToken)
+            ruleSource = (target.url, target.timeout, target.bearerToken, target.engine)
         }
         remoteWrite = try (top["remote_write"]?.sequence(of: "'remote_write'") ?? []).map {
             item throws(ConfigError) in
@@ -288,6 +288,16 @@ struct ListenerConfig {
     }
 }
 
+/// Which engine evaluates the rules of a `rule_source`.
+public enum RuleSourceEngine: String, Sendable {
+    /// IOC's, over the samples the source returns for each selector: Prometheus' answers, the same
+    /// as a province's own iocd gives (the default).
+    case ioc
+    /// The source's own, asked each rule's expression, as vmalert does: that engine's dialect (MetricsQL
+    /// rounds, extrapolates and looks back its own way), and less to transfer for windows of weeks.
+    case remote
+}
+
 /// One item of `remote_write:` in iocd.yaml, or `rule_source:`: a URL, a timeout, a token, and for
 /// remote write Prometheus' `write_relabel_configs` (applied after the external labels).
 struct RemoteWriteTarget {
@@ -295,12 +305,20 @@ struct RemoteWriteTarget {
     var timeout: Duration
     var bearerToken: Secret?
     var writeRelabel: [RelabelRule] = []
+    var engine = RuleSourceEngine.ioc
 
     init(from node: ConfigNode, what: String = "a remote_write endpoint") throws(ConfigError) {
         let relabels = what == "a remote_write endpoint"
         let fields = try node.mapping(
             of: what,
-            allowedKeys: ["url", "timeout", "bearer_token_file"] + (relabels ? ["write_relabel_configs"] : []))
+            allowedKeys: ["url", "timeout", "bearer_token_file"] + (relabels ? ["write_relabel_configs"] : ["engine"]))
+        if let engineNode = fields["engine"] {
+            let name = try engineNode.string("'engine'")
+            guard let engine = RuleSourceEngine(rawValue: name) else {
+                throw engineNode.error("unknown engine '\(name)'; expected ioc or remote")
+            }
+            self.engine = engine
+        }
         url = try fields.required("url").httpURL("'url'")
         bearerToken = try fields["bearer_token_file"]?.secretFile("the token file")
         timeout = try fields["timeout"]?.duration("'timeout'") ?? .seconds(30)

@@ -73,15 +73,24 @@ final class AlertingRuntime: BackgroundWork {
         let notifying = notifier
         if !configuration.ruleGroups.isEmpty {
             // A national centre's rules read its engine (VictoriaMetrics) through the query API.
-            let remote: (@Sendable (Query, Int64) throws -> QueryValue)? = daemon.ruleSource.map { source in
-                let api = RemoteQuery(
-                    base: source.url, client: client, timeout: source.timeout, bearerToken: source.bearerToken)
+            let api = daemon.ruleSource.map { source in
+                (
+                    RemoteQuery(
+                        base: source.url, client: client, timeout: source.timeout, bearerToken: source.bearerToken),
+                    source.engine
+                )
+            }
+            let remote: (@Sendable (Query, Int64) throws -> QueryValue)? = api.flatMap { api, engine in
+                guard engine == .remote else { return nil }
                 return { query, time in try api.instant(query.text, at: time) }
+            }
+            let samples = api.flatMap { api, engine in
+                engine == .ioc ? RemoteSeriesSource(remote: api, externalLabels: daemon.externalLabels) : nil
             }
             let scheduler = RuleScheduler(
                 groups: configuration.ruleGroups, defaultInterval: daemon.evaluationInterval, writer: writer,
                 context: RuleContext(externalLabels: daemon.externalLabels, externalURL: daemon.externalURL),
-                logger: logger, remote: remote, floors: floors,
+                logger: logger, source: samples, remote: remote, floors: floors,
                 onAlerts: { alerts, time in notifying?.update(alerts, at: time) })
             scheduler.start()
             rules = scheduler

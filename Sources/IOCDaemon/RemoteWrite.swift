@@ -140,14 +140,15 @@ enum RemoteWriteEncoding {
 /// Pushes what iocd stores to a remote-write endpoint (a national Prometheus, VictoriaMetrics,
 /// Mimir, Thanos). The store is the queue: every few seconds the samples committed since the last
 /// push, up to the oldest time a probe in flight or a rule group may still stamp one with
-/// (`SampleFloors`), are read from it and sent in order, a slice of `slice` milliseconds per request, and how far
-/// the endpoint has received is kept in a file beside the store after each slice. An outage of the
-/// endpoint or a restart of iocd resumes at the first slice not received, and a slice is sent whole
-/// or not at all, so nothing is sent twice. After an outage the backlog goes at most
-/// `catchUpRequests` requests a second. Retries back off from 1 s to a minute; a slice the
-/// endpoint refuses for good (HTTP 4xx but 429) is counted and skipped; a backlog older than
-/// `maxLag` is skipped and counted. iocd.yaml's `external_labels` go on every series sent (a
-/// series' own label of that name wins, as in Prometheus). Runs on a thread of its own.
+/// (`SampleFloors`), are read from it and sent in order, a slice of `slice` milliseconds per
+/// request, and how far the endpoint has received is kept in a file beside the store after each
+/// slice. An outage of the endpoint or a restart of iocd resumes at the first slice not received,
+/// and a slice is sent whole or not at all, so nothing is sent twice. Retries back off from 1 s to
+/// 5 s (Prometheus' max_backoff), so that a receiver back from an outage hears within seconds; the
+/// backlog then goes at most `catchUpRequests` requests a second. A slice the endpoint refuses for
+/// good (HTTP 4xx but 429) is counted and skipped; a backlog older than `maxLag` is skipped and
+/// counted. iocd.yaml's `external_labels` go on every series sent (a series' own label of that name
+/// wins, as in Prometheus), then `write_relabel_configs`. Runs on a thread of its own.
 final class RemoteWriter: BackgroundWork {
     struct Statistics: Sendable {
         var samplesSent = 0
@@ -262,7 +263,7 @@ final class RemoteWriter: BackgroundWork {
                     }
                     failing = true
                     wait = backoff
-                    backoff = min(60_000, backoff * 2)
+                    backoff = min(5_000, backoff * 2)
                     break
                 }
                 requests += 1

@@ -101,6 +101,10 @@ import IOCConfig
             ":4:9: relabel action 'replace' needs 'target_label'"
         ),
         (
+            "rule_source: {url: 'http://h/', engine: metricsql}\n",
+            ":1:41: unknown engine 'metricsql'; expected ioc or remote"
+        ),
+        (
             "rule_source: {url: 'http://h/', write_relabel_configs: []}\n",
             ":1:33: unknown key 'write_relabel_configs' in 'rule_source'"
         ),

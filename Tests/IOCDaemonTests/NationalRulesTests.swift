@@ -4,9 +4,10 @@ import TestSupport
 import Testing
 
 /// A national centre's rules over its engine: two provincial iocd remote-write to Debian's
-/// VictoriaMetrics; a national iocd evaluates its rules through VictoriaMetrics' query API (its
-/// `rule_source`), as vmalert would, fires on the province that is down, and writes what it records
-/// back by remote write, where the national dashboards read it.
+/// VictoriaMetrics; a national iocd has VictoriaMetrics' query API answer its rules (`rule_source`
+/// with `engine: remote`), as vmalert would (NationalEndToEndTests has IOC's engine evaluate
+/// them), fires on the province that is down, and writes what it records back by remote write,
+/// where the national dashboards read it.
 @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/victoria-metrics")))
 struct NationalRulesTests {
     @Test func nationalRulesReadVictoriaMetricsAndWriteBack() async throws {
@@ -73,7 +74,7 @@ struct NationalRulesTests {
                 rule_files: [national.rules.yaml]
                 http: {listen: '127.0.0.1:\(apiPort)'}
                 external_labels: {centre: ioc-national}
-                rule_source: {url: '\(engine)', timeout: 5s}
+                rule_source: {url: '\(engine)', timeout: 5s, engine: remote}
                 remote_write: [{url: '\(engine)/api/v1/write'}]
                 """)
             daemons.append(try TestProcess(try BuiltProduct.path("iocd"), ["--config", national]))
