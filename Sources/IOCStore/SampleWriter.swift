@@ -219,9 +219,9 @@ public final class SampleWriter: Sendable {
     /// commit has not ended within `timeout`.
     @available(*, noasync, message: "use 'await flush()'")
     public func flush(within timeout: Duration) -> Bool {
-        let done = DispatchSemaphore(value: 0)
-        request(flush: { done.signal() })
-        return done.wait(timeout: .now() + .milliseconds(Int(timeout.inMilliseconds))) == .success
+        let done = Completion()
+        request(flush: { done.complete() })
+        return done.waitBlocking(milliseconds: timeout.inMilliseconds)
     }
 
     private func request(flush done: @escaping @Sendable () -> Void) {
