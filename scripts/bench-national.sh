@@ -12,26 +12,9 @@ bin=${IOC_BIN:-$(cd "$(dirname "$0")/.." && pwd)/.build/release}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 state=$(mktemp -d "${TMPDIR:-/tmp}/ioc-bench-national.XXXXXX")
 samples=${IOC_SAMPLES:-7}
-pids=()
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$state"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/processes.sh"
+trap stop_all EXIT
 trap 'exit 130' INT TERM
-
-wait_until() {
-    local tries=$1
-    shift
-    until "$@" >/dev/null 2>&1; do
-        tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 "$bin/ioc" simulate --listen 127.0.0.1:0 --scenario national --probes-out "$state/simulator.yaml" >"$state/simulator.log" 2>&1 &

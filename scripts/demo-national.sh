@@ -12,28 +12,9 @@ bin=${IOC_BIN:-$(cd "$(dirname "$0")/.." && pwd)/.build/debug}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 centres=${IOC_CENTRES:-6}
 state=$(mktemp -d "${TMPDIR:-/tmp}/ioc-national.XXXXXX")
-pids=()
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ -n "${IOC_DEMO_KEEP:-}" ]; then echo "Demo state kept in $state."; else rm -rf "$state"; fi
-}
-trap cleanup EXIT
+. "$(dirname "$0")/processes.sh"
+trap stop_all EXIT
 trap 'exit 130' INT TERM
-
-# Waits up to $1 tenths of a second for the command $2... to succeed.
-wait_until() {
-    local tries=$1
-    shift
-    until "$@" >/dev/null 2>&1; do
-        tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 command -v victoria-metrics >/dev/null || { echo "victoria-metrics is not installed (apt-get install victoria-metrics)" >&2; exit 1; }
 "$bin/ioc" simulate --listen 127.0.0.1:0 --scenario "${IOC_SCENARIO:-national}" --probes-out "$state/simulator.yaml" >"$state/simulator.log" 2>&1 &

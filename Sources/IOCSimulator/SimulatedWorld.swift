@@ -156,19 +156,40 @@ public final class SimulatedWorld: Sendable {
             + "\"/feeds/scorecard.json\",\"/feeds/exchange.json\"]}"
     }
 
+    /// A probe group for `province`'s health endpoints, pointed at `baseURL`.
+    func healthGroup(_ province: Province, baseURL: String, interval: String, timeout: String) -> String {
+        var text = "  - name: \(province.slug)\n"
+        text += "    interval: \(interval)\n    timeout: \(timeout)\n"
+        text += "    labels:\n      province: \"\(province.name)\"\n      province_code: \"\(province.code)\"\n"
+        text += "    expect:\n      - json: '$.status == \"UP\"'\n"
+        text += "    targets:\n"
+        for service in services {
+            text += "      - url: \(baseURL)/\(province.slug)/\(service.id)/health\n"
+            text += "        labels: { service: \(service.id) }\n"
+        }
+        return text
+    }
+
+    /// A province's centre's probe file: the health endpoints of `provinces` and each one's own
+    /// Decision 766 statistics (`/feeds/scorecard.json?province=`), as its DVC system publishes them.
+    public func centreProbeFile(
+        baseURL: String, provinces: [Province], interval: String = "5s", timeout: String = "4s"
+    ) -> String {
+        var text = "groups:\n"
+        for province in provinces {
+            text += healthGroup(province, baseURL: baseURL, interval: interval, timeout: timeout)
+            text += "  - name: \(province.slug)-statistics\n    interval: \(interval)\n    timeout: \(timeout)\n"
+            text += "    targets:\n      - feed: '\(baseURL)/feeds/scorecard.json?province=\(province.code)'\n"
+            text += SimulatedScorecard.probeMapping(indent: 8)
+        }
+        return text
+    }
+
     /// A probe file (`probes/*.yaml`) for every health endpoint and both feeds, pointed at `baseURL`.
     public func probeFile(baseURL: String, interval: String = "5s", timeout: String = "4s") -> String {
         var text = "# Probes for the IOC simulator at \(baseURL), written by `ioc simulate`.\ngroups:\n"
         for province in provinces {
-            text += "  - name: \(province.slug)\n"
-            text += "    interval: \(interval)\n    timeout: \(timeout)\n"
-            text += "    labels:\n      province: \"\(province.name)\"\n      province_code: \"\(province.code)\"\n"
-            text += "    expect:\n      - json: '$.status == \"UP\"'\n"
-            text += "    targets:\n"
-            for service in services {
-                text += "      - url: \(baseURL)/\(province.slug)/\(service.id)/health\n"
-                text += "        labels: { service: \(service.id) }\n"
-            }
+            text += healthGroup(province, baseURL: baseURL, interval: interval, timeout: timeout)
         }
         text += """
               - name: feeds

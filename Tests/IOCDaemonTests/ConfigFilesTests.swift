@@ -131,6 +131,17 @@ import IOCConfig
         #expect(error?.description == "\(directory.file("nope.yaml")): cannot read: no such file")
     }
 
+    /// A province's centre's file: its provinces' endpoints and each one's own statistics feed.
+    @Test func aCentresProbeFileLoads() throws {
+        let world = SimulatedWorld.national()
+        let mine = Array(world.provinces.prefix(2))
+        let text = world.centreProbeFile(baseURL: "http://127.0.0.1:1234", provinces: mine)
+        let targets = try ProbeFile.targets(from: try ConfigNode.parse(yaml: text, file: "centre.yaml"))
+        #expect(targets.count == 2 * (world.services.count + 1))
+        let feeds = targets.filter { $0.job.hasSuffix("-statistics") }.map(\.address)
+        #expect(feeds == mine.map { "http://127.0.0.1:1234/feeds/scorecard.json?province=\($0.code)" })
+    }
+
     @Test func theSimulatorsProbeFileLoads() throws {
         let world = SimulatedWorld.demo()
         let node = try ConfigNode.parse(yaml: world.probeFile(baseURL: "http://127.0.0.1:1234"), file: "sim.yaml")

@@ -32,7 +32,7 @@ final class NationalCentre: Sendable {
             let mine = provinces.enumerated().filter { $0.offset % count == centre }.map(\.element)
             try directory.write(
                 "\(folder)/probes.yaml",
-                Self.probeFile(base: simulator.baseURL, provinces: mine, services: simulator.world.services))
+                simulator.world.centreProbeFile(baseURL: simulator.baseURL, provinces: mine))
             try directory.write("\(folder)/scorecard.yaml", rules)
             try directory.write(
                 "\(folder)/iocd.yaml",
@@ -68,35 +68,12 @@ final class NationalCentre: Sendable {
         try startVictoriaMetrics()
     }
 
-    /// A centre's probe file: each province's five services, and its own statistics feed.
-    static func probeFile(base: String, provinces: [Province], services: [SimulatedService]) -> String {
-        var text = "groups:\n"
-        for province in provinces {
-            text += "  - name: \(province.slug)\n    interval: 5s\n    timeout: 4s\n"
-            text += "    labels: {province: \"\(province.name)\", province_code: \"\(province.code)\"}\n"
-            text += "    expect:\n      - json: '$.status == \"UP\"'\n    targets:\n"
-            for service in services {
-                text += "      - url: \(base)/\(province.slug)/\(service.id)/health\n"
-                text += "        labels: {service: \(service.id)}\n"
-            }
-            text += "  - name: \(province.slug)-statistics\n    interval: 5s\n    timeout: 4s\n    targets:\n"
-            text += "      - feed: '\(base)/feeds/scorecard.json?province=\(province.code)'\n"
-            text += SimulatedScorecard.probeMapping(indent: 8)
-        }
-        return text
-    }
-
     static func iocd(_ config: String) throws -> TestProcess {
         try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
     }
 
     func startVictoriaMetrics() throws {
-        let process = try TestProcess(
-            "/usr/bin/victoria-metrics",
-            [
-                "-storageDataPath=\(directory.file("vm"))", "-httpListenAddr=127.0.0.1:\(vmPort)",
-                "-retentionPeriod=100y", "-search.latencyOffset=0s", "-search.disableCache",
-            ])
+        let process = try TestProcess.victoriaMetrics(dataPath: directory.file("vm"), port: vmPort)
         victoria.withLock { $0 = process }
     }
 

@@ -18,12 +18,7 @@ struct NationalRulesTests {
             defer { healthy.stop() }
             let directory = try TemporaryDirectory()
             let vmPort = refusedPort()
-            let victoria = try TestProcess(
-                "/usr/bin/victoria-metrics",
-                [
-                    "-storageDataPath=\(directory.file("vm"))", "-httpListenAddr=127.0.0.1:\(vmPort)",
-                    "-search.latencyOffset=0s", "-search.disableCache",
-                ])
+            let victoria = try TestProcess.victoriaMetrics(dataPath: directory.file("vm"), port: vmPort)
             defer { victoria.signal(SIGTERM) }
             let engine = "http://127.0.0.1:\(vmPort)"
             var daemons: [TestProcess] = []

@@ -90,12 +90,7 @@ import Testing
             let directory = try TemporaryDirectory()
             let port = refusedPort()
             func startVictoriaMetrics() throws -> TestProcess {
-                try TestProcess(
-                    "/usr/bin/victoria-metrics",
-                    [
-                        "-storageDataPath=\(directory.file("vm"))", "-httpListenAddr=127.0.0.1:\(port)",
-                        "-retentionPeriod=100y", "-search.latencyOffset=0s",
-                    ])
+                try TestProcess.victoriaMetrics(dataPath: directory.file("vm"), port: port)
             }
             var victoria = try startVictoriaMetrics()
             let config = try directory.write(
@@ -196,12 +191,7 @@ struct RemoteWriteSlowProbeTests {
         try await HeavyTests.one {
             let directory = try TemporaryDirectory()
             let port = refusedPort()
-            let victoria = try TestProcess(
-                "/usr/bin/victoria-metrics",
-                [
-                    "-storageDataPath=\(directory.file("vm"))", "-httpListenAddr=127.0.0.1:\(port)",
-                    "-retentionPeriod=100y", "-search.latencyOffset=0s",
-                ])
+            let victoria = try TestProcess.victoriaMetrics(dataPath: directory.file("vm"), port: port)
             defer { victoria.signal(SIGTERM) }
             try directory.write(
                 "probes.yaml",

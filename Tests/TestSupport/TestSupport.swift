@@ -231,3 +231,17 @@ public actor HeavyTests {
         }
     }
 }
+
+extension TestProcess {
+    /// Debian's VictoriaMetrics on 127.0.0.1:`port`, keeping its data in `dataPath`, answering
+    /// queries with what it has now (not what it had 30 s ago) and from no cache, as a national
+    /// centre's rules need it.
+    public static func victoriaMetrics(dataPath: String, port: Int) throws -> TestProcess {
+        try TestProcess(
+            "/usr/bin/victoria-metrics",
+            [
+                "-storageDataPath=\(dataPath)", "-httpListenAddr=127.0.0.1:\(port)", "-retentionPeriod=100y",
+                "-search.latencyOffset=0s", "-search.disableCache",
+            ])
+    }
+}
