@@ -88,7 +88,9 @@ pids+=($!)
 echo "$centres provincial centres and the national one are writing to VictoriaMetrics; state: $state"
 echo "The national iocd: http://127.0.0.1:$national_port (its alerts: ioc alerts --source http://127.0.0.1:$national_port)"
 
-dashboard=("$bin/ioc" dashboard --source "$engine" --dashboards "$repo/dashboards/*.yaml")
+# The figures from VictoriaMetrics; the alerts, which it does not keep, from the national iocd.
+dashboard=("$bin/ioc" dashboard --source "$engine" --alerts-source "http://127.0.0.1:$national_port"
+    --dashboards "$repo/dashboards/*.yaml")
 if [ -t 0 ] && [ -t 1 ]; then
     "${dashboard[@]}" --dashboard overview
 else

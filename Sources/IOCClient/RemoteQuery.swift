@@ -83,12 +83,17 @@ extension RemoteQuery {
     }
 }
 
-/// `ioc dashboard --source URL`: the figures from another Prometheus-compatible API; silences and
+/// `ioc dashboard --source URL`: the figures from another Prometheus-compatible API, the alerts from
+/// it or from `--alerts-source` (a national iocd, whose VictoriaMetrics keeps no alerts); silences and
 /// the alert log are the local store's business and stay empty.
 public final class RemoteDashboardBackend: DashboardBackend {
     let remote: RemoteQuery
+    let alertsRemote: RemoteQuery?
 
-    public init(remote: RemoteQuery) { self.remote = remote }
+    public init(remote: RemoteQuery, alerts: RemoteQuery? = nil) {
+        self.remote = remote
+        alertsRemote = alerts
+    }
 
     public func instant(_ query: Query, at time: Int64) throws -> QueryValue {
         try remote.instant(query.text, at: time)
@@ -98,7 +103,7 @@ public final class RemoteDashboardBackend: DashboardBackend {
         try remote.range(query.text, start: start, end: end, step: step)
     }
 
-    public func alerts() throws -> [RuleAlert] { try remote.alerts() }
+    public func alerts() throws -> [RuleAlert] { try (alertsRemote ?? remote).alerts() }
     public func silences() throws -> [Silence] { [] }
     public func alertHistory(through end: Int64, limit: Int) throws -> [AlertHistoryEntry] { [] }
 }

@@ -36,6 +36,12 @@ struct DashboardCommand: ParsableCommand {
     @Option(help: "Read from this Prometheus-compatible API (another iocd, a central Prometheus) instead of the store.")
     var source: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Read the alerts from this iocd or Prometheus instead of --source (VictoriaMetrics keeps none: a national "
+                + "centre's are its national iocd's).", valueName: "url"))
+    var alertsSource: String?
+
     @Option(help: "How often the screen refreshes, as a duration (e.g. 1s, 500ms).")
     var refresh = "1s"
 
@@ -97,8 +103,10 @@ struct DashboardCommand: ParsableCommand {
         defer { client.shutdown() }
         if let source {
             try OutputFormat.checkSource(source)
+            if let alertsSource { try OutputFormat.checkSource(alertsSource) }
             let remote = RemoteQuery(base: source, client: client)
-            dashboard.remote = { RemoteDashboardBackend(remote: remote) }
+            let alerts = alertsSource.map { RemoteQuery(base: $0, client: client) }
+            dashboard.remote = { RemoteDashboardBackend(remote: remote, alerts: alerts) }
             dashboard.remoteName = source
         }
         if let snapshot, let (width, height) = Self.size(snapshot) {

@@ -105,6 +105,22 @@ struct NationalRulesTests {
                     && !alerts.stdout.contains("province=Đà Nẵng")
             }
             #expect(fired, "\(nationalDaemon.standardError.suffix(2000))")
+
+            // The national dashboard: figures from VictoriaMetrics, which answers every alerts
+            // request with none, and the alerts from the national iocd.
+            func overview(_ extra: [String]) async throws -> String {
+                try await TestProcess.run(
+                    try BuiltProduct.path("ioc"),
+                    [
+                        "dashboard", "--source", engine, "--dashboard", "overview", "--snapshot", "160x40",
+                        "--dashboards", NationalEndToEndTests.repository + "/dashboards/*.yaml",
+                    ] + extra,
+                    environment: ProcessInfo.processInfo.environment.merging(["IOC_LANG": "en"]) { $1 }
+                ).stdout
+            }
+            let withAlerts = try await overview(["--alerts-source", "http://127.0.0.1:\(apiPort)"])
+            #expect(withAlerts.contains("ProvinceDown") && withAlerts.contains("1 critical"), "\(withAlerts)")
+            #expect(try await !overview([]).contains("ProvinceDown"))
             #expect(!nationalDaemon.standardError.contains("rule evaluation failed"))
         }
     }
