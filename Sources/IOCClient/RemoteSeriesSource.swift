@@ -23,8 +23,11 @@ public struct RemoteSeriesSource: SeriesSource, Sendable {
     public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
         guard end >= start else { return [] }
         let selector = "{" + matchers.map(\.description).joined(separator: ",") + "}"
-        // A range selector takes (end - window, end]: one millisecond more gives start...end.
-        let value = try remote.instant(selector + "[\(end - start + 1)ms]", at: end)
+        // A range selector takes (end - window, end]: one millisecond more gives start...end. A
+        // selection from the beginning of time (Int64.min) would overflow: ten thousand years do.
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        let window = overflow || span >= 315_360_000_000_000 ? 315_360_000_000_000 : span + 1
+        let value = try remote.instant(selector + "[\(window)ms]", at: end)
         guard case .matrix(let answered) = value else {
             throw RemoteQuery.RemoteError(description: "\(remote.base) did not answer \(selector)[…] with samples")
         }
