@@ -65,7 +65,7 @@ struct AlertsCommand: ParsableCommand {
     func validate() throws {
         if let source { try OutputFormat.checkSource(source) }
         if source != nil && history {
-            throw ValidationError("--history reads the store; it cannot be used with --source")
+            throw ValidationError.say("cmd.alerts.history_source")
         }
     }
 
@@ -198,8 +198,7 @@ struct AlertsCommand: ParsableCommand {
         let severities = severity.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let known: Set<String> = ["firing", "silenced", "inhibited", "maintenance", "pending", "resolved"]
         if let unknown = states?.subtracting(known).first {
-            throw ValidationError(
-                "--state '\(unknown)': expected firing, silenced, inhibited, maintenance, pending or resolved")
+            throw ValidationError.say("cmd.alerts.bad_state", ["value": unknown])
         }
         let selected = alerts.compactMap { alert -> (RuleAlert, NotifierConfig.Mute?)? in
             let mute = mute(alert)

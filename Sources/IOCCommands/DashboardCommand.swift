@@ -52,13 +52,13 @@ struct DashboardCommand: ParsableCommand {
 
     func validate() throws {
         for variable in variables where !variable.contains("=") {
-            throw ValidationError("--var '\(variable)' is not name=value, e.g. province=Huế")
+            throw ValidationError.say("cmd.dashboard.bad_var", ["value": variable])
         }
         if let snapshot, Self.size(snapshot) == nil {
-            throw ValidationError("'\(snapshot)' is not a size; expected WIDTHxHEIGHT, e.g. 100x30")
+            throw ValidationError.say("cmd.dashboard.bad_size", ["value": snapshot])
         }
         guard let duration = Duration(prometheus: refresh), duration >= .milliseconds(100) else {
-            throw ValidationError("'\(refresh)' is not a refresh interval of at least 100ms")
+            throw ValidationError.say("cmd.dashboard.bad_refresh", ["value": refresh])
         }
     }
 
@@ -81,7 +81,9 @@ struct DashboardCommand: ParsableCommand {
         }
         if let name = self.dashboard, !files.contains(where: { $0.name == name }) {
             let known = files.map(\.name).joined(separator: ", ")
-            throw ValidationError("no dashboard named '\(name)'\(known.isEmpty ? "" : "; there are: \(known)")")
+            throw ValidationError(
+                Language.ofCommand.localized("cmd.dashboard.no_such", ["name": name])
+                    + (known.isEmpty ? "" : Language.ofCommand.localized("cmd.dashboard.there_are", ["names": known])))
         }
         var dashboard = Dashboard(
             storePath: store.path,
@@ -125,7 +127,7 @@ struct DashboardCommand: ParsableCommand {
     private func loadDashboards() throws -> [DashboardFile] {
         if let pattern = dashboards {
             guard let paths = FileGlob.paths(matching: pattern), !paths.isEmpty else {
-                throw ValidationError("no dashboard file matches '\(pattern)'")
+                throw ValidationError.say("cmd.dashboard.no_file", ["pattern": pattern])
             }
             return try DashboardFile.loadAll(paths)
         }

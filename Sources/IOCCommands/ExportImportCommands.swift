@@ -49,7 +49,8 @@ struct ExportCommand: ParsableCommand {
             let output = FileHandle.standardOutput
             let series = try reader.select(parsed.matchers, from: from, through: through)
             let count = OpenMetricsExport.write(series, metadata: try reader.metadata()) { output.write(Data($0.utf8)) }
-            FileHandle.standardError.write(Data("ioc export: \(count) samples\n".utf8))
+            FileHandle.standardError.write(
+                Data((store.language.localized("cmd.export.done", ["count": String(count)]) + "\n").utf8))
         } catch {
             FileHandle.standardError.write(Data("ioc export: \(store.language.describe(error))\n".utf8))
             throw ExitCode.failure
@@ -95,7 +96,9 @@ struct ImportCommand: AsyncParsableCommand {
             input = FileHandle.standardInput
         } else {
             guard let handle = FileHandle(forReadingAtPath: file) else {
-                FileHandle.standardError.write(Data("ioc import: cannot read \(file)\n".utf8))
+                FileHandle.standardError.write(
+                    Data(("ioc import: " + Language.ofCommand.localized("cmd.cannot_read", ["path": file]) + "\n").utf8)
+                )
                 return 1
             }
             input = handle
@@ -106,6 +109,7 @@ struct ImportCommand: AsyncParsableCommand {
             guard !existed else { return }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
+        func nothing(_ error: String) -> String { Language.ofCommand.localized("cmd.import.nothing", ["error": error]) }
         let importer: StoreImport
         do {
             importer = try StoreImport(path: path, maxSeries: maxSeries)
@@ -119,17 +123,19 @@ struct ImportCommand: AsyncParsableCommand {
             importer.rollback()
             removeIfNew()
             FileHandle.standardError.write(
-                Data("ioc import: \(file): \(TerminalText.sanitize(failure.message)); nothing was imported\n".utf8))
+                Data(("ioc import: " + nothing("\(file): \(TerminalText.sanitize(failure.message))") + "\n").utf8))
             return 65  // EX_DATAERR
         } catch {
             importer.rollback()
             removeIfNew()
             FileHandle.standardError.write(
-                Data("ioc import: \(TerminalText.sanitize("\(error)")); nothing was imported\n".utf8))
+                Data(("ioc import: " + nothing(TerminalText.sanitize("\(error)")) + "\n").utf8))
             return 1
         }
-        let refused = importer.refused > 0 ? " (\(importer.refused) the store had already, not changed)" : ""
-        print("ioc import: \(importer.written) samples into \(path)\(refused)")
+        let language = Language.ofCommand
+        let refused =
+            importer.refused > 0 ? language.localized("cmd.import.refused", ["count": String(importer.refused)]) : ""
+        print(language.localized("cmd.import.done", ["count": String(importer.written), "path": path]) + refused)
         return 0
     }
 

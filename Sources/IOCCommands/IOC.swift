@@ -25,6 +25,13 @@ extension Language {
     static var ofCommand: Language { resolve(environment: ProcessInfo.processInfo.environment, configured: nil) }
 }
 
+extension ValidationError {
+    /// One of `ioc`'s own complaints about its arguments, in the language it speaks.
+    static func say(_ key: String, _ values: [String: String] = [:]) -> ValidationError {
+        ValidationError(Language.ofCommand.localized(key, values))
+    }
+}
+
 struct StoreOptions: ParsableArguments {
     @Option(help: "The store file. Default: $IOC_DB, else the store of --config, else /var/lib/iocd/ioc.db.")
     var db: String?
@@ -65,7 +72,7 @@ func writeWhole(_ text: String, to path: String) throws {
     let temporary = path + ".tmp"
     try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
     guard rename(temporary, path) == 0 else {
-        throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
+        throw ValidationError.say("cmd.cannot_write", ["path": path, "reason": String(cString: strerror(errno))])
     }
 }
 
@@ -76,7 +83,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     /// A `--source` must be an HTTP(S) address.
     static func checkSource(_ source: String) throws {
         guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
-            throw ValidationError("--source '\(source)' is not an http:// or https:// address")
+            throw ValidationError.say("cmd.bad_source", ["value": source])
         }
     }
 

@@ -155,50 +155,50 @@ struct ProbeCommand: AsyncParsableCommand {
 
     private func makeTarget() throws -> ProbeTarget {
         guard let timeoutValue = Duration(prometheus: timeout), timeoutValue > .zero else {
-            throw ValidationError("'\(timeout)' is not a duration for --timeout (e.g. 5s, 500ms)")
+            throw ValidationError.say("cmd.probe.bad_timeout", ["value": timeout])
         }
-        guard let ipVersion = IPVersion(rawValue: ip) else { throw ValidationError("--ip is any, 4 or 6, not '\(ip)'") }
+        guard let ipVersion = IPVersion(rawValue: ip) else {
+            throw ValidationError.say("cmd.probe.bad_ip", ["value": ip])
+        }
         var tlsOptions = TLSOptions(caFile: caFile, certificateFile: certFile, keyFile: keyFile, verify: !insecure)
         if let tlsMin {
             guard let version = TLSVersion(rawValue: tlsMin) else {
-                throw ValidationError("--tls-min is 1.0, 1.1, 1.2 or 1.3")
+                throw ValidationError.say("cmd.probe.bad_tls_min")
             }
             tlsOptions.minimumVersion = version
         }
         if (certFile == nil) != (keyFile == nil) {
-            throw ValidationError("a client certificate needs --cert-file and --key-file")
+            throw ValidationError.say("cmd.probe.client_certificate")
         }
         let expectations = try makeExpectations()
         let kind: ProbeTarget.Kind
         if tcp {
             guard let (host, port) = ProbeFile.parseAddress(target) else {
-                throw ValidationError("'\(target)' is not HOST:PORT")
+                throw ValidationError.say("cmd.probe.not_host_port", ["value": target])
             }
             var probe = TCPProbe(host: host, port: port)
             probe.useTLS = tls
             probe.ipVersion = ipVersion
             probe.tls = tlsOptions
             if let unfit = expectations.first(where: { !$0.appliesToTCP }) {
-                throw ValidationError("'\(unfit)' cannot be checked on a TCP port")
+                throw ValidationError.say("cmd.probe.not_tcp", ["value": "\(unfit)"])
             }
             probe.expectations = expectations
             kind = .tcp(probe)
         } else {
             let lowered = target.lowercased()
             guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
-                throw ValidationError("'\(target)' is not an http:// or https:// URL (use --tcp for HOST:PORT)")
+                throw ValidationError.say("cmd.probe.not_url", ["value": target])
             }
             // As in probe files: a password in the URL would be printed as the target's address.
             guard ConfigNode.redactingUserinfo(target) == target else {
-                throw ValidationError(
-                    "'\(ConfigNode.redactingUserinfo(target))' has a user name or password in it; give them with "
-                        + "--header 'Authorization: Basic ...' and a URL without them")
+                throw ValidationError.say("cmd.probe.userinfo", ["value": ConfigNode.redactingUserinfo(target)])
             }
             var probe = HTTPProbe(url: target)
             probe.method = method.uppercased()
             probe.headers = try headers.map { line in
                 guard let colon = line.firstIndex(of: ":") else {
-                    throw ValidationError("a header is 'Name: value', not '\(line)'")
+                    throw ValidationError.say("cmd.probe.bad_header", ["value": line])
                 }
                 return (
                     name: String(line[..<colon]).trimmingCharacters(in: .whitespaces),
@@ -222,13 +222,13 @@ struct ProbeCommand: AsyncParsableCommand {
     private func makeAuthorization() throws -> HTTPProbe.Authorization? {
         if let bearerTokenFile {
             guard let token = Secret.fromFile(bearerTokenFile) else {
-                throw ValidationError("cannot read \(bearerTokenFile)")
+                throw ValidationError.say("cmd.cannot_read", ["path": bearerTokenFile])
             }
             return .bearer(token)
         }
         if let bearerTokenEnv {
             guard let token = Secret.fromEnvironment(bearerTokenEnv) else {
-                throw ValidationError("\(bearerTokenEnv) is not set")
+                throw ValidationError.say("cmd.probe.unset", ["name": bearerTokenEnv])
             }
             return .bearer(token)
         }
@@ -239,7 +239,7 @@ struct ProbeCommand: AsyncParsableCommand {
         if let passwordEnv, let password = Secret.fromEnvironment(passwordEnv) {
             return .basic(username: user, password: password)
         }
-        throw ValidationError("--user needs a readable --password-file or a set --password-env")
+        throw ValidationError.say("cmd.probe.user_password")
     }
 
     /// Splits an optional `warning:` prefix off an expectation value.
@@ -253,7 +253,7 @@ struct ProbeCommand: AsyncParsableCommand {
             let (level, _) = severity(expectStatus[0])
             let ranges = try expectStatus.map { text in
                 guard let range = Expectation.statusRange(severity(text).1) else {
-                    throw ValidationError("'\(text)' is not a status")
+                    throw ValidationError.say("cmd.probe.bad_status", ["value": text])
                 }
                 return range
             }
@@ -263,7 +263,7 @@ struct ProbeCommand: AsyncParsableCommand {
             guard let text else { continue }
             let (level, pattern) = severity(text)
             guard let compiled = try? BodyPattern(pattern) else {
-                throw ValidationError("'\(pattern)' is not a regular expression")
+                throw ValidationError.say("cmd.probe.bad_regex", ["value": pattern])
             }
             expectations.append(
                 Expectation(matches ? .bodyMatches(compiled) : .bodyDoesNotMatch(compiled), severity: level))
@@ -278,12 +278,16 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         if let maxLatency {
             let (level, text) = severity(maxLatency)
-            guard let limit = Duration(prometheus: text) else { throw ValidationError("'\(text)' is not a duration") }
+            guard let limit = Duration(prometheus: text) else {
+                throw ValidationError.say("cmd.probe.bad_duration", ["value": text])
+            }
             expectations.append(Expectation(.maxLatency(limit), severity: level))
         }
         if let minCertDays {
             let (level, text) = severity(minCertDays)
-            guard let days = Int(text), days >= 0 else { throw ValidationError("'\(text)' is not a number of days") }
+            guard let days = Int(text), days >= 0 else {
+                throw ValidationError.say("cmd.probe.bad_days", ["value": text])
+            }
             expectations.append(Expectation(.minCertificateDays(days), severity: level))
         }
         return expectations

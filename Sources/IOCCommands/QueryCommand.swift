@@ -58,8 +58,14 @@ struct QueryCommand: ParsableCommand {
         let now = WallClock.nowMilliseconds()
         let isRange = start != nil || end != nil || step != nil
         if isRange && time != nil {
-            throw ValidationError("--time is for instant queries; give --start and --end instead")
+            throw ValidationError.say("cmd.query.time_with_range")
         }
+        if isRange && start == nil { throw ValidationError.say("cmd.query.needs_start") }
+        // The arguments are checked before the store is opened or the source asked.
+        let from = try start.map { try QueryCommand.time($0, "--start") } ?? now
+        let through = try end.map { try QueryCommand.time($0, "--end") } ?? now
+        let resolution = try step.map { try QueryCommand.step($0) } ?? 60_000
+        let at = try time.map { try QueryCommand.time($0, "--time") } ?? now
         // The same query, asked of another API (--source) or of the store.
         let instant: (Int64) throws -> QueryValue
         let range: (Int64, Int64, Int64) throws -> [Series]
@@ -79,14 +85,9 @@ struct QueryCommand: ParsableCommand {
                 range = { try engine.range(query, start: $0, end: $1, step: $2, source: reader) }
             }
             if isRange {
-                guard let start else { throw ValidationError("a range query needs --start") }
-                let from = try QueryCommand.time(start, "--start")
-                let through = try end.map { try QueryCommand.time($0, "--end") } ?? now
-                let resolution = try step.map { try QueryCommand.step($0) } ?? 60_000
                 let series = try range(from, through, resolution)
                 print(json ? QueryOutput.json(series) : QueryCommand.safe(QueryOutput.text(series)), terminator: "")
             } else {
-                let at = try time.map { try QueryCommand.time($0, "--time") } ?? now
                 let value = try instant(at)
                 print(
                     json ? QueryOutput.json(value, at: at) : QueryCommand.safe(QueryOutput.text(value, at: at)),
@@ -106,9 +107,7 @@ struct QueryCommand: ParsableCommand {
     static func time(_ text: String, _ option: String, now: Int64 = WallClock.nowMilliseconds()) throws -> Int64 {
         if let time = QueryOutput.time(text) { return time }
         if let time = relativeTime(text, now: now) { return time }
-        throw ValidationError(
-            "\(option) '\(text)': expected now, -1h, yesterday, Unix seconds or an RFC 3339 time such as "
-                + "2026-11-29T10:00:00Z")
+        throw ValidationError.say("cmd.query.bad_time", ["option": option, "value": text])
     }
 
     static func relativeTime(_ text: String, now: Int64) -> Int64? {
@@ -129,7 +128,7 @@ struct QueryCommand: ParsableCommand {
     /// A duration (`60s`, `5m`, `1h30m`) or seconds, to milliseconds.
     static func step(_ text: String) throws -> Int64 {
         if let step = QueryOutput.duration(text) { return step }
-        throw ValidationError("--step '\(text)': expected a positive duration such as 60s or 5m")
+        throw ValidationError.say("cmd.query.bad_step", ["value": text])
     }
 
     /// Query output for a terminal: stored label values may hold escape sequences, which are shown

@@ -38,10 +38,10 @@ struct RelabelProvincesCommand: ParsableCommand {
         changes.sort { $0.from < $1.from }
         for change in changes { print(TerminalText.sanitize("\(change.from) -> \(change.to)")) }
         if dryRun {
-            print("\(changes.count) series would be relabelled (dry run: nothing changed)")
+            print(Language.ofCommand.localized("cmd.relabel.dry_run", ["count": String(changes.count)]))
             return
         }
         try SeriesRelabeling.apply(changes.map { ($0.id, $0.to) }, path: path)
-        print("\(changes.count) series relabelled")
+        print(Language.ofCommand.localized("cmd.relabel.done", ["count": String(changes.count)]))
     }
 }

@@ -41,13 +41,13 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         guard CalendarPeriod(parsing: period) != nil else {
-            throw ValidationError("'\(period)' is not a period; expected YYYY, YYYY-Qn or YYYY-MM, e.g. 2026-Q3")
+            throw ValidationError.say("cmd.report.bad_period", ["value": period])
         }
         guard ["md", "csv", "html"].contains(format) else {
-            throw ValidationError("'\(format)' is not a format; use md, csv or html")
+            throw ValidationError.say("cmd.report.bad_format", ["value": format])
         }
         if let lang, Language(rawValue: lang) == nil {
-            throw ValidationError("--lang '\(lang)': use vi or en")
+            throw ValidationError.say("cmd.report.bad_lang", ["value": lang])
         }
     }
 

@@ -48,12 +48,12 @@ struct SilenceCommand: ParsableCommand {
 
         func validate() throws {
             if let source { try OutputFormat.checkSource(source) }
-            guard !matchers.isEmpty else { throw ValidationError("give at least one matcher, like 'province=\"Huế\"'") }
+            guard !matchers.isEmpty else { throw ValidationError.say("cmd.silence.no_matcher") }
             guard let length = Duration(prometheus: duration), length > .zero else {
-                throw ValidationError("--for '\(duration)' is not a duration like 2h")
+                throw ValidationError.say("cmd.silence.bad_for", ["value": duration])
             }
             guard !comment.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("--comment must say why")
+                throw ValidationError.say("cmd.silence.no_comment")
             }
         }
 
@@ -63,7 +63,7 @@ struct SilenceCommand: ParsableCommand {
             do {
                 selector = try Selector(parsing: text)
                 guard !selector.matchers.allSatisfy(\.matchesEmpty) else {
-                    throw ValidationError("these matchers would silence every alert; name at least one label value")
+                    throw ValidationError.say("cmd.silence.matches_all")
                 }
             } catch let error as ValidationError {
                 throw error

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IOCConfig
+import IOCCore
 import IOCSimulator
 
 struct SimulateCommand: AsyncParsableCommand {
@@ -30,10 +31,10 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ["national", "demo"].contains(scenario) else {
-            throw ValidationError("'\(scenario)' is not a scenario; use national or demo")
+            throw ValidationError.say("cmd.simulate.bad_scenario", ["value": scenario])
         }
         guard Self.address(listen) != nil else {
-            throw ValidationError("'\(listen)' is not HOST:PORT (e.g. 127.0.0.1:17000 or [::1]:0)")
+            throw ValidationError.say("cmd.bad_address", ["value": listen])
         }
     }
 
@@ -53,7 +54,10 @@ struct SimulateCommand: AsyncParsableCommand {
         if let probesOut {
             try writeWhole(simulator.world.probeFile(baseURL: simulator.baseURL), to: probesOut)
         }
-        print("ioc simulate: serving \(simulator.world.provinces.count) provinces on \(simulator.baseURL)")
+        print(
+            Language.ofCommand.localized(
+                "cmd.simulate.serving",
+                ["count": String(simulator.world.provinces.count), "url": "\(simulator.baseURL)"]))
         fflush(nil)
         await TerminationSignal.wait()
         await simulator.stop()

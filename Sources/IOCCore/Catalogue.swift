@@ -12,6 +12,7 @@ public enum Catalogue {
     public static let sameInBothLanguages: Set<String> = []
 
     static let entries: [String: Message] = dashboard.merging(commands) { first, _ in first }
+        .merging(commandErrors) { first, _ in first }
 
     static let dashboard: [String: Message] = [
         "dash.loading": Message(vi: "đang tải", en: "loading"),

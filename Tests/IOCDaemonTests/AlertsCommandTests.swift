@@ -129,6 +129,39 @@ import Testing
             try Golden.compare(result.stdout, RulesCommandTests.fixtures + "/" + file)
         }
     }
+
+    /// What `ioc` says of arguments that will not do, and of what it did, is in the operator's
+    /// language too; the flags and formats it names stay as they are.
+    @Test func argumentErrorsAndCountsInTheOperatorsLanguage() async throws {
+        let directory = try TemporaryDirectory()
+        let input = try directory.write("in.om", "# TYPE up gauge\nup{job=\"a\"} 1 1764900000\n# EOF\n")
+        let cases: [(arguments: [String], vi: String, en: String)] = [
+            (
+                ["query", "up", "--start=-1h", "--end", "now", "--step", "0s"],
+                "--step '0s': cần một thời lượng dương", "--step '0s': expected a positive duration"
+            ),
+            (
+                ["dashboard", "--snapshot", "3x"], "không phải kích thước; cần RỘNGxCAO",
+                "is not a size; expected WIDTHxHEIGHT"
+            ),
+            (["probe", "ftp://x"], "không phải URL http:// hay https://", "is not an http:// or https:// URL"),
+            (["silence", "add", "job=a", "--for", "1h", "--comment", " "], "--comment phải nói lý do", "--comment must say why"),
+            (
+                ["import", input, "--db", directory.file("ioc.db")], "ioc import: 1 mẫu vào",
+                "ioc import: 1 samples into"
+            ),
+        ]
+        for (arguments, vietnamese, english) in cases {
+            for (language, expected) in [("vi", vietnamese), ("en", english)] {
+                try? FileManager.default.removeItem(atPath: directory.file("ioc.db"))
+                let result = try await TestProcess.run(
+                    try BuiltProduct.path("ioc"), arguments, environment: ["IOC_LANG": language])
+                #expect(
+                    (result.stdout + result.stderr).contains(expected),
+                    "\(language) \(arguments): \(result.stdout)\(result.stderr)")
+            }
+        }
+    }
 }
 
 /// Text compared with a file; `IOC_UPDATE_GOLDEN=1` rewrites the file instead.
