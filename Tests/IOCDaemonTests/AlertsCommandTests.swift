@@ -145,7 +145,10 @@ import Testing
                 "is not a size; expected WIDTHxHEIGHT"
             ),
             (["probe", "ftp://x"], "không phải URL http:// hay https://", "is not an http:// or https:// URL"),
-            (["silence", "add", "job=a", "--for", "1h", "--comment", " "], "--comment phải nói lý do", "--comment must say why"),
+            (
+                ["silence", "add", "job=a", "--for", "1h", "--comment", " "], "--comment phải nói lý do",
+                "--comment must say why"
+            ),
             (
                 ["import", input, "--db", directory.file("ioc.db")], "ioc import: 1 mẫu vào",
                 "ioc import: 1 samples into"
