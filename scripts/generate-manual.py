@@ -178,8 +178,10 @@ def composites(text):
 
 
 def write_pages(program, executable, output, date, version):
+    # The pages are English (man/man1); the commands' help follows IOC_LANG and the locale.
+    environment = dict(os.environ, IOC_LANG="en")
     info = json.loads(subprocess.run([executable, "--experimental-dump-help"], check=True,
-                                     capture_output=True, text=True).stdout)
+                                     capture_output=True, text=True, env=environment).stdout)
     section = "8" if program == "iocd" else "1"
     written = []
     pending = [([program], info["command"], [])]

@@ -12,54 +12,94 @@ import IOCStore
 struct AlertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "List the alerts iocd holds now, or their history.",
-        discussion: """
-            Without options: the firing alerts, then the silenced ones, then the pending ones, each by \
-            severity (critical first) and age, with how long they have been active; on a terminal the \
-            lines fit its width. Matchers (province=Huế, 'severity=~"critical|warning"'), --state and \
-            --severity narrow the list. --all adds the resolved alerts iocd still keeps (15 minutes, so \
-            that the resolution is sent). --history lists every change (pending, firing, resolved, \
-            cancelled), oldest first; --since limits it (a duration back from now, like 24h, or a \
-            time). --json prints JSON lines.
-            """)
+        abstract: Message(
+            vi: "Liệt kê các cảnh báo iocd đang giữ, hoặc lịch sử của chúng.",
+            en: "List the alerts iocd holds now, or their history."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Không có tùy chọn: các cảnh báo đang báo, rồi các cảnh báo bị tắt báo, rồi các cảnh báo đang chờ, \
+                mỗi nhóm theo mức độ (critical trước) và thời gian, kèm thời gian đã kéo dài; trên terminal các \
+                dòng vừa bề rộng của nó. Điều kiện (province=Huế, 'severity=~"critical|warning"'), --state và \
+                --severity thu hẹp danh sách. --all thêm các cảnh báo đã hết mà iocd còn giữ (15 phút, để gửi tin \
+                đã hết). --history liệt kê mọi thay đổi (pending, firing, resolved, cancelled), cũ nhất trước; \
+                --since giới hạn nó (một thời lượng tính ngược từ bây giờ, như 24h, hoặc một thời điểm). --json in \
+                các dòng JSON.
+                """,
+            en: """
+                Without options: the firing alerts, then the silenced ones, then the pending ones, each by \
+                severity (critical first) and age, with how long they have been active; on a terminal the \
+                lines fit its width. Matchers (province=Huế, 'severity=~"critical|warning"'), --state and \
+                --severity narrow the list. --all adds the resolved alerts iocd still keeps (15 minutes, so \
+                that the resolution is sent). --history lists every change (pending, firing, resolved, \
+                cancelled), oldest first; --since limits it (a duration back from now, like 24h, or a \
+                time). --json prints JSON lines.
+                """
+        ).spoken)
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "Matchers every listed alert satisfies, as for ioc silence add.")
+    @Argument(
+        help: .says(
+            vi: "Các điều kiện mà mọi cảnh báo được liệt kê đều thỏa, như ở ioc silence add.",
+            en: "Matchers every listed alert satisfies, as for ioc silence add."))
     var matchers: [String] = []
 
     @Option(
-        help:
-            "Only alerts in these states: firing, silenced, inhibited, maintenance, pending, resolved (comma-separated)."
+        help: .says(
+            vi:
+                "Chỉ các cảnh báo ở những tình trạng này: firing, silenced, inhibited, maintenance, pending, resolved (cách nhau bằng dấu phẩy).",
+            en:
+                "Only alerts in these states: firing, silenced, inhibited, maintenance, pending, resolved (comma-separated)."
+        )
     )
     var state: String?
 
-    @Option(help: "Only alerts of these severities (comma-separated), e.g. critical,warning.")
+    @Option(
+        help: .says(
+            vi: "Chỉ các cảnh báo có mức độ này (cách nhau bằng dấu phẩy), vd. critical,warning.",
+            en: "Only alerts of these severities (comma-separated), e.g. critical,warning."))
     var severity: String?
 
-    @Flag(help: "List the changes of alerts instead of the alerts.")
+    @Flag(
+        help: .says(
+            vi: "Liệt kê các lần thay đổi của cảnh báo thay cho chính các cảnh báo.",
+            en: "List the changes of alerts instead of the alerts."))
     var history = false
 
-    @Flag(help: "Include resolved alerts still kept.")
+    @Flag(help: .says(vi: "Kể cả các cảnh báo đã hết mà iocd còn giữ.", en: "Include resolved alerts still kept."))
     var all = false
 
-    @Option(help: "With --history: from this long ago (24h) or this time (RFC 3339 or Unix seconds).")
+    @Option(
+        help: .says(
+            vi: "Với --history: từ chừng này trước đây (24h) hoặc từ thời điểm này (RFC 3339 hoặc giây Unix).",
+            en: "With --history: from this long ago (24h) or this time (RFC 3339 or Unix seconds)."))
     var since: String?
 
-    @Option(help: "With --history: at most this many changes, the latest.")
+    @Option(
+        help: .says(
+            vi: "Với --history: nhiều nhất chừng này thay đổi, mới nhất.",
+            en: "With --history: at most this many changes, the latest."))
     var limit = 1_000
 
-    @Flag(help: "One JSON object per line (as -o json).")
+    @Flag(help: .says(vi: "Mỗi dòng một đối tượng JSON (như -o json).", en: "One JSON object per line (as -o json)."))
     var json = false
 
-    @Option(name: .shortAndLong, help: "How to print them: text (a table) or json (one object per line).")
+    @Option(
+        name: .shortAndLong,
+        help: .says(
+            vi: "Cách in: text (một bảng) hoặc json (mỗi dòng một đối tượng).",
+            en: "How to print them: text (a table) or json (one object per line)."))
     var output: OutputFormat = .text
 
     @Option(
-        help: """
-            Read the alerts of a running iocd (or Alertmanager) through its API instead of the store: \
-            http://USER:PASSWORD@HOST:9420 when its listener asks for credentials.
-            """)
+        help: .says(
+            vi:
+                "Đọc cảnh báo của một iocd (hoặc Alertmanager) đang chạy qua API của nó thay cho kho dữ liệu: http://USER:PASSWORD@HOST:9420 khi bộ lắng nghe của nó yêu cầu xác thực.",
+            en: """
+                Read the alerts of a running iocd (or Alertmanager) through its API instead of the store: \
+                http://USER:PASSWORD@HOST:9420 when its listener asks for credentials.
+                """))
     var source: String?
 
     func validate() throws {

@@ -7,23 +7,41 @@ import IOCDashboard
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check iocd.yaml and the probe, rule and dashboard files it names, without starting anything.",
-        discussion: """
-            Exits 0 when the configuration would load; otherwise prints file:line:column and what is wrong \
-            and exits 78. iocd never reads dashboard files: with --daemon (the unit's ExecStartPre), a problem \
-            in one is printed as a warning and does not stop iocd from starting.
-            """)
+        abstract: Message(
+            vi: "Kiểm tra iocd.yaml cùng các tệp đo, tệp luật và tệp bảng điều khiển mà nó nêu, không khởi động gì.",
+            en: "Check iocd.yaml and the probe, rule and dashboard files it names, without starting anything."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Thoát với mã 0 khi cấu hình nạp được; nếu không thì in file:dòng:cột và lỗi rồi thoát với mã 78. \
+                iocd không bao giờ đọc tệp bảng điều khiển: với --daemon (ExecStartPre của unit), lỗi trong tệp đó \
+                chỉ in thành cảnh báo và không ngăn iocd khởi động.
+                """,
+            en: """
+                Exits 0 when the configuration would load; otherwise prints file:line:column and what is wrong \
+                and exits 78. iocd never reads dashboard files: with --daemon (the unit's ExecStartPre), a problem \
+                in one is printed as a warning and does not stop iocd from starting.
+                """
+        ).spoken)
 
     @Option(
-        name: .shortAndLong, help: "The daemon's configuration file; without it $IOC_CONFIG, else /etc/iocd/iocd.yaml.")
+        name: .shortAndLong,
+        help: .says(
+            vi: "Tệp cấu hình của iocd; nếu không có thì $IOC_CONFIG, nếu không nữa thì /etc/iocd/iocd.yaml.",
+            en: "The daemon's configuration file; without it $IOC_CONFIG, else /etc/iocd/iocd.yaml."))
     var config = DaemonConfig.defaultPath
 
-    @Flag(help: "Check what iocd reads; report problems in dashboard files as warnings only.")
+    @Flag(
+        help: .says(
+            vi: "Chỉ kiểm tra những gì iocd đọc; lỗi trong tệp bảng điều khiển chỉ báo là cảnh báo.",
+            en: "Check what iocd reads; report problems in dashboard files as warnings only."))
     var daemon = false
 
     @Option(
         name: .shortAndLong,
-        help: "How to report: text, or json (one object: ok, the counts, warnings, and the error if any).")
+        help: .says(
+            vi: "Cách báo kết quả: text, hoặc json (một đối tượng: ok, các số đếm, cảnh báo, và lỗi nếu có).",
+            en: "How to report: text, or json (one object: ok, the counts, warnings, and the error if any)."))
     var output: OutputFormat = .text
 
     func run() throws {

@@ -10,44 +10,79 @@ import IOCClient
 struct DashboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
-        abstract: "Show the dashboards (dashboards/*.yaml) live in the terminal.",
-        discussion: """
-            Dashboards come from --dashboards, else from the dashboard_files of iocd.yaml (default \
-            dashboards/*.yaml beside it); without any, a built-in list of every probed target. \
-            Keys: arrows or hjkl move, Tab switches dashboards, Enter drills down, / filters, t changes the time \
-            range, v switches a dashboard's variable (the province), z zooms a panel, p pauses, ? helps, q or \
-            Ctrl-C quits, Ctrl-L redraws, Ctrl-Z suspends. NO_COLOR turns colours off.
-            """)
+        abstract: Message(
+            vi: "Hiển thị trực tiếp các bảng điều khiển (dashboards/*.yaml) trên terminal.",
+            en: "Show the dashboards (dashboards/*.yaml) live in the terminal."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Bảng điều khiển lấy từ --dashboards, nếu không thì từ dashboard_files của iocd.yaml (mặc định \
+                dashboards/*.yaml bên cạnh nó); nếu không có, một danh sách dựng sẵn của mọi mục tiêu được đo. \
+                Phím: mũi tên hoặc hjkl để di chuyển, Tab đổi bảng, Enter xem chi tiết, / lọc, t đổi khoảng thời \
+                gian, v đổi biến của bảng (tỉnh), z phóng to một khung, p tạm dừng, ? trợ giúp, q hoặc Ctrl-C \
+                thoát, Ctrl-L vẽ lại, Ctrl-Z tạm ngưng. NO_COLOR tắt màu.
+                """,
+            en: """
+                Dashboards come from --dashboards, else from the dashboard_files of iocd.yaml (default \
+                dashboards/*.yaml beside it); without any, a built-in list of every probed target. \
+                Keys: arrows or hjkl move, Tab switches dashboards, Enter drills down, / filters, t changes the time \
+                range, v switches a dashboard's variable (the province), z zooms a panel, p pauses, ? helps, q or \
+                Ctrl-C quits, Ctrl-L redraws, Ctrl-Z suspends. NO_COLOR turns colours off.
+                """
+        ).spoken)
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "Print one frame of this size (e.g. 100x30) as plain text and exit.")
+    @Option(
+        help: .says(
+            vi: "In một khung hình kích thước này (vd. 100x30) dưới dạng văn bản thuần rồi thoát.",
+            en: "Print one frame of this size (e.g. 100x30) as plain text and exit."))
     var snapshot: String?
 
-    @Flag(help: "With --snapshot: keep the colours (SGR escape sequences).")
+    @Flag(
+        help: .says(
+            vi: "Với --snapshot: giữ màu (các chuỗi thoát SGR).",
+            en: "With --snapshot: keep the colours (SGR escape sequences)."))
     var ansi = false
 
-    @Option(help: "The dashboard to show (its name), e.g. overview.")
+    @Option(
+        help: .says(
+            vi: "Bảng điều khiển cần hiển thị (tên của nó), vd. overview.",
+            en: "The dashboard to show (its name), e.g. overview."))
     var dashboard: String?
 
-    @Option(help: "Dashboard files, as a glob pattern (quote it), e.g. 'dashboards/*.yaml'.")
+    @Option(
+        help: .says(
+            vi: "Các tệp bảng điều khiển, dạng mẫu glob (đặt trong dấu nháy), vd. 'dashboards/*.yaml'.",
+            en: "Dashboard files, as a glob pattern (quote it), e.g. 'dashboards/*.yaml'."))
     var dashboards: String?
 
-    @Option(help: "Read from this Prometheus-compatible API (another iocd, a central Prometheus) instead of the store.")
+    @Option(
+        help: .says(
+            vi: "Đọc từ API tương thích Prometheus này (một iocd khác, một Prometheus trung tâm) thay cho kho dữ liệu.",
+            en: "Read from this Prometheus-compatible API (another iocd, a central Prometheus) instead of the store."))
     var source: String?
 
     @Option(
-        help: ArgumentHelp(
-            "Read the alerts from this iocd or Prometheus instead of --source (VictoriaMetrics keeps none: a national "
+        help: .says(
+            vi:
+                "Đọc cảnh báo từ iocd hoặc Prometheus này thay cho --source (VictoriaMetrics không giữ cảnh báo: cảnh báo của một trung tâm quốc gia là của iocd quốc gia).",
+            en:
+                "Read the alerts from this iocd or Prometheus instead of --source (VictoriaMetrics keeps none: a national "
                 + "centre's are its national iocd's).", valueName: "url"))
     var alertsSource: String?
 
-    @Option(help: "How often the screen refreshes, as a duration (e.g. 1s, 500ms).")
+    @Option(
+        help: .says(
+            vi: "Chu kỳ làm mới màn hình, dạng thời lượng (vd. 1s, 500ms).",
+            en: "How often the screen refreshes, as a duration (e.g. 1s, 500ms)."))
     var refresh = "1s"
 
     @Option(
         name: .customLong("var"),
-        help: ArgumentHelp("A dashboard variable's value to start with, e.g. province=Huế.", valueName: "name=value"))
+        help: .says(
+            vi: "Giá trị ban đầu của một biến bảng điều khiển, vd. province=Huế.",
+            en: "A dashboard variable's value to start with, e.g. province=Huế.", valueName: "name=value"))
     var variables: [String] = []
 
     func validate() throws {

@@ -10,22 +10,41 @@ import IOCStore
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the samples of matching series as OpenMetrics text with timestamps.",
-        discussion: """
-            The output is what `promtool tsdb create-blocks-from openmetrics` reads, so history can move to \
-            Prometheus, and what `ioc import` reads back. Staleness markers are left out.
-            Example: ioc export 'probe_success{province="Huế"}' --start 2026-11-01T00:00:00Z > hue.om
-            """)
+        abstract: Message(
+            vi: "Ghi các mẫu của những chuỗi khớp ra văn bản OpenMetrics có dấu thời gian.",
+            en: "Write the samples of matching series as OpenMetrics text with timestamps."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Đầu ra là thứ `promtool tsdb create-blocks-from openmetrics` đọc được, để chuyển lịch sử sang \
+                Prometheus, và là thứ `ioc import` đọc lại. Không ghi các dấu hiệu cũ (staleness marker).
+                Ví dụ: ioc export 'probe_success{province="Huế"}' --start 2026-11-01T00:00:00Z > hue.om
+                """,
+            en: """
+                The output is what `promtool tsdb create-blocks-from openmetrics` reads, so history can move to \
+                Prometheus, and what `ioc import` reads back. Staleness markers are left out.
+                Example: ioc export 'probe_success{province="Huế"}' --start 2026-11-01T00:00:00Z > hue.om
+                """
+        ).spoken)
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "A selector, e.g. probe_success{job=\"hue\"} or {province=\"Huế\"}.")
+    @Argument(
+        help: .says(
+            vi: "Một bộ chọn, vd. probe_success{job=\"hue\"} hoặc {province=\"Huế\"}.",
+            en: "A selector, e.g. probe_success{job=\"hue\"} or {province=\"Huế\"}."))
     var selector: String
 
-    @Option(help: "Earliest sample, as Unix seconds or RFC 3339. Default: the beginning.")
+    @Option(
+        help: .says(
+            vi: "Mẫu sớm nhất, dạng giây Unix hoặc RFC 3339. Mặc định: từ đầu.",
+            en: "Earliest sample, as Unix seconds or RFC 3339. Default: the beginning."))
     var start: String?
 
-    @Option(help: "Latest sample, as Unix seconds or RFC 3339. Default: now.")
+    @Option(
+        help: .says(
+            vi: "Mẫu muộn nhất, dạng giây Unix hoặc RFC 3339. Mặc định: bây giờ.",
+            en: "Latest sample, as Unix seconds or RFC 3339. Default: now."))
     var end: String?
 
     func validate() throws {
@@ -61,15 +80,27 @@ struct ExportCommand: ParsableCommand {
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Add the samples of an OpenMetrics file (as `ioc export` writes) to the store.",
-        discussion: """
-            The file must end with '# EOF'; each series' timestamps must increase. Nothing is written \
-            unless the whole file parses. Samples the store already has are kept as they are.
-            """)
+        abstract: Message(
+            vi: "Thêm các mẫu của một tệp OpenMetrics (như `ioc export` ghi) vào kho dữ liệu.",
+            en: "Add the samples of an OpenMetrics file (as `ioc export` writes) to the store."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Tệp phải kết thúc bằng '# EOF'; dấu thời gian của mỗi chuỗi phải tăng dần. Không ghi gì nếu cả tệp \
+                không phân tích được. Các mẫu kho đã có được giữ nguyên.
+                """,
+            en: """
+                The file must end with '# EOF'; each series' timestamps must increase. Nothing is written \
+                unless the whole file parses. Samples the store already has are kept as they are.
+                """
+        ).spoken)
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "The OpenMetrics file, or - for standard input.")
+    @Argument(
+        help: .says(
+            vi: "Tệp OpenMetrics, hoặc - để đọc từ đầu vào chuẩn.", en: "The OpenMetrics file, or - for standard input."
+        ))
     var file: String
 
     /// Samples written per batch: memory stays bounded whatever the file's size.

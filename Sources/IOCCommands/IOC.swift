@@ -9,7 +9,10 @@ public struct IOC: AsyncParsableCommand {
 
     public static let configuration = CommandConfiguration(
         commandName: "ioc",
-        abstract: "The operator's command line for IOC, the Intelligent Operations Centre daemon.",
+        abstract: Message(
+            vi: "Dòng lệnh của cán bộ trực cho IOC, dịch vụ Trung tâm giám sát, điều hành thông minh.",
+            en: "The operator's command line for IOC, the Intelligent Operations Centre daemon."
+        ).spoken,
         version: IOCVersion.report(program: "ioc"),
         subcommands: [
             DashboardCommand.self, QueryCommand.self, LabelsCommand.self, ProbeCommand.self, CheckCommand.self,
@@ -25,6 +28,18 @@ extension Language {
     static var ofCommand: Language { resolve(environment: ProcessInfo.processInfo.environment, configured: nil) }
 }
 
+extension Message {
+    /// The text in the language `ioc` speaks: for its help, printed before any configuration is read.
+    var spoken: String { text(Language.ofCommand) }
+}
+
+extension ArgumentHelp {
+    /// An argument's help in the language `ioc` speaks; the flag's name and values stay as they are.
+    static func says(vi: String, en: String, valueName: String? = nil) -> ArgumentHelp {
+        ArgumentHelp(Message(vi: vi, en: en).spoken, valueName: valueName)
+    }
+}
+
 extension ValidationError {
     /// One of `ioc`'s own complaints about its arguments, in the language it speaks.
     static func say(_ key: String, _ values: [String: String] = [:]) -> ValidationError {
@@ -33,13 +48,23 @@ extension ValidationError {
 }
 
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The store file. Default: $IOC_DB, else the store of --config, else /var/lib/iocd/ioc.db.")
+    @Option(
+        help: .says(
+            vi:
+                "Tệp kho dữ liệu. Mặc định: $IOC_DB, nếu không thì kho của --config, nếu không nữa thì /var/lib/iocd/ioc.db.",
+            en: "The store file. Default: $IOC_DB, else the store of --config, else /var/lib/iocd/ioc.db."))
     var db: String?
 
-    @Option(help: "The daemon's configuration, used to find the store when --db and $IOC_DB are not set.")
+    @Option(
+        help: .says(
+            vi: "Cấu hình của iocd, dùng để tìm kho dữ liệu khi không có --db và $IOC_DB.",
+            en: "The daemon's configuration, used to find the store when --db and $IOC_DB are not set."))
     var config: String?
 
-    @Flag(help: "Show times in UTC instead of iocd.yaml's time_zone (default Asia/Ho_Chi_Minh, UTC+7).")
+    @Flag(
+        help: .says(
+            vi: "Hiển thị thời gian theo UTC thay cho time_zone của iocd.yaml (mặc định Asia/Ho_Chi_Minh, UTC+7).",
+            en: "Show times in UTC instead of iocd.yaml's time_zone (default Asia/Ho_Chi_Minh, UTC+7)."))
     var utc = false
 
     /// The store these options name.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IOCCore
 import IOCConfig
 import IOCDashboard
 import IOCStore
@@ -7,15 +8,25 @@ import IOCStore
 struct LabelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labels",
-        abstract: "List the label names in the store, or the values of one label.",
-        discussion: "Examples: ioc labels   ·   ioc labels province   ·   ioc labels __name__ (the metric names)")
+        abstract: Message(
+            vi: "Liệt kê tên các nhãn trong kho dữ liệu, hoặc các giá trị của một nhãn.",
+            en: "List the label names in the store, or the values of one label."
+        ).spoken,
+        discussion: Message(
+            vi: "Ví dụ: ioc labels   ·   ioc labels province   ·   ioc labels __name__ (tên các chỉ số)",
+            en: "Examples: ioc labels   ·   ioc labels province   ·   ioc labels __name__ (the metric names)"
+        ).spoken)
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "A label name whose values to list.")
+    @Argument(help: .says(vi: "Tên nhãn cần liệt kê giá trị.", en: "A label name whose values to list."))
     var name: String?
 
-    @Option(name: .shortAndLong, help: "How to print them: text (one a line) or json (an array).")
+    @Option(
+        name: .shortAndLong,
+        help: .says(
+            vi: "Cách in: text (mỗi dòng một giá trị) hoặc json (một mảng).",
+            en: "How to print them: text (one a line) or json (an array)."))
     var output: OutputFormat = .text
 
     func run() throws {

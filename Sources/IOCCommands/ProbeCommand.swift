@@ -9,94 +9,150 @@ import IOCProbe
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract:
-            "Probe one URL (or, with --tcp, one HOST:PORT; or every target of a probe file) now and explain the result.",
-        discussion: """
-            Prints the status, the time of each phase, the certificate expiry, which expectations held and, \
-            on failure, the reason. Exits 0 when the probe succeeds (also when only warning expectations \
-            failed: degraded), 1 when it fails. The options are those of the probe files. An expectation \
-            value prefixed with 'warning:' is a warning: --max-latency warning:1s.
-            Example: ioc probe https://dichvucong.gov.vn/ --expect-body 'Cổng Dịch vụ công' --min-cert-days 14
-            Given a probe file (probes/national.yaml), probes each of its targets once as iocd would, \
-            with the file's settings, and exits 1 when any fails.
-            """)
+        abstract: Message(
+            vi:
+                "Đo ngay một URL (hoặc, với --tcp, một HOST:PORT; hoặc mọi mục tiêu của một tệp đo) và giải thích kết quả.",
+            en:
+                "Probe one URL (or, with --tcp, one HOST:PORT; or every target of a probe file) now and explain the result."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                In trạng thái, thời gian từng pha, ngày hết hạn chứng chỉ, các kiểm tra đạt và, khi lỗi, nguyên \
+                nhân. Thoát với mã 0 khi đo thành công (cả khi chỉ các kiểm tra mức cảnh báo không đạt: suy giảm), \
+                1 khi thất bại. Các tùy chọn là các tùy chọn của tệp đo. Giá trị kiểm tra có tiền tố 'warning:' là \
+                mức cảnh báo: --max-latency warning:1s.
+                Ví dụ: ioc probe https://dichvucong.gov.vn/ --expect-body 'Cổng Dịch vụ công' --min-cert-days 14
+                Với một tệp đo (probes/national.yaml), đo từng mục tiêu của nó một lần như iocd sẽ đo, theo thiết \
+                lập của tệp, và thoát với mã 1 khi có mục tiêu thất bại.
+                """,
+            en: """
+                Prints the status, the time of each phase, the certificate expiry, which expectations held and, \
+                on failure, the reason. Exits 0 when the probe succeeds (also when only warning expectations \
+                failed: degraded), 1 when it fails. The options are those of the probe files. An expectation \
+                value prefixed with 'warning:' is a warning: --max-latency warning:1s.
+                Example: ioc probe https://dichvucong.gov.vn/ --expect-body 'Cổng Dịch vụ công' --min-cert-days 14
+                Given a probe file (probes/national.yaml), probes each of its targets once as iocd would, \
+                with the file's settings, and exits 1 when any fails.
+                """
+        ).spoken)
 
-    @Argument(help: "The URL to probe, HOST:PORT with --tcp, or a probe file.")
+    @Argument(
+        help: .says(
+            vi: "URL cần đo, HOST:PORT với --tcp, hoặc một tệp đo.",
+            en: "The URL to probe, HOST:PORT with --tcp, or a probe file."))
     var target: String
 
-    @Flag(help: "Probe a TCP port: connect (and with --tls, complete a TLS handshake).")
+    @Flag(
+        help: .says(
+            vi: "Đo một cổng TCP: kết nối (và với --tls, hoàn tất bắt tay TLS).",
+            en: "Probe a TCP port: connect (and with --tls, complete a TLS handshake)."))
     var tcp = false
 
-    @Flag(help: "With --tcp: complete a TLS handshake after connecting.")
+    @Flag(
+        help: .says(
+            vi: "Với --tcp: hoàn tất bắt tay TLS sau khi kết nối.",
+            en: "With --tcp: complete a TLS handshake after connecting."))
     var tls = false
 
-    @Option(help: "How long the whole probe may take.")
+    @Option(help: .says(vi: "Thời gian tối đa cho cả lần đo.", en: "How long the whole probe may take."))
     var timeout = "10s"
 
-    @Option(name: [.customShort("X"), .long], help: "HTTP method.")
+    @Option(name: [.customShort("X"), .long], help: .says(vi: "Phương thức HTTP.", en: "HTTP method."))
     var method = "GET"
 
-    @Option(name: [.customShort("H"), .customLong("header")], help: "A request header, 'Name: value' (repeatable).")
+    @Option(
+        name: [.customShort("H"), .customLong("header")],
+        help: .says(
+            vi: "Một tiêu đề yêu cầu, 'Tên: giá trị' (dùng được nhiều lần).",
+            en: "A request header, 'Name: value' (repeatable)."))
     var headers: [String] = []
 
-    @Option(help: "Request body.")
+    @Option(help: .says(vi: "Nội dung yêu cầu.", en: "Request body."))
     var data: String?
 
-    @Option(help: "Basic authentication user name (the password from --password-file or --password-env).")
+    @Option(
+        help: .says(
+            vi: "Tên người dùng xác thực Basic (mật khẩu lấy từ --password-file hoặc --password-env).",
+            en: "Basic authentication user name (the password from --password-file or --password-env)."))
     var user: String?
 
-    @Option(help: "File holding the basic-authentication password.")
+    @Option(help: .says(vi: "Tệp chứa mật khẩu xác thực Basic.", en: "File holding the basic-authentication password."))
     var passwordFile: String?
 
-    @Option(help: "Environment variable holding the basic-authentication password.")
+    @Option(
+        help: .says(
+            vi: "Biến môi trường chứa mật khẩu xác thực Basic.",
+            en: "Environment variable holding the basic-authentication password."))
     var passwordEnv: String?
 
-    @Option(help: "File holding a bearer token.")
+    @Option(help: .says(vi: "Tệp chứa mã bearer.", en: "File holding a bearer token."))
     var bearerTokenFile: String?
 
-    @Option(help: "Environment variable holding a bearer token.")
+    @Option(help: .says(vi: "Biến môi trường chứa mã bearer.", en: "Environment variable holding a bearer token."))
     var bearerTokenEnv: String?
 
-    @Flag(help: "Do not follow redirects.")
+    @Flag(help: .says(vi: "Không theo các lần chuyển hướng.", en: "Do not follow redirects."))
     var noFollow = false
 
-    @Option(help: "Follow at most this many redirects.")
+    @Option(help: .says(vi: "Theo nhiều nhất chừng này lần chuyển hướng.", en: "Follow at most this many redirects."))
     var maxRedirects = 10
 
-    @Option(help: "IP version: any, 4 or 6.")
+    @Option(help: .says(vi: "Phiên bản IP: any, 4 hoặc 6.", en: "IP version: any, 4 or 6."))
     var ip = "any"
 
-    @Option(help: "PEM bundle of CAs to trust instead of the system's.")
+    @Option(
+        help: .says(
+            vi: "Tệp PEM các CA được tin cậy thay cho của hệ thống.",
+            en: "PEM bundle of CAs to trust instead of the system's."))
     var caFile: String?
 
-    @Option(help: "Client certificate (PEM) for mutual TLS.")
+    @Option(
+        help: .says(vi: "Chứng chỉ máy khách (PEM) cho TLS hai chiều.", en: "Client certificate (PEM) for mutual TLS."))
     var certFile: String?
 
-    @Option(help: "Client key (PEM) for mutual TLS.")
+    @Option(help: .says(vi: "Khóa máy khách (PEM) cho TLS hai chiều.", en: "Client key (PEM) for mutual TLS."))
     var keyFile: String?
 
-    @Option(help: "Minimum TLS version: 1.0, 1.1, 1.2 or 1.3.")
+    @Option(
+        help: .says(
+            vi: "Phiên bản TLS thấp nhất: 1.0, 1.1, 1.2 hoặc 1.3.", en: "Minimum TLS version: 1.0, 1.1, 1.2 or 1.3."))
     var tlsMin: String?
 
-    @Flag(help: "Do not verify the server's certificate (never the default).")
+    @Flag(
+        help: .says(
+            vi: "Không xác minh chứng chỉ của máy chủ (không bao giờ là mặc định).",
+            en: "Do not verify the server's certificate (never the default)."))
     var insecure = false
 
-    @Option(help: "Accepted status: 200, 2xx or 200-299 (repeatable; default 2xx).")
+    @Option(
+        help: .says(
+            vi: "Mã trạng thái chấp nhận: 200, 2xx hoặc 200-299 (dùng được nhiều lần; mặc định 2xx).",
+            en: "Accepted status: 200, 2xx or 200-299 (repeatable; default 2xx)."))
     var expectStatus: [String] = []
 
-    @Option(help: "A regular expression the body must match.")
+    @Option(
+        help: .says(vi: "Biểu thức chính quy mà nội dung phải khớp.", en: "A regular expression the body must match."))
     var expectBody: String?
 
-    @Option(help: "A regular expression the body must not match.")
+    @Option(
+        help: .says(
+            vi: "Biểu thức chính quy mà nội dung không được khớp.", en: "A regular expression the body must not match.")
+    )
     var expectNoBody: String?
 
-    @Option(help: "A JSON condition, e.g. '$.status == \"UP\"' (repeatable).")
+    @Option(
+        help: .says(
+            vi: "Một điều kiện JSON, vd. '$.status == \"UP\"' (dùng được nhiều lần).",
+            en: "A JSON condition, e.g. '$.status == \"UP\"' (repeatable)."))
     var expectJson: [String] = []
 
-    @Option(help: "The most the probe may take, e.g. 2s.")
+    @Option(help: .says(vi: "Thời gian đo tối đa chấp nhận được, vd. 2s.", en: "The most the probe may take, e.g. 2s."))
     var maxLatency: String?
 
-    @Option(help: "Days the earliest certificate must still be valid.")
+    @Option(
+        help: .says(
+            vi: "Số ngày mà chứng chỉ hết hạn sớm nhất còn phải hiệu lực.",
+            en: "Days the earliest certificate must still be valid."))
     var minCertDays: String?
 
     /// Whether `target` names a probe file rather than an address.

@@ -11,40 +11,68 @@ import IOCClient
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Evaluate a PromQL expression at one instant, or over a range of time.",
-        discussion: """
-            An instant query prints one line per series, as promtool does: metric{labels} => value \
-            @[unix seconds]. A range query (--start, --end, --step) prints each series followed by its \
-            points. --json prints the `data` field of Prometheus' /api/v1/query or query_range answer.
-            Times are Unix seconds (decimals allowed), RFC 3339, now, today, yesterday (midnight in Viet \
-            Nam) or relative to now (--start=-1h); steps are durations such as 60s or seconds.
-            Examples:
-              ioc query 'probe_success{province="Huế"}'
-              ioc query 'sum by (province) (rate(probe_http_duration_seconds_count[5m]))' --time 2026-11-29T10:00:00Z
-              ioc query 'avg(probe_duration_seconds)' --start 2026-11-29T00:00:00Z --end 2026-11-29T06:00:00Z --step 5m
-            """)
+        abstract: Message(
+            vi: "Tính một biểu thức PromQL tại một thời điểm, hoặc trong một khoảng thời gian.",
+            en: "Evaluate a PromQL expression at one instant, or over a range of time."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Truy vấn tức thời in mỗi chuỗi một dòng, như promtool: metric{labels} => giá_trị @[giây unix]. \
+                Truy vấn theo khoảng (--start, --end, --step) in mỗi chuỗi rồi đến các điểm của nó. --json in \
+                trường `data` trong câu trả lời /api/v1/query hoặc query_range của Prometheus.
+                Thời gian là giây Unix (được có phần thập phân), RFC 3339, now, today, yesterday (nửa đêm giờ Việt \
+                Nam) hoặc tương đối so với bây giờ (--start=-1h); bước là thời lượng như 60s hoặc số giây.
+                Ví dụ:
+                  ioc query 'probe_success{province="Huế"}'
+                  ioc query 'sum by (province) (rate(probe_http_duration_seconds_count[5m]))' --time 2026-11-29T10:00:00Z
+                  ioc query 'avg(probe_duration_seconds)' --start 2026-11-29T00:00:00Z --end 2026-11-29T06:00:00Z --step 5m
+                """,
+            en: """
+                An instant query prints one line per series, as promtool does: metric{labels} => value \
+                @[unix seconds]. A range query (--start, --end, --step) prints each series followed by its \
+                points. --json prints the `data` field of Prometheus' /api/v1/query or query_range answer.
+                Times are Unix seconds (decimals allowed), RFC 3339, now, today, yesterday (midnight in Viet \
+                Nam) or relative to now (--start=-1h); steps are durations such as 60s or seconds.
+                Examples:
+                  ioc query 'probe_success{province="Huế"}'
+                  ioc query 'sum by (province) (rate(probe_http_duration_seconds_count[5m]))' --time 2026-11-29T10:00:00Z
+                  ioc query 'avg(probe_duration_seconds)' --start 2026-11-29T00:00:00Z --end 2026-11-29T06:00:00Z --step 5m
+                """
+        ).spoken)
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: "A PromQL expression.")
+    @Argument(help: .says(vi: "Một biểu thức PromQL.", en: "A PromQL expression."))
     var expression: String
 
-    @Option(help: "Evaluation time of an instant query. Default: now.")
+    @Option(
+        help: .says(
+            vi: "Thời điểm tính của truy vấn tức thời. Mặc định: bây giờ.",
+            en: "Evaluation time of an instant query. Default: now."))
     var time: String?
 
-    @Option(help: "Start of a range query.")
+    @Option(help: .says(vi: "Đầu khoảng của truy vấn theo khoảng.", en: "Start of a range query."))
     var start: String?
 
-    @Option(help: "End of a range query. Default: now.")
+    @Option(
+        help: .says(
+            vi: "Cuối khoảng của truy vấn theo khoảng. Mặc định: bây giờ.", en: "End of a range query. Default: now."))
     var end: String?
 
-    @Option(help: "Step of a range query. Default: 60s.")
+    @Option(
+        help: .says(vi: "Bước của truy vấn theo khoảng. Mặc định: 60s.", en: "Step of a range query. Default: 60s."))
     var step: String?
 
-    @Flag(help: "Print Prometheus' JSON (the `data` field of the HTTP API's answer).")
+    @Flag(
+        help: .says(
+            vi: "In JSON của Prometheus (trường `data` trong câu trả lời của API HTTP).",
+            en: "Print Prometheus' JSON (the `data` field of the HTTP API's answer)."))
     var json = false
 
-    @Option(help: "Ask this Prometheus-compatible API (another iocd, a central Prometheus) instead of the store.")
+    @Option(
+        help: .says(
+            vi: "Hỏi API tương thích Prometheus này (một iocd khác, một Prometheus trung tâm) thay cho kho dữ liệu.",
+            en: "Ask this Prometheus-compatible API (another iocd, a central Prometheus) instead of the store."))
     var source: String?
 
     func run() throws {

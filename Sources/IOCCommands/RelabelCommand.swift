@@ -9,19 +9,33 @@ import IOCReport
 struct RelabelProvincesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relabel-provinces",
-        abstract: "Move history recorded under a former province to the unit it is part of since 1 July 2025.",
-        discussion: """
-            Series whose province_code (or province name) is one of the 63 former provinces get the \
-            current unit's province and province_code, and keep the old ones as former_province and \
-            former_province_code: Hà Giang (02) becomes Tuyên Quang (08) with former_province="Hà Giang". \
-            Samples are not touched; each series answers to its new labels. Stop iocd first (it keeps the \
-            labels of the series it writes in memory), and update the probe files so that new samples \
-            carry the new labels. --dry-run lists the changes without making them.
-            """)
+        abstract: Message(
+            vi: "Chuyển lịch sử ghi dưới tên một tỉnh cũ sang đơn vị mà tỉnh đó thuộc về từ 1/7/2025.",
+            en: "Move history recorded under a former province to the unit it is part of since 1 July 2025."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Các chuỗi có province_code (hoặc tên tỉnh) là một trong 63 tỉnh cũ nhận province và province_code \
+                của đơn vị hiện nay, và giữ giá trị cũ trong former_province và former_province_code: Hà Giang \
+                (02) thành Tuyên Quang (08) với former_province="Hà Giang". Các mẫu không bị động đến; mỗi chuỗi \
+                trả lời theo nhãn mới. Hãy dừng iocd trước (nó giữ nhãn của các chuỗi nó ghi trong bộ nhớ), và cập \
+                nhật các tệp đo để mẫu mới mang nhãn mới. --dry-run liệt kê các thay đổi mà không thực hiện.
+                """,
+            en: """
+                Series whose province_code (or province name) is one of the 63 former provinces get the \
+                current unit's province and province_code, and keep the old ones as former_province and \
+                former_province_code: Hà Giang (02) becomes Tuyên Quang (08) with former_province="Hà Giang". \
+                Samples are not touched; each series answers to its new labels. Stop iocd first (it keeps the \
+                labels of the series it writes in memory), and update the probe files so that new samples \
+                carry the new labels. --dry-run lists the changes without making them.
+                """
+        ).spoken)
 
     @OptionGroup var store: StoreOptions
 
-    @Flag(help: "List what would change, and change nothing.")
+    @Flag(
+        help: .says(
+            vi: "Liệt kê những gì sẽ thay đổi, không đổi gì.", en: "List what would change, and change nothing."))
     var dryRun = false
 
     func run() throws {

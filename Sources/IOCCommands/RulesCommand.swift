@@ -6,25 +6,41 @@ import IOCCore
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Check rule files, and run their unit tests, as promtool does.",
+        abstract: Message(
+            vi: "Kiểm tra các tệp luật và chạy kiểm thử đơn vị của chúng, như promtool.",
+            en: "Check rule files, and run their unit tests, as promtool does."
+        ).spoken,
         subcommands: [Check.self, Test.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check rule files in Prometheus' format (like `promtool check rules`).",
-            discussion: """
-                Reads each file, parses every expression and template, and reports the first problem of \
-                each file as file:line:column. Exits 1 when any file has a problem. Unit test files \
-                (with 'tests', as beside the shipped rules) are left for `ioc rules test`, so that \
-                `ioc rules check rules/*.yaml` checks a whole rules folder.
-                """)
+            abstract: Message(
+                vi: "Kiểm tra các tệp luật theo định dạng Prometheus (như `promtool check rules`).",
+                en: "Check rule files in Prometheus' format (like `promtool check rules`)."
+            ).spoken,
+            discussion: Message(
+                vi: """
+                    Đọc từng tệp, phân tích mọi biểu thức và mẫu, và báo lỗi đầu tiên của mỗi tệp dạng \
+                    file:dòng:cột. Thoát với mã 1 khi có tệp lỗi. Các tệp kiểm thử đơn vị (có 'tests', như bên \
+                    cạnh các luật đi kèm) được để lại cho `ioc rules test`, để `ioc rules check rules/*.yaml` kiểm \
+                    tra được cả thư mục luật.
+                    """,
+                en: """
+                    Reads each file, parses every expression and template, and reports the first problem of \
+                    each file as file:line:column. Exits 1 when any file has a problem. Unit test files \
+                    (with 'tests', as beside the shipped rules) are left for `ioc rules test`, so that \
+                    `ioc rules check rules/*.yaml` checks a whole rules folder.
+                    """
+            ).spoken)
 
-        @Argument(help: "Rule files.")
+        @Argument(help: .says(vi: "Các tệp luật.", en: "Rule files."))
         var files: [String]
 
         @Option(
             name: .shortAndLong,
-            help: "How to report: text (as promtool), or json (an array: file, status, rules, error).")
+            help: .says(
+                vi: "Cách báo kết quả: text (như promtool), hoặc json (một mảng: file, status, rules, error).",
+                en: "How to report: text (as promtool), or json (an array: file, status, rules, error)."))
         var output: OutputFormat = .text
 
         func run() throws {
@@ -65,14 +81,24 @@ struct RulesCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run rule unit tests in promtool's format (like `promtool test rules`).",
-            discussion: """
-                Each file names its rule files (relative to itself), input series in the `0+10x100` \
-                notation, and the alerts and query results expected at given times. Exits 1 when any test \
-                fails.
-                """)
+            abstract: Message(
+                vi: "Chạy kiểm thử đơn vị của luật theo định dạng promtool (như `promtool test rules`).",
+                en: "Run rule unit tests in promtool's format (like `promtool test rules`)."
+            ).spoken,
+            discussion: Message(
+                vi: """
+                    Mỗi tệp nêu các tệp luật của nó (tương đối so với chính nó), chuỗi đầu vào theo cách viết \
+                    `0+10x100`, và các cảnh báo cùng kết quả truy vấn mong đợi tại những thời điểm cho trước. \
+                    Thoát với mã 1 khi có kiểm thử không đạt.
+                    """,
+                en: """
+                    Each file names its rule files (relative to itself), input series in the `0+10x100` \
+                    notation, and the alerts and query results expected at given times. Exits 1 when any test \
+                    fails.
+                    """
+            ).spoken)
 
-        @Argument(help: "Test files.")
+        @Argument(help: .says(vi: "Các tệp kiểm thử.", en: "Test files."))
         var files: [String]
 
         func run() throws {

@@ -11,39 +11,68 @@ import IOCStore
 struct SilenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "silence",
-        abstract: "Silence alerts for a while (a known outage), list silences, end one.",
+        abstract: Message(
+            vi: "Tắt báo cảnh báo trong một thời gian (sự cố đã biết), liệt kê, kết thúc lệnh tắt báo.",
+            en: "Silence alerts for a while (a known outage), list silences, end one."
+        ).spoken,
         subcommands: [Add.self, List.self, Expire.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a silence: alerts whose labels match every matcher are not sent.",
-            discussion: """
-                Matchers as in Alertmanager and PromQL: 'province="Huế"', 'service=~"dvc|lgsp"', \
-                'severity!="critical"'; a value without quotes is taken as it is written (province=Huế). \
-                A silenced alert that was already sent still sends its resolution. --start sets an \
-                announced maintenance in advance. Prints the silence's id.
-                Example: ioc silence add province=Huế service=lgsp --for 2h --comment "LGSP upgrade" --author an
-                """)
+            abstract: Message(
+                vi: "Thêm lệnh tắt báo: cảnh báo có nhãn khớp mọi điều kiện sẽ không được gửi.",
+                en: "Add a silence: alerts whose labels match every matcher are not sent."
+            ).spoken,
+            discussion: Message(
+                vi: """
+                    Điều kiện như trong Alertmanager và PromQL: 'province="Huế"', 'service=~"dvc|lgsp"', \
+                    'severity!="critical"'; giá trị không có dấu nháy được lấy đúng như viết (province=Huế). Một \
+                    cảnh báo bị tắt báo mà đã được gửi vẫn gửi tin đã hết. --start đặt trước một đợt bảo trì đã \
+                    thông báo. In mã của lệnh tắt báo.
+                    Ví dụ: ioc silence add province=Huế service=lgsp --for 2h --comment "Nâng cấp LGSP" --author \
+                    an
+                    """,
+                en: """
+                    Matchers as in Alertmanager and PromQL: 'province="Huế"', 'service=~"dvc|lgsp"', \
+                    'severity!="critical"'; a value without quotes is taken as it is written (province=Huế). \
+                    A silenced alert that was already sent still sends its resolution. --start sets an \
+                    announced maintenance in advance. Prints the silence's id.
+                    Example: ioc silence add province=Huế service=lgsp --for 2h --comment "LGSP upgrade" --author an
+                    """
+            ).spoken)
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "Matchers, all of which an alert must satisfy.")
+        @Argument(
+            help: .says(
+                vi: "Các điều kiện, cảnh báo phải thỏa tất cả.", en: "Matchers, all of which an alert must satisfy."))
         var matchers: [String]
 
-        @Option(name: .customLong("for"), help: "How long, as a duration (2h, 30m, 1d). Default: 1h.")
+        @Option(
+            name: .customLong("for"),
+            help: .says(
+                vi: "Bao lâu, dạng thời lượng (2h, 30m, 1d). Mặc định: 1h.",
+                en: "How long, as a duration (2h, 30m, 1d). Default: 1h."))
         var duration = "1h"
 
-        @Option(help: "When it starts: RFC 3339, Unix seconds, or 'now' (the default).")
+        @Option(
+            help: .says(
+                vi: "Khi nào bắt đầu: RFC 3339, giây Unix, hoặc 'now' (mặc định).",
+                en: "When it starts: RFC 3339, Unix seconds, or 'now' (the default)."))
         var start: String?
 
-        @Option(help: "Why, for the other operators.")
+        @Option(help: .says(vi: "Lý do, để các cán bộ trực khác biết.", en: "Why, for the other operators."))
         var comment: String
 
-        @Option(help: "Who. Default: $SUDO_USER or $USER.")
+        @Option(
+            help: .says(vi: "Người tạo. Mặc định: $SUDO_USER hoặc $USER.", en: "Who. Default: $SUDO_USER or $USER."))
         var author: String?
 
         @Option(
-            help: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool).")
+            help: .says(
+                vi:
+                    "Dùng API của một iocd đang chạy thay cho kho dữ liệu: http://USER:PASSWORD@HOST:9420 (như amtool).",
+                en: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool)."))
         var source: String?
 
         func validate() throws {
@@ -106,22 +135,36 @@ struct SilenceCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List active silences (--all: ended ones too).")
+        static let configuration = CommandConfiguration(
+            abstract: Message(
+                vi: "Liệt kê các lệnh tắt báo đang hiệu lực (--all: cả lệnh đã hết).",
+                en: "List active silences (--all: ended ones too)."
+            ).spoken)
 
         @OptionGroup var store: StoreOptions
 
-        @Flag(help: "Include silences that have ended.")
+        @Flag(help: .says(vi: "Kể cả các lệnh tắt báo đã hết.", en: "Include silences that have ended."))
         var all = false
 
         @Flag(
-            name: .shortAndLong, help: "Print only the ids, one a line (as amtool's -q): `| xargs ioc silence expire`.")
+            name: .shortAndLong,
+            help: .says(
+                vi: "Chỉ in mã, mỗi dòng một mã (như -q của amtool): `| xargs ioc silence expire`.",
+                en: "Print only the ids, one a line (as amtool's -q): `| xargs ioc silence expire`."))
         var quiet = false
 
-        @Option(name: .shortAndLong, help: "How to print them: text (a table) or json (one object per line).")
+        @Option(
+            name: .shortAndLong,
+            help: .says(
+                vi: "Cách in: text (một bảng) hoặc json (mỗi dòng một đối tượng).",
+                en: "How to print them: text (a table) or json (one object per line)."))
         var output: OutputFormat = .text
 
         @Option(
-            help: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool).")
+            help: .says(
+                vi:
+                    "Dùng API của một iocd đang chạy thay cho kho dữ liệu: http://USER:PASSWORD@HOST:9420 (như amtool).",
+                en: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool)."))
         var source: String?
 
         func validate() throws { if let source { try OutputFormat.checkSource(source) } }
@@ -181,16 +224,24 @@ struct SilenceCommand: ParsableCommand {
     }
 
     struct Expire: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End a silence now.")
+        static let configuration = CommandConfiguration(
+            abstract: Message(vi: "Kết thúc một lệnh tắt báo ngay bây giờ.", en: "End a silence now.").spoken)
 
         @OptionGroup var store: StoreOptions
 
         @Argument(
-            help: "The silences' ids (from `ioc silence list`, or `ioc silence list -q | xargs ioc silence expire`).")
+            help: .says(
+                vi:
+                    "Mã của các lệnh tắt báo (từ `ioc silence list`, hoặc `ioc silence list -q | xargs ioc silence expire`).",
+                en: "The silences' ids (from `ioc silence list`, or `ioc silence list -q | xargs ioc silence expire`).")
+        )
         var ids: [String]
 
         @Option(
-            help: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool).")
+            help: .says(
+                vi:
+                    "Dùng API của một iocd đang chạy thay cho kho dữ liệu: http://USER:PASSWORD@HOST:9420 (như amtool).",
+                en: "Use the API of a running iocd instead of the store: http://USER:PASSWORD@HOST:9420 (as amtool)."))
         var source: String?
 
         func validate() throws { if let source { try OutputFormat.checkSource(source) } }

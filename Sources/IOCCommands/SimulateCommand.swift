@@ -7,26 +7,51 @@ import IOCSimulator
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Serve synthetic provincial endpoints over HTTP, for demos and tests.",
-        discussion: """
-            Serves /PROVINCE/SERVICE/health for the 34 provinces and five services each (dvc, motcua, lgsp, \
-            egov, mail), with heavy-tailed latency, occasional errors, one failing endpoint, slow ones and \
-            recurring outages (one of them hanging), all drawn from --seed; the dossier statistics feeds \
-            /feeds/dossiers.json and /feeds/metrics (Prometheus text); and /test/... endpoints (delay/MS, \
-            status/CODE, echo, hang, drip, endless, bytes/N, feed/NAME). --scenario demo serves the small, \
-            predictable world of the tests instead. Runs until SIGINT or SIGTERM.
-            """)
+        abstract: Message(
+            vi: "Phục vụ các điểm cuối mô phỏng của tỉnh qua HTTP, để trình diễn và kiểm thử.",
+            en: "Serve synthetic provincial endpoints over HTTP, for demos and tests."
+        ).spoken,
+        discussion: Message(
+            vi: """
+                Phục vụ /PROVINCE/SERVICE/health cho 34 tỉnh, thành phố, mỗi nơi năm dịch vụ (dvc, motcua, lgsp, \
+                egov, mail), với độ trễ đuôi dài, lỗi thỉnh thoảng, một điểm cuối luôn lỗi, vài điểm chậm và các \
+                đợt ngừng lặp lại (một đợt bị treo), tất cả rút từ --seed; các nguồn thống kê hồ sơ \
+                /feeds/dossiers.json và /feeds/metrics (văn bản Prometheus); và các điểm cuối /test/... (delay/MS, \
+                status/CODE, echo, hang, drip, endless, bytes/N, feed/NAME). --scenario demo phục vụ thế giới nhỏ, \
+                dự đoán được của các kiểm thử. Chạy đến khi nhận SIGINT hoặc SIGTERM.
+                """,
+            en: """
+                Serves /PROVINCE/SERVICE/health for the 34 provinces and five services each (dvc, motcua, lgsp, \
+                egov, mail), with heavy-tailed latency, occasional errors, one failing endpoint, slow ones and \
+                recurring outages (one of them hanging), all drawn from --seed; the dossier statistics feeds \
+                /feeds/dossiers.json and /feeds/metrics (Prometheus text); and /test/... endpoints (delay/MS, \
+                status/CODE, echo, hang, drip, endless, bytes/N, feed/NAME). --scenario demo serves the small, \
+                predictable world of the tests instead. Runs until SIGINT or SIGTERM.
+                """
+        ).spoken)
 
-    @Option(help: "Address to listen on, HOST:PORT; port 0 picks a free one.")
+    @Option(
+        help: .says(
+            vi: "Địa chỉ lắng nghe, HOST:PORT; cổng 0 để chọn một cổng trống.",
+            en: "Address to listen on, HOST:PORT; port 0 picks a free one."))
     var listen = "127.0.0.1:17000"
 
-    @Option(help: "Seed for the scenario, latencies and feed values; the same seed gives the same run.")
+    @Option(
+        help: .says(
+            vi: "Hạt giống cho kịch bản, độ trễ và giá trị nguồn dữ liệu; cùng hạt giống cho cùng một lần chạy.",
+            en: "Seed for the scenario, latencies and feed values; the same seed gives the same run."))
     var seed: UInt64 = 1
 
-    @Option(help: "national (34 provinces, the default) or demo (5 provinces, nothing random but latency).")
+    @Option(
+        help: .says(
+            vi: "national (34 tỉnh, thành phố, mặc định) hoặc demo (5 tỉnh, chỉ độ trễ là ngẫu nhiên).",
+            en: "national (34 provinces, the default) or demo (5 provinces, nothing random but latency)."))
     var scenario = "national"
 
-    @Option(help: "Write a probe file for the simulator's endpoints here once it is listening.")
+    @Option(
+        help: .says(
+            vi: "Ghi một tệp đo cho các điểm cuối của trình mô phỏng vào đây khi nó đã lắng nghe.",
+            en: "Write a probe file for the simulator's endpoints here once it is listening."))
     var probesOut: String?
 
     func validate() throws {

@@ -130,6 +130,48 @@ import Testing
         }
     }
 
+    /// `ioc --help` in the operator's language: every command's overview and discussion and every
+    /// argument's help, read from the parser's own description in both languages, is there in each and
+    /// differs between them. Only the parser's own words (`--help`, `--version`) stay in English.
+    @Test func everyHelpTextIsInBothLanguages() async throws {
+        var texts: [Language: [String: String]] = [:]
+        for language in Language.allCases {
+            let result = try await TestProcess.run(
+                try BuiltProduct.path("ioc"), ["--experimental-dump-help"],
+                environment: ["IOC_LANG": language.rawValue])
+            #expect(result.status == 0, "\(result.stderr)")
+            let root = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            texts[language] = Self.helpTexts(try #require(root["command"] as? [String: Any]), path: "ioc")
+        }
+        let vietnamese = try #require(texts[.vi]), english = try #require(texts[.en])
+        #expect(vietnamese.count > 120, "the walk found every help text: \(vietnamese.count)")
+        #expect(Set(vietnamese.keys) == Set(english.keys))
+        for (place, text) in english.sorted(by: { $0.key < $1.key }) {
+            let translated = vietnamese[place] ?? ""
+            #expect(!text.isEmpty && !translated.isEmpty, "\(place) has no help")
+            #expect(translated != text, "\(place) is not translated: \(text)")
+        }
+    }
+
+    /// Every overview, discussion and argument help under `command`, by where it is.
+    static func helpTexts(_ command: [String: Any], path: String) -> [String: String] {
+        var texts: [String: String] = [:]
+        for key in ["abstract", "discussion"] { texts[path + " " + key] = command[key] as? String }
+        for argument in command["arguments"] as? [[String: Any]] ?? [] {
+            let names = (argument["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            let name = names.last ?? (argument["valueName"] as? String ?? "?")
+            // The parser's own flags say themselves in its words.
+            guard !["help", "version"].contains(name) else { continue }
+            texts[path + " --" + name] = argument["abstract"] as? String ?? ""
+        }
+        for subcommand in command["subcommands"] as? [[String: Any]] ?? [] {
+            guard let name = subcommand["commandName"] as? String, name != "help" else { continue }
+            texts.merge(helpTexts(subcommand, path: path + " " + name)) { first, _ in first }
+        }
+        return texts
+    }
+
     /// What `ioc` says of arguments that will not do, and of what it did, is in the operator's
     /// language too; the flags and formats it names stay as they are.
     @Test func argumentErrorsAndCountsInTheOperatorsLanguage() async throws {
