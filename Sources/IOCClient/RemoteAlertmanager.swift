@@ -63,7 +63,7 @@ public struct RemoteAlertmanager: Sendable {
         ]
         let answer = try call("POST", "/api/v2/silences", body: try JSONSerialization.data(withJSONObject: body))
         guard let id = (answer as? [String: Any])?["silenceID"] as? String else {
-            throw RemoteQuery.RemoteError(description: "\(base) did not say the new silence's id")
+            throw RemoteQuery.RemoteError("remote.no_silence_id", ["url": base])
         }
         return id
     }
@@ -93,7 +93,7 @@ public struct RemoteAlertmanager: Sendable {
                 timeout: .seconds(30), maxBodyBytes: 64 << 20))
         guard let status = answer.status else {
             throw RemoteQuery.RemoteError(
-                description: "\(base) did not answer: \(answer.failure.map { "\($0)" } ?? "")")
+                "remote.no_answer", ["url": base, "reason": answer.failure.map { "\($0)" } ?? ""])
         }
         let json =
             answer.body.isEmpty
@@ -109,7 +109,7 @@ public struct RemoteAlertmanager: Sendable {
 
     private func array(_ json: Any?) throws -> [[String: Any]] {
         guard let items = json as? [[String: Any]] else {
-            throw RemoteQuery.RemoteError(description: "\(base) did not answer with Alertmanager's JSON")
+            throw RemoteQuery.RemoteError("remote.not_alertmanager", ["url": base])
         }
         return items
     }

@@ -22,8 +22,18 @@ public struct RemoteQuery: Sendable {
         headers = bearerToken.map { [(name: "Authorization", value: "Bearer \($0.value)")] } ?? []
     }
 
-    public struct RemoteError: Error, CustomStringConvertible {
-        public var description: String
+    /// What went wrong in asking another server, in either language (the catalogue's `remote` family).
+    public struct RemoteError: Error, CustomStringConvertible, LocalizedText {
+        public let key: String
+        public let values: [String: String]
+
+        init(_ key: String, _ values: [String: String]) {
+            self.key = key
+            self.values = values
+        }
+
+        public var description: String { text(.en) }
+        public func text(_ language: Language) -> String { language.localized(key, values) }
     }
 
     public func instant(_ query: String, at time: Int64) throws -> QueryValue {
@@ -40,7 +50,7 @@ public struct RemoteQuery: Sendable {
                 ("end", PrometheusNumber.formatTimestamp(end)), ("step", PrometheusNumber.format(Double(step) / 1000)),
             ])
         guard case .matrix(let series) = try data.value() else {
-            throw RemoteError(description: "\(base) did not answer a range query with a matrix")
+            throw RemoteError("remote.not_matrix", ["url": base])
         }
         return series.map(\.series)
     }
@@ -60,16 +70,16 @@ public struct RemoteQuery: Sendable {
         let answer = client.performWaiting(
             HTTPRequest(url: base + path + "?" + query, headers: headers, timeout: timeout, maxBodyBytes: 64 << 20))
         guard let status = answer.status else {
-            throw RemoteError(description: "\(base) did not answer: \(answer.failure.map { "\($0)" } ?? "")")
+            throw RemoteError("remote.no_answer", ["url": base, "reason": answer.failure.map { "\($0)" } ?? ""])
         }
         let response: PrometheusWire.Response<Payload>
         do {
             response = try JSONDecoder().decode(PrometheusWire.Response<Payload>.self, from: Data(answer.body))
         } catch {
-            throw RemoteError(description: "\(base) answered HTTP \(status) without Prometheus' JSON")
+            throw RemoteError("remote.not_prometheus", ["url": base, "status": String(status)])
         }
         guard response.status == "success", let data = response.data else {
-            throw RemoteError(description: "\(base): \(response.error ?? "HTTP \(status)")")
+            throw RemoteError("remote.refused", ["url": base, "reason": response.error ?? "HTTP \(status)"])
         }
         return data
     }

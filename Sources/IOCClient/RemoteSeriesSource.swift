@@ -29,7 +29,7 @@ public struct RemoteSeriesSource: SeriesSource, Sendable {
         let window = overflow || span >= 315_360_000_000_000 ? 315_360_000_000_000 : span + 1
         let value = try remote.instant(selector + "[\(window)ms]", at: end)
         guard case .matrix(let answered) = value else {
-            throw RemoteQuery.RemoteError(description: "\(remote.base) did not answer \(selector)[…] with samples")
+            throw RemoteQuery.RemoteError("remote.no_samples", ["url": remote.base, "selector": selector])
         }
         var merged: [Labels: [Sample]] = [:]
         for series in answered.map(\.series) {

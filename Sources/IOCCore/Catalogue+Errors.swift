@@ -106,6 +106,20 @@ extension Catalogue {
             vi: "ioc import: {count} mẫu vào {path}", en: "ioc import: {count} samples into {path}"),
         "cmd.import.refused": Message(
             vi: " ({count} mẫu kho đã có, giữ nguyên)", en: " ({count} the store had already, not changed)"),
+        "remote.no_answer": Message(vi: "{url} không trả lời: {reason}", en: "{url} did not answer: {reason}"),
+        "remote.not_matrix": Message(
+            vi: "{url} không trả lời truy vấn theo khoảng bằng một ma trận",
+            en: "{url} did not answer a range query with a matrix"),
+        "remote.not_prometheus": Message(
+            vi: "{url} trả lời HTTP {status} mà không có JSON của Prometheus",
+            en: "{url} answered HTTP {status} without Prometheus' JSON"),
+        "remote.refused": Message(vi: "{url} từ chối: {reason}", en: "{url}: {reason}"),
+        "remote.no_silence_id": Message(
+            vi: "{url} không cho biết mã của lệnh tắt báo mới", en: "{url} did not say the new silence's id"),
+        "remote.not_alertmanager": Message(
+            vi: "{url} không trả lời bằng JSON của Alertmanager", en: "{url} did not answer with Alertmanager's JSON"),
+        "remote.no_samples": Message(
+            vi: "{url} không trả lời {selector}[…] bằng các mẫu", en: "{url} did not answer {selector}[…] with samples"),
         "cmd.import.nothing": Message(vi: "{error}; không nhập mẫu nào", en: "{error}; nothing was imported"),
     ]
 }

@@ -9,7 +9,7 @@ import Testing
     /// The families of keys; a string literal in the code that starts so is a key.
     static let prefixes = [
         "dash", "app", "help", "targets", "state", "alerts", "severity", "change", "age", "unit", "table", "silence",
-        "check", "probe", "store", "cmd",
+        "check", "probe", "store", "cmd", "remote",
     ]
 
     /// Keys the code puts together (`"severity." + name`): each family with every suffix the code
