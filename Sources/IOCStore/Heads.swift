@@ -9,9 +9,9 @@ struct Head: Sendable {
     /// Written to its partition; kept in memory a while for this process's readers.
     var sealed = false
 
-    init(block: Int64, series: Int64 = 0) {
+    init(block: Int64) {
         self.block = block
-        samples = OpenChunk(base: block, stagger: series)
+        samples = OpenChunk(base: block)
     }
 }
 
@@ -75,7 +75,7 @@ final class HeadTable: Sendable {
             }
             var left: Int64?
             if let last = heads[series].last, !last.sealed { left = last.block }
-            var head = Head(block: block, series: id)
+            var head = Head(block: block)
             head.samples.append(sample)
             heads[series].append(head)
             return (block, left)

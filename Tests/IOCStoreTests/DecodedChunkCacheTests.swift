@@ -88,7 +88,7 @@ struct WrittenStore {
         #expect(try reader.select(matchers, from: first, through: first + 3 * hour - 1) == fresh)
     }
 
-    /// The daemon's open hours (parts of up to 120 samples in memory) are kept decoded for reads that
+    /// The daemon's open hours (parts of 120 samples in memory) are kept decoded for reads that
     /// cover all their parts, not for a rule's last minutes; a part added since is not missed.
     @Test func openHoursAreKeptDecodedForWholeReadsOnly() throws {
         let store = try WrittenStore()
@@ -108,10 +108,7 @@ struct WrittenStore {
         #expect(whole.allSatisfy { $0.samples.count == 480 })
         // Every part's samples, not the byte-aligned tails after them.
         let inParts = writer.heads.state.withLock { $0.all.reduce(0) { $0 + $1.heads[0].samples.partSamples } }
-        // Each series' first part is cut early by its id (61-120 samples), then every 120: forty
-        // minutes put more than 360 of each series' 480 samples in parts.
-        #expect(inParts > 20 * 360 && inParts < 20 * 480, "\(inParts)")
-        #expect(writer.decodedChunks.held == inParts, "\(writer.decodedChunks.held)")
+        #expect(inParts == 20 * 480 && writer.decodedChunks.held == inParts, "\(writer.decodedChunks.held)")
         // Taken from the cache, and a middle window cut from it.
         let middle = (first + 600_000)...(first + 1_200_000)
         #expect(

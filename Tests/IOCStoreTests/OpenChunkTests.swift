@@ -43,32 +43,6 @@ import Testing
         }
     }
 
-    /// Series cut their first part at different sizes (by their id), so that a farm's series do not
-    /// all encode their tails in the same seconds; what comes back is the same whatever the cut.
-    @Test func firstPartsAreStaggeredBySeriesAndReadTheSame() {
-        let samples = hour(seed: 5)
-        let base = samples[0].timestamp - samples[0].timestamp % 3_600_000
-        var cuts: Set<Int> = []
-        for series in Int64(0)..<200 {
-            var chunk = OpenChunk(base: base, stagger: series)
-            var cut = 0
-            for (index, sample) in samples.enumerated() {
-                chunk.append(sample)
-                if cut == 0 && chunk.partSamples > 0 { cut = index + 1 }
-            }
-            #expect(cut > OpenChunk.partSize / 2 && cut <= OpenChunk.partSize, "series \(series) cut at \(cut)")
-            cuts.insert(cut)
-            #expect(chunk.samples() == samples)
-            var window: [Sample] = []
-            chunk.decode(from: samples[100].timestamp, through: samples[500].timestamp, into: &window)
-            #expect(window == Array(samples[100...500]))
-        }
-        #expect(cuts.count == OpenChunk.partSize / 2, "every cut from 61 to 120 is used: \(cuts.count)")
-        var negative = OpenChunk(base: base, stagger: -7)
-        for sample in samples.prefix(200) { negative.append(sample) }
-        #expect(negative.samples() == Array(samples.prefix(200)))
-    }
-
     /// The point of parts: an hour in memory at about the closed chunk's size, not the byte-aligned
     /// form's (two bytes a sample for a value that does not change), and appending after a closed
     /// chunk keeps working.

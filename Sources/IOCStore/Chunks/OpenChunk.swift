@@ -34,9 +34,6 @@ package struct OpenChunk: Sendable {
     private var parts: [Part] = []
     private var tail: CompactSamples
     private(set) var count = 0
-    /// The tail's size at which it is encoded as the next part: `partSize`, but shorter for the
-    /// first part by a share that differs from series to series (see `init(base:stagger:)`).
-    private var nextPart = OpenChunk.partSize
 
     /// Samples encoded together: the part's header costs about 10 bytes, an eighth of a byte a sample.
     static let partSize = 120
@@ -45,18 +42,6 @@ package struct OpenChunk: Sendable {
     package init(base: Int64) {
         self.base = base
         tail = CompactSamples(base: base)
-    }
-
-    /// An open chunk whose first part is cut `stagger % (partSize / 2)` samples early. Every series
-    /// of a probe farm starts its hour in the same seconds; with parts of one size all of them
-    /// encoded their tails and freed them in the same seconds of every ten minutes, and the freed
-    /// tails became holes among live allocations: RSS less the open chunks jumped by 17-42 MB at
-    /// each ten-minute mark (5,000 targets). Spread by series, the encodings come a few at a time
-    /// over five minutes and each freed tail is taken by a growing one.
-    init(base: Int64, stagger: Int64) {
-        self.init(base: base)
-        let spread = Int64(OpenChunk.partSize / 2)
-        nextPart = OpenChunk.partSize - Int(((stagger % spread) + spread) % spread)
     }
 
     /// A closed chunk (`ChunkCodec`'s bytes) as it was written, for readers of the hour just closed.
@@ -75,8 +60,7 @@ package struct OpenChunk: Sendable {
     package mutating func append(_ sample: Sample) {
         tail.append(sample)
         count += 1
-        guard tail.count >= nextPart else { return }
-        nextPart = OpenChunk.partSize
+        guard tail.count >= OpenChunk.partSize else { return }
         let samples = tail.samples()
         append(
             part: ChunkCodec.encode(samples), first: samples[0].timestamp, last: samples[samples.count - 1].timestamp)
