@@ -136,7 +136,11 @@ struct NationalEndToEndTests {
         print("national: \(excused.count) series registered as VictoriaMetrics stopped were lost by it: \(excused)")
         let catchUp = ContinuousClock.now - restarted
         print("national: after \(seconds) s down, every centre caught up in \(catchUp)")
-        #expect(complete, "\(missing.count) series short, e.g. \(missing.prefix(3))\n\(national.logs(suffix: 2000))")
+        let firstStored = missing.prefix(3).map { key in expected.compactMap { $0.stamps[key]?.first } }
+        let shortfall =
+            "\(missing.count) series short, e.g. \(missing.prefix(3)), first stored at \(firstStored) "
+            + "(SIGTERM at \(down), VictoriaMetrics' exit at \(stopped))\n" + national.logs(suffix: 2000)
+        #expect(complete, "\(shortfall)")
         var samples = 0
         for (selector, stamps) in expected {
             let arrived = try await national.received(selector, from: from, through: through)
