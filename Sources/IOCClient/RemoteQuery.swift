@@ -79,7 +79,10 @@ public struct RemoteQuery: Sendable {
             throw RemoteError("remote.not_prometheus", ["url": base, "status": String(status)])
         }
         guard response.status == "success", let data = response.data else {
-            throw RemoteError("remote.refused", ["url": base, "reason": response.error ?? "HTTP \(status)"])
+            // The server's words reach a terminal (`ioc query`, the dashboard's banner): bounded, and
+            // their control characters written out, as RemoteAlertmanager does with its answers.
+            let reason = response.error.map { ControlCharacters.escaped(String($0.prefix(500))) } ?? "HTTP \(status)"
+            throw RemoteError("remote.refused", ["url": base, "reason": reason])
         }
         return data
     }

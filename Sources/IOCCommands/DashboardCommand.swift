@@ -116,9 +116,10 @@ struct DashboardCommand: ParsableCommand {
         }
         if let name = self.dashboard, !files.contains(where: { $0.name == name }) {
             let known = files.map(\.name).joined(separator: ", ")
+            let language = Language.ofCommand
             throw ValidationError(
-                Language.ofCommand.localized("cmd.dashboard.no_such", ["name": name])
-                    + (known.isEmpty ? "" : Language.ofCommand.localized("cmd.dashboard.there_are", ["names": known])))
+                language.localized("cmd.dashboard.no_such", ["name": name])
+                    + (known.isEmpty ? "" : language.localized("cmd.dashboard.there_are", ["names": known])))
         }
         var dashboard = Dashboard(
             storePath: store.path,

@@ -172,6 +172,19 @@ import Testing
         return texts
     }
 
+    /// A `--source` server's error text reaches the operator's terminal with its control characters
+    /// written out, not as escape sequences that would act on the terminal.
+    @Test func aSourcesErrorTextCannotActOnTheTerminal() async throws {
+        let hostile = #"{"status":"error","errorType":"bad_data","error":"bad \u001b[2J\u001b]0;owned\u0007 query"}"#
+        let server = try WebhookSink(port: 0, answering: hostile)
+        defer { server.stop() }
+        let result = try await TestProcess.run(
+            try BuiltProduct.path("ioc"), ["query", "up", "--source", "http://127.0.0.1:\(server.port)"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("bad") && result.stderr.contains("query"), "\(result.stderr)")
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(result.stderr)")
+    }
+
     /// What `ioc` says of arguments that will not do, and of what it did, is in the operator's
     /// language too; the flags and formats it names stay as they are.
     @Test func argumentErrorsAndCountsInTheOperatorsLanguage() async throws {
