@@ -173,12 +173,8 @@ final class NationalCentre: Sendable {
                 "start=\(Double(from) / 1000)", "--data-urlencode", "end=\(Double(through) / 1000)",
             ], timeout: .seconds(60))
         var stamps: [String: [Int64]] = [:]
-        for line in result.stdout.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let metric = object["metric"] as? [String: String], let times = object["timestamps"] as? [Int64]
-            else { continue }
-            let key = Labels(metric).description
-            stamps[key, default: []] += times.filter { $0 >= from && $0 <= through }
+        for (metric, times) in VictoriaMetricsExport.series(result.stdout) {
+            stamps[Labels(metric).description, default: []] += times.filter { $0 >= from && $0 <= through }
         }
         return stamps.mapValues { $0.sorted() }
     }

@@ -119,8 +119,8 @@ import Testing
                         "-sf", "http://127.0.0.1:\(port)/api/v1/export", "--data-urlencode",
                         #"match[]={__name__="probe_success"}"#,
                     ])
-                return result.stdout.split(separator: "\n").compactMap {
-                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                return VictoriaMetricsExport.series(result.stdout).map {
+                    ["metric": $0.metric, "timestamps": $0.timestamps] as [String: Any]
                 }
             }
             #expect(
@@ -176,6 +176,60 @@ import Testing
                 #expect(metric["centre"] == "ioc-hue" && metric["province"] == "Huế", "\(metric)")
             }
         }
+    }
+}
+
+/// A series whose first sample in a request is a staleness marker (a probe's failure reason that
+/// just ended, a recorded series that went away): VictoriaMetrics 1.79 keeps it, and exports a block
+/// that starts with one as a bare `NaN`, which is not JSON. The national test read such a line as a
+/// series that never arrived; `VictoriaMetricsExport` reads it.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/victoria-metrics")))
+struct VictoriaMetricsStalenessTests {
+    @Test func aSeriesThatStartsStaleIsExportedAndRead() async throws {
+        let directory = try TemporaryDirectory()
+        let port = refusedPort()
+        let victoria = try TestProcess.victoriaMetrics(dataPath: directory.file("vm"), port: port)
+        defer { victoria.signal(SIGTERM) }
+        let now = WallClock.nowMilliseconds()
+        let stale = Sample(timestamp: now - 2_000, value: Sample.staleNaN)
+        let request = RemoteWriteEncoding.writeRequest([
+            Series(
+                labels: Labels(["__name__": "probe_failed_due_to", "reason": "status"]),
+                samples: [stale, Sample(timestamp: now - 1_000, value: 1)]),
+            Series(labels: Labels(["__name__": "probe_failed_due_to", "reason": "timeout"]), samples: [stale]),
+        ])
+        let body = directory.file("request")
+        try Data(RemoteWriteEncoding.snappy(request)).write(to: URL(fileURLWithPath: body))
+        // Sent once, as soon as VictoriaMetrics listens: it keeps every copy of a sample it is sent.
+        let sent = try await waitUntil(timeout: .seconds(30)) {
+            try await TestProcess.run(
+                "/usr/bin/curl",
+                [
+                    "-sf", "http://127.0.0.1:\(port)/api/v1/write", "-H", "Content-Encoding: snappy",
+                    "-H", "Content-Type: application/x-protobuf", "--data-binary", "@\(body)",
+                ]
+            ).status == 0
+        }
+        #expect(sent, "\(victoria.standardError.suffix(1000))")
+        var exported = ""
+        let arrived = try await waitUntil(timeout: .seconds(30)) {
+            exported =
+                try await TestProcess.run(
+                    "/usr/bin/curl",
+                    [
+                        "-sf", "http://127.0.0.1:\(port)/api/v1/export", "--data-urlencode",
+                        #"match[]={__name__="probe_failed_due_to"}"#,
+                    ]
+                ).stdout
+            return exported.split(separator: "\n").count == 2
+        }
+        #expect(arrived, "\(exported)\n\(victoria.standardError.suffix(1000))")
+        // What VictoriaMetrics writes: a line that a JSON parser refuses.
+        #expect(exported.contains("NaN"), "\(exported)")
+        let read = VictoriaMetricsExport.series(exported).map { ($0.metric["reason"] ?? "", $0.timestamps) }
+        #expect(read.count == 2, "\(exported)")
+        #expect(read.first { $0.0 == "status" }?.1 == [now - 2_000, now - 1_000], "\(exported)")
+        #expect(read.first { $0.0 == "timeout" }?.1 == [now - 2_000], "\(exported)")
     }
 }
 
@@ -241,11 +295,8 @@ struct RemoteWriteSlowProbeTests {
                 #"match[]={__name__="probe_success"}"#,
             ])
         var timestamps: [String: [Int64]] = [:]
-        for line in result.stdout.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let instance = (object["metric"] as? [String: String])?["instance"],
-                let stamps = object["timestamps"] as? [Int64]
-            else { continue }
+        for (metric, stamps) in VictoriaMetricsExport.series(result.stdout) {
+            guard let instance = metric["instance"] else { continue }
             timestamps[instance] = stamps.filter { $0 <= through }
         }
         return timestamps

@@ -245,3 +245,26 @@ extension TestProcess {
             ])
     }
 }
+
+/// What VictoriaMetrics' `/api/v1/export` answers, one series a line: its labels and timestamps.
+/// A line is not always JSON: VictoriaMetrics 1.79 writes a value it cannot put in JSON bare (a
+/// series whose first exported sample is a staleness marker comes out as `"values":[NaN,null]`), and
+/// a JSON parser then loses that line, so that a series which arrived looked as if it never had.
+/// The values are not read, only the labels and timestamps.
+public enum VictoriaMetricsExport {
+    public static func series(_ output: String) -> [(metric: [String: String], timestamps: [Int64])] {
+        output.split(separator: "\n").compactMap { line in
+            var line = String(line)
+            // After the labels' object: inside a JSON string the quote would be escaped.
+            if let values = line.range(of: #"},"values":["#),
+                let end = line[values.upperBound...].firstIndex(of: "]")
+            {
+                line.replaceSubrange(line.index(after: values.lowerBound)...end, with: "")
+            }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let metric = object["metric"] as? [String: String], let timestamps = object["timestamps"] as? [Int64]
+            else { return nil }
+            return (metric, timestamps)
+        }
+    }
+}

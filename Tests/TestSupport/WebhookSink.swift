@@ -26,6 +26,7 @@ public final class WebhookSink: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
     private let received = Mutex<[(path: String, body: String)]>([])
+    private let receivedBytes = Mutex<[[UInt8]]>([])
     private let heads = Mutex<[String]>([])
     private let running = Atomic<Bool>(true)
     /// What every request is answered with: a feed for a probe to scrape, or nothing.
@@ -69,6 +70,9 @@ public final class WebhookSink: @unchecked Sendable {
     /// The requests received so far: path and body.
     public var requests: [(path: String, body: String)] { received.withLock { $0 } }
 
+    /// The bodies received so far as they came, for binary ones (a remote-write request).
+    public var bodies: [[UInt8]] { receivedBytes.withLock { $0 } }
+
     /// The request line and header lines of each request, in the order of `requests`.
     public var requestHeads: [String] { heads.withLock { $0 } }
 
@@ -96,6 +100,7 @@ public final class WebhookSink: @unchecked Sendable {
                     let body = String(decoding: data[bodyStart..<(bodyStart + length)], as: UTF8.self)
                     heads.withLock { $0.append(String(head)) }
                     received.withLock { $0.append((path, body)) }
+                    receivedBytes.withLock { $0.append(Array(data[bodyStart..<(bodyStart + length)])) }
                     break
                 }
             }
