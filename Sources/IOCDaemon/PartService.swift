@@ -31,14 +31,19 @@ public struct PartService: Service, CustomStringConvertible {
     let after: StartGate?
     let gate = StartGate()
     let logger: Logger
+    /// How long a part may take to stop before the log names it (and again after as long).
+    let slowStop: Duration
 
     public var description: String { name }
 
-    init(_ name: String, _ part: any BackgroundWork, after: StartGate?, logger: Logger) {
+    init(
+        _ name: String, _ part: any BackgroundWork, after: StartGate?, logger: Logger, slowStop: Duration = .seconds(10)
+    ) {
         self.name = name
         self.part = part
         self.after = after
         self.logger = logger
+        self.slowStop = slowStop
     }
 
     public func run() async throws {
@@ -56,15 +61,30 @@ public struct PartService: Service, CustomStringConvertible {
         logger.debug("started", metadata: ["part": "\(name)"])
         // Returns when the group shuts down gracefully, or throws when it is cancelled: stop either way.
         try? await gracefulShutdown()
+        // A part that holds the stop up is named every `slowStop` (ten seconds), so that a slow
+        // stop (a commit on a busy disk, a delivery that does not end) says what it waits for.
+        let (name, slowStop) = (name, slowStop)
+        let watch = Task { [logger] in
+            var waited = Duration.zero
+            while (try? await Task.sleep(for: slowStop)) != nil {
+                waited += slowStop
+                logger.warning(
+                    "a part is slow to stop",
+                    metadata: ["part": "\(name)", "seconds": "\(waited.inMilliseconds / 1000)"])
+            }
+        }
         await part.stop()
+        watch.cancel()
         logger.debug("stopped", metadata: ["part": "\(name)"])
     }
 
     /// Services for `parts`, in order: each starts after the one before it has started.
-    static func chain(_ parts: [(String, any BackgroundWork)], logger: Logger) -> [PartService] {
+    static func chain(
+        _ parts: [(String, any BackgroundWork)], logger: Logger, slowStop: Duration = .seconds(10)
+    ) -> [PartService] {
         var services: [PartService] = []
         for (name, part) in parts {
-            services.append(PartService(name, part, after: services.last?.gate, logger: logger))
+            services.append(PartService(name, part, after: services.last?.gate, logger: logger, slowStop: slowStop))
         }
         return services
     }

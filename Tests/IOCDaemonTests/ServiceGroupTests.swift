@@ -27,6 +27,7 @@ import IOCConfig
         let name: String
         let journal: Journal
         var fails = false
+        var stopping: Duration = .milliseconds(20)
 
         func start() async throws {
             try await Task.sleep(for: .milliseconds(20))
@@ -38,14 +39,29 @@ import IOCConfig
         }
 
         func stop() async {
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Task.sleep(for: stopping)
             journal.add("stopped \(name)")
         }
     }
 
-    func group(_ parts: [RecordingPart]) -> ServiceGroup {
-        let logger = Logger(label: "test")
-        let services = PartService.chain(parts.map { ($0.name, $0) }, logger: logger).map {
+    /// Keeps the warnings logged.
+    struct WarningsKept: LogHandler {
+        let journal: Journal
+        var logLevel: Logger.Level = .warning
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            journal.add("\(event.message) \(event.metadata?["part"].map { "\($0)" } ?? "")")
+        }
+    }
+
+    func group(_ parts: [RecordingPart], logger: Logger = Logger(label: "test"), slowStop: Duration = .seconds(10))
+        -> ServiceGroup
+    {
+        let services = PartService.chain(parts.map { ($0.name, $0) }, logger: logger, slowStop: slowStop).map {
             ServiceGroupConfiguration.ServiceConfiguration(
                 service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup)
@@ -64,6 +80,27 @@ import IOCConfig
             try await running.value
         }
         #expect(journal.all == names.map { "started \($0)" } + names.reversed().map { "stopped \($0)" })
+    }
+
+    /// A part that holds the stop up is named in the log while it does, and only it.
+    @Test func aPartSlowToStopIsNamed() async throws {
+        let journal = Journal()
+        let warnings = Journal()
+        let logger = Logger(label: "test") { _ in WarningsKept(journal: warnings) }
+        var slow = RecordingPart(name: "notifications", journal: journal)
+        slow.stopping = .milliseconds(700)
+        let group = group(
+            [RecordingPart(name: "store", journal: journal), slow, RecordingPart(name: "probes", journal: journal)],
+            logger: logger, slowStop: .milliseconds(200))
+        try await testGracefulShutdown { trigger in
+            let running = Task { try await group.run() }
+            #expect(await waitUntil(timeout: .seconds(60)) { journal.all.count == 3 })
+            trigger.triggerGracefulShutdown()
+            try await running.value
+        }
+        #expect(journal.all.suffix(3) == ["stopped probes", "stopped notifications", "stopped store"])
+        let named = warnings.all.filter { $0.hasPrefix("a part is slow to stop") }
+        #expect(named.count >= 2 && named.allSatisfy { $0.hasSuffix("notifications") }, "\(warnings.all)")
     }
 
     @Test func aPartThatFailsStopsTheStartedOnesInReverseAndTheRestNeverStart() async throws {
