@@ -305,10 +305,19 @@ extension Evaluation {
     /// Prometheus' quantile: linear interpolation between the closest ranks; φ below 0 is −Inf, above
     /// 1 is +Inf.
     static func quantile(_ phi: Double, _ values: [Double]) -> Double {
-        guard !values.isEmpty, !phi.isNaN else { return .nan }
+        guard !values.isEmpty, !phi.isNaN, (0...1).contains(phi) else { return quantile(phi, sorted: values) }
+        return quantile(phi, sorted: values.sorted(by: sortsBefore))
+    }
+
+    /// The order of `quantile`: numbers ascending, NaN after every number.
+    @inline(__always)
+    static func sortsBefore(_ a: Double, _ b: Double) -> Bool { a.isNaN ? false : (b.isNaN ? true : a < b) }
+
+    /// `quantile` of values already in its order.
+    static func quantile(_ phi: Double, sorted: [Double]) -> Double {
+        guard !sorted.isEmpty, !phi.isNaN else { return .nan }
         if phi < 0 { return -.infinity }
         if phi > 1 { return .infinity }
-        let sorted = values.sorted { a, b in a.isNaN ? false : (b.isNaN ? true : a < b) }
         let rank = phi * Double(sorted.count - 1)
         let lower = max(0, Int(rank.rounded(.down)))
         let upper = min(sorted.count - 1, lower + 1)

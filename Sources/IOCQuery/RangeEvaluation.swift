@@ -207,6 +207,11 @@ extension Evaluation {
     static func rangeValues(
         _ name: String, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64, parameter: Double
     ) -> [Double?] {
+        if name == "quantile_over_time" {
+            return samples.withUnsafeBufferPointer {
+                quantiles($0, steps: steps, offset: offset, range: range, phi: parameter)
+            }
+        }
         var values = [Double?](repeating: nil, count: steps.count)
         // For `rate` and `increase`, how many counter resets lie inside the window (a sample below
         // the one before it, both in the window), kept as the window slides: a window with none
@@ -236,6 +241,44 @@ extension Evaluation {
                     values[position] = overRange(name, window, range: range, at: reference, parameter: parameter)
                 }
             }
+        }
+        return values
+    }
+
+    /// `quantile_over_time` at each step, from the window's values kept in order as it slides: a
+    /// value that enters goes after the values equal to it, and one that leaves (the window's oldest)
+    /// is the first of its equals, so that the order is the one sorting the window would give (a
+    /// stable sort, equal values in time order) without sorting it again at every step.
+    static func quantiles(
+        _ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64, phi: Double
+    ) -> [Double?] {
+        var values = [Double?](repeating: nil, count: steps.count)
+        var window: [Double] = []
+        /// The first position of `window` where `isAfter` holds (it holds from there on).
+        func first(where isAfter: (Double) -> Bool) -> Int {
+            var (start, end) = (0, window.count)
+            while start < end {
+                let middle = (start + end) / 2
+                if isAfter(window[middle]) { end = middle } else { start = middle + 1 }
+            }
+            return start
+        }
+        var low = 0
+        var high = 0
+        for (position, time) in steps.enumerated() {
+            let reference = time - offset
+            while high < samples.count && samples[high].timestamp <= reference {
+                let entering = samples[high].value
+                window.insert(entering, at: first { sortsBefore(entering, $0) })
+                high += 1
+            }
+            while low < high && samples[low].timestamp <= reference - range {
+                let leaving = samples[low].value
+                window.remove(at: first { !sortsBefore($0, leaving) })
+                low += 1
+            }
+            guard low < high else { continue }
+            values[position] = quantile(phi, sorted: window)
         }
         return values
     }

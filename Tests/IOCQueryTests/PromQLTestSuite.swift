@@ -97,6 +97,41 @@ import Testing
         }
     }
 
+    /// `quantile_over_time` over a range keeps each window in order as it slides: at every step it
+    /// gives, bit for bit, what sorting that window gives, with ties, both zeros, infinities and NaN
+    /// among the values and windows that empty and fill again.
+    @Test(arguments: [0, 0.3, 0.5, 0.99, 1, -1, 2, Double.nan])
+    func aSlidingQuantileIsTheSortedWindowsQuantile(phi: Double) {
+        var random = SplitMix64(seed: 11)
+        let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7]
+        var samples: [Sample] = []
+        var time: Int64 = 0
+        for _ in 0..<600 {
+            time += Int64(random.next() % 4 == 0 ? 200_000 : 1_000 + random.next() % 20_000)
+            samples.append(Sample(timestamp: time, value: choices[Int(random.next() % UInt64(choices.count))]))
+        }
+        let shapes: [(range: Int64, step: Int64)] = [(60_000, 15_000), (300_000, 60_000), (30_000, 90_000)]
+        for (range, step) in shapes {
+            let steps: [Int64] = Array(stride(from: 0, through: time + range, by: Int(step)).map { Int64($0) })
+            let sliding = samples.withUnsafeBufferPointer {
+                Evaluation.quantiles($0, steps: steps, offset: 0, range: range, phi: phi)
+            }
+            for (position, reference) in steps.enumerated() {
+                let window = samples.filter { $0.timestamp > reference - range && $0.timestamp <= reference }
+                let sorted = window.isEmpty ? nil : Evaluation.quantile(phi, window.map { $0.value })
+                let same =
+                    sliding[position].map { value in
+                        sorted.map { $0.bitPattern == value.bitPattern || ($0.isNaN && value.isNaN) } ?? false
+                    }
+                    ?? (sorted == nil)
+                #expect(
+                    same,
+                    "φ \(phi), range \(range) at \(reference): \(String(describing: sliding[position])) against \(String(describing: sorted))"
+                )
+            }
+        }
+    }
+
     static func same(_ one: QueryValue, _ other: QueryValue) -> Bool {
         switch (one, other) {
         case (.scalar(let a), .scalar(let b)): return PromQLTest.almostEqual(a, b)
