@@ -29,20 +29,35 @@ import IOCSimulator
 import IOCStore
 import Synchronization
 
-switch CommandLine.arguments.dropFirst().first ?? "all" {
-case "regex": try regex()
-case "ingest": try ingest()
-case "history": try history()
-case "crashload": try crashload()
-case "promql": try promql()
-case "peers": try peers()
-case "parse": try parse()
-case "rules": try rules()
-case "scorecard": try scorecard()
-case "dashboard": try dashboard()
-case "chunks": chunks()
-case "serve": try await serve()
-case "client": await client()
-case "probes": try await probes()
-default: try all()
+/// The header above, for `--help` and a command it does not know.
+let usage = """
+    usage: ioc-bench [all|probes|client|serve|chunks|ingest|history|promql|rules|scorecard|dashboard|peers|parse|regex|crashload] [options]
+    (run from the repository: some commands read its rules/ and dashboards/; see BENCHMARKS.md)
+    """
+
+do {
+    switch CommandLine.arguments.dropFirst().first ?? "all" {
+    case "regex": try regex()
+    case "ingest": try ingest()
+    case "history": try history()
+    case "crashload": try crashload()
+    case "promql": try promql()
+    case "peers": try peers()
+    case "parse": try parse()
+    case "rules": try rules()
+    case "scorecard": try scorecard()
+    case "dashboard": try dashboard()
+    case "chunks": chunks()
+    case "serve": try await serve()
+    case "client": await client()
+    case "probes": try await probes()
+    case "all": try all()
+    case "-h", "--help", "help": print(usage)
+    case let other:
+        FileHandle.standardError.write(Data("ioc-bench: no command '\(other)'\n\(usage)\n".utf8))
+        exit(64)
+    }
+} catch {
+    FileHandle.standardError.write(Data("ioc-bench: \(error)\n".utf8))
+    exit(1)
 }
