@@ -50,7 +50,20 @@ func peers() throws {
         }
     }
 
-    let queries = peerQueries.filter { only.isEmpty || $0.name.contains(only) }
+    // `--queries FILE`: other shapes, one a line (`range ` before a range query), instead of ours.
+    let file = option("queries", "")
+    let chosen =
+        file.isEmpty
+        ? peerQueries
+        : try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        .map { line in
+            line.hasPrefix("range ")
+                ? PeerQuery(kind: .range(String(line.dropFirst(6)))) : PeerQuery(kind: .instant(line))
+        }
+    let queries = chosen.filter { only.isEmpty || $0.name.contains(only) }
     var medians: [[Double]] = []
     print("query".padding(toLength: 62, withPad: " ", startingAt: 0) + "   iocd   Prometheus  VictoriaM.  series")
     for query in queries {

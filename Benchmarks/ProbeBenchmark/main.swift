@@ -10,7 +10,7 @@
 //   ioc-bench promql [--runs 9] [--only NAME]          the query engine: the issue 5 queries over the store
 //   ioc-bench rules [--cycles 20] [--prometheus]       1,000 alert rules over 10,000 series, per cycle (and Prometheus)
 //   ioc-bench dashboard [--seconds 20]                 the overview's frame time, bytes, and idle CPU
-//   ioc-bench peers [--series 5000] [--hours 2] [--runs 5] [--only TEXT] [--keep]: iocd, Prometheus, VictoriaMetrics
+//   ioc-bench peers [--series 5000] [--hours 2] [--runs 5] [--only TEXT] [--queries FILE] [--keep]: iocd, Prometheus, VictoriaMetrics
 //   ioc-bench parse                                    microseconds to parse each of the peers queries
 //   ioc-bench crashload --path P [--series 200] [--start MS]   writes until killed (for a test)
 //
