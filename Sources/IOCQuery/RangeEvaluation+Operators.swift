@@ -107,3 +107,63 @@ extension Evaluation {
         return labels.allSatisfy { seen.insert($0.fingerprint).inserted }
     }
 }
+
+/// Functions that change each value on its own (`abs`, `ceil`, `clamp_max`, `round`, ...) over every
+/// step at once: the argument over all steps, then each value mapped, the name dropped once per
+/// series rather than at every step.
+extension Evaluation {
+    /// The functions `mappedValues` takes: one vector, then scalar parameters.
+    static let valueFunctions: Set<String> = Set(mathFunctions.keys).union(["round", "clamp", "clamp_min", "clamp_max"])
+
+    /// `function(arguments)` at every step; nil when the general path must decide (a parameter that
+    /// is not a scalar at every step, or two series alike once their names are dropped).
+    func mappedValues(_ function: Function, _ arguments: [Expression], steps: [Int64]) throws -> StepValue? {
+        guard let first = arguments.first, case .vector(let series) = try stepValues(first, steps: steps) else {
+            return nil
+        }
+        var parameters: [[Double]] = []
+        for argument in arguments.dropFirst() {
+            guard case .scalar(let values) = try stepValues(argument, steps: steps) else { return nil }
+            parameters.append(values)
+        }
+        // The value at step `step`, or nil where the function gives no element there.
+        let transform: (Double, Int) -> Double?
+        switch function.name {
+        case "round":
+            transform = { value, step in
+                let inverse = 1 / (parameters.first?[step] ?? 1)
+                return (value * inverse + 0.5).rounded(.down) / inverse
+            }
+        case "clamp":
+            guard parameters.count == 2 else { return nil }
+            transform = { value, step in
+                let (low, high) = (parameters[0][step], parameters[1][step])
+                guard low <= high || low.isNaN || high.isNaN else { return nil }
+                return Swift.max(low, Swift.min(high, value))
+            }
+        case "clamp_min":
+            guard parameters.count == 1 else { return nil }
+            transform = { value, step in Swift.max(parameters[0][step], value) }
+        case "clamp_max":
+            guard parameters.count == 1 else { return nil }
+            transform = { value, step in Swift.min(parameters[0][step], value) }
+        default:
+            guard let math = Evaluation.mathFunctions[function.name], parameters.isEmpty else { return nil }
+            transform = { value, _ in math(value) }
+        }
+        var seen: Set<Fingerprint> = []
+        var result: [StepSeries] = []
+        result.reserveCapacity(series.count)
+        for item in series {
+            var values = [Double?](repeating: nil, count: steps.count)
+            for step in values.indices {
+                if let value = item.values[step] { values[step] = transform(value, step) }
+            }
+            guard values.contains(where: { $0 != nil }) else { continue }
+            let labels = item.labels.droppingMetricName()
+            guard seen.insert(labels.fingerprint).inserted else { return nil }
+            result.append(StepSeries(labels: labels, values: values))
+        }
+        return .vector(result)
+    }
+}

@@ -62,6 +62,8 @@ extension Evaluation {
                 let result = try binary(op, left, right, matching)
             else { return try stepByStep(expression, steps: steps) }
             return result
+        case .call(let function, let arguments) where Evaluation.valueFunctions.contains(function.name):
+            return try mappedValues(function, arguments, steps: steps) ?? stepByStep(expression, steps: steps)
         default:
             if let series = try perSeries(expression, steps: steps) { return .vector(series) }
             return try stepByStep(expression, steps: steps)

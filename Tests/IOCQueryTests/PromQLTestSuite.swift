@@ -50,6 +50,11 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // Functions of each value, over all steps at once.
+        "clamp_max(rate(m[5m]), 0.1)", "clamp(m, 20, 60)", "clamp(m, 60, 20) or m", "round(m, 3)", "round(rate(m[5m]))",
+        "ceil(m / 7)", "sqrt(m) + ln(m)", "clamp_min(m, scalar(sum(m)) / 100)", "exp(m / 100)", "floor(-m)",
+        "clamp(m, scalar(min(m)), scalar(max(m)) / 2)", "log2(sum by (a) (m))",
+        "abs(label_replace(m, \"b\", \"x\", \"\", \"\"))",
     ])
     func bothRangePathsAgree(expression: String) throws {
         var random = SplitMix64(seed: 42)
