@@ -50,6 +50,11 @@ extension Evaluation {
                     return try stepByStep(expression, steps: steps)
                 }
                 argument = { .scalar(values[$0]) }
+                if aggregation == .topk || aggregation == .bottomk,
+                    let ranked = ranked(aggregation, series, k: values, grouping, steps: steps.count)
+                {
+                    return ranked
+                }
             }
             return try eachStep(steps) { step, time in
                 let elements = series.compactMap { item in

@@ -50,6 +50,9 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // topk and bottomk over all steps, with ties, NaN and k beyond the group.
+        "bottomk(5, clamp_max(m, 30))", "topk by (b) (2, round(m, 10))", "topk(scalar(count(m)) / 2, m)",
+        "topk(100, m)", "bottomk(0, m) or m", "topk(2, ln(m - 30))", "bottomk by (a) (3, ln(m - 30))",
         // Functions of each value, over all steps at once.
         "clamp_max(rate(m[5m]), 0.1)", "clamp(m, 20, 60)", "clamp(m, 60, 20) or m", "round(m, 3)", "round(rate(m[5m]))",
         "ceil(m / 7)", "sqrt(m) + ln(m)", "clamp_min(m, scalar(sum(m)) / 100)", "exp(m / 100)", "floor(-m)",
@@ -99,6 +102,37 @@ import Testing
             #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp))
             let same = zip(one.samples, other.samples).allSatisfy { PromQLTest.almostEqual($0.value, $1.value) }
             #expect(same, "\(one.labels)")
+        }
+    }
+
+    /// `topk` and `bottomk` over a range keep a short ordered list per group: over 240 series whose
+    /// values tie often (and are sometimes NaN or missing), both paths choose the same series at
+    /// every step, the earlier of two equals as the general path's stable sort does.
+    @Test(arguments: [
+        "topk(3, r)", "bottomk(2, r)", "topk by (a) (2, r)", "bottomk without (b) (4, r)", "topk(7, r > 1)",
+        "topk(scalar(count(r)) / 40, r)",
+    ])
+    func rankingManySeriesAgrees(expression: String) throws {
+        var random = SplitMix64(seed: 5)
+        let source = MemorySeriesSource()
+        let choices: [Double] = [1, 2, 2, 3, 3, 3, .nan, 0]
+        for index in 0..<240 {
+            var samples: [Sample] = []
+            for step in 0..<60 where random.next() % 5 != 0 {
+                samples.append(
+                    Sample(timestamp: Int64(step) * 30_000, value: choices[Int(random.next() % UInt64(choices.count))]))
+            }
+            source.add(Labels(["__name__": "r", "a": "\(index % 4)", "b": "\(index)"]), samples)
+        }
+        let query = try Query(parsing: expression)
+        var slow = Engine()
+        slow.fastPath = false
+        let general = try slow.range(query, start: 0, end: 1_800_000, step: 30_000, source: source)
+        let fast = try Engine().range(query, start: 0, end: 1_800_000, step: 30_000, source: source)
+        #expect(!fast.isEmpty)
+        #expect(fast.map(\.labels) == general.map(\.labels))
+        for (one, other) in zip(fast, general) {
+            #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp), "\(one.labels)")
         }
     }
 
