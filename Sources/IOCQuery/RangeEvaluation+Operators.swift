@@ -21,6 +21,7 @@ extension Evaluation {
         case (.scalar(let scalars), .vector(let series)):
             return scalarOperation(op, series, scalars, scalarOnLeft: true, matching.returnBool)
         case (.vector(let lhs), .vector(let rhs)):
+            if [.and, .or, .unless].contains(op) { return setOperation(op, lhs, rhs, matching) }
             return vectorOperation(op, lhs, rhs, matching)
         }
     }
@@ -99,6 +100,57 @@ extension Evaluation {
             if any { result.append(StepSeries(labels: labels, values: values)) }
         }
         return .vector(result)
+    }
+
+    /// `and`, `or` and `unless` at every step: each series' signature is found once, with the
+    /// steps at which the other side has a series of that signature.
+    private func setOperation(
+        _ op: BinaryOperator, _ lhs: [StepSeries], _ rhs: [StepSeries], _ matching: VectorMatching
+    ) -> StepValue? {
+        guard let steps = (lhs.first ?? rhs.first)?.values.count else { return .vector([]) }
+        func presence(_ side: [StepSeries]) -> [Fingerprint: [Bool]] {
+            var present: [Fingerprint: [Bool]] = [:]
+            for item in side {
+                let key = Evaluation.signatureKey(item.labels, matching)
+                var steps = present[key] ?? [Bool](repeating: false, count: steps)
+                for step in steps.indices where item.values[step] != nil { steps[step] = true }
+                present[key] = steps
+            }
+            return present
+        }
+        // One side's series, each without its values at the steps where `drop` says so.
+        func filtered(_ side: [StepSeries], _ drop: (Fingerprint, Int) -> Bool) -> [StepSeries] {
+            side.compactMap { item in
+                let key = Evaluation.signatureKey(item.labels, matching)
+                var values = item.values
+                for step in values.indices where values[step] != nil && drop(key, step) { values[step] = nil }
+                return values.contains { $0 != nil } ? StepSeries(labels: item.labels, values: values) : nil
+            }
+        }
+        switch op {
+        case .and, .unless:
+            let right = presence(rhs)
+            let keep = op == .and
+            return .vector(filtered(lhs) { key, step in (right[key]?[step] ?? false) != keep })
+        default:
+            let left = presence(lhs)
+            var result = filtered(lhs) { _, _ in false }
+            var positions: [Fingerprint: Int] = [:]
+            for (position, item) in result.enumerated() { positions[item.labels.fingerprint] = position }
+            // A right series with the labels of a left one (`m or m offset 1m`) fills its gaps.
+            for item in filtered(rhs, { key, step in left[key]?[step] ?? false }) {
+                guard let position = positions[item.labels.fingerprint] else {
+                    positions[item.labels.fingerprint] = result.count
+                    result.append(item)
+                    continue
+                }
+                for step in item.values.indices where item.values[step] != nil {
+                    guard result[position].values[step] == nil else { return nil }
+                    result[position].values[step] = item.values[step]
+                }
+            }
+            return .vector(result)
+        }
     }
 
     private static func distinct(_ labels: [Labels]) -> Bool {

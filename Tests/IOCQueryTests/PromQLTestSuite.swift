@@ -50,6 +50,10 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // Set operators over all steps, with and without matching labels.
+        "m and m > 40", "m{b=\"1\"} unless m > 50", "m > 60 or m < 20", "m or m offset 2m",
+        "m and on (a) (m{b=\"2\"} > 30)",
+        "m unless ignoring (b) m{b=\"0\"} > 45", "rate(m[5m]) or vector(0)", "(m > 50 or m < 10) and m offset 1m",
         // topk and bottomk over all steps, with ties, NaN and k beyond the group.
         "bottomk(5, clamp_max(m, 30))", "topk by (b) (2, round(m, 10))", "topk(scalar(count(m)) / 2, m)",
         "topk(100, m)", "bottomk(0, m) or m", "topk(2, ln(m - 30))", "bottomk by (a) (3, ln(m - 30))",
