@@ -334,30 +334,18 @@ extension Evaluation {
     // MARK: Labels
 
     private func labelReplace(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
-        let elements = try vector(arguments[0], at: time)
-        let strings = try arguments.dropFirst().map { argument in
-            guard case .string(let text) = try evaluate(argument, at: time) else { throw fail("expected a string") }
-            return text
-        }
-        let (destination, replacement, source, pattern) = (strings[0], strings[1], strings[2], strings[3])
-        guard Evaluation.isValidLabelName(destination) else {
-            throw fail("invalid destination label name in label_replace(): \(destination)")
-        }
-        let regex: LinearRegex
-        do {
-            regex = try LinearRegex(pattern, anchored: true, dotMatchesNewlines: true)
-        } catch {
-            throw fail("invalid regular expression in label_replace(): \(pattern)")
-        }
+        try relabelled(try vector(arguments[0], at: time), labelRewrite("label_replace", arguments, at: time))
+    }
+
+    private func labelJoin(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
+        try relabelled(try vector(arguments[0], at: time), labelRewrite("label_join", arguments, at: time))
+    }
+
+    private func relabelled(_ elements: [VectorElement], _ rewrite: (Labels) -> Labels) throws -> [VectorElement] {
         var seen: Set<Fingerprint> = []
         var result: [VectorElement] = []
         for element in elements {
-            var labels = element.labels
-            let value = Array((element.labels[source] ?? "").utf8)
-            if let groups = regex.match(value, anchored: true) {
-                labels[destination] = String(
-                    decoding: regex.expand(replacement, groups: groups, in: value), as: UTF8.self)
-            }
+            let labels = rewrite(element.labels)
             guard seen.insert(labels.fingerprint).inserted else {
                 throw fail("vector cannot contain metrics with the same labelset")
             }
@@ -366,28 +354,42 @@ extension Evaluation {
         return result
     }
 
-    private func labelJoin(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
-        let elements = try vector(arguments[0], at: time)
+    /// What `label_replace` or `label_join` (`name`) does to a series' labels, its string arguments
+    /// checked first.
+    func labelRewrite(_ name: String, _ arguments: [Expression], at time: Int64) throws -> (Labels) -> Labels {
         let strings = try arguments.dropFirst().map { argument in
             guard case .string(let text) = try evaluate(argument, at: time) else { throw fail("expected a string") }
             return text
         }
         let destination = strings[0]
-        let separator = strings[1]
         guard Evaluation.isValidLabelName(destination) else {
-            throw fail("invalid destination label name in label_join(): \(destination)")
+            throw fail("invalid destination label name in \(name)(): \(destination)")
         }
-        var seen: Set<Fingerprint> = []
-        var result: [VectorElement] = []
-        for element in elements {
-            var labels = element.labels
-            labels[destination] = strings.dropFirst(2).map { element.labels[$0] ?? "" }.joined(separator: separator)
-            guard seen.insert(labels.fingerprint).inserted else {
-                throw fail("vector cannot contain metrics with the same labelset")
+        if name == "label_join" {
+            let separator = strings[1]
+            let sources = strings.dropFirst(2)
+            return { labels in
+                var joined = labels
+                joined[destination] = sources.map { labels[$0] ?? "" }.joined(separator: separator)
+                return joined
             }
-            result.append(VectorElement(labels: labels, value: element.value, timestamp: element.timestamp))
         }
-        return result
+        let (replacement, source, pattern) = (strings[1], strings[2], strings[3])
+        let regex: LinearRegex
+        do {
+            regex = try LinearRegex(pattern, anchored: true, dotMatchesNewlines: true)
+        } catch {
+            throw fail("invalid regular expression in label_replace(): \(pattern)")
+        }
+        return { labels in
+            var replaced = labels
+            let value = Array((labels[source] ?? "").utf8)
+            if let groups = regex.match(value, anchored: true) {
+                replaced[destination] = String(
+                    decoding: regex.expand(replacement, groups: groups, in: value), as: UTF8.self)
+            }
+            return replaced
+        }
     }
 
     static func isValidLabelName(_ name: String) -> Bool { Labels.isClassicLabelName(name) }

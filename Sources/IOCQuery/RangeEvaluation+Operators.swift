@@ -153,7 +153,7 @@ extension Evaluation {
         }
     }
 
-    private static func distinct(_ labels: [Labels]) -> Bool {
+    static func distinct(_ labels: [Labels]) -> Bool {
         var seen: Set<Fingerprint> = []
         seen.reserveCapacity(labels.count)
         return labels.allSatisfy { seen.insert($0.fingerprint).inserted }

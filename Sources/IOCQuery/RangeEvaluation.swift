@@ -67,6 +67,15 @@ extension Evaluation {
                 let result = try binary(op, left, right, matching)
             else { return try stepByStep(expression, steps: steps) }
             return result
+        case .call(let function, let arguments) where ["label_replace", "label_join"].contains(function.name):
+            guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
+                return try stepByStep(expression, steps: steps)
+            }
+            let rewrite = try labelRewrite(function.name, arguments, at: steps.first ?? 0)
+            let result = series.map { StepSeries(labels: rewrite($0.labels), values: $0.values) }
+            // Two series alike after it are an error only at a step where both have a value.
+            return Evaluation.distinct(result.map(\.labels))
+                ? .vector(result) : try stepByStep(expression, steps: steps)
         case .call(let function, let arguments) where Evaluation.valueFunctions.contains(function.name):
             return try mappedValues(function, arguments, steps: steps) ?? stepByStep(expression, steps: steps)
         default:

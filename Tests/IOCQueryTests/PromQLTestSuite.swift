@@ -50,6 +50,10 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // Labels rewritten over all steps, and their errors.
+        #"label_join(m, "k", "-", "a", "b")"#, #"label_replace(rate(m[5m]), "a", "z$1", "b", "(.)")"#,
+        #"label_replace(m, "__name__", "n", "", "")"#, #"label_replace(m, "1bad", "x", "a", ".*")"#,
+        #"label_replace(m, "c", "x", "a", "(")"#, #"sum by (k) (label_join(m, "k", "", "b"))"#,
         // Set operators over all steps, with and without matching labels.
         "m and m > 40", "m{b=\"1\"} unless m > 50", "m > 60 or m < 20", "m or m offset 2m",
         "m and on (a) (m{b=\"2\"} > 30)",
