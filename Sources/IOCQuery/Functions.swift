@@ -397,7 +397,7 @@ extension Evaluation {
     // MARK: Histograms
 
     /// `histogram_quantile` over classic buckets (`le` labels), as Prometheus computes it.
-    private func histogramQuantile(_ phi: Double, _ elements: [VectorElement]) throws -> [VectorElement] {
+    func histogramQuantile(_ phi: Double, _ elements: [VectorElement]) throws -> [VectorElement] {
         var groups: [Labels: [(upper: Double, count: Double)]] = [:]
         var order: [Labels] = []
         for element in elements {

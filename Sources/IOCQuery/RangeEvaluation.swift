@@ -67,6 +67,18 @@ extension Evaluation {
                 let result = try binary(op, left, right, matching)
             else { return try stepByStep(expression, steps: steps) }
             return result
+        case .call(let function, let arguments) where function.name == "histogram_quantile":
+            // The buckets over all steps at once (a selection and `rate` a series at a time), then
+            // the quantile of each step's buckets.
+            guard case .scalar(let phis) = try stepValues(arguments[0], steps: steps),
+                case .vector(let buckets) = try stepValues(arguments[1], steps: steps)
+            else { return try stepByStep(expression, steps: steps) }
+            return try eachStep(steps) { step, time in
+                let elements = buckets.compactMap { item in
+                    item.values[step].map { VectorElement(labels: item.labels, value: $0, timestamp: time) }
+                }
+                return try histogramQuantile(phis[step], elements)
+            }
         case .call(let function, let arguments) where ["label_replace", "label_join"].contains(function.name):
             guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
                 return try stepByStep(expression, steps: steps)

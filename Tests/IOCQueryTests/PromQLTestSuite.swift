@@ -50,6 +50,9 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // Histograms: buckets worked out over all steps, the quantile at each.
+        #"histogram_quantile(0.9, sum by (le) (rate(h[5m])))"#, #"histogram_quantile(0.5, h)"#,
+        #"histogram_quantile(scalar(min(h)) / 100, sum by (le, a) (h))"#,
         // Labels rewritten over all steps, and their errors.
         #"label_join(m, "k", "-", "a", "b")"#, #"label_replace(rate(m[5m]), "a", "z$1", "b", "(.)")"#,
         #"label_replace(m, "__name__", "n", "", "")"#, #"label_replace(m, "1bad", "x", "a", ".*")"#,
@@ -80,6 +83,22 @@ import Testing
                     samples.append(Sample(timestamp: Int64(step) * 30_000, value: roll == 1 ? Sample.staleNaN : value))
                 }
                 source.add(Labels(["__name__": "m", "a": "\(a)", "b": "\(b)"]), samples)
+            }
+        }
+        // Cumulative buckets `h{a, le}`: each bucket's count at least the one below it.
+        for a in 0..<2 {
+            var counts = [0.0, 0, 0, 0]
+            var buckets = [[Sample]](repeating: [], count: counts.count)
+            for step in 0..<200 where random.next() % 9 != 0 {
+                var below = 0.0
+                for index in counts.indices {
+                    counts[index] = max(counts[index] + Double(random.next() % 5), below)
+                    below = counts[index]
+                    buckets[index].append(Sample(timestamp: Int64(step) * 30_000, value: counts[index]))
+                }
+            }
+            for (index, le) in ["0.1", "0.5", "1", "+Inf"].enumerated() {
+                source.add(Labels(["__name__": "h", "a": "\(a)", "le": le]), buckets[index])
             }
         }
         let query = try Query(parsing: expression)
