@@ -268,3 +268,45 @@ extension Evaluation {
             })
     }
 }
+
+/// A range function of a subquery over every step of a range query: the subquery's inner
+/// expression once over all the points any step's window holds (they lie on one grid, multiples of
+/// its step), where the general path evaluates a subquery of its own at every step.
+extension Evaluation {
+    /// Nil when the general path must decide: too many points, or series alike once the function
+    /// drops their names.
+    func overSubquery(
+        _ name: String, _ inner: Expression, range: Int64, step: Int64, offset: Int64, steps: [Int64],
+        parameter: Double
+    ) throws -> [StepSeries]? {
+        guard let firstStep = steps.first, let lastStep = steps.last, step > 0 else { return nil }
+        let start = firstStep - offset - range
+        let end = lastStep - offset
+        // The first multiple of the step after the (open) start of the first window.
+        var first = (start >= 0 ? start / step : (start + 1) / step - 1) * step
+        if first <= start { first += step }
+        let points = first <= end ? (end - first) / step + 1 : 0
+        guard points > 0, points <= Evaluation.fastSubquerySteps, fitsFastPath(steps: Int(points)) else { return nil }
+        let times = Array(stride(from: first, through: end, by: Int(step)))
+        let series: [StepSeries]
+        switch try stepValues(inner, steps: times) {
+        case .scalar(let values)?: series = [StepSeries(labels: Labels(), values: values)]
+        case .vector(let vector)?: series = vector
+        case nil: return nil
+        }
+        try checkBudget(held: series.reduce(0) { $0 + $1.values.count { $0 != nil } }, now: true)
+        let keepName = name == "last_over_time"
+        let result = ParallelWork.map(series.count, minimum: 8) { index -> StepSeries? in
+            let item = series[index]
+            let samples = zip(times, item.values).compactMap { time, value in
+                value.map { Sample(timestamp: time, value: $0) }
+            }
+            let values = Evaluation.rangeValues(
+                name, samples, steps: steps, offset: offset, range: range, parameter: parameter)
+            guard values.contains(where: { $0 != nil }) else { return nil }
+            return StepSeries(labels: keepName ? item.labels : item.labels.droppingMetricName(), values: values)
+        }
+        .compactMap { $0 }
+        return Evaluation.distinct(result.map(\.labels)) ? result : nil
+    }
+}

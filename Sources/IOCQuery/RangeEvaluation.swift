@@ -186,6 +186,11 @@ extension Evaluation {
                 guard function.arguments == [.matrix] else { return nil }
                 rangeArgument = arguments[0]
             }
+            if case .subquery(let inner, let range, let step, let offset) = rangeArgument {
+                return try overSubquery(
+                    function.name, inner, range: range, step: step ?? engine.defaultSubqueryStep, offset: offset,
+                    steps: steps, parameter: parameter)
+            }
             guard case .matrix(let selector, let range) = rangeArgument else { return nil }
             let keepName = function.name == "last_over_time"
             let input = data[selector.index]

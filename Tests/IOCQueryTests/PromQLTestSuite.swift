@@ -50,6 +50,10 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // Range functions of subqueries: the inner expression once over the points of every window.
+        "max_over_time(rate(m[5m])[10m:1m])", "avg_over_time(m[7m:2m] offset 3m)", "rate(sum(m)[15m:])",
+        "quantile_over_time(0.4, (m > 40)[6m:45s])", "last_over_time(m[5m:1m])", "count_over_time(vector(1)[4m:30s])",
+        "deriv(avg by (a) (m)[10m:1m])",
         // Histograms: buckets worked out over all steps, the quantile at each.
         #"histogram_quantile(0.9, sum by (le) (rate(h[5m])))"#, #"histogram_quantile(0.5, h)"#,
         #"histogram_quantile(scalar(min(h)) / 100, sum by (le, a) (h))"#,
