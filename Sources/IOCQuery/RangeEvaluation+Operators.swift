@@ -310,3 +310,59 @@ extension Evaluation {
         return Evaluation.distinct(result.map(\.labels)) ? result : nil
     }
 }
+
+/// `quantile` and `count_values` over every step at once: each series' group found once, where the
+/// general path groups every step's elements anew.
+extension Evaluation {
+    func quantiles(_ series: [StepSeries], phi: [Double], _ grouping: Grouping, steps: Int) -> StepValue {
+        let (keys, members) = grouping.assign(series.lazy.map(\.labels))
+        var result: [StepSeries] = []
+        var values: [Double] = []
+        for (key, group) in zip(keys, members) {
+            var folded = [Double?](repeating: nil, count: steps)
+            for step in 0..<steps {
+                values.removeAll(keepingCapacity: true)
+                for member in group { if let value = series[member].values[step] { values.append(value) } }
+                if !values.isEmpty { folded[step] = Evaluation.fold(.quantile, values, parameter: phi[step]) }
+            }
+            if folded.contains(where: { $0 != nil }) { result.append(StepSeries(labels: key, values: folded)) }
+        }
+        return .vector(result)
+    }
+
+    /// Each value's series (its group's labels and `label` set to the value) is made once, when the
+    /// value is first met, not at every step.
+    func countValues(_ series: [StepSeries], label: String, _ grouping: Grouping, steps: [Int64]) throws -> StepValue? {
+        guard !label.isEmpty else { throw fail("invalid label name for count_values") }
+        let (keys, members) = grouping.assign(series.lazy.map(\.labels))
+        var result: [StepSeries] = []
+        var positions: [Fingerprint: Int] = [:]
+        for (key, group) in zip(keys, members) {
+            // The value's text, by its bits (two values may write alike: they are one series).
+            var byBits: [UInt64: Int] = [:]
+            for member in group {
+                for step in steps.indices {
+                    guard let value = series[member].values[step] else { continue }
+                    let position: Int
+                    if let known = byBits[value.bitPattern] {
+                        position = known
+                    } else {
+                        var labels = key
+                        labels[label] = PrometheusNumber.format(value)
+                        position = positions[labels.fingerprint] ?? result.count
+                        if position == result.count {
+                            // New label sets could take a value per step each beyond the limit.
+                            guard (result.count + 1) * steps.count <= engine.maxSamples else { return nil }
+                            positions[labels.fingerprint] = position
+                            result.append(
+                                StepSeries(labels: labels, values: [Double?](repeating: nil, count: steps.count)))
+                        }
+                        byBits[value.bitPattern] = position
+                    }
+                    result[position].values[step] = (result[position].values[step] ?? 0) + 1
+                }
+            }
+        }
+        return .vector(result)
+    }
+}

@@ -44,7 +44,9 @@ extension Evaluation {
             var argument: (Int) -> QueryValue? = { _ in nil }
             switch parameter {
             case nil: break
-            case .string(let text)?: argument = { _ in .string(text) }
+            case .string(let text)?:
+                argument = { _ in .string(text) }
+                if aggregation == .countValues { return try countValues(series, label: text, grouping, steps: steps) }
             case let parameter?:
                 guard case .scalar(let values) = try stepValues(parameter, steps: steps) else {
                     return try stepByStep(expression, steps: steps)
@@ -55,6 +57,7 @@ extension Evaluation {
                 {
                     return ranked
                 }
+                if aggregation == .quantile { return quantiles(series, phi: values, grouping, steps: steps.count) }
             }
             return try eachStep(steps) { step, time in
                 let elements = series.compactMap { item in

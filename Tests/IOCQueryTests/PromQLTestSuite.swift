@@ -50,6 +50,9 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // quantile and count_values with each series' group found once.
+        #"count_values("v", round(m / 10))"#, #"count_values by (a) ("a", round(m / 20))"#, #"count_values("", m)"#,
+        "quantile(scalar(min(m)) / 100, rate(m[5m]))", "quantile without (b) (2, m)", "quantile by (a) (NaN, m)",
         // Range functions of subqueries: the inner expression once over the points of every window.
         "max_over_time(rate(m[5m])[10m:1m])", "avg_over_time(m[7m:2m] offset 3m)", "rate(sum(m)[15m:])",
         "quantile_over_time(0.4, (m > 40)[6m:45s])", "last_over_time(m[5m:1m])", "count_over_time(vector(1)[4m:30s])",
