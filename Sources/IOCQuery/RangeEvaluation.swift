@@ -172,6 +172,18 @@ extension Evaluation {
                     series.all, steps: steps, offset: selector.offset, lookback: engine.lookback)
                 return values.contains { $0 != nil } ? StepSeries(labels: series.labels, values: values) : nil
             }
+        case .call(let function, let arguments) where function.name == "timestamp":
+            // The time of each step's sample, for a selector (of anything else, the general path).
+            var argument = arguments[0]
+            while case .parenthesis(let inner) = argument { argument = inner }
+            guard case .vector(let selector) = argument else { return nil }
+            let result = data[selector.index].compactMap { series in
+                let values = Evaluation.instantValues(
+                    series.all, steps: steps, offset: selector.offset, lookback: engine.lookback, timestamps: true)
+                return values.contains { $0 != nil }
+                    ? StepSeries(labels: series.labels.droppingMetricName(), values: values) : nil
+            }
+            return Evaluation.distinct(result.map(\.labels)) ? result : nil
         case .call(let function, let arguments):
             var parameter = Double.nan
             var rangeArgument: Expression
@@ -226,7 +238,10 @@ extension Evaluation {
     }
 
     /// A series' latest sample in each step's lookback window, staleness markers hiding it.
-    static func instantValues(_ samples: [Sample], steps: [Int64], offset: Int64, lookback: Int64) -> [Double?] {
+    /// With `timestamps`, the sample's time in seconds (`timestamp`) instead of its value.
+    static func instantValues(
+        _ samples: [Sample], steps: [Int64], offset: Int64, lookback: Int64, timestamps: Bool = false
+    ) -> [Double?] {
         var values = [Double?](repeating: nil, count: steps.count)
         var next = 0
         for (position, time) in steps.enumerated() {
@@ -234,7 +249,9 @@ extension Evaluation {
             while next < samples.count && samples[next].timestamp <= reference { next += 1 }
             guard next > 0 else { continue }
             let sample = samples[next - 1]
-            if sample.timestamp > reference - lookback && !sample.isStale { values[position] = sample.value }
+            if sample.timestamp > reference - lookback && !sample.isStale {
+                values[position] = timestamps ? Double(sample.timestamp) / 1000 : sample.value
+            }
         }
         return values
     }
