@@ -70,6 +70,17 @@ extension Evaluation {
                 let result = try binary(op, left, right, matching)
             else { return try stepByStep(expression, steps: steps) }
             return result
+        case .call(let function, let arguments) where function.name == "absent":
+            // 1 at the steps where the argument has no series, with the labels of its selector.
+            guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
+                return try stepByStep(expression, steps: steps)
+            }
+            var values = [Double?](repeating: 1, count: steps.count)
+            for item in series {
+                for step in values.indices where item.values[step] != nil { values[step] = nil }
+            }
+            guard values.contains(where: { $0 != nil }) else { return .vector([]) }
+            return .vector([StepSeries(labels: Evaluation.absentLabels(arguments[0]), values: values)])
         case .call(let function, let arguments) where function.name == "histogram_quantile":
             // The buckets over all steps at once (a selection and `rate` a series at a time), then
             // the quantile of each step's buckets.

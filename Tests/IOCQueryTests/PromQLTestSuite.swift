@@ -50,6 +50,8 @@ import Testing
         // Aggregations with a parameter over a node worked out for all steps.
         "topk(2, rate(m[5m]))", "bottomk by (a) (1, m)", "quantile by (b) (0.3, m)", "count_values(\"v\", m > 40)",
         "topk(scalar(count(m)) - 10, avg by (a) (avg_over_time(m[5m])))", "topk(1, m) * 2",
+        // absent over all steps: where the argument has nothing, and where it has.
+        #"absent(m{a="9"})"#, "absent(m > 75)", "absent(m) or vector(2)", #"absent(sum by (a) (m{b="3"}) > 150)"#,
         // The times of the samples each step finds.
         "timestamp(m)", "timestamp((m offset 2m))", "timestamp(m > 40)", "timestamp({__name__=~\"m|h\"})",
         // quantile and count_values with each series' group found once.
