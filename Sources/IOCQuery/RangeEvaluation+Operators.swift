@@ -366,3 +366,50 @@ extension Evaluation {
         return .vector(result)
     }
 }
+
+/// Functions whose argument is worked out over all steps at once (a selection and `rate` a series
+/// at a time), then taken at each step or over all of them: `absent`, `histogram_quantile`, the
+/// label rewrites and the functions of each value.
+extension Evaluation {
+    /// Nil when the general path must decide (or the function is not one of these).
+    func functionStepValues(_ function: Function, _ arguments: [Expression], steps: [Int64]) throws -> StepValue? {
+        switch function.name {
+        case "absent":
+            // 1 at the steps where the argument has no series, with the labels of its selector.
+            guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
+                return nil
+            }
+            var values = [Double?](repeating: 1, count: steps.count)
+            for item in series {
+                for step in values.indices where item.values[step] != nil { values[step] = nil }
+            }
+            guard values.contains(where: { $0 != nil }) else { return .vector([]) }
+            return .vector([StepSeries(labels: Evaluation.absentLabels(arguments[0]), values: values)])
+        case "histogram_quantile":
+            // The buckets over all steps at once (a selection and `rate` a series at a time), then
+            // the quantile of each step's buckets.
+            guard case .scalar(let phis) = try stepValues(arguments[0], steps: steps),
+                case .vector(let buckets) = try stepValues(arguments[1], steps: steps)
+            else { return nil }
+            return try eachStep(steps) { step, time in
+                let elements = buckets.compactMap { item in
+                    item.values[step].map { VectorElement(labels: item.labels, value: $0, timestamp: time) }
+                }
+                return try histogramQuantile(phis[step], elements)
+            }
+        case "label_replace", "label_join":
+            guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
+                return nil
+            }
+            let rewrite = try labelRewrite(function.name, arguments, at: steps.first ?? 0)
+            let result = series.map { StepSeries(labels: rewrite($0.labels), values: $0.values) }
+            // Two series alike after it are an error only at a step where both have a value.
+            return Evaluation.distinct(result.map(\.labels))
+                ? .vector(result) : nil
+        case _ where Evaluation.valueFunctions.contains(function.name):
+            return try mappedValues(function, arguments, steps: steps)
+        default:
+            return nil
+        }
+    }
+}

@@ -70,40 +70,10 @@ extension Evaluation {
                 let result = try binary(op, left, right, matching)
             else { return try stepByStep(expression, steps: steps) }
             return result
-        case .call(let function, let arguments) where function.name == "absent":
-            // 1 at the steps where the argument has no series, with the labels of its selector.
-            guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
-                return try stepByStep(expression, steps: steps)
-            }
-            var values = [Double?](repeating: 1, count: steps.count)
-            for item in series {
-                for step in values.indices where item.values[step] != nil { values[step] = nil }
-            }
-            guard values.contains(where: { $0 != nil }) else { return .vector([]) }
-            return .vector([StepSeries(labels: Evaluation.absentLabels(arguments[0]), values: values)])
-        case .call(let function, let arguments) where function.name == "histogram_quantile":
-            // The buckets over all steps at once (a selection and `rate` a series at a time), then
-            // the quantile of each step's buckets.
-            guard case .scalar(let phis) = try stepValues(arguments[0], steps: steps),
-                case .vector(let buckets) = try stepValues(arguments[1], steps: steps)
-            else { return try stepByStep(expression, steps: steps) }
-            return try eachStep(steps) { step, time in
-                let elements = buckets.compactMap { item in
-                    item.values[step].map { VectorElement(labels: item.labels, value: $0, timestamp: time) }
-                }
-                return try histogramQuantile(phis[step], elements)
-            }
-        case .call(let function, let arguments) where ["label_replace", "label_join"].contains(function.name):
-            guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
-                return try stepByStep(expression, steps: steps)
-            }
-            let rewrite = try labelRewrite(function.name, arguments, at: steps.first ?? 0)
-            let result = series.map { StepSeries(labels: rewrite($0.labels), values: $0.values) }
-            // Two series alike after it are an error only at a step where both have a value.
-            return Evaluation.distinct(result.map(\.labels))
-                ? .vector(result) : try stepByStep(expression, steps: steps)
-        case .call(let function, let arguments) where Evaluation.valueFunctions.contains(function.name):
-            return try mappedValues(function, arguments, steps: steps) ?? stepByStep(expression, steps: steps)
+        case .call(let function, let arguments):
+            if let value = try functionStepValues(function, arguments, steps: steps) { return value }
+            if let series = try perSeries(expression, steps: steps) { return .vector(series) }
+            return try stepByStep(expression, steps: steps)
         default:
             if let series = try perSeries(expression, steps: steps) { return .vector(series) }
             return try stepByStep(expression, steps: steps)
@@ -131,7 +101,7 @@ extension Evaluation {
 
     /// The vectors `body` gives at each step, as series; nil if `body` gives none at a step, or
     /// two elements with the same labels.
-    private func eachStep(_ steps: [Int64], _ body: (Int, Int64) throws -> [VectorElement]?) throws -> StepValue? {
+    func eachStep(_ steps: [Int64], _ body: (Int, Int64) throws -> [VectorElement]?) throws -> StepValue? {
         var positions: [Fingerprint: Int] = [:]
         var series: [StepSeries] = []
         for (step, time) in steps.enumerated() {
