@@ -161,7 +161,8 @@ enum WriteRequestReading {
         }
     }
 
-    private static func varint(_ bytes: ArraySlice<UInt8>, _ index: inout Int) throws -> UInt64 {
+    /// A protocol buffers varint at `index`, which it moves past it.
+    static func varint(_ bytes: ArraySlice<UInt8>, _ index: inout Int) throws -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while index < bytes.endIndex {

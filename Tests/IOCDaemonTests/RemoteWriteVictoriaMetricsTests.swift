@@ -12,15 +12,7 @@ import Testing
     /// The block format's decoder: literals and copies (1-, 2- and 4-byte offsets).
     static func decode(_ input: [UInt8]) -> [UInt8]? {
         var index = 0
-        var length: UInt64 = 0
-        var shift: UInt64 = 0
-        while index < input.count {
-            let byte = input[index]
-            index += 1
-            length |= UInt64(byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80 { break }
-        }
+        guard let length = try? WriteRequestReading.varint(input[...], &index) else { return nil }
         var output: [UInt8] = []
         while index < input.count {
             let tag = input[index]
