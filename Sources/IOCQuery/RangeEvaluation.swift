@@ -301,16 +301,27 @@ extension Evaluation {
         var high = 0
         for (position, time) in steps.enumerated() {
             let reference = time - offset
-            while high < samples.count && samples[high].timestamp <= reference {
-                let entering = samples[high].value
-                window.insert(entering, at: first { sortsBefore(entering, $0) })
-                high += 1
+            var newHigh = high
+            while newHigh < samples.count && samples[newHigh].timestamp <= reference { newHigh += 1 }
+            var newLow = low
+            while newLow < newHigh && samples[newLow].timestamp <= reference - range { newLow += 1 }
+            // Each insertion or removal moves up to the whole window: when many samples enter and
+            // leave at once (a step long beside the samples' interval), sorting the window anew
+            // costs less, and gives the same order.
+            let moved = (newHigh - high) + (newLow - low)
+            if moved > 8 + 4 * (Int.bitWidth - window.count.leadingZeroBitCount) {
+                window = samples[newLow..<newHigh].map(\.value).sorted(by: sortsBefore)
+            } else {
+                for index in high..<newHigh {
+                    let entering = samples[index].value
+                    window.insert(entering, at: first { sortsBefore(entering, $0) })
+                }
+                for index in low..<newLow {
+                    let leaving = samples[index].value
+                    window.remove(at: first { !sortsBefore($0, leaving) })
+                }
             }
-            while low < high && samples[low].timestamp <= reference - range {
-                let leaving = samples[low].value
-                window.remove(at: first { !sortsBefore($0, leaving) })
-                low += 1
-            }
+            (low, high) = (newLow, newHigh)
             guard low < high else { continue }
             values[position] = quantile(phi, sorted: window)
         }

@@ -187,7 +187,10 @@ import Testing
             time += Int64(random.next() % 4 == 0 ? 200_000 : 1_000 + random.next() % 20_000)
             samples.append(Sample(timestamp: time, value: choices[Int(random.next() % UInt64(choices.count))]))
         }
-        let shapes: [(range: Int64, step: Int64)] = [(60_000, 15_000), (300_000, 60_000), (30_000, 90_000)]
+        // Steps short and long beside the samples' interval: the window kept in order, or sorted anew.
+        let shapes: [(range: Int64, step: Int64)] = [
+            (60_000, 15_000), (300_000, 60_000), (30_000, 90_000), (600_000, 240_000), (900_000, 900_000),
+        ]
         for (range, step) in shapes {
             let steps: [Int64] = Array(stride(from: 0, through: time + range, by: Int(step)).map { Int64($0) })
             let sliding = samples.withUnsafeBufferPointer {
