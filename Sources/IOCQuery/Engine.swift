@@ -408,19 +408,23 @@ final class Evaluation {
         samples.partitioningIndex { $0.timestamp > time }
     }
 
+    /// The first multiple of `step` after `start` (open) and how many there are through `end`:
+    /// the points a subquery evaluates its inner expression at.
+    static func subqueryPoints(after start: Int64, through end: Int64, step: Int64) -> (first: Int64, count: Int64) {
+        // Floor division, also for times before the epoch.
+        var first = (start >= 0 ? start / step : (start + 1) / step - 1) * step
+        if first <= start { first += step }
+        return (first, first <= end ? (end - first) / step + 1 : 0)
+    }
+
     /// The inner expression at every multiple of `step` in (t − offset − range, t − offset].
     private func subquery(_ inner: Expression, range: Int64, step: Int64, offset: Int64, at time: Int64) throws
         -> [RangeSeries]
     {
         let end = time - offset
-        let start = end - range
-        // The first multiple of the step after the (open) start.
-        // Floor division, also for times before the epoch.
-        var first = (start >= 0 ? start / step : (start + 1) / step - 1) * step
-        if first <= start { first += step }
+        let (first, steps) = Evaluation.subqueryPoints(after: end - range, through: end, step: step)
         // Prometheus counts a subquery's points against the query's samples: a range of 100 days at
         // a millisecond step is an error at once, not eight billion evaluations.
-        let steps = first <= end ? (end - first) / step + 1 : 0
         guard steps <= Int64(engine.maxSamples) else { throw tooManySamples("a subquery of \(steps) steps; ") }
         // The inner expression over all the subquery's steps at once, as a range query's.
         // A subquery of more steps than `fastSubquerySteps` goes step by step: the fast path builds

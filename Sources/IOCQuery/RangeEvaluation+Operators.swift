@@ -110,11 +110,12 @@ extension Evaluation {
         guard let steps = (lhs.first ?? rhs.first)?.values.count else { return .vector([]) }
         func presence(_ side: [StepSeries]) -> [Fingerprint: [Bool]] {
             var present: [Fingerprint: [Bool]] = [:]
+            let none = [Bool](repeating: false, count: steps)
             for item in side {
                 let key = Evaluation.signatureKey(item.labels, matching)
-                var steps = present[key] ?? [Bool](repeating: false, count: steps)
-                for step in steps.indices where item.values[step] != nil { steps[step] = true }
-                present[key] = steps
+                for step in item.values.indices where item.values[step] != nil {
+                    present[key, default: none][step] = true
+                }
             }
             return present
         }
@@ -280,12 +281,9 @@ extension Evaluation {
         parameter: Double
     ) throws -> [StepSeries]? {
         guard let firstStep = steps.first, let lastStep = steps.last, step > 0 else { return nil }
-        let start = firstStep - offset - range
         let end = lastStep - offset
-        // The first multiple of the step after the (open) start of the first window.
-        var first = (start >= 0 ? start / step : (start + 1) / step - 1) * step
-        if first <= start { first += step }
-        let points = first <= end ? (end - first) / step + 1 : 0
+        // Every point of every step's window: from the first window's start to the last one's end.
+        let (first, points) = Evaluation.subqueryPoints(after: firstStep - offset - range, through: end, step: step)
         guard points > 0, points <= Evaluation.fastSubquerySteps, fitsFastPath(steps: Int(points)) else { return nil }
         let times = Array(stride(from: first, through: end, by: Int(step)))
         let series: [StepSeries]

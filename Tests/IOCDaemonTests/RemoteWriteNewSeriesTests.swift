@@ -33,14 +33,16 @@ import Testing
             due.withLock { due in [due.quick, due.slow].compactMap { $0 }.min() }
         }
         let started = WallClock.nowMilliseconds()
-        // A target that takes three seconds to answer, a new failure reason each time.
+        // A target that takes three seconds to answer, a new failure reason each time: three
+        // probes, counted rather than timed, so that a loaded machine still has them all.
+        let slowProbes = 3
+        let slowDone = Atomic(false)
         let slow = Task {
-            var probe = 0
-            while WallClock.nowMilliseconds() - started < 9_000 {
+            defer { slowDone.store(true, ordering: .relaxed) }
+            for probe in 1...slowProbes {
                 let stamp = WallClock.nowMilliseconds()
                 due.withLock { $0.slow = stamp }
                 try await Task.sleep(for: .milliseconds(3_000))
-                probe += 1
                 writer.append(
                     ["slow", "slow \(probe)"].map { reason in
                         LabeledSample(
@@ -50,13 +52,13 @@ import Testing
                 due.withLock { $0.slow = nil }
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 0...500)))
             }
-            return probe
         }
         let reader = try writer.makeReader()
         let selectAll = try LabelMatcher(Labels.metricName, .matchesRegex, ".+")
         var born = 0
         var round = 0
-        while WallClock.nowMilliseconds() - started < 10_000 {
+        // Rounds until the slow probes are done, thirty at least (ten new series).
+        while !slowDone.load(ordering: .relaxed) || round < 30 {
             let now = WallClock.nowMilliseconds()
             due.withLock { $0.quick = now }
             round += 1
@@ -78,7 +80,7 @@ import Testing
             _ = try reader.select([selectAll], from: now - 300_000, through: now)
             try await Task.sleep(for: .milliseconds(Int64.random(in: 0...150)))
         }
-        let slowProbes = try await slow.value
+        try await slow.value
         floors.remove(floor)
         await writer.flush()
         let last = WallClock.nowMilliseconds()
