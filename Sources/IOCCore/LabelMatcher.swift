@@ -114,6 +114,13 @@ public protocol SeriesSource {
     /// that can stop early (the store loads a few series at a time) does, so that a selection over
     /// millions of series and months never sits in memory whole before the limit is seen.
     func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws -> [Series]
+
+    /// The same, keeping only the series whose labels `keep` accepts (the query engine knows that
+    /// the others cannot change its answer). A source that reads labels before samples loads no
+    /// samples for the others, and does not count them against `limit`.
+    func select(
+        _ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int, keeping keep: (Labels) -> Bool
+    ) throws -> [Series]
 }
 
 extension SeriesSource {
@@ -124,6 +131,12 @@ extension SeriesSource {
         let loaded = series.reduce(0) { $0 + $1.samples.count }
         guard loaded <= limit else { throw SampleLimitExceeded(loaded: loaded) }
         return series
+    }
+
+    public func select(
+        _ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int, keeping keep: (Labels) -> Bool
+    ) throws -> [Series] {
+        try select(matchers, from: start, through: end, limit: limit).filter { keep($0.labels) }
     }
 }
 

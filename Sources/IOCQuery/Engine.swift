@@ -208,9 +208,11 @@ final class Evaluation {
         // The labels without the name are needed by range functions only: worked out for the
         // series of range selectors, not for every series of every query.
         var ranges = Set<Int>()
+        var filters: [Int: SideFilter] = [:]
         var pending = [query.expression]
         while let expression = pending.popLast() {
             if case .matrix(let selector, _) = expression { ranges.insert(selector.index) }
+            if let filter = SideFilter(expression) { filters[filter.filtered] = filter }
             pending += expression.children
         }
         var loaded = 0
@@ -218,8 +220,14 @@ final class Evaluation {
             guard let selector = selectors[index], let window = windows[index] else { continue }
             let series: [Series]
             do {
-                series = try source.select(
-                    selector.matchers, from: window.0, through: window.1, limit: engine.maxSamples - loaded)
+                let limit = engine.maxSamples - loaded
+                if let filter = filters[index], filter.by < index {
+                    series = try source.select(
+                        selector.matchers, from: window.0, through: window.1, limit: limit,
+                        keeping: filter.keeping(data[filter.by].lazy.map(\.labels)))
+                } else {
+                    series = try source.select(selector.matchers, from: window.0, through: window.1, limit: limit)
+                }
             } catch is SampleLimitExceeded {
                 throw tooManySamples()
             }

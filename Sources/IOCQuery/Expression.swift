@@ -59,6 +59,13 @@ public indirect enum Expression: Sendable {
         }
     }
 
+    /// The expression inside any parentheses around it.
+    var withoutParentheses: Expression {
+        var inner = self
+        while case .parenthesis(let next) = inner { inner = next }
+        return inner
+    }
+
     /// The number of levels of the tree, counted without recursion (the tree may be deeper than a
     /// stack allows: that is what this is asked to find out).
     public var depth: Int {

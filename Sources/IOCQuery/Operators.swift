@@ -325,3 +325,33 @@ extension Evaluation {
         return sorted[lower] * (1 - weight) + sorted[upper] * weight
     }
 }
+
+extension Evaluation {
+    /// The right side of `and` or `unless` between two selectors: only its series whose signature
+    /// some series of the left side has can change the answer (the others never match), so the
+    /// others' samples need not be loaded. `x{province="p07"} unless x{service="dvc"}` then loads
+    /// the thirty series of p07's dvc on the right, not the thousand of dvc. Only for a left side
+    /// that is a selector, whose series' labels are the ones the operator matches on.
+    struct SideFilter {
+        /// The selector whose series are filtered, and the one whose series they must match.
+        let filtered: Int
+        let by: Int
+        let matching: VectorMatching
+
+        init?(_ expression: Expression) {
+            guard case .binary(let op, let left, let right, let matching) = expression, op == .and || op == .unless,
+                case .vector(let kept) = left.withoutParentheses,
+                case .vector(let narrowed) = right.withoutParentheses
+            else { return nil }
+            filtered = narrowed.index
+            by = kept.index
+            self.matching = matching
+        }
+
+        /// Whether a series of the filtered side matches one of `others` (the left side's series).
+        func keeping(_ others: some Sequence<Labels>) -> (Labels) -> Bool {
+            let signatures = Set(others.map { Evaluation.signatureKey($0, matching) })
+            return { [matching] in signatures.contains(Evaluation.signatureKey($0, matching)) }
+        }
+    }
+}

@@ -129,7 +129,14 @@ public final class StoreReader: SeriesSource {
     public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws
         -> [Series]
     {
-        let found = try series(matching: matchers)
+        try select(matchers, from: start, through: end, limit: limit, keeping: { _ in true })
+    }
+
+    /// `select` with a limit, loading samples only for the series whose labels `keep` accepts.
+    public func select(
+        _ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int, keeping keep: (Labels) -> Bool
+    ) throws -> [Series] {
+        let found = try series(matching: matchers).filter { keep($0.labels) }
         let bounds = SampleAdmission.storableTimestamps
         let low = Swift.max(start, bounds.lowerBound)
         let high = Swift.min(end, bounds.upperBound)

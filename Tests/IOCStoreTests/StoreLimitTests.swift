@@ -78,5 +78,12 @@ import Testing
         // Over all time the first batch is one series, and batches grow only while they fit: loading
         // stopped with the batch that passed the limit (11 series), not after all 50.
         #expect(error?.loaded == 1_100)
+        // Series that are not kept load nothing and do not count against the limit: the six kept
+        // (600 samples) fit in a limit the fifty would pass.
+        let kept = try reader.select(matchers, from: .min, through: .max, limit: 1_000) {
+            $0["i"]?.hasSuffix("7") == true || $0["i"] == "0"
+        }
+        #expect(kept == all.filter { $0.labels["i"]?.hasSuffix("7") == true || $0.labels["i"] == "0" })
+        #expect(kept.count == 6)
     }
 }
