@@ -25,6 +25,32 @@ struct WrittenStore {
         (0..<count).map { Sample(timestamp: start + Int64($0) * 15_000, value: Double($0)) }
     }
 
+    /// A cached chunk's window is found by guessing from the times and bracketing the guess: the
+    /// same positions as a binary search, on even and uneven intervals, gaps, and edges.
+    @Test func aWindowOfACachedChunkIsTheSearchedOne() {
+        var random = SplitMix64(seed: 11)
+        for round in 0..<400 {
+            var time = Int64(random.next() % 1_000) - 500
+            var chunk: [Sample] = []
+            for _ in 0..<Int(random.next() % 300) {
+                chunk.append(Sample(timestamp: time, value: 0))
+                // Even 15 s mostly; some rounds jittered, some with long gaps.
+                let jitter = round % 3 == 0 ? Int64(random.next() % 9_000) : 0
+                let gap = round % 5 == 0 && random.next() % 40 == 0 ? Int64(random.next() % 3_600_000) : 0
+                time += 15_000 - 4_000 + jitter + gap
+            }
+            let span = (chunk.last?.timestamp ?? 0) - (chunk.first?.timestamp ?? 0) + 60_000
+            for _ in 0..<20 {
+                let start = (chunk.first?.timestamp ?? 0) - 30_000 + Int64(random.next() % UInt64(span))
+                let end = start + Int64(random.next() % UInt64(span)) - span / 4
+                let low = chunk.partitioningIndex { $0.timestamp >= start }
+                let high = Swift.max(low, chunk.partitioningIndex { $0.timestamp > end })
+                #expect(chunk.window(from: start, through: end) == chunk[low..<high], "\(round) \(start)...\(end)")
+            }
+            #expect(chunk.window(from: .min, through: .max).count == chunk.count)
+        }
+    }
+
     @Test func aRowIsTakenOnlyWhileItHasTheLengthItWasDecodedFrom() {
         let cache = DecodedChunkCache(capacity: 1_000)
         let key = DecodedChunkCache.Key(partition: 0, row: 1 << 48 | 7)

@@ -38,11 +38,15 @@ final class DecodedChunkCache: Sendable {
     /// The decoded samples of a chunk row, if held and the row still has `length` bytes.
     func samples(_ key: Key, length: Int) -> [Sample]? {
         state.withLock { state in
-            guard var entry = state.entries[key], entry.length == length else { return nil }
+            // One lookup, the use marked in place (reading the entry out and storing it back hashed
+            // the key twice and retained and released its samples: a query over every series pays
+            // that for each of its chunks).
+            guard let index = state.entries.index(forKey: key), state.entries.values[index].length == length else {
+                return nil
+            }
             state.clock += 1
-            entry.lastUse = state.clock
-            state.entries[key] = entry
-            return entry.samples
+            state.entries.values[index].lastUse = state.clock
+            return state.entries.values[index].samples
         }
     }
 
