@@ -148,11 +148,15 @@ extension Evaluation {
         switch expression {
         case .parenthesis(let inner): return try perSeries(inner, steps: steps)
         case .vector(let selector):
-            return data[selector.index].compactMap { series in
+            let input = data[selector.index]
+            let lookback = engine.lookback
+            return ParallelWork.map(input.count, minimum: 64) { index -> StepSeries? in
+                let series = input[index]
                 let values = Evaluation.instantValues(
-                    series.all, steps: steps, offset: selector.offset, lookback: engine.lookback)
+                    series.all, steps: steps, offset: selector.offset, lookback: lookback)
                 return values.contains { $0 != nil } ? StepSeries(labels: series.labels, values: values) : nil
             }
+            .compactMap { $0 }
         case .call(let function, let arguments) where function.name == "timestamp":
             // The time of each step's sample, for a selector (of anything else, the general path).
             var argument = arguments[0]
@@ -224,14 +228,16 @@ extension Evaluation {
         _ samples: [Sample], steps: [Int64], offset: Int64, lookback: Int64, timestamps: Bool = false
     ) -> [Double?] {
         var values = [Double?](repeating: nil, count: steps.count)
-        var next = 0
-        for (position, time) in steps.enumerated() {
-            let reference = time - offset
-            while next < samples.count && samples[next].timestamp <= reference { next += 1 }
-            guard next > 0 else { continue }
-            let sample = samples[next - 1]
-            if sample.timestamp > reference - lookback && !sample.isStale {
-                values[position] = timestamps ? Double(sample.timestamp) / 1000 : sample.value
+        samples.withUnsafeBufferPointer { samples in
+            var next = 0
+            for (position, time) in steps.enumerated() {
+                let reference = time - offset
+                while next < samples.count && samples[next].timestamp <= reference { next += 1 }
+                guard next > 0 else { continue }
+                let sample = samples[next - 1]
+                if sample.timestamp > reference - lookback && !sample.isStale {
+                    values[position] = timestamps ? Double(sample.timestamp) / 1000 : sample.value
+                }
             }
         }
         return values
@@ -340,6 +346,13 @@ extension Evaluation {
                 return values.contains { $0 != nil } ? StepSeries(labels: keys[group], values: values) : nil
             }
         }
+        if aggregation == .min || aggregation == .max || aggregation == .group || aggregation == .avg {
+            return keys.indices.compactMap { group in
+                let values = Evaluation.foldMembers(
+                    aggregation, members[group].lazy.map { series[$0].values }, steps: steps)
+                return values.contains { $0 != nil } ? StepSeries(labels: keys[group], values: values) : nil
+            }
+        }
         var values: [Double] = []
         return keys.indices.compactMap { group in
             var folded = [Double?](repeating: nil, count: steps)
@@ -352,6 +365,39 @@ extension Evaluation {
             }
             return folded.contains { $0 != nil } ? StepSeries(labels: keys[group], values: folded) : nil
         }
+    }
+
+    /// `min`, `max`, `group` or `avg` of the members' values at each step, member by member rather
+    /// than step by step (no list of each step's values), folding in the order `fold` does: `min`
+    /// and `max` take a value over NaN, `avg` is the sum over the count unless the sum overflowed,
+    /// and then that step's values are averaged as `mean` does.
+    static func foldMembers(
+        _ aggregation: Aggregation, _ members: some Collection<[Double?]>, steps: Int
+    ) -> [Double?] {
+        if aggregation == .avg {
+            let (sums, counts) = sumAndCount(members, steps: steps)
+            return (0..<steps).map { step in
+                guard let sum = sums[step], let count = counts[step] else { return nil }
+                if sum.isFinite { return sum / count }
+                return mean(members.compactMap { step < $0.count ? $0[step] : nil })
+            }
+        }
+        var folded = [Double?](repeating: nil, count: steps)
+        for values in members {
+            for step in 0..<min(steps, values.count) {
+                guard let value = values[step] else { continue }
+                guard let current = folded[step] else {
+                    folded[step] = aggregation == .group ? 1 : value
+                    continue
+                }
+                switch aggregation {
+                case .min: if current.isNaN || value < current { folded[step] = value }
+                case .max: if current.isNaN || value > current { folded[step] = value }
+                default: break
+                }
+            }
+        }
+        return folded
     }
 
     /// Each step's sum (Kahan's, as `kahanSum` adds the same values in the same order) and count of

@@ -80,6 +80,9 @@ import Testing
         "ceil(m / 7)", "sqrt(m) + ln(m)", "clamp_min(m, scalar(sum(m)) / 100)", "exp(m / 100)", "floor(-m)",
         "clamp(m, scalar(min(m)), scalar(max(m)) / 2)", "log2(sum by (a) (m))",
         "abs(label_replace(m, \"b\", \"x\", \"\", \"\"))",
+        // min, max, group and avg member by member: NaN first or later, and sums that overflow.
+        "max by (a) (ln(m - 30))", "min(ln(m - 30))", "min without (a) (m)", "group by (b) (m > 40)",
+        "avg by (b) (m * 1e307)", "avg(ln(m - 30))", "max(-m)",
     ])
     func bothRangePathsAgree(expression: String) throws {
         var random = SplitMix64(seed: 42)
