@@ -265,18 +265,12 @@ extension Evaluation {
     }
 
     /// `rate`, `increase` and `delta`, extrapolated to the edges of the range as Prometheus does.
-    /// `resets: false` says the caller knows the window holds no counter reset (no sample below the
-    /// one before it), so the loop that adds them is skipped.
     static func extrapolatedRate(
-        _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool,
-        resets: Bool = true
-    )
-        -> Double?
-    {
+        _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool
+    ) -> Double? {
         guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
-        let rangeStart = time - range
         var result = last.value - first.value
-        if counter && resets {
+        if counter {
             // A reset adds the value before it, in Prometheus' order; chosen without a branch, which a
             // gauge's ups and downs would mispredict half the time.
             var previous = first.value
@@ -286,6 +280,18 @@ extension Evaluation {
                 previous = sample.value
             }
         }
+        return extrapolate(result, samples, range: range, at: time, counter: counter, rate: rate)
+    }
+
+    /// `result` (the window's increase, resets added) extrapolated to the edges of the window
+    /// `samples` (two at least), as a rate per second if `rate`.
+    static func extrapolate(
+        _ result: Double, _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool,
+        rate: Bool
+    ) -> Double {
+        let first = samples[samples.startIndex]
+        let last = samples[samples.endIndex - 1]
+        let rangeStart = time - range
         var durationToStart = Double(first.timestamp - rangeStart) / 1000
         let durationToEnd = Double(time - last.timestamp) / 1000
         let sampledInterval = Double(last.timestamp - first.timestamp) / 1000

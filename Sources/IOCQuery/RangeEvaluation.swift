@@ -253,30 +253,34 @@ extension Evaluation {
             }
         }
         var values = [Double?](repeating: nil, count: steps.count)
-        // For `rate` and `increase`, how many counter resets lie inside the window (a sample below
-        // the one before it, both in the window), kept as the window slides: a window with none
-        // (nearly all) skips the loop that adds them, and gives the same number.
+        // For `rate` and `increase`, the counter resets inside the window (a sample below the one
+        // before it, both in the window), kept in time order as the window slides: each window's
+        // increase adds the value before each of its resets, in the order Prometheus adds them,
+        // without going through the window's samples again (a long window over a counter that was
+        // reset once would go through hundreds at every step).
         let counter = name == "rate" || name == "increase"
+        var resets: [Int] = []
         samples.withUnsafeBufferPointer { samples in
             var low = 0
             var high = 0
-            var resets = 0
+            var firstReset = 0
             for (position, time) in steps.enumerated() {
                 let reference = time - offset
                 while high < samples.count && samples[high].timestamp <= reference {
-                    if high > low && samples[high].value < samples[high - 1].value { resets += 1 }
+                    if counter && high > low && samples[high].value < samples[high - 1].value { resets.append(high) }
                     high += 1
                 }
-                while low < high && samples[low].timestamp <= reference - range {
-                    if low + 1 < high && samples[low + 1].value < samples[low].value { resets -= 1 }
-                    low += 1
-                }
+                while low < high && samples[low].timestamp <= reference - range { low += 1 }
+                // A reset counts while the sample before it is in the window.
+                while firstReset < resets.count && resets[firstReset] <= low { firstReset += 1 }
                 guard low < high else { continue }
                 let window = UnsafeBufferPointer(rebasing: samples[low..<high])
                 if counter {
-                    values[position] = extrapolatedRate(
-                        window, range: range, at: reference, counter: true, rate: name == "rate",
-                        resets: resets > 0)
+                    guard high - low >= 2 else { continue }
+                    var increase = samples[high - 1].value - samples[low].value
+                    for reset in resets[firstReset...] { increase += samples[reset - 1].value }
+                    values[position] = extrapolate(
+                        increase, window, range: range, at: reference, counter: true, rate: name == "rate")
                 } else {
                     values[position] = overRange(name, window, range: range, at: reference, parameter: parameter)
                 }

@@ -83,6 +83,8 @@ import Testing
         // min, max, group and avg member by member: NaN first or later, and sums that overflow.
         "max by (a) (ln(m - 30))", "min(ln(m - 30))", "min without (a) (m)", "group by (b) (m > 40)",
         "avg by (b) (m * 1e307)", "avg(ln(m - 30))", "max(-m)",
+        // Counter resets kept as the window slides, several in one window.
+        "increase(m[30m])", "rate(m[1h] offset 5m)", "sum(increase(m[20m]))",
     ])
     func bothRangePathsAgree(expression: String) throws {
         var random = SplitMix64(seed: 42)
