@@ -292,12 +292,19 @@ extension Evaluation {
         let first = samples[samples.startIndex]
         let last = samples[samples.endIndex - 1]
         let rangeStart = time - range
+        let rangeSeconds = Double(range) / 1000
         var durationToStart = Double(first.timestamp - rangeStart) / 1000
         let durationToEnd = Double(time - last.timestamp) / 1000
         let sampledInterval = Double(last.timestamp - first.timestamp) / 1000
         let averageInterval = sampledInterval / Double(samples.count - 1)
-        if counter && result > 0 && first.value >= 0 {
-            // A counter does not go below zero: extrapolate no further back than where it would be 0.
+        // A counter does not go below zero: extrapolate no further back than where it would be 0.
+        // That point lies far before the window's start for most counters (a value many times the
+        // window's increase); a division is saved there (a range query does hundreds of thousands)
+        // when the product shows it with room to spare for rounding: durationToStart is at most
+        // the range, and durationToZero is then beyond twice it.
+        if counter && result > 0 && first.value >= 0
+            && !(first.value * sampledInterval > 2 * result * rangeSeconds)
+        {
             let durationToZero = sampledInterval * (first.value / result)
             if durationToZero < durationToStart { durationToStart = durationToZero }
         }
@@ -306,7 +313,7 @@ extension Evaluation {
         extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2
         extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2
         var factor = extrapolateTo / sampledInterval
-        if rate { factor /= Double(range) / 1000 }
+        if rate { factor /= rangeSeconds }
         return result * factor
     }
 
