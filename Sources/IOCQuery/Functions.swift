@@ -87,9 +87,11 @@ extension Evaluation {
         let range = Evaluation.rangeOf(rangeArgument)
         let input = try matrix(rangeArgument, at: time)
         let reference = time - Evaluation.offsetOf(rangeArgument)
-        let computed = ParallelWork.map(input.count, minimum: Evaluation.seriesPerTask) { index in
-            input[index].samples.withUnsafeBufferPointer {
-                Evaluation.overRange(name, $0, range: range, at: reference, parameter: parameter)
+        let function = RangeFunction(rawValue: name)
+        let computed = ParallelWork.map(input.count, minimum: Evaluation.seriesPerTask) { index -> Double? in
+            guard let function else { return nil }
+            return input[index].samples.withUnsafeBufferPointer {
+                Evaluation.overRange(function, $0, range: range, at: reference, parameter: parameter)
             }
         }
         var result: [VectorElement] = []
@@ -204,37 +206,52 @@ extension Evaluation {
 
     // MARK: Range-vector functions
 
+    /// The functions of a range vector's windows, named once per query rather than by comparing
+    /// strings at every step of every series.
+    enum RangeFunction: String {
+        case rate, increase, delta, irate, idelta, deriv, resets, changes
+        case predictLinear = "predict_linear"
+        case avgOverTime = "avg_over_time"
+        case sumOverTime = "sum_over_time"
+        case minOverTime = "min_over_time"
+        case maxOverTime = "max_over_time"
+        case countOverTime = "count_over_time"
+        case lastOverTime = "last_over_time"
+        case presentOverTime = "present_over_time"
+        case stddevOverTime = "stddev_over_time"
+        case stdvarOverTime = "stdvar_over_time"
+        case quantileOverTime = "quantile_over_time"
+    }
+
     /// A function of one series' samples in (t − range, t]; nil leaves the series out.
     static func overRange(
-        _ name: String, _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, parameter: Double
+        _ function: RangeFunction, _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64,
+        parameter: Double
     ) -> Double? {
-        switch name {
-        case "rate": return extrapolatedRate(samples, range: range, at: time, counter: true, rate: true)
-        case "increase": return extrapolatedRate(samples, range: range, at: time, counter: true, rate: false)
-        case "delta": return extrapolatedRate(samples, range: range, at: time, counter: false, rate: false)
-        case "irate", "idelta":
+        // Values read in place; only the quantile needs a copy (to sort).
+        let values = SampleValues(samples: samples)
+        switch function {
+        case .rate: return extrapolatedRate(samples, range: range, at: time, counter: true, rate: true)
+        case .increase: return extrapolatedRate(samples, range: range, at: time, counter: true, rate: false)
+        case .delta: return extrapolatedRate(samples, range: range, at: time, counter: false, rate: false)
+        case .irate, .idelta:
             guard samples.count >= 2 else { return nil }
             let last = samples[samples.endIndex - 1]
             let previous = samples[samples.endIndex - 2]
             var difference = last.value - previous.value
-            if name == "idelta" { return difference }
+            if function == .idelta { return difference }
             if last.value < previous.value { difference = last.value }  // a counter reset
             let seconds = Double(last.timestamp - previous.timestamp) / 1000
             guard seconds > 0 else { return nil }
             return difference / seconds
-        case "deriv":
+        case .deriv:
             guard samples.count >= 2 else { return nil }
             return linearRegression(samples, interceptTime: samples[samples.startIndex].timestamp).slope
-        case "predict_linear":
+        case .predictLinear:
             guard samples.count >= 2 else { return nil }
             let (slope, intercept) = linearRegression(samples, interceptTime: time)
             return slope * parameter + intercept
-        default: break
-        }
-        // Values read in place; only the quantile needs a copy (to sort).
-        let values = SampleValues(samples: samples)
-        switch name {
-        case "resets":
+        case .resets:
             var count = 0
             var previous = Double.nan
             for value in values {
@@ -242,7 +259,7 @@ extension Evaluation {
                 previous = value
             }
             return Double(count)
-        case "changes":
+        case .changes:
             var count = 0
             var previous: Double?
             for value in values {
@@ -250,17 +267,16 @@ extension Evaluation {
                 previous = value
             }
             return Double(count)
-        case "avg_over_time": return mean(values)
-        case "sum_over_time": return kahanSum(values)
-        case "min_over_time": return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
-        case "max_over_time": return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
-        case "count_over_time": return Double(samples.count)
-        case "last_over_time": return samples.last?.value
-        case "present_over_time": return 1
-        case "stddev_over_time": return variance(values).squareRoot()
-        case "stdvar_over_time": return variance(values)
-        case "quantile_over_time": return quantile(parameter, Array(values))
-        default: return nil
+        case .avgOverTime: return mean(values)
+        case .sumOverTime: return kahanSum(values)
+        case .minOverTime: return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
+        case .maxOverTime: return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
+        case .countOverTime: return Double(samples.count)
+        case .lastOverTime: return samples.last?.value
+        case .presentOverTime: return 1
+        case .stddevOverTime: return variance(values).squareRoot()
+        case .stdvarOverTime: return variance(values)
+        case .quantileOverTime: return quantile(parameter, Array(values))
         }
     }
 

@@ -253,12 +253,13 @@ extension Evaluation {
             }
         }
         var values = [Double?](repeating: nil, count: steps.count)
+        guard let function = RangeFunction(rawValue: name) else { return values }
         // For `rate` and `increase`, the counter resets inside the window (a sample below the one
         // before it, both in the window), kept in time order as the window slides: each window's
         // increase adds the value before each of its resets, in the order Prometheus adds them,
         // without going through the window's samples again (a long window over a counter that was
         // reset once would go through hundreds at every step).
-        let counter = name == "rate" || name == "increase"
+        let counter = function == .rate || function == .increase
         var resets: [Int] = []
         samples.withUnsafeBufferPointer { samples in
             var low = 0
@@ -280,9 +281,9 @@ extension Evaluation {
                     var increase = samples[high - 1].value - samples[low].value
                     for reset in resets[firstReset...] { increase += samples[reset - 1].value }
                     values[position] = extrapolate(
-                        increase, window, range: range, at: reference, counter: true, rate: name == "rate")
+                        increase, window, range: range, at: reference, counter: true, rate: function == .rate)
                 } else {
-                    values[position] = overRange(name, window, range: range, at: reference, parameter: parameter)
+                    values[position] = overRange(function, window, range: range, at: reference, parameter: parameter)
                 }
             }
         }
