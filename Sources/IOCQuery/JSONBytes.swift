@@ -61,27 +61,73 @@ public struct JSONBytes: Sendable {
         raw(UInt8(ascii: "}"))
     }
 
-    /// `[1795046400.123,"0.25"]`: a time as seconds with three decimals, and a value as text.
+    /// `[1795046400.123,"0.25"]`: a time as seconds with three decimals, and a value as text. A range
+    /// query's answer is mostly these: each is put together backwards in a small buffer on the
+    /// stack and appended in one copy (appending its pieces one by one cost more than the digits).
     public mutating func point(_ time: Int64, _ value: Double) {
-        raw(UInt8(ascii: "["))
-        timestamp(time)
-        raw(UInt8(ascii: ","))
-        raw(UInt8(ascii: "\""))
+        let integral = value.isFinite && value == value.rounded() && abs(value) < 1e15
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            var position = buffer.count
+            if integral {
+                position -= 2
+                buffer[position] = UInt8(ascii: "\"")
+                buffer[position + 1] = UInt8(ascii: "]")
+                let whole = Int64(value)
+                position = JSONBytes.digits(whole.magnitude, endingAt: position, in: buffer)
+                if whole < 0 {
+                    position -= 1
+                    buffer[position] = UInt8(ascii: "-")
+                }
+            }
+            position -= 2
+            buffer[position] = UInt8(ascii: ",")
+            buffer[position + 1] = UInt8(ascii: "\"")
+            let magnitude = time.magnitude
+            position = JSONBytes.digits(magnitude % 1000 + 1000, endingAt: position, in: buffer)
+            // The fraction's three digits came after a 1 that makes them three: a point over it.
+            buffer[position] = UInt8(ascii: ".")
+            position = JSONBytes.digits(magnitude / 1000, endingAt: position, in: buffer)
+            if time < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            position -= 1
+            buffer[position] = UInt8(ascii: "[")
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
+        }
+        guard !integral else { return }
         number(value)
-        raw(UInt8(ascii: "\""))
-        raw(UInt8(ascii: "]"))
+        raw("\"]")
+    }
+
+    /// Writes the decimal digits of `value` into `buffer` so that they end before `end`; returns
+    /// where they start.
+    private static func digits(_ value: UInt64, endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>)
+        -> Int
+    {
+        var rest = value
+        var position = end
+        repeat {
+            position -= 1
+            buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        return position
     }
 
     /// Milliseconds as seconds with three decimals (`PrometheusNumber.formatTimestamp`).
     public mutating func timestamp(_ milliseconds: Int64) {
-        if milliseconds < 0 { raw(UInt8(ascii: "-")) }
-        let magnitude = milliseconds.magnitude
-        digits(magnitude / 1000)
-        raw(UInt8(ascii: "."))
-        let fraction = magnitude % 1000
-        bytes.append(UInt8(ascii: "0") + UInt8(fraction / 100))
-        bytes.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
-        bytes.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            let magnitude = milliseconds.magnitude
+            var position = JSONBytes.digits(magnitude % 1000 + 1000, endingAt: buffer.count, in: buffer)
+            buffer[position] = UInt8(ascii: ".")
+            position = JSONBytes.digits(magnitude / 1000, endingAt: position, in: buffer)
+            if milliseconds < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
+        }
     }
 
     /// A sample value as `PrometheusNumber.format` writes it, unquoted.
@@ -102,20 +148,9 @@ public struct JSONBytes: Sendable {
 
     /// The decimal digits of `value`.
     private mutating func digits(_ value: UInt64) {
-        guard value >= 10 else {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { buffer in
-            var rest = value
-            var position = buffer.count
-            while rest > 0 {
-                position -= 1
-                buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            bytes.append(contentsOf: buffer[position...])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            let start = JSONBytes.digits(value, endingAt: buffer.count, in: buffer)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 }

@@ -82,14 +82,18 @@ import Testing
         let values: [Double] =
             [0, -0.0, 1, -1, 0.1, 1e15, 1e15 - 1, -1e15, 1e-7, 123_456.789, .infinity, -.infinity, .nan, .pi, 1e300]
             + bits.map { Double(bitPattern: $0) } + bits.map { Double(Int64(bitPattern: $0) % 100_000) / 8 }
-        for value in values {
-            let time = Int64(bitPattern: random.next()) % 4_000_000_000_000
+        let times: [Int64] = [0, -1, 999, 1_000, -1_001, 1_000_000_000_000_000, -9_000_000_000_000_000_000]
+        for (index, value) in values.enumerated() {
+            let time = index < times.count ? times[index] : Int64(bitPattern: random.next()) % 4_000_000_000_000
             var json = JSONBytes()
             json.point(time, value)
             let expected =
                 "[" + PrometheusNumber.formatTimestamp(time) + "," + PrometheusWire.json(PrometheusNumber.format(value))
                 + "]"
             #expect(json.text == expected)
+            var alone = JSONBytes()
+            alone.timestamp(time)
+            #expect(alone.text == PrometheusNumber.formatTimestamp(time))
         }
     }
 }
