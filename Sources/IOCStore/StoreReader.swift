@@ -227,7 +227,11 @@ public final class StoreReader: SeriesSource {
         }
         // The chunks are copied out of SQLite first, each with the padding the decoder needs, and
         // decoded afterwards, series by series on every core.
-        var chunks = CopiedChunks(series: ids.count, cache: cache)
+        let (difference, overflow) = end.subtractingReportingOverflow(start)
+        let longest = 64 * Partitions.blockMilliseconds
+        let span = end < start ? 0 : overflow ? longest : Swift.min(difference, longest)
+        var chunks = CopiedChunks(
+            series: ids.count, cache: cache, hours: Int(span / Partitions.blockMilliseconds) + 2)
         if positions.count >= 8, high - low < 4 * Int64(positions.count) {
             for partition in partitions {
                 let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
@@ -374,19 +378,29 @@ private struct CopiedChunks {
     private let cache: DecodedChunkCache?
     private static let padding = [UInt8](repeating: 0, count: 8)
 
-    init(series: Int, cache: DecodedChunkCache?) {
+    /// How many chunks a series' list has room for when its first is added.
+    private let perSeries: Int
+
+    init(series: Int, cache: DecodedChunkCache?, hours: Int) {
         chunks = Array(repeating: [], count: series)
         self.cache = cache
+        perSeries = Swift.max(1, Swift.min(hours, 64))
+    }
+
+    private mutating func append(_ chunk: Chunk, to position: Int) {
+        // Each list made once at the size the read's hours need, not grown one, two, four.
+        if chunks[position].isEmpty { chunks[position].reserveCapacity(perSeries) }
+        chunks[position].append(chunk)
     }
 
     mutating func add(_ statement: Statement, column: Int32, of position: Int, partition: Int64, row: Int64) {
         statement.withBlob(column) { blob in
             let key = cache.map { _ in DecodedChunkCache.Key(partition: partition, row: row) }
             if let key, let samples = cache?.samples(key, length: blob.count) {
-                chunks[position].append(.decoded(samples))
+                append(.decoded(samples), to: position)
                 return
             }
-            chunks[position].append(.bytes(offset: bytes.count, count: blob.count, key: key))
+            append(.bytes(offset: bytes.count, count: blob.count, key: key), to: position)
             bytes.append(contentsOf: blob)
             bytes.append(contentsOf: CopiedChunks.padding)
         }

@@ -126,7 +126,10 @@ package struct OpenChunk: Sendable {
             decode(from: start, through: end, into: &samples)
             return
         }
-        samples += whole.window(from: start, through: end)
+        let window = whole.window(from: start, through: end)
+        // Room for the tail too, so that decoding it does not move what the window put there.
+        samples.reserveCapacity(samples.count + window.count + tail.count)
+        samples += window
         tail.decode(from: start, through: end, into: &samples)
     }
 
