@@ -187,24 +187,11 @@ public final class StoreReader: SeriesSource {
             let since = open?.since ?? .max
             limits.append(since <= start ? .min : min(end, since - 1))
         }
-        // Room in each series' array for what memory adds after the chunks, so that appending it
-        // does not copy the array again.
-        let extra = ids.indices.map { $0 < memory.count ? memory[$0]?.samples.count ?? 0 : 0 }
+        // What memory holds of each series goes after its chunks' samples, added while the series is
+        // decoded (on every core, into the room made for it), not in a pass of its own afterwards.
+        let open = ids.indices.map { $0 < memory.count ? memory[$0]?.samples : nil }
         var (result, stale) = try chunkSamples(
-            of: ids, through: limits, from: start, through: end, in: partitions, extra: extra)
-        for position in ids.indices {
-            guard position < memory.count, let open = memory[position] else { continue }
-            let after = result[position].last?.timestamp ?? .min
-            let added = open.samples[(after == .min ? 0 : open.samples.partitioningIndex { $0.timestamp > after })...]
-            if after == .min {
-                result[position] = open.samples
-                stale[position] = false
-            } else {
-                // In time order: the samples after the file's last, copied as one block.
-                result[position] += added
-            }
-            if !stale[position] { stale[position] = added.holdsStaleMarker }
-        }
+            of: ids, through: limits, from: start, through: end, in: partitions, then: open)
         guard heads != nil else {
             try addOpenChunks(of: ids, from: start, through: end, to: &result)
             return result.map { ($0, nil) }
@@ -212,18 +199,21 @@ public final class StoreReader: SeriesSource {
         return zip(result, stale).map { ($0, $1) }
     }
 
-    /// The samples in `start...end` of each series' closed chunks whose hours start by its limit.
+    /// The samples in `start...end` of each series' closed chunks whose hours start by its limit,
+    /// followed by those of `open` (memory's, per series) after the chunks' last.
     /// Series created together have neighbouring ids, so their chunks of an hour are neighbouring
     /// rows: when the ids asked for are dense, each hour is one range scan rather than a lookup per
     /// series.
     private func chunkSamples(
         of ids: [Int64], through limits: [Int64], from start: Int64, through end: Int64,
-        in partitions: [(name: String, start: Int64)], extra: [Int]
+        in partitions: [(name: String, start: Int64)], then open: [[Sample]?]
     ) throws(StoreError) -> ([[Sample]], stale: [Bool]) {
         var positions: [Int64: Int] = [:]
         for (position, id) in ids.enumerated() where limits[position] >= start { positions[id] = position }
         guard let low = positions.keys.min(), let high = positions.keys.max() else {
-            return ([[Sample]](repeating: [], count: ids.count), [Bool](repeating: false, count: ids.count))
+            // Nothing from the file: each series is what memory holds.
+            let samples = ids.indices.map { open[$0] ?? [] }
+            return (samples, samples.map(\.holdsStaleMarker))
         }
         // The chunks are copied out of SQLite first, each with the padding the decoder needs, and
         // decoded afterwards, series by series on every core.
@@ -263,7 +253,7 @@ public final class StoreReader: SeriesSource {
                 }
             }
         }
-        let decoded = chunks.decode(from: start, through: end, extra: extra)
+        let decoded = chunks.decode(from: start, through: end, then: open)
         var result: [[Sample]] = []
         var stale: [Bool] = []
         result.reserveCapacity(ids.count)
@@ -411,7 +401,7 @@ private struct CopiedChunks {
     /// series, up to that), so that one large query does not push out everything the dashboards
     /// keep reading, and a large query asked again (a dashboard's panel over every series) finds
     /// more of itself there each time.
-    func decode(from start: Int64, through end: Int64, extra: [Int]) -> [Result<
+    func decode(from start: Int64, through end: Int64, then open: [[Sample]?]) -> [Result<
         (samples: [Sample], stale: Bool), ChunkError
     >] {
         bytes.withUnsafeBytes { buffer in
@@ -428,12 +418,16 @@ private struct CopiedChunks {
                 if missed <= allowance { admitted += 1 }
             }
             return ParallelWork.map(chunks.count, minimum: 16) { position in
+                if chunks[position].isEmpty {
+                    let samples = open[position] ?? []
+                    return .success((samples, samples.holdsStaleMarker))
+                }
                 let cache = position < admitted ? self.cache : nil
                 var samples: [Sample] = []
                 // Room for every sample of the chunks at once (each counts its samples after the
                 // encoding byte), rather than growing by doubling and copying.
                 samples.reserveCapacity(
-                    chunks[position].reduce(position < extra.count ? extra[position] : 0) { total, chunk in
+                    chunks[position].reduce(open[position]?.count ?? 0) { total, chunk in
                         switch chunk {
                         case .decoded(let decoded): return total + decoded.count
                         case .bytes(let offset, let count, _):
@@ -462,6 +456,10 @@ private struct CopiedChunks {
                             return .failure(error)
                         }
                     }
+                }
+                if let open = open[position] {
+                    guard let last = samples.last else { return .success((open, open.holdsStaleMarker)) }
+                    samples += open[open.partitioningIndex { $0.timestamp > last.timestamp }...]
                 }
                 // Looked at while the series is still in the processor's cache, rather than by the
                 // engine after every series has been read.
