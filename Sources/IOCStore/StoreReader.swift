@@ -129,14 +129,19 @@ public final class StoreReader: SeriesSource {
     public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws
         -> [Series]
     {
-        try select(matchers, from: start, through: end, limit: limit, keeping: { _ in true })
+        try select(try series(matching: matchers), from: start, through: end, limit: limit)
     }
 
     /// `select` with a limit, loading samples only for the series whose labels `keep` accepts.
     public func select(
         _ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int, keeping keep: (Labels) -> Bool
     ) throws -> [Series] {
-        let found = try series(matching: matchers).filter { keep($0.labels) }
+        try select(try series(matching: matchers).filter { keep($0.labels) }, from: start, through: end, limit: limit)
+    }
+
+    private func select(_ found: [(id: Int64, labels: Labels)], from start: Int64, through end: Int64, limit: Int)
+        throws -> [Series]
+    {
         let bounds = SampleAdmission.storableTimestamps
         let low = Swift.max(start, bounds.lowerBound)
         let high = Swift.min(end, bounds.upperBound)
