@@ -65,32 +65,19 @@ public struct JSONBytes: Sendable {
     /// query's answer is mostly these: each is put together backwards in a small buffer on the
     /// stack and appended in one copy (appending its pieces one by one cost more than the digits).
     public mutating func point(_ time: Int64, _ value: Double) {
-        let integral = value.isFinite && value == value.rounded() && abs(value) < 1e15
+        let integral = JSONBytes.isWhole(value)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
             var position = buffer.count
             if integral {
                 position -= 2
                 buffer[position] = UInt8(ascii: "\"")
                 buffer[position + 1] = UInt8(ascii: "]")
-                let whole = Int64(value)
-                position = JSONBytes.digits(whole.magnitude, endingAt: position, in: buffer)
-                if whole < 0 {
-                    position -= 1
-                    buffer[position] = UInt8(ascii: "-")
-                }
+                position = JSONBytes.signed(Int64(value), endingAt: position, in: buffer)
             }
             position -= 2
             buffer[position] = UInt8(ascii: ",")
             buffer[position + 1] = UInt8(ascii: "\"")
-            let magnitude = time.magnitude
-            position = JSONBytes.digits(magnitude % 1000 + 1000, endingAt: position, in: buffer)
-            // The fraction's three digits came after a 1 that makes them three: a point over it.
-            buffer[position] = UInt8(ascii: ".")
-            position = JSONBytes.digits(magnitude / 1000, endingAt: position, in: buffer)
-            if time < 0 {
-                position -= 1
-                buffer[position] = UInt8(ascii: "-")
-            }
+            position = JSONBytes.timestamp(time, endingAt: position, in: buffer)
             position -= 1
             buffer[position] = UInt8(ascii: "[")
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
@@ -98,6 +85,39 @@ public struct JSONBytes: Sendable {
         guard !integral else { return }
         number(value)
         raw("\"]")
+    }
+
+    /// Whether `PrometheusNumber.format` writes `value` as a whole number.
+    private static func isWhole(_ value: Double) -> Bool {
+        value.isFinite && value == value.rounded() && abs(value) < 1e15
+    }
+
+    /// Writes `milliseconds` as seconds with three decimals into `buffer`, ending before `end`;
+    /// returns where the text starts.
+    private static func timestamp(
+        _ milliseconds: Int64, endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>
+    )
+        -> Int
+    {
+        let magnitude = milliseconds.magnitude
+        var position = digits(magnitude % 1000 + 1000, endingAt: end, in: buffer)
+        // The fraction's three digits came after a 1 that makes them three: a point over it.
+        buffer[position] = UInt8(ascii: ".")
+        position = digits(magnitude / 1000, endingAt: position, in: buffer)
+        return milliseconds < 0 ? sign(endingAt: position, in: buffer) : position
+    }
+
+    /// Writes `value`'s digits, and its minus sign, into `buffer` ending before `end`.
+    private static func signed(_ value: Int64, endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>)
+        -> Int
+    {
+        let position = digits(value.magnitude, endingAt: end, in: buffer)
+        return value < 0 ? sign(endingAt: position, in: buffer) : position
+    }
+
+    private static func sign(endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        buffer[end - 1] = UInt8(ascii: "-")
+        return end - 1
     }
 
     /// Writes the decimal digits of `value` into `buffer` so that they end before `end`; returns
@@ -118,15 +138,8 @@ public struct JSONBytes: Sendable {
     /// Milliseconds as seconds with three decimals (`PrometheusNumber.formatTimestamp`).
     public mutating func timestamp(_ milliseconds: Int64) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
-            let magnitude = milliseconds.magnitude
-            var position = JSONBytes.digits(magnitude % 1000 + 1000, endingAt: buffer.count, in: buffer)
-            buffer[position] = UInt8(ascii: ".")
-            position = JSONBytes.digits(magnitude / 1000, endingAt: position, in: buffer)
-            if milliseconds < 0 {
-                position -= 1
-                buffer[position] = UInt8(ascii: "-")
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
+            let start = JSONBytes.timestamp(milliseconds, endingAt: buffer.count, in: buffer)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 
@@ -136,21 +149,14 @@ public struct JSONBytes: Sendable {
             raw("NaN")
         } else if value.isInfinite {
             raw(value > 0 ? "+Inf" : "-Inf")
-        } else if value == value.rounded(), abs(value) < 1e15 {
-            let whole = Int64(value)
-            if whole < 0 { raw(UInt8(ascii: "-")) }
-            digits(whole.magnitude)
+        } else if JSONBytes.isWhole(value) {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+                let start = JSONBytes.signed(Int64(value), endingAt: buffer.count, in: buffer)
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
+            }
         } else {
             var text = value.description
             text.withUTF8 { bytes.append(contentsOf: $0) }
-        }
-    }
-
-    /// The decimal digits of `value`.
-    private mutating func digits(_ value: UInt64) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            let start = JSONBytes.digits(value, endingAt: buffer.count, in: buffer)
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 }
