@@ -55,34 +55,42 @@ extension Evaluation {
         return .vector(result)
     }
 
-    /// Arithmetic and comparisons between two vectors matched one to one, when every signature
-    /// belongs to one series on each side and the results' labels are distinct: then each pair is
-    /// found once for all steps, and no step can hold a duplicate.
+    /// Arithmetic and comparisons between two vectors, when every signature belongs to one series
+    /// on the "one" side (and, matched one to one, on the other too) and the results' labels are
+    /// distinct: then each pair is found once for all steps, and no step can hold a duplicate.
     private func vectorOperation(
         _ op: BinaryOperator, _ lhs: [StepSeries], _ rhs: [StepSeries], _ matching: VectorMatching
     ) -> StepValue? {
-        guard ![.and, .or, .unless].contains(op), matching.cardinality == .oneToOne, matching.include.isEmpty else {
-            return nil
-        }
+        guard ![.and, .or, .unless].contains(op) else { return nil }
+        // group_right swaps the sides' roles, as in the general path.
+        let swapped = matching.cardinality == .oneToMany
+        let (many, one) = swapped ? (rhs, lhs) : (lhs, rhs)
         var partners: [Fingerprint: Int] = [:]
-        for (index, item) in rhs.enumerated() {
+        partners.reserveCapacity(one.count)
+        for (index, item) in one.enumerated() {
             guard partners.updateValue(index, forKey: Evaluation.signatureKey(item.labels, matching)) == nil else {
                 return nil
             }
         }
-        var pairs: [(left: Int, right: Int)] = []
+        var pairs: [(many: Int, one: Int)] = []
         var matched: Set<Fingerprint> = []
-        for (index, item) in lhs.enumerated() {
+        for (index, item) in many.enumerated() {
             let key = Evaluation.signatureKey(item.labels, matching)
-            guard matched.insert(key).inserted else { return nil }
+            if matching.cardinality == .oneToOne { guard matched.insert(key).inserted else { return nil } }
             if let partner = partners[key] { pairs.append((index, partner)) }
         }
-        let labels = pairs.map { resultLabels(lhs[$0.left].labels, Labels(), op, matching) }
+        let labels = pairs.map { pair in
+            matching.include.isEmpty
+                ? resultLabels(many[pair.many].labels, Labels(), op, matching)
+                : resultLabels(many[pair.many].labels, one[pair.one].labels, op, matching)
+        }
         guard Evaluation.distinct(labels) else { return nil }
         var result: [StepSeries] = []
         result.reserveCapacity(pairs.count)
         for (pair, labels) in zip(pairs, labels) {
-            let (left, right) = (lhs[pair.left].values, rhs[pair.right].values)
+            let (left, right) =
+                swapped
+                ? (one[pair.one].values, many[pair.many].values) : (many[pair.many].values, one[pair.one].values)
             var values = [Double?](repeating: nil, count: left.count)
             var any = false
             for step in values.indices {
@@ -404,6 +412,9 @@ extension Evaluation {
             // Two series alike after it are an error only at a step where both have a value.
             return Evaluation.distinct(result.map(\.labels))
                 ? .vector(result) : nil
+        case "sort", "sort_desc":
+            // Order within a step does not reach a range query's answer: the argument's series.
+            return try stepValues(arguments[0], steps: steps)
         case _ where Evaluation.valueFunctions.contains(function.name):
             return try mappedValues(function, arguments, steps: steps)
         default:

@@ -17,6 +17,18 @@ extension Evaluation {
     enum StepValue {
         case scalar([Double])
         case vector([StepSeries])
+
+        /// The value at one step, as the general path has it there.
+        func value(at step: Int, time: Int64) -> QueryValue {
+            switch self {
+            case .scalar(let values): .scalar(values[step])
+            case .vector(let series):
+                .vector(
+                    series.compactMap { item in
+                        item.values[step].map { VectorElement(labels: item.labels, value: $0, timestamp: time) }
+                    })
+            }
+        }
     }
 
     /// The expression at every step, worked out a node at a time over all steps: selectors and
@@ -66,10 +78,19 @@ extension Evaluation {
                 return try aggregate(aggregation, elements, parameter: argument(step), grouping, at: time)
             }
         case .binary(let op, let left, let right, let matching):
-            guard let left = try stepValues(left, steps: steps), let right = try stepValues(right, steps: steps),
-                let result = try binary(op, left, right, matching)
-            else { return try stepByStep(expression, steps: steps) }
-            return result
+            guard let left = try stepValues(left, steps: steps), let right = try stepValues(right, steps: steps) else {
+                return try stepByStep(expression, steps: steps)
+            }
+            if let result = try binary(op, left, right, matching) { return result }
+            // The operator at each step as the general path applies it (and meets its errors there),
+            // on the operands already worked out over all steps rather than evaluated again at each.
+            return try eachStep(steps) { step, time in
+                guard
+                    case .vector(let elements) = try binary(
+                        op, left.value(at: step, time: time), right.value(at: step, time: time), matching, at: time)
+                else { return nil }
+                return elements
+            }
         case .call(let function, let arguments):
             if let value = try functionStepValues(function, arguments, steps: steps) { return value }
             if let series = try perSeries(expression, steps: steps) { return .vector(series) }

@@ -85,6 +85,18 @@ import Testing
         "avg by (b) (m * 1e307)", "avg(ln(m - 30))", "max(-m)",
         // Counter resets kept as the window slides, several in one window.
         "increase(m[30m])", "rate(m[1h] offset 5m)", "sum(increase(m[20m]))",
+        // Many-to-one and one-to-many matches over all steps; where a step meets an error or a
+        // duplicate, the operator at each step on the operands already worked out.
+        "m / on (a) group_left sum by (a) (m)", "sum by (a) (m) - on (a) group_right m",
+        "m > on (a) group_left () (sum by (a) (m) / 4)", "m > bool on (a) group_left avg by (a) (m)",
+        "avg by (a) (m) < on (a) group_right m", "sum by (a) (rate(m[5m])) / ignoring (a) group_left sum(rate(m[5m]))",
+        "m{b=\"1\"} + on (a) group_right (b) m", "m * on (a) group_left m", "m + on (a) m{b=\"1\"}",
+        "m / on (a) group_left (b) sum by (a) (m)", "(m > 40) * on (a, b) group_left m{b!=\"0\"}",
+        "label_replace(m, \"b\", \"x\", \"\", \"\") * on (a) group_left sum by (a) (m)",
+        "m / ignoring (b) group_left () (m > 55)",
+        "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))",
+        // Two series of one signature on the "one" side, never at the same step.
+        #"m / on (a) group_left () (m{b="1"} and on () vector(time()) < 3000 or m{b="2"} and on () vector(time()) >= 3000)"#,
     ])
     func bothRangePathsAgree(expression: String) throws {
         var random = SplitMix64(seed: 42)
