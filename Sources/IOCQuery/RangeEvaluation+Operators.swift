@@ -412,6 +412,22 @@ extension Evaluation {
             // Two series alike after it are an error only at a step where both have a value.
             return Evaluation.distinct(result.map(\.labels))
                 ? .vector(result) : nil
+        case "scalar":
+            // The value of the one series at each step; NaN where there are none or several.
+            guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else { return nil }
+            var values = [Double](repeating: .nan, count: steps.count)
+            var counts = [Int](repeating: 0, count: steps.count)
+            for item in series {
+                for step in values.indices {
+                    guard let value = item.values[step] else { continue }
+                    counts[step] += 1
+                    values[step] = counts[step] == 1 ? value : .nan
+                }
+            }
+            return .scalar(values)
+        case "vector":
+            guard case .scalar(let values) = try stepValues(arguments[0], steps: steps) else { return nil }
+            return .vector([StepSeries(labels: Labels(), values: values)])
         case "sort", "sort_desc":
             // Order within a step does not reach a range query's answer: the argument's series.
             return try stepValues(arguments[0], steps: steps)

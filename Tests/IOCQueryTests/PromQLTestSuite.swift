@@ -95,6 +95,9 @@ import Testing
         "label_replace(m, \"b\", \"x\", \"\", \"\") * on (a) group_left sum by (a) (m)",
         "m / ignoring (b) group_left () (m > 55)",
         "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))",
+        // scalar where there is one series, none or several at a step; vector of a scalar per step.
+        #"scalar(sum(rate(m[5m])))"#, #"scalar(m{a="1", b="2"}) * m"#, #"scalar(m > 85)"#, "scalar(m)",
+        "vector(scalar(max(m)) / 2) + 1", "m > on () group_left vector(scalar(avg(m)))",
         // Two series of one signature on the "one" side, never at the same step.
         #"m / on (a) group_left () (m{b="1"} and on () vector(time()) < 3000 or m{b="2"} and on () vector(time()) >= 3000)"#,
     ])
