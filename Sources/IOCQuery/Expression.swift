@@ -180,7 +180,8 @@ public struct Function: Sendable, Equatable {
         functions.append(Function(name: "quantile_over_time", arguments: [.scalar, .matrix]))
         for name in [
             "abs", "ceil", "floor", "sqrt", "exp", "ln", "log2", "log10", "absent", "timestamp", "sort",
-            "sort_desc",
+            "sort_desc", "sgn", "deg", "rad", "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "sin",
+            "sinh", "tan", "tanh",
         ] {
             functions.append(Function(name: name, arguments: [.vector]))
         }
@@ -189,6 +190,7 @@ public struct Function: Sendable, Equatable {
         functions.append(Function(name: "clamp_min", arguments: [.vector, .scalar]))
         functions.append(Function(name: "clamp_max", arguments: [.vector, .scalar]))
         functions.append(Function(name: "time", arguments: [], returns: .scalar))
+        functions.append(Function(name: "pi", arguments: [], returns: .scalar))
         functions.append(Function(name: "vector", arguments: [.scalar]))
         functions.append(Function(name: "scalar", arguments: [.vector], returns: .scalar))
         functions.append(
@@ -206,8 +208,7 @@ public struct Function: Sendable, Equatable {
 
     /// Prometheus functions IOC does not evaluate: refused by name rather than called unknown.
     static let unsupported: Set<String> = [
-        "holt_winters", "double_exponential_smoothing", "sgn", "acos", "acosh", "asin", "asinh", "atan", "atanh",
-        "cos", "cosh", "sin", "sinh", "tan", "tanh", "deg", "rad", "pi", "sort_by_label", "sort_by_label_desc",
+        "holt_winters", "double_exponential_smoothing", "sort_by_label", "sort_by_label_desc",
         "histogram_count", "histogram_sum", "histogram_avg", "histogram_fraction", "histogram_stddev",
         "histogram_stdvar", "mad_over_time", "first_over_time", "ts_of_max_over_time", "ts_of_min_over_time",
         "ts_of_last_over_time", "info", "limitk", "limit_ratio",

@@ -7,6 +7,7 @@ extension Evaluation {
         let name = function.name
         switch name {
         case "time": return .scalar(Double(time) / 1000)
+        case "pi": return .scalar(Double.pi)
         case "vector":
             guard case .scalar(let value) = try evaluate(arguments[0], at: time) else {
                 throw fail("vector needs a scalar")
@@ -143,6 +144,14 @@ extension Evaluation {
         "abs": { Swift.abs($0) }, "ceil": { $0.rounded(.up) }, "floor": { $0.rounded(.down) },
         "sqrt": { $0.squareRoot() }, "exp": { Foundation.exp($0) }, "ln": { Foundation.log($0) },
         "log2": { Foundation.log2($0) }, "log10": { Foundation.log10($0) },
+        // Zero and NaN stay as they are.
+        "sgn": { $0 < 0 ? -1 : ($0 > 0 ? 1 : $0) },
+        // In Go's order of operations: the product first.
+        "deg": { $0 * 180 / Double.pi }, "rad": { $0 * Double.pi / 180 },
+        "acos": { Foundation.acos($0) }, "acosh": { Foundation.acosh($0) }, "asin": { Foundation.asin($0) },
+        "asinh": { Foundation.asinh($0) }, "atan": { Foundation.atan($0) }, "atanh": { Foundation.atanh($0) },
+        "cos": { Foundation.cos($0) }, "cosh": { Foundation.cosh($0) }, "sin": { Foundation.sin($0) },
+        "sinh": { Foundation.sinh($0) }, "tan": { Foundation.tan($0) }, "tanh": { Foundation.tanh($0) },
     ]
 
     private static let utc: Calendar = {
