@@ -41,6 +41,20 @@ extension Evaluation {
         switch expression {
         case .number(let value): return .scalar(Array(repeating: value, count: steps.count))
         case .parenthesis(let inner): return try stepValues(inner, steps: steps)
+        case .negation(let inner):
+            switch try stepValues(inner, steps: steps) {
+            case .scalar(let values)?: return .scalar(values.map { -$0 })
+            case .vector(let series)?:
+                let negated = series.map {
+                    StepSeries(labels: $0.labels.droppingMetricName(), values: $0.values.map { $0.map { -$0 } })
+                }
+                // Series alike once their names are dropped: the general path finds the step.
+                guard Evaluation.distinct(negated.map(\.labels)) else {
+                    return try stepByStep(expression, steps: steps)
+                }
+                return .vector(negated)
+            case nil: return try stepByStep(expression, steps: steps)
+            }
         case .aggregation(let aggregation, let inner, nil, let grouping)
         where [.sum, .avg, .min, .max, .count, .group, .stddev, .stdvar].contains(aggregation):
             guard case .vector(let series) = try stepValues(inner, steps: steps) else {

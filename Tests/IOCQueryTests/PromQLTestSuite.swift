@@ -94,7 +94,10 @@ import Testing
         "m / on (a) group_left (b) sum by (a) (m)", "(m > 40) * on (a, b) group_left m{b!=\"0\"}",
         "label_replace(m, \"b\", \"x\", \"\", \"\") * on (a) group_left sum by (a) (m)",
         "m / ignoring (b) group_left () (m > 55)",
-        "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))",
+        "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))", "sgn(m - 50) * deg(m)",
+        // Unary minus over all steps, and where names dropped make two series alike.
+        "-rate(m[5m])", "-sum by (a) (m)", "-(time())", #"-{__name__=~"m|h"}"#,
+        #"-label_replace(m, "__name__", "h", "", "")"#,
         // scalar where there is one series, none or several at a step; vector of a scalar per step.
         #"scalar(sum(rate(m[5m])))"#, #"scalar(m{a="1", b="2"}) * m"#, #"scalar(m > 85)"#, "scalar(m)",
         "vector(scalar(max(m)) / 2) + 1", "m > on () group_left vector(scalar(avg(m)))",
