@@ -296,6 +296,7 @@ extension Evaluation {
         // reset once would go through hundreds at every step).
         let counter = function == .rate || function == .increase
         var resets: [Int] = []
+        var extrapolation = Extrapolation(range: range, rate: function == .rate)
         samples.withUnsafeBufferPointer { samples in
             var low = 0
             var high = 0
@@ -315,8 +316,7 @@ extension Evaluation {
                     guard high - low >= 2 else { continue }
                     var increase = samples[high - 1].value - samples[low].value
                     for reset in resets[firstReset...] { increase += samples[reset - 1].value }
-                    values[position] = extrapolate(
-                        increase, window, range: range, at: reference, counter: true, rate: function == .rate)
+                    values[position] = extrapolation.apply(increase, window, at: reference, counter: true)
                 } else {
                     values[position] = overRange(function, window, range: range, at: reference, parameter: parameter)
                 }
