@@ -171,6 +171,7 @@ public struct Function: Sendable, Equatable {
             functions.append(Function(name: name, arguments: [.matrix]))
         }
         functions.append(Function(name: "predict_linear", arguments: [.matrix, .scalar]))
+        functions.append(Function(name: "holt_winters", arguments: [.matrix, .scalar, .scalar]))
         for name in [
             "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time", "last_over_time",
             "stddev_over_time", "stdvar_over_time", "present_over_time", "absent_over_time",
@@ -208,7 +209,7 @@ public struct Function: Sendable, Equatable {
 
     /// Prometheus functions IOC does not evaluate: refused by name rather than called unknown.
     static let unsupported: Set<String> = [
-        "holt_winters", "double_exponential_smoothing", "sort_by_label", "sort_by_label_desc",
+        "double_exponential_smoothing", "sort_by_label", "sort_by_label_desc",
         "histogram_count", "histogram_sum", "histogram_avg", "histogram_fraction", "histogram_stddev",
         "histogram_stdvar", "mad_over_time", "first_over_time", "ts_of_max_over_time", "ts_of_min_over_time",
         "ts_of_last_over_time", "info", "limitk", "limit_ratio",

@@ -36,6 +36,7 @@ extension Evaluation {
                     VectorElement(
                         labels: $0.labels.droppingMetricName(), value: Double($0.timestamp) / 1000, timestamp: time)
                 })
+        case "holt_winters": return .vector(try holtWinters(arguments, at: time))
         case "label_replace": return .vector(try labelReplace(arguments, at: time))
         case "label_join": return .vector(try labelJoin(arguments, at: time))
         case "histogram_quantile":
@@ -104,6 +105,38 @@ extension Evaluation {
         }
         if name != "last_over_time" { try checkDistinct(result, names: input.lazy.map(\.labels)) }
         return .vector(result)
+    }
+
+    /// `holt_winters(v, sf, tf)`: each series' window smoothed (double exponential smoothing) with
+    /// the smoothing factor `sf` and the trend factor `tf`, both inside (0, 1), as Prometheus 2.42
+    /// computes it; a series with fewer than two samples in its window gives nothing.
+    private func holtWinters(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
+        let smoothing = try scalar(arguments[1], at: time)
+        let trend = try scalar(arguments[2], at: time)
+        // Prometheus' messages, its number printed as Go's %f does.
+        guard smoothing > 0 && smoothing < 1 else {
+            throw fail("invalid smoothing factor. Expected: 0 < sf < 1, got: \(String(format: "%f", smoothing))")
+        }
+        guard trend > 0 && trend < 1 else {
+            throw fail("invalid trend factor. Expected: 0 < tf < 1, got: \(String(format: "%f", trend))")
+        }
+        let input = try matrix(arguments[0], at: time)
+        var result: [VectorElement] = []
+        for series in input where series.samples.count >= 2 {
+            let values = series.samples.map(\.value)
+            var (previous, level) = (0.0, values[0])
+            var slope = values[1] - values[0]
+            for index in 1..<values.count {
+                let scaled = smoothing * values[index]
+                // The trend is first updated from the second smoothed value on.
+                if index > 1 { slope = trend * (level - previous) + (1 - trend) * slope }
+                let carried = (1 - smoothing) * (level + slope)
+                (previous, level) = (level, scaled + carried)
+            }
+            result.append(VectorElement(labels: series.withoutName, value: level, timestamp: time))
+        }
+        try checkDistinct(result, names: input.lazy.map(\.labels))
+        return result
     }
 
     private func vector(_ expression: Expression, at time: Int64) throws -> [VectorElement] {
@@ -287,129 +320,6 @@ extension Evaluation {
         case .stdvarOverTime: return variance(values)
         case .quantileOverTime: return quantile(parameter, Array(values))
         }
-    }
-
-    /// `rate`, `increase` and `delta`, extrapolated to the edges of the range as Prometheus does.
-    static func extrapolatedRate(
-        _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool, rate: Bool
-    ) -> Double? {
-        guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
-        var result = last.value - first.value
-        if counter {
-            // A reset adds the value before it, in Prometheus' order; chosen without a branch, which a
-            // gauge's ups and downs would mispredict half the time.
-            var previous = first.value
-            for sample in samples.dropFirst() {
-                let withReset = result + previous
-                result = sample.value < previous ? withReset : result
-                previous = sample.value
-            }
-        }
-        return extrapolate(result, samples, range: range, at: time, counter: counter, rate: rate)
-    }
-
-    /// `result` (the window's increase, resets added) extrapolated to the edges of the window
-    /// `samples` (two at least), as a rate per second if `rate`.
-    static func extrapolate(
-        _ result: Double, _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64, counter: Bool,
-        rate: Bool
-    ) -> Double {
-        var extrapolation = Extrapolation(range: range, rate: rate)
-        return extrapolation.apply(result, samples, at: time, counter: counter)
-    }
-
-    /// Prometheus' extrapolation of a window's increase to the window's edges, for the windows of
-    /// one series at a query's steps. The factor the increase is multiplied by depends on the
-    /// window's timing alone (how many samples it holds, where its first and last lie) unless a
-    /// counter would reach zero inside the extrapolated span. Probes' and scrapes' samples are
-    /// stamped at exact intervals, so step after step the windows of a range query have the same
-    /// timing: the factor, at the end of a chain of three dependent divisions, is remembered for
-    /// the last timing and the same bits are given without dividing again.
-    struct Extrapolation {
-        let range: Int64
-        let rate: Bool
-        let rangeSeconds: Double
-        /// The last timing (samples; ms from the window's start to the first and from the first to
-        /// the last, which with the range fix the rest; zero samples matches no window) and its
-        /// factor.
-        private var timing: (count: Int, toStart: Int64, sampled: Int64) = (0, 0, 0)
-        private var factor = 0.0
-
-        init(range: Int64, rate: Bool) {
-            self.range = range
-            self.rate = rate
-            rangeSeconds = Double(range) / 1000
-        }
-
-        mutating func apply(_ result: Double, _ samples: UnsafeBufferPointer<Sample>, at time: Int64, counter: Bool)
-            -> Double
-        {
-            let first = samples[samples.startIndex]
-            let last = samples[samples.endIndex - 1]
-            let toStart = first.timestamp - (time - range)
-            let sampled = last.timestamp - first.timestamp
-            // A counter does not go below zero: extrapolate no further back than where it would be
-            // 0. That point lies far before the window's start for most counters (a value many
-            // times the window's increase); the division is saved there when a product of
-            // milliseconds shows it with room to spare for rounding: durationToStart is at most
-            // the range, and durationToZero is then beyond twice it.
-            if counter && result > 0 && first.value >= 0
-                && !(first.value * Double(sampled) > 2 * result * Double(range))
-            {
-                let sampledInterval = Double(sampled) / 1000
-                let durationToZero = sampledInterval * (first.value / result)
-                if durationToZero < Double(toStart) / 1000 {
-                    return result
-                        * factor(samples.count, toStart: durationToZero, toEnd: time - last.timestamp, sampled: sampled)
-                }
-            }
-            if timing != (samples.count, toStart, sampled) {
-                timing = (samples.count, toStart, sampled)
-                factor = factor(
-                    samples.count, toStart: Double(toStart) / 1000, toEnd: time - last.timestamp, sampled: sampled)
-            }
-            return result * factor
-        }
-
-        private func factor(_ count: Int, toStart durationToStart: Double, toEnd: Int64, sampled: Int64) -> Double {
-            let durationToEnd = Double(toEnd) / 1000
-            let sampledInterval = Double(sampled) / 1000
-            let averageInterval = sampledInterval / Double(count - 1)
-            let threshold = averageInterval * 1.1
-            var extrapolateTo = sampledInterval
-            extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2
-            extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2
-            var factor = extrapolateTo / sampledInterval
-            if rate { factor /= rangeSeconds }
-            return factor
-        }
-    }
-
-    /// Least squares over (seconds since `interceptTime`, value), with Kahan sums as Prometheus.
-    static func linearRegression(_ samples: UnsafeBufferPointer<Sample>, interceptTime: Int64) -> (
-        slope: Double, intercept: Double
-    ) {
-        var n = 0.0
-        var sumX = 0.0
-        var sumY = 0.0
-        var sumXY = 0.0
-        var sumX2 = 0.0
-        let firstValue = samples[samples.startIndex].value
-        let constantY = samples.allSatisfy { $0.value == firstValue }
-        for sample in samples {
-            let x = Double(sample.timestamp - interceptTime) / 1000
-            n += 1
-            sumX += x
-            sumY += sample.value
-            sumXY += x * sample.value
-            sumX2 += x * x
-        }
-        if constantY && firstValue.isFinite { return (0, firstValue) }
-        let covariance = sumXY - sumX * sumY / n
-        let varianceX = sumX2 - sumX * sumX / n
-        let slope = covariance / varianceX
-        let intercept = sumY / n - slope * sumX / n
-        return (slope, intercept)
     }
 
     // MARK: Labels

@@ -95,6 +95,7 @@ import Testing
         "label_replace(m, \"b\", \"x\", \"\", \"\") * on (a) group_left sum by (a) (m)",
         "m / ignoring (b) group_left () (m > 55)",
         "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))", "sgn(m - 50) * deg(m)",
+        "holt_winters(m[10m], 0.5, 0.3)", "sum(holt_winters(m[5m], 0.2, 0.8))",
         // Unary minus over all steps, and where names dropped make two series alike.
         "-rate(m[5m])", "-sum by (a) (m)", "-(time())", #"-{__name__=~"m|h"}"#,
         #"-label_replace(m, "__name__", "h", "", "")"#,
