@@ -65,21 +65,31 @@ func peers() throws {
         }
     let queries = chosen.filter { only.isEmpty || $0.name.contains(only) }
     var medians: [[Double]] = []
+    var timed: [PeerQuery] = []
+    // A shape one system refuses is reported and left out; the others are still timed.
+    var refused: [(query: String, error: String)] = []
     print("query".padding(toLength: 62, withPad: " ", startingAt: 0) + "   iocd   Prometheus  VictoriaM.  series")
     for query in queries {
         var times = [[Double]](repeating: [], count: systems.count)
         var series = [Int](repeating: 0, count: systems.count)
-        // One round unmeasured (each system's caches as a repeated query finds them), then `runs`.
-        for round in 0...runs {
-            for (position, system) in systems.enumerated() {
-                let answer = try ask(client, system.base, query.kind, at: end, span: Int64(hours) * 3600 - 600)
-                if round > 0 { times[position].append(answer.milliseconds) }
-                series[position] = answer.series
+        let label = query.name.count > 60 ? String(query.name.prefix(59)) + "…" : query.name
+        do {
+            // One round unmeasured (each system's caches as a repeated query finds them), then `runs`.
+            for round in 0...runs {
+                for (position, system) in systems.enumerated() {
+                    let answer = try ask(client, system.base, query.kind, at: end, span: Int64(hours) * 3600 - 600)
+                    if round > 0 { times[position].append(answer.milliseconds) }
+                    series[position] = answer.series
+                }
             }
+        } catch {
+            refused.append((query.name, "\(error)"))
+            print(label.padding(toLength: 62, withPad: " ", startingAt: 0) + "   not timed: an error (below)")
+            continue
         }
         let row = times.map(median)
         medians.append(row)
-        let label = query.name.count > 60 ? String(query.name.prefix(59)) + "…" : query.name
+        timed.append(query)
         print(
             label.padding(toLength: 62, withPad: " ", startingAt: 0)
                 + row.map { String(format: $0 < 1 ? "%8.2f" : "%8.1f", $0) }.joined(separator: "    ")
@@ -87,12 +97,16 @@ func peers() throws {
     }
     // How many times faster than the faster peer, per query and as a geometric mean.
     let ratios = medians.map { min($0[1], $0[2]) / max($0[0], 0.001) }
-    let slowest = zip(queries, ratios).min { $0.1 < $1.1 }
+    let slowest = zip(timed, ratios).min { $0.1 < $1.1 }
     let geometric = exp(ratios.map { log($0) }.reduce(0, +) / Double(max(1, ratios.count)))
     print(
         String(
             format: "iocd against the faster peer: geometric mean %.2f× faster; least %.2f× (%@)", geometric,
             slowest?.1 ?? 0, slowest?.0.name ?? ""))
+    guard refused.isEmpty else {
+        for (query, error) in refused { print("not timed: \(query)\n  \(error)") }
+        throw BenchmarkError(description: "\(refused.count) of \(queries.count) queries were not answered by all three")
+    }
 }
 
 /// iocd over a store made by `ioc import`, Prometheus over blocks backfilled from the same file,
