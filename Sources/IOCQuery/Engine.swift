@@ -187,6 +187,9 @@ final class Evaluation {
 
     /// When the query must have ended, and who may cancel it.
     private let deadline: ContinuousClock.Instant
+    /// The query's first and last times, which `@ start()` and `@ end()` name.
+    let start: Int64
+    let end: Int64
     private let cancellation: QueryCancellation?
     /// The samples the selectors loaded, which count against `maxSamples` with what a subquery holds.
     private var points = 0
@@ -199,11 +202,14 @@ final class Evaluation {
         self.engine = engine
         self.query = query
         self.cancellation = cancellation
+        self.start = start
+        self.end = end
         deadline = ContinuousClock.now.advanced(by: engine.timeout)
         var windows = [(Int64, Int64)?](repeating: nil, count: query.selectorCount)
         var selectors = [VectorSelector?](repeating: nil, count: query.selectorCount)
         Evaluation.collect(
-            query.expression, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
+            query.expression, from: start, through: end, engine: engine, query: (start, end), windows: &windows,
+            selectors: &selectors)
         data = Array(repeating: [], count: query.selectorCount)
         // The labels without the name are needed by range functions only: worked out for the
         // series of range selectors, not for every series of every query.
@@ -243,44 +249,6 @@ final class Evaluation {
                     labels: item.labels, withoutName: ranged ? item.labels.droppingMetricName() : item.labels,
                     all: item.samples,
                     ranged: stale ? item.samples.filter { !$0.isStale } : item.samples)
-            }
-        }
-    }
-
-    /// Widens each selector's window to what evaluating `expression` at every time in
-    /// `start...end` reads.
-    private static func collect(
-        _ expression: Expression, from start: Int64, through end: Int64, engine: Engine,
-        windows: inout [(Int64, Int64)?], selectors: inout [VectorSelector?]
-    ) {
-        func widen(_ selector: VectorSelector, back: Int64) {
-            let low = start - selector.offset - back
-            let high = end - selector.offset
-            let current = windows[selector.index]
-            windows[selector.index] = (min(current?.0 ?? low, low), max(current?.1 ?? high, high))
-            selectors[selector.index] = selector
-        }
-        switch expression {
-        case .number, .string: break
-        case .vector(let selector): widen(selector, back: engine.lookback)
-        case .matrix(let selector, let range): widen(selector, back: range)
-        case .subquery(let inner, let range, _, let offset):
-            collect(
-                inner, from: start - offset - range, through: end - offset, engine: engine, windows: &windows,
-                selectors: &selectors)
-        case .parenthesis(let inner), .negation(let inner):
-            collect(inner, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
-        case .binary(_, let left, let right, _):
-            collect(left, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
-            collect(right, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
-        case .aggregation(_, let inner, let parameter, _):
-            collect(inner, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
-            if let parameter {
-                collect(parameter, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
-            }
-        case .call(_, let arguments):
-            for argument in arguments {
-                collect(argument, from: start, through: end, engine: engine, windows: &windows, selectors: &selectors)
             }
         }
     }
@@ -349,6 +317,7 @@ final class Evaluation {
         case .number(let value): return .scalar(value)
         case .string(let value): return .string(value)
         case .parenthesis(let inner): return try evaluate(inner, at: time)
+        case .pinned(let inner, let pinned): return try evaluate(inner, at: resolve(pinned))
         case .negation(let inner):
             switch try evaluate(inner, at: time) {
             case .scalar(let value): return .scalar(-value)

@@ -12,6 +12,14 @@ public enum ValueType: String, Sendable {
 
 /// An instant-vector selector inside an expression: its matchers and offset, and a number the
 /// engine uses to find the data it loaded for it.
+/// The time of an `@` modifier: milliseconds since the epoch, or the range query's start or end
+/// (an instant query's time for both).
+public enum PinnedTime: Sendable, Equatable {
+    case time(Int64)
+    case start
+    case end
+}
+
 public struct VectorSelector: Sendable, Equatable {
     public var matchers: [LabelMatcher]
     /// Milliseconds back from the evaluation time.
@@ -28,6 +36,8 @@ public indirect enum Expression: Sendable {
     case matrix(VectorSelector, range: Int64)
     /// `expression[range:step] offset d`; a nil step takes the engine's default.
     case subquery(Expression, range: Int64, step: Int64?, offset: Int64)
+    /// A selector or subquery with the `@` modifier: evaluated at that time whatever the step's.
+    case pinned(Expression, at: PinnedTime)
     case parenthesis(Expression)
     case negation(Expression)
     case binary(BinaryOperator, Expression, Expression, VectorMatching)
@@ -41,7 +51,7 @@ public indirect enum Expression: Sendable {
         case .string: .string
         case .vector: .vector
         case .matrix, .subquery: .matrix
-        case .parenthesis(let inner), .negation(let inner): inner.type
+        case .parenthesis(let inner), .negation(let inner), .pinned(let inner, _): inner.type
         case .binary(_, let left, let right, _): ValueType.ofBinary(left.type, right.type)
         case .aggregation: .vector
         case .call(let function, _): function.returns
@@ -52,10 +62,19 @@ public indirect enum Expression: Sendable {
     var children: [Expression] {
         switch self {
         case .number, .string, .vector, .matrix: []
-        case .subquery(let inner, _, _, _), .parenthesis(let inner), .negation(let inner): [inner]
+        case .subquery(let inner, _, _, _), .parenthesis(let inner), .negation(let inner), .pinned(let inner, _):
+            [inner]
         case .binary(_, let left, let right, _): [left, right]
         case .aggregation(_, let inner, let parameter, _): [inner] + (parameter.map { [$0] } ?? [])
         case .call(_, let arguments): arguments
+        }
+    }
+
+    /// Whether it is an instant vector selector, with an `@` or not.
+    var isSelector: Bool {
+        switch self {
+        case .vector, .pinned(.vector, _): true
+        default: false
         }
     }
 

@@ -88,7 +88,7 @@ extension Evaluation {
         }
         let range = Evaluation.rangeOf(rangeArgument)
         let input = try matrix(rangeArgument, at: time)
-        let reference = time - Evaluation.offsetOf(rangeArgument)
+        let reference = windowEnd(of: rangeArgument, at: time)
         let function = RangeFunction(rawValue: name)
         let computed = ParallelWork.map(input.count, minimum: Evaluation.seriesPerTask) { index -> Double? in
             guard let function else { return nil }
@@ -215,7 +215,7 @@ extension Evaluation {
         let selector: VectorSelector
         switch expression {
         case .vector(let found), .matrix(let found, _): selector = found
-        case .parenthesis(let inner): return absentLabels(inner)
+        case .parenthesis(let inner), .pinned(let inner, _): return absentLabels(inner)
         default: return Labels()
         }
         var labels = Labels()
@@ -232,7 +232,7 @@ extension Evaluation {
     static func rangeOf(_ expression: Expression) -> Int64 {
         switch expression {
         case .matrix(_, let range), .subquery(_, let range, _, _): range
-        case .parenthesis(let inner): rangeOf(inner)
+        case .parenthesis(let inner), .pinned(let inner, _): rangeOf(inner)
         default: 0
         }
     }
@@ -241,8 +241,18 @@ extension Evaluation {
         switch expression {
         case .matrix(let selector, _): selector.offset
         case .subquery(_, _, _, let offset): offset
-        case .parenthesis(let inner): offsetOf(inner)
+        case .parenthesis(let inner), .pinned(let inner, _): offsetOf(inner)
         default: 0
+        }
+    }
+
+    /// The time a range argument's window ends when evaluated at `time`: its `@` time if it has
+    /// one, less its offset.
+    func windowEnd(of expression: Expression, at time: Int64) -> Int64 {
+        switch expression {
+        case .parenthesis(let inner): windowEnd(of: inner, at: time)
+        case .pinned(let inner, let pinned): windowEnd(of: inner, at: resolve(pinned))
+        default: time - Evaluation.offsetOf(expression)
         }
     }
 

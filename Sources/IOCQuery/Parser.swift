@@ -222,11 +222,16 @@ struct Parser {
                     expression = .subquery(expression, range: range, step: step, offset: 0)
                 } else {
                     try expect(.rightBracket, "']' or ':'")
-                    guard case .vector(let selector) = expression else {
-                        throw fail("ranges only allowed for vector selectors", at: position)
+                    guard range > 0 || !expression.isSelector else {
+                        throw fail("a range must be greater than zero", at: position)
                     }
-                    guard range > 0 else { throw fail("a range must be greater than zero", at: position) }
-                    expression = .matrix(selector, range: range)
+                    switch expression {
+                    case .vector(let selector): expression = .matrix(selector, range: range)
+                    // The @ of a selector is the range's: `x @ 100 [5m]` is `x[5m] @ 100`.
+                    case .pinned(.vector(let selector), let time):
+                        expression = .pinned(.matrix(selector, range: range), at: time)
+                    default: throw fail("ranges only allowed for vector selectors", at: position)
+                    }
                 }
             } else if isKeyword("offset") {
                 let position = advance().position
@@ -236,28 +241,76 @@ struct Parser {
                     _ = advance()
                 }
                 let offset = sign * (try durationValue("a duration after offset"))
+                expression = try applying(offset, to: expression, at: position)
+            } else if token.kind == .at {
+                let position = advance().position
+                let time = try pinnedTime()
                 switch expression {
-                case .vector(var selector) where selector.offset == 0:
-                    selector.offset = offset
-                    expression = .vector(selector)
-                case .matrix(var selector, let range) where selector.offset == 0:
-                    selector.offset = offset
-                    expression = .matrix(selector, range: range)
-                case .subquery(let inner, let range, let step, 0):
-                    expression = .subquery(inner, range: range, step: step, offset: offset)
-                case .vector, .matrix, .subquery:
-                    throw fail("offset may not be set multiple times", at: position)
+                case .vector, .matrix, .subquery: expression = .pinned(expression, at: time)
+                case .pinned: throw fail("@ <timestamp> may not be set multiple times", at: position)
                 default:
                     throw fail(
-                        "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
+                        "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery",
                         at: position)
                 }
-            } else if token.kind == .at {
-                throw fail("the @ modifier is not supported by IOC")
             } else {
                 return expression
             }
         }
+    }
+
+    /// `expression offset d`, the offset set where the selector or subquery (under any `@`) keeps it.
+    private func applying(_ offset: Int64, to expression: Expression, at position: Int) throws(QueryError)
+        -> Expression
+    {
+        switch expression {
+        case .vector(var selector) where selector.offset == 0:
+            selector.offset = offset
+            return .vector(selector)
+        case .matrix(var selector, let range) where selector.offset == 0:
+            selector.offset = offset
+            return .matrix(selector, range: range)
+        case .subquery(let inner, let range, let step, 0):
+            return .subquery(inner, range: range, step: step, offset: offset)
+        case .pinned(let inner, let time):
+            return .pinned(try applying(offset, to: inner, at: position), at: time)
+        case .vector, .matrix, .subquery:
+            throw fail("offset may not be set multiple times", at: position)
+        default:
+            throw fail(
+                "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
+                at: position)
+        }
+    }
+
+    /// After `@`: a time in seconds (`@ 1609746000`, `@ -10.5`), `start()` or `end()`.
+    private mutating func pinnedTime() throws(QueryError) -> PinnedTime {
+        if case .identifier(let name) = token.kind, name == "start" || name == "end" {
+            _ = advance()
+            try expect(.leftParen, "'('")
+            try expect(.rightParen, "')'")
+            return name == "start" ? .start : .end
+        }
+        var sign = 1.0
+        if case .symbol("-") = token.kind {
+            sign = -1
+            _ = advance()
+        } else if case .symbol("+") = token.kind {
+            _ = advance()
+        }
+        guard case .number(let seconds) = token.kind else {
+            throw unexpected("a timestamp, start() or end() after @")
+        }
+        // Prometheus' bounds and rounding (timestamp.FromFloatSeconds), its message printed as %f.
+        let milliseconds = (sign * seconds * 1000).rounded()
+        guard milliseconds.isFinite, let time = Int64(exactly: milliseconds) else {
+            let value = sign * seconds
+            let text =
+                value.isNaN ? "NaN" : value.isInfinite ? (value > 0 ? "+Inf" : "-Inf") : String(format: "%f", value)
+            throw fail("timestamp out of bounds for @ modifier: \(text)")
+        }
+        _ = advance()
+        return .time(time)
     }
 
     mutating func durationValue(_ what: String) throws(QueryError) -> Int64 {

@@ -41,20 +41,8 @@ extension Evaluation {
         switch expression {
         case .number(let value): return .scalar(Array(repeating: value, count: steps.count))
         case .parenthesis(let inner): return try stepValues(inner, steps: steps)
-        case .negation(let inner):
-            switch try stepValues(inner, steps: steps) {
-            case .scalar(let values)?: return .scalar(values.map { -$0 })
-            case .vector(let series)?:
-                let negated = series.map {
-                    StepSeries(labels: $0.labels.droppingMetricName(), values: $0.values.map { $0.map { -$0 } })
-                }
-                // Series alike once their names are dropped: the general path finds the step.
-                guard Evaluation.distinct(negated.map(\.labels)) else {
-                    return try stepByStep(expression, steps: steps)
-                }
-                return .vector(negated)
-            case nil: return try stepByStep(expression, steps: steps)
-            }
+        case .pinned: return try pinned(expression, steps: steps)
+        case .negation(let inner): return try negated(expression, inner, steps: steps)
         case .aggregation(let aggregation, let inner, nil, let grouping)
         where [.sum, .avg, .min, .max, .count, .group, .stddev, .stdvar].contains(aggregation):
             guard case .vector(let series) = try stepValues(inner, steps: steps) else {
@@ -112,6 +100,34 @@ extension Evaluation {
         default:
             if let series = try perSeries(expression, steps: steps) { return .vector(series) }
             return try stepByStep(expression, steps: steps)
+        }
+    }
+
+    /// `-inner` at every step.
+    private func negated(_ expression: Expression, _ inner: Expression, steps: [Int64]) throws -> StepValue? {
+        switch try stepValues(inner, steps: steps) {
+        case .scalar(let values)?: return .scalar(values.map { -$0 })
+        case .vector(let series)?:
+            let negated = series.map {
+                StepSeries(labels: $0.labels.droppingMetricName(), values: $0.values.map { $0.map { -$0 } })
+            }
+            // Series alike once their names are dropped: the general path finds the step.
+            guard Evaluation.distinct(negated.map(\.labels)) else { return try stepByStep(expression, steps: steps) }
+            return .vector(negated)
+        case nil: return try stepByStep(expression, steps: steps)
+        }
+    }
+
+    /// A selector or subquery with `@`: the same at every step, evaluated once and repeated.
+    private func pinned(_ expression: Expression, steps: [Int64]) throws -> StepValue? {
+        guard let first = steps.first else { return .vector([]) }
+        switch try stepByStep(expression, steps: [first]) {
+        case .scalar(let values)?: return .scalar(Array(repeating: values[0], count: steps.count))
+        case .vector(let series)?:
+            return .vector(
+                series.map { StepSeries(labels: $0.labels, values: Array(repeating: $0.values[0], count: steps.count)) }
+            )
+        case nil: return nil
         }
     }
 

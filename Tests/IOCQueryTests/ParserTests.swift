@@ -14,6 +14,8 @@ import Testing
             return "\(shape(inner))[\(range):\(step.map(String.init) ?? "")]"
         case .parenthesis(let inner): return shape(inner)
         case .negation(let inner): return "-(\(shape(inner)))"
+        case .pinned(let inner, .time(let time)): return "\(shape(inner)) @ \(time)"
+        case .pinned(let inner, let time): return "\(shape(inner)) @ \(time == .start ? "start()" : "end()")"
         case .binary(let op, let left, let right, _): return "(\(shape(left)) \(op.rawValue) \(shape(right)))"
         case .aggregation(let aggregation, let inner, _, let grouping):
             return "\(aggregation.rawValue) \(grouping.without ? "without" : "by") \(grouping.labels) (\(shape(inner)))"
@@ -37,6 +39,10 @@ import Testing
         ("sum(rate(x[5m])) without (instance)", "sum without [\"instance\"] (rate(x[300000]))"),
         ("max_over_time(rate(x[1m])[1h:5m])", "max_over_time(rate(x[60000])[3600000:300000])"),
         ("x[1h30m]", "x[5400000]"),
+        // @ before or after offset, on selectors, ranges and subqueries; a range after it.
+        ("x @ 100 offset 5m", "x @ 100000"), ("x offset 5m @ -1.5", "x @ -1500"),
+        ("x[5m] @ end()", "x[300000] @ end()"),
+        ("x @ start() [5m]", "x[300000] @ start()"), ("rate(x[1m])[5m:] @ 1e3", "rate(x[60000])[300000:] @ 1000000"),
         ("0x1F + 1e3 + .5 + Inf", "(((31 + 1000) + 0.5) + +Inf)"),
         // Unicode spaces separate tokens; a comment runs to a line break of any kind.
         ("a\u{00A0}+\u{2003}b # c\u{2028}* d", "(a + (b * d))"),
@@ -66,7 +72,13 @@ import Testing
         ("x[5m] + 1", 6, "binary expression must contain only scalar and instant vector types, found range vector"),
         ("1 +", 3, "unexpected end of query, expected an expression"),
         ("x offset 5m offset 1m", 12, "offset may not be set multiple times"),
-        ("x @ 100", 2, "the @ modifier is not supported by IOC"),
+        ("x @ 100 @ 200", 8, "@ <timestamp> may not be set multiple times"),
+        (
+            "sum(x) @ 100", 7,
+            "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery"
+        ),
+        ("x @ Inf", 4, "timestamp out of bounds for @ modifier: +Inf"),
+        ("x @ now()", 4, "unexpected 'now', expected a timestamp, start() or end() after @"),
         ("sum by (a) (x) by (b)", 0, "grouping given twice"),
         ("sum(x) by (a) by (b)", 14, "unexpected 'by', expected an operator or the end of the query"),
         ("1 == 1", 2, "comparisons between scalars must use BOOL modifier"),

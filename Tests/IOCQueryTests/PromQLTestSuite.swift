@@ -96,6 +96,9 @@ import Testing
         "m / ignoring (b) group_left () (m > 55)",
         "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))", "sgn(m - 50) * deg(m)",
         "holt_winters(m[10m], 0.5, 0.3)", "sum(holt_winters(m[5m], 0.2, 0.8))",
+        // @: the same at every step, whatever the step's time.
+        "m @ 3000", "rate(m[5m] @ 4000)", "m - m @ start()", "max_over_time(m[10m:1m] @ end())",
+        "m offset 2m @ 1000", "m / on (a) group_left sum by (a) (m @ 2500.5)", #"absent(m{a="7"} @ 100)"#,
         // Unary minus over all steps, and where names dropped make two series alike.
         "-rate(m[5m])", "-sum by (a) (m)", "-(time())", #"-{__name__=~"m|h"}"#,
         #"-label_replace(m, "__name__", "h", "", "")"#,
