@@ -70,6 +70,22 @@ public indirect enum Expression: Sendable {
         }
     }
 
+    /// Whether it gives the same at every evaluation time: it reads data only through `@` and does
+    /// not ask for the time (`time()`, a date function of the time).
+    var isStepInvariant: Bool {
+        switch self {
+        case .number, .string, .pinned: true
+        case .vector, .matrix, .subquery: false
+        case .parenthesis(let inner), .negation(let inner): inner.isStepInvariant
+        case .binary(_, let left, let right, _): left.isStepInvariant && right.isStepInvariant
+        case .aggregation(_, let inner, let parameter, _):
+            inner.isStepInvariant && (parameter?.isStepInvariant ?? true)
+        case .call(let function, let arguments):
+            function.name != "time" && !(arguments.isEmpty && Evaluation.dateFunctions[function.name] != nil)
+                && arguments.allSatisfy(\.isStepInvariant)
+        }
+    }
+
     /// Whether it is an instant vector selector, with an `@` or not.
     var isSelector: Bool {
         switch self {

@@ -94,6 +94,8 @@ extension Evaluation {
                 return elements
             }
         case .call(let function, let arguments):
+            // A function of pinned ranges (`rate(x[5m] @ end())`) is the same at every step.
+            if expression.isStepInvariant { return try pinned(expression, steps: steps) }
             if let value = try functionStepValues(function, arguments, steps: steps) { return value }
             if let series = try perSeries(expression, steps: steps) { return .vector(series) }
             return try stepByStep(expression, steps: steps)
@@ -118,7 +120,8 @@ extension Evaluation {
         }
     }
 
-    /// A selector or subquery with `@`: the same at every step, evaluated once and repeated.
+    /// A selector or subquery with `@`, or a function of those alone: the same at every step,
+    /// evaluated once and repeated.
     private func pinned(_ expression: Expression, steps: [Int64]) throws -> StepValue? {
         guard let first = steps.first else { return .vector([]) }
         switch try stepByStep(expression, steps: [first]) {

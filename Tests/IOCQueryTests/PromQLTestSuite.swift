@@ -99,6 +99,7 @@ import Testing
         // @: the same at every step, whatever the step's time.
         "m @ 3000", "rate(m[5m] @ 4000)", "m - m @ start()", "max_over_time(m[10m:1m] @ end())",
         "m offset 2m @ 1000", "m / on (a) group_left sum by (a) (m @ 2500.5)", #"absent(m{a="7"} @ 100)"#,
+        "sum(increase(m[10m] @ 4000))", "hour(m @ 100)", "hour()", "timestamp(m @ 3600)", "vector(time())",
         // Unary minus over all steps, and where names dropped make two series alike.
         "-rate(m[5m])", "-sum by (a) (m)", "-(time())", #"-{__name__=~"m|h"}"#,
         #"-label_replace(m, "__name__", "h", "", "")"#,
