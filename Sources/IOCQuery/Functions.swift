@@ -122,21 +122,34 @@ extension Evaluation {
         }
         let input = try matrix(arguments[0], at: time)
         var result: [VectorElement] = []
-        for series in input where series.samples.count >= 2 {
-            let values = series.samples.map(\.value)
-            var (previous, level) = (0.0, values[0])
-            var slope = values[1] - values[0]
-            for index in 1..<values.count {
-                let scaled = smoothing * values[index]
-                // The trend is first updated from the second smoothed value on.
-                if index > 1 { slope = trend * (level - previous) + (1 - trend) * slope }
-                let carried = (1 - smoothing) * (level + slope)
-                (previous, level) = (level, scaled + carried)
-            }
-            result.append(VectorElement(labels: series.withoutName, value: level, timestamp: time))
+        for series in input {
+            guard
+                let value = Evaluation.holtWinters(series.samples.lazy.map(\.value), smoothing: smoothing, trend: trend)
+            else { continue }
+            result.append(VectorElement(labels: series.withoutName, value: value, timestamp: time))
         }
         try checkDistinct(result, names: input.lazy.map(\.labels))
         return result
+    }
+
+    /// Double exponential smoothing of a window's values; nil for fewer than two.
+    static func holtWinters(_ values: some Sequence<Double>, smoothing: Double, trend: Double) -> Double? {
+        var remaining = values.makeIterator()
+        guard let first = remaining.next(), let second = remaining.next() else { return nil }
+        var (previous, level) = (0.0, first)
+        var slope = second - first
+        var next: Double? = second
+        var trendUpdated = false
+        while let value = next {
+            let scaled = smoothing * value
+            // The trend is first updated from the second smoothed value on.
+            if trendUpdated { slope = trend * (level - previous) + (1 - trend) * slope }
+            trendUpdated = true
+            let carried = (1 - smoothing) * (level + slope)
+            (previous, level) = (level, scaled + carried)
+            next = remaining.next()
+        }
+        return level
     }
 
     private func vector(_ expression: Expression, at time: Int64) throws -> [VectorElement] {
@@ -273,12 +286,13 @@ extension Evaluation {
         case stddevOverTime = "stddev_over_time"
         case stdvarOverTime = "stdvar_over_time"
         case quantileOverTime = "quantile_over_time"
+        case holtWinters = "holt_winters"
     }
 
     /// A function of one series' samples in (t − range, t]; nil leaves the series out.
     static func overRange(
         _ function: RangeFunction, _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64,
-        parameter: Double
+        parameter: Double, trend: Double = .nan
     ) -> Double? {
         // Values read in place; only the quantile needs a copy (to sort).
         let values = SampleValues(samples: samples)
@@ -328,6 +342,7 @@ extension Evaluation {
         case .presentOverTime: return 1
         case .stddevOverTime: return variance(values).squareRoot()
         case .stdvarOverTime: return variance(values)
+        case .holtWinters: return holtWinters(values, smoothing: parameter, trend: trend)
         case .quantileOverTime: return quantile(parameter, Array(values))
         }
     }

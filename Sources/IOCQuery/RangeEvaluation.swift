@@ -225,6 +225,7 @@ extension Evaluation {
             return Evaluation.distinct(result.map(\.labels)) ? result : nil
         case .call(let function, let arguments):
             var parameter = Double.nan
+            var trend = Double.nan
             var rangeArgument: Expression
             switch function.name {
             case "quantile_over_time":
@@ -235,12 +236,20 @@ extension Evaluation {
                 guard case .number(let value) = arguments[1] else { return nil }
                 parameter = value
                 rangeArgument = arguments[0]
+            case "holt_winters":
+                // Factors the general path would refuse are left to it, which says so.
+                guard case .number(let smoothing) = arguments[1].withoutParentheses,
+                    case .number(let factor) = arguments[2].withoutParentheses,
+                    smoothing > 0 && smoothing < 1 && factor > 0 && factor < 1
+                else { return nil }
+                (parameter, trend) = (smoothing, factor)
+                rangeArgument = arguments[0]
             case "absent_over_time": return nil
             default:
                 guard function.arguments == [.matrix] else { return nil }
                 rangeArgument = arguments[0]
             }
-            if case .subquery(let inner, let range, let step, let offset) = rangeArgument {
+            if case .subquery(let inner, let range, let step, let offset) = rangeArgument, trend.isNaN {
                 return try overSubquery(
                     function.name, inner, range: range, step: step ?? engine.defaultSubqueryStep, offset: offset,
                     steps: steps, parameter: parameter)
@@ -253,7 +262,7 @@ extension Evaluation {
                 let series = input[index]
                 let values = Evaluation.rangeValues(
                     function.name, series.ranged, steps: steps, offset: selector.offset, range: range,
-                    parameter: parameter)
+                    parameter: parameter, trend: trend)
                 guard values.contains(where: { $0 != nil }) else { return nil }
                 return StepSeries(labels: keepName ? series.labels : series.withoutName, values: values)
             }
@@ -274,123 +283,6 @@ extension Evaluation {
         for item in labels where !seen.insert(item.fingerprint).inserted {
             throw fail("vector cannot contain metrics with the same labelset")
         }
-    }
-
-    /// A series' latest sample in each step's lookback window, staleness markers hiding it.
-    /// With `timestamps`, the sample's time in seconds (`timestamp`) instead of its value.
-    static func instantValues(
-        _ samples: [Sample], steps: [Int64], offset: Int64, lookback: Int64, timestamps: Bool = false
-    ) -> [Double?] {
-        var values = [Double?](repeating: nil, count: steps.count)
-        samples.withUnsafeBufferPointer { samples in
-            var next = 0
-            for (position, time) in steps.enumerated() {
-                let reference = time - offset
-                while next < samples.count && samples[next].timestamp <= reference { next += 1 }
-                guard next > 0 else { continue }
-                let sample = samples[next - 1]
-                if sample.timestamp > reference - lookback && !sample.isStale {
-                    values[position] = timestamps ? Double(sample.timestamp) / 1000 : sample.value
-                }
-            }
-        }
-        return values
-    }
-
-    /// A range function of a series' window (t − offset − range, t − offset] at each step.
-    static func rangeValues(
-        _ name: String, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64, parameter: Double
-    ) -> [Double?] {
-        if name == "quantile_over_time" {
-            return samples.withUnsafeBufferPointer {
-                quantiles($0, steps: steps, offset: offset, range: range, phi: parameter)
-            }
-        }
-        var values = [Double?](repeating: nil, count: steps.count)
-        guard let function = RangeFunction(rawValue: name) else { return values }
-        // For `rate` and `increase`, the counter resets inside the window (a sample below the one
-        // before it, both in the window), kept in time order as the window slides: each window's
-        // increase adds the value before each of its resets, in the order Prometheus adds them,
-        // without going through the window's samples again (a long window over a counter that was
-        // reset once would go through hundreds at every step).
-        let counter = function == .rate || function == .increase
-        var resets: [Int] = []
-        var extrapolation = Extrapolation(range: range, rate: function == .rate)
-        samples.withUnsafeBufferPointer { samples in
-            var low = 0
-            var high = 0
-            var firstReset = 0
-            for (position, time) in steps.enumerated() {
-                let reference = time - offset
-                while high < samples.count && samples[high].timestamp <= reference {
-                    if counter && high > low && samples[high].value < samples[high - 1].value { resets.append(high) }
-                    high += 1
-                }
-                while low < high && samples[low].timestamp <= reference - range { low += 1 }
-                // A reset counts while the sample before it is in the window.
-                while firstReset < resets.count && resets[firstReset] <= low { firstReset += 1 }
-                guard low < high else { continue }
-                let window = UnsafeBufferPointer(rebasing: samples[low..<high])
-                if counter {
-                    guard high - low >= 2 else { continue }
-                    var increase = samples[high - 1].value - samples[low].value
-                    for reset in resets[firstReset...] { increase += samples[reset - 1].value }
-                    values[position] = extrapolation.apply(increase, window, at: reference, counter: true)
-                } else {
-                    values[position] = overRange(function, window, range: range, at: reference, parameter: parameter)
-                }
-            }
-        }
-        return values
-    }
-
-    /// `quantile_over_time` at each step, from the window's values kept in order as it slides: a
-    /// value that enters goes after the values equal to it, and one that leaves (the window's oldest)
-    /// is the first of its equals, so that the order is the one sorting the window would give (a
-    /// stable sort, equal values in time order) without sorting it again at every step.
-    static func quantiles(
-        _ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64, phi: Double
-    ) -> [Double?] {
-        var values = [Double?](repeating: nil, count: steps.count)
-        var window: [Double] = []
-        /// The first position of `window` where `isAfter` holds (it holds from there on).
-        func first(where isAfter: (Double) -> Bool) -> Int {
-            var (start, end) = (0, window.count)
-            while start < end {
-                let middle = (start + end) / 2
-                if isAfter(window[middle]) { end = middle } else { start = middle + 1 }
-            }
-            return start
-        }
-        var low = 0
-        var high = 0
-        for (position, time) in steps.enumerated() {
-            let reference = time - offset
-            var newHigh = high
-            while newHigh < samples.count && samples[newHigh].timestamp <= reference { newHigh += 1 }
-            var newLow = low
-            while newLow < newHigh && samples[newLow].timestamp <= reference - range { newLow += 1 }
-            // Each insertion or removal moves up to the whole window: when many samples enter and
-            // leave at once (a step long beside the samples' interval), sorting the window anew
-            // costs less, and gives the same order.
-            let moved = (newHigh - high) + (newLow - low)
-            if moved > 8 + 4 * (Int.bitWidth - window.count.leadingZeroBitCount) {
-                window = samples[newLow..<newHigh].map(\.value).sorted(by: sortsBefore)
-            } else {
-                for index in high..<newHigh {
-                    let entering = samples[index].value
-                    window.insert(entering, at: first { sortsBefore(entering, $0) })
-                }
-                for index in low..<newLow {
-                    let leaving = samples[index].value
-                    window.remove(at: first { !sortsBefore($0, leaving) })
-                }
-            }
-            (low, high) = (newLow, newHigh)
-            guard low < high else { continue }
-            values[position] = quantile(phi, sorted: window)
-        }
-        return values
     }
 
     /// An aggregation of per-series values: each series' group found once, then folded per step.

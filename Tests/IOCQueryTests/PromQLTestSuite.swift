@@ -95,7 +95,8 @@ import Testing
         "label_replace(m, \"b\", \"x\", \"\", \"\") * on (a) group_left sum by (a) (m)",
         "m / ignoring (b) group_left () (m > 55)",
         "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))", "sgn(m - 50) * deg(m)",
-        "holt_winters(m[10m], 0.5, 0.3)", "sum(holt_winters(m[5m], 0.2, 0.8))",
+        "holt_winters(m[10m], 0.5, 0.3)", "sum(holt_winters(m[5m], 0.2, 0.8))", "holt_winters(m[10m:1m], 0.5, 0.5)",
+        "holt_winters(m[10m], 1, 0.5)", "holt_winters(m[10m], (0.1), 0.9)",
         // @: the same at every step, whatever the step's time.
         "m @ 3000", "rate(m[5m] @ 4000)", "m - m @ start()", "max_over_time(m[10m:1m] @ end())",
         "m offset 2m @ 1000", "m / on (a) group_left sum by (a) (m @ 2500.5)", #"absent(m{a="7"} @ 100)"#,

@@ -1,0 +1,124 @@
+import IOCCore
+
+/// One series' values at every step of a range query, from windows that slide forward with the
+/// steps: no search and no allocation per step.
+extension Evaluation {
+    /// A series' latest sample in each step's lookback window, staleness markers hiding it.
+    /// With `timestamps`, the sample's time in seconds (`timestamp`) instead of its value.
+    static func instantValues(
+        _ samples: [Sample], steps: [Int64], offset: Int64, lookback: Int64, timestamps: Bool = false
+    ) -> [Double?] {
+        var values = [Double?](repeating: nil, count: steps.count)
+        samples.withUnsafeBufferPointer { samples in
+            var next = 0
+            for (position, time) in steps.enumerated() {
+                let reference = time - offset
+                while next < samples.count && samples[next].timestamp <= reference { next += 1 }
+                guard next > 0 else { continue }
+                let sample = samples[next - 1]
+                if sample.timestamp > reference - lookback && !sample.isStale {
+                    values[position] = timestamps ? Double(sample.timestamp) / 1000 : sample.value
+                }
+            }
+        }
+        return values
+    }
+
+    /// A range function of a series' window (t − offset − range, t − offset] at each step.
+    static func rangeValues(
+        _ name: String, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64, parameter: Double,
+        trend: Double = .nan
+    ) -> [Double?] {
+        if name == "quantile_over_time" {
+            return samples.withUnsafeBufferPointer {
+                quantiles($0, steps: steps, offset: offset, range: range, phi: parameter)
+            }
+        }
+        var values = [Double?](repeating: nil, count: steps.count)
+        guard let function = RangeFunction(rawValue: name) else { return values }
+        // For `rate` and `increase`, the counter resets inside the window (a sample below the one
+        // before it, both in the window), kept in time order as the window slides: each window's
+        // increase adds the value before each of its resets, in the order Prometheus adds them,
+        // without going through the window's samples again (a long window over a counter that was
+        // reset once would go through hundreds at every step).
+        let counter = function == .rate || function == .increase
+        var resets: [Int] = []
+        var extrapolation = Extrapolation(range: range, rate: function == .rate)
+        samples.withUnsafeBufferPointer { samples in
+            var low = 0
+            var high = 0
+            var firstReset = 0
+            for (position, time) in steps.enumerated() {
+                let reference = time - offset
+                while high < samples.count && samples[high].timestamp <= reference {
+                    if counter && high > low && samples[high].value < samples[high - 1].value { resets.append(high) }
+                    high += 1
+                }
+                while low < high && samples[low].timestamp <= reference - range { low += 1 }
+                // A reset counts while the sample before it is in the window.
+                while firstReset < resets.count && resets[firstReset] <= low { firstReset += 1 }
+                guard low < high else { continue }
+                let window = UnsafeBufferPointer(rebasing: samples[low..<high])
+                if counter {
+                    guard high - low >= 2 else { continue }
+                    var increase = samples[high - 1].value - samples[low].value
+                    for reset in resets[firstReset...] { increase += samples[reset - 1].value }
+                    values[position] = extrapolation.apply(increase, window, at: reference, counter: true)
+                } else {
+                    values[position] = overRange(
+                        function, window, range: range, at: reference, parameter: parameter, trend: trend)
+                }
+            }
+        }
+        return values
+    }
+
+    /// `quantile_over_time` at each step, from the window's values kept in order as it slides: a
+    /// value that enters goes after the values equal to it, and one that leaves (the window's oldest)
+    /// is the first of its equals, so that the order is the one sorting the window would give (a
+    /// stable sort, equal values in time order) without sorting it again at every step.
+    static func quantiles(
+        _ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64, phi: Double
+    ) -> [Double?] {
+        var values = [Double?](repeating: nil, count: steps.count)
+        var window: [Double] = []
+        /// The first position of `window` where `isAfter` holds (it holds from there on).
+        func first(where isAfter: (Double) -> Bool) -> Int {
+            var (start, end) = (0, window.count)
+            while start < end {
+                let middle = (start + end) / 2
+                if isAfter(window[middle]) { end = middle } else { start = middle + 1 }
+            }
+            return start
+        }
+        var low = 0
+        var high = 0
+        for (position, time) in steps.enumerated() {
+            let reference = time - offset
+            var newHigh = high
+            while newHigh < samples.count && samples[newHigh].timestamp <= reference { newHigh += 1 }
+            var newLow = low
+            while newLow < newHigh && samples[newLow].timestamp <= reference - range { newLow += 1 }
+            // Each insertion or removal moves up to the whole window: when many samples enter and
+            // leave at once (a step long beside the samples' interval), sorting the window anew
+            // costs less, and gives the same order.
+            let moved = (newHigh - high) + (newLow - low)
+            if moved > 8 + 4 * (Int.bitWidth - window.count.leadingZeroBitCount) {
+                window = samples[newLow..<newHigh].map(\.value).sorted(by: sortsBefore)
+            } else {
+                for index in high..<newHigh {
+                    let entering = samples[index].value
+                    window.insert(entering, at: first { sortsBefore(entering, $0) })
+                }
+                for index in low..<newLow {
+                    let leaving = samples[index].value
+                    window.remove(at: first { !sortsBefore($0, leaving) })
+                }
+            }
+            (low, high) = (newLow, newHigh)
+            guard low < high else { continue }
+            values[position] = quantile(phi, sorted: window)
+        }
+        return values
+    }
+}
