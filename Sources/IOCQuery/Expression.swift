@@ -86,6 +86,12 @@ public indirect enum Expression: Sendable {
         }
     }
 
+    /// The expression without its `@` (itself if it has none).
+    var withoutPin: Expression {
+        if case .pinned(let inner, _) = self { return inner }
+        return self
+    }
+
     /// Whether it is an instant vector selector, with an `@` or not.
     var isSelector: Bool {
         switch self {

@@ -18,6 +18,18 @@ extension Evaluation {
         case scalar([Double])
         case vector([StepSeries])
 
+        /// The value of a single step repeated `count` times.
+        func repeated(_ count: Int) -> StepValue {
+            switch self {
+            case .scalar(let values): .scalar(Array(repeating: values.first ?? .nan, count: count))
+            case .vector(let series):
+                .vector(
+                    series.map {
+                        StepSeries(labels: $0.labels, values: Array(repeating: $0.values.first ?? nil, count: count))
+                    })
+            }
+        }
+
         /// The value at one step, as the general path has it there.
         func value(at step: Int, time: Int64) -> QueryValue {
             switch self {
@@ -38,10 +50,17 @@ extension Evaluation {
     /// Nil when the answer cannot be held as one value per label set and step (the general path
     /// then gives it).
     func stepValues(_ expression: Expression, steps: [Int64]) throws -> StepValue? {
+        // What reads data only through @ and does not ask for the time is the same at every step:
+        // worked out for the first and repeated, as Prometheus does with step-invariant nodes.
+        if steps.count > 1, expression.isStepInvariant, let first = steps.first {
+            return try stepValues(expression, steps: [first])?.repeated(steps.count)
+        }
         switch expression {
         case .number(let value): return .scalar(Array(repeating: value, count: steps.count))
         case .parenthesis(let inner): return try stepValues(inner, steps: steps)
-        case .pinned: return try pinned(expression, steps: steps)
+        case .pinned:
+            if let series = try perSeries(expression, steps: steps) { return .vector(series) }
+            return try stepByStep(expression, steps: steps)
         case .negation(let inner): return try negated(expression, inner, steps: steps)
         case .aggregation(let aggregation, let inner, nil, let grouping)
         where [.sum, .avg, .min, .max, .count, .group, .stddev, .stdvar].contains(aggregation):
@@ -94,8 +113,6 @@ extension Evaluation {
                 return elements
             }
         case .call(let function, let arguments):
-            // A function of pinned ranges (`rate(x[5m] @ end())`) is the same at every step.
-            if expression.isStepInvariant { return try pinned(expression, steps: steps) }
             if let value = try functionStepValues(function, arguments, steps: steps) { return value }
             if let series = try perSeries(expression, steps: steps) { return .vector(series) }
             return try stepByStep(expression, steps: steps)
@@ -117,20 +134,6 @@ extension Evaluation {
             guard Evaluation.distinct(negated.map(\.labels)) else { return try stepByStep(expression, steps: steps) }
             return .vector(negated)
         case nil: return try stepByStep(expression, steps: steps)
-        }
-    }
-
-    /// A selector or subquery with `@`, or a function of those alone: the same at every step,
-    /// evaluated once and repeated.
-    private func pinned(_ expression: Expression, steps: [Int64]) throws -> StepValue? {
-        guard let first = steps.first else { return .vector([]) }
-        switch try stepByStep(expression, steps: [first]) {
-        case .scalar(let values)?: return .scalar(Array(repeating: values[0], count: steps.count))
-        case .vector(let series)?:
-            return .vector(
-                series.map { StepSeries(labels: $0.labels, values: Array(repeating: $0.values[0], count: steps.count)) }
-            )
-        case nil: return nil
         }
     }
 
@@ -201,6 +204,10 @@ extension Evaluation {
     private func perSeries(_ expression: Expression, steps: [Int64]) throws -> [StepSeries]? {
         switch expression {
         case .parenthesis(let inner): return try perSeries(inner, steps: steps)
+        case .pinned(.vector, let time):
+            // Every step reads the selector at the pinned time.
+            return try perSeries(
+                expression.withoutPin, steps: Array(repeating: resolve(time), count: steps.count))
         case .vector(let selector):
             let input = data[selector.index]
             let lookback = engine.lookback
@@ -224,58 +231,72 @@ extension Evaluation {
             }
             return Evaluation.distinct(result.map(\.labels)) ? result : nil
         case .call(let function, let arguments):
-            var parameter = Double.nan
-            var trend = Double.nan
-            var rangeArgument: Expression
-            switch function.name {
-            case "quantile_over_time":
-                guard case .number(let value) = arguments[0] else { return nil }
-                parameter = value
-                rangeArgument = arguments[1]
-            case "predict_linear":
-                guard case .number(let value) = arguments[1] else { return nil }
-                parameter = value
-                rangeArgument = arguments[0]
-            case "holt_winters":
-                // Factors the general path would refuse are left to it, which says so.
-                guard case .number(let smoothing) = arguments[1].withoutParentheses,
-                    case .number(let factor) = arguments[2].withoutParentheses,
-                    smoothing > 0 && smoothing < 1 && factor > 0 && factor < 1
-                else { return nil }
-                (parameter, trend) = (smoothing, factor)
-                rangeArgument = arguments[0]
-            case "absent_over_time": return nil
-            default:
-                guard function.arguments == [.matrix] else { return nil }
-                rangeArgument = arguments[0]
-            }
-            if case .subquery(let inner, let range, let step, let offset) = rangeArgument, trend.isNaN {
-                return try overSubquery(
-                    function.name, inner, range: range, step: step ?? engine.defaultSubqueryStep, offset: offset,
-                    steps: steps, parameter: parameter)
-            }
-            guard case .matrix(let selector, let range) = rangeArgument else { return nil }
-            let keepName = function.name == "last_over_time"
-            let input = data[selector.index]
-            // Each series' steps are independent of the others': worked out on every core.
-            let result: [StepSeries] = ParallelWork.map(input.count, minimum: 8) { index -> StepSeries? in
-                let series = input[index]
-                let values = Evaluation.rangeValues(
-                    function.name, series.ranged, steps: steps, offset: selector.offset, range: range,
-                    parameter: parameter, trend: trend)
-                guard values.contains(where: { $0 != nil }) else { return nil }
-                return StepSeries(labels: keepName ? series.labels : series.withoutName, values: values)
-            }
-            .compactMap { $0 }
-            // Dropping the name can make two series alike only if they had different names.
-            let name: String? = input.first?.labels.metric
-            if !keepName, input.contains(where: { $0.labels.metric != name }) {
-                try checkDistinct(result.map(\.labels))
-            }
-            return result
+            return try rangeFunction(function, arguments, steps: steps)
         default:
             return nil
         }
+    }
+
+    /// A range function (`rate`, `*_over_time`, `predict_linear`, `holt_winters`, ...) of a range
+    /// selector (pinned or not) or a subquery, for every step.
+    private func rangeFunction(_ function: Function, _ arguments: [Expression], steps: [Int64]) throws
+        -> [StepSeries]?
+    {
+        var parameter = Double.nan
+        var trend = Double.nan
+        var rangeArgument: Expression
+        switch function.name {
+        case "quantile_over_time":
+            guard case .number(let value) = arguments[0] else { return nil }
+            parameter = value
+            rangeArgument = arguments[1]
+        case "predict_linear":
+            guard case .number(let value) = arguments[1] else { return nil }
+            parameter = value
+            rangeArgument = arguments[0]
+        case "holt_winters":
+            // Factors the general path would refuse are left to it, which says so.
+            guard case .number(let smoothing) = arguments[1].withoutParentheses,
+                case .number(let factor) = arguments[2].withoutParentheses,
+                smoothing > 0 && smoothing < 1 && factor > 0 && factor < 1
+            else { return nil }
+            (parameter, trend) = (smoothing, factor)
+            rangeArgument = arguments[0]
+        case "absent_over_time": return nil
+        default:
+            guard function.arguments == [.matrix] else { return nil }
+            rangeArgument = arguments[0]
+        }
+        if case .subquery(let inner, let range, let step, let offset) = rangeArgument, trend.isNaN {
+            return try overSubquery(
+                function.name, inner, range: range, step: step ?? engine.defaultSubqueryStep, offset: offset,
+                steps: steps, parameter: parameter)
+        }
+        // A pinned range is read at its time at every step.
+        var times = steps
+        if case .pinned(let inner, let time) = rangeArgument.withoutParentheses {
+            rangeArgument = inner
+            times = Array(repeating: resolve(time), count: steps.count)
+        }
+        guard case .matrix(let selector, let range) = rangeArgument.withoutParentheses else { return nil }
+        let keepName = function.name == "last_over_time"
+        let input = data[selector.index]
+        // Each series' steps are independent of the others': worked out on every core.
+        let result: [StepSeries] = ParallelWork.map(input.count, minimum: 8) { index -> StepSeries? in
+            let series = input[index]
+            let values = Evaluation.rangeValues(
+                function.name, series.ranged, steps: times, offset: selector.offset, range: range,
+                parameter: parameter, trend: trend)
+            guard values.contains(where: { $0 != nil }) else { return nil }
+            return StepSeries(labels: keepName ? series.labels : series.withoutName, values: values)
+        }
+        .compactMap { $0 }
+        // Dropping the name can make two series alike only if they had different names.
+        let name: String? = input.first?.labels.metric
+        if !keepName, input.contains(where: { $0.labels.metric != name }) {
+            try checkDistinct(result.map(\.labels))
+        }
+        return result
     }
 
     private func checkDistinct(_ labels: [Labels]) throws {
