@@ -301,9 +301,13 @@ struct Parser {
         guard case .number(let seconds) = token.kind else {
             throw unexpected("a timestamp, start() or end() after @")
         }
-        // Prometheus' bounds and rounding (timestamp.FromFloatSeconds), its message printed as %f.
+        // Prometheus' rounding (timestamp.FromFloatSeconds) and message (%f). Its bound is the
+        // 64-bit range, where windows reaching back from the time overflow: ours is the times a
+        // store and the API take (years 1 to 9999).
         let milliseconds = (sign * seconds * 1000).rounded()
-        guard milliseconds.isFinite, let time = Int64(exactly: milliseconds) else {
+        guard milliseconds.isFinite, let time = Int64(exactly: milliseconds),
+            SampleAdmission.storableTimestamps.contains(time)
+        else {
             let value = sign * seconds
             let text =
                 value.isNaN ? "NaN" : value.isInfinite ? (value > 0 ? "+Inf" : "-Inf") : String(format: "%f", value)

@@ -78,6 +78,10 @@ import Testing
             "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery"
         ),
         ("x @ Inf", 4, "timestamp out of bounds for @ modifier: +Inf"),
+        ("rate(x[5m] @ -9223372036854)", 14, "timestamp out of bounds for @ modifier: -9223372036854.000000"),
+        ("x @ 253402300800", 4, "timestamp out of bounds for @ modifier: 253402300800.000000"),
+        // A time whose windows would reach below the 64-bit range (evaluating it would trap).
+        ("x[5m] @ -9223372036854775", 9, "timestamp out of bounds for @ modifier: -9223372036854776.000000"),
         ("x @ now()", 4, "unexpected 'now', expected a timestamp, start() or end() after @"),
         ("sum by (a) (x) by (b)", 0, "grouping given twice"),
         ("sum(x) by (a) by (b)", 14, "unexpected 'by', expected an operator or the end of the query"),
