@@ -64,8 +64,7 @@ func peers() throws {
                 ? PeerQuery(kind: .range(String(line.dropFirst(6)))) : PeerQuery(kind: .instant(line))
         }
     let queries = chosen.filter { only.isEmpty || $0.name.contains(only) }
-    var medians: [[Double]] = []
-    var timed: [PeerQuery] = []
+    var timed: [(query: PeerQuery, medians: [Double])] = []
     // A shape one system refuses is reported and left out; the others are still timed.
     var refused: [(query: String, error: String)] = []
     print("query".padding(toLength: 62, withPad: " ", startingAt: 0) + "   iocd   Prometheus  VictoriaM.  series")
@@ -88,23 +87,25 @@ func peers() throws {
             continue
         }
         let row = times.map(median)
-        medians.append(row)
-        timed.append(query)
+        timed.append((query, row))
         print(
             label.padding(toLength: 62, withPad: " ", startingAt: 0)
                 + row.map { String(format: $0 < 1 ? "%8.2f" : "%8.1f", $0) }.joined(separator: "    ")
                 + "  " + series.map(String.init).joined(separator: "/"))
     }
     // How many times faster than the faster peer, per query and as a geometric mean.
-    let ratios = medians.map { min($0[1], $0[2]) / max($0[0], 0.001) }
-    let slowest = zip(timed, ratios).min { $0.1 < $1.1 }
+    let ratios = timed.map { min($0.medians[1], $0.medians[2]) / max($0.medians[0], 0.001) }
+    let slowest = zip(timed.map(\.query), ratios).min { $0.1 < $1.1 }
     let geometric = exp(ratios.map { log($0) }.reduce(0, +) / Double(max(1, ratios.count)))
     print(
         String(
             format: "iocd against the faster peer: geometric mean %.2f× faster; least %.2f× (%@)", geometric,
             slowest?.1 ?? 0, slowest?.0.name ?? ""))
     guard refused.isEmpty else {
-        for (query, error) in refused { print("not timed: \(query)\n  \(error)") }
+        // What the servers answered goes to the terminal with its control characters escaped.
+        for (query, error) in refused {
+            print("not timed: \(ControlCharacters.escaped(query))\n  \(ControlCharacters.escaped(error))")
+        }
         throw BenchmarkError(description: "\(refused.count) of \(queries.count) queries were not answered by all three")
     }
 }

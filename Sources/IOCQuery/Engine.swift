@@ -190,6 +190,9 @@ final class Evaluation {
     /// The query's first and last times, which `@ start()` and `@ end()` name.
     let start: Int64
     let end: Int64
+    /// Whether the query has an `@` anywhere: without one, only literals are the same at every step
+    /// and the range path need not ask each node.
+    private(set) var pinsTimes = false
     private let cancellation: QueryCancellation?
     /// The samples the selectors loaded, which count against `maxSamples` with what a subquery holds.
     private var points = 0
@@ -218,6 +221,7 @@ final class Evaluation {
         var pending = [query.expression]
         while let expression = pending.popLast() {
             if case .matrix(let selector, _) = expression { ranges.insert(selector.index) }
+            if case .pinned = expression { pinsTimes = true }
             if let filter = SideFilter(expression) { filters[filter.filtered] = filter }
             pending += expression.children
         }

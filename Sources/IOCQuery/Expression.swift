@@ -10,8 +10,6 @@ public enum ValueType: String, Sendable {
     }
 }
 
-/// An instant-vector selector inside an expression: its matchers and offset, and a number the
-/// engine uses to find the data it loaded for it.
 /// The time of an `@` modifier: milliseconds since the epoch, or the range query's start or end
 /// (an instant query's time for both).
 public enum PinnedTime: Sendable, Equatable {
@@ -20,6 +18,8 @@ public enum PinnedTime: Sendable, Equatable {
     case end
 }
 
+/// An instant-vector selector inside an expression: its matchers and offset, and a number the
+/// engine uses to find the data it loaded for it.
 public struct VectorSelector: Sendable, Equatable {
     public var matchers: [LabelMatcher]
     /// Milliseconds back from the evaluation time.
@@ -84,12 +84,6 @@ public indirect enum Expression: Sendable {
             function.name != "time" && !(arguments.isEmpty && Evaluation.dateFunctions[function.name] != nil)
                 && arguments.allSatisfy(\.isStepInvariant)
         }
-    }
-
-    /// The expression without its `@` (itself if it has none).
-    var withoutPin: Expression {
-        if case .pinned(let inner, _) = self { return inner }
-        return self
     }
 
     /// Whether it is an instant vector selector, with an `@` or not.

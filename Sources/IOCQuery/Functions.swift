@@ -113,12 +113,12 @@ extension Evaluation {
     private func holtWinters(_ arguments: [Expression], at time: Int64) throws -> [VectorElement] {
         let smoothing = try scalar(arguments[1], at: time)
         let trend = try scalar(arguments[2], at: time)
-        // Prometheus' messages, its number printed as Go's %f does.
-        guard smoothing > 0 && smoothing < 1 else {
-            throw fail("invalid smoothing factor. Expected: 0 < sf < 1, got: \(String(format: "%f", smoothing))")
+        // Prometheus' checks (a NaN passes them, and smooths to NaN) and messages.
+        guard Evaluation.holtWintersTakes(smoothing) else {
+            throw fail("invalid smoothing factor. Expected: 0 < sf < 1, got: \(QueryError.goFixed(smoothing))")
         }
-        guard trend > 0 && trend < 1 else {
-            throw fail("invalid trend factor. Expected: 0 < tf < 1, got: \(String(format: "%f", trend))")
+        guard Evaluation.holtWintersTakes(trend) else {
+            throw fail("invalid trend factor. Expected: 0 < tf < 1, got: \(QueryError.goFixed(trend))")
         }
         let input = try matrix(arguments[0], at: time)
         var result: [VectorElement] = []
@@ -131,6 +131,9 @@ extension Evaluation {
         try checkDistinct(result, names: input.lazy.map(\.labels))
         return result
     }
+
+    /// Whether `holt_winters` takes this factor: Prometheus refuses one outside (0, 1), but not NaN.
+    static func holtWintersTakes(_ factor: Double) -> Bool { !(factor <= 0 || factor >= 1) }
 
     /// Double exponential smoothing of a window's values; nil for fewer than two.
     static func holtWinters(_ values: some Sequence<Double>, smoothing: Double, trend: Double) -> Double? {

@@ -308,10 +308,7 @@ struct Parser {
         guard milliseconds.isFinite, let time = Int64(exactly: milliseconds),
             SampleAdmission.storableTimestamps.contains(time)
         else {
-            let value = sign * seconds
-            let text =
-                value.isNaN ? "NaN" : value.isInfinite ? (value > 0 ? "+Inf" : "-Inf") : String(format: "%f", value)
-            throw fail("timestamp out of bounds for @ modifier: \(text)")
+            throw fail("timestamp out of bounds for @ modifier: \(QueryError.goFixed(sign * seconds))")
         }
         _ = advance()
         return .time(time)

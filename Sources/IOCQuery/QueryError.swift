@@ -1,3 +1,5 @@
+import Foundation
+
 /// A query the engine cannot run: a syntax error with its position, or a failure while evaluating.
 public struct QueryError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as Prometheus' API names it in `errorType`.
@@ -41,5 +43,14 @@ extension String {
     /// The query as one line: control characters (a pasted newline, a tab) shown as spaces.
     fileprivate func replacingControlCharacters() -> String {
         String(map { $0.isNewline || $0 == "\t" ? " " : $0 })
+    }
+}
+
+extension QueryError {
+    /// A number in Prometheus' messages as Go's `%f` prints it: six decimals, `+Inf`, `-Inf`, `NaN`.
+    static func goFixed(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        return String(format: "%f", value)
     }
 }

@@ -52,7 +52,7 @@ extension Evaluation {
     func stepValues(_ expression: Expression, steps: [Int64]) throws -> StepValue? {
         // What reads data only through @ and does not ask for the time is the same at every step:
         // worked out for the first and repeated, as Prometheus does with step-invariant nodes.
-        if steps.count > 1, expression.isStepInvariant, let first = steps.first {
+        if pinsTimes, steps.count > 1, expression.isStepInvariant, let first = steps.first {
             return try stepValues(expression, steps: [first])?.repeated(steps.count)
         }
         switch expression {
@@ -204,10 +204,9 @@ extension Evaluation {
     private func perSeries(_ expression: Expression, steps: [Int64]) throws -> [StepSeries]? {
         switch expression {
         case .parenthesis(let inner): return try perSeries(inner, steps: steps)
-        case .pinned(.vector, let time):
+        case .pinned(.vector(let selector), let time):
             // Every step reads the selector at the pinned time.
-            return try perSeries(
-                expression.withoutPin, steps: Array(repeating: resolve(time), count: steps.count))
+            return try perSeries(.vector(selector), steps: Array(repeating: resolve(time), count: steps.count))
         case .vector(let selector):
             let input = data[selector.index]
             let lookback = engine.lookback
@@ -258,7 +257,7 @@ extension Evaluation {
             // Factors the general path would refuse are left to it, which says so.
             guard case .number(let smoothing) = arguments[1].withoutParentheses,
                 case .number(let factor) = arguments[2].withoutParentheses,
-                smoothing > 0 && smoothing < 1 && factor > 0 && factor < 1
+                Evaluation.holtWintersTakes(smoothing), Evaluation.holtWintersTakes(factor)
             else { return nil }
             (parameter, trend) = (smoothing, factor)
             rangeArgument = arguments[0]

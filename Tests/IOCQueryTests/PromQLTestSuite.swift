@@ -96,7 +96,7 @@ import Testing
         "m / ignoring (b) group_left () (m > 55)",
         "sort(rate(m[5m]))", "sort_desc(m) * 2", "sum(sort(m))", "sgn(m - 50) * deg(m)",
         "holt_winters(m[10m], 0.5, 0.3)", "sum(holt_winters(m[5m], 0.2, 0.8))", "holt_winters(m[10m:1m], 0.5, 0.5)",
-        "holt_winters(m[10m], 1, 0.5)", "holt_winters(m[10m], (0.1), 0.9)",
+        "holt_winters(m[10m], 1, 0.5)", "holt_winters(m[10m], (0.1), 0.9)", "holt_winters(m[10m], NaN, 0.5)",
         // @: the same at every step, whatever the step's time.
         "m @ 3000", "rate(m[5m] @ 4000)", "m - m @ start()", "max_over_time(m[10m:1m] @ end())",
         "m offset 2m @ 1000", "m / on (a) group_left sum by (a) (m @ 2500.5)", #"absent(m{a="7"} @ 100)"#,
@@ -104,6 +104,7 @@ import Testing
         // Unary minus over all steps, and where names dropped make two series alike.
         "-rate(m[5m])", "-sum by (a) (m)", "-(time())", #"-{__name__=~"m|h"}"#,
         #"-label_replace(m, "__name__", "h", "", "")"#,
+        #"-(label_replace(m{b="1"}, "__name__", "m2", "", "") or on (__name__, a, b) m{b="1"})"#,
         // scalar where there is one series, none or several at a step; vector of a scalar per step.
         #"scalar(sum(rate(m[5m])))"#, #"scalar(m{a="1", b="2"}) * m"#, #"scalar(m > 85)"#, "scalar(m)",
         "vector(scalar(max(m)) / 2) + 1", "m > on () group_left vector(scalar(avg(m)))",

@@ -157,6 +157,37 @@ import Testing
         #expect(sqliteIntegrityCheck(path) == "ok")
     }
 
+    /// A stored chunk whose sample count was damaged to claim 2^36 samples is reported as a damaged
+    /// chunk by a read, without reserving the memory the count names (which would end the process).
+    @Test func aDamagedChunkCountIsAnErrorNotAnAllocation() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let start: Int64 = 20_300 * day
+        let clock = ManualClock(start)
+        let writer = try SampleWriter(path: path, clock: clock.function)
+        let labels = Labels(["__name__": "up", "job": "a"])
+        for minute in 0..<180 {
+            clock.set(start + Int64(minute) * 60_000)
+            writer.append([LabeledSample(labels: labels, sample: Sample(timestamp: clock.function(), value: 1))])
+            writer.flush()
+        }
+        writer.close()
+        let table = try #require(tableNames(path).first)
+        // The encoding byte kept, then a varint of 2^36 as the count (a terabyte of samples).
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        let sql = """
+            UPDATE \(table) SET data = substr(data, 1, 1) || X'8080808080020000000000000000'
+            WHERE key = (SELECT min(key) FROM \(table))
+            """
+        #expect(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_changes(handle) == 1)
+        sqlite3_close(handle)
+        #expect(throws: StoreError.self) {
+            try StoreReader(path: path).select([try LabelMatcher("job", .equal, "a")], from: .min, through: .max)
+        }
+    }
+
     /// A reader in another process that stays open (the dashboard) decodes only the log records
     /// added since its last read, and reads everything again once an hour has closed and the log
     /// was emptied: through three hours it gives exactly what a reader opened afresh gives.

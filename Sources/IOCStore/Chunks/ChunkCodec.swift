@@ -96,7 +96,7 @@ public enum ChunkCodec {
         // A count the bytes cannot hold is damage; evenly spaced constant values take no bits, so
         // such a chunk may hold up to an hour at one sample a millisecond.
         let regular = bytes[0] & regularTimestamps != 0
-        guard decimals < powersOfTen.count, count <= chunkCount * 8 || (regular && count <= 1 << 22) else {
+        guard decimals < powersOfTen.count, count <= chunkCount * 8 || (regular && count <= mostRegularSamples) else {
             throw ChunkError.truncated
         }
         @inline(__always) func add(_ timestamp: Int64, _ value: Double) {
@@ -215,6 +215,10 @@ public enum ChunkCodec {
             }
         }
     }
+
+    /// The most samples a chunk of evenly spaced constant values (which take no bits) may say it
+    /// holds: an hour at one sample a millisecond, about.
+    static let mostRegularSamples = 1 << 22
 
     static let powersOfTen: [Double] = (0...9).map { exponent in (0..<exponent).reduce(1.0) { value, _ in value * 10 } }
 

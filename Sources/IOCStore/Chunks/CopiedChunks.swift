@@ -57,10 +57,7 @@ struct CopiedChunks {
             let allowance = (self.cache?.capacity ?? 0) / 2
             for list in chunks {
                 for case .bytes(let offset, let count, _) in list {
-                    var reader = BitReader(
-                        UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count,
-                        fromByte: 1)
-                    missed &+= Int(clamping: (try? reader.readVarint()) ?? 0)
+                    missed &+= CopiedChunks.samples(in: buffer, at: offset, count: count)
                 }
                 if missed <= allowance { admitted += 1 }
             }
@@ -78,10 +75,7 @@ struct CopiedChunks {
                         switch chunk {
                         case .decoded(let decoded): return total + decoded.count
                         case .bytes(let offset, let count, _):
-                            var reader = BitReader(
-                                UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count,
-                                fromByte: 1)
-                            return total &+ Int(clamping: (try? reader.readVarint()) ?? 0)
+                            return total &+ CopiedChunks.samples(in: buffer, at: offset, count: count)
                         }
                     })
                 for chunk in chunks[position] {
@@ -113,5 +107,15 @@ struct CopiedChunks {
                 return .success((samples, samples.holdsStaleMarker))
             }
         }
+    }
+
+    /// The samples the chunk of `count` bytes at `offset` says it holds (after its encoding byte), no
+    /// more than its bytes can hold (what the decoder takes): a damaged count must not reserve the
+    /// memory it names.
+    private static func samples(in buffer: UnsafeRawBufferPointer, at offset: Int, count: Int) -> Int {
+        var reader = BitReader(
+            UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count, fromByte: 1)
+        let claimed = Int(clamping: (try? reader.readVarint()) ?? 0)
+        return Swift.max(0, Swift.min(claimed, Swift.max(count * 8, ChunkCodec.mostRegularSamples)))
     }
 }
