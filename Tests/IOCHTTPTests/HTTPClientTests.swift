@@ -230,8 +230,7 @@ private final class OneConnectionServer: @unchecked Sendable {
     deinit { close(listener) }
 
     private func serve() {
-        let connection = accept(listener, nil, nil)
-        guard connection >= 0 else { return }
+        guard let connection = acceptConnection(listener, while: { true }) else { return }
         defer { close(connection) }
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -243,7 +242,7 @@ private final class OneConnectionServer: @unchecked Sendable {
             request += buffer[0..<count]
         }
         let answer = Array("HTTP/1.1 204 No Content\r\n\r\n".utf8)
-        _ = write(connection, answer, answer.count)
+        _ = send(connection, answer, answer.count, Int32(MSG_NOSIGNAL))
         let count = read(connection, &buffer, buffer.count)
         let error = errno
         ended.withLock {
