@@ -6,8 +6,8 @@ SWIFT ?= swift
 # Every target must declare in Package.swift each module it imports: a missing one is an error.
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 # Needed to build: pkg-config finds libcurl and SQLite for the C modules; libre2 matches regular
-# expressions in linear time.
-BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev
+# expressions in linear time; iocd allocates with jemalloc.
+BUILD_PACKAGES := pkg-config libcurl4-openssl-dev libsqlite3-dev libre2-dev libjemalloc-dev
 # Needed by the tests: tmux is the real terminal the dashboard tests drive; nginx is the real TLS
 # server of the TLS probe tests, with certificates made by openssl; prometheus brings promtool,
 # which must read what `ioc export` writes and give the rule unit tests the same verdicts;

@@ -2,6 +2,15 @@
 # and the configuration of iocd and of Prometheus + blackbox_exporter probing TARGETS of its paths
 # every INTERVAL seconds. Expects $state (a scratch folder), $targets, $interval and a `pids` array.
 
+# What the benchmarks run, checked before anything starts: a peer missing (not installed:
+# `make bench` installs them) said so at once, not as an unreadable /proc line minutes later.
+for command in nginx prometheus prometheus-blackbox-exporter curl python3 "${IOC_BIN:-$here/../../.build/release}/iocd"; do
+    if ! command -v "$command" >/dev/null; then
+        echo "$(basename "$0"): $command is missing (make bench installs the peers; swift build -c release builds iocd)" >&2
+        exit 1
+    fi
+done
+
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }

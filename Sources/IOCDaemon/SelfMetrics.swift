@@ -97,8 +97,9 @@ enum SelfMetrics {
         apiRequestsRunning: Int
     ) {
         text.metric(
-            "ioc_build_info", "gauge", "IOC's version, the revision it was built from and its compiler.", 1,
-            "{version=\"\(IOCVersion.current)\",revision=\"\(IOCVersion.revision)\",swiftversion=\"\(IOCVersion.swiftVersion)\"}"
+            "ioc_build_info", "gauge",
+            "IOC's version, the revision it was built from, its compiler and the memory allocator it runs with.", 1,
+            "{version=\"\(IOCVersion.current)\",revision=\"\(IOCVersion.revision)\",swiftversion=\"\(IOCVersion.swiftVersion)\",allocator=\"\(ProcessMemory.allocator)\"}"
         )
         text.metric("process_start_time_seconds", "gauge", "When iocd started, in Unix seconds.", started)
         text.metric(

@@ -98,6 +98,8 @@ import Testing
             #expect(try await Self.get("\(base)/api/v1/series?match[]=probe_success").body.contains(#""job":"portal""#))
             let metrics = try await Self.get("\(base)/metrics")
             #expect(metrics.body.contains("# TYPE ioc_probes_total counter"))
+            // iocd as built allocates with jemalloc (Package.swift links it), and says so.
+            #expect(metrics.body.contains(#"allocator="jemalloc"}"#), "\(metrics.body.prefix(600))")
             // The probes' samples are in the open hour's chunks, and the gauge says so.
             let chunks = metrics.body.split(separator: "\n").first {
                 $0.hasPrefix(#"ioc_store_memory_bytes{part="open_chunks"}"#)

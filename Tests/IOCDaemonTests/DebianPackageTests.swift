@@ -61,7 +61,9 @@ import TestSupport
             // One binary: ioc is iocd under another name, so the runtime is installed once.
             #expect(contents.contains(" ./usr/bin/ioc -> iocd\n"), "\(contents)")
             let depends = try await Self.run(["/usr/bin/dpkg-deb", "-f", package, "Depends"]).stdout
-            #expect(depends.contains("libcurl4") && depends.contains("libsqlite3-0") && !depends.contains("swift"))
+            #expect(
+                depends.contains("libcurl4") && depends.contains("libsqlite3-0") && depends.contains("libjemalloc2")
+                    && !depends.contains("swift"), "\(depends)")
             let conffiles = try await Self.run(["/usr/bin/dpkg-deb", "-I", package, "conffiles"]).stdout
             #expect(conffiles.contains("/etc/iocd/iocd.yaml\n") && conffiles.contains("/etc/iocd/rules/"))
 
