@@ -115,8 +115,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,
-            // jemalloc, not glibc's allocator: 12-14 % less CPU per probe at 2,000 targets, the same
-            // memory (BENCHMARKS.md, issue 20); ProcessMemory speaks to whichever is in the process.
+            // jemalloc, not glibc's allocator: 12-14 % less CPU per probe at 2,000 targets, no saving
+            // in memory (BENCHMARKS.md, issue 20); ProcessMemory speaks to whichever is in the process.
             linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         // ioc's commands, as a library: the ioc executable runs them, and so does iocd when it is run

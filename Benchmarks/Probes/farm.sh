@@ -1,10 +1,11 @@
 # Shared by the probe benchmarks (sourced): one nginx on loopback answering every path with 200,
 # and the configuration of iocd and of Prometheus + blackbox_exporter probing TARGETS of its paths
-# every INTERVAL seconds. Expects $state (a scratch folder), $targets, $interval and a `pids` array.
+# every INTERVAL seconds. Expects $state (a scratch folder), $targets, $interval, $bin (where iocd
+# is) and a `pids` array.
 
 # What the benchmarks run, checked before anything starts: a peer missing (not installed:
 # `make bench` installs them) said so at once, not as an unreadable /proc line minutes later.
-for command in nginx prometheus prometheus-blackbox-exporter curl python3 "${IOC_BIN:-$here/../../.build/release}/iocd"; do
+for command in nginx prometheus prometheus-blackbox-exporter curl python3 "$bin/iocd"; do
     if ! command -v "$command" >/dev/null; then
         echo "$(basename "$0"): $command is missing (make bench installs the peers; swift build -c release builds iocd)" >&2
         exit 1

@@ -3,9 +3,9 @@ import Glibc
 /// How the process's allocator treats memory that is freed: the daemon's queries allocate tens of
 /// megabytes of samples and free them, again at every dashboard refresh and rule evaluation.
 ///
-/// iocd links jemalloc (12-14 % less CPU per probe than glibc's allocator at 2,000 targets, the
-/// same memory over half an hour at 5,000), which keeps freed pages for reuse and returns them to
-/// the kernel over ten seconds on its own; `ioc` and the benchmarks use glibc's, which is tuned
+/// iocd links jemalloc (12-14 % less CPU per probe than glibc's allocator at 2,000 targets; at
+/// 5,000 its memory was within what single runs of either differ by), which keeps freed pages for
+/// reuse and returns them to the kernel over ten seconds on its own; `ioc` and the benchmarks use glibc's, which is tuned
 /// here. Which one the process has is found by name: jemalloc's `mallctl`.
 public enum ProcessMemory {
     /// With glibc's allocator, keeps up to 128 MB of freed memory for the next query and serves

@@ -11,10 +11,12 @@ import Testing
         target(url, feed: FeedProbe(url: url))
     }
 
-    func target(_ url: String, _ change: (inout FeedProbe) throws -> Void) rethrows -> ProbeTarget {
+    func target(
+        _ url: String, timeout: Duration = .seconds(10), _ change: (inout FeedProbe) throws -> Void
+    ) rethrows -> ProbeTarget {
         var feed = FeedProbe(url: url)
         try change(&feed)
-        return target(url, feed: feed)
+        return target(url, feed: feed, timeout: timeout)
     }
 
     func target(_ url: String, feed: FeedProbe, timeout: Duration = .seconds(10)) -> ProbeTarget {
@@ -101,13 +103,12 @@ import Testing
     @Test func aMillionSeriesStopAtTheSampleLimit() async throws {
         let simulator = try await Simulator(world: .demo())
         let client = HTTPClient()
-        let url = "\(simulator.baseURL)/test/feed/huge"
-        var huge = FeedProbe(url: url)
-        huge.http.maxBodyBytes = 64 << 20
-        huge.sampleLimit = 10_000
         // The limit is what is tested, not the speed: the simulator makes the 30 MB feed in under
         // 3 s on a quiet machine and took over 10 s beside the whole suite and a probe farm.
-        let feed = target(url, feed: huge, timeout: .seconds(60))
+        let feed = target("\(simulator.baseURL)/test/feed/huge", timeout: .seconds(60)) { (feed: inout FeedProbe) in
+            feed.http.maxBodyBytes = 64 << 20
+            feed.sampleLimit = 10_000
+        }
         let result = await Prober(client: client).probe(feed)
         #expect(!result.success)
         #expect(result.failure?.reason == "parse")

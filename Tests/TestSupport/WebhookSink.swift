@@ -25,13 +25,14 @@ public func freeUDPPort() -> Int {
 /// out for the rest of the test. Nil once `stillWanted` says the server is stopping, or on an
 /// error that will not pass (the listener closed).
 public func acceptConnection(_ listener: Int32, while stillWanted: () -> Bool) -> Int32? {
-    let passing: Set<Int32> = [EINTR, ECONNABORTED, EPROTO, EMFILE, ENFILE, ENOBUFS, ENOMEM, EAGAIN]
     while stillWanted() {
         let connection = accept(listener, nil, nil)
         if connection >= 0 { return connection }
-        let error = errno
-        guard passing.contains(error) else { return nil }
-        if error != EINTR && error != ECONNABORTED { usleep(50_000) }
+        switch errno {
+        case EINTR, ECONNABORTED, EPROTO: continue
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM, EAGAIN: usleep(50_000)
+        default: return nil
+        }
     }
     return nil
 }
