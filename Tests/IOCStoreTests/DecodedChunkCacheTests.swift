@@ -114,16 +114,23 @@ struct WrittenStore {
         #expect(try reader.select(matchers, from: first, through: first + 3 * hour - 1) == fresh)
     }
 
-    /// The daemon's open hours (parts of 120 samples in memory) are kept decoded for reads that
-    /// cover all their parts, not for a rule's last minutes; a part added since is not missed.
+    /// The daemon's open hours (parts of up to 120 samples in memory) are kept decoded for long reads
+    /// that cover all their parts, not for a rule's last minutes; a part added since is not missed.
     @Test func openHoursAreKeptDecodedForWholeReadsOnly() throws {
         let store = try WrittenStore()
         let (first, clock, writer) = (store.first, store.clock, store.writer)
         defer { writer.close() }
-        write(writer, clock, series: 20, from: first, until: first + 40 * 60_000, step: 5_000)
         let reader = try writer.makeReader()
         let plain = try writer.makeReader(cachingDecodedChunks: false)
         let matchers = [try LabelMatcher("__name__", .equal, "up")]
+        // Four minutes in, a rule's five minutes cover the hour's only part: still a short read.
+        write(writer, clock, series: 20, from: first, until: first + 4 * 60_000, step: 5_000)
+        let early = first + 4 * 60_000 - 5_000
+        let short = try reader.select(matchers, from: early - 300_000, through: early)
+        #expect(short == (try plain.select(matchers, from: early - 300_000, through: early)))
+        #expect(short.allSatisfy { $0.samples.count == 48 })
+        #expect(writer.decodedChunks.held == 0)
+        write(writer, clock, series: 20, from: first + 4 * 60_000, until: first + 40 * 60_000, step: 5_000)
         let now = first + 40 * 60_000 - 5_000
         let recent = try reader.select(matchers, from: now - 300_000, through: now)
         #expect(recent == (try plain.select(matchers, from: now - 300_000, through: now)))

@@ -43,6 +43,25 @@ import Testing
         }
     }
 
+    /// The tail is encoded every `tailSize` samples, into the last part until it holds `partSize`:
+    /// never more than a quarter of a part byte-aligned, and the parts as whole as before.
+    @Test func theTailStaysShortAndPartsFillUp() {
+        let samples = hour(seed: 5)
+        var chunk = OpenChunk(base: samples[0].timestamp - samples[0].timestamp % 3_600_000)
+        for (index, sample) in samples.enumerated() {
+            chunk.append(sample)
+            let appended = index + 1
+            #expect(chunk.count - chunk.partSamples == appended % OpenChunk.tailSize)
+            #expect(chunk.partCount == (appended / OpenChunk.tailSize * OpenChunk.tailSize + 119) / OpenChunk.partSize)
+        }
+        #expect(chunk.samples() == samples)
+        let whole = stride(from: 0, to: 720, by: OpenChunk.partSize).map {
+            ChunkCodec.encode(Array(samples[$0..<$0 + OpenChunk.partSize])).count
+        }
+        #expect(chunk.heldBytes - 6 * 24 - OpenChunk.padding <= whole.reduce(0, +) * 5 / 4)
+        #expect(chunk.encodedSize == whole.reduce(0, +) + 6 * 24 + OpenChunk.padding)
+    }
+
     /// The point of parts: an hour in memory at about the closed chunk's size, not the byte-aligned
     /// form's (two bytes a sample for a value that does not change), and appending after a closed
     /// chunk keeps working.

@@ -29,6 +29,16 @@ public enum ChunkCodec {
         return [integer, framed, digits].reduce(xor) { $1.count < $0.count ? $1 : $0 }
     }
 
+    /// Encodes samples with `encoding` where their values allow it, else as `encode` would: for an
+    /// open hour's part that will be encoded again with more samples within minutes, where trying
+    /// every encoding costs four times the time for bytes held a few minutes.
+    static func encode(_ samples: [Sample], preferring encoding: Encoding) -> [UInt8] {
+        guard encoding != .xor else { return encode(samples, encoding: .xor) }
+        guard let scaled = scaledIntegers(samples) else { return encode(samples) }
+        let chosen: Encoding = encoding == .mixedRadix && !isRegular(samples) ? .frameOfReference : encoding
+        return encode(samples, encoding: chosen, scale: scaled)
+    }
+
     /// The encoding a chunk was written with.
     public static func encoding(of chunk: [UInt8]) -> Encoding? {
         chunk.first.flatMap { Encoding(rawValue: $0 & 0x7F) }

@@ -134,7 +134,7 @@ package struct CompactSamples: Sendable {
     }
 
     /// The samples in `start...end` (decoded from the first: an open chunk's byte-aligned tail is
-    /// short, `OpenChunk.partSize` samples at most).
+    /// short, `OpenChunk.tailSize` samples at most).
     package func decode(from start: Int64, through end: Int64, into samples: inout [Sample]) {
         guard count > 0, lastTimestamp >= start else { return }
         let state = DecoderState(offset: 0, index: 0, timestamp: base, delta: 0, bits: 0)

@@ -1,9 +1,11 @@
 package import IOCCore
 
-/// One series' samples of an open hour in memory: every `partSize` samples are encoded as a part
-/// with the closed chunks' codec (about a byte and a half a sample), and only the latest ones stay
-/// byte-aligned in a `CompactSamples`, which is cheap to append to. Held byte-aligned for the whole
-/// hour, 5,000 probe targets' open hours took 5 bytes a sample and grew 5 MiB a minute.
+/// One series' samples of an open hour in memory: encoded in parts of up to `partSize` samples with
+/// the closed chunks' codec (about a byte and a half a sample), and only the latest `tailSize` or
+/// fewer byte-aligned in a `CompactSamples`, which is cheap to append to. Held byte-aligned for the
+/// whole hour, 5,000 probe targets' open hours took 5 bytes a sample and grew 5 MiB a minute; with a
+/// tail of a whole part, the tails alone took 3.5 bytes a sample, 29 MB just before each part was
+/// encoded (every ten minutes at 5 s, all series at once).
 ///
 /// The parts lie end to end in one buffer with eight spare bytes after the last, as the decoder
 /// wants; the buffer is grown to its exact size once a part, not doubled.
@@ -35,8 +37,13 @@ package struct OpenChunk: Sendable {
     private var tail: CompactSamples
     private(set) var count = 0
 
-    /// Samples encoded together: the part's header costs about 10 bytes, an eighth of a byte a sample.
+    /// Samples encoded together at most: the part's header costs about 10 bytes, an eighth of a byte
+    /// a sample.
     static let partSize = 120
+    /// How many samples the tail holds before they are encoded: into the last part while it has
+    /// room (decoded, joined and encoded again), else as a new part. A quarter of a part keeps the
+    /// tails small; a part is encoded every way once it is full, in the way it already had before.
+    static let tailSize = 30
     static let padding = 8
 
     package init(base: Int64) {
@@ -60,13 +67,40 @@ package struct OpenChunk: Sendable {
     package mutating func append(_ sample: Sample) {
         tail.append(sample)
         count += 1
-        guard tail.count >= OpenChunk.partSize else { return }
-        let samples = tail.samples()
-        append(
-            part: ChunkCodec.encode(samples), first: samples[0].timestamp, last: samples[samples.count - 1].timestamp)
-        // A new tail, not this one emptied: a buffer kept at its largest for every series (and
-        // parts made smaller to bound it) held more at 5,000 targets than tails grown afresh.
+        guard tail.count >= OpenChunk.tailSize else { return }
+        var samples = tail.samples()
+        var encoding: ChunkCodec.Encoding?
+        if let last = parts.last, let held = sampleCount(of: last), held + samples.count <= OpenChunk.partSize {
+            encoding = ChunkCodec.Encoding(rawValue: encoded[last.offset] & 0x7F)
+            var joined: [Sample] = []
+            joined.reserveCapacity(held + samples.count)
+            decodeParts(from: .min, through: .max, into: &joined, only: parts.count - 1)
+            joined += samples
+            samples = joined
+            parts.removeLast()
+            // As the buffer stood after the part before: its bytes and the padding's place.
+            encoded.removeLast(encoded.count - (last.offset + OpenChunk.padding))
+        }
+        // A part joined again soon keeps the encoding it had; a full one gets the smallest.
+        let part =
+            if let encoding, samples.count < OpenChunk.partSize {
+                ChunkCodec.encode(samples, preferring: encoding)
+            } else {
+                ChunkCodec.encode(samples)
+            }
+        append(part: part, first: samples[0].timestamp, last: samples[samples.count - 1].timestamp)
+        // A new tail, not this one emptied: a buffer kept at its largest for every series held more
+        // at 5,000 targets than tails grown afresh.
         tail = CompactSamples(base: base)
+    }
+
+    /// How many samples a part holds: the varint after its encoding byte.
+    private func sampleCount(of part: Part) -> Int? {
+        encoded.withUnsafeBytes { buffer in
+            var cursor = ByteCursor(
+                UnsafeRawBufferPointer(rebasing: buffer[part.offset + 1..<part.offset + part.length]))
+            return (try? cursor.varint()).flatMap { Int(exactly: $0) }
+        }
     }
 
     private mutating func append(part: [UInt8], first: Int64, last: Int64) {
@@ -99,12 +133,14 @@ package struct OpenChunk: Sendable {
 
     /// How many samples the encoded parts hold; the rest are in the byte-aligned tail.
     var partSamples: Int { count - tail.count }
+    var partCount: Int { parts.count }
 
     /// Appends the samples in `start...end` to `samples`, taking the parts' samples from `cache` when
     /// it holds them (`key` names this chunk there). Parts never change once encoded, so an entry
     /// with as many samples as the parts hold now is theirs. When the range covers every part (a
     /// range query or a long window ending now: the reads that come again), the parts are decoded
-    /// whole and kept; a short window (a rule's last minutes) decodes only the parts it touches
+    /// whole and kept; a short one (a rule's last minutes: less than `HeadTable.ringWindow`, even
+    /// when it covers the few parts of an hour's first minutes) decodes only the parts it touches
     /// and keeps nothing, so that rules over probes do not fill the cache with open hours.
     func decode(
         from start: Int64, through end: Int64, into samples: inout [Sample], cache: DecodedChunkCache?,
@@ -115,7 +151,8 @@ package struct OpenChunk: Sendable {
             return
         }
         var whole = cache.samples(key, length: partSamples)
-        if whole == nil, start <= first.first, end >= last.last {
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        if whole == nil, start <= first.first, end >= last.last, overflow || span >= HeadTable.ringWindow {
             var decoded: [Sample] = []
             decoded.reserveCapacity(partSamples)
             decodeParts(from: .min, through: .max, into: &decoded)
@@ -133,9 +170,10 @@ package struct OpenChunk: Sendable {
         tail.decode(from: start, through: end, into: &samples)
     }
 
-    private func decodeParts(from start: Int64, through end: Int64, into samples: inout [Sample]) {
+    /// Decodes the parts (or only the one at index `only`) that overlap `start...end`.
+    private func decodeParts(from start: Int64, through end: Int64, into samples: inout [Sample], only: Int? = nil) {
         encoded.withUnsafeBytes { buffer in
-            for part in parts where part.last >= start && part.first <= end {
+            for part in only.map({ parts[$0...$0] }) ?? parts[...] where part.last >= start && part.first <= end {
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[part.offset...])
                 // Encoded here from samples that were appended in order: it cannot be damaged.
                 try? ChunkCodec.decode(bytes, count: part.length, from: start, through: end, into: &samples)
