@@ -5,8 +5,9 @@ import Glibc
 ///
 /// iocd links jemalloc (12-14 % less CPU per probe than glibc's allocator at 2,000 targets; at
 /// 5,000 its memory was within what single runs of either differ by), which keeps freed pages for
-/// reuse and returns them to the kernel over ten seconds on its own; `ioc` and the benchmarks use glibc's, which is tuned
-/// here. Which one the process has is found by name: jemalloc's `mallctl`.
+/// reuse and returns them to the kernel within two seconds on its own (the options built in with
+/// `malloc_conf` in CBuildInfo); `ioc` and the benchmarks use glibc's, which is tuned here. Which
+/// one the process has is found by name: jemalloc's `mallctl`.
 public enum ProcessMemory {
     /// With glibc's allocator, keeps up to 128 MB of freed memory for the next query and serves
     /// allocations of up to 32 MB from it, instead of glibc's default of returning blocks over

@@ -50,6 +50,16 @@ import Testing
         #expect(try await data("/api/v1/metadata?limit=2")?.count == 2)
     }
 
+    /// jemalloc reads the options built into iocd (an arena per processor, freed pages back to the
+    /// kernel within seconds): its statistics at exit print the options it runs with.
+    @Test func jemallocRunsWithTheBuiltInOptions() async throws {
+        let result = try await TestProcess.run(
+            try BuiltProduct.path("iocd"), ["--version"], environment: ["MALLOC_CONF": "stats_print:true"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains(#"opt.percpu_arena: "percpu""#), "\(result.stderr.prefix(2000))")
+        #expect(result.stderr.contains("opt.dirty_decay_ms: 2000"), "\(result.stderr.prefix(2000))")
+    }
+
     @Test func theAPIAnswersAsPrometheusAndPrometheusScrapesIt() async throws {
         try await HeavyTests.one {
             let closed = ClosedPort()
