@@ -42,7 +42,8 @@ package struct OpenChunk: Sendable {
     static let partSize = 120
     /// How many samples the tail holds before they are encoded: into the last part while it has
     /// room (decoded, joined and encoded again), else as a new part. A quarter of a part keeps the
-    /// tails small; a part is encoded every way once it is full, in the way it already had before.
+    /// tails small; until a part is full it keeps the encoding it was first given, and once full it
+    /// gets the smallest of all.
     static let tailSize = 30
     static let padding = 8
 
@@ -133,11 +134,13 @@ package struct OpenChunk: Sendable {
 
     /// How many samples the encoded parts hold; the rest are in the byte-aligned tail.
     var partSamples: Int { count - tail.count }
+    /// How many parts the encoded samples are in.
     var partCount: Int { parts.count }
 
     /// Appends the samples in `start...end` to `samples`, taking the parts' samples from `cache` when
-    /// it holds them (`key` names this chunk there). Parts never change once encoded, so an entry
-    /// with as many samples as the parts hold now is theirs. When the range covers every part (a
+    /// it holds them (`key` names this chunk there). The parts' samples never change once encoded (a
+    /// part joined again only gains later ones), so an entry with as many samples as the parts hold
+    /// now is theirs. When the range covers every part (a
     /// range query or a long window ending now: the reads that come again), the parts are decoded
     /// whole and kept; a short one (a rule's last minutes: less than `HeadTable.ringWindow`, even
     /// when it covers the few parts of an hour's first minutes) decodes only the parts it touches
