@@ -52,14 +52,16 @@ import Testing
             chunk.append(sample)
             let appended = index + 1
             #expect(chunk.count - chunk.partSamples == appended % OpenChunk.tailSize)
-            #expect(chunk.partCount == (appended / OpenChunk.tailSize * OpenChunk.tailSize + 119) / OpenChunk.partSize)
+            let encoded = appended / OpenChunk.tailSize * OpenChunk.tailSize
+            #expect(chunk.partCount == (encoded + OpenChunk.partSize - 1) / OpenChunk.partSize)
         }
         #expect(chunk.samples() == samples)
-        let whole = stride(from: 0, to: 720, by: OpenChunk.partSize).map {
+        let whole = stride(from: 0, to: samples.count, by: OpenChunk.partSize).map {
             ChunkCodec.encode(Array(samples[$0..<$0 + OpenChunk.partSize])).count
         }
-        #expect(chunk.heldBytes - 6 * 24 - OpenChunk.padding <= whole.reduce(0, +) * 5 / 4)
-        #expect(chunk.encodedSize == whole.reduce(0, +) + 6 * 24 + OpenChunk.padding)
+        let records = whole.count * OpenChunk.partRecordBytes + OpenChunk.padding
+        #expect(chunk.heldBytes - records <= whole.reduce(0, +) * 5 / 4)
+        #expect(chunk.encodedSize == whole.reduce(0, +) + records)
     }
 
     /// The point of parts: an hour in memory at about the closed chunk's size, not the byte-aligned

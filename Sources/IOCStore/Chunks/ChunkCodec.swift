@@ -39,6 +39,14 @@ public enum ChunkCodec {
         return encode(samples, encoding: chosen, scale: scaled)
     }
 
+    /// How many samples a chunk's header says it holds (the varint after its encoding byte), nil if
+    /// its bytes end first. `padded` holds the chunk's `count` bytes and at least eight more. Read
+    /// as a claim: a damaged chunk may say more than its bytes hold.
+    static func claimedSamples(_ padded: UnsafeRawBufferPointer, count: Int) -> UInt64? {
+        var reader = BitReader(padded, count: count, fromByte: 1)
+        return try? reader.readVarint()
+    }
+
     /// The encoding a chunk was written with.
     public static func encoding(of chunk: [UInt8]) -> Encoding? {
         chunk.first.flatMap { Encoding(rawValue: $0 & 0x7F) }

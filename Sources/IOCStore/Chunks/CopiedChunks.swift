@@ -113,9 +113,8 @@ struct CopiedChunks {
     /// more than its bytes can hold (what the decoder takes): a damaged count must not reserve the
     /// memory it names.
     private static func samples(in buffer: UnsafeRawBufferPointer, at offset: Int, count: Int) -> Int {
-        var reader = BitReader(
-            UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8]), count: count, fromByte: 1)
-        let claimed = Int(clamping: (try? reader.readVarint()) ?? 0)
+        let padded = UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count + 8])
+        let claimed = Int(clamping: ChunkCodec.claimedSamples(padded, count: count) ?? 0)
         return Swift.max(0, Swift.min(claimed, Swift.max(count * 8, ChunkCodec.mostRegularSamples)))
     }
 }
