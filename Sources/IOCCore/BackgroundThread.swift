@@ -27,6 +27,7 @@ public final class BackgroundThread: @unchecked Sendable {
         }
         guard first else { return }
         let thread = Thread { [self] in
+            BackgroundThread.nameCurrentThread(name)
             body(self)
             let resumed = locked { () -> [CheckedContinuation<Void, Never>] in
                 ended = true
@@ -39,6 +40,18 @@ public final class BackgroundThread: @unchecked Sendable {
         thread.name = name
         thread.start()
     }
+
+    /// Names the calling thread for `top -H`, `ps -L` and `perf` (the kernel keeps 15 bytes):
+    /// Foundation keeps its thread names to itself, and each thread showed the name of the one that
+    /// made it. `pthread_setname_np` is glibc's and not in Swift's Glibc module: found by name.
+    private static func nameCurrentThread(_ name: String) {
+        typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+        guard let symbol = setName else { return }
+        _ = unsafeBitCast(symbol, to: SetName.self)(
+            pthread_self(), String(decoding: name.utf8.prefix(15), as: UTF8.self))
+    }
+
+    private nonisolated(unsafe) static let setName = dlsym(nil, "pthread_setname_np")
 
     /// Whether the body has been asked to end.
     public var isStopping: Bool { locked { stopping } }
