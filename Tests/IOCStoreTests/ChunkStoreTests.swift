@@ -71,6 +71,13 @@ import Testing
                     let cached = try writer.makeReader().select(all, from: from, through: through)
                     let read = try StoreReader(path: path).select(all, from: from, through: through)
                     #expect(cached == read, "step \(step)")
+                    // The last minutes, which memory holds whole for every series (read without
+                    // the file), stale markers and all.
+                    let recent = start + Int64(step) * 600_000 - 1_200_000
+                    let latest = try writer.makeReader().select(all, from: recent, through: .max)
+                    #expect(latest == (try StoreReader(path: path).select(all, from: recent, through: .max)))
+                    #expect(latest.allSatisfy { !$0.samples.isEmpty }, "step \(step)")
+                    #expect(latest.allSatisfy { $0.holdsStaleMarkers == $0.samples.holdsStaleMarker }, "step \(step)")
                 }
             }
             writer.close()
