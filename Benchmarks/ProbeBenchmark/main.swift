@@ -6,6 +6,7 @@
 //   ioc-bench serve                               the simulator, until standard input closes
 //   ioc-bench chunks [--series 1000] [--samples 480]   bytes per sample of the chunk codec
 //   ioc-bench ingest [--series 10000] [--hours 26]     the store alone: ingest, bytes, queries
+//   ioc-bench close [--series 70000]                   an hour's close of 5,000 probe targets' series
 //   ioc-bench history [--series 100] [--days 90]       the store after months: restart, 30-day queries
 //   ioc-bench promql [--runs 9] [--only NAME]          the query engine: the issue 5 queries over the store
 //   ioc-bench rules [--cycles 20] [--prometheus]       1,000 alert rules over 10,000 series, per cycle (and Prometheus)
@@ -31,7 +32,7 @@ import Synchronization
 
 /// The header above, for `--help` and a command it does not know.
 let usage = """
-    usage: ioc-bench [all|probes|client|serve|chunks|ingest|history|promql|rules|scorecard|dashboard|peers|parse|regex|crashload] [options]
+    usage: ioc-bench [all|probes|client|serve|chunks|close|ingest|history|promql|rules|scorecard|dashboard|peers|parse|regex|crashload] [options]
     (run from the repository: some commands read its rules/ and dashboards/; see BENCHMARKS.md)
     """
 
@@ -48,6 +49,7 @@ do {
     case "scorecard": try scorecard()
     case "dashboard": try dashboard()
     case "chunks": chunks()
+    case "close": try close()
     case "serve": try await serve()
     case "client": await client()
     case "probes": try await probes()

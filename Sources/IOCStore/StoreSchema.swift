@@ -185,10 +185,11 @@ enum StoreSchema {
     }
 
     /// Gives the file's free pages back to the file system (`auto_vacuum = INCREMENTAL`), after
-    /// the log of an hour was emptied, partitions dropped or series relabelled.
-    static func reclaimFreePages(_ database: Database) throws(StoreError) {
+    /// the log of an hour was emptied, partitions dropped or series relabelled; at most `pages` of
+    /// them when given (the rest at later calls).
+    static func reclaimFreePages(_ database: Database, atMost pages: Int? = nil) throws(StoreError) {
         guard try database.scalarInt("PRAGMA freelist_count") > 0 else { return }
-        try database.execute("PRAGMA incremental_vacuum")
+        try database.execute("PRAGMA incremental_vacuum\(pages.map { "(\(max(1, $0)))" } ?? "")")
     }
 
     /// Checks that a file opened for reading is an IOC store this version understands.

@@ -164,16 +164,16 @@ import Testing
         #expect(sqliteIntegrityCheck(path) == "ok")
     }
 
-    /// A close of more chunks than are written between returns of freed memory (the writer gives the
-    /// freed open chunks back as it goes): every chunk is written whole, and readers in the process
-    /// (the closed chunks kept in memory) and of the file alone find the same samples.
-    @Test func aLargeCloseGivesMemoryBackAndKeepsEveryChunk() throws {
+    /// A close of more chunks than are encoded together on the cores: every chunk is written whole,
+    /// and readers in the process (the closed chunks kept in memory) and of the file alone find the
+    /// same samples.
+    @Test func aLargeCloseInBatchesKeepsEveryChunk() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
         let start: Int64 = 20_310 * day
         let clock = ManualClock(start)
         let writer = try SampleWriter(path: path, clock: clock.function)
-        let series = WriterConnection.chunksBetweenReturns * 2 + 7
+        let series = WriterConnection.closedTogether * 2 + 7
         let labels = (0..<series).map { Labels(["__name__": "probe_success", "target": "t\($0)"]) }
         for minute in 0..<3 {
             clock.set(start + Int64(minute) * 1_200_000)

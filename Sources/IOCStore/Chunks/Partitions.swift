@@ -83,24 +83,36 @@ struct ClosedChunk {
     @discardableResult
     func write(_ samples: [Sample], series id: Int64, block: Int64) throws(StoreError) -> [UInt8]? {
         guard !samples.isEmpty else { return nil }
-        let key = Partitions.key(block: block, series: id)
-        var all = samples
-        find.bind(1, key)
-        if try find.step() {
-            let existing = find.withBlob(0) { Array($0) }
-            find.reset()
-            do {
-                all = try ChunkCodec.decode(existing) + samples
-            } catch {
-                throw StoreError(path: path, "a chunk of series \(id) is damaged: \(error)")
-            }
-        } else {
-            find.reset()
+        let earlier = try existing(series: id, block: block)
+        let chunk = try ClosedChunk.encode(samples, after: earlier, series: id, path: path)
+        try insert(chunk.bytes, series: id, block: block)
+        return chunk.merged ? nil : chunk.bytes
+    }
+
+    /// The chunk the partition holds already for the series' hour, if any.
+    func existing(series id: Int64, block: Int64) throws(StoreError) -> [UInt8]? {
+        find.bind(1, Partitions.key(block: block, series: id))
+        defer { find.reset() }
+        return try find.step() ? find.withBlob(0) { Array($0) } : nil
+    }
+
+    /// `samples` encoded as a chunk, after those of the `earlier` chunk of the same hour if there
+    /// is one (then `merged`). No SQLite: the close encodes its chunks on every core.
+    static func encode(_ samples: [Sample], after earlier: [UInt8]?, series id: Int64, path: String)
+        throws(StoreError) -> (bytes: [UInt8], merged: Bool)
+    {
+        guard let earlier else { return (ChunkCodec.encode(samples), false) }
+        do {
+            return (ChunkCodec.encode(try ChunkCodec.decode(earlier) + samples), true)
+        } catch {
+            throw StoreError(path: path, "a chunk of series \(id) is damaged: \(error)")
         }
-        let chunk = ChunkCodec.encode(all)
-        insert.bind(1, key)
+    }
+
+    /// Writes `chunk` as the series' chunk of its hour, in place of any it had.
+    func insert(_ chunk: [UInt8], series id: Int64, block: Int64) throws(StoreError) {
+        insert.bind(1, Partitions.key(block: block, series: id))
         insert.bind(2, chunk)
         try insert.run()
-        return all.count == samples.count ? chunk : nil
     }
 }
