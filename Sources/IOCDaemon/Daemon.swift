@@ -98,6 +98,11 @@ public struct Daemon: Sendable {
                                 "max_series": "\(daemon.maxSeries)", "refused_samples": "\(samples)",
                                 "example": "\(NotificationPayload.escapedControls(refused.description))",
                             ])
+                    },
+                    onQueueFull: { dropped in
+                        log.warning(
+                            "the store's writer falls behind: its queue is full, samples are dropped and counted",
+                            metadata: ["queue": "\(SampleWriter.defaultCapacity)", "dropped_samples": "\(dropped)"])
                     })
             }
         } catch {

@@ -80,7 +80,11 @@ public final class SampleWriter: Sendable {
     /// Told, on the writer thread and at most once a minute, that samples of new series were
     /// refused at the series limit: one of those series, and how many samples since the last call.
     private let onSeriesLimit: @Sendable (Labels, Int) -> Void
-    private let seriesLimitReport = Mutex<(last: Int64, pending: Int)>((.min, 0))
+    private let seriesLimitReport = Mutex(MinuteReport())
+    /// Told, at most once a minute, that the queue was full and how many samples it dropped since
+    /// the last call: the writer fell behind (a slow disk, a machine short of processor time).
+    private let onQueueFull: @Sendable (Int) -> Void
+    private let queueFullReport = Mutex(MinuteReport())
     /// The open chunks, which readers made by `makeReader()` read from memory.
     let heads = HeadTable()
     /// Closed chunks the process's readers decoded: four million samples (64 MB), a day of 15-second
@@ -100,8 +104,10 @@ public final class SampleWriter: Sendable {
         retention: Retention = Retention(), maxSeries: Int = .max,
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds,
         onHealthChange: @escaping @Sendable (_ error: StoreError?) -> Void = { _ in },
-        onSeriesLimit: @escaping @Sendable (_ refused: Labels, _ samples: Int) -> Void = { _, _ in }
+        onSeriesLimit: @escaping @Sendable (_ refused: Labels, _ samples: Int) -> Void = { _, _ in },
+        onQueueFull: @escaping @Sendable (_ dropped: Int) -> Void = { _ in }
     ) throws(StoreError) {
+        self.onQueueFull = onQueueFull
         self.onSeriesLimit = onSeriesLimit
         self.path = path
         self.onHealthChange = onHealthChange
@@ -129,18 +135,22 @@ public final class SampleWriter: Sendable {
             samples.removeAll { !bounds.contains($0.sample.timestamp) }
         }
         let outOfBounds = before - samples.count
-        return buffer.withLock { buffer in
+        let (accepted, full) = buffer.withLock { buffer -> (Int, Bool) in
             buffer.statistics.outOfBounds += outOfBounds
             guard !buffer.closing else {
                 buffer.statistics.dropped += samples.count
-                return 0
+                return (0, false)
             }
             let room = max(0, capacity - buffer.samples.count)
             let accepted = min(room, samples.count)
             buffer.samples.append(contentsOf: samples.prefix(accepted))
             buffer.statistics.dropped += samples.count - accepted
-            return accepted
+            return (accepted, accepted < samples.count)
         }
+        if full, let due = queueFullReport.withLock({ $0.add(samples.count - accepted, at: clock()) }) {
+            onQueueFull(due)
+        }
+        return accepted
     }
 
     public var statistics: Statistics { buffer.withLock { $0.statistics } }
@@ -416,14 +426,23 @@ public final class SampleWriter: Sendable {
     }
 
     private func reportSeriesLimit(_ refused: Labels, _ samples: Int) {
-        let now = clock()
-        let due = seriesLimitReport.withLock { report -> Int? in
-            report.pending += samples
-            guard report.last == .min || now - report.last >= 60_000 else { return nil }
-            defer { report = (now, 0) }
-            return report.pending
+        if let due = seriesLimitReport.withLock({ $0.add(samples, at: clock()) }) { onSeriesLimit(refused, due) }
+    }
+
+    /// A count reported at most once a minute: one log line for a condition that lasts, not one
+    /// per batch.
+    private struct MinuteReport {
+        var last = Int64.min
+        var pending = 0
+
+        /// Adds `count`; returns what is due for a report now (everything since the last one), if
+        /// a minute has passed since it.
+        mutating func add(_ count: Int, at now: Int64) -> Int? {
+            pending += count
+            guard last == .min || now - last >= 60_000 else { return nil }
+            defer { (last, pending) = (now, 0) }
+            return pending
         }
-        if let due { onSeriesLimit(refused, due) }
     }
 
     private func failed(_ error: StoreError) {

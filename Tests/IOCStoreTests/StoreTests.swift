@@ -3,6 +3,7 @@ import Glibc
 import IOCCore
 @testable import IOCStore
 import TestSupport
+import Synchronization
 import Testing
 
 /// The store on real SQLite files in a temporary directory.
@@ -117,16 +118,25 @@ import Testing
     @Test func aFullBufferDropsAndCounts() throws {
         let directory = try TemporaryDirectory()
         // A long flush interval keeps the writer from draining the buffer during the test.
-        let writer = try SampleWriter(path: directory.file("ioc.db"), capacity: 10, flushInterval: .seconds(60))
+        // What is dropped is told at most once a minute, with everything dropped since.
+        let clock = ManualClock(1_000)
+        let told = Mutex<[Int]>([])
+        let writer = try SampleWriter(
+            path: directory.file("ioc.db"), capacity: 10, flushInterval: .seconds(60), clock: clock.function,
+            onQueueFull: { dropped in told.withLock { $0.append(dropped) } })
         let batch = (0..<25).map {
             LabeledSample(labels: labels("up", ["job": "x"]), sample: Sample(timestamp: Int64($0), value: 1))
         }
         #expect(writer.append(batch) == 10)
         #expect(writer.statistics.dropped == 15)
+        #expect(writer.append(Array(batch.prefix(3))) == 0)
+        clock.set(61_000)
+        #expect(writer.append(Array(batch.prefix(4))) == 0)
+        #expect(told.withLock { $0 } == [15, 7])
         writer.close()
         #expect(writer.statistics.written == 10)
         #expect(writer.append(batch) == 0)
-        #expect(writer.statistics.dropped == 40)
+        #expect(writer.statistics.dropped == 47)
     }
 
     @Test func aMissingFileIsAnErrorAndIsNotCreated() throws {
