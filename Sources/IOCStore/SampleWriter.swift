@@ -93,8 +93,8 @@ public final class SampleWriter: Sendable {
 
     /// Samples queued at most for the writer: beyond them, samples are dropped and counted. The
     /// queue must hold what arrives while an hour closes: 5,000 probe targets make 14,000 samples a
-    /// second and their close took 6 s on an idle machine of two cores (13 s before its encoding was
-    /// spread over the cores), when a queue of 100,000 dropped 73,000-83,000 samples at every close.
+    /// second and their close took 6 s on two cores busy with two probe farms (13 s before its encoding
+    /// was spread over the cores, when a queue of 100,000 dropped 73,000-83,000 samples a close).
     /// Full, the queue takes 24 bytes a sample (12 MB); it is empty again after the next commit.
     public static let defaultCapacity = 500_000
 
