@@ -121,6 +121,13 @@ public protocol SeriesSource {
     func select(
         _ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int, keeping keep: (Labels) -> Bool
     ) throws -> [Series]
+
+    /// The same with a limit, for a selection read at `end` alone (an instant selector of an instant
+    /// query, or one pinned with `@`): only each series' newest sample counts, so a source may leave
+    /// out any older one. Rules read what earlier rules of their group recorded this way, and the
+    /// layer holding those skips the store's samples of every series it holds at `end`.
+    func selectNewest(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws
+        -> [Series]
 }
 
 extension SeriesSource {
@@ -137,6 +144,12 @@ extension SeriesSource {
         _ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int, keeping keep: (Labels) -> Bool
     ) throws -> [Series] {
         try select(matchers, from: start, through: end, limit: limit).filter { keep($0.labels) }
+    }
+
+    public func selectNewest(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws
+        -> [Series]
+    {
+        try select(matchers, from: start, through: end, limit: limit)
     }
 }
 

@@ -235,18 +235,26 @@ final class Evaluation {
                     series = try source.select(
                         selector.matchers, from: window.0, through: window.1, limit: limit,
                         keeping: filter.keeping(data[filter.by].lazy.map(\.labels)))
+                } else if !ranges.contains(index), window.1 - window.0 == engine.lookback {
+                    // Read at one time only (a window of one lookback): the newest sample is enough.
+                    series = try source.selectNewest(
+                        selector.matchers, from: window.0, through: window.1, limit: limit)
                 } else {
                     series = try source.select(selector.matchers, from: window.0, through: window.1, limit: limit)
                 }
             } catch is SampleLimitExceeded {
                 throw tooManySamples()
             }
-            loaded += series.reduce(0) { $0 + $1.samples.count }
+            let samples = series.reduce(0) { $0 + $1.samples.count }
+            loaded += samples
             points = loaded
             try checkBudget(now: true)
-            // Each series looked through for staleness markers, on every core.
+            // Each series looked through for staleness markers, on every core when there are enough
+            // samples to look through: a rule's selection of a thousand series of a sample or two
+            // each is done sooner on one thread than handed to two.
             let ranged = ranges.contains(index)
-            data[index] = ParallelWork.map(series.count, minimum: 64) { position in
+            let perSeries = max(1, samples / max(1, series.count))
+            data[index] = ParallelWork.map(series.count, minimum: max(64, 16_384 / perSeries)) { position in
                 let item = series[position]
                 let stale = item.holdsStaleMarkers ?? item.samples.holdsStaleMarker
                 return Loaded(

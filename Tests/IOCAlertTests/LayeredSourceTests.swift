@@ -51,4 +51,66 @@ import Testing
         let layered = LayeredSource(base: FixedSource(series: shuffled), top: recent)
         #expect(try layered.select(matchers, from: 0, through: 120_000) == merged)
     }
+
+    /// A base that counts the series whose samples it was asked to load.
+    final class CountingSource: SeriesSource {
+        let series: [Series]
+        var loaded: [Labels] = []
+        init(_ series: [Series]) { self.series = series }
+        func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
+            try select(matchers, from: start, through: end, limit: .max) { _ in true }
+        }
+        func select(
+            _ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int,
+            keeping keep: (Labels) -> Bool
+        ) throws -> [Series] {
+            let kept = series.filter { item in matchers.allSatisfy { $0.matches(item.labels) } && keep(item.labels) }
+            loaded += kept.map(\.labels)
+            return kept
+        }
+    }
+
+    /// Read at one time, a series recorded at that time hides the stored one: the store is not asked
+    /// for its samples, and each series' newest sample is the one the whole selection ends with,
+    /// whether the store gives its series in label order or not.
+    @Test func newestLeavesOutWhatTheRecordedSeriesHide() throws {
+        var generator = SplitMix64(seed: 12)
+        var stored: [Series] = []
+        let recent = MemorySeriesSource()
+        var hidden: Set<Labels> = []
+        for province in (0..<40).map({ "Tỉnh \($0)" }) {
+            for group in ["progress", "publicity", "satisfaction"] {
+                let labels = series(province, group, []).labels
+                let roll = Int.random(in: 0..<10, using: &generator)
+                if roll < 8 {
+                    stored.append(
+                        series(
+                            province, group, [Sample(timestamp: 60_000, value: 1), Sample(timestamp: 90_000, value: 3)])
+                    )
+                }
+                // Recorded at the time read (hiding the stored series), or earlier (hiding nothing).
+                if roll > 3 {
+                    recent.add(labels, [Sample(timestamp: 120_000, value: 2)])
+                    if roll < 8 { hidden.insert(labels) }
+                } else if roll > 1 {
+                    recent.add(labels, [Sample(timestamp: 80_000, value: 4)])
+                }
+            }
+        }
+        stored.sort { $0.labels < $1.labels }
+        let matchers = [try LabelMatcher("__name__", .equal, "ioc766:indicator_points")]
+        for base in [stored, stored.shuffled(using: &generator)] {
+            let counting = CountingSource(base)
+            let layered = LayeredSource(base: counting, top: recent)
+            let whole = try layered.select(matchers, from: 0, through: 120_000)
+            counting.loaded = []
+            let newest = try layered.selectNewest(matchers, from: 0, through: 120_000, limit: 1_000)
+            #expect(newest.map(\.labels) == whole.map(\.labels))
+            #expect(zip(newest, whole).allSatisfy { $0.samples.last == $1.samples.last })
+            #expect(!hidden.isEmpty && Set(counting.loaded) == Set(stored.map(\.labels)).subtracting(hidden))
+            #expect(throws: SampleLimitExceeded.self) {
+                try layered.selectNewest(matchers, from: 0, through: 120_000, limit: newest.count - 1)
+            }
+        }
+    }
 }
