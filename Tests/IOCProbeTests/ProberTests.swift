@@ -359,7 +359,11 @@ import Testing
                 let enough = await waitUntil(timeout: .seconds(20)) { lateness.withLock { $0.count } >= 40 }
                 task.cancel()
                 await task.value
-                guard enough else { return nil }
+                // How many came, for the failure's message: too few is a stalled schedule, not lateness.
+                guard enough else {
+                    Issue.record("only \(lateness.withLock { $0.count }) healthy probes in 20 s beside \(others.count)")
+                    return nil
+                }
                 let sorted = lateness.withLock { $0.sorted() }
                 return (sorted[sorted.count / 2], sorted)
             }
