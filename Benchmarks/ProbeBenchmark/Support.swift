@@ -93,9 +93,9 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
 }
 
-/// The processor time the calling thread has used, ms: unlike the clock on the wall, it leaves out
-/// the time the machine gave to others (on a shared machine, the same evaluation's wall time varies
-/// by half from one run to the next).
+/// The processor time the calling thread has used, ms: beside the wall time, it tells an evaluation
+/// that waited or was descheduled from one that ran slower (on this shared machine the two were
+/// equal while the wall time varied by half from one run to the next).
 func threadMilliseconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)

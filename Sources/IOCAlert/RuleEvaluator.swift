@@ -275,11 +275,10 @@ struct LayeredSource: SeriesSource {
     func selectNewest(_ matchers: [LabelMatcher], from start: Int64, through end: Int64, limit: Int) throws
         -> [Series]
     {
+        // In label order, as memory gives its series.
         let upper = try top.select(matchers, from: start, through: end)
         let hiding = upper.filter { $0.samples.last?.timestamp == end }
-        guard !hiding.isEmpty, zip(hiding, hiding.dropFirst()).allSatisfy({ $0.labels < $1.labels }) else {
-            return try select(matchers, from: start, through: end, limit: limit)
-        }
+        guard !hiding.isEmpty else { return try select(matchers, from: start, through: end, limit: limit) }
         var cursor = hiding.startIndex
         let lower = try base.select(matchers, from: start, through: end, limit: limit) { labels in
             !LayeredSource.find(labels, in: hiding, from: &cursor)
@@ -287,9 +286,8 @@ struct LayeredSource: SeriesSource {
         let merged =
             lower.isEmpty
             ? upper : LayeredSource.mergeSorted(lower, upper) ?? LayeredSource.mergeByFingerprint(lower, upper)
-        guard merged.reduce(0, { $0 + $1.samples.count }) <= limit else {
-            throw SampleLimitExceeded(loaded: merged.reduce(0) { $0 + $1.samples.count })
-        }
+        let loaded = merged.reduce(0) { $0 + $1.samples.count }
+        guard loaded <= limit else { throw SampleLimitExceeded(loaded: loaded) }
         return merged
     }
 
@@ -298,12 +296,7 @@ struct LayeredSource: SeriesSource {
     /// by bisection.
     static func find(_ labels: Labels, in sorted: [Series], from cursor: inout Int) -> Bool {
         if cursor > sorted.startIndex, Labels.order(sorted[cursor - 1].labels, labels) >= 0 {
-            var (low, high) = (sorted.startIndex, cursor)
-            while low < high {
-                let middle = (low + high) / 2
-                if Labels.order(sorted[middle].labels, labels) >= 0 { high = middle } else { low = middle + 1 }
-            }
-            cursor = low
+            cursor = sorted[..<cursor].partitioningIndex { Labels.order($0.labels, labels) >= 0 }
         }
         while cursor < sorted.endIndex, Labels.order(sorted[cursor].labels, labels) < 0 { cursor += 1 }
         guard cursor < sorted.endIndex, Labels.order(sorted[cursor].labels, labels) == 0 else { return false }

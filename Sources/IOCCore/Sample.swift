@@ -64,11 +64,12 @@ extension Collection where Element == Sample {
     }
 }
 
-extension RandomAccessCollection where Element == Sample, Index == Int {
-    /// The first index whose element satisfies `predicate`, which holds for a suffix of the samples
-    /// (in time order: `partitioningIndex { $0.timestamp > time }` is the first after `time`).
+extension RandomAccessCollection where Index == Int {
+    /// The first index whose element satisfies `predicate`, which holds for a suffix of the elements
+    /// (samples in time order: `partitioningIndex { $0.timestamp > time }` is the first after `time`;
+    /// series in label order: the first whose labels are not below given ones).
     @inlinable
-    public func partitioningIndex(where predicate: (Sample) -> Bool) -> Int {
+    public func partitioningIndex(where predicate: (Element) -> Bool) -> Int {
         var low = startIndex
         var high = endIndex
         while low < high {

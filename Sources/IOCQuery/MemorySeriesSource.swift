@@ -67,6 +67,7 @@ public final class MemorySeriesSource: SeriesSource {
         byName = [:]
     }
 
+    /// The series matching `matchers`, in label order (the rules' layer relies on it).
     public func select(_ matchers: [LabelMatcher], from start: Int64, through end: Int64) throws -> [Series] {
         let candidates: [Int]
         var ordered = false

@@ -37,8 +37,8 @@ import Testing
             var total = 0.0
             let samples = stride(from: Int64(0), through: 3_600_000, by: 15_000).map { time in
                 total += Double.random(in: 0..<10, using: &generator)
-                // A gap and a staleness marker in some series.
-                let value = instance == 2 && time == 1_200_000 ? Sample.staleNaN : total
+                // A gap and a staleness marker in some series, the marker at a time a query reads.
+                let value = instance == 2 && time == 1_350_000 ? Sample.staleNaN : total
                 return Sample(timestamp: time, value: value)
             }.filter { instance != 3 || $0.timestamp < 1_000_000 || $0.timestamp > 1_500_000 }
             source.add(Labels(["__name__": "x", "instance": "\(instance)", "job": "j"]), samples)
