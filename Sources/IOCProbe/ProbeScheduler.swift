@@ -60,12 +60,29 @@ public struct ProbeScheduler: Sendable {
     }
 
     /// Probes until the task is cancelled, then waits for the probes in flight (each bounded by its timeout).
+    /// The schedule is kept on a thread of its own (`ioc-probe-schedule`), not on Swift's cooperative
+    /// pool: iocd keeps heavy work off the pool, but two busy tasks hold every thread of it on a
+    /// two-core server, and a program that runs the scheduler beside synchronous work (the test suite
+    /// did) had its probes seconds late.
     public func run() async {
-        var schedule = ProbeSchedule(targets: targets, now: WallClock.nowMilliseconds())
+        let schedule = ProbeSchedule(targets: targets, now: WallClock.nowMilliseconds())
         let busy = BusyTargets(nextDue: schedule.nextDue)
         let floor = floors?.add { busy.floor }
         defer { if let floor { floors?.remove(floor) } }
-        while !Task.isCancelled {
+        let thread = BackgroundThread(name: "ioc-probe-schedule")
+        thread.start { thread in keep(schedule, busy: busy, on: thread) }
+        await withTaskCancellationHandler {
+            await thread.finished()
+        } onCancel: {
+            thread.requestStop()
+        }
+        await busy.waitUntilIdle()
+    }
+
+    /// Starts the probes as they fall due until `thread` is asked to stop.
+    private func keep(_ schedule: ProbeSchedule, busy: BusyTargets, on thread: BackgroundThread) {
+        var schedule = schedule
+        while !thread.isStopping {
             let now = WallClock.nowMilliseconds()
             let due = schedule.takeDue(now: now)
             var batch: [(target: ProbeTarget, completion: @Sendable (ProbeResult) -> Void)] = []
@@ -85,14 +102,13 @@ public struct ProbeScheduler: Sendable {
             prober.start(batch)
             statistics.record(started: batch.count, skipped: due.count - batch.count)
             guard let next = schedule.nextDue else {
-                // No targets: idle until cancelled.
-                try? await Task.sleep(for: .seconds(3600))
+                // No targets: idle until stopped.
+                thread.pause(milliseconds: 3_600_000)
                 continue
             }
             let wait = max(next, now + batchWindow) - WallClock.nowMilliseconds()
-            if wait > 0 { try? await Task.sleep(for: .milliseconds(wait)) }
+            if wait > 0 { thread.pause(milliseconds: wait) }
         }
-        await busy.waitUntilIdle()
     }
 }
 
