@@ -93,33 +93,43 @@ import Testing
     /// The live dashboard in a real terminal (tmux): it shows the targets, and `q` restores the terminal.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
     func theLiveDashboardRunsInATerminalAndQuitsOnQ() async throws {
-        let directory = try TemporaryDirectory()
-        let path = try store(directory, now: WallClock.nowMilliseconds())
-        let ioc = try BuiltProduct.path("ioc")
-        // A shell runs the dashboard and then prints a marker, so that we see the terminal after it exits.
-        let script = try directory.write(
-            "run.sh", "IOC_LANG=vi \(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
-        let terminal = try await TmuxSession(running: script, in: directory, width: 110, height: 20)
-        let shown = try await waitUntil(timeout: .seconds(15)) {
-            let screen = try await terminal.screen()
-            // Vietnamese unless IOC_LANG or the locale says otherwise.
-            return screen.contains("Cần Thơ") && screen.contains("NGỪNG") && screen.contains("TÌNH TRẠNG")
+        // A terminal: it takes turns with the daemons of the other suites (see HeavyTests).
+        try await HeavyTests.one {
+            let directory = try TemporaryDirectory()
+            let path = try store(directory, now: WallClock.nowMilliseconds())
+            let ioc = try BuiltProduct.path("ioc")
+            // A shell runs the dashboard and then prints a marker, so that we see the terminal after it exits.
+            let script = try directory.write(
+                "run.sh", "IOC_LANG=vi \(ioc) dashboard --db '\(path)'; echo \"EXITED:$?\"; sleep 60\n")
+            let terminal = try await TmuxSession(running: script, in: directory, width: 110, height: 20)
+            // Deadlines bound a failure only: a debug build starting beside the suite can take seconds.
+            var screen = ""
+            let shown = try await waitUntil(timeout: .seconds(45)) {
+                screen = try await terminal.screen()
+                // Vietnamese unless IOC_LANG or the locale says otherwise.
+                return screen.contains("Cần Thơ") && screen.contains("NGỪNG") && screen.contains("TÌNH TRẠNG")
+            }
+            #expect(shown, "\(screen)")
+            let alternate = try await terminal.display("#{alternate_on}")
+            #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+            try await terminal.keys("q")
+            let exited = try await waitUntil(timeout: .seconds(30)) { try await terminal.screen().contains("EXITED:0") }
+            #expect(exited)
+            screen = try await terminal.screen()
+            #expect(!screen.contains("TÌNH TRẠNG"))
+            let restored = try await terminal.display("#{alternate_on} #{cursor_flag}")
+            #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
         }
-        #expect(shown)
-        let alternate = try await terminal.display("#{alternate_on}")
-        #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-        try await terminal.keys("q")
-        let exited = try await waitUntil(timeout: .seconds(10)) { try await terminal.screen().contains("EXITED:0") }
-        #expect(exited)
-        let screen = try await terminal.screen()
-        #expect(!screen.contains("TÌNH TRẠNG"))
-        let restored = try await terminal.display("#{alternate_on} #{cursor_flag}")
-        #expect(restored.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1")
     }
 
     /// Should the dashboard ever crash, the terminal is given back: cooked mode, main screen, cursor.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
     func aCrashingDashboardGivesTheTerminalBack() async throws {
+        // A terminal: it takes turns with the daemons of the other suites (see HeavyTests).
+        try await HeavyTests.one { try await crashTheDashboard() }
+    }
+
+    private func crashTheDashboard() async throws {
         let directory = try TemporaryDirectory()
         let path = try store(directory, now: WallClock.nowMilliseconds())
         let ioc = try BuiltProduct.path("ioc")
@@ -134,17 +144,18 @@ import Testing
         let tty = try await terminal.display("#{pane_tty}").trimmingCharacters(in: .whitespacesAndNewlines)
         func mode() async throws -> String { try await TestProcess.run("/bin/stty", ["-a", "-F", tty]).stdout }
         #expect(
-            try await waitUntil(timeout: .seconds(15)) {
+            try await waitUntil(timeout: .seconds(45)) {
                 try await terminal.display("#{alternate_on}").hasPrefix("1")
             })
         #expect(try await mode().contains("-icanon"))
         let pid = try #require(
             pid_t(
-                (try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+                (try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         defer { kill(pid, SIGKILL) }
         // A fatal signal, as a trap or a fault would raise.
         kill(pid, SIGILL)
-        let given = try await waitUntil(timeout: .seconds(15)) {
+        let given = try await waitUntil(timeout: .seconds(45)) {
             let cooked = try await mode().split(separator: " ").contains { $0 == "icanon" }
             let screen = try await terminal.display("#{alternate_on} #{cursor_flag}")
             return cooked && screen.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1"
