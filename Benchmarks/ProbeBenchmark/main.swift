@@ -36,8 +36,26 @@ let usage = """
     (run from the repository: some commands read its rules/ and dashboards/; see BENCHMARKS.md)
     """
 
+/// Every option some command reads: any other is refused rather than ignored (`peers --help` ran
+/// the whole benchmark).
+let knownOptions: Set<String> = [
+    "baseline-values", "batch-ms", "concurrency", "cycles", "days", "duration", "hours", "interval", "keep", "only",
+    "path", "paths", "prometheus", "queries", "readers", "rule-times", "rules", "runs", "samples", "seconds", "series",
+    "sink", "start", "targets", "transfers", "url", "warmup",
+]
+let commandArguments = CommandLine.arguments.dropFirst()
+if commandArguments.contains(where: { $0 == "-h" || $0 == "--help" }) {
+    print(usage)
+    exit(0)
+}
+if let unknown = commandArguments.first(where: { $0.hasPrefix("--") && !knownOptions.contains(String($0.dropFirst(2))) }
+) {
+    FileHandle.standardError.write(Data("ioc-bench: no option '\(unknown)'\n\(usage)\n".utf8))
+    exit(64)
+}
+
 do {
-    switch CommandLine.arguments.dropFirst().first ?? "all" {
+    switch commandArguments.first ?? "all" {
     case "regex": try regex()
     case "ingest": try ingest()
     case "history": try history()
