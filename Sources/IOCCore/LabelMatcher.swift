@@ -40,8 +40,9 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     public func matches(_ labelValue: String?) -> Bool {
         let text = labelValue ?? ""
         switch op {
-        case .equal: return text == value
-        case .notEqual: return text != value
+        // Bytes, as Prometheus compares (see `ExactText`).
+        case .equal: return ExactText.equal(text, value)
+        case .notEqual: return !ExactText.equal(text, value)
         case .matchesRegex: return regex?.matches(text) ?? false
         case .doesNotMatchRegex: return !(regex?.matches(text) ?? false)
         }
@@ -72,14 +73,15 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         return matcher
     }
 
+    /// By bytes: a selection cached for `p="Huế"` composed is not the answer for it decomposed.
     public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
-        lhs.name == rhs.name && lhs.op == rhs.op && lhs.value == rhs.value
+        ExactText.equal(lhs.name, rhs.name) && lhs.op == rhs.op && ExactText.equal(lhs.value, rhs.value)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
+        ExactText.hash(name, into: &hasher)
         hasher.combine(op)
-        hasher.combine(value)
+        ExactText.hash(value, into: &hasher)
     }
 
     /// A regular expression in a matcher that does not compile.

@@ -11,9 +11,18 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Builds a label set; later pairs win over earlier ones with the same name, empty values are dropped.
     public init(_ pairs: [(String, String)]) {
-        var byName: [String: String] = [:]
-        for (name, value) in pairs { byName[name] = value }
-        self.pairs = byName.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // In name order, and of one name the last given (a stable order: equal names keep theirs).
+        let order = pairs.indices.sorted { a, b in
+            let names = ExactText.order(pairs[a].0, pairs[b].0)
+            return names != 0 ? names < 0 : a < b
+        }
+        var sorted: [(name: String, value: String)] = []
+        sorted.reserveCapacity(pairs.count)
+        for index in order {
+            if let last = sorted.last, ExactText.equal(last.name, pairs[index].0) { sorted.removeLast() }
+            sorted.append((pairs[index].0, pairs[index].1))
+        }
+        self.pairs = sorted.filter { !$0.value.isEmpty }
     }
 
     public init(_ dictionary: [String: String]) {
@@ -26,11 +35,11 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     public subscript(name: String) -> String? {
         get {
             let index = insertionIndex(of: name)
-            return index < pairs.count && pairs[index].name == name ? pairs[index].value : nil
+            return index < pairs.count && ExactText.equal(pairs[index].name, name) ? pairs[index].value : nil
         }
         set {
             let index = insertionIndex(of: name)
-            let present = index < pairs.count && pairs[index].name == name
+            let present = index < pairs.count && ExactText.equal(pairs[index].name, name)
             switch (newValue, present) {
             case (let value?, true) where !value.isEmpty: pairs[index].value = value
             case (let value?, false) where !value.isEmpty: pairs.insert((name, value), at: index)
@@ -46,7 +55,7 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         var high = pairs.count
         while low < high {
             let mid = (low + high) / 2
-            if pairs[mid].name < name { low = mid + 1 } else { high = mid }
+            if ExactText.less(pairs[mid].name, name) { low = mid + 1 } else { high = mid }
         }
         return low
     }
@@ -82,12 +91,12 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         result.pairs.reserveCapacity(pairs.count + changes.count)
         var (i, j) = (0, 0)
         while i < pairs.count || j < changes.count {
-            if j == changes.count || (i < pairs.count && pairs[i].name < changes[j].name) {
+            if j == changes.count || (i < pairs.count && ExactText.less(pairs[i].name, changes[j].name)) {
                 result.pairs.append(pairs[i])
                 i += 1
                 continue
             }
-            if i < pairs.count && pairs[i].name == changes[j].name { i += 1 }
+            if i < pairs.count && ExactText.equal(pairs[i].name, changes[j].name) { i += 1 }
             if !changes[j].value.isEmpty { result.pairs.append(changes[j]) }
             j += 1
         }
@@ -181,13 +190,16 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
                 left.baseAddress == right.baseAddress && left.count == right.count
             }
         }
-        return shared || lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+        return shared
+            || lhs.pairs.elementsEqual(rhs.pairs) {
+                ExactText.equal($0.name, $1.name) && ExactText.equal($0.value, $1.value)
+            }
     }
 
     public func hash(into hasher: inout Hasher) {
         for pair in pairs {
-            hasher.combine(pair.name)
-            hasher.combine(pair.value)
+            ExactText.hash(pair.name, into: &hasher)
+            ExactText.hash(pair.value, into: &hasher)
         }
     }
 
@@ -198,11 +210,10 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
             rhs.pairs.withUnsafeBufferPointer { right in
                 if left.baseAddress == right.baseAddress && left.count == right.count { return 0 }
                 for index in 0..<min(left.count, right.count) {
-                    // Equal strings of one origin share their storage and compare without a byte read.
-                    if left[index].name != right[index].name { return left[index].name < right[index].name ? -1 : 1 }
-                    if left[index].value != right[index].value {
-                        return left[index].value < right[index].value ? -1 : 1
-                    }
+                    let name = ExactText.order(left[index].name, right[index].name)
+                    if name != 0 { return name }
+                    let value = ExactText.order(left[index].value, right[index].value)
+                    if value != 0 { return value }
                 }
                 return left.count == right.count ? 0 : left.count < right.count ? -1 : 1
             }
@@ -215,8 +226,10 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         while index < count {
             let left = lhs.pairs[index]
             let right = rhs.pairs[index]
-            if left.name != right.name { return left.name < right.name }
-            if left.value != right.value { return left.value < right.value }
+            let name = ExactText.order(left.name, right.name)
+            if name != 0 { return name < 0 }
+            let value = ExactText.order(left.value, right.value)
+            if value != 0 { return value < 0 }
             index += 1
         }
         return lhs.pairs.count < rhs.pairs.count
@@ -233,13 +246,13 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// binary search when the names are few and in order (`on (indicator)` looks up one pair rather
     /// than testing every name).
     public func fingerprint(ofNames names: [String]) -> Fingerprint {
-        guard names.count <= 4, zip(names, names.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            return fingerprint { names.contains($0) }
+        guard names.count <= 4, zip(names, names.dropFirst()).allSatisfy({ ExactText.less($0, $1) }) else {
+            return fingerprint { name in names.contains { ExactText.equal($0, name) } }
         }
         var digest = FingerprintDigest()
         for name in names {
             let index = insertionIndex(of: name)
-            guard index < pairs.count, pairs[index].name == name else { continue }
+            guard index < pairs.count, ExactText.equal(pairs[index].name, name) else { continue }
             digest.add(name, kind: 0xFF)
             digest.add(pairs[index].value, kind: 0xFE)
         }

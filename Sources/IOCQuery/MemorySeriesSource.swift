@@ -9,7 +9,7 @@ public final class MemorySeriesSource: SeriesSource {
     private var positions: [Fingerprint: Int] = [:]
     /// The series of each metric name: a selector that names its metric (nearly all do) looks at
     /// those only, not at every series held.
-    private var byName: [String: Names] = [:]
+    private var byName: [ExactString: Names] = [:]
 
     /// A metric name's series (their positions), and whether they were added in label order (rules
     /// give them so), so that a selection need not sort them.
@@ -36,7 +36,7 @@ public final class MemorySeriesSource: SeriesSource {
     public func add(_ labels: Labels, fingerprint key: Fingerprint, _ samples: [Sample]) {
         guard let position = positions[key] else {
             positions[key] = series.count
-            byName[labels.metric ?? "", default: Names()].add(series.count, labels)
+            byName[ExactString(labels.metric ?? ""), default: Names()].add(series.count, labels)
             if zip(samples, samples.dropFirst()).allSatisfy({ $0.timestamp < $1.timestamp }) {
                 series.append((labels, samples))
             } else {
@@ -73,7 +73,7 @@ public final class MemorySeriesSource: SeriesSource {
         var ordered = false
         var others = matchers
         if let name = matchers.firstIndex(where: { $0.name == Labels.metricName && $0.op == .equal }) {
-            let names = byName[matchers[name].value]
+            let names = byName[ExactString(matchers[name].value)]
             candidates = names?.positions ?? []
             ordered = names?.ordered ?? true
             // Every candidate has the name: its matcher need not look again.

@@ -7,7 +7,9 @@ import IOCCore
 /// n of them reads only those after.
 struct LabelSymbols {
     private var texts: [String] = [""]
-    private var numbers: [String: Int64] = [:]
+    /// By bytes (`ExactString`): keyed by `String`, two spellings of one text ("Huế" composed and
+    /// decomposed) took one symbol, and a series was stored with the other's bytes.
+    private var numbers: [ExactString: Int64] = [:]
 
     /// The highest symbol number known.
     var newest: Int64 { Int64(texts.count - 1) }
@@ -32,7 +34,7 @@ struct LabelSymbols {
             }
             let text = statement.string(1)
             texts.append(text)
-            numbers[text] = number
+            numbers[ExactString(text)] = number
         }
     }
 
@@ -42,7 +44,9 @@ struct LabelSymbols {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(labels.pairs.count * 4)
         for pair in labels.pairs {
-            guard let name = numbers[pair.name], let value = numbers[pair.value] else { return nil }
+            guard let name = numbers[ExactString(pair.name)], let value = numbers[ExactString(pair.value)] else {
+                return nil
+            }
             appendVarint(UInt64(name), to: &bytes)
             appendVarint(UInt64(value), to: &bytes)
         }
@@ -53,12 +57,12 @@ struct LabelSymbols {
     /// inside the caller's transaction; after a rollback the caller starts again from the file).
     mutating func encode(_ labels: Labels, adding insert: Statement) throws(StoreError) -> [UInt8] {
         for pair in labels.pairs {
-            for text in [pair.name, pair.value] where numbers[text] == nil {
+            for text in [pair.name, pair.value] where numbers[ExactString(text)] == nil {
                 insert.bind(1, newest + 1)
                 insert.bind(2, text)
                 try insert.run()
                 insert.reset()
-                numbers[text] = newest + 1
+                numbers[ExactString(text)] = newest + 1
                 texts.append(text)
             }
         }

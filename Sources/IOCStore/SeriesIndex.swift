@@ -5,7 +5,8 @@ import IOCCore
 /// row ids, dense from 1, so the per-series tables are arrays indexed by id.
 struct SeriesIndex {
     private var labels: [Labels?] = []
-    private var postings: [String: [String: [Int64]]] = [:]
+    /// Values by their bytes (`ExactString`): two spellings of one text are two values, as in Prometheus.
+    private var postings: [String: [ExactString: [Int64]]] = [:]
     private var rank: [Int] = []
     /// Ids in label order.
     private var ordered: [Int64] = []
@@ -23,7 +24,9 @@ struct SeriesIndex {
             }
             replaced = replaced || self.labels[Int(id)] != nil
             self.labels[Int(id)] = labels
-            for pair in labels.pairs { postings[pair.name, default: [:]][pair.value, default: []].append(id) }
+            for pair in labels.pairs {
+                postings[pair.name, default: [:]][ExactString(pair.value), default: []].append(id)
+            }
             newest = max(newest, id)
         }
         // New series take their places in label order by binary search (a few series an hour join
@@ -53,7 +56,7 @@ struct SeriesIndex {
 
     /// Every value label `name` takes, sorted by their UTF-8 bytes.
     func values(of name: String) -> [String] {
-        (postings[name]?.keys).map { $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } } ?? []
+        (postings[name]?.keys).map { $0.sorted().map(\.string) } ?? []
     }
 
     func series(matching matchers: [LabelMatcher]) -> [(id: Int64, labels: Labels)] {
@@ -63,8 +66,8 @@ struct SeriesIndex {
         // than the metric name shared by thousands); it holds for every series that list names.
         let anchor = matchers.indices.filter { matchers[$0].op == .equal && !matchers[$0].value.isEmpty }
             .min {
-                postings[matchers[$0].name]?[matchers[$0].value]?.count ?? 0
-                    < postings[matchers[$1].name]?[matchers[$1].value]?.count ?? 0
+                postings[matchers[$0].name]?[ExactString(matchers[$0].value)]?.count ?? 0
+                    < postings[matchers[$1].name]?[ExactString(matchers[$1].value)]?.count ?? 0
             }
         let rest = matchers.indices.filter { $0 != anchor }.map { matchers[$0] }
         func consider(_ id: Int64) {
@@ -73,7 +76,7 @@ struct SeriesIndex {
             found.append((rank[Int(id)], id))
         }
         if let anchor {
-            for id in postings[matchers[anchor].name]?[matchers[anchor].value] ?? [] { consider(id) }
+            for id in postings[matchers[anchor].name]?[ExactString(matchers[anchor].value)] ?? [] { consider(id) }
         } else {
             for id in labels.indices where labels[id] != nil { consider(Int64(id)) }
         }
