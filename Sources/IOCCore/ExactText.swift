@@ -1,5 +1,3 @@
-import Glibc
-
 /// Label names and values compared by their UTF-8 bytes, as Prometheus (Go) compares them.
 ///
 /// Swift's `String` compares and hashes by canonical equivalence: "Huế" typed as one precomposed
@@ -15,20 +13,43 @@ public enum ExactText {
     }
 
     /// -1, 0 or 1 as `lhs`'s bytes sort before, with or after `rhs`'s.
+    @inlinable
     public static func order(_ lhs: String, _ rhs: String) -> Int {
+        // The same storage, or the same short string held inline: equal without reading a byte (the
+        // first test of Swift's own `==`; copies of a series' labels share their strings).
+        if unsafeBitCast(lhs, to: (UInt64, UInt64).self) == unsafeBitCast(rhs, to: (UInt64, UInt64).self) {
+            return 0
+        }
         let fast = lhs.utf8.withContiguousStorageIfAvailable { left in
-            rhs.utf8.withContiguousStorageIfAvailable { right -> Int in
-                let common = min(left.count, right.count)
-                if common > 0, let a = left.baseAddress, let b = right.baseAddress {
-                    let compared = memcmp(a, b, common)
-                    if compared != 0 { return compared < 0 ? -1 : 1 }
-                }
-                return left.count == right.count ? 0 : left.count < right.count ? -1 : 1
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                order(UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right))
             }
         }
         if let fast, let order = fast { return order }
         if lhs.utf8.elementsEqual(rhs.utf8) { return 0 }
         return lhs.utf8.lexicographicallyPrecedes(rhs.utf8) ? -1 : 1
+    }
+
+    /// Eight bytes at a time, read big-endian so that integers order as the bytes do: label texts
+    /// are short, and a call to `memcmp` for each cost more than the comparing (a tenth of a rule
+    /// evaluation's time).
+    @inlinable @inline(__always)
+    static func order(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
+        if left.baseAddress == right.baseAddress && left.count == right.count { return 0 }
+        let common = min(left.count, right.count)
+        var offset = 0
+        while offset + 8 <= common {
+            let a = UInt64(bigEndian: left.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let b = UInt64(bigEndian: right.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            if a != b { return a < b ? -1 : 1 }
+            offset += 8
+        }
+        while offset < common {
+            let (a, b) = (left[offset], right[offset])
+            if a != b { return a < b ? -1 : 1 }
+            offset += 1
+        }
+        return left.count == right.count ? 0 : left.count < right.count ? -1 : 1
     }
 
     /// Whether `lhs`'s bytes sort before `rhs`'s.
