@@ -21,6 +21,10 @@ import Testing
         #expect(Labels.order(Labels(["p": Self.composed]), Labels(["p": Self.decomposed])) == 1)
         #expect(try LabelMatcher("p", .equal, Self.composed).matches(Self.decomposed) == false)
         #expect(try LabelMatcher("p", .notEqual, Self.composed).matches(Self.decomposed))
+        // The Kelvin sign is canonically "K" to Swift: a value of its own to Prometheus.
+        #expect("K" == "\u{212A}")
+        #expect(try LabelMatcher("unit", .equal, "K").matches("\u{212A}") == false)
+        #expect(Labels(["unit": "K"]) != Labels(["unit": "\u{212A}"]))
         // Short strings are stored inline, long ones on the heap: both compare by their bytes.
         #expect(ExactText.order("a", "b") == -1 && ExactText.order("ab", "a") == 1 && ExactText.equal("", ""))
         let long = String(repeating: "Thành phố ", count: 4)
