@@ -52,7 +52,7 @@ struct SeriesIndex {
     }
 
     /// Every label name of the series, sorted by their UTF-8 bytes (as SQLite sorts text).
-    var names: [String] { postings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    var names: [String] { postings.keys.sorted(by: ExactText.less) }
 
     /// Every value label `name` takes, sorted by their UTF-8 bytes.
     func values(of name: String) -> [String] {

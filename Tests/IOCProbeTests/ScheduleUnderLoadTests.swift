@@ -45,9 +45,8 @@ import Testing
             await simulator.stop()
 
             let (held, release) = try #require(gate.window, "the holders never held the whole pool at once")
-            let window = release - held
             let meanwhile = probes.withLock { $0.filter { $0.due >= held + 50 && $0.due <= release - 50 } }
-            let expected = targets.count * Int(window - 100) / 200
+            let expected = targets.count * Int(gate.milliseconds - 100) / 200
             #expect(meanwhile.count * 2 >= expected, "\(meanwhile.count) probes due while held, of \(expected)")
             let lateness = meanwhile.map(\.lateness).sorted()
             // Waiting for the pool would have made each at least `release - due` late: up to 3 s.
@@ -61,7 +60,7 @@ import Testing
 /// theirs `milliseconds` more, as synchronous work does.
 private final class HoldGate: Sendable {
     let holders: Int
-    private let milliseconds: Int64
+    let milliseconds: Int64
     private let state = Mutex<(arrived: Int, from: Int64?)>((0, nil))
 
     init(holders: Int, for milliseconds: Int64) {
