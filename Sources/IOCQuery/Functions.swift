@@ -203,29 +203,6 @@ extension Evaluation {
         "sinh": { Foundation.sinh($0) }, "tan": { Foundation.tan($0) }, "tanh": { Foundation.tanh($0) },
     ]
 
-    private static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        return calendar
-    }()
-
-    /// Parts of the UTC date of a Unix time.
-    static let dateFunctions: [String: @Sendable (Date) -> Double] = [
-        "day_of_week": { Double(utc.component(.weekday, from: $0) - 1) },
-        "day_of_month": { Double(utc.component(.day, from: $0)) },
-        "day_of_year": { Double(utc.ordinality(of: .day, in: .year, for: $0) ?? 0) },
-        "days_in_month": { Double(utc.range(of: .day, in: .month, for: $0)?.count ?? 0) },
-        "hour": { Double(utc.component(.hour, from: $0)) },
-        "minute": { Double(utc.component(.minute, from: $0)) },
-        "month": { Double(utc.component(.month, from: $0)) },
-        "year": { Double(utc.component(.year, from: $0)) },
-    ]
-
-    static func datePart(_ part: (Date) -> Double, _ seconds: Double) -> Double {
-        guard seconds.isFinite else { return .nan }
-        return part(Date(timeIntervalSince1970: seconds.rounded(.down)))
-    }
-
     /// The labels `absent` gives: those of the selector's equality matchers, the metric name aside.
     static func absentLabels(_ expression: Expression) -> Labels {
         let selector: VectorSelector

@@ -120,34 +120,36 @@ extension Evaluation {
             var present: [Fingerprint: [Bool]] = [:]
             let none = [Bool](repeating: false, count: steps)
             for item in side {
-                let key = Evaluation.signatureKey(item.labels, matching)
-                for step in item.values.indices where item.values[step] != nil {
-                    present[key, default: none][step] = true
+                // One lookup a series, not one a step.
+                present[Evaluation.signatureKey(item.labels, matching), default: none].withUnsafeMutableBufferPointer {
+                    for step in item.values.indices where item.values[step] != nil { $0[step] = true }
                 }
             }
             return present
         }
-        // One side's series, each without its values at the steps where `drop` says so.
-        func filtered(_ side: [StepSeries], _ drop: (Fingerprint, Int) -> Bool) -> [StepSeries] {
+        // One side's series, each without its values at the steps the other side's `present` marks
+        // (with `dropPresent`) or does not mark (without it).
+        func filtered(_ side: [StepSeries], by present: [Fingerprint: [Bool]], dropPresent: Bool) -> [StepSeries] {
             side.compactMap { item in
-                let key = Evaluation.signatureKey(item.labels, matching)
+                guard let marks = present[Evaluation.signatureKey(item.labels, matching)] else {
+                    return dropPresent && item.values.contains { $0 != nil } ? item : nil
+                }
                 var values = item.values
-                for step in values.indices where values[step] != nil && drop(key, step) { values[step] = nil }
+                for step in values.indices where values[step] != nil && marks[step] == dropPresent {
+                    values[step] = nil
+                }
                 return values.contains { $0 != nil } ? StepSeries(labels: item.labels, values: values) : nil
             }
         }
         switch op {
         case .and, .unless:
-            let right = presence(rhs)
-            let keep = op == .and
-            return .vector(filtered(lhs) { key, step in (right[key]?[step] ?? false) != keep })
+            return .vector(filtered(lhs, by: presence(rhs), dropPresent: op == .unless))
         default:
-            let left = presence(lhs)
-            var result = filtered(lhs) { _, _ in false }
+            var result = lhs.filter { $0.values.contains { $0 != nil } }
             var positions: [Fingerprint: Int] = [:]
             for (position, item) in result.enumerated() { positions[item.labels.fingerprint] = position }
             // A right series with the labels of a left one (`m or m offset 1m`) fills its gaps.
-            for item in filtered(rhs, { key, step in left[key]?[step] ?? false }) {
+            for item in filtered(rhs, by: presence(lhs), dropPresent: true) {
                 guard let position = positions[item.labels.fingerprint] else {
                     positions[item.labels.fingerprint] = result.count
                     result.append(item)
@@ -174,7 +176,8 @@ extension Evaluation {
 /// series rather than at every step.
 extension Evaluation {
     /// The functions `mappedValues` takes: one vector, then scalar parameters.
-    static let valueFunctions: Set<String> = Set(mathFunctions.keys).union(["round", "clamp", "clamp_min", "clamp_max"])
+    static let valueFunctions: Set<String> = Set(mathFunctions.keys).union(dateFunctions.keys)
+        .union(["round", "clamp", "clamp_min", "clamp_max"])
 
     /// `function(arguments)` at every step; nil when the general path must decide (a parameter that
     /// is not a scalar at every step, or two series alike once their names are dropped).
@@ -208,6 +211,9 @@ extension Evaluation {
         case "clamp_max":
             guard parameters.count == 1 else { return nil }
             transform = { value, step in Swift.min(parameters[0][step], value) }
+        case _ where Evaluation.dateFunctions[function.name] != nil:
+            guard let part = Evaluation.dateFunctions[function.name], parameters.isEmpty else { return nil }
+            transform = { value, _ in Evaluation.datePart(part, value) }
         default:
             guard let math = Evaluation.mathFunctions[function.name], parameters.isEmpty else { return nil }
             transform = { value, _ in math(value) }
@@ -377,6 +383,16 @@ extension Evaluation {
 /// at a time), then taken at each step or over all of them: `absent`, `histogram_quantile`, the
 /// label rewrites and the functions of each value.
 extension Evaluation {
+    /// 1 with `labels` at the steps where none of `series` has a value.
+    private func absent(_ series: [StepSeries], labels: Labels, steps: Int) -> StepValue {
+        var values = [Double?](repeating: 1, count: steps)
+        for item in series {
+            for step in values.indices where item.values[step] != nil { values[step] = nil }
+        }
+        guard values.contains(where: { $0 != nil }) else { return .vector([]) }
+        return .vector([StepSeries(labels: labels, values: values)])
+    }
+
     /// Nil when the general path must decide (or the function is not one of these).
     func functionStepValues(_ function: Function, _ arguments: [Expression], steps: [Int64]) throws -> StepValue? {
         switch function.name {
@@ -385,12 +401,14 @@ extension Evaluation {
             guard case .vector(let series) = try stepValues(arguments[0], steps: steps) else {
                 return nil
             }
-            var values = [Double?](repeating: 1, count: steps.count)
-            for item in series {
-                for step in values.indices where item.values[step] != nil { values[step] = nil }
-            }
-            guard values.contains(where: { $0 != nil }) else { return .vector([]) }
-            return .vector([StepSeries(labels: Evaluation.absentLabels(arguments[0]), values: values)])
+            return absent(series, labels: Evaluation.absentLabels(arguments[0]), steps: steps.count)
+        case "absent_over_time":
+            // As `absent`, of each series' last sample in its window (which keeps the names: no
+            // error where two series differ only by them).
+            guard let last = Function.all["last_over_time"],
+                let series = try perSeries(.call(last, arguments), steps: steps)
+            else { return nil }
+            return absent(series, labels: Evaluation.absentLabels(arguments[0]), steps: steps.count)
         case "histogram_quantile":
             // The buckets over all steps at once (a selection and `rate` a series at a time), then
             // the quantile of each step's buckets.
@@ -431,6 +449,11 @@ extension Evaluation {
         case "sort", "sort_desc":
             // Order within a step does not reach a range query's answer: the argument's series.
             return try stepValues(arguments[0], steps: steps)
+        case _ where arguments.isEmpty && Evaluation.dateFunctions[function.name] != nil:
+            // `hour()` and the others of the step's own time.
+            guard let part = Evaluation.dateFunctions[function.name] else { return nil }
+            let values = steps.map { Evaluation.datePart(part, Double($0) / 1000) }
+            return .vector([StepSeries(labels: Labels(), values: values)])
         case _ where Evaluation.valueFunctions.contains(function.name):
             return try mappedValues(function, arguments, steps: steps)
         default:

@@ -201,7 +201,7 @@ extension Evaluation {
     }
 
     /// A selector, or a range function of a range selector, for every step.
-    private func perSeries(_ expression: Expression, steps: [Int64]) throws -> [StepSeries]? {
+    func perSeries(_ expression: Expression, steps: [Int64]) throws -> [StepSeries]? {
         switch expression {
         case .parenthesis(let inner): return try perSeries(inner, steps: steps)
         case .pinned(.vector(let selector), let time):

@@ -80,6 +80,14 @@ import Testing
         "ceil(m / 7)", "sqrt(m) + ln(m)", "clamp_min(m, scalar(sum(m)) / 100)", "exp(m / 100)", "floor(-m)",
         "clamp(m, scalar(min(m)), scalar(max(m)) / 2)", "log2(sum by (a) (m))",
         "abs(label_replace(m, \"b\", \"x\", \"\", \"\"))",
+        // Dates of values and of the steps themselves, over all steps at once.
+        "hour(timestamp(m))", "minute(timestamp(m)) + on () group_left hour()", "day_of_week(m * 86400)",
+        "year(m * 3e7)",
+        "days_in_month(m * 3e6)", "day_of_year(-m * 4e5)", "month(m * 1e6) and m > 30", "day_of_month()",
+        // absent_over_time: steps with nothing in the window, and none.
+        #"absent_over_time(m{a="9"}[5m])"#, "absent_over_time((m > 90)[2m:30s])",
+        #"absent_over_time(m{a="1", b="2"}[30s])"#,
+        #"m{a="1"} and m{b="2"}"#, #"m unless m{b="2"}"#,
         // min, max, group and avg member by member: NaN first or later, and sums that overflow.
         "max by (a) (ln(m - 30))", "min(ln(m - 30))", "min without (a) (m)", "group by (b) (m > 40)",
         "avg by (b) (m * 1e307)", "avg(ln(m - 30))", "max(-m)",
