@@ -72,6 +72,9 @@ public struct Engine: Sendable {
     /// Whether range queries of the shapes that allow it are evaluated a series at a time (tests turn
     /// it off to compare both paths).
     public var fastPath = true
+    /// Whether the sides of a binary operator lend each other matchers before loading
+    /// (`Evaluation.lendMatchers`; tests turn it off to compare).
+    public var lendsMatchers = true
     /// How long one query may run before it ends with a `timeout` error (Prometheus: 2 minutes).
     public var timeout: Duration
 
@@ -213,6 +216,7 @@ final class Evaluation {
         Evaluation.collect(
             query.expression, from: start, through: end, engine: engine, query: (start, end), windows: &windows,
             selectors: &selectors)
+        if engine.lendsMatchers { Evaluation.lendMatchers(query.expression, to: &selectors) }
         data = Array(repeating: [], count: query.selectorCount)
         // The labels without the name are needed by range functions only: worked out for the
         // series of range selectors, not for every series of every query.
