@@ -36,6 +36,11 @@ extension Evaluation {
         }
         var values = [Double?](repeating: nil, count: steps.count)
         guard let function = RangeFunction(rawValue: name) else { return values }
+        if function == .minOverTime || function == .maxOverTime {
+            return samples.withUnsafeBufferPointer {
+                extremes($0, steps: steps, offset: offset, range: range, least: function == .minOverTime)
+            }
+        }
         // For `rate` and `increase`, the counter resets inside the window (a sample below the one
         // before it, both in the window), kept in time order as the window slides: each window's
         // increase adds the value before each of its resets, in the order Prometheus adds them,
@@ -69,6 +74,47 @@ extension Evaluation {
                         function, window, range: range, at: reference, parameter: parameter, trend: trend)
                 }
             }
+        }
+        return values
+    }
+
+    /// `min_over_time` (`least`) or `max_over_time` at each step, from the window's candidates kept
+    /// as it slides: the positions of the values no later value beats, in time order, so the first
+    /// is the window's extreme and each sample enters and leaves once (a ten-minute window at a
+    /// one-minute step went through forty samples at every step). The same value as folding the
+    /// window in time order: the first of equal values (0 before -0), NaN only when all are NaN.
+    static func extremes(
+        _ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64, least: Bool
+    ) -> [Double?] {
+        var values = [Double?](repeating: nil, count: steps.count)
+        var candidates: [Int] = []
+        var first = 0
+        var (low, high) = (0, 0)
+        for (position, time) in steps.enumerated() {
+            let reference = time - offset
+            while high < samples.count && samples[high].timestamp <= reference {
+                let value = samples[high].value
+                if !value.isNaN {
+                    // A later value beats an earlier one only when strictly beyond it.
+                    while candidates.count > first,
+                        least
+                            ? samples[candidates[candidates.count - 1]].value > value
+                            : samples[candidates[candidates.count - 1]].value < value
+                    {
+                        candidates.removeLast()
+                    }
+                    candidates.append(high)
+                }
+                high += 1
+            }
+            while low < high && samples[low].timestamp <= reference - range { low += 1 }
+            while first < candidates.count && candidates[first] < low { first += 1 }
+            if first > 1_024 && first * 2 > candidates.count {
+                candidates.removeFirst(first)
+                first = 0
+            }
+            guard low < high else { continue }
+            values[position] = first < candidates.count ? samples[candidates[first]].value : .nan
         }
         return values
     }

@@ -250,6 +250,41 @@ import Testing
         }
     }
 
+    /// `min_over_time` and `max_over_time` over a range keep the window's candidates as it slides:
+    /// at every step, bit for bit, what folding the window in time order gives (the first of equal
+    /// zeros, NaN only when all are), with windows that empty and fill again.
+    @Test(arguments: [true, false])
+    func aSlidingExtremeIsTheFoldedWindows(least: Bool) {
+        var random = SplitMix64(seed: 29)
+        let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7, .nan, .nan]
+        var samples: [Sample] = []
+        var time: Int64 = 0
+        for _ in 0..<3_000 {
+            time += Int64(random.next() % 4 == 0 ? 200_000 : 1_000 + random.next() % 20_000)
+            samples.append(Sample(timestamp: time, value: choices[Int(random.next() % UInt64(choices.count))]))
+        }
+        let function: Evaluation.RangeFunction = least ? .minOverTime : .maxOverTime
+        for (range, step) in [(60_000, 15_000), (600_000, 60_000), (30_000, 90_000), (3_600_000, 20_000)]
+            as [(Int64, Int64)]
+        {
+            let steps: [Int64] = Array(stride(from: 0, through: time + range, by: Int(step)).map { Int64($0) })
+            let sliding = samples.withUnsafeBufferPointer {
+                Evaluation.extremes($0, steps: steps, offset: 0, range: range, least: least)
+            }
+            for (position, reference) in steps.enumerated() {
+                let window = samples.filter { $0.timestamp > reference - range && $0.timestamp <= reference }
+                let folded = window.withUnsafeBufferPointer {
+                    $0.isEmpty ? nil : Evaluation.overRange(function, $0, range: range, at: reference, parameter: .nan)
+                }
+                let same =
+                    sliding[position].map { value in
+                        folded.map { $0.bitPattern == value.bitPattern || ($0.isNaN && value.isNaN) } ?? false
+                    } ?? (folded == nil)
+                #expect(same, "range \(range) at \(reference): \(String(describing: sliding[position]))")
+            }
+        }
+    }
+
     static func same(_ one: QueryValue, _ other: QueryValue) -> Bool {
         switch (one, other) {
         case (.scalar(let a), .scalar(let b)): return PromQLTest.almostEqual(a, b)
