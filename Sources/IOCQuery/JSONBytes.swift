@@ -63,9 +63,11 @@ public struct JSONBytes: Sendable {
 
     /// `[1795046400.123,"0.25"]`: a time as seconds with three decimals, and a value as text. A range
     /// query's answer is mostly these: each is put together backwards in a small buffer on the
-    /// stack and appended in one copy (appending its pieces one by one cost more than the digits).
+    /// stack and appended in one copy (appending its pieces one by one cost more than the digits),
+    /// its time's text taken from `times` (every series of a range answer has the same steps).
     public mutating func point(_ time: Int64, _ value: Double) {
         let integral = JSONBytes.isWhole(value)
+        let time = times.text(of: time)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
             var position = buffer.count
             if integral {
@@ -77,8 +79,8 @@ public struct JSONBytes: Sendable {
             position -= 2
             buffer[position] = UInt8(ascii: ",")
             buffer[position + 1] = UInt8(ascii: "\"")
-            position = JSONBytes.timestamp(time, endingAt: position, in: buffer)
-            position -= 1
+            times.copy(time, endingAt: position, in: buffer)
+            position -= time.count + 1
             buffer[position] = UInt8(ascii: "[")
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
         }
@@ -94,7 +96,7 @@ public struct JSONBytes: Sendable {
 
     /// Writes `milliseconds` as seconds with three decimals into `buffer`, ending before `end`;
     /// returns where the text starts.
-    private static func timestamp(
+    static func timestamp(
         _ milliseconds: Int64, endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>
     )
         -> Int
@@ -155,8 +157,63 @@ public struct JSONBytes: Sendable {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
             }
         } else {
-            var text = value.description
-            text.withUTF8 { bytes.append(contentsOf: $0) }
+            // The shortest digits that read back as `value`, as `description` writes them, without
+            // the string `description` makes (most values need more than a small string's 15 bytes).
+            var sink = ASCIISink(bytes: bytes)
+            bytes = []
+            value.write(to: &sink)
+            bytes = sink.bytes
+        }
+    }
+
+    /// Takes the standard library's ASCII text straight into bytes.
+    private struct ASCIISink: TextOutputStream {
+        var bytes: [UInt8]
+        mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+        mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+    }
+
+    private var times = TimeTexts()
+}
+
+/// The texts of the times points were lately written at, in a table of 256 slots by the time's
+/// hash: a range query's answer writes the same steps' times for every series, and working their
+/// digits out again for each point was a twentieth of such a query.
+private struct TimeTexts: Sendable {
+    private static let slots = 256
+    /// Room for the longest: `-9223372036854775.808`.
+    private static let width = 24
+    private var keys: [Int64] = []
+    private var lengths: [UInt8] = []
+    private var texts: [UInt8] = []
+
+    /// Where `time`'s text is, written there first if it is not.
+    mutating func text(of time: Int64) -> Range<Int> {
+        if keys.isEmpty {
+            keys = Array(repeating: 0, count: Self.slots)
+            lengths = Array(repeating: 0, count: Self.slots)
+            texts = Array(repeating: 0, count: Self.slots * Self.width)
+        }
+        let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: time) &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        let start = slot * Self.width
+        if lengths[slot] == 0 || keys[slot] != time {
+            texts.withUnsafeMutableBufferPointer { texts in
+                let slotBuffer = UnsafeMutableBufferPointer(rebasing: texts[start..<start + Self.width])
+                let first = JSONBytes.timestamp(time, endingAt: Self.width, in: slotBuffer)
+                // Moved to the slot's start.
+                let length = Self.width - first
+                for index in 0..<length { slotBuffer[index] = slotBuffer[first + index] }
+                lengths[slot] = UInt8(length)
+            }
+            keys[slot] = time
+        }
+        return start..<start + Int(lengths[slot])
+    }
+
+    /// The text at `range` (from `text(of:)`), copied into `buffer` to end before `end`.
+    func copy(_ range: Range<Int>, endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>) {
+        texts.withUnsafeBufferPointer { texts in
+            for (offset, index) in range.enumerated() { buffer[end - range.count + offset] = texts[index] }
         }
     }
 }

@@ -96,4 +96,24 @@ import Testing
             #expect(alone.text == PrometheusNumber.formatTimestamp(time))
         }
     }
+
+    /// One answer writes the same times again and again (every series of a range query), and times
+    /// whose texts share a slot of the table it keeps them in: each point still has its own time.
+    @Test func repeatedTimesAreEachWrittenAsTheirOwn() {
+        var random = SplitMix64(seed: 31)
+        let steps = (0..<700).map { Int64($0) * 15_000 + 1_796_560_000_000 } + [-1, 0, .max, .min + 1, 999]
+        var json = JSONBytes()
+        var expected = ""
+        for _ in 0..<20 {
+            for time in steps where random.next() % 3 != 0 {
+                let value =
+                    random.next() % 2 == 0 ? Double(random.next() % 1_000) : Double(random.next() % 1_000_000) / 7
+                json.point(time, value)
+                expected +=
+                    "[" + PrometheusNumber.formatTimestamp(time) + ","
+                    + PrometheusWire.json(PrometheusNumber.format(value)) + "]"
+            }
+        }
+        #expect(json.text == expected)
+    }
 }
