@@ -258,13 +258,15 @@ final class Evaluation {
             // each is done sooner on one thread than handed to two.
             let ranged = ranges.contains(index)
             let perSeries = max(1, samples / max(1, series.count))
-            data[index] = ParallelWork.map(series.count, minimum: max(64, 16_384 / perSeries)) { position in
-                let item = series[position]
-                let stale = item.holdsStaleMarkers ?? item.samples.holdsStaleMarker
-                return Loaded(
-                    labels: item.labels, withoutName: ranged ? item.labels.droppingMetricName() : item.labels,
-                    all: item.samples,
-                    ranged: stale ? item.samples.filter { !$0.isStale } : item.samples)
+            data[index] = series.withUnsafeBufferPointer { series in
+                ParallelWork.map(series.count, minimum: max(64, 16_384 / perSeries)) { position in
+                    let stale = series[position].holdsStaleMarkers ?? series[position].samples.holdsStaleMarker
+                    let labels = series[position].labels
+                    let samples = series[position].samples
+                    return Loaded(
+                        labels: labels, withoutName: ranged ? labels.droppingMetricName() : labels, all: samples,
+                        ranged: stale ? samples.filter { !$0.isStale } : samples)
+                }
             }
         }
     }

@@ -308,13 +308,14 @@ extension Evaluation {
         }
         try checkBudget(held: series.reduce(0) { $0 + $1.values.count { $0 != nil } }, now: true)
         let keepName = name == "last_over_time"
+        guard let function = RangeFunction(rawValue: name) else { return nil }
         let result = ParallelWork.map(series.count, minimum: 8) { index -> StepSeries? in
             let item = series[index]
             let samples = zip(times, item.values).compactMap { time, value in
                 value.map { Sample(timestamp: time, value: $0) }
             }
             let values = Evaluation.rangeValues(
-                name, samples, steps: steps, offset: offset, range: range, parameter: parameter)
+                function, samples, steps: steps, offset: offset, range: range, parameter: parameter)
             guard values.contains(where: { $0 != nil }) else { return nil }
             return StepSeries(labels: keepName ? item.labels : item.labels.droppingMetricName(), values: values)
         }

@@ -279,15 +279,18 @@ extension Evaluation {
         }
         guard case .matrix(let selector, let range) = rangeArgument.withoutParentheses else { return nil }
         let keepName = function.name == "last_over_time"
+        guard let parsed = RangeFunction(rawValue: function.name) else { return nil }
         let input = data[selector.index]
-        // Each series' steps are independent of the others': worked out on every core.
-        let result: [StepSeries] = ParallelWork.map(input.count, minimum: 8) { index -> StepSeries? in
-            let series = input[index]
-            let values = Evaluation.rangeValues(
-                function.name, series.ranged, steps: times, offset: selector.offset, range: range,
-                parameter: parameter, trend: trend)
-            guard values.contains(where: { $0 != nil }) else { return nil }
-            return StepSeries(labels: keepName ? series.labels : series.withoutName, values: values)
+        // Each series' steps are independent of the others': worked out on every core, each series
+        // read in place (a copy of its entry would retain and release its four parts).
+        let result: [StepSeries] = input.withUnsafeBufferPointer { input in
+            ParallelWork.map(input.count, minimum: 8) { index -> StepSeries? in
+                let values = Evaluation.rangeValues(
+                    parsed, input[index].ranged, steps: times, offset: selector.offset, range: range,
+                    parameter: parameter, trend: trend)
+                guard values.contains(where: { $0 != nil }) else { return nil }
+                return StepSeries(labels: keepName ? input[index].labels : input[index].withoutName, values: values)
+            }
         }
         .compactMap { $0 }
         // Dropping the name can make two series alike only if they had different names.

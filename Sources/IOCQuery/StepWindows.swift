@@ -26,16 +26,15 @@ extension Evaluation {
 
     /// A range function of a series' window (t − offset − range, t − offset] at each step.
     static func rangeValues(
-        _ name: String, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64, parameter: Double,
-        trend: Double = .nan
+        _ function: RangeFunction, _ samples: [Sample], steps: [Int64], offset: Int64, range: Int64,
+        parameter: Double, trend: Double = .nan
     ) -> [Double?] {
-        if name == "quantile_over_time" {
+        if function == .quantileOverTime {
             return samples.withUnsafeBufferPointer {
                 quantiles($0, steps: steps, offset: offset, range: range, phi: parameter)
             }
         }
         var values = [Double?](repeating: nil, count: steps.count)
-        guard let function = RangeFunction(rawValue: name) else { return values }
         if function == .minOverTime || function == .maxOverTime {
             return samples.withUnsafeBufferPointer {
                 extremes($0, steps: steps, offset: offset, range: range, least: function == .minOverTime)
