@@ -313,19 +313,24 @@ extension Evaluation {
         -> [StepSeries]
     {
         let (keys, members) = grouping.assign(series.lazy.map(\.labels))
+        // Groups are folded on every core when there is enough to fold (each group's members in
+        // their order, so each sum is the same bits); a rule's few series stay on one thread.
+        let groupsPerThread = series.count * steps >= 65_536 ? 1 : max(1, keys.count)
         if aggregation == .sum || aggregation == .count {
-            return keys.indices.compactMap { group in
+            return ParallelWork.map(keys.count, minimum: groupsPerThread) { group -> StepSeries? in
                 let folded = Evaluation.sumAndCount(members[group].lazy.map { series[$0].values }, steps: steps)
                 let values = aggregation == .sum ? folded.sums : folded.counts
                 return values.contains { $0 != nil } ? StepSeries(labels: keys[group], values: values) : nil
             }
+            .compactMap { $0 }
         }
         if aggregation == .min || aggregation == .max || aggregation == .group || aggregation == .avg {
-            return keys.indices.compactMap { group in
+            return ParallelWork.map(keys.count, minimum: groupsPerThread) { group -> StepSeries? in
                 let values = Evaluation.foldMembers(
                     aggregation, members[group].lazy.map { series[$0].values }, steps: steps)
                 return values.contains { $0 != nil } ? StepSeries(labels: keys[group], values: values) : nil
             }
+            .compactMap { $0 }
         }
         var values: [Double] = []
         return keys.indices.compactMap { group in
