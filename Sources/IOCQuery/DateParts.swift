@@ -67,7 +67,7 @@ extension Evaluation {
     /// `part` of the date `seconds` after 1970, its fraction cut toward zero as Go's `int64()` does;
     /// NaN for a value that is not a time (NaN, infinite, or beyond 292 billion years).
     static func datePart(_ part: (DateParts) -> Double, _ seconds: Double) -> Double {
-        guard let whole = Int64(exactly: seconds.rounded(.towardZero)), abs(whole) < 1 << 62 else { return .nan }
+        guard let whole = Int64(exactly: seconds.rounded(.towardZero)), whole.magnitude < 1 << 62 else { return .nan }
         return part(DateParts(seconds: whole))
     }
 }

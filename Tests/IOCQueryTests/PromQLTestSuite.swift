@@ -200,6 +200,12 @@ import Testing
             }
             source.add(Labels(["__name__": "r", "a": "\(index % 4)", "b": "\(index)"]), samples)
         }
+        try PromQLTestSuite.expectBothRangePathsAgree(expression, over: source)
+    }
+
+    /// `expression` over 0-30 minutes at 30 s, a series at a time and step by step: the same
+    /// series, at the same steps, with the same bits (NaN as NaN).
+    static func expectBothRangePathsAgree(_ expression: String, over source: MemorySeriesSource) throws {
         let query = try Query(parsing: expression)
         var slow = Engine()
         slow.fastPath = false
@@ -209,6 +215,10 @@ import Testing
         #expect(fast.map(\.labels) == general.map(\.labels))
         for (one, other) in zip(fast, general) {
             #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp), "\(one.labels)")
+            let same = zip(one.samples, other.samples).allSatisfy {
+                $0.value.bitPattern == $1.value.bitPattern || ($0.value.isNaN && $1.value.isNaN)
+            }
+            #expect(same, "\(one.labels)")
         }
     }
 

@@ -27,19 +27,6 @@ import Testing
             }
             source.add(Labels(["__name__": "m", "a": "\(index % 13)", "b": "\(index % 7)", "i": "\(index)"]), samples)
         }
-        let query = try Query(parsing: expression)
-        var slow = Engine()
-        slow.fastPath = false
-        let general = try slow.range(query, start: 0, end: 1_800_000, step: 30_000, source: source)
-        let fast = try Engine().range(query, start: 0, end: 1_800_000, step: 30_000, source: source)
-        #expect(!fast.isEmpty)
-        #expect(fast.map(\.labels) == general.map(\.labels))
-        for (one, other) in zip(fast, general) {
-            #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp), "\(one.labels)")
-            let same = zip(one.samples, other.samples).allSatisfy {
-                $0.value.bitPattern == $1.value.bitPattern || ($0.value.isNaN && $1.value.isNaN)
-            }
-            #expect(same, "\(one.labels)")
-        }
+        try PromQLTestSuite.expectBothRangePathsAgree(expression, over: source)
     }
 }
