@@ -11,7 +11,7 @@ import Testing
 
     func probe(
         _ province: String, _ service: String, success: Double, latency: Double, age: Int64, code: Double = 200,
-        degraded: Double = 0, now: Int64
+        degraded: Double = 0, now: Int64, interval: Int64 = 5_000
     ) -> [LabeledSample] {
         let base = Labels([
             "job": province, "instance": "http://sim/\(service)", "province": province, "service": service,
@@ -23,19 +23,25 @@ import Testing
         }
         let last = now - age
         return [
-            sample("probe_success", success, last - 5_000), sample("probe_success", success, last),
+            sample("probe_success", success, last - interval), sample("probe_success", success, last),
             sample("probe_duration_seconds", latency, last), sample("probe_http_status_code", code, last),
             sample("probe_degraded", degraded, last),
         ]
     }
 
     /// A store with five targets whose last results are `now` minus a few seconds.
-    func store(_ directory: TemporaryDirectory, now: Int64) throws -> String {
+    /// `interval`: the time between a target's two results, which sets when its last one is stale
+    /// (three intervals, 30 s at least).
+    func store(_ directory: TemporaryDirectory, now: Int64, interval: Int64 = 5_000) throws -> String {
         let path = directory.file("ioc.db")
         let writer = try SampleWriter(path: path)
-        writer.append(probe("Huế", "dvc", success: 1, latency: 0.042, age: 1_000, now: now))
-        writer.append(probe("Cần Thơ", "lgsp", success: 0, latency: 0.021, age: 2_000, code: 500, now: now))
-        writer.append(probe("Hồ Chí Minh", "motcua", success: 1, latency: 1.25, age: 3_000, degraded: 1, now: now))
+        writer.append(probe("Huế", "dvc", success: 1, latency: 0.042, age: 1_000, now: now, interval: interval))
+        writer.append(
+            probe("Cần Thơ", "lgsp", success: 0, latency: 0.021, age: 2_000, code: 500, now: now, interval: interval))
+        writer.append(
+            probe(
+                "Hồ Chí Minh", "motcua", success: 1, latency: 1.25, age: 3_000, degraded: 1, now: now,
+                interval: interval))
         // Last seen two minutes ago with a 5 s interval: stale, whatever its last value.
         writer.append(probe("Đà Nẵng", "dvc", success: 1, latency: 0.03, age: 120_000, now: now))
         // A hostile label value must not reach the terminal as an escape sequence.
@@ -96,7 +102,9 @@ import Testing
         // A terminal: it takes turns with the daemons of the other suites (see HeavyTests).
         try await HeavyTests.one {
             let directory = try TemporaryDirectory()
-            let path = try store(directory, now: WallClock.nowMilliseconds())
+            // Results ten minutes apart: still fresh when a loaded machine takes a minute to show them
+            // (at 5 s apart, a terminal that started late showed every target stale).
+            let path = try store(directory, now: WallClock.nowMilliseconds(), interval: 600_000)
             let ioc = try BuiltProduct.path("ioc")
             // A shell runs the dashboard and then prints a marker, so that we see the terminal after it exits.
             let script = try directory.write(
