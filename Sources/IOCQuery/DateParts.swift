@@ -1,7 +1,10 @@
-/// The parts of a UTC date that `day_of_week`, `hour`, `year` and the others give, worked out from
-/// the seconds since 1970 with integer arithmetic over the proleptic Gregorian calendar, as Go's
-/// `time` package (and so Prometheus) does. Foundation's calendar turns Julian before October 1582,
-/// and took about a microsecond a value: a range query of 16,000 values spent most of its time there.
+import IOCCore
+
+/// The parts of a UTC date that `day_of_week`, `hour`, `year` and the others give, from the seconds
+/// since 1970 by integer arithmetic over the proleptic Gregorian calendar (`CalendarPeriod`'s), as
+/// Go's `time` package (and so Prometheus) counts. Foundation's calendar turns Julian before October
+/// 1582, and took about a microsecond a value: a range query of 16,000 values spent most of its time
+/// there.
 struct DateParts {
     let year: Int64
     /// 1 to 12.
@@ -12,23 +15,19 @@ struct DateParts {
     let weekday: Int64
     let hour: Int64
     let minute: Int64
+    /// Days since 1970-01-01.
+    private let days: Int64
 
-    /// The date of `seconds` since 1970-01-01T00:00:00Z, before it as well.
+    /// The date of `seconds` since 1970-01-01T00:00:00Z, before it as well (within ±2⁶² s).
     init(seconds: Int64) {
         let (days, second) = Self.floorDivision(seconds, 86_400)
+        self.days = days
         hour = second / 3_600
         minute = second % 3_600 / 60
         // 1970-01-01 was a Thursday.
         weekday = Self.floorDivision(days + 4, 7).remainder
-        // Days since 0000-03-01, in eras of 400 years (146,097 days): the leap day at a year's end.
-        let (era, dayOfEra) = Self.floorDivision(days + 719_468, 146_097)
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        // Months from March: 0 is March, 11 is February.
-        let shifted = (5 * dayOfYear + 2) / 153
-        day = dayOfYear - (153 * shifted + 2) / 5 + 1
-        month = shifted < 10 ? shifted + 3 : shifted - 9
-        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let date = CalendarPeriod.civilDate(days: days)
+        (year, month, day) = (Int64(date.year), Int64(date.month), Int64(date.day))
     }
 
     var isLeapYear: Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
@@ -38,12 +37,9 @@ struct DateParts {
     }
 
     /// 1 to 366.
-    var dayOfYear: Int64 {
-        Self.daysBeforeMonth[Int(month - 1)] + day + (month > 2 && isLeapYear ? 1 : 0)
-    }
+    var dayOfYear: Int64 { days - CalendarPeriod.days(year: Int(year), month: 1, day: 1) + 1 }
 
     private static let monthLengths: [Int64] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    private static let daysBeforeMonth: [Int64] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
 
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
         let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)

@@ -73,7 +73,7 @@ public struct Engine: Sendable {
     /// it off to compare both paths).
     public var fastPath = true
     /// Whether the sides of a binary operator lend each other matchers before loading
-    /// (`Evaluation.lendMatchers`; tests turn it off to compare).
+    /// (`Evaluation.lendMatchers(of:to:)`; tests turn it off to compare).
     public var lendsMatchers = true
     /// How long one query may run before it ends with a `timeout` error (Prometheus: 2 minutes).
     public var timeout: Duration
@@ -216,7 +216,6 @@ final class Evaluation {
         Evaluation.collect(
             query.expression, from: start, through: end, engine: engine, query: (start, end), windows: &windows,
             selectors: &selectors)
-        if engine.lendsMatchers { Evaluation.lendMatchers(query.expression, to: &selectors) }
         data = Array(repeating: [], count: query.selectorCount)
         // The labels without the name are needed by range functions only: worked out for the
         // series of range selectors, not for every series of every query.
@@ -227,6 +226,7 @@ final class Evaluation {
             if case .matrix(let selector, _) = expression { ranges.insert(selector.index) }
             if case .pinned = expression { pinsTimes = true }
             if let filter = SideFilter(expression) { filters[filter.filtered] = filter }
+            if engine.lendsMatchers { Evaluation.lendMatchers(of: expression, to: &selectors) }
             pending += expression.children
         }
         var loaded = 0

@@ -159,16 +159,16 @@ public struct JSONBytes: Sendable {
         } else {
             // The shortest digits that read back as `value`, as `description` writes them, without
             // the string `description` makes (most values need more than a small string's 15 bytes).
-            var sink = ASCIISink(bytes: bytes)
-            bytes = []
+            var sink = ASCIISink()
+            swap(&sink.bytes, &bytes)
             value.write(to: &sink)
-            bytes = sink.bytes
+            swap(&sink.bytes, &bytes)
         }
     }
 
     /// Takes the standard library's ASCII text straight into bytes.
     private struct ASCIISink: TextOutputStream {
-        var bytes: [UInt8]
+        var bytes: [UInt8] = []
         mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
         mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
     }
@@ -200,10 +200,10 @@ private struct TimeTexts: Sendable {
             texts.withUnsafeMutableBufferPointer { texts in
                 let slotBuffer = UnsafeMutableBufferPointer(rebasing: texts[start..<start + Self.width])
                 let first = JSONBytes.timestamp(time, endingAt: Self.width, in: slotBuffer)
-                // Moved to the slot's start.
-                let length = Self.width - first
-                for index in 0..<length { slotBuffer[index] = slotBuffer[first + index] }
-                lengths[slot] = UInt8(length)
+                // Moved to the slot's start (the raw copy may overlap, as memmove's).
+                UnsafeMutableRawBufferPointer(slotBuffer).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(slotBuffer)[first...]))
+                lengths[slot] = UInt8(Self.width - first)
             }
             keys[slot] = time
         }
@@ -212,8 +212,10 @@ private struct TimeTexts: Sendable {
 
     /// The text at `range` (from `text(of:)`), copied into `buffer` to end before `end`.
     func copy(_ range: Range<Int>, endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>) {
-        texts.withUnsafeBufferPointer { texts in
-            for (offset, index) in range.enumerated() { buffer[end - range.count + offset] = texts[index] }
+        texts.withUnsafeBytes { texts in
+            UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[(end - range.count)..<end]))
+                .copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: texts[range]))
         }
     }
 }

@@ -15,26 +15,24 @@ import IOCCore
 ///   cannot make two series alike), through what keeps its labels (range functions, functions of
 ///   each value, a comparison or arithmetic with a number).
 extension Evaluation {
-    static func lendMatchers(_ expression: Expression, to selectors: inout [VectorSelector?]) {
-        var pending = [expression]
-        while let node = pending.popLast() {
-            pending += node.children
-            guard case .binary(let op, let left, let right, let matching) = node, op != .or,
-                let leftSelector = labelKeepingSelector(left), let rightSelector = labelKeepingSelector(right)
-            else { continue }
-            let allLabels = !matching.on && matching.labels.isEmpty
-            let toLeft: Bool
-            let toRight: Bool
-            switch op {
-            case .and: (toLeft, toRight) = (true, true)
-            case .unless: (toLeft, toRight) = (false, true)
-            default:
-                let leftIsMany = matching.cardinality != .oneToMany
-                (toLeft, toRight) = (leftIsMany || allLabels, !leftIsMany || allLabels)
-            }
-            if toLeft { lend(from: rightSelector, to: leftSelector.index, matching, &selectors) }
-            if toRight { lend(from: leftSelector, to: rightSelector.index, matching, &selectors) }
+    /// Lends between the sides of `node`, if it is such an operator (the engine calls it for every
+    /// node of the query as it walks the tree before loading).
+    static func lendMatchers(of node: Expression, to selectors: inout [VectorSelector?]) {
+        guard case .binary(let op, let left, let right, let matching) = node, op != .or,
+            let leftSelector = labelKeepingSelector(left), let rightSelector = labelKeepingSelector(right)
+        else { return }
+        let allLabels = !matching.on && matching.labels.isEmpty
+        let toLeft: Bool
+        let toRight: Bool
+        switch op {
+        case .and: (toLeft, toRight) = (true, true)
+        case .unless: (toLeft, toRight) = (false, true)
+        default:
+            let leftIsMany = matching.cardinality != .oneToMany
+            (toLeft, toRight) = (leftIsMany || allLabels, !leftIsMany || allLabels)
         }
+        if toLeft { lend(from: rightSelector, to: leftSelector.index, matching, &selectors) }
+        if toRight { lend(from: leftSelector, to: rightSelector.index, matching, &selectors) }
     }
 
     /// `source`'s matchers on the labels the operator matches on, added to the selector at `index`

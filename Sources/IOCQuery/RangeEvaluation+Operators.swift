@@ -211,12 +211,15 @@ extension Evaluation {
         case "clamp_max":
             guard parameters.count == 1 else { return nil }
             transform = { value, step in Swift.min(parameters[0][step], value) }
-        case _ where Evaluation.dateFunctions[function.name] != nil:
-            guard let part = Evaluation.dateFunctions[function.name], parameters.isEmpty else { return nil }
-            transform = { value, _ in Evaluation.datePart(part, value) }
         default:
-            guard let math = Evaluation.mathFunctions[function.name], parameters.isEmpty else { return nil }
-            transform = { value, _ in math(value) }
+            guard parameters.isEmpty else { return nil }
+            if let part = Evaluation.dateFunctions[function.name] {
+                transform = { value, _ in Evaluation.datePart(part, value) }
+            } else if let math = Evaluation.mathFunctions[function.name] {
+                transform = { value, _ in math(value) }
+            } else {
+                return nil
+            }
         }
         var seen: Set<Fingerprint> = []
         var result: [StepSeries] = []
@@ -450,12 +453,13 @@ extension Evaluation {
         case "sort", "sort_desc":
             // Order within a step does not reach a range query's answer: the argument's series.
             return try stepValues(arguments[0], steps: steps)
-        case _ where arguments.isEmpty && Evaluation.dateFunctions[function.name] != nil:
-            // `hour()` and the others of the step's own time.
-            guard let part = Evaluation.dateFunctions[function.name] else { return nil }
-            let values = steps.map { Evaluation.datePart(part, Double($0) / 1000) }
-            return .vector([StepSeries(labels: Labels(), values: values)])
         case _ where Evaluation.valueFunctions.contains(function.name):
+            // `hour()` and the others without an argument: of the step's own time.
+            if arguments.isEmpty, let part = Evaluation.dateFunctions[function.name] {
+                return .vector([
+                    StepSeries(labels: Labels(), values: steps.map { Evaluation.datePart(part, Double($0) / 1000) })
+                ])
+            }
             return try mappedValues(function, arguments, steps: steps)
         default:
             return nil

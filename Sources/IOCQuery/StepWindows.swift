@@ -34,12 +34,12 @@ extension Evaluation {
                 quantiles($0, steps: steps, offset: offset, range: range, phi: parameter)
             }
         }
-        var values = [Double?](repeating: nil, count: steps.count)
         if function == .minOverTime || function == .maxOverTime {
             return samples.withUnsafeBufferPointer {
                 extremes($0, steps: steps, offset: offset, range: range, least: function == .minOverTime)
             }
         }
+        var values = [Double?](repeating: nil, count: steps.count)
         // For `rate` and `increase`, the counter resets inside the window (a sample below the one
         // before it, both in the window), kept in time order as the window slides: each window's
         // increase adds the value before each of its resets, in the order Prometheus adds them,
@@ -107,11 +107,8 @@ extension Evaluation {
                 high += 1
             }
             while low < high && samples[low].timestamp <= reference - range { low += 1 }
+            // Those left behind stay in the list: it never holds more than the series' samples.
             while first < candidates.count && candidates[first] < low { first += 1 }
-            if first > 1_024 && first * 2 > candidates.count {
-                candidates.removeFirst(first)
-                first = 0
-            }
             guard low < high else { continue }
             values[position] = first < candidates.count ? samples[candidates[first]].value : .nan
         }

@@ -31,8 +31,7 @@ import Testing
         let store = SideFilterTests.store()
         let lent = SideFilterTests.CountingSource(store, filters: true)
         let written = SideFilterTests.CountingSource(store, filters: true)
-        var lending = Engine()
-        lending.fastPath = true
+        let lending = Engine()
         var plain = Engine()
         plain.lendsMatchers = false
         for time: Int64 in [600_000, 1_800_000, 3_000_000] {
