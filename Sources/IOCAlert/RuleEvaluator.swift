@@ -298,10 +298,14 @@ struct LayeredSource: SeriesSource {
         if cursor > sorted.startIndex, Labels.order(sorted[cursor - 1].labels, labels) >= 0 {
             cursor = sorted[..<cursor].partitioningIndex { Labels.order($0.labels, labels) >= 0 }
         }
-        while cursor < sorted.endIndex, Labels.order(sorted[cursor].labels, labels) < 0 { cursor += 1 }
-        guard cursor < sorted.endIndex, Labels.order(sorted[cursor].labels, labels) == 0 else { return false }
-        cursor += 1
-        return true
+        // One comparison a step: the one that stops the walk tells whether it found `labels`.
+        while cursor < sorted.endIndex {
+            let order = Labels.order(sorted[cursor].labels, labels)
+            if order > 0 { return false }
+            cursor += 1
+            if order == 0 { return true }
+        }
+        return false
     }
 
     /// Both sides in label order, as the store and memory give them: one pass comparing labels,

@@ -81,6 +81,29 @@ import Testing
         let many = (0..<50_000).map { Labels([("__name__", "probe_success"), ("instance", "t\($0)")]).fingerprint }
         #expect(Set(many.map(\.first)).count == many.count)
         #expect(Set(many.map(\.second)).count == many.count)
+        // A change in any byte of a value, its last ones read in one load or a byte at a time, tells
+        // the sets apart; so does a value one byte longer.
+        for length in 1...24 {
+            let base = String(repeating: "a", count: length)
+            var variants = [base, base + "a"]
+            for position in 0..<length {
+                variants.append(String(base.prefix(position)) + "b" + String(base.dropFirst(position + 1)))
+            }
+            let prints = variants.map { Labels([("instance", $0)]).fingerprint }
+            #expect(Set(prints.map(\.first)).count == variants.count, "length \(length)")
+        }
+    }
+
+    /// Tables keyed by fingerprint mix in their own seed (`_rawHashValue`): fingerprints that share
+    /// their low bits still spread, and every one is found again.
+    @Test func fingerprintTablesFindEveryKey() {
+        let keys = (0..<20_000).map { Labels([("instance", "t\($0)")]).fingerprint }
+        var table: [Fingerprint: Int] = [:]
+        for (position, key) in keys.enumerated() { table[key] = position }
+        #expect(table.count == keys.count)
+        #expect(keys.enumerated().allSatisfy { table[$0.element] == $0.offset })
+        let buckets = Set(keys.prefix(1_000).map { $0._rawHashValue(seed: 0) & 0xFFFF })
+        #expect(buckets.count > 900)
     }
 
     /// The one-pass edits the rule evaluator and the engine use give what the subscript and the
