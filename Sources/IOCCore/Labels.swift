@@ -295,15 +295,20 @@ private struct FingerprintDigest {
                 offset += 8
             }
             // The last 1-7 bytes as the low bytes of a word: from one load of the last eight when the
-            // text has eight, a byte at a time otherwise.
+            // text has eight, copied otherwise (a loop over them cost more than the words).
             var tail: UInt64 = 0
             let rest = bytes.count - offset
-            if rest > 0 && bytes.count >= 8 {
-                tail =
-                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
-                    >> UInt64(8 * (8 - rest))
-            } else {
-                for index in offset..<bytes.count { tail |= UInt64(bytes[index]) << UInt64(8 * (index - offset)) }
+            if bytes.count >= 8 {
+                if rest > 0 {
+                    tail =
+                        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
+                        >> UInt64(8 * (8 - rest))
+                }
+            } else if rest > 0 {
+                withUnsafeMutableBytes(of: &tail) {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                }
+                tail = UInt64(littleEndian: tail)
             }
             mix(tail)
             mix(UInt64(bytes.count) | kind << 56)
