@@ -33,6 +33,7 @@ func scorecard() throws {
     var times: [Double] = []
     var processorTimes: [Double] = []
     var ruleTimes = Array(repeating: [Double](), count: evaluator.group.rules.count)
+    var calibrations: [Double] = []
     var produced = 0
     for minute in 0..<(1_440 + cycles) {
         let time = start + Int64(minute) * 60_000
@@ -56,6 +57,7 @@ func scorecard() throws {
         let processor = threadMilliseconds()
         let elapsed = milliseconds { samples = evaluator.evaluate(at: time, source: reader).samples }
         if minute >= 1_440 {
+            calibrations.append(milliseconds { calibrate(provinces: ProvinceCatalogue.current) })
             times.append(elapsed)
             processorTimes.append(threadMilliseconds() - processor)
             for (index, duration) in evaluator.lastDurations.enumerated() {
@@ -93,7 +95,29 @@ func scorecard() throws {
             ("rules", Double(evaluator.group.rules.count)), ("input_series", 1_972),
             ("evaluation_median_ms", median(times)), ("evaluation_max_ms", times.max() ?? 0),
             ("evaluation_thread_cpu_median_ms", median(processorTimes)),
-            ("samples_per_evaluation", Double(produced)), ("report_month_ms", report),
+            ("calibration_median_ms", median(calibrations)), ("samples_per_evaluation", Double(produced)),
+            ("report_month_ms", report),
             ("report_lines", Double(lines)),
         ])
+}
+
+/// A fixed piece of the same kind of work as an evaluation (label sets made, sorted, fingerprinted
+/// and looked up), timed beside each one: this machine's runs of one build differ by up to 1.7× from
+/// one period to the next, and this tells a slow period from a slow change.
+func calibrate(provinces: [Province]) {
+    var sets: [Labels] = []
+    sets.reserveCapacity(provinces.count * 50)
+    for province in provinces {
+        for indicator in 0..<50 {
+            sets.append(
+                Labels([
+                    ("__name__", "ioc766:indicator_ratio"), ("indicator", "\(indicator / 10).\(indicator % 10)"),
+                    ("province", province.name), ("province_code", province.code), ("period", "current"),
+                ]))
+        }
+    }
+    sets.sort()
+    var table: [Fingerprint: Int] = [:]
+    for (position, labels) in sets.enumerated() { table[labels.droppingMetricName().fingerprint] = position }
+    precondition(table.count == sets.count)
 }
