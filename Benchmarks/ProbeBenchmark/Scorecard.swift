@@ -57,9 +57,9 @@ func scorecard() throws {
         let processor = threadMilliseconds()
         let elapsed = milliseconds { samples = evaluator.evaluate(at: time, source: reader).samples }
         if minute >= 1_440 {
-            calibrations.append(milliseconds { calibrate(provinces: ProvinceCatalogue.current) })
             times.append(elapsed)
             processorTimes.append(threadMilliseconds() - processor)
+            calibrations.append(milliseconds { calibrate(provinces: ProvinceCatalogue.current) })
             for (index, duration) in evaluator.lastDurations.enumerated() {
                 ruleTimes[index].append(duration.inSeconds)
             }

@@ -298,12 +298,10 @@ private struct FingerprintDigest {
             // text has eight, copied otherwise (a loop over them cost more than the words).
             var tail: UInt64 = 0
             let rest = bytes.count - offset
-            if bytes.count >= 8 {
-                if rest > 0 {
-                    tail =
-                        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
-                        >> UInt64(8 * (8 - rest))
-                }
+            if rest > 0 && bytes.count >= 8 {
+                tail =
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
+                    >> UInt64(8 * (8 - rest))
             } else if rest > 0 {
                 withUnsafeMutableBytes(of: &tail) {
                     $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset...]))

@@ -30,16 +30,14 @@ struct DateParts {
         (year, month, day) = (Int64(date.year), Int64(date.month), Int64(date.day))
     }
 
-    var isLeapYear: Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
-
     var daysInMonth: Int64 {
-        month == 2 ? (isLeapYear ? 29 : 28) : Self.monthLengths[Int(month - 1)]
+        let (nextYear, nextMonth) = month == 12 ? (year + 1, 1) : (year, month + 1)
+        return CalendarPeriod.days(year: Int(nextYear), month: Int(nextMonth), day: 1)
+            - CalendarPeriod.days(year: Int(year), month: Int(month), day: 1)
     }
 
     /// 1 to 366.
     var dayOfYear: Int64 { days - CalendarPeriod.days(year: Int(year), month: 1, day: 1) + 1 }
-
-    private static let monthLengths: [Int64] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
         let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
