@@ -86,7 +86,12 @@ import Testing
         let last = WallClock.nowMilliseconds()
         let caughtUp = await waitUntil(timeout: .seconds(30)) { remote.statistics.sentThrough >= last }
         await remote.stop()
-        #expect(caughtUp, "remote write's position \(remote.statistics.sentThrough), the last sample \(last)")
+        #expect(
+            caughtUp,
+            """
+            remote write's position \(remote.statistics.sentThrough), the last sample \(last), \
+            \(remote.statistics.sendsFailed) sends failed; \(sink.diagnosis)
+            """)
 
         var sent: [String: [Int64]] = [:]
         for body in sink.bodies {
