@@ -95,10 +95,31 @@ import Testing
     /// `ioc alerts` in Vietnamese and in English, against golden files: headings, states, ages and
     /// each alert's summary in the language asked (`summary`, or `summary_en` in English).
     @Test func theListInVietnameseAndEnglish() async throws {
+        for (language, file) in [("vi", "alerts.vi.txt"), ("en", "alerts.en.txt")] {
+            // Ages 20 s past a whole minute show the same minutes for 40 s; a loaded machine can take
+            // longer to write the store and run `ioc`, so a run that ends past that is made again
+            // (with fresh ages) rather than compared.
+            var output: String?
+            for _ in 0..<3 where output == nil {
+                let (directory, now) = try await Self.storeWithThreeAlerts()
+                let result = try await TestProcess.run(
+                    try BuiltProduct.path("ioc"), ["alerts", "--db", directory.file("ioc.db")],
+                    environment: ["IOC_LANG": language])
+                #expect(result.status == 0, "\(result.stderr)")
+                if WallClock.nowMilliseconds() - now < 60_000 { output = result.stdout }
+            }
+            try Golden.compare(
+                try #require(output, "three runs of ioc alerts each took over 40 s"),
+                RulesCommandTests.fixtures + "/" + file)
+        }
+    }
+
+    /// A directory whose `ioc.db` holds one alert firing for 75 minutes, one silenced and one
+    /// pending, and the time their ages are counted from (20 s before the store was written).
+    static func storeWithThreeAlerts() async throws -> (directory: TemporaryDirectory, now: Int64) {
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
         let writer = try SampleWriter(path: path)
-        // Ages 20 s past a whole minute: the same minute however long the test takes to get there.
         let now = WallClock.nowMilliseconds() - 20_000
         func alert(_ name: String, _ province: String, _ state: AlertState, minutes: Int64) -> Alert {
             Alert(
@@ -122,12 +143,7 @@ import Testing
             Silence(
                 id: "s", matchers: [try LabelMatcher("province", .equal, "Hà Nội")], startsAt: now - 1000,
                 endsAt: now + 3_600_000, createdBy: "an", comment: "bảo trì"))
-        for (language, file) in [("vi", "alerts.vi.txt"), ("en", "alerts.en.txt")] {
-            let result = try await TestProcess.run(
-                try BuiltProduct.path("ioc"), ["alerts", "--db", path], environment: ["IOC_LANG": language])
-            #expect(result.status == 0, "\(result.stderr)")
-            try Golden.compare(result.stdout, RulesCommandTests.fixtures + "/" + file)
-        }
+        return (directory, now)
     }
 
     /// `ioc --help` in the operator's language: every command's overview and discussion and every
