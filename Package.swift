@@ -173,7 +173,8 @@ let package = Package(
         .testTarget(
             name: "IOCStoreTests", dependencies: ["IOCStore", "CSQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "IOCQueryTests", dependencies: ["IOCQuery"], exclude: ["promql"], swiftSettings: strict),
+            name: "IOCQueryTests", dependencies: ["IOCQuery", "TestSupport", "CSQLite"], exclude: ["promql"],
+            swiftSettings: strict),
         .testTarget(
             name: "IOCAlertTests",
             dependencies: [

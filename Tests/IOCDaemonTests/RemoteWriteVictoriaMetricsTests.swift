@@ -49,24 +49,27 @@ import Testing
         return output.count == Int(length) ? output : nil
     }
 
-    @Test func everyInputComesBackAndRequestsShrink() {
-        var random = SplitMix64(seed: 7)
-        let noise = (0..<100_000).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-        let runs = (0..<200_000).map { UInt8($0 / 1000 % 3) }
-        let series = (0..<3_000).map { index in
-            Series(
-                labels: Labels([
-                    ("__name__", "probe_success"), ("province", "Thành phố Hồ Chí Minh"),
-                    ("service", "dvc-\(index % 5)"),
-                    ("instance", "https://dichvucong.p\(index % 34).gov.vn/health"), ("job", "p\(index % 34)"),
-                ]), samples: (0..<15).map { Sample(timestamp: 1_796_361_600_000 + Int64($0) * 1000, value: 1) })
+    @Test func everyInputComesBackAndRequestsShrink() async throws {
+        try await onOwnThread {
+            var random = SplitMix64(seed: 7)
+            let noise = (0..<100_000).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let runs = (0..<200_000).map { UInt8($0 / 1000 % 3) }
+            let series = (0..<3_000).map { index in
+                Series(
+                    labels: Labels([
+                        ("__name__", "probe_success"), ("province", "Thành phố Hồ Chí Minh"),
+                        ("service", "dvc-\(index % 5)"),
+                        ("instance", "https://dichvucong.p\(index % 34).gov.vn/health"), ("job", "p\(index % 34)"),
+                    ]), samples: (0..<15).map { Sample(timestamp: 1_796_361_600_000 + Int64($0) * 1000, value: 1) })
+            }
+            let request = RemoteWriteEncoding.writeRequest(series)
+            for input in [[], [1], noise, runs, request, Array(request.prefix(70_000)) + Array(request.prefix(70_000))]
+            {
+                #expect(Self.decode(RemoteWriteEncoding.snappy(input)) == input, "\(input.count) bytes")
+            }
+            let compressed = RemoteWriteEncoding.snappy(request)
+            #expect(compressed.count * 4 < request.count, "\(compressed.count) of \(request.count)")
         }
-        let request = RemoteWriteEncoding.writeRequest(series)
-        for input in [[], [1], noise, runs, request, Array(request.prefix(70_000)) + Array(request.prefix(70_000))] {
-            #expect(Self.decode(RemoteWriteEncoding.snappy(input)) == input, "\(input.count) bytes")
-        }
-        let compressed = RemoteWriteEncoding.snappy(request)
-        #expect(compressed.count * 4 < request.count, "\(compressed.count) of \(request.count)")
     }
 }
 

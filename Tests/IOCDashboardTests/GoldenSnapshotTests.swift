@@ -140,9 +140,11 @@ import Testing
         [
             (80, 24), (120, 40), (200, 60),
         ])
-    func theShippedDashboards(name: String, size: (width: Int, height: Int)) throws {
-        for language in Language.allCases {
-            try shippedDashboard(name: name, size: size, language: language)
+    func theShippedDashboards(name: String, size: (width: Int, height: Int)) async throws {
+        try await onOwnThread {
+            for language in Language.allCases {
+                try shippedDashboard(name: name, size: size, language: language)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import IOCCore
 @testable import IOCProbe
+import TestSupport
 import Testing
 
 /// `ioc import`'s streaming reader gives what the whole-file parser gives, sample for sample and
@@ -108,25 +109,27 @@ import Testing
 
     /// A file cannot make the reader hold more than its bounds: series beyond the store's limit, or
     /// a line that never ends, are refused with the line.
-    @Test func aFileIsHeldToItsBounds() {
-        var stream = HistoryStream(defaultTimestamp: 0, maxSeries: 2)
-        var samples: [LabeledSample] = []
-        #expect(throws: ExpositionParser.ParseError.self) {
-            try stream.feed(
-                Array("m{a=\"1\"} 1 1\nm{a=\"2\"} 1 1\nm{a=\"1\"} 2 2\nm{a=\"3\"} 1 1\n".utf8), into: &samples)
-        }
-        #expect(samples.count == 3 && stream.seriesCount == 2)
-        var endless = HistoryStream(defaultTimestamp: 0)
-        let block = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
-        let refused: Bool = {
-            for _ in 0...(HistoryStream.maxLineBytes >> 20) {
-                do { try endless.feed(block, into: &samples) } catch {
-                    return "\(error)".contains("a line longer than")
-                }
+    @Test func aFileIsHeldToItsBounds() async throws {
+        try await onOwnThread {
+            var stream = HistoryStream(defaultTimestamp: 0, maxSeries: 2)
+            var samples: [LabeledSample] = []
+            #expect(throws: ExpositionParser.ParseError.self) {
+                try stream.feed(
+                    Array("m{a=\"1\"} 1 1\nm{a=\"2\"} 1 1\nm{a=\"1\"} 2 2\nm{a=\"3\"} 1 1\n".utf8), into: &samples)
             }
-            return false
-        }()
-        #expect(refused)
+            #expect(samples.count == 3 && stream.seriesCount == 2)
+            var endless = HistoryStream(defaultTimestamp: 0)
+            let block = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+            let refused: Bool = {
+                for _ in 0...(HistoryStream.maxLineBytes >> 20) {
+                    do { try endless.feed(block, into: &samples) } catch {
+                        return "\(error)".contains("a line longer than")
+                    }
+                }
+                return false
+            }()
+            #expect(refused)
+        }
     }
 
     @Test func aNewSeriesIsAdmittedOrRefusedOnce() {

@@ -1,4 +1,5 @@
 import IOCCore
+import TestSupport
 import Testing
 
 @testable import IOCQuery
@@ -26,31 +27,35 @@ import Testing
         #"x{province="p1"} + on (province, service) group_left y{province!="p1"}"#,
         #"y{province!="p1"} - on (province, service) group_right x{province="p1"}"#,
     ])
-    func answersAndErrorsAreThoseOfLoadingAsWritten(expression: String) throws {
-        let query = try Query(parsing: expression)
-        let store = SideFilterTests.store()
-        let lent = SideFilterTests.CountingSource(store, filters: true)
-        let written = SideFilterTests.CountingSource(store, filters: true)
-        let lending = Engine()
-        var plain = Engine()
-        plain.lendsMatchers = false
-        for time: Int64 in [600_000, 1_800_000, 3_000_000] {
-            let wanted = Result { try plain.instant(query, at: time, source: written) }
-            let got = Result { try lending.instant(query, at: time, source: lent) }
-            switch (got, wanted) {
-            case (.success(.vector(let one)), .success(.vector(let other))): #expect(one == other, "at \(time)")
-            case (.failure, .failure): break
-            default: Issue.record("at \(time): \(got) against \(wanted)")
+    func answersAndErrorsAreThoseOfLoadingAsWritten(expression: String) async throws {
+        try await onOwnThread {
+            let query = try Query(parsing: expression)
+            let store = SideFilterTests.store()
+            let lent = SideFilterTests.CountingSource(store, filters: true)
+            let written = SideFilterTests.CountingSource(store, filters: true)
+            let lending = Engine()
+            var plain = Engine()
+            plain.lendsMatchers = false
+            for time: Int64 in [600_000, 1_800_000, 3_000_000] {
+                let wanted = Result { try plain.instant(query, at: time, source: written) }
+                let got = Result { try lending.instant(query, at: time, source: lent) }
+                switch (got, wanted) {
+                case (.success(.vector(let one)), .success(.vector(let other))): #expect(one == other, "at \(time)")
+                case (.failure, .failure): break
+                default: Issue.record("at \(time): \(got) against \(wanted)")
+                }
             }
+            let wanted = Result {
+                try plain.range(query, start: 600_000, end: 3_600_000, step: 45_000, source: written)
+            }
+            let got = Result { try lending.range(query, start: 600_000, end: 3_600_000, step: 45_000, source: lent) }
+            switch (got, wanted) {
+            case (.success(let one), .success(let other)): #expect(one == other)
+            case (.failure, .failure): break
+            default: Issue.record("range: \(got) against \(wanted)")
+            }
+            #expect(lent.seriesGiven <= written.seriesGiven)
         }
-        let wanted = Result { try plain.range(query, start: 600_000, end: 3_600_000, step: 45_000, source: written) }
-        let got = Result { try lending.range(query, start: 600_000, end: 3_600_000, step: 45_000, source: lent) }
-        switch (got, wanted) {
-        case (.success(let one), .success(let other)): #expect(one == other)
-        case (.failure, .failure): break
-        default: Issue.record("range: \(got) against \(wanted)")
-        }
-        #expect(lent.seriesGiven <= written.seriesGiven)
     }
 
     @Test func eachSideLoadsOnlyWhatCanMatch() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import IOCCore
 @testable import IOCQuery
+import TestSupport
 import Testing
 
 /// Runs every promqltest script in `promql/` (and, for checking the engine against other files,
@@ -119,65 +120,68 @@ import Testing
         // Two series of one signature on the "one" side, never at the same step.
         #"m / on (a) group_left () (m{b="1"} and on () vector(time()) < 3000 or m{b="2"} and on () vector(time()) >= 3000)"#,
     ])
-    func bothRangePathsAgree(expression: String) throws {
-        var random = SplitMix64(seed: 42)
-        let source = MemorySeriesSource()
-        for a in 0..<3 {
-            for b in 0..<4 {
-                var value = 0.0
-                var samples: [Sample] = []
-                for step in 0..<200 where random.next() % 7 != 0 {
-                    let roll = random.next() % 50
-                    value = roll == 0 ? 0 : value + Double(random.next() % 100) / 10
-                    samples.append(Sample(timestamp: Int64(step) * 30_000, value: roll == 1 ? Sample.staleNaN : value))
-                }
-                source.add(Labels(["__name__": "m", "a": "\(a)", "b": "\(b)"]), samples)
-            }
-        }
-        // Cumulative buckets `h{a, le}`: each bucket's count at least the one below it.
-        for a in 0..<2 {
-            var counts = [0.0, 0, 0, 0]
-            var buckets = [[Sample]](repeating: [], count: counts.count)
-            for step in 0..<200 where random.next() % 9 != 0 {
-                var below = 0.0
-                for index in counts.indices {
-                    counts[index] = max(counts[index] + Double(random.next() % 5), below)
-                    below = counts[index]
-                    buckets[index].append(Sample(timestamp: Int64(step) * 30_000, value: counts[index]))
+    func bothRangePathsAgree(expression: String) async throws {
+        try await onOwnThread {
+            var random = SplitMix64(seed: 42)
+            let source = MemorySeriesSource()
+            for a in 0..<3 {
+                for b in 0..<4 {
+                    var value = 0.0
+                    var samples: [Sample] = []
+                    for step in 0..<200 where random.next() % 7 != 0 {
+                        let roll = random.next() % 50
+                        value = roll == 0 ? 0 : value + Double(random.next() % 100) / 10
+                        samples.append(
+                            Sample(timestamp: Int64(step) * 30_000, value: roll == 1 ? Sample.staleNaN : value))
+                    }
+                    source.add(Labels(["__name__": "m", "a": "\(a)", "b": "\(b)"]), samples)
                 }
             }
-            for (index, le) in ["0.1", "0.5", "1", "+Inf"].enumerated() {
-                source.add(Labels(["__name__": "h", "a": "\(a)", "le": le]), buckets[index])
+            // Cumulative buckets `h{a, le}`: each bucket's count at least the one below it.
+            for a in 0..<2 {
+                var counts = [0.0, 0, 0, 0]
+                var buckets = [[Sample]](repeating: [], count: counts.count)
+                for step in 0..<200 where random.next() % 9 != 0 {
+                    var below = 0.0
+                    for index in counts.indices {
+                        counts[index] = max(counts[index] + Double(random.next() % 5), below)
+                        below = counts[index]
+                        buckets[index].append(Sample(timestamp: Int64(step) * 30_000, value: counts[index]))
+                    }
+                }
+                for (index, le) in ["0.1", "0.5", "1", "+Inf"].enumerated() {
+                    source.add(Labels(["__name__": "h", "a": "\(a)", "le": le]), buckets[index])
+                }
             }
-        }
-        let query = try Query(parsing: expression)
-        var slow = Engine()
-        slow.fastPath = false
-        let fast: [Series]
-        let general: [Series]
-        do {
-            general = try slow.range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
-        } catch {
-            // What the general path refuses, the fast one refuses too.
-            #expect(throws: QueryError.self) {
-                try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+            let query = try Query(parsing: expression)
+            var slow = Engine()
+            slow.fastPath = false
+            let fast: [Series]
+            let general: [Series]
+            do {
+                general = try slow.range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+            } catch {
+                // What the general path refuses, the fast one refuses too.
+                #expect(throws: QueryError.self) {
+                    try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+                }
+                return
             }
-            return
-        }
-        fast = try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
-        // And at single instants (subqueries evaluate their inner expression over all their steps).
-        for time in stride(from: Int64(0), through: 6_000_000, by: 750_000) {
-            let one = try Engine().instant(query, at: time, source: source)
-            let other = try slow.instant(query, at: time, source: source)
-            #expect(PromQLTestSuite.same(one, other), "at \(time)")
-        }
-        #expect(fast.count == general.count)
-        #expect(!fast.isEmpty)
-        for (one, other) in zip(fast, general) {
-            #expect(one.labels == other.labels)
-            #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp))
-            let same = zip(one.samples, other.samples).allSatisfy { PromQLTest.almostEqual($0.value, $1.value) }
-            #expect(same, "\(one.labels)")
+            fast = try Engine().range(query, start: 0, end: 6_000_000, step: 45_000, source: source)
+            // And at single instants (subqueries evaluate their inner expression over all their steps).
+            for time in stride(from: Int64(0), through: 6_000_000, by: 750_000) {
+                let one = try Engine().instant(query, at: time, source: source)
+                let other = try slow.instant(query, at: time, source: source)
+                #expect(PromQLTestSuite.same(one, other), "at \(time)")
+            }
+            #expect(fast.count == general.count)
+            #expect(!fast.isEmpty)
+            for (one, other) in zip(fast, general) {
+                #expect(one.labels == other.labels)
+                #expect(one.samples.map(\.timestamp) == other.samples.map(\.timestamp))
+                let same = zip(one.samples, other.samples).allSatisfy { PromQLTest.almostEqual($0.value, $1.value) }
+                #expect(same, "\(one.labels)")
+            }
         }
     }
 
@@ -188,19 +192,23 @@ import Testing
         "topk(3, r)", "bottomk(2, r)", "topk by (a) (2, r)", "bottomk without (b) (4, r)", "topk(7, r > 1)",
         "topk(scalar(count(r)) / 40, r)",
     ])
-    func rankingManySeriesAgrees(expression: String) throws {
-        var random = SplitMix64(seed: 5)
-        let source = MemorySeriesSource()
-        let choices: [Double] = [1, 2, 2, 3, 3, 3, .nan, 0]
-        for index in 0..<240 {
-            var samples: [Sample] = []
-            for step in 0..<60 where random.next() % 5 != 0 {
-                samples.append(
-                    Sample(timestamp: Int64(step) * 30_000, value: choices[Int(random.next() % UInt64(choices.count))]))
+    func rankingManySeriesAgrees(expression: String) async throws {
+        try await onOwnThread {
+            var random = SplitMix64(seed: 5)
+            let source = MemorySeriesSource()
+            let choices: [Double] = [1, 2, 2, 3, 3, 3, .nan, 0]
+            for index in 0..<240 {
+                var samples: [Sample] = []
+                for step in 0..<60 where random.next() % 5 != 0 {
+                    samples.append(
+                        Sample(
+                            timestamp: Int64(step) * 30_000, value: choices[Int(random.next() % UInt64(choices.count))])
+                    )
+                }
+                source.add(Labels(["__name__": "r", "a": "\(index % 4)", "b": "\(index)"]), samples)
             }
-            source.add(Labels(["__name__": "r", "a": "\(index % 4)", "b": "\(index)"]), samples)
+            try PromQLTestSuite.expectBothRangePathsAgree(expression, over: source)
         }
-        try PromQLTestSuite.expectBothRangePathsAgree(expression, over: source)
     }
 
     /// `expression` over 0-30 minutes at 30 s, a series at a time and step by step: the same
@@ -226,36 +234,38 @@ import Testing
     /// gives, bit for bit, what sorting that window gives, with ties, both zeros, infinities and NaN
     /// among the values and windows that empty and fill again.
     @Test(arguments: [0, 0.3, 0.5, 0.99, 1, -1, 2, Double.nan])
-    func aSlidingQuantileIsTheSortedWindowsQuantile(phi: Double) {
-        var random = SplitMix64(seed: 11)
-        let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7]
-        var samples: [Sample] = []
-        var time: Int64 = 0
-        for _ in 0..<600 {
-            time += Int64(random.next() % 4 == 0 ? 200_000 : 1_000 + random.next() % 20_000)
-            samples.append(Sample(timestamp: time, value: choices[Int(random.next() % UInt64(choices.count))]))
-        }
-        // Steps short and long beside the samples' interval: the window kept in order, or sorted anew.
-        let shapes: [(range: Int64, step: Int64)] = [
-            (60_000, 15_000), (300_000, 60_000), (30_000, 90_000), (600_000, 240_000), (900_000, 900_000),
-        ]
-        for (range, step) in shapes {
-            let steps: [Int64] = Array(stride(from: 0, through: time + range, by: Int(step)).map { Int64($0) })
-            let sliding = samples.withUnsafeBufferPointer {
-                Evaluation.quantiles($0, steps: steps, offset: 0, range: range, phi: phi)
+    func aSlidingQuantileIsTheSortedWindowsQuantile(phi: Double) async throws {
+        try await onOwnThread {
+            var random = SplitMix64(seed: 11)
+            let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7]
+            var samples: [Sample] = []
+            var time: Int64 = 0
+            for _ in 0..<600 {
+                time += Int64(random.next() % 4 == 0 ? 200_000 : 1_000 + random.next() % 20_000)
+                samples.append(Sample(timestamp: time, value: choices[Int(random.next() % UInt64(choices.count))]))
             }
-            for (position, reference) in steps.enumerated() {
-                let window = samples.filter { $0.timestamp > reference - range && $0.timestamp <= reference }
-                let sorted = window.isEmpty ? nil : Evaluation.quantile(phi, window.map { $0.value })
-                let same =
-                    sliding[position].map { value in
-                        sorted.map { $0.bitPattern == value.bitPattern || ($0.isNaN && value.isNaN) } ?? false
-                    }
-                    ?? (sorted == nil)
-                #expect(
-                    same,
-                    "φ \(phi), range \(range) at \(reference): \(String(describing: sliding[position])) against \(String(describing: sorted))"
-                )
+            // Steps short and long beside the samples' interval: the window kept in order, or sorted anew.
+            let shapes: [(range: Int64, step: Int64)] = [
+                (60_000, 15_000), (300_000, 60_000), (30_000, 90_000), (600_000, 240_000), (900_000, 900_000),
+            ]
+            for (range, step) in shapes {
+                let steps: [Int64] = Array(stride(from: 0, through: time + range, by: Int(step)).map { Int64($0) })
+                let sliding = samples.withUnsafeBufferPointer {
+                    Evaluation.quantiles($0, steps: steps, offset: 0, range: range, phi: phi)
+                }
+                for (position, reference) in steps.enumerated() {
+                    let window = samples.filter { $0.timestamp > reference - range && $0.timestamp <= reference }
+                    let sorted = window.isEmpty ? nil : Evaluation.quantile(phi, window.map { $0.value })
+                    let same =
+                        sliding[position].map { value in
+                            sorted.map { $0.bitPattern == value.bitPattern || ($0.isNaN && value.isNaN) } ?? false
+                        }
+                        ?? (sorted == nil)
+                    #expect(
+                        same,
+                        "φ \(phi), range \(range) at \(reference): \(String(describing: sliding[position])) against \(String(describing: sorted))"
+                    )
+                }
             }
         }
     }
@@ -264,33 +274,36 @@ import Testing
     /// at every step, bit for bit, what folding the window in time order gives (the first of equal
     /// zeros, NaN only when all are), with windows that empty and fill again.
     @Test(arguments: [true, false])
-    func aSlidingExtremeIsTheFoldedWindows(least: Bool) {
-        var random = SplitMix64(seed: 29)
-        let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7, .nan, .nan]
-        var samples: [Sample] = []
-        var time: Int64 = 0
-        for _ in 0..<3_000 {
-            time += Int64(random.next() % 4 == 0 ? 200_000 : 1_000 + random.next() % 20_000)
-            samples.append(Sample(timestamp: time, value: choices[Int(random.next() % UInt64(choices.count))]))
-        }
-        let function: Evaluation.RangeFunction = least ? .minOverTime : .maxOverTime
-        for (range, step) in [(60_000, 15_000), (600_000, 60_000), (30_000, 90_000), (3_600_000, 20_000)]
-            as [(Int64, Int64)]
-        {
-            let steps: [Int64] = Array(stride(from: 0, through: time + range, by: Int(step)).map { Int64($0) })
-            let sliding = samples.withUnsafeBufferPointer {
-                Evaluation.extremes($0, steps: steps, offset: 0, range: range, least: least)
+    func aSlidingExtremeIsTheFoldedWindows(least: Bool) async throws {
+        try await onOwnThread {
+            var random = SplitMix64(seed: 29)
+            let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7, .nan, .nan]
+            var samples: [Sample] = []
+            var time: Int64 = 0
+            for _ in 0..<3_000 {
+                time += Int64(random.next() % 4 == 0 ? 200_000 : 1_000 + random.next() % 20_000)
+                samples.append(Sample(timestamp: time, value: choices[Int(random.next() % UInt64(choices.count))]))
             }
-            for (position, reference) in steps.enumerated() {
-                let window = samples.filter { $0.timestamp > reference - range && $0.timestamp <= reference }
-                let folded = window.withUnsafeBufferPointer {
-                    $0.isEmpty ? nil : Evaluation.overRange(function, $0, range: range, at: reference, parameter: .nan)
+            let function: Evaluation.RangeFunction = least ? .minOverTime : .maxOverTime
+            for (range, step) in [(60_000, 15_000), (600_000, 60_000), (30_000, 90_000), (3_600_000, 20_000)]
+                as [(Int64, Int64)]
+            {
+                let steps: [Int64] = Array(stride(from: 0, through: time + range, by: Int(step)).map { Int64($0) })
+                let sliding = samples.withUnsafeBufferPointer {
+                    Evaluation.extremes($0, steps: steps, offset: 0, range: range, least: least)
                 }
-                let same =
-                    sliding[position].map { value in
-                        folded.map { $0.bitPattern == value.bitPattern || ($0.isNaN && value.isNaN) } ?? false
-                    } ?? (folded == nil)
-                #expect(same, "range \(range) at \(reference): \(String(describing: sliding[position]))")
+                for (position, reference) in steps.enumerated() {
+                    let window = samples.filter { $0.timestamp > reference - range && $0.timestamp <= reference }
+                    let folded = window.withUnsafeBufferPointer {
+                        $0.isEmpty
+                            ? nil : Evaluation.overRange(function, $0, range: range, at: reference, parameter: .nan)
+                    }
+                    let same =
+                        sliding[position].map { value in
+                            folded.map { $0.bitPattern == value.bitPattern || ($0.isNaN && value.isNaN) } ?? false
+                        } ?? (folded == nil)
+                    #expect(same, "range \(range) at \(reference): \(String(describing: sliding[position]))")
+                }
             }
         }
     }

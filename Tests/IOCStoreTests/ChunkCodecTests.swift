@@ -1,5 +1,6 @@
 import IOCCore
 @testable import IOCStore
+import TestSupport
 import Testing
 
 @Suite struct ChunkCodecTests {
@@ -88,30 +89,36 @@ import Testing
     /// Evenly spaced samples keep only their first timestamp and the interval, in every encoding;
     /// any window of them, from before the first to after the last, decodes to what it holds.
     @Test(arguments: [ChunkCodec.Encoding.scaledInteger, .xor, .frameOfReference, .mixedRadix])
-    func evenlySpacedTimestampsTakeNoBitsAndAnyWindowComesBack(encoding: ChunkCodec.Encoding) throws {
-        var generator = SplitMix64(seed: 21)
-        for (first, interval) in [(Int64(1_795_000_000_000), Int64(15_000)), (-45_000, 7), (0, 0), (900, -30)] {
-            let samples = (0..<240).map {
-                Sample(
-                    timestamp: first + interval * Int64($0),
-                    value: Double(Int.random(in: 0...300_000, using: &generator)) / 1e6)
+    func evenlySpacedTimestampsTakeNoBitsAndAnyWindowComesBack(encoding: ChunkCodec.Encoding) async throws {
+        try await onOwnThread {
+            var generator = SplitMix64(seed: 21)
+            for (first, interval) in [(Int64(1_795_000_000_000), Int64(15_000)), (-45_000, 7), (0, 0), (900, -30)] {
+                let samples = (0..<240).map {
+                    Sample(
+                        timestamp: first + interval * Int64($0),
+                        value: Double(Int.random(in: 0...300_000, using: &generator)) / 1e6)
+                }
+                let chunk = ChunkCodec.encode(samples, encoding: encoding, scale: 6)
+                #expect(chunk[0] & ChunkCodec.regularTimestamps != 0)
+                #expect(try ChunkCodec.decode(chunk) == samples)
+                let padded = chunk + [UInt8](repeating: 0, count: 8)
+                let times = samples.map(\.timestamp)
+                let edges =
+                    [Int64.min, .max, times.min()! - 1, times.max()! + 1] + times.flatMap { [$0 - 1, $0, $0 + 1] }
+                for _ in 0..<300 {
+                    let (start, end) = (
+                        edges.randomElement(using: &generator)!, edges.randomElement(using: &generator)!
+                    )
+                    var window: [Sample] = []
+                    try ChunkCodec.decode(padded: padded, count: chunk.count, from: start, through: end, into: &window)
+                    #expect(
+                        window == samples.filter { $0.timestamp >= start && $0.timestamp <= end }, "\(start)...\(end)")
+                }
             }
-            let chunk = ChunkCodec.encode(samples, encoding: encoding, scale: 6)
-            #expect(chunk[0] & ChunkCodec.regularTimestamps != 0)
-            #expect(try ChunkCodec.decode(chunk) == samples)
-            let padded = chunk + [UInt8](repeating: 0, count: 8)
-            let times = samples.map(\.timestamp)
-            let edges = [Int64.min, .max, times.min()! - 1, times.max()! + 1] + times.flatMap { [$0 - 1, $0, $0 + 1] }
-            for _ in 0..<300 {
-                let (start, end) = (edges.randomElement(using: &generator)!, edges.randomElement(using: &generator)!)
-                var window: [Sample] = []
-                try ChunkCodec.decode(padded: padded, count: chunk.count, from: start, through: end, into: &window)
-                #expect(window == samples.filter { $0.timestamp >= start && $0.timestamp <= end }, "\(start)...\(end)")
-            }
+            // The timestamps of 240 samples cost what one does.
+            let constant = (0..<240).map { Sample(timestamp: 1_795_000_000_000 + Int64($0) * 15_000, value: 200) }
+            #expect(ChunkCodec.encode(constant).count <= 16)
         }
-        // The timestamps of 240 samples cost what one does.
-        let constant = (0..<240).map { Sample(timestamp: 1_795_000_000_000 + Int64($0) * 15_000, value: 200) }
-        #expect(ChunkCodec.encode(constant).count <= 16)
     }
 
     /// Evenly spaced scaled integers whose changes take every bucket (none, 6, 13, 20 and 64 bits),

@@ -167,44 +167,47 @@ import Testing
     /// A close of more chunks than are encoded together on the cores: every chunk is written whole,
     /// and readers in the process (the closed chunks kept in memory) and of the file alone find the
     /// same samples.
-    @Test func aLargeCloseInBatchesKeepsEveryChunk() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("ioc.db")
-        let start: Int64 = 20_310 * day
-        let clock = ManualClock(start)
-        let writer = try SampleWriter(path: path, clock: clock.function)
-        let series = WriterConnection.closedTogether * 2 + 7
-        let labels = (0..<series).map { Labels(["__name__": "probe_success", "target": "t\($0)"]) }
-        for minute in 0..<3 {
-            clock.set(start + Int64(minute) * 1_200_000)
-            writer.append(
-                labels.enumerated().map { index, labels in
-                    LabeledSample(
-                        labels: labels,
-                        sample: Sample(timestamp: start + Int64(minute) * 1_200_000, value: Double(index % 5 + minute)))
-                })
-            writer.flush()
+    @Test func aLargeCloseInBatchesKeepsEveryChunk() async throws {
+        try await onOwnThread {
+            let directory = try TemporaryDirectory()
+            let path = directory.file("ioc.db")
+            let start: Int64 = 20_310 * day
+            let clock = ManualClock(start)
+            let writer = try SampleWriter(path: path, clock: clock.function)
+            let series = WriterConnection.closedTogether * 2 + 7
+            let labels = (0..<series).map { Labels(["__name__": "probe_success", "target": "t\($0)"]) }
+            for minute in 0..<3 {
+                clock.set(start + Int64(minute) * 1_200_000)
+                writer.append(
+                    labels.enumerated().map { index, labels in
+                        LabeledSample(
+                            labels: labels,
+                            sample: Sample(
+                                timestamp: start + Int64(minute) * 1_200_000, value: Double(index % 5 + minute)))
+                    })
+                writer.flush()
+            }
+            #expect(writer.statistics.chunks == 0)
+            // Every series moves on to the next hour, and a batch past its grace closes the hour.
+            for next in [start + 3_600_000, start + 3_600_000 + WriterConnection.grace] {
+                clock.set(next)
+                writer.append(labels.map { LabeledSample(labels: $0, sample: Sample(timestamp: next, value: 1)) })
+                writer.flush()
+            }
+            #expect(writer.statistics.chunks == series, "\(writer.statistics)")
+            let all = [try LabelMatcher("__name__", .equal, "probe_success")]
+            let live = try writer.makeReader().select(all, from: start, through: start + 3_599_999)
+            writer.close()
+            let file = try StoreReader(path: path).select(all, from: start, through: start + 3_599_999)
+            #expect(live.count == series)
+            #expect(live == file)
+            let wrong = file.filter { stored in
+                guard let index = Int(stored.labels["target"]?.dropFirst() ?? "") else { return true }
+                return stored.samples.map(\.value) != (0..<3).map { Double(index % 5 + $0) }
+            }
+            #expect(wrong.isEmpty, "\(wrong.count) series read back wrong, first \(wrong.first?.labels ?? Labels())")
+            #expect(sqliteIntegrityCheck(path) == "ok")
         }
-        #expect(writer.statistics.chunks == 0)
-        // Every series moves on to the next hour, and a batch past its grace closes the hour.
-        for next in [start + 3_600_000, start + 3_600_000 + WriterConnection.grace] {
-            clock.set(next)
-            writer.append(labels.map { LabeledSample(labels: $0, sample: Sample(timestamp: next, value: 1)) })
-            writer.flush()
-        }
-        #expect(writer.statistics.chunks == series, "\(writer.statistics)")
-        let all = [try LabelMatcher("__name__", .equal, "probe_success")]
-        let live = try writer.makeReader().select(all, from: start, through: start + 3_599_999)
-        writer.close()
-        let file = try StoreReader(path: path).select(all, from: start, through: start + 3_599_999)
-        #expect(live.count == series)
-        #expect(live == file)
-        let wrong = file.filter { stored in
-            guard let index = Int(stored.labels["target"]?.dropFirst() ?? "") else { return true }
-            return stored.samples.map(\.value) != (0..<3).map { Double(index % 5 + $0) }
-        }
-        #expect(wrong.isEmpty, "\(wrong.count) series read back wrong, first \(wrong.first?.labels ?? Labels())")
-        #expect(sqliteIntegrityCheck(path) == "ok")
     }
 
     /// A stored chunk whose sample count was damaged to claim 2^36 samples is reported as a damaged
