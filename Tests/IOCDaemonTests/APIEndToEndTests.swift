@@ -139,20 +139,9 @@ import Testing
             var stalled: [Int32] = []
             defer { stalled.forEach { close($0) } }
             for _ in 0..<100 {
-                let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                address.sin_port = UInt16(port).bigEndian
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                if connected == 0 {
-                    let half = Array("GET /api/v1/query?query=up HTTP/1.1\r\nHost: x\r\n".utf8)
-                    _ = write(descriptor, half, half.count)
-                }
+                guard let descriptor = loopbackConnection(port: port) else { continue }
+                let half = Array("GET /api/v1/query?query=up HTTP/1.1\r\nHost: x\r\n".utf8)
+                _ = write(descriptor, half, half.count)
                 stalled.append(descriptor)
             }
             func probesTotal() async throws -> Double {

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func everyInputComesBackAndRequestsShrink() async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 7)
             let noise = (0..<100_000).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             let runs = (0..<200_000).map { UInt8($0 / 1000 % 3) }

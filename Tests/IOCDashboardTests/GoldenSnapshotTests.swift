@@ -141,7 +141,7 @@ import Testing
             (80, 24), (120, 40), (200, 60),
         ])
     func theShippedDashboards(name: String, size: (width: Int, height: Int)) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             for language in Language.allCases {
                 try shippedDashboard(name: name, size: size, language: language)
             }

@@ -11,10 +11,10 @@ import Testing
     @Test func answersWhileOtherClientsSayNothing() async throws {
         let sink = try WebhookSink(port: 0)
         defer { sink.stop() }
-        let silent = (0..<3).map { _ in connectedSocket(port: sink.port) }
+        let silent = try (0..<3).map { _ in try #require(loopbackConnection(port: sink.port)) }
         defer { silent.forEach { close($0) } }
         // Two sockets that speak TLS's first bytes and wait for an answer that never comes.
-        let speakingTLS = (0..<2).map { _ in connectedSocket(port: sink.port) }
+        let speakingTLS = try (0..<2).map { _ in try #require(loopbackConnection(port: sink.port)) }
         defer { speakingTLS.forEach { close($0) } }
         for descriptor in speakingTLS {
             let hello: [UInt8] = [0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03]
@@ -28,21 +28,5 @@ import Testing
         await client.shutdown()
         #expect(response.status == 200, "\(response.failure.map { "\($0)" } ?? ""); \(sink.diagnosis)")
         #expect(sink.requests.map(\.path) == ["/hook"] && sink.requests.map(\.body) == ["fired"])
-    }
-
-    /// A loopback TCP connection to `port`, left open.
-    private func connectedSocket(port: Int) -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(connected == 0)
-        return descriptor
     }
 }

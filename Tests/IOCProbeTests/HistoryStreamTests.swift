@@ -110,7 +110,7 @@ import Testing
     /// A file cannot make the reader hold more than its bounds: series beyond the store's limit, or
     /// a line that never ends, are refused with the line.
     @Test func aFileIsHeldToItsBounds() async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var stream = HistoryStream(defaultTimestamp: 0, maxSeries: 2)
             var samples: [LabeledSample] = []
             #expect(throws: ExpositionParser.ParseError.self) {

@@ -9,7 +9,7 @@ import Testing
 /// is Gregorian (from 1583), and against Go's proleptic calendar before it.
 @Suite struct DatePartsTests {
     @Test func everyPartAgreesWithTheCalendar() async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
             var random = SplitMix64(seed: 766)

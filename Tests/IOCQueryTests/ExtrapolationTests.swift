@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func theShortcutGivesTheFormulasBits() async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 3)
             let scales: [Double] = [0, 1e-300, 1e-3, 1, 1e3, 1e6, 1e15, 1e300, 1.7e308, .infinity]
             var shortcuts = 0
@@ -73,7 +73,7 @@ extension ExtrapolationTests {
     /// between the same ends, a new window), with counters near zero among them, give the formula's
     /// bits in any order.
     @Test func aRememberedFactorGivesTheFormulasBits() async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 11)
             var remembered = 0
             for _ in 0..<2_000 {

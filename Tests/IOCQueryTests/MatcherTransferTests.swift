@@ -28,7 +28,7 @@ import Testing
         #"y{province!="p1"} - on (province, service) group_right x{province="p1"}"#,
     ])
     func answersAndErrorsAreThoseOfLoadingAsWritten(expression: String) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             let query = try Query(parsing: expression)
             let store = SideFilterTests.store()
             let lent = SideFilterTests.CountingSource(store, filters: true)

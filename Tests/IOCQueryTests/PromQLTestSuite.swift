@@ -121,7 +121,7 @@ import Testing
         #"m / on (a) group_left () (m{b="1"} and on () vector(time()) < 3000 or m{b="2"} and on () vector(time()) >= 3000)"#,
     ])
     func bothRangePathsAgree(expression: String) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 42)
             let source = MemorySeriesSource()
             for a in 0..<3 {
@@ -193,7 +193,7 @@ import Testing
         "topk(scalar(count(r)) / 40, r)",
     ])
     func rankingManySeriesAgrees(expression: String) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 5)
             let source = MemorySeriesSource()
             let choices: [Double] = [1, 2, 2, 3, 3, 3, .nan, 0]
@@ -235,7 +235,7 @@ import Testing
     /// among the values and windows that empty and fill again.
     @Test(arguments: [0, 0.3, 0.5, 0.99, 1, -1, 2, Double.nan])
     func aSlidingQuantileIsTheSortedWindowsQuantile(phi: Double) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 11)
             let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7]
             var samples: [Sample] = []
@@ -275,7 +275,7 @@ import Testing
     /// zeros, NaN only when all are), with windows that empty and fill again.
     @Test(arguments: [true, false])
     func aSlidingExtremeIsTheFoldedWindows(least: Bool) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 29)
             let choices: [Double] = [.nan, -0.0, 0.0, 1, 2, 2, 3.5, -.infinity, .infinity, -7, .nan, .nan]
             var samples: [Sample] = []

@@ -12,7 +12,7 @@ import Testing
         "group by (a) (m)", "sum by (a) (rate(m[5m]))", "avg without (b) (m * 1e300)",
     ])
     func manySeriesFoldAsTheGeneralPath(expression: String) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var random = SplitMix64(seed: 17)
             let source = MemorySeriesSource()
             // 1,200 series over 61 steps: more than a single thread's share.

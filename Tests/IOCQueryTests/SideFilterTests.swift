@@ -70,7 +70,7 @@ import Testing
         #"x{province="p9"} unless y"#, #"count(x{province="p1"} unless y{service="s2"} or y{province="p0"})"#,
     ])
     func answersAreThoseOfLoadingEverything(expression: String) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             let query = try Query(parsing: expression)
             let store = SideFilterTests.store()
             let filtered = CountingSource(store, filters: true)

@@ -90,7 +90,7 @@ import Testing
     /// any window of them, from before the first to after the last, decodes to what it holds.
     @Test(arguments: [ChunkCodec.Encoding.scaledInteger, .xor, .frameOfReference, .mixedRadix])
     func evenlySpacedTimestampsTakeNoBitsAndAnyWindowComesBack(encoding: ChunkCodec.Encoding) async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             var generator = SplitMix64(seed: 21)
             for (first, interval) in [(Int64(1_795_000_000_000), Int64(15_000)), (-45_000, 7), (0, 0), (900, -30)] {
                 let samples = (0..<240).map {

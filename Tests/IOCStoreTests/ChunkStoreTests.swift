@@ -168,7 +168,7 @@ import Testing
     /// and readers in the process (the closed chunks kept in memory) and of the file alone find the
     /// same samples.
     @Test func aLargeCloseInBatchesKeepsEveryChunk() async throws {
-        try await onOwnThread {
+        try await onTestWorkThread {
             let directory = try TemporaryDirectory()
             let path = directory.file("ioc.db")
             let start: Int64 = 20_310 * day

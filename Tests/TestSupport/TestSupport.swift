@@ -167,17 +167,29 @@ public final class TestProcess: Sendable {
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
 public func acceptsConnections(port: Int) -> Bool {
+    guard let descriptor = loopbackConnection(port: port) else { return false }
+    close(descriptor)
+    return true
+}
+
+/// A TCP connection to 127.0.0.1:`port`, left open for the caller to close; nil if refused.
+public func loopbackConnection(port: Int) -> Int32? {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
+    guard descriptor >= 0 else { return nil }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &address) {
+    let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
+    guard connected == 0 else {
+        close(descriptor)
+        return nil
+    }
+    return descriptor
 }
 
 /// A clock in Unix milliseconds that a test moves by hand, for the store's writer and its hours.

@@ -2,10 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Tests' heavy synchronous work runs on a thread of its own, still as the test that runs it.
-@Suite struct OwnThreadTests {
+/// Tests' heavy synchronous work runs on the thread they share, still as the test that runs it.
+@Suite struct TestWorkThreadTests {
     @Test func theBodyRunsOffThePoolAsTheTest() async throws {
-        let (name, test) = try await onOwnThread { () -> (String, String?) in
+        let (name, test) = try await onTestWorkThread { () -> (String, String?) in
             let name = try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
             return (name.trimmingCharacters(in: .newlines), Test.current?.name)
         }
