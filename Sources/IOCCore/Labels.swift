@@ -30,7 +30,19 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// The metric name, or nil for a label set without one.
-    public var metric: String? { self[Labels.metricName] }
+    public var metric: String? { metricNameIndex.map { pairs[$0].value } }
+
+    /// Where the metric name's pair is, if there is one. Names sort by their bytes, so `__name__`
+    /// comes before every lowercase name and is nearly always first: the first pair is compared
+    /// once before any search (the engine asks this of every element it drops the name from).
+    private var metricNameIndex: Int? {
+        guard let first = pairs.first else { return nil }
+        let order = ExactText.order(first.name, Labels.metricName)
+        if order == 0 { return 0 }
+        if order > 0 { return nil }
+        let index = insertionIndex(of: Labels.metricName)
+        return index < pairs.count && ExactText.equal(pairs[index].name, Labels.metricName) ? index : nil
+    }
 
     public subscript(name: String) -> String? {
         get {
@@ -75,8 +87,7 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// A copy without the metric name, as Prometheus drops it from the result of most functions;
     /// the same storage when there is none to drop.
     public func droppingMetricName() -> Labels {
-        let index = insertionIndex(of: Labels.metricName)
-        guard index < pairs.count, pairs[index].name == Labels.metricName else { return self }
+        guard let index = metricNameIndex else { return self }
         var copy = Labels()
         copy.pairs.reserveCapacity(pairs.count - 1)
         copy.pairs += pairs[..<index]

@@ -31,6 +31,24 @@ import Testing
         #expect(labels.droppingMetricName() == Labels([("job", "hue"), ("zone", "a")]))
     }
 
+    /// The metric name is found where it sorts: first among lowercase names, after names that sort
+    /// before it (capitals, digits), and absent when the first name sorts after it.
+    @Test func theMetricNameIsFoundWhereverItSorts() {
+        let cases: [(pairs: [(String, String)], metric: String?)] = [
+            ([("__name__", "m"), ("job", "a")], "m"),
+            ([("A", "x"), ("Z_", "y"), ("__name__", "m"), ("b", "z")], "m"),
+            ([("0", "x"), ("A", "y")], nil),
+            ([("A", "x"), ("b", "y")], nil),
+            ([("job", "a")], nil),
+            ([], nil),
+        ]
+        for (pairs, metric) in cases {
+            let labels = Labels(pairs)
+            #expect(labels.metric == metric, "\(labels)")
+            #expect(labels.droppingMetricName() == Labels(pairs.filter { $0.0 != Labels.metricName }), "\(labels)")
+        }
+    }
+
     @Test func staleMarkerIsOneSpecificNaN() {
         #expect(Sample(timestamp: 0, value: Sample.staleNaN).isStale)
         #expect(!Sample(timestamp: 0, value: .nan).isStale)
