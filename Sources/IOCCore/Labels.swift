@@ -39,16 +39,11 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard let first = pairs.first else { return nil }
         let order = ExactText.order(first.name, Labels.metricName)
         if order == 0 { return 0 }
-        if order > 0 { return nil }
-        let index = insertionIndex(of: Labels.metricName)
-        return index < pairs.count && ExactText.equal(pairs[index].name, Labels.metricName) ? index : nil
+        return order > 0 ? nil : position(of: Labels.metricName)
     }
 
     public subscript(name: String) -> String? {
-        get {
-            let index = insertionIndex(of: name)
-            return index < pairs.count && ExactText.equal(pairs[index].name, name) ? pairs[index].value : nil
-        }
+        get { position(of: name).map { pairs[$0].value } }
         set {
             let index = insertionIndex(of: name)
             let present = index < pairs.count && ExactText.equal(pairs[index].name, name)
@@ -59,6 +54,12 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
             default: break
             }
         }
+    }
+
+    /// Where the pair named `name` is, if there is one.
+    private func position(of name: String) -> Int? {
+        let index = insertionIndex(of: name)
+        return index < pairs.count && ExactText.equal(pairs[index].name, name) ? index : nil
     }
 
     /// Where `name` is or would be inserted in the sorted pairs.
