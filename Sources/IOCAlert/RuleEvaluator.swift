@@ -144,9 +144,7 @@ public final class GroupEvaluator {
             outcome.samples += produced
             // Later rules of the group read this round's results from `recent`; remote rules read the
             // remote engine instead.
-            if remote == nil {
-                for (item, key) in zip(produced, keys) { recent.add(item.labels, fingerprint: key, [item.sample]) }
-            }
+            if remote == nil { recent.add(produced, fingerprints: keys) }
         }
         return outcome
     }
