@@ -42,7 +42,7 @@ public final class GroupEvaluator {
     /// Per alerting rule (by index), its alerts.
     public private(set) var alertStates: [Int: AlertStateMachine] = [:]
     /// Per rule, the series it gave at the last evaluation, in the order it gave them.
-    private var previous: [Int: (keys: [Fingerprint], labels: [Labels])] = [:]
+    private var previous: [Int: Given] = [:]
     /// Per rule, the last error; nil when the last evaluation went well.
     public private(set) var lastErrors: [Int: String] = [:]
     /// Per rule, how long its last evaluation took (what Prometheus' `/api/v1/rules` calls
@@ -101,6 +101,8 @@ public final class GroupEvaluator {
             let produced: [LabeledSample]
             // Each produced series' fingerprint, hashed once for every use below.
             let keys: [Fingerprint]
+            // A recording rule's result series, before its labels were applied.
+            var inputs: [Labels] = []
             // What the rule gives now, when it is not what it gave last time in the same order (a
             // scorecard rule gives a thousand series, and hashing them again cost more than
             // evaluating it).
@@ -111,7 +113,7 @@ public final class GroupEvaluator {
                     ?? engine.instant(rule.expression, at: queryTime, source: layered)
                 switch rule.kind {
                 case .recording:
-                    (produced, keys) = try record(rule, value, at: time)
+                    (produced, keys, inputs) = try record(rule, value, at: time, before: previous[index])
                 case .alerting(_, _, let annotations):
                     let before = outcome.transitions.count
                     produced = try alert(index, rule, annotations, value, at: time, transitions: &outcome.transitions)
@@ -140,7 +142,7 @@ public final class GroupEvaluator {
                         LabeledSample(labels: labels, sample: Sample(timestamp: time, value: Sample.staleNaN)))
                 }
             }
-            previous[index] = (keys, produced.map(\.labels))
+            previous[index] = Given(keys: keys, labels: produced.map(\.labels), inputs: inputs)
             outcome.samples += produced
             // Later rules of the group read this round's results from `recent`; remote rules read the
             // remote engine instead.
@@ -149,19 +151,25 @@ public final class GroupEvaluator {
         return outcome
     }
 
-    private func record(_ rule: Rule, _ value: QueryValue, at time: Int64) throws -> (
-        [LabeledSample], [Fingerprint]
+    /// The series a recording rule gives: the result's, with the rule's labels and name. Where a
+    /// result series has the labels it had at the last evaluation, in the same place (a rule over the
+    /// same series, evaluated again), the series it gave then and its fingerprint are taken again
+    /// rather than built and hashed anew: the rule's labels are the same for the evaluator's life.
+    private func record(_ rule: Rule, _ value: QueryValue, at time: Int64, before: Given?) throws -> (
+        [LabeledSample], [Fingerprint], [Labels]
     ) {
-        let elements: [(Labels, Double)]
+        let elements: [VectorElement]
         switch value {
-        case .scalar(let number): elements = [(Labels(), number)]
-        case .vector(let vector): elements = vector.map { ($0.labels, $0.value) }
+        case .scalar(let number): elements = [VectorElement(labels: Labels(), value: number, timestamp: time)]
+        case .vector(let vector): elements = vector
         default: throw RuleError("the expression gave neither an instant vector nor a scalar")
         }
         var result: [LabeledSample] = []
         var keys: [Fingerprint] = []
+        var inputs: [Labels] = []
         result.reserveCapacity(elements.count)
         keys.reserveCapacity(elements.count)
+        inputs.reserveCapacity(elements.count)
         // The result's labels, with the rule's labels (an empty one removes it) and its name.
         var changes = [(name: Labels.metricName, value: rule.name)]
         for (name, template) in rule.labels where name != Labels.metricName {
@@ -169,16 +177,28 @@ public final class GroupEvaluator {
             changes.append((name, template.source))
         }
         changes.sort { $0.name < $1.name }
-        for (labels, number) in elements {
-            let output = labels.applying(changes)
-            let key = output.fingerprint
-            result.append(LabeledSample(labels: output, sample: Sample(timestamp: time, value: number)))
+        // Only what the same evaluation gave: its three lists line up.
+        var (givenInputs, givenLabels, givenKeys): ([Labels], [Labels], [Fingerprint]) = ([], [], [])
+        if let before, before.inputs.count == before.keys.count {
+            (givenInputs, givenLabels, givenKeys) = (before.inputs, before.labels, before.keys)
+        }
+        for (position, element) in elements.enumerated() {
+            let output: Labels
+            let key: Fingerprint
+            if position < givenInputs.count && givenInputs[position] == element.labels {
+                (output, key) = (givenLabels[position], givenKeys[position])
+            } else {
+                output = element.labels.applying(changes)
+                key = output.fingerprint
+            }
+            result.append(LabeledSample(labels: output, sample: Sample(timestamp: time, value: element.value)))
             keys.append(key)
+            inputs.append(element.labels)
         }
         if group.limit > 0 && result.count > group.limit {
             throw RuleError("exceeded limit of \(group.limit) with \(result.count) series")
         }
-        return (result, keys)
+        return (result, keys, inputs)
     }
 
     private func alert(
@@ -245,6 +265,14 @@ public final class GroupEvaluator {
             return "<error expanding template: \(error)>"
         }
     }
+}
+
+/// The series a rule gave at an evaluation, in order, with their fingerprints; for a recording
+/// rule also the result series they were made from (empty for alerting rules).
+private struct Given {
+    var keys: [Fingerprint]
+    var labels: [Labels]
+    var inputs: [Labels]
 }
 
 /// An error of one rule at one evaluation.

@@ -97,6 +97,49 @@ import Testing
         #expect(evaluator.lastErrors[0] != nil && evaluator.lastErrors[1] == nil)
     }
 
+    /// A recording rule takes again what it gave for a result series whose labels are those it had
+    /// at the last evaluation in the same place; every other result is built anew: series that
+    /// come, go, change places or change labels between evaluations still get their own labels.
+    @Test func aRecordingRuleOverChangingSeriesNamesEachOneRightly() throws {
+        let evaluator = GroupEvaluator(
+            group: try group(
+                """
+                groups:
+                  - name: g
+                    rules:
+                      - record: instance:up:double
+                        expr: up * 2
+                        labels: {team: ops}
+                      - record: total
+                        expr: sum(instance:up:double)
+                """))
+        let rounds: [[String]] = [
+            ["a", "b", "c"], ["a", "b", "c"], ["a", "c"], ["b", "c", "d"], ["a", "b", "c"], [],
+        ]
+        for (round, instances) in rounds.enumerated() {
+            let time = Int64(round) * 15_000
+            let data = MemorySeriesSource()
+            for (position, instance) in instances.enumerated() {
+                data.add(
+                    Labels([("__name__", "up"), ("instance", instance)]),
+                    [Sample(timestamp: time, value: Double(position + 1))])
+            }
+            let outcome = evaluator.evaluate(at: time, source: data)
+            #expect(outcome.failures.isEmpty)
+            let recorded = outcome.samples.filter { $0.labels.metric == "instance:up:double" && !$0.sample.isStale }
+            #expect(
+                recorded.map(\.labels)
+                    == instances.map {
+                        Labels([("__name__", "instance:up:double"), ("instance", $0), ("team", "ops")])
+                    },
+                "round \(round)")
+            #expect(recorded.map(\.sample.value) == instances.indices.map { Double(2 * ($0 + 1)) })
+            // The later rule read this round's series, none of the last round's.
+            let total = outcome.samples.first { $0.labels.metric == "total" && !$0.sample.isStale }?.sample.value
+            #expect(total == (instances.isEmpty ? nil : Double(instances.count * (instances.count + 1))))
+        }
+    }
+
     @Test func aRuleFileErrorNamesLineColumnAndReason() {
         #expect {
             _ = try RuleFile.groups(
