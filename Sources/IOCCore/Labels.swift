@@ -271,6 +271,29 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Fingerprint(first: digest.first, second: digest.second)
     }
 
+    /// The fingerprint of every pair but the metric name and those named in `names`: what
+    /// `fingerprint(keeping:)` gives for a name that is neither, the pairs left out found by binary
+    /// search (`without (...)` and `ignoring (...)` name a few labels; testing every name of every
+    /// series against them cost as much as the hashing).
+    public func fingerprint(excluding names: [String]) -> Fingerprint {
+        guard names.count <= 4, pairs.count <= 64 else {
+            return fingerprint { name in
+                !ExactText.equal(name, Labels.metricName) && !names.contains { ExactText.equal($0, name) }
+            }
+        }
+        var skipped: UInt64 = 0
+        if let index = metricNameIndex { skipped |= 1 << UInt64(index) }
+        for name in names {
+            if let index = position(of: name) { skipped |= 1 << UInt64(index) }
+        }
+        var digest = FingerprintDigest()
+        for index in pairs.indices where skipped & (1 << UInt64(index)) == 0 {
+            digest.add(pairs[index].name, kind: 0xFF)
+            digest.add(pairs[index].value, kind: 0xFE)
+        }
+        return Fingerprint(first: digest.first, second: digest.second)
+    }
+
     /// The fingerprint of the pairs whose names `keep` accepts, without building those labels:
     /// grouping and matching keys for the query engine.
     public func fingerprint(keeping keep: (String) -> Bool) -> Fingerprint {

@@ -164,7 +164,8 @@ public struct Grouping: Sendable, Equatable {
         var keys: [Labels] = []
         var members: [[Int]] = []
         for (index, labels) in items.enumerated() {
-            let fingerprint = without ? labels.fingerprint(keeping: keeps) : labels.fingerprint(ofNames: self.labels)
+            let fingerprint =
+                without ? labels.fingerprint(excluding: self.labels) : labels.fingerprint(ofNames: self.labels)
             if let position = positions[fingerprint] {
                 members[position].append(index)
             } else {

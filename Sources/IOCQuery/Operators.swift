@@ -83,7 +83,7 @@ extension Evaluation {
 
     /// The fingerprint of the signature, without building it.
     static func signatureKey(_ labels: Labels, _ matching: VectorMatching) -> Fingerprint {
-        matching.on ? labels.fingerprint(ofNames: matching.labels) : labels.fingerprint { matches($0, matching) }
+        matching.on ? labels.fingerprint(ofNames: matching.labels) : labels.fingerprint(excluding: matching.labels)
     }
 
     private static func matches(_ name: String, _ matching: VectorMatching) -> Bool {

@@ -49,6 +49,23 @@ import Testing
         }
     }
 
+    /// `without (...)` and `ignoring (...)` keys: the pairs left out found by search give the
+    /// fingerprint of the pairs kept, whatever the names sort before or after, present or not, and
+    /// for more names than the search takes.
+    @Test func aFingerprintExcludingNamesIsThatOfThePairsKept() {
+        var generator = SplitMix64(seed: 7)
+        let names = ["A", "Z_", "__name__", "b", "group", "indicator", "job", "province", "zz", "instance"]
+        for _ in 0..<500 {
+            let pairs = names.filter { _ in Bool.random(using: &generator) }.map { ($0, "v\($0.count)") }
+            let labels = Labels(pairs)
+            let excluded = names.filter { $0 != Labels.metricName && Int.random(in: 0..<4, using: &generator) == 0 }
+            let expected = labels.fingerprint { $0 != Labels.metricName && !excluded.contains($0) }
+            #expect(labels.fingerprint(excluding: excluded) == expected, "\(labels) without \(excluded)")
+            #expect(
+                labels.fingerprint(excluding: excluded) == labels.droppingMetricName().fingerprint(excluding: excluded))
+        }
+    }
+
     @Test func staleMarkerIsOneSpecificNaN() {
         #expect(Sample(timestamp: 0, value: Sample.staleNaN).isStale)
         #expect(!Sample(timestamp: 0, value: .nan).isStale)
