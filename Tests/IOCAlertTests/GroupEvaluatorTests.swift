@@ -19,19 +19,23 @@ import Testing
         return source
     }
 
+    /// Two recording rules, the second reading what the first recorded.
+    func doublingAndSumming() throws -> RuleGroup {
+        try group(
+            """
+            groups:
+              - name: g
+                rules:
+                  - record: instance:up:double
+                    expr: up * 2
+                    labels: {team: ops}
+                  - record: total
+                    expr: sum(instance:up:double)
+            """)
+    }
+
     @Test func recordingRulesNameTheirSeriesAndLaterRulesSeeThem() throws {
-        let evaluator = GroupEvaluator(
-            group: try group(
-                """
-                groups:
-                  - name: g
-                    rules:
-                      - record: instance:up:double
-                        expr: up * 2
-                        labels: {team: ops}
-                      - record: total
-                        expr: sum(instance:up:double)
-                """))
+        let evaluator = GroupEvaluator(group: try doublingAndSumming())
         let outcome = evaluator.evaluate(at: 15_000, source: source([("up", "a", [1, 1]), ("up", "b", [0, 1])]))
         #expect(outcome.failures.isEmpty)
         let byName = Dictionary(grouping: outcome.samples) { $0.labels.metric ?? "" }
@@ -101,18 +105,7 @@ import Testing
     /// at the last evaluation in the same place; every other result is built anew: series that
     /// come, go, change places or change labels between evaluations still get their own labels.
     @Test func aRecordingRuleOverChangingSeriesNamesEachOneRightly() throws {
-        let evaluator = GroupEvaluator(
-            group: try group(
-                """
-                groups:
-                  - name: g
-                    rules:
-                      - record: instance:up:double
-                        expr: up * 2
-                        labels: {team: ops}
-                      - record: total
-                        expr: sum(instance:up:double)
-                """))
+        let evaluator = GroupEvaluator(group: try doublingAndSumming())
         let rounds: [[String]] = [
             ["a", "b", "c"], ["a", "b", "c"], ["a", "c"], ["b", "c", "d"], ["a", "b", "c"], [],
         ]
