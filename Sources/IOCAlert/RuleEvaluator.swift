@@ -177,11 +177,9 @@ public final class GroupEvaluator {
             changes.append((name, template.source))
         }
         changes.sort { $0.name < $1.name }
-        // Only what the same evaluation gave: its three lists line up.
-        var (givenInputs, givenLabels, givenKeys): ([Labels], [Labels], [Fingerprint]) = ([], [], [])
-        if let before, before.inputs.count == before.keys.count {
-            (givenInputs, givenLabels, givenKeys) = (before.inputs, before.labels, before.keys)
-        }
+        // Taken out of `before` once: reading them through the optional copied it at every series.
+        // A recording rule's three lists line up (an alerting rule's have no inputs).
+        let (givenInputs, givenLabels, givenKeys) = (before?.inputs ?? [], before?.labels ?? [], before?.keys ?? [])
         for (position, element) in elements.enumerated() {
             let output: Labels
             let key: Fingerprint
