@@ -61,7 +61,7 @@ public struct JSONBytes: Sendable {
         raw(UInt8(ascii: "}"))
     }
 
-    /// `[1795046400.123,"0.25"]`: a time as seconds with three decimals, and a value as text. A range
+    /// `[1795046400.123,"0.25"]`: a time in seconds (`timestamp`), and a value as text. A range
     /// query's answer is mostly these: each is put together backwards in a small buffer on the
     /// stack and appended in one copy (appending its pieces one by one cost more than the digits),
     /// its time's text taken from `times` (every series of a range answer has the same steps).
@@ -94,17 +94,21 @@ public struct JSONBytes: Sendable {
         value.isFinite && value == value.rounded() && abs(value) < 1e15
     }
 
-    /// Writes `milliseconds` as seconds with three decimals into `buffer`, ending before `end`;
-    /// returns where the text starts.
+    /// Writes `milliseconds` as Prometheus' API writes a time into `buffer`, ending before `end`:
+    /// whole seconds alone (`1795046400`), other times with three decimals (`1795046400.120`);
+    /// returns where the text starts. A range answer at whole-second steps is a tenth shorter.
     static func timestamp(
         _ milliseconds: Int64, endingAt end: Int, in buffer: UnsafeMutableBufferPointer<UInt8>
     )
         -> Int
     {
         let magnitude = milliseconds.magnitude
-        var position = digits(magnitude % 1000 + 1000, endingAt: end, in: buffer)
-        // The fraction's three digits came after a 1 that makes them three: a point over it.
-        buffer[position] = UInt8(ascii: ".")
+        var position = end
+        if magnitude % 1000 != 0 {
+            position = digits(magnitude % 1000 + 1000, endingAt: end, in: buffer)
+            // The fraction's three digits came after a 1 that makes them three: a point over it.
+            buffer[position] = UInt8(ascii: ".")
+        }
         position = digits(magnitude / 1000, endingAt: position, in: buffer)
         return milliseconds < 0 ? sign(endingAt: position, in: buffer) : position
     }
@@ -137,7 +141,7 @@ public struct JSONBytes: Sendable {
         return position
     }
 
-    /// Milliseconds as seconds with three decimals (`PrometheusNumber.formatTimestamp`).
+    /// Milliseconds as seconds, as Prometheus' API writes them: `1795046400`, `1795046400.120`.
     public mutating func timestamp(_ milliseconds: Int64) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
             let start = JSONBytes.timestamp(milliseconds, endingAt: buffer.count, in: buffer)

@@ -4,7 +4,7 @@ public import IOCCore
 /// Prometheus' HTTP API on the wire: what iocd answers, what `ioc query --json` prints, and what the
 /// remote client (`ioc query --source`, `ioc dashboard --source`) reads back. One definition of each
 /// shape; decoding is Codable's, and each type also writes its own JSON, because Foundation's
-/// JSONEncoder neither writes Prometheus' numbers as Prometheus does (`1795046400.000`, `"+Inf"`)
+/// JSONEncoder neither writes Prometheus' numbers as Prometheus does (`1795046400.120`, `"+Inf"`)
 /// nor keeps up with a query of ten thousand series.
 public enum PrometheusWire {
     /// The envelope of every answer: `{"status":"success","data":...}` or an error.
