@@ -99,10 +99,39 @@ struct APIRequest: Sendable {
 struct APIResponse: Sendable {
     var status: Int
     var contentType: String
-    var body: String
+    /// The body as written: text, or a query's JSON as the bytes it was written into (a range
+    /// answer of megabytes then goes to the connection without becoming a `String` on the way).
+    var payload: Payload
+
+    enum Payload: Sendable {
+        case text(String)
+        case bytes([UInt8])
+    }
+
+    init(status: Int, contentType: String, body: String) {
+        self.init(status: status, contentType: contentType, payload: .text(body))
+    }
+
+    init(status: Int, contentType: String, payload: Payload) {
+        self.status = status
+        self.contentType = contentType
+        self.payload = payload
+    }
+
+    /// The body as text.
+    var body: String {
+        switch payload {
+        case .text(let text): text
+        case .bytes(let bytes): String(decoding: bytes, as: UTF8.self)
+        }
+    }
 
     static func json(_ body: String, status: Int = 200) -> APIResponse {
         APIResponse(status: status, contentType: "application/json", body: body)
+    }
+
+    static func json(bytes: [UInt8]) -> APIResponse {
+        APIResponse(status: 200, contentType: "application/json", payload: .bytes(bytes))
     }
 
     /// Prometheus' error answer: `{"status":"error","errorType":"bad_data","error":"..."}`.
@@ -303,8 +332,14 @@ private final class APIHandler: ChannelInboundHandler {
     }
 
     private func send(_ response: APIResponse, head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
-        context.writeResponse(
-            status: response.status, headers: [(name: "Content-Type", value: response.contentType)],
-            body: response.body, version: head.version, keepAlive: keepAlive)
+        let headers = [(name: "Content-Type", value: response.contentType)]
+        switch response.payload {
+        case .text(let text):
+            context.writeResponse(
+                status: response.status, headers: headers, body: text, version: head.version, keepAlive: keepAlive)
+        case .bytes(let bytes):
+            context.writeResponse(
+                status: response.status, headers: headers, bytes: bytes, version: head.version, keepAlive: keepAlive)
+        }
     }
 }

@@ -133,7 +133,7 @@ struct PrometheusAPI: Sendable {
         json.raw(#"{"status":"success","data":"#)
         data(&json)
         json.raw("}")
-        return .json(json.text)
+        return .json(bytes: json.bytes)
     }
 
     private func time(_ text: String?, _ name: String, default fallback: Int64) -> Result<Int64, APIError> {

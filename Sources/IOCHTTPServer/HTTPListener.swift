@@ -98,15 +98,32 @@ extension ChannelHandlerContext {
         status: Int, headers extra: [(name: String, value: String)], body: String, version: HTTPVersion,
         keepAlive: Bool
     ) {
+        var buffer = channel.allocator.buffer(capacity: body.utf8.count)
+        buffer.writeString(body)
+        writeResponse(status: status, headers: extra, buffer: buffer, version: version, keepAlive: keepAlive)
+    }
+
+    /// `writeResponse` with a body of bytes (JSON written straight into them).
+    public func writeResponse(
+        status: Int, headers extra: [(name: String, value: String)], bytes: [UInt8], version: HTTPVersion,
+        keepAlive: Bool
+    ) {
+        writeResponse(
+            status: status, headers: extra, buffer: channel.allocator.buffer(bytes: bytes), version: version,
+            keepAlive: keepAlive)
+    }
+
+    private func writeResponse(
+        status: Int, headers extra: [(name: String, value: String)], buffer: ByteBuffer, version: HTTPVersion,
+        keepAlive: Bool
+    ) {
         guard channel.isActive else { return }
         var headers = HTTPHeaders()
         for header in extra { headers.add(name: header.name, value: header.value) }
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Content-Length", value: String(buffer.readableBytes))
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: headers)
         write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
-        var buffer = channel.allocator.buffer(capacity: body.utf8.count)
-        buffer.writeString(body)
         write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
         let context = NIOLoopBound(self, eventLoop: eventLoop)
         writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in

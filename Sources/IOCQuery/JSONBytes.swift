@@ -8,6 +8,10 @@ public struct JSONBytes: Sendable {
 
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
+    /// Makes room for about `count` more bytes at once: an answer of megabytes grown by doubling
+    /// copied itself about once more on the way.
+    public mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
+
     /// The text written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 

@@ -139,6 +139,7 @@ public enum PrometheusWire {
                 json.string(text)
                 json.raw("]}")
             case .vector(let elements):
+                json.reserve(elements.count * 160)
                 json.raw(#"{"resultType":"vector","result":["#)
                 for (position, element) in elements.enumerated() {
                     json.raw(position == 0 ? #"{"metric":"# : #",{"metric":"#)
@@ -160,6 +161,7 @@ public enum PrometheusWire {
         }
 
         public static func write(_ series: [Series], into json: inout JSONBytes) {
+            json.reserve(series.reduce(0) { $0 + 128 + $1.samples.count * 32 })
             json.raw(#"{"resultType":"matrix","result":["#)
             for (position, item) in series.enumerated() {
                 json.raw(position == 0 ? #"{"metric":"# : #",{"metric":"#)
