@@ -8,9 +8,12 @@ public struct JSONBytes: Sendable {
 
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    /// Makes room for about `count` more bytes at once: an answer of megabytes grown by doubling
-    /// copied itself about once more on the way.
-    public mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
+    /// Makes room for about `count` more bytes at once (an answer of megabytes grown by doubling
+    /// copied itself about once more on the way), up to 64 MB: an estimate beyond that, for an answer
+    /// near the engine's limit of samples, is left to grow as it is written.
+    public mutating func reserve(_ count: Int) {
+        bytes.reserveCapacity(bytes.count + min(max(0, count), 64 << 20))
+    }
 
     /// The text written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
