@@ -93,9 +93,16 @@ final class NationalCentre: Sendable {
         return status
     }
 
-    func stopAll() {
-        for process in centres.withLock({ $0 }) + [national] { process.signal(SIGTERM) }
-        victoria.withLock { $0 }?.signal(SIGTERM)
+    /// Stops every daemon and VictoriaMetrics and waits for them: the folder they write in is
+    /// removed with this value, and a process still ending (VictoriaMetrics saves its caches on
+    /// the way out) left files behind in a folder already emptied.
+    func stopAll() async {
+        let processes = centres.withLock { $0 } + [national] + (victoria.withLock { $0 }.map { [$0] } ?? [])
+        for process in processes { process.signal(SIGTERM) }
+        for process in processes where await process.exitStatus(within: .seconds(60)) == nil {
+            process.signal(SIGKILL)
+            _ = await process.exitStatus(within: .seconds(10))
+        }
     }
 
     func logs(suffix: Int) -> String {

@@ -30,15 +30,20 @@ struct NationalEndToEndTests {
                 try await Self.rankingsAgree(national)
                 try await Self.anOutageShowsNationally(national, simulator: simulator)
             } catch {
-                national.stopAll()
+                await national.stopAll()
                 throw error
             }
             return national
         }
-        defer { national.stopAll() }
         // Not timed, and light: the five minutes need not keep the other heavy tests waiting.
         let seconds = ProcessInfo.processInfo.environment["IOC_NATIONAL_OUTAGE_SECONDS"].flatMap(Int.init) ?? 300
-        try await Self.everySampleArrivesAfterAnOutage(national, seconds: seconds)
+        do {
+            try await Self.everySampleArrivesAfterAnOutage(national, seconds: seconds)
+        } catch {
+            await national.stopAll()
+            throw error
+        }
+        await national.stopAll()
         await simulator.stop()
     }
 

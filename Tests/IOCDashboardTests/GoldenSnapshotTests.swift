@@ -126,9 +126,10 @@ import Testing
 
     /// The store is made once for all the shipped dashboards' snapshots.
     static let shared: (directory: TemporaryDirectory, path: String)? = {
-        guard let directory = try? TemporaryDirectory(), let path = try? GoldenSnapshotTests().store(directory) else {
-            return nil
-        }
+        guard let directory = try? TemporaryDirectory() else { return nil }
+        // A static is never freed: the directory goes when the tests end.
+        directory.removeAtExit()
+        guard let path = try? GoldenSnapshotTests().store(directory) else { return nil }
         return (directory, path)
     }()
 

@@ -17,6 +17,13 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
+    /// Removes the directory when the test process exits: for one a `static` holds (a fixture made
+    /// once for a whole suite), which is never freed and so was left in the temporary folder.
+    public func removeAtExit() {
+        _ = registeredRemoval
+        directoriesRemovedAtExit.withLock { $0.append(path) }
+    }
+
     /// `name` inside the directory.
     public func file(_ name: String) -> String { "\(path)/\(name)" }
 
@@ -30,6 +37,14 @@ public final class TemporaryDirectory: @unchecked Sendable {
         return target
     }
 }
+
+/// The directories `removeAtExit` was asked for, removed by a handler registered once.
+private let directoriesRemovedAtExit = Mutex<[String]>([])
+private let registeredRemoval: Void = {
+    atexit {
+        for path in directoriesRemovedAtExit.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+    }
+}()
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held. For waiting on
 /// things that happen in another thread or process, instead of sleeping for a guessed time.
