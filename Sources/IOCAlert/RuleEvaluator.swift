@@ -178,12 +178,14 @@ public final class GroupEvaluator {
         }
         changes.sort { $0.name < $1.name }
         // Taken out of `before` once: reading them through the optional copied it at every series.
-        // A recording rule's three lists line up (an alerting rule's have no inputs).
+        // A recording rule's three lists line up (an alerting rule's have no inputs); taken only as
+        // far as all three go, so that one that did not could never index past its end.
         let (givenInputs, givenLabels, givenKeys) = (before?.inputs ?? [], before?.labels ?? [], before?.keys ?? [])
+        let given = min(givenInputs.count, givenLabels.count, givenKeys.count)
         for (position, element) in elements.enumerated() {
             let output: Labels
             let key: Fingerprint
-            if position < givenInputs.count && givenInputs[position] == element.labels {
+            if position < given && givenInputs[position] == element.labels {
                 (output, key) = (givenLabels[position], givenKeys[position])
             } else {
                 output = element.labels.applying(changes)

@@ -69,41 +69,12 @@ public struct JSONBytes: Sendable {
     }
 
     /// `[1795046400.123,"0.25"]`: a time in seconds (`timestamp`), and a value as text. A range
-    /// query's answer is mostly these: each is put together backwards in a small buffer on the
-    /// stack and appended in one copy (appending its pieces one by one cost more than the digits),
-    /// its time's text taken from `times` (every series of a range answer has the same steps).
+    /// query's answer is mostly these: each is put together in a small buffer on the stack and
+    /// appended in one copy (appending its pieces one by one cost more than the digits): the time,
+    /// taken from `times` (every series of a range answer has the same steps), and what precedes
+    /// the value backwards before `middle`, the value and what closes the point forwards from there.
     public mutating func point(_ time: Int64, _ value: Double) {
-        let integral = JSONBytes.isWhole(value)
         let time = times.text(of: time)
-        if !integral && value.isFinite && fractionalPoint(time, value) { return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
-            var position = buffer.count
-            if integral {
-                position -= 2
-                buffer[position] = UInt8(ascii: "\"")
-                buffer[position + 1] = UInt8(ascii: "]")
-                position = JSONBytes.signed(Int64(value), endingAt: position, in: buffer)
-            }
-            position -= 2
-            buffer[position] = UInt8(ascii: ",")
-            buffer[position + 1] = UInt8(ascii: "\"")
-            times.copy(time, endingAt: position, in: buffer)
-            position -= time.count + 1
-            buffer[position] = UInt8(ascii: "[")
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
-        }
-        guard !integral else { return }
-        number(value)
-        raw("\"]")
-    }
-
-    /// A point whose value has a fraction, in one copy as well: the time and what precedes the
-    /// value put together backwards before `middle` of a buffer on the stack, the value's shortest
-    /// digits (as `number` writes them) copied in after it. Writing the digits into the answer
-    /// through a stream of its own and closing the point with a third copy cost a range answer of
-    /// increases 4 % of its CPU more. False, with nothing written, if the digits would not fit
-    /// (they always do: the longest is 24 bytes).
-    private mutating func fractionalPoint(_ time: Range<Int>, _ value: Double) -> Bool {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { buffer in
             let middle = 40
             var start = middle - 2
@@ -112,22 +83,47 @@ public struct JSONBytes: Sendable {
             times.copy(time, endingAt: start, in: buffer)
             start -= time.count + 1
             buffer[start] = UInt8(ascii: "[")
-            var digits = DigitSink(buffer: buffer, position: middle, limit: buffer.count - 2)
-            value.write(to: &digits)
-            guard !digits.overflowed else { return false }
-            buffer[digits.position] = UInt8(ascii: "\"")
-            buffer[digits.position + 1] = UInt8(ascii: "]")
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<digits.position + 2]))
-            return true
+            let end = JSONBytes.value(value, from: middle, in: buffer)
+            buffer[end] = UInt8(ascii: "\"")
+            buffer[end + 1] = UInt8(ascii: "]")
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end + 2]))
         }
     }
 
-    /// Takes the standard library's text of a number into a buffer on the stack, up to `limit`.
-    private struct DigitSink: TextOutputStream {
+    /// Writes `value` as `PrometheusNumber.format` writes it into `buffer` from `start`; returns
+    /// where it ends. A whole number's digits are counted and written backwards to end there; any
+    /// other value's shortest digits, as `description` gives them, are copied in as the standard
+    /// library writes them (without the string `description` makes). At most 24 bytes
+    /// (`-2.2250738585072014e-308`): the buffer's room is fixed by the type, not by the value.
+    private static func value(_ value: Double, from start: Int, in buffer: UnsafeMutableBufferPointer<UInt8>)
+        -> Int
+    {
+        if isWhole(value) {
+            let whole = Int64(value)
+            var length = whole < 0 ? 2 : 1
+            var rest = whole.magnitude
+            while rest >= 10 {
+                rest /= 10
+                length += 1
+            }
+            _ = signed(whole, endingAt: start + length, in: buffer)
+            return start + length
+        }
+        var text = ValueText(buffer: buffer, position: start)
+        if value.isNaN {
+            text.write("NaN")
+        } else if value.isInfinite {
+            text.write(value > 0 ? "+Inf" : "-Inf")
+        } else {
+            value.write(to: &text)
+        }
+        return text.position
+    }
+
+    /// Takes the standard library's text of a number into a buffer on the stack.
+    private struct ValueText: TextOutputStream {
         let buffer: UnsafeMutableBufferPointer<UInt8>
         var position: Int
-        let limit: Int
-        var overflowed = false
 
         mutating func write(_ string: String) {
             var string = string
@@ -135,10 +131,8 @@ public struct JSONBytes: Sendable {
         }
 
         mutating func _writeASCII(_ text: UnsafeBufferPointer<UInt8>) {
-            guard let source = text.baseAddress, let base = buffer.baseAddress, position + text.count <= limit else {
-                overflowed = overflowed || !text.isEmpty
-                return
-            }
+            precondition(position + text.count <= buffer.count - 2, "a number's text is at most 24 bytes")
+            guard let source = text.baseAddress, let base = buffer.baseAddress else { return }
             (base + position).update(from: source, count: text.count)
             position += text.count
         }
@@ -202,34 +196,6 @@ public struct JSONBytes: Sendable {
             let start = JSONBytes.timestamp(milliseconds, endingAt: buffer.count, in: buffer)
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
-    }
-
-    /// A sample value as `PrometheusNumber.format` writes it, unquoted.
-    public mutating func number(_ value: Double) {
-        if value.isNaN {
-            raw("NaN")
-        } else if value.isInfinite {
-            raw(value > 0 ? "+Inf" : "-Inf")
-        } else if JSONBytes.isWhole(value) {
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
-                let start = JSONBytes.signed(Int64(value), endingAt: buffer.count, in: buffer)
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
-            }
-        } else {
-            // The shortest digits that read back as `value`, as `description` writes them, without
-            // the string `description` makes (most values need more than a small string's 15 bytes).
-            var sink = ASCIISink()
-            swap(&sink.bytes, &bytes)
-            value.write(to: &sink)
-            swap(&sink.bytes, &bytes)
-        }
-    }
-
-    /// Takes the standard library's ASCII text straight into bytes.
-    private struct ASCIISink: TextOutputStream {
-        var bytes: [UInt8] = []
-        mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
-        mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
     }
 
     private var times = TimeTexts()
