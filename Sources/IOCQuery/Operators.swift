@@ -206,13 +206,9 @@ extension Evaluation {
             var result: [VectorElement] = []
             for index in keys.indices {
                 let members = members[index]
-                // NaN sorts last either way, as in Prometheus.
-                let sorted = members.sorted { a, b in
-                    if a.value.isNaN { return false }
-                    if b.value.isNaN { return true }
-                    return aggregation == .topk ? a.value > b.value : a.value < b.value
-                }
-                result += sorted.prefix(k)
+                var heap = RankHeap(k: k, top: aggregation == .topk)
+                for (position, member) in members.enumerated() { heap.offer(member.value, member: position) }
+                result += heap.ordered().map { members[$0.member] }
             }
             return result
         case .countValues:

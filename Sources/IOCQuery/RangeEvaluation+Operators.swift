@@ -239,42 +239,25 @@ extension Evaluation {
 }
 
 /// `topk` and `bottomk` over every step at once: each series' group is found once, and at each step
-/// a group keeps its k best members by inserting each into a short ordered list, where the general
-/// path sorts every group at every step.
+/// a group's members are offered to a `RankHeap` in the same order as the general path offers them.
 extension Evaluation {
     /// Nil when a step's k is not a number the general path accepts (it reports the error).
     func ranked(_ aggregation: Aggregation, _ series: [StepSeries], k: [Double], _ grouping: Grouping, steps: Int)
         -> StepValue?
     {
         guard k.allSatisfy({ $0.isFinite || $0.isNaN }) else { return nil }
-        let top = aggregation == .topk
-        // The general path's order: NaN last, and among equals the earlier series first (its sort
-        // is stable), so that a later series equal to the last one kept does not displace it.
-        func before(_ a: Double, _ b: Double) -> Bool { a.isNaN ? false : (b.isNaN ? true : (top ? a > b : a < b)) }
         let members = grouping.assign(series.lazy.map(\.labels)).members
         var values: [[Double?]?] = Array(repeating: nil, count: series.count)
-        var best: [(value: Double, member: Int)] = []
+        var heap = RankHeap(k: 0, top: aggregation == .topk)
         for step in 0..<steps {
             let count = k[step].isNaN ? 0 : Int(Swift.max(0, Swift.min(k[step], 1e9)))
             guard count > 0 else { continue }
             for group in members {
-                best.removeAll(keepingCapacity: true)
-                if count * 8 >= group.count {
-                    // Most of the group is kept: sorted, as the general path does.
-                    for member in group { if let value = series[member].values[step] { best.append((value, member)) } }
-                    best.sort { before($0.value, $1.value) }
-                    if best.count > count { best.removeLast(best.count - count) }
-                } else {
-                    for member in group {
-                        guard let value = series[member].values[step] else { continue }
-                        if best.count == count, !before(value, best[count - 1].value) { continue }
-                        var position = best.count
-                        while position > 0 && before(value, best[position - 1].value) { position -= 1 }
-                        best.insert((value, member), at: position)
-                        if best.count > count { best.removeLast() }
-                    }
+                heap.restart(k: count)
+                for member in group {
+                    if let value = series[member].values[step] { heap.offer(value, member: member) }
                 }
-                for (value, member) in best {
+                for (value, member) in heap.items {
                     if values[member] == nil { values[member] = [Double?](repeating: nil, count: steps) }
                     values[member]?[step] = value
                 }
