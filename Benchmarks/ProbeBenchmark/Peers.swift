@@ -64,6 +64,11 @@ func peers() throws {
                 ? PeerQuery(kind: .range(String(line.dropFirst(6)))) : PeerQuery(kind: .instant(line))
         }
     let queries = chosen.filter { only.isEmpty || $0.name.contains(only) }
+    // `--compare`: not timed; iocd's answers beside Prometheus', at several times each.
+    if CommandLine.arguments.contains("--compare") {
+        try compare(queries, iocd: systems[0].base, prometheus: systems[1].base, end: end, hours: hours, client: client)
+        return
+    }
     var timed: [(query: PeerQuery, medians: [Double])] = []
     // A shape one system refuses is reported and left out; the others are still timed.
     var refused: [(query: String, error: String)] = []
@@ -108,6 +113,64 @@ func peers() throws {
         }
         throw BenchmarkError(description: "\(refused.count) of \(queries.count) queries were not answered by all three")
     }
+}
+
+/// Asks iocd and Prometheus each query at times that fall on the data's samples, between them, on
+/// an hour's edge and at fractions of a second, and prints where their answers differ. Throws if
+/// any does.
+private func compare(
+    _ queries: [PeerQuery], iocd: String, prometheus: String, end: Int64, hours: Int, client: HTTPClient
+) throws {
+    let hour = end / 3600 * 3600
+    let span = Int64(hours) * 3600 - 600
+    // (time) for instant queries, (start, end, step) for range queries, as the API takes them.
+    let instants = ["\(end).5", "\(end - 1837).5", "\(hour).25", "\(hour - 3600 + 7)"]
+    let ranges = [
+        ("\(end - span).5", "\(end).5", "60"), ("\(end - span + 7).5", "\(end - 1000).25", "37"),
+        ("\(hour - 3600).25", "\(hour).25", "900"), ("\(end - 600).5", "\(end).5", "15"),
+    ]
+    var differing = 0
+    var asked = 0
+    for query in queries {
+        let calls: [String]
+        switch query.kind {
+        case .instant(let text): calls = instants.map { "/api/v1/query?query=\(percentEncoded(text))&time=\($0)" }
+        case .range(let text):
+            calls = ranges.map {
+                "/api/v1/query_range?query=\(percentEncoded(text))&start=\($0.0)&end=\($0.1)&step=\($0.2)"
+            }
+        }
+        for call in calls {
+            let answers = [iocd, prometheus].map {
+                client.performWaiting(HTTPRequest(url: $0 + call, timeout: .seconds(120), maxBodyBytes: 256 << 20))
+            }
+            asked += 1
+            let bodies = answers.map { String(decoding: $0.body, as: UTF8.self) }
+            let difference: String?
+            switch (answers[0].status, answers[1].status) {
+            case (200, 200): difference = answersDiffer(bodies[0], bodies[1])
+            case (let ours, let theirs) where ours == theirs: difference = nil
+            case (let ours, let theirs):
+                difference =
+                    "HTTP \(ours ?? 0), Prometheus \(theirs ?? 0): \(bodies[0].prefix(200)) | \(bodies[1].prefix(200))"
+            }
+            if let difference {
+                differing += 1
+                print(
+                    "differs: \(ControlCharacters.escaped(query.name)) [\(call.split(separator: "&").dropFirst().joined(separator: "&"))]"
+                )
+                print("  \(ControlCharacters.escaped(difference))")
+            }
+        }
+    }
+    print("\(asked) answers compared, \(differing) differ from Prometheus'")
+    if differing > 0 { throw BenchmarkError(description: "\(differing) of \(asked) answers differ from Prometheus'") }
+}
+
+private func percentEncoded(_ text: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
 }
 
 /// iocd over a store made by `ioc import`, Prometheus over blocks backfilled from the same file,
