@@ -99,26 +99,32 @@ extension Evaluation {
         }
     }
 
-    /// Least squares over (seconds since `interceptTime`, value), with Kahan sums as Prometheus.
+    /// Least squares over (seconds since `interceptTime`, value), each sum compensated as Prometheus
+    /// 2.42 sums them (plain sums differed from its `deriv` in the last digits); a constant series
+    /// has slope 0 and its value, or NaN for both when the value is infinite.
     static func linearRegression(_ samples: UnsafeBufferPointer<Sample>, interceptTime: Int64) -> (
         slope: Double, intercept: Double
     ) {
         var n = 0.0
-        var sumX = 0.0
-        var sumY = 0.0
-        var sumXY = 0.0
-        var sumX2 = 0.0
+        var (sumX, compensationX) = (0.0, 0.0)
+        var (sumY, compensationY) = (0.0, 0.0)
+        var (sumXY, compensationXY) = (0.0, 0.0)
+        var (sumX2, compensationX2) = (0.0, 0.0)
         let firstValue = samples[samples.startIndex].value
         let constantY = samples.allSatisfy { $0.value == firstValue }
+        if constantY { return firstValue.isInfinite ? (.nan, .nan) : (0, firstValue) }
         for sample in samples {
             let x = Double(sample.timestamp - interceptTime) / 1000
             n += 1
-            sumX += x
-            sumY += sample.value
-            sumXY += x * sample.value
-            sumX2 += x * x
+            compensated(&sumX, &compensationX, adding: x)
+            compensated(&sumY, &compensationY, adding: sample.value)
+            compensated(&sumXY, &compensationXY, adding: x * sample.value)
+            compensated(&sumX2, &compensationX2, adding: x * x)
         }
-        if constantY && firstValue.isFinite { return (0, firstValue) }
+        sumX += compensationX
+        sumY += compensationY
+        sumXY += compensationXY
+        sumX2 += compensationX2
         let covariance = sumXY - sumX * sumY / n
         let varianceX = sumX2 - sumX * sumX / n
         let slope = covariance / varianceX

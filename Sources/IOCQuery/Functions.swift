@@ -93,7 +93,8 @@ extension Evaluation {
         let computed = ParallelWork.map(input.count, minimum: Evaluation.seriesPerTask) { index -> Double? in
             guard let function else { return nil }
             return input[index].samples.withUnsafeBufferPointer {
-                Evaluation.overRange(function, $0, range: range, at: reference, parameter: parameter)
+                Evaluation.overRange(
+                    function, $0, range: range, at: reference, evaluated: time, parameter: parameter)
             }
         }
         var result: [VectorElement] = []
@@ -269,10 +270,12 @@ extension Evaluation {
         case holtWinters = "holt_winters"
     }
 
-    /// A function of one series' samples in (t − range, t]; nil leaves the series out.
+    /// A function of one series' samples in (t − range, t]; nil leaves the series out. `evaluated`
+    /// is the query's time there, which an offset moves t away from: `predict_linear` predicts
+    /// from it, as Prometheus does (its regression's intercept is at the evaluation time).
     static func overRange(
         _ function: RangeFunction, _ samples: UnsafeBufferPointer<Sample>, range: Int64, at time: Int64,
-        parameter: Double, trend: Double = .nan
+        evaluated: Int64, parameter: Double, trend: Double = .nan
     ) -> Double? {
         // Values read in place; only the quantile needs a copy (to sort).
         let values = SampleValues(samples: samples)
@@ -295,7 +298,7 @@ extension Evaluation {
             return linearRegression(samples, interceptTime: samples[samples.startIndex].timestamp).slope
         case .predictLinear:
             guard samples.count >= 2 else { return nil }
-            let (slope, intercept) = linearRegression(samples, interceptTime: time)
+            let (slope, intercept) = linearRegression(samples, interceptTime: evaluated)
             return slope * parameter + intercept
         case .resets:
             var count = 0
@@ -313,15 +316,15 @@ extension Evaluation {
                 previous = value
             }
             return Double(count)
-        case .avgOverTime: return mean(values)
+        case .avgOverTime: return meanOverTime(values)
         case .sumOverTime: return kahanSum(values)
         case .minOverTime: return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
         case .maxOverTime: return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
         case .countOverTime: return Double(samples.count)
         case .lastOverTime: return samples.last?.value
         case .presentOverTime: return 1
-        case .stddevOverTime: return variance(values).squareRoot()
-        case .stdvarOverTime: return variance(values)
+        case .stddevOverTime: return varianceOverTime(values).squareRoot()
+        case .stdvarOverTime: return varianceOverTime(values)
         case .holtWinters: return holtWinters(values, smoothing: parameter, trend: trend)
         case .quantileOverTime: return quantile(parameter, Array(values))
         }

@@ -236,11 +236,16 @@ extension Evaluation {
         }
     }
 
-    /// A group's values folded into one.
+    /// A group's values folded into one, with the arithmetic of Prometheus 2.42's aggregations to
+    /// the bit (`ioc-bench peers --compare` finds a last digit apart): `sum` adds in the group's
+    /// order without compensation, `avg` is a running mean, `stddev` and `stdvar` Welford's.
     static func fold(_ aggregation: Aggregation, _ values: [Double], parameter: Double) -> Double {
         switch aggregation {
-        case .sum: return kahanSum(values)
-        case .avg: return mean(values)
+        case .sum: return values.reduce(0, +)
+        case .avg:
+            var mean = RunningMean()
+            for value in values { mean.add(value) }
+            return mean.value
         case .min: return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
         case .max: return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
         case .count: return Double(values.count)
@@ -252,38 +257,62 @@ extension Evaluation {
         }
     }
 
+    /// Prometheus' `kahanSumInc`: `sum` and its compensation after adding `value` (Neumaier's
+    /// variant, the larger term's low bits kept).
+    @inline(__always)
+    static func compensated(_ sum: inout Double, _ compensation: inout Double, adding value: Double) {
+        let t = sum + value
+        if abs(sum) >= abs(value) {
+            compensation += (sum - t) + value
+        } else {
+            compensation += (value - t) + sum
+        }
+        sum = t
+    }
+
+    /// `sum_over_time`: a compensated sum.
     static func kahanSum(_ values: some Collection<Double>) -> Double {
         var sum = 0.0
         var compensation = 0.0
-        for value in values {
-            let t = sum + value
-            if abs(sum) >= abs(value) {
-                compensation += (sum - t) + value
-            } else {
-                compensation += (value - t) + sum
-            }
-            sum = t
-        }
+        for value in values { compensated(&sum, &compensation, adding: value) }
         // Infinities make the compensation NaN; the plain sum is then the answer.
         return compensation.isFinite ? sum + compensation : sum
     }
 
-    static func mean(_ values: some Collection<Double>) -> Double {
+    /// `avg_over_time` as Prometheus 2.42: a running mean whose steps are summed with compensation,
+    /// an infinite mean kept while the values cannot change it.
+    static func meanOverTime(_ values: some Collection<Double>) -> Double {
         guard !values.isEmpty else { return .nan }
-        let sum = kahanSum(values)
-        if sum.isFinite || values.contains(where: { $0.isNaN || $0.isInfinite }) {
-            return sum / Double(values.count)
-        }
-        // The sum overflowed: an incremental mean does not.
         var mean = 0.0
-        for (index, value) in values.enumerated() {
-            let count = Double(index + 1)
-            mean += value / count - mean / count
+        var compensation = 0.0
+        var count = 0.0
+        for value in values {
+            count += 1
+            if RunningMean.keeps(infinite: mean, adding: value) { continue }
+            compensated(&mean, &compensation, adding: value / count - mean / count)
         }
-        return mean
+        return mean.isInfinite ? mean : mean + compensation
     }
 
-    /// The population variance (Welford).
+    /// `stdvar_over_time` (and the square of `stddev_over_time`) as Prometheus 2.42: Welford's
+    /// running mean and sum of squares, each summed with compensation.
+    static func varianceOverTime(_ values: some Collection<Double>) -> Double {
+        guard !values.isEmpty else { return .nan }
+        var count = 0.0
+        var mean = 0.0
+        var meanCompensation = 0.0
+        var squares = 0.0
+        var squaresCompensation = 0.0
+        for value in values {
+            count += 1
+            let delta = value - (mean + meanCompensation)
+            compensated(&mean, &meanCompensation, adding: delta / count)
+            compensated(&squares, &squaresCompensation, adding: delta * (value - (mean + meanCompensation)))
+        }
+        return (squares + squaresCompensation) / count
+    }
+
+    /// The population variance (Welford), as the `stddev` and `stdvar` aggregations compute it.
     static func variance(_ values: some Collection<Double>) -> Double {
         guard !values.isEmpty else { return .nan }
         var count = 0.0
@@ -349,5 +378,32 @@ extension Evaluation {
             let signatures = Set(others.map { Evaluation.signatureKey($0, matching) })
             return { [matching] in signatures.contains(Evaluation.signatureKey($0, matching)) }
         }
+    }
+}
+
+/// The `avg` aggregation's mean as Prometheus 2.42 keeps it: the first value, then each next one
+/// folded in as `mean += value / count - mean / count` (no sum that could overflow), an infinite
+/// mean kept while a value cannot change it.
+struct RunningMean {
+    private(set) var value = Double.nan
+    private var count = 0.0
+
+    mutating func add(_ next: Double) {
+        count += 1
+        guard count > 1 else {
+            value = next
+            return
+        }
+        if RunningMean.keeps(infinite: value, adding: next) { return }
+        value += next / count - value / count
+    }
+
+    /// Whether an infinite `mean` stays as it is with `value` added: an infinity of its sign, or a
+    /// finite number (subtracting the mean would make NaN of both).
+    @inline(__always)
+    static func keeps(infinite mean: Double, adding value: Double) -> Bool {
+        guard mean.isInfinite else { return false }
+        if value.isInfinite { return (mean > 0) == (value > 0) }
+        return !value.isNaN
     }
 }

@@ -348,18 +348,20 @@ extension Evaluation {
 
     /// `min`, `max`, `group` or `avg` of the members' values at each step, member by member rather
     /// than step by step (no list of each step's values), folding in the order `fold` does: `min`
-    /// and `max` take a value over NaN, `avg` is the sum over the count unless the sum overflowed,
-    /// and then that step's values are averaged as `mean` does.
+    /// and `max` take a value over NaN, `avg` is each step's `RunningMean`.
     static func foldMembers(
         _ aggregation: Aggregation, _ members: some Collection<[Double?]>, steps: Int
     ) -> [Double?] {
         if aggregation == .avg {
-            let (sums, counts) = sumAndCount(members, steps: steps)
-            return (0..<steps).map { step in
-                guard let sum = sums[step], let count = counts[step] else { return nil }
-                if sum.isFinite { return sum / count }
-                return mean(members.compactMap { step < $0.count ? $0[step] : nil })
+            var means = [RunningMean?](repeating: nil, count: steps)
+            for values in members {
+                for step in 0..<min(steps, values.count) {
+                    guard let value = values[step] else { continue }
+                    if means[step] == nil { means[step] = RunningMean() }
+                    means[step]?.add(value)
+                }
             }
+            return means.map { $0?.value }
         }
         var folded = [Double?](repeating: nil, count: steps)
         for values in members {
@@ -379,23 +381,15 @@ extension Evaluation {
         return folded
     }
 
-    /// Each step's sum (Kahan's, as `kahanSum` adds the same values in the same order) and count of
+    /// Each step's sum (added in the members' order, as `fold` adds the same values) and count of
     /// the members' values, member by member rather than step by step.
     static func sumAndCount(_ members: some Sequence<[Double?]>, steps: Int) -> (sums: [Double?], counts: [Double?]) {
         var sums = [Double](repeating: 0, count: steps)
-        var compensations = [Double](repeating: 0, count: steps)
         var counts = [Int](repeating: 0, count: steps)
         for values in members {
             for step in 0..<min(steps, values.count) {
                 guard let value = values[step] else { continue }
-                let sum = sums[step]
-                let t = sum + value
-                if abs(sum) >= abs(value) {
-                    compensations[step] += (sum - t) + value
-                } else {
-                    compensations[step] += (value - t) + sum
-                }
-                sums[step] = t
+                sums[step] += value
                 counts[step] += 1
             }
         }
@@ -409,8 +403,7 @@ extension Evaluation {
                 counted.append(nil)
                 continue
             }
-            let compensation = compensations[step]
-            folded.append(compensation.isFinite ? sums[step] + compensation : sums[step])
+            folded.append(sums[step])
             counted.append(Double(counts[step]))
         }
         return (folded, counted)

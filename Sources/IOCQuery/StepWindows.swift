@@ -39,6 +39,9 @@ extension Evaluation {
                 extremes($0, steps: steps, offset: offset, range: range, least: function == .minOverTime)
             }
         }
+        if function == .avgOverTime {
+            return samples.withUnsafeBufferPointer { meansOverTime($0, steps: steps, offset: offset, range: range) }
+        }
         var values = [Double?](repeating: nil, count: steps.count)
         // For `rate` and `increase`, the counter resets inside the window (a sample below the one
         // before it, both in the window), kept in time order as the window slides: each window's
@@ -70,9 +73,67 @@ extension Evaluation {
                     values[position] = extrapolation.apply(increase, window, at: reference, counter: true)
                 } else {
                     values[position] = overRange(
-                        function, window, range: range, at: reference, parameter: parameter, trend: trend)
+                        function, window, range: range, at: reference, evaluated: time, parameter: parameter,
+                        trend: trend)
                 }
             }
+        }
+        return values
+    }
+
+    /// `avg_over_time` at each step, each window's mean worked out as `meanOverTime` does it (a
+    /// running mean, Prometheus 2.42's bits) but four windows at once: each mean waits on two
+    /// divisions a sample, and four independent chains keep the divider busy where one left it
+    /// idle (a range `avg_over_time(x{service="dvc"}[1h])` took 93-102 ms one window at a time,
+    /// against 40-47 for the sum over the count that Prometheus 2.42 does not do).
+    static func meansOverTime(_ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64)
+        -> [Double?]
+    {
+        var windows: [(position: Int, low: Int, high: Int)] = []
+        windows.reserveCapacity(steps.count)
+        var low = 0
+        var high = 0
+        for (position, time) in steps.enumerated() {
+            let reference = time - offset
+            while high < samples.count && samples[high].timestamp <= reference { high += 1 }
+            while low < high && samples[low].timestamp <= reference - range { low += 1 }
+            if low < high { windows.append((position, low, high)) }
+        }
+        var values = [Double?](repeating: nil, count: steps.count)
+        var next = 0
+        while next + 4 <= windows.count {
+            let lanes = (windows[next], windows[next + 1], windows[next + 2], windows[next + 3])
+            var mean = (0.0, 0.0, 0.0, 0.0)
+            var compensation = (0.0, 0.0, 0.0, 0.0)
+            let longest = max(
+                lanes.0.high - lanes.0.low, lanes.1.high - lanes.1.low, lanes.2.high - lanes.2.low,
+                lanes.3.high - lanes.3.low)
+            @inline(__always)
+            func add(
+                _ lane: (position: Int, low: Int, high: Int), _ index: Int, _ count: Double,
+                _ mean: inout Double, _ compensation: inout Double
+            ) {
+                guard lane.low + index < lane.high else { return }
+                let value = samples[lane.low + index].value
+                if RunningMean.keeps(infinite: mean, adding: value) { return }
+                compensated(&mean, &compensation, adding: value / count - mean / count)
+            }
+            for index in 0..<longest {
+                let count = Double(index + 1)
+                add(lanes.0, index, count, &mean.0, &compensation.0)
+                add(lanes.1, index, count, &mean.1, &compensation.1)
+                add(lanes.2, index, count, &mean.2, &compensation.2)
+                add(lanes.3, index, count, &mean.3, &compensation.3)
+            }
+            values[lanes.0.position] = mean.0.isInfinite ? mean.0 : mean.0 + compensation.0
+            values[lanes.1.position] = mean.1.isInfinite ? mean.1 : mean.1 + compensation.1
+            values[lanes.2.position] = mean.2.isInfinite ? mean.2 : mean.2 + compensation.2
+            values[lanes.3.position] = mean.3.isInfinite ? mean.3 : mean.3 + compensation.3
+            next += 4
+        }
+        for window in windows[next...] {
+            values[window.position] = meanOverTime(
+                UnsafeBufferPointer(rebasing: samples[window.low..<window.high]).lazy.map(\.value))
         }
         return values
     }

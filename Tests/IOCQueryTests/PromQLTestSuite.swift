@@ -296,7 +296,9 @@ import Testing
                     let window = samples.filter { $0.timestamp > reference - range && $0.timestamp <= reference }
                     let folded = window.withUnsafeBufferPointer {
                         $0.isEmpty
-                            ? nil : Evaluation.overRange(function, $0, range: range, at: reference, parameter: .nan)
+                            ? nil
+                            : Evaluation.overRange(
+                                function, $0, range: range, at: reference, evaluated: reference, parameter: .nan)
                     }
                     let same =
                         sliding[position].map { value in
