@@ -90,34 +90,123 @@ public struct JSONBytes: Sendable {
         }
     }
 
-    /// Writes `value` as `PrometheusNumber.format` writes it into `buffer` from `start`; returns
-    /// where it ends. A whole number's digits are counted and written backwards to end there; any
-    /// other value's shortest digits, as `description` gives them, are copied in as the standard
-    /// library writes them (without the string `description` makes). At most 24 bytes
-    /// (`-2.2250738585072014e-308`): the buffer's room is fixed by the type, not by the value.
+    /// Writes `value` as Prometheus' API writes a sample's value into `buffer` from `start`; returns
+    /// where it ends: `NaN`, `+Inf`, `-Inf`, else Go's `strconv.AppendFloat` with format 'f' (fixed,
+    /// `0.000001`, `999000000000000000000`) from 1e-6 up to 1e21 and 'e' (`1e-07`, `1e+21`) beyond,
+    /// as its `marshalPointJSON` chooses. A whole number's digits are counted and written backwards
+    /// to end there; any other value's shortest digits come from the standard library (the digits Go
+    /// picks) through the buffer's last 26 bytes. At most 25 bytes (`-0.0000012345678901234567`):
+    /// the buffer's room is fixed by the type, not by the value.
     private static func value(_ value: Double, from start: Int, in buffer: UnsafeMutableBufferPointer<UInt8>)
         -> Int
     {
         if isWhole(value) {
             let whole = Int64(value)
-            var length = whole < 0 ? 2 : 1
+            var length = whole < 0 || (whole == 0 && value.sign == .minus) ? 2 : 1
             var rest = whole.magnitude
             while rest >= 10 {
                 rest /= 10
                 length += 1
             }
             _ = signed(whole, endingAt: start + length, in: buffer)
+            if length == 2 && whole == 0 { buffer[start] = UInt8(ascii: "-") }
             return start + length
         }
-        var text = ValueText(buffer: buffer, position: start)
-        if value.isNaN {
-            text.write("NaN")
-        } else if value.isInfinite {
-            text.write(value > 0 ? "+Inf" : "-Inf")
-        } else {
-            value.write(to: &text)
+        if value.isNaN || value.isInfinite {
+            var text = ValueText(buffer: buffer, position: start)
+            text.write(value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf"))
+            return text.position
         }
-        return text.position
+        let magnitude = value.magnitude
+        return goFloat(
+            value, scientific: magnitude < 1e-6 || magnitude >= 1e21, from: start, scratch: buffer.count - 26,
+            in: buffer)
+    }
+
+    /// Writes finite, nonzero `value` as Go's `strconv.AppendFloat(value, 'f' or 'e', -1, 64)`
+    /// writes it: the shortest digits that read back as `value` (the standard library's `description`
+    /// picks the same), fixed or, if `scientific`, as `d.ddde±XX`. The standard library's text goes
+    /// to `scratch` (26 bytes, after where the result can reach); returns where the result ends.
+    static func goFloat(
+        _ value: Double, scientific: Bool, from start: Int, scratch: Int, in buffer: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int {
+        var text = ValueText(buffer: buffer, position: scratch)
+        value.write(to: &text)
+        let end = text.position
+        // The digits moved together at `scratch` (the sign and point left out), and where the
+        // point goes among them: the value is 0.DIGITS × 10^point.
+        var read = scratch
+        let negative = buffer[read] == UInt8(ascii: "-")
+        if negative { read += 1 }
+        var count = 0
+        var point: Int?
+        while read < end, buffer[read] != UInt8(ascii: "e") {
+            if buffer[read] == UInt8(ascii: ".") {
+                point = count
+            } else {
+                buffer[scratch + count] = buffer[read]
+                count += 1
+            }
+            read += 1
+        }
+        var exponent = point ?? count
+        if read < end {
+            read += 1
+            let minus = buffer[read] == UInt8(ascii: "-")
+            if minus || buffer[read] == UInt8(ascii: "+") { read += 1 }
+            var power = 0
+            while read < end {
+                power = power * 10 + Int(buffer[read] &- UInt8(ascii: "0"))
+                read += 1
+            }
+            exponent += minus ? -power : power
+        }
+        var first = scratch
+        var last = scratch + count
+        while first < last - 1, buffer[first] == UInt8(ascii: "0") {
+            first += 1
+            exponent -= 1
+        }
+        while last > first + 1, buffer[last - 1] == UInt8(ascii: "0") { last -= 1 }
+        let digits = last - first
+
+        var position = start
+        func put(_ byte: UInt8) {
+            buffer[position] = byte
+            position += 1
+        }
+        func put(digitsFrom from: Int, to upper: Int) {
+            for index in from..<upper { put(buffer[index]) }
+        }
+        if negative { put(UInt8(ascii: "-")) }
+        if scientific {
+            put(buffer[first])
+            if digits > 1 {
+                put(UInt8(ascii: "."))
+                put(digitsFrom: first + 1, to: last)
+            }
+            put(UInt8(ascii: "e"))
+            let power = exponent - 1
+            put(UInt8(ascii: power < 0 ? "-" : "+"))
+            // Two digits at least (`e-07`), three at most (`e-324`).
+            let magnitude = UInt8(truncatingIfNeeded: power.magnitude / 10)
+            if magnitude >= 10 { put(UInt8(ascii: "0") + magnitude / 10) }
+            put(UInt8(ascii: "0") + magnitude % 10)
+            put(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: power.magnitude % 10))
+        } else if exponent <= 0 {
+            put(UInt8(ascii: "0"))
+            put(UInt8(ascii: "."))
+            for _ in 0..<(-exponent) { put(UInt8(ascii: "0")) }
+            put(digitsFrom: first, to: last)
+        } else if exponent >= digits {
+            put(digitsFrom: first, to: last)
+            for _ in 0..<(exponent - digits) { put(UInt8(ascii: "0")) }
+        } else {
+            put(digitsFrom: first, to: first + exponent)
+            put(UInt8(ascii: "."))
+            put(digitsFrom: first + exponent, to: last)
+        }
+        return position
     }
 
     /// Takes the standard library's text of a number into a buffer on the stack.
@@ -188,6 +277,39 @@ public struct JSONBytes: Sendable {
             rest /= 10
         } while rest > 0
         return position
+    }
+
+    /// A scalar's `[time, "value"]` as Prometheus writes it (its `Scalar.MarshalJSON`, not the
+    /// points of a vector): the time as `floatTime` writes it, the value fixed whatever its size
+    /// (`0.0000001`, a number of 1e300 in full).
+    public mutating func scalar(_ time: Int64, _ value: Double) {
+        raw("[")
+        floatTime(time)
+        raw(",\"")
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 400) { buffer in
+            // The standard library's text at 0, what is written from 32: at most 1 + 2 + 323 + 17.
+            let end =
+                value.isFinite && value != 0
+                ? JSONBytes.goFloat(value, scientific: false, from: 32, scratch: 0, in: buffer)
+                : JSONBytes.value(value, from: 32, in: buffer)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[32..<end]))
+        }
+        raw("\"]")
+    }
+
+    /// Milliseconds as seconds, as Go's JSON writes a float (`1795046400`, `1795046400.5`): how
+    /// Prometheus writes the time of a scalar or string answer, where a vector's or matrix's points
+    /// have three decimals.
+    public mutating func floatTime(_ milliseconds: Int64) {
+        guard milliseconds % 1000 != 0 else {
+            timestamp(milliseconds)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            let end = JSONBytes.goFloat(
+                Double(milliseconds) / 1000, scientific: false, from: 32, scratch: 0, in: buffer)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[32..<end]))
+        }
     }
 
     /// Milliseconds as seconds, as Prometheus' API writes them: `1795046400`, `1795046400.120`.

@@ -130,11 +130,11 @@ public enum PrometheusWire {
             switch value {
             case .scalar(let number):
                 json.raw(#"{"resultType":"scalar","result":"#)
-                json.point(time, number)
+                json.scalar(time, number)
                 json.raw("}")
             case .string(let text):
                 json.raw(#"{"resultType":"string","result":["#)
-                json.timestamp(time)
+                json.floatTime(time)
                 json.raw(",")
                 json.string(text)
                 json.raw("]}")

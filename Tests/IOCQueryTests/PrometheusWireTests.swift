@@ -75,6 +75,74 @@ import Testing
         return text.hasSuffix(".000") ? String(text.dropLast(4)) : text
     }
 
+    /// A value as Prometheus' API writes a point's (`marshalPointJSON`: Go's `strconv` with format
+    /// 'f' from 1e-6 up to 1e21, 'e' beyond), or a scalar's (`fixed`: 'f' whatever the size), worked
+    /// out in text from the shortest digits `description` gives.
+    static func prometheusValue(_ value: Double, fixed: Bool = false) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == 0 { return value.sign == .minus ? "-0" : "0" }
+        var text = value.magnitude.description
+        var exponent = 0
+        if let e = text.firstIndex(of: "e") {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = String(text[..<e])
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        var digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
+        var point = parts[0].count + exponent
+        while digits.count > 1, digits.hasPrefix("0") {
+            digits.removeFirst()
+            point -= 1
+        }
+        while digits.count > 1, digits.hasSuffix("0") { digits.removeLast() }
+        let sign = value < 0 ? "-" : ""
+        if !fixed && (value.magnitude < 1e-6 || value.magnitude >= 1e21) {
+            let power = point - 1
+            let rest = digits.dropFirst()
+            return sign + String(digits.prefix(1)) + (rest.isEmpty ? "" : "." + rest) + "e" + (power < 0 ? "-" : "+")
+                + (power.magnitude < 10 ? "0" : "") + String(power.magnitude)
+        }
+        if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + digits }
+        if point >= digits.count { return sign + digits + String(repeating: "0", count: point - digits.count) }
+        return sign + String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+    }
+
+    /// What Prometheus 2.42 wrote for these values, as points and as scalars (asked over HTTP).
+    @Test func valuesAreWrittenAsPrometheusWritesThem() {
+        let points: [(Double, String)] = [
+            (1e-7, "1e-07"), (1e-6, "0.000001"), (0.0000012345, "0.0000012345"), (1e21, "1e+21"),
+            (9.99e20, "999000000000000000000"), (1.5e300, "1.5e+300"), (-2.5e-10, "-2.5e-10"),
+            (123_456_789_012_345_680, "123456789012345680"), (-0.0, "-0"), (.leastNonzeroMagnitude, "5e-324"),
+            (.nan, "NaN"),
+            (-.infinity, "-Inf"),
+        ]
+        for (value, text) in points {
+            var json = JSONBytes()
+            json.point(1_796_620_680_500, value)
+            #expect(json.text == "[1796620680.500,\"\(text)\"]")
+            #expect(JSONBytesTests.prometheusValue(value) == text)
+        }
+        let scalars: [(Int64, Double, String)] = [
+            (1_796_620_680_500, 1e-7, "[1796620680.5,\"0.0000001\"]"),
+            (1_796_620_680_123, 1e21, "[1796620680.123,\"1000000000000000000000\"]"),
+            (1_796_620_680_000, -2.5e-10, "[1796620680,\"-0.00000000025\"]"),
+            (1_796_620_680_120, 123_456_789_012_345_680, "[1796620680.12,\"123456789012345680\"]"),
+            (0, .nan, "[0,\"NaN\"]"),
+        ]
+        for (time, value, text) in scalars {
+            var json = JSONBytes()
+            json.scalar(time, value)
+            #expect(json.text == text)
+        }
+        var large = JSONBytes()
+        large.scalar(1_000, 1.5e300)
+        #expect(large.text == "[1,\"15" + String(repeating: "0", count: 299) + "\"]")
+        var small = JSONBytes()
+        small.scalar(1_000, -.leastNonzeroMagnitude)
+        #expect(small.text == "[1,\"-0." + String(repeating: "0", count: 323) + "5\"]")
+    }
+
     @Test func bytesAreWhatTheTextFunctionsWrite() {
         var random = SplitMix64(seed: 9)
         let pieces = ["a", "Huế", "\"", "\\", "\n", "\r", "\t", "\u{1b}", "\u{0}", "\u{1f}", "\u{7f}", "😀", " ", "{}"]
@@ -95,9 +163,12 @@ import Testing
             var json = JSONBytes()
             json.point(time, value)
             let expected =
-                "[" + JSONBytesTests.prometheusTime(time) + "," + PrometheusWire.json(PrometheusNumber.format(value))
-                + "]"
+                "[" + JSONBytesTests.prometheusTime(time) + ",\"" + JSONBytesTests.prometheusValue(value) + "\"]"
             #expect(json.text == expected)
+            var scalar = JSONBytes()
+            scalar.scalar(time, value)
+            let seconds = time % 1_000 == 0 ? JSONBytesTests.prometheusTime(time) : "\(Double(time) / 1_000)"
+            #expect(scalar.text == "[" + seconds + ",\"" + JSONBytesTests.prometheusValue(value, fixed: true) + "\"]")
             var alone = JSONBytes()
             alone.timestamp(time)
             #expect(alone.text == JSONBytesTests.prometheusTime(time))
@@ -117,8 +188,7 @@ import Testing
                     random.next() % 2 == 0 ? Double(random.next() % 1_000) : Double(random.next() % 1_000_000) / 7
                 json.point(time, value)
                 expected +=
-                    "[" + JSONBytesTests.prometheusTime(time) + ","
-                    + PrometheusWire.json(PrometheusNumber.format(value)) + "]"
+                    "[" + JSONBytesTests.prometheusTime(time) + ",\"" + JSONBytesTests.prometheusValue(value) + "\"]"
             }
         }
         #expect(json.text == expected)
