@@ -43,6 +43,30 @@ import Testing
         _ = try roundTrip([])
     }
 
+    /// Each bucket's edges: a change of interval of +64 ms is written in the 7-bit bucket (as
+    /// Prometheus writes +8192 in its 14 bits) and was read back as -64, moving that sample and every
+    /// later one of the chunk 128 ms early (found beside Prometheus, `ioc-bench peers --compare`).
+    @Test(arguments: [ChunkCodec.Encoding.scaledInteger, .xor, .frameOfReference])
+    func everyBucketsEdgesComeBack(encoding: ChunkCodec.Encoding) throws {
+        let changes: [Int64] = [
+            64, -63, 65, -64, 8192, -8191, 8193, -8192, 524_288, -524_287, 524_289, -524_288, 63, -62, 1, -1, 0,
+        ]
+        var times: [Int64] = [1_796_623_000_000, 1_796_623_015_000]
+        // Thirty rounds: enough for the scaled integers' unchecked loop, which stops 160 bits short.
+        for change in Array(repeating: changes, count: 30).joined() {
+            let interval = times[times.count - 1] - times[times.count - 2] + change
+            times.append(times[times.count - 1] + interval)
+        }
+        let samples = times.enumerated().map { Sample(timestamp: $0.element, value: Double($0.offset % 5) / 4) }
+        let chunk = ChunkCodec.encode(samples, encoding: encoding, scale: 2)
+        var window: [Sample] = []
+        try ChunkCodec.decode(padded: chunk + Array(repeating: 0, count: 8), count: chunk.count, into: &window)
+        for decoded in [try ChunkCodec.decode(chunk), window] {
+            let first = Array(zip(decoded, samples)).firstIndex { $0.0 != $0.1 }
+            #expect(decoded.count == samples.count && first == nil, "first wrong: \(String(describing: first))")
+        }
+    }
+
     @Test func probeDurationsUseScaledIntegersAndTakeFewBytes() throws {
         var generator = SplitMix64(seed: 42)
         // Durations in seconds with microsecond resolution, as libcurl reports them.

@@ -206,7 +206,9 @@ public enum ChunkCodec {
                 default:
                     let width: UInt64 = ones == 1 ? 7 : ones == 2 ? 14 : 20
                     let prefix = UInt64(ones + 1)
-                    step &+= Int64(bitPattern: bits << prefix) >> Int64(64 - width)
+                    let change = Int64(bitPattern: bits << prefix) >> Int64(64 - width)
+                    // The bucket's one positive number past two's complement (see `writeDeltaOfDelta`).
+                    step &+= change == -1 << Int64(width - 1) ? -change : change
                     used = prefix + width
                 }
                 time &+= step
@@ -316,7 +318,11 @@ public enum ChunkCodec {
 
     /// Buckets in the manner of Prometheus': `0` for an unchanged interval, then 7, 14 or 20 bits, or
     /// the full 64. The 7-bit bucket (Prometheus starts at 14) holds the few milliseconds of jitter
-    /// that probe start times have, which makes them cost 9 bits instead of 16.
+    /// that probe start times have, which makes them cost 9 bits instead of 16. As in Prometheus, an
+    /// n-bit bucket holds -(2^(n-1) - 1) through +2^(n-1): the bits of -2^(n-1) stand for +2^(n-1),
+    /// which two's complement alone would read as its negative (and did, until 2026-12: a sample 64
+    /// ms later than its interval said was read 128 ms early, and every later one of its chunk with
+    /// it; the readers now give those chunks back as written).
     private static func writeDeltaOfDelta(_ dod: Int64, _ writer: inout BitWriter) {
         switch dod {
         case 0: writer.write(0, count: 1)
@@ -339,8 +345,10 @@ public enum ChunkCodec {
         }
         guard width > 0 else { return 0 }
         let raw = try reader.read(count: width)
-        // Sign-extend the `width`-bit two's complement number.
-        return width == 64 ? Int64(bitPattern: raw) : Int64(bitPattern: raw << UInt64(64 - width)) >> Int64(64 - width)
+        guard width < 64 else { return Int64(bitPattern: raw) }
+        // Sign-extend the `width`-bit number, its lowest standing for the bucket's highest.
+        let change = Int64(bitPattern: raw << UInt64(64 - width)) >> Int64(64 - width)
+        return change == -1 << Int64(width - 1) ? -change : change
     }
 }
 
