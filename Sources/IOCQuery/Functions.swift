@@ -31,10 +31,20 @@ extension Evaluation {
                     return descending ? a.value > b.value : a.value < b.value
                 })
         case "timestamp":
+            // The samples' own times for a selector; of anything else (`x == bool 2`, `abs(x)`), the
+            // time of the evaluation, as Prometheus gives them.
+            var argument = arguments[0]
+            while case .parenthesis(let inner) = argument { argument = inner }
+            let ofSamples =
+                switch argument {
+                case .vector, .pinned(.vector, _): true
+                default: false
+                }
             return .vector(
                 try vector(arguments[0], at: time).map {
                     VectorElement(
-                        labels: $0.labels.droppingMetricName(), value: Double($0.timestamp) / 1000, timestamp: time)
+                        labels: $0.labels.droppingMetricName(),
+                        value: Double(ofSamples ? $0.timestamp : time) / 1000, timestamp: time)
                 })
         case "holt_winters": return .vector(try holtWinters(arguments, at: time))
         case "label_replace": return .vector(try labelReplace(arguments, at: time))
