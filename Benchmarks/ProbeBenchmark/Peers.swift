@@ -304,11 +304,58 @@ private func writePeerData(series: Int, from start: Int64, through end: Int64, i
             written += 1
         }
         if om.utf8.count > 8 << 20 || index == series - 1 {
+            if index == series - 1 && CommandLine.arguments.contains("--compare") {
+                written += otherShapes(from: start, through: end, om: &om, prom: &prom, random: &random)
+            }
             if index == series - 1 { om += "# EOF\n" }
             try openMetrics.write(contentsOf: Data(om.utf8))
             try text.write(contentsOf: Data(prom.utf8))
             om = ""
             prom = ""
+        }
+    }
+    return written
+}
+
+/// For `--compare`, series unlike the counters, each taking other paths through a store and an
+/// engine: `ioc_gauge`, 200 gauges of fractional values either side of zero, each missing for ten
+/// minutes in every seventy; `ioc_short`, 50 counters of twenty minutes each, starting one after
+/// another; `ioc_jitter`, 40 gauges sampled every 10 to 20 s at times with milliseconds.
+private func otherShapes(
+    from start: Int64, through end: Int64, om: inout String, prom: inout String,
+    random: inout SplitMix64
+) -> Int {
+    var written = 0
+    func add(_ labels: String, _ value: Double, _ milliseconds: Int64) {
+        let number = "\(value)"
+        let seconds = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
+        om += labels + " " + number + " " + seconds + "\n"
+        prom += labels + " " + number + " \(milliseconds)\n"
+        written += 1
+    }
+    om += "# TYPE ioc_gauge gauge\n"
+    for index in 0..<200 {
+        for time in stride(from: start, through: end, by: 15) where (time / 600 + Int64(index)) % 7 != 0 {
+            add(
+                "ioc_gauge{instance=\"g-\(index)\",kind=\"k\(index % 4)\"}",
+                Double(Int64(random.next() % 20_001) - 10_000) / 7, time * 1000)
+        }
+    }
+    om += "# TYPE ioc_short counter\n"
+    for index in 0..<50 {
+        let first = start + Int64(index) * (end - start) / 50
+        var value = 0.0
+        for time in stride(from: first, through: min(end, first + 1200), by: 15) {
+            value += Double(random.next() % 100)
+            add("ioc_short_total{instance=\"s-\(index)\"}", value, time * 1000)
+        }
+    }
+    om += "# TYPE ioc_jitter gauge\n"
+    for index in 0..<40 {
+        var time = start * 1000 + Int64(random.next() % 15_000)
+        while time <= end * 1000 {
+            add("ioc_jitter{instance=\"j-\(index)\"}", Double(random.next() % 1_000_000) / 1000 - 300, time)
+            time += 10_000 + Int64(random.next() % 10_000)
         }
     }
     return written
