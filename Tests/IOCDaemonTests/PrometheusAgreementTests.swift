@@ -1,0 +1,182 @@
+import Foundation
+import IOCCore
+import IOCQuery
+import TestSupport
+import Testing
+
+/// iocd's answers beside those of Debian's Prometheus 2.42 over the same samples: the same file
+/// read by `ioc import` into a real store and by `promtool` into blocks, the same queries through
+/// both HTTP APIs. The PromQL tests check the engine over samples in memory; this checks what the
+/// store gives it too (its chunks and their codec, the open hour, the caches), with data unlike a
+/// probe's: counters with resets, gauges with gaps, and gauges at irregular times whose intervals
+/// change by each bucket edge of the codec (a change of +64 ms came back as -64 until 2026-12).
+///
+/// The times asked fall half a second off every sample, so that no window starts exactly on one:
+/// iocd's windows are open on the left as Prometheus 3's, and 2.42 would count that sample.
+@Suite struct PrometheusAgreementTests {
+    static let queries = [
+        "rate(c_total[5m])", "increase(c_total[10m])", "irate(c_total[2m])", "resets(c_total[30m])",
+        "sum by (svc) (rate(c_total[5m]))", "avg by (svc) (rate(c_total[5m]))", "topk(3, rate(c_total[5m]))",
+        "bottomk(2, c_total)", "count by (svc) (c_total > 500)", "avg_over_time(g[10m])",
+        "round(avg_over_time(g[10m]))",
+        "stddev_over_time(g[10m])", "stdvar_over_time(j[5m])", "deriv(j[5m])", "predict_linear(g[15m] offset 2m, 600)",
+        "quantile_over_time(0.9, j[10m])", "max_over_time(j[7m])", "min_over_time(g[3m])", "changes(j[20m])",
+        "idelta(j[3m])", "delta(g[5m])", "timestamp(j)", "timestamp(j > bool 0)", "count_over_time(j[5m])",
+        "last_over_time(g[10m])", "g", "j offset 1m", "sum(g)", "avg(g)", "-g", "abs(g) + 1",
+        #"label_replace(g, "x", "$1", "i", "(.*)")"#, "max_over_time(rate(c_total[5m])[20m:59999ms])",
+        #"absent(j{i="none"})"#, "sum(j) / count(j)",
+    ]
+
+    @Test func answersAreThoseOfPrometheusOverTheSameSamples() async throws {
+        try await HeavyTests.one {
+            let directory = try TemporaryDirectory()
+            let end = (Int64(Date().timeIntervalSince1970) - 600) / 60 * 60
+            let start = end - 5400
+            let series = try directory.write("data.om", Self.samples(from: start, through: end))
+            let imported = try await TestProcess.run(
+                try BuiltProduct.path("ioc"), ["import", "--db", directory.file("ioc.db"), series])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let blocks = try await TestProcess.run(
+                "/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", series, directory.file("tsdb")],
+                timeout: .seconds(120))
+            #expect(blocks.status == 0, "\(blocks.stderr)")
+
+            let port = refusedPort()
+            let config = try directory.write(
+                "iocd.yaml", "storage: {path: \(directory.file("ioc.db"))}\nhttp: {listen: '127.0.0.1:\(port)'}\n")
+            let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
+            defer { daemon.signal(SIGTERM) }
+            let prometheusPort = refusedPort()
+            let prometheus = try TestProcess(
+                "/usr/bin/prometheus",
+                [
+                    "--config.file=\(try directory.write("prometheus.yml", "global: {}\n"))",
+                    "--storage.tsdb.path=\(directory.file("tsdb"))", "--storage.tsdb.retention.time=10y",
+                    "--web.listen-address=127.0.0.1:\(prometheusPort)",
+                ])
+            defer { prometheus.signal(SIGTERM) }
+            let servers = ["http://127.0.0.1:\(port)", "http://127.0.0.1:\(prometheusPort)"]
+            // Both hold every series before anything is compared.
+            let counting = [
+                "query=count(count_over_time(c_total[2h])) + count(count_over_time(g[2h])) + count(count_over_time(j[2h]))",
+                "time=\(end)",
+            ]
+            let ready = try await waitUntil(timeout: .seconds(60)) {
+                for server in servers {
+                    guard case .vector(let elements)? = try await Self.ask(server, counting),
+                        elements.first?.value == 46
+                    else { return false }
+                }
+                return true
+            }
+            let counted = (try await Self.ask(servers[0], counting), try await Self.ask(servers[1], counting))
+            #expect(
+                ready,
+                """
+                iocd \(String(describing: counted.0)): \(daemon.standardError.suffix(1000))
+                Prometheus \(String(describing: counted.1)): \(prometheus.standardError.suffix(1000))
+                """)
+            guard ready else { return }
+
+            var compared = 0
+            for query in Self.queries {
+                let asks = [
+                    ["query=\(query)", "time=\(end - 1237).5"], ["query=\(query)", "time=\(end).5"],
+                    ["query=\(query)", "start=\(start + 1200).5", "end=\(end).5", "step=37"],
+                ]
+                for parameters in asks {
+                    let ours = try await Self.ask(servers[0], parameters)
+                    let theirs = try await Self.ask(servers[1], parameters)
+                    let difference = Self.difference(ours, theirs)
+                    #expect(difference == nil, "\(parameters): \(difference ?? "")")
+                    compared += 1
+                }
+            }
+            #expect(compared == Self.queries.count * 3)
+        }
+    }
+
+    /// 30 counters `c_total{svc, i}` every 15 s with a reset now and then; 10 gauges `g{i}` of
+    /// fractions either side of zero, each missing ten minutes; 6 gauges `j{i}` whose intervals
+    /// change by the codec's bucket edges (±64, ±8192, ±524288 ms and their neighbours), never at
+    /// a time with 500 ms (the times asked).
+    static func samples(from start: Int64, through end: Int64) -> String {
+        var random = SplitMix64(seed: 41)
+        var text = "# TYPE c counter\n"
+        for index in 0..<30 {
+            var value = Double(random.next() % 1_000)
+            for time in stride(from: start, through: end, by: 15) {
+                value = random.next() % 97 == 0 ? 0 : value + Double(random.next() % 50)
+                text += "c_total{svc=\"s\(index % 3)\",i=\"\(index)\"} \(value) \(time)\n"
+            }
+        }
+        text += "# TYPE g gauge\n"
+        for index in 0..<10 {
+            for time in stride(from: start, through: end, by: 15) where (time - start) / 600 != Int64(index % 9) {
+                text += "g{i=\"\(index)\"} \(Double(Int64(random.next() % 20_001) - 10_000) / 7) \(time)\n"
+            }
+        }
+        text += "# TYPE j gauge\n"
+        let changes: [Int64] = [64, -63, 65, -64, 8192, -8191, 8193, -8192, 524_288, -524_287, 1, -1, 0, 7, -7]
+        for index in 0..<6 {
+            var time = start * 1000 + Int64(index) * 1_001
+            var interval: Int64 = 15_000
+            var step = index
+            while time <= end * 1000 {
+                if time % 1000 != 500 {
+                    let seconds = String(format: "%.3f", Double(time) / 1000)
+                    text += "j{i=\"\(index)\"} \(Double(random.next() % 100_000) / 100 - 300) \(seconds)\n"
+                }
+                interval = max(10_000, min(600_000, interval + changes[step % changes.count]))
+                step += 1
+                time += interval
+            }
+        }
+        return text + "# EOF\n"
+    }
+
+    static func ask(_ server: String, _ parameters: [String]) async throws -> QueryValue? {
+        let path = parameters.contains { $0.hasPrefix("step=") } ? "/api/v1/query_range" : "/api/v1/query"
+        let result = try await TestProcess.run(
+            "/usr/bin/curl",
+            ["-sfG", "--max-time", "20"] + parameters.flatMap { ["--data-urlencode", $0] } + [server + path])
+        guard result.status == 0 else { return nil }
+        struct Answer: Decodable { var data: PrometheusWire.QueryData }
+        return try? JSONDecoder().decode(Answer.self, from: Data(result.stdout.utf8)).data.value()
+    }
+
+    /// Where two answers differ (series, times, or values beyond a relative 1e-9, NaN equal to NaN;
+    /// not order, which only `sort` promises), or nil.
+    static func difference(_ ours: QueryValue?, _ theirs: QueryValue?) -> String? {
+        func same(_ a: Double, _ b: Double) -> Bool {
+            a == b || (a.isNaN && b.isNaN) || (a.isFinite && b.isFinite && abs(a - b) <= 1e-9 * max(abs(a), abs(b)))
+        }
+        func points(_ value: QueryValue?) -> [Labels: [Sample]]? {
+            switch value {
+            case .scalar(let number)?: return [Labels(): [Sample(timestamp: 0, value: number)]]
+            case .vector(let elements)?:
+                return Dictionary(elements.map { ($0.labels, [Sample(timestamp: 0, value: $0.value)]) }) { $1 }
+            case .matrix(let series)?: return Dictionary(series.map { ($0.labels, Array($0.samples)) }) { $1 }
+            default: return nil
+            }
+        }
+        guard let mine = points(ours), let others = points(theirs) else {
+            return "no answer: iocd \(String(describing: ours)), Prometheus \(String(describing: theirs))"
+        }
+        guard Set(mine.keys) == Set(others.keys) else {
+            return "series only iocd's \(Array(Set(mine.keys).subtracting(others.keys).prefix(3))), "
+                + "only Prometheus' \(Array(Set(others.keys).subtracting(mine.keys).prefix(3)))"
+        }
+        for (labels, samples) in others {
+            let ours = mine[labels] ?? []
+            guard ours.map(\.timestamp) == samples.map(\.timestamp) else {
+                return
+                    "\(labels): times \(ours.map(\.timestamp).prefix(5)), Prometheus \(samples.map(\.timestamp).prefix(5))"
+            }
+            for (a, b) in zip(ours, samples) where !same(a.value, b.value) {
+                return "\(labels) at \(a.timestamp): \(a.value), Prometheus \(b.value)"
+            }
+        }
+        return nil
+    }
+}
