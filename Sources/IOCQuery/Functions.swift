@@ -30,22 +30,7 @@ extension Evaluation {
                     if b.value.isNaN { return true }
                     return descending ? a.value > b.value : a.value < b.value
                 })
-        case "timestamp":
-            // The samples' own times for a selector; of anything else (`x == bool 2`, `abs(x)`), the
-            // time of the evaluation, as Prometheus gives them.
-            var argument = arguments[0]
-            while case .parenthesis(let inner) = argument { argument = inner }
-            let ofSamples =
-                switch argument {
-                case .vector, .pinned(.vector, _): true
-                default: false
-                }
-            return .vector(
-                try vector(arguments[0], at: time).map {
-                    VectorElement(
-                        labels: $0.labels.droppingMetricName(),
-                        value: Double(ofSamples ? $0.timestamp : time) / 1000, timestamp: time)
-                })
+        case "timestamp": return .vector(try timestamps(arguments[0], at: time))
         case "holt_winters": return .vector(try holtWinters(arguments, at: time))
         case "label_replace": return .vector(try labelReplace(arguments, at: time))
         case "label_join": return .vector(try labelJoin(arguments, at: time))
@@ -116,6 +101,23 @@ extension Evaluation {
         }
         if name != "last_over_time" { try checkDistinct(result, names: input.lazy.map(\.labels)) }
         return .vector(result)
+    }
+
+    /// `timestamp(v)`: the samples' own times for a selector; of anything else (`x == bool 2`,
+    /// `abs(x)`), the time of the evaluation, as Prometheus gives them.
+    private func timestamps(_ argument: Expression, at time: Int64) throws -> [VectorElement] {
+        var selector = argument
+        while case .parenthesis(let inner) = selector { selector = inner }
+        let ofSamples =
+            switch selector {
+            case .vector, .pinned(.vector, _): true
+            default: false
+            }
+        return try vector(argument, at: time).map {
+            VectorElement(
+                labels: $0.labels.droppingMetricName(), value: Double(ofSamples ? $0.timestamp : time) / 1000,
+                timestamp: time)
+        }
     }
 
     /// `holt_winters(v, sf, tf)`: each series' window smoothed (double exponential smoothing) with

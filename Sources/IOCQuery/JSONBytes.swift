@@ -123,18 +123,15 @@ public struct JSONBytes: Sendable {
             in: buffer)
     }
 
-    /// Writes finite, nonzero `value` as Go's `strconv.AppendFloat(value, 'f' or 'e', -1, 64)`
-    /// writes it: the shortest digits that read back as `value` (the standard library's `description`
-    /// picks the same), fixed or, if `scientific`, as `d.ddde±XX`. The standard library's text goes
-    /// to `scratch` (26 bytes, after where the result can reach); returns where the result ends.
-    static func goFloat(
-        _ value: Double, scientific: Bool, from start: Int, scratch: Int, in buffer: UnsafeMutableBufferPointer<UInt8>
-    ) -> Int {
+    /// The shortest digits of finite, nonzero `value`, from the standard library's text written at
+    /// `scratch` and moved together there without sign, point or exponent: they lie in
+    /// `first..<last`, no zero at either end, and the value is 0.DIGITS × 10^exponent.
+    private static func shortestDigits(_ value: Double, at scratch: Int, in buffer: UnsafeMutableBufferPointer<UInt8>)
+        -> (negative: Bool, first: Int, last: Int, exponent: Int)
+    {
         var text = ValueText(buffer: buffer, position: scratch)
         value.write(to: &text)
         let end = text.position
-        // The digits moved together at `scratch` (the sign and point left out), and where the
-        // point goes among them: the value is 0.DIGITS × 10^point.
         var read = scratch
         let negative = buffer[read] == UInt8(ascii: "-")
         if negative { read += 1 }
@@ -168,8 +165,18 @@ public struct JSONBytes: Sendable {
             exponent -= 1
         }
         while last > first + 1, buffer[last - 1] == UInt8(ascii: "0") { last -= 1 }
-        let digits = last - first
+        return (negative, first, last, exponent)
+    }
 
+    /// Writes finite, nonzero `value` as Go's `strconv.AppendFloat(value, 'f' or 'e', -1, 64)`
+    /// writes it: the shortest digits that read back as `value` (the standard library's `description`
+    /// picks the same), fixed or, if `scientific`, as `d.ddde±XX`. The standard library's text goes
+    /// to `scratch` (26 bytes, after where the result can reach); returns where the result ends.
+    static func goFloat(
+        _ value: Double, scientific: Bool, from start: Int, scratch: Int, in buffer: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int {
+        let (negative, first, last, exponent) = shortestDigits(value, at: scratch, in: buffer)
+        let digits = last - first
         var position = start
         func put(_ byte: UInt8) {
             buffer[position] = byte
