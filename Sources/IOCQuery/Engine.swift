@@ -127,6 +127,21 @@ public struct Engine: Sendable {
                 "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"
             )
         }
+        do {
+            return try evaluateRange(
+                query, start: start, end: end, step: step, source: source, cancellation: cancellation)
+        } catch var error as QueryError where error.kind == .badData {
+            // The request was good; evaluating it failed (many-to-many matching, duplicate series,
+            // a k that is not an integer): Prometheus' "execution" error, as for an instant query.
+            error.kind = .execution
+            throw error
+        }
+    }
+
+    private func evaluateRange(
+        _ query: Query, start: Int64, end: Int64, step: Int64, source: any SeriesSource,
+        cancellation: QueryCancellation?
+    ) throws -> [Series] {
         let evaluation = try Evaluation(
             engine: self, query: query, from: start, through: end, source: source, cancellation: cancellation)
         let steps = Array(stride(from: start, through: end, by: Int(step)))

@@ -33,6 +33,30 @@ import Testing
         #expect(error?.kind == .execution)
     }
 
+    /// A range query that fails while it is evaluated (many-to-many matching, a k that is not an
+    /// integer) is an execution error (HTTP 422), as an instant query's is; its request was good.
+    /// Found beside Prometheus, which answers 422 where iocd answered 400 `bad_data`.
+    @Test(arguments: ["x / on () x", "topk(NaN, x)", "count_values(\"a b\", x)"])
+    func aRangeQueryFailingAsItIsEvaluatedIsAnExecutionError(_ text: String) throws {
+        let source = MemorySeriesSource()
+        for name in ["a", "b"] {
+            source.add(Labels([("__name__", "x"), ("i", name)]), [Sample(timestamp: 0, value: 1)])
+        }
+        let query = try Query(parsing: text)
+        for fastPath in [true, false] {
+            var engine = Engine()
+            engine.fastPath = fastPath
+            let error = #expect(throws: QueryError.self) {
+                try engine.range(query, start: 0, end: 60_000, step: 15_000, source: source)
+            }
+            #expect(error?.kind == .execution, "\(String(describing: error))")
+        }
+        let badRequest = #expect(throws: QueryError.self) {
+            try Engine().range(query, start: 60_000, end: 0, step: 15_000, source: source)
+        }
+        #expect(badRequest?.kind == .badData)
+    }
+
     @Test func aLongQueryEndsAtItsTimeoutOrWhenCancelled() throws {
         let query = try Query(parsing: "count_over_time(vector(1)[2d:10ms])")
         let quick = Engine(timeout: .milliseconds(200))
