@@ -304,6 +304,18 @@ public struct JSONBytes: Sendable {
         raw("\"]")
     }
 
+    /// `value` as Go's `strconv.FormatFloat(value, 'f' or 'e', -1, 64)`: `count_values`' label
+    /// (fixed at any size) and a number in an error message (`1e+20`).
+    static func goText(_ value: Double, scientific: Bool) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 400) { buffer in
+            let end =
+                value.isFinite && value != 0
+                ? goFloat(value, scientific: scientific, from: 32, scratch: 0, in: buffer)
+                : JSONBytes.value(value, from: 32, in: buffer)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[32..<end]), as: UTF8.self)
+        }
+    }
+
     /// Milliseconds as seconds, as Go's JSON writes a float (`1795046400`, `1795046400.5`): how
     /// Prometheus writes the time of a scalar or string answer, where a vector's or matrix's points
     /// have three decimals.

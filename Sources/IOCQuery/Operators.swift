@@ -199,10 +199,7 @@ extension Evaluation {
         if case .scalar(let value) = parameter { scalarParameter = value }
         switch aggregation {
         case .topk, .bottomk:
-            guard scalarParameter.isFinite || scalarParameter.isNaN else {
-                throw fail("scalar value \(scalarParameter) overflows int64")
-            }
-            let k = scalarParameter.isNaN ? 0 : Int(max(0, min(scalarParameter, 1e9)))
+            let k = try rankCount(scalarParameter)
             var result: [VectorElement] = []
             for index in keys.indices {
                 let members = members[index]
@@ -212,15 +209,14 @@ extension Evaluation {
             }
             return result
         case .countValues:
-            guard case .string(let label) = parameter, !label.isEmpty else {
-                throw fail("invalid label name for count_values")
-            }
+            guard case .string(let label) = parameter else { throw fail("invalid label name for count_values") }
+            try checkCountValuesLabel(label)
             var counts: [Labels: Double] = [:]
             var valueOrder: [Labels] = []
             for (index, group) in keys.enumerated() {
                 for element in members[index] {
                     var labels = group
-                    labels[label] = PrometheusNumber.format(element.value)
+                    labels[label] = JSONBytes.goText(element.value, scientific: false)
                     if counts[labels] == nil { valueOrder.append(labels) }
                     counts[labels, default: 0] += 1
                 }
@@ -234,6 +230,27 @@ extension Evaluation {
                     timestamp: time)
             }
         }
+    }
+
+    /// How many members `topk` or `bottomk` keep for `k`: Prometheus' check that k converts to a
+    /// 64-bit integer (NaN and ±Inf do not, nor 1e20), then its whole part, none below 1 (and no
+    /// more than a billion, which no group reaches).
+    func rankCount(_ k: Double) throws -> Int {
+        guard k >= Double(Int64.min), k <= Double(Int64.max) else {
+            throw fail("Scalar value \(JSONBytes.goText(k, scientific: true)) overflows int64")
+        }
+        return Int(max(0, min(k.rounded(.towardZero), 1e9)))
+    }
+
+    /// `count_values`' label must be a label name as Prometheus 2.42 has them (`[a-zA-Z_][a-zA-Z0-9_]*`).
+    func checkCountValuesLabel(_ label: String) throws {
+        let valid =
+            !label.isEmpty
+            && label.utf8.enumerated().allSatisfy { index, byte in
+                byte == UInt8(ascii: "_") || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+                    || (index > 0 && byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            }
+        guard valid else { throw fail("invalid label name \(ControlCharacters.quoted(label))") }
     }
 
     /// A group's values folded into one, with the arithmetic of Prometheus 2.42's aggregations to

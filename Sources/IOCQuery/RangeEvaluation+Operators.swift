@@ -245,12 +245,12 @@ extension Evaluation {
     func ranked(_ aggregation: Aggregation, _ series: [StepSeries], k: [Double], _ grouping: Grouping, steps: Int)
         -> StepValue?
     {
-        guard k.allSatisfy({ $0.isFinite || $0.isNaN }) else { return nil }
+        guard k.allSatisfy({ $0 >= Double(Int64.min) && $0 <= Double(Int64.max) }) else { return nil }
         let members = grouping.assign(series.lazy.map(\.labels)).members
         var values: [[Double?]?] = Array(repeating: nil, count: series.count)
         var heap = RankHeap(k: 0, top: aggregation == .topk)
         for step in 0..<steps {
-            let count = k[step].isNaN ? 0 : Int(Swift.max(0, Swift.min(k[step], 1e9)))
+            let count = Int(Swift.max(0, Swift.min(k[step].rounded(.towardZero), 1e9)))
             guard count > 0 else { continue }
             for group in members {
                 heap.restart(k: count)
@@ -332,7 +332,7 @@ extension Evaluation {
     /// Each value's series (its group's labels and `label` set to the value) is made once, when the
     /// value is first met, not at every step.
     func countValues(_ series: [StepSeries], label: String, _ grouping: Grouping, steps: [Int64]) throws -> StepValue? {
-        guard !label.isEmpty else { throw fail("invalid label name for count_values") }
+        try checkCountValuesLabel(label)
         let (keys, members) = grouping.assign(series.lazy.map(\.labels))
         var result: [StepSeries] = []
         var positions: [Fingerprint: Int] = [:]
@@ -347,7 +347,7 @@ extension Evaluation {
                         position = known
                     } else {
                         var labels = key
-                        labels[label] = PrometheusNumber.format(value)
+                        labels[label] = JSONBytes.goText(value, scientific: false)
                         position = positions[labels.fingerprint] ?? result.count
                         if position == result.count {
                             // New label sets could take a value per step each beyond the limit.
