@@ -320,7 +320,8 @@ private func writePeerData(series: Int, from start: Int64, through end: Int64, i
 /// For `--compare`, series unlike the counters, each taking other paths through a store and an
 /// engine: `ioc_gauge`, 200 gauges of fractional values either side of zero, each missing for ten
 /// minutes in every seventy; `ioc_short`, 50 counters of twenty minutes each, starting one after
-/// another; `ioc_jitter`, 40 gauges sampled every 10 to 20 s at times with milliseconds.
+/// another; `ioc_latency_bucket`, a histogram's seven buckets for three services; `ioc_jitter`, 40
+/// gauges sampled every 10 to 20 s at times with milliseconds.
 private func otherShapes(
     from start: Int64, through end: Int64, om: inout String, prom: inout String,
     random: inout SplitMix64
@@ -348,6 +349,19 @@ private func otherShapes(
         for time in stride(from: first, through: min(end, first + 1200), by: 15) {
             value += Double(random.next() % 100)
             add("ioc_short_total{instance=\"s-\(index)\"}", value, time * 1000)
+        }
+    }
+    om += "# TYPE ioc_latency histogram\n"
+    let bounds = ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"]
+    for service in ["dvc", "lgsp", "mail"] {
+        var counts = [Double](repeating: 0, count: bounds.count)
+        for time in stride(from: start, through: end, by: 15) {
+            var below = 0.0
+            for (index, bound) in bounds.enumerated() {
+                below += Double(random.next() % 20)
+                counts[index] = max(counts[index], below + counts[index] * 0.99 + 1).rounded()
+                add("ioc_latency_bucket{le=\"\(bound)\",service=\"\(service)\"}", counts[index], time * 1000)
+            }
         }
     }
     om += "# TYPE ioc_jitter gauge\n"
