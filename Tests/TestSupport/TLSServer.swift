@@ -157,7 +157,15 @@ public final class TLSServer: @unchecked Sendable {
         }
     }
 
-    deinit { nginx.signal(SIGTERM) }
+    /// Stops nginx and waits for it before the folder goes: removing the folder while nginx was
+    /// still ending (its pid file going) failed halfway and left the rest in /tmp.
+    deinit {
+        nginx.signal(SIGTERM)
+        if nginx.waitBlocking(milliseconds: 10_000) == nil {
+            nginx.signal(SIGKILL)
+            _ = nginx.waitBlocking(milliseconds: 5_000)
+        }
+    }
 
     public func url(_ item: Case, host: String = "localhost", path: String = "/") -> String {
         "https://\(host):\(ports[item] ?? 0)\(path)"

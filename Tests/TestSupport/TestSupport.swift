@@ -162,6 +162,11 @@ public final class TestProcess: Sendable {
 
     public func signal(_ number: Int32) { child.signal(number) }
 
+    /// Waits on this thread for the process to end, up to `milliseconds`; its exit status, or nil.
+    /// For a `deinit`, which cannot wait asynchronously.
+    @available(*, noasync, message: "use await exitStatus(within:)")
+    public func waitBlocking(milliseconds: Int64) -> Int32? { child.waitBlocking(milliseconds: milliseconds) }
+
     /// Waits for the process to end, up to `timeout`; returns its exit status, or nil if still running.
     /// The default is generous: a clean stop syncs the store, and with the whole suite writing in
     /// parallel on a shared disk an fsync can take seconds. Promptness has its own tests.
