@@ -1,4 +1,6 @@
 import Foundation
+import IOCCore
+import IOCQuery
 
 /// What two servers answered to one query, compared as Prometheus' answers are meant: the same
 /// result type, the same label sets (in any order: only `sort` and friends promise one), and at
@@ -30,52 +32,44 @@ func answersDiffer(_ ours: String, _ theirs: String) -> String? {
     return nil
 }
 
-/// An answer of `/api/v1/query` or `/api/v1/query_range`: each series' points by its labels.
+/// An answer of `/api/v1/query` or `/api/v1/query_range`, read by `PrometheusWire.QueryData` (as
+/// `ioc dashboard --source` reads a remote API): each series' points by its labels.
 private struct PeerAnswer {
     var type: String
     var series: [String: [(time: Double, value: String)]] = [:]
 
     init?(_ body: String) {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-            let data = root["data"] as? [String: Any], let type = data["resultType"] as? String
+        struct Envelope: Decodable { var data: PrometheusWire.QueryData }
+        guard let data = try? JSONDecoder().decode(Envelope.self, from: Data(body.utf8)).data,
+            let value = try? data.value()
         else { return nil }
-        self.type = type
-        func point(_ any: Any?) -> (time: Double, value: String)? {
-            guard let pair = any as? [Any], pair.count == 2, let time = (pair[0] as? NSNumber)?.doubleValue,
-                let value = pair[1] as? String
-            else { return nil }
-            return (time, value)
+        type = data.resultType
+        func point(_ sample: Sample) -> (time: Double, value: String) {
+            (Double(sample.timestamp) / 1000, PrometheusNumber.format(sample.value))
         }
-        switch type {
-        case "scalar", "string":
-            guard let value = point(data["result"]) else { return nil }
-            series[""] = [value]
-        default:
-            guard let result = data["result"] as? [[String: Any]] else { return nil }
-            for element in result {
-                let metric = element["metric"] as? [String: String] ?? [:]
-                let labels =
-                    "{" + metric.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",")
-                    + "}"
-                var points: [(time: Double, value: String)] = []
-                if let values = element["values"] as? [Any] {
-                    for value in values {
-                        guard let value = point(value) else { return nil }
-                        points.append(value)
-                    }
-                } else if let value = point(element["value"]) {
-                    points.append(value)
-                }
+        switch value {
+        case .scalar(let number): series[""] = [(0, PrometheusNumber.format(number))]
+        case .string(let text): series[""] = [(0, text)]
+        case .vector(let elements):
+            for element in elements {
                 // Two series with the same labels in one answer is a fault in itself.
-                guard series[labels] == nil else { return nil }
-                series[labels] = points
+                guard
+                    series.updateValue(
+                        [point(Sample(timestamp: element.timestamp, value: element.value))],
+                        forKey: element.labels.description) == nil
+                else { return nil }
+            }
+        case .matrix(let items):
+            for item in items {
+                guard series.updateValue(item.samples.map(point), forKey: item.labels.description) == nil
+                else { return nil }
             }
         }
     }
 
     static func same(_ a: String, _ b: String) -> Bool {
         if a == b { return true }
-        guard let x = Double(a), let y = Double(b) else { return false }
+        guard let x = PrometheusNumber.parse(a), let y = PrometheusNumber.parse(b) else { return false }
         if x.isNaN && y.isNaN { return true }
         guard x.isFinite, y.isFinite else { return x == y }
         return abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1e-300)

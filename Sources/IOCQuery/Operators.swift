@@ -244,13 +244,9 @@ extension Evaluation {
 
     /// `count_values`' label must be a label name as Prometheus 2.42 has them (`[a-zA-Z_][a-zA-Z0-9_]*`).
     func checkCountValuesLabel(_ label: String) throws {
-        let valid =
-            !label.isEmpty
-            && label.utf8.enumerated().allSatisfy { index, byte in
-                byte == UInt8(ascii: "_") || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
-                    || (index > 0 && byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-            }
-        guard valid else { throw fail("invalid label name \(ControlCharacters.quoted(label))") }
+        guard !label.isEmpty, Labels.isClassicLabelName(label) else {
+            throw fail("invalid label name \(ControlCharacters.quoted(label))")
+        }
     }
 
     /// A group's values folded into one, with the arithmetic of Prometheus 2.42's aggregations to

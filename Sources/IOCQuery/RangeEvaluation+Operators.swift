@@ -245,12 +245,12 @@ extension Evaluation {
     func ranked(_ aggregation: Aggregation, _ series: [StepSeries], k: [Double], _ grouping: Grouping, steps: Int)
         -> StepValue?
     {
-        guard k.allSatisfy({ $0 >= Double(Int64.min) && $0 <= Double(Int64.max) }) else { return nil }
+        guard let counts = try? k.map(rankCount) else { return nil }
         let members = grouping.assign(series.lazy.map(\.labels)).members
         var values: [[Double?]?] = Array(repeating: nil, count: series.count)
         var heap = RankHeap(k: 0, top: aggregation == .topk)
         for step in 0..<steps {
-            let count = Int(Swift.max(0, Swift.min(k[step].rounded(.towardZero), 1e9)))
+            let count = counts[step]
             guard count > 0 else { continue }
             for group in members {
                 heap.restart(k: count)

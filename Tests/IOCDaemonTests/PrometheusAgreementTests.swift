@@ -78,7 +78,6 @@ import Testing
                 """)
             guard ready else { return }
 
-            var compared = 0
             for query in Self.queries {
                 let asks = [
                     ["query=\(query)", "time=\(end - 1237).5"], ["query=\(query)", "time=\(end).5"],
@@ -89,10 +88,8 @@ import Testing
                     let theirs = try await Self.ask(servers[1], parameters)
                     let difference = Self.difference(ours, theirs)
                     #expect(difference == nil, "\(parameters): \(difference ?? "")")
-                    compared += 1
                 }
             }
-            #expect(compared == Self.queries.count * 3)
         }
     }
 
