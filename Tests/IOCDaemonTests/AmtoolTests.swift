@@ -6,18 +6,22 @@ import Testing
 /// Debian's amtool (prometheus-alertmanager) against iocd's Alertmanager API v2: it adds, queries
 /// and expires a silence, lists the alerts with the silenced one marked, and the silence holds back
 /// that alert's notifications until it is expired. The listener asks for basic auth, and amtool
-/// gives it in the URL, as an operator would.
+/// gives it in the URL, as an operator would. The portal the daemon probes answers until the
+/// silence is in place, so that the alerts fire after it however slowly the machine runs.
 @Suite struct AmtoolTests {
     struct Daemon {
         let directory: TemporaryDirectory
         let port = refusedPort()
         let process: TestProcess
         let sink: WebhookSink
+        /// The portal: answers until the test stops it, then the probe fails and the alerts fire.
+        let portal: WebhookSink
         var url: String { "http://ops:s3cret@127.0.0.1:\(port)" }
 
-        init(probing closed: Int) throws {
+        init() throws {
             directory = try TemporaryDirectory()
             sink = try WebhookSink(port: 0)
+            portal = try WebhookSink(port: 0)
             try directory.write("password", "s3cret\n")
             let config = try directory.write(
                 "iocd.yaml",
@@ -42,7 +46,7 @@ import Testing
             try directory.write(
                 "probes.yaml",
                 "groups:\n  - name: portal\n    interval: 1s\n    timeout: 500ms\n    labels: {province: Huế}\n"
-                    + "    targets:\n      - url: http://127.0.0.1:\(closed)/health\n")
+                    + "    targets:\n      - url: http://127.0.0.1:\(portal.port)/health\n")
             try directory.write(
                 "rules.yaml",
                 """
@@ -114,12 +118,11 @@ import Testing
 
     @Test func amtoolSilencesQueriesAndExpiresAndTheSilenceHoldsNotificationsBack() async throws {
         try await HeavyTests.one {
-            let closed = ClosedPort()
-            defer { withExtendedLifetime(closed) {} }
-            let daemon = try Daemon(probing: closed.number)
+            let daemon = try Daemon()
             defer {
                 daemon.process.signal(SIGTERM)
                 daemon.sink.stop()
+                daemon.portal.stop()
             }
             let up = try await waitUntil(timeout: .seconds(20)) {
                 try await daemon.amtool(["silence", "query"]).status == 0
@@ -146,7 +149,9 @@ import Testing
                 try BuiltProduct.path("ioc"), ["silence", "list", "--db", daemon.directory.file("ioc.db")])
             #expect(ioc.stdout.contains(id) && ioc.stdout.contains("Nâng cấp cổng"), "\(ioc)")
 
-            // The unsilenced twin is notified; the silenced one is not, and amtool shows it suppressed.
+            // The portal goes down. The unsilenced twin is notified; the silenced one is not, and
+            // amtool shows it suppressed.
+            daemon.portal.stop()
             #expect(await waitUntil(timeout: .seconds(30)) { daemon.notified("PortalDownToo") })
             #expect(!daemon.notified("PortalDown"))
             let active = Self.json(try await daemon.amtool(["alert", "query", "-o", "json"]).stdout)
