@@ -8,7 +8,9 @@ import Synchronization
 /// commit after the grace period, which closes every series' hour into its chunk and saves the new
 /// hour's heads. Prints how long that commit took, and how many samples the daemon's probes would
 /// have queued meanwhile (the writer's queue holds 100,000 by default), and the time of the 30
-/// commits after it, which give the emptied log's pages back.
+/// commits after it, which give the emptied log's pages back; and the resident set before the close,
+/// at its peak during it (VmHWM, reset just before) and after. Run it under jemalloc as iocd is
+/// (`LD_PRELOAD`, see BENCHMARKS.md) for memory figures that are iocd's.
 func close() throws {
     let seriesCount = Int(option("series", "70000")) ?? 70_000
     let interval: Int64 = 5_000
@@ -49,10 +51,16 @@ func close() throws {
     }
     let closing = start + hour + 120_000
     clock.store(closing, ordering: .relaxed)
-    writer.append(batch(at: closing))
+    let next = batch(at: closing)
+    // Memory: what the hour holds before the close, and the most the close takes on top of it.
+    let residentBefore = residentMiB()
+    resetPeakResident()
+    writer.append(next)
     let began = ContinuousClock.now
     writer.flush()
     let seconds = (ContinuousClock.now - began).inSeconds
+    let residentPeak = peakResidentMiB()
+    let residentClosed = residentMiB()
     let chunks = writer.statistics.chunks
     // The commits after it, 5 s of samples each, give the emptied log's pages back a slice at a time.
     var after: [Double] = []
@@ -69,5 +77,7 @@ func close() throws {
             ("series", Double(seriesCount)), ("chunks_closed", Double(chunks)), ("close_seconds", seconds),
             ("samples_arriving_meanwhile", seconds * Double(seriesCount) * 1000 / Double(interval)),
             ("next_commits_median_ms", median(after)), ("next_commits_max_ms", after.max() ?? 0),
+            ("rss_before_close_mib", residentBefore), ("rss_peak_in_close_mib", residentPeak),
+            ("rss_after_close_mib", residentClosed), ("rss_after_next_commits_mib", residentMiB()),
         ])
 }

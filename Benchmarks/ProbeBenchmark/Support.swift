@@ -77,6 +77,19 @@ func residentMiB() -> Double {
     return fields.count > 1 ? (Double(fields[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576 : 0
 }
 
+/// The highest resident set since the process started or since `resetPeakResident()`: VmHWM.
+func peakResidentMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return 0 }
+    return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+}
+
+/// Starts `peakResidentMiB()` again from the resident set now (writing 5 to clear_refs).
+func resetPeakResident() {
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+}
+
 /// The store file's pages in use (the file less its free pages), WAL included.
 func storeBytes(_ path: String) -> Int64 {
     var size: Int64 = 0
