@@ -52,6 +52,19 @@ final class HeadTable: Sendable {
             heads[Int(id)][index].samples = chunk
         }
 
+        /// The samples of the head of `block` of series `id` (empty if it has none).
+        func chunk(_ id: Int64, block: Int64) -> OpenChunk {
+            self[id].first { $0.block == block }?.samples ?? OpenChunk(base: block)
+        }
+
+        /// Marks the head of `block` of series `id` as written to its partition.
+        mutating func markSealed(_ id: Int64, block: Int64) {
+            guard id >= 0, id < heads.count, let index = heads[Int(id)].firstIndex(where: { $0.block == block })
+            else { return }
+            heads[Int(id)][index].sealed = true
+            earliestSealed = min(earliestSealed, block)
+        }
+
         /// Forgets the closed heads that `expired` says readers no longer need from memory.
         mutating func removeSealed(where expired: (Head) -> Bool) {
             earliestSealed = .max
