@@ -23,8 +23,8 @@ extension WriterConnection {
         // Which heads close and which stay, by series and hour: each batch takes its heads as they
         // are held (compact) when it is written, and decodes them only then. All of them decoded at
         // once took 16 bytes a sample, 600 MB at the close of 90,000 series' hour; a copy of every
-        // head in these lists (96 bytes each, the lists grown by doubling) was 31 of the 28-34 MB
-        // a close at 70,000 series took above the hour it closed (`ioc-bench close`, heaptrack).
+        // head in these lists (96 bytes each, the lists grown by doubling: 31 MB at 70,000 series)
+        // was most of the 23-29 MiB a close took above the hour it closed (`ioc-bench close`).
         var closing: [(block: Int64, id: Int64)] = []
         var remaining: [(id: Int64, block: Int64)] = []
         var due = Int64.max
