@@ -12,7 +12,11 @@ import Testing
 /// change by each bucket edge of the codec (a change of +64 ms came back as -64 until 2026-12).
 ///
 /// The times asked fall half a second off every sample, so that no window starts exactly on one:
-/// iocd's windows are open on the left as Prometheus 3's, and 2.42 would count that sample.
+/// iocd's windows are open on the left as Prometheus 3's, and 2.42 would count that sample. The
+/// subquery's steps are whole seconds and the counters' samples a quarter past: neither its inner
+/// windows nor its outer one (ending at the half seconds asked) can start on a point. With steps
+/// of 59,999 ms the outer window started on an inner step now and then (at 11:37 on 2026-12-07),
+/// and Prometheus 2.42 counted that step's rate.
 @Suite struct PrometheusAgreementTests {
     static let queries = [
         "rate(c_total[5m])", "increase(c_total[10m])", "irate(c_total[2m])", "resets(c_total[30m])",
@@ -23,7 +27,7 @@ import Testing
         "quantile_over_time(0.9, j[10m])", "max_over_time(j[7m])", "min_over_time(g[3m])", "changes(j[20m])",
         "idelta(j[3m])", "delta(g[5m])", "timestamp(j)", "timestamp(j > bool 0)", "count_over_time(j[5m])",
         "last_over_time(g[10m])", "g", "j offset 1m", "sum(g)", "avg(g)", "-g", "abs(g) + 1",
-        #"label_replace(g, "x", "$1", "i", "(.*)")"#, "max_over_time(rate(c_total[5m])[20m:59999ms])",
+        #"label_replace(g, "x", "$1", "i", "(.*)")"#, "max_over_time(rate(c_total[5m])[20m:59s])",
         #"absent(j{i="none"})"#, "sum(j) / count(j)",
     ]
 
@@ -93,7 +97,7 @@ import Testing
         }
     }
 
-    /// 30 counters `c_total{svc, i}` every 15 s with a reset now and then; 10 gauges `g{i}` of
+    /// 30 counters `c_total{svc, i}` every 15 s (a quarter second past) with a reset now and then; 10 gauges `g{i}` of
     /// fractions either side of zero, each missing ten minutes; 6 gauges `j{i}` whose intervals
     /// change by the codec's bucket edges (±64, ±8192, ±524288 ms and their neighbours), never at
     /// a time with 500 ms (the times asked).
@@ -104,7 +108,7 @@ import Testing
             var value = Double(random.next() % 1_000)
             for time in stride(from: start, through: end, by: 15) {
                 value = random.next() % 97 == 0 ? 0 : value + Double(random.next() % 50)
-                text += "c_total{svc=\"s\(index % 3)\",i=\"\(index)\"} \(value) \(time)\n"
+                text += "c_total{svc=\"s\(index % 3)\",i=\"\(index)\"} \(value) \(time).250\n"
             }
         }
         text += "# TYPE g gauge\n"
