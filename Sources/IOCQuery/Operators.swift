@@ -244,7 +244,7 @@ extension Evaluation {
 
     /// `count_values`' label must be a label name as Prometheus 2.42 has them (`[a-zA-Z_][a-zA-Z0-9_]*`).
     func checkCountValuesLabel(_ label: String) throws {
-        guard !label.isEmpty, Labels.isClassicLabelName(label) else {
+        guard Labels.isClassicLabelName(label) else {
             throw fail("invalid label name \(ControlCharacters.quoted(label))")
         }
     }

@@ -133,7 +133,10 @@ extension Evaluation {
                     }
                 }
             }
-            values += [means.0, means.1, means.2, means.3]
+            values.append(means.0)
+            values.append(means.1)
+            values.append(means.2)
+            values.append(means.3)
             next += 4
         }
         for member in series[next...] { values.append(meanOverTime(member.samples.lazy.map(\.value))) }
