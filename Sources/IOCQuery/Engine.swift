@@ -95,6 +95,7 @@ public struct Engine: Sendable {
         let evaluation = try Evaluation(
             engine: self, query: query, from: time, through: time, source: source, cancellation: cancellation)
         let value = try evaluation.evaluate(query.expression, at: time)
+        evaluation.releaseDataLater()
         if case .vector(let elements) = value, !Evaluation.keepsOrder(query.expression) {
             return .vector(elements.sorted { $0.labels < $1.labels })
         }
@@ -145,6 +146,7 @@ public struct Engine: Sendable {
         let evaluation = try Evaluation(
             engine: self, query: query, from: start, through: end, source: source, cancellation: cancellation)
         let steps = Array(stride(from: start, through: end, by: Int(step)))
+        defer { evaluation.releaseDataLater() }
         if fastPath, evaluation.fitsFastPath(steps: steps.count),
             let fast = try evaluation.fastRange(query.expression, steps: steps)
         {
@@ -199,6 +201,13 @@ final class Evaluation {
 
     /// Per selector index, its series over the window the query needs, samples in time order.
     private(set) var data: [[Loaded]]
+
+    /// Hands the loaded series to `DeferredRelease` once the answer no longer needs them, when
+    /// there are enough to be worth it.
+    func releaseDataLater() {
+        guard data.reduce(0, { $0 + $1.count }) >= DeferredRelease.worthwhile else { return }
+        DeferredRelease.later(&data, leaving: [])
+    }
 
     /// The most steps of a subquery evaluated on the fast path (see `subquery`).
     static let fastSubquerySteps: Int64 = 1 << 20

@@ -190,6 +190,8 @@ final class HeadTable: Sendable {
     }
 
     let state = Mutex(State())
+    /// Per series read, what memory holds of it in the range and since when it holds all of it.
+    typealias MemorySamples = [(samples: [Sample], since: Int64)?]
     /// Reads at most this long (ms) that reach the open hour give their series rings.
     static let ringWindow: Int64 = 30 * 60_000
 
@@ -206,7 +208,7 @@ final class HeadTable: Sendable {
     /// which memory holds them all (the earliest block held; older data is in the partitions); nil
     /// for a series with nothing in memory.
     func samples(of ids: [Int64], from start: Int64, through end: Int64, cache: DecodedChunkCache? = nil)
-        -> [(samples: [Sample], since: Int64)?]
+        -> MemorySamples
     {
         state.withLock { state in
             // The last minutes are in the rings: a copy each, on this thread (waking others costs

@@ -180,7 +180,8 @@ public final class StoreReader: SeriesSource {
         if heads == nil, cache == nil, readsOfSamples > 1 {
             cache = DecodedChunkCache(capacity: StoreReader.ownCacheCapacity)
         }
-        let memory = heads?.samples(of: ids, from: start, through: end, cache: cache) ?? []
+        var memory = heads?.samples(of: ids, from: start, through: end, cache: cache) ?? []
+        defer { if ids.count >= DeferredRelease.worthwhile { DeferredRelease.later(&memory, leaving: []) } }
         // Each series' chunks up to the hour where memory takes over.
         var limits: [Int64] = []
         limits.reserveCapacity(ids.count)
@@ -191,24 +192,28 @@ public final class StoreReader: SeriesSource {
         }
         // What memory holds of each series goes after its chunks' samples, added while the series is
         // decoded (on every core, into the room made for it), not in a pass of its own afterwards.
-        let open = ids.indices.map { $0 < memory.count ? memory[$0]?.samples : nil }
+        // Memory's arrays are handed on as they are: each array of 5,000 series' arrays made from
+        // another retains and releases every one of them, on as many cold cache lines.
         if heads != nil, limits.allSatisfy({ $0 < start }) {
             // Memory holds the whole range of every series (a rule's or a panel's last minutes):
             // no transaction and no statement for the partitions. A cycle of 1,000 alert rules,
             // each such a read, took a third less time (98-103 ms against 61-69, in turns).
-            let samples = open.map { $0 ?? [] }
-            return samples.map { ($0, $0.holdsStaleMarker) }
+            return ids.indices.map { position in
+                let samples = position < memory.count ? memory[position]?.samples ?? [] : []
+                return (samples, samples.holdsStaleMarker)
+            }
         }
         try database.execute("BEGIN")
         defer { try? database.execute("COMMIT") }
         let partitions = try Partitions.overlapping(from: start, through: end, in: database)
-        var (result, stale) = try chunkSamples(
-            of: ids, through: limits, from: start, through: end, in: partitions, then: open)
+        let result = try chunkSamples(
+            of: ids, through: limits, from: start, through: end, in: partitions, then: memory)
         guard heads != nil else {
-            try addOpenChunks(of: ids, from: start, through: end, to: &result)
-            return result.map { ($0, nil) }
+            var samples = result.map(\.samples)
+            try addOpenChunks(of: ids, from: start, through: end, to: &samples)
+            return samples.map { ($0, nil) }
         }
-        return zip(result, stale).map { ($0, $1) }
+        return result.map { ($0.samples, $0.stale) }
     }
 
     /// The samples in `start...end` of each series' closed chunks whose hours start by its limit,
@@ -218,14 +223,16 @@ public final class StoreReader: SeriesSource {
     /// series.
     private func chunkSamples(
         of ids: [Int64], through limits: [Int64], from start: Int64, through end: Int64,
-        in partitions: [(name: String, start: Int64)], then open: [[Sample]?]
-    ) throws(StoreError) -> ([[Sample]], stale: [Bool]) {
+        in partitions: [(name: String, start: Int64)], then open: HeadTable.MemorySamples
+    ) throws(StoreError) -> [CopiedChunks.Decoded] {
         var positions: [Int64: Int] = [:]
         for (position, id) in ids.enumerated() where limits[position] >= start { positions[id] = position }
         guard let low = positions.keys.min(), let high = positions.keys.max() else {
             // Nothing from the file: each series is what memory holds.
-            let samples = ids.indices.map { open[$0] ?? [] }
-            return (samples, samples.map(\.holdsStaleMarker))
+            return ids.indices.map { position in
+                let samples = position < open.count ? open[position]?.samples ?? [] : []
+                return (samples, samples.holdsStaleMarker, nil)
+            }
         }
         // The chunks are copied out of SQLite first, each with the padding the decoder needs, and
         // decoded afterwards, series by series on every core.
@@ -266,20 +273,11 @@ public final class StoreReader: SeriesSource {
             }
         }
         let decoded = chunks.decode(from: start, through: end, then: open)
-        var result: [[Sample]] = []
-        var stale: [Bool] = []
-        result.reserveCapacity(ids.count)
-        stale.reserveCapacity(ids.count)
-        for (position, outcome) in decoded.enumerated() {
-            switch outcome {
-            case .success(let decoded):
-                result.append(decoded.samples)
-                stale.append(decoded.stale)
-            case .failure(let error):
-                throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
-            }
+        if ids.count >= DeferredRelease.worthwhile { chunks.releaseLater() }
+        if let position = decoded.firstIndex(where: { $0.damage != nil }), let error = decoded[position].damage {
+            throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
         }
-        return (result, stale)
+        return decoded
     }
 
     private func scan(_ partition: String) throws(StoreError) -> Statement {

@@ -14,6 +14,8 @@ struct CopiedChunks {
     private var chunks: [[Chunk]]
     private let cache: DecodedChunkCache?
     private static let padding = [UInt8](repeating: 0, count: 8)
+    /// A series' samples and whether one is a staleness marker, or the damage that stopped its decoding.
+    typealias Decoded = (samples: [Sample], stale: Bool, damage: ChunkError?)
 
     /// How many chunks a series' list has room for when its first is added.
     private let perSeries: Int
@@ -48,9 +50,7 @@ struct CopiedChunks {
     /// series, up to that), so that one large query does not push out everything the dashboards
     /// keep reading, and a large query asked again (a dashboard's panel over every series) finds
     /// more of itself there each time.
-    func decode(from start: Int64, through end: Int64, then open: [[Sample]?]) -> [Result<
-        (samples: [Sample], stale: Bool), ChunkError
-    >] {
+    func decode(from start: Int64, through end: Int64, then open: HeadTable.MemorySamples) -> [Decoded] {
         bytes.withUnsafeBytes { buffer in
             var missed = 0
             var admitted = 0
@@ -62,16 +62,17 @@ struct CopiedChunks {
                 if missed <= allowance { admitted += 1 }
             }
             return ParallelWork.map(chunks.count, minimum: 16) { position in
+                let held = position < open.count ? open[position]?.samples : nil
                 if chunks[position].isEmpty {
-                    let samples = open[position] ?? []
-                    return .success((samples, samples.holdsStaleMarker))
+                    let samples = held ?? []
+                    return (samples, samples.holdsStaleMarker, nil)
                 }
                 let cache = position < admitted ? self.cache : nil
                 var samples: [Sample] = []
                 // Room for every sample of the chunks at once (each counts its samples after the
                 // encoding byte), rather than growing by doubling and copying.
                 samples.reserveCapacity(
-                    chunks[position].reduce(open[position]?.count ?? 0) { total, chunk in
+                    chunks[position].reduce(held?.count ?? 0) { total, chunk in
                         switch chunk {
                         case .decoded(let decoded): return total + decoded.count
                         case .bytes(let offset, let count, _):
@@ -94,19 +95,25 @@ struct CopiedChunks {
                                 try ChunkCodec.decode(padded, count: count, from: start, through: end, into: &samples)
                             }
                         } catch {
-                            return .failure(error)
+                            return ([], false, error)
                         }
                     }
                 }
-                if let open = open[position] {
-                    guard let last = samples.last else { return .success((open, open.holdsStaleMarker)) }
-                    samples += open[open.partitioningIndex { $0.timestamp > last.timestamp }...]
+                if let held {
+                    guard let last = samples.last else { return (held, held.holdsStaleMarker, nil) }
+                    samples += held[held.partitioningIndex { $0.timestamp > last.timestamp }...]
                 }
                 // Looked at while the series is still in the processor's cache, rather than by the
                 // engine after every series has been read.
-                return .success((samples, samples.holdsStaleMarker))
+                return (samples, samples.holdsStaleMarker, nil)
             }
         }
+    }
+
+    /// Hands the chunks' lists (each decoded chunk a reference to the cache's samples) to
+    /// `DeferredRelease`, once decoded.
+    mutating func releaseLater() {
+        DeferredRelease.later(&chunks, leaving: [])
     }
 
     /// The samples the chunk of `count` bytes at `offset` says it holds (after its encoding byte), no
