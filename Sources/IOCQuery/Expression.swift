@@ -25,6 +25,9 @@ public struct VectorSelector: Sendable, Equatable {
     /// Milliseconds back from the evaluation time.
     public var offset: Int64 = 0
     var index = 0
+
+    /// Whether every series it selects has the same metric name (it asks for one by equality).
+    var namesOneMetric: Bool { matchers.contains { $0.name == "__name__" && $0.op == .equal } }
 }
 
 /// A parsed PromQL expression.

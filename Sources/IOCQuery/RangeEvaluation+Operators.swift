@@ -305,7 +305,7 @@ extension Evaluation {
             guard values.contains(where: { $0 != nil }) else { return nil }
             return StepSeries(labels: keepName ? item.labels : item.labels.droppingMetricName(), values: values)
         }
-        .compactMap { $0 }
+        .compacted()
         return Evaluation.distinct(result.map(\.labels)) ? result : nil
     }
 }
