@@ -427,12 +427,19 @@ extension Array {
     /// series spent 0.3 ms a query on one thread here instead of 1.4.
     consuming func compacted<Wrapped>() -> [Wrapped] where Element == Wrapped? {
         var items = self
-        var result: [Wrapped] = []
-        result.reserveCapacity(items.count)
-        while let item = items.popLast() {
-            if let item { result.append(item) }
+        return items.withUnsafeMutableBufferPointer { items in
+            [Wrapped](unsafeUninitializedCapacity: items.count) { result, initialized in
+                initialized = 0
+                for index in items.indices {
+                    // Taken out, and nil left in its place for the array to free.
+                    let item = items.moveElement(from: index)
+                    items.initializeElement(at: index, to: nil)
+                    if let item {
+                        result.initializeElement(at: initialized, to: item)
+                        initialized += 1
+                    }
+                }
+            }
         }
-        result.reverse()
-        return result
     }
 }
