@@ -28,6 +28,8 @@ public final class StoreReader: SeriesSource {
     /// Closed chunks never change (see `DecodedChunkCache`), so iocd's commits do not touch it.
     private var cache: DecodedChunkCache?
     private var readsOfSamples = 0
+    /// The buffers of the last read's copied chunks, kept for the next (see `CopiedChunks.Buffers`).
+    private var chunkBuffers = CopiedChunks.Buffers()
     /// The samples a reader in another process keeps decoded (16 bytes each, 32 MB): two hours of
     /// 4,000 series at 15 s, what an hour's chart reads at the start of an hour.
     static let ownCacheCapacity = 2_000_000
@@ -235,12 +237,10 @@ public final class StoreReader: SeriesSource {
             }
         }
         // The chunks are copied out of SQLite first, each with the padding the decoder needs, and
-        // decoded afterwards, series by series on every core.
-        let (difference, overflow) = end.subtractingReportingOverflow(start)
-        let longest = 64 * Partitions.blockMilliseconds
-        let span = end < start ? 0 : overflow ? longest : Swift.min(difference, longest)
-        var chunks = CopiedChunks(
-            series: ids.count, cache: cache, hours: Int(span / Partitions.blockMilliseconds) + 2)
+        // decoded afterwards (or taken from the cache), series by series on every core.
+        var chunks = CopiedChunks(series: ids.count, cache: cache, reusing: chunkBuffers)
+        chunkBuffers = CopiedChunks.Buffers()
+        defer { chunkBuffers = chunks.buffersToKeep }
         if positions.count >= 8, high - low < 4 * Int64(positions.count) {
             for partition in partitions {
                 let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
@@ -273,7 +273,6 @@ public final class StoreReader: SeriesSource {
             }
         }
         let decoded = chunks.decode(from: start, through: end, then: open)
-        if ids.count >= DeferredRelease.worthwhile { chunks.releaseLater() }
         if let position = decoded.firstIndex(where: { $0.damage != nil }), let error = decoded[position].damage {
             throw StoreError(path: path, "a chunk of series \(ids[position]) is damaged: \(error)")
         }
