@@ -190,8 +190,36 @@ final class HeadTable: Sendable {
     }
 
     let state = Mutex(State())
-    /// Per series read, what memory holds of it in the range and since when it holds all of it.
-    typealias MemorySamples = [(samples: [Sample], since: Int64)?]
+    /// What memory holds of a series in a read: `window` (of the open hour's parts as the cache
+    /// keeps them decoded, shared with it rather than copied) and then `samples`; and the earliest
+    /// time from which memory holds all of the series (older data is in the partitions). A range
+    /// read over 5,000 series copied the open hour twice, into these and then into the answer.
+    struct Held {
+        var window: ArraySlice<Sample> = []
+        var samples: [Sample]
+        var since: Int64
+
+        var count: Int { window.count + samples.count }
+
+        /// The samples as one array: `samples` itself when there is no window, else one copy.
+        var joined: [Sample] {
+            guard !window.isEmpty else { return samples }
+            var all: [Sample] = []
+            all.reserveCapacity(count)
+            all += window
+            all += samples
+            return all
+        }
+
+        /// Appends those later than `time` to `result`.
+        func append(after time: Int64, to result: inout [Sample]) {
+            result += window[window.partitioningIndex { $0.timestamp > time }...]
+            result += samples[samples.partitioningIndex { $0.timestamp > time }...]
+        }
+    }
+
+    /// Per series read, what memory holds of it (nil: nothing).
+    typealias MemorySamples = [Held?]
     /// Reads at most this long (ms) that reach the open hour give their series rings.
     static let ringWindow: Int64 = 30 * 60_000
 
@@ -213,39 +241,50 @@ final class HeadTable: Sendable {
         state.withLock { state in
             // The last minutes are in the rings: a copy each, on this thread (waking others costs
             // more). The rest are decoded on every core while the lock is held.
-            var result: [(samples: [Sample], since: Int64)?] = []
+            var result: MemorySamples = []
             result.reserveCapacity(ids.count)
             var decode: [Int] = []
             for (position, id) in ids.enumerated() {
                 var samples: [Sample] = []
                 if state.recall(id, from: start, through: end, into: &samples) {
-                    result.append((samples, .min))
+                    result.append(Held(samples: samples, since: .min))
                 } else {
                     result.append(nil)
                     decode.append(position)
                 }
             }
             let decoded = { (state: State) in
-                ParallelWork.map(decode.count, minimum: 64) { index -> (samples: [Sample], since: Int64)? in
+                ParallelWork.map(decode.count, minimum: 64) { index -> Held? in
                     let id = ids[decode[index]]
                     let heads = state[id]
                     guard let oldest = heads.first?.block else { return nil }
-                    var samples: [Sample] = []
-                    for head in heads where head.block + Partitions.blockMilliseconds > start && head.block <= end {
+                    func overlaps(_ head: Head) -> Bool {
+                        head.block + Partitions.blockMilliseconds > start && head.block <= end
+                    }
+                    var held = Held(samples: [], since: oldest)
+                    if heads.count(where: overlaps) == 1, let head = heads.first(where: overlaps) {
+                        // The usual read of the open hour: its parts' window as the cache holds it.
+                        (held.window, held.samples) = head.samples.pieces(
+                            from: start, through: end, cache: cache,
+                            key: DecodedChunkCache.Key(partition: head.block, row: id, open: true))
+                        return held
+                    }
+                    for head in heads where overlaps(head) {
                         head.samples.decode(
-                            from: start, through: end, into: &samples, cache: cache,
+                            from: start, through: end, into: &held.samples, cache: cache,
                             key: DecodedChunkCache.Key(partition: head.block, row: id, open: true))
                     }
-                    return (samples, oldest)
+                    return held
                 }
             }(state)
+            // A short read reaching the open hour (a rule's window, a live panel) gives the series
+            // a ring for the next time; the decoding above is done and shares no storage now. A
+            // long one (a day's chart) would need more than a ring holds, and does not look.
+            let (earliest, overflow) = end.subtractingReportingOverflow(HeadTable.ringWindow)
+            let short = !overflow && start >= earliest
             for (index, position) in decode.enumerated() {
                 result[position] = decoded[index]
-                // A short read reaching the open hour (a rule's window, a live panel) gives the
-                // series a ring for the next time; the decoding above is done and shares no storage
-                // now. A long one (a day's chart) would need more than a ring holds.
-                let (earliest, overflow) = end.subtractingReportingOverflow(HeadTable.ringWindow)
-                if let newest = state[ids[position]].last?.block, end >= newest, !overflow, start >= earliest {
+                if short, let newest = state[ids[position]].last?.block, end >= newest {
                     state.makeRing(ids[position])
                 }
             }

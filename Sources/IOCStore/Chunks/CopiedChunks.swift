@@ -81,9 +81,9 @@ struct CopiedChunks {
         let admitted = Atomic<Int>(0)
         return bytes.withUnsafeBytes { buffer in
             ParallelWork.map(first.count, minimum: 16) { position in
-                let held = position < open.count ? open[position]?.samples : nil
+                let held = position < open.count ? open[position] : nil
                 guard first[position] >= 0 else {
-                    let samples = held ?? []
+                    let samples = held?.joined ?? []
                     return (samples, samples.holdsStaleMarker, nil)
                 }
                 // Room for every sample at once (each chunk counts its samples after the encoding
@@ -122,8 +122,11 @@ struct CopiedChunks {
                     }
                 }
                 if let held {
-                    guard let last = samples.last else { return (held, held.holdsStaleMarker, nil) }
-                    samples += held[held.partitioningIndex { $0.timestamp > last.timestamp }...]
+                    guard let last = samples.last else {
+                        let joined = held.joined
+                        return (joined, joined.holdsStaleMarker, nil)
+                    }
+                    held.append(after: last.timestamp, to: &samples)
                 }
                 // Looked at while the series is still in the processor's cache, rather than by the
                 // engine after every series has been read.

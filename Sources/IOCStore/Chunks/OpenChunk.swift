@@ -151,20 +151,7 @@ package struct OpenChunk: Sendable {
         from start: Int64, through end: Int64, into samples: inout [Sample], cache: DecodedChunkCache?,
         key: DecodedChunkCache.Key
     ) {
-        guard let cache, let first = parts.first, let last = parts.last else {
-            decode(from: start, through: end, into: &samples)
-            return
-        }
-        var whole = cache.samples(key, length: partSamples)
-        let (span, overflow) = end.subtractingReportingOverflow(start)
-        if whole == nil, start <= first.first, end >= last.last, overflow || span >= HeadTable.ringWindow {
-            var decoded: [Sample] = []
-            decoded.reserveCapacity(partSamples)
-            decodeParts(from: .min, through: .max, into: &decoded)
-            cache.insert(key, length: partSamples, samples: decoded)
-            whole = decoded
-        }
-        guard let whole else {
+        guard let whole = cachedParts(from: start, through: end, cache: cache, key: key) else {
             decode(from: start, through: end, into: &samples)
             return
         }
@@ -173,6 +160,39 @@ package struct OpenChunk: Sendable {
         samples.reserveCapacity(samples.count + window.count + tail.count)
         samples += window
         tail.decode(from: start, through: end, into: &samples)
+    }
+
+    /// The samples in `start...end` as `decode(from:through:into:cache:key:)` finds them, in two
+    /// pieces: the window of the parts' samples that the cache holds (shared with it, not copied),
+    /// and the tail's; or, when the cache does not hold the parts, every sample in the second.
+    func pieces(from start: Int64, through end: Int64, cache: DecodedChunkCache?, key: DecodedChunkCache.Key)
+        -> (window: ArraySlice<Sample>, rest: [Sample])
+    {
+        var rest: [Sample] = []
+        guard let whole = cachedParts(from: start, through: end, cache: cache, key: key) else {
+            decode(from: start, through: end, into: &rest)
+            return ([], rest)
+        }
+        tail.decode(from: start, through: end, into: &rest)
+        return (whole.window(from: start, through: end), rest)
+    }
+
+    /// The parts' samples from `cache`, decoded and put there first if the read covers them all
+    /// and is long enough (see `decode(from:through:into:cache:key:)`); nil if not.
+    private func cachedParts(
+        from start: Int64, through end: Int64, cache: DecodedChunkCache?, key: DecodedChunkCache.Key
+    )
+        -> [Sample]?
+    {
+        guard let cache, let first = parts.first, let last = parts.last else { return nil }
+        if let whole = cache.samples(key, length: partSamples) { return whole }
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        guard start <= first.first, end >= last.last, overflow || span >= HeadTable.ringWindow else { return nil }
+        var decoded: [Sample] = []
+        decoded.reserveCapacity(partSamples)
+        decodeParts(from: .min, through: .max, into: &decoded)
+        cache.insert(key, length: partSamples, samples: decoded)
+        return decoded
     }
 
     /// Decodes the parts (or only the one at index `only`) that overlap `start...end`.
