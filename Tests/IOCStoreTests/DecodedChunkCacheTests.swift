@@ -76,6 +76,24 @@ struct WrittenStore {
         #expect(cache.samples(keys[11], length: 1) == nil)
     }
 
+    /// A cache large enough to be split by series keeps its bound, and keeps what is used over what
+    /// is not, in every part.
+    @Test func aSplitCacheKeepsItsBoundAndWhatIsUsed() {
+        let cache = DecodedChunkCache(capacity: 80_000)
+        let keys = (0..<400).map { DecodedChunkCache.Key(partition: 0, row: 1 << 48 | Int64($0)) }
+        for key in keys.prefix(200) { cache.insert(key, length: 1, samples: samples(240)) }
+        #expect(cache.held == 200 * 240)
+        // The first 40 series (five in each part) stay in use while 200 more come in.
+        for key in keys[200...] {
+            for used in keys.prefix(40) { _ = cache.samples(used, length: 1) }
+            cache.insert(key, length: 1, samples: samples(240))
+        }
+        #expect(cache.held <= 80_000)
+        #expect(keys.prefix(40).allSatisfy { cache.samples($0, length: 1) != nil })
+        #expect(keys[40..<200].contains { cache.samples($0, length: 1) == nil })
+        #expect(keys.suffix(8).allSatisfy { cache.samples($0, length: 1) != nil })
+    }
+
     /// Writes `series` series every `step` ms from `first` until `end`, and flushes.
     func write(
         _ writer: SampleWriter, _ clock: ManualClock, series: Int, from first: Int64, until end: Int64, step: Int64
