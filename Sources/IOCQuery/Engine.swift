@@ -202,8 +202,7 @@ final class Evaluation {
     /// Per selector index, its series over the window the query needs, samples in time order.
     private(set) var data: [[Loaded]]
 
-    /// Hands the loaded series to `DeferredRelease` once the answer no longer needs them, when
-    /// there are enough to be worth it.
+    /// Hands the loaded series, if there are enough, to `DeferredRelease` once the answer is made.
     func releaseDataLater() {
         guard data.reduce(0, { $0 + $1.count }) >= DeferredRelease.worthwhile else { return }
         DeferredRelease.later(&data, leaving: [])
