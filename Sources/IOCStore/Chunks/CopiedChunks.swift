@@ -29,9 +29,9 @@ struct CopiedChunks {
     /// A series' samples and whether one is a staleness marker, or the damage that stopped its decoding.
     typealias Decoded = (samples: [Sample], stale: Bool, damage: ChunkError?)
 
-    /// A read's buffers, emptied, for the next read of the same reader: freshly allocated, the
-    /// 5 MB a range sum over 5,000 series copies were pages faulted in on one thread at every read
-    /// (a tenth of that thread's time in the read).
+    /// A read's buffers, emptied, for the next read of the same reader: allocated afresh, the 5 MB
+    /// that a range sum over 5,000 series copies were faulted in page by page, on one thread, at
+    /// every read (a tenth of that thread's time in the read).
     struct Buffers {
         fileprivate var bytes: [UInt8] = []
         fileprivate var chunks: [Chunk] = []
