@@ -69,9 +69,16 @@ import Testing
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("/Cần") })
             try await keys("Escape")
 
-            // Silence the selected alert from the prompt line.
+            // Silence the selected alert from the prompt line, once the alert list shows one: the
+            // list comes with each refresh, and on a loaded machine the keys could come before it
+            // held an alert (then `s` says "select an alert first"; a fresh-clone CI run saw it).
+            #expect(try await waitUntil(timeout: .seconds(15)) { try await screen().contains("ServiceDown") })
             try await keys("a", "j", "s")
-            #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("Silence ServiceDown") })
+            let prompted = try await waitUntil(timeout: .seconds(10)) {
+                try await screen().contains("Silence ServiceDown")
+            }
+            let shown = try await screen()
+            #expect(prompted, "\(shown)")
             try await keys("Enter", "p", "l", "a", "n", "n", "e", "d", "Enter")
             #expect(try await waitUntil(timeout: .seconds(10)) { try await screen().contains("silenced for 2h") })
             let listed = try await TestProcess.run(ioc, ["silence", "list", "--db", store])
