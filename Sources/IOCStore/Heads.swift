@@ -190,22 +190,26 @@ final class HeadTable: Sendable {
     }
 
     let state = Mutex(State())
-    /// What memory holds of a series in a read: `window` (of the open hour's parts as the cache
-    /// keeps them decoded, shared with it rather than copied) and then `samples`; and the earliest
-    /// time from which memory holds all of the series (older data is in the partitions). A range
-    /// read over 5,000 series copied the open hour twice, into these and then into the answer.
+    /// What memory holds of a series in a read, in order: `earlier` (the heads of hours before the
+    /// last one read, decoded), `window` (of the last head's parts as the cache keeps them decoded,
+    /// shared with it rather than copied) and `samples` (that head's tail, or all a ring held); and
+    /// the earliest time from which memory holds all of the series (older data is in the
+    /// partitions). A range read over 5,000 series copied the open hour twice, into these and then
+    /// into the answer.
     struct Held {
+        var earlier: [Sample] = []
         var window: ArraySlice<Sample> = []
         var samples: [Sample]
         var since: Int64
 
-        var count: Int { window.count + samples.count }
+        var count: Int { earlier.count + window.count + samples.count }
 
-        /// The samples as one array: `samples` itself when there is no window, else one copy.
+        /// The samples as one array: `samples` itself when it is all there is, else one copy.
         var joined: [Sample] {
-            guard !window.isEmpty else { return samples }
+            guard !earlier.isEmpty || !window.isEmpty else { return samples }
             var all: [Sample] = []
             all.reserveCapacity(count)
+            all += earlier
             all += window
             all += samples
             return all
@@ -213,6 +217,7 @@ final class HeadTable: Sendable {
 
         /// Appends those later than `time` to `result`.
         func append(after time: Int64, to result: inout [Sample]) {
+            result += earlier[earlier.partitioningIndex { $0.timestamp > time }...]
             result += window[window.partitioningIndex { $0.timestamp > time }...]
             result += samples[samples.partitioningIndex { $0.timestamp > time }...]
         }
@@ -262,18 +267,15 @@ final class HeadTable: Sendable {
                         head.block + Partitions.blockMilliseconds > start && head.block <= end
                     }
                     var held = Held(samples: [], since: oldest)
-                    if heads.count(where: overlaps) == 1, let head = heads.first(where: overlaps) {
-                        // The usual read of the open hour: its parts' window as the cache holds it.
-                        (held.window, held.samples) = head.samples.pieces(
-                            from: start, through: end, cache: cache,
-                            key: DecodedChunkCache.Key(partition: head.block, row: id, open: true))
-                        return held
-                    }
-                    for head in heads where overlaps(head) {
+                    guard let last = heads.lastIndex(where: overlaps) else { return held }
+                    for head in heads[..<last] where overlaps(head) {
                         head.samples.decode(
-                            from: start, through: end, into: &held.samples, cache: cache,
+                            from: start, through: end, into: &held.earlier, cache: cache,
                             key: DecodedChunkCache.Key(partition: head.block, row: id, open: true))
                     }
+                    (held.window, held.samples) = heads[last].samples.pieces(
+                        from: start, through: end, cache: cache,
+                        key: DecodedChunkCache.Key(partition: heads[last].block, row: id, open: true))
                     return held
                 }
             }(state)

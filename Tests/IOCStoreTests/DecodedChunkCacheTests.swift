@@ -224,6 +224,18 @@ struct WrittenStore {
         write(
             writer, clock, series: 3, from: first + hour + 5 * 60_000, until: first + hour + 14 * 60_000, step: 15_000)
         #expect(Set(sealedHours()) == [first])
+        // A long read over both hours while memory holds both (the closed hour's head, then the open
+        // one's cached parts and its tail), asked twice (the second from the cache), is the file's.
+        let matchers = [try LabelMatcher("__name__", .equal, "up")]
+        let fromFile = try StoreReader(path: store.path).select(matchers, from: first, through: first + 2 * hour)
+        #expect(fromFile.count == 3 && fromFile.allSatisfy { $0.samples.count == 4 * 60 + 4 * 14 })
+        let bothInMemory = try writer.makeReader()
+        #expect(try bothInMemory.select(matchers, from: first, through: first + 2 * hour) == fromFile)
+        #expect(
+            try bothInMemory.select(matchers, from: first + 30 * 60_000, through: first + 2 * hour)
+                == fromFile.map {
+                    Series(labels: $0.labels, samples: $0.samples.filter { $0.timestamp >= first + 30 * 60_000 })
+                })
         // What iocd reports as ioc_store_memory_bytes{part="open_chunks"} follows: the closed hour
         // and 14 minutes, then 16 minutes alone.
         let withClosedHour = writer.memory.openChunks

@@ -30,8 +30,8 @@ final class DecodedChunkCache: Sendable {
     }
 
     /// One part of the cache, under its own lock. A read looks its chunks up on every core, and
-    /// one lock (and its use counter, written at each lookup) shared by all of them was a tenth of
-    /// the lookups' time, waiting (perf: `_lockSlow`).
+    /// one lock (and its use counter, written at each lookup) shared by all of them was contended:
+    /// `_lockSlow` took 5 of the ~280 perf samples of a range sum over 5,000 series, 2 when split.
     private final class Shard: Sendable {
         let state = Mutex(State())
     }
