@@ -241,17 +241,20 @@ public final class StoreReader: SeriesSource {
         var chunks = CopiedChunks(series: ids.count, cache: cache, reusing: chunkBuffers)
         chunkBuffers = CopiedChunks.Buffers()
         defer { chunkBuffers = chunks.buffersToKeep }
-        if positions.count >= 8, high - low < 4 * Int64(positions.count) {
-            for partition in partitions {
-                let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
-                let first = start <= partition.start ? 0 : (start - partition.start) / Partitions.blockMilliseconds
-                let dayEnd = partition.start + Partitions.dayMilliseconds - 1
-                let last =
-                    end >= dayEnd
-                    ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
-                guard first <= last, let statement = try? scan(partition.name) else { continue }
-                for hour in first...last {
-                    let block = partition.start + hour * Partitions.blockMilliseconds
+        // Dense ids: each hour is one range scan. Sparse ones: a point lookup a series, hour by
+        // hour in the order of the keys, so that each lookup walks the B-tree pages the one before
+        // it did; in a dictionary's order SQLite took a third more CPU in a range read of 1,020
+        // series of 5,000 (BENCHMARKS.md, "Sparse selections"). A partition dropped by
+        // retention since the catalog was read is simply not there.
+        let dense = positions.count >= 8 && high - low < 4 * Int64(positions.count)
+        let wanted = dense ? [] : positions.sorted { $0.key < $1.key }
+        for partition in partitions {
+            guard let hours = Partitions.hours(of: partition.start, from: start, through: end),
+                let statement = try? (dense ? scan(partition.name) : lookup(in: partition.name))
+            else { continue }
+            for hour in hours {
+                let block = partition.start + hour * Partitions.blockMilliseconds
+                if dense {
                     statement.bind(1, hour << 48 | low)
                     statement.bind(2, hour << 48 | high)
                     defer { statement.reset() }
@@ -261,14 +264,15 @@ public final class StoreReader: SeriesSource {
                         chunks.add(
                             statement, column: 1, of: position, partition: partition.start, row: statement.int64(0))
                     }
+                    continue
                 }
-            }
-        } else {
-            for (id, position) in positions {
-                try forEachChunk(of: id, from: start, through: limits[position], in: partitions) {
-                    statement, block throws(StoreError) in
-                    let day = Partitions.floorDivide(block, Partitions.dayMilliseconds) * Partitions.dayMilliseconds
-                    chunks.add(statement, column: 1, of: position, partition: day, row: statement.int64(0))
+                for (id, position) in wanted where block <= limits[position] {
+                    statement.bind(1, hour << 48 | id)
+                    defer { statement.reset() }
+                    while try statement.step() {
+                        chunks.add(
+                            statement, column: 1, of: position, partition: partition.start, row: statement.int64(0))
+                    }
                 }
             }
         }
@@ -285,32 +289,6 @@ public final class StoreReader: SeriesSource {
         let statement = try database.prepare("SELECT key, data FROM \(partition) WHERE key BETWEEN ? AND ?")
         lookups[key] = statement
         return statement
-    }
-
-    /// Calls `body` for each stored chunk row of series `id` whose hour overlaps `start...end`, with
-    /// the row's key and data selected.
-    private func forEachChunk(
-        of id: Int64, from start: Int64, through end: Int64, in partitions: [(name: String, start: Int64)],
-        _ body: (Statement, _ hour: Int64) throws(StoreError) -> Void
-    ) throws(StoreError) {
-        guard start <= end else { return }
-        for partition in partitions {
-            let dayEnd = partition.start + Partitions.dayMilliseconds - 1
-            let hours = Partitions.dayMilliseconds / Partitions.blockMilliseconds
-            let first = start <= partition.start ? 0 : (start - partition.start) / Partitions.blockMilliseconds
-            let last =
-                end >= dayEnd ? hours - 1 : Partitions.floorDivide(end - partition.start, Partitions.blockMilliseconds)
-            guard first <= last else { continue }
-            // A partition dropped by retention since the catalog was read is simply not there.
-            guard let statement = try? lookup(in: partition.name) else { continue }
-            for hour in first...last {
-                statement.bind(1, hour << 48 | id)
-                defer { statement.reset() }
-                while try statement.step() {
-                    try body(statement, partition.start + hour * Partitions.blockMilliseconds)
-                }
-            }
-        }
     }
 
     /// A series' buckets of `resolution` ms (one of `Rollup.resolutions`) that start in

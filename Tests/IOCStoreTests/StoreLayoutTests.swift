@@ -218,3 +218,46 @@ import Testing
         writer.close()
     }
 }
+
+/// A selection of every fifth series (looked up row by row) and one of every series (each hour one
+/// range scan) read the same samples, hour by hour across midnight, as were written.
+@Suite struct SparseSelectionTests {
+    @Test func everyFifthSeriesReadsWhatWasWrittenAcrossADay() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let hour: Int64 = 3_600_000
+        // Three hours before midnight to three after.
+        let first: Int64 = 20_000 * 86_400_000 - 3 * hour
+        let clock = ManualClock(first)
+        let writer = try SampleWriter(path: path, clock: clock.function)
+        let all = (0..<40).map { Labels([("__name__", "up"), ("group", "g\($0 % 5)"), ("n", "\($0)")]) }
+        func value(_ series: Int, _ time: Int64) -> Double { Double(series * 1_000 + Int(time / 60_000 % 997)) }
+        for time in stride(from: first, to: first + 6 * hour, by: 60_000) {
+            clock.set(time)
+            writer.append(
+                all.indices.map {
+                    LabeledSample(labels: all[$0], sample: Sample(timestamp: time, value: value($0, time)))
+                })
+        }
+        writer.close()
+        let reader = try StoreReader(path: path)
+        let window = (first + hour + 30 * 60_000)...(first + 5 * hour - 60_000)
+        let expected = Array(stride(from: window.lowerBound, through: window.upperBound, by: 60_000))
+        for group in ["g0", "g3"] {
+            let some = try reader.select(
+                [try LabelMatcher("__name__", .equal, "up"), try LabelMatcher("group", .equal, group)],
+                from: window.lowerBound, through: window.upperBound)
+            #expect(some.count == 8)
+            for series in some {
+                let n = Int(series.labels["n"] ?? "") ?? -1
+                let written = expected.map { Sample(timestamp: $0, value: value(n, $0)) }
+                #expect(series.samples == written, "series \(n): \(series.samples.count) of \(written.count) samples")
+            }
+            let every = try reader.select(
+                [try LabelMatcher("__name__", .equal, "up")], from: window.lowerBound, through: window.upperBound)
+            #expect(every.count == 40)
+            let same = every.filter { $0.labels["group"] == group } == some
+            #expect(same, "\(group): every series read apart from the ones read alone")
+        }
+    }
+}

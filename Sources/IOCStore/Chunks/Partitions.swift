@@ -29,6 +29,14 @@ enum Partitions {
         value >= 0 ? value / divisor : (value + 1) / divisor - 1
     }
 
+    /// The hours of the day that starts at `day` (0-23) overlapping `start...end`; nil for none.
+    static func hours(of day: Int64, from start: Int64, through end: Int64) -> ClosedRange<Int64>? {
+        let first = start <= day ? 0 : (start - day) / blockMilliseconds
+        let dayEnd = day + dayMilliseconds - 1
+        let last = end >= dayEnd ? dayMilliseconds / blockMilliseconds - 1 : floorDivide(end - day, blockMilliseconds)
+        return first <= last ? first...last : nil
+    }
+
     /// The row key of series `id`'s chunk of the hour that starts at `block`.
     static func key(block: Int64, series id: Int64) -> Int64 {
         ((block - day(of: block) * dayMilliseconds) / blockMilliseconds) << 48 | id
