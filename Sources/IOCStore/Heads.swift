@@ -190,6 +190,17 @@ final class HeadTable: Sendable {
     }
 
     let state = Mutex(State())
+    /// Counts the writer's commits that made series: a reader in this process looks for new series
+    /// (two statements, each its own read transaction, four `fcntl` locks) only after one, not at
+    /// every query.
+    private let seriesCommits = Atomic<Int>(0)
+
+    /// Called by the writer after a commit that made series.
+    func committedNewSeries() { seriesCommits.wrappingAdd(1, ordering: .releasing) }
+
+    /// Read before a reader looks for new series: if it is the same at the next look, the writer has
+    /// committed none since.
+    var seriesCommitCount: Int { seriesCommits.load(ordering: .acquiring) }
     /// What memory holds of a series in a read, in order: `earlier` (the heads of hours before the
     /// last one read, decoded), `window` (of the last head's parts as the cache keeps them decoded,
     /// shared with it rather than copied) and `samples` (that head's tail, or all a ring held); and

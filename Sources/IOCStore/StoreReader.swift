@@ -28,6 +28,8 @@ public final class StoreReader: SeriesSource {
     /// Closed chunks never change (see `DecodedChunkCache`), so iocd's commits do not touch it.
     private var cache: DecodedChunkCache?
     private var readsOfSamples = 0
+    /// The writer's count of commits that made series when this reader last read new series.
+    private var seriesCommitsRead: Int?
     /// The buffers of the last read's copied chunks, kept for the next (see `CopiedChunks.Buffers`).
     private var chunkBuffers = CopiedChunks.Buffers()
     /// The samples a reader in another process keeps decoded (16 bytes each, 32 MB): two hours of
@@ -88,6 +90,10 @@ public final class StoreReader: SeriesSource {
     var newestSeries: Int64 { index.newest }
 
     func readNewSeries() throws(StoreError) {
+        // In the writer's process, only when the writer has made series since the last look; a
+        // query that finds nothing (`absent`) spent a sixth of its CPU here.
+        let commits = heads?.seriesCommitCount
+        if let commits, commits == seriesCommitsRead { return }
         // Symbols are written before the series that name them, and read here before those series.
         if let newSymbols { try symbols.readNew(newSymbols) }
         newSeries.bind(1, index.newest)
@@ -107,6 +113,7 @@ public final class StoreReader: SeriesSource {
             added.append((id, labels))
         }
         index.add(added)
+        seriesCommitsRead = commits
     }
 
     /// A series' samples in `start...end`.

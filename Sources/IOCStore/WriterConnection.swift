@@ -170,6 +170,7 @@ final class WriterConnection {
             forgetAfterRollback()
             throw error
         }
+        if outcome.newSeries > 0 { heads.committedNewSeries() }
         for (metric, value) in changed {
             // What the file now holds: the new fields, and the old where the new are missing.
             let old = storedMetadata[metric]

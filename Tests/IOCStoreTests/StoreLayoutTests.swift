@@ -121,7 +121,9 @@ import Testing
 }
 
 /// A reader that stays open takes new series into label order as they come, a few at a time or
-/// many: always the order a reader opened afresh gives.
+/// many: always the order a reader opened afresh gives. So does one in the writer's process, which
+/// looks for new series only after the writer has committed some, also when commits in between
+/// made none.
 @Suite struct SeriesOrderTests {
     @Test func newSeriesTakeTheirPlaceInLabelOrder() throws {
         let directory = try TemporaryDirectory()
@@ -129,8 +131,16 @@ import Testing
         let writer = try SampleWriter(path: path)
         var generator = SplitMix64(seed: 4)
         var kept: StoreReader?
+        let inProcess = try writer.makeReader()
         var all: [Labels] = []
         for round in 0..<12 {
+            if let known = all.first {
+                // A commit of samples only, read by the writer's reader before the next series.
+                let time = 1_790_000_000_000 + Int64(round) * 1_000
+                writer.append([LabeledSample(labels: known, sample: Sample(timestamp: time, value: 2))])
+                writer.flush()
+                #expect(try inProcess.series(matching: []).map(\.labels) == Array(Set(all)).sorted())
+            }
             // One series a round, then a burst of many.
             let count = round == 6 ? 300 : 1 + round % 3
             let new = (0..<count).map { _ in
@@ -142,6 +152,7 @@ import Testing
             if kept == nil { kept = try StoreReader(path: path) }
             let fresh = try StoreReader(path: path).series(matching: []).map(\.labels)
             #expect(try kept?.series(matching: []).map(\.labels) == fresh, "round \(round)")
+            #expect(try inProcess.series(matching: []).map(\.labels) == fresh, "round \(round), the writer's reader")
             #expect(fresh == Array(Set(all)).sorted(), "round \(round)")
         }
         writer.close()
