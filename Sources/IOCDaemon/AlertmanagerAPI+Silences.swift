@@ -65,7 +65,7 @@ extension AlertmanagerAPI {
         // Only JSON, as amtool and Grafana send it: a web page can post a form (text/plain,
         // url-encoded) to a loopback listener without asking, but not JSON, which needs a CORS
         // preflight that this listener never grants. So a page the operator opens cannot silence.
-        let type = request.headers.first { $0.0.lowercased() == "content-type" }?.1.lowercased() ?? ""
+        let type = request.header("content-type")?.lowercased() ?? ""
         guard type.hasPrefix("application/json") else {
             return AlertmanagerAPI.problem("a silence is posted as application/json", status: 415)
         }

@@ -77,7 +77,7 @@ struct PrometheusAPI: Sendable {
     }
 
     func handle(_ request: APIRequest) -> APIResponse {
-        if let allowedHosts, let host = request.headers.first(where: { $0.0.lowercased() == "host" })?.1,
+        if let allowedHosts, let host = request.header("host"),
             !allowedHosts.contains(PrometheusAPI.hostName(host))
         {
             return APIResponse(
@@ -85,7 +85,7 @@ struct PrometheusAPI: Sendable {
                 body: "Forbidden: this listener is on loopback and answers only to localhost names\n")
         }
         if !credentials.isEmpty && request.path != "/-/healthy" {
-            let given = request.headers.first { $0.0.lowercased() == "authorization" }?.1 ?? ""
+            let given = request.header("authorization") ?? ""
             guard credentials.contains(Secret(given)) else {
                 return APIResponse(status: 401, contentType: "text/plain", body: "Unauthorized\n")
             }

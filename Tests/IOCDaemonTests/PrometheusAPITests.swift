@@ -69,6 +69,22 @@ import Testing
             APIRequest.parameters("query=a%2Bb&match%5B%5D=up&empty=&=x&bad=%zz").map { "\($0.0)=\($0.1)" } == [
                 "query=a+b", "match[]=up", "empty=", "bad=",
             ])
+        #expect(APIRequest.parameters("&&a&b=1=2&&").map { "\($0.0)=\($0.1)" } == ["a=", "b=1=2"])
+        // Split on the bytes, as Go's url.ParseQuery splits: a combining mark after `&` does not
+        // join the two parameters into one character.
+        #expect(APIRequest.parameters("a=1&\u{301}b=2").map { "\($0.0)=\($0.1)" } == ["a=1", "\u{301}b=2"])
+    }
+
+    /// Header names in any case, the first of a name winning; no name taken for a longer or shorter one.
+    @Test func headersAreFoundWhateverTheirCase() {
+        let request = APIRequest(
+            method: "GET", path: "/", parameters: [],
+            headers: [("Content-TYPE", "a"), ("content-type", "b"), ("Hos", "c"), ("HOST", "d"), ("X-Ä", "e")])
+        #expect(request.header("content-type") == "a")
+        #expect(request.header("host") == "d")
+        #expect(request.header("hos") == "c")
+        #expect(request.header("authorization") == nil)
+        #expect(request.header("x-ä") == nil)
     }
 
     @Test func hostHeadersAreReducedToTheirNames() {
