@@ -169,7 +169,7 @@ final class APIPart: BackgroundWork {
         let (writer, series, probes, lateness) = (parts.writer, parts.series, parts.probes, parts.lateness)
         let (alerting, remoteWriters, reloads) = (parts.alerting, parts.remoteWriters, parts.reloads)
         routes = PrometheusAPI(
-            readers: ReaderPool { try writer.makeReader() }, engine: engine,
+            readers: ReaderPool { try writer.makeReader(mapping: StoreReader.queryMapping) }, engine: engine,
             metrics: {
                 SelfMetrics.text(
                     writer: writer, probes: series.statistics, skipped: probes.skippedBusy, lateness: lateness,

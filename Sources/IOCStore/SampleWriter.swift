@@ -173,9 +173,11 @@ public final class SampleWriter: Sendable {
     /// and closed chunks already decoded from the process's cache: what the daemon's queries use.
     /// Like every reader, one per thread.
     /// `cachingDecodedChunks: false` gives a reader that decodes every chunk it reads (benchmarks of
-    /// a first query use it).
-    public func makeReader(cachingDecodedChunks: Bool = true) throws(StoreError) -> StoreReader {
-        try StoreReader(path: path, heads: heads, cache: cachingDecodedChunks ? decodedChunks : nil)
+    /// a first query use it). `mapping` reads the file through a memory map of up to that many bytes
+    /// (`StoreReader.queryMapping` for the HTTP API's readers).
+    public func makeReader(cachingDecodedChunks: Bool = true, mapping: Int = 0) throws(StoreError) -> StoreReader {
+        try StoreReader(
+            path: path, heads: heads, cache: cachingDecodedChunks ? decodedChunks : nil, mapping: mapping)
     }
 
     /// Queues the HELP, TYPE and UNIT of metric families for the next commit; only what differs from

@@ -1,3 +1,4 @@
+import Foundation
 import IOCCore
 @testable import IOCStore
 import TestSupport
@@ -270,5 +271,54 @@ import Testing
             let same = every.filter { $0.labels["group"] == group } == some
             #expect(same, "\(group): every series read apart from the ones read alone")
         }
+    }
+}
+
+/// The HTTP API's readers read the file through a memory map. While retention drops days and the
+/// file shrinks under the map, such a reader answers as a reader without one does, before and after.
+@Suite struct MappedReaderTests {
+    @Test func aMappedReaderAnswersAsAnotherWhileTheFileShrinks() throws {
+        let day: Int64 = 86_400_000
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let first: Int64 = 20_300 * day
+        let clock = ManualClock(first)
+        let all = (0..<100).map { Labels([("__name__", "up"), ("target", "t\($0)")]) }
+        var writer = try SampleWriter(path: path, clock: clock.function)
+        // Four days at 5 minutes; hours close as the clock passes them.
+        for step in 0..<(4 * 288) {
+            let time = first + Int64(step) * 300_000
+            clock.set(time)
+            writer.append(
+                all.indices.map {
+                    LabeledSample(labels: all[$0], sample: Sample(timestamp: time, value: Double(step + $0)))
+                })
+            if step % 12 == 0 { writer.flush() }
+        }
+        writer.close()
+        let matchers = [try LabelMatcher("__name__", .equal, "up")]
+        // A reader of another process, mapped, reads all four days before the file shrinks.
+        let mapped = try StoreReader(path: path, heads: nil, cache: nil, mapping: StoreReader.queryMapping)
+        #expect(try mapped.database.scalarInt("PRAGMA mmap_size") == Int64(StoreReader.queryMapping))
+        let before = try mapped.select(matchers, from: .min, through: .max)
+        #expect(before == (try StoreReader(path: path).select(matchers, from: .min, through: .max)))
+        #expect(before.count == 100 && before.allSatisfy { $0.samples.count == 4 * 288 })
+        let size = { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        let full = size()
+        let now = first + 4 * day
+        writer = try SampleWriter(
+            path: path, retention: SampleWriter.Retention(maxAge: .seconds(86_400)), clock: { now })
+        writer.applyRetentionNow()
+        // The file is cut back when the writer's last checkpoint moves the WAL into it.
+        writer.close()
+        #expect(size() < full / 2, "three of four days dropped: \(full) → \(size()) bytes")
+        let after = try mapped.select(matchers, from: .min, through: .max)
+        #expect(after == (try StoreReader(path: path).select(matchers, from: .min, through: .max)))
+        #expect(after.count == 100 && after.allSatisfy { $0.samples.first?.timestamp == first + 3 * day })
+        // One of iocd's own, mapped, beside one without a map.
+        writer = try SampleWriter(path: path, clock: { now })
+        let inProcess = try writer.makeReader(mapping: StoreReader.queryMapping)
+        #expect(try inProcess.select(matchers, from: .min, through: .max) == after)
+        writer.close()
     }
 }
