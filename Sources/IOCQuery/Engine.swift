@@ -75,6 +75,9 @@ public struct Engine: Sendable {
     /// Whether the sides of a binary operator lend each other matchers before loading
     /// (`Evaluation.lendMatchers(of:to:)`; tests turn it off to compare).
     public var lendsMatchers = true
+    /// Whether a selection the query makes twice is read once (`Evaluation.Selection`; tests turn it
+    /// off to compare).
+    public var sharesSelections = true
     /// How long one query may run before it ends with a `timeout` error (Prometheus: 2 minutes).
     public var timeout: Duration
 
@@ -253,12 +256,25 @@ final class Evaluation {
             pending += expression.children
         }
         var loaded = 0
+        var made: [Selection: Int] = [:]
         for index in 0..<query.selectorCount {
             guard let selector = selectors[index], let window = windows[index] else { continue }
+            let filter = filters[index].flatMap { $0.by < index ? $0 : nil }
+            // A selection made twice (`sum(x) / count(x)`) is read once: the same matchers over the
+            // same window, read the same way, load the same series.
+            let selection = Selection(matchers: selector.matchers, window: window, ranged: ranges.contains(index))
+            if filter == nil, engine.sharesSelections, let earlier = made[selection] {
+                data[index] = data[earlier]
+                loaded += data[index].reduce(0) { $0 + $1.all.count }
+                points = loaded
+                try checkBudget(now: true)
+                continue
+            }
+            if filter == nil { made[selection] = index }
             let series: [Series]
             do {
                 let limit = engine.maxSamples - loaded
-                if let filter = filters[index], filter.by < index {
+                if let filter {
                     series = try source.select(
                         selector.matchers, from: window.0, through: window.1, limit: limit,
                         keeping: filter.keeping(data[filter.by].lazy.map(\.labels)))
@@ -276,49 +292,24 @@ final class Evaluation {
             loaded += samples
             points = loaded
             try checkBudget(now: true)
-            // Each series looked through for staleness markers, on every core when there are enough
-            // samples to look through: a rule's selection of a thousand series of a sample or two
-            // each is done sooner on one thread than handed to two.
-            let ranged = ranges.contains(index)
-            let perSeries = max(1, samples / max(1, series.count))
-            data[index] = series.withUnsafeBufferPointer { series in
-                ParallelWork.map(series.count, minimum: max(64, 16_384 / perSeries)) { position in
-                    let stale = series[position].holdsStaleMarkers ?? series[position].samples.holdsStaleMarker
-                    let labels = series[position].labels
-                    let samples = series[position].samples
-                    return Loaded(
-                        labels: labels, withoutName: ranged ? labels.droppingMetricName() : labels, all: samples,
-                        ranged: stale ? samples.filter { !$0.isStale } : samples)
-                }
+            data[index] = Evaluation.loaded(series, samples: samples, ranged: ranges.contains(index))
+        }
+    }
+
+    /// `series` as loaded for a selector. Each series looked through for staleness markers, on
+    /// every core when there are enough samples to look through: a rule's selection of a thousand
+    /// series of a sample or two each is done sooner on one thread than handed to two.
+    private static func loaded(_ series: [Series], samples: Int, ranged: Bool) -> [Loaded] {
+        let perSeries = max(1, samples / max(1, series.count))
+        return series.withUnsafeBufferPointer { series in
+            ParallelWork.map(series.count, minimum: max(64, 16_384 / perSeries)) { position in
+                let stale = series[position].holdsStaleMarkers ?? series[position].samples.holdsStaleMarker
+                let labels = series[position].labels
+                let samples = series[position].samples
+                return Loaded(
+                    labels: labels, withoutName: ranged ? labels.droppingMetricName() : labels, all: samples,
+                    ranged: stale ? samples.filter { !$0.isStale } : samples)
             }
-        }
-    }
-
-    /// Whether the result's order is the expression's own (sort, sort_desc, topk...): not re-sorted.
-    static func keepsOrder(_ expression: Expression) -> Bool {
-        switch expression {
-        case .parenthesis(let inner): keepsOrder(inner)
-        case .call(let function, _): function.name == "sort" || function.name == "sort_desc"
-        case .aggregation(let aggregation, _, _, _): aggregation == .topk || aggregation == .bottomk
-        default: false
-        }
-    }
-
-    /// Prometheus' check on every result: dropping metric names must not leave two elements with the
-    /// same labels. Only possible when the input held more than one metric name.
-    func checkDistinct(_ elements: [VectorElement], input: [VectorElement]) throws {
-        try checkDistinct(elements, names: input.lazy.map(\.labels))
-    }
-
-    func checkDistinct(_ elements: [VectorElement], names: some Sequence<Labels>) throws {
-        var iterator = names.makeIterator()
-        guard let first = iterator.next()?.metric else { return }
-        var several = false
-        while !several, let next = iterator.next() { several = next.metric != first }
-        guard several else { return }
-        var seen: Set<Fingerprint> = []
-        for element in elements where !seen.insert(element.labels.fingerprint).inserted {
-            throw fail("vector cannot contain metrics with the same labelset")
         }
     }
 

@@ -420,3 +420,34 @@ struct RunningMean {
         return !value.isNaN
     }
 }
+
+/// Checks every result passes through.
+extension Evaluation {
+    /// Whether the result's order is the expression's own (sort, sort_desc, topk...): not re-sorted.
+    static func keepsOrder(_ expression: Expression) -> Bool {
+        switch expression {
+        case .parenthesis(let inner): keepsOrder(inner)
+        case .call(let function, _): function.name == "sort" || function.name == "sort_desc"
+        case .aggregation(let aggregation, _, _, _): aggregation == .topk || aggregation == .bottomk
+        default: false
+        }
+    }
+
+    /// Prometheus' check on every result: dropping metric names must not leave two elements with the
+    /// same labels. Only possible when the input held more than one metric name.
+    func checkDistinct(_ elements: [VectorElement], input: [VectorElement]) throws {
+        try checkDistinct(elements, names: input.lazy.map(\.labels))
+    }
+
+    func checkDistinct(_ elements: [VectorElement], names: some Sequence<Labels>) throws {
+        var iterator = names.makeIterator()
+        guard let first = iterator.next()?.metric else { return }
+        var several = false
+        while !several, let next = iterator.next() { several = next.metric != first }
+        guard several else { return }
+        var seen: Set<Fingerprint> = []
+        for element in elements where !seen.insert(element.labels.fingerprint).inserted {
+            throw fail("vector cannot contain metrics with the same labelset")
+        }
+    }
+}

@@ -52,3 +52,20 @@ extension Evaluation {
 
     func resolve(_ time: PinnedTime) -> Int64 { Evaluation.resolve(time, query: (start, end)) }
 }
+
+extension Evaluation {
+    /// What a selector reads: its matchers (after any lent by the other side of an operator), the
+    /// window, and whether it is a range's (whose series also keep their labels without the name).
+    struct Selection: Hashable {
+        let matchers: [LabelMatcher]
+        let start: Int64
+        let end: Int64
+        let ranged: Bool
+
+        init(matchers: [LabelMatcher], window: (Int64, Int64), ranged: Bool) {
+            self.matchers = matchers
+            (start, end) = window
+            self.ranged = ranged
+        }
+    }
+}

@@ -66,8 +66,9 @@ import Testing
         }
         // p1's 15 series and s2's 12 have 3 in common: each side loads those.
         #expect(try given(#"x{province="p1"} and x{service="s2"}"#) == 3 + 3)
-        // The left is the "many" side and the match is on all labels: both ways.
-        #expect(try given(#"rate(x{service="s1"}[5m]) / rate(x[5m])"#) == 12 + 12)
+        // The left is the "many" side and the match is on all labels: both ways. Both sides then
+        // select the same 12 series over the same window, read once.
+        #expect(try given(#"rate(x{service="s1"}[5m]) / rate(x[5m])"#) == 12)
         // With `on`, nothing is lent to the "one" side (the right): 20 of h1 there; the left takes
         // h1 from it: 5 of p1's 15.
         #expect(try given(#"x{province="p1"} / on (province, service, instance) y{instance="h1"}"#) == 5 + 20)
