@@ -256,7 +256,7 @@ final class Evaluation {
             pending += expression.children
         }
         var loaded = 0
-        var made: [Selection: Int] = [:]
+        var made: [Selection: (index: Int, samples: Int)] = [:]
         for index in 0..<query.selectorCount {
             guard let selector = selectors[index], let window = windows[index] else { continue }
             let filter = filters[index].flatMap { $0.by < index ? $0 : nil }
@@ -264,13 +264,12 @@ final class Evaluation {
             // same window, read the same way, load the same series.
             let selection = Selection(matchers: selector.matchers, window: window, ranged: ranges.contains(index))
             if filter == nil, engine.sharesSelections, let earlier = made[selection] {
-                data[index] = data[earlier]
-                loaded += data[index].reduce(0) { $0 + $1.all.count }
+                data[index] = data[earlier.index]
+                loaded += earlier.samples
                 points = loaded
                 try checkBudget(now: true)
                 continue
             }
-            if filter == nil { made[selection] = index }
             let series: [Series]
             do {
                 let limit = engine.maxSamples - loaded
@@ -289,6 +288,7 @@ final class Evaluation {
                 throw tooManySamples()
             }
             let samples = series.reduce(0) { $0 + $1.samples.count }
+            if filter == nil { made[selection] = (index, samples) }
             loaded += samples
             points = loaded
             try checkBudget(now: true)

@@ -201,6 +201,7 @@ final class HeadTable: Sendable {
     /// Read before a reader looks for new series: if it is the same at the next look, the writer has
     /// committed none since.
     var seriesCommitCount: Int { seriesCommits.load(ordering: .acquiring) }
+
     /// What memory holds of a series in a read, in order: `earlier` (the heads of hours before the
     /// last one read, decoded), `window` (of the last head's parts as the cache keeps them decoded,
     /// shared with it rather than copied) and `samples` (that head's tail, or all a ring held); and

@@ -322,3 +322,43 @@ import Testing
         writer.close()
     }
 }
+
+/// Rows of the partitions catalog that no writer makes (a start at the ends of Int64, one that is no
+/// day's, a name that is not its day's table) are not read: readers answer from the real days and
+/// retention runs, where the hours' arithmetic over such a start used to trap.
+@Suite struct DamagedCatalogTests {
+    @Test func catalogRowsNoWriterMakesAreLeftAlone() throws {
+        let day: Int64 = 86_400_000
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ioc.db")
+        let first: Int64 = 20_400 * day
+        let clock = ManualClock(first)
+        var writer = try SampleWriter(path: path, clock: clock.function)
+        let labels = Labels([("__name__", "up"), ("target", "a")])
+        for step in 0..<(2 * 288) {
+            let time = first + Int64(step) * 300_000
+            clock.set(time)
+            writer.append([LabeledSample(labels: labels, sample: Sample(timestamp: time, value: Double(step)))])
+        }
+        writer.close()
+        let matchers = [try LabelMatcher("__name__", .equal, "up")]
+        let before = try StoreReader(path: path).select(matchers, from: .min, through: .max)
+        #expect(before.first?.samples.count == 2 * 288)
+        let real = "chunks_\(first / day)"
+        for row in [
+            "('chunks_bogus', \(Int64.min), \(Int64.max))", "('chunks_far', \(Int64.max - 10), \(Int64.max))",
+            "('\(real) UNION SELECT 1, 2', \(first), \(first + day - 1))",
+            "('chunks_half', \(first + 1), \(first + day))",
+        ] {
+            #expect(sqliteExecute(path, "INSERT INTO partitions (name, start_ts, end_ts) VALUES \(row)"), "\(row)")
+        }
+        #expect(try StoreReader(path: path).select(matchers, from: .min, through: .max) == before)
+        #expect(
+            try StoreReader(path: path).select(matchers, from: first, through: first + day).first?.samples.count == 289)
+        writer = try SampleWriter(
+            path: path, retention: SampleWriter.Retention(maxAge: .seconds(86_400)), clock: { first + 2 * day })
+        writer.applyRetentionNow()
+        writer.close()
+        #expect(try StoreReader(path: path).select(matchers, from: .min, through: .max).first?.samples.count == 288)
+    }
+}

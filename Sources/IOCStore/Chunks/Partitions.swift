@@ -68,7 +68,16 @@ enum Partitions {
         statement.bind(1, start)
         statement.bind(2, end)
         var names: [(String, Int64)] = []
-        while try statement.step() { names.append((statement.string(0), statement.int64(1))) }
+        while try statement.step() {
+            // A row names the table of the day it starts, as `ensure` writes it. One that does not
+            // (a damaged or edited file) is not read: its start would overflow the hours'
+            // arithmetic of readers and of retention, and its name goes into SQL.
+            let (name, day) = (statement.string(0), statement.int64(1))
+            guard day % dayMilliseconds == 0, SampleAdmission.storableTimestamps.contains(day),
+                name == Partitions.name(ofDay: day / dayMilliseconds)
+            else { continue }
+            names.append((name, day))
+        }
         return names
     }
 }
