@@ -282,20 +282,8 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
         let first: Int64 = 20_300 * day
-        let clock = ManualClock(first)
         let all = (0..<100).map { Labels([("__name__", "up"), ("target", "t\($0)")]) }
-        var writer = try SampleWriter(path: path, clock: clock.function)
-        // Four days at 5 minutes; hours close as the clock passes them.
-        for step in 0..<(4 * 288) {
-            let time = first + Int64(step) * 300_000
-            clock.set(time)
-            writer.append(
-                all.indices.map {
-                    LabeledSample(labels: all[$0], sample: Sample(timestamp: time, value: Double(step + $0)))
-                })
-            if step % 12 == 0 { writer.flush() }
-        }
-        writer.close()
+        try writeEveryFiveMinutes(all, days: 4, from: first, to: path)
         let matchers = [try LabelMatcher("__name__", .equal, "up")]
         // A reader of another process, mapped, reads all four days before the file shrinks.
         let mapped = try StoreReader(path: path, heads: nil, cache: nil, mapping: StoreReader.queryMapping)
@@ -306,7 +294,7 @@ import Testing
         let size = { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
         let full = size()
         let now = first + 4 * day
-        writer = try SampleWriter(
+        var writer = try SampleWriter(
             path: path, retention: SampleWriter.Retention(maxAge: .seconds(86_400)), clock: { now })
         writer.applyRetentionNow()
         // The file is cut back when the writer's last checkpoint moves the WAL into it.
@@ -332,15 +320,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.file("ioc.db")
         let first: Int64 = 20_400 * day
-        let clock = ManualClock(first)
-        var writer = try SampleWriter(path: path, clock: clock.function)
-        let labels = Labels([("__name__", "up"), ("target", "a")])
-        for step in 0..<(2 * 288) {
-            let time = first + Int64(step) * 300_000
-            clock.set(time)
-            writer.append([LabeledSample(labels: labels, sample: Sample(timestamp: time, value: Double(step)))])
-        }
-        writer.close()
+        try writeEveryFiveMinutes([Labels([("__name__", "up"), ("target", "a")])], days: 2, from: first, to: path)
         let matchers = [try LabelMatcher("__name__", .equal, "up")]
         let before = try StoreReader(path: path).select(matchers, from: .min, through: .max)
         #expect(before.first?.samples.count == 2 * 288)
@@ -355,10 +335,27 @@ import Testing
         #expect(try StoreReader(path: path).select(matchers, from: .min, through: .max) == before)
         #expect(
             try StoreReader(path: path).select(matchers, from: first, through: first + day).first?.samples.count == 289)
-        writer = try SampleWriter(
+        let writer = try SampleWriter(
             path: path, retention: SampleWriter.Retention(maxAge: .seconds(86_400)), clock: { first + 2 * day })
         writer.applyRetentionNow()
         writer.close()
         #expect(try StoreReader(path: path).select(matchers, from: .min, through: .max).first?.samples.count == 288)
     }
+}
+
+/// `series` every 5 minutes for `days` days from `first` (the value the step's number plus the
+/// series' position), hours closing as the clock passes them; the writer is closed after.
+private func writeEveryFiveMinutes(_ series: [Labels], days: Int, from first: Int64, to path: String) throws {
+    let clock = ManualClock(first)
+    let writer = try SampleWriter(path: path, clock: clock.function)
+    for step in 0..<(days * 288) {
+        let time = first + Int64(step) * 300_000
+        clock.set(time)
+        writer.append(
+            series.indices.map {
+                LabeledSample(labels: series[$0], sample: Sample(timestamp: time, value: Double(step + $0)))
+            })
+        if step % 12 == 0 { writer.flush() }
+    }
+    writer.close()
 }
