@@ -20,25 +20,98 @@ struct APIRequest: Sendable {
     /// Set when the client goes away or the server stops: a query still running ends early.
     var cancellation = QueryCancellation()
 
+    /// What Go's `url.ParseQuery` reported first about the query string or form body (a broken
+    /// escape, a semicolon), in its words; the pairs it concerns are left out, as Go leaves them.
+    /// Most endpoints answer without them; `/api/v1/series` refuses the request, as Prometheus does.
+    var formError: String?
+
     /// `a=1&match%5B%5D=up&b=x+y`: decoded names and values, in order. Split on the bytes `&` and
     /// `=`, as Go's `url.ParseQuery` does, not character by character (slower, at every request,
     /// and a `&` followed by a combining mark did not split).
-    static func parameters(_ text: String) -> [(String, String)] {
+    static func parameters(_ text: String) -> [(String, String)] { parse(text).parameters }
+
+    /// The parameters and the first fault, as Go's `url.ParseQuery` gives them: a pair holding a
+    /// `;` or a broken escape (in its name or its value) is left out and reported.
+    static func parse(_ text: String) -> (parameters: [(String, String)], error: String?) {
         var text = text
         return text.withUTF8 { bytes in
             var result: [(String, String)] = []
+            var error: String?
             var start = 0
             while start < bytes.count {
                 let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
                 let pair = UnsafeBufferPointer(rebasing: bytes[start..<end])
                 start = end + 1
+                if pair.contains(UInt8(ascii: ";")) {
+                    error = error ?? "invalid semicolon separator in query"
+                    continue
+                }
                 let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.count
-                guard let name = decode(bytes: UnsafeBufferPointer(rebasing: pair[..<equals])), !name.isEmpty
-                else { continue }
-                let value = equals < pair.count ? UnsafeBufferPointer(rebasing: pair[(equals + 1)...]) : nil
-                result.append((name, value.map { decode(bytes: $0) ?? "" } ?? ""))
+                let rawName = UnsafeBufferPointer(rebasing: pair[..<equals])
+                let rawValue = UnsafeBufferPointer(rebasing: pair[Swift.min(equals + 1, pair.count)...])
+                guard let name = decode(bytes: rawName), let value = decode(bytes: rawValue) else {
+                    error = error ?? brokenEscape(in: decode(bytes: rawName) == nil ? rawName : rawValue)
+                    continue
+                }
+                if !name.isEmpty { result.append((name, value)) }
             }
-            return result
+            return (result, error)
+        }
+    }
+
+    /// Go's words for the first broken escape in `bytes`: `invalid URL escape "%zz"`, the `%` and
+    /// at most two bytes after it, quoted as Go's `strconv.Quote` quotes (`\\a`, `\\xNN` for a
+    /// byte that is not UTF-8).
+    private static func brokenEscape(in bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%") {
+                guard index + 2 < bytes.count, isHex(bytes[index + 1]), isHex(bytes[index + 2]) else { break }
+                index += 3
+            } else {
+                index += 1
+            }
+        }
+        let escape = Array(bytes[index..<Swift.min(index + 3, bytes.count)])
+        var quoted = "\""
+        var iterator = escape.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = 0
+        parsing: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                offset += encoded.count
+                let scalar = Unicode.UTF8.decode(encoded)
+                switch scalar {
+                case "\"", "\\": quoted += "\\\(scalar)"
+                case "\u{7}": quoted += "\\a"
+                case "\u{8}": quoted += "\\b"
+                case "\t": quoted += "\\t"
+                case "\n": quoted += "\\n"
+                case "\u{B}": quoted += "\\v"
+                case "\u{C}": quoted += "\\f"
+                case "\r": quoted += "\\r"
+                case _ where scalar.value < 0x20 || scalar.value == 0x7F: quoted += "\\x" + hexByte(UInt8(scalar.value))
+                default: quoted.unicodeScalars.append(scalar)
+                }
+            case .error(let length):
+                for byte in escape[offset..<offset + length] { quoted += "\\x" + hexByte(byte) }
+                offset += length
+            case .emptyInput:
+                break parsing
+            }
+        }
+        return "invalid URL escape " + quoted + "\""
+    }
+
+    private static func hexByte(_ byte: UInt8) -> String { (byte < 16 ? "0" : "") + String(byte, radix: 16) }
+
+    private static func isHex(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+            UInt8(ascii: "A")...UInt8(ascii: "F"):
+            true
+        default: false
         }
     }
 
@@ -86,13 +159,22 @@ struct APIRequest: Sendable {
     /// A request from its method, target (`/api/v1/query?query=up`), headers and form body.
     init(method: String, target: String, headers: [(String, String)], body: String?) {
         let question = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        var parameters = question.map { APIRequest.parameters(String(target[target.index(after: $0)...])) } ?? []
+        let query =
+            question.map { APIRequest.parse(String(target[target.index(after: $0)...])) } ?? (
+                parameters: [], error: nil
+            )
+        var parameters = query.parameters
+        var formError = query.error
         let contentType = APIRequest.header("content-type", in: headers) ?? ""
         if method == "POST", contentType.hasPrefix("application/x-www-form-urlencoded"), let body {
-            parameters += APIRequest.parameters(body)
+            let form = APIRequest.parse(body)
+            parameters += form.parameters
+            // Go parses the body first, and keeps its fault before the query string's.
+            formError = form.error ?? formError
         }
         let path = question.map { String(target[..<$0]) } ?? target
         self.init(method: method, path: path.isEmpty ? "/" : path, parameters: parameters, headers: headers, body: body)
+        self.formError = formError
     }
 
     init(

@@ -119,7 +119,7 @@ struct PrometheusAPI: Sendable {
                 ?? .error("\(request.path) not found", type: "not_found", status: 404)
         case (_, let path) where path.hasPrefix("/api/v1/label/") && path.hasSuffix("/values"):
             let name = String(path.dropFirst("/api/v1/label/".count).dropLast("/values".count))
-            return labelValues(name.removingPercentEncoding ?? name)
+            return labelValues(name.removingPercentEncoding ?? name, request)
         default:
             return .error("\(request.path) not found", type: "not_found", status: 404)
         }
@@ -136,12 +136,65 @@ struct PrometheusAPI: Sendable {
         return .json(bytes: json.bytes)
     }
 
-    private func time(_ text: String?, _ name: String, default fallback: Int64) -> Result<Int64, APIError> {
-        guard let text else { return .success(fallback) }
+    /// An optional time (a query's `time`, the metadata endpoints' `start` and `end`): absent or
+    /// empty is `fallback`, as in Prometheus' `parseTimeParam`, whose message a bad one gets.
+    private func optionalTime(_ request: APIRequest, _ name: String, default fallback: Int64) -> Result<Int64, APIError>
+    {
+        guard let text = request.first(name), !text.isEmpty else { return .success(fallback) }
+        guard let time = QueryOutput.time(text) else {
+            return .failure(
+                APIError(
+                    "invalid parameter \"\(name)\": Invalid time value for '\(name)': cannot parse \"\(text)\" to a valid timestamp"
+                ))
+        }
+        return .success(time)
+    }
+
+    /// A range query's `start` or `end`: required, so an absent one is the empty text, which does not parse.
+    private func requiredTime(_ request: APIRequest, _ name: String) -> Result<Int64, APIError> {
+        let text = request.first(name) ?? ""
         guard let time = QueryOutput.time(text) else {
             return .failure(APIError("invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid timestamp"))
         }
         return .success(time)
+    }
+
+    /// A range query's step checked as Prometheus checks it between `start` and `end` (in this
+    /// order: a text that is no duration, one that is not positive, more than 11,000 steps after
+    /// the first), in milliseconds. Prometheus counts the steps in nanoseconds, so that a step
+    /// under a millisecond is refused for their number, not for its text.
+    private func step(_ request: APIRequest, from start: Int64, through end: Int64) -> Result<Int64, APIError> {
+        let text = request.first("step") ?? ""
+        let nanoseconds: Int64
+        if let seconds = Double(text) {
+            let scaled = seconds * 1e9
+            guard scaled.isNaN || (scaled < 9.2e18 && scaled > -9.2e18) else {
+                return .failure(
+                    APIError(
+                        "invalid parameter \"step\": cannot parse \"\(text)\" to a valid duration. It overflows int64"))
+            }
+            // Go turns a NaN into the least Int64: negative, refused as such.
+            nanoseconds = scaled.isNaN ? .min : Int64(scaled)
+        } else if let duration = Duration(prometheus: text) {
+            nanoseconds = duration.inMilliseconds.multipliedReportingOverflow(by: 1_000_000).partialValue
+        } else {
+            return .failure(APIError("invalid parameter \"step\": cannot parse \"\(text)\" to a valid duration"))
+        }
+        guard nanoseconds > 0 else {
+            return .failure(
+                APIError(
+                    "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer"
+                ))
+        }
+        let (span, overflow) = (end - start).multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow, span / nanoseconds <= 11_000 else {
+            return .failure(
+                APIError(
+                    "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"
+                ))
+        }
+        // Whole milliseconds, as Prometheus' engine takes them (at least one).
+        return .success(max(1, nanoseconds / 1_000_000))
     }
 
     struct APIError: Error { var message: String; init(_ message: String) { self.message = message } }
@@ -149,7 +202,7 @@ struct PrometheusAPI: Sendable {
     /// The engine for one request: Prometheus' `timeout` parameter may shorten the query timeout
     /// (never lengthen it past `--query.timeout`).
     private func engine(for request: APIRequest) -> Result<Engine, APIError> {
-        guard let text = request.first("timeout") else { return .success(engine) }
+        guard let text = request.first("timeout"), !text.isEmpty else { return .success(engine) }
         guard let milliseconds = QueryOutput.duration(text) else {
             return .failure(APIError("invalid parameter \"timeout\": cannot parse \"\(text)\" to a valid duration"))
         }
@@ -159,9 +212,9 @@ struct PrometheusAPI: Sendable {
     }
 
     private func parse(_ request: APIRequest) -> Result<Query, APIError> {
-        guard let text = request.first("query"), !text.isEmpty else {
-            return .failure(
-                APIError("invalid parameter \"query\": unknown position: parse error: no expression found in input"))
+        // Nothing but white space is Prometheus 2.42's "no expression" at the first character.
+        guard let text = request.first("query"), text.contains(where: { !$0.isWhitespace }) else {
+            return .failure(APIError("invalid parameter \"query\": 1:1: parse error: no expression found in input"))
         }
         do {
             return .success(try Query(parsing: text))
@@ -174,7 +227,7 @@ struct PrometheusAPI: Sendable {
         let now = WallClock.nowMilliseconds()
         do {
             let query = try parse(request).get()
-            let time = try self.time(request.first("time"), "time", default: now).get()
+            let time = try optionalTime(request, "time", default: now).get()
             let engine = try self.engine(for: request).get()
             let value = try readers.with { reader in
                 try engine.instant(query, at: time, source: reader, cancellation: request.cancellation)
@@ -193,16 +246,15 @@ struct PrometheusAPI: Sendable {
 
     private func queryRange(_ request: APIRequest) -> APIResponse {
         do {
-            let query = try parse(request).get()
-            guard let startText = request.first("start"), let endText = request.first("end"),
-                let stepText = request.first("step")
-            else { return .error("invalid parameter: start, end and step are required") }
-            let start = try time(startText, "start", default: 0).get()
-            let end = try time(endText, "end", default: 0).get()
-            guard let step = QueryOutput.duration(stepText) else {
-                return .error("invalid parameter \"step\": cannot parse \"\(stepText)\" to a valid duration")
+            // In Prometheus' order, so that a request wrong in several ways is told the same first fault.
+            let start = try requiredTime(request, "start").get()
+            let end = try requiredTime(request, "end").get()
+            guard end >= start else {
+                return .error("invalid parameter \"end\": end timestamp must not be before start time")
             }
+            let step = try self.step(request, from: start, through: end).get()
             let engine = try self.engine(for: request).get()
+            let query = try parse(request).get()
             let series = try readers.with { reader in
                 try engine.range(
                     query, start: start, end: end, step: step, source: reader, cancellation: request.cancellation)
@@ -230,10 +282,20 @@ struct PrometheusAPI: Sendable {
         return .success(result)
     }
 
+    /// The metadata endpoints' `start` and `end`, checked as Prometheus checks them. The answer
+    /// is every series the store holds, whatever their times (a superset of Prometheus' answer).
+    private func checkTimeRange(_ request: APIRequest) throws(APIError) {
+        _ = try optionalTime(request, "start", default: 0).get()
+        _ = try optionalTime(request, "end", default: 0).get()
+    }
+
     private func series(_ request: APIRequest) -> APIResponse {
         do {
+            // Prometheus parses the form itself here and refuses what Go could not parse.
+            if let fault = request.formError { return .error("error parsing form values: \(fault)") }
+            guard !request.all("match[]").isEmpty else { return .error("no match[] parameter provided") }
+            try checkTimeRange(request)
             let selectors = try matchers(request).get()
-            guard !selectors.isEmpty else { return .error("no match[] parameter provided") }
             let found = try readers.with { reader in
                 try selectors.flatMap { try reader.series(matching: $0).map(\.labels) }
             }
@@ -248,18 +310,24 @@ struct PrometheusAPI: Sendable {
 
     private func labels(_ request: APIRequest) -> APIResponse {
         do {
+            try checkTimeRange(request)
             let names = try readers.with { try $0.labelNames() }
             return success("[" + names.map(PrometheusWire.json).joined(separator: ",") + "]")
+        } catch let error as APIError {
+            return .error(error.message)
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
     }
 
-    private func labelValues(_ name: String) -> APIResponse {
+    private func labelValues(_ name: String, _ request: APIRequest) -> APIResponse {
         guard !name.isEmpty else { return .error("invalid label name") }
         do {
+            try checkTimeRange(request)
             let values = try readers.with { try $0.labelValues(name) }
             return success("[" + values.map(PrometheusWire.json).joined(separator: ",") + "]")
+        } catch let error as APIError {
+            return .error(error.message)
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }

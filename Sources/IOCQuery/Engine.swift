@@ -125,7 +125,8 @@ public struct Engine: Sendable {
             throw QueryError(query: query.text, position: nil, "end timestamp must not be before start time")
         }
         let (span, overflow) = end.subtractingReportingOverflow(start)
-        guard !overflow, span / step < 11_000 else {
+        // As Prometheus: at most 11,000 steps after the first (11,001 points).
+        guard !overflow, span / step <= 11_000 else {
             throw QueryError(
                 query: query.text, position: nil,
                 "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"

@@ -67,8 +67,19 @@ import Testing
         #expect(APIRequest.decode("%FF%FEa") == "\u{FFFD}\u{FFFD}a")
         #expect(
             APIRequest.parameters("query=a%2Bb&match%5B%5D=up&empty=&=x&bad=%zz").map { "\($0.0)=\($0.1)" } == [
-                "query=a+b", "match[]=up", "empty=", "bad=",
+                "query=a+b", "match[]=up", "empty=",
             ])
+        // Go's url.ParseQuery: a pair with a broken escape or a semicolon is left out, and the
+        // first such fault is reported in Go's words.
+        let parsed = APIRequest.parse("a=1&b%zz=2&c=%4&d;e=3&f=%e1%zz&g=%07x")
+        #expect(parsed.parameters.map { "\($0.0)=\($0.1)" } == ["a=1", "g=\u{7}x"])
+        #expect(parsed.error == #"invalid URL escape "%zz""#)
+        #expect(APIRequest.parse("d;e=3&c=%4").error == "invalid semicolon separator in query")
+        #expect(APIRequest.parse("c=%4").error == #"invalid URL escape "%4""#)
+        #expect(APIRequest.parse("c=%\u{7}x").error == #"invalid URL escape "%\ax""#)
+        #expect(APIRequest.parse("c=%\u{1}\"").error == #"invalid URL escape "%\x01\"""#)
+        #expect(APIRequest.parse("c=%\u{E9}").error == #"invalid URL escape "%é""#)
+        #expect(APIRequest.parse("c=%\u{1EDD}").error == #"invalid URL escape "%\xe1\xbb""#)
         #expect(APIRequest.parameters("&&a&b=1=2&&").map { "\($0.0)=\($0.1)" } == ["a=", "b=1=2"])
         // Split on the bytes, as Go's url.ParseQuery splits: a combining mark after `&` does not
         // join the two parameters into one character.
