@@ -296,9 +296,7 @@ struct PrometheusAPI: Sendable {
             guard !request.all("match[]").isEmpty else { return .error("no match[] parameter provided") }
             try checkTimeRange(request)
             let selectors = try matchers(request).get()
-            let found = try readers.with { reader in
-                try selectors.flatMap { try reader.series(matching: $0).map(\.labels) }
-            }
+            let found = try readers.with { try selected(selectors, $0) }
             let unique = Array(Set(found)).sorted()
             return success("[" + unique.map(PrometheusWire.json).joined(separator: ",") + "]")
         } catch let error as APIError {
@@ -308,10 +306,19 @@ struct PrometheusAPI: Sendable {
         }
     }
 
+    /// Label names; with `match[]`, those of the series it selects (Grafana's `label_names(...)`).
     private func labels(_ request: APIRequest) -> APIResponse {
         do {
             try checkTimeRange(request)
-            let names = try readers.with { try $0.labelNames() }
+            let selectors = try matchers(request).get()
+            let names = try readers.with { reader in
+                guard !selectors.isEmpty else { return try reader.labelNames() }
+                var names = Set<ExactString>()
+                for series in try selected(selectors, reader) {
+                    for pair in series.pairs { names.insert(ExactString(pair.name)) }
+                }
+                return names.sorted().map(\.string)
+            }
             return success("[" + names.map(PrometheusWire.json).joined(separator: ",") + "]")
         } catch let error as APIError {
             return .error(error.message)
@@ -320,17 +327,29 @@ struct PrometheusAPI: Sendable {
         }
     }
 
+    /// A label's values; with `match[]`, those of the series it selects (Grafana's
+    /// `label_values(metric{...}, label)`, a dashboard variable's usual query).
     private func labelValues(_ name: String, _ request: APIRequest) -> APIResponse {
         guard !name.isEmpty else { return .error("invalid label name") }
         do {
             try checkTimeRange(request)
-            let values = try readers.with { try $0.labelValues(name) }
+            let selectors = try matchers(request).get()
+            let values = try readers.with { reader in
+                guard !selectors.isEmpty else { return try reader.labelValues(name) }
+                let values = try selected(selectors, reader).compactMap { $0[name].map(ExactString.init) }
+                return Set(values).sorted().map(\.string)
+            }
             return success("[" + values.map(PrometheusWire.json).joined(separator: ",") + "]")
         } catch let error as APIError {
             return .error(error.message)
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
+    }
+
+    /// The labels of every series any of `selectors` selects.
+    private func selected(_ selectors: [[LabelMatcher]], _ reader: StoreReader) throws -> [Labels] {
+        try selectors.flatMap { try reader.series(matching: $0).map(\.labels) }
     }
 
     private func alerts() -> APIResponse {

@@ -96,7 +96,7 @@ import Testing
             }
 
             // Requests at the edges of their parameters, the same status and body word for word;
-            // those answered at "now" the same status and outcome.
+            // those answered at "now" or in a parser's words the same status and outcome.
             for (target, atNow) in Self.edgeRequests {
                 let ours = try await Self.fetch(servers[0] + "/api/v1/" + target)
                 let theirs = try await Self.fetch(servers[1] + "/api/v1/" + target)
@@ -113,8 +113,8 @@ import Testing
         }
     }
 
-    /// Paths under /api/v1/ as sent (curl does not encode them), and whether the answer holds the
-    /// time of asking. Go's query parser leaves out a pair with a broken escape or a `;` (and
+    /// Paths under /api/v1/ as sent (curl does not encode them), and whether the body may differ
+    /// (it holds the time of asking, or a parser's own words). Go's query parser leaves out a pair with a broken escape or a `;` (and
     /// `/series` refuses the request then); empty optional parameters are absent ones; a range
     /// query's parameters are checked in Prometheus' order, its step as Prometheus reads it, and
     /// 11,000 steps after the first are allowed.
@@ -139,6 +139,11 @@ import Testing
         ("series?match[]=none&start=abc", false), ("series?match[]=none&end=abc", false),
         ("series?match[]=none&start=", false), ("series?x=1&start=abc", false), ("labels?start=abc", false),
         ("label/svc/values?end=abc", false), ("label/svc/values?x=%zz", false),
+        // A dashboard variable's query: the values, or names, of the series `match[]` selects.
+        ("label/i/values?match[]=g", false), ("label/i/values?match[]=j&match[]=g", false),
+        ("label/svc/values?match[]=c_total%7Bsvc%3D%22s1%22%7D", false), ("labels?match[]=j", false),
+        ("label/i/values?match[]=none", false), ("labels?match[]=none", false),
+        ("label/__name__/values?match[]=%7Bi%3D~%22.%2B%22%7D", false), ("labels?match[]=%7B", true),
     ]
 
     /// The status and body of a GET of `url`, sent as it is.
