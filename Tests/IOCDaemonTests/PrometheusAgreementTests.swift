@@ -144,6 +144,9 @@ import Testing
         ("label/svc/values?match[]=c_total%7Bsvc%3D%22s1%22%7D", false), ("labels?match[]=j", false),
         ("label/i/values?match[]=none", false), ("labels?match[]=none", false),
         ("label/__name__/values?match[]=%7Bi%3D~%22.%2B%22%7D", false), ("labels?match[]=%7B", true),
+        // Neither holds exemplars of these series.
+        ("query_exemplars?query=g&start=0&end=100", false), ("query_exemplars?query=g&start=abc", false),
+        ("query_exemplars?query=&start=0", false),
     ]
 
     /// The status and body of a GET of `url`, sent as it is.
