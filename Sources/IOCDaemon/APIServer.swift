@@ -165,11 +165,11 @@ struct APIRequest: Sendable {
             )
         var parameters = query.parameters
         var formError = query.error
-        let contentType = APIRequest.header("content-type", in: headers) ?? ""
-        if method == "POST", contentType.hasPrefix("application/x-www-form-urlencoded"), let body {
+        if method == "POST", APIRequest.isForm(APIRequest.header("content-type", in: headers)), let body {
+            // Go reads the body first: its values come before the query string's (`first` takes
+            // them), and its fault before the query string's.
             let form = APIRequest.parse(body)
-            parameters += form.parameters
-            // Go parses the body first, and keeps its fault before the query string's.
+            parameters = form.parameters + parameters
             formError = form.error ?? formError
         }
         let path = question.map { String(target[..<$0]) } ?? target
@@ -185,6 +185,13 @@ struct APIRequest: Sendable {
         self.parameters = parameters
         self.headers = headers
         self.body = body
+    }
+
+    /// A form body, by its media type in any case, parameters after it (as Go's `mime.ParseMediaType` reads it).
+    static func isForm(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let type = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
+        return type.lowercased() == "application/x-www-form-urlencoded"
     }
 
     func first(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }

@@ -118,6 +118,9 @@ struct PrometheusAPI: Sendable {
         case (_, let path) where path == "/api/v1/targets" || path == "/api/v1/metadata":
             return status?.handle(request, readers: readers)
                 ?? .error("\(request.path) not found", type: "not_found", status: 404)
+        case ("POST", let path) where path.hasPrefix("/api/v1/label/") && path.hasSuffix("/values"):
+            // GET only, as Prometheus routes it.
+            return APIResponse(status: 405, contentType: "text/plain; charset=utf-8", body: "Method Not Allowed\n")
         case (_, let path) where path.hasPrefix("/api/v1/label/") && path.hasSuffix("/values"):
             let name = String(path.dropFirst("/api/v1/label/".count).dropLast("/values".count))
             return labelValues(name.removingPercentEncoding ?? name, request)

@@ -110,6 +110,13 @@ import Testing
                     #expect(ours == theirs, "\(target)\n  iocd:       \(ours)\n  Prometheus: \(theirs)")
                 }
             }
+            // Forms posted as Grafana posts them: the body's values before the query string's.
+            for (target, type, body) in Self.formRequests {
+                let ours = try await Self.fetch(servers[0] + "/api/v1/" + target, posting: body, as: type)
+                let theirs = try await Self.fetch(servers[1] + "/api/v1/" + target, posting: body, as: type)
+                #expect(
+                    ours == theirs, "POST \(target) \(type) \(body)\n  iocd:       \(ours)\n  Prometheus: \(theirs)")
+            }
         }
     }
 
@@ -149,10 +156,23 @@ import Testing
         ("query_exemplars?query=&start=0", false),
     ]
 
-    /// The status and body of a GET of `url`, sent as it is.
-    static func fetch(_ url: String) async throws -> Answer {
+    /// Forms posted (path, content type, body); label values is routed for GET alone.
+    static let formRequests: [(String, String, String)] = [
+        ("query", "application/x-www-form-urlencoded; charset=UTF-8", "query=time()&time=4000"),
+        ("query?time=5000", "application/x-www-form-urlencoded", "query=time()&time=4000"),
+        ("query?query=-1", "Application/X-WWW-Form-URLEncoded", "query=time()&time=4000"),
+        ("query", "text/plain", "query=time()&time=4000"),
+        ("query", "application/x-www-form-urlencoded", "query=g&x=%zz&time=1"),
+        ("query_range?step=5", "application/x-www-form-urlencoded", "query=1&start=0&end=10&step=2"),
+        ("series", "application/x-www-form-urlencoded", "match[]=none&x=%zz"),
+        ("labels", "application/x-www-form-urlencoded", "match[]=j"), ("label/i/values", "text/plain", ""),
+    ]
+
+    /// The status and body of a GET of `url`, sent as it is, or of a POST of `body`.
+    static func fetch(_ url: String, posting body: String? = nil, as type: String = "") async throws -> Answer {
+        let post = body.map { ["-X", "POST", "-H", "Content-Type: \(type)", "--data-raw", $0] } ?? []
         let result = try await TestProcess.run(
-            "/usr/bin/curl", ["-sg", "--max-time", "20", "-w", "\n%{http_code}", url])
+            "/usr/bin/curl", ["-sg", "--max-time", "20", "-w", "\n%{http_code}"] + post + [url])
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return Answer(status: lines.last.map(String.init) ?? "", body: lines.dropLast().joined(separator: "\n"))
     }
