@@ -434,11 +434,13 @@ struct PrometheusAPI: Sendable {
                     }
                 }
             }
+            // Nothing selected is an empty body, as Prometheus sends it.
             return APIResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                body: lines.sorted().joined(separator: "\n") + "\n")
+                body: lines.sorted().map { $0 + "\n" }.joined())
         } catch let error as APIError {
-            return .error(error.message)
+            // The scraper's error, in plain text as Prometheus writes it here.
+            return APIResponse(status: 400, contentType: "text/plain; charset=utf-8", body: error.message + "\n")
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
