@@ -216,6 +216,12 @@ import Testing
                     "\(daemon.url)/api/v2/silences",
                 ])
             #expect(form.stdout == "415", "\(form.stdout)")
+            // A silence's id in the path is a UUID, or Alertmanager's own answer for its path parameter.
+            let notUUID = try await TestProcess.run(
+                "/usr/bin/curl", ["-s", "-w", " %{http_code}", "\(daemon.url)/api/v2/silence/abc"])
+            #expect(
+                notUUID.stdout == #"{"code":601,"message":"silenceID in path must be of type uuid: \"abc\""} 422"#,
+                "\(notUUID.stdout)")
 
             // Expired by amtool: it no longer shows as active, and the alert's notification goes out.
             let expired = try await daemon.amtool(["silence", "expire", id])
