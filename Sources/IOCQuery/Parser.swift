@@ -219,6 +219,8 @@ struct Parser {
                             "subquery is only allowed on instant vector, got \(expression.type.rawValue)", at: position)
                     }
                     if step == 0 { throw fail("zero step in a subquery", at: position) }
+                    // As Prometheus: a subquery over no time is refused, as a range of zero is.
+                    if range == 0 { throw fail("a subquery's range must be greater than zero", at: position) }
                     expression = .subquery(expression, range: range, step: step, offset: 0)
                 } else {
                     try expect(.rightBracket, "']' or ':'")

@@ -93,6 +93,7 @@ import Testing
         ("x{a=\"b\" c=\"d\"}", 8, "unexpected 'c', expected ',' or '}'"),
         ("5m", 0, "unexpected duration"),
         ("x[0s]", 1, "a range must be greater than zero"),
+        ("rate(x[5m])[0s:]", 11, "a subquery's range must be greater than zero"),
         ("x ! y", 2, "unexpected '!'"),
         // Positions count characters, not bytes, past text that is not ASCII.
         ("x{tinh=\"Phú Thọ\"} + ", 20, "unexpected end of query"),
