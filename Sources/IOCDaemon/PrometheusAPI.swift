@@ -201,7 +201,13 @@ struct PrometheusAPI: Sendable {
         return .success(max(1, nanoseconds / 1_000_000))
     }
 
-    struct APIError: Error { var message: String; init(_ message: String) { self.message = message } }
+    struct APIError: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
+        /// The error without the parameter it names, as Prometheus words a range query's or
+        /// exemplars' parse error.
+        var unnamed: APIError { APIError(String(message.trimmingPrefix(#"invalid parameter "query": "#))) }
+    }
 
     /// The engine for one request: Prometheus' `timeout` parameter may shorten the query timeout
     /// (never lengthen it past `--query.timeout`).
@@ -258,7 +264,8 @@ struct PrometheusAPI: Sendable {
             }
             let step = try self.step(request, from: start, through: end).get()
             let engine = try self.engine(for: request).get()
-            let query = try parse(request).get()
+            // Prometheus 2.42 names no parameter for a range query's parse error.
+            let query = try parse(request).mapError(\.unnamed).get()
             let series = try readers.with { reader in
                 try engine.range(
                     query, start: start, end: end, step: step, source: reader, cancellation: request.cancellation)
@@ -358,7 +365,7 @@ struct PrometheusAPI: Sendable {
             try checkTimeRange(request)
             if case .failure(let error) = parse(request) {
                 // Prometheus names no parameter here.
-                return .error(String(error.message.trimmingPrefix(#"invalid parameter "query": "#)))
+                return .error(error.unnamed.message)
             }
             return success("[]")
         } catch {

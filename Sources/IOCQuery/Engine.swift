@@ -115,7 +115,7 @@ public struct Engine: Sendable {
         guard type == .scalar || type == .vector else {
             throw QueryError(
                 query: query.text, position: nil,
-                "invalid expression type \"\(type.rawValue)\" for range query, must be scalar or instant vector")
+                "invalid expression type \"\(type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
         guard step > 0 else {
             throw QueryError(

@@ -142,6 +142,7 @@ import Testing
         ("query_range?query=1&start=0&end=11001&step=1", false),
         ("query_range?query=1&start=0&end=10&step=5&timeout=", false),
         ("query_range?query=rate(g[1m])&start=0&end=10&step=5&x=%zz", false),
+        ("query_range?query=&start=0&end=10&step=5", false), ("query_range?query=g[5m]&start=0&end=10&step=5", false),
         ("series?match[]=none&x=%zz", false), ("series?match[]=none&x;y=1", false), ("series?match[]=none&x=%4", false),
         ("series?match[]=none&x=%e1%zz", false), ("series?%zz=1&match[]=none", false),
         ("series?match[]=none&start=abc", false), ("series?match[]=none&end=abc", false),
