@@ -219,6 +219,7 @@ struct Lexer {
         let start = position
         var total: Int64 = 0
         var parts = 0
+        var previousUnit = Int64.max
         while let first = peek, first.isDigit {
             var amount: Int64? = 0
             while let next = peek, next.isDigit {
@@ -233,6 +234,12 @@ struct Lexer {
                 position = start
                 return nil
             }
+            // Units from the largest down, each once, as Prometheus' ParseDuration takes them.
+            guard unit.milliseconds < previousUnit else {
+                while let next = peek, next.isDigit || next.isLetter { position += 1 }
+                throw fail(at: start, "not a valid duration string: \"\(text(start..<position))\"")
+            }
+            previousUnit = unit.milliseconds
             position += unit.length
             let (product, overflow) = amount.multipliedReportingOverflow(by: unit.milliseconds)
             let (sum, sumOverflow) = total.addingReportingOverflow(product)
@@ -247,6 +254,32 @@ struct Lexer {
             return nil
         }
         return total
+    }
+
+    /// The bytes of a numeric escape whose letter or first digit is `kind` (the position just
+    /// after it), leaving the position after the escape: `\x` with two hex digits and `\NNN` with
+    /// three octal ones are one byte each, as Go's strconv.Unquote has them (`"\xc3\xa9"` is "é");
+    /// `\u` and `\U` a code point, written in UTF-8.
+    private mutating func numericEscape(_ kind: UInt8) throws(QueryError) -> [UInt8] {
+        let octal = kind.isDigit
+        let escape = position - 2
+        if octal { position -= 1 }
+        let count = octal ? 3 : kind == UInt8(ascii: "x") ? 2 : kind == UInt8(ascii: "u") ? 4 : 8
+        let end = min(bytes.count, position + count)
+        let valid: (UInt8) -> Bool =
+            octal ? { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") } : { $0.isHexDigit }
+        guard end - position == count, bytes[position..<end].allSatisfy(valid),
+            let code = UInt32(text(position..<end), radix: octal ? 8 : 16)
+        else { throw fail(at: escape, "bad escape sequence '\\\(text(escape + 1..<escape + 2))'") }
+        position = end
+        if octal || kind == UInt8(ascii: "x") {
+            guard code <= 0xFF else { throw fail(at: escape, "escape sequence is an invalid Unicode code point") }
+            return [UInt8(code)]
+        }
+        guard let scalar = Unicode.Scalar(code) else {
+            throw fail(at: escape, "escape sequence is an invalid Unicode code point")
+        }
+        return Array(String(scalar).utf8)
     }
 
     /// A string in double quotes, single quotes or backticks, with Go's escapes (none in backticks).
@@ -271,17 +304,10 @@ struct Lexer {
                 case UInt8(ascii: "b"): value.append(0x08)
                 case UInt8(ascii: "f"): value.append(0x0C)
                 case UInt8(ascii: "v"): value.append(0x0B)
-                case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"): value.append(escaped)
-                case UInt8(ascii: "x"), UInt8(ascii: "u"), UInt8(ascii: "U"):
-                    let count = escaped == UInt8(ascii: "x") ? 2 : escaped == UInt8(ascii: "u") ? 4 : 8
-                    let end = min(bytes.count, position + count)
-                    guard end - position == count, bytes[position..<end].allSatisfy(\.isHexDigit),
-                        let code = UInt32(text(position..<end), radix: 16), let scalar = Unicode.Scalar(code)
-                    else {
-                        throw fail(at: position - 2, "bad escape sequence '\\\(text(position - 1..<position))'")
-                    }
-                    position = end
-                    value += Array(String(scalar).utf8)
+                // A quote is escaped only in strings it opens, as in Go.
+                case UInt8(ascii: "\\"), quote: value.append(escaped)
+                case UInt8(ascii: "x"), UInt8(ascii: "u"), UInt8(ascii: "U"), UInt8(ascii: "0")...UInt8(ascii: "7"):
+                    value += try numericEscape(escaped)
                 default:
                     let (character, _) = character(at: position - 1)
                     throw fail(at: position - 2, "unknown escape sequence '\\\(character)'")

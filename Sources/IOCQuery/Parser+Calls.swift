@@ -2,12 +2,20 @@ import IOCCore
 
 /// Calls of functions and aggregations, and their arguments.
 extension Parser {
-    /// Expressions separated by commas up to and including ')'.
+    /// Expressions separated by commas up to and including ')'; unlike a grouping's label list,
+    /// no comma may end them, as in Prometheus.
     mutating func parseArguments() throws(QueryError) -> [Expression] {
         var arguments: [Expression] = []
         while token.kind != .rightParen {
             arguments.append(try parseBinary(minimum: 1))
-            try listSeparator()
+            guard token.kind == .comma else {
+                try listSeparator()
+                continue
+            }
+            let comma = advance()
+            if token.kind == .rightParen {
+                throw fail("trailing commas not allowed in function call args", at: comma.position)
+            }
         }
         _ = advance()
         return arguments

@@ -227,9 +227,14 @@ struct Parser {
                     guard range > 0 || !expression.isSelector else {
                         throw fail("a range must be greater than zero", at: position)
                     }
+                    // The modifiers follow the range (`x[5m] offset 1m @ 100`), as Prometheus 2.42
+                    // has them, which takes `x @ start() [5m]` as `x[5m] @ start()` all the same.
                     switch expression {
+                    case .vector(let selector) where selector.offset != 0,
+                        .pinned(.vector(let selector), _) where selector.offset != 0:
+                        throw fail("no offset modifiers allowed before range", at: position)
                     case .vector(let selector): expression = .matrix(selector, range: range)
-                    // The @ of a selector is the range's: `x @ 100 [5m]` is `x[5m] @ 100`.
+                    case .pinned(.vector, .time): throw fail("no @ modifiers allowed before range", at: position)
                     case .pinned(.vector(let selector), let time):
                         expression = .pinned(.matrix(selector, range: range), at: time)
                     default: throw fail("ranges only allowed for vector selectors", at: position)
@@ -242,7 +247,10 @@ struct Parser {
                     sign = -1
                     _ = advance()
                 }
+                let durationAt = token.position
                 let offset = sign * (try durationValue("a duration after offset"))
+                // Prometheus takes no duration of zero, here as in a range.
+                if offset == 0 { throw fail("an offset must not be zero", at: durationAt) }
                 expression = try applying(offset, to: expression, at: position)
             } else if token.kind == .at {
                 let position = advance().position

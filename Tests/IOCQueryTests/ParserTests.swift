@@ -56,6 +56,8 @@ import Testing
         let cases = [
             (#""Phú Thọ""#, "Phú Thọ"), (#"'Ph\u00fa\x41\n'"#, "PhúA\n"), (#"`a\q é`"#, #"a\q é"#),
             (#""\U0001F600\t\"""#, "\u{1F600}\t\""),
+            // `\x` and octal escapes are bytes, as in Go: two of them make one character here.
+            (#""\xc3\xa9\303\251\101""#, "ééA"), (#"'\''"#, "'"),
         ]
         for (text, value) in cases {
             guard case .string(let parsed) = try Query(parsing: text).expression else {
@@ -94,6 +96,14 @@ import Testing
         ("5m", 0, "unexpected duration"),
         ("x[0s]", 1, "a range must be greater than zero"),
         ("rate(x[5m])[0s:]", 11, "a subquery's range must be greater than zero"),
+        // Units from the largest down, each once; no comma closing a call; modifiers after a range.
+        ("x[1h1h]", 2, #"not a valid duration string: "1h1h""#), ("x[30m1h]", 2, "not a valid duration string"),
+        ("count(x,)", 7, "trailing commas not allowed in function call args"),
+        ("label_join(x, \"a\", \",\", \"b\",)", 27, "trailing commas not allowed"),
+        ("x offset 1m [5m]", 12, "no offset modifiers allowed before range"),
+        ("x @ 100 [5m]", 8, "no @ modifiers allowed before range"), ("x offset 0s", 9, "an offset must not be zero"),
+        (#""\777""#, 1, "escape sequence is an invalid Unicode code point"),
+        (#""\'""#, 1, "unknown escape sequence"), (#""\x4""#, 1, "bad escape sequence"),
         ("x ! y", 2, "unexpected '!'"),
         // Positions count characters, not bytes, past text that is not ASCII.
         ("x{tinh=\"Phú Thọ\"} + ", 20, "unexpected end of query"),
