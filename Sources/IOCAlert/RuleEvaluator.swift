@@ -60,16 +60,8 @@ public final class GroupEvaluator {
         }
     }
 
-    /// Each rule's key in the store: the group, the rule's name, and which of the group's rules of
-    /// that name it is (a group may have several alerts of one name, at different thresholds).
-    public var ruleKeys: [String] {
-        var seen: [String: Int] = [:]
-        return group.rules.map { rule in
-            let ordinal = seen[rule.name, default: 0]
-            seen[rule.name] = ordinal + 1
-            return "\(group.name)/\(rule.name)/\(ordinal)"
-        }
-    }
+    /// Each rule's key in the store (`RuleGroup.ruleKeys`).
+    public var ruleKeys: [String] { group.ruleKeys }
 
     /// Puts back alerts saved before a restart, by rule key; those of rules that no longer exist are
     /// dropped.

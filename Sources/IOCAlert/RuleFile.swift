@@ -217,3 +217,16 @@ extension AlertTemplate {
         source = text
     }
 }
+
+extension RuleGroup {
+    /// Each rule's key in the store: the group, the rule's name, and which of the group's rules of
+    /// that name it is (a group may have several alerts of one name, at different thresholds).
+    public var ruleKeys: [String] {
+        var seen: [String: Int] = [:]
+        return rules.map { rule in
+            let ordinal = seen[rule.name, default: 0]
+            seen[rule.name] = ordinal + 1
+            return "\(name)/\(rule.name)/\(ordinal)"
+        }
+    }
+}

@@ -95,9 +95,14 @@ final class AlertingRuntime: BackgroundWork {
             scheduler.start()
             rules = scheduler
         }
+        // Each group with the interval it runs at, its own or the configured default, as the API lists it.
+        let groups = configuration.ruleGroups.map { group in
+            var group = group
+            group.interval = group.interval ?? daemon.evaluationInterval
+            return group
+        }
         running.withLock {
-            $0 = Running(
-                rules: rules, notifier: notifier, groups: configuration.ruleGroups, notifications: daemon.notifications)
+            $0 = Running(rules: rules, notifier: notifier, groups: groups, notifications: daemon.notifications)
         }
     }
 

@@ -112,7 +112,7 @@ struct PrometheusAPI: Sendable {
         case (_, "/api/v1/labels"): return labels(request)
         case (_, "/api/v1/query_exemplars"): return exemplars(request)
         case (_, "/api/v1/alerts"): return alerts()
-        case (_, "/api/v1/rules"): return rulesList()
+        case (_, "/api/v1/rules"): return rulesList(request)
         case (_, "/federate"): return federate(request)
         case (_, "/api/v1/status/buildinfo"): return StatusAPI.buildInfo()
         case (_, let path) where path == "/api/v1/targets" || path == "/api/v1/metadata":
@@ -129,7 +129,7 @@ struct PrometheusAPI: Sendable {
         }
     }
 
-    private func success(_ data: String) -> APIResponse { .json(#"{"status":"success","data":\#(data)}"#) }
+    func success(_ data: String) -> APIResponse { .json(#"{"status":"success","data":\#(data)}"#) }
 
     /// A success whose data is written straight into the answer's bytes (a query's result).
     private func success(writing data: (inout JSONBytes) -> Void) -> APIResponse {
@@ -385,41 +385,6 @@ struct PrometheusAPI: Sendable {
         } catch {
             return .error("\(error)", type: "execution", status: 422)
         }
-    }
-
-    /// Prometheus' `/api/v1/rules`: the groups and their rules, with each one's health, last error,
-    /// time of its last evaluation and how long that took (seconds).
-    private func rulesList() -> APIResponse {
-        let groups = rules().map { group, status in
-            let evaluated = (status?.lastEvaluation ?? 0) > 0
-            let items = group.rules.enumerated().map { index, rule in
-                let error = status.flatMap { index < $0.ruleErrors.count ? $0.ruleErrors[index] : nil }
-                let duration = status.flatMap { index < $0.ruleDurations.count ? $0.ruleDurations[index] : nil }
-                var item = #"{"name":\#(PrometheusWire.json(rule.name)),"#
-                item += #""query":\#(PrometheusWire.json(rule.expression.text)),"#
-                item += #""type":"\#(rule.isAlert ? "alerting" : "recording")","#
-                item += #""health":"\#(!evaluated ? "unknown" : error == nil ? "ok" : "err")","#
-                if let error { item += #""lastError":\#(PrometheusWire.json(error)),"# }
-                item += #""evaluationTime":\#(PrometheusAPI.seconds(duration ?? .zero)),"#
-                item += #""lastEvaluation":\#(PrometheusAPI.evaluationTime(evaluated ? status?.lastEvaluation : nil))}"#
-                return item
-            }
-            var text = #"{"name":\#(PrometheusWire.json(group.name)),"file":\#(PrometheusWire.json(group.file)),"#
-            text += #""rules":[\#(items.joined(separator: ","))],"limit":\#(group.limit),"#
-            if let interval = group.interval { text += #""interval":\#(PrometheusAPI.seconds(interval)),"# }
-            text += #""evaluationTime":\#(PrometheusAPI.seconds(status?.duration ?? .zero)),"#
-            text += #""lastEvaluation":\#(PrometheusAPI.evaluationTime(evaluated ? status?.lastEvaluation : nil))}"#
-            return text
-        }
-        return success(#"{"groups":["# + groups.joined(separator: ",") + "]}")
-    }
-
-    private static func seconds(_ duration: Duration) -> String { PrometheusNumber.format(duration.inSeconds) }
-
-    /// RFC 3339 with nanoseconds, as Prometheus writes it; Go's zero time before the first.
-    private static func evaluationTime(_ milliseconds: Int64?) -> String {
-        guard let milliseconds else { return #""0001-01-01T00:00:00Z""# }
-        return PrometheusWire.json(UTCTime.rfc3339(milliseconds))
     }
 
     /// The latest sample of every series `match[]` selects, in the text exposition format with

@@ -168,6 +168,19 @@ public struct JSONBytes: Sendable {
         return (negative, first, last, exponent)
     }
 
+    /// `value` as Go's `strconv.FormatFloat(value, 'e', -1, 64)` writes it (`1e+00`, `2.5e-07`),
+    /// as Prometheus writes an alert's value in `/api/v1/alerts` and `/api/v1/rules`.
+    public static func scientific(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == 0 { return value.sign == .minus ? "-0e+00" : "0e+00" }
+        // At most 24 bytes (`-1.7976931348623157e+308`), then the 26 of the scratch.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            let end = goFloat(value, scientific: true, from: 0, scratch: 38, in: buffer)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<end]), as: UTF8.self)
+        }
+    }
+
     /// Writes finite, nonzero `value` as Go's `strconv.AppendFloat(value, 'f' or 'e', -1, 64)`
     /// writes it: the shortest digits that read back as `value` (the standard library's `description`
     /// picks the same), fixed or, if `scientific`, as `d.ddde±XX`. The standard library's text goes

@@ -191,7 +191,8 @@ public enum PrometheusWire {
                 alert.annotations.pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
             state = alert.state.rawValue
             activeAt = UTCTime.rfc3339(alert.activeAt)
-            value = PrometheusNumber.format(alert.value)
+            // Go's 'e' format, as Prometheus writes it (`1e+00`); PrometheusNumber.parse reads it back.
+            value = JSONBytes.scientific(alert.value)
         }
 
         /// The alert this item describes; a state this version does not know counts as firing.
@@ -217,7 +218,9 @@ public enum PrometheusWire {
 
         public init(_ alerts: [IOCCore.Alert]) { self.alerts = alerts.map(Alert.init) }
 
-        public var json: String { #"{"alerts":["# + alerts.map(\.json).joined(separator: ",") + "]}" }
+        public var json: String { #"{"alerts":"# + list + "}" }
+        /// The alerts alone, as a rule of `/api/v1/rules` lists its own.
+        public var list: String { "[" + alerts.map(\.json).joined(separator: ",") + "]" }
     }
 
     public struct WireError: Error, CustomStringConvertible {

@@ -47,14 +47,21 @@ import Testing
 
             let port = refusedPort()
             let config = try directory.write(
-                "iocd.yaml", "storage: {path: \(directory.file("ioc.db"))}\nhttp: {listen: '127.0.0.1:\(port)'}\n")
+                "iocd.yaml",
+                """
+                storage: {path: \(directory.file("ioc.db"))}
+                http: {listen: '127.0.0.1:\(port)'}
+                rule_files: [\(try directory.write("rules.yml", Self.rules))]
+                evaluation_interval: 1s
+
+                """)
             let daemon = try TestProcess(try BuiltProduct.path("iocd"), ["--config", config])
             defer { daemon.signal(SIGTERM) }
             let prometheusPort = refusedPort()
             let prometheus = try TestProcess(
                 "/usr/bin/prometheus",
                 [
-                    "--config.file=\(try directory.write("prometheus.yml", "global: {}\n"))",
+                    "--config.file=\(try directory.write("prometheus.yml", "global: {evaluation_interval: 1s}\nrule_files: [\(directory.file("rules.yml"))]\n"))",
                     "--storage.tsdb.path=\(directory.file("tsdb"))", "--storage.tsdb.retention.time=10y",
                     "--web.listen-address=127.0.0.1:\(prometheusPort)",
                 ])
@@ -111,6 +118,26 @@ import Testing
                     #expect(ours == theirs, "\(target)\n  iocd:       \(ours)\n  Prometheus: \(theirs)")
                 }
             }
+            // The rules and their alerts once both have evaluated them, as Prometheus lists them
+            // (times and the file's path aside): each rule's state, hold, labels and annotations as
+            // written, its pending and firing alerts with their values in Go's 'e' format.
+            let listed = try await waitUntil(timeout: .seconds(30)) {
+                for server in servers {
+                    let rules = try await Self.fetch(server + "/api/v1/rules").body
+                    guard rules.contains(#""state":"firing""#), rules.contains(#""state":"pending""#) else {
+                        return false
+                    }
+                }
+                return true
+            }
+            #expect(listed, "the alerts did not come up in both")
+            for target in ["rules", "rules?type=alert", "rules?type=RECORD", "rules?type=x", "alerts"] {
+                let ours = try await Self.fetch(servers[0] + "/api/v1/" + target)
+                let theirs = try await Self.fetch(servers[1] + "/api/v1/" + target)
+                #expect(
+                    ours.status == theirs.status && Self.timeless(ours.body) == Self.timeless(theirs.body),
+                    "\(target)\n  iocd:       \(ours)\n  Prometheus: \(theirs)")
+            }
             // Forms posted as Grafana posts them: the body's values before the query string's.
             for (target, type, body) in Self.formRequests {
                 let ours = try await Self.fetch(servers[0] + "/api/v1/" + target, posting: body, as: type)
@@ -159,6 +186,49 @@ import Testing
         // Federation: the samples are older than its five minutes, so nothing, not an empty line.
         ("/federate?match[]=g", false), ("/federate?match[]=%7B", true),
     ]
+
+    /// Two groups of rules of each kind, alerts firing, pending and inactive.
+    static let rules = """
+        groups:
+          - name: g1
+            interval: 1s
+            rules:
+              - alert: AlwaysOn
+                expr: vector(1) > 0
+                labels: {severity: critical, team: "{{ $value }}"}
+                annotations: {summary: "value {{ $value }}"}
+              - alert: Waiting
+                expr: vector(2.5) / 1000
+                for: 1h
+              - alert: Never
+                expr: vector(1) < 0
+              - record: job:one
+                expr: vector(1)
+                labels: {kind: recorded}
+          - name: g2
+            interval: 1s
+            rules:
+              - record: two
+                expr: vector(2)
+
+        """
+
+    /// A JSON answer with its times, durations and file paths blanked, keys sorted: what two
+    /// servers evaluating the same rules at their own moments agree on.
+    static func timeless(_ body: String) -> String {
+        func blank(_ value: Any, key: String? = nil) -> Any {
+            if ["evaluationTime", "lastEvaluation", "activeAt", "file"].contains(key) { return "-" }
+            if let object = value as? [String: Any] {
+                return Dictionary(uniqueKeysWithValues: object.map { ($0.key, blank($0.value, key: $0.key)) })
+            }
+            if let array = value as? [Any] { return array.map { blank($0) } }
+            return value
+        }
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(body.utf8)),
+            let again = try? JSONSerialization.data(withJSONObject: blank(parsed), options: [.sortedKeys])
+        else { return body }
+        return String(decoding: again, as: UTF8.self)
+    }
 
     /// Forms posted (path, content type, body); label values is routed for GET alone.
     static let formRequests: [(String, String, String)] = [
