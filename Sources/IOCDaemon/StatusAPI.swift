@@ -27,22 +27,19 @@ struct StatusAPI: Sendable {
             "{" + fields.map { "\(PrometheusWire.json($0)):\(PrometheusWire.json($1))" }.joined(separator: ",") + "}")
     }
 
-    /// `state` (active, dropped, any) and `scrapePool` (a job) filter, as in Prometheus; iocd drops
-    /// no target, so `droppedTargets` is empty.
+    /// `state` (active, dropped, any, or empty for any) and `scrapePool` (a job) filter, as in
+    /// Prometheus, which lists neither kind for another state and both lists always; iocd drops no
+    /// target, so `droppedTargets` is empty.
     private func targetList(_ request: APIRequest) -> APIResponse {
-        let state = request.first("state")?.lowercased() ?? "any"
-        guard ["active", "dropped", "any"].contains(state) else {
-            return .error("invalid parameter \"state\": must be active, dropped or any")
-        }
+        let state = request.first("state")?.lowercased() ?? ""
         let pool = request.first("scrapePool")
         var active: [String] = []
-        if state != "dropped" {
+        if ["", "any", "active"].contains(state) {
             for (target, last) in targets() where pool == nil || target.job == pool {
                 active.append(StatusAPI.json(target, last))
             }
         }
-        let dropped = state == "active" ? "" : #","droppedTargets":[]"#
-        return StatusAPI.success(#"{"activeTargets":[\#(active.joined(separator: ","))]\#(dropped)}"#)
+        return StatusAPI.success(#"{"activeTargets":[\#(active.joined(separator: ","))],"droppedTargets":[]}"#)
     }
 
     private static func json(_ target: ProbeTarget, _ last: TargetHealthLog.LastProbe?) -> String {
@@ -63,12 +60,13 @@ struct StatusAPI: Sendable {
     }
 
     /// `{"name":[{"type","help","unit"}]}`: the probes' own series, then what feeds said of theirs
-    /// (a feed's word wins for a name it uses). `metric` picks one name, `limit` bounds the names.
+    /// (a feed's word wins for a name it uses). `metric` picks one name, `limit` bounds the names
+    /// as in Prometheus: a negative one does not, zero lists none.
     private func metadata(_ request: APIRequest, readers: ReaderPool) -> APIResponse {
         var limit = Int.max
-        if let text = request.first("limit") {
-            guard let value = Int(text) else { return .error("invalid parameter \"limit\": \(text)") }
-            if value > 0 { limit = value }
+        if let text = request.first("limit"), !text.isEmpty {
+            guard let value = Int(text) else { return .error("limit must be a number") }
+            if value >= 0 { limit = value }
         }
         var known = ProbeResult.metadata
         do {
