@@ -19,10 +19,13 @@ import TestSupport
 
     static func package() async throws -> String {
         if let built = ProcessInfo.processInfo.environment["IOC_DEB"], !built.isEmpty { return built }
-        let directory = try TemporaryDirectory()
+        // Beside the build's scratch, not in a temporary folder: that went away as this returned,
+        // and the package with it (seen when `swift test` ran this without make).
+        let output = "\(repository)/.build-deb-test/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let built = try await TestProcess.run(
             "\(repository)/scripts/build-deb.sh", [],
-            environment: ["OUT_DIR": directory.path, "IOC_SCRATCH": "\(repository)/.build-deb-test"],
+            environment: ["OUT_DIR": output, "IOC_SCRATCH": "\(repository)/.build-deb-test"],
             timeout: .seconds(1800))
         #expect(built.status == 0, "\(built.stderr)")
         return built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
