@@ -60,58 +60,47 @@ struct APIRequest: Sendable {
     }
 
     /// Go's words for the first broken escape in `bytes`: `invalid URL escape "%zz"`, the `%` and
-    /// at most two bytes after it, quoted as Go's `strconv.Quote` quotes (`\\a`, `\\xNN` for a
-    /// byte that is not UTF-8).
+    /// at most two bytes after it, quoted as Go's `strconv.Quote` quotes (`\\a`, `\\x01`), with
+    /// `\\xNN` for the bytes of a character the two bytes cut in half.
     private static func brokenEscape(in bytes: UnsafeBufferPointer<UInt8>) -> String {
         var index = 0
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "%") {
-                guard index + 2 < bytes.count, isHex(bytes[index + 1]), isHex(bytes[index + 2]) else { break }
+                guard index + 2 < bytes.count, hexValue(bytes[index + 1]) != nil, hexValue(bytes[index + 2]) != nil
+                else { break }
                 index += 3
             } else {
                 index += 1
             }
         }
-        let escape = Array(bytes[index..<Swift.min(index + 3, bytes.count)])
-        var quoted = "\""
-        var iterator = escape.makeIterator()
-        var parser = Unicode.UTF8.ForwardParser()
-        var offset = 0
-        parsing: while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded):
-                offset += encoded.count
-                let scalar = Unicode.UTF8.decode(encoded)
-                switch scalar {
-                case "\"", "\\": quoted += "\\\(scalar)"
-                case "\u{7}": quoted += "\\a"
-                case "\u{8}": quoted += "\\b"
-                case "\t": quoted += "\\t"
-                case "\n": quoted += "\\n"
-                case "\u{B}": quoted += "\\v"
-                case "\u{C}": quoted += "\\f"
-                case "\r": quoted += "\\r"
-                case _ where scalar.value < 0x20 || scalar.value == 0x7F: quoted += "\\x" + hexByte(UInt8(scalar.value))
-                default: quoted.unicodeScalars.append(scalar)
-                }
-            case .error(let length):
-                for byte in escape[offset..<offset + length] { quoted += "\\x" + hexByte(byte) }
-                offset += length
-            case .emptyInput:
-                break parsing
+        let escape = bytes[index..<Swift.min(index + 3, bytes.count)]
+        // The text is UTF-8, so only the end of the three bytes can be part of a character.
+        var whole = escape.count
+        while whole > 0, String(validating: escape.prefix(whole), as: UTF8.self) == nil { whole -= 1 }
+        let quoted = ControlCharacters.quoted(
+            String(decoding: escape.prefix(whole), as: UTF8.self), escaping: { $0.value < 0x20 || $0.value == 0x7F }
+        ) { value in
+            switch value {
+            case 0x07: "\\a"
+            case 0x08: "\\b"
+            case 0x0B: "\\v"
+            case 0x0C: "\\f"
+            default: "\\x" + hexByte(UInt8(value))
             }
         }
-        return "invalid URL escape " + quoted + "\""
+        let cut = escape.dropFirst(whole).map { "\\x" + hexByte($0) }.joined()
+        return "invalid URL escape " + quoted.dropLast() + cut + "\""
     }
 
     private static func hexByte(_ byte: UInt8) -> String { (byte < 16 ? "0" : "") + String(byte, radix: 16) }
 
-    private static func isHex(_ byte: UInt8) -> Bool {
+    /// The value of a hexadecimal digit, nil for any other byte.
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-            UInt8(ascii: "A")...UInt8(ascii: "F"):
-            true
-        default: false
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
         }
     }
 
@@ -130,21 +119,14 @@ struct APIRequest: Sendable {
         guard bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
             return String(decoding: bytes, as: UTF8.self)
         }
-        func hex(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
-                guard index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2])
+                guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]),
+                    let low = hexValue(bytes[index + 2])
                 else { return nil }
                 decoded.append(high << 4 | low)
                 index += 3

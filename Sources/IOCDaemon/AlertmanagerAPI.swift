@@ -30,7 +30,8 @@ struct AlertmanagerAPI: Sendable {
         case ("POST", "/api/v2/silences"): return addSilence(request)
         case (_, let path) where path.hasPrefix("/api/v2/silence/"):
             let id = String(path.dropFirst("/api/v2/silence/".count))
-            guard AlertmanagerAPI.isUUID(id) else {
+            // A UUID in its 8-4-4-4-12 hexadecimal form, in either case, as Alertmanager takes it.
+            guard UUID(uuidString: id) != nil else {
                 // Alertmanager's own validation error for its path parameter, as it words it.
                 let message = PrometheusWire.json("silenceID in path must be of type uuid: \"\(id)\"")
                 return .json(#"{"code":601,"message":"# + message + "}", status: 422)
@@ -43,18 +44,6 @@ struct AlertmanagerAPI: Sendable {
         case ("POST", "/api/v2/alerts"):
             return AlertmanagerAPI.problem("iocd makes its own alerts from its rules; it does not take others'")
         default: return AlertmanagerAPI.problem("\(path) not found", status: 404)
-        }
-    }
-
-    /// A silence's id as Alertmanager's API takes it: 8-4-4-4-12 hexadecimal digits, in either case.
-    static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        return bytes.enumerated().allSatisfy { index, byte in
-            if [8, 13, 18, 23].contains(index) { return byte == UInt8(ascii: "-") }
-            let lower = byte | 0x20
-            return (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "f"))
         }
     }
 

@@ -180,7 +180,8 @@ struct PrometheusAPI: Sendable {
             // Go turns a NaN into the least Int64: negative, refused as such.
             nanoseconds = scaled.isNaN ? .min : Int64(scaled)
         } else if let duration = Duration(prometheus: text) {
-            nanoseconds = duration.inMilliseconds.multipliedReportingOverflow(by: 1_000_000).partialValue
+            // At most `prometheusMaximumMilliseconds`, Int64.max / 1e6: the product fits.
+            nanoseconds = duration.inMilliseconds * 1_000_000
         } else {
             return .failure(APIError("invalid parameter \"step\": cannot parse \"\(text)\" to a valid duration"))
         }
@@ -308,7 +309,7 @@ struct PrometheusAPI: Sendable {
             try checkTimeRange(request)
             let selectors = try matchers(request).get()
             let found = try readers.with { try selected(selectors, $0) }
-            let unique = Array(Set(found)).sorted()
+            let unique = found.sorted()
             return success("[" + unique.map(PrometheusWire.json).joined(separator: ",") + "]")
         } catch let error as APIError {
             return .error(error.message)
@@ -373,9 +374,14 @@ struct PrometheusAPI: Sendable {
         }
     }
 
-    /// The labels of every series any of `selectors` selects.
+    /// The labels of every series any of `selectors` selects, each series once: a request repeating
+    /// a selector that matches everything a thousand times held a thousand copies of the list.
     private func selected(_ selectors: [[LabelMatcher]], _ reader: StoreReader) throws -> [Labels] {
-        try selectors.flatMap { try reader.series(matching: $0).map(\.labels) }
+        var found: [Int64: Labels] = [:]
+        for matchers in Set(selectors) {
+            for series in try reader.series(matching: matchers) { found[series.id] = series.labels }
+        }
+        return Array(found.values)
     }
 
     private func alerts() -> APIResponse {
