@@ -69,6 +69,7 @@ func peers() throws {
         try compare(queries, iocd: systems[0].base, prometheus: systems[1].base, end: end, hours: hours, client: client)
         return
     }
+    let grouped = CommandLine.arguments.contains("--grouped")
     var timed: [(query: PeerQuery, medians: [Double])] = []
     // A shape one system refuses is reported and left out; the others are still timed.
     var refused: [(query: String, error: String)] = []
@@ -82,18 +83,24 @@ func peers() throws {
             // ten times as many when every system answered that round within 2 ms, where the
             // machine's noise (a wake-up, another process) is as large as the answer's time and the
             // median of five moved by a third from run to run.
-            var rounds = runs
-            var round = 0
-            while round <= rounds {
-                var slowest = 0.0
-                for (position, system) in systems.enumerated() {
-                    let answer = try ask(client, system.base, query.kind, at: end, span: Int64(hours) * 3600 - 600)
-                    if round > 0 { times[position].append(answer.milliseconds) }
-                    series[position] = answer.series
-                    slowest = max(slowest, answer.milliseconds)
-                }
-                if round == 0, slowest < 2 { rounds = runs * 10 }
-                round += 1
+            let span = Int64(hours) * 3600 - 600
+            var slowest = 0.0
+            for (position, system) in systems.enumerated() {
+                let answer = try ask(client, system.base, query.kind, at: end, span: span)
+                series[position] = answer.series
+                slowest = max(slowest, answer.milliseconds)
+            }
+            let rounds = slowest < 2 ? runs * 10 : runs
+            // In turns, each system follows another, whose work after its answer (Go's collector
+            // after a large one above all) may fall in the next one's time; `--grouped`, each is
+            // asked all its rounds in a row, in its own steady state.
+            let order =
+                grouped
+                ? systems.indices.flatMap { Array(repeating: $0, count: rounds) }
+                : (0..<rounds).flatMap { _ in systems.indices }
+            for position in order {
+                let answer = try ask(client, systems[position].base, query.kind, at: end, span: span)
+                times[position].append(answer.milliseconds)
             }
         } catch {
             refused.append((query.name, "\(error)"))

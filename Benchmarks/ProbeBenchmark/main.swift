@@ -11,7 +11,7 @@
 //   ioc-bench promql [--runs 9] [--only NAME]          the query engine: the issue 5 queries over the store
 //   ioc-bench rules [--cycles 20] [--prometheus]       1,000 alert rules over 10,000 series, per cycle (and Prometheus)
 //   ioc-bench dashboard [--seconds 20]                 the overview's frame time, bytes, and idle CPU
-//   ioc-bench peers [--series 5000] [--hours 2] [--runs 5] [--only TEXT] [--queries FILE] [--keep] [--compare]: iocd, Prometheus, VictoriaMetrics
+//   ioc-bench peers [--series 5000] [--hours 2] [--runs 5] [--only TEXT] [--queries FILE] [--keep] [--compare] [--grouped]: iocd, Prometheus, VictoriaMetrics
 //   ioc-bench parse                                    microseconds to parse each of the peers queries
 //   ioc-bench crashload --path P [--series 200] [--start MS]   writes until killed (for a test)
 //
@@ -39,7 +39,8 @@ let usage = """
 /// Every option some command reads: any other is refused rather than ignored (`peers --help` ran
 /// the whole benchmark).
 let knownOptions: Set<String> = [
-    "baseline-values", "batch-ms", "compare", "concurrency", "cycles", "days", "duration", "hours", "interval", "keep",
+    "baseline-values", "batch-ms", "compare", "concurrency", "cycles", "days", "duration", "grouped", "hours",
+    "interval", "keep",
     "only",
     "path", "paths", "prometheus", "queries", "readers", "rule-times", "rules", "runs", "samples", "seconds", "series",
     "sink", "start", "targets", "transfers", "url", "warmup",
