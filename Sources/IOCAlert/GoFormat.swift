@@ -180,10 +180,5 @@ enum GoFormat {
     }
 
     /// Go's `%q`: a double-quoted string with Go escapes (`\x1b` for control characters and DEL).
-    static func quoted(_ text: String) -> String {
-        ControlCharacters.quoted(text, escaping: { $0.value < 0x20 || $0.value == 0x7F }) { value in
-            let hex = String(value, radix: 16)
-            return "\\x" + (hex.count < 2 ? "0" : "") + hex
-        }
-    }
+    static func quoted(_ text: String) -> String { ControlCharacters.goQuoted(text) }
 }

@@ -28,6 +28,23 @@ public enum ControlCharacters {
         "\"" + escape(text, quoting: true, escaping: selected, as: form) + "\""
     }
 
+    /// Go's `strconv.Quote` (and `%q`) of text it shows as it is: `\a \b \f \v` by their letters,
+    /// the other controls below U+0020 and DEL as `\x1b`.
+    public static func goQuoted(_ text: String) -> String {
+        quoted(text, escaping: { $0.value < 0x20 || $0.value == 0x7F }, as: goEscape)
+    }
+
+    /// Go's escape of a control character or a byte: `\a \b \f \v`, else `\x1b`.
+    public static func goEscape(_ value: UInt32) -> String {
+        switch value {
+        case 0x07: "\\a"
+        case 0x08: "\\b"
+        case 0x0B: "\\v"
+        case 0x0C: "\\f"
+        default: "\\x" + (value < 0x10 ? "0" : "") + String(value, radix: 16)
+        }
+    }
+
     /// `\u001b`: JSON's and PromQL's escape of a character by its code.
     public static func unicodeEscape(_ value: UInt32) -> String {
         let hex = String(value, radix: 16)

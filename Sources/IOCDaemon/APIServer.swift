@@ -77,22 +77,11 @@ struct APIRequest: Sendable {
         // The text is UTF-8, so only the end of the three bytes can be part of a character.
         var whole = escape.count
         while whole > 0, String(validating: escape.prefix(whole), as: UTF8.self) == nil { whole -= 1 }
-        let quoted = ControlCharacters.quoted(
-            String(decoding: escape.prefix(whole), as: UTF8.self), escaping: { $0.value < 0x20 || $0.value == 0x7F }
-        ) { value in
-            switch value {
-            case 0x07: "\\a"
-            case 0x08: "\\b"
-            case 0x0B: "\\v"
-            case 0x0C: "\\f"
-            default: "\\x" + hexByte(UInt8(value))
-            }
-        }
-        let cut = escape.dropFirst(whole).map { "\\x" + hexByte($0) }.joined()
+        let quoted = ControlCharacters.goQuoted(String(decoding: escape.prefix(whole), as: UTF8.self))
+        // Bytes of 0x80 and above: never one of Go's lettered escapes.
+        let cut = escape.dropFirst(whole).map { ControlCharacters.goEscape(UInt32($0)) }.joined()
         return "invalid URL escape " + quoted.dropLast() + cut + "\""
     }
-
-    private static func hexByte(_ byte: UInt8) -> String { (byte < 16 ? "0" : "") + String(byte, radix: 16) }
 
     /// The value of a hexadecimal digit, nil for any other byte.
     private static func hexValue(_ byte: UInt8) -> UInt8? {

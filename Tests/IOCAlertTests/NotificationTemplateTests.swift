@@ -37,6 +37,8 @@ import Testing
         #"{{ match "^Hu" .CommonLabels.province }} {{ reReplaceAll "(d)v(c)" "$2$1" "dvc" }} {{ title "ha noi" }} {{ toLower "ABC" }}"#,
         #"{{ printf "%s=%d %.2f %q" "n" 3 2.5 "x" }} {{ (index .Alerts 0).Labels.zz }} {{ (index .Alerts 0).Labels.missing }}!"#,
         #"{{ .Alerts.Firing }}"#,
+        // Go's %q: `\a \b \f \v` by their letters, other controls and DEL as `\x01`.
+        "{{ printf \"%q\" `a\u{7}\u{8}\u{B}\u{C}\u{1}\u{7F}\"` }}",
     ]
 
     func render(_ template: String, html: Bool = false) throws -> String {
