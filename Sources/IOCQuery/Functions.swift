@@ -86,11 +86,14 @@ extension Evaluation {
         let reference = windowEnd(of: rangeArgument, at: time)
         let function = RangeFunction(rawValue: name)
         let computed: [Double?]
-        if function == .avgOverTime {
-            // Four series at a time, each group's means worked out together.
+        if function == .avgOverTime || function == .stddevOverTime || function == .stdvarOverTime {
+            // Four series at a time, each group's means (or variances) worked out together.
             let size = Evaluation.seriesPerTask
             computed = ParallelWork.map((input.count + size - 1) / size, minimum: 1) {
-                Evaluation.meansOverTime(input[$0 * size..<min(input.count, $0 * size + size)])
+                let group = input[$0 * size..<min(input.count, $0 * size + size)]
+                return function == .avgOverTime
+                    ? Evaluation.meansOverTime(group)
+                    : Evaluation.variancesOverTime(group, root: function == .stddevOverTime)
             }.flatMap { $0 }
         } else {
             computed = ParallelWork.map(input.count, minimum: Evaluation.seriesPerTask) { index -> Double? in

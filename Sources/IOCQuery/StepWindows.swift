@@ -42,6 +42,11 @@ extension Evaluation {
         if function == .avgOverTime {
             return samples.withUnsafeBufferPointer { meansOverTime($0, steps: steps, offset: offset, range: range) }
         }
+        if function == .stddevOverTime || function == .stdvarOverTime {
+            return samples.withUnsafeBufferPointer {
+                variancesOverTime($0, steps: steps, offset: offset, range: range, root: function == .stddevOverTime)
+            }
+        }
         var values = [Double?](repeating: nil, count: steps.count)
         // For `rate` and `increase`, the counter resets inside the window (a sample below the one
         // before it, both in the window), kept in time order as the window slides: each window's
@@ -87,6 +92,40 @@ extension Evaluation {
     static func meansOverTime(_ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64)
         -> [Double?]
     {
+        fourWindowsAtOnce(samples, steps: steps, offset: offset, range: range, four: fourMeans) {
+            meanOverTime($0.lazy.map(\.value))
+        }
+    }
+
+    /// `stdvar_over_time` (or, with `root`, `stddev_over_time`) at each step, four windows at once
+    /// (`fourVariances`): each of Welford's steps waits on the division before it, as the mean's do.
+    /// A range `stddev_over_time(x{service="dvc"}[30m])` took 86-87 ms one window at a time, 68-71
+    /// four at once.
+    static func variancesOverTime(
+        _ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64, root: Bool
+    ) -> [Double?] {
+        func finished(_ variance: Double) -> Double { root ? variance.squareRoot() : variance }
+        return fourWindowsAtOnce(samples, steps: steps, offset: offset, range: range) { lanes in
+            let variances = fourVariances(lanes)
+            return (finished(variances.0), finished(variances.1), finished(variances.2), finished(variances.3))
+        } one: {
+            finished(varianceOverTime($0.lazy.map(\.value)))
+        }
+    }
+
+    /// Four runs of samples: four steps' windows, or four series' windows.
+    typealias FourLanes = (
+        UnsafeBufferPointer<Sample>, UnsafeBufferPointer<Sample>, UnsafeBufferPointer<Sample>,
+        UnsafeBufferPointer<Sample>
+    )
+
+    /// A function of each step's window (t − offset − range, t − offset], worked out by `four` four
+    /// windows at a time and by `one` for the last few; nil where a window is empty.
+    @inline(__always)
+    private static func fourWindowsAtOnce(
+        _ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64,
+        four: (FourLanes) -> (Double, Double, Double, Double), one: (UnsafeBufferPointer<Sample>) -> Double
+    ) -> [Double?] {
         var windows: [(position: Int, low: Int, high: Int)] = []
         windows.reserveCapacity(steps.count)
         var low = 0
@@ -97,24 +136,21 @@ extension Evaluation {
             while low < high && samples[low].timestamp <= reference - range { low += 1 }
             if low < high { windows.append((position, low, high)) }
         }
+        func lane(_ window: (position: Int, low: Int, high: Int)) -> UnsafeBufferPointer<Sample> {
+            UnsafeBufferPointer(rebasing: samples[window.low..<window.high])
+        }
         var values = [Double?](repeating: nil, count: steps.count)
         var next = 0
         while next + 4 <= windows.count {
-            func lane(_ window: (position: Int, low: Int, high: Int)) -> UnsafeBufferPointer<Sample> {
-                UnsafeBufferPointer(rebasing: samples[window.low..<window.high])
-            }
-            let means = fourMeans(
+            let results = four(
                 (lane(windows[next]), lane(windows[next + 1]), lane(windows[next + 2]), lane(windows[next + 3])))
-            values[windows[next].position] = means.0
-            values[windows[next + 1].position] = means.1
-            values[windows[next + 2].position] = means.2
-            values[windows[next + 3].position] = means.3
+            values[windows[next].position] = results.0
+            values[windows[next + 1].position] = results.1
+            values[windows[next + 2].position] = results.2
+            values[windows[next + 3].position] = results.3
             next += 4
         }
-        for window in windows[next...] {
-            values[window.position] = meanOverTime(
-                UnsafeBufferPointer(rebasing: samples[window.low..<window.high]).lazy.map(\.value))
-        }
+        for window in windows[next...] { values[window.position] = one(lane(window)) }
         return values
     }
 
@@ -122,24 +158,46 @@ extension Evaluation {
     /// `fourMeans` works them out: `avg_over_time(x[1h])` over 5,000 series spent a sixth of its
     /// time waiting on one series' divisions after another.
     static func meansOverTime(_ series: ArraySlice<RangeSeries>) -> [Double?] {
+        fourSeriesAtOnce(series, four: fourMeans) { meanOverTime($0.lazy.map(\.value)) }
+    }
+
+    /// `stdvar_over_time` (or, with `root`, `stddev_over_time`) of each series' window, four series
+    /// at once as `fourVariances` works them out.
+    static func variancesOverTime(_ series: ArraySlice<RangeSeries>, root: Bool) -> [Double?] {
+        func finished(_ variance: Double) -> Double { root ? variance.squareRoot() : variance }
+        return fourSeriesAtOnce(series) { lanes in
+            let variances = fourVariances(lanes)
+            return (finished(variances.0), finished(variances.1), finished(variances.2), finished(variances.3))
+        } one: {
+            finished(varianceOverTime($0.lazy.map(\.value)))
+        }
+    }
+
+    /// A function of each series' samples, worked out by `four` four series at a time and by `one`
+    /// for the last few.
+    @inline(__always)
+    private static func fourSeriesAtOnce(
+        _ series: ArraySlice<RangeSeries>, four: (FourLanes) -> (Double, Double, Double, Double),
+        one: (UnsafeBufferPointer<Sample>) -> Double
+    ) -> [Double?] {
         var values: [Double?] = []
         values.reserveCapacity(series.count)
         var next = series.startIndex
         while next + 4 <= series.endIndex {
-            let means = series[next].samples.withUnsafeBufferPointer { a in
+            let results = series[next].samples.withUnsafeBufferPointer { a in
                 series[next + 1].samples.withUnsafeBufferPointer { b in
                     series[next + 2].samples.withUnsafeBufferPointer { c in
-                        series[next + 3].samples.withUnsafeBufferPointer { d in fourMeans((a, b, c, d)) }
+                        series[next + 3].samples.withUnsafeBufferPointer { d in four((a, b, c, d)) }
                     }
                 }
             }
-            values.append(means.0)
-            values.append(means.1)
-            values.append(means.2)
-            values.append(means.3)
+            values.append(results.0)
+            values.append(results.1)
+            values.append(results.2)
+            values.append(results.3)
             next += 4
         }
-        for member in series[next...] { values.append(meanOverTime(member.samples.lazy.map(\.value))) }
+        for member in series[next...] { values.append(member.samples.withUnsafeBufferPointer(one)) }
         return values
     }
 
@@ -147,12 +205,7 @@ extension Evaluation {
     /// running mean, Prometheus 2.42's bits; NaN for an empty run): each mean waits on two
     /// divisions a sample, and four independent chains keep the divider busy where one left it
     /// idle.
-    static func fourMeans(
-        _ lanes: (
-            UnsafeBufferPointer<Sample>, UnsafeBufferPointer<Sample>, UnsafeBufferPointer<Sample>,
-            UnsafeBufferPointer<Sample>
-        )
-    ) -> (Double, Double, Double, Double) {
+    static func fourMeans(_ lanes: FourLanes) -> (Double, Double, Double, Double) {
         var mean = (0.0, 0.0, 0.0, 0.0)
         var compensation = (0.0, 0.0, 0.0, 0.0)
         let longest = max(lanes.0.count, lanes.1.count, lanes.2.count, lanes.3.count)
@@ -179,6 +232,39 @@ extension Evaluation {
         return (
             result(lanes.0, mean.0, compensation.0), result(lanes.1, mean.1, compensation.1),
             result(lanes.2, mean.2, compensation.2), result(lanes.3, mean.3, compensation.3)
+        )
+    }
+
+    /// The variances of four runs of samples at once, each worked out as `varianceOverTime` does it
+    /// (Welford's running mean and sum of squares, each compensated: Prometheus 2.42's bits; NaN for
+    /// an empty run), four independent chains of divisions instead of one.
+    static func fourVariances(_ lanes: FourLanes) -> (Double, Double, Double, Double) {
+        // Per lane: the mean, its compensation, the sum of squares, its compensation.
+        typealias Welford = (mean: Double, meanCompensation: Double, squares: Double, squaresCompensation: Double)
+        var state: (Welford, Welford, Welford, Welford) = ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0))
+        let longest = max(lanes.0.count, lanes.1.count, lanes.2.count, lanes.3.count)
+        @inline(__always)
+        func add(_ lane: UnsafeBufferPointer<Sample>, _ index: Int, _ count: Double, _ state: inout Welford) {
+            guard index < lane.count else { return }
+            let value = lane[index].value
+            let delta = value - (state.mean + state.meanCompensation)
+            compensated(&state.mean, &state.meanCompensation, adding: delta / count)
+            compensated(
+                &state.squares, &state.squaresCompensation,
+                adding: delta * (value - (state.mean + state.meanCompensation)))
+        }
+        for index in 0..<longest {
+            let count = Double(index + 1)
+            add(lanes.0, index, count, &state.0)
+            add(lanes.1, index, count, &state.1)
+            add(lanes.2, index, count, &state.2)
+            add(lanes.3, index, count, &state.3)
+        }
+        func result(_ lane: UnsafeBufferPointer<Sample>, _ state: Welford) -> Double {
+            (state.squares + state.squaresCompensation) / Double(lane.count)
+        }
+        return (
+            result(lanes.0, state.0), result(lanes.1, state.1), result(lanes.2, state.2), result(lanes.3, state.3)
         )
     }
 
