@@ -179,6 +179,7 @@ enum GoFormat {
         return spec.contains("-") ? text + padding : padding + text
     }
 
-    /// Go's `%q`: a double-quoted string with Go escapes (`\x1b` for control characters and DEL).
+    /// Go's `%q`: a double-quoted string with Go escapes (`\a \b \f \v` by their letters, `\x1b` for
+    /// the other control characters and DEL), as `ControlCharacters.goQuoted` writes it.
     static func quoted(_ text: String) -> String { ControlCharacters.goQuoted(text) }
 }

@@ -99,17 +99,15 @@ extension Evaluation {
 
     /// `stdvar_over_time` (or, with `root`, `stddev_over_time`) at each step, four windows at once
     /// (`fourVariances`): each of Welford's steps waits on the division before it, as the mean's do.
-    /// A range `stddev_over_time(x{service="dvc"}[30m])` took 86-87 ms one window at a time, 68-71
+    /// A range `stddev_over_time(x{service="dvc"}[30m])` took 86-99 ms one window at a time, 68-74
     /// four at once.
     static func variancesOverTime(
         _ samples: UnsafeBufferPointer<Sample>, steps: [Int64], offset: Int64, range: Int64, root: Bool
     ) -> [Double?] {
-        func finished(_ variance: Double) -> Double { root ? variance.squareRoot() : variance }
-        return fourWindowsAtOnce(samples, steps: steps, offset: offset, range: range) { lanes in
-            let variances = fourVariances(lanes)
-            return (finished(variances.0), finished(variances.1), finished(variances.2), finished(variances.3))
+        fourWindowsAtOnce(samples, steps: steps, offset: offset, range: range) {
+            fourVariances($0, root: root)
         } one: {
-            finished(varianceOverTime($0.lazy.map(\.value)))
+            varianceOverTime($0, root: root)
         }
     }
 
@@ -164,12 +162,10 @@ extension Evaluation {
     /// `stdvar_over_time` (or, with `root`, `stddev_over_time`) of each series' window, four series
     /// at once as `fourVariances` works them out.
     static func variancesOverTime(_ series: ArraySlice<RangeSeries>, root: Bool) -> [Double?] {
-        func finished(_ variance: Double) -> Double { root ? variance.squareRoot() : variance }
-        return fourSeriesAtOnce(series) { lanes in
-            let variances = fourVariances(lanes)
-            return (finished(variances.0), finished(variances.1), finished(variances.2), finished(variances.3))
+        fourSeriesAtOnce(series) {
+            fourVariances($0, root: root)
         } one: {
-            finished(varianceOverTime($0.lazy.map(\.value)))
+            varianceOverTime($0, root: root)
         }
     }
 
@@ -235,10 +231,18 @@ extension Evaluation {
         )
     }
 
-    /// The variances of four runs of samples at once, each worked out as `varianceOverTime` does it
-    /// (Welford's running mean and sum of squares, each compensated: Prometheus 2.42's bits; NaN for
-    /// an empty run), four independent chains of divisions instead of one.
-    static func fourVariances(_ lanes: FourLanes) -> (Double, Double, Double, Double) {
+    /// One run's variance as `varianceOverTime` works it out, or with `root` its square root
+    /// (`stddev_over_time`).
+    static func varianceOverTime(_ run: UnsafeBufferPointer<Sample>, root: Bool) -> Double {
+        let variance = varianceOverTime(run.lazy.map(\.value))
+        return root ? variance.squareRoot() : variance
+    }
+
+    /// The variances (with `root`, their square roots) of four runs of samples at once, each worked
+    /// out as `varianceOverTime` does it (Welford's running mean and sum of squares, each
+    /// compensated: Prometheus 2.42's bits; NaN for an empty run), four independent chains of
+    /// divisions instead of one.
+    static func fourVariances(_ lanes: FourLanes, root: Bool) -> (Double, Double, Double, Double) {
         // Per lane: the mean, its compensation, the sum of squares, its compensation.
         typealias Welford = (mean: Double, meanCompensation: Double, squares: Double, squaresCompensation: Double)
         var state: (Welford, Welford, Welford, Welford) = ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0))
@@ -261,7 +265,8 @@ extension Evaluation {
             add(lanes.3, index, count, &state.3)
         }
         func result(_ lane: UnsafeBufferPointer<Sample>, _ state: Welford) -> Double {
-            (state.squares + state.squaresCompensation) / Double(lane.count)
+            let variance = (state.squares + state.squaresCompensation) / Double(lane.count)
+            return root ? variance.squareRoot() : variance
         }
         return (
             result(lanes.0, state.0), result(lanes.1, state.1), result(lanes.2, state.2), result(lanes.3, state.3)
